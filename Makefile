@@ -1,0 +1,87 @@
+# portier - the two commands of the README, and the rest of the workflow.
+#
+#   make run     install build dependencies, build, run `portier audit`
+#   make check   the same set-up, then every test under ASan+UBSan
+#
+# Both run as root on a fresh Debian machine (make deps uses apt-get).
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+PREFIX     ?= /usr/local
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 20
+
+# Debian packages: libraries we link, tools the tests run against (the peers).
+BUILD_DEPS = build-essential cmake pkg-config clang libclang-rt-14-dev \
+	libmnl-dev libpcap-dev libsqlite3-dev libnftables-dev libjansson-dev \
+	libxml2-dev libncurses-dev libcap-ng-dev libcmocka-dev
+TEST_DEPS = iproute2 nftables nmap masscan nbtscan samba smbclient \
+	libxml2-utils busybox procps net-tools lsof hyperfine python3 ndiff
+
+.PHONY: all deps build run check asan test test-unit test-lab fuzz fuzz-smoke \
+	bench install format format-check clean
+
+all: build
+
+# Idempotent: asks apt only for what is missing.
+deps:
+	@missing=$$(for p in $(BUILD_DEPS) $(TEST_DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "make deps: need root to apt-get install (run as root)" >&2; exit 3; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "build dependencies: all present"; fi
+
+build:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: deps build
+	./$(BUILD)/portier audit
+
+# The ASan+UBSan build that `make check` tests; -Werror so warnings fail CI.
+asan:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+		-DCMAKE_C_COMPILER=clang -DPORTIER_SANITIZE=ON -DPORTIER_WERROR=ON $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+check: deps asan
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j 1
+	$(MAKE) fuzz-smoke
+
+test-unit: asan
+	cd $(ASAN_BUILD) && ctest --output-on-failure -L unit
+
+test-lab: asan
+	cd $(ASAN_BUILD) && ctest --output-on-failure -L lab
+
+fuzz:
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DPORTIER_FUZZ=ON \
+		-DPORTIER_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# Each harness runs FUZZ_SECONDS on its seeds from tests/data (CI: short).
+fuzz-smoke: fuzz
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ./fuzz/run-all.sh $(FUZZ_BUILD)
+
+bench: build
+	./bench/run-all.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,80 @@
+/*
+ * common.h - what every module of libportier shares: error reporting,
+ * allocation and checked number parsing.
+ *
+ * Error convention: functions return int, 0 on success or a negative
+ * PORTIER_E* code (PORTIER_E* values are negative errno numbers, so -errno
+ * from a system call can be passed straight through).  Detail for a human
+ * goes into an optional struct portier_err that the caller owns; passing
+ * NULL is always allowed.  The library never prints and never exits.
+ */
+#ifndef PORTIER_COMMON_H
+#define PORTIER_COMMON_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PORTIER_API __attribute__((visibility("default")))
+
+#define PORTIER_EINVAL (-EINVAL) /* bad input: the user's fault */
+#define PORTIER_ENOMEM (-ENOMEM)
+#define PORTIER_ENOENT (-ENOENT) /* no such thing (port, file, name) */
+#define PORTIER_EPERM (-EPERM)   /* a privilege or capability is missing */
+#define PORTIER_EIO (-EIO)       /* the system or the network failed */
+#define PORTIER_EPROTO (-EPROTO) /* a peer sent something malformed */
+
+#define PORTIER_ERR_MSG_MAX 512
+
+/*
+ * What went wrong, in words a user can act on.  msg is lower case without a
+ * final period and quotes the bad value; hint (may be empty) says what would
+ * be accepted.
+ */
+struct portier_err {
+	int code;
+	char msg[PORTIER_ERR_MSG_MAX];
+	char hint[PORTIER_ERR_MSG_MAX];
+};
+
+/* Record code and a printf-style message in err (if non-NULL); returns code. */
+PORTIER_API int portier_err_set(struct portier_err *err, int code,
+				const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Add a hint line to err (if non-NULL). */
+PORTIER_API void portier_err_hint(struct portier_err *err, const char *fmt,
+				  ...) __attribute__((format(printf, 2, 3)));
+PORTIER_API void portier_err_clear(struct portier_err *err);
+
+/*
+ * Allocation.  Every allocation in libportier goes through these so that a
+ * test can make the Nth one fail (portier_alloc_fail_after) and check that
+ * each caller copes.  They return NULL on failure like malloc; portier_free
+ * of NULL is a no-op.
+ */
+PORTIER_API void *portier_malloc(size_t size);
+PORTIER_API void *portier_calloc(size_t n, size_t size);
+PORTIER_API void *portier_realloc(void *ptr, size_t size);
+PORTIER_API char *portier_strdup(const char *s);
+PORTIER_API char *portier_strndup(const char *s, size_t n);
+PORTIER_API void portier_free(void *ptr);
+/*
+ * Test hook: after n more successful allocations, every allocation fails;
+ * n < 0 switches failure injection off.  The one piece of mutable global
+ * state in the library, and only tests touch it.
+ */
+PORTIER_API void portier_alloc_fail_after(long n);
+
+/*
+ * Parse all of s as an unsigned decimal number in [min, max].  Returns 0, or
+ * PORTIER_EINVAL for an empty string, trailing junk, a sign or an overflow.
+ */
+PORTIER_API int portier_parse_ulong(const char *s, unsigned long min,
+				    unsigned long max, unsigned long *out);
+
+/* Copy src into dst of size n, always NUL-terminated; returns strlen(src). */
+PORTIER_API size_t portier_strlcpy(char *dst, const char *src, size_t n);
+
+#endif

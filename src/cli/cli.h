@@ -1,0 +1,89 @@
+/*
+ * cli.h - what the subcommands of the portier tool share.
+ *
+ * src/cli/ is the only code that parses argv, prints to the terminal or
+ * exits.  Each subcommand is src/cli/cmd_<name>.c and defines
+ * `const struct cli_command cli_cmd_<name>`; CMake builds the command table
+ * from the file names, so adding a command touches no other file.
+ */
+#ifndef PORTIER_CLI_H
+#define PORTIER_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "portier/common.h"
+#include "portier/kb.h"
+
+/* Exit codes (DESIGN.md). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FINDINGS = 1, /* findings, or ports changed, where a command judges */
+	EXIT_USAGE = 2,    /* bad usage or input */
+	EXIT_RUNTIME = 3,  /* permission, network, resource */
+};
+
+/* State of one run of the tool, owned by main(). */
+struct cli {
+	const char *cmd;       /* the subcommand's name, for messages */
+	bool stdout_tty;
+	bool stderr_tty;
+	bool color;            /* colour on stdout: a TTY and no NO_COLOR */
+	const char *proc_root; /* $PORTIER_PROC_ROOT or "/proc" */
+	struct portier_kb *kb; /* loaded on first use by cli_kb() */
+};
+
+struct cli_command {
+	const char *name;
+	int (*run)(struct cli *cli, int argc, char **argv);
+	const char *summary; /* one line for `portier --help` */
+	const char *help;    /* the text of `portier CMD --help` */
+	int rank;            /* order in `portier --help` */
+};
+
+/* Messages on stderr: "portier CMD: msg" and "hint: ..." (git's style). */
+void cli_error(const struct cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void cli_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_notice(const struct cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Print err (message and hint) and return the exit code its code means. */
+int cli_report(const struct cli *cli, const struct portier_err *err);
+/* Exit code for a negative PORTIER_E* code. */
+int cli_exit_code(int code);
+
+/* The knowledge base with the user's overlays, or NULL after an error. */
+struct portier_kb *cli_kb(struct cli *cli);
+
+/* ANSI colour around text when cli->color, else nothing. */
+enum cli_color { CLI_RED, CLI_YELLOW, CLI_GREEN, CLI_BOLD, CLI_DIM };
+const char *cli_color_on(const struct cli *cli, enum cli_color c);
+const char *cli_color_off(const struct cli *cli);
+/* Colour for a risk level: high red, medium yellow, else none. */
+enum cli_color cli_risk_color(enum portier_risk r);
+
+/* Terminal width of stdout (80 when not a TTY). */
+int cli_term_width(void);
+/*
+ * Print text wrapped to width, every line after the first indented by
+ * indent columns (the first is assumed to be there already).
+ */
+void cli_print_wrapped(FILE *f, const char *text, int indent, int width);
+
+/*
+ * Parse a port argument: "N" or "N-M", optionally "/tcp" or "/udp".
+ * Returns 0 or PORTIER_EINVAL with the reason in err.
+ */
+int cli_parse_port_arg(const char *s, uint16_t *lo, uint16_t *hi,
+		       unsigned *protos, struct portier_err *err);
+
+/* An aligned text table: add rows of strings, then print. */
+struct cli_table;
+struct cli_table *cli_table_new(size_t ncols, const char *const *headers);
+/* Add a row; the strings are copied.  Returns 0 or PORTIER_ENOMEM. */
+int cli_table_add(struct cli_table *t, const char *const *cells);
+/* Print with columns padded; the last column is never padded. */
+void cli_table_print(const struct cli_table *t, FILE *f);
+void cli_table_free(struct cli_table *t);
+
+#endif

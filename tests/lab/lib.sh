@@ -1,0 +1,204 @@
+# tests/lab/lib.sh - the lab: a small network of namespaces for integration
+# tests.  Source it from a test script:
+#
+#   . "$PORTIER_SRC/tests/lab/lib.sh"
+#   lab_init                      # root check, scanner namespace, cleanup trap
+#   lab_target t1                 # target namespace, veth to the scanner
+#   lab_listen t1 tcp:22 tcp:8000-8010 udp:5353
+#   lab_scan nmap -sT -p- "${LAB_IP[t1]}"   # runs inside the scanner namespace
+#   lab_in t1 ss -tln             # runs inside the target namespace
+#
+# Addressing (no route leads anywhere else; nothing leaves these namespaces):
+#   target k: 198.19.k.2/24 and fd70:7:k::2/64, scanner side .1 / ::1
+#   lab_anyip t1 198.18.0.0/16: the whole /16 answers in t1 (AnyIP), routed
+#   from the scanner to t1.  198.18.0.0/15 is the benchmarking range of
+#   RFC 2544, never used on a real network.
+#
+# Everything a test creates is removed on exit, on failure and on ^C.  A
+# test that cannot run for lack of privileges exits 77 (ctest: skipped).
+
+set -euo pipefail
+
+declare -gA LAB_NS=() LAB_IP=() LAB_IP6=()
+LAB_ID=""
+LAB_DIR=""
+LAB_SCANNER=""
+LAB_PIDS=()
+LAB_NAMESPACES=()
+LAB_NEXT=1
+LAB_BIN=${LAB_BIN:-}
+PORTIER=${PORTIER:-portier}
+
+lab_log() { echo "lab: $*" >&2; }
+lab_fail() { echo "lab: FAIL: $*" >&2; exit 1; }
+
+lab_cleanup() {
+	local pid ns
+	set +e
+	for pid in "${LAB_PIDS[@]}"; do
+		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+	done
+	sleep 0.2
+	for pid in "${LAB_PIDS[@]}"; do
+		kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+	done
+	for ns in "${LAB_NAMESPACES[@]}"; do
+		# any process left in the namespace goes with it
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	[ -n "$LAB_DIR" ] && [ -z "${LAB_KEEP:-}" ] && rm -rf "$LAB_DIR"
+	LAB_PIDS=(); LAB_NAMESPACES=()
+}
+
+lab_init() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "lab: needs root (network namespaces); skipped" >&2
+		exit 77
+	fi
+	command -v ip >/dev/null || { echo "lab: iproute2 missing; skipped" >&2; exit 77; }
+	LAB_ID="pt$(printf '%04x' $(( (RANDOM << 1 ^ $$) & 0xffff )))"
+	LAB_DIR=$(mktemp -d "/tmp/portier-lab.$LAB_ID.XXXXXX")
+	trap lab_cleanup EXIT
+	trap 'exit 130' INT TERM
+	lab__ns scan
+	LAB_SCANNER=$LAB__LAST
+}
+
+# Create a namespace with loopback up; its name goes in LAB__LAST (not
+# printed: a command substitution would lose the cleanup record).
+lab__ns() {
+	LAB__LAST="$LAB_ID-$1"
+	ip netns add "$LAB__LAST"
+	LAB_NAMESPACES+=("$LAB__LAST")
+	ip -n "$LAB__LAST" link set lo up
+}
+
+# lab_target NAME: a target namespace joined to the scanner by a veth pair.
+lab_target() {
+	local name=$1 k=$LAB_NEXT ns
+	LAB_NEXT=$((LAB_NEXT + 1))
+	lab__ns "$name"
+	ns=$LAB__LAST
+	LAB_NS[$name]=$ns
+	ip link add "${LAB_ID}s$k" netns "$LAB_SCANNER" type veth \
+		peer name "${LAB_ID}t$k" netns "$ns"
+	ip -n "$LAB_SCANNER" addr add "198.19.$k.1/24" dev "${LAB_ID}s$k"
+	ip -n "$ns" addr add "198.19.$k.2/24" dev "${LAB_ID}t$k"
+	ip -n "$LAB_SCANNER" addr add "fd70:7:$k::1/64" dev "${LAB_ID}s$k" nodad
+	ip -n "$ns" addr add "fd70:7:$k::2/64" dev "${LAB_ID}t$k" nodad
+	ip -n "$LAB_SCANNER" link set "${LAB_ID}s$k" up
+	ip -n "$ns" link set "${LAB_ID}t$k" up
+	LAB_IP[$name]="198.19.$k.2"
+	LAB_IP6[$name]="fd70:7:$k::2"
+}
+
+# lab_anyip NAME CIDR: every address of CIDR answers inside target NAME.
+lab_anyip() {
+	local name=$1 cidr=$2
+	ip -n "${LAB_NS[$name]}" route add local "$cidr" dev lo
+	ip -n "$LAB_SCANNER" route add "$cidr" via "${LAB_IP[$name]}"
+}
+
+lab_in() { local name=$1; shift; ip netns exec "${LAB_NS[$name]}" "$@"; }
+lab_scan() { ip netns exec "$LAB_SCANNER" "$@"; }
+
+# lab_bg NAME LABEL CMD...: run CMD in target NAME in the background (its own
+# process group, output in $LAB_DIR/LABEL.log); killed at cleanup.
+lab_bg() {
+	local name=$1 label=$2; shift 2
+	setsid ip netns exec "${LAB_NS[$name]}" "$@" \
+		> "$LAB_DIR/$label.log" 2>&1 < /dev/null &
+	LAB_PIDS+=($!)
+}
+
+# lab_wait_port NAME PROTO PORT [SECONDS]: until something listens there.
+lab_wait_port() {
+	local name=$1 proto=$2 port=$3 limit=${4:-20} i flag=-tln
+	[ "$proto" = udp ] && flag=-uln
+	for ((i = 0; i < limit * 10; i++)); do
+		if lab_in "$name" ss -H $flag "sport = :$port" | grep -q .; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	lab_fail "nothing listens on $proto/$port in $name after ${limit}s"
+}
+
+# lab_listen NAME [-a ADDR] SPEC...: plain listeners (tests/lab/listen.c),
+# e.g. tcp:22 tcp:8000-8010 udp:5353.  Returns when all are bound.
+lab_listen() {
+	local name=$1; shift
+	local ready="$LAB_DIR/listen.$RANDOM.ready" i
+	[ -x "$LAB_BIN/lab-listen" ] || lab_fail "lab-listen not built (LAB_BIN=$LAB_BIN)"
+	lab_bg "$name" "listen.$RANDOM" "$LAB_BIN/lab-listen" -r "$ready" "$@"
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$ready" ] && return 0
+		sleep 0.05
+	done
+	lab_fail "lab-listen did not start: $*"
+}
+
+# lab_http NAME PORT: a real web server (busybox httpd) serving a small page.
+lab_http() {
+	local name=$1 port=$2 root="$LAB_DIR/www-$1-$2"
+	mkdir -p "$root"
+	echo "<html><body>portier lab $name</body></html>" > "$root/index.html"
+	lab_bg "$name" "httpd-$port" busybox httpd -f -p "$port" -h "$root"
+	lab_wait_port "$name" tcp "$port"
+}
+
+# lab_samba NAME [SMB.CONF LINE...]: real smbd and nmbd with a private
+# configuration, bound to the target's lab address; extra [global] lines
+# (e.g. "server min protocol = NT1") go in as given.  Waits for 445 and 137.
+lab_samba() {
+	local name=$1; shift
+	local d="$LAB_DIR/samba-$name" line
+	mkdir -p "$d"/{private,lock,state,cache,pid,log,ncalrpc,share}
+	{
+		echo "[global]"
+		echo "  netbios name = LABSRV${LAB_NEXT}"
+		echo "  workgroup = PORTIERLAB"
+		echo "  server string = portier lab"
+		echo "  server role = standalone server"
+		echo "  interfaces = ${LAB_IP[$name]}/24 ${LAB_IP6[$name]}/64"
+		echo "  bind interfaces only = yes"
+		echo "  smb ports = 445 139"
+		echo "  private dir = $d/private"
+		echo "  lock directory = $d/lock"
+		echo "  state directory = $d/state"
+		echo "  cache directory = $d/cache"
+		echo "  pid directory = $d/pid"
+		echo "  ncalrpc dir = $d/ncalrpc"
+		echo "  log file = $d/log/%m.log"
+		echo "  disable spoolss = yes"
+		echo "  load printers = no"
+		echo "  map to guest = Bad User"
+		echo "  local master = yes"
+		echo "  preferred master = yes"
+		for line in "$@"; do echo "  $line"; done
+		echo "[pub]"
+		echo "  path = $d/share"
+		echo "  guest ok = yes"
+		echo "  read only = yes"
+	} > "$d/smb.conf"
+	lab_bg "$name" "smbd-$name" smbd --foreground --no-process-group \
+		--debug-stdout -s "$d/smb.conf"
+	lab_bg "$name" "nmbd-$name" nmbd --foreground --no-process-group \
+		--debug-stdout -s "$d/smb.conf"
+	lab_wait_port "$name" tcp 445 30
+	lab_wait_port "$name" udp 137 30
+	LAB_SAMBA_CONF=$d/smb.conf
+}
+
+# lab_open_ports NAME: the TCP ports listening on non-loopback addresses in
+# NAME, sorted, one per line (ground truth from ss).
+lab_open_ports() {
+	lab_in "$1" ss -H -tln | awk '{print $4}' \
+		| grep -v -E '^(127\.|\[::1\])' | sed 's/.*://' | sort -n -u
+}
+
+# lab_random_ports N LOW HIGH: N distinct random ports in [LOW, HIGH].
+lab_random_ports() {
+	shuf -i "$2-$3" -n "$1" | sort -n
+}
