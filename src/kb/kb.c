@@ -379,7 +379,7 @@ const char *portier_kb_service_name(const struct portier_kb *kb, uint16_t port,
 		if (kb_iana_entries[i].proto & proto)
 			return kb_iana_entries[i].name;
 	e = kb ? portier_kb_best(kb, port, proto) : NULL;
-	return e ? e->name : NULL;
+	return e && *e->name ? e->name : NULL;
 }
 
 static bool contains(const char *hay, const char *needle)

@@ -217,9 +217,7 @@ int kb_parse_entry_line(char *line, struct portier_kb_entry *e,
 	e->trojans = dash_to_empty(f[7]);
 	e->advice_linux = dash_to_empty(f[8]);
 	e->advice_windows = dash_to_empty(f[9]);
-	rc = check_required(e->service, "service", err);
-	if (!rc)
-		rc = check_required(e->summary, "summary", err);
+	rc = check_required(e->summary, "summary", err);
 	if (!rc)
 		rc = check_required(e->advice_linux, "linux advice", err);
 	if (!rc)
