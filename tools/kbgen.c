@@ -230,7 +230,8 @@ int main(int argc, char **argv)
 	read_tsv(iana_path, &store, add_iana, &iana);
 
 	/* files are each sorted; merge them and look for repeats across */
-	qsort(own.v, own.n, sizeof(*own.v), cmp_entries);
+	if (own.n)
+		qsort(own.v, own.n, sizeof(*own.v), cmp_entries);
 	for (k = 1; k < own.n; k++)
 		if (kb_entry_same_key(&own.v[k - 1], &own.v[k]))
 			die("kbgen: %u-%u/%s appears twice in the data files",
