@@ -1,0 +1,604 @@
+/*
+ * targets.c - target sets in nmap's syntax, kept as sorted interval lists.
+ *
+ * Every spec becomes one or more intervals [lo, hi] of addresses taken as
+ * numbers (net_int.h): a CIDR is one interval, "10.0.0-3.1-254" a handful,
+ * a name one address.  Nothing is ever expanded, so a /8 costs 40 bytes.
+ * After finish() the intervals are sorted, merged and have the exclusions cut
+ * out; a prefix sum of their sizes maps index i to an address by binary
+ * search.
+ */
+#include <ctype.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "net/net_int.h"
+
+struct iv {
+	net_u128 lo, hi;
+	uint8_t family;
+};
+
+struct tname {
+	struct portier_addr addr;
+	char *name;
+};
+
+struct ivlist {
+	struct iv *v;
+	size_t n, cap;
+};
+
+struct portier_targets {
+	struct portier_targets_options opt;
+	struct ivlist inc, exc;
+	uint64_t *cum; /* cum[i]: addresses before interval i */
+	uint64_t total;
+	struct tname *names;
+	size_t n_names;
+	bool finished;
+};
+
+int portier_targets_new(struct portier_targets **out,
+			const struct portier_targets_options *opt)
+{
+	struct portier_targets *t = portier_calloc(1, sizeof(*t));
+
+	*out = NULL;
+	if (!t)
+		return PORTIER_ENOMEM;
+	if (opt)
+		t->opt = *opt;
+	*out = t;
+	return 0;
+}
+
+void portier_targets_free(struct portier_targets *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->n_names; i++)
+		portier_free(t->names[i].name);
+	portier_free(t->names);
+	portier_free(t->inc.v);
+	portier_free(t->exc.v);
+	portier_free(t->cum);
+	portier_free(t);
+}
+
+static int iv_push(struct ivlist *l, net_u128 lo, net_u128 hi, uint8_t family)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct iv *v = portier_realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return PORTIER_ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n].lo = lo;
+	l->v[l->n].hi = hi;
+	l->v[l->n].family = family;
+	l->n++;
+	return 0;
+}
+
+static int bad(struct portier_err *err, const char *what, const char *token,
+	       const char *spec)
+{
+	portier_err_set(err, PORTIER_EINVAL, "bad target %s '%s' in '%s'",
+			what, token, spec);
+	portier_err_hint(err,
+		"targets are addresses (10.0.0.1, fd00::1), CIDR (10.0.0.0/16, "
+		"fd00::/120), ranges (10.0.0.1-200, 10.0.0-3.1-254) or host names");
+	return PORTIER_EINVAL;
+}
+
+/* "A/N": the interval of the prefix. */
+static int add_cidr(struct ivlist *l, const char *spec, const char *slash,
+		    struct portier_err *err)
+{
+	char addr_s[64];
+	struct portier_addr a;
+	unsigned long plen;
+	unsigned width;
+	net_u128 v, mask;
+	size_t alen = (size_t)(slash - spec);
+
+	if (alen == 0 || alen >= sizeof(addr_s))
+		return bad(err, "address", alen ? spec : "", spec);
+	memcpy(addr_s, spec, alen);
+	addr_s[alen] = '\0';
+	if (portier_addr_parse(addr_s, &a) < 0)
+		return bad(err, "address", addr_s, spec);
+	width = a.family == 4 ? 32 : 128;
+	if (portier_parse_ulong(slash + 1, 0, width, &plen) < 0) {
+		portier_err_set(err, PORTIER_EINVAL,
+				"bad prefix length '%s' in '%s'", slash + 1,
+				spec);
+		portier_err_hint(err, "an %s prefix length is 0 to %u, e.g. %s",
+				 a.family == 4 ? "IPv4" : "IPv6", width,
+				 a.family == 4 ? "10.0.0.0/16" : "fd00::/120");
+		return PORTIER_EINVAL;
+	}
+	v = net_addr_to_u128(&a);
+	if (plen == width)
+		mask = 0;
+	else if (width - plen >= 128)
+		mask = ~(net_u128)0;
+	else
+		mask = ((net_u128)1 << (width - plen)) - 1;
+	return iv_push(l, v & ~mask, v | mask, a.family);
+}
+
+/* One dot-part of nmap's octet syntax: "5", "1-254", "*", "1,3,7-9", "-9". */
+static int octet_set(const char *part, uint8_t set[32], const char *spec,
+		     struct portier_err *err)
+{
+	char buf[64];
+	char *tok, *save = NULL;
+
+	memset(set, 0, 32);
+	if (strlen(part) >= sizeof(buf) || !*part)
+		return bad(err, "octet", part, spec);
+	portier_strlcpy(buf, part, sizeof(buf));
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		unsigned long lo = 0, hi = 255, x;
+		char *dash = strchr(tok, '-');
+
+		if (strcmp(tok, "*") == 0) {
+			lo = 0;
+			hi = 255;
+		} else if (dash) {
+			*dash = '\0';
+			if (*tok && portier_parse_ulong(tok, 0, 255, &lo) < 0)
+				return bad(err, "octet", tok, spec);
+			if (dash[1] &&
+			    portier_parse_ulong(dash + 1, 0, 255, &hi) < 0)
+				return bad(err, "octet", dash + 1, spec);
+			if (lo > hi) {
+				*dash = '-';
+				return bad(err, "octet range", tok, spec);
+			}
+		} else {
+			if (portier_parse_ulong(tok, 0, 255, &lo) < 0)
+				return bad(err, "octet", tok, spec);
+			hi = lo;
+		}
+		for (x = lo; x <= hi; x++)
+			set[x >> 3] = (uint8_t)(set[x >> 3] | (1u << (x & 7)));
+	}
+	return 0;
+}
+
+static bool in_set(const uint8_t set[32], unsigned x)
+{
+	return set[x >> 3] & (1u << (x & 7));
+}
+
+/* nmap's "10.0.0-3.1-254": the product of four octet sets. */
+static int add_octets(struct ivlist *l, const char *spec,
+		      struct portier_err *err)
+{
+	uint8_t sets[4][32];
+	char buf[128];
+	char *parts[4], *p = buf;
+	unsigned a, b, c, d, i;
+	size_t pieces = 0;
+	bool open = false;
+	net_u128 run_lo = 0, prev = 0;
+	int rc;
+
+	if (strlen(spec) >= sizeof(buf))
+		return bad(err, "spec", spec, spec);
+	portier_strlcpy(buf, spec, sizeof(buf));
+	for (i = 0; i < 4; i++) {
+		parts[i] = p;
+		p = strchr(p, '.');
+		if (!p && i < 3)
+			return bad(err, "address", spec, spec);
+		if (p)
+			*p++ = '\0';
+	}
+	if (p)
+		return bad(err, "address", spec, spec);
+	for (i = 0; i < 4; i++)
+		if ((rc = octet_set(parts[i], sets[i], spec, err)) < 0)
+			return rc;
+	/* Walk the addresses in order, emitting maximal runs. */
+	for (a = 0; a < 256; a++) {
+		if (!in_set(sets[0], a))
+			continue;
+		for (b = 0; b < 256; b++) {
+			if (!in_set(sets[1], b))
+				continue;
+			for (c = 0; c < 256; c++) {
+				if (!in_set(sets[2], c))
+					continue;
+				for (d = 0; d < 256; d++) {
+					net_u128 v;
+
+					if (!in_set(sets[3], d))
+						continue;
+					v = (net_u128)((a << 24) | (b << 16) |
+						       (c << 8) | d);
+					if (open && v == prev + 1) {
+						prev = v;
+						continue;
+					}
+					if (open &&
+					    (rc = iv_push(l, run_lo, prev, 4)) < 0)
+						return rc;
+					if (open && ++pieces >
+						PORTIER_TARGETS_MAX_PIECES)
+						goto too_many;
+					open = true;
+					run_lo = prev = v;
+				}
+			}
+		}
+	}
+	if (open)
+		return iv_push(l, run_lo, prev, 4);
+	return bad(err, "spec", spec, spec);
+too_many:
+	portier_err_set(err, PORTIER_EINVAL,
+			"target '%s' splits into more than %d address ranges",
+			spec, PORTIER_TARGETS_MAX_PIECES);
+	portier_err_hint(err, "write it as CIDR blocks or several smaller specs");
+	return PORTIER_EINVAL;
+}
+
+/* "A-B" with two whole addresses of one family. */
+static int add_full_range(struct ivlist *l, const char *spec, const char *dash,
+			  struct portier_err *err)
+{
+	char left[64];
+	struct portier_addr a, b;
+	size_t alen = (size_t)(dash - spec);
+
+	if (alen >= sizeof(left))
+		return bad(err, "address", spec, spec);
+	memcpy(left, spec, alen);
+	left[alen] = '\0';
+	if (portier_addr_parse(left, &a) < 0)
+		return bad(err, "address", left, spec);
+	if (portier_addr_parse(dash + 1, &b) < 0 || b.family != a.family)
+		return bad(err, "address", dash + 1, spec);
+	if (portier_addr_cmp(&a, &b) > 0)
+		return bad(err, "range (start above end)", spec, spec);
+	return iv_push(l, net_addr_to_u128(&a), net_addr_to_u128(&b), a.family);
+}
+
+static bool looks_like_name(const char *s)
+{
+	bool alpha = false;
+
+	if (!*s || strlen(s) > 253)
+		return false;
+	for (; *s; s++) {
+		if (isalpha((unsigned char)*s))
+			alpha = true;
+		else if (!isdigit((unsigned char)*s) && *s != '.' && *s != '-' &&
+			 *s != '_')
+			return false;
+	}
+	return alpha;
+}
+
+static int add_name(struct portier_targets *t, struct ivlist *l,
+		    const char *name, struct portier_err *err)
+{
+	struct addrinfo hints, *res = NULL, *ai, *pick = NULL;
+	struct portier_addr a;
+	struct tname *names;
+	int rc;
+
+	if (!t->opt.resolve) {
+		portier_err_set(err, PORTIER_EINVAL,
+				"host name '%s' given, but name resolution is off",
+				name);
+		portier_err_hint(err, "give addresses, or drop -n");
+		return PORTIER_EINVAL;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = t->opt.want_v6 ? AF_INET6 : AF_INET;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(name, NULL, &hints, &res);
+	if (rc != 0 || !res) {
+		portier_err_set(err, PORTIER_ENOENT,
+				"cannot resolve host name '%s': %s", name,
+				gai_strerror(rc));
+		portier_err_hint(err, "check the name, or give its address");
+		return PORTIER_ENOENT;
+	}
+	for (ai = res; ai && !pick; ai = ai->ai_next)
+		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
+			pick = ai;
+	memset(&a, 0, sizeof(a));
+	if (pick && pick->ai_family == AF_INET) {
+		a.family = 4;
+		memcpy(a.b, &((struct sockaddr_in *)(void *)pick->ai_addr)->sin_addr,
+		       4);
+	} else if (pick) {
+		a.family = 6;
+		memcpy(a.b,
+		       &((struct sockaddr_in6 *)(void *)pick->ai_addr)->sin6_addr,
+		       16);
+	}
+	freeaddrinfo(res);
+	if (!pick)
+		return portier_err_set(err, PORTIER_ENOENT,
+				       "host name '%s' has no IP address", name);
+	names = portier_realloc(t->names, (t->n_names + 1) * sizeof(*names));
+	if (!names)
+		return PORTIER_ENOMEM;
+	t->names = names;
+	names[t->n_names].addr = a;
+	names[t->n_names].name = portier_strdup(name);
+	if (!names[t->n_names].name)
+		return PORTIER_ENOMEM;
+	t->n_names++;
+	return iv_push(l, net_addr_to_u128(&a), net_addr_to_u128(&a), a.family);
+}
+
+static int add_one(struct portier_targets *t, const char *spec, bool exclude,
+		   struct portier_err *err)
+{
+	struct ivlist *l = exclude ? &t->exc : &t->inc;
+	struct portier_addr a;
+	const char *slash = strchr(spec, '/'), *dash = strchr(spec, '-');
+
+	if (!*spec)
+		return bad(err, "spec", spec, spec);
+	if (slash)
+		return add_cidr(l, spec, slash, err);
+	if (portier_addr_parse(spec, &a) == 0)
+		return iv_push(l, net_addr_to_u128(&a), net_addr_to_u128(&a),
+			       a.family);
+	if (strchr(spec, ':')) {
+		if (dash)
+			return add_full_range(l, spec, dash, err);
+		return bad(err, "IPv6 address", spec, spec);
+	}
+	if (strspn(spec, "0123456789.,*-") == strlen(spec)) {
+		const char *d;
+		int dots = 0;
+
+		/* "10.0.0.1-10.0.0.9": the part after '-' is a whole address */
+		for (d = dash ? dash + 1 : ""; *d; d++)
+			dots += *d == '.';
+		if (dash && dots == 3 && !strchr(spec, ','))
+			return add_full_range(l, spec, dash, err);
+		return add_octets(l, spec, err);
+	}
+	if (looks_like_name(spec))
+		return add_name(t, l, spec, err);
+	return bad(err, "spec", spec, spec);
+}
+
+int portier_targets_add(struct portier_targets *t, const char *spec,
+			bool exclude, struct portier_err *err)
+{
+	char *copy, *tok, *save = NULL;
+	int rc = 0;
+
+	if (t->finished)
+		return portier_err_set(err, PORTIER_EINVAL,
+				       "target set already finished");
+	if (!exclude)
+		return add_one(t, spec, false, err);
+	/* --exclude LIST: commas separate specs */
+	if (!(copy = portier_strdup(spec)))
+		return PORTIER_ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok && rc == 0;
+	     tok = strtok_r(NULL, ",", &save))
+		rc = add_one(t, tok, true, err);
+	if (rc == 0 && !strpbrk(spec, "0123456789abcdefABCDEF"))
+		rc = bad(err, "spec", spec, spec);
+	portier_free(copy);
+	return rc;
+}
+
+int portier_targets_add_file(struct portier_targets *t, const char *path,
+			     bool exclude, struct portier_err *err)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char line[1024];
+	size_t added = 0, lineno = 0;
+	int rc = 0;
+
+	if (!f) {
+		portier_err_set(err, PORTIER_ENOENT, "cannot open target file '%s': %s",
+				path, strerror(errno));
+		portier_err_hint(err, "-iL takes a file of targets, one or more "
+				 "per line, or - for standard input");
+		return PORTIER_ENOENT;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		char *hash = strchr(line, '#'), *tok, *save = NULL;
+
+		lineno++;
+		if (hash)
+			*hash = '\0';
+		for (tok = strtok_r(line, " \t\r\n", &save); tok && rc == 0;
+		     tok = strtok_r(NULL, " \t\r\n", &save)) {
+			rc = portier_targets_add(t, tok, exclude, err);
+			if (rc < 0 && err) {
+				char msg[PORTIER_ERR_MSG_MAX];
+
+				portier_strlcpy(msg, err->msg, sizeof(msg));
+				snprintf(err->msg, sizeof(err->msg), "%s:%zu: %s",
+					 path, lineno, msg);
+			}
+			added++;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	if (rc == 0 && added == 0) {
+		portier_err_set(err, PORTIER_EINVAL,
+				"target file '%s' holds no targets", path);
+		portier_err_hint(err, "put one or more targets per line; # starts "
+				 "a comment");
+		return PORTIER_EINVAL;
+	}
+	return rc;
+}
+
+static int iv_cmp(const void *x, const void *y)
+{
+	const struct iv *a = x, *b = y;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return 0;
+}
+
+/* Sort and merge overlapping or touching intervals in place. */
+static void iv_merge(struct ivlist *l)
+{
+	size_t i, w = 0;
+
+	if (!l->n)
+		return;
+	qsort(l->v, l->n, sizeof(l->v[0]), iv_cmp);
+	for (i = 1; i < l->n; i++) {
+		struct iv *cur = &l->v[w], *nx = &l->v[i];
+
+		if (nx->family == cur->family &&
+		    (nx->lo <= cur->hi ||
+		     (cur->hi != ~(net_u128)0 && nx->lo == cur->hi + 1))) {
+			if (nx->hi > cur->hi)
+				cur->hi = nx->hi;
+		} else {
+			l->v[++w] = *nx;
+		}
+	}
+	l->n = w + 1;
+}
+
+/* inc minus exc, both merged; the result replaces inc. */
+static int iv_subtract(struct ivlist *inc, const struct ivlist *exc)
+{
+	struct ivlist out = {0};
+	size_t i, j = 0;
+	int rc;
+
+	for (i = 0; i < inc->n; i++) {
+		struct iv cur = inc->v[i];
+		bool alive = true;
+
+		while (j < exc->n && (exc->v[j].family < cur.family ||
+				      (exc->v[j].family == cur.family &&
+				       exc->v[j].hi < cur.lo)))
+			j++;
+		for (size_t k = j; k < exc->n && alive; k++) {
+			const struct iv *e = &exc->v[k];
+
+			if (e->family != cur.family || e->lo > cur.hi)
+				break;
+			if (e->hi < cur.lo)
+				continue;
+			if (e->lo > cur.lo &&
+			    (rc = iv_push(&out, cur.lo, e->lo - 1, cur.family)) < 0)
+				goto fail;
+			if (e->hi >= cur.hi)
+				alive = false;
+			else
+				cur.lo = e->hi + 1;
+		}
+		if (alive && (rc = iv_push(&out, cur.lo, cur.hi, cur.family)) < 0)
+			goto fail;
+	}
+	portier_free(inc->v);
+	*inc = out;
+	return 0;
+fail:
+	portier_free(out.v);
+	return rc;
+}
+
+int portier_targets_finish(struct portier_targets *t, struct portier_err *err)
+{
+	size_t i;
+	int rc;
+
+	if (t->finished)
+		return 0;
+	iv_merge(&t->inc);
+	iv_merge(&t->exc);
+	if (t->exc.n && (rc = iv_subtract(&t->inc, &t->exc)) < 0)
+		return rc;
+	t->cum = portier_calloc(t->inc.n + 1, sizeof(*t->cum));
+	if (!t->cum)
+		return PORTIER_ENOMEM;
+	t->total = 0;
+	for (i = 0; i < t->inc.n; i++) {
+		net_u128 size = t->inc.v[i].hi - t->inc.v[i].lo;
+
+		t->cum[i] = t->total;
+		if (size >= (net_u128)UINT64_MAX - t->total)
+			t->total = UINT64_MAX;
+		else
+			t->total += (uint64_t)size + 1;
+	}
+	t->cum[t->inc.n] = t->total;
+	t->finished = true;
+	if (t->total == 0) {
+		portier_err_set(err, PORTIER_EINVAL,
+				"no targets left to scan%s",
+				t->exc.n ? " after the exclusions" : "");
+		portier_err_hint(err, "give at least one address, CIDR, range or "
+				 "name that is not excluded");
+		return PORTIER_EINVAL;
+	}
+	return 0;
+}
+
+uint64_t portier_targets_count(const struct portier_targets *t)
+{
+	return t->total;
+}
+
+size_t portier_targets_intervals(const struct portier_targets *t)
+{
+	return t->inc.n;
+}
+
+void portier_targets_at(const struct portier_targets *t, uint64_t i,
+			struct portier_addr *out)
+{
+	size_t lo = 0, hi = t->inc.n; /* find last interval with cum <= i */
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->cum[mid] <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	net_u128_to_addr(t->inc.v[lo].lo + (i - t->cum[lo]),
+			 t->inc.v[lo].family, out);
+}
+
+const char *portier_targets_name(const struct portier_targets *t,
+				 const struct portier_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_names; i++)
+		if (portier_addr_cmp(&t->names[i].addr, a) == 0)
+			return t->names[i].name;
+	return NULL;
+}
