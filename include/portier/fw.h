@@ -1,0 +1,290 @@
+/*
+ * fw.h - portier's firewall: policies in words ("close 445", "allow only 22
+ * and 80", "harden the Windows-share ports") turned into an nftables
+ * ruleset that lives in portier's own table, `table inet portier`.
+ *
+ * The pieces, in the order data flows through them:
+ *
+ *   spec      "135,137-139/tcp,445" -> per-protocol port sets (intervals,
+ *             merged and sorted)
+ *   policy    what portier's table should contain: closed ports (from
+ *             anywhere or from one source prefix), and optionally an
+ *             "allow only" list with inbound default drop
+ *   render    policy -> a complete nft script that replaces portier's table
+ *             in one transaction (a pure function: same policy, same text)
+ *   read back the JSON listing of portier's table -> policy, so that each
+ *             command adds to what is in the kernel, the one source of truth
+ *   back-end  a vtable that runs a script as one transaction and lists the
+ *             table; portier_fw_nft is libnftables, tests plug in a fake
+ *   session   apply with an undo point saved first (a restore script per
+ *             change in the state directory), undo, status
+ *
+ * Nothing here touches any table but `inet portier`.  Errors are negative
+ * PORTIER_E* codes with the reason in struct portier_err; nothing prints.
+ * Every portier_fw_* structure is owned by the caller and freed with its
+ * *_free function (which accepts a zeroed structure).
+ */
+#ifndef PORTIER_FW_H
+#define PORTIER_FW_H
+
+#include <sys/types.h>
+
+#include "portier/common.h"
+
+#define PORTIER_FW_TABLE "portier" /* table inet portier */
+#define PORTIER_FW_STATE_DIR "/var/lib/portier/fw"
+#define PORTIER_FW_UNDO_KEEP 50 /* undo points kept; older ones pruned */
+
+/* The protocols a firewall rule can name; index into per-protocol arrays. */
+enum portier_fw_proto {
+	PORTIER_FW_TCP,
+	PORTIER_FW_UDP,
+	PORTIER_FW_NPROTO,
+};
+PORTIER_API const char *portier_fw_proto_name(int p);
+
+/* ---- port sets ----------------------------------------------------------- */
+
+struct portier_fw_range {
+	uint16_t lo, hi;
+};
+
+/*
+ * A set of ports as sorted, disjoint, non-adjacent ranges (445 and 446
+ * become 445-446), so that it maps one to one onto an nftables interval set.
+ */
+struct portier_fw_portset {
+	struct portier_fw_range *r;
+	size_t n, cap;
+};
+
+/* Add lo..hi (lo <= hi), merging; 0 or PORTIER_ENOMEM. */
+PORTIER_API int portier_fw_portset_add(struct portier_fw_portset *s,
+				       uint16_t lo, uint16_t hi);
+/* Add every range of src to dst. */
+PORTIER_API int portier_fw_portset_merge(struct portier_fw_portset *dst,
+					 const struct portier_fw_portset *src);
+PORTIER_API bool portier_fw_portset_has(const struct portier_fw_portset *s,
+					uint16_t port);
+/* How many ports (not ranges) the set holds. */
+PORTIER_API size_t portier_fw_portset_ports(const struct portier_fw_portset *s);
+PORTIER_API bool portier_fw_portset_equal(const struct portier_fw_portset *a,
+					  const struct portier_fw_portset *b);
+/*
+ * "135, 137-139, 445" (sep between ranges).  Returns a string the caller
+ * frees with portier_free, or NULL without memory.
+ */
+PORTIER_API char *portier_fw_portset_format(const struct portier_fw_portset *s,
+					    const char *sep);
+PORTIER_API void portier_fw_portset_free(struct portier_fw_portset *s);
+
+/* ---- port specs ---------------------------------------------------------- */
+
+/* The ports of a spec, per protocol. */
+struct portier_fw_spec {
+	struct portier_fw_portset ports[PORTIER_FW_NPROTO];
+};
+
+/*
+ * Parse a port spec: items separated by commas, each PORT or LOW-HIGH
+ * (0-65535), optionally followed by /tcp or /udp; blanks around items are
+ * allowed.  Items without a protocol get default_protos (a mask of
+ * 1 << PORTIER_FW_TCP and/or 1 << PORTIER_FW_UDP).  An empty spec, an empty
+ * item, a number out of range, a reversed range or another protocol is
+ * PORTIER_EINVAL with the bad item quoted in err.
+ */
+PORTIER_API int portier_fw_spec_parse(const char *s, unsigned default_protos,
+				      struct portier_fw_spec *out,
+				      struct portier_err *err);
+/* Parse "tcp", "udp" or "tcp+udp" into such a mask. */
+PORTIER_API int portier_fw_protos_parse(const char *s, unsigned *mask,
+					struct portier_err *err);
+PORTIER_API void portier_fw_spec_free(struct portier_fw_spec *s);
+
+/* ---- policies ------------------------------------------------------------ */
+
+/* Ports closed to one source prefix only (close --from CIDR). */
+struct portier_fw_source {
+	int family;         /* AF_INET or AF_INET6 */
+	uint8_t addr[16];   /* network address, host bits cleared */
+	unsigned plen;      /* prefix length */
+	char text[64];      /* canonical "10.0.0.0/8", "fd00::/8" */
+	struct portier_fw_portset ports[PORTIER_FW_NPROTO];
+};
+
+struct portier_fw_policy {
+	/* inbound default drop, except allow[] and what the network needs */
+	bool allow_only;
+	struct portier_fw_portset allow[PORTIER_FW_NPROTO];
+	/* dropped from anywhere, even in allow-only mode (close wins) */
+	struct portier_fw_portset close[PORTIER_FW_NPROTO];
+	struct portier_fw_source *from; /* sorted by text */
+	size_t n_from;
+};
+
+PORTIER_API void portier_fw_policy_free(struct portier_fw_policy *p);
+PORTIER_API bool portier_fw_policy_empty(const struct portier_fw_policy *p);
+PORTIER_API bool portier_fw_policy_equal(const struct portier_fw_policy *a,
+					 const struct portier_fw_policy *b);
+
+/*
+ * Parse "10.0.0.0/8", "192.0.2.7" (a /32), "fd00::/8", "2001:db8::1" (a
+ * /128) into src (ports left empty); host bits are cleared.
+ */
+PORTIER_API int portier_fw_source_parse(const char *s,
+					struct portier_fw_source *src,
+					struct portier_err *err);
+
+/* Close the spec's ports: from anywhere (from == NULL) or from one source. */
+PORTIER_API int portier_fw_policy_close(struct portier_fw_policy *p,
+					const struct portier_fw_spec *spec,
+					const struct portier_fw_source *from,
+					struct portier_err *err);
+/* Switch to allow-only mode with exactly the spec's ports allowed. */
+PORTIER_API int portier_fw_policy_allow_only(struct portier_fw_policy *p,
+					     const struct portier_fw_spec *spec,
+					     struct portier_err *err);
+
+/*
+ * The seeds' Windows-share list (the ports an old Windows "block these"
+ * IPsec policy filters): TCP 135, 137, 139, 445, 593, 1025, 2745, 3127,
+ * 6129, 3389 and UDP 135, 137, 138, 445.
+ */
+struct portier_fw_port {
+	uint16_t port;
+	uint8_t proto; /* enum portier_fw_proto */
+};
+PORTIER_API size_t portier_fw_harden_ports(const struct portier_fw_port **out);
+/* Close every port of that list. */
+PORTIER_API int portier_fw_policy_harden(struct portier_fw_policy *p,
+					 struct portier_err *err);
+
+/* ---- render and read back ------------------------------------------------- */
+
+/*
+ * The nft script that makes portier's table exactly p: it creates the table
+ * if missing, deletes it and declares it anew, all in one transaction.  An
+ * empty policy renders as a script that only removes the table.  *out is
+ * freed by the caller with portier_free.
+ */
+PORTIER_API int portier_fw_render(const struct portier_fw_policy *p,
+				  char **out, struct portier_err *err);
+
+/*
+ * Read back the policy from the JSON listing of portier's table (libnftables
+ * with JSON output, `nft -j list table inet portier`); "" or NULL means no
+ * table, an empty policy.  Sets and chains portier does not write are an
+ * error (PORTIER_EPROTO) rather than silently dropped on the next apply.
+ */
+PORTIER_API int portier_fw_policy_from_json(const char *json,
+					    struct portier_fw_policy *p,
+					    struct portier_err *err);
+
+/* ---- the SSH-session guard -------------------------------------------------- */
+
+/*
+ * The server port from $SSH_CONNECTION ("client_ip client_port server_ip
+ * server_port").  Returns 0, PORTIER_ENOENT when value is NULL or empty, or
+ * PORTIER_EINVAL when it is malformed.
+ */
+PORTIER_API int portier_fw_ssh_port_from_env(const char *value,
+					     uint16_t *port);
+/*
+ * The local port of the SSH session pid runs in, from the socket table:
+ * walk pid's ancestors up to an sshd process and find the established TCP
+ * connection that process holds (<proc_root>/net/tcp, tcp6 and fd links).
+ * PORTIER_ENOENT when pid is not inside an SSH session.
+ */
+PORTIER_API int portier_fw_ssh_port_from_proc(const char *proc_root, pid_t pid,
+					      uint16_t *port,
+					      struct portier_err *err);
+/*
+ * Keep tcp/port reachable under p: in allow-only mode add it to the allowed
+ * ports; and it must not be closed from anywhere.  Returns 1 if it added
+ * the port, 0 if it was allowed already, PORTIER_EINVAL if p closes it.
+ */
+PORTIER_API int portier_fw_guard_ssh(struct portier_fw_policy *p,
+				     uint16_t port, struct portier_err *err);
+
+/* ---- back-ends ---------------------------------------------------------------- */
+
+enum portier_fw_listing {
+	PORTIER_FW_LIST_TEXT,      /* nft syntax, with counters */
+	PORTIER_FW_LIST_STATELESS, /* nft syntax, without counter values */
+	PORTIER_FW_LIST_JSON,
+};
+
+/* How portier talks to the packet filter. */
+struct portier_fw_backend {
+	const char *name;
+	int (*open)(void **ctx, struct portier_err *err);
+	void (*close)(void *ctx);
+	/*
+	 * Run script as one transaction: all of it or nothing.  check_only
+	 * validates it against the kernel and commits nothing (nft -c).
+	 */
+	int (*run)(void *ctx, const char *script, bool check_only,
+		   struct portier_err *err);
+	/*
+	 * portier's table as *out (caller frees with portier_free); "" when
+	 * the table does not exist.
+	 */
+	int (*list)(void *ctx, enum portier_fw_listing how, char **out,
+		    struct portier_err *err);
+};
+
+/* libnftables: the kernel's nftables of the caller's network namespace. */
+PORTIER_API extern const struct portier_fw_backend portier_fw_nft;
+
+/* Does this process hold CAP_NET_ADMIN (needed to read or change rules)? */
+PORTIER_API bool portier_fw_have_admin(void);
+
+/* ---- the session: apply, undo, status ------------------------------------------ */
+
+struct portier_fw;
+
+/*
+ * Open a session on back-end be with undo points in state_dir (NULL: the
+ * default PORTIER_FW_STATE_DIR; created on the first apply).
+ */
+PORTIER_API int portier_fw_open(struct portier_fw **out,
+				const struct portier_fw_backend *be,
+				const char *state_dir, struct portier_err *err);
+PORTIER_API void portier_fw_close(struct portier_fw *fw);
+
+/* The policy now in the kernel (empty when portier's table is absent). */
+PORTIER_API int portier_fw_current(struct portier_fw *fw,
+				   struct portier_fw_policy *p,
+				   struct portier_err *err);
+/* portier's table as nft text ("" when absent); caller frees. */
+PORTIER_API int portier_fw_listing(struct portier_fw *fw, char **out,
+				   struct portier_err *err);
+/* Validate script against the kernel, commit nothing. */
+PORTIER_API int portier_fw_check(struct portier_fw *fw, const char *script,
+				 struct portier_err *err);
+
+/*
+ * Apply script in one transaction, first saving an undo point that restores
+ * portier's table as it is now (what says why, for the undo point's
+ * header).  When the table is the same afterwards (re-applying a policy),
+ * the undo point is dropped and *changed is false.  On failure nothing is
+ * applied and no undo point is left.
+ */
+PORTIER_API int portier_fw_apply(struct portier_fw *fw, const char *script,
+				 const char *what, bool *changed,
+				 struct portier_err *err);
+
+/* How many undo points are saved. */
+PORTIER_API size_t portier_fw_undo_depth(struct portier_fw *fw);
+/*
+ * The restore script of the newest undo point (*script, caller frees) and
+ * its one-line description (*what, caller frees; may be NULL).
+ * PORTIER_ENOENT when there is none.
+ */
+PORTIER_API int portier_fw_undo_peek(struct portier_fw *fw, char **script,
+				     char **what, struct portier_err *err);
+/* Run the newest undo point and remove it (undo again goes further back). */
+PORTIER_API int portier_fw_undo(struct portier_fw *fw,
+				struct portier_err *err);
+
+#endif

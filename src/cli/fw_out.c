@@ -1,0 +1,141 @@
+/*
+ * fw_out.c - the words `portier firewall` prints: portier's table described
+ * as the policy it enforces (never as nft syntax, which --dry-run shows),
+ * and for each port of the harden list why it should be closed, taken from
+ * the knowledge base so the reason is the same one `portier info` gives.
+ */
+#include <string.h>
+
+#include "cli/fw_out.h"
+
+static int label_width = 24;
+
+static void row(const char *label, const char *text)
+{
+	printf("  %-*s %s\n", label_width, label, text);
+}
+
+static void ports_row(const char *label, const struct portier_fw_portset *s)
+{
+	char *text;
+
+	if (!s->n)
+		return;
+	text = portier_fw_portset_format(s, ", ");
+	row(label, text ? text : "(out of memory)");
+	portier_free(text);
+}
+
+static void describe(const struct portier_fw_policy *p)
+{
+	char label[96];
+	size_t i;
+	int q;
+
+	label_width = 24;
+	for (i = 0; i < p->n_from; i++) {
+		int w = (int)strlen(p->from[i].text) + 14;
+
+		if (w > label_width)
+			label_width = w;
+	}
+	if (p->allow_only)
+		row("inbound", "dropped, except what is allowed below");
+	else
+		row("inbound", "accepted, except what is closed below");
+	for (q = 0; q < PORTIER_FW_NPROTO; q++) {
+		snprintf(label, sizeof(label), "closed %s",
+			 portier_fw_proto_name(q));
+		ports_row(label, &p->close[q]);
+	}
+	for (i = 0; i < p->n_from; i++) {
+		for (q = 0; q < PORTIER_FW_NPROTO; q++) {
+			snprintf(label, sizeof(label), "closed %s from %s",
+				 portier_fw_proto_name(q), p->from[i].text);
+			ports_row(label, &p->from[i].ports[q]);
+		}
+	}
+	if (p->allow_only) {
+		for (q = 0; q < PORTIER_FW_NPROTO; q++) {
+			snprintf(label, sizeof(label), "allowed %s",
+				 portier_fw_proto_name(q));
+			ports_row(label, &p->allow[q]);
+		}
+		row("always allowed",
+		    "loopback, established connections, the ICMP the network "
+		    "needs, DHCP replies");
+	} else {
+		row("never dropped",
+		    "loopback, replies to this host's own connections");
+	}
+}
+
+void fw_out_applied(struct cli *cli, const struct portier_fw_policy *p,
+		    bool changed)
+{
+	(void)cli;
+	if (!changed) {
+		printf("already in place: nothing changed\n");
+		return;
+	}
+	if (portier_fw_policy_empty(p)) {
+		printf("applied: table inet " PORTIER_FW_TABLE
+		       " removed, portier filters nothing\n");
+	} else {
+		printf("applied to table inet " PORTIER_FW_TABLE ":\n");
+		describe(p);
+	}
+	printf("undo with: portier firewall undo\n");
+}
+
+void fw_out_status(struct cli *cli, const struct portier_fw_policy *p,
+		   size_t undo_depth)
+{
+	(void)cli;
+	if (portier_fw_policy_empty(p)) {
+		printf("portier filters nothing: there is no table inet "
+		       PORTIER_FW_TABLE "\n");
+	} else {
+		printf("table inet " PORTIER_FW_TABLE ":\n");
+		describe(p);
+	}
+	if (undo_depth)
+		printf("  %-*s %zu (portier firewall undo)\n", label_width,
+		       "undo points", undo_depth);
+}
+
+int fw_out_harden(struct cli *cli, FILE *f)
+{
+	const struct portier_fw_port *list;
+	struct portier_kb *kb = cli_kb(cli);
+	size_t n, i;
+
+	if (!kb)
+		return -1;
+	n = portier_fw_harden_ports(&list);
+	fprintf(f, "closing the Windows-share ports, inbound, IPv4 and IPv6:\n");
+	for (i = 0; i < n; i++) {
+		unsigned proto = list[i].proto == PORTIER_FW_TCP
+					 ? PORTIER_PROTO_TCP
+					 : PORTIER_PROTO_UDP;
+		const struct portier_kb_entry *e =
+			portier_kb_best(kb, list[i].port, proto);
+		const char *name = portier_kb_service_name(kb, list[i].port,
+							   proto);
+		const char *why = "portier has no notes on this port";
+		char port[16];
+
+		if (e && *e->danger)
+			why = e->danger;
+		else if (e && *e->summary)
+			why = e->summary;
+		snprintf(port, sizeof(port), "%u/%s", list[i].port,
+			 portier_fw_proto_name(list[i].proto));
+		fprintf(f, "  %-9s %-14s ", port, name ? name : "-");
+		if (f == stdout && cli->stdout_tty)
+			cli_print_wrapped(f, why, 27, cli_term_width());
+		else
+			fprintf(f, "%s\n", why);
+	}
+	return 0;
+}

@@ -1,0 +1,23 @@
+/*
+ * fw_out.h - what `portier firewall` prints: the state of portier's table
+ * in plain words, and the reasons behind the harden list.
+ */
+#ifndef PORTIER_CLI_FW_OUT_H
+#define PORTIER_CLI_FW_OUT_H
+
+#include "cli/cli.h"
+#include "portier/fw.h"
+
+/* After an apply: what the table does now, and how to undo. */
+void fw_out_applied(struct cli *cli, const struct portier_fw_policy *p,
+		    bool changed);
+/* `portier firewall status`. */
+void fw_out_status(struct cli *cli, const struct portier_fw_policy *p,
+		   size_t undo_depth);
+/*
+ * One line per port of the harden list saying why, from the knowledge base.
+ * Returns -1 (message printed) when the knowledge base cannot be loaded.
+ */
+int fw_out_harden(struct cli *cli, FILE *f);
+
+#endif

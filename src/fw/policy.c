@@ -1,0 +1,249 @@
+/*
+ * policy.c - what portier's table should contain, and the verbs that change
+ * it: close (from anywhere or from one source prefix), allow-only, harden,
+ * and the SSH-session guard.
+ *
+ * A policy is a value: the verbs only add to it or replace its allow list,
+ * and the renderer turns it into a table.  Because each command first reads
+ * the policy back from the kernel, `close 445` followed by `close 139`
+ * leaves both closed, and running the same command twice changes nothing.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "portier/fw.h"
+
+/*
+ * The seeds' list: the ports an old "block Windows sharing" IPsec filter
+ * drops.  135 is the RPC endpoint mapper (MS-RPCE 2.1.1.1), 137-139 are
+ * NetBIOS name, datagram and session services (RFC 1001/1002), 445 is SMB
+ * directly over TCP (MS-SMB2 2.1), 593 RPC over HTTP, 1025 the first port of
+ * old Windows' dynamic RPC range, 3389 RDP, and 2745, 3127, 6129 the
+ * backdoors of Bagle, MyDoom and the DameWare agent hole of 2003.
+ */
+static const struct portier_fw_port harden_list[] = {
+	{135, PORTIER_FW_TCP},  {137, PORTIER_FW_TCP},  {139, PORTIER_FW_TCP},
+	{445, PORTIER_FW_TCP},  {593, PORTIER_FW_TCP},  {1025, PORTIER_FW_TCP},
+	{2745, PORTIER_FW_TCP}, {3127, PORTIER_FW_TCP}, {6129, PORTIER_FW_TCP},
+	{3389, PORTIER_FW_TCP}, {135, PORTIER_FW_UDP},  {137, PORTIER_FW_UDP},
+	{138, PORTIER_FW_UDP},  {445, PORTIER_FW_UDP},
+};
+
+size_t portier_fw_harden_ports(const struct portier_fw_port **out)
+{
+	*out = harden_list;
+	return sizeof(harden_list) / sizeof(harden_list[0]);
+}
+
+static void source_free(struct portier_fw_source *s)
+{
+	int p;
+
+	for (p = 0; p < PORTIER_FW_NPROTO; p++)
+		portier_fw_portset_free(&s->ports[p]);
+}
+
+void portier_fw_policy_free(struct portier_fw_policy *p)
+{
+	size_t i;
+	int q;
+
+	for (q = 0; q < PORTIER_FW_NPROTO; q++) {
+		portier_fw_portset_free(&p->allow[q]);
+		portier_fw_portset_free(&p->close[q]);
+	}
+	for (i = 0; i < p->n_from; i++)
+		source_free(&p->from[i]);
+	portier_free(p->from);
+	memset(p, 0, sizeof(*p));
+}
+
+bool portier_fw_policy_empty(const struct portier_fw_policy *p)
+{
+	size_t i;
+	int q;
+
+	if (p->allow_only)
+		return false;
+	for (q = 0; q < PORTIER_FW_NPROTO; q++)
+		if (p->close[q].n)
+			return false;
+	for (i = 0; i < p->n_from; i++)
+		for (q = 0; q < PORTIER_FW_NPROTO; q++)
+			if (p->from[i].ports[q].n)
+				return false;
+	return true;
+}
+
+bool portier_fw_policy_equal(const struct portier_fw_policy *a,
+			     const struct portier_fw_policy *b)
+{
+	size_t i;
+	int q;
+
+	if (a->allow_only != b->allow_only || a->n_from != b->n_from)
+		return false;
+	for (q = 0; q < PORTIER_FW_NPROTO; q++)
+		if (!portier_fw_portset_equal(&a->allow[q], &b->allow[q]) ||
+		    !portier_fw_portset_equal(&a->close[q], &b->close[q]))
+			return false;
+	for (i = 0; i < a->n_from; i++) {
+		if (strcmp(a->from[i].text, b->from[i].text) != 0)
+			return false;
+		for (q = 0; q < PORTIER_FW_NPROTO; q++)
+			if (!portier_fw_portset_equal(&a->from[i].ports[q],
+						      &b->from[i].ports[q]))
+				return false;
+	}
+	return true;
+}
+
+int portier_fw_source_parse(const char *s, struct portier_fw_source *src,
+			    struct portier_err *err)
+{
+	char buf[64], addr[INET6_ADDRSTRLEN];
+	char *slash;
+	unsigned long plen;
+	unsigned max, i;
+
+	memset(src, 0, sizeof(*src));
+	if (strlen(s) >= sizeof(buf) || !*s)
+		goto bad;
+	portier_strlcpy(buf, s, sizeof(buf));
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, buf, src->addr) == 1) {
+		src->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, src->addr) == 1) {
+		src->family = AF_INET6;
+		max = 128;
+	} else {
+		goto bad;
+	}
+	plen = max;
+	if (slash && portier_parse_ulong(slash, 0, max, &plen) < 0) {
+		portier_err_set(err, PORTIER_EINVAL,
+				"bad prefix length '%s' in '%s'", slash, s);
+		portier_err_hint(err, "an IPv%c prefix length is 0 to %u",
+				 max == 32 ? '4' : '6', max);
+		return PORTIER_EINVAL;
+	}
+	src->plen = (unsigned)plen;
+	/* clear host bits: 10.1.2.3/8 means 10.0.0.0/8 */
+	for (i = 0; i < max / 8; i++) {
+		unsigned keep = src->plen > i * 8 ? src->plen - i * 8 : 0;
+
+		if (keep < 8)
+			src->addr[i] &= (uint8_t)(0xff00u >> keep);
+	}
+	inet_ntop(src->family, src->addr, addr, sizeof(addr));
+	snprintf(src->text, sizeof(src->text), "%s/%u", addr, src->plen);
+	return 0;
+bad:
+	portier_err_set(err, PORTIER_EINVAL, "bad source address '%s'", s);
+	portier_err_hint(err, "give an IPv4 or IPv6 address or prefix, e.g. "
+			      "10.0.0.0/8, 192.0.2.7 or fd00::/8");
+	return PORTIER_EINVAL;
+}
+
+static int add_spec(struct portier_fw_portset *dst,
+		    const struct portier_fw_spec *spec, struct portier_err *err)
+{
+	int q, rc;
+
+	for (q = 0; q < PORTIER_FW_NPROTO; q++) {
+		rc = portier_fw_portset_merge(&dst[q], &spec->ports[q]);
+		if (rc < 0)
+			return portier_err_set(err, rc, "out of memory");
+	}
+	return 0;
+}
+
+static int cmp_source(const void *a, const void *b)
+{
+	return strcmp(((const struct portier_fw_source *)a)->text,
+		      ((const struct portier_fw_source *)b)->text);
+}
+
+int portier_fw_policy_close(struct portier_fw_policy *p,
+			    const struct portier_fw_spec *spec,
+			    const struct portier_fw_source *from,
+			    struct portier_err *err)
+{
+	struct portier_fw_source *arr, *s;
+	size_t i;
+
+	if (!from)
+		return add_spec(p->close, spec, err);
+	for (i = 0; i < p->n_from; i++)
+		if (strcmp(p->from[i].text, from->text) == 0)
+			return add_spec(p->from[i].ports, spec, err);
+	arr = portier_realloc(p->from, (p->n_from + 1) * sizeof(*arr));
+	if (!arr)
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	p->from = arr;
+	s = &arr[p->n_from++];
+	memcpy(s, from, sizeof(*s));
+	memset(s->ports, 0, sizeof(s->ports));
+	if (add_spec(s->ports, spec, err) < 0)
+		return PORTIER_ENOMEM;
+	qsort(p->from, p->n_from, sizeof(*p->from), cmp_source);
+	return 0;
+}
+
+int portier_fw_policy_allow_only(struct portier_fw_policy *p,
+				 const struct portier_fw_spec *spec,
+				 struct portier_err *err)
+{
+	int q;
+
+	for (q = 0; q < PORTIER_FW_NPROTO; q++)
+		portier_fw_portset_free(&p->allow[q]);
+	p->allow_only = true;
+	return add_spec(p->allow, spec, err);
+}
+
+int portier_fw_policy_harden(struct portier_fw_policy *p,
+			     struct portier_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(harden_list) / sizeof(harden_list[0]); i++) {
+		const struct portier_fw_port *h = &harden_list[i];
+		int rc = portier_fw_portset_add(&p->close[h->proto], h->port,
+						h->port);
+		if (rc < 0)
+			return portier_err_set(err, rc, "out of memory");
+	}
+	return 0;
+}
+
+int portier_fw_guard_ssh(struct portier_fw_policy *p, uint16_t port,
+			 struct portier_err *err)
+{
+	int rc;
+
+	if (portier_fw_portset_has(&p->close[PORTIER_FW_TCP], port)) {
+		portier_err_set(err, PORTIER_EINVAL,
+				"closing tcp/%u would cut the SSH session this "
+				"command runs in",
+				port);
+		portier_err_hint(err, "leave %u out of the list, or add "
+				      "--i-know-ssh-is-closed if another way "
+				      "in remains",
+				 port);
+		return PORTIER_EINVAL;
+	}
+	if (!p->allow_only ||
+	    portier_fw_portset_has(&p->allow[PORTIER_FW_TCP], port))
+		return 0;
+	rc = portier_fw_portset_add(&p->allow[PORTIER_FW_TCP], port, port);
+	if (rc < 0)
+		return portier_err_set(err, rc, "out of memory");
+	return 1;
+}

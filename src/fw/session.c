@@ -1,0 +1,379 @@
+/*
+ * session.c - applying scripts with an undo point saved first, and undoing.
+ *
+ * An undo point is a complete nft script in the state directory,
+ * undo-<N>.nft, that puts portier's table back as it was before change N:
+ * "table inet portier; delete table inet portier" followed by the table's
+ * listing from just before the change (nothing more when there was no
+ * table).  It is written, synced and renamed into place before the change
+ * is applied, so a crash between the two leaves an undo point too many,
+ * never one too few.  Undo runs the newest point and removes it; running
+ * undo again walks further back.  Only portier's table is saved and
+ * restored: other tables are never read into an undo point nor replaced,
+ * so undo cannot clobber rules someone else added in the meantime.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fw/fw_int.h"
+
+struct portier_fw {
+	const struct portier_fw_backend *be;
+	void *ctx;
+	char dir[4096];
+};
+
+int portier_fw_open(struct portier_fw **out,
+		    const struct portier_fw_backend *be, const char *state_dir,
+		    struct portier_err *err)
+{
+	struct portier_fw *fw = portier_calloc(1, sizeof(*fw));
+	int rc;
+
+	*out = NULL;
+	if (!fw)
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	if (!state_dir || !*state_dir)
+		state_dir = PORTIER_FW_STATE_DIR;
+	if (portier_strlcpy(fw->dir, state_dir, sizeof(fw->dir)) >=
+	    sizeof(fw->dir) - 32) {
+		portier_free(fw);
+		return portier_err_set(err, PORTIER_EINVAL,
+				       "state directory name too long");
+	}
+	fw->be = be;
+	rc = be->open(&fw->ctx, err);
+	if (rc < 0) {
+		portier_free(fw);
+		return rc;
+	}
+	*out = fw;
+	return 0;
+}
+
+void portier_fw_close(struct portier_fw *fw)
+{
+	if (!fw)
+		return;
+	fw->be->close(fw->ctx);
+	portier_free(fw);
+}
+
+int portier_fw_current(struct portier_fw *fw, struct portier_fw_policy *p,
+		       struct portier_err *err)
+{
+	char *json;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	rc = fw->be->list(fw->ctx, PORTIER_FW_LIST_JSON, &json, err);
+	if (rc < 0)
+		return rc;
+	rc = portier_fw_policy_from_json(json, p, err);
+	portier_free(json);
+	return rc;
+}
+
+int portier_fw_listing(struct portier_fw *fw, char **out,
+		       struct portier_err *err)
+{
+	return fw->be->list(fw->ctx, PORTIER_FW_LIST_TEXT, out, err);
+}
+
+int portier_fw_check(struct portier_fw *fw, const char *script,
+		     struct portier_err *err)
+{
+	return fw->be->run(fw->ctx, script, true, err);
+}
+
+/* ---- the undo points on disk ------------------------------------------------- */
+
+/* Lowest and highest N of undo-<N>.nft, and how many there are. */
+static size_t scan_points(const struct portier_fw *fw, unsigned long *min,
+			  unsigned long *max)
+{
+	DIR *d = opendir(fw->dir);
+	struct dirent *de;
+	size_t count = 0;
+
+	*min = *max = 0;
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char num[32];
+		const char *dot;
+		size_t len;
+		unsigned long n;
+
+		if (strncmp(de->d_name, "undo-", 5) != 0)
+			continue;
+		dot = strstr(de->d_name + 5, ".nft");
+		if (!dot || dot[4] != '\0')
+			continue;
+		len = (size_t)(dot - (de->d_name + 5));
+		if (len == 0 || len >= sizeof(num))
+			continue;
+		memcpy(num, de->d_name + 5, len);
+		num[len] = '\0';
+		if (portier_parse_ulong(num, 1, 999999999, &n) < 0)
+			continue;
+		if (!count || n < *min)
+			*min = n;
+		if (!count || n > *max)
+			*max = n;
+		count++;
+	}
+	closedir(d);
+	return count;
+}
+
+static void point_path(const struct portier_fw *fw, unsigned long n,
+		       char *path, size_t len)
+{
+	snprintf(path, len, "%s/undo-%lu.nft", fw->dir, n);
+}
+
+size_t portier_fw_undo_depth(struct portier_fw *fw)
+{
+	unsigned long lo, hi;
+
+	return scan_points(fw, &lo, &hi);
+}
+
+/* mkdir -p dir, mode 0700 for what portier creates. */
+static int make_dirs(const char *dir, struct portier_err *err)
+{
+	char path[4096];
+	size_t i;
+	int e;
+
+	portier_strlcpy(path, dir, sizeof(path));
+	for (i = 1; path[i]; i++) {
+		if (path[i] != '/')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			goto fail;
+		path[i] = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		goto fail;
+	return 0;
+fail:
+	e = errno;
+	portier_err_set(err, -e, "cannot create the state directory '%s': %s",
+			path, strerror(e));
+	portier_err_hint(err, "set PORTIER_STATE_DIR to a writable directory "
+			      "for the undo points");
+	return -e;
+}
+
+static int write_file(const char *path, const char *text,
+		      struct portier_err *err)
+{
+	char tmp[4200];
+	size_t len = strlen(text);
+	ssize_t w = 0;
+	int fd, e;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto fail;
+	while (len > 0 && (w = write(fd, text, len)) > 0) {
+		text += w;
+		len -= (size_t)w;
+	}
+	if (w < 0 || fsync(fd) < 0) {
+		e = errno;
+		close(fd);
+		unlink(tmp);
+		errno = e;
+		goto fail;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		e = errno;
+		unlink(tmp);
+		errno = e;
+		goto fail;
+	}
+	return 0;
+fail:
+	e = errno;
+	portier_err_set(err, -e, "cannot save the undo point '%s': %s", path,
+			strerror(e));
+	portier_err_hint(err, "nothing was applied; set PORTIER_STATE_DIR to "
+			      "a writable directory");
+	return -e;
+}
+
+static int read_file(const char *path, char **out, struct portier_err *err)
+{
+	struct fw_buf b = {0};
+	char chunk[4096];
+	size_t n;
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		int e = errno;
+
+		return portier_err_set(err, -e, "cannot read undo point '%s': %s",
+				       path, strerror(e));
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk) - 1, f)) > 0) {
+		chunk[n] = '\0';
+		fw_buf_puts(&b, chunk);
+	}
+	fclose(f);
+	*out = fw_buf_take(&b);
+	if (!*out)
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The restore script for a table listing ("" = there was no table). */
+static char *restore_script(const char *listing, const char *what)
+{
+	struct fw_buf b = {0};
+	char stamp[32] = "";
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (gmtime_r(&now, &tm))
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fw_buf_printf(&b,
+		      "# portier firewall undo point: table inet " PORTIER_FW_TABLE
+		      " as it was before\n"
+		      "# what: %s\n"
+		      "# saved: %s\n"
+		      "table inet " PORTIER_FW_TABLE "\n"
+		      "delete table inet " PORTIER_FW_TABLE "\n",
+		      what ? what : "(unknown)", stamp);
+	fw_buf_puts(&b, listing);
+	return fw_buf_take(&b);
+}
+
+static void prune(struct portier_fw *fw)
+{
+	unsigned long lo, hi;
+	char path[4200];
+
+	while (scan_points(fw, &lo, &hi) > PORTIER_FW_UNDO_KEEP) {
+		point_path(fw, lo, path, sizeof(path));
+		if (unlink(path) < 0)
+			break;
+	}
+}
+
+int portier_fw_apply(struct portier_fw *fw, const char *script,
+		     const char *what, bool *changed, struct portier_err *err)
+{
+	char *before = NULL, *before_cmp = NULL, *after_cmp = NULL, *undo;
+	char path[4200];
+	unsigned long lo, hi;
+	int rc;
+
+	*changed = false;
+	rc = fw->be->list(fw->ctx, PORTIER_FW_LIST_TEXT, &before, err);
+	if (rc == 0)
+		rc = fw->be->list(fw->ctx, PORTIER_FW_LIST_STATELESS,
+				  &before_cmp, err);
+	if (rc < 0)
+		goto out;
+	rc = make_dirs(fw->dir, err);
+	if (rc < 0)
+		goto out;
+	undo = restore_script(before, what);
+	if (!undo) {
+		rc = portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+		goto out;
+	}
+	scan_points(fw, &lo, &hi);
+	point_path(fw, hi + 1, path, sizeof(path));
+	rc = write_file(path, undo, err);
+	portier_free(undo);
+	if (rc < 0)
+		goto out;
+	rc = fw->be->run(fw->ctx, script, false, err);
+	if (rc < 0) {
+		unlink(path);
+		goto out;
+	}
+	/* the same table as before (re-applied policy): nothing to undo */
+	if (fw->be->list(fw->ctx, PORTIER_FW_LIST_STATELESS, &after_cmp,
+			 NULL) == 0 &&
+	    strcmp(after_cmp, before_cmp) == 0)
+		unlink(path);
+	else
+		*changed = true;
+	prune(fw);
+out:
+	portier_free(before);
+	portier_free(before_cmp);
+	portier_free(after_cmp);
+	return rc;
+}
+
+int portier_fw_undo_peek(struct portier_fw *fw, char **script, char **what,
+			 struct portier_err *err)
+{
+	unsigned long lo, hi;
+	char path[4200];
+	const char *w;
+	int rc;
+
+	*script = NULL;
+	if (what)
+		*what = NULL;
+	if (!scan_points(fw, &lo, &hi)) {
+		portier_err_set(err, PORTIER_ENOENT,
+				"nothing to undo: no undo point in '%s'",
+				fw->dir);
+		portier_err_hint(err, "portier saves one before each change it "
+				      "applies; PORTIER_STATE_DIR must be the "
+				      "same as then");
+		return PORTIER_ENOENT;
+	}
+	point_path(fw, hi, path, sizeof(path));
+	rc = read_file(path, script, err);
+	if (rc < 0 || !what)
+		return rc;
+	w = strstr(*script, "\n# what: ");
+	if (w) {
+		w += 9;
+		*what = portier_strndup(w, strcspn(w, "\n"));
+	}
+	return 0;
+}
+
+int portier_fw_undo(struct portier_fw *fw, struct portier_err *err)
+{
+	unsigned long lo, hi;
+	char path[4200], *script;
+	int rc;
+
+	rc = portier_fw_undo_peek(fw, &script, NULL, err);
+	if (rc < 0)
+		return rc;
+	rc = fw->be->run(fw->ctx, script, false, err);
+	portier_free(script);
+	if (rc < 0)
+		return rc;
+	scan_points(fw, &lo, &hi);
+	point_path(fw, hi, path, sizeof(path));
+	if (unlink(path) < 0) {
+		int e = errno;
+
+		return portier_err_set(err, -e,
+				       "undone, but cannot remove the undo "
+				       "point '%s': %s",
+				       path, strerror(e));
+	}
+	return 0;
+}

@@ -1,0 +1,182 @@
+/*
+ * ssh.c - which port the SSH session this command runs in came through, so
+ * that allow-only keeps it open and close refuses to cut it.
+ *
+ * Two sources.  $SSH_CONNECTION, set by sshd for the session, names the
+ * server port directly.  When it is gone (sudo resets the environment), the
+ * socket table answers: walk up from our process through its parents to the
+ * sshd process serving the session, take the socket inodes among its open
+ * files (/proc/PID/fd -> "socket:[INODE]"), and find the established TCP
+ * connection with one of those inodes in /proc/net/tcp or tcp6; its local
+ * port is the one to keep.  /proc/net/ is the reading process's network
+ * namespace, so inside a namespace with no SSH session nothing is found.
+ *
+ * Note: src/local/ reads the socket table in full via sock_diag; this file
+ * reads only the few lines it needs and may move onto that module's API.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fw/fw_int.h"
+
+int portier_fw_ssh_port_from_env(const char *value, uint16_t *port)
+{
+	char buf[256], *f[5], *save = NULL, *tok;
+	unsigned long n;
+	int nf = 0;
+
+	if (!value || !*value)
+		return PORTIER_ENOENT;
+	if (portier_strlcpy(buf, value, sizeof(buf)) >= sizeof(buf))
+		return PORTIER_EINVAL;
+	for (tok = strtok_r(buf, " \t", &save); tok && nf < 5;
+	     tok = strtok_r(NULL, " \t", &save))
+		f[nf++] = tok;
+	if (nf != 4 || portier_parse_ulong(f[3], 1, 65535, &n) < 0)
+		return PORTIER_EINVAL;
+	*port = (uint16_t)n;
+	return 0;
+}
+
+/* comm and parent of pid from <root>/<pid>/stat; 0 or -1. */
+static int read_stat(const char *root, pid_t pid, char *comm, size_t len,
+		     pid_t *ppid)
+{
+	char path[4200], line[1024], *open_p, *close_p;
+	FILE *f;
+	long pp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%ld/stat", root, (long)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	n = fread(line, 1, sizeof(line) - 1, f);
+	fclose(f);
+	line[n] = '\0';
+	/* "PID (COMM) STATE PPID ...": COMM may hold spaces and parens */
+	open_p = strchr(line, '(');
+	close_p = strrchr(line, ')');
+	if (!open_p || !close_p || close_p < open_p)
+		return -1;
+	n = (size_t)(close_p - open_p - 1);
+	if (n >= len)
+		n = len - 1;
+	memcpy(comm, open_p + 1, n);
+	comm[n] = '\0';
+	if (sscanf(close_p + 1, " %*c %ld", &pp) != 1)
+		return -1;
+	*ppid = (pid_t)pp;
+	return 0;
+}
+
+/* Up to max socket inodes among pid's open files. */
+static size_t socket_inodes(const char *root, pid_t pid, unsigned long *out,
+			    size_t max)
+{
+	char dir[4200], path[4500], link[64];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/%ld/fd", root, (long)pid);
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) != NULL && n < max) {
+		ssize_t len;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (sscanf(link, "socket:[%lu]", &out[n]) == 1)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * In one <root>/net/tcp{,6} file, the local port of the established
+ * connection whose inode is one of inodes.  Lines read "sl local rem st
+ * tx:rx tr:when retrnsmt uid timeout inode ..." with ADDR:PORT in hex.
+ */
+static int find_established(const char *file, const unsigned long *inodes,
+			    size_t n, uint16_t *port)
+{
+	char line[512];
+	FILE *f = fopen(file, "re");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char local[128];
+		unsigned st, lport;
+		unsigned long inode;
+		const char *colon;
+		size_t i;
+
+		if (sscanf(line, " %*s %127s %*s %x %*s %*s %*s %*s %*s %lu",
+			   local, &st, &inode) != 3)
+			continue;
+		if (st != 0x01) /* TCP_ESTABLISHED */
+			continue;
+		colon = strrchr(local, ':');
+		if (!colon || sscanf(colon + 1, "%x", &lport) != 1 ||
+		    lport > 65535)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (inodes[i] == inode) {
+				*port = (uint16_t)lport;
+				found = 1;
+				break;
+			}
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static bool is_sshd(const char *comm)
+{
+	/* OpenSSH 9.8 runs sessions as sshd-session */
+	return strcmp(comm, "sshd") == 0 || strcmp(comm, "sshd-session") == 0;
+}
+
+int portier_fw_ssh_port_from_proc(const char *proc_root, pid_t pid,
+				  uint16_t *port, struct portier_err *err)
+{
+	char comm[64], file[4200];
+	unsigned long inodes[64];
+	int depth;
+
+	if (!proc_root || !*proc_root)
+		proc_root = "/proc";
+	for (depth = 0; depth < 64 && pid > 1; depth++) {
+		pid_t ppid;
+		size_t n;
+
+		if (read_stat(proc_root, pid, comm, sizeof(comm), &ppid) < 0)
+			break;
+		if (is_sshd(comm)) {
+			n = socket_inodes(proc_root, pid, inodes, 64);
+			snprintf(file, sizeof(file), "%s/net/tcp", proc_root);
+			if (n && find_established(file, inodes, n, port))
+				return 0;
+			snprintf(file, sizeof(file), "%s/net/tcp6", proc_root);
+			if (n && find_established(file, inodes, n, port))
+				return 0;
+		}
+		pid = ppid;
+	}
+	portier_err_set(err, PORTIER_ENOENT, "not inside an SSH session");
+	return PORTIER_ENOENT;
+}
