@@ -1,0 +1,385 @@
+/*
+ * probe.h - ask a service what it reveals: NetBIOS node status (UDP 137),
+ * the NetBIOS session service (TCP 139) and SMB negotiation (TCP 445/139).
+ *
+ * Two layers.  The protocol layer builds requests and parses replies as pure
+ * functions over byte buffers: no sockets, no clocks, no allocation, no
+ * global state.  Every protocol is also described by a constant vtable
+ * (struct portier_probe) so that a scanner can hold a list of them.  The
+ * network layer (portier_nbstat_sweep, portier_smb_probe_host, ...) sends
+ * the requests and feeds the replies to the parsers.
+ *
+ * Parsers never trust a length field: a count or an offset that points past
+ * the buffer is PORTIER_EPROTO with the offending value quoted in err.
+ * Results are plain structs owned by the caller; nothing needs freeing.
+ */
+#ifndef PORTIER_PROBE_H
+#define PORTIER_PROBE_H
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "portier/common.h"
+
+/* ---- the vtable -------------------------------------------------------- */
+
+/*
+ * One request/reply exchange.  build writes the request for params (a
+ * protocol-specific struct, may be NULL for defaults) into buf and returns
+ * its length, or a negative PORTIER_E* code if cap is too small.  parse reads
+ * one reply into out (the protocol's result struct, out_size bytes) and
+ * returns 0 or a negative PORTIER_E* code with the reason in err.
+ */
+struct portier_probe {
+	const char *name;
+	uint16_t port;
+	uint8_t proto; /* PORTIER_PROTO_TCP or PORTIER_PROTO_UDP (kb.h) */
+	size_t out_size;
+	long (*build)(uint8_t *buf, size_t cap, const void *params);
+	int (*parse)(const uint8_t *buf, size_t len, void *out,
+		     struct portier_err *err);
+};
+
+/* params: struct portier_nbstat_params; out: struct portier_nbstat_reply */
+PORTIER_API extern const struct portier_probe portier_nbstat_probe;
+/* params: struct portier_nbss_params; out: struct portier_nbss_reply */
+PORTIER_API extern const struct portier_probe portier_nbss_probe;
+/* params: struct portier_smb_params; out: struct portier_smb_negotiate */
+PORTIER_API extern const struct portier_probe portier_smb1_probe;
+PORTIER_API extern const struct portier_probe portier_smb2_probe;
+
+/* ---- NetBIOS names (RFC 1001 14, RFC 1002 4.1) ------------------------- */
+
+#define PORTIER_NB_NAME_LEN 15
+
+/*
+ * Encode a NetBIOS name (up to 15 bytes, padded with spaces, then the
+ * suffix byte) in first-level encoding, as a length-prefixed label with the
+ * root label after it: 34 bytes written to out.  "*" is the wildcard and is
+ * padded with NULs, as RFC 1002 4.2.18 asks.
+ */
+PORTIER_API int portier_nb_encode_name(const char *name, uint8_t suffix,
+				       uint8_t out[34]);
+
+/* ---- NetBIOS node status (RFC 1002 4.2.17, 4.2.18) --------------------- */
+
+/* NAME_FLAGS of a node status entry (RFC 1002 4.2.18). */
+#define PORTIER_NB_FLAG_GROUP 0x8000
+#define PORTIER_NB_FLAG_ONT_MASK 0x6000 /* owner node type, >> 13 */
+#define PORTIER_NB_FLAG_DRG 0x1000      /* being deregistered */
+#define PORTIER_NB_FLAG_CNF 0x0800      /* in conflict */
+#define PORTIER_NB_FLAG_ACT 0x0400      /* active */
+#define PORTIER_NB_FLAG_PRM 0x0200      /* permanent node name */
+
+struct portier_nb_name {
+	uint8_t raw[PORTIER_NB_NAME_LEN]; /* the 15 name bytes as sent */
+	char name[PORTIER_NB_NAME_LEN + 1]; /* printable, trailing spaces cut,
+					     * other bytes shown as '.' */
+	uint8_t suffix;                    /* the 16th byte: the service */
+	uint16_t flags;                    /* PORTIER_NB_FLAG_* */
+};
+
+#define PORTIER_NBSTAT_MAX_NAMES 255 /* NUM_NAMES is one byte */
+
+struct portier_nbstat_params {
+	uint16_t trn_id; /* transaction id to put in the query */
+};
+
+struct portier_nbstat_reply {
+	uint16_t trn_id;
+	uint16_t n_names;
+	struct portier_nb_name names[PORTIER_NBSTAT_MAX_NAMES];
+	bool have_mac; /* false when the statistics block was cut short */
+	uint8_t mac[6]; /* UNIT_ID: the adapter's MAC (Samba sends zeros) */
+};
+
+/* The meaning of a name, from its suffix and group bit ("file server"). */
+PORTIER_API const char *portier_nb_name_meaning(const struct portier_nb_name *n);
+/* "B", "P", "M" or "H" for the owner node type in flags. */
+PORTIER_API const char *portier_nb_node_type(uint16_t flags);
+
+/* What a node status reply says about a host, the way nbtscan reads it. */
+enum {
+	PORTIER_NB_ROLE_FILE_SERVER = 1 << 0,       /* <20> */
+	PORTIER_NB_ROLE_DOMAIN_CONTROLLER = 1 << 1, /* <1C> group */
+	PORTIER_NB_ROLE_DOMAIN_MASTER = 1 << 2,     /* <1B> */
+	PORTIER_NB_ROLE_MASTER_BROWSER = 1 << 3,    /* <1D> or __MSBROWSE__ */
+	PORTIER_NB_ROLE_MESSENGER = 1 << 4,         /* <03> */
+	PORTIER_NB_ROLE_IIS = 1 << 5,               /* INet~Services <1C> */
+};
+
+struct portier_nbstat_summary {
+	char computer[PORTIER_NB_NAME_LEN + 1];  /* first unique <00> */
+	char workgroup[PORTIER_NB_NAME_LEN + 1]; /* first group <00> */
+	char user[PORTIER_NB_NAME_LEN + 1]; /* a <03> name that is not the
+					     * computer's, or "" */
+	unsigned roles;                     /* PORTIER_NB_ROLE_* */
+	bool mac_zero;                      /* unit id all zeros */
+};
+
+PORTIER_API void portier_nbstat_summarize(const struct portier_nbstat_reply *r,
+					  struct portier_nbstat_summary *s);
+
+/* Pure: build the node status query for "*" (50 bytes). */
+PORTIER_API long portier_nbstat_build(uint8_t *buf, size_t cap,
+				      const void *params);
+/* Pure: parse a node status response (out: struct portier_nbstat_reply). */
+PORTIER_API int portier_nbstat_parse(const uint8_t *buf, size_t len,
+				     void *out, struct portier_err *err);
+
+/* ---- NetBIOS session service (RFC 1002 4.3) ---------------------------- */
+
+enum portier_nbss_type {
+	PORTIER_NBSS_MESSAGE = 0x00,
+	PORTIER_NBSS_REQUEST = 0x81,
+	PORTIER_NBSS_POSITIVE = 0x82,
+	PORTIER_NBSS_NEGATIVE = 0x83,
+	PORTIER_NBSS_RETARGET = 0x84,
+	PORTIER_NBSS_KEEPALIVE = 0x85,
+};
+
+struct portier_nbss_params {
+	const char *called;  /* the server's name, e.g. "LABSRV" or
+			      * "*SMBSERVER"; NULL means "*SMBSERVER" */
+	const char *calling; /* our name; NULL means "PORTIER" */
+};
+
+struct portier_nbss_reply {
+	uint8_t type;      /* enum portier_nbss_type */
+	uint8_t error;     /* NEGATIVE: the error code (0x80..0x8F) */
+	struct in_addr retarget_addr; /* RETARGET */
+	uint16_t retarget_port;
+};
+
+PORTIER_API long portier_nbss_build(uint8_t *buf, size_t cap,
+				    const void *params);
+/* Pure: parse the answer to a session request (exactly one packet). */
+PORTIER_API int portier_nbss_parse(const uint8_t *buf, size_t len, void *out,
+				   struct portier_err *err);
+/* Why a session request was refused, in words (RFC 1002 4.3.4). */
+PORTIER_API const char *portier_nbss_error_name(uint8_t code);
+/*
+ * Length of the session message framing the payload in buf: 4 + the 17-bit
+ * length (RFC 1002 4.3.1; direct TCP 445 uses the same 4-byte header,
+ * MS-SMB2 2.1).  Returns the total packet size, 0 if fewer than 4 bytes are
+ * there yet, or PORTIER_EPROTO for an unknown packet type.
+ */
+PORTIER_API long portier_nbss_frame_len(const uint8_t *buf, size_t len,
+					struct portier_err *err);
+
+/* ---- SMB negotiation (MS-SMB 2.2.4.5, MS-SMB2 2.2.3/2.2.4) --------------- */
+
+enum portier_smb_dialect {
+	PORTIER_SMB_NT1 = 0x0001,   /* SMB1 "NT LM 0.12" (our own tag) */
+	PORTIER_SMB_202 = 0x0202,
+	PORTIER_SMB_210 = 0x0210,
+	PORTIER_SMB_300 = 0x0300,
+	PORTIER_SMB_302 = 0x0302,
+	PORTIER_SMB_311 = 0x0311,
+	PORTIER_SMB_WILDCARD = 0x02ff, /* the server wants a second round */
+};
+#define PORTIER_SMB_N_DIALECTS 6
+/* The dialects in the order they are tried (oldest first). */
+PORTIER_API extern const uint16_t
+	portier_smb_dialects[PORTIER_SMB_N_DIALECTS];
+/* "NT LM 0.12", "2.0.2", ... "3.1.1"; "?" for others. */
+PORTIER_API const char *portier_smb_dialect_name(uint16_t d);
+/* Parse "NT1"/"SMB1"/"1", "2.0.2"/"202", ... back; 0 or PORTIER_EINVAL. */
+PORTIER_API int portier_smb_dialect_parse(const char *s, uint16_t *d);
+
+/* SMB2 capabilities (MS-SMB2 2.2.4). */
+#define PORTIER_SMB2_CAP_DFS 0x01
+#define PORTIER_SMB2_CAP_LEASING 0x02
+#define PORTIER_SMB2_CAP_LARGE_MTU 0x04
+#define PORTIER_SMB2_CAP_MULTI_CHANNEL 0x08
+#define PORTIER_SMB2_CAP_PERSISTENT_HANDLES 0x10
+#define PORTIER_SMB2_CAP_DIRECTORY_LEASING 0x20
+#define PORTIER_SMB2_CAP_ENCRYPTION 0x40
+
+struct portier_smb_params {
+	uint16_t dialect;      /* exactly one dialect to offer */
+	uint8_t client_guid[16];
+	uint8_t salt[32];      /* 3.1.1 pre-auth integrity salt */
+	uint64_t message_id;
+};
+
+/* What one negotiation reply says. */
+struct portier_smb_negotiate {
+	bool accepted;       /* status 0 and a dialect chosen; the caller
+			      * checks dialect against what it offered */
+	uint16_t dialect;    /* what it chose (enum portier_smb_dialect) */
+	uint32_t status;     /* NT status in the header */
+	bool smb1;           /* the reply was SMB1 */
+	bool signing_enabled;
+	bool signing_required;
+	bool have_guid;
+	uint8_t server_guid[16];
+	uint32_t capabilities; /* SMB2 caps or SMB1 CAP_* */
+	uint32_t max_transact, max_read, max_write; /* SMB2 */
+	uint64_t system_time;  /* FILETIME, 0 if not given */
+	uint64_t boot_time;    /* FILETIME, 0 if not given */
+	int16_t tz_minutes;    /* SMB1: server time zone, minutes from UTC */
+	uint16_t security_blob_len;
+	/* 3.1.1 negotiate contexts */
+	uint16_t preauth_hash;  /* 1 = SHA-512, 0 = none */
+	uint16_t cipher;        /* 1 AES-128-CCM .. 4 AES-256-GCM, 0 none */
+	bool have_signing_algo;
+	uint16_t signing_algo;  /* 0 HMAC-SHA256, 1 AES-CMAC, 2 AES-GMAC */
+	uint16_t n_contexts;
+	/* SMB1 only */
+	char smb1_domain[64];   /* OEM domain name when the reply has one */
+};
+
+/* Pure: SMB1 NEGOTIATE offering "NT LM 0.12", with the 4-byte framing. */
+PORTIER_API long portier_smb1_build(uint8_t *buf, size_t cap,
+				    const void *params);
+/* Pure: SMB2 NEGOTIATE offering params->dialect, with the framing. */
+PORTIER_API long portier_smb2_build(uint8_t *buf, size_t cap,
+				    const void *params);
+/*
+ * Pure: parse one framed negotiate reply, SMB1 or SMB2 (the protocol id
+ * says which).  A refusal (an error status, dialect index 0xFFFF) parses
+ * fine with accepted == false.
+ */
+PORTIER_API int portier_smb_parse(const uint8_t *buf, size_t len, void *out,
+				  struct portier_err *err);
+/* Names for the numbers above ("AES-128-GCM", "SHA-512", "AES-CMAC"). */
+PORTIER_API const char *portier_smb_cipher_name(uint16_t c);
+PORTIER_API const char *portier_smb_hash_name(uint16_t h);
+PORTIER_API const char *portier_smb_signing_name(uint16_t s);
+/* FILETIME to Unix seconds (0 stays 0). */
+PORTIER_API int64_t portier_filetime_to_unix(uint64_t ft);
+
+/* ---- addresses and target lists ---------------------------------------- */
+
+struct portier_probe_addr {
+	int family; /* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} u;
+};
+
+/* "198.19.1.2" or "fd70:7:1::2" into buf (INET6_ADDRSTRLEN is enough). */
+PORTIER_API void portier_probe_addr_str(const struct portier_probe_addr *a,
+					char *buf, size_t cap);
+/* From a sockaddr_in/sockaddr_in6 (what a scanner holds); 0 or EINVAL. */
+PORTIER_API int portier_probe_addr_from_sockaddr(const struct sockaddr *sa,
+						 struct portier_probe_addr *a);
+
+/*
+ * Expand target arguments: an address (198.19.1.2, fd70:7:1::2), an IPv4
+ * CIDR block (198.19.1.0/24; the network and broadcast addresses of blocks
+ * of /30 and wider are left out, so nothing is ever sent to a broadcast
+ * address), an IPv4 range (198.19.1.10-20 or 198.19.1.10-198.19.1.20), or an
+ * IPv6 block no wider than /112.  Names are not resolved.  At most max_total
+ * addresses (PORTIER_EINVAL beyond, naming the argument).  The array is
+ * allocated; free it with portier_free.
+ */
+PORTIER_API int portier_probe_targets_parse(char *const *args, size_t n_args,
+				      size_t max_total,
+				      struct portier_probe_addr **out, size_t *n_out,
+				      struct portier_err *err);
+
+/* ---- the network side: node status sweep ------------------------------- */
+
+struct portier_nbstat_opts {
+	unsigned rate;       /* queries per second, 0 = unlimited */
+	unsigned retries;    /* extra queries to hosts that did not answer */
+	unsigned timeout_ms; /* wait after the last query to a host */
+	uint16_t port;       /* 0 means 137 */
+};
+
+/* Outcome for one target, handed to the callback as soon as it is known. */
+struct portier_nbstat_result {
+	struct portier_probe_addr addr;
+	int status;  /* 0 = answered; PORTIER_EPROTO = malformed reply (reason
+		      * in err); -ETIMEDOUT = no answer; -ECONNREFUSED = ICMP
+		      * port unreachable; other negative: send failed */
+	unsigned queries;   /* how many queries were sent */
+	unsigned rtt_us;    /* for an answer: time since the last query */
+	struct portier_err err;
+	struct portier_nbstat_reply reply; /* valid when status == 0 */
+	size_t raw_len;
+	uint8_t raw[1500];  /* the reply as received (for --dump) */
+};
+
+/*
+ * Query every IPv4 address in targets from one UDP socket, with the rate
+ * limit and retries in opt.  Calls on_result once per target (answered,
+ * malformed, or given up), in the order outcomes become known.  Returns 0,
+ * or a negative code when the sweep itself could not run (socket, an IPv6
+ * target: NetBIOS name service is IPv4 only).
+ */
+PORTIER_API int portier_nbstat_sweep(
+	const struct portier_probe_addr *targets, size_t n,
+	const struct portier_nbstat_opts *opt,
+	void (*on_result)(const struct portier_nbstat_result *r, void *ctx),
+	void *ctx, struct portier_err *err);
+
+/* One host (what a scanner calls for an open 137/udp). */
+PORTIER_API int portier_probe_nbstat_host(const struct portier_probe_addr *addr,
+					  const struct portier_nbstat_opts *opt,
+					  struct portier_nbstat_result *res,
+					  struct portier_err *err);
+
+/* ---- the network side: SMB ------------------------------------------- */
+
+enum portier_tcp_state {
+	PORTIER_TCP_UNTRIED = 0,
+	PORTIER_TCP_OPEN,
+	PORTIER_TCP_CLOSED,   /* refused (RST) */
+	PORTIER_TCP_FILTERED, /* no answer within the timeout */
+	PORTIER_TCP_ERROR,    /* unreachable or another error */
+};
+PORTIER_API const char *portier_tcp_state_name(enum portier_tcp_state s);
+
+struct portier_smb_opts {
+	unsigned timeout_ms;  /* connect and each reply; 0 means 3000 */
+	uint16_t port_direct; /* 0 means 445 */
+	uint16_t port_nbss;   /* 0 means 139 */
+	bool only_nbss;       /* skip 445, use 139 (with a session request) */
+	bool only_direct;     /* skip 139 */
+	const char *called;   /* NetBIOS name for 139; NULL: ask 137 first,
+			       * then fall back to "*SMBSERVER" */
+};
+
+struct portier_smb_dialect_result {
+	uint16_t dialect;
+	int status;  /* 0: a reply was parsed (see neg.accepted); negative: no
+		      * reply (connection refused/reset/timeout/malformed) */
+	char why[160]; /* when status < 0 */
+	struct portier_smb_negotiate neg;
+	size_t raw_len;     /* the reply as received, cut at sizeof(raw) */
+	uint8_t raw[1024];
+};
+
+struct portier_smb_host {
+	struct portier_probe_addr addr;
+	enum portier_tcp_state direct, nbss; /* how 445 and 139 answered */
+	uint16_t port;           /* the port the dialects were asked on */
+	bool via_nbss;           /* port is the NetBIOS session service */
+	char called[PORTIER_NB_NAME_LEN + 1]; /* name the session accepted */
+	int nbss_refusal;        /* last negative session response, or -1 */
+	size_t n_results;
+	struct portier_smb_dialect_result results[PORTIER_SMB_N_DIALECTS];
+	/* summary over the accepted dialects */
+	uint16_t highest;        /* 0 if none was accepted */
+	bool smb1;
+	bool signing_required;   /* required by the highest SMB2+ dialect, or
+				  * SMB1's when only SMB1 was accepted */
+	bool signing_enabled;
+};
+
+/*
+ * Race 445 and 139 (both at once; keep 445 if it connects, reset 139), then
+ * offer each dialect in its own connection on the winning port.  Returns 0
+ * when a transport answered (the per-dialect outcomes are in out), or a
+ * negative code with err filled when neither port could be used.
+ */
+PORTIER_API int portier_probe_smb_host(const struct portier_probe_addr *addr,
+				       const struct portier_smb_opts *opt,
+				       struct portier_smb_host *out,
+				       struct portier_err *err);
+
+#endif

@@ -1,0 +1,370 @@
+/*
+ * nbstat_sweep.c - ask many hosts for their NetBIOS node status at once,
+ * from one UDP socket, at a bounded rate, with retries.
+ *
+ * The one idea: the whole sweep is a single poll loop over one socket.  The
+ * transaction id of each query is the target's index XOR a per-sweep random
+ * key, so a reply is matched to its target in O(1) and a reply whose id and
+ * source address do not agree is ignored.  ICMP port unreachable comes back
+ * through IP_RECVERR's error queue with the original destination, so a host
+ * without a name service is settled at once instead of after the timeout.
+ * Retries are spread evenly inside the timeout: with --timeout 1000 and
+ * --retries 1 the second query goes at 500 ms and the host is given up at
+ * 1000 ms, the same wait as nbtscan's single query.
+ *
+ * Safety: the socket never gets SO_BROADCAST, so the kernel itself refuses
+ * to send to a broadcast address.
+ */
+#include <arpa/inet.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "portier/probe.h"
+
+struct target_state {
+	uint64_t first_ns, last_ns;
+	unsigned tries;
+	bool done;
+};
+
+struct sweep {
+	const struct portier_probe_addr *t;
+	size_t n;
+	struct target_state *st;
+	struct portier_nbstat_opts opt;
+	uint16_t key;
+	int fd;
+	size_t lo;       /* every target below lo is settled */
+	size_t next;     /* next target to get its first query */
+	size_t left;     /* targets not yet settled */
+	double tokens;   /* rate limiter (token bucket) */
+	uint64_t tok_ns;
+	void (*cb)(const struct portier_nbstat_result *r, void *ctx);
+	void *ctx;
+	struct portier_nbstat_result res; /* scratch, ~8 KiB: not on stack */
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* When the next query (or the give-up) for a target is due. */
+static uint64_t due_ns(const struct sweep *s, const struct target_state *t)
+{
+	uint64_t slot = (uint64_t)s->opt.timeout_ms * 1000000u /
+			(s->opt.retries + 1u);
+
+	return t->first_ns + slot * t->tries;
+}
+
+static void settle(struct sweep *s, size_t i, int status, size_t raw_len,
+		   const uint8_t *raw, uint64_t now)
+{
+	struct portier_nbstat_result *r = &s->res;
+
+	memset(r, 0, offsetof(struct portier_nbstat_result, reply));
+	r->addr = s->t[i];
+	r->queries = s->st[i].tries;
+	r->status = status;
+	if (raw_len) {
+		r->rtt_us = (unsigned)((now - s->st[i].last_ns) / 1000u);
+		r->raw_len = raw_len < sizeof(r->raw) ? raw_len
+						       : sizeof(r->raw);
+		memcpy(r->raw, raw, r->raw_len);
+		r->status = portier_nbstat_parse(raw, raw_len, &r->reply,
+						 &r->err);
+	} else {
+		r->raw_len = 0;
+		memset(&r->reply, 0, sizeof(r->reply));
+		if (status == -ETIMEDOUT)
+			portier_err_set(&r->err, status,
+					"no answer to %u node status "
+					"quer%s",
+					r->queries,
+					r->queries == 1 ? "y" : "ies");
+		else
+			portier_err_set(&r->err, status, "%s",
+					strerror(-status));
+	}
+	s->st[i].done = true;
+	s->left--;
+	s->cb(r, s->ctx);
+}
+
+static int send_query(struct sweep *s, size_t i, uint64_t now)
+{
+	struct portier_nbstat_params p = {.trn_id = (uint16_t)(i ^ s->key)};
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	uint8_t pkt[64];
+	long len = portier_nbstat_build(pkt, sizeof(pkt), &p);
+
+	sin.sin_port = htons(s->opt.port ? s->opt.port : 137);
+	sin.sin_addr = s->t[i].u.v4;
+	if (sendto(s->fd, pkt, (size_t)len, 0, (struct sockaddr *)&sin,
+		   sizeof(sin)) < 0) {
+		if (errno == EAGAIN || errno == ENOBUFS)
+			return -EAGAIN; /* try again on the next round */
+		s->st[i].tries++;
+		settle(s, i, -errno, 0, NULL, now);
+		return 0;
+	}
+	if (!s->st[i].tries)
+		s->st[i].first_ns = now;
+	s->st[i].tries++;
+	s->st[i].last_ns = now;
+	return 0;
+}
+
+/* Find the target a datagram from sin with transaction id trn is for. */
+static long match(const struct sweep *s, const struct sockaddr_in *sin,
+		  uint16_t trn)
+{
+	size_t i = (size_t)(trn ^ s->key);
+
+	if (i >= s->n || s->t[i].u.v4.s_addr != sin->sin_addr.s_addr ||
+	    s->st[i].done || !s->st[i].tries)
+		return -1;
+	return (long)i;
+}
+
+static void read_replies(struct sweep *s)
+{
+	uint8_t buf[2048];
+
+	for (;;) {
+		struct sockaddr_in sin;
+		socklen_t sl = sizeof(sin);
+		ssize_t n = recvfrom(s->fd, buf, sizeof(buf), 0,
+				     (struct sockaddr *)&sin, &sl);
+		long i;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return; /* EAGAIN, or an error left in the queue */
+		if (n < 2 || sin.sin_family != AF_INET)
+			continue;
+		i = match(s, &sin, (uint16_t)(buf[0] << 8 | buf[1]));
+		if (i >= 0)
+			settle(s, (size_t)i, 0, (size_t)n, buf, now_ns());
+	}
+}
+
+/* ICMP errors for our queries (IP_RECVERR): settle the host at once. */
+static void read_errors(struct sweep *s)
+{
+	for (;;) {
+		struct sockaddr_in dst;
+		uint8_t data[64], ctl[512];
+		struct iovec iov = {data, sizeof(data)};
+		struct msghdr mh = {.msg_name = &dst,
+				    .msg_namelen = sizeof(dst),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl,
+				    .msg_controllen = sizeof(ctl)};
+		struct cmsghdr *c;
+		ssize_t n = recvmsg(s->fd, &mh, MSG_ERRQUEUE);
+
+		if (n < 0)
+			return;
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			struct sock_extended_err ee;
+			long i;
+
+			if (c->cmsg_level != IPPROTO_IP ||
+			    c->cmsg_type != IP_RECVERR)
+				continue;
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			if (ee.ee_origin != SO_EE_ORIGIN_ICMP || n < 2)
+				continue;
+			/* the payload is our query: its first two bytes are
+			 * the transaction id */
+			i = match(s, &dst, (uint16_t)(data[0] << 8 | data[1]));
+			if (i >= 0)
+				settle(s, (size_t)i, -(int)ee.ee_errno, 0,
+				       NULL, now_ns());
+		}
+	}
+}
+
+/* Send what the rate allows: retries that are due first, then new hosts. */
+static uint64_t send_due(struct sweep *s, uint64_t now)
+{
+	uint64_t wake = now + 1000000000u;
+	size_t i;
+
+	if (s->opt.rate) {
+		double burst = s->opt.rate / 50.0 + 1;
+
+		s->tokens += (double)(now - s->tok_ns) * s->opt.rate / 1e9;
+		if (s->tokens > burst)
+			s->tokens = burst;
+	} else {
+		s->tokens = 1e9;
+	}
+	s->tok_ns = now;
+	while (s->lo < s->next && s->st[s->lo].done)
+		s->lo++;
+	for (i = s->lo; i < s->next; i++) {
+		struct target_state *t = &s->st[i];
+		uint64_t due;
+
+		if (t->done)
+			continue;
+		due = due_ns(s, t);
+		if (due <= now) {
+			if (t->tries > s->opt.retries) {
+				settle(s, i, -ETIMEDOUT, 0, NULL, now);
+				continue;
+			}
+			if (s->tokens < 1)
+				break;
+			if (send_query(s, i, now) == -EAGAIN)
+				return now + 1000000u;
+			s->tokens -= 1;
+			due = due_ns(s, t);
+		}
+		if (!t->done && due < wake)
+			wake = due;
+	}
+	while (s->next < s->n && s->tokens >= 1) {
+		size_t k = s->next++;
+
+		if (s->t[k].family != AF_INET) {
+			settle(s, k, -EAFNOSUPPORT, 0, NULL, now);
+			continue;
+		}
+		if (send_query(s, k, now) == -EAGAIN) {
+			s->next--;
+			return now + 1000000u;
+		}
+		s->tokens -= 1;
+		if (!s->st[k].done && due_ns(s, &s->st[k]) < wake)
+			wake = due_ns(s, &s->st[k]);
+	}
+	if (s->next < s->n || s->tokens < 1) {
+		/* the bucket gets its next token after 1/rate seconds */
+		uint64_t tok = now + (s->opt.rate ? 1000000000u / s->opt.rate
+						  : 0) + 1;
+
+		if (tok < wake)
+			wake = tok;
+	}
+	return wake;
+}
+
+int portier_nbstat_sweep(
+	const struct portier_probe_addr *targets, size_t n,
+	const struct portier_nbstat_opts *opt,
+	void (*on_result)(const struct portier_nbstat_result *r, void *ctx),
+	void *ctx, struct portier_err *err)
+{
+	struct sweep *s;
+	int one = 1, rc = 0;
+
+	if (n == 0)
+		return portier_err_set(err, PORTIER_EINVAL, "no targets given");
+	if (n > 65536)
+		return portier_err_set(err, PORTIER_EINVAL,
+				       "%zu targets: a node status sweep "
+				       "takes at most 65536",
+				       n);
+	s = portier_calloc(1, sizeof(*s));
+	if (!s)
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	s->st = portier_calloc(n, sizeof(*s->st));
+	if (!s->st) {
+		portier_free(s);
+		return portier_err_set(err, PORTIER_ENOMEM,
+				       "out of memory for %zu targets", n);
+	}
+	s->t = targets;
+	s->n = s->left = n;
+	s->opt = *opt;
+	if (!s->opt.timeout_ms)
+		s->opt.timeout_ms = 1000;
+	s->cb = on_result;
+	s->ctx = ctx;
+	s->tok_ns = now_ns();
+	s->tokens = 1;
+	if (getrandom(&s->key, sizeof(s->key), 0) != sizeof(s->key))
+		s->key = (uint16_t)(s->tok_ns ^ (uint64_t)getpid());
+	s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0) {
+		rc = portier_err_set(err, -errno,
+				     "cannot open a UDP socket: %s",
+				     strerror(errno));
+		goto out;
+	}
+	setsockopt(s->fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+	while (s->left) {
+		uint64_t now = now_ns(), wake = send_due(s, now);
+		struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
+		int ms;
+
+		if (!s->left)
+			break;
+		now = now_ns();
+		ms = wake > now ? (int)((wake - now + 999999u) / 1000000u) : 0;
+		if (poll(&pfd, 1, ms) < 0 && errno != EINTR) {
+			rc = portier_err_set(err, -errno, "poll failed: %s",
+					     strerror(errno));
+			break;
+		}
+		if (pfd.revents & POLLERR)
+			read_errors(s);
+		if (pfd.revents & POLLIN)
+			read_replies(s);
+	}
+	close(s->fd);
+out:
+	portier_free(s->st);
+	portier_free(s);
+	return rc;
+}
+
+struct one_ctx {
+	struct portier_nbstat_result *res;
+};
+
+static void keep_one(const struct portier_nbstat_result *r, void *ctx)
+{
+	struct one_ctx *c = ctx;
+
+	*c->res = *r;
+}
+
+int portier_probe_nbstat_host(const struct portier_probe_addr *addr,
+			      const struct portier_nbstat_opts *opt,
+			      struct portier_nbstat_result *res,
+			      struct portier_err *err)
+{
+	struct portier_nbstat_opts o = {.retries = 1, .timeout_ms = 1000};
+	struct one_ctx c = {res};
+	int rc;
+
+	if (addr->family != AF_INET)
+		return portier_err_set(err, PORTIER_EINVAL,
+				       "NetBIOS name service runs over IPv4 "
+				       "only");
+	if (opt)
+		o = *opt;
+	memset(res, 0, sizeof(*res));
+	rc = portier_nbstat_sweep(addr, 1, &o, keep_one, &c, err);
+	if (rc < 0)
+		return rc;
+	if (res->status < 0 && err)
+		*err = res->err;
+	return res->status;
+}

@@ -1,0 +1,546 @@
+/*
+ * smb_host.c - the network side of the SMB probe: race 445 against 139,
+ * then offer every dialect on its own connection to the port that won.
+ *
+ * The race is what a Windows client does: connect to both ports at once,
+ * keep 445 if it connects, reset the 139 connection; fall back to 139 only
+ * when 445 is refused or silent.  On 139 every connection first opens a
+ * NetBIOS session (RFC 1002 4.3.2) with the server's name, which we take
+ * from the caller, else from a node status query to 137, else the generic
+ * "*SMBSERVER" that Windows and Samba accept.
+ *
+ * Every wait is bounded by opt->timeout_ms; every reply goes through the
+ * pure parsers of smb.c and netbios_ssn.c.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "portier/probe.h"
+
+#define SMB_MAX_REPLY 65536
+
+const char *portier_tcp_state_name(enum portier_tcp_state s)
+{
+	switch (s) {
+	case PORTIER_TCP_OPEN:
+		return "open";
+	case PORTIER_TCP_CLOSED:
+		return "closed";
+	case PORTIER_TCP_FILTERED:
+		return "filtered";
+	case PORTIER_TCP_ERROR:
+		return "unreachable";
+	default:
+		return "not tried";
+	}
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static socklen_t make_sa(const struct portier_probe_addr *a, uint16_t port,
+			 struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		s6->sin6_addr = a->u.v6;
+		return sizeof(*s6);
+	}
+	{
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		s4->sin_addr = a->u.v4;
+		return sizeof(*s4);
+	}
+}
+
+/* Close with a RST rather than a FIN: nothing of ours is left to say. */
+static void abort_fd(int fd)
+{
+	struct linger l = {1, 0};
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
+static int start_connect(const struct portier_probe_addr *a, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = make_sa(a, port, &ss);
+	int fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			0), one = 1;
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 &&
+	    errno != EINPROGRESS) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+static enum portier_tcp_state state_of(int e)
+{
+	if (e == 0)
+		return PORTIER_TCP_OPEN;
+	if (e == ECONNREFUSED)
+		return PORTIER_TCP_CLOSED;
+	if (e == ETIMEDOUT)
+		return PORTIER_TCP_FILTERED;
+	return PORTIER_TCP_ERROR;
+}
+
+/* Wait for a pending connect; 0 or -errno (-ETIMEDOUT at the deadline). */
+static int finish_connect(int fd, long deadline)
+{
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	int e = 0;
+	socklen_t el = sizeof(e);
+
+	for (;;) {
+		long left = deadline - now_ms();
+		int n;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		n = poll(&p, 1, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ETIMEDOUT;
+		break;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+		return -errno;
+	return -e;
+}
+
+/*
+ * Race the two ports.  Fills out->direct / out->nbss and returns the fd of
+ * the winner (its port in *port), or a negative code when neither answered.
+ */
+static int race(const struct portier_probe_addr *a,
+		const struct portier_smb_opts *o, struct portier_smb_host *out,
+		uint16_t *port)
+{
+	uint16_t pd = o->port_direct ? o->port_direct : 445;
+	uint16_t pn = o->port_nbss ? o->port_nbss : 139;
+	/* res: 1 while pending, then 0 or -errno; -ENOTCONN when not tried */
+	int fds[2] = {-1, -1}, res[2] = {-ENOTCONN, -ENOTCONN};
+	long deadline = now_ms() + o->timeout_ms;
+	int k;
+
+	if (!o->only_nbss) {
+		fds[0] = start_connect(a, pd);
+		res[0] = fds[0] < 0 ? fds[0] : 1;
+	}
+	if (!o->only_direct) {
+		fds[1] = start_connect(a, pn);
+		res[1] = fds[1] < 0 ? fds[1] : 1;
+	}
+	for (;;) {
+		struct pollfd p[2];
+		long left = deadline - now_ms();
+		int n;
+
+		for (k = 0; k < 2; k++) {
+			p[k].fd = res[k] == 1 ? fds[k] : -1;
+			p[k].events = POLLOUT;
+			p[k].revents = 0;
+		}
+		/* 445 decided (either way) and 139 decided: done; and 445
+		 * open ends the race at once */
+		if (res[0] == 0 || (res[0] != 1 && res[1] != 1))
+			break;
+		if (left <= 0)
+			break;
+		n = poll(p, 2, (int)left);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (k = 0; k < 2; k++) {
+			if (p[k].revents) {
+				int e = 0;
+				socklen_t el = sizeof(e);
+
+				getsockopt(fds[k], SOL_SOCKET, SO_ERROR, &e,
+					   &el);
+				res[k] = -e;
+			}
+		}
+	}
+	for (k = 0; k < 2; k++)
+		if (res[k] == 1)
+			res[k] = -ETIMEDOUT;
+	if (!o->only_nbss)
+		out->direct = state_of(-res[0]);
+	if (!o->only_direct)
+		out->nbss = state_of(-res[1]);
+	if (res[0] == 0) {
+		abort_fd(fds[1]); /* 445 won: reset 139 like Windows does */
+		*port = pd;
+		return fds[0];
+	}
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (res[1] == 0) {
+		*port = pn;
+		return fds[1];
+	}
+	if (fds[1] >= 0)
+		close(fds[1]);
+	return !o->only_nbss ? res[0] : res[1];
+}
+
+static int send_all(int fd, const uint8_t *buf, size_t len, long deadline)
+{
+	while (len) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd p = {.fd = fd, .events = POLLOUT};
+			long left = deadline - now_ms();
+
+			if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+				return -ETIMEDOUT;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read exactly len bytes; -ECONNRESET when the peer closes first. */
+static int recv_all(int fd, uint8_t *buf, size_t len, long deadline)
+{
+	while (len) {
+		ssize_t n = recv(fd, buf, len, 0);
+
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd p = {.fd = fd, .events = POLLIN};
+			long left = deadline - now_ms();
+
+			if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+				return -ETIMEDOUT;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ECONNRESET;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* One framed packet (4-byte header + body); returns its length. */
+static long recv_packet(int fd, uint8_t *buf, size_t cap, long deadline,
+			struct portier_err *err)
+{
+	long total;
+	int rc = recv_all(fd, buf, 4, deadline);
+
+	if (rc < 0)
+		return rc;
+	total = portier_nbss_frame_len(buf, 4, err);
+	if (total < 0)
+		return total;
+	if ((size_t)total > cap)
+		return portier_err_set(err, PORTIER_EPROTO,
+				       "reply of %ld bytes is larger than the "
+				       "%zu a negotiate reply can need",
+				       total, cap);
+	rc = recv_all(fd, buf + 4, (size_t)total - 4, deadline);
+	return rc < 0 ? rc : total;
+}
+
+static const char *io_why(int rc)
+{
+	switch (rc) {
+	case -ETIMEDOUT:
+		return "no reply before the timeout";
+	case -ECONNRESET:
+		return "the server closed the connection without a reply";
+	case -ECONNREFUSED:
+		return "connection refused";
+	default:
+		return strerror(-rc);
+	}
+}
+
+/* Open a NetBIOS session on fd; 0, or negative with the reason in why. */
+static int session(int fd, const char *called, long deadline,
+		   struct portier_smb_host *out, char *why, size_t why_len)
+{
+	struct portier_nbss_params p = {.called = called};
+	struct portier_nbss_reply r;
+	struct portier_err e = {0};
+	uint8_t buf[128];
+	long len = portier_nbss_build(buf, sizeof(buf), &p);
+	int rc;
+
+	if (len < 0) {
+		snprintf(why, why_len, "bad NetBIOS name '%s'", called);
+		return (int)len;
+	}
+	rc = send_all(fd, buf, (size_t)len, deadline);
+	if (rc == 0)
+		rc = (int)recv_packet(fd, buf, sizeof(buf), deadline, &e);
+	if (rc < 0) {
+		snprintf(why, why_len, "NetBIOS session request: %s",
+			 e.msg[0] ? e.msg : io_why(rc));
+		return rc;
+	}
+	rc = portier_nbss_parse(buf, (size_t)rc, &r, &e);
+	if (rc < 0) {
+		snprintf(why, why_len, "NetBIOS session: %s", e.msg);
+		return rc;
+	}
+	if (r.type == PORTIER_NBSS_NEGATIVE) {
+		out->nbss_refusal = r.error;
+		snprintf(why, why_len,
+			 "NetBIOS session to '%s' refused: %s (0x%02x)",
+			 called, portier_nbss_error_name(r.error), r.error);
+		return -ECONNREFUSED;
+	}
+	if (r.type == PORTIER_NBSS_RETARGET) {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &r.retarget_addr, a, sizeof(a));
+		snprintf(why, why_len,
+			 "NetBIOS session retargeted to %s port %u (not "
+			 "followed)",
+			 a, r.retarget_port);
+		return -ECONNREFUSED;
+	}
+	portier_strlcpy(out->called, called, sizeof(out->called));
+	return 0;
+}
+
+/* Offer one dialect on a connection (fd < 0: open a new one). */
+static void offer(const struct portier_probe_addr *a,
+		  const struct portier_smb_opts *o, int fd, const char *called,
+		  struct portier_smb_host *out,
+		  struct portier_smb_dialect_result *dr)
+{
+	struct portier_smb_params p = {.dialect = dr->dialect,
+				       .message_id = 0};
+	struct portier_err e = {0};
+	long deadline = now_ms() + o->timeout_ms, len;
+	uint8_t *buf = portier_malloc(SMB_MAX_REPLY);
+	int rc;
+
+	if (!buf) {
+		dr->status = PORTIER_ENOMEM;
+		snprintf(dr->why, sizeof(dr->why), "out of memory");
+		abort_fd(fd);
+		return;
+	}
+	if (getrandom(p.client_guid, sizeof(p.client_guid), 0) < 0 ||
+	    getrandom(p.salt, sizeof(p.salt), 0) < 0)
+		memset(p.salt, 0x42, sizeof(p.salt));
+	if (fd < 0) {
+		fd = start_connect(a, out->port);
+		rc = fd < 0 ? fd : finish_connect(fd, deadline);
+		if (rc < 0) {
+			dr->status = rc;
+			snprintf(dr->why, sizeof(dr->why), "connect: %s",
+				 io_why(rc));
+			goto done;
+		}
+		if (out->via_nbss) {
+			rc = session(fd, called, deadline, out, dr->why,
+				     sizeof(dr->why));
+			if (rc < 0) {
+				dr->status = rc;
+				goto done;
+			}
+		}
+	}
+	len = dr->dialect == PORTIER_SMB_NT1
+		      ? portier_smb1_build(buf, SMB_MAX_REPLY, &p)
+		      : portier_smb2_build(buf, SMB_MAX_REPLY, &p);
+	rc = len < 0 ? (int)len : send_all(fd, buf, (size_t)len, deadline);
+	if (rc == 0)
+		len = recv_packet(fd, buf, SMB_MAX_REPLY, deadline, &e);
+	if (rc < 0 || len < 0) {
+		dr->status = rc < 0 ? rc : (int)len;
+		snprintf(dr->why, sizeof(dr->why), "%s",
+			 e.msg[0] ? e.msg : io_why(dr->status));
+		goto done;
+	}
+	dr->raw_len = (size_t)len < sizeof(dr->raw) ? (size_t)len
+						    : sizeof(dr->raw);
+	memcpy(dr->raw, buf, dr->raw_len);
+	rc = portier_smb_parse(buf, (size_t)len, &dr->neg, &e);
+	if (rc < 0) {
+		dr->status = rc;
+		snprintf(dr->why, sizeof(dr->why), "malformed reply: %s",
+			 e.msg);
+		goto done;
+	}
+	/* a server that answers with another dialect did not accept ours */
+	if (dr->neg.accepted && dr->neg.dialect != dr->dialect)
+		dr->neg.accepted = false;
+	dr->status = 0;
+done:
+	abort_fd(fd);
+	portier_free(buf);
+}
+
+/* The <20> name from a node status query, for the 139 session. */
+static bool learn_name(const struct portier_probe_addr *a, unsigned timeout,
+		       char *name, size_t cap)
+{
+	struct portier_nbstat_opts o = {.retries = 1,
+					.timeout_ms = timeout < 1000 ? timeout
+								     : 1000};
+	struct portier_nbstat_result *r = portier_malloc(sizeof(*r));
+	bool found = false;
+	uint16_t i;
+
+	if (!r)
+		return false;
+	if (a->family == AF_INET &&
+	    portier_probe_nbstat_host(a, &o, r, NULL) == 0) {
+		for (i = 0; i < r->reply.n_names && !found; i++) {
+			const struct portier_nb_name *n = &r->reply.names[i];
+
+			if (n->suffix == 0x20 &&
+			    !(n->flags & PORTIER_NB_FLAG_GROUP)) {
+				portier_strlcpy(name, n->name, cap);
+				found = true;
+			}
+		}
+	}
+	portier_free(r);
+	return found;
+}
+
+static void summarize(struct portier_smb_host *out)
+{
+	size_t i;
+	const struct portier_smb_negotiate *best = NULL;
+
+	for (i = 0; i < out->n_results; i++) {
+		const struct portier_smb_dialect_result *r = &out->results[i];
+
+		if (r->status < 0 || !r->neg.accepted)
+			continue;
+		if (r->dialect == PORTIER_SMB_NT1)
+			out->smb1 = true;
+		if (r->dialect >= out->highest || !best) {
+			out->highest = r->dialect;
+			best = &r->neg;
+		}
+	}
+	if (best) {
+		out->signing_enabled = best->signing_enabled;
+		out->signing_required = best->signing_required;
+	}
+}
+
+int portier_probe_smb_host(const struct portier_probe_addr *addr,
+			   const struct portier_smb_opts *opt,
+			   struct portier_smb_host *out,
+			   struct portier_err *err)
+{
+	struct portier_smb_opts o = {0};
+	char learned[PORTIER_NB_NAME_LEN + 1] = "";
+	const char *called = NULL;
+	char ip[INET6_ADDRSTRLEN];
+	int fd;
+	size_t i;
+
+	if (opt)
+		o = *opt;
+	if (!o.timeout_ms)
+		o.timeout_ms = 3000;
+	memset(out, 0, sizeof(*out));
+	out->addr = *addr;
+	out->nbss_refusal = -1;
+	portier_probe_addr_str(addr, ip, sizeof(ip));
+	if (o.only_nbss && o.only_direct)
+		return portier_err_set(err, PORTIER_EINVAL,
+				       "both 445 and 139 are excluded");
+	fd = race(addr, &o, out, &out->port);
+	if (fd < 0) {
+		portier_err_set(err, fd,
+				"%s: no SMB transport answered (445 %s, 139 "
+				"%s)",
+				ip, portier_tcp_state_name(out->direct),
+				portier_tcp_state_name(out->nbss));
+		return fd;
+	}
+	out->via_nbss = out->port == (o.port_nbss ? o.port_nbss : 139);
+	if (out->via_nbss) {
+		char why[160];
+		long deadline = now_ms() + o.timeout_ms;
+
+		called = o.called;
+		if (!called && learn_name(addr, o.timeout_ms, learned,
+					  sizeof(learned)))
+			called = learned;
+		if (!called)
+			called = "*SMBSERVER";
+		if (session(fd, called, deadline, out, why, sizeof(why)) < 0) {
+			abort_fd(fd);
+			fd = -1;
+			if (called == learned || (o.called && strcmp(o.called,
+						 "*SMBSERVER") != 0)) {
+				/* try the generic name once before giving
+				 * up on the session service */
+				called = "*SMBSERVER";
+			} else {
+				portier_err_set(err, PORTIER_EPROTO, "%s: %s",
+						ip, why);
+				return PORTIER_EPROTO;
+			}
+		}
+	}
+	for (i = 0; i < PORTIER_SMB_N_DIALECTS; i++) {
+		struct portier_smb_dialect_result *dr = &out->results[i];
+
+		dr->dialect = portier_smb_dialects[i];
+		offer(addr, &o, fd, called, out, dr);
+		fd = -1; /* the race's connection serves the first offer */
+		out->n_results++;
+	}
+	summarize(out);
+	return 0;
+}
