@@ -23,11 +23,21 @@ struct info_opts {
 	bool have_eph;
 };
 
+/* A row of a listing, collected first so that the listing is in port order. */
+struct info_row {
+	uint16_t port;
+	size_t seq; /* arrival order: own entries before IANA rows */
+	const struct portier_kb_entry *entry;
+	const struct portier_iana_entry *iana;
+};
+
 struct info_run {
 	struct cli *cli;
 	struct portier_kb *kb;
 	struct info_opts opt;
 	struct cli_table *table;
+	struct info_row *rows;
+	size_t n_rows, cap_rows;
 	int printed;
 };
 
@@ -240,9 +250,8 @@ static void add_row(struct info_run *r, const char *port, const char *proto,
 		cli_table_add(r->table, cells);
 }
 
-static void row_entry(const struct portier_kb_entry *e, void *ctx)
+static void emit_entry(struct info_run *r, const struct portier_kb_entry *e)
 {
-	struct info_run *r = ctx;
 	char port[16];
 
 	if (r->opt.json) {
@@ -267,9 +276,8 @@ static void row_entry(const struct portier_kb_entry *e, void *ctx)
 		portier_risk_name(e->risk), e->summary);
 }
 
-static void row_iana(const struct portier_iana_entry *e, void *ctx)
+static void emit_iana(struct info_run *r, const struct portier_iana_entry *e)
 {
-	struct info_run *r = ctx;
 	char port[8];
 
 	if (r->opt.json) {
@@ -287,8 +295,73 @@ static void row_iana(const struct portier_iana_entry *e, void *ctx)
 		*e->description ? e->description : "(IANA assignment)");
 }
 
+static void collect(struct info_run *r, uint16_t port,
+		    const struct portier_kb_entry *e,
+		    const struct portier_iana_entry *iana)
+{
+	if (r->n_rows == r->cap_rows) {
+		size_t cap = r->cap_rows ? r->cap_rows * 2 : 64;
+		struct info_row *grown = realloc(r->rows, cap * sizeof(*grown));
+
+		if (!grown)
+			return;
+		r->rows = grown;
+		r->cap_rows = cap;
+	}
+	r->rows[r->n_rows] = (struct info_row){port, r->n_rows, e, iana};
+	r->n_rows++;
+}
+
+static void row_entry(const struct portier_kb_entry *e, void *ctx)
+{
+	collect(ctx, e->lo, e, NULL);
+}
+
+static void row_iana(const struct portier_iana_entry *e, void *ctx)
+{
+	collect(ctx, e->port, NULL, e);
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct info_row *x = a, *y = b;
+
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* An IANA row adds nothing when a listed own entry covers it. */
+static bool covered(const struct info_run *r, const struct portier_iana_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_rows; i++) {
+		const struct portier_kb_entry *own = r->rows[i].entry;
+
+		if (own && own->lo <= e->port && own->hi >= e->port &&
+		    (own->protos & e->proto))
+			return true;
+	}
+	return false;
+}
+
+/* Print the collected rows in port order, as a table or JSON Lines. */
 static void flush_table(struct info_run *r)
 {
+	size_t i;
+
+	if (r->n_rows > 1)
+		qsort(r->rows, r->n_rows, sizeof(*r->rows), row_cmp);
+	for (i = 0; i < r->n_rows; i++) {
+		if (r->rows[i].entry)
+			emit_entry(r, r->rows[i].entry);
+		else if (!covered(r, r->rows[i].iana))
+			emit_iana(r, r->rows[i].iana);
+	}
+	free(r->rows);
+	r->rows = NULL;
+	r->n_rows = r->cap_rows = 0;
 	if (!r->table)
 		return;
 	if (r->printed++)
@@ -335,8 +408,7 @@ static void show_range(struct info_run *r, uint16_t lo, uint16_t hi,
 
 		if (e->port > hi)
 			break;
-		if ((e->proto & protos) && !portier_kb_best(r->kb, e->port,
-							     e->proto))
+		if (e->proto & protos)
 			row_iana(e, r);
 	}
 	flush_table(r);
