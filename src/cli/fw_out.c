@@ -34,7 +34,7 @@ static void describe(const struct portier_fw_policy *p)
 
 	label_width = 24;
 	for (i = 0; i < p->n_from; i++) {
-		int w = (int)strlen(p->from[i].text) + 14;
+		int w = (int)strlen(p->from[i].text) + 16;
 
 		if (w > label_width)
 			label_width = w;

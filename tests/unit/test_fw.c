@@ -1,0 +1,691 @@
+/*
+ * test_fw.c - the firewall module without a kernel: port sets and their
+ * merging into intervals, the port-spec and source parsers and their errors,
+ * policy -> nft script for each verb against golden files, the JSON read-back
+ * of listings captured from nftables 1.0.6, the SSH-session guard (from
+ * $SSH_CONNECTION and from a fake /proc), and apply/undo bookkeeping on a
+ * fake back-end.
+ *
+ * Golden files live in tests/data/fw/render.*.nft; run with
+ * PORTIER_UPDATE_GOLDEN=1 to rewrite them after an intended change (and read
+ * the diff).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "portier/fw.h"
+
+static char path_buf[4096];
+
+static const char *fixture(const char *name)
+{
+	const char *dir = getenv("PORTIER_TESTDATA");
+
+	snprintf(path_buf, sizeof(path_buf), "%s/fw/%s",
+		 dir ? dir : "tests/data", name);
+	return path_buf;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long len;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, (size_t)len + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	return buf;
+}
+
+static char *fmt(const struct portier_fw_portset *s)
+{
+	static char out[1024];
+	char *t = portier_fw_portset_format(s, ",");
+
+	assert_non_null(t);
+	snprintf(out, sizeof(out), "%s", t);
+	portier_free(t);
+	return out;
+}
+
+/* ---- port sets -------------------------------------------------------------- */
+
+static void test_portset_merges(void **state)
+{
+	struct portier_fw_portset s = {0};
+
+	(void)state;
+	assert_int_equal(portier_fw_portset_add(&s, 445, 445), 0);
+	assert_int_equal(portier_fw_portset_add(&s, 139, 139), 0);
+	assert_int_equal(portier_fw_portset_add(&s, 137, 137), 0);
+	assert_string_equal(fmt(&s), "137,139,445");
+	/* 138 joins its neighbours into one range */
+	assert_int_equal(portier_fw_portset_add(&s, 138, 138), 0);
+	assert_string_equal(fmt(&s), "137-139,445");
+	/* adjacent on the right only */
+	assert_int_equal(portier_fw_portset_add(&s, 446, 500), 0);
+	assert_string_equal(fmt(&s), "137-139,445-500");
+	/* one range swallowing several */
+	assert_int_equal(portier_fw_portset_add(&s, 100, 1000), 0);
+	assert_string_equal(fmt(&s), "100-1000");
+	assert_int_equal(portier_fw_portset_add(&s, 0, 0), 0);
+	assert_int_equal(portier_fw_portset_add(&s, 65535, 65535), 0);
+	assert_string_equal(fmt(&s), "0,100-1000,65535");
+	assert_true(portier_fw_portset_has(&s, 0));
+	assert_true(portier_fw_portset_has(&s, 555));
+	assert_true(portier_fw_portset_has(&s, 65535));
+	assert_false(portier_fw_portset_has(&s, 99));
+	assert_false(portier_fw_portset_has(&s, 1001));
+	assert_int_equal(portier_fw_portset_ports(&s), 903);
+	/* a contained range changes nothing */
+	assert_int_equal(portier_fw_portset_add(&s, 200, 300), 0);
+	assert_string_equal(fmt(&s), "0,100-1000,65535");
+	assert_int_equal(portier_fw_portset_add(&s, 5, 4), PORTIER_EINVAL);
+	portier_fw_portset_free(&s);
+}
+
+static void test_portset_thousands_stay_few(void **state)
+{
+	struct portier_fw_portset s = {0}, t = {0};
+	unsigned p;
+
+	(void)state;
+	/* every even port, then every odd one: 65536 adds, one range */
+	for (p = 0; p <= 65535; p += 2)
+		assert_int_equal(portier_fw_portset_add(&s, (uint16_t)p,
+							(uint16_t)p), 0);
+	assert_int_equal(s.n, 32768);
+	for (p = 1; p <= 65535; p += 2)
+		assert_int_equal(portier_fw_portset_add(&s, (uint16_t)p,
+							(uint16_t)p), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(fmt(&s), "0-65535");
+	assert_int_equal(portier_fw_portset_ports(&s), 65536);
+	assert_int_equal(portier_fw_portset_merge(&t, &s), 0);
+	assert_true(portier_fw_portset_equal(&s, &t));
+	portier_fw_portset_free(&s);
+	portier_fw_portset_free(&t);
+}
+
+/* ---- specs -------------------------------------------------------------------- */
+
+static void test_spec_parse(void **state)
+{
+	struct portier_fw_spec spec;
+	const unsigned tcp = 1u << PORTIER_FW_TCP, udp = 1u << PORTIER_FW_UDP;
+
+	(void)state;
+	assert_int_equal(portier_fw_spec_parse("445", 0, &spec, NULL), 0);
+	assert_string_equal(fmt(&spec.ports[PORTIER_FW_TCP]), "445");
+	assert_string_equal(fmt(&spec.ports[PORTIER_FW_UDP]), "445");
+	portier_fw_spec_free(&spec);
+
+	assert_int_equal(portier_fw_spec_parse(" 135 , 137-139/tcp,445/udp,"
+					       "138/tcp+udp",
+					       0, &spec, NULL),
+			 0);
+	assert_string_equal(fmt(&spec.ports[PORTIER_FW_TCP]), "135,137-139");
+	assert_string_equal(fmt(&spec.ports[PORTIER_FW_UDP]), "135,138,445");
+	portier_fw_spec_free(&spec);
+
+	/* --proto applies to items without their own protocol */
+	assert_int_equal(portier_fw_spec_parse("22,53/udp", tcp, &spec, NULL),
+			 0);
+	assert_string_equal(fmt(&spec.ports[PORTIER_FW_TCP]), "22");
+	assert_string_equal(fmt(&spec.ports[PORTIER_FW_UDP]), "53");
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_spec_parse("0-65535", udp, &spec, NULL), 0);
+	assert_int_equal(spec.ports[PORTIER_FW_TCP].n, 0);
+	assert_string_equal(fmt(&spec.ports[PORTIER_FW_UDP]), "0-65535");
+	portier_fw_spec_free(&spec);
+}
+
+static void expect_bad_spec(const char *s, const char *quote)
+{
+	struct portier_err err = {0};
+	struct portier_fw_spec spec;
+
+	assert_int_equal(portier_fw_spec_parse(s, 0, &spec, &err),
+			 PORTIER_EINVAL);
+	assert_int_equal(err.code, PORTIER_EINVAL);
+	if (!strstr(err.msg, quote))
+		fail_msg("error for '%s' is '%s', which does not quote '%s'", s,
+			 err.msg, quote);
+	assert_true(err.hint[0] != '\0');
+}
+
+static void test_spec_bad_input(void **state)
+{
+	struct portier_err err = {0};
+	unsigned mask;
+
+	(void)state;
+	expect_bad_spec("70000", "'70000'");
+	expect_bad_spec("", "''");
+	expect_bad_spec("22,,80", "'22,,80'");
+	expect_bad_spec("22,", "'22,'");
+	expect_bad_spec(" ", "' '");
+	expect_bad_spec("80-22", "80 is above 22");
+	expect_bad_spec("445/icmp", "'icmp'");
+	expect_bad_spec("445/", "''");
+	expect_bad_spec("smb", "'smb'");
+	expect_bad_spec("-5", "'-5'");
+	expect_bad_spec("1-2-3", "1-2-3");
+	expect_bad_spec("+22", "'+22'");
+	expect_bad_spec("22 80", "'22 80'");
+	expect_bad_spec("111111111111111111111111111111111111111111111111111"
+			"11111111111111111111",
+			"bad port");
+	assert_int_equal(portier_fw_protos_parse("sctp", &mask, &err),
+			 PORTIER_EINVAL);
+	assert_non_null(strstr(err.msg, "'sctp'"));
+	assert_int_equal(portier_fw_protos_parse("tcp+udp", &mask, NULL), 0);
+	assert_int_equal(mask, 3);
+}
+
+static void test_source_parse(void **state)
+{
+	struct portier_fw_source s;
+	struct portier_err err = {0};
+
+	(void)state;
+	assert_int_equal(portier_fw_source_parse("10.1.2.3/8", &s, NULL), 0);
+	assert_string_equal(s.text, "10.0.0.0/8");
+	assert_int_equal(portier_fw_source_parse("192.0.2.7", &s, NULL), 0);
+	assert_string_equal(s.text, "192.0.2.7/32");
+	assert_int_equal(portier_fw_source_parse("198.51.100.77/27", &s, NULL),
+			 0);
+	assert_string_equal(s.text, "198.51.100.64/27");
+	assert_int_equal(portier_fw_source_parse("0.0.0.0/0", &s, NULL), 0);
+	assert_string_equal(s.text, "0.0.0.0/0");
+	assert_int_equal(portier_fw_source_parse("fd00::1/8", &s, NULL), 0);
+	assert_string_equal(s.text, "fd00::/8");
+	assert_int_equal(portier_fw_source_parse("2001:db8::1", &s, NULL), 0);
+	assert_string_equal(s.text, "2001:db8::1/128");
+	assert_int_equal(portier_fw_source_parse("10.0.0.0/33", &s, &err),
+			 PORTIER_EINVAL);
+	assert_non_null(strstr(err.msg, "'33'"));
+	assert_int_equal(portier_fw_source_parse("fd00::/129", &s, NULL),
+			 PORTIER_EINVAL);
+	assert_int_equal(portier_fw_source_parse("example.org", &s, &err),
+			 PORTIER_EINVAL);
+	assert_non_null(strstr(err.msg, "'example.org'"));
+	assert_int_equal(portier_fw_source_parse("", &s, NULL), PORTIER_EINVAL);
+	assert_int_equal(portier_fw_source_parse("10.0.0.0/", &s, NULL),
+			 PORTIER_EINVAL);
+}
+
+/* ---- policies rendered, against golden files ---------------------------------- */
+
+static void spec_of(const char *text, struct portier_fw_spec *spec)
+{
+	assert_int_equal(portier_fw_spec_parse(text, 0, spec, NULL), 0);
+}
+
+static void check_golden(const struct portier_fw_policy *p, const char *name)
+{
+	char *script = NULL, *want;
+	const char *path = fixture(name);
+
+	assert_int_equal(portier_fw_render(p, &script, NULL), 0);
+	if (getenv("PORTIER_UPDATE_GOLDEN")) {
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		fputs(script, f);
+		fclose(f);
+	}
+	want = slurp(path);
+	if (!want)
+		fail_msg("golden file %s missing", path);
+	if (strcmp(script, want) != 0)
+		fail_msg("%s differs; rendered:\n%s", name, script);
+	free(want);
+	portier_free(script);
+}
+
+static void test_render_close(void **state)
+{
+	struct portier_fw_policy p = {0};
+	struct portier_fw_spec spec;
+
+	(void)state;
+	spec_of("445", &spec);
+	assert_int_equal(portier_fw_policy_close(&p, &spec, NULL, NULL), 0);
+	portier_fw_spec_free(&spec);
+	check_golden(&p, "render.close445.nft");
+	/* closing it again is the same policy and the same script */
+	spec_of("445/tcp", &spec);
+	assert_int_equal(portier_fw_policy_close(&p, &spec, NULL, NULL), 0);
+	portier_fw_spec_free(&spec);
+	check_golden(&p, "render.close445.nft");
+	portier_fw_policy_free(&p);
+}
+
+static void test_render_harden(void **state)
+{
+	struct portier_fw_policy p = {0};
+	const struct portier_fw_port *list;
+
+	(void)state;
+	assert_int_equal(portier_fw_harden_ports(&list), 14);
+	assert_int_equal(portier_fw_policy_harden(&p, NULL), 0);
+	assert_true(portier_fw_portset_has(&p.close[PORTIER_FW_TCP], 6129));
+	assert_true(portier_fw_portset_has(&p.close[PORTIER_FW_UDP], 138));
+	assert_false(portier_fw_portset_has(&p.close[PORTIER_FW_UDP], 139));
+	assert_false(portier_fw_portset_has(&p.close[PORTIER_FW_TCP], 138));
+	check_golden(&p, "render.harden.nft");
+	portier_fw_policy_free(&p);
+}
+
+static void test_render_allow_only(void **state)
+{
+	struct portier_fw_policy p = {0};
+	struct portier_fw_spec spec;
+
+	(void)state;
+	spec_of("22,80/tcp", &spec);
+	assert_int_equal(portier_fw_policy_allow_only(&p, &spec, NULL), 0);
+	portier_fw_spec_free(&spec);
+	check_golden(&p, "render.allow-only.nft");
+	/* a second allow-only replaces the list, it does not add to it */
+	spec_of("443/tcp", &spec);
+	assert_int_equal(portier_fw_policy_allow_only(&p, &spec, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_string_equal(fmt(&p.allow[PORTIER_FW_TCP]), "443");
+	assert_int_equal(p.allow[PORTIER_FW_UDP].n, 0);
+	portier_fw_policy_free(&p);
+}
+
+static void build_mixed(struct portier_fw_policy *p)
+{
+	struct portier_fw_spec spec;
+	struct portier_fw_source src;
+
+	spec_of("22,80/tcp,5000-5100/udp", &spec);
+	assert_int_equal(portier_fw_policy_allow_only(p, &spec, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_policy_harden(p, NULL), 0);
+	spec_of("3389/tcp", &spec);
+	assert_int_equal(portier_fw_source_parse("10.1.0.0/16", &src, NULL), 0);
+	assert_int_equal(portier_fw_policy_close(p, &spec, &src, NULL), 0);
+	portier_fw_spec_free(&spec);
+	spec_of("139,445/tcp", &spec);
+	assert_int_equal(portier_fw_source_parse("fd00::/8", &src, NULL), 0);
+	assert_int_equal(portier_fw_policy_close(p, &spec, &src, NULL), 0);
+	portier_fw_spec_free(&spec);
+}
+
+static void test_render_mixed_and_empty(void **state)
+{
+	struct portier_fw_policy p = {0};
+
+	(void)state;
+	build_mixed(&p);
+	assert_int_equal(p.n_from, 2);
+	check_golden(&p, "render.mixed.nft");
+	portier_fw_policy_free(&p);
+	assert_true(portier_fw_policy_empty(&p));
+	check_golden(&p, "render.empty.nft");
+}
+
+/* ---- read back from nftables' JSON ---------------------------------------------- */
+
+static void test_readback_roundtrip(void **state)
+{
+	struct portier_fw_policy want = {0}, got;
+	char *json = slurp(fixture("listing-mixed.json"));
+
+	(void)state;
+	assert_non_null(json);
+	build_mixed(&want);
+	assert_int_equal(portier_fw_policy_from_json(json, &got, NULL), 0);
+	assert_true(portier_fw_policy_equal(&want, &got));
+	free(json);
+	portier_fw_policy_free(&got);
+	portier_fw_policy_free(&want);
+
+	json = slurp(fixture("listing-close445.json"));
+	assert_non_null(json);
+	assert_int_equal(portier_fw_policy_from_json(json, &got, NULL), 0);
+	assert_false(got.allow_only);
+	assert_string_equal(fmt(&got.close[PORTIER_FW_TCP]), "445");
+	assert_string_equal(fmt(&got.close[PORTIER_FW_UDP]), "445");
+	portier_fw_policy_free(&got);
+	free(json);
+
+	/* no table: an empty policy */
+	assert_int_equal(portier_fw_policy_from_json("", &got, NULL), 0);
+	assert_true(portier_fw_policy_empty(&got));
+}
+
+static void expect_bad_json(const char *json, const char *quote)
+{
+	struct portier_fw_policy p;
+	struct portier_err err = {0};
+
+	assert_int_equal(portier_fw_policy_from_json(json, &p, &err),
+			 PORTIER_EPROTO);
+	if (!strstr(err.msg, quote))
+		fail_msg("error '%s' does not mention '%s'", err.msg, quote);
+	assert_true(portier_fw_policy_empty(&p));
+}
+
+static void test_readback_foreign_objects(void **state)
+{
+	(void)state;
+	expect_bad_json("{\"nftables\": [{\"set\": {\"name\": \"blocklist\","
+			"\"elem\": [1]}}]}",
+			"'blocklist'");
+	expect_bad_json("{\"nftables\": [{\"chain\": {\"name\": \"forward\"}}]}",
+			"'forward'");
+	expect_bad_json("{\"nftables\": [{\"map\": {\"name\": \"m\"}}]}",
+			"'map'");
+	expect_bad_json("{\"nftables\": [{\"set\": {\"name\": \"close_tcp\","
+			"\"elem\": [\"ssh\"]}}]}",
+			"'close_tcp'");
+	expect_bad_json("{\"nftables\": [{\"set\": {\"name\": \"close_tcp\","
+			"\"elem\": [{\"range\": [9, 3]}]}}]}",
+			"'close_tcp'");
+	expect_bad_json("{\"nftables\": [{\"set\": {\"name\": \"from1_tcp\","
+			"\"elem\": [22]}}]}",
+			"'from1_tcp'");
+	expect_bad_json("{\"nftables\": [{\"set\": {\"name\": \"close_sctp\"}}]}",
+			"'close_sctp'");
+	expect_bad_json("{\"nftables\": 3}", "no \"nftables\" array");
+	expect_bad_json("{\"nft", "JSON");
+}
+
+/* ---- the SSH guard ---------------------------------------------------------------- */
+
+static void test_ssh_from_env(void **state)
+{
+	uint16_t port = 0;
+
+	(void)state;
+	assert_int_equal(portier_fw_ssh_port_from_env(
+				 "198.51.100.9 51234 192.0.2.1 22", &port),
+			 0);
+	assert_int_equal(port, 22);
+	assert_int_equal(portier_fw_ssh_port_from_env(
+				 "2001:db8::9 40000 2001:db8::1 2222", &port),
+			 0);
+	assert_int_equal(port, 2222);
+	assert_int_equal(portier_fw_ssh_port_from_env(NULL, &port),
+			 PORTIER_ENOENT);
+	assert_int_equal(portier_fw_ssh_port_from_env("", &port),
+			 PORTIER_ENOENT);
+	assert_int_equal(portier_fw_ssh_port_from_env("garbage", &port),
+			 PORTIER_EINVAL);
+	assert_int_equal(portier_fw_ssh_port_from_env("a 1 b 70000", &port),
+			 PORTIER_EINVAL);
+	assert_int_equal(portier_fw_ssh_port_from_env("a 1 b 22 x", &port),
+			 PORTIER_EINVAL);
+}
+
+static void test_ssh_from_proc(void **state)
+{
+	char root[4096];
+	uint16_t port = 0;
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s", fixture("proc"));
+	/* 300 (portier) <- 200 (bash) <- 100 (sshd, holds inode 31337) */
+	assert_int_equal(portier_fw_ssh_port_from_proc(root, 300, &port, NULL),
+			 0);
+	assert_int_equal(port, 2222);
+	/* 400 (cron job) has no sshd above it */
+	assert_int_equal(portier_fw_ssh_port_from_proc(root, 400, &port, NULL),
+			 PORTIER_ENOENT);
+	assert_int_equal(portier_fw_ssh_port_from_proc(root, 999, &port, NULL),
+			 PORTIER_ENOENT);
+}
+
+static void test_ssh_guard(void **state)
+{
+	struct portier_fw_policy p = {0};
+	struct portier_fw_spec spec;
+	struct portier_err err = {0};
+
+	(void)state;
+	/* not allow-only: nothing to add */
+	assert_int_equal(portier_fw_guard_ssh(&p, 22, NULL), 0);
+	assert_int_equal(p.allow[PORTIER_FW_TCP].n, 0);
+	spec_of("80,443/tcp", &spec);
+	assert_int_equal(portier_fw_policy_allow_only(&p, &spec, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_guard_ssh(&p, 22, NULL), 1);
+	assert_string_equal(fmt(&p.allow[PORTIER_FW_TCP]), "22,80,443");
+	assert_int_equal(portier_fw_guard_ssh(&p, 22, NULL), 0);
+	/* closing the session's port is refused */
+	spec_of("22/tcp", &spec);
+	assert_int_equal(portier_fw_policy_close(&p, &spec, NULL, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_guard_ssh(&p, 22, &err), PORTIER_EINVAL);
+	assert_non_null(strstr(err.msg, "tcp/22"));
+	assert_non_null(strstr(err.hint, "--i-know-ssh-is-closed"));
+	portier_fw_policy_free(&p);
+}
+
+/* ---- apply and undo on a fake back-end --------------------------------------------- */
+
+/*
+ * The fake kernel holds portier's table as text: running a script keeps
+ * what follows "delete table inet portier\n" (every script portier runs has
+ * that shape); a script containing "FAIL" is refused.
+ */
+struct fake {
+	char *table;
+	int runs;
+};
+
+static struct fake fake_kernel;
+
+static int fake_open(void **ctx, struct portier_err *err)
+{
+	(void)err;
+	*ctx = &fake_kernel;
+	return 0;
+}
+
+static void fake_close(void *ctx)
+{
+	(void)ctx;
+}
+
+static int fake_run(void *ctx, const char *script, bool check_only,
+		    struct portier_err *err)
+{
+	struct fake *k = ctx;
+	const char *body = strstr(script, "delete table inet portier\n");
+
+	if (strstr(script, "FAIL") || !body)
+		return portier_err_set(err, PORTIER_EIO, "refused");
+	if (check_only)
+		return 0;
+	k->runs++;
+	free(k->table);
+	k->table = strdup(body + strlen("delete table inet portier\n"));
+	return 0;
+}
+
+static int fake_list(void *ctx, enum portier_fw_listing how, char **out,
+		     struct portier_err *err)
+{
+	struct fake *k = ctx;
+
+	(void)err;
+	if (how == PORTIER_FW_LIST_JSON)
+		*out = portier_strdup("");
+	else
+		*out = portier_strdup(k->table ? k->table : "");
+	return *out ? 0 : PORTIER_ENOMEM;
+}
+
+static const struct portier_fw_backend fake_backend = {
+	.name = "fake",
+	.open = fake_open,
+	.close = fake_close,
+	.run = fake_run,
+	.list = fake_list,
+};
+
+static const char *const script_a =
+	"table inet portier\ndelete table inet portier\ntable A\n";
+static const char *const script_b =
+	"table inet portier\ndelete table inet portier\ntable B\n";
+
+static void test_apply_undo(void **state)
+{
+	char dir[] = "/tmp/portier-test-fw.XXXXXX", *script, *what;
+	struct portier_fw *fw;
+	struct portier_err err = {0};
+	bool changed;
+	int i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	fake_kernel.table = NULL;
+	assert_int_equal(portier_fw_open(&fw, &fake_backend, dir, NULL), 0);
+	assert_int_equal(portier_fw_undo_depth(fw), 0);
+	assert_int_equal(portier_fw_undo(fw, &err), PORTIER_ENOENT);
+	assert_non_null(strstr(err.msg, "nothing to undo"));
+
+	assert_int_equal(portier_fw_apply(fw, script_a, "close 1", &changed,
+					  NULL), 0);
+	assert_true(changed);
+	assert_string_equal(fake_kernel.table, "table A\n");
+	/* the same again: applied, but no undo point */
+	assert_int_equal(portier_fw_apply(fw, script_a, "close 1", &changed,
+					  NULL), 0);
+	assert_false(changed);
+	assert_int_equal(portier_fw_undo_depth(fw), 1);
+	assert_int_equal(portier_fw_apply(fw, script_b, "close 2", &changed,
+					  NULL), 0);
+	assert_int_equal(portier_fw_undo_depth(fw), 2);
+	/* a refused script leaves no undo point and the table as it was */
+	assert_int_equal(portier_fw_apply(fw, "FAIL", "bad", &changed, &err),
+			 PORTIER_EIO);
+	assert_int_equal(portier_fw_undo_depth(fw), 2);
+	assert_string_equal(fake_kernel.table, "table B\n");
+
+	assert_int_equal(portier_fw_undo_peek(fw, &script, &what, NULL), 0);
+	assert_string_equal(what, "close 2");
+	assert_non_null(strstr(script, "\ntable A\n"));
+	portier_free(script);
+	portier_free(what);
+	assert_int_equal(portier_fw_undo(fw, NULL), 0);
+	assert_string_equal(fake_kernel.table, "table A\n");
+	assert_int_equal(portier_fw_undo(fw, NULL), 0);
+	assert_string_equal(fake_kernel.table, ""); /* no table at first */
+	assert_int_equal(portier_fw_undo_depth(fw), 0);
+
+	/* old undo points are pruned */
+	for (i = 0; i < PORTIER_FW_UNDO_KEEP + 5; i++)
+		assert_int_equal(portier_fw_apply(fw, i % 2 ? script_a
+							    : script_b,
+						  "flip", &changed, NULL),
+				 0);
+	assert_int_equal(portier_fw_undo_depth(fw), PORTIER_FW_UNDO_KEEP);
+	portier_fw_close(fw);
+	free(fake_kernel.table);
+	fake_kernel.table = NULL;
+	{
+		char cmd[4200];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
+static void test_state_dir_unwritable(void **state)
+{
+	struct portier_fw *fw;
+	struct portier_err err = {0};
+	bool changed;
+	int runs = fake_kernel.runs;
+
+	(void)state;
+	assert_int_equal(portier_fw_open(&fw, &fake_backend,
+					 "/proc/portier-no/fw", NULL),
+			 0);
+	assert_true(portier_fw_apply(fw, script_a, "x", &changed, &err) < 0);
+	assert_non_null(strstr(err.msg, "state directory"));
+	assert_int_equal(fake_kernel.runs, runs);
+	assert_null(fake_kernel.table); /* nothing applied */
+	portier_fw_close(fw);
+}
+
+/* ---- every allocation may fail ------------------------------------------------------ */
+
+static void test_alloc_failures(void **state)
+{
+	long n;
+
+	(void)state;
+	for (n = 0; n < 200; n++) {
+		struct portier_fw_policy p = {0};
+		struct portier_fw_spec spec;
+		char *script = NULL;
+		int rc;
+
+		portier_alloc_fail_after(n);
+		rc = portier_fw_spec_parse("1,3,5,7,9,11-20/udp", 0, &spec,
+					   NULL);
+		if (rc == 0) {
+			rc = portier_fw_policy_allow_only(&p, &spec, NULL);
+			portier_fw_spec_free(&spec);
+		}
+		if (rc == 0)
+			rc = portier_fw_policy_harden(&p, NULL);
+		if (rc == 0)
+			rc = portier_fw_render(&p, &script, NULL);
+		portier_alloc_fail_after(-1);
+		assert_true(rc == 0 || rc == PORTIER_ENOMEM);
+		portier_free(script);
+		portier_fw_policy_free(&p);
+		if (rc == 0)
+			break;
+	}
+	assert_true(n < 200);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_portset_merges),
+		cmocka_unit_test(test_portset_thousands_stay_few),
+		cmocka_unit_test(test_spec_parse),
+		cmocka_unit_test(test_spec_bad_input),
+		cmocka_unit_test(test_source_parse),
+		cmocka_unit_test(test_render_close),
+		cmocka_unit_test(test_render_harden),
+		cmocka_unit_test(test_render_allow_only),
+		cmocka_unit_test(test_render_mixed_and_empty),
+		cmocka_unit_test(test_readback_roundtrip),
+		cmocka_unit_test(test_readback_foreign_objects),
+		cmocka_unit_test(test_ssh_from_env),
+		cmocka_unit_test(test_ssh_from_proc),
+		cmocka_unit_test(test_ssh_guard),
+		cmocka_unit_test(test_apply_undo),
+		cmocka_unit_test(test_state_dir_unwritable),
+		cmocka_unit_test(test_alloc_failures),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
