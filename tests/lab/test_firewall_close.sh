@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# portier firewall close, in a target namespace: every generated script
+# passes nft -c; after `close 445` a SYN scan from the scanner sees 445
+# filtered over IPv4 and IPv6 and every other port as before; a table of
+# someone else's is untouched; applying twice gives one set of rules; bad
+# input exits 2 and applies nothing; without CAP_NET_ADMIN the error names
+# the capability while --dry-run still works; undo restores the exact
+# ruleset from before.
+. "$PORTIER_SRC/tests/lab/lib.sh"
+lab_init
+. "$PORTIER_SRC/tests/lab/lib_fw.sh"
+command -v nmap >/dev/null || { echo "nmap missing; skipped"; exit 77; }
+command -v nft >/dev/null || { echo "nft missing; skipped"; exit 77; }
+
+lab_target t1
+lab_listen t1 tcp:22 tcp:80 tcp:139 tcp:445 tcp:8080 udp:137
+ip4=${LAB_IP[t1]} ip6=${LAB_IP6[t1]}
+ports=22,80,139,445,8080
+
+# every verb's script is valid nftables
+fw_check_script t1 close 445
+fw_check_script t1 close 135,137-139,445/tcp --proto tcp
+fw_check_script t1 close 3389/tcp --from 198.19.0.0/16
+fw_check_script t1 close 445 --from fd70:7::/32
+fw_check_script t1 allow-only 22,80
+fw_check_script t1 harden
+
+# someone else's table, which portier must leave alone
+lab_in t1 nft -f - <<'EOF'
+table ip labother {
+	chain in {
+		type filter hook input priority 10; policy accept;
+		tcp dport 9999 counter drop
+	}
+}
+EOF
+other_before=$(lab_in t1 nft list table ip labother)
+
+fw_expect "IPv4 before" "$(fw_scan $ports "$ip4")" \
+	"22/open 80/open 139/open 445/open 8080/open"
+before=$(fw_ruleset t1)
+
+# bad input: exit 2, nothing applied
+for args in "close 70000" "close" "close 445 --proto icmp" "close 445/sctp" \
+	"close 445 --from 10.0.0.0/33" "close 22-21" "frobnicate 445"; do
+	rc=0
+	fw t1 $args 2>"$LAB_DIR/err" || rc=$?
+	[ "$rc" = 2 ] || lab_fail "'portier firewall $args' exited $rc, want 2"
+	grep -q . "$LAB_DIR/err" || lab_fail "'$args': no error message"
+done
+rc=0; fw t1 allow-only '' 2>"$LAB_DIR/err" || rc=$?
+[ "$rc" = 2 ] || lab_fail "allow-only '' exited $rc, want 2"
+grep -q "''" "$LAB_DIR/err" || lab_fail "allow-only '': error does not quote it"
+[ "$(fw_ruleset t1)" = "$before" ] || lab_fail "bad input changed the ruleset"
+[ -z "$(ls -A "$PORTIER_STATE_DIR" 2>/dev/null)" ] ||
+	lab_fail "bad input left an undo point"
+echo "ok: bad input exits 2 and applies nothing"
+
+# without CAP_NET_ADMIN: a clear error, and --dry-run still works
+rc=0
+lab_in t1 setpriv --inh-caps=-net_admin --bounding-set=-net_admin \
+	"$PORTIER" firewall close 445 2>"$LAB_DIR/err" || rc=$?
+[ "$rc" = 3 ] || lab_fail "close without CAP_NET_ADMIN exited $rc, want 3"
+grep -q CAP_NET_ADMIN "$LAB_DIR/err" || lab_fail "error does not name CAP_NET_ADMIN"
+lab_in t1 setpriv --inh-caps=-net_admin --bounding-set=-net_admin \
+	"$PORTIER" firewall close 445 --dry-run 2>/dev/null |
+	grep -q 'elements = { 445 }' || lab_fail "--dry-run without privileges"
+[ "$(fw_ruleset t1)" = "$before" ] || lab_fail "unprivileged run changed rules"
+echo "ok: without CAP_NET_ADMIN: exit 3 naming it; --dry-run works"
+
+# close 445
+fw t1 close 445
+fw_expect "IPv4 after close 445" "$(fw_scan $ports "$ip4")" \
+	"22/open 80/open 139/open 445/filtered 8080/open"
+fw_expect "IPv6 after close 445" "$(fw_scan $ports "$ip6" -6)" \
+	"22/open 80/open 139/open 445/filtered 8080/open"
+# loopback inside the target is not filtered
+lab_in t1 bash -c "exec 3<>/dev/tcp/127.0.0.1/445" ||
+	lab_fail "loopback to 445 blocked"
+echo "ok: loopback to 445 still connects"
+
+# applying twice: the same table, one rule per set, no second undo point
+once=$(lab_in t1 nft -s list table inet portier)
+fw t1 close 445 | grep -q "already in place" || lab_fail "second close not a no-op"
+fw t1 close 445/tcp,445/udp >/dev/null
+twice=$(lab_in t1 nft -s list table inet portier)
+[ "$once" = "$twice" ] || lab_fail "applying twice changed the table"
+[ "$(grep -c '@close_tcp' <<<"$twice")" = 1 ] || lab_fail "duplicate rules"
+[ "$(lab_in t1 nft list tables | grep -c 'inet portier')" = 1 ] ||
+	lab_fail "more than one portier table"
+[ "$(ls "$PORTIER_STATE_DIR" | wc -l)" = 1 ] || lab_fail "undo points: $(ls "$PORTIER_STATE_DIR")"
+echo "ok: applying twice gives one set of rules"
+
+# the other table is untouched
+[ "$(lab_in t1 nft list table ip labother)" = "$other_before" ] ||
+	lab_fail "table ip labother changed"
+echo "ok: table ip labother untouched"
+
+# status in words
+fw t1 status | tee "$LAB_DIR/status"
+grep -q "closed tcp  *445" "$LAB_DIR/status" || lab_fail "status lacks tcp 445"
+
+# undo: the exact ruleset from before
+fw t1 undo
+[ "$(fw_ruleset t1)" = "$before" ] || {
+	diff <(echo "$before") <(fw_ruleset t1) >&2
+	lab_fail "undo did not restore the ruleset"
+}
+fw_expect "IPv4 after undo" "$(fw_scan $ports "$ip4")" \
+	"22/open 80/open 139/open 445/open 8080/open"
+rc=0; fw t1 undo 2>/dev/null || rc=$?
+[ "$rc" = 2 ] || lab_fail "undo with nothing to undo exited $rc"
+echo "lab ok: close, IPv6, idempotence, other table, bad input, undo"
