@@ -1,0 +1,31 @@
+# tests/cli/lib.sh - small assertions for tests of the portier command line.
+set -euo pipefail
+PORTIER=${PORTIER:?PORTIER must name the built binary}
+CLI_FAILS=0
+CLI_CHECKS=0
+
+# expect_exit CODE CMD...: run CMD, keep stdout/stderr in $OUT/$ERR.
+expect_exit() {
+	local want=$1 got=0; shift
+	OUT=$("$@" 2>/tmp/cli-err.$$) || got=$?
+	ERR=$(cat /tmp/cli-err.$$); rm -f /tmp/cli-err.$$
+	CLI_CHECKS=$((CLI_CHECKS + 1))
+	if [ "$got" != "$want" ]; then
+		echo "FAIL: '$*' exited $got, expected $want; stderr: $ERR" >&2
+		CLI_FAILS=$((CLI_FAILS + 1))
+	fi
+}
+
+# expect_in HAYSTACK NEEDLE WHAT
+expect_in() {
+	CLI_CHECKS=$((CLI_CHECKS + 1))
+	if ! grep -qF -- "$2" <<<"$1"; then
+		echo "FAIL: $3: '$2' not found in: ${1:0:300}" >&2
+		CLI_FAILS=$((CLI_FAILS + 1))
+	fi
+}
+
+cli_done() {
+	echo "$((CLI_CHECKS - CLI_FAILS)) passed, $CLI_FAILS failed"
+	[ "$CLI_FAILS" = 0 ]
+}
