@@ -1,0 +1,405 @@
+/*
+ * guard.h - notice port scans against this host and block them safely: the
+ * library behind `portier guard`.
+ *
+ * The pipeline: capture (AF_PACKET, inbound packets only) -> the packet
+ * parser (pure, fuzzed) turns bytes into a probe record -> the judge says
+ * whether a probe failed (closed port, packet of no known connection),
+ * succeeded (an open, listening service) or is neutral (part of a live
+ * connection) -> the detector keeps per-source state in a bounded LRU and
+ * runs a sequential hypothesis test (Threshold Random Walk, Jung, Paxson,
+ * Berger, Balakrishnan, IEEE S&P 2004) plus a slow-scan window over it ->
+ * an alert with a classification -> the blocker puts the source into an
+ * nftables set with a per-element timeout, in guard's own table
+ * `inet portier_guard`, behind an accept rule for the allowlist.
+ *
+ * The parser, the judge, the detector, the classifier, the allowlist and the
+ * checkpoint format are pure over their inputs, so the unit tests drive them
+ * with synthetic probe streams; only capture.c, sockdiag.c, sysaddr.c and
+ * nft.c touch the system.
+ *
+ * Ownership: objects returned through **out are freed with their _free
+ * function.  Addresses are in network byte order, IPv4 in the first four
+ * bytes of a 16-byte array.
+ */
+#ifndef PORTIER_GUARD_H
+#define PORTIER_GUARD_H
+
+#include "portier/common.h"
+
+/* ---- probes --------------------------------------------------------------- */
+
+/* TCP flags (RFC 9293 3.1). */
+#define PG_FIN 0x01
+#define PG_SYN 0x02
+#define PG_RST 0x04
+#define PG_PSH 0x08
+#define PG_ACK 0x10
+#define PG_URG 0x20
+
+/* TCP options seen, a mask (RFC 9293 3.2, RFC 7323, RFC 2018). */
+#define PG_OPT_MSS 0x01
+#define PG_OPT_WS 0x02
+#define PG_OPT_SACKOK 0x04
+#define PG_OPT_TS 0x08
+#define PG_OPT_OTHER 0x10
+
+/* One inbound packet as the detector sees it. */
+struct portier_guard_probe {
+	uint64_t ts_us;    /* arrival, microseconds (any epoch) */
+	uint8_t family;    /* 4 or 6 */
+	uint8_t proto;     /* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport; /* host order; 0 for ICMP */
+	uint8_t tcp_flags;
+	uint8_t ttl;           /* TTL or hop limit */
+	uint16_t window;
+	uint16_t ip_id;        /* IPv4 only */
+	uint16_t mss;          /* MSS option value, 0 if absent */
+	uint8_t opt_mask;      /* PG_OPT_* */
+	uint8_t opt_len;       /* bytes of TCP options */
+	uint8_t icmp_type, icmp_code;
+	uint16_t payload;      /* layer-4 payload bytes (as the headers say) */
+	bool outgoing;         /* sent by this host (capture sets it) */
+};
+
+enum portier_guard_link {
+	PORTIER_GUARD_LINK_ETH, /* Ethernet II, optionally 802.1Q tagged */
+	PORTIER_GUARD_LINK_IP,  /* starts at the IP header (tun, cooked) */
+};
+
+/*
+ * Parse one packet.  0 with *p filled for an IPv4/IPv6 packet carrying TCP,
+ * UDP, ICMP or ICMPv6 (IPv6 extension headers are walked); PORTIER_ENOENT
+ * for anything else (ARP, other protocols, non-first fragments);
+ * PORTIER_EPROTO for a truncated or inconsistent header.  Pure.
+ */
+PORTIER_API int portier_guard_parse(const uint8_t *buf, size_t len,
+				    enum portier_guard_link link,
+				    struct portier_guard_probe *p);
+
+/* What a probe looks like to a scan classifier. */
+enum portier_guard_kind {
+	PG_KIND_SYN,     /* SYN from a raw-packet scanner (half-open) */
+	PG_KIND_CONNECT, /* SYN with an OS stack's options (connect()) */
+	PG_KIND_FIN,
+	PG_KIND_NULL,
+	PG_KIND_XMAS,    /* FIN+PSH+URG */
+	PG_KIND_ACK,
+	PG_KIND_MAIMON,  /* FIN+ACK */
+	PG_KIND_UDP,
+	PG_KIND_OTHER,   /* other TCP flag mixes without a connection */
+	PG_KIND_NONE,    /* not a probe: RST, SYN+ACK, ICMP, data */
+	PG_KIND_COUNT
+};
+
+/* Pure: the kind of a probe from its flags and options. */
+PORTIER_API enum portier_guard_kind
+portier_guard_kind_of(const struct portier_guard_probe *p);
+/* "syn", "connect", "fin", "null", "xmas", "ack", "maimon", "udp", ... */
+PORTIER_API const char *portier_guard_kind_name(enum portier_guard_kind k);
+
+/* ---- judging a probe -------------------------------------------------------- */
+
+enum portier_guard_outcome {
+	PG_NEUTRAL, /* part of a connection, or not a probe */
+	PG_SUCCESS, /* reached a listening service */
+	PG_FAILURE, /* closed port, or a packet of no connection */
+};
+
+/*
+ * What the judge asks the system.  listening: is something listening on
+ * (proto, dst, dport)?  connected: does a TCP socket exist for this exact
+ * 4-tuple (any state but LISTEN)?  Both may be called with the probe only.
+ */
+struct portier_guard_env {
+	bool (*listening)(void *ctx, const struct portier_guard_probe *p);
+	bool (*connected)(void *ctx, const struct portier_guard_probe *p);
+	void *ctx;
+};
+
+struct portier_guard_judge;
+
+/* A judge with a cache of n_flows recently opened connections. */
+PORTIER_API int portier_guard_judge_new(struct portier_guard_judge **out,
+					size_t n_flows,
+					const struct portier_guard_env *env);
+PORTIER_API void portier_guard_judge_free(struct portier_guard_judge *j);
+/*
+ * The outcome of probe p of kind k.  An outgoing packet is always neutral
+ * but teaches the judge a flow (this host's own connections and queries),
+ * so that replies to it are neutral too.  An inbound SYN or UDP datagram
+ * succeeds when something listens there and fails otherwise; a TCP packet
+ * without SYN is neutral when it belongs to a connection this judge saw open
+ * or the socket table knows, a failure (an invalid-state probe) otherwise;
+ * RST is always neutral (it never opens anything).
+ */
+PORTIER_API enum portier_guard_outcome
+portier_guard_judge(struct portier_guard_judge *j,
+		    const struct portier_guard_probe *p,
+		    enum portier_guard_kind k);
+
+/* ---- the detector ---------------------------------------------------------- */
+
+struct portier_guard_config {
+	/* TRW: success probability of a benign source and of a scanner. */
+	double theta0, theta1;
+	/* Wanted detection and false-positive probabilities (thresholds). */
+	double pd, pf;
+	/* Slow-scan window: this many distinct failed ports in window_s. */
+	unsigned slow_ports;
+	uint32_t window_s;    /* also: how long idle state is kept */
+	size_t max_sources;   /* LRU cap on tracked sources */
+	uint32_t ban_s;       /* first ban */
+	uint32_t ban_max_s;   /* longest ban */
+	unsigned ban_factor;  /* each repeat offence multiplies by this */
+	uint32_t group_s;     /* alerts this close with shared ports: one event */
+};
+
+/* Jung et al.'s values: theta0 0.8, theta1 0.2, PD 0.99, PF 0.01; slow
+ * window 10 ports in 24 h; 32,768 sources; bans 600 s x4 up to 7 days. */
+PORTIER_API void
+portier_guard_config_default(struct portier_guard_config *cfg);
+
+#define PORTIER_GUARD_PORTS_KEPT 32
+
+/* One touched port of a source (the most recent PORTIER_GUARD_PORTS_KEPT). */
+struct portier_guard_touch {
+	uint32_t t_s;    /* seconds since the source's first probe */
+	uint16_t port;
+	uint8_t proto;
+	uint8_t outcome; /* enum portier_guard_outcome */
+};
+
+enum portier_guard_reason {
+	PG_REASON_NONE,
+	PG_REASON_TRW,  /* the random walk crossed the upper threshold */
+	PG_REASON_SLOW, /* the slow-scan window filled */
+};
+
+/* Everything known about one source address. */
+struct portier_guard_source {
+	uint8_t family;
+	uint8_t addr[16];
+	uint64_t first_us, last_us;
+	uint64_t flagged_us;       /* 0 while not flagged */
+	uint64_t ban_until_us;     /* 0 if never banned */
+	double llr;                /* log likelihood ratio of the walk */
+	uint32_t probes;           /* probe packets (not neutral) */
+	uint32_t failures;         /* distinct ports failed */
+	uint32_t successes;        /* distinct ports succeeded */
+	uint32_t probes_at_flag;
+	uint32_t offenses;         /* times flagged */
+	uint32_t kinds[PG_KIND_COUNT];
+	uint32_t nmap_like, masscan_like; /* probes with those fingerprints */
+	uint32_t same_sport;       /* probes from the previous source port */
+	uint16_t last_sport;
+	uint8_t reason;            /* enum portier_guard_reason */
+	uint8_t n_touch;
+	uint8_t touch_head;
+	struct portier_guard_touch touch[PORTIER_GUARD_PORTS_KEPT];
+};
+
+/* What a flagged source looks like. */
+struct portier_guard_class {
+	enum portier_guard_kind kind; /* the dominant probe kind */
+	const char *tool;             /* "nmap-like", "masscan-like", "unknown" */
+};
+
+PORTIER_API struct portier_guard_class
+portier_guard_classify(const struct portier_guard_source *s);
+
+struct portier_guard_alert {
+	struct portier_guard_source src; /* a copy at the moment of the alert */
+	struct portier_guard_class cls;
+	uint32_t ban_s;   /* the ban this offence earns (escalated) */
+	uint64_t event;   /* sources of one decoy/distributed scan share it */
+	unsigned related; /* other sources already in this event */
+};
+
+struct portier_guard_det;
+
+PORTIER_API int portier_guard_det_new(struct portier_guard_det **out,
+				      const struct portier_guard_config *cfg,
+				      struct portier_err *err);
+PORTIER_API void portier_guard_det_free(struct portier_guard_det *d);
+
+/*
+ * Feed one judged probe.  Returns 1 and fills *alert when this probe
+ * makes its source flagged (once per offence: a flagged source is not
+ * flagged again until its ban has run out), 0 otherwise, PORTIER_ENOMEM.
+ */
+PORTIER_API int portier_guard_det_feed(struct portier_guard_det *d,
+				       const struct portier_guard_probe *p,
+				       enum portier_guard_kind k,
+				       enum portier_guard_outcome o,
+				       struct portier_guard_alert *alert);
+/* Forget sources idle longer than the window (call now and then). */
+PORTIER_API void portier_guard_det_expire(struct portier_guard_det *d,
+					  uint64_t now_us);
+PORTIER_API size_t portier_guard_det_count(const struct portier_guard_det *d);
+/* The tracked sources, most recent first; fn returns false to stop. */
+PORTIER_API void portier_guard_det_each(
+	const struct portier_guard_det *d,
+	bool (*fn)(const struct portier_guard_source *s, void *ctx), void *ctx);
+/* Insert (or replace) a source, e.g. from a checkpoint. */
+PORTIER_API int portier_guard_det_put(struct portier_guard_det *d,
+				      const struct portier_guard_source *s);
+/* The log thresholds the walk uses (for docs and tests). */
+PORTIER_API void portier_guard_det_thresholds(
+	const struct portier_guard_det *d, double *upper, double *lower,
+	double *step_fail, double *step_success);
+
+/* The ban for the n-th offence (n >= 1): ban_s * factor^(n-1), capped. */
+PORTIER_API uint32_t
+portier_guard_ban_seconds(const struct portier_guard_config *cfg,
+			  uint32_t offense);
+
+/* ---- the allowlist ----------------------------------------------------------- */
+
+struct portier_guard_cidr {
+	uint8_t family;
+	uint8_t plen;
+	uint8_t addr[16];
+	uint8_t why; /* enum portier_guard_allow_why */
+};
+
+enum portier_guard_allow_why {
+	PG_ALLOW_USER,     /* --allow */
+	PG_ALLOW_LOOPBACK,
+	PG_ALLOW_OWN,      /* an address of this host */
+	PG_ALLOW_GATEWAY,
+	PG_ALLOW_DNS,
+};
+
+struct portier_guard_allow {
+	struct portier_guard_cidr *v;
+	size_t n, cap;
+};
+
+/* Parse "ADDR" or "ADDR/LEN" (v4 or v6); PORTIER_EINVAL names it. */
+PORTIER_API int portier_guard_cidr_parse(const char *s,
+					 struct portier_guard_cidr *c,
+					 struct portier_err *err);
+PORTIER_API int portier_guard_allow_add(struct portier_guard_allow *a,
+					const struct portier_guard_cidr *c);
+/* Loopback (127.0.0.0/8, ::1/128) is always added first. */
+PORTIER_API int portier_guard_allow_init(struct portier_guard_allow *a);
+/*
+ * Add this host's (this namespace's) own addresses (when own), its gateways
+ * (from <proc_root>/net/route and net/ipv6_route) and its DNS servers (from
+ * resolv_conf, e.g. "/etc/resolv.conf").  Unreadable sources are skipped.
+ */
+PORTIER_API int portier_guard_allow_system(struct portier_guard_allow *a,
+					   const char *proc_root,
+					   const char *resolv_conf, bool own);
+/* The matching entry, or NULL. */
+PORTIER_API const struct portier_guard_cidr *
+portier_guard_allowed(const struct portier_guard_allow *a, uint8_t family,
+		      const uint8_t addr[16]);
+PORTIER_API void portier_guard_allow_free(struct portier_guard_allow *a);
+PORTIER_API const char *portier_guard_allow_why_name(uint8_t why);
+
+/* Address text (inet_ntop) into buf of at least 46 bytes. */
+PORTIER_API const char *portier_guard_addr_str(uint8_t family,
+					       const uint8_t addr[16],
+					       char *buf, size_t len);
+
+/* ---- checkpoints ---------------------------------------------------------------- */
+
+/*
+ * Write every tracked source to path atomically (a temporary file, fsync,
+ * rename).  Times are stored as given (the caller's clock).
+ */
+PORTIER_API int portier_guard_checkpoint_save(const struct portier_guard_det *d,
+					      const char *path,
+					      struct portier_err *err);
+/* Load a checkpoint into d; PORTIER_ENOENT if there is none. */
+PORTIER_API int portier_guard_checkpoint_load(struct portier_guard_det *d,
+					      const char *path,
+					      struct portier_err *err);
+
+/* ---- the live system: listeners, capture, nftables ---------------------------- */
+
+struct portier_guard_sys;
+
+/*
+ * The socket table of this namespace via NETLINK_SOCK_DIAG: the set of
+ * listening TCP ports and bound UDP ports (refreshed when older than
+ * refresh_ms on a miss), and exact 4-tuple lookups.  Implements
+ * struct portier_guard_env.
+ */
+PORTIER_API int portier_guard_sys_new(struct portier_guard_sys **out,
+				      unsigned refresh_ms,
+				      struct portier_err *err);
+PORTIER_API void portier_guard_sys_free(struct portier_guard_sys *s);
+PORTIER_API void portier_guard_sys_env(struct portier_guard_sys *s,
+				       struct portier_guard_env *env);
+
+struct portier_guard_cap;
+
+/* An AF_PACKET socket for inbound packets (ifname NULL: every interface). */
+PORTIER_API int portier_guard_cap_open(struct portier_guard_cap **out,
+				       const char *ifname,
+				       struct portier_err *err);
+PORTIER_API void portier_guard_cap_close(struct portier_guard_cap *c);
+PORTIER_API int portier_guard_cap_fd(const struct portier_guard_cap *c);
+/*
+ * Read one packet without blocking: 1 with *p filled (ts_us from the
+ * kernel's receive timestamp, CLOCK_REALTIME), 0 when nothing (or nothing
+ * of interest) is queued, negative on error.
+ */
+PORTIER_API int portier_guard_cap_next(struct portier_guard_cap *c,
+				       struct portier_guard_probe *p);
+/* Packets received and dropped by the kernel so far (PACKET_STATISTICS). */
+PORTIER_API void portier_guard_cap_stats(struct portier_guard_cap *c,
+					 uint64_t *received, uint64_t *dropped);
+
+/* The nftables blocker (libnftables, one batch per change). */
+struct portier_guard_nft;
+
+struct portier_guard_nft_options {
+	uint32_t max_elements; /* size of each block set */
+	bool v6_prefix64;      /* block an IPv6 source's whole /64 */
+};
+
+/*
+ * Create (or adopt, after a restart) table inet portier_guard: sets
+ * allow4/allow6 (intervals), block4/block6 (timeouts), and the input
+ * chain: allowlist accept, then block drop.  Existing block elements are
+ * kept; the allowlist sets are replaced with a.
+ */
+PORTIER_API int portier_guard_nft_open(struct portier_guard_nft **out,
+				       const struct portier_guard_nft_options *o,
+				       const struct portier_guard_allow *a,
+				       struct portier_err *err);
+PORTIER_API void portier_guard_nft_close(struct portier_guard_nft *n);
+PORTIER_API int portier_guard_nft_set_allow(struct portier_guard_nft *n,
+					    const struct portier_guard_allow *a,
+					    struct portier_err *err);
+/* Add a block element with a timeout (replacing an older one). */
+PORTIER_API int portier_guard_nft_block(struct portier_guard_nft *n,
+					uint8_t family, const uint8_t addr[16],
+					uint32_t seconds,
+					struct portier_err *err);
+/* Remove a block; PORTIER_ENOENT if the address was not blocked. */
+PORTIER_API int portier_guard_nft_unblock(uint8_t family,
+					  const uint8_t addr[16],
+					  struct portier_err *err);
+
+struct portier_guard_block {
+	uint8_t family;
+	uint8_t addr[16];
+	uint8_t plen;
+	uint32_t timeout_s, expires_s; /* expires_s: seconds left */
+};
+
+/*
+ * The current block elements of the kernel set, without the daemon
+ * (portier guard --status).  *out is freed with portier_free.
+ * PORTIER_ENOENT when the table does not exist.
+ */
+PORTIER_API int portier_guard_nft_list(struct portier_guard_block **out,
+				       size_t *n, struct portier_err *err);
+
+#endif

@@ -1,0 +1,243 @@
+/*
+ * checkpoint.c - guard's memory across kill -9: every tracked source as one
+ * line of text, written to a temporary file, flushed to disk and renamed
+ * over the old checkpoint, so a crash leaves either the old file or the new
+ * one, never half of one.  The bans themselves live in the kernel's set and
+ * survive on their own; the checkpoint keeps the walks, the offence counts
+ * that escalate the next ban, and the evidence for --status.
+ *
+ * Format (version 1): a header line "portier-guard 1", then per source
+ *   FAMILY ADDR FIRST LAST FLAGGED BAN_UNTIL LLR PROBES FAIL SUCC AT_FLAG
+ *   OFFENSES REASON K0,..,K9 NMAP MASSCAN SAME_SPORT LAST_SPORT HEAD
+ *   T:PORT:PROTO:OUTCOME,...   (or "-" for no touches)
+ * Lines that do not parse are skipped (a checkpoint is a cache, not a
+ * source of truth), and counted in the error message when all are bad.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "guard/guard_int.h"
+
+#define MAGIC "portier-guard 1"
+
+struct save_ctx {
+	FILE *f;
+};
+
+static bool save_one(const struct portier_guard_source *s, void *ctx)
+{
+	FILE *f = ((struct save_ctx *)ctx)->f;
+	char addr[64];
+	int k;
+	uint8_t i;
+
+	portier_guard_addr_str(s->family, s->addr, addr, sizeof(addr));
+	fprintf(f, "%u %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+		   " %.17g %u %u %u %u %u %u ",
+		s->family, addr, s->first_us, s->last_us, s->flagged_us,
+		s->ban_until_us, s->llr, s->probes, s->failures, s->successes,
+		s->probes_at_flag, s->offenses, s->reason);
+	for (k = 0; k < PG_KIND_COUNT; k++)
+		fprintf(f, "%s%u", k ? "," : "", s->kinds[k]);
+	fprintf(f, " %u %u %u %u %u ", s->nmap_like, s->masscan_like,
+		s->same_sport, s->last_sport, s->touch_head);
+	if (!s->n_touch)
+		fputc('-', f);
+	for (i = 0; i < s->n_touch; i++)
+		fprintf(f, "%s%u:%u:%u:%u", i ? "," : "", s->touch[i].t_s,
+			s->touch[i].port, s->touch[i].proto,
+			s->touch[i].outcome);
+	fputc('\n', f);
+	return !ferror(f);
+}
+
+int portier_guard_checkpoint_save(const struct portier_guard_det *d,
+				  const char *path, struct portier_err *err)
+{
+	char tmp[4096];
+	struct save_ctx ctx;
+	int fd, rc = 0;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return portier_err_set(err, PORTIER_EINVAL,
+				       "checkpoint path too long '%s'", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		portier_err_set(err, rc, "cannot write checkpoint '%s': %s", tmp,
+				strerror(errno));
+		portier_err_hint(err, "check the state directory exists and is "
+				      "writable (--state-dir, PORTIER_STATE_DIR)");
+		return rc;
+	}
+	ctx.f = fdopen(fd, "w");
+	if (!ctx.f) {
+		close(fd);
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	}
+	fprintf(ctx.f, "%s\n", MAGIC);
+	guard_det_each_oldest(d, save_one, &ctx);
+	if (fflush(ctx.f) != 0 || ferror(ctx.f) || fsync(fd) < 0)
+		rc = -errno ? -errno : PORTIER_EIO;
+	if (fclose(ctx.f) != 0 && rc == 0)
+		rc = -errno ? -errno : PORTIER_EIO;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlink(tmp);
+		return portier_err_set(err, rc, "cannot write checkpoint '%s': %s",
+				       path, strerror(-rc));
+	}
+	return 0;
+}
+
+static bool parse_u64(char **p, uint64_t *v)
+{
+	char *end;
+
+	*v = strtoull(*p, &end, 10);
+	if (end == *p)
+		return false;
+	*p = end;
+	return true;
+}
+
+static bool parse_u32(char **p, uint32_t *v, uint32_t max)
+{
+	uint64_t x;
+
+	if (!parse_u64(p, &x) || x > max)
+		return false;
+	*v = (uint32_t)x;
+	return true;
+}
+
+static bool expect(char **p, char c)
+{
+	if (**p != c)
+		return false;
+	(*p)++;
+	return true;
+}
+
+/* One line into s; false if anything is off. */
+static bool parse_line(char *line, struct portier_guard_source *s)
+{
+	char addr[64];
+	uint32_t v[8];
+	int n = 0, k;
+	char *p, *end;
+
+	memset(s, 0, sizeof(*s));
+	if (sscanf(line, "%u %63s %n", &v[0], addr, &n) != 2 || !n)
+		return false;
+	if (v[0] == 4 && inet_pton(AF_INET, addr, s->addr) == 1)
+		s->family = 4;
+	else if (v[0] == 6 && inet_pton(AF_INET6, addr, s->addr) == 1)
+		s->family = 6;
+	else
+		return false;
+	p = line + n;
+	if (!parse_u64(&p, &s->first_us) || !parse_u64(&p, &s->last_us) ||
+	    !parse_u64(&p, &s->flagged_us) || !parse_u64(&p, &s->ban_until_us))
+		return false;
+	s->llr = strtod(p, &end);
+	if (end == p || s->llr != s->llr || s->llr > 1e6 || s->llr < -1e6)
+		return false;
+	p = end;
+	if (!parse_u32(&p, &s->probes, UINT32_MAX) ||
+	    !parse_u32(&p, &s->failures, UINT32_MAX) ||
+	    !parse_u32(&p, &s->successes, UINT32_MAX) ||
+	    !parse_u32(&p, &s->probes_at_flag, UINT32_MAX) ||
+	    !parse_u32(&p, &s->offenses, UINT32_MAX) ||
+	    !parse_u32(&p, &v[1], PG_REASON_SLOW))
+		return false;
+	s->reason = (uint8_t)v[1];
+	for (k = 0; k < PG_KIND_COUNT; k++) {
+		while (*p == ' ')
+			p++;
+		if ((k && !expect(&p, ',')) ||
+		    !parse_u32(&p, &s->kinds[k], UINT32_MAX))
+			return false;
+	}
+	if (!parse_u32(&p, &s->nmap_like, UINT32_MAX) ||
+	    !parse_u32(&p, &s->masscan_like, UINT32_MAX) ||
+	    !parse_u32(&p, &s->same_sport, UINT32_MAX) ||
+	    !parse_u32(&p, &v[2], 65535) ||
+	    !parse_u32(&p, &v[3], PORTIER_GUARD_PORTS_KEPT - 1))
+		return false;
+	s->last_sport = (uint16_t)v[2];
+	s->touch_head = (uint8_t)v[3];
+	while (*p == ' ')
+		p++;
+	if (*p == '-')
+		return true;
+	while (*p && *p != '\n') {
+		struct portier_guard_touch *t;
+
+		if (s->n_touch == PORTIER_GUARD_PORTS_KEPT)
+			return false;
+		t = &s->touch[s->n_touch];
+		if ((s->n_touch && !expect(&p, ',')) ||
+		    !parse_u32(&p, &t->t_s, UINT32_MAX) || !expect(&p, ':') ||
+		    !parse_u32(&p, &v[4], 65535) || !expect(&p, ':') ||
+		    !parse_u32(&p, &v[5], 255) || !expect(&p, ':') ||
+		    !parse_u32(&p, &v[6], PG_FAILURE))
+			return false;
+		t->port = (uint16_t)v[4];
+		t->proto = (uint8_t)v[5];
+		t->outcome = (uint8_t)v[6];
+		s->n_touch++;
+	}
+	if (s->n_touch < PORTIER_GUARD_PORTS_KEPT && s->touch_head != s->n_touch)
+		return false;
+	return true;
+}
+
+int portier_guard_checkpoint_load(struct portier_guard_det *d,
+				  const char *path, struct portier_err *err)
+{
+	FILE *f = fopen(path, "r");
+	char line[2048];
+	size_t good = 0, bad = 0;
+	int rc = 0;
+
+	if (!f) {
+		rc = -errno;
+		if (rc == PORTIER_ENOENT)
+			return portier_err_set(err, rc, "no checkpoint '%s'",
+					       path);
+		return portier_err_set(err, rc, "cannot read checkpoint '%s': %s",
+				       path, strerror(-rc));
+	}
+	if (!fgets(line, sizeof(line), f) || strncmp(line, MAGIC, strlen(MAGIC))) {
+		fclose(f);
+		portier_err_set(err, PORTIER_EINVAL,
+				"'%s' is not a guard checkpoint", path);
+		portier_err_hint(err, "its first line should read '%s'", MAGIC);
+		return PORTIER_EINVAL;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		struct portier_guard_source s;
+
+		if (!parse_line(line, &s)) {
+			bad++;
+			continue;
+		}
+		rc = portier_guard_det_put(d, &s);
+		good++;
+	}
+	fclose(f);
+	if (rc < 0)
+		return portier_err_set(err, rc, "out of memory loading '%s'", path);
+	if (bad && !good)
+		return portier_err_set(err, PORTIER_EINVAL,
+				       "no valid line in checkpoint '%s' (%zu bad)",
+				       path, bad);
+	return 0;
+}

@@ -1,0 +1,16 @@
+/*
+ * guard_int.h - what the files of src/guard/ share and nobody else needs.
+ */
+#ifndef PORTIER_GUARD_INT_H
+#define PORTIER_GUARD_INT_H
+
+#include "portier/guard.h"
+
+/* The tracked sources, least recently seen first (checkpoints save in this
+ * order so that loading them restores the LRU order). */
+void guard_det_each_oldest(const struct portier_guard_det *d,
+			   bool (*fn)(const struct portier_guard_source *s,
+				      void *ctx),
+			   void *ctx);
+
+#endif

@@ -1,0 +1,871 @@
+/*
+ * test_guard.c - the scan detector on synthetic probe streams: the packet
+ * parser, probe kinds, the judge, the random walk (with the probe count at
+ * which each kind of scan is flagged), bounded credit, the slow-scan
+ * window, classification and tool fingerprints, decoy grouping, the LRU
+ * cap, ban escalation, the allowlist and the checkpoint round trip.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "portier/guard.h"
+
+#define US 1000000ull
+
+/* ---- building packets ---------------------------------------------------- */
+
+static size_t put16(uint8_t *b, size_t off, uint16_t v)
+{
+	b[off] = (uint8_t)(v >> 8);
+	b[off + 1] = (uint8_t)v;
+	return off + 2;
+}
+
+/* Ethernet + IPv4 + TCP with the given flags and options. */
+static size_t eth_ip4_tcp(uint8_t *b, uint8_t flags, const uint8_t *opt,
+			  size_t optlen, size_t payload)
+{
+	size_t tcp = 14 + 20, hl = 20 + optlen;
+
+	memset(b, 0, 14 + 20 + hl + payload);
+	put16(b, 12, 0x0800);
+	b[14] = 0x45;
+	put16(b, 16, (uint16_t)(20 + hl + payload));
+	put16(b, 18, 0x1234);
+	b[22] = 51;
+	b[23] = 6;
+	memcpy(b + 26, (const uint8_t[]){198, 19, 1, 1}, 4);
+	memcpy(b + 30, (const uint8_t[]){198, 19, 1, 2}, 4);
+	put16(b, tcp, 40000);
+	put16(b, tcp + 2, 22);
+	b[tcp + 12] = (uint8_t)((hl / 4) << 4);
+	b[tcp + 13] = flags;
+	put16(b, tcp + 14, 1024);
+	if (optlen)
+		memcpy(b + tcp + 20, opt, optlen);
+	return 14 + 20 + hl + payload;
+}
+
+static void test_parse_ipv4_syn(void **state)
+{
+	static const uint8_t mss[] = {2, 4, 0x05, 0xb4};
+	uint8_t b[128];
+	struct portier_guard_probe p;
+	size_t n = eth_ip4_tcp(b, PG_SYN, mss, sizeof(mss), 0);
+
+	(void)state;
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p), 0);
+	assert_int_equal(p.family, 4);
+	assert_int_equal(p.proto, 6);
+	assert_int_equal(p.sport, 40000);
+	assert_int_equal(p.dport, 22);
+	assert_int_equal(p.tcp_flags, PG_SYN);
+	assert_int_equal(p.window, 1024);
+	assert_int_equal(p.mss, 1460);
+	assert_int_equal(p.opt_mask, PG_OPT_MSS);
+	assert_int_equal(p.opt_len, 4);
+	assert_int_equal(p.ttl, 51);
+	assert_int_equal(p.ip_id, 0x1234);
+	assert_memory_equal(p.src, ((const uint8_t[]){198, 19, 1, 1}), 4);
+	assert_int_equal(portier_guard_kind_of(&p), PG_KIND_SYN);
+	/* cut anywhere inside the headers: an error, never a read past */
+	for (size_t cut = 0; cut < n; cut++) {
+		int rc = portier_guard_parse(b, cut, PORTIER_GUARD_LINK_ETH, &p);
+
+		assert_true(rc == PORTIER_EPROTO || (cut >= 54 && rc == 0));
+	}
+}
+
+static void test_parse_ipv4_other(void **state)
+{
+	/* Linux connect() SYN: MSS, SACK-permitted, timestamps, NOP, WS */
+	static const uint8_t os[] = {2, 4, 5, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4,
+				     0, 0, 0, 0, 1, 3, 3, 7};
+	uint8_t b[128];
+	struct portier_guard_probe p;
+	size_t n = eth_ip4_tcp(b, PG_SYN, os, sizeof(os), 0);
+
+	(void)state;
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p), 0);
+	assert_int_equal(p.opt_mask,
+			 PG_OPT_MSS | PG_OPT_SACKOK | PG_OPT_TS | PG_OPT_WS);
+	assert_int_equal(portier_guard_kind_of(&p), PG_KIND_CONNECT);
+	/* a VLAN tag in front */
+	memmove(b + 16, b + 12, n - 12);
+	put16(b, 12, 0x8100);
+	put16(b, 14, 7);
+	assert_int_equal(portier_guard_parse(b, n + 4, PORTIER_GUARD_LINK_ETH, &p),
+			 0);
+	assert_int_equal(p.dport, 22);
+	/* ARP is not for us */
+	put16(b, 12, 0x0806);
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p),
+			 PORTIER_ENOENT);
+	/* a non-first fragment has no TCP header */
+	n = eth_ip4_tcp(b, PG_SYN, NULL, 0, 0);
+	put16(b, 20, 0x0010);
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p),
+			 PORTIER_ENOENT);
+	/* a header length longer than the datagram */
+	n = eth_ip4_tcp(b, PG_SYN, NULL, 0, 0);
+	b[14] = 0x4f;
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p),
+			 PORTIER_EPROTO);
+}
+
+static void test_parse_ipv6_ext_udp_icmp(void **state)
+{
+	uint8_t b[160];
+	struct portier_guard_probe p;
+	size_t n = 14 + 40 + 8 + 20;
+
+	(void)state;
+	memset(b, 0, sizeof(b));
+	put16(b, 12, 0x86dd);
+	b[14] = 0x60;
+	put16(b, 18, 8 + 20);
+	b[20] = 0; /* hop-by-hop first */
+	b[21] = 255;
+	b[22 + 15] = 1; /* src ::1... */
+	b[22] = 0xfd;
+	b[38] = 0xfd;
+	b[38 + 15] = 2;
+	b[54] = 6; /* hop-by-hop: next TCP, length 0 (8 bytes) */
+	put16(b, 62, 51000);
+	put16(b, 64, 443);
+	b[62 + 12] = 5 << 4;
+	b[62 + 13] = PG_FIN | PG_PSH | PG_URG;
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p), 0);
+	assert_int_equal(p.family, 6);
+	assert_int_equal(p.ttl, 255);
+	assert_int_equal(p.dport, 443);
+	assert_int_equal(portier_guard_kind_of(&p), PG_KIND_XMAS);
+	/* raw IP link, UDP */
+	b[54] = 17;
+	put16(b, 62 + 4, 8 + 4);
+	assert_int_equal(portier_guard_parse(b + 14, n - 14,
+					     PORTIER_GUARD_LINK_IP, &p), 0);
+	assert_int_equal(portier_guard_kind_of(&p), PG_KIND_UDP);
+	assert_int_equal(p.payload, 12);
+	/* ICMPv6 echo request: not a probe */
+	b[54] = 58;
+	b[62] = 128;
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p), 0);
+	assert_int_equal(p.icmp_type, 128);
+	assert_int_equal(portier_guard_kind_of(&p), PG_KIND_NONE);
+	/* an extension header running off the end */
+	b[55] = 200;
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p),
+			 PORTIER_EPROTO);
+}
+
+static void test_kinds(void **state)
+{
+	static const struct {
+		uint8_t flags;
+		enum portier_guard_kind k;
+	} t[] = {
+		{PG_SYN, PG_KIND_SYN},        {0, PG_KIND_NULL},
+		{PG_FIN, PG_KIND_FIN},        {PG_FIN | PG_PSH | PG_URG, PG_KIND_XMAS},
+		{PG_ACK, PG_KIND_ACK},        {PG_FIN | PG_ACK, PG_KIND_MAIMON},
+		{PG_SYN | PG_ACK, PG_KIND_NONE}, {PG_RST, PG_KIND_NONE},
+		{PG_RST | PG_ACK, PG_KIND_NONE}, {PG_PSH | PG_ACK, PG_KIND_OTHER},
+	};
+	struct portier_guard_probe p;
+	size_t i;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.proto = 6;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		p.tcp_flags = t[i].flags;
+		assert_int_equal(portier_guard_kind_of(&p), t[i].k);
+	}
+	assert_string_equal(portier_guard_kind_name(PG_KIND_MAIMON), "maimon");
+}
+
+/* ---- synthetic probe streams --------------------------------------------- */
+
+static struct portier_guard_probe probe(uint8_t src_last, uint16_t dport,
+					enum portier_guard_kind k, uint64_t ts)
+{
+	struct portier_guard_probe p;
+
+	memset(&p, 0, sizeof(p));
+	p.family = 4;
+	p.proto = k == PG_KIND_UDP ? 17 : 6;
+	memcpy(p.src, ((const uint8_t[]){198, 19, 1, src_last}), 4);
+	memcpy(p.dst, ((const uint8_t[]){198, 19, 1, 2}), 4);
+	p.sport = 45000;
+	p.dport = dport;
+	p.ts_us = ts;
+	p.ttl = 50;
+	p.window = 1024;
+	switch (k) {
+	case PG_KIND_SYN:
+		p.tcp_flags = PG_SYN;
+		p.opt_mask = PG_OPT_MSS;
+		p.opt_len = 4;
+		p.mss = 1460;
+		break;
+	case PG_KIND_CONNECT:
+		p.tcp_flags = PG_SYN;
+		p.opt_mask = PG_OPT_MSS | PG_OPT_SACKOK | PG_OPT_TS | PG_OPT_WS;
+		p.opt_len = 20;
+		p.window = 64240;
+		p.ttl = 64;
+		break;
+	case PG_KIND_FIN:
+		p.tcp_flags = PG_FIN;
+		break;
+	case PG_KIND_NULL:
+		break;
+	case PG_KIND_XMAS:
+		p.tcp_flags = PG_FIN | PG_PSH | PG_URG;
+		break;
+	case PG_KIND_ACK:
+		p.tcp_flags = PG_ACK;
+		break;
+	case PG_KIND_MAIMON:
+		p.tcp_flags = PG_FIN | PG_ACK;
+		break;
+	default:
+		break;
+	}
+	return p;
+}
+
+/* The synthetic host: ports 22, 80, 443 and 1000-1099 listen. */
+static bool fake_listening(void *ctx, const struct portier_guard_probe *p)
+{
+	(void)ctx;
+	return p->dport == 22 || p->dport == 80 || p->dport == 443 ||
+	       (p->dport >= 1000 && p->dport < 1100);
+}
+
+static bool fake_connected(void *ctx, const struct portier_guard_probe *p)
+{
+	(void)ctx;
+	return p->sport == 5555; /* one old keep-alive connection */
+}
+
+struct rig {
+	struct portier_guard_det *det;
+	struct portier_guard_judge *judge;
+	struct portier_guard_alert alert;
+	unsigned fed, alerts;
+	unsigned flagged_at; /* probe number that raised the first alert */
+};
+
+static void rig_init(struct rig *r, const struct portier_guard_config *cfg)
+{
+	struct portier_guard_config def;
+	struct portier_guard_env env = {fake_listening, fake_connected, NULL};
+
+	memset(r, 0, sizeof(*r));
+	portier_guard_config_default(&def);
+	assert_int_equal(portier_guard_det_new(&r->det, cfg ? cfg : &def, NULL), 0);
+	assert_int_equal(portier_guard_judge_new(&r->judge, 1024, &env), 0);
+}
+
+static void rig_free(struct rig *r)
+{
+	portier_guard_det_free(r->det);
+	portier_guard_judge_free(r->judge);
+}
+
+static int feed(struct rig *r, const struct portier_guard_probe *p)
+{
+	enum portier_guard_kind k = portier_guard_kind_of(p);
+	enum portier_guard_outcome o = portier_guard_judge(r->judge, p, k);
+	struct portier_guard_alert a;
+	int rc = portier_guard_det_feed(r->det, p, k, o, &a);
+
+	assert_true(rc >= 0);
+	r->fed++;
+	if (rc == 1) {
+		if (!r->alerts)
+			r->flagged_at = r->fed;
+		r->alerts++;
+		r->alert = a;
+	}
+	return rc;
+}
+
+/* Scan ports in order (closed unless fake_listening says otherwise). */
+static unsigned scan(struct rig *r, uint8_t src, enum portier_guard_kind k,
+		     const uint16_t *ports, size_t n, uint64_t gap_us)
+{
+	size_t i;
+
+	for (i = 0; i < n && !r->alerts; i++) {
+		struct portier_guard_probe p = probe(src, ports[i], k,
+						     (i + 1) * gap_us);
+
+		feed(r, &p);
+	}
+	return r->flagged_at;
+}
+
+static const uint16_t closed[] = {7, 9, 13, 21, 23, 25, 53, 110, 111, 135,
+				  139, 143, 445, 993, 995, 1723, 3306, 3389,
+				  5900, 8080};
+#define N_CLOSED (sizeof(closed) / sizeof(closed[0]))
+
+static void test_thresholds(void **state)
+{
+	struct rig r;
+	double up, lo, f, s;
+
+	(void)state;
+	rig_init(&r, NULL);
+	portier_guard_det_thresholds(r.det, &up, &lo, &f, &s);
+	assert_float_equal(up, 4.59512, 1e-4);  /* ln 99 */
+	assert_float_equal(lo, -4.59512, 1e-4); /* ln (1/99) */
+	assert_float_equal(f, 1.386294, 1e-5);  /* ln 4 */
+	assert_float_equal(s, -1.386294, 1e-5);
+	rig_free(&r);
+}
+
+/* Every scan kind is flagged at its 4th probe to closed ports (invalid-state
+ * probes fail whatever the port), with the right classification. */
+static void test_each_kind_flagged_at_4(void **state)
+{
+	static const struct {
+		enum portier_guard_kind k;
+		const char *tool;
+	} t[] = {
+		{PG_KIND_SYN, "nmap-like"},  {PG_KIND_CONNECT, "unknown"},
+		{PG_KIND_FIN, "nmap-like"},  {PG_KIND_NULL, "nmap-like"},
+		{PG_KIND_XMAS, "nmap-like"}, {PG_KIND_ACK, "nmap-like"},
+		{PG_KIND_MAIMON, "nmap-like"}, {PG_KIND_UDP, "nmap-like"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct rig r;
+
+		rig_init(&r, NULL);
+		assert_int_equal(scan(&r, 9, t[i].k, closed, N_CLOSED, 1000), 4);
+		assert_int_equal(r.alert.cls.kind, t[i].k);
+		assert_string_equal(r.alert.cls.tool, t[i].tool);
+		assert_int_equal(r.alert.src.probes_at_flag, 4);
+		assert_int_equal(r.alert.src.reason, PG_REASON_TRW);
+		assert_int_equal(r.alert.ban_s, 600);
+		rig_free(&r);
+	}
+}
+
+/* FIN/ACK probes to OPEN ports fail too: there is no connection. */
+static void test_invalid_state_on_open_ports(void **state)
+{
+	static const uint16_t open[] = {22, 80, 443, 1000, 1001, 1002};
+	struct rig r;
+
+	(void)state;
+	rig_init(&r, NULL);
+	assert_int_equal(scan(&r, 9, PG_KIND_ACK, open, 6, 1000), 4);
+	rig_free(&r);
+}
+
+static void test_masscan_fingerprint(void **state)
+{
+	struct rig r;
+	size_t i;
+
+	(void)state;
+	rig_init(&r, NULL);
+	for (i = 0; i < 6 && !r.alerts; i++) {
+		struct portier_guard_probe p = probe(9, closed[i], PG_KIND_SYN,
+						     i * 100);
+
+		p.opt_len = 0;
+		p.opt_mask = 0;
+		p.mss = 0;
+		p.ttl = 255;
+		p.sport = 61000;
+		feed(&r, &p);
+	}
+	assert_int_equal(r.flagged_at, 4);
+	assert_int_equal(r.alert.cls.kind, PG_KIND_SYN);
+	assert_string_equal(r.alert.cls.tool, "masscan-like");
+	rig_free(&r);
+}
+
+/* An open port first: one success, then five failures (probe 6). */
+static void test_success_first(void **state)
+{
+	static const uint16_t ports[] = {22, 7, 9, 13, 21, 23, 25};
+	struct rig r;
+
+	(void)state;
+	rig_init(&r, NULL);
+	assert_int_equal(scan(&r, 9, PG_KIND_SYN, ports, 7, 1000), 6);
+	rig_free(&r);
+}
+
+/* Retransmissions to one closed port are not new evidence. */
+static void test_retransmissions(void **state)
+{
+	static const uint16_t ports[] = {7, 7, 7, 9, 13, 21, 23};
+	struct rig r;
+
+	(void)state;
+	rig_init(&r, NULL);
+	assert_int_equal(scan(&r, 9, PG_KIND_SYN, ports, 7, 1000), 6);
+	assert_int_equal(r.alert.src.failures, 4);
+	assert_int_equal(r.alert.src.probes, 6);
+	rig_free(&r);
+}
+
+/* nmap -T1: one probe every 15 s is flagged at the same probe count. */
+static void test_slow_pace_same_count(void **state)
+{
+	struct rig r;
+
+	(void)state;
+	rig_init(&r, NULL);
+	assert_int_equal(scan(&r, 9, PG_KIND_SYN, closed, 10, 15 * US), 4);
+	rig_free(&r);
+	rig_init(&r, NULL);
+	/* one per hour: still inside the 24 h of kept state */
+	assert_int_equal(scan(&r, 9, PG_KIND_SYN, closed, 10, 3600 * US), 4);
+	rig_free(&r);
+}
+
+/* A client making 2,000 connections to a web server, an old keep-alive
+ * connection, and stray attempts at four closed ports: no alert. */
+static void test_benign_workload(void **state)
+{
+	struct rig r;
+	unsigned i;
+
+	(void)state;
+	rig_init(&r, NULL);
+	for (i = 0; i < 2000; i++) {
+		struct portier_guard_probe p = probe(7, 80, PG_KIND_CONNECT,
+						     i * 1000);
+
+		p.sport = (uint16_t)(32768 + i);
+		feed(&r, &p);
+		p.tcp_flags = PG_ACK | PG_PSH; /* the request */
+		p.ts_us += 10;
+		feed(&r, &p);
+		p.tcp_flags = PG_FIN | PG_ACK; /* the close */
+		p.ts_us += 10;
+		feed(&r, &p);
+		if (i == 1000) {
+			struct portier_guard_probe q = probe(7, 5000, PG_KIND_ACK,
+							     p.ts_us + 1);
+
+			q.sport = 5555; /* the keep-alive connection */
+			feed(&r, &q);
+		}
+		if (i % 500 == 17) { /* now and then a closed port, twice */
+			struct portier_guard_probe q = probe(
+				7, (uint16_t)(8000 + i), PG_KIND_CONNECT,
+				p.ts_us + 2);
+
+			feed(&r, &q);
+			q.ts_us += 1000000;
+			feed(&r, &q);
+		}
+	}
+	assert_int_equal(r.alerts, 0);
+	rig_free(&r);
+}
+
+/* Successes buy bounded credit: after 20 open ports, 7 failures flag. */
+static void test_bounded_credit(void **state)
+{
+	struct rig r;
+	uint16_t ports[40];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 20; i++)
+		ports[i] = (uint16_t)(1000 + i);
+	for (i = 0; i < 20; i++)
+		ports[20 + i] = (uint16_t)(2000 + i);
+	rig_init(&r, NULL);
+	assert_int_equal(scan(&r, 9, PG_KIND_SYN, ports, 40, 1000), 27);
+	assert_int_equal(r.alert.src.reason, PG_REASON_TRW);
+	rig_free(&r);
+}
+
+/* Alternating open and closed ports keeps the walk near zero; the slow-scan
+ * window flags the 10th distinct failure. */
+static void test_slow_window(void **state)
+{
+	struct rig r;
+	uint16_t ports[40];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 20; i++) {
+		ports[2 * i] = (uint16_t)(1000 + i);
+		ports[2 * i + 1] = (uint16_t)(2000 + i);
+	}
+	rig_init(&r, NULL);
+	assert_int_equal(scan(&r, 9, PG_KIND_SYN, ports, 40, 60 * US), 20);
+	assert_int_equal(r.alert.src.reason, PG_REASON_SLOW);
+	rig_free(&r);
+}
+
+static void test_decoys_one_event(void **state)
+{
+	struct rig r;
+	uint64_t first_event = 0;
+	unsigned d;
+	size_t i;
+
+	(void)state;
+	rig_init(&r, NULL);
+	for (i = 0; i < 4; i++)
+		for (d = 0; d < 3; d++) { /* nmap -D: each probe from 3 */
+			struct portier_guard_probe p = probe(
+				(uint8_t)(20 + d), closed[i], PG_KIND_SYN,
+				(i * 3 + d + 1) * 1000);
+			struct portier_guard_alert a;
+			enum portier_guard_kind k = portier_guard_kind_of(&p);
+
+			if (portier_guard_det_feed(
+				    r.det, &p, k,
+				    portier_guard_judge(r.judge, &p, k), &a) == 1) {
+				if (!first_event)
+					first_event = a.event;
+				assert_int_equal(a.event, first_event);
+				assert_int_equal(a.related, d);
+				r.alerts++;
+			}
+		}
+	assert_int_equal(r.alerts, 3);
+	/* an unrelated scan later is its own event */
+	{
+		struct rig r2 = r;
+
+		r2.alerts = 0;
+		r2.flagged_at = 0;
+		r2.fed = 0;
+		scan(&r2, 40, PG_KIND_FIN, closed + 10, 6, 100 * US);
+		assert_int_equal(r2.alerts, 1);
+		assert_true(r2.alert.event != first_event);
+		assert_int_equal(r2.alert.related, 0);
+	}
+	rig_free(&r);
+}
+
+static void test_judge(void **state)
+{
+	struct rig r;
+	struct portier_guard_probe p;
+
+	(void)state;
+	rig_init(&r, NULL);
+	p = probe(9, 22, PG_KIND_CONNECT, 1);
+	assert_int_equal(portier_guard_judge(r.judge, &p, PG_KIND_CONNECT),
+			 PG_SUCCESS);
+	p.tcp_flags = PG_ACK; /* the handshake's last step: a known flow */
+	assert_int_equal(portier_guard_judge(r.judge, &p, PG_KIND_ACK),
+			 PG_NEUTRAL);
+	p.sport = 45001; /* same port, no SYN seen, no socket: invalid */
+	assert_int_equal(portier_guard_judge(r.judge, &p, PG_KIND_ACK),
+			 PG_FAILURE);
+	p.sport = 5555; /* the socket table knows it */
+	assert_int_equal(portier_guard_judge(r.judge, &p, PG_KIND_ACK),
+			 PG_NEUTRAL);
+	p = probe(9, 23, PG_KIND_SYN, 2);
+	assert_int_equal(portier_guard_judge(r.judge, &p, PG_KIND_SYN),
+			 PG_FAILURE);
+	p.tcp_flags = PG_RST;
+	assert_int_equal(portier_guard_judge(r.judge, &p, PG_KIND_NONE),
+			 PG_NEUTRAL);
+	/* our own DNS query, then its answer to an unbound port: neutral */
+	p = probe(9, 53, PG_KIND_UDP, 3);
+	memcpy(p.src, ((const uint8_t[]){198, 19, 1, 2}), 4);
+	memcpy(p.dst, ((const uint8_t[]){198, 19, 1, 53}), 4);
+	p.sport = 40123;
+	p.outgoing = true;
+	assert_int_equal(portier_guard_judge(r.judge, &p, PG_KIND_UDP),
+			 PG_NEUTRAL);
+	p = probe(53, 40123, PG_KIND_UDP, 4);
+	p.sport = 53;
+	assert_int_equal(portier_guard_judge(r.judge, &p, PG_KIND_UDP),
+			 PG_NEUTRAL);
+	p.dport = 40124;
+	assert_int_equal(portier_guard_judge(r.judge, &p, PG_KIND_UDP),
+			 PG_FAILURE);
+	rig_free(&r);
+}
+
+static void test_lru_cap(void **state)
+{
+	struct portier_guard_config cfg;
+	struct rig r;
+	unsigned s;
+
+	(void)state;
+	portier_guard_config_default(&cfg);
+	cfg.max_sources = 100;
+	rig_init(&r, &cfg);
+	for (s = 1; s <= 250; s++) {
+		struct portier_guard_probe p = probe((uint8_t)s, 7, PG_KIND_SYN,
+						     s * 1000);
+
+		feed(&r, &p);
+	}
+	assert_int_equal(portier_guard_det_count(r.det), 100);
+	/* idle sources go after the window */
+	portier_guard_det_expire(r.det, 200 * 1000 + 1 + 86400 * US);
+	assert_int_equal(portier_guard_det_count(r.det), 50);
+	portier_guard_det_expire(r.det, 300 * 1000 + 86400 * US);
+	assert_int_equal(portier_guard_det_count(r.det), 0);
+	rig_free(&r);
+}
+
+static void test_ban_escalation(void **state)
+{
+	struct portier_guard_config cfg;
+	struct rig r;
+	size_t i;
+
+	(void)state;
+	portier_guard_config_default(&cfg);
+	assert_int_equal(portier_guard_ban_seconds(&cfg, 1), 600);
+	assert_int_equal(portier_guard_ban_seconds(&cfg, 2), 2400);
+	assert_int_equal(portier_guard_ban_seconds(&cfg, 3), 9600);
+	assert_int_equal(portier_guard_ban_seconds(&cfg, 5), 153600);
+	assert_int_equal(portier_guard_ban_seconds(&cfg, 6), 7 * 86400);
+	assert_int_equal(portier_guard_ban_seconds(&cfg, 1000), 7 * 86400);
+	/* the same scanner again after its ban: second offence, longer ban */
+	rig_init(&r, &cfg);
+	scan(&r, 9, PG_KIND_SYN, closed, N_CLOSED, 1000);
+	assert_int_equal(r.alert.src.offenses, 1);
+	for (i = 0; i < 3; i++) { /* during the ban: no new alert */
+		struct portier_guard_probe p = probe(9, closed[10 + i],
+						     PG_KIND_SYN, 300 * US);
+
+		assert_int_equal(feed(&r, &p), 0);
+	}
+	r.alerts = 0;
+	for (i = 0; i < 8 && !r.alerts; i++) {
+		struct portier_guard_probe p = probe(9, closed[i], PG_KIND_SYN,
+						     700 * US + i);
+
+		feed(&r, &p);
+	}
+	assert_int_equal(r.alerts, 1);
+	assert_int_equal(i, 4);
+	assert_int_equal(r.alert.src.offenses, 2);
+	assert_int_equal(r.alert.ban_s, 2400);
+	rig_free(&r);
+}
+
+static void test_allowlist(void **state)
+{
+	struct portier_guard_allow a;
+	struct portier_guard_cidr c;
+	struct portier_err e;
+	char proc[4096], resolv[4096];
+	const char *dir = getenv("PORTIER_TESTDATA");
+	uint8_t x[16] = {127, 5, 5, 5};
+
+	(void)state;
+	assert_int_equal(portier_guard_allow_init(&a), 0);
+	assert_non_null(portier_guard_allowed(&a, 4, x));
+	memset(x, 0, 16);
+	x[15] = 1;
+	assert_non_null(portier_guard_allowed(&a, 6, x)); /* ::1 */
+	memset(x, 0, 16);
+	x[10] = x[11] = 0xff;
+	x[12] = 127;
+	x[15] = 1;
+	assert_non_null(portier_guard_allowed(&a, 6, x)); /* ::ffff:127.0.0.1 */
+	assert_int_equal(portier_guard_cidr_parse("198.19.1.48/29", &c, NULL), 0);
+	assert_int_equal(portier_guard_allow_add(&a, &c), 0);
+	memcpy(x, ((const uint8_t[]){198, 19, 1, 55}), 4);
+	assert_non_null(portier_guard_allowed(&a, 4, x));
+	x[3] = 56;
+	assert_null(portier_guard_allowed(&a, 4, x));
+	x[3] = 47;
+	assert_null(portier_guard_allowed(&a, 4, x));
+	assert_int_equal(portier_guard_cidr_parse("fd70:7:1::/52", &c, NULL), 0);
+	assert_int_equal(c.plen, 52);
+	assert_int_equal(portier_guard_cidr_parse("1.2.3.4/33", &c, &e),
+			 PORTIER_EINVAL);
+	assert_non_null(strstr(e.msg, "'1.2.3.4/33'"));
+	assert_int_equal(portier_guard_cidr_parse("lab", &c, NULL),
+			 PORTIER_EINVAL);
+	/* gateways and DNS servers from fixture files */
+	snprintf(proc, sizeof(proc), "%s/guard/proc", dir ? dir : "tests/data");
+	snprintf(resolv, sizeof(resolv), "%s/guard/resolv.conf",
+		 dir ? dir : "tests/data");
+	assert_int_equal(portier_guard_allow_system(&a, proc, resolv, false), 0);
+	memcpy(x, ((const uint8_t[]){10, 0, 2, 1}), 4);
+	assert_int_equal(portier_guard_allowed(&a, 4, x)->why, PG_ALLOW_GATEWAY);
+	x[3] = 2;
+	assert_null(portier_guard_allowed(&a, 4, x));
+	memcpy(x, ((const uint8_t[]){192, 0, 2, 53}), 4);
+	assert_int_equal(portier_guard_allowed(&a, 4, x)->why, PG_ALLOW_DNS);
+	assert_int_equal(portier_guard_cidr_parse("2001:db8::53", &c, NULL), 0);
+	assert_int_equal(portier_guard_allowed(&a, 6, c.addr)->why, PG_ALLOW_DNS);
+	assert_int_equal(portier_guard_cidr_parse("fe80::1", &c, NULL), 0);
+	assert_non_null(portier_guard_allowed(&a, 6, c.addr)); /* gw and dns */
+	portier_guard_allow_free(&a);
+}
+
+struct collect {
+	struct portier_guard_source s[16];
+	size_t n;
+};
+
+static bool collect_one(const struct portier_guard_source *s, void *ctx)
+{
+	struct collect *c = ctx;
+
+	if (c->n < 16)
+		c->s[c->n++] = *s;
+	return true;
+}
+
+static void same_source(const struct portier_guard_source *x,
+			const struct portier_guard_source *y)
+{
+	int k;
+
+	assert_int_equal(x->family, y->family);
+	assert_memory_equal(x->addr, y->addr, 16);
+	assert_true(x->first_us == y->first_us && x->last_us == y->last_us);
+	assert_true(x->flagged_us == y->flagged_us);
+	assert_true(x->ban_until_us == y->ban_until_us);
+	assert_true(x->llr == y->llr); /* %.17g round-trips a double */
+	assert_int_equal(x->probes, y->probes);
+	assert_int_equal(x->failures, y->failures);
+	assert_int_equal(x->successes, y->successes);
+	assert_int_equal(x->probes_at_flag, y->probes_at_flag);
+	assert_int_equal(x->offenses, y->offenses);
+	for (k = 0; k < PG_KIND_COUNT; k++)
+		assert_int_equal(x->kinds[k], y->kinds[k]);
+	assert_int_equal(x->nmap_like, y->nmap_like);
+	assert_int_equal(x->masscan_like, y->masscan_like);
+	assert_int_equal(x->same_sport, y->same_sport);
+	assert_int_equal(x->last_sport, y->last_sport);
+	assert_int_equal(x->reason, y->reason);
+	assert_int_equal(x->n_touch, y->n_touch);
+	assert_int_equal(x->touch_head, y->touch_head);
+	for (k = 0; k < x->n_touch; k++) {
+		assert_int_equal(x->touch[k].t_s, y->touch[k].t_s);
+		assert_int_equal(x->touch[k].port, y->touch[k].port);
+		assert_int_equal(x->touch[k].proto, y->touch[k].proto);
+		assert_int_equal(x->touch[k].outcome, y->touch[k].outcome);
+	}
+}
+
+static void test_checkpoint_round_trip(void **state)
+{
+	struct rig r;
+	struct portier_guard_det *d2;
+	struct portier_guard_config cfg;
+	struct collect a = {0}, b = {0};
+	char path[] = "/tmp/portier-guard-test.XXXXXX";
+	int fd = mkstemp(path);
+	size_t i;
+	FILE *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	rig_init(&r, NULL);
+	scan(&r, 9, PG_KIND_XMAS, closed, N_CLOSED, 1000);
+	r.alerts = 0;
+	scan(&r, 10, PG_KIND_SYN, (const uint16_t[]){22, 7, 80}, 3, 5000);
+	for (i = 0; i < 40; i++) { /* a ring that wrapped */
+		struct portier_guard_probe p = probe(11, (uint16_t)(1000 + i),
+						     PG_KIND_UDP, i + 1);
+
+		p.family = 6;
+		p.src[15] = 11;
+		feed(&r, &p);
+	}
+	assert_int_equal(portier_guard_checkpoint_save(r.det, path, NULL), 0);
+	portier_guard_config_default(&cfg);
+	assert_int_equal(portier_guard_det_new(&d2, &cfg, NULL), 0);
+	assert_int_equal(portier_guard_checkpoint_load(d2, path, NULL), 0);
+	portier_guard_det_each(r.det, collect_one, &a);
+	portier_guard_det_each(d2, collect_one, &b);
+	assert_int_equal(a.n, 3);
+	assert_int_equal(b.n, 3);
+	for (i = 0; i < a.n; i++) /* same order, same values */
+		same_source(&a.s[i], &b.s[i]);
+	/* a damaged line is skipped, a foreign file refused */
+	f = fopen(path, "a");
+	fputs("4 198.19.1.99 1 2 x\n", f);
+	fclose(f);
+	portier_guard_det_free(d2);
+	assert_int_equal(portier_guard_det_new(&d2, &cfg, NULL), 0);
+	assert_int_equal(portier_guard_checkpoint_load(d2, path, NULL), 0);
+	assert_int_equal(portier_guard_det_count(d2), 3);
+	f = fopen(path, "w");
+	fputs("something else\n", f);
+	fclose(f);
+	assert_int_equal(portier_guard_checkpoint_load(d2, path, NULL),
+			 PORTIER_EINVAL);
+	unlink(path);
+	assert_int_equal(portier_guard_checkpoint_load(d2, path, NULL),
+			 PORTIER_ENOENT);
+	portier_guard_det_free(d2);
+	rig_free(&r);
+}
+
+static void test_config_checked(void **state)
+{
+	struct portier_guard_config cfg;
+	struct portier_guard_det *d;
+	struct portier_err err;
+
+	(void)state;
+	portier_guard_config_default(&cfg);
+	cfg.slow_ports = 99;
+	assert_int_equal(portier_guard_det_new(&d, &cfg, &err), PORTIER_EINVAL);
+	assert_non_null(strstr(err.msg, "99"));
+	portier_guard_config_default(&cfg);
+	cfg.theta1 = 0.9;
+	assert_int_equal(portier_guard_det_new(&d, &cfg, &err), PORTIER_EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_ipv4_syn),
+		cmocka_unit_test(test_parse_ipv4_other),
+		cmocka_unit_test(test_parse_ipv6_ext_udp_icmp),
+		cmocka_unit_test(test_kinds),
+		cmocka_unit_test(test_thresholds),
+		cmocka_unit_test(test_each_kind_flagged_at_4),
+		cmocka_unit_test(test_invalid_state_on_open_ports),
+		cmocka_unit_test(test_masscan_fingerprint),
+		cmocka_unit_test(test_success_first),
+		cmocka_unit_test(test_retransmissions),
+		cmocka_unit_test(test_slow_pace_same_count),
+		cmocka_unit_test(test_benign_workload),
+		cmocka_unit_test(test_bounded_credit),
+		cmocka_unit_test(test_slow_window),
+		cmocka_unit_test(test_decoys_one_event),
+		cmocka_unit_test(test_judge),
+		cmocka_unit_test(test_lru_cap),
+		cmocka_unit_test(test_ban_escalation),
+		cmocka_unit_test(test_allowlist),
+		cmocka_unit_test(test_checkpoint_round_trip),
+		cmocka_unit_test(test_config_checked),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
