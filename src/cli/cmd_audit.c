@@ -1,0 +1,362 @@
+/*
+ * cmd_audit.c - `portier audit`: judge this machine's open ports.
+ *
+ * Reads every socket with its owners (local module), lets the audit module
+ * judge them against the knowledge base, and prints the findings, most
+ * severe first, each with its reason and advice, then a summary line.
+ * --fail-on turns the verdict into the exit code for cron and CI.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "portier/audit.h"
+#include "portier/local.h"
+
+static const char audit_help[] =
+	"usage: portier audit [--json] [--fail-on LEVEL] [--netns NAME | "
+	"--all-netns]\n"
+	"                     [--close-wait N]\n"
+	"\n"
+	"Judge every listening socket of this machine (and every connection\n"
+	"it opened) against the port knowledge base, and print findings with\n"
+	"a severity (high, medium, low, info), the reason, and what to do.\n"
+	"\n"
+	"findings (rule names as in the JSON output):\n"
+	"  trojan-port      a known trojan/backdoor port listens (31337, 12345,\n"
+	"                   27374, ...).  Many are IANA services today, so the\n"
+	"                   severity follows the owner: low when the program is\n"
+	"                   named after the port's service and runs from a system\n"
+	"                   directory, medium for other programs, high when the\n"
+	"                   owner runs from a deleted file, /tmp, /dev/shm or a\n"
+	"                   home, or no owner can be seen.  Never raised for the\n"
+	"                   local port of an outgoing connection.\n"
+	"  trojan-remote    a connection this host opened to a trojan port\n"
+	"  windows-sharing  SMB 445, NetBIOS 137-139 or RPC 135 on a non-loopback\n"
+	"                   address (high)\n"
+	"  legacy-service   telnet 23, rlogin 513, rsh 514, tftp 69/udp or finger\n"
+	"                   79 listening at all (high; medium on loopback)\n"
+	"  local-only       a service that belongs on loopback (databases, caches,\n"
+	"                   admin APIs: 6379, 11211, 9200, 27017, 2375 ...) bound\n"
+	"                   to 0.0.0.0, :: or another non-loopback address\n"
+	"  risky-port       another port the knowledge base rates risky is\n"
+	"                   reachable (severity below its risk: reachable is\n"
+	"                   normal for some)\n"
+	"  exe-deleted      a listener's executable was deleted (high)\n"
+	"  exe-location     a listener runs from /tmp, /var/tmp, /dev/shm or a\n"
+	"                   home directory (high)\n"
+	"  name-mismatch    a well-known port (22, 25, 53, 445, 3306, ...) held by\n"
+	"                   a program that is not what serves it (medium)\n"
+	"  close-wait       a process holds N or more connections in CLOSE-WAIT:\n"
+	"                   it never closes sockets (medium; high at 10 x N)\n"
+	"  no-owner         a listener no process holds (info; root only)\n"
+	"  unknown-port     a listener on a port with no known service (info)\n"
+	"\n"
+	"options:\n"
+	"  --json           JSON Lines: one object per finding, then a summary\n"
+	"                   object (docs/json-local.md)\n"
+	"  --fail-on LEVEL  exit 1 if a finding of LEVEL or worse exists: high,\n"
+	"                   medium, low or info\n"
+	"  --netns NAME     judge network namespace NAME (/run/netns/NAME or an\n"
+	"                   absolute path)\n"
+	"  --all-netns      judge every network namespace (containers too)\n"
+	"  --close-wait N   CLOSE-WAIT connections per process that make a\n"
+	"                   finding (default 50)\n"
+	"\n"
+	"Run it as root: without root the owners of other users' sockets are\n"
+	"invisible, and the rules that judge the owner cannot be applied.\n"
+	"\n"
+	"examples:\n"
+	"  portier audit\n"
+	"  portier audit --fail-on high        # in cron: mail when exit is 1\n"
+	"  portier audit --json | jq -r 'select(.severity==\"high\").reason'\n"
+	"\n"
+	"exit: 0 done (no finding at the --fail-on level), 1 findings at or\n"
+	"above the --fail-on level, 2 bad usage, 3 sockets could not be read\n";
+
+enum { OPT_JSON = 256, OPT_FAIL_ON, OPT_NETNS, OPT_ALL_NETNS, OPT_CW };
+
+static const struct option long_opts[] = {
+	{"json", no_argument, NULL, OPT_JSON},
+	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	{"netns", required_argument, NULL, OPT_NETNS},
+	{"all-netns", no_argument, NULL, OPT_ALL_NETNS},
+	{"close-wait", required_argument, NULL, OPT_CW},
+	{NULL, 0, NULL, 0},
+};
+
+struct audit_args {
+	bool json, have_fail;
+	enum portier_risk fail_on;
+	struct portier_local_query q;
+	uint32_t close_wait;
+};
+
+static int parse_args(struct cli *cli, int argc, char **argv,
+		      struct audit_args *a)
+{
+	unsigned long v;
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON:
+			a->json = true;
+			break;
+		case OPT_FAIL_ON:
+			if (portier_audit_severity_parse(optarg, &a->fail_on) <
+			    0) {
+				cli_error(cli, "unknown severity '%s'", optarg);
+				cli_hint("--fail-on takes high, medium, low or "
+					 "info");
+				return EXIT_USAGE;
+			}
+			a->have_fail = true;
+			break;
+		case OPT_NETNS:
+			a->q.netns = optarg;
+			break;
+		case OPT_ALL_NETNS:
+			a->q.all_netns = true;
+			break;
+		case OPT_CW:
+			if (portier_parse_ulong(optarg, 1, 1000000, &v) < 0) {
+				cli_error(cli, "bad --close-wait count '%s'",
+					  optarg);
+				cli_hint("give a number from 1 to 1000000");
+				return EXIT_USAGE;
+			}
+			a->close_wait = (uint32_t)v;
+			break;
+		default:
+			cli_error(cli, "unknown or incomplete option '%s'",
+				  argv[optind - 1]);
+			cli_hint("'portier audit --help' lists the options");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		cli_error(cli, "unexpected argument '%s'", argv[optind]);
+		cli_hint("portier audit judges this machine; it takes options "
+			 "only");
+		return EXIT_USAGE;
+	}
+	if (a->q.netns && a->q.all_netns) {
+		cli_error(cli, "--netns '%s' and --all-netns exclude each other",
+			  a->q.netns);
+		cli_hint("give one namespace with --netns, or --all-netns");
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+static json_t *where_json(const char *where)
+{
+	json_t *arr = json_array();
+
+	while (arr && *where) {
+		size_t len = strcspn(where, ",");
+
+		json_array_append_new(arr, json_stringn(where, len));
+		where += len;
+		while (*where == ',' || *where == ' ')
+			where++;
+	}
+	return arr;
+}
+
+static json_t *proc_json(const struct portier_proc *p)
+{
+	if (!p)
+		return json_null();
+	return json_pack("{s:i, s:s, s:o, s:b, s:o, s:o, s:o}", "pid", p->pid,
+			 "comm", p->comm, "exe",
+			 p->exe ? json_string(p->exe) : json_null(),
+			 "exe_deleted", p->exe_deleted, "user",
+			 p->user ? json_string(p->user) : json_null(), "unit",
+			 p->unit ? json_string(p->unit) : json_null(),
+			 "container",
+			 p->container ? json_string(p->container)
+				      : json_null());
+}
+
+static void print_line(json_t *o)
+{
+	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+	if (s)
+		printf("%s\n", s);
+	free(s);
+	json_decref(o);
+}
+
+static void print_finding_json(const struct portier_local *l,
+			       const struct portier_finding *f)
+{
+	const struct portier_proc *p = f->proc >= 0 ? &l->procs[f->proc]
+						    : NULL;
+	const struct portier_sock *s =
+		f->sock != UINT32_MAX ? &l->socks[f->sock] : NULL;
+	json_t *o = json_pack(
+		"{s:s, s:s, s:s, s:o, s:o, s:o, s:i, s:s, s:s, s:o, s:s}",
+		"type", "finding", "severity",
+		portier_audit_severity_name((enum portier_risk)f->severity),
+		"rule", portier_audit_rule_name((enum portier_audit_rule)f->rule),
+		"proto",
+		f->proto ? json_string(portier_local_proto_name(f->proto))
+			 : json_null(),
+		"port", f->port ? json_integer(f->port) : json_null(), "where",
+		where_json(f->where), "count", (int)f->count, "reason",
+		f->reason, "advice", f->advice, "process", proc_json(p),
+		"netns", s ? l->netns[s->netns] : "");
+
+	if (o && f->kb)
+		json_object_set_new(
+			o, "kb",
+			json_pack("{s:s, s:s, s:s, s:s}", "service",
+				  f->kb->name, "risk",
+				  portier_risk_name(
+					  (enum portier_risk)f->kb->risk),
+				  "scope",
+				  portier_scope_name(
+					  (enum portier_scope)f->kb->scope),
+				  "trojans", f->kb->trojans));
+	else if (o)
+		json_object_set_new(o, "kb", json_null());
+	print_line(o);
+}
+
+static void print_finding(struct cli *cli, const struct portier_local *l,
+			  const struct portier_finding *f, int width)
+{
+	enum portier_risk sev = (enum portier_risk)f->severity;
+	const struct portier_sock *s =
+		f->sock != UINT32_MAX ? &l->socks[f->sock] : NULL;
+	char sevname[16];
+	size_t i;
+
+	portier_strlcpy(sevname, portier_audit_severity_name(sev),
+			sizeof(sevname));
+	for (i = 0; sevname[i]; i++)
+		sevname[i] = (char)(sevname[i] & ~0x20);
+	printf("%s%-6s%s  %s%s%s", cli_color_on(cli, cli_risk_color(sev)),
+	       sevname, cli_color_off(cli), cli_color_on(cli, CLI_BOLD),
+	       portier_audit_rule_name((enum portier_audit_rule)f->rule),
+	       cli_color_off(cli));
+	if (f->where[0])
+		printf("  %s", f->where);
+	if (s && l->netns[s->netns][0])
+		printf("  (netns %s)", l->netns[s->netns]);
+	printf("\n        ");
+	if (cli->stdout_tty)
+		cli_print_wrapped(stdout, f->reason, 8, width);
+	else
+		printf("%s\n", f->reason);
+	printf("        advice: ");
+	if (cli->stdout_tty)
+		cli_print_wrapped(stdout, f->advice, 16, width);
+	else
+		printf("%s\n", f->advice);
+	putchar('\n');
+}
+
+static int cmd_audit(struct cli *cli, int argc, char **argv)
+{
+	struct audit_args a = {.fail_on = PORTIER_RISK_HIGH};
+	struct portier_err err = {0};
+	struct portier_local *l = NULL;
+	struct portier_finding *f = NULL;
+	struct portier_audit_opts ao = {0};
+	struct portier_kb *kb;
+	size_t n = 0, i, listeners = 0, counts[4] = {0};
+	int rc = parse_args(cli, argc, argv, &a), exit_code = EXIT_OK;
+
+	if (rc >= 0)
+		return rc;
+	kb = cli_kb(cli);
+	if (!kb)
+		return EXIT_USAGE;
+	a.q.protos = PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP;
+	a.q.states = PORTIER_STATES_ALL;
+	a.q.processes = true;
+	a.q.proc_root = cli->proc_root;
+	if (a.q.netns) {
+		int restore;
+
+		if (portier_netns_enter(a.q.netns, &restore, &err) < 0)
+			return cli_report(cli, &err);
+		portier_ephemeral_range(cli->proc_root, &ao.eph_lo, &ao.eph_hi,
+					NULL);
+		portier_netns_leave(restore);
+	} else {
+		portier_ephemeral_range(cli->proc_root, &ao.eph_lo, &ao.eph_hi,
+					NULL);
+	}
+	if (portier_local_collect(&a.q, &l, &err) < 0)
+		return cli_report(cli, &err);
+	ao.privileged = geteuid() == 0;
+	ao.close_wait_min = a.close_wait;
+	if (portier_audit_run(l, kb, &ao, &f, &n, &err) < 0) {
+		portier_local_free(l);
+		return cli_report(cli, &err);
+	}
+	for (i = 0; i < l->n_socks; i++)
+		if (portier_sock_listening(&l->socks[i]) && l->socks[i].lport)
+			listeners++;
+	for (i = 0; i < n; i++) {
+		counts[f[i].severity & 3]++;
+		if (a.have_fail && f[i].severity >= a.fail_on)
+			exit_code = EXIT_FINDINGS;
+		if (a.json)
+			print_finding_json(l, &f[i]);
+		else
+			print_finding(cli, l, &f[i], cli_term_width());
+	}
+	if (a.json) {
+		json_t *o = json_pack(
+			"{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b}",
+			"type", "summary", "findings", (int)n, "high",
+			(int)counts[PORTIER_RISK_HIGH], "medium",
+			(int)counts[PORTIER_RISK_MEDIUM], "low",
+			(int)counts[PORTIER_RISK_LOW], "info",
+			(int)counts[PORTIER_RISK_NONE], "listeners",
+			(int)listeners, "sockets", (int)l->n_socks,
+			"privileged", ao.privileged);
+
+		if (o)
+			json_object_set_new(
+				o, "fail_on",
+				a.have_fail ? json_string(portier_audit_severity_name(
+						      a.fail_on))
+					    : json_null());
+		print_line(o);
+	} else {
+		printf("%s%zu finding%s: %zu high, %zu medium, %zu low, %zu "
+		       "info%s (%zu listening sockets and %zu others judged)\n",
+		       cli_color_on(cli, CLI_BOLD), n, n == 1 ? "" : "s",
+		       counts[PORTIER_RISK_HIGH], counts[PORTIER_RISK_MEDIUM],
+		       counts[PORTIER_RISK_LOW], counts[PORTIER_RISK_NONE],
+		       cli_color_off(cli), listeners, l->n_socks - listeners);
+	}
+	if (!ao.privileged)
+		cli_notice(cli, "not root: the owners of other users' sockets "
+				"are invisible%s; run as root for a full audit",
+			   l->procs_denied ? " (some processes were skipped)"
+					   : "");
+	portier_free(f);
+	portier_local_free(l);
+	return exit_code;
+}
+
+const struct cli_command cli_cmd_audit = {
+	.name = "audit",
+	.run = cmd_audit,
+	.summary = "judge this machine's open ports: findings and advice",
+	.help = audit_help,
+	.rank = 30,
+};

@@ -1,0 +1,59 @@
+/*
+ * local_out.h - printing the sockets of `portier local` (table and JSON
+ * Lines), shared with `portier audit`, which shows the same sockets and
+ * processes in its findings.
+ */
+#ifndef PORTIER_CLI_LOCAL_OUT_H
+#define PORTIER_CLI_LOCAL_OUT_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "portier/local.h"
+
+struct local_view {
+	struct cli *cli;
+	struct portier_kb *kb; /* may be NULL: no service names */
+	const struct portier_local *l;
+	struct portier_portmap listen_tcp, listen_udp;
+	bool services;   /* SERVICE column (not with -n) */
+	bool processes;  /* PROCESS column (-p) */
+	bool pid_column; /* PID column (-o) */
+	bool verbose;    /* EXE and UNIT columns (-v) */
+	bool netns;      /* NETNS column (--all-netns) */
+};
+
+/* Fill the listener maps of v from v->l. */
+void local_view_init(struct local_view *v);
+
+/* "addr:port", "[v6]:port", "*:*" for an unset peer, path for unix. */
+void local_out_endpoint(const struct portier_sock *s, bool remote, char *buf,
+			size_t len);
+
+/*
+ * The port that names the service of s (the local port of a listener or an
+ * accepted connection, the remote port of one this host opened) and its
+ * name, or NULL.
+ */
+const char *local_out_service(const struct local_view *v,
+			      const struct portier_sock *s, uint16_t *port);
+
+/* "123/sshd,456/sshd" (at most len bytes) */
+void local_out_owners(const struct portier_local *l,
+		      const struct portier_sock *s, char *buf, size_t len);
+
+/* [{"pid":..,"comm":..,"exe":..,...}] for the owners of s */
+json_t *local_out_procs_json(const struct portier_local *l,
+			     const struct portier_sock *s);
+
+/* The sockets idx[0..n) as an aligned table / as JSON Lines. */
+void local_out_table(const struct local_view *v, const uint32_t *idx,
+		     size_t n, FILE *f);
+void local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
+		    FILE *f);
+
+/* Sort idx by namespace, protocol, listeners first, port, address. */
+void local_out_sort(const struct portier_local *l, uint32_t *idx, size_t n);
+
+#endif

@@ -1,0 +1,195 @@
+/*
+ * netns.c - network namespaces: find them all, and step into one.
+ *
+ * A namespace is known by the inode of its nsfs file.  Named namespaces
+ * (ip netns add) are bind mounts in /run/netns; the others exist only
+ * because some process lives in them (containers), so <proc>/[pid]/ns/net
+ * is walked too and each inode seen for the first time is labelled by
+ * that process.  Entering uses setns(2) on the calling thread, which needs
+ * CAP_SYS_ADMIN; a netlink socket opened inside keeps speaking for that
+ * namespace after we step back out.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "local/local_int.h"
+
+#define NETNS_RUN_DIR "/run/netns"
+
+struct ns_list {
+	struct portier_netns *v;
+	size_t n, cap;
+};
+
+static int ns_add(struct ns_list *l, uint64_t ino, const char *label,
+		  const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].inode == ino)
+			return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct portier_netns *v =
+			portier_realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return PORTIER_ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n].inode = ino;
+	portier_strlcpy(l->v[l->n].label, label, sizeof(l->v[0].label));
+	portier_strlcpy(l->v[l->n].path, path, sizeof(l->v[0].path));
+	l->n++;
+	return 0;
+}
+
+int portier_netns_list(const char *proc_root, struct portier_netns **out,
+		       size_t *n, struct portier_err *err)
+{
+	struct ns_list l = {0};
+	char path[300], label[80], comm[32];
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	int rc;
+
+	if (!proc_root)
+		proc_root = "/proc";
+	snprintf(path, sizeof(path), "%s/self/ns/net", proc_root);
+	if (stat(path, &st) < 0)
+		return portier_err_set(err, -errno,
+				       "cannot read own network namespace "
+				       "'%s': %s",
+				       path, strerror(errno));
+	rc = ns_add(&l, st.st_ino, "", path);
+
+	d = opendir(NETNS_RUN_DIR);
+	while (rc == 0 && d && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR,
+			 de->d_name);
+		if (stat(path, &st) == 0)
+			rc = ns_add(&l, st.st_ino, de->d_name, path);
+	}
+	if (d)
+		closedir(d);
+
+	d = opendir(proc_root);
+	while (rc == 0 && d && (de = readdir(d)) != NULL) {
+		ssize_t k;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/ns/net", proc_root,
+			 de->d_name);
+		if (stat(path, &st) < 0)
+			continue;
+		snprintf(label, sizeof(label), "%s/comm", de->d_name);
+		k = local_read_small(dirfd(d), label, comm, sizeof(comm));
+		if (k > 0 && comm[k - 1] == '\n')
+			comm[k - 1] = '\0';
+		snprintf(label, sizeof(label), "pid %s (%s)", de->d_name,
+			 k > 0 ? comm : "?");
+		rc = ns_add(&l, st.st_ino, label, path);
+	}
+	if (d)
+		closedir(d);
+	if (rc < 0) {
+		portier_free(l.v);
+		return portier_err_set(err, rc, "out of memory listing "
+						"network namespaces");
+	}
+	*out = l.v;
+	*n = l.n;
+	return 0;
+}
+
+/* Open the namespace file that name stands for. */
+static int netns_open(const char *name, struct portier_err *err)
+{
+	char path[300];
+	int fd;
+
+	if (strchr(name, '/')) {
+		if (name[0] != '/')
+			return portier_err_set(err, PORTIER_EINVAL,
+					       "network namespace '%s' is "
+					       "neither a name nor an absolute "
+					       "path",
+					       name);
+		portier_strlcpy(path, name, sizeof(path));
+	} else {
+		if (!*name || strcmp(name, ".") == 0 ||
+		    strcmp(name, "..") == 0)
+			return portier_err_set(err, PORTIER_EINVAL,
+					       "'%s' is not a network "
+					       "namespace name",
+					       name);
+		snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, name);
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		portier_err_set(err, e == ENOENT ? PORTIER_ENOENT : -e,
+				"no network namespace '%s' (%s: %s)", name,
+				path, strerror(e));
+		portier_err_hint(err, "'ip netns list' shows the names; "
+				      "--all-netns reads every namespace");
+		return err ? err->code : -e;
+	}
+	return fd;
+}
+
+int portier_netns_enter(const char *name, int *restore,
+			struct portier_err *err)
+{
+	int fd, self;
+
+	fd = netns_open(name, err);
+	if (fd < 0)
+		return fd;
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0) {
+		int e = errno;
+
+		close(fd);
+		return portier_err_set(err, -e,
+				       "cannot open own network namespace: %s",
+				       strerror(e));
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		int e = errno;
+
+		close(fd);
+		close(self);
+		portier_err_set(err, e == EPERM ? PORTIER_EPERM : -e,
+				"cannot enter network namespace '%s': %s",
+				name, strerror(e));
+		if (e == EPERM)
+			portier_err_hint(err, "entering a namespace needs "
+					      "root (CAP_SYS_ADMIN)");
+		return err ? err->code : -e;
+	}
+	close(fd);
+	*restore = self;
+	return 0;
+}
+
+void portier_netns_leave(int restore)
+{
+	if (restore < 0)
+		return;
+	/* cannot fail for a namespace we were in a moment ago */
+	(void)setns(restore, CLONE_NEWNET);
+	close(restore);
+}

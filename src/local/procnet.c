@@ -1,0 +1,148 @@
+/*
+ * procnet.c - the one fallback to /proc/net text: raw sockets on kernels
+ * built without raw_diag (CONFIG_INET_RAW_DIAG), which answer a raw
+ * sock_diag dump with ENOENT.  TCP and UDP always come from sock_diag.
+ *
+ * /proc/net/raw and raw6 have one socket a line:
+ *   sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt
+ *   uid timeout inode ...
+ * Addresses are the kernel's in-memory words printed in hex (%08X per
+ * 32-bit word), so parsing each word and storing it in host order gives
+ * back the network-order bytes; ports are plain hex numbers.
+ */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "local/local_int.h"
+
+static bool hex_u32(const char **p, const char *end, size_t digits,
+		    uint32_t *v)
+{
+	uint32_t x = 0;
+	size_t i;
+
+	for (i = 0; i < digits; i++, (*p)++) {
+		char c = *p < end ? **p : '\0';
+
+		if (c >= '0' && c <= '9')
+			x = x << 4 | (uint32_t)(c - '0');
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			x = x << 4 | (uint32_t)((c | 0x20) - 'a' + 10);
+		else if (digits == 8 || i == 0)
+			return false;
+		else
+			break; /* variable-length field */
+	}
+	*v = x;
+	return true;
+}
+
+static void skip_spaces(const char **p, const char *end)
+{
+	while (*p < end && **p == ' ')
+		(*p)++;
+}
+
+static bool addr_port(const char **p, const char *end, size_t words,
+		      uint8_t *addr, uint16_t *port)
+{
+	uint32_t w, v;
+	size_t i;
+
+	skip_spaces(p, end);
+	for (i = 0; i < words; i++) {
+		if (!hex_u32(p, end, 8, &w))
+			return false;
+		memcpy(addr + 4 * i, &w, 4);
+	}
+	if (*p >= end || **p != ':')
+		return false;
+	(*p)++;
+	if (!hex_u32(p, end, 4, &v))
+		return false;
+	*port = (uint16_t)v;
+	return true;
+}
+
+/* A decimal or hex field (base 10 or 16) up to the next space. */
+static bool number(const char **p, const char *end, unsigned base,
+		   uint64_t *v)
+{
+	uint64_t x = 0;
+	const char *s;
+
+	skip_spaces(p, end);
+	s = *p;
+	while (*p < end && **p != ' ' && **p != '\n') {
+		char c = **p;
+		unsigned d;
+
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (base == 16 && (c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			d = (unsigned)((c | 0x20) - 'a' + 10);
+		else
+			return false;
+		if (x > (UINT64_MAX - d) / base)
+			return false;
+		x = x * base + d;
+		(*p)++;
+	}
+	*v = x;
+	return *p > s;
+}
+
+int local_procnet_parse(const char *text, size_t len, uint8_t family,
+			uint8_t proto, struct local_socks *out)
+{
+	const char *p = text, *end = text + len;
+	size_t words = family == AF_INET6 ? 4 : 1;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end, *q = p;
+		struct portier_sock s = {0};
+		uint32_t st, tx, rx, dummy;
+		uint64_t uid, tmo, inode, retr;
+
+		p = nl ? nl + 1 : end;
+		skip_spaces(&q, le);
+		/* "sl:" then the fields; the header line fails here */
+		if (!hex_u32(&q, le, 4, &dummy) || q >= le || *q != ':')
+			continue;
+		q++;
+		if (!addr_port(&q, le, words, s.laddr, &s.lport) ||
+		    !addr_port(&q, le, words, s.raddr, &s.rport))
+			continue;
+		skip_spaces(&q, le);
+		if (!hex_u32(&q, le, 2, &st))
+			continue;
+		skip_spaces(&q, le);
+		if (!hex_u32(&q, le, 8, &tx) || q >= le || *q++ != ':' ||
+		    !hex_u32(&q, le, 8, &rx))
+			continue;
+		skip_spaces(&q, le);
+		/* tr:tm->when */
+		while (q < le && *q != ' ')
+			q++;
+		if (!number(&q, le, 16, &retr) || !number(&q, le, 10, &uid) ||
+		    !number(&q, le, 10, &tmo) || !number(&q, le, 10, &inode))
+			continue;
+		s.family = family;
+		s.proto = proto;
+		s.state = (uint8_t)st;
+		s.wqueue = tx;
+		s.rqueue = rx;
+		s.uid = (uint32_t)uid;
+		s.inode = inode;
+		{
+			struct portier_sock *d = local_socks_push(out);
+
+			if (!d)
+				return PORTIER_ENOMEM;
+			s.netns = d->netns;
+			*d = s;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,442 @@
+/*
+ * procs.c - which processes own which sockets, from <proc>/[pid]/fd.
+ *
+ * The one idea: look up, do not search.  The socket inodes of the snapshot
+ * go into an open-addressing hash table sized to twice their number, so
+ * each of the (possibly hundreds of thousands of) fd links read costs one
+ * readlinkat and one probe, however many sockets there are.  A process's
+ * details (comm, exe, user, cgroup) are read when its first socket is
+ * found, so once per process and only for processes that matter.  Owners
+ * are gathered per process and then placed per socket with a counting
+ * sort, so each socket gets a contiguous range, in pid order.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "local/local_int.h"
+
+/* ---- inode -> socket index --------------------------------------------- */
+
+struct inode_index {
+	uint64_t *keys; /* 0 = empty */
+	uint32_t *vals;
+	size_t mask;
+};
+
+static size_t hash_u64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return (size_t)k;
+}
+
+static int index_build(struct inode_index *ix, const struct portier_local *l)
+{
+	size_t cap = 64, i;
+
+	while (cap < l->n_socks * 2)
+		cap *= 2;
+	ix->keys = portier_calloc(cap, sizeof(*ix->keys));
+	ix->vals = portier_malloc(cap * sizeof(*ix->vals));
+	if (!ix->keys || !ix->vals)
+		return PORTIER_ENOMEM;
+	ix->mask = cap - 1;
+	for (i = 0; i < l->n_socks; i++) {
+		uint64_t k = l->socks[i].inode;
+		size_t h;
+
+		if (!k)
+			continue;
+		for (h = hash_u64(k) & ix->mask; ix->keys[h] && ix->keys[h] != k;
+		     h = (h + 1) & ix->mask)
+			;
+		ix->keys[h] = k;
+		ix->vals[h] = (uint32_t)i;
+	}
+	return 0;
+}
+
+static long index_find(const struct inode_index *ix, uint64_t k)
+{
+	size_t h;
+
+	for (h = hash_u64(k) & ix->mask; ix->keys[h]; h = (h + 1) & ix->mask)
+		if (ix->keys[h] == k)
+			return ix->vals[h];
+	return -1;
+}
+
+/* ---- process details ------------------------------------------------------ */
+
+static bool ends_with(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && memcmp(s + len - n, suffix, n) == 0;
+}
+
+/* The container a cgroup component names, as "kind:id12", or NULL. */
+static const char *container_of(const char *comp, size_t len,
+				const char *parent, struct local_arena *a)
+{
+	static const struct {
+		const char *prefix, *kind;
+	} scopes[] = {{"docker-", "docker"},
+		      {"libpod-", "podman"},
+		      {"cri-containerd-", "containerd"},
+		      {"crio-", "cri-o"}};
+	char buf[96];
+	size_t i;
+
+	for (i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
+		size_t pl = strlen(scopes[i].prefix);
+
+		if (len > pl + 12 && strncmp(comp, scopes[i].prefix, pl) == 0) {
+			snprintf(buf, sizeof(buf), "%s:%.12s", scopes[i].kind,
+				 comp + pl);
+			return local_arena_strndup(a, buf, strlen(buf));
+		}
+	}
+	if (parent && (strcmp(parent, "docker") == 0 ||
+		       strcmp(parent, "lxc") == 0)) {
+		snprintf(buf, sizeof(buf), "%s:%.*s", parent,
+			 (int)(len > 12 && strcmp(parent, "docker") == 0 ? 12
+									: len),
+			 comp);
+		return local_arena_strndup(a, buf, strlen(buf));
+	}
+	if (len > 12 && strncmp(comp, "lxc.payload.", 12) == 0) {
+		snprintf(buf, sizeof(buf), "lxc:%.*s", (int)(len - 12),
+			 comp + 12);
+		return local_arena_strndup(a, buf, strlen(buf));
+	}
+	return NULL;
+}
+
+void local_cgroup_parse(const char *text, size_t len, struct local_arena *a,
+			const char **cgroup, const char **unit,
+			const char **container)
+{
+	const char *end = text + len, *line, *best = NULL;
+	size_t best_len = 0;
+	char parent[64] = "";
+
+	*cgroup = *unit = *container = NULL;
+	for (line = text; line < end;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *le = nl ? nl : end;
+		const char *c1 = memchr(line, ':', (size_t)(le - line));
+		const char *c2 =
+			c1 ? memchr(c1 + 1, ':', (size_t)(le - c1 - 1)) : NULL;
+
+		if (c2) {
+			bool v2 = c1 == line + 1 && line[0] == '0' &&
+				  c2 == c1 + 1;
+			bool sd = (size_t)(c2 - c1 - 1) == 12 &&
+				  memcmp(c1 + 1, "name=systemd", 12) == 0;
+
+			if (v2 || (sd && !best)) {
+				best = c2 + 1;
+				best_len = (size_t)(le - best);
+			}
+		}
+		line = nl ? nl + 1 : end;
+	}
+	if (!best || best_len == 0 || (best_len == 1 && best[0] == '/'))
+		return;
+	*cgroup = local_arena_strndup(a, best, best_len);
+	/* walk the components: the innermost unit and container win */
+	for (line = best; line < best + best_len;) {
+		const char *slash =
+			memchr(line, '/', (size_t)(best + best_len - line));
+		const char *ce = slash ? slash : best + best_len;
+		size_t cl = (size_t)(ce - line);
+		const char *ct;
+
+		if (cl) {
+			if (ends_with(line, cl, ".service") ||
+			    ends_with(line, cl, ".scope") ||
+			    ends_with(line, cl, ".socket"))
+				*unit = local_arena_strndup(a, line, cl);
+			ct = container_of(line, cl, parent[0] ? parent : NULL,
+					  a);
+			if (ct)
+				*container = ct;
+			snprintf(parent, sizeof(parent), "%.*s",
+				 (int)(cl < 63 ? cl : 63), line);
+		}
+		line = slash ? slash + 1 : ce;
+	}
+}
+
+struct user_cache {
+	uint32_t uid;
+	const char *name;
+};
+
+struct scan {
+	struct portier_local *l;
+	struct local_arena *a;
+	int rootfd;
+	struct inode_index ix;
+	struct user_cache users[64];
+	size_t n_users;
+	/* owners in walk order: (socket, process, fd) */
+	struct {
+		uint32_t sock, proc;
+		int fd;
+	} *found;
+	size_t n_found, cap_found;
+	size_t cap_procs;
+};
+
+static const char *user_name(struct scan *sc, uint32_t uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024], num[16];
+	const char *name;
+	size_t i;
+
+	for (i = 0; i < sc->n_users; i++)
+		if (sc->users[i].uid == uid)
+			return sc->users[i].name;
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+		name = local_arena_strndup(sc->a, res->pw_name,
+					   strlen(res->pw_name));
+	else {
+		snprintf(num, sizeof(num), "%u", uid);
+		name = local_arena_strndup(sc->a, num, strlen(num));
+	}
+	if (name && sc->n_users < sizeof(sc->users) / sizeof(sc->users[0])) {
+		sc->users[sc->n_users].uid = uid;
+		sc->users[sc->n_users++].name = name;
+	}
+	return name;
+}
+
+static int proc_details(struct scan *sc, const char *pid_s, int pid,
+			uint32_t *index)
+{
+	struct portier_proc *p;
+	char path[64], buf[4096];
+	ssize_t n;
+	const char *uidl;
+
+	if (sc->l->n_procs == sc->cap_procs) {
+		size_t cap = sc->cap_procs ? sc->cap_procs * 2 : 64;
+		struct portier_proc *v =
+			portier_realloc(sc->l->procs, cap * sizeof(*v));
+
+		if (!v)
+			return PORTIER_ENOMEM;
+		sc->l->procs = v;
+		sc->cap_procs = cap;
+	}
+	p = &sc->l->procs[sc->l->n_procs];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+
+	snprintf(path, sizeof(path), "%s/comm", pid_s);
+	n = local_read_small(sc->rootfd, path, p->comm, sizeof(p->comm));
+	if (n > 0 && p->comm[n - 1] == '\n')
+		p->comm[n - 1] = '\0';
+
+	snprintf(path, sizeof(path), "%s/exe", pid_s);
+	n = readlinkat(sc->rootfd, path, buf, sizeof(buf) - 1);
+	if (n > 0) {
+		size_t len = (size_t)n;
+
+		buf[len] = '\0';
+		if (ends_with(buf, len, " (deleted)")) {
+			p->exe_deleted = true;
+			len -= strlen(" (deleted)");
+		}
+		p->exe = local_arena_strndup(sc->a, buf, len);
+	}
+
+	snprintf(path, sizeof(path), "%s/status", pid_s);
+	p->uid = UINT32_MAX;
+	if (local_read_small(sc->rootfd, path, buf, sizeof(buf)) > 0 &&
+	    (uidl = strstr(buf, "\nUid:")) != NULL) {
+		unsigned long u = strtoul(uidl + 5, NULL, 10);
+
+		p->uid = (uint32_t)u;
+		p->user = user_name(sc, p->uid);
+	}
+
+	snprintf(path, sizeof(path), "%s/cgroup", pid_s);
+	n = local_read_small(sc->rootfd, path, buf, sizeof(buf));
+	if (n > 0)
+		local_cgroup_parse(buf, (size_t)n, sc->a, &p->cgroup, &p->unit,
+				   &p->container);
+	*index = (uint32_t)sc->l->n_procs++;
+	return 0;
+}
+
+static int add_found(struct scan *sc, uint32_t sock, uint32_t proc, int fd)
+{
+	if (sc->n_found == sc->cap_found) {
+		size_t cap = sc->cap_found ? sc->cap_found * 2 : 256;
+		void *v = portier_realloc(sc->found, cap * sizeof(*sc->found));
+
+		if (!v)
+			return PORTIER_ENOMEM;
+		sc->found = v;
+		sc->cap_found = cap;
+	}
+	sc->found[sc->n_found].sock = sock;
+	sc->found[sc->n_found].proc = proc;
+	sc->found[sc->n_found].fd = fd;
+	sc->n_found++;
+	return 0;
+}
+
+/* Parse "socket:[12345]" into the inode; 0 if the link is something else. */
+static uint64_t socket_inode(const char *link, size_t len)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len < 10 || memcmp(link, "socket:[", 8) != 0 || link[len - 1] != ']')
+		return 0;
+	for (i = 8; i < len - 1; i++) {
+		if (link[i] < '0' || link[i] > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(link[i] - '0');
+	}
+	return v;
+}
+
+static int scan_process(struct scan *sc, const char *pid_s, int pid)
+{
+	char path[64], link[64];
+	int dfd, rc = 0;
+	DIR *d;
+	struct dirent *de;
+	bool have_proc = false;
+	uint32_t proc = 0;
+
+	snprintf(path, sizeof(path), "%s/fd", pid_s);
+	dfd = openat(sc->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		if (errno == EACCES || errno == EPERM)
+			sc->l->procs_denied++;
+		return 0; /* gone, or not ours to read */
+	}
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		ssize_t n;
+		uint64_t ino;
+		long si;
+		unsigned long fd;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		n = readlinkat(dfd, de->d_name, link, sizeof(link));
+		if (n <= 0 || (size_t)n >= sizeof(link))
+			continue;
+		ino = socket_inode(link, (size_t)n);
+		if (!ino || (si = index_find(&sc->ix, ino)) < 0)
+			continue;
+		if (!have_proc) {
+			rc = proc_details(sc, pid_s, pid, &proc);
+			if (rc < 0)
+				break;
+			have_proc = true;
+		}
+		if (portier_parse_ulong(de->d_name, 0, INT32_MAX, &fd) < 0)
+			continue;
+		rc = add_found(sc, (uint32_t)si, proc, (int)fd);
+		if (rc < 0)
+			break;
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Place the owners found per process into per-socket ranges. */
+static int place_owners(struct scan *sc)
+{
+	struct portier_local *l = sc->l;
+	uint32_t *next;
+	size_t i;
+
+	l->owners = portier_malloc((sc->n_found ? sc->n_found : 1) *
+				   sizeof(*l->owners));
+	next = portier_calloc(l->n_socks + 1, sizeof(*next));
+	if (!l->owners || !next) {
+		portier_free(next);
+		return PORTIER_ENOMEM;
+	}
+	for (i = 0; i < sc->n_found; i++)
+		l->socks[sc->found[i].sock].owner_count++;
+	for (i = 0; i < l->n_socks; i++) {
+		l->socks[i].owner_first = next[l->n_socks];
+		next[i] = next[l->n_socks];
+		next[l->n_socks] += l->socks[i].owner_count;
+	}
+	for (i = 0; i < sc->n_found; i++) {
+		uint32_t at = next[sc->found[i].sock]++;
+
+		l->owners[at].proc = sc->found[i].proc;
+		l->owners[at].fd = sc->found[i].fd;
+	}
+	l->n_owners = sc->n_found;
+	portier_free(next);
+	return 0;
+}
+
+int local_procs_scan(struct portier_local *l, const char *root,
+		     struct local_arena *arena, struct portier_err *err)
+{
+	struct scan sc = {.l = l, .a = arena};
+	DIR *d;
+	struct dirent *de;
+	int rc = 0, dfd;
+
+	sc.rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sc.rootfd < 0)
+		return portier_err_set(err, -errno, "cannot open '%s': %s",
+				       root, strerror(errno));
+	rc = index_build(&sc.ix, l);
+	dfd = rc < 0 ? -1 : dup(sc.rootfd);
+	d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d && rc == 0) {
+		rc = portier_err_set(err, PORTIER_EIO, "cannot list '%s': %s",
+				     root, strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+	}
+	while (d && rc == 0 && (de = readdir(d)) != NULL) {
+		unsigned long pid;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+		    portier_parse_ulong(de->d_name, 1, INT32_MAX, &pid) < 0)
+			continue;
+		rc = scan_process(&sc, de->d_name, (int)pid);
+	}
+	if (d)
+		closedir(d);
+	if (rc == 0)
+		rc = place_owners(&sc);
+	if (rc == PORTIER_ENOMEM)
+		portier_err_set(err, rc, "out of memory mapping %zu sockets "
+					 "to processes",
+				l->n_socks);
+	l->procs_scanned = rc == 0;
+	portier_free(sc.found);
+	portier_free(sc.ix.keys);
+	portier_free(sc.ix.vals);
+	close(sc.rootfd);
+	return rc;
+}

@@ -1,0 +1,300 @@
+/*
+ * sockdiag.c - NETLINK_SOCK_DIAG requests and replies as pure functions
+ * over byte buffers.
+ *
+ * The kernel answers a SOCK_DIAG_BY_FAMILY dump with a stream of netlink
+ * messages, one per socket (struct inet_diag_msg or struct unix_diag_msg,
+ * then attributes), ended by NLMSG_DONE.  Nothing here touches a socket:
+ * sockets.c sends what sockdiag_build_* write and feeds each received chunk
+ * to sockdiag_parse, so the parser can be tested on captured dumps and
+ * fuzzed.  Lengths are checked with libmnl (mnl_cb_run validates message
+ * headers, mnl_attr_parse attribute headers) and by hand for the fixed
+ * structures, which a short message could otherwise overrun.
+ */
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "local/local_int.h"
+
+struct portier_sock *local_socks_push(struct local_socks *s)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		struct portier_sock *v =
+			portier_realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		s->v = v;
+		s->cap = cap;
+	}
+	memset(&s->v[s->n], 0, sizeof(s->v[0]));
+	s->v[s->n].netns = s->netns;
+	return &s->v[s->n++];
+}
+
+static struct nlmsghdr *put_header(uint8_t *buf, size_t cap, size_t body,
+				   uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+
+	if (cap < MNL_ALIGN(sizeof(struct nlmsghdr)) + MNL_ALIGN(body))
+		return NULL;
+	memset(buf, 0, MNL_ALIGN(sizeof(struct nlmsghdr)) + MNL_ALIGN(body));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	return nlh;
+}
+
+size_t sockdiag_build_inet(uint8_t *buf, size_t cap, uint8_t family,
+			   uint8_t ipproto, uint32_t states, uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+	struct inet_diag_req_v2 *req;
+
+	nlh = put_header(buf, cap, sizeof(*req), seq);
+	if (!nlh)
+		return 0;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = family;
+	req->sdiag_protocol = ipproto;
+	req->idiag_states = states;
+	if (ipproto == IPPROTO_RAW) {
+		/*
+		 * raw_diag reads the pad byte as sdiag_raw_protocol;
+		 * IPPROTO_RAW there means "raw sockets of every protocol".
+		 */
+		((struct inet_diag_req_raw *)req)->sdiag_raw_protocol =
+			IPPROTO_RAW;
+	}
+	return nlh->nlmsg_len;
+}
+
+size_t sockdiag_build_unix(uint8_t *buf, size_t cap, uint32_t states,
+			   uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+	struct unix_diag_req *req;
+
+	nlh = put_header(buf, cap, sizeof(*req), seq);
+	if (!nlh)
+		return 0;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = AF_UNIX;
+	req->udiag_states = states;
+	req->udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER |
+			  UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
+	return nlh->nlmsg_len;
+}
+
+struct parse_ctx {
+	struct local_socks *out;
+	uint8_t proto;
+	int fail; /* a negative PORTIER_E* once something went wrong */
+	struct portier_sock *cur;
+};
+
+static int unix_attr(const struct nlattr *a, void *data)
+{
+	struct parse_ctx *c = data;
+	struct portier_sock *s = c->cur;
+	uint16_t len = mnl_attr_get_payload_len(a);
+	const uint8_t *p = mnl_attr_get_payload(a);
+
+	switch (mnl_attr_get_type(a)) {
+	case UNIX_DIAG_NAME: {
+		char *path;
+
+		if (len == 0)
+			break;
+		path = local_arena_strndup(c->out->arena, (const char *)p,
+					   len);
+		if (!path) {
+			c->fail = PORTIER_ENOMEM;
+			return MNL_CB_ERROR;
+		}
+		if (path[0] == '\0') /* abstract namespace */
+			path[0] = '@';
+		/* a name may hold NULs; show it up to the first one */
+		s->path = path;
+		break;
+	}
+	case UNIX_DIAG_RQLEN: {
+		struct unix_diag_rqlen q;
+
+		if (len < sizeof(q))
+			break;
+		memcpy(&q, p, sizeof(q));
+		s->rqueue = q.udiag_rqueue;
+		s->wqueue = q.udiag_wqueue;
+		break;
+	}
+	case UNIX_DIAG_UID:
+		if (len >= sizeof(uint32_t))
+			memcpy(&s->uid, p, sizeof(uint32_t));
+		break;
+	default:
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int parse_unix(const struct nlmsghdr *nlh, struct parse_ctx *c)
+{
+	struct unix_diag_msg m;
+	struct portier_sock *s;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(m))
+		return -1;
+	memcpy(&m, mnl_nlmsg_get_payload(nlh), sizeof(m));
+	s = local_socks_push(c->out);
+	if (!s) {
+		c->fail = PORTIER_ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	s->proto = PORTIER_LOCAL_UNIX;
+	s->family = AF_UNIX;
+	s->type = m.udiag_type;
+	s->state = m.udiag_state;
+	s->inode = m.udiag_ino;
+	c->cur = s;
+	if (mnl_attr_parse(nlh, sizeof(m), unix_attr, c) < 0) {
+		if (c->fail)
+			return MNL_CB_ERROR;
+		/* a malformed attribute: keep the socket, drop the rest */
+	}
+	return MNL_CB_OK;
+}
+
+static int parse_inet(const struct nlmsghdr *nlh, struct parse_ctx *c)
+{
+	struct inet_diag_msg m;
+	struct portier_sock *s;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(m))
+		return -1;
+	memcpy(&m, mnl_nlmsg_get_payload(nlh), sizeof(m));
+	if (m.idiag_family != AF_INET && m.idiag_family != AF_INET6)
+		return -1;
+	s = local_socks_push(c->out);
+	if (!s) {
+		c->fail = PORTIER_ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	s->proto = c->proto;
+	s->family = m.idiag_family;
+	s->state = m.idiag_state;
+	s->lport = ntohs(m.id.idiag_sport);
+	s->rport = ntohs(m.id.idiag_dport);
+	memcpy(s->laddr, m.id.idiag_src,
+	       m.idiag_family == AF_INET ? 4 : 16);
+	memcpy(s->raddr, m.id.idiag_dst,
+	       m.idiag_family == AF_INET ? 4 : 16);
+	s->ifindex = m.id.idiag_if;
+	s->rqueue = m.idiag_rqueue;
+	s->wqueue = m.idiag_wqueue;
+	s->uid = m.idiag_uid;
+	s->inode = m.idiag_inode;
+	return MNL_CB_OK;
+}
+
+static int on_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct parse_ctx *c = data;
+	uint8_t family;
+
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+		return MNL_CB_OK; /* not ours: skip */
+	if (mnl_nlmsg_get_payload_len(nlh) < 1) {
+		c->fail = PORTIER_EPROTO;
+		return MNL_CB_ERROR;
+	}
+	family = *(const uint8_t *)mnl_nlmsg_get_payload(nlh);
+	if ((family == AF_UNIX ? parse_unix(nlh, c) : parse_inet(nlh, c)) !=
+	    MNL_CB_OK) {
+		if (!c->fail)
+			c->fail = PORTIER_EPROTO;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+/*
+ * NLMSG_DONE may carry an error code in its payload: the kernel answers a
+ * dump for a protocol it has no sock_diag handler for (raw_diag not built)
+ * with DONE and -ENOENT, which libmnl's default handler would ignore.
+ */
+static int on_done(const struct nlmsghdr *nlh, void *data)
+{
+	struct parse_ctx *c = data;
+	int32_t code;
+
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(code)) {
+		memcpy(&code, mnl_nlmsg_get_payload(nlh), sizeof(code));
+		if (code < 0 && code > -4096) {
+			c->fail = code;
+			return MNL_CB_ERROR;
+		}
+	}
+	return MNL_CB_STOP;
+}
+
+/* An error (or, with 0, an acknowledgement) instead of a dump. */
+static int on_error(const struct nlmsghdr *nlh, void *data)
+{
+	struct parse_ctx *c = data;
+	struct nlmsgerr e;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(e)) {
+		c->fail = PORTIER_EPROTO;
+		return MNL_CB_ERROR;
+	}
+	memcpy(&e, mnl_nlmsg_get_payload(nlh), sizeof(e));
+	if (e.error == 0)
+		return MNL_CB_STOP;
+	c->fail = e.error < 0 && e.error > -4096 ? e.error : PORTIER_EPROTO;
+	return MNL_CB_ERROR;
+}
+
+int sockdiag_parse(const uint8_t *buf, size_t len, uint8_t proto,
+		   struct local_socks *out, struct portier_err *err)
+{
+	struct parse_ctx c = {.out = out, .proto = proto};
+	mnl_cb_t ctl[NLMSG_DONE + 1] = {NULL};
+	int rc;
+
+	ctl[NLMSG_DONE] = on_done;
+	ctl[NLMSG_ERROR] = on_error;
+	errno = 0;
+	rc = mnl_cb_run2(buf, len, 0, 0, on_msg, &c, ctl,
+			 sizeof(ctl) / sizeof(ctl[0]));
+	if (rc == MNL_CB_STOP)
+		return 1;
+	if (rc > 0)
+		return 0;
+	if (c.fail == PORTIER_ENOMEM)
+		return portier_err_set(err, PORTIER_ENOMEM,
+				       "out of memory reading sockets");
+	if (c.fail && c.fail != PORTIER_EPROTO)
+		return portier_err_set(err, c.fail,
+				       "the kernel refused the sock_diag dump: "
+				       "%s",
+				       strerror(-c.fail));
+	if (c.fail)
+		return portier_err_set(err, c.fail,
+				       "malformed sock_diag message (%zu bytes "
+				       "in the chunk)",
+				       len);
+	return portier_err_set(err, PORTIER_EPROTO,
+			       "malformed netlink message in a sock_diag "
+			       "reply (%zu bytes)",
+			       len);
+}

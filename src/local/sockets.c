@@ -1,0 +1,319 @@
+/*
+ * sockets.c - portier_local_collect: ask the kernel for the sockets of one
+ * or more network namespaces, then (optionally) find their owners.
+ *
+ * For each namespace a NETLINK_SOCK_DIAG socket is opened inside it (the
+ * socket keeps answering for that namespace afterwards); then one dump per
+ * (protocol, family) is sent, with the caller's state mask as the kernel's
+ * filter, and the reply is parsed chunk by chunk by sockdiag_parse.
+ */
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "local/local_int.h"
+
+/* The kernel fills at most ~32 KiB per dump chunk; leave room. */
+#define RECV_BUF 65536
+
+static int dump(struct mnl_socket *nl, const uint8_t *req, size_t reqlen,
+		uint8_t proto, struct local_socks *out, uint32_t *buf,
+		struct portier_err *err)
+{
+	if (mnl_socket_sendto(nl, req, reqlen) < 0)
+		return portier_err_set(err, PORTIER_EIO,
+				       "cannot send sock_diag request: %s",
+				       strerror(errno));
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, RECV_BUF);
+		int rc;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return portier_err_set(err, PORTIER_EIO,
+					       "cannot read sock_diag reply: %s",
+					       strerror(errno));
+		rc = sockdiag_parse((const uint8_t *)buf, (size_t)n, proto,
+				    out, err);
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
+	}
+}
+
+static int open_procnet(const char *root, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/net/%s", root ? root : "/proc",
+		 name);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* Raw sockets from an open /proc/net/raw{,6}, filtered by states. */
+static int raw_fallback(int fd, uint8_t family, uint32_t states,
+			struct local_socks *out)
+{
+	char *text = NULL;
+	size_t len = 0, cap = 0, first = out->n, i, kept;
+	int rc = 0;
+
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		ssize_t r;
+
+		if (cap - len < 4096) {
+			char *t = portier_realloc(text, cap + 65536);
+
+			if (!t) {
+				rc = PORTIER_ENOMEM;
+				break;
+			}
+			text = t;
+			cap += 65536;
+		}
+		r = read(fd, text + len, cap - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	if (rc == 0)
+		rc = local_procnet_parse(text, len, family, PORTIER_LOCAL_RAW,
+					 out);
+	portier_free(text);
+	for (i = kept = first; i < out->n; i++)
+		if (states & PORTIER_STATE_BIT(out->v[i].state))
+			out->v[kept++] = out->v[i];
+	out->n = kept;
+	return rc;
+}
+
+/* Every dump one namespace needs for q. */
+static int dump_netns(const struct portier_local_query *q, int nsfd,
+		      struct local_socks *out, uint32_t *buf,
+		      struct portier_err *err)
+{
+	static const struct {
+		unsigned proto;
+		uint8_t ipproto;
+	} kinds[] = {{PORTIER_LOCAL_TCP, IPPROTO_TCP},
+		     {PORTIER_LOCAL_UDP, IPPROTO_UDP},
+		     {PORTIER_LOCAL_RAW, IPPROTO_RAW}};
+	struct mnl_socket *nl;
+	uint8_t req[SOCKDIAG_REQ_MAX] __attribute__((aligned(4)));
+	unsigned protos = q->protos ? q->protos
+				    : PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP;
+	unsigned fams = q->families ? q->families
+				    : PORTIER_LOCAL_V4 | PORTIER_LOCAL_V6;
+	uint32_t states = q->states ? q->states : PORTIER_STATES_ALL;
+	int self = -1, rc = 0, rawfd[2] = {-1, -1};
+	size_t k, len;
+	uint32_t seq = 1;
+
+	if (nsfd >= 0) {
+		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (self < 0 || setns(nsfd, CLONE_NEWNET) < 0) {
+			int e = errno;
+
+			if (self >= 0)
+				close(self);
+			portier_err_set(err, e == EPERM ? PORTIER_EPERM : -e,
+					"cannot enter a network namespace: %s",
+					strerror(e));
+			if (e == EPERM)
+				portier_err_hint(err, "reading other network "
+						      "namespaces needs root "
+						      "(CAP_SYS_ADMIN)");
+			return err ? err->code : -e;
+		}
+	}
+	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	if (protos & PORTIER_LOCAL_RAW) {
+		/* opened here: a /proc/net file shows its opener's namespace */
+		rawfd[0] = open_procnet(q->proc_root, "raw");
+		rawfd[1] = open_procnet(q->proc_root, "raw6");
+	}
+	if (nsfd >= 0) {
+		(void)setns(self, CLONE_NEWNET);
+		close(self);
+	}
+	if (!nl) {
+		if (rawfd[0] >= 0)
+			close(rawfd[0]);
+		if (rawfd[1] >= 0)
+			close(rawfd[1]);
+		return portier_err_set(err, PORTIER_EIO,
+				       "cannot open a NETLINK_SOCK_DIAG socket: "
+				       "%s",
+				       strerror(errno));
+	}
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		rc = portier_err_set(err, PORTIER_EIO,
+				     "cannot bind a netlink socket: %s",
+				     strerror(errno));
+		goto out;
+	}
+	for (k = 0; rc == 0 && k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		int f;
+
+		if (!(protos & kinds[k].proto))
+			continue;
+		for (f = 0; rc == 0 && f < 2; f++) {
+			if (!(fams & (f ? PORTIER_LOCAL_V6 : PORTIER_LOCAL_V4)))
+				continue;
+			len = sockdiag_build_inet(req, sizeof(req),
+						  f ? AF_INET6 : AF_INET,
+						  kinds[k].ipproto, states,
+						  seq++);
+			rc = dump(nl, req, len, (uint8_t)kinds[k].proto, out,
+				  buf, err);
+			/* a kernel without raw_diag: read /proc/net/raw */
+			if (rc == PORTIER_ENOENT &&
+			    kinds[k].proto == PORTIER_LOCAL_RAW) {
+				portier_err_clear(err);
+				rc = raw_fallback(rawfd[f], f ? AF_INET6 : AF_INET,
+						  states, out);
+			}
+		}
+	}
+	if (rc == 0 && (protos & PORTIER_LOCAL_UNIX)) {
+		len = sockdiag_build_unix(req, sizeof(req), states, seq++);
+		rc = dump(nl, req, len, PORTIER_LOCAL_UNIX, out, buf, err);
+	}
+out:
+	mnl_socket_close(nl);
+	if (rawfd[0] >= 0)
+		close(rawfd[0]);
+	if (rawfd[1] >= 0)
+		close(rawfd[1]);
+	return rc;
+}
+
+void portier_local_free(struct portier_local *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	portier_free(l->socks);
+	portier_free(l->owners);
+	portier_free(l->procs);
+	for (i = 0; i < l->n_netns; i++)
+		portier_free(l->netns[i]);
+	portier_free(l->netns);
+	local_arena_free(l->priv);
+	portier_free(l);
+}
+
+static int add_label(struct portier_local *l, const char *label)
+{
+	char **v = portier_realloc(l->netns, (l->n_netns + 1) * sizeof(*v));
+
+	if (!v)
+		return PORTIER_ENOMEM;
+	l->netns = v;
+	v[l->n_netns] = portier_strdup(label);
+	if (!v[l->n_netns])
+		return PORTIER_ENOMEM;
+	l->n_netns++;
+	return 0;
+}
+
+static int collect_all_netns(const struct portier_local_query *q,
+			     struct portier_local *l, struct local_socks *socks,
+			     uint32_t *buf, struct portier_err *err)
+{
+	struct portier_netns *ns = NULL;
+	size_t n = 0, i;
+	int rc = portier_netns_list(q->proc_root, &ns, &n, err);
+
+	for (i = 0; rc == 0 && i < n; i++) {
+		int fd = -1;
+
+		if (i > 0) {
+			fd = open(ns[i].path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue; /* its last process just exited */
+		}
+		rc = add_label(l, ns[i].label);
+		socks->netns = (uint32_t)(l->n_netns - 1);
+		if (rc == 0)
+			rc = dump_netns(q, fd, socks, buf, err);
+		if (fd >= 0)
+			close(fd);
+	}
+	portier_free(ns);
+	if (rc == PORTIER_ENOMEM && err && !err->msg[0])
+		portier_err_set(err, rc, "out of memory");
+	return rc;
+}
+
+static int collect_one_netns(const struct portier_local_query *q,
+			     struct portier_local *l, struct local_socks *socks,
+			     uint32_t *buf, struct portier_err *err)
+{
+	int fd = -1, rc, restore;
+
+	if (q->netns) {
+		/* enter and leave once to get a clear error for a bad name */
+		rc = portier_netns_enter(q->netns, &restore, err);
+		if (rc < 0)
+			return rc;
+		fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		portier_netns_leave(restore);
+		if (fd < 0)
+			return portier_err_set(err, -errno,
+					       "cannot open namespace '%s'",
+					       q->netns);
+	}
+	rc = add_label(l, q->netns ? q->netns : "");
+	if (rc < 0)
+		portier_err_set(err, rc, "out of memory");
+	else
+		rc = dump_netns(q, fd, socks, buf, err);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int portier_local_collect(const struct portier_local_query *q,
+			  struct portier_local **out, struct portier_err *err)
+{
+	struct portier_local *l = portier_calloc(1, sizeof(*l));
+	struct local_socks socks = {0};
+	uint32_t *buf = portier_malloc(RECV_BUF);
+	int rc;
+
+	*out = NULL;
+	if (l)
+		l->priv = socks.arena = local_arena_new();
+	if (!l || !buf || !socks.arena) {
+		portier_free(buf);
+		portier_local_free(l);
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	}
+	if (q->all_netns)
+		rc = collect_all_netns(q, l, &socks, buf, err);
+	else
+		rc = collect_one_netns(q, l, &socks, buf, err);
+	portier_free(buf);
+	l->socks = socks.v;
+	l->n_socks = socks.n;
+	if (rc == 0 && q->processes)
+		rc = local_procs_scan(l, q->proc_root ? q->proc_root : "/proc",
+				      socks.arena, err);
+	if (rc < 0) {
+		portier_local_free(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
