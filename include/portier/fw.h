@@ -112,6 +112,20 @@ struct portier_fw_source {
 	struct portier_fw_portset ports[PORTIER_FW_NPROTO];
 };
 
+/*
+ * A TCP connection to this host that exists when a policy is applied.  In
+ * allow-only mode its packets are let through by their exact 4-tuple: if
+ * connection tracking was not running in the namespace before (nothing used
+ * it), the kernel has no record of the connection, its next inbound packet
+ * would look new and be dropped, and "established connections survive"
+ * would be a lie.  Once a packet has passed, conntrack knows the connection.
+ */
+struct portier_fw_conn {
+	int family;       /* AF_INET or AF_INET6 */
+	uint8_t raddr[16]; /* the peer; v4 in the first 4 bytes */
+	uint16_t rport, lport;
+};
+
 struct portier_fw_policy {
 	/* inbound default drop, except allow[] and what the network needs */
 	bool allow_only;
@@ -120,6 +134,9 @@ struct portier_fw_policy {
 	struct portier_fw_portset close[PORTIER_FW_NPROTO];
 	struct portier_fw_source *from; /* sorted by text */
 	size_t n_from;
+	/* allow-only: connections established before, sorted, unique */
+	struct portier_fw_conn *keep;
+	size_t n_keep;
 };
 
 PORTIER_API void portier_fw_policy_free(struct portier_fw_policy *p);
@@ -158,6 +175,23 @@ PORTIER_API size_t portier_fw_harden_ports(const struct portier_fw_port **out);
 /* Close every port of that list. */
 PORTIER_API int portier_fw_policy_harden(struct portier_fw_policy *p,
 					 struct portier_err *err);
+
+/*
+ * The established TCP connections of this network namespace from
+ * <proc_root>/net/tcp and tcp6 (peers on loopback left out).  *out is
+ * freed by the caller with portier_free.
+ */
+PORTIER_API int portier_fw_conns_from_proc(const char *proc_root,
+					   struct portier_fw_conn **out,
+					   size_t *n, struct portier_err *err);
+/*
+ * Replace p's kept connections by those of conns that allow-only would
+ * otherwise drop: none unless p is allow-only; none to a port that is
+ * allowed anyway or closed (closing cuts connections).
+ */
+PORTIER_API int portier_fw_policy_keep(struct portier_fw_policy *p,
+				       const struct portier_fw_conn *conns,
+				       size_t n, struct portier_err *err);
 
 /* ---- render and read back ------------------------------------------------- */
 

@@ -183,6 +183,28 @@ static int guard_ssh(struct fw_run *r, struct portier_fw_policy *p)
 	return EXIT_OK;
 }
 
+/*
+ * Allow-only: the TCP connections that exist now pass by their 4-tuple, so
+ * that they survive even where conntrack has not seen them being made.
+ */
+static int keep_connections(struct fw_run *r, struct portier_fw_policy *p)
+{
+	struct portier_err err = {0};
+	struct portier_fw_conn *conns = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (p->allow_only &&
+	    portier_fw_conns_from_proc(r->cli->proc_root, &conns, &n, &err) < 0)
+		rc = -1;
+	if (rc == 0 && portier_fw_policy_keep(p, conns, n, &err) < 0)
+		rc = -1;
+	if (rc < 0)
+		cli_report(r->cli, &err);
+	portier_free(conns);
+	return rc;
+}
+
 typedef int (*change_fn)(struct portier_fw_policy *p, const struct change *c,
 			 struct portier_err *err);
 
@@ -218,6 +240,10 @@ static int do_change(struct fw_run *r, const struct change *c, change_fn fn)
 	rc = guard_ssh(r, &policy);
 	if (rc != EXIT_OK)
 		goto out;
+	if (keep_connections(r, &policy) < 0) {
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
 	if (portier_fw_render(&policy, &script, &err) < 0) {
 		rc = cli_report(r->cli, &err);
 		goto out;

@@ -64,6 +64,14 @@ static void describe(const struct portier_fw_policy *p)
 		row("always allowed",
 		    "loopback, established connections, the ICMP the network "
 		    "needs, DHCP replies");
+		if (p->n_keep) {
+			char text[96];
+
+			snprintf(text, sizeof(text),
+				 "%zu TCP connection%s made before allow-only",
+				 p->n_keep, p->n_keep == 1 ? "" : "s");
+			row("also allowed", text);
+		}
 	} else {
 		row("never dropped",
 		    "loopback, replies to this host's own connections");

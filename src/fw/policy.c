@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "portier/fw.h"
+#include "fw/fw_int.h"
 
 /*
  * The seeds' list: the ports an old "block Windows sharing" IPsec filter
@@ -58,6 +58,7 @@ void portier_fw_policy_free(struct portier_fw_policy *p)
 	for (i = 0; i < p->n_from; i++)
 		source_free(&p->from[i]);
 	portier_free(p->from);
+	portier_free(p->keep);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -84,7 +85,10 @@ bool portier_fw_policy_equal(const struct portier_fw_policy *a,
 	size_t i;
 	int q;
 
-	if (a->allow_only != b->allow_only || a->n_from != b->n_from)
+	if (a->allow_only != b->allow_only || a->n_from != b->n_from ||
+	    a->n_keep != b->n_keep ||
+	    (a->n_keep &&
+	     memcmp(a->keep, b->keep, a->n_keep * sizeof(a->keep[0])) != 0))
 		return false;
 	for (q = 0; q < PORTIER_FW_NPROTO; q++)
 		if (!portier_fw_portset_equal(&a->allow[q], &b->allow[q]) ||
@@ -246,4 +250,64 @@ int portier_fw_guard_ssh(struct portier_fw_policy *p, uint16_t port,
 	if (rc < 0)
 		return portier_err_set(err, rc, "out of memory");
 	return 1;
+}
+
+static int cmp_conn(const void *a, const void *b)
+{
+	const struct portier_fw_conn *x = a, *y = b;
+	int c;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	c = memcmp(x->raddr, y->raddr, sizeof(x->raddr));
+	if (c)
+		return c;
+	if (x->rport != y->rport)
+		return x->rport < y->rport ? -1 : 1;
+	return x->lport < y->lport ? -1 : x->lport > y->lport;
+}
+
+void fw_conns_sort(struct portier_fw_conn *c, size_t *n)
+{
+	size_t i, out = 0;
+
+	if (*n < 2)
+		return;
+	qsort(c, *n, sizeof(*c), cmp_conn);
+	for (i = 0; i < *n; i++)
+		if (out == 0 || cmp_conn(&c[out - 1], &c[i]) != 0)
+			c[out++] = c[i];
+	*n = out;
+}
+
+int portier_fw_policy_keep(struct portier_fw_policy *p,
+			   const struct portier_fw_conn *conns, size_t n,
+			   struct portier_err *err)
+{
+	size_t i;
+
+	portier_free(p->keep);
+	p->keep = NULL;
+	p->n_keep = 0;
+	if (!p->allow_only || !n)
+		return 0;
+	p->keep = portier_calloc(n, sizeof(*p->keep));
+	if (!p->keep)
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		const struct portier_fw_conn *c = &conns[i];
+		struct portier_fw_conn *k;
+
+		if (portier_fw_portset_has(&p->allow[PORTIER_FW_TCP], c->lport) ||
+		    portier_fw_portset_has(&p->close[PORTIER_FW_TCP], c->lport))
+			continue;
+		k = &p->keep[p->n_keep++];
+		memset(k, 0, sizeof(*k)); /* padding too: keep is memcmp'd */
+		k->family = c->family;
+		memcpy(k->raddr, c->raddr, sizeof(k->raddr));
+		k->rport = c->rport;
+		k->lport = c->lport;
+	}
+	fw_conns_sort(p->keep, &p->n_keep);
+	return 0;
 }

@@ -10,6 +10,7 @@
  * rather than skipped, because the next apply replaces the table and would
  * silently throw it away.
  */
+#include <arpa/inet.h>
 #include <jansson.h>
 #include <string.h>
 
@@ -110,6 +111,46 @@ static int read_from_set(struct portier_fw_policy *p, json_t *set,
 	return rc;
 }
 
+/* keep_v4/keep_v6 elements: {"concat": ["198.19.1.1", 50000, 9000]} */
+static int read_keep_set(struct portier_fw_policy *p, json_t *set,
+			 const char *name, int family, struct portier_err *err)
+{
+	json_t *elems = json_object_get(set, "elem"), *e;
+	struct portier_fw_conn *arr;
+	size_t i;
+
+	if (!elems)
+		return 0;
+	if (!json_is_array(elems))
+		return bad(err, "an element list in set", name);
+	arr = portier_realloc(p->keep, (p->n_keep + json_array_size(elems)) *
+					       sizeof(*arr));
+	if (!arr)
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	p->keep = arr;
+	json_array_foreach(elems, i, e)
+	{
+		json_t *cat = json_object_get(e, "elem") ? json_object_get(
+					json_object_get(e, "elem"), "val")
+							 : e;
+		json_t *parts = json_object_get(cat, "concat");
+		struct portier_fw_conn *c = &p->keep[p->n_keep];
+		const char *addr;
+
+		memset(c, 0, sizeof(*c));
+		c->family = family;
+		if (!json_is_array(parts) || json_array_size(parts) != 3 ||
+		    !(addr = json_string_value(json_array_get(parts, 0))) ||
+		    inet_pton(family, addr, c->raddr) != 1 ||
+		    port_of(json_array_get(parts, 1), &c->rport) < 0 ||
+		    port_of(json_array_get(parts, 2), &c->lport) < 0)
+			return bad(err, "an element in set", name);
+		p->n_keep++;
+	}
+	fw_conns_sort(p->keep, &p->n_keep);
+	return 0;
+}
+
 static int read_set(struct portier_fw_policy *p, json_t *set,
 		    struct portier_err *err)
 {
@@ -119,6 +160,10 @@ static int read_set(struct portier_fw_policy *p, json_t *set,
 
 	if (!name)
 		return bad(err, "a set", "(no name)");
+	if (strcmp(name, FW_SET_KEEP "v4") == 0)
+		return read_keep_set(p, set, name, AF_INET, err);
+	if (strcmp(name, FW_SET_KEEP "v6") == 0)
+		return read_keep_set(p, set, name, AF_INET6, err);
 	us = strrchr(name, '_');
 	proto = us ? proto_of(us + 1) : -1;
 	if (proto < 0)
@@ -203,6 +248,9 @@ int portier_fw_policy_from_json(const char *json, struct portier_fw_policy *p,
 		/* allow sets mean nothing without the default drop */
 		portier_fw_portset_free(&p->allow[PORTIER_FW_TCP]);
 		portier_fw_portset_free(&p->allow[PORTIER_FW_UDP]);
+		portier_free(p->keep);
+		p->keep = NULL;
+		p->n_keep = 0;
 	}
 	return rc;
 }

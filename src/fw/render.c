@@ -17,9 +17,12 @@
  *   2. closed ports (from anywhere, then per source prefix): dropped, with
  *      a counter, even in allow-only mode and even for connections that
  *      were established before (closing means closing);
- *   3. allow-only: established/related accepted, invalid dropped, the ICMP
- *      the network needs, DHCP replies, the allowed ports; the rest dropped.
+ *   3. allow-only: established/related accepted, then the connections that
+ *      existed at apply time by exact 4-tuple (see struct portier_fw_conn),
+ *      invalid dropped, the ICMP the network needs, DHCP replies, the
+ *      allowed ports; the rest dropped.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
@@ -69,6 +72,48 @@ static const char icmp6_types[] =
 	"nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, "
 	"mld2-listener-report";
 
+/* The connections established before, as peer . sport . dport sets. */
+static void put_keep(struct fw_buf *b, const struct portier_fw_policy *p,
+		     int family)
+{
+	char addr[INET6_ADDRSTRLEN];
+	size_t i, k = 0;
+
+	for (i = 0; i < p->n_keep; i++) {
+		const struct portier_fw_conn *c = &p->keep[i];
+
+		if (c->family != family)
+			continue;
+		if (k++ == 0)
+			fw_buf_printf(b,
+				      "\tset " FW_SET_KEEP "%s {\n"
+				      "\t\ttype %s . inet_service . "
+				      "inet_service\n"
+				      "\t\tcomment \"TCP connections "
+				      "established before allow-only\"\n"
+				      "\t\telements = { ",
+				      family == AF_INET ? "v4" : "v6",
+				      family == AF_INET ? "ipv4_addr"
+							: "ipv6_addr");
+		else
+			fw_buf_puts(b, ",\n\t\t\t     ");
+		inet_ntop(family, c->raddr, addr, sizeof(addr));
+		fw_buf_printf(b, "%s . %u . %u", addr, c->rport, c->lport);
+	}
+	if (k)
+		fw_buf_puts(b, " }\n\t}\n");
+}
+
+static bool has_keep(const struct portier_fw_policy *p, int family)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_keep; i++)
+		if (p->keep[i].family == family)
+			return true;
+	return false;
+}
+
 static void put_chain(struct fw_buf *b, const struct portier_fw_policy *p)
 {
 	size_t i;
@@ -102,8 +147,14 @@ static void put_chain(struct fw_buf *b, const struct portier_fw_policy *p)
 					      portier_fw_proto_name(q), i + 1,
 					      portier_fw_proto_name(q));
 	if (p->allow_only) {
+		fw_buf_puts(b, "\t\tct state established,related accept\n");
+		if (has_keep(p, AF_INET))
+			fw_buf_puts(b, "\t\tip saddr . tcp sport . tcp dport "
+				       "@" FW_SET_KEEP "v4 accept\n");
+		if (has_keep(p, AF_INET6))
+			fw_buf_puts(b, "\t\tip6 saddr . tcp sport . tcp dport "
+				       "@" FW_SET_KEEP "v6 accept\n");
 		fw_buf_printf(b,
-			      "\t\tct state established,related accept\n"
 			      "\t\tct state invalid counter drop\n"
 			      "\t\ticmp type { %s } accept\n"
 			      "\t\ticmpv6 type { %s } accept\n"
@@ -164,6 +215,8 @@ int portier_fw_render(const struct portier_fw_policy *p, char **out,
 				 portier_fw_proto_name(q));
 			put_set(&b, name, &p->allow[q], NULL);
 		}
+		put_keep(&b, p, AF_INET);
+		put_keep(&b, p, AF_INET6);
 	}
 	put_chain(&b, p);
 	fw_buf_puts(&b, "}\n");

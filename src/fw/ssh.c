@@ -105,8 +105,7 @@ static size_t socket_inodes(const char *root, pid_t pid, unsigned long *out,
 
 /*
  * In one <root>/net/tcp{,6} file, the local port of the established
- * connection whose inode is one of inodes.  Lines read "sl local rem st
- * tx:rx tr:when retrnsmt uid timeout inode ..." with ADDR:PORT in hex.
+ * connection whose inode is one of inodes.
  */
 static int find_established(const char *file, const unsigned long *inodes,
 			    size_t n, uint16_t *port)
@@ -118,24 +117,14 @@ static int find_established(const char *file, const unsigned long *inodes,
 	if (!f)
 		return 0;
 	while (!found && fgets(line, sizeof(line), f)) {
-		char local[128];
-		unsigned st, lport;
-		unsigned long inode;
-		const char *colon;
+		struct fw_procnet e;
 		size_t i;
 
-		if (sscanf(line, " %*s %127s %*s %x %*s %*s %*s %*s %*s %lu",
-			   local, &st, &inode) != 3)
-			continue;
-		if (st != 0x01) /* TCP_ESTABLISHED */
-			continue;
-		colon = strrchr(local, ':');
-		if (!colon || sscanf(colon + 1, "%x", &lport) != 1 ||
-		    lport > 65535)
-			continue;
+		if (fw_procnet_line(line, &e) < 0 || e.state != 0x01)
+			continue; /* not TCP_ESTABLISHED */
 		for (i = 0; i < n; i++) {
-			if (inodes[i] == inode) {
-				*port = (uint16_t)lport;
+			if (inodes[i] == e.inode) {
+				*port = e.lport;
 				found = 1;
 				break;
 			}

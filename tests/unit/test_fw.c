@@ -482,6 +482,60 @@ static void test_ssh_guard(void **state)
 	portier_fw_policy_free(&p);
 }
 
+/* ---- connections established before allow-only ------------------------------------ */
+
+static void test_conns_and_keep(void **state)
+{
+	struct portier_fw_conn *c = NULL;
+	struct portier_fw_policy p = {0}, back;
+	struct portier_fw_spec spec;
+	char root[4096], *json;
+	size_t n = 0;
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s", fixture("proc"));
+	assert_int_equal(portier_fw_conns_from_proc(root, &c, &n, NULL), 0);
+	/*
+	 * net/tcp: 192.168.0.9:54321 -> :80; tcp6: ::ffff:192.168.1.10:49153
+	 * -> :8080 (an IPv4 peer), 1234::2:40961 -> :22; not the listener,
+	 * the TIME_WAIT line or the loopback session
+	 */
+	assert_int_equal(n, 3);
+	/* allow-only 22: the connections to 80 and 8080 are kept */
+	spec_of("22/tcp", &spec);
+	assert_int_equal(portier_fw_policy_allow_only(&p, &spec, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_policy_keep(&p, c, n, NULL), 0);
+	assert_int_equal(p.n_keep, 2);
+	/* allow-only 443: all three, IPv4 and IPv6 */
+	spec_of("443/tcp", &spec);
+	assert_int_equal(portier_fw_policy_allow_only(&p, &spec, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_policy_keep(&p, c, n, NULL), 0);
+	assert_int_equal(p.n_keep, 3);
+	check_golden(&p, "render.allow-only-keep.nft");
+	/* read back from what nftables listed for that script */
+	json = slurp(fixture("listing-keep.json"));
+	assert_non_null(json);
+	assert_int_equal(portier_fw_policy_from_json(json, &back, NULL), 0);
+	assert_true(portier_fw_policy_equal(&p, &back));
+	free(json);
+	portier_fw_policy_free(&back);
+	/* a closed port's connection is not kept; nothing without allow-only */
+	spec_of("80/tcp", &spec);
+	assert_int_equal(portier_fw_policy_close(&p, &spec, NULL, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_policy_keep(&p, c, n, NULL), 0);
+	assert_int_equal(p.n_keep, 2);
+	assert_int_equal(p.keep[0].lport, 8080);
+	assert_int_equal(p.keep[1].lport, 22);
+	p.allow_only = false;
+	assert_int_equal(portier_fw_policy_keep(&p, c, n, NULL), 0);
+	assert_int_equal(p.n_keep, 0);
+	portier_fw_policy_free(&p);
+	portier_free(c);
+}
+
 /* ---- apply and undo on a fake back-end --------------------------------------------- */
 
 /*
@@ -682,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_ssh_from_env),
 		cmocka_unit_test(test_ssh_from_proc),
 		cmocka_unit_test(test_ssh_guard),
+		cmocka_unit_test(test_conns_and_keep),
 		cmocka_unit_test(test_apply_undo),
 		cmocka_unit_test(test_state_dir_unwritable),
 		cmocka_unit_test(test_alloc_failures),
