@@ -1,0 +1,112 @@
+/*
+ * out.h - where scan results go: one stream of result events, several sinks.
+ *
+ *   JSON Lines (-oJ)  one object per port result, written and flushed as it
+ *                     is found, so the file survives even SIGKILL
+ *   nmap XML (-oX)    valid against nmap.dtd, one <host> per host
+ *   grepable (-oG)    nmap's one-line-per-host format
+ *   text              the per-host PORT STATE SERVICE table for a terminal
+ *
+ * XML, grepable and text need each host's ports together, while the scan
+ * visits hosts in a random order; so struct portier_out keeps, per host that
+ * answered, its state counts and its non-closed ports (closed ones only while
+ * there are few enough to list, as nmap does).  JSON needs nothing kept.
+ *
+ * The same per-host record is what a checkpoint saves (portier_out_save) and
+ * a resumed scan loads back (portier_out_load), so the final outputs of an
+ * interrupted and resumed scan equal those of an uninterrupted one.
+ */
+#ifndef PORTIER_OUT_H
+#define PORTIER_OUT_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include "portier/kb.h"
+#include "portier/net.h"
+#include "portier/scan.h"
+
+/* A state with more ports than this is summarised ("Not shown"), as nmap does. */
+#define PORTIER_OUT_LIST_MAX 25
+
+struct portier_out_options {
+	const char *json_path; /* NULL: none; "-": standard output */
+	const char *xml_path;
+	const char *grep_path;
+	FILE *text;            /* the terminal table, or NULL */
+	bool color;            /* ANSI colour in the text table */
+	bool open_only;        /* --open: only open ports (and their hosts) */
+	const struct portier_kb *kb;            /* service names, risk; may be NULL */
+	const struct portier_targets *targets;  /* names the user gave */
+	const char *args;      /* the command line, for headers */
+	enum portier_scan_method method;
+	const uint16_t *ports; /* the scanned ports, for <scaninfo> */
+	size_t n_ports;
+	time_t start;          /* wall-clock start of the scan */
+	bool keep_hosts;       /* keep per-host records even without a sink
+				* that needs them (checkpoints do) */
+};
+
+struct portier_out;
+
+/* Open every sink (files are created now).  Free with portier_out_free. */
+PORTIER_API int portier_out_open(struct portier_out **out,
+				 const struct portier_out_options *opt,
+				 struct portier_err *err);
+/* One final port result. */
+PORTIER_API int portier_out_result(struct portier_out *o,
+				   const struct portier_scan_result *r);
+/*
+ * Write what only the end can write (tables, <host> elements, runstats) and
+ * close the files.  Also called after an interruption: XML stays well formed.
+ */
+PORTIER_API int portier_out_finish(struct portier_out *o,
+				   const struct portier_scan_stats *st,
+				   struct portier_err *err);
+PORTIER_API void portier_out_free(struct portier_out *o);
+
+/* Hosts with at least one result so far, and hosts with an open port. */
+PORTIER_API size_t portier_out_hosts(const struct portier_out *o,
+				     size_t *with_open);
+
+/* Write the per-host records as text lines (for a checkpoint). */
+PORTIER_API int portier_out_save(const struct portier_out *o, FILE *f);
+/*
+ * Read records written by portier_out_save back in, replaying them into
+ * every sink (JSON lines are written again).  PORTIER_EINVAL on a bad line.
+ */
+PORTIER_API int portier_out_load(struct portier_out *o, FILE *f,
+				 struct portier_err *err);
+
+/*
+ * The resume checkpoint: what a killed scan needs to continue.  Written to
+ * path.tmp and renamed over path, so a crash leaves the previous one whole.
+ */
+struct portier_checkpoint {
+	uint64_t fingerprint; /* of targets, ports, method, shard: must match */
+	uint64_t seed;
+	uint64_t next;        /* first sequence number never started */
+	uint64_t *pending;    /* started, unfinished sequence numbers */
+	size_t n_pending;
+	uint64_t sent, replies; /* counters carried over */
+};
+
+PORTIER_API int portier_checkpoint_write(const char *path,
+					 const struct portier_checkpoint *cp,
+					 const struct portier_out *o,
+					 struct portier_err *err);
+/*
+ * Read path.  PORTIER_ENOENT if it does not exist (a fresh scan).  With o
+ * non-NULL the results are loaded into o.  cp->pending is allocated (free
+ * with portier_free).
+ */
+PORTIER_API int portier_checkpoint_read(const char *path,
+					struct portier_checkpoint *cp,
+					struct portier_out *o,
+					struct portier_err *err);
+
+/* Compact nmap-style list of ports: "1-30,80,443". Returns buf. */
+PORTIER_API const char *portier_out_port_ranges(const uint16_t *ports, size_t n,
+						char *buf, size_t len);
+
+#endif

@@ -1,0 +1,772 @@
+/*
+ * cmd_scan.c - `portier scan`: nmap's target and port syntax in, every TCP
+ * port's state out, exactly, over connect (-sT) or SYN (-sS).
+ *
+ * This file is the glue: it turns argv (nmap's short forms like -sS, -oX,
+ * -iL included) into a target set, a port list and a scan config, wires the
+ * engine's result events to the output sinks, shows progress, writes resume
+ * checkpoints, and reports.  It sends nothing itself, and there is no
+ * default target: with none given it stops with exit 2 before any socket is
+ * opened.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "portier/out.h"
+#include "portier/scan.h"
+
+#define NMAP_SERVICES "/usr/share/nmap/nmap-services"
+#define CHECKPOINT_NS 4000000000ull
+
+struct scan_opts {
+	const char *ports, *resume, *shard, *exclude, *exclude_file;
+	const char *json, *xml, *grep;
+	const char **input_files;
+	size_t n_input_files;
+	unsigned top_ports;
+	int method; /* -1: default */
+	bool no_resolve, want_v6, open_only, quiet, verbose, progress;
+	bool have_seed;
+	uint64_t seed;
+	double rate;
+	unsigned max_retries, max_parallel;
+	unsigned min_rtt, max_rtt, init_rtt;
+	char args[2048]; /* the command line as typed, for output headers */
+};
+
+struct scan_run {
+	struct cli *cli;
+	struct scan_opts *o;
+	struct portier_out *out;
+	struct portier_scan *scan;
+	struct portier_checkpoint cp;
+	uint64_t done_before, total, last_cp_ns;
+	int out_rc;
+	bool progress_shown;
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+/* ---- argv ------------------------------------------------------------------- */
+
+enum {
+	OPT_TOP = 256, OPT_RATE, OPT_RETRIES, OPT_MAXRTT, OPT_MINRTT, OPT_INITRTT,
+	OPT_PARALLEL, OPT_SEED, OPT_SHARD, OPT_RESUME, OPT_JSON, OPT_XML,
+	OPT_GREP, OPT_ALL, OPT_INPUT, OPT_EXCLUDE, OPT_EXCLUDE_FILE, OPT_SYN,
+	OPT_CONNECT, OPT_UDP, OPT_OPEN, OPT_NOPING, OPT_NOPROGRESS,
+};
+
+static const struct option long_opts[] = {
+	{"ports", required_argument, NULL, 'p'},
+	{"top-ports", required_argument, NULL, OPT_TOP},
+	{"fast", no_argument, NULL, 'F'},
+	{"syn", no_argument, NULL, OPT_SYN},
+	{"connect", no_argument, NULL, OPT_CONNECT},
+	{"udp", no_argument, NULL, OPT_UDP},
+	{"rate", required_argument, NULL, OPT_RATE},
+	{"max-retries", required_argument, NULL, OPT_RETRIES},
+	{"max-rtt-timeout", required_argument, NULL, OPT_MAXRTT},
+	{"min-rtt-timeout", required_argument, NULL, OPT_MINRTT},
+	{"initial-rtt-timeout", required_argument, NULL, OPT_INITRTT},
+	{"max-parallel", required_argument, NULL, OPT_PARALLEL},
+	{"seed", required_argument, NULL, OPT_SEED},
+	{"shard", required_argument, NULL, OPT_SHARD},
+	{"resume", required_argument, NULL, OPT_RESUME},
+	{"json", required_argument, NULL, OPT_JSON},
+	{"xml", required_argument, NULL, OPT_XML},
+	{"grepable", required_argument, NULL, OPT_GREP},
+	{"all-formats", required_argument, NULL, OPT_ALL},
+	{"input-file", required_argument, NULL, OPT_INPUT},
+	{"exclude", required_argument, NULL, OPT_EXCLUDE},
+	{"exclude-file", required_argument, NULL, OPT_EXCLUDE_FILE},
+	{"open", no_argument, NULL, OPT_OPEN},
+	{"no-ping", no_argument, NULL, OPT_NOPING},
+	{"no-progress", no_argument, NULL, OPT_NOPROGRESS},
+	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
+	{NULL, 0, NULL, 0},
+};
+
+/* nmap's two-letter short options become long ones getopt understands. */
+static const char *const nmap_forms[][2] = {
+	{"-sS", "--syn"},         {"-sT", "--connect"},    {"-sU", "--udp"},
+	{"-oJ", "--json"},        {"-oX", "--xml"},        {"-oG", "--grepable"},
+	{"-oA", "--all-formats"}, {"-iL", "--input-file"}, {"-Pn", "--no-ping"},
+};
+
+static void translate_argv(int argc, char **argv)
+{
+	int i;
+	size_t k;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		for (k = 0; k < sizeof(nmap_forms) / sizeof(nmap_forms[0]); k++)
+			if (strcmp(argv[i], nmap_forms[k][0]) == 0)
+				argv[i] = (char *)(uintptr_t)nmap_forms[k][1];
+	}
+}
+
+static int bad_number(struct cli *cli, const char *opt, const char *value,
+		      const char *accepted)
+{
+	cli_error(cli, "bad value '%s' for %s", value, opt);
+	cli_hint("%s", accepted);
+	return EXIT_USAGE;
+}
+
+static int number(struct cli *cli, const char *opt, const char *value,
+		  unsigned long lo, unsigned long hi, unsigned *out)
+{
+	unsigned long v;
+	char hint[128];
+
+	if (portier_parse_ulong(value, lo, hi, &v) < 0) {
+		snprintf(hint, sizeof(hint), "%s takes a whole number from %lu to %lu",
+			 opt, lo, hi);
+		return bad_number(cli, opt, value, hint);
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+static void join_args(int argc, char **argv, char *buf, size_t len)
+{
+	size_t used;
+	int i;
+
+	used = (size_t)snprintf(buf, len, "portier scan");
+	for (i = 1; i < argc && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, " %s", argv[i]);
+}
+
+static int parse_opts(struct cli *cli, int argc, char **argv,
+		      struct scan_opts *o)
+{
+	static char all_json[4096], all_xml[4096], all_grep[4096];
+	unsigned long long seed;
+	char *end;
+	int c, rc;
+
+	memset(o, 0, sizeof(*o));
+	join_args(argc, argv, o->args, sizeof(o->args));
+	o->method = -1;
+	o->max_retries = 2;
+	o->progress = true;
+	translate_argv(argc, argv);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:Fnq6v", long_opts, NULL)) != -1) {
+		rc = 0;
+		switch (c) {
+		case 'p':
+			o->ports = optarg;
+			break;
+		case 'F':
+			o->top_ports = 100;
+			break;
+		case OPT_TOP:
+			rc = number(cli, "--top-ports", optarg, 1, 65535,
+				    &o->top_ports);
+			break;
+		case OPT_SYN:
+			o->method = PORTIER_SCAN_SYN;
+			break;
+		case OPT_CONNECT:
+			o->method = PORTIER_SCAN_CONNECT;
+			break;
+		case OPT_UDP:
+			cli_error(cli, "UDP scanning (-sU) is not supported yet");
+			cli_hint("scan TCP ports with -sS or -sT; UDP comes with "
+				 "the UDP scan issue");
+			return EXIT_USAGE;
+		case OPT_RATE: {
+			unsigned r;
+
+			rc = number(cli, "--rate", optarg, 1, 100000000, &r);
+			o->rate = r;
+			break;
+		}
+		case OPT_RETRIES:
+			rc = number(cli, "--max-retries", optarg, 0, 50,
+				    &o->max_retries);
+			break;
+		case OPT_MAXRTT:
+			rc = number(cli, "--max-rtt-timeout", optarg, 1, 60000,
+				    &o->max_rtt);
+			break;
+		case OPT_MINRTT:
+			rc = number(cli, "--min-rtt-timeout", optarg, 1, 60000,
+				    &o->min_rtt);
+			break;
+		case OPT_INITRTT:
+			rc = number(cli, "--initial-rtt-timeout", optarg, 1, 60000,
+				    &o->init_rtt);
+			break;
+		case OPT_PARALLEL:
+			rc = number(cli, "--max-parallel", optarg, 16, 1u << 20,
+				    &o->max_parallel);
+			break;
+		case OPT_SEED:
+			errno = 0;
+			seed = strtoull(optarg, &end, 0);
+			if (errno || *end || !*optarg || *optarg == '-')
+				return bad_number(cli, "--seed", optarg,
+						  "--seed takes a number, e.g. "
+						  "--seed 42 or --seed 0x2a");
+			o->seed = seed;
+			o->have_seed = true;
+			break;
+		case OPT_SHARD:
+			o->shard = optarg;
+			break;
+		case OPT_RESUME:
+			o->resume = optarg;
+			break;
+		case OPT_JSON:
+			o->json = optarg;
+			break;
+		case OPT_XML:
+			o->xml = optarg;
+			break;
+		case OPT_GREP:
+			o->grep = optarg;
+			break;
+		case OPT_ALL:
+			snprintf(all_json, sizeof(all_json), "%s.jsonl", optarg);
+			snprintf(all_xml, sizeof(all_xml), "%s.xml", optarg);
+			snprintf(all_grep, sizeof(all_grep), "%s.gnmap", optarg);
+			o->json = all_json;
+			o->xml = all_xml;
+			o->grep = all_grep;
+			break;
+		case OPT_INPUT: {
+			const char **v = realloc(o->input_files,
+						 (o->n_input_files + 1) * sizeof(*v));
+
+			if (!v)
+				return EXIT_RUNTIME;
+			v[o->n_input_files++] = optarg;
+			o->input_files = v;
+			break;
+		}
+		case OPT_EXCLUDE:
+			o->exclude = optarg;
+			break;
+		case OPT_EXCLUDE_FILE:
+			o->exclude_file = optarg;
+			break;
+		case OPT_OPEN:
+			o->open_only = true;
+			break;
+		case OPT_NOPING:
+			break; /* the default: no host discovery */
+		case OPT_NOPROGRESS:
+			o->progress = false;
+			break;
+		case 'n':
+			o->no_resolve = true;
+			break;
+		case '6':
+			o->want_v6 = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case ':':
+			cli_error(cli, "option '%s' needs a value", argv[optind - 1]);
+			cli_hint("see 'portier scan --help'");
+			return EXIT_USAGE;
+		default:
+			cli_error(cli, "unknown option '%s'", argv[optind - 1]);
+			cli_hint("see 'portier scan --help' for the options");
+			return EXIT_USAGE;
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- targets and ports -------------------------------------------------------- */
+
+static int build_targets(struct cli *cli, struct scan_opts *o, int argc,
+			 char **argv, struct portier_targets **out)
+{
+	struct portier_targets_options topt = {.resolve = !o->no_resolve,
+					       .want_v6 = o->want_v6};
+	struct portier_err err = {0};
+	struct portier_targets *t = NULL;
+	int i, rc = 0;
+	size_t k;
+
+	*out = NULL;
+	if (optind >= argc && !o->n_input_files) {
+		cli_error(cli, "no targets given");
+		cli_hint("name what to scan, e.g. 'portier scan 198.19.1.2 -p 22,80' "
+			 "or -iL FILE; there is no default target");
+		return EXIT_USAGE;
+	}
+	if (portier_targets_new(&t, &topt) < 0)
+		return EXIT_RUNTIME;
+	for (i = optind; i < argc && rc == 0; i++)
+		rc = portier_targets_add(t, argv[i], false, &err);
+	for (k = 0; k < o->n_input_files && rc == 0; k++)
+		rc = portier_targets_add_file(t, o->input_files[k], false, &err);
+	if (rc == 0 && o->exclude)
+		rc = portier_targets_add(t, o->exclude, true, &err);
+	if (rc == 0 && o->exclude_file)
+		rc = portier_targets_add_file(t, o->exclude_file, true, &err);
+	if (rc == 0)
+		rc = portier_targets_finish(t, &err);
+	if (rc < 0) {
+		portier_targets_free(t);
+		if (rc == PORTIER_ENOENT)
+			err.code = PORTIER_EINVAL; /* a bad name is bad input */
+		return cli_report(cli, &err);
+	}
+	*out = t;
+	return 0;
+}
+
+static int build_ports(struct cli *cli, struct scan_opts *o,
+		       struct portier_ports *p)
+{
+	struct portier_err err = {0};
+	const char *source;
+
+	if (o->ports && o->top_ports) {
+		cli_error(cli, "give either -p or --top-ports/-F, not both");
+		return EXIT_USAGE;
+	}
+	if (o->ports) {
+		if (portier_ports_parse(o->ports, p, &err) < 0)
+			return cli_report(cli, &err);
+		if (p->n_udp) {
+			char list[64];
+
+			portier_out_port_ranges(p->udp, p->n_udp, list, sizeof(list));
+			cli_error(cli, "UDP scanning (U:%s in '%s') is not supported "
+				  "yet", list, o->ports);
+			cli_hint("drop the U: part to scan the TCP ports; UDP "
+				 "comes with the UDP scan issue");
+			portier_ports_release(p);
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (portier_ports_top(o->top_ports ? o->top_ports : 1000, NMAP_SERVICES, p,
+			      &source, &err) < 0)
+		return cli_report(cli, &err);
+	return 0;
+}
+
+/* ---- events ---------------------------------------------------------------- */
+
+static void on_result(void *ctx, const struct portier_scan_result *r,
+		      uint64_t seq)
+{
+	struct scan_run *run = ctx;
+	int rc;
+
+	(void)seq;
+	if (run->o->verbose && r->state == PORTIER_PORT_OPEN) {
+		char a[64];
+
+		fprintf(stderr, "%sDiscovered open port %u/tcp on %s\n",
+			run->progress_shown ? "\r\033[K" : "", r->port,
+			portier_addr_str(&r->addr, a, sizeof(a)));
+	}
+	rc = portier_out_result(run->out, r);
+	if (rc < 0 && !run->out_rc) {
+		run->out_rc = rc;
+		stop_flag = 1; /* a sink failed: stop rather than lose results */
+	}
+}
+
+static int save_checkpoint(struct scan_run *run)
+{
+	struct portier_err err = {0};
+	size_t n, max = 1 << 16;
+	uint64_t *buf;
+	int rc;
+
+	if (!run->o->resume)
+		return 0;
+	for (;;) {
+		buf = malloc(max * sizeof(*buf));
+		if (!buf)
+			return EXIT_RUNTIME;
+		n = portier_scan_pending(run->scan, &run->cp.next, buf, max);
+		if (n <= max)
+			break;
+		free(buf);
+		max = n;
+	}
+	run->cp.pending = buf;
+	run->cp.n_pending = n;
+	rc = portier_checkpoint_write(run->o->resume, &run->cp, run->out, &err);
+	free(buf);
+	run->cp.pending = NULL;
+	if (rc < 0)
+		return cli_report(run->cli, &err);
+	return 0;
+}
+
+static void format_eta(double s, char *buf, size_t len)
+{
+	if (s < 0 || s > 1e7)
+		snprintf(buf, len, "--");
+	else if (s >= 3600)
+		snprintf(buf, len, "%dh%02dm", (int)(s / 3600), (int)s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)s % 60);
+	else
+		snprintf(buf, len, "%.0fs", s);
+}
+
+static void on_tick(void *ctx, const struct portier_scan_stats *st)
+{
+	struct scan_run *run = ctx;
+	uint64_t now = portier_now_ns();
+
+	if (run->o->resume && now - run->last_cp_ns >= CHECKPOINT_NS) {
+		run->last_cp_ns = now;
+		save_checkpoint(run);
+	}
+	if (run->cli->stderr_tty && run->o->progress && !run->o->quiet &&
+	    st->elapsed_ns > 1000000000ull) {
+		double done = (double)(run->done_before + st->done);
+		double pct = run->total ? 100.0 * done / (double)run->total : 100;
+		double left = st->avg_rate > 0 && st->done
+				      ? (double)(run->total - run->done_before -
+						 st->done) *
+						(double)st->elapsed_ns / 1e9 /
+						(double)st->done
+				      : -1;
+		char eta[32];
+
+		format_eta(left, eta, sizeof(eta));
+		fprintf(stderr, "\r\033[K%5.1f%%  %.0f pps  %llu open  ETA %s", pct,
+			st->rate, (unsigned long long)st->open, eta);
+		run->progress_shown = true;
+	}
+}
+
+/* ---- the run ----------------------------------------------------------------- */
+
+static uint64_t fingerprint(const struct portier_scan_config *cfg)
+{
+	uint64_t h = 1469598103934665603ull;
+	struct portier_addr a;
+	uint64_t vals[5];
+	size_t i, n = portier_targets_count(cfg->targets);
+
+	vals[0] = cfg->method;
+	vals[1] = cfg->n_ports;
+	vals[2] = n;
+	vals[3] = cfg->shard_k;
+	vals[4] = cfg->shard_n;
+	for (i = 0; i < sizeof(vals); i++)
+		h = (h ^ ((const uint8_t *)vals)[i]) * 1099511628211ull;
+	for (i = 0; i < cfg->n_ports; i++)
+		h = (h ^ cfg->ports[i]) * 1099511628211ull;
+	for (i = 0; i < 2; i++) {
+		portier_targets_at(cfg->targets, i ? n - 1 : 0, &a);
+		for (size_t j = 0; j < sizeof(a.b); j++)
+			h = (h ^ a.b[j]) * 1099511628211ull;
+	}
+	return h;
+}
+
+
+static void report(struct scan_run *run, const struct portier_scan_stats *st,
+		   size_t n_ports)
+{
+	size_t hosts = portier_out_hosts(run->out, NULL);
+
+	if (run->progress_shown)
+		fputs("\r\033[K", stderr);
+	if (run->o->quiet)
+		return;
+	fprintf(stderr,
+		"portier scan: %llu of %llu probes decided in %.2f s: %llu open, "
+		"%llu closed, %llu filtered (%zu port%s, %zu host%s answered)\n"
+		"portier scan: sent %llu probes (%llu retransmitted), %llu replies, "
+		"estimated loss %.2f%%, rate %.0f pps, %llu local errors retried\n",
+		(unsigned long long)(run->done_before + st->done),
+		(unsigned long long)run->total, (double)st->elapsed_ns / 1e9,
+		(unsigned long long)st->open, (unsigned long long)st->closed,
+		(unsigned long long)st->filtered, n_ports, n_ports == 1 ? "" : "s",
+		hosts, hosts == 1 ? "" : "s",
+		(unsigned long long)st->sent, (unsigned long long)st->retransmits,
+		(unsigned long long)st->replies, st->loss * 100, st->avg_rate,
+		(unsigned long long)st->local_errors);
+}
+
+static int run_scan(struct cli *cli, struct scan_opts *o,
+		    struct portier_targets *t, struct portier_ports *p)
+{
+	struct scan_run run = {.cli = cli, .o = o};
+	struct portier_scan_config cfg = {0};
+	struct portier_out_options oo = {0};
+	struct portier_scan_stats st;
+	struct portier_err err = {0};
+	struct sigaction sa;
+	int rc, exit_rc = EXIT_OK;
+	uint64_t k = 1, n = 1;
+
+	if (o->shard && portier_shard_parse(o->shard, &k, &n, &err) < 0)
+		return cli_report(cli, &err);
+	if (o->method < 0) {
+		o->method = portier_scan_can_raw() ? PORTIER_SCAN_SYN
+						   : PORTIER_SCAN_CONNECT;
+		if (o->method == PORTIER_SCAN_CONNECT)
+			cli_notice(cli, "no CAP_NET_RAW, so this is a connect scan "
+				   "(-sT); run as root for the SYN scan (-sS)");
+	}
+	cfg.method = (enum portier_scan_method)o->method;
+	cfg.targets = t;
+	cfg.ports = p->tcp;
+	cfg.n_ports = p->n_tcp;
+	cfg.shard_k = k;
+	cfg.shard_n = n;
+	cfg.max_rate = o->rate;
+	cfg.max_retries = o->max_retries;
+	cfg.max_inflight = o->max_parallel;
+	cfg.min_rtt_ms = o->min_rtt;
+	cfg.max_rtt_ms = o->max_rtt;
+	cfg.init_rtt_ms = o->init_rtt;
+	cfg.on_result = on_result;
+	cfg.on_tick = on_tick;
+	cfg.ctx = &run;
+	cfg.stop = &stop_flag;
+	run.cp.fingerprint = fingerprint(&cfg);
+	if (!o->have_seed &&
+	    getrandom(&o->seed, sizeof(o->seed), 0) != sizeof(o->seed))
+		o->seed = (uint64_t)portier_now_ns();
+
+	oo.json_path = o->json;
+	oo.xml_path = o->xml;
+	oo.grep_path = o->grep;
+	oo.text = o->quiet || (o->json && strcmp(o->json, "-") == 0) ? NULL : stdout;
+	oo.color = cli->color;
+	oo.open_only = o->open_only;
+	oo.kb = cli_kb(cli);
+	oo.targets = t;
+	oo.args = o->args;
+	oo.method = cfg.method;
+	oo.ports = p->tcp;
+	oo.n_ports = p->n_tcp;
+	oo.keep_hosts = o->resume != NULL;
+	if ((rc = portier_out_open(&run.out, &oo, &err)) < 0)
+		return cli_report(cli, &err);
+
+	if (o->resume) {
+		struct portier_checkpoint old;
+
+		rc = portier_checkpoint_read(o->resume, &old, NULL, &err);
+		if (rc == 0 && old.fingerprint != run.cp.fingerprint) {
+			portier_free(old.pending);
+			cli_error(cli, "checkpoint '%s' belongs to another scan "
+				  "(other targets, ports, method or shard)", o->resume);
+			cli_hint("give the same targets and options as the "
+				 "interrupted scan, or remove the file");
+			exit_rc = EXIT_USAGE;
+			goto out;
+		}
+		if (rc == 0) {
+			portier_free(old.pending);
+			/* read again, now replaying the results into the sinks */
+			rc = portier_checkpoint_read(o->resume, &run.cp, run.out, &err);
+		}
+		if (rc == 0) {
+			o->seed = run.cp.seed;
+			cfg.resume_next = run.cp.next;
+			cfg.resume_pending = run.cp.pending;
+			cfg.n_resume_pending = run.cp.n_pending;
+			if (!o->quiet)
+				cli_notice(cli, "resuming from '%s': %llu positions "
+					   "done, %zu in flight", o->resume,
+					   (unsigned long long)(run.cp.next -
+								run.cp.n_pending),
+					   run.cp.n_pending);
+		} else if (rc != PORTIER_ENOENT) {
+			exit_rc = cli_report(cli, &err);
+			goto out;
+		}
+	}
+	run.cp.seed = o->seed;
+	cfg.seed = o->seed;
+	if ((rc = portier_scan_new(&run.scan, &cfg, &err)) < 0) {
+		exit_rc = cli_report(cli, &err);
+		goto out;
+	}
+	portier_free(run.cp.pending);
+	run.cp.pending = NULL;
+	if (cfg.method == PORTIER_SCAN_SYN &&
+	    portier_scan_drop_privileges(&err) < 0) {
+		exit_rc = cli_report(cli, &err);
+		goto out;
+	}
+	portier_scan_get_stats(run.scan, &st);
+	run.total = portier_shard_size(portier_targets_count(t) * p->n_tcp, k, n);
+	run.done_before = cfg.resume_next - cfg.n_resume_pending;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	run.last_cp_ns = portier_now_ns();
+	if (o->resume)
+		save_checkpoint(&run);
+
+	rc = portier_scan_run(run.scan, &err);
+	portier_scan_get_stats(run.scan, &st);
+	if (rc < 0) {
+		st.interrupted = true;
+		exit_rc = cli_report(cli, &err);
+	}
+	if (st.interrupted && o->resume)
+		save_checkpoint(&run);
+	if (portier_out_finish(run.out, &st, &err) < 0 || run.out_rc) {
+		if (run.out_rc && !err.msg[0])
+			portier_err_set(&err, run.out_rc, "cannot write output");
+		exit_rc = cli_report(cli, &err);
+	}
+	report(&run, &st, p->n_tcp);
+	if (st.interrupted && exit_rc == EXIT_OK) {
+		cli_error(cli, "interrupted after %llu of %llu probes",
+			  (unsigned long long)(run.done_before + st.done),
+			  (unsigned long long)run.total);
+		if (o->resume)
+			cli_hint("continue with the same command; the checkpoint "
+				 "is in '%s'", o->resume);
+		else
+			cli_hint("run with --resume FILE to be able to continue "
+				 "an interrupted scan");
+		exit_rc = EXIT_RUNTIME;
+	}
+	if (!st.interrupted && exit_rc == EXIT_OK && o->resume)
+		unlink(o->resume); /* finished: nothing left to resume */
+out:
+	portier_scan_free(run.scan);
+	portier_out_free(run.out);
+	portier_free(run.cp.pending);
+	return exit_rc;
+}
+
+static int scan_main(struct cli *cli, int argc, char **argv)
+{
+	struct scan_opts o;
+	struct portier_targets *t = NULL;
+	struct portier_ports p = {0};
+	int rc;
+
+	rc = parse_opts(cli, argc, argv, &o);
+	if (rc == 0)
+		rc = build_ports(cli, &o, &p);
+	if (rc == 0)
+		rc = build_targets(cli, &o, argc, argv, &t);
+	if (rc == 0)
+		rc = run_scan(cli, &o, t, &p);
+	portier_targets_free(t);
+	portier_ports_release(&p);
+	free(o.input_files);
+	return rc;
+}
+
+const struct cli_command cli_cmd_scan = {
+	.name = "scan",
+	.run = scan_main,
+	.summary = "scan TCP ports of other hosts (SYN or connect), nmap syntax",
+	.rank = 40,
+	.help =
+	"usage: portier scan TARGETS [-p PORTS] [-sS|-sT] [options]\n"
+	"\n"
+	"Find every open TCP port of the targets, exactly: open (SYN-ACK or a\n"
+	"connection), closed (RST) or filtered (no answer after retries, or\n"
+	"ICMP unreachable).  Probes go out in a keyed random order; results\n"
+	"stream out as found.  There is no default target.\n"
+	"\n"
+	"targets (nmap's syntax; any number of them):\n"
+	"  198.19.1.2  fd70:7:1::2         addresses\n"
+	"  198.19.0.0/16  fd70::/120        CIDR blocks\n"
+	"  198.19.1.1-200  198.19.0-3.1-254 ranges (per part, as in nmap)\n"
+	"  198.19.1.10-198.19.2.5           a range of whole addresses\n"
+	"  lab.example                      a host name (resolved once)\n"
+	"  -iL, --input-file FILE    read targets from FILE (- for stdin)\n"
+	"  --exclude LIST            leave out these targets (comma-separated)\n"
+	"  --exclude-file FILE       leave out the targets listed in FILE\n"
+	"  -n                        do not resolve names (names are an error)\n"
+	"  -6                        resolve names to IPv6 addresses\n"
+	"  -Pn, --no-ping            accepted; portier never pings first\n"
+	"\n"
+	"ports (default: the 1000 most common):\n"
+	"  -p, --ports SPEC          22,80,1000-2000; - for 1-65535; -1024;\n"
+	"                            60000-; T:445 (U: is refused: UDP scanning\n"
+	"                            is not supported yet)\n"
+	"  --top-ports N             the N most often open ports (from nmap's\n"
+	"                            nmap-services when installed, else\n"
+	"                            portier's own list)\n"
+	"  -F, --fast                the top 100\n"
+	"\n"
+	"method:\n"
+	"  -sS, --syn                SYN scan: raw packets, needs CAP_NET_RAW;\n"
+	"                            the default when the process has it\n"
+	"  -sT, --connect            connect scan: no privileges needed; the\n"
+	"                            default otherwise (a note says so)\n"
+	"\n"
+	"speed and accuracy:\n"
+	"  --rate PPS                ceiling on probes per second; the scan\n"
+	"                            slows down by itself when it sees loss\n"
+	"  --max-retries N           retransmissions of an unanswered probe\n"
+	"                            before it is filtered (default 2)\n"
+	"  --min-rtt-timeout MS, --max-rtt-timeout MS, --initial-rtt-timeout MS\n"
+	"                            bounds of the reply timeout (20, 1000, 250)\n"
+	"  --max-parallel N          probes in flight at most (SYN 65536,\n"
+	"                            connect 4096 or what RLIMIT_NOFILE allows)\n"
+	"\n"
+	"order, sharing and resuming:\n"
+	"  --seed N                  fix the random order (reproducible)\n"
+	"  --shard K/N               scan only part K of N; N machines with the\n"
+	"                            same --seed cover everything exactly once\n"
+	"  --resume FILE             checkpoint to FILE (every 4 s, on ^C); the\n"
+	"                            same command continues a killed scan\n"
+	"\n"
+	"output (any together, as in nmap):\n"
+	"  -oJ, --json FILE          JSON Lines, one object per open or\n"
+	"                            filtered port, flushed as found (- stdout)\n"
+	"  -oX, --xml FILE           nmap-compatible XML (nmap.dtd, ndiff)\n"
+	"  -oG, --grepable FILE      nmap's grepable format\n"
+	"  -oA, --all-formats BASE   BASE.jsonl, BASE.xml and BASE.gnmap\n"
+	"  --open                    show only open ports and their hosts\n"
+	"  -v, --verbose             report each open port on stderr at once\n"
+	"  -q, --quiet               no table, no summary on stderr\n"
+	"  --no-progress             no progress line on a terminal\n"
+	"\n"
+	"examples:\n"
+	"  portier scan 198.19.1.2 -p-                  every TCP port\n"
+	"  portier scan -sT 198.19.0.0/16 -p 22,80,139,445,3389 --open\n"
+	"  portier scan 198.19.1.0/24 -F -oA lab        all three formats\n"
+	"  portier scan -iL hosts.txt --exclude 198.19.1.1 -p 445 -oX smb.xml\n"
+	"  portier scan 198.19.0.0/16 -p 80 --seed 7 --shard 1/2  (and 2/2)\n"
+	"  portier scan 198.19.0.0/16 -p- --resume scan.ckpt   (again after ^C)\n"
+	"\n"
+	"stderr ends with probes sent, replies, loss and rate.  exit: 0 done,\n"
+	"2 bad input (nothing sent), 3 failure or interrupted.\n",
+};

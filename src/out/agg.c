@@ -1,0 +1,292 @@
+/*
+ * agg.c - per-host records: the scan reports ports in a random order, and
+ * the table, XML and grepable sinks need each host's ports together.
+ *
+ * A host record holds its state counts, the reasons behind them, and the
+ * ports worth listing: every open and filtered port, and closed ports only
+ * while there are at most PORTIER_OUT_LIST_MAX of them (beyond that nmap, and
+ * we, print "Not shown: N closed ports").  So a -p- scan of one host keeps a
+ * handful of ports, and a /16 keeps one small record per host.  The records
+ * can be saved as text lines and loaded back, which is how a checkpoint
+ * carries the results of a killed scan into its resumption.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "out/out_int.h"
+
+static uint64_t addr_hash(const struct portier_addr *a)
+{
+	uint64_t h = 1469598103934665603ull ^ a->family;
+	size_t i;
+
+	for (i = 0; i < 16; i++)
+		h = (h ^ a->b[i]) * 1099511628211ull;
+	return h ^ (h >> 31);
+}
+
+static int grow(void **v, size_t *cap, size_t need, size_t elem)
+{
+	size_t c;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 64;
+	while (c < need)
+		c *= 2;
+	if (!(p = portier_realloc(*v, c * elem)))
+		return PORTIER_ENOMEM;
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
+static int reindex(struct portier_out *o, size_t size)
+{
+	uint32_t *idx = portier_calloc(size, sizeof(*idx));
+	size_t i;
+
+	if (!idx)
+		return PORTIER_ENOMEM;
+	for (i = 0; i < o->n_hosts; i++) {
+		size_t j = addr_hash(&o->hosts[i].addr) & (size - 1);
+
+		while (idx[j])
+			j = (j + 1) & (size - 1);
+		idx[j] = (uint32_t)(i + 1);
+	}
+	portier_free(o->index);
+	o->index = idx;
+	o->index_size = size;
+	return 0;
+}
+
+struct out_host *out_host_get(struct portier_out *o, const struct portier_addr *a)
+{
+	struct out_host *h;
+	size_t j;
+
+	if (o->index_size == 0 && reindex(o, 1024) < 0)
+		return NULL;
+	j = addr_hash(a) & (o->index_size - 1);
+	while (o->index[j]) {
+		h = &o->hosts[o->index[j] - 1];
+		if (portier_addr_cmp(&h->addr, a) == 0)
+			return h;
+		j = (j + 1) & (o->index_size - 1);
+	}
+	if (grow((void **)&o->hosts, &o->cap_hosts, o->n_hosts + 1,
+		 sizeof(*o->hosts)) < 0)
+		return NULL;
+	h = &o->hosts[o->n_hosts];
+	memset(h, 0, sizeof(*h));
+	h->addr = *a;
+	h->ports = h->reasons = -1;
+	h->first = h->last = time(NULL);
+	o->index[j] = (uint32_t)++o->n_hosts;
+	if (o->n_hosts * 2 > o->index_size && reindex(o, o->index_size * 2) < 0)
+		return NULL;
+	return h;
+}
+
+static int add_reason(struct portier_out *o, struct out_host *h, unsigned state,
+		      unsigned reason, uint32_t n)
+{
+	int32_t i;
+
+	for (i = h->reasons; i >= 0; i = o->reasons[i].next)
+		if (o->reasons[i].state == state && o->reasons[i].reason == reason) {
+			o->reasons[i].count += n;
+			return 0;
+		}
+	if (grow((void **)&o->reasons, &o->cap_reasons, o->n_reasons + 1,
+		 sizeof(*o->reasons)) < 0)
+		return PORTIER_ENOMEM;
+	o->reasons[o->n_reasons].state = (uint8_t)state;
+	o->reasons[o->n_reasons].reason = (uint8_t)reason;
+	o->reasons[o->n_reasons].count = n;
+	o->reasons[o->n_reasons].next = h->reasons;
+	h->reasons = (int32_t)o->n_reasons++;
+	return 0;
+}
+
+int out_host_add(struct portier_out *o, struct out_host *h,
+		 const struct portier_scan_result *r)
+{
+	struct out_port *p;
+
+	if (r->state > PORTIER_PORT_FILTERED)
+		return PORTIER_EINVAL;
+	h->counts[r->state]++;
+	h->last = time(NULL);
+	if (r->reason != PORTIER_REASON_NO_RESPONSE)
+		h->answered = 1;
+	if (add_reason(o, h, r->state, r->reason, 1) < 0)
+		return PORTIER_ENOMEM;
+	if (r->state == PORTIER_PORT_CLOSED &&
+	    h->counts[PORTIER_PORT_CLOSED] > PORTIER_OUT_LIST_MAX)
+		return 0; /* summarised from now on */
+	if (grow((void **)&o->ports, &o->cap_ports, o->n_ports + 1,
+		 sizeof(*o->ports)) < 0)
+		return PORTIER_ENOMEM;
+	p = &o->ports[o->n_ports];
+	p->port = r->port;
+	p->state = r->state;
+	p->reason = r->reason;
+	p->ttl = r->ttl;
+	/* keep each host's chain sorted by port */
+	{
+		int32_t *pp = &h->ports;
+
+		while (*pp >= 0 && o->ports[*pp].port < r->port)
+			pp = &o->ports[*pp].next;
+		p->next = *pp;
+		*pp = (int32_t)o->n_ports++;
+	}
+	return 0;
+}
+
+static const struct portier_out *sort_ctx;
+
+static int host_cmp(const void *x, const void *y)
+{
+	const size_t *a = x, *b = y;
+
+	return portier_addr_cmp(&sort_ctx->hosts[*a].addr,
+				&sort_ctx->hosts[*b].addr);
+}
+
+size_t *out_hosts_sorted(const struct portier_out *o)
+{
+	size_t *v = portier_malloc((o->n_hosts + 1) * sizeof(*v)), i;
+
+	if (!v)
+		return NULL;
+	for (i = 0; i < o->n_hosts; i++)
+		v[i] = i;
+	sort_ctx = o;
+	qsort(v, o->n_hosts, sizeof(*v), host_cmp);
+	return v;
+}
+
+bool out_host_shown(const struct portier_out *o, const struct out_host *h)
+{
+	return !o->opt.open_only || h->counts[PORTIER_PORT_OPEN] > 0;
+}
+
+bool out_state_listed(const struct portier_out *o, const struct out_host *h,
+		      unsigned state)
+{
+	if (state == PORTIER_PORT_OPEN)
+		return true;
+	if (o->opt.open_only)
+		return false;
+	return h->counts[state] <= PORTIER_OUT_LIST_MAX;
+}
+
+size_t portier_out_hosts(const struct portier_out *o, size_t *with_open)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < o->n_hosts; i++)
+		n += o->hosts[i].counts[PORTIER_PORT_OPEN] > 0;
+	if (with_open)
+		*with_open = n;
+	return o->n_hosts;
+}
+
+/* ---- save and load (checkpoints) ------------------------------------------ */
+
+int portier_out_save(const struct portier_out *o, FILE *f)
+{
+	size_t i;
+	char a[64];
+
+	for (i = 0; i < o->n_hosts; i++) {
+		const struct out_host *h = &o->hosts[i];
+		int32_t p, r;
+
+		portier_addr_str(&h->addr, a, sizeof(a));
+		fprintf(f, "h %s %u %lld %lld\n", a, h->answered,
+			(long long)h->first, (long long)h->last);
+		for (p = h->ports; p >= 0; p = o->ports[p].next)
+			fprintf(f, "p %s %u %u %u %u\n", a, o->ports[p].port,
+				o->ports[p].state, o->ports[p].reason,
+				o->ports[p].ttl);
+		/* counts not covered by listed ports */
+		for (r = h->reasons; r >= 0; r = o->reasons[r].next) {
+			uint32_t listed = 0;
+
+			for (p = h->ports; p >= 0; p = o->ports[p].next)
+				listed += o->ports[p].state == o->reasons[r].state &&
+					  o->ports[p].reason == o->reasons[r].reason;
+			if (o->reasons[r].count > listed)
+				fprintf(f, "x %s %u %u %u\n", a,
+					o->reasons[r].state, o->reasons[r].reason,
+					o->reasons[r].count - listed);
+		}
+	}
+	return ferror(f) ? PORTIER_EIO : 0;
+}
+
+int portier_out_load(struct portier_out *o, FILE *f, struct portier_err *err)
+{
+	char line[256], a[64], kind;
+	size_t lineno = 0;
+
+	while (fgets(line, sizeof(line), f)) {
+		struct portier_scan_result r;
+		struct out_host *h;
+		unsigned v1, v2, v3, v4;
+		long long t1, t2;
+
+		lineno++;
+		if (strcmp(line, "end\n") == 0)
+			return 0;
+		memset(&r, 0, sizeof(r));
+		if (sscanf(line, "%c %63s", &kind, a) != 2 ||
+		    portier_addr_parse(a, &r.addr) < 0)
+			goto bad;
+		if (kind == 'h' &&
+		    sscanf(line, "h %*s %u %lld %lld", &v1, &t1, &t2) == 3) {
+			if (!(h = out_host_get(o, &r.addr)))
+				return PORTIER_ENOMEM;
+			h->answered = v1 != 0;
+			h->first = (time_t)t1;
+			h->last = (time_t)t2;
+		} else if (kind == 'p' &&
+			   sscanf(line, "p %*s %u %u %u %u", &v1, &v2, &v3, &v4) ==
+				   4 &&
+			   v1 && v1 < 65536 && v2 < 3 && v3 < PORTIER_REASON_COUNT &&
+			   v4 < 256) {
+			r.port = (uint16_t)v1;
+			r.state = (uint8_t)v2;
+			r.reason = (uint8_t)v3;
+			r.ttl = (uint8_t)v4;
+			r.tries = 1;
+			if (portier_out_result(o, &r) < 0)
+				return PORTIER_ENOMEM;
+		} else if (kind == 'x' &&
+			   sscanf(line, "x %*s %u %u %u", &v1, &v2, &v3) == 3 &&
+			   v1 < 3 && v2 < PORTIER_REASON_COUNT) {
+			if (!(h = out_host_get(o, &r.addr)))
+				return PORTIER_ENOMEM;
+			h->counts[v1] += v3;
+			if (v2 != PORTIER_REASON_NO_RESPONSE)
+				h->answered = 1;
+			if (add_reason(o, h, v1, v2, v3) < 0)
+				return PORTIER_ENOMEM;
+		} else {
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	portier_err_set(err, PORTIER_EINVAL, "bad result line %zu in checkpoint: '%.60s'",
+			lineno, line);
+	portier_err_hint(err, "the checkpoint file is damaged; remove it to "
+			 "start the scan afresh");
+	return PORTIER_EINVAL;
+}

@@ -1,0 +1,84 @@
+/*
+ * grep.c - nmap's grepable format (-oG): a comment line with the command,
+ * then per host a "Status: Up" line and a "Ports:" line whose entries are
+ * port/state/protocol/owner/service/rpc/version/, and a closing comment.
+ * Tools that cut these lines with awk and grep keep working.
+ */
+#include <string.h>
+
+#include "out/out_int.h"
+
+static void when(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%a %b %e %H:%M:%S %Y", &tm);
+}
+
+int out_grep_open(struct portier_out *o)
+{
+	char w[64];
+
+	when(o->start, w, sizeof(w));
+	fprintf(o->grep, "# portier %s scan initiated %s as: %s\n", PORTIER_VERSION,
+		w, o->opt.args ? o->opt.args : "portier scan");
+	return fflush(o->grep) == 0 ? 0 : PORTIER_EIO;
+}
+
+int out_grep_finish(struct portier_out *o, const struct portier_scan_stats *st)
+{
+	size_t *order = out_hosts_sorted(o), i, up = 0;
+	char w[64];
+
+	if (!order)
+		return PORTIER_ENOMEM;
+	for (i = 0; i < o->n_hosts; i++) {
+		const struct out_host *h = &o->hosts[order[i]];
+		const char *name = o->opt.targets
+					   ? portier_targets_name(o->opt.targets,
+								  &h->addr)
+					   : NULL;
+		char a[64];
+		int32_t p;
+		bool first = true;
+		unsigned s, hidden_state = 3;
+
+		if (!out_host_shown(o, h))
+			continue;
+		up++;
+		portier_addr_str(&h->addr, a, sizeof(a));
+		fprintf(o->grep, "Host: %s (%s)\tStatus: Up\n", a, name ? name : "");
+		fprintf(o->grep, "Host: %s (%s)\tPorts: ", a, name ? name : "");
+		for (p = h->ports; p >= 0; p = o->ports[p].next) {
+			const struct out_port *op = &o->ports[p];
+
+			if (!out_state_listed(o, h, op->state))
+				continue;
+			fprintf(o->grep, "%s%u/%s/tcp//%s///", first ? "" : ", ",
+				op->port,
+				portier_port_state_name((enum portier_port_state)op->state),
+				out_service(o, op->port));
+			first = false;
+		}
+		for (s = 1; s < 3; s++)
+			if (h->counts[s] && !out_state_listed(o, h, s) &&
+			    (hidden_state == 3 ||
+			     h->counts[s] > h->counts[hidden_state]))
+				hidden_state = s;
+		if (hidden_state < 3)
+			fprintf(o->grep, "\tIgnored State: %s (%u)",
+				portier_port_state_name(
+					(enum portier_port_state)hidden_state),
+				h->counts[hidden_state]);
+		fputc('\n', o->grep);
+	}
+	portier_free(order);
+	when(time(NULL), w, sizeof(w));
+	fprintf(o->grep, "# portier done at %s -- %zu IP address%s (%zu host%s up) "
+		"scanned in %.2f seconds%s\n",
+		w, o->n_hosts, o->n_hosts == 1 ? "" : "es", up, up == 1 ? "" : "s",
+		(double)st->elapsed_ns / 1e9,
+		st->interrupted ? " (interrupted)" : "");
+	return fflush(o->grep) == 0 && !ferror(o->grep) ? 0 : PORTIER_EIO;
+}

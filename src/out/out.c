@@ -1,0 +1,163 @@
+/*
+ * out.c - the result-event stream: every port result goes to the JSON sink at
+ * once and into the per-host records (agg.c) that the table, XML and
+ * grepable sinks write at the end.  This file opens and closes the sinks and
+ * holds the small lookups they share (service name, risk, port ranges).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "out/out_int.h"
+
+int portier_out_open(struct portier_out **out,
+		     const struct portier_out_options *opt,
+		     struct portier_err *err)
+{
+	struct portier_out *o = portier_calloc(1, sizeof(*o));
+	int rc;
+
+	*out = NULL;
+	if (!o)
+		return PORTIER_ENOMEM;
+	o->opt = *opt;
+	o->start = opt->start ? opt->start : time(NULL);
+	o->keep = opt->keep_hosts || opt->text || opt->xml_path || opt->grep_path;
+	if (opt->json_path) {
+		o->json_stdout = strcmp(opt->json_path, "-") == 0;
+		o->json = o->json_stdout ? stdout : fopen(opt->json_path, "w");
+		if (!o->json) {
+			rc = portier_err_set(err, PORTIER_EIO,
+					     "cannot write JSON output '%s': %s",
+					     opt->json_path, strerror(errno));
+			goto fail;
+		}
+	}
+	if (opt->grep_path) {
+		o->grep_stdout = strcmp(opt->grep_path, "-") == 0;
+		o->grep = o->grep_stdout ? stdout : fopen(opt->grep_path, "w");
+		if (!o->grep) {
+			rc = portier_err_set(err, PORTIER_EIO,
+					     "cannot write grepable output '%s': %s",
+					     opt->grep_path, strerror(errno));
+			goto fail;
+		}
+		if ((rc = out_grep_open(o)) < 0)
+			goto fail;
+	}
+	if (opt->xml_path && (rc = out_xml_open(o, err)) < 0)
+		goto fail;
+	*out = o;
+	return 0;
+fail:
+	portier_out_free(o);
+	return rc;
+}
+
+int portier_out_result(struct portier_out *o, const struct portier_scan_result *r)
+{
+	struct out_host *h;
+	int rc;
+
+	if (o->json && (!o->opt.open_only || r->state == PORTIER_PORT_OPEN) &&
+	    r->state != PORTIER_PORT_CLOSED &&
+	    (rc = out_json_result(o, r)) < 0)
+		return rc;
+	if (!o->keep)
+		return 0;
+	if (!(h = out_host_get(o, &r->addr)))
+		return PORTIER_ENOMEM;
+	return out_host_add(o, h, r);
+}
+
+int portier_out_finish(struct portier_out *o, const struct portier_scan_stats *st,
+		       struct portier_err *err)
+{
+	int rc = 0;
+
+	if (o->opt.text && out_text_finish(o, st) < 0)
+		rc = portier_err_set(err, PORTIER_EIO, "cannot write the table");
+	if (o->json && out_json_finish(o, st) < 0)
+		rc = portier_err_set(err, PORTIER_EIO,
+				     "cannot write JSON output '%s'",
+				     o->opt.json_path);
+	if (o->xml && out_xml_finish(o, st) < 0)
+		rc = portier_err_set(err, PORTIER_EIO, "cannot write XML output '%s'",
+				     o->opt.xml_path);
+	if (o->grep && out_grep_finish(o, st) < 0)
+		rc = portier_err_set(err, PORTIER_EIO,
+				     "cannot write grepable output '%s'",
+				     o->opt.grep_path);
+	return rc;
+}
+
+void portier_out_free(struct portier_out *o)
+{
+	if (!o)
+		return;
+	if (o->json && !o->json_stdout)
+		fclose(o->json);
+	if (o->grep && !o->grep_stdout)
+		fclose(o->grep);
+	if (o->xml)
+		xmlFreeTextWriter(o->xml);
+	portier_free(o->xml_path);
+	portier_free(o->hosts);
+	portier_free(o->index);
+	portier_free(o->ports);
+	portier_free(o->reasons);
+	portier_free(o);
+}
+
+const char *out_service(const struct portier_out *o, uint16_t port)
+{
+	const char *name = o->opt.kb ? portier_kb_service_name(o->opt.kb, port,
+								PORTIER_PROTO_TCP)
+				     : NULL;
+
+	return name && *name ? name : "unknown";
+}
+
+const char *out_risk(const struct portier_out *o, uint16_t port,
+		     enum portier_risk *risk)
+{
+	const struct portier_kb_entry *e =
+		o->opt.kb ? portier_kb_best(o->opt.kb, port, PORTIER_PROTO_TCP)
+			  : NULL;
+
+	*risk = e ? (enum portier_risk)e->risk : PORTIER_RISK_NONE;
+	return e ? portier_risk_name((enum portier_risk)e->risk) : "";
+}
+
+const char *out_method_name(enum portier_scan_method m)
+{
+	return m == PORTIER_SCAN_SYN ? "syn" : "connect";
+}
+
+const char *portier_out_port_ranges(const uint16_t *ports, size_t n, char *buf,
+				    size_t len)
+{
+	size_t i = 0, used = 0;
+
+	if (len)
+		buf[0] = '\0';
+	while (i < n && used + 1 < len) {
+		size_t j = i;
+		int w;
+
+		while (j + 1 < n && ports[j + 1] == ports[j] + 1)
+			j++;
+		if (j == i)
+			w = snprintf(buf + used, len - used, "%s%u", i ? "," : "",
+				     ports[i]);
+		else
+			w = snprintf(buf + used, len - used, "%s%u-%u",
+				     i ? "," : "", ports[i], ports[j]);
+		if (w < 0 || (size_t)w >= len - used) {
+			buf[used] = '\0';
+			break;
+		}
+		used += (size_t)w;
+		i = j + 1;
+	}
+	return buf;
+}

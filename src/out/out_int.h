@@ -1,0 +1,80 @@
+/*
+ * out_int.h - private to the out module: the per-host records every sink but
+ * JSON reads at the end, and the sink functions out.c dispatches to.
+ *
+ * Records are compact because a /16 sweep keeps 65,536 of them: ports and
+ * reason counts live in two shared arrays, chained by index, not in one
+ * allocation per host.
+ */
+#ifndef PORTIER_OUT_INT_H
+#define PORTIER_OUT_INT_H
+
+#include <libxml/xmlwriter.h>
+
+#include "portier/out.h"
+
+struct out_port {
+	uint16_t port;
+	uint8_t state, reason, ttl;
+	int32_t next; /* next port of the same host, or -1 */
+};
+
+struct out_reason {
+	uint8_t state, reason;
+	uint32_t count;
+	int32_t next;
+};
+
+struct out_host {
+	struct portier_addr addr;
+	uint8_t answered; /* any reply at all */
+	uint32_t counts[3];
+	int32_t ports, reasons; /* chain heads, -1 when empty */
+	time_t first, last;
+};
+
+struct portier_out {
+	struct portier_out_options opt;
+	bool keep;
+	FILE *json, *grep;
+	bool json_stdout, grep_stdout;
+	xmlTextWriterPtr xml;
+	char *xml_path;
+
+	struct out_host *hosts;
+	size_t n_hosts, cap_hosts;
+	uint32_t *index; /* open-addressing hash of host numbers + 1 */
+	size_t index_size;
+	struct out_port *ports;
+	size_t n_ports, cap_ports;
+	struct out_reason *reasons;
+	size_t n_reasons, cap_reasons;
+	time_t start;
+};
+
+/* The host record for a, created if missing; NULL when out of memory. */
+struct out_host *out_host_get(struct portier_out *o, const struct portier_addr *a);
+/* Record one result in its host. */
+int out_host_add(struct portier_out *o, struct out_host *h,
+		 const struct portier_scan_result *r);
+/* Host numbers sorted by address; caller frees with portier_free. */
+size_t *out_hosts_sorted(const struct portier_out *o);
+/* Whether a host is shown under --open, and whether a port is listed. */
+bool out_host_shown(const struct portier_out *o, const struct out_host *h);
+bool out_state_listed(const struct portier_out *o, const struct out_host *h,
+		      unsigned state);
+
+const char *out_service(const struct portier_out *o, uint16_t port);
+const char *out_risk(const struct portier_out *o, uint16_t port,
+		     enum portier_risk *risk);
+const char *out_method_name(enum portier_scan_method m);
+
+int out_json_result(struct portier_out *o, const struct portier_scan_result *r);
+int out_json_finish(struct portier_out *o, const struct portier_scan_stats *st);
+int out_xml_open(struct portier_out *o, struct portier_err *err);
+int out_xml_finish(struct portier_out *o, const struct portier_scan_stats *st);
+int out_grep_open(struct portier_out *o);
+int out_grep_finish(struct portier_out *o, const struct portier_scan_stats *st);
+int out_text_finish(struct portier_out *o, const struct portier_scan_stats *st);
+
+#endif

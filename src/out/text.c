@@ -1,0 +1,114 @@
+/*
+ * text.c - the terminal table: per host, as nmap prints it, a "Not shown"
+ * line for the states too common to list, then PORT STATE SERVICE and
+ * portier's risk mark from the knowledge base (high, medium, low), so a
+ * glance shows which open doors matter.  Colour only when asked (a TTY).
+ */
+#include <string.h>
+
+#include "out/out_int.h"
+
+static const char *on(const struct portier_out *o, const char *code)
+{
+	return o->opt.color ? code : "";
+}
+
+static const char *off(const struct portier_out *o)
+{
+	return o->opt.color ? "\033[0m" : "";
+}
+
+static void not_shown(struct portier_out *o, const struct out_host *h)
+{
+	FILE *f = o->opt.text;
+	unsigned s;
+
+	for (s = 1; s < 3; s++) {
+		int32_t r;
+		bool first = true;
+
+		if (!h->counts[s] || out_state_listed(o, h, s))
+			continue;
+		fprintf(f, "Not shown: %u %s tcp port%s (", h->counts[s],
+			portier_port_state_name((enum portier_port_state)s),
+			h->counts[s] == 1 ? "" : "s");
+		for (r = h->reasons; r >= 0; r = o->reasons[r].next) {
+			if (o->reasons[r].state != s)
+				continue;
+			fprintf(f, "%s%u %s", first ? "" : ", ", o->reasons[r].count,
+				portier_reason_name(
+					(enum portier_reason)o->reasons[r].reason));
+			first = false;
+		}
+		fputs(")\n", f);
+	}
+}
+
+int out_text_finish(struct portier_out *o, const struct portier_scan_stats *st)
+{
+	FILE *f = o->opt.text;
+	size_t *order = out_hosts_sorted(o), i, shown = 0;
+
+	if (!order)
+		return PORTIER_ENOMEM;
+	for (i = 0; i < o->n_hosts; i++) {
+		const struct out_host *h = &o->hosts[order[i]];
+		const char *name = o->opt.targets
+					   ? portier_targets_name(o->opt.targets,
+								  &h->addr)
+					   : NULL;
+		char a[64];
+		int32_t p;
+		bool header = false;
+
+		if (!out_host_shown(o, h))
+			continue;
+		shown++;
+		portier_addr_str(&h->addr, a, sizeof(a));
+		if (name)
+			fprintf(f, "%sportier scan report for %s (%s)%s\n",
+				on(o, "\033[1m"), name, a, off(o));
+		else
+			fprintf(f, "%sportier scan report for %s%s\n",
+				on(o, "\033[1m"), a, off(o));
+		not_shown(o, h);
+		for (p = h->ports; p >= 0; p = o->ports[p].next) {
+			const struct out_port *op = &o->ports[p];
+			enum portier_risk risk;
+			const char *risk_s;
+			char port[16];
+
+			if (!out_state_listed(o, h, op->state))
+				continue;
+			if (!header) {
+				fprintf(f, "%-9s %-8s %-16s %s\n", "PORT", "STATE",
+					"SERVICE", "RISK");
+				header = true;
+			}
+			risk_s = op->state == PORTIER_PORT_OPEN
+					 ? out_risk(o, op->port, &risk)
+					 : (risk = PORTIER_RISK_NONE, "");
+			snprintf(port, sizeof(port), "%u/tcp", op->port);
+			fprintf(f, "%-9s %s%-8s%s %-16s %s%s%s\n", port,
+				op->state == PORTIER_PORT_OPEN ? on(o, "\033[32m")
+							       : "",
+				portier_port_state_name(
+					(enum portier_port_state)op->state),
+				op->state == PORTIER_PORT_OPEN ? off(o) : "",
+				out_service(o, op->port),
+				risk == PORTIER_RISK_HIGH     ? on(o, "\033[31m")
+				: risk == PORTIER_RISK_MEDIUM ? on(o, "\033[33m")
+							      : "",
+				risk_s, risk >= PORTIER_RISK_MEDIUM ? off(o) : "");
+		}
+		if (!header && !o->opt.open_only)
+			fputs("All scanned ports are in the states above.\n", f);
+		fputc('\n', f);
+	}
+	portier_free(order);
+	if (!shown)
+		fprintf(f, "%s\n", o->opt.open_only ? "No open ports found."
+						    : "No results.");
+	(void)st;
+	return ferror(f) ? PORTIER_EIO : 0;
+}

@@ -1,0 +1,243 @@
+/*
+ * xml.c - nmap-compatible XML (-oX), written with libxml2's xmlwriter.
+ *
+ * The document follows nmap.dtd element by element (nmaprun, scaninfo,
+ * verbose, debugging, host*, runstats), so `xmllint --dtdvalid nmap.dtd`
+ * accepts it and tools that read nmap's XML (ndiff, importers) read ours.
+ * The header is flushed at the start; the hosts, each with its ports merged,
+ * and runstats are written by out_xml_finish, which the command also calls
+ * after SIGINT, so an interrupted scan still leaves a well-formed file.
+ * Port states above PORTIER_OUT_LIST_MAX per host go into <extraports>, as
+ * nmap does.  Hosts carry status "up"/"user-set": portier does no host
+ * discovery (nmap -Pn semantics).
+ */
+#include <string.h>
+
+#include "out/out_int.h"
+
+#define W(call)                   \
+	do {                      \
+		if ((call) < 0)   \
+			return PORTIER_EIO; \
+	} while (0)
+
+static const xmlChar *X(const char *s)
+{
+	return (const xmlChar *)s;
+}
+
+static int attr(xmlTextWriterPtr w, const char *name, const char *value)
+{
+	return xmlTextWriterWriteAttribute(w, X(name), X(value));
+}
+
+static int attr_u(xmlTextWriterPtr w, const char *name, unsigned long long v)
+{
+	return xmlTextWriterWriteFormatAttribute(w, X(name), "%llu", v);
+}
+
+static void timestr(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%a %b %e %H:%M:%S %Y", &tm);
+}
+
+int out_xml_open(struct portier_out *o, struct portier_err *err)
+{
+	xmlTextWriterPtr w;
+	char ts[64], services[4096];
+
+	o->xml_path = portier_strdup(o->opt.xml_path);
+	if (!o->xml_path)
+		return PORTIER_ENOMEM;
+	w = xmlNewTextWriterFilename(o->opt.xml_path, 0);
+	if (!w)
+		return portier_err_set(err, PORTIER_EIO,
+				       "cannot write XML output '%s'",
+				       o->opt.xml_path);
+	o->xml = w;
+	timestr(o->start, ts, sizeof(ts));
+	portier_out_port_ranges(o->opt.ports, o->opt.n_ports, services,
+				sizeof(services));
+	W(xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL));
+	W(xmlTextWriterWriteDTD(w, X("nmaprun"), NULL, NULL, NULL));
+	W(xmlTextWriterWriteString(w, X("\n")));
+	/* the command line stays out of the comment: "--" is illegal there */
+	W(xmlTextWriterWriteFormatComment(w, " portier %s scan initiated %s ",
+					  PORTIER_VERSION, ts));
+	W(xmlTextWriterWriteString(w, X("\n")));
+	W(xmlTextWriterStartElement(w, X("nmaprun")));
+	W(attr(w, "scanner", "nmap"));
+	W(attr(w, "args", o->opt.args ? o->opt.args : "portier scan"));
+	W(attr_u(w, "start", (unsigned long long)o->start));
+	W(attr(w, "startstr", ts));
+	W(xmlTextWriterWriteFormatAttribute(w, X("version"), "portier-%s",
+					    PORTIER_VERSION));
+	W(attr(w, "xmloutputversion", "1.05"));
+	W(xmlTextWriterWriteString(w, X("\n")));
+	W(xmlTextWriterStartElement(w, X("scaninfo")));
+	W(attr(w, "type", out_method_name(o->opt.method)));
+	W(attr(w, "protocol", "tcp"));
+	W(attr_u(w, "numservices", o->opt.n_ports));
+	W(attr(w, "services", services));
+	W(xmlTextWriterEndElement(w));
+	W(xmlTextWriterWriteString(w, X("\n")));
+	W(xmlTextWriterStartElement(w, X("verbose")));
+	W(attr(w, "level", "0"));
+	W(xmlTextWriterEndElement(w));
+	W(xmlTextWriterWriteString(w, X("\n")));
+	W(xmlTextWriterStartElement(w, X("debugging")));
+	W(attr(w, "level", "0"));
+	W(xmlTextWriterEndElement(w));
+	W(xmlTextWriterWriteString(w, X("\n")));
+	W(xmlTextWriterFlush(w));
+	return 0;
+}
+
+static int write_extraports(struct portier_out *o, const struct out_host *h)
+{
+	xmlTextWriterPtr w = o->xml;
+	unsigned s;
+
+	for (s = 1; s < 3; s++) {
+		int32_t r;
+
+		if (!h->counts[s] || out_state_listed(o, h, s))
+			continue;
+		W(xmlTextWriterStartElement(w, X("extraports")));
+		W(attr(w, "state", portier_port_state_name((enum portier_port_state)s)));
+		W(attr_u(w, "count", h->counts[s]));
+		for (r = h->reasons; r >= 0; r = o->reasons[r].next) {
+			if (o->reasons[r].state != s)
+				continue;
+			W(xmlTextWriterStartElement(w, X("extrareasons")));
+			W(attr(w, "reason",
+			       portier_reason_name(
+				       (enum portier_reason)o->reasons[r].reason)));
+			W(attr_u(w, "count", o->reasons[r].count));
+			W(attr(w, "proto", "tcp"));
+			W(xmlTextWriterEndElement(w));
+		}
+		W(xmlTextWriterEndElement(w));
+		W(xmlTextWriterWriteString(w, X("\n")));
+	}
+	return 0;
+}
+
+static int write_host(struct portier_out *o, const struct out_host *h)
+{
+	xmlTextWriterPtr w = o->xml;
+	const char *name = o->opt.targets
+				   ? portier_targets_name(o->opt.targets, &h->addr)
+				   : NULL;
+	char a[64];
+	int32_t p;
+
+	portier_addr_str(&h->addr, a, sizeof(a));
+	W(xmlTextWriterStartElement(w, X("host")));
+	W(attr_u(w, "starttime", (unsigned long long)h->first));
+	W(attr_u(w, "endtime", (unsigned long long)h->last));
+	W(xmlTextWriterStartElement(w, X("status")));
+	W(attr(w, "state", "up"));
+	W(attr(w, "reason", "user-set"));
+	W(attr(w, "reason_ttl", "0"));
+	W(xmlTextWriterEndElement(w));
+	W(xmlTextWriterWriteString(w, X("\n")));
+	W(xmlTextWriterStartElement(w, X("address")));
+	W(attr(w, "addr", a));
+	W(attr(w, "addrtype", h->addr.family == 4 ? "ipv4" : "ipv6"));
+	W(xmlTextWriterEndElement(w));
+	W(xmlTextWriterWriteString(w, X("\n")));
+	W(xmlTextWriterStartElement(w, X("hostnames")));
+	if (name) {
+		W(xmlTextWriterStartElement(w, X("hostname")));
+		W(attr(w, "name", name));
+		W(attr(w, "type", "user"));
+		W(xmlTextWriterEndElement(w));
+	}
+	W(xmlTextWriterEndElement(w));
+	W(xmlTextWriterWriteString(w, X("\n")));
+	W(xmlTextWriterStartElement(w, X("ports")));
+	W(write_extraports(o, h));
+	for (p = h->ports; p >= 0; p = o->ports[p].next) {
+		const struct out_port *op = &o->ports[p];
+
+		if (!out_state_listed(o, h, op->state))
+			continue;
+		W(xmlTextWriterStartElement(w, X("port")));
+		W(attr(w, "protocol", "tcp"));
+		W(attr_u(w, "portid", op->port));
+		W(xmlTextWriterStartElement(w, X("state")));
+		W(attr(w, "state",
+		       portier_port_state_name((enum portier_port_state)op->state)));
+		W(attr(w, "reason",
+		       portier_reason_name((enum portier_reason)op->reason)));
+		W(attr_u(w, "reason_ttl", op->ttl));
+		W(xmlTextWriterEndElement(w));
+		W(xmlTextWriterStartElement(w, X("service")));
+		W(attr(w, "name", out_service(o, op->port)));
+		W(attr(w, "method", "table"));
+		W(attr(w, "conf", "3"));
+		W(xmlTextWriterEndElement(w));
+		W(xmlTextWriterEndElement(w));
+		W(xmlTextWriterWriteString(w, X("\n")));
+	}
+	W(xmlTextWriterEndElement(w)); /* ports */
+	W(xmlTextWriterEndElement(w)); /* host */
+	W(xmlTextWriterWriteString(w, X("\n")));
+	return 0;
+}
+
+int out_xml_finish(struct portier_out *o, const struct portier_scan_stats *st)
+{
+	xmlTextWriterPtr w = o->xml;
+	size_t *order = out_hosts_sorted(o), i, up = 0;
+	time_t now = time(NULL);
+	char ts[64], summary[256];
+	int rc = 0;
+
+	if (!order)
+		return PORTIER_ENOMEM;
+	for (i = 0; i < o->n_hosts && rc == 0; i++) {
+		if (!out_host_shown(o, &o->hosts[order[i]]))
+			continue;
+		up++;
+		rc = write_host(o, &o->hosts[order[i]]);
+	}
+	portier_free(order);
+	if (rc < 0)
+		return rc;
+	timestr(now, ts, sizeof(ts));
+	snprintf(summary, sizeof(summary),
+		 "portier done at %s; %zu IP address%s (%zu host%s up) scanned in "
+		 "%.2f seconds%s",
+		 ts, o->n_hosts, o->n_hosts == 1 ? "" : "es", up, up == 1 ? "" : "s",
+		 (double)st->elapsed_ns / 1e9,
+		 st->interrupted ? "; interrupted" : "");
+	W(xmlTextWriterStartElement(w, X("runstats")));
+	W(xmlTextWriterStartElement(w, X("finished")));
+	W(attr_u(w, "time", (unsigned long long)now));
+	W(attr(w, "timestr", ts));
+	W(attr(w, "summary", summary));
+	W(xmlTextWriterWriteFormatAttribute(w, X("elapsed"), "%.2f",
+					    (double)st->elapsed_ns / 1e9));
+	W(attr(w, "exit", st->interrupted ? "error" : "success"));
+	if (st->interrupted)
+		W(attr(w, "errormsg", "interrupted"));
+	W(xmlTextWriterEndElement(w));
+	W(xmlTextWriterStartElement(w, X("hosts")));
+	W(attr_u(w, "up", up));
+	W(attr_u(w, "down", 0));
+	W(attr_u(w, "total", up));
+	W(xmlTextWriterEndElement(w));
+	W(xmlTextWriterEndElement(w)); /* runstats */
+	W(xmlTextWriterEndElement(w)); /* nmaprun */
+	W(xmlTextWriterWriteString(w, X("\n")));
+	W(xmlTextWriterEndDocument(w));
+	W(xmlTextWriterFlush(w));
+	xmlFreeTextWriter(w);
+	o->xml = NULL;
+	return 0;
+}

@@ -1,0 +1,111 @@
+/*
+ * scan_int.h - what the engine (engine.c) and its methods (connect.c,
+ * syn.c) share: the slot table of probes in flight and the method interface.
+ *
+ * A slot is one (address, port) being probed.  The engine owns the slots,
+ * the timers and the retransmissions; a method only knows how to put one
+ * probe on the wire and how to wait for answers, which it hands back with
+ * scan_answer().
+ */
+#ifndef PORTIER_SCAN_INT_H
+#define PORTIER_SCAN_INT_H
+
+#include "portier/scan.h"
+
+struct scan_slot {
+	uint64_t seq; /* shard-local sequence number (resume unit) */
+	struct portier_addr addr;
+	uint16_t port;
+	uint8_t tries;
+	uint8_t active;   /* 0 free, 1 queued, 2 in flight, 3 answered while queued */
+	uint32_t gen;     /* bumps when the slot is reused: stale timers */
+	uint64_t sent_ns; /* last transmission */
+	int fd;           /* connect method: the socket, or -1 */
+	int32_t hnext;    /* hash chain (SYN replies find their slot) */
+};
+
+/* What a method reports for a slot. */
+enum scan_send_rc {
+	SCAN_SENT = 0,     /* on the wire, wait for an answer */
+	SCAN_LOCAL = 1,    /* local resource shortage: try again later */
+	SCAN_DECIDED = 2,  /* answered at once (scan_answer was called) */
+};
+
+struct scan_method {
+	const char *name;
+	unsigned default_inflight;
+	int (*open)(struct portier_scan *s, struct portier_err *err);
+	/* start (or restart) the probe of slot; returns enum scan_send_rc or
+	 * a negative fatal error */
+	int (*send)(struct portier_scan *s, uint32_t slot,
+		    struct portier_err *err);
+	/* wait up to timeout_ms for answers and deliver them */
+	int (*wait)(struct portier_scan *s, int timeout_ms,
+		    struct portier_err *err);
+	/* the slot timed out or finished: release what send() took */
+	void (*release)(struct portier_scan *s, uint32_t slot);
+	void (*close)(struct portier_scan *s);
+};
+
+struct scan_timer {
+	uint32_t slot, gen;
+	uint64_t deadline;
+};
+
+struct portier_scan {
+	struct portier_scan_config cfg;
+	const struct scan_method *m;
+	struct portier_perm perm;
+	uint64_t total;     /* sequence numbers this shard owns */
+	uint64_t next;      /* first never started */
+
+	struct scan_slot *slots;
+	uint32_t n_slots;
+	uint32_t *free_list;
+	uint32_t n_free;
+	int32_t *hash;
+	uint32_t hash_mask;
+
+	/* timers, in send order (a ring that grows) */
+	struct scan_timer *timers;
+	size_t t_head, t_len, t_cap;
+	/* slots waiting for (re)transmission */
+	uint32_t *queue;
+	size_t q_head, q_len;
+	/* resumed sequence numbers still to start */
+	uint64_t *resume;
+	size_t n_resume, resume_at;
+
+	/* congestion and timing */
+	double cwnd, ssthresh;
+	unsigned inflight; /* slots sent and waiting */
+	double srtt_us, rttvar_us;
+	bool have_rtt;
+	uint32_t rto_us, min_rto_us, max_rto_us;
+	struct portier_bucket bucket;
+	uint64_t hold_until_ns; /* back-off after a local shortage */
+
+	struct portier_scan_stats st;
+	uint64_t start_ns, last_tick_ns, tick_sent;
+	uint32_t answered_slot; /* set by scan_answer for the method */
+
+	void *mstate; /* the method's own state */
+};
+
+/*
+ * The method saw a final answer for slot: records the result, frees the
+ * slot.  ttl is the reply's TTL (0 if unknown).
+ */
+void scan_answer(struct portier_scan *s, uint32_t slot,
+		 enum portier_port_state state, enum portier_reason reason,
+		 uint8_t ttl);
+/* A probe in flight failed for a local reason: queue it again, no try used. */
+void scan_requeue(struct portier_scan *s, uint32_t slot);
+/* The slot probing (addr, port), or -1. */
+int32_t scan_find(const struct portier_scan *s, const struct portier_addr *a,
+		  uint16_t port);
+
+extern const struct scan_method scan_method_connect;
+extern const struct scan_method scan_method_syn;
+
+#endif
