@@ -240,6 +240,38 @@ PORTIER_API int portier_fw_ssh_port_from_proc(const char *proc_root, pid_t pid,
 PORTIER_API int portier_fw_guard_ssh(struct portier_fw_policy *p,
 				     uint16_t port, struct portier_err *err);
 
+/* ---- suggestions from the audit ------------------------------------------------ */
+
+struct portier_local;
+struct portier_finding;
+
+/* One port the audit judged, and whether closing it is suggested. */
+struct portier_fw_suggestion {
+	uint16_t port;
+	uint8_t proto;    /* enum portier_fw_proto */
+	uint8_t severity; /* enum portier_risk: the worst finding on it */
+	const struct portier_finding *finding; /* that finding */
+	uint32_t in_use;  /* established TCP connections from other hosts */
+	bool close;       /* suggested: risky, reachable and unused */
+	const char *why_not; /* when !close: a short reason */
+};
+
+/*
+ * From audit findings over the sockets l, the ports worth closing: a
+ * finding of at least min severity about a listener reachable from other
+ * hosts (not bound to loopback), on a port nobody outside is connected to,
+ * not closed by current already and not ssh_port (0: none).  Findings about
+ * outgoing connections or process hygiene are not port problems and are
+ * left out.  *out is sorted by port and protocol, one entry per port;
+ * caller frees it with portier_free.
+ */
+PORTIER_API int portier_fw_suggest(const struct portier_local *l,
+				   const struct portier_finding *f, size_t nf,
+				   const struct portier_fw_policy *current,
+				   uint16_t ssh_port, unsigned min,
+				   struct portier_fw_suggestion **out,
+				   size_t *n, struct portier_err *err);
+
 /* ---- back-ends ---------------------------------------------------------------- */
 
 enum portier_fw_listing {

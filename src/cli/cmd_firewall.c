@@ -8,7 +8,8 @@
  * session, render the whole table, and either print the script (--dry-run)
  * or apply it in one transaction with an undo point saved first.  Bad input
  * is rejected before anything is read or applied.  Printing helpers live
- * in fw_out.c.
+ * in fw_out.c; what looks at this host's sockets (suggest, the listeners
+ * behind a closed port) in fw_local.c.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -153,22 +154,28 @@ static int need_admin(struct fw_run *r)
 	return EXIT_RUNTIME;
 }
 
+/* The port of the SSH session this command runs in; false if none. */
+static bool session_ssh_port(struct fw_run *r, uint16_t *port,
+			     const char **how)
+{
+	*how = "$SSH_CONNECTION";
+	if (portier_fw_ssh_port_from_env(getenv("SSH_CONNECTION"), port) == 0)
+		return true;
+	*how = "the socket table";
+	return portier_fw_ssh_port_from_proc(r->cli->proc_root, getpid(),
+					     port, NULL) == 0;
+}
+
 /* Keep the SSH session's port open (allow-only) and never close it. */
 static int guard_ssh(struct fw_run *r, struct portier_fw_policy *p)
 {
 	struct portier_err err = {0};
 	uint16_t port;
-	const char *how = "$SSH_CONNECTION";
+	const char *how;
 	int rc;
 
-	if (r->ssh_closed_ok)
+	if (r->ssh_closed_ok || !session_ssh_port(r, &port, &how))
 		return EXIT_OK;
-	if (portier_fw_ssh_port_from_env(getenv("SSH_CONNECTION"), &port) < 0) {
-		how = "the socket table";
-		if (portier_fw_ssh_port_from_proc(r->cli->proc_root, getpid(),
-						  &port, NULL) < 0)
-			return EXIT_OK; /* not in an SSH session */
-	}
 	rc = portier_fw_guard_ssh(p, port, &err);
 	if (rc < 0) {
 		cli_report(r->cli, &err);
@@ -321,6 +328,8 @@ static int verb_close(struct fw_run *r, int argc, char **argv)
 		c.have_src = true;
 	}
 	rc = do_change(r, &c, apply_close);
+	if (rc == EXIT_OK)
+		fw_out_listeners(r->cli, &c.spec, r->dry_run ? stderr : stdout);
 	portier_fw_spec_free(&c.spec);
 	return rc;
 }
@@ -436,6 +445,85 @@ static int verb_undo(struct fw_run *r, int argc, char **argv)
 	return rc;
 }
 
+/* "139/tcp,445/tcp,137/udp": a spec that reads back as the same ports. */
+static void print_spec(const struct portier_fw_spec *spec)
+{
+	const char *sep = "";
+	size_t i;
+	int q;
+
+	for (q = 0; q < PORTIER_FW_NPROTO; q++) {
+		for (i = 0; i < spec->ports[q].n; i++) {
+			const struct portier_fw_range *g = &spec->ports[q].r[i];
+
+			if (g->lo == g->hi)
+				printf("%s%u/%s", sep, g->lo,
+				       portier_fw_proto_name(q));
+			else
+				printf("%s%u-%u/%s", sep, g->lo, g->hi,
+				       portier_fw_proto_name(q));
+			sep = ",";
+		}
+	}
+}
+
+static int verb_suggest(struct fw_run *r, int argc, char **argv)
+{
+	struct portier_err err = {0};
+	struct portier_fw_policy policy = {0};
+	struct portier_fw_spec spec = {0};
+	struct portier_fw *fw = NULL;
+	char *script = NULL;
+	const char *how;
+	uint16_t ssh_port = 0;
+	int rc;
+
+	rc = parse_opts(r, argc, argv, OPT_DRY_RUN);
+	if (rc == EXIT_OK)
+		rc = need_operands(r, argc, argv, 0, "no operands");
+	if (rc != EXIT_OK)
+		return rc;
+	if (portier_fw_have_admin()) {
+		fw = open_fw(r, &rc);
+		if (!fw)
+			return rc;
+		if (portier_fw_current(fw, &policy, &err) < 0) {
+			rc = cli_report(r->cli, &err);
+			goto out;
+		}
+	}
+	if (!session_ssh_port(r, &ssh_port, &how))
+		ssh_port = 0;
+	rc = fw_suggest_collect(r->cli, &policy, ssh_port, &spec,
+				r->dry_run ? stderr : stdout);
+	if (rc < 0) {
+		rc = -rc;
+		goto out;
+	}
+	if (!spec.ports[PORTIER_FW_TCP].n && !spec.ports[PORTIER_FW_UDP].n)
+		goto out; /* nothing to suggest: exit 0 */
+	rc = EXIT_FINDINGS;
+	if (r->dry_run) {
+		if (portier_fw_policy_close(&policy, &spec, NULL, &err) < 0 ||
+		    portier_fw_render(&policy, &script, &err) < 0) {
+			rc = cli_report(r->cli, &err);
+			goto out;
+		}
+		fputs(script, stdout);
+		cli_notice(r->cli, "dry run: nothing was applied");
+		goto out;
+	}
+	printf("\nto close them: sudo portier firewall close ");
+	print_spec(&spec);
+	printf("\nnothing was applied; add --dry-run to see the nft script\n");
+out:
+	portier_free(script);
+	portier_fw_spec_free(&spec);
+	portier_fw_policy_free(&policy);
+	portier_fw_close(fw);
+	return rc;
+}
+
 struct fw_verb {
 	const char *name;
 	int (*run)(struct fw_run *r, int argc, char **argv);
@@ -443,8 +531,8 @@ struct fw_verb {
 
 static const struct fw_verb verbs[] = {
 	{"close", verb_close},   {"allow-only", verb_allow_only},
-	{"harden", verb_harden}, {"status", verb_status},
-	{"undo", verb_undo},
+	{"harden", verb_harden}, {"suggest", verb_suggest},
+	{"status", verb_status}, {"undo", verb_undo},
 };
 
 static int cmd_firewall(struct cli *cli, int argc, char **argv)
@@ -454,7 +542,7 @@ static int cmd_firewall(struct cli *cli, int argc, char **argv)
 
 	if (argc < 2) {
 		cli_error(cli, "which change? close, allow-only, harden, "
-			       "status or undo");
+			       "suggest, status or undo");
 		cli_hint("see 'portier firewall --help'");
 		return EXIT_USAGE;
 	}
@@ -465,8 +553,8 @@ static int cmd_firewall(struct cli *cli, int argc, char **argv)
 		}
 	}
 	cli_error(cli, "unknown verb '%s'", argv[1]);
-	cli_hint("portier firewall takes close, allow-only, harden, status or "
-		 "undo");
+	cli_hint("portier firewall takes close, allow-only, harden, suggest, "
+		 "status or undo");
 	return EXIT_USAGE;
 }
 
@@ -479,6 +567,7 @@ const struct cli_command cli_cmd_firewall = {
 	"usage: portier firewall close PORTSPEC [--proto tcp|udp] [--from CIDR]\n"
 	"       portier firewall allow-only PORTSPEC [--proto tcp|udp]\n"
 	"       portier firewall harden\n"
+	"       portier firewall suggest\n"
 	"       portier firewall status\n"
 	"       portier firewall undo\n"
 	"       (every verb takes --dry-run)\n"
@@ -493,7 +582,9 @@ const struct cli_command cli_cmd_firewall = {
 	"verbs:\n"
 	"  close PORTSPEC     drop inbound traffic to these ports, even on\n"
 	"                     connections made before; replies to this host's own\n"
-	"                     connections and loopback are never dropped\n"
+	"                     connections and loopback are never dropped; names\n"
+	"                     the process still listening behind each port and\n"
+	"                     the command that stops it\n"
 	"  allow-only PORTSPEC\n"
 	"                     drop all inbound traffic except these ports,\n"
 	"                     loopback, established connections, the ICMP the\n"
@@ -502,6 +593,10 @@ const struct cli_command cli_cmd_firewall = {
 	"  harden             close the Windows-share ports: TCP 135, 137, 139,\n"
 	"                     445, 593, 1025, 2745, 3127, 6129, 3389 and UDP 135,\n"
 	"                     137, 138, 445, saying for each why\n"
+	"  suggest            run the audit (portier audit) and name the risky\n"
+	"                     ports that listen for other hosts and that no other\n"
+	"                     host is connected to, with the close command for\n"
+	"                     them; applies nothing (exit 1 when it names any)\n"
 	"  status             portier's rules in plain words\n"
 	"  undo               put portier's table back as it was before the last\n"
 	"                     change; again to go further back\n"
@@ -525,6 +620,7 @@ const struct cli_command cli_cmd_firewall = {
 	"\n"
 	"examples:\n"
 	"  portier firewall harden --dry-run\n"
+	"  sudo portier firewall suggest\n"
 	"  sudo portier firewall close 445\n"
 	"  sudo portier firewall close 3389/tcp --from 0.0.0.0/0\n"
 	"  sudo portier firewall allow-only 22,80,443/tcp\n"

@@ -20,4 +20,16 @@ void fw_out_status(struct cli *cli, const struct portier_fw_policy *p,
  */
 int fw_out_harden(struct cli *cli, FILE *f);
 
+/* fw_local.c: who listens behind ports just closed, and how to stop it. */
+void fw_out_listeners(struct cli *cli, const struct portier_fw_spec *spec,
+		      FILE *f);
+/*
+ * `suggest`: audit this host, print each risky reachable port with the
+ * verdict to f, and fill close with the ports suggested for closing.
+ * Returns 0, or minus an exit code after printing the error.
+ */
+int fw_suggest_collect(struct cli *cli, const struct portier_fw_policy *cur,
+		       uint16_t ssh_port, struct portier_fw_spec *close,
+		       FILE *f);
+
 #endif

@@ -68,8 +68,24 @@ lab_in t1 setpriv --inh-caps=-net_admin --bounding-set=-net_admin \
 [ "$(fw_ruleset t1)" = "$before" ] || lab_fail "unprivileged run changed rules"
 echo "ok: without CAP_NET_ADMIN: exit 3 naming it; --dry-run works"
 
-# close 445
-fw t1 close 445
+# suggest: the audit's risky listeners, nothing applied, exit 1
+rc=0
+fw t1 suggest > "$LAB_DIR/suggest" 2>&1 || rc=$?
+cat "$LAB_DIR/suggest"
+[ "$rc" = 1 ] || lab_fail "suggest exited $rc, want 1"
+grep -q '^close  445/tcp' "$LAB_DIR/suggest" || lab_fail "suggest does not name 445/tcp"
+grep -q 'portier firewall close .*445/tcp' "$LAB_DIR/suggest" ||
+	lab_fail "suggest prints no close command"
+fw t1 suggest --dry-run > "$LAB_DIR/suggest.nft" 2>/dev/null || true
+grep -q '445' "$LAB_DIR/suggest.nft" || lab_fail "suggest --dry-run: no script"
+lab_in t1 nft -c -f "$LAB_DIR/suggest.nft" || lab_fail "nft -c rejects suggest's script"
+[ "$(fw_ruleset t1)" = "$before" ] || lab_fail "suggest changed the ruleset"
+echo "ok: suggest names 445 and applies nothing"
+
+# close 445, naming who still listens behind it
+fw t1 close 445 | tee "$LAB_DIR/close"
+grep -q 'tcp/445 is closed, but lab-listen (pid [0-9]*) still listens' \
+	"$LAB_DIR/close" || lab_fail "close does not name the listening process"
 fw_expect "IPv4 after close 445" "$(fw_scan $ports "$ip4")" \
 	"22/open 80/open 139/open 445/filtered 8080/open"
 fw_expect "IPv6 after close 445" "$(fw_scan $ports "$ip6" -6)" \
@@ -90,6 +106,10 @@ twice=$(lab_in t1 nft -s list table inet portier)
 	lab_fail "more than one portier table"
 [ "$(ls "$PORTIER_STATE_DIR" | wc -l)" = 1 ] || lab_fail "undo points: $(ls "$PORTIER_STATE_DIR")"
 echo "ok: applying twice gives one set of rules"
+
+# the suggestion is gone once the port is closed
+rc=0; fw t1 suggest > "$LAB_DIR/suggest" 2>&1 || rc=$?
+grep -q '^skip   445/tcp.*' "$LAB_DIR/suggest" || lab_fail "closed 445 still suggested"
 
 # the other table is untouched
 [ "$(lab_in t1 nft list table ip labother)" = "$other_before" ] ||

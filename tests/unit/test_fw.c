@@ -16,12 +16,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "portier/audit.h"
 #include "portier/fw.h"
+#include "portier/local.h"
 
 static char path_buf[4096];
 
@@ -536,6 +540,129 @@ static void test_conns_and_keep(void **state)
 	portier_free(c);
 }
 
+/* ---- suggest: audit findings -> ports to close ---------------------------------------- */
+
+static struct portier_sock mk_sock(unsigned proto, unsigned state,
+				   const char *laddr, uint16_t lport,
+				   const char *raddr, uint16_t rport)
+{
+	struct portier_sock s;
+
+	memset(&s, 0, sizeof(s));
+	s.proto = (uint8_t)proto;
+	s.state = (uint8_t)state;
+	s.family = strchr(laddr, ':') ? AF_INET6 : AF_INET;
+	assert_int_equal(inet_pton(s.family, laddr, s.laddr), 1);
+	assert_int_equal(inet_pton(s.family, raddr, s.raddr), 1);
+	s.lport = lport;
+	s.rport = rport;
+	return s;
+}
+
+static struct portier_finding mk_finding(unsigned rule, unsigned sev,
+					 unsigned proto, uint16_t port)
+{
+	struct portier_finding f;
+
+	memset(&f, 0, sizeof(f));
+	f.rule = (uint8_t)rule;
+	f.severity = (uint8_t)sev;
+	f.proto = (uint8_t)proto;
+	f.port = port;
+	f.proc = -1;
+	return f;
+}
+
+static void test_suggest(void **state)
+{
+	const unsigned T = PORTIER_LOCAL_TCP, U = PORTIER_LOCAL_UDP;
+	struct portier_sock socks[] = {
+		mk_sock(T, PORTIER_SS_LISTEN, "0.0.0.0", 445, "0.0.0.0", 0),
+		mk_sock(T, PORTIER_SS_LISTEN, "127.0.0.1", 631, "0.0.0.0", 0),
+		mk_sock(T, PORTIER_SS_LISTEN, "0.0.0.0", 3389, "0.0.0.0", 0),
+		mk_sock(T, PORTIER_SS_ESTABLISHED, "192.0.2.1", 3389,
+			"198.51.100.7", 50000),
+		mk_sock(T, PORTIER_SS_LISTEN, "::", 23, "::", 0),
+		mk_sock(T, PORTIER_SS_ESTABLISHED, "::1", 23, "::1", 40000),
+		mk_sock(U, PORTIER_SS_CLOSE, "0.0.0.0", 137, "0.0.0.0", 0),
+		mk_sock(T, PORTIER_SS_LISTEN, "0.0.0.0", 22, "0.0.0.0", 0),
+	};
+	struct portier_finding f[] = {
+		mk_finding(PORTIER_AUDIT_WINDOWS_SHARING, PORTIER_RISK_HIGH, T,
+			   445),
+		mk_finding(PORTIER_AUDIT_NAME_MISMATCH, PORTIER_RISK_MEDIUM, T,
+			   445),
+		mk_finding(PORTIER_AUDIT_LOCAL_ONLY, PORTIER_RISK_MEDIUM, T, 631),
+		mk_finding(PORTIER_AUDIT_RISKY_PORT, PORTIER_RISK_HIGH, T, 3389),
+		mk_finding(PORTIER_AUDIT_LEGACY_SERVICE, PORTIER_RISK_HIGH, T,
+			   23),
+		mk_finding(PORTIER_AUDIT_WINDOWS_SHARING, PORTIER_RISK_HIGH, U,
+			   137),
+		mk_finding(PORTIER_AUDIT_RISKY_PORT, PORTIER_RISK_MEDIUM, T, 22),
+		mk_finding(PORTIER_AUDIT_TROJAN_REMOTE, PORTIER_RISK_HIGH, T,
+			   6667),
+		mk_finding(PORTIER_AUDIT_UNKNOWN_PORT, PORTIER_RISK_LOW, T,
+			   8080),
+		mk_finding(PORTIER_AUDIT_CLOSE_WAIT, PORTIER_RISK_MEDIUM, 0, 0),
+	};
+	struct portier_local l;
+	struct portier_fw_suggestion *sg;
+	struct portier_fw_policy cur = {0};
+	struct portier_fw_spec spec;
+	size_t n;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	l.socks = socks;
+	l.n_socks = sizeof(socks) / sizeof(socks[0]);
+	assert_int_equal(portier_fw_suggest(&l, f, sizeof(f) / sizeof(f[0]),
+					    NULL, 22, PORTIER_RISK_MEDIUM, &sg,
+					    &n, NULL),
+			 0);
+	assert_int_equal(n, 5);
+	/* 22: the SSH session's; 23: loopback peers do not count as use */
+	assert_int_equal(sg[0].port, 22);
+	assert_false(sg[0].close);
+	assert_non_null(strstr(sg[0].why_not, "SSH"));
+	assert_int_equal(sg[1].port, 23);
+	assert_true(sg[1].close);
+	assert_int_equal(sg[2].port, 137);
+	assert_int_equal(sg[2].proto, PORTIER_FW_UDP);
+	assert_true(sg[2].close);
+	/* 445: two findings, one entry with the worse one */
+	assert_int_equal(sg[3].port, 445);
+	assert_true(sg[3].close);
+	assert_int_equal(sg[3].severity, PORTIER_RISK_HIGH);
+	assert_ptr_equal(sg[3].finding, &f[0]);
+	/* 3389: someone is connected; listed, not suggested */
+	assert_int_equal(sg[4].port, 3389);
+	assert_false(sg[4].close);
+	assert_int_equal(sg[4].in_use, 1);
+	portier_free(sg);
+
+	/* what portier closes already is not suggested again */
+	spec_of("445/tcp", &spec);
+	assert_int_equal(portier_fw_policy_close(&cur, &spec, NULL, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_suggest(&l, f, sizeof(f) / sizeof(f[0]),
+					    &cur, 0, PORTIER_RISK_HIGH, &sg, &n,
+					    NULL),
+			 0);
+	assert_int_equal(n, 4); /* 22 is medium: below the threshold now */
+	assert_int_equal(sg[2].port, 445);
+	assert_false(sg[2].close);
+	assert_string_equal(sg[2].why_not, "closed already");
+	portier_free(sg);
+	portier_fw_policy_free(&cur);
+
+	/* no findings: nothing, and no error */
+	assert_int_equal(portier_fw_suggest(&l, NULL, 0, NULL, 0,
+					    PORTIER_RISK_MEDIUM, &sg, &n, NULL),
+			 0);
+	assert_int_equal(n, 0);
+	portier_free(sg);
+}
+
 /* ---- apply and undo on a fake back-end --------------------------------------------- */
 
 /*
@@ -737,6 +864,7 @@ int main(void)
 		cmocka_unit_test(test_ssh_from_proc),
 		cmocka_unit_test(test_ssh_guard),
 		cmocka_unit_test(test_conns_and_keep),
+		cmocka_unit_test(test_suggest),
 		cmocka_unit_test(test_apply_undo),
 		cmocka_unit_test(test_state_dir_unwritable),
 		cmocka_unit_test(test_alloc_failures),

@@ -1,0 +1,159 @@
+/*
+ * fw_local.c - where `portier firewall` looks at this host's own sockets:
+ * after `close`, who listens behind the ports just closed (closing the door
+ * is not removing the room: the service still runs, and the command that
+ * stops it is printed); and `suggest`, which turns `portier audit`'s
+ * findings into the ports worth closing.
+ *
+ * Sockets and owners come from the local module (sock_diag and /proc), the
+ * judgement from the audit module; the choice of ports is
+ * portier_fw_suggest, a pure function of both.
+ */
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cli/fw_out.h"
+#include "portier/audit.h"
+#include "portier/local.h"
+
+/* "smbd (pid 812, unit smbd.service)" */
+static void describe_proc(const struct portier_proc *p, char *buf, size_t len)
+{
+	if (!p) {
+		snprintf(buf, len, "a process portier cannot see (run as root "
+				   "to see every owner)");
+		return;
+	}
+	snprintf(buf, len, "%s (pid %d%s%s%s%s)", *p->comm ? p->comm : "?",
+		 p->pid, p->unit ? ", unit " : "", p->unit ? p->unit : "",
+		 p->container ? ", container " : "",
+		 p->container ? p->container : "");
+}
+
+/* The command that removes the service instead of hiding it. */
+static void stop_command(const struct portier_proc *p, char *buf, size_t len)
+{
+	if (!p)
+		snprintf(buf, len, "find the owner with 'sudo portier local -l'");
+	else if (p->container && strncmp(p->container, "docker:", 7) == 0)
+		snprintf(buf, len, "docker stop %s", p->container + 7);
+	else if (p->container && strncmp(p->container, "podman:", 7) == 0)
+		snprintf(buf, len, "podman stop %s", p->container + 7);
+	else if (p->unit && strstr(p->unit, ".service"))
+		snprintf(buf, len, "systemctl disable --now %s", p->unit);
+	else if (p->unit && strstr(p->unit, ".socket"))
+		snprintf(buf, len, "systemctl disable --now %s", p->unit);
+	else
+		snprintf(buf, len, "kill %d (and remove what starts it)",
+			 p->pid);
+}
+
+void fw_out_listeners(struct cli *cli, const struct portier_fw_spec *spec,
+		      FILE *f)
+{
+	struct portier_local_query q = {
+		.protos = PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP,
+		.states = PORTIER_STATES_LISTENING,
+		.processes = true,
+		.proc_root = cli->proc_root,
+	};
+	struct portier_local *l = NULL;
+	size_t i;
+
+	if (portier_local_collect(&q, &l, NULL) < 0)
+		return; /* a hint only: the rules are applied either way */
+	for (i = 0; i < l->n_socks; i++) {
+		const struct portier_sock *s = &l->socks[i];
+		const struct portier_proc *p = NULL;
+		int proto = s->proto == PORTIER_LOCAL_TCP ? PORTIER_FW_TCP
+							   : PORTIER_FW_UDP;
+		char who[256], stop[160], addr[64];
+
+		if (!s->lport || portier_sock_loopback(s) ||
+		    !portier_sock_listening(s) ||
+		    !portier_fw_portset_has(&spec->ports[proto], s->lport))
+			continue;
+		if (s->owner_count)
+			p = portier_local_owner(l, s, 0, NULL);
+		describe_proc(p, who, sizeof(who));
+		stop_command(p, stop, sizeof(stop));
+		portier_sock_addr(s, false, addr, sizeof(addr));
+		fprintf(f,
+			"%s/%u is closed, but %s still listens on %s%s%s:%u; "
+			"to remove the service rather than hide it: %s\n",
+			portier_fw_proto_name(proto), s->lport, who,
+			s->family == AF_INET6 ? "[" : "", addr,
+			s->family == AF_INET6 ? "]" : "", s->lport, stop);
+	}
+	portier_local_free(l);
+}
+
+int fw_suggest_collect(struct cli *cli, const struct portier_fw_policy *cur,
+		       uint16_t ssh_port, struct portier_fw_spec *close,
+		       FILE *f)
+{
+	struct portier_local_query q = {
+		.protos = PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP,
+		.states = PORTIER_STATES_ALL,
+		.processes = true,
+		.proc_root = cli->proc_root,
+	};
+	struct portier_audit_opts ao = {.privileged = geteuid() == 0};
+	struct portier_err err = {0};
+	struct portier_local *l = NULL;
+	struct portier_finding *fs = NULL;
+	struct portier_fw_suggestion *sg = NULL;
+	struct portier_kb *kb = cli_kb(cli);
+	size_t nf = 0, ns = 0, i;
+	int rc = 0;
+
+	memset(close, 0, sizeof(*close));
+	if (!kb)
+		return -EXIT_USAGE;
+	portier_ephemeral_range(cli->proc_root, &ao.eph_lo, &ao.eph_hi, NULL);
+	if (portier_local_collect(&q, &l, &err) < 0 ||
+	    portier_audit_run(l, kb, &ao, &fs, &nf, &err) < 0 ||
+	    portier_fw_suggest(l, fs, nf, cur, ssh_port, PORTIER_RISK_MEDIUM,
+			       &sg, &ns, &err) < 0) {
+		rc = -cli_report(cli, &err);
+		goto out;
+	}
+	if (!ns)
+		fprintf(f, "the audit found no risky port reachable from "
+			   "other hosts: nothing to close\n");
+	for (i = 0; i < ns; i++) {
+		const struct portier_fw_suggestion *s = &sg[i];
+		const struct portier_finding *fi = s->finding;
+		const struct portier_proc *p =
+			fi->proc >= 0 ? &l->procs[fi->proc] : NULL;
+		char who[256], port[16];
+
+		describe_proc(p, who, sizeof(who));
+		snprintf(port, sizeof(port), "%u/%s", s->port,
+			 portier_fw_proto_name(s->proto));
+		fprintf(f, "%-6s %-9s %-7s %s, %s\n", s->close ? "close" : "skip",
+			port, portier_audit_severity_name(s->severity),
+			portier_audit_rule_name(fi->rule), who);
+		fprintf(f, "       %s\n", fi->reason);
+		if (!s->close && s->in_use)
+			fprintf(f, "       not suggested: %s (%u connection%s)\n",
+				s->why_not, s->in_use, s->in_use == 1 ? "" : "s");
+		else if (!s->close)
+			fprintf(f, "       not suggested: %s\n", s->why_not);
+		if (s->close &&
+		    portier_fw_portset_add(&close->ports[s->proto], s->port,
+					   s->port) < 0) {
+			rc = -EXIT_RUNTIME;
+			break;
+		}
+	}
+	if (!ao.privileged)
+		fprintf(f, "(not root: other users' processes were not "
+			   "judged)\n");
+out:
+	portier_free(sg);
+	portier_free(fs);
+	portier_local_free(l);
+	return rc;
+}
