@@ -393,6 +393,22 @@ static int place_owners(struct scan *sc)
 	}
 	l->n_owners = sc->n_found;
 	portier_free(next);
+	/* /proc lists pids in order, but a test tree need not: sort shared
+	 * sockets' owners by pid (insertion sort: ranges are tiny) */
+	for (i = 0; i < l->n_socks; i++) {
+		struct portier_owner *o = &l->owners[l->socks[i].owner_first];
+		uint32_t k, m;
+
+		for (k = 1; k < l->socks[i].owner_count; k++) {
+			struct portier_owner t = o[k];
+
+			for (m = k; m > 0 && l->procs[o[m - 1].proc].pid >
+						     l->procs[t.proc].pid;
+			     m--)
+				o[m] = o[m - 1];
+			o[m] = t;
+		}
+	}
 	return 0;
 }
 

@@ -271,6 +271,20 @@ int sockdiag_parse(const uint8_t *buf, size_t len, uint8_t proto,
 	mnl_cb_t ctl[NLMSG_DONE + 1] = {NULL};
 	int rc;
 
+	/* libmnl stops quietly at a truncated message: reject it here */
+	{
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+		int left = len > INT32_MAX ? INT32_MAX : (int)len;
+
+		while (mnl_nlmsg_ok(nlh, left))
+			nlh = mnl_nlmsg_next(nlh, &left);
+		if (left != 0)
+			return portier_err_set(err, PORTIER_EPROTO,
+					       "truncated netlink message in a "
+					       "sock_diag reply (%d of %zu "
+					       "bytes left over)",
+					       left, len);
+	}
 	ctl[NLMSG_DONE] = on_done;
 	ctl[NLMSG_ERROR] = on_error;
 	errno = 0;
