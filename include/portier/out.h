@@ -43,6 +43,10 @@ struct portier_out_options {
 	const uint16_t *ports; /* the scanned ports, for <scaninfo> */
 	size_t n_ports;
 	time_t start;          /* wall-clock start of the scan */
+	/* nmap-services file: XML and grepable name ports as nmap does (and
+	 * leave out ports nmap has no name for), so ndiff sees no difference;
+	 * NULL or unreadable: names from the knowledge base */
+	const char *services_path;
 	bool keep_hosts;       /* keep per-host records even without a sink
 				* that needs them (checkpoints do) */
 };

@@ -574,6 +574,7 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	oo.ports = p->tcp;
 	oo.n_ports = p->n_tcp;
 	oo.keep_hosts = o->resume != NULL;
+	oo.services_path = NMAP_SERVICES;
 	if ((rc = portier_out_open(&run.out, &oo, &err)) < 0)
 		return cli_report(cli, &err);
 

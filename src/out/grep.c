@@ -58,7 +58,9 @@ int out_grep_finish(struct portier_out *o, const struct portier_scan_stats *st)
 			fprintf(o->grep, "%s%u/%s/tcp//%s///", first ? "" : ", ",
 				op->port,
 				portier_port_state_name((enum portier_port_state)op->state),
-				out_service(o, op->port));
+				out_nmap_service(o, op->port)
+					? out_nmap_service(o, op->port)
+					: "");
 			first = false;
 		}
 		for (s = 1; s < 3; s++)

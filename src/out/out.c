@@ -22,6 +22,9 @@ int portier_out_open(struct portier_out **out,
 	o->opt = *opt;
 	o->start = opt->start ? opt->start : time(NULL);
 	o->keep = opt->keep_hosts || opt->text || opt->xml_path || opt->grep_path;
+	if ((opt->xml_path || opt->grep_path) && opt->services_path &&
+	    (rc = out_services_load(o, opt->services_path)) < 0)
+		goto fail;
 	if (opt->json_path) {
 		o->json_stdout = strcmp(opt->json_path, "-") == 0;
 		o->json = o->json_stdout ? stdout : fopen(opt->json_path, "w");
@@ -105,6 +108,9 @@ void portier_out_free(struct portier_out *o)
 	portier_free(o->index);
 	portier_free(o->ports);
 	portier_free(o->reasons);
+	portier_free(o->svc_port);
+	portier_free(o->svc_name);
+	portier_free(o->svc_pool);
 	portier_free(o);
 }
 
@@ -115,6 +121,83 @@ const char *out_service(const struct portier_out *o, uint16_t port)
 				     : NULL;
 
 	return name && *name ? name : "unknown";
+}
+
+const char *out_nmap_service(const struct portier_out *o, uint16_t port)
+{
+	size_t lo = 0, hi = o->n_svc;
+
+	if (!o->svc_pool)
+		return out_service(o, port);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (o->svc_port[mid] < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < o->n_svc && o->svc_port[lo] == port)
+		return o->svc_pool + o->svc_name[lo];
+	return NULL;
+}
+
+/*
+ * nmap-services: "name port/proto frequency [# comment]".  The file lists
+ * ports in ascending order; keep the first TCP name of each port.  A missing
+ * file is not an error (names then come from the knowledge base).
+ */
+int out_services_load(struct portier_out *o, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	size_t cap = 0, pool_len = 0, pool_cap = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char name[128];
+		unsigned port;
+		size_t nl;
+
+		if (line[0] == '#' || sscanf(line, "%127s %u/tcp", name, &port) != 2 ||
+		    !strstr(line, "/tcp") || port == 0 || port > 65535)
+			continue;
+		if (o->n_svc && o->svc_port[o->n_svc - 1] >= port)
+			continue; /* duplicates and disorder: keep the first */
+		nl = strlen(name) + 1;
+		if (o->n_svc == cap) {
+			uint16_t *pp;
+			uint32_t *np;
+
+			cap = cap ? cap * 2 : 4096;
+			pp = portier_realloc(o->svc_port, cap * sizeof(*pp));
+			if (pp)
+				o->svc_port = pp;
+			np = portier_realloc(o->svc_name, cap * sizeof(*np));
+			if (np)
+				o->svc_name = np;
+			if (!pp || !np)
+				goto nomem;
+		}
+		if (pool_len + nl > pool_cap) {
+			char *np;
+
+			pool_cap = pool_cap ? pool_cap * 2 : 65536;
+			if (!(np = portier_realloc(o->svc_pool, pool_cap)))
+				goto nomem;
+			o->svc_pool = np;
+		}
+		memcpy(o->svc_pool + pool_len, name, nl);
+		o->svc_port[o->n_svc] = (uint16_t)port;
+		o->svc_name[o->n_svc++] = (uint32_t)pool_len;
+		pool_len += nl;
+	}
+	fclose(f);
+	return 0;
+nomem:
+	fclose(f);
+	return PORTIER_ENOMEM;
 }
 
 const char *out_risk(const struct portier_out *o, uint16_t port,

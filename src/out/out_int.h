@@ -50,6 +50,11 @@ struct portier_out {
 	struct out_reason *reasons;
 	size_t n_reasons, cap_reasons;
 	time_t start;
+	/* nmap-services TCP names: sorted ports, offsets into one string pool */
+	uint16_t *svc_port;
+	uint32_t *svc_name;
+	size_t n_svc;
+	char *svc_pool;
 };
 
 /* The host record for a, created if missing; NULL when out of memory. */
@@ -65,6 +70,9 @@ bool out_state_listed(const struct portier_out *o, const struct out_host *h,
 		      unsigned state);
 
 const char *out_service(const struct portier_out *o, uint16_t port);
+/* The name nmap would print (NULL: nmap prints none), for XML and grepable. */
+const char *out_nmap_service(const struct portier_out *o, uint16_t port);
+int out_services_load(struct portier_out *o, const char *path);
 const char *out_risk(const struct portier_out *o, uint16_t port,
 		     enum portier_risk *risk);
 const char *out_method_name(enum portier_scan_method m);

@@ -163,6 +163,7 @@ static int write_host(struct portier_out *o, const struct out_host *h)
 	W(write_extraports(o, h));
 	for (p = h->ports; p >= 0; p = o->ports[p].next) {
 		const struct out_port *op = &o->ports[p];
+		const char *svc = out_nmap_service(o, op->port);
 
 		if (!out_state_listed(o, h, op->state))
 			continue;
@@ -176,11 +177,13 @@ static int write_host(struct portier_out *o, const struct out_host *h)
 		       portier_reason_name((enum portier_reason)op->reason)));
 		W(attr_u(w, "reason_ttl", op->ttl));
 		W(xmlTextWriterEndElement(w));
-		W(xmlTextWriterStartElement(w, X("service")));
-		W(attr(w, "name", out_service(o, op->port)));
-		W(attr(w, "method", "table"));
-		W(attr(w, "conf", "3"));
-		W(xmlTextWriterEndElement(w));
+		if (svc) {
+			W(xmlTextWriterStartElement(w, X("service")));
+			W(attr(w, "name", svc));
+			W(attr(w, "method", "table"));
+			W(attr(w, "conf", "3"));
+			W(xmlTextWriterEndElement(w));
+		}
 		W(xmlTextWriterEndElement(w));
 		W(xmlTextWriterWriteString(w, X("\n")));
 	}
