@@ -334,15 +334,25 @@ void portier_nbstat_summarize(const struct portier_nbstat_reply *r,
 			break;
 		}
 	}
-	/* a unique <03> other than the computer's own is a user's name */
-	for (i = 0; i < r->n_names; i++) {
+	/* a unique <03> is a user's name unless the same name is also a
+	 * machine name (<00> or <20>: the computer or one of its aliases) */
+	for (i = 0; i < r->n_names && !s->user[0]; i++) {
 		const struct portier_nb_name *n = &r->names[i];
+		uint16_t j;
+		bool machine = false;
 
-		if (n->suffix == 0x03 && !(n->flags & PORTIER_NB_FLAG_GROUP) &&
-		    strcmp(n->name, s->computer) != 0) {
-			portier_strlcpy(s->user, n->name, sizeof(s->user));
-			break;
+		if (n->suffix != 0x03 || (n->flags & PORTIER_NB_FLAG_GROUP))
+			continue;
+		for (j = 0; j < r->n_names; j++) {
+			const struct portier_nb_name *m = &r->names[j];
+
+			if ((m->suffix == 0x00 || m->suffix == 0x20) &&
+			    !(m->flags & PORTIER_NB_FLAG_GROUP) &&
+			    memcmp(m->raw, n->raw, PORTIER_NB_NAME_LEN) == 0)
+				machine = true;
 		}
+		if (!machine)
+			portier_strlcpy(s->user, n->name, sizeof(s->user));
 	}
 	s->mac_zero = true;
 	for (k = 0; k < 6; k++)

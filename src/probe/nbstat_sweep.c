@@ -101,17 +101,34 @@ static void settle(struct sweep *s, size_t i, int status, size_t raw_len,
 	s->cb(r, s->ctx);
 }
 
+/* Errors that belong to an earlier datagram: an unconnected UDP socket
+ * reports the last ICMP error on its next call, whichever host that is. */
+static bool async_error(int e)
+{
+	return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH ||
+	       e == EHOSTDOWN;
+}
+
 static int send_query(struct sweep *s, size_t i, uint64_t now)
 {
 	struct portier_nbstat_params p = {.trn_id = (uint16_t)(i ^ s->key)};
 	struct sockaddr_in sin = {.sin_family = AF_INET};
 	uint8_t pkt[64];
 	long len = portier_nbstat_build(pkt, sizeof(pkt), &p);
+	int attempt;
+	ssize_t n = -1;
 
 	sin.sin_port = htons(s->opt.port ? s->opt.port : 137);
 	sin.sin_addr = s->t[i].u.v4;
-	if (sendto(s->fd, pkt, (size_t)len, 0, (struct sockaddr *)&sin,
-		   sizeof(sin)) < 0) {
+	/* a pending error is reported once and cleared, so the same error
+	 * three times in a row is this host's own */
+	for (attempt = 0; attempt < 3; attempt++) {
+		n = sendto(s->fd, pkt, (size_t)len, 0,
+			   (struct sockaddr *)&sin, sizeof(sin));
+		if (n >= 0 || !async_error(errno))
+			break;
+	}
+	if (n < 0) {
 		if (errno == EAGAIN || errno == ENOBUFS)
 			return -EAGAIN; /* try again on the next round */
 		s->st[i].tries++;
@@ -148,10 +165,10 @@ static void read_replies(struct sweep *s)
 				     (struct sockaddr *)&sin, &sl);
 		long i;
 
-		if (n < 0 && errno == EINTR)
-			continue;
+		if (n < 0 && (errno == EINTR || async_error(errno)))
+			continue; /* a pending ICMP error, reported once */
 		if (n < 0)
-			return; /* EAGAIN, or an error left in the queue */
+			return; /* EAGAIN */
 		if (n < 2 || sin.sin_family != AF_INET)
 			continue;
 		i = match(s, &sin, (uint16_t)(buf[0] << 8 | buf[1]));
@@ -186,7 +203,11 @@ static void read_errors(struct sweep *s)
 			    c->cmsg_type != IP_RECVERR)
 				continue;
 			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
-			if (ee.ee_origin != SO_EE_ORIGIN_ICMP || n < 2)
+			/* ICMP unreachable from the path, or the local
+			 * neighbour code giving up on ARP */
+			if ((ee.ee_origin != SO_EE_ORIGIN_ICMP &&
+			     ee.ee_origin != SO_EE_ORIGIN_LOCAL) ||
+			    !async_error((int)ee.ee_errno) || n < 2)
 				continue;
 			/* the payload is our query: its first two bytes are
 			 * the transaction id */
@@ -202,6 +223,7 @@ static void read_errors(struct sweep *s)
 static uint64_t send_due(struct sweep *s, uint64_t now)
 {
 	uint64_t wake = now + 1000000000u;
+	bool blocked = false;
 	size_t i;
 
 	if (s->opt.rate) {
@@ -218,26 +240,30 @@ static uint64_t send_due(struct sweep *s, uint64_t now)
 		s->lo++;
 	for (i = s->lo; i < s->next; i++) {
 		struct target_state *t = &s->st[i];
-		uint64_t due;
+		uint64_t due, give_up;
 
 		if (t->done)
 			continue;
-		due = due_ns(s, t);
-		if (due <= now) {
-			if (t->tries > s->opt.retries) {
-				settle(s, i, -ETIMEDOUT, 0, NULL, now);
-				continue;
+		give_up = t->first_ns + (uint64_t)s->opt.timeout_ms * 1000000u;
+		if (give_up <= now) {
+			settle(s, i, -ETIMEDOUT, 0, NULL, now);
+			continue;
+		}
+		due = t->tries > s->opt.retries ? give_up : due_ns(s, t);
+		if (due <= now && !blocked && s->tokens >= 1) {
+			if (send_query(s, i, now) == -EAGAIN) {
+				blocked = true; /* send buffer full */
+			} else {
+				s->tokens -= 1;
+				due = t->tries > s->opt.retries ? give_up
+								: due_ns(s, t);
 			}
-			if (s->tokens < 1)
-				break;
-			if (send_query(s, i, now) == -EAGAIN)
-				return now + 1000000u;
-			s->tokens -= 1;
-			due = due_ns(s, t);
 		}
 		if (!t->done && due < wake)
 			wake = due;
 	}
+	if (blocked)
+		return now + 1000000u < wake ? now + 1000000u : wake;
 	while (s->next < s->n && s->tokens >= 1) {
 		size_t k = s->next++;
 
@@ -271,7 +297,7 @@ int portier_nbstat_sweep(
 	void *ctx, struct portier_err *err)
 {
 	struct sweep *s;
-	int one = 1, rc = 0;
+	int one = 1, rc = 0, sndbuf = 8 << 20;
 
 	if (n == 0)
 		return portier_err_set(err, PORTIER_EINVAL, "no targets given");
@@ -308,6 +334,12 @@ int portier_nbstat_sweep(
 		goto out;
 	}
 	setsockopt(s->fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+	/* queries to hosts that never answer ARP sit in the neighbour queue
+	 * for seconds, charged to our send buffer: make it large */
+	if (setsockopt(s->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
+		       sizeof(sndbuf)) < 0)
+		setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+			   sizeof(sndbuf));
 	while (s->left) {
 		uint64_t now = now_ns(), wake = send_due(s, now);
 		struct pollfd pfd = {.fd = s->fd, .events = POLLIN};

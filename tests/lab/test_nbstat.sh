@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# portier nbstat against real Samba (nmbd): the same names, suffixes, GROUP
+# flags and MAC address as `nmblookup -A` and `nbtscan -v`; a host without
+# a name service is reported as refused, a /24 sweep finds only the Samba
+# host, and nothing is sent to the broadcast address.
+. "$PORTIER_SRC/tests/lab/lib.sh"
+lab_init
+for tool in nmblookup nbtscan jq; do
+	command -v $tool >/dev/null || { echo "$tool missing; skipped"; exit 77; }
+done
+
+lab_target t1
+lab_target t2 # no NetBIOS at all
+# aliases add more names (<00> <03> <20> for each alias)
+lab_samba t1 "netbios aliases = PTFILES PTBACKUP"
+ip=${LAB_IP[t1]}
+
+# nmbd registers its names over the first seconds: wait for a stable table
+prev=""
+for i in $(seq 1 30); do
+	cur=$(lab_scan nmblookup -A "$ip" 2>/dev/null | grep '<' | sort || true)
+	[ -n "$cur" ] && [ "$cur" = "$prev" ] && break
+	prev=$cur
+	sleep 1
+done
+
+# Each tool's view as sorted "NAME<XX>U|G" lines plus "MAC xx:xx:..".
+from_nmblookup() {
+	lab_scan nmblookup -A "$ip" | awk '
+		/^\t.*<..>/ {
+			name = substr($0, 2, 15); sub(/ +$/, "", name)
+			match($0, /<..>/); sfx = toupper(substr($0, RSTART + 1, 2))
+			print name "<" sfx ">" ($0 ~ /<GROUP>/ ? "G" : "U")
+		}
+		/MAC Address/ { m = tolower($NF); gsub("-", ":", m); print "MAC " m }' | sort
+}
+from_nbtscan() {
+	lab_scan nbtscan -v -s : "$ip" | awk -F: '
+		$2 == "MAC" { print "MAC " tolower($3 ":" $4 ":" $5 ":" $6 ":" $7 ":" $8); next }
+		NF >= 3 {
+			name = $2; sub(/ +$/, "", name)
+			t = $3; print name "<" toupper(substr(t, 1, 2)) ">" substr(t, 3, 1)
+		}' | sort
+}
+from_portier() {
+	{ lab_scan "$PORTIER" nbstat --json "$ip" || true; } | jq -r '
+		(.names[] | "\(.name)<\(.suffix)>\(if .group then "G" else "U" end)"),
+		"MAC \(.mac)"' | sort
+}
+
+want=$(from_nmblookup)
+nbt=$(from_nbtscan)
+got=$(from_portier)
+echo "== nmblookup -A"; echo "$want"
+echo "== nbtscan -v";   echo "$nbt"
+echo "== portier nbstat"; echo "$got"
+[ "$(grep -c '<' <<<"$want")" -ge 9 ] || lab_fail "nmblookup saw too few names"
+grep -q '^PTFILES<20>U$' <<<"$want" || lab_fail "alias PTFILES<20> missing in nmblookup"
+[ "$got" = "$want" ] || { diff <(echo "$want") <(echo "$got"); lab_fail "portier and nmblookup -A disagree"; }
+[ "$got" = "$nbt" ] || { diff <(echo "$nbt") <(echo "$got"); lab_fail "portier and nbtscan -v disagree"; }
+
+# The one-line view: computer name, <server>, MAC, and the leak line.
+out=$(lab_scan "$PORTIER" nbstat "$ip" 2>/dev/null) && rc=0 || rc=$?
+echo "$out"
+[ "$rc" = 1 ] || lab_fail "a host that leaks names should exit 1, got $rc"
+grep -Eq "^$ip +LABSRV[0-9]+ +<server>" <<<"$out" || lab_fail "summary line wrong"
+grep -q 'leak: .*workgroup/domain PORTIERLAB.*roles: file server' <<<"$out" \
+	|| lab_fail "leak line misses workgroup or role"
+# -v lists every name like nmblookup
+[ "$({ lab_scan "$PORTIER" nbstat -v "$ip" || true; } | grep -c '<..>')" = "$(grep -c '<' <<<"$want")" ] \
+	|| lab_fail "-v table has a different number of names"
+
+# A host with no name service: ICMP port unreachable, reported, exit 0.
+out=$(lab_scan "$PORTIER" nbstat --json --all "${LAB_IP[t2]}") && rc=0 || rc=$?
+echo "$out"
+[ "$rc" = 0 ] || lab_fail "no answer should exit 0, got $rc"
+[ "$(jq -r .status <<<"$out")" = refused ] || lab_fail "t2 should be refused"
+
+# A /24 sweep: exactly the Samba host answers, fast, and .255 is never
+# asked (the socket has no SO_BROADCAST and the block skips it).
+start=$(date +%s%N)
+out=$(lab_scan "$PORTIER" nbstat --json --all --timeout 500 198.19.1.0/24) || true
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "/24 sweep: $(jq -r .status <<<"$out" | sort | uniq -c | tr '\n' ' ') in ${ms} ms"
+[ "$(jq -r 'select(.status == "ok") | .host' <<<"$out")" = "$ip" ] || lab_fail "/24 sweep: wrong answering set"
+[ "$(jq -s length <<<"$out")" = 254 ] || lab_fail "/24 sweep: expected 254 results"
+jq -r .host <<<"$out" | grep -q '\.255$' && lab_fail "/24 sweep asked the broadcast address"
+
+# Bad usage: no targets, a bad rate.
+lab_scan "$PORTIER" nbstat >/dev/null 2>&1 && lab_fail "no targets must fail"
+rc=0; lab_scan "$PORTIER" nbstat --rate x "$ip" >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || lab_fail "bad --rate should exit 2, got $rc"
+echo "nbstat ok: $(grep -c '<' <<<"$want") names agree with nmblookup -A and nbtscan -v"
