@@ -217,28 +217,33 @@ PORTIER_API int portier_fw_policy_from_json(const char *json,
 /* ---- the SSH-session guard -------------------------------------------------- */
 
 /*
- * The server port from $SSH_CONNECTION ("client_ip client_port server_ip
- * server_port").  Returns 0, PORTIER_ENOENT when value is NULL or empty, or
- * PORTIER_EINVAL when it is malformed.
+ * The SSH session, as a struct portier_fw_conn: the client (family, raddr,
+ * rport) and the server port (lport).
+ *
+ * From $SSH_CONNECTION ("client_ip client_port server_ip server_port"):
+ * returns 0, PORTIER_ENOENT when value is NULL or empty, or PORTIER_EINVAL
+ * when it is malformed.
  */
-PORTIER_API int portier_fw_ssh_port_from_env(const char *value,
-					     uint16_t *port);
+PORTIER_API int portier_fw_ssh_from_env(const char *value,
+					struct portier_fw_conn *sess);
 /*
- * The local port of the SSH session pid runs in, from the socket table:
- * walk pid's ancestors up to an sshd process and find the established TCP
- * connection that process holds (<proc_root>/net/tcp, tcp6 and fd links).
- * PORTIER_ENOENT when pid is not inside an SSH session.
+ * From the socket table: walk pid's ancestors up to an sshd process and
+ * find the established TCP connection that process holds
+ * (<proc_root>/net/tcp, tcp6 and fd links).  PORTIER_ENOENT when pid is not
+ * inside an SSH session.
  */
-PORTIER_API int portier_fw_ssh_port_from_proc(const char *proc_root, pid_t pid,
-					      uint16_t *port,
-					      struct portier_err *err);
+PORTIER_API int portier_fw_ssh_from_proc(const char *proc_root, pid_t pid,
+					 struct portier_fw_conn *sess,
+					 struct portier_err *err);
 /*
- * Keep tcp/port reachable under p: in allow-only mode add it to the allowed
- * ports; and it must not be closed from anywhere.  Returns 1 if it added
- * the port, 0 if it was allowed already, PORTIER_EINVAL if p closes it.
+ * Keep the session alive under p: in allow-only mode add its port to the
+ * allowed ports; and p must not close that port, neither from anywhere nor
+ * from a source prefix holding the client.  Returns 1 if it added the port,
+ * 0 if nothing was needed, PORTIER_EINVAL if p would cut the session.
  */
 PORTIER_API int portier_fw_guard_ssh(struct portier_fw_policy *p,
-				     uint16_t port, struct portier_err *err);
+				     const struct portier_fw_conn *sess,
+				     struct portier_err *err);
 
 /* ---- suggestions from the audit ------------------------------------------------ */
 

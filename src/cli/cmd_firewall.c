@@ -154,29 +154,29 @@ static int need_admin(struct fw_run *r)
 	return EXIT_RUNTIME;
 }
 
-/* The port of the SSH session this command runs in; false if none. */
-static bool session_ssh_port(struct fw_run *r, uint16_t *port,
-			     const char **how)
+/* The SSH session this command runs in; false if none. */
+static bool ssh_session(struct fw_run *r, struct portier_fw_conn *sess,
+			const char **how)
 {
 	*how = "$SSH_CONNECTION";
-	if (portier_fw_ssh_port_from_env(getenv("SSH_CONNECTION"), port) == 0)
+	if (portier_fw_ssh_from_env(getenv("SSH_CONNECTION"), sess) == 0)
 		return true;
 	*how = "the socket table";
-	return portier_fw_ssh_port_from_proc(r->cli->proc_root, getpid(),
-					     port, NULL) == 0;
+	return portier_fw_ssh_from_proc(r->cli->proc_root, getpid(), sess,
+					NULL) == 0;
 }
 
 /* Keep the SSH session's port open (allow-only) and never close it. */
 static int guard_ssh(struct fw_run *r, struct portier_fw_policy *p)
 {
 	struct portier_err err = {0};
-	uint16_t port;
+	struct portier_fw_conn sess;
 	const char *how;
 	int rc;
 
-	if (r->ssh_closed_ok || !session_ssh_port(r, &port, &how))
+	if (r->ssh_closed_ok || !ssh_session(r, &sess, &how))
 		return EXIT_OK;
-	rc = portier_fw_guard_ssh(p, port, &err);
+	rc = portier_fw_guard_ssh(p, &sess, &err);
 	if (rc < 0) {
 		cli_report(r->cli, &err);
 		return EXIT_USAGE;
@@ -186,7 +186,7 @@ static int guard_ssh(struct fw_run *r, struct portier_fw_policy *p)
 			   "keeping tcp/%u open: this command runs in an SSH "
 			   "session on it (found in %s); --i-know-ssh-is-closed "
 			   "drops it",
-			   port, how);
+			   sess.lport, how);
 	return EXIT_OK;
 }
 
@@ -474,6 +474,7 @@ static int verb_suggest(struct fw_run *r, int argc, char **argv)
 	struct portier_fw_spec spec = {0};
 	struct portier_fw *fw = NULL;
 	char *script = NULL;
+	struct portier_fw_conn sess;
 	const char *how;
 	uint16_t ssh_port = 0;
 	int rc;
@@ -492,8 +493,8 @@ static int verb_suggest(struct fw_run *r, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (!session_ssh_port(r, &ssh_port, &how))
-		ssh_port = 0;
+	if (ssh_session(r, &sess, &how))
+		ssh_port = sess.lport;
 	rc = fw_suggest_collect(r->cli, &policy, ssh_port, &spec,
 				r->dry_run ? stderr : stdout);
 	if (rc < 0) {

@@ -227,26 +227,52 @@ int portier_fw_policy_harden(struct portier_fw_policy *p,
 	return 0;
 }
 
-int portier_fw_guard_ssh(struct portier_fw_policy *p, uint16_t port,
+/* Does prefix src hold the address of c? */
+static bool source_holds(const struct portier_fw_source *src,
+			 const struct portier_fw_conn *c)
+{
+	unsigned bits = src->plen, i;
+
+	if (src->family != c->family)
+		return false;
+	for (i = 0; bits >= 8; i++, bits -= 8)
+		if (src->addr[i] != c->raddr[i])
+			return false;
+	return bits == 0 ||
+	       ((src->addr[i] ^ c->raddr[i]) & (uint8_t)(0xff00u >> bits)) == 0;
+}
+
+int portier_fw_guard_ssh(struct portier_fw_policy *p,
+			 const struct portier_fw_conn *sess,
 			 struct portier_err *err)
 {
+	const char *what = NULL;
+	size_t i;
 	int rc;
 
-	if (portier_fw_portset_has(&p->close[PORTIER_FW_TCP], port)) {
+	if (portier_fw_portset_has(&p->close[PORTIER_FW_TCP], sess->lport))
+		what = "";
+	for (i = 0; !what && i < p->n_from; i++)
+		if (source_holds(&p->from[i], sess) &&
+		    portier_fw_portset_has(&p->from[i].ports[PORTIER_FW_TCP],
+					   sess->lport))
+			what = p->from[i].text;
+	if (what) {
 		portier_err_set(err, PORTIER_EINVAL,
-				"closing tcp/%u would cut the SSH session this "
-				"command runs in",
-				port);
+				"closing tcp/%u%s%s would cut the SSH session "
+				"this command runs in",
+				sess->lport, *what ? " from " : "", what);
 		portier_err_hint(err, "leave %u out of the list, or add "
 				      "--i-know-ssh-is-closed if another way "
 				      "in remains",
-				 port);
+				 sess->lport);
 		return PORTIER_EINVAL;
 	}
 	if (!p->allow_only ||
-	    portier_fw_portset_has(&p->allow[PORTIER_FW_TCP], port))
+	    portier_fw_portset_has(&p->allow[PORTIER_FW_TCP], sess->lport))
 		return 0;
-	rc = portier_fw_portset_add(&p->allow[PORTIER_FW_TCP], port, port);
+	rc = portier_fw_portset_add(&p->allow[PORTIER_FW_TCP], sess->lport,
+				    sess->lport);
 	if (rc < 0)
 		return portier_err_set(err, rc, "out of memory");
 	return 1;

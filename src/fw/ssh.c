@@ -14,20 +14,43 @@
  * Note: src/local/ reads the socket table in full via sock_diag; this file
  * reads only the few lines it needs and may move onto that module's API.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "fw/fw_int.h"
 
-int portier_fw_ssh_port_from_env(const char *value, uint16_t *port)
+/* Text address -> conn's family and raddr (v4-mapped IPv6 as IPv4). */
+static int parse_addr(const char *text, struct portier_fw_conn *c)
+{
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+	if (inet_pton(AF_INET, text, c->raddr) == 1) {
+		c->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, text, c->raddr) != 1)
+		return -1;
+	c->family = AF_INET6;
+	if (memcmp(c->raddr, mapped, 12) == 0) {
+		memmove(c->raddr, c->raddr + 12, 4);
+		memset(c->raddr + 4, 0, 12);
+		c->family = AF_INET;
+	}
+	return 0;
+}
+
+int portier_fw_ssh_from_env(const char *value, struct portier_fw_conn *sess)
 {
 	char buf[256], *f[5], *save = NULL, *tok;
-	unsigned long n;
+	unsigned long cport, sport;
 	int nf = 0;
 
+	memset(sess, 0, sizeof(*sess));
 	if (!value || !*value)
 		return PORTIER_ENOENT;
 	if (portier_strlcpy(buf, value, sizeof(buf)) >= sizeof(buf))
@@ -35,9 +58,14 @@ int portier_fw_ssh_port_from_env(const char *value, uint16_t *port)
 	for (tok = strtok_r(buf, " \t", &save); tok && nf < 5;
 	     tok = strtok_r(NULL, " \t", &save))
 		f[nf++] = tok;
-	if (nf != 4 || portier_parse_ulong(f[3], 1, 65535, &n) < 0)
+	if (nf != 4 || parse_addr(f[0], sess) < 0 ||
+	    portier_parse_ulong(f[1], 1, 65535, &cport) < 0 ||
+	    portier_parse_ulong(f[3], 1, 65535, &sport) < 0) {
+		memset(sess, 0, sizeof(*sess));
 		return PORTIER_EINVAL;
-	*port = (uint16_t)n;
+	}
+	sess->rport = (uint16_t)cport;
+	sess->lport = (uint16_t)sport;
 	return 0;
 }
 
@@ -104,12 +132,13 @@ static size_t socket_inodes(const char *root, pid_t pid, unsigned long *out,
 }
 
 /*
- * In one <root>/net/tcp{,6} file, the local port of the established
- * connection whose inode is one of inodes.
+ * In one <root>/net/tcp{,6} file, the established connection whose inode
+ * is one of inodes.
  */
 static int find_established(const char *file, const unsigned long *inodes,
-			    size_t n, uint16_t *port)
+			    size_t n, struct portier_fw_conn *sess)
 {
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
 	char line[512];
 	FILE *f = fopen(file, "re");
 	int found = 0;
@@ -122,12 +151,21 @@ static int find_established(const char *file, const unsigned long *inodes,
 
 		if (fw_procnet_line(line, &e) < 0 || e.state != 0x01)
 			continue; /* not TCP_ESTABLISHED */
-		for (i = 0; i < n; i++) {
-			if (inodes[i] == e.inode) {
-				*port = e.lport;
-				found = 1;
-				break;
+		for (i = 0; i < n && !found; i++) {
+			if (inodes[i] != e.inode)
+				continue;
+			memset(sess, 0, sizeof(*sess));
+			if (e.v6 && memcmp(e.raddr, mapped, 12) != 0) {
+				sess->family = AF_INET6;
+				memcpy(sess->raddr, e.raddr, 16);
+			} else {
+				sess->family = AF_INET;
+				memcpy(sess->raddr, e.raddr + (e.v6 ? 12 : 0),
+				       4);
 			}
+			sess->rport = e.rport;
+			sess->lport = e.lport;
+			found = 1;
 		}
 	}
 	fclose(f);
@@ -140,8 +178,9 @@ static bool is_sshd(const char *comm)
 	return strcmp(comm, "sshd") == 0 || strcmp(comm, "sshd-session") == 0;
 }
 
-int portier_fw_ssh_port_from_proc(const char *proc_root, pid_t pid,
-				  uint16_t *port, struct portier_err *err)
+int portier_fw_ssh_from_proc(const char *proc_root, pid_t pid,
+			     struct portier_fw_conn *sess,
+			     struct portier_err *err)
 {
 	char comm[64], file[4200];
 	unsigned long inodes[64];
@@ -158,10 +197,10 @@ int portier_fw_ssh_port_from_proc(const char *proc_root, pid_t pid,
 		if (is_sshd(comm)) {
 			n = socket_inodes(proc_root, pid, inodes, 64);
 			snprintf(file, sizeof(file), "%s/net/tcp", proc_root);
-			if (n && find_established(file, inodes, n, port))
+			if (n && find_established(file, inodes, n, sess))
 				return 0;
 			snprintf(file, sizeof(file), "%s/net/tcp6", proc_root);
-			if (n && find_established(file, inodes, n, port))
+			if (n && find_established(file, inodes, n, sess))
 				return 0;
 		}
 		pid = ppid;

@@ -47,6 +47,10 @@ rc=0
 SSH_CONNECTION="198.19.1.1 50000 $ip4 8080" fw t1 close 8080 2>"$LAB_DIR/err" || rc=$?
 [ "$rc" = 2 ] || lab_fail "closing the SSH port exited $rc, want 2"
 grep -q 'SSH session' "$LAB_DIR/err" || lab_fail "no SSH message: $(cat "$LAB_DIR/err")"
+rc=0
+SSH_CONNECTION="198.19.1.1 50000 $ip4 8080" \
+	fw t1 close 8080/tcp --from 198.19.1.0/24 2>/dev/null || rc=$?
+[ "$rc" = 2 ] || lab_fail "closing the SSH port to its client's prefix exited $rc"
 [ "$(fw_ruleset t1)" = "$ruleset0" ] || lab_fail "refused close changed rules"
 echo "ok: SSH guard keeps and protects the session's port"
 

@@ -419,44 +419,56 @@ static void test_readback_foreign_objects(void **state)
 
 static void test_ssh_from_env(void **state)
 {
-	uint16_t port = 0;
+	struct portier_fw_conn c;
 
 	(void)state;
-	assert_int_equal(portier_fw_ssh_port_from_env(
-				 "198.51.100.9 51234 192.0.2.1 22", &port),
+	assert_int_equal(portier_fw_ssh_from_env(
+				 "198.51.100.9 51234 192.0.2.1 22", &c),
 			 0);
-	assert_int_equal(port, 22);
-	assert_int_equal(portier_fw_ssh_port_from_env(
-				 "2001:db8::9 40000 2001:db8::1 2222", &port),
+	assert_int_equal(c.lport, 22);
+	assert_int_equal(c.rport, 51234);
+	assert_int_equal(c.family, AF_INET);
+	assert_memory_equal(c.raddr, "\xc6\x33\x64\x09", 4);
+	assert_int_equal(portier_fw_ssh_from_env(
+				 "2001:db8::9 40000 2001:db8::1 2222", &c),
 			 0);
-	assert_int_equal(port, 2222);
-	assert_int_equal(portier_fw_ssh_port_from_env(NULL, &port),
-			 PORTIER_ENOENT);
-	assert_int_equal(portier_fw_ssh_port_from_env("", &port),
-			 PORTIER_ENOENT);
-	assert_int_equal(portier_fw_ssh_port_from_env("garbage", &port),
+	assert_int_equal(c.lport, 2222);
+	assert_int_equal(c.family, AF_INET6);
+	/* an IPv4 client seen through a dual-stack socket */
+	assert_int_equal(portier_fw_ssh_from_env(
+				 "::ffff:192.0.2.9 40000 ::ffff:192.0.2.1 22",
+				 &c),
+			 0);
+	assert_int_equal(c.family, AF_INET);
+	assert_memory_equal(c.raddr, "\xc0\x00\x02\x09", 4);
+	assert_int_equal(portier_fw_ssh_from_env(NULL, &c), PORTIER_ENOENT);
+	assert_int_equal(portier_fw_ssh_from_env("", &c), PORTIER_ENOENT);
+	assert_int_equal(portier_fw_ssh_from_env("garbage", &c),
 			 PORTIER_EINVAL);
-	assert_int_equal(portier_fw_ssh_port_from_env("a 1 b 70000", &port),
+	assert_int_equal(portier_fw_ssh_from_env("192.0.2.9 1 b 70000", &c),
 			 PORTIER_EINVAL);
-	assert_int_equal(portier_fw_ssh_port_from_env("a 1 b 22 x", &port),
+	assert_int_equal(portier_fw_ssh_from_env("host 1 b 22", &c),
+			 PORTIER_EINVAL);
+	assert_int_equal(portier_fw_ssh_from_env("192.0.2.9 1 b 22 x", &c),
 			 PORTIER_EINVAL);
 }
 
 static void test_ssh_from_proc(void **state)
 {
 	char root[4096];
-	uint16_t port = 0;
+	struct portier_fw_conn c;
 
 	(void)state;
 	snprintf(root, sizeof(root), "%s", fixture("proc"));
 	/* 300 (portier) <- 200 (bash) <- 100 (sshd, holds inode 31337) */
-	assert_int_equal(portier_fw_ssh_port_from_proc(root, 300, &port, NULL),
-			 0);
-	assert_int_equal(port, 2222);
+	assert_int_equal(portier_fw_ssh_from_proc(root, 300, &c, NULL), 0);
+	assert_int_equal(c.lport, 2222);
+	assert_int_equal(c.rport, 50000);
+	assert_int_equal(c.family, AF_INET6);
 	/* 400 (cron job) has no sshd above it */
-	assert_int_equal(portier_fw_ssh_port_from_proc(root, 400, &port, NULL),
+	assert_int_equal(portier_fw_ssh_from_proc(root, 400, &c, NULL),
 			 PORTIER_ENOENT);
-	assert_int_equal(portier_fw_ssh_port_from_proc(root, 999, &port, NULL),
+	assert_int_equal(portier_fw_ssh_from_proc(root, 999, &c, NULL),
 			 PORTIER_ENOENT);
 }
 
@@ -464,24 +476,39 @@ static void test_ssh_guard(void **state)
 {
 	struct portier_fw_policy p = {0};
 	struct portier_fw_spec spec;
+	struct portier_fw_source src;
+	struct portier_fw_conn sess;
 	struct portier_err err = {0};
 
 	(void)state;
+	assert_int_equal(portier_fw_ssh_from_env("10.1.2.3 50000 10.0.0.1 22",
+						 &sess),
+			 0);
 	/* not allow-only: nothing to add */
-	assert_int_equal(portier_fw_guard_ssh(&p, 22, NULL), 0);
+	assert_int_equal(portier_fw_guard_ssh(&p, &sess, NULL), 0);
 	assert_int_equal(p.allow[PORTIER_FW_TCP].n, 0);
 	spec_of("80,443/tcp", &spec);
 	assert_int_equal(portier_fw_policy_allow_only(&p, &spec, NULL), 0);
 	portier_fw_spec_free(&spec);
-	assert_int_equal(portier_fw_guard_ssh(&p, 22, NULL), 1);
+	assert_int_equal(portier_fw_guard_ssh(&p, &sess, NULL), 1);
 	assert_string_equal(fmt(&p.allow[PORTIER_FW_TCP]), "22,80,443");
-	assert_int_equal(portier_fw_guard_ssh(&p, 22, NULL), 0);
-	/* closing the session's port is refused */
+	assert_int_equal(portier_fw_guard_ssh(&p, &sess, NULL), 0);
+	/* closing 22 from a prefix that does not hold the client is fine */
 	spec_of("22/tcp", &spec);
+	assert_int_equal(portier_fw_source_parse("10.2.0.0/16", &src, NULL), 0);
+	assert_int_equal(portier_fw_policy_close(&p, &spec, &src, NULL), 0);
+	assert_int_equal(portier_fw_guard_ssh(&p, &sess, NULL), 0);
+	/* from one that does, it is refused */
+	assert_int_equal(portier_fw_source_parse("10.1.0.0/22", &src, NULL), 0);
+	assert_int_equal(portier_fw_policy_close(&p, &spec, &src, NULL), 0);
+	assert_int_equal(portier_fw_guard_ssh(&p, &sess, &err), PORTIER_EINVAL);
+	assert_non_null(strstr(err.msg, "tcp/22 from 10.1.0.0/22"));
+	portier_fw_policy_free(&p);
+	/* and from anywhere too */
 	assert_int_equal(portier_fw_policy_close(&p, &spec, NULL, NULL), 0);
 	portier_fw_spec_free(&spec);
-	assert_int_equal(portier_fw_guard_ssh(&p, 22, &err), PORTIER_EINVAL);
-	assert_non_null(strstr(err.msg, "tcp/22"));
+	assert_int_equal(portier_fw_guard_ssh(&p, &sess, &err), PORTIER_EINVAL);
+	assert_non_null(strstr(err.msg, "closing tcp/22 would cut the SSH"));
 	assert_non_null(strstr(err.hint, "--i-know-ssh-is-closed"));
 	portier_fw_policy_free(&p);
 }
