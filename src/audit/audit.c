@@ -37,9 +37,15 @@ int portier_audit_severity_parse(const char *s, enum portier_risk *r)
 		*r = PORTIER_RISK_NONE;
 		return 0;
 	}
-	if (strcasecmp(s, "none") == 0)
+	if (strcasecmp(s, "high") == 0)
+		*r = PORTIER_RISK_HIGH;
+	else if (strcasecmp(s, "medium") == 0)
+		*r = PORTIER_RISK_MEDIUM;
+	else if (strcasecmp(s, "low") == 0)
+		*r = PORTIER_RISK_LOW;
+	else
 		return PORTIER_EINVAL;
-	return portier_risk_parse(s, r);
+	return 0;
 }
 
 void audit_where(const struct portier_sock *s, char *buf, size_t len)
@@ -152,7 +158,8 @@ int portier_audit_run(const struct portier_local *l,
 				       "out of memory judging %zu sockets",
 				       l->n_socks);
 	}
-	qsort(c.v, c.n, sizeof(*c.v), by_severity);
+	if (c.n)
+		qsort(c.v, c.n, sizeof(*c.v), by_severity);
 	*out = c.v;
 	*n = c.n;
 	return 0;

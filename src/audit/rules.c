@@ -336,7 +336,8 @@ static void rule_risky(struct audit_ctx *c, struct judged *j)
 	struct portier_finding *f;
 	int sev;
 
-	if (j->lo || !j->e || j->e->risk == PORTIER_RISK_NONE)
+	if (j->lo || !j->e || j->e->risk == PORTIER_RISK_NONE ||
+	    j->e->hi - j->e->lo > 64) /* wide ranges say too little */
 		return;
 	/* risk is for exposure to an untrusted network; scope says whether
 	 * being reachable is normal for the service */
@@ -368,7 +369,8 @@ static void rule_unknown(struct audit_ctx *c, struct judged *j)
 {
 	struct portier_finding *f;
 
-	if (j->lo || j->e || j->svc)
+	/* a range entry (the ephemeral range...) does not name a service */
+	if (j->lo || (j->e && j->e->lo == j->e->hi) || j->svc)
 		return;
 	f = audit_add(c, PORTIER_AUDIT_UNKNOWN_PORT, PORTIER_RISK_NONE, j->s,
 		      j->s->lport, j->proc);
@@ -559,6 +561,23 @@ static void rule_trojan_remote(struct audit_ctx *c,
 			sizeof(f->advice));
 }
 
+/* IANA's name for port/protos, or NULL. */
+static const char *iana_name(uint16_t port, unsigned protos)
+{
+	size_t i;
+
+	for (i = portier_iana_lower_bound(port); i < portier_iana_count();
+	     i++) {
+		const struct portier_iana_entry *e = portier_iana_at(i);
+
+		if (e->port != port)
+			break;
+		if (e->proto & protos)
+			return e->name;
+	}
+	return NULL;
+}
+
 void audit_socket(struct audit_ctx *c, const struct portier_sock *s)
 {
 	struct judged j = {.s = s, .proc = -1};
@@ -576,8 +595,9 @@ void audit_socket(struct audit_ctx *c, const struct portier_sock *s)
 						 : PORTIER_PROTO_UDP;
 	j.lo = portier_sock_loopback(s);
 	j.e = c->kb ? portier_kb_best(c->kb, s->lport, j.protos) : NULL;
-	j.svc = c->kb ? portier_kb_service_name(c->kb, s->lport, j.protos)
-		      : NULL;
+	j.svc = iana_name(s->lport, j.protos);
+	if (!j.svc && j.e && j.e->lo == j.e->hi)
+		j.svc = j.e->name;
 	j.p = portier_local_owner(c->l, s, 0, NULL);
 	if (j.p)
 		j.proc = c->l->owners[s->owner_first].proc;
