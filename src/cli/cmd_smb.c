@@ -192,7 +192,7 @@ static void print_text(struct smb_run *run, const struct portier_smb_host *h,
 
 		printf("    %-11s ", portier_smb_dialect_name(r->dialect));
 		if (r->status < 0)
-			printf("no answer: %s\n", r->why);
+			printf("failed: %s\n", r->why);
 		else if (r->neg.accepted)
 			printf("%saccepted%s%s\n",
 			       cli_color_on(cli, r->dialect == PORTIER_SMB_NT1
@@ -244,11 +244,12 @@ static void print_text(struct smb_run *run, const struct portier_smb_host *h,
 	}
 findings:
 	for (i = 0; i < nf; i++) {
-		printf("  %s%-6s%s %s\n", cli_color_on(cli, i == 0 && h->smb1
-							      ? CLI_RED
-							      : CLI_YELLOW),
-		       f[i].severity, cli_color_off(cli), f[i].text);
-		printf("         fix: %s\n", f[i].advice);
+		bool high = strcmp(f[i].severity, "high") == 0;
+
+		printf("  %sfinding%s       [%s] %s\n",
+		       cli_color_on(cli, high ? CLI_RED : CLI_YELLOW),
+		       cli_color_off(cli), f[i].severity, f[i].text);
+		printf("                fix: %s\n", f[i].advice);
 	}
 }
 
@@ -393,12 +394,14 @@ static int probe_one(struct smb_run *run, const struct portier_probe_addr *a)
 		if (run->json)
 			print_json(run, h, ip, &err);
 		else
-			printf("%s%s: %s\n", run->printed++ ? "\n" : "", ip,
-			       err.msg);
+			printf("%s%s\n", run->printed++ ? "\n" : "", err.msg);
 		portier_free(h);
 		return EXIT_OK;
 	}
-	run->hosts_up++;
+	if (h->highest)
+		run->hosts_up++;
+	else
+		run->hosts_down++;
 	save_raw(run, h, ip);
 	run->findings += (unsigned)judge(run, h, f);
 	if (run->json)
@@ -495,8 +498,8 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 	portier_free(targets);
 	if (!run.json)
 		fprintf(stderr,
-			"portier smb: %zu host%s asked, %u spoke SMB, %u did "
-			"not, %u finding%s\n",
+			"portier smb: %zu host%s asked, %u accepted a dialect, "
+			"%u did not, %u finding%s\n",
 			n, n == 1 ? "" : "s", run.hosts_up, run.hosts_down,
 			run.findings, run.findings == 1 ? "" : "s");
 	return run.findings ? EXIT_FINDINGS : EXIT_OK;

@@ -400,7 +400,8 @@ static void offer(const struct portier_probe_addr *a,
 		len = recv_packet(fd, buf, SMB_MAX_REPLY, deadline, &e);
 	if (rc < 0 || len < 0) {
 		dr->status = rc < 0 ? rc : (int)len;
-		snprintf(dr->why, sizeof(dr->why), "%s",
+		snprintf(dr->why, sizeof(dr->why), "%s%s",
+			 dr->status == PORTIER_EPROTO ? "not SMB: " : "",
 			 e.msg[0] ? e.msg : io_why(dr->status));
 		goto done;
 	}

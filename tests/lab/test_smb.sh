@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# portier smb against real Samba (smbd): the accepted dialect set equals
+# nmap's smb-protocols, signing matches smb2-security-mode, SMB1 is reported
+# and flagged only when Samba allows it, 139 is used (with a NetBIOS
+# session) when 445 is dropped by nftables, and hostile or silent peers give
+# a clear per-host error in bounded time.
+. "$PORTIER_SRC/tests/lab/lib.sh"
+lab_init
+for tool in nmap jq nft; do
+	command -v $tool >/dev/null || { echo "$tool missing; skipped"; exit 77; }
+done
+
+lab_target t1 # SMB2_10 and up: no SMB1
+lab_target t2 # NT1 allowed, signing mandatory
+lab_target t3 # defaults, 445 dropped by nftables
+lab_target t4 # a plain listener on 445 and a silent one on 139
+lab_samba t1 "server min protocol = SMB2_10"
+lab_samba t2 "server min protocol = NT1" "server signing = mandatory"
+lab_samba t3
+lab_in t3 nft add table inet t
+lab_in t3 nft add chain inet t in '{ type filter hook input priority 0; }'
+lab_in t3 nft add rule inet t in tcp dport 445 drop
+lab_listen t4 -a "${LAB_IP[t4]}" tcp:445
+lab_bg t4 silent139 python3 -c '
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("'"${LAB_IP[t4]}"'", 139)); s.listen(8)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)   # accept, never answer
+'
+lab_wait_port t4 tcp 139
+
+# nmap's view: the dialects as portier names them, one line, sorted
+nmap_dialects() {
+	lab_scan nmap -n -Pn -p "$2" --script smb-protocols "$1" | awk '
+		/dialects:/ { on = 1; next }
+		on && /^\|/ {
+			d = $0; sub(/^\|_? +/, "", d); sub(/ .*/, "", d)
+			if (d == "NT") d = "NT LM 0.12"
+			else if (d ~ /^[0-9]+$/) {
+				d = substr(d, 1, 1) "." substr(d, 2, 1) (substr(d, 3, 1) == "0" && d != "202" ? "" : "." substr(d, 3, 1))
+			}
+			print d
+			if ($0 ~ /^\|_/) on = 0
+		}' | sort | paste -sd, -
+}
+nmap_signing() {
+	lab_scan nmap -n -Pn -p "$2" --script smb2-security-mode "$1" \
+		| grep -o 'Message signing [a-z ]*' | head -1
+}
+portier_json() { { lab_scan "$PORTIER" smb --json "$@" || true; } }
+
+check() { # name port json
+	local name=$1 port=$2 json=$3 want got
+	want=$(nmap_dialects "${LAB_IP[$name]}" "$port")
+	got=$(jq -r '.accepted[]' <<<"$json" | sort | paste -sd, -)
+	echo "$name: nmap smb-protocols: $want"
+	echo "$name: portier smb:        $got"
+	[ -n "$want" ] || lab_fail "$name: nmap found no dialects"
+	[ "$want" = "$got" ] || lab_fail "$name: dialect sets differ"
+	want=$(nmap_signing "${LAB_IP[$name]}" "$port")
+	got=$(jq -r 'if .signing.required then "Message signing enabled and required"
+		else "Message signing enabled but not required" end' <<<"$json")
+	echo "$name: nmap: $want / portier: $got"
+	[ "$want" = "$got" ] || lab_fail "$name: signing differs from smb2-security-mode"
+}
+
+# t1: no SMB1, signing optional -> one medium finding, exit 1
+j1=$(portier_json "${LAB_IP[t1]}")
+check t1 445 "$j1"
+[ "$(jq -r .smb1 <<<"$j1")" = false ] || lab_fail "t1: SMB1 reported with SMB2_10"
+[ "$(jq -r '.transport.used' <<<"$j1")" = 445 ] || lab_fail "t1: 445 not used"
+[ "$(jq -r '[.findings[].id] | join(",")' <<<"$j1")" = signing-not-required ] \
+	|| lab_fail "t1: expected only the signing finding"
+[ "$(jq -r .highest <<<"$j1")" = 3.1.1 ] || lab_fail "t1: highest should be 3.1.1"
+[ "$(jq -r '.dialects[] | select(.dialect == "3.1.1") | .preauth_hash' <<<"$j1")" = SHA-512 ] \
+	|| lab_fail "t1: 3.1.1 hash missing"
+jq -e '.server_guid | test("^[0-9a-f-]{36}$")' <<<"$j1" >/dev/null || lab_fail "t1: no GUID"
+
+# t2: SMB1 accepted and flagged high; signing required
+j2=$(portier_json "${LAB_IP[t2]}")
+check t2 445 "$j2"
+[ "$(jq -r .smb1 <<<"$j2")" = true ] || lab_fail "t2: SMB1 not reported with NT1"
+jq -e '.findings[] | select(.id == "smb1-accepted" and .severity == "high")' <<<"$j2" \
+	>/dev/null || lab_fail "t2: SMB1 not flagged high"
+jq -e '[.findings[].id] | index("signing-not-required") | not' <<<"$j2" >/dev/null \
+	|| lab_fail "t2: signing is mandatory, no signing finding expected"
+out=$(lab_scan "$PORTIER" smb "${LAB_IP[t2]}" 2>&1) && rc=0 || rc=$?
+echo "$out"
+[ "$rc" = 1 ] || lab_fail "t2: findings should exit 1, got $rc"
+grep -q 'NT LM 0.12  accepted' <<<"$out" || lab_fail "t2: text output lacks SMB1"
+
+# t3: 445 dropped -> filtered, 139 used with a NetBIOS session
+start=$(date +%s%N)
+j3=$(portier_json --timeout 1500 "${LAB_IP[t3]}")
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "t3: $(jq -c .transport <<<"$j3") in ${ms} ms"
+[ "$(jq -r '.transport."445"' <<<"$j3")" = filtered ] || lab_fail "t3: 445 should be filtered"
+[ "$(jq -r '.transport."139"' <<<"$j3")" = open ] || lab_fail "t3: 139 should be open"
+[ "$(jq -r '.transport.used' <<<"$j3")" = 139 ] || lab_fail "t3: 139 not used"
+[ "$(jq -r '.transport.netbios_session' <<<"$j3")" = true ] || lab_fail "t3: no session"
+jq -r .transport.called <<<"$j3" | grep -Eq '^LABSRV[0-9]+$' \
+	|| lab_fail "t3: called name not learned from 137"
+check t3 139 "$j3"
+# the generic name works too
+j3b=$(portier_json --only 139 --name '*SMBSERVER' "${LAB_IP[t3]}")
+[ "$(jq -r .transport.called <<<"$j3b")" = '*SMBSERVER' ] || lab_fail "t3: *SMBSERVER refused"
+
+# t4: a banner on 445 and a silent 139: clear errors, bounded time, exit 0
+start=$(date +%s%N)
+out=$(lab_scan "$PORTIER" smb --timeout 500 "${LAB_IP[t4]}" 2>&1) && rc=0 || rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "$out"; echo "t4 took ${ms} ms"
+[ "$rc" = 0 ] || lab_fail "t4: no SMB means no finding, got exit $rc"
+grep -q 'highest       none' <<<"$out" || lab_fail "t4: should report no dialect"
+grep -q 'unknown session packet type' <<<"$out" || lab_fail "t4: garbage not named"
+out=$(lab_scan "$PORTIER" smb --only 139 --timeout 500 "${LAB_IP[t4]}" 2>&1) || true
+echo "$out"
+grep -q 'no reply before the timeout' <<<"$out" || lab_fail "t4: silent session not reported"
+[ "$ms" -lt 8000 ] || lab_fail "t4 took too long"
+
+# Bad usage
+rc=0; lab_scan "$PORTIER" smb >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || lab_fail "no targets should exit 2, got $rc"
+rc=0; lab_scan "$PORTIER" smb --only 446 "${LAB_IP[t1]}" >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || lab_fail "bad --only should exit 2, got $rc"
+echo "smb ok: dialects and signing agree with nmap on 445 and 139"
