@@ -305,6 +305,28 @@ PORTIER_API const char *portier_guard_addr_str(uint8_t family,
 					       const uint8_t addr[16],
 					       char *buf, size_t len);
 
+/* ---- alerts ------------------------------------------------------------------ */
+
+/* What the daemon did about an alert. */
+struct portier_guard_action {
+	const char *action;    /* "blocked", "allowlisted", "monitor",
+				  "rate-limited", "block-failed" */
+	const char *allow_why; /* for "allowlisted": why (allow_why_name) */
+	const char *error;     /* for "block-failed": the reason */
+	uint64_t block_us;     /* when the set entry was added, 0 if not */
+	unsigned suppressed;   /* alerts dropped by the rate limit before it */
+};
+
+/*
+ * One alert as a JSON object on one line (docs/json-guard.md), without the
+ * newline.  Caller frees with portier_free; NULL when out of memory.
+ */
+PORTIER_API char *portier_guard_alert_json(const struct portier_guard_alert *a,
+					   const struct portier_guard_action *x);
+/* RFC 3339 UTC time with milliseconds into buf (at least 32 bytes). */
+PORTIER_API const char *portier_guard_time_str(uint64_t us, char *buf,
+					       size_t len);
+
 /* ---- checkpoints ---------------------------------------------------------------- */
 
 /*
