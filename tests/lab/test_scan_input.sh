@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bad input stops `portier scan` before anything is sent: each case exits 2
-# with a message naming the bad token, and the scanner's interface counts no
-# transmitted packet.  Also: no target means no scan, -p T:445,U:137 and
+# with a message naming the bad token, and the scanner namespace sends no
+# TCP or UDP packet (an nftables counter on its output hook).  Also: no target means no scan, -p T:445,U:137 and
 # -sU say UDP is not supported yet, and without CAP_NET_RAW the scan falls
 # back to -sT with a one-line note.
 . "$PORTIER_SRC/tests/lab/lib.sh"
@@ -11,8 +11,17 @@ lab_target t1
 ip=${LAB_IP[t1]}
 lab_listen t1 -a "$ip" tcp:2222
 d=$LAB_DIR
-dev="${LAB_ID}s1"
-tx() { lab_scan cat "/sys/class/net/$dev/statistics/tx_packets"; }
+# count every TCP and UDP packet the scanner namespace sends (the kernel's
+# own IPv6 neighbour traffic is not ours to count)
+lab_scan nft -f - <<'EOF'
+table inet scancount {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		meta l4proto { tcp, udp } counter
+	}
+}
+EOF
+tx() { lab_scan nft list chain inet scancount out | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
 : > "$d/empty"
 
 # expect_bad TOKEN ARGS...: exit 2, TOKEN quoted in the message, nothing sent
