@@ -335,9 +335,10 @@ void local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
 		portier_sock_addr(s, false, la, sizeof(la));
 		portier_sock_addr(s, true, ra, sizeof(ra));
 		if (s->family == AF_UNIX) {
-			o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "netns",
+			o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "type",
+				      "socket", "netns",
 				      v->l->netns[s->netns], "proto", "unix",
-				      "type",
+				      "socket_type",
 				      s->type == SOCK_STREAM	  ? "stream"
 				      : s->type == SOCK_DGRAM	  ? "dgram"
 				      : s->type == SOCK_SEQPACKET ? "seqpacket"
@@ -348,15 +349,21 @@ void local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
 					      : json_null());
 		} else {
 			o = json_pack(
-				"{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:s}",
-				"netns", v->l->netns[s->netns], "proto",
+				"{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i,"
+				" s:s}",
+				"type", "socket", "netns", v->l->netns[s->netns], "proto",
 				portier_local_proto_name(s->proto), "family",
 				s->family == AF_INET6 ? "ipv6" : "ipv4",
 				"state", portier_sock_state_name(s),
 				"local_addr", la, "local_port", s->lport,
 				"remote_addr", ra, "remote_port", s->rport,
 				"direction", dir);
-			if (o && s->proto != PORTIER_LOCAL_RAW) {
+			if (o && s->proto == PORTIER_LOCAL_RAW) {
+				json_object_set_new(o, "service", json_null());
+				json_object_set_new(o, "service_port",
+						    json_null());
+				json_object_set_new(o, "class", json_null());
+			} else if (o) {
 				json_object_set_new(
 					o, "service",
 					svc ? json_string(svc) : json_null());

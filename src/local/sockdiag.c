@@ -269,22 +269,28 @@ int sockdiag_parse(const uint8_t *buf, size_t len, uint8_t proto,
 {
 	struct parse_ctx c = {.out = out, .proto = proto};
 	mnl_cb_t ctl[NLMSG_DONE + 1] = {NULL};
+	size_t off;
 	int rc;
 
-	/* libmnl stops quietly at a truncated message: reject it here */
-	{
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-		int left = len > INT32_MAX ? INT32_MAX : (int)len;
+	/*
+	 * Check every message length before libmnl sees the chunk: it stops
+	 * quietly at a truncated message, and casts nlmsg_len to int, so a
+	 * length above INT_MAX would pass its check and walk off the buffer.
+	 */
+	for (off = 0; len - off >= sizeof(struct nlmsghdr);) {
+		uint32_t ml;
 
-		while (mnl_nlmsg_ok(nlh, left))
-			nlh = mnl_nlmsg_next(nlh, &left);
-		if (left != 0)
-			return portier_err_set(err, PORTIER_EPROTO,
-					       "truncated netlink message in a "
-					       "sock_diag reply (%d of %zu "
-					       "bytes left over)",
-					       left, len);
+		memcpy(&ml, buf + off, sizeof(ml));
+		if (ml < sizeof(struct nlmsghdr) || ml > len - off)
+			break;
+		off += NLMSG_ALIGN(ml) <= len - off ? NLMSG_ALIGN(ml) : ml;
 	}
+	if (off != len)
+		return portier_err_set(err, PORTIER_EPROTO,
+				       "truncated or malformed netlink message "
+				       "at byte %zu of a %zu-byte sock_diag "
+				       "reply",
+				       off, len);
 	ctl[NLMSG_DONE] = on_done;
 	ctl[NLMSG_ERROR] = on_error;
 	errno = 0;
