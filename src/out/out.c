@@ -103,6 +103,8 @@ void portier_out_free(struct portier_out *o)
 		fclose(o->grep);
 	if (o->xml)
 		xmlFreeTextWriter(o->xml);
+	if (o->xml_file && o->xml_file != stdout)
+		fclose(o->xml_file);
 	portier_free(o->xml_path);
 	portier_free(o->hosts);
 	portier_free(o->index);

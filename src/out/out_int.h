@@ -39,6 +39,7 @@ struct portier_out {
 	FILE *json, *grep;
 	bool json_stdout, grep_stdout;
 	xmlTextWriterPtr xml;
+	FILE *xml_file;
 	char *xml_path;
 
 	struct out_host *hosts;

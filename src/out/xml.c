@@ -47,17 +47,30 @@ static void timestr(time_t t, char *buf, size_t len)
 int out_xml_open(struct portier_out *o, struct portier_err *err)
 {
 	xmlTextWriterPtr w;
+	xmlOutputBufferPtr buf;
+	FILE *f;
 	char ts[64], services[4096];
 
 	o->xml_path = portier_strdup(o->opt.xml_path);
 	if (!o->xml_path)
 		return PORTIER_ENOMEM;
-	w = xmlNewTextWriterFilename(o->opt.xml_path, 0);
-	if (!w)
+	/* our own fopen: a failure is reported to the user, not by libxml2 */
+	f = strcmp(o->opt.xml_path, "-") == 0 ? stdout : fopen(o->opt.xml_path, "w");
+	if (!f)
 		return portier_err_set(err, PORTIER_EIO,
-				       "cannot write XML output '%s'",
-				       o->opt.xml_path);
+				       "cannot write XML output '%s': %s",
+				       o->opt.xml_path, strerror(errno));
+	buf = xmlOutputBufferCreateFile(f, NULL);
+	w = buf ? xmlNewTextWriter(buf) : NULL;
+	if (!w) {
+		if (buf)
+			xmlOutputBufferClose(buf);
+		if (f != stdout)
+			fclose(f);
+		return PORTIER_ENOMEM;
+	}
 	o->xml = w;
+	o->xml_file = f;
 	timestr(o->start, ts, sizeof(ts));
 	portier_out_port_ranges(o->opt.ports, o->opt.n_ports, services,
 				sizeof(services));
@@ -240,7 +253,12 @@ int out_xml_finish(struct portier_out *o, const struct portier_scan_stats *st)
 	W(xmlTextWriterWriteString(w, X("\n")));
 	W(xmlTextWriterEndDocument(w));
 	W(xmlTextWriterFlush(w));
-	xmlFreeTextWriter(w);
+	xmlFreeTextWriter(w); /* the output buffer does not close the FILE */
 	o->xml = NULL;
+	if (o->xml_file != stdout && fclose(o->xml_file) != 0) {
+		o->xml_file = NULL;
+		return PORTIER_EIO;
+	}
+	o->xml_file = NULL;
 	return 0;
 }

@@ -1,0 +1,356 @@
+/*
+ * test_out.c - the output sinks: XML valid against nmap.dtd (when nmap's DTD
+ * is installed) with states merged per host and "extraports" beyond 25,
+ * IPv6 addrtype, JSON Lines one object per non-closed port plus a summary,
+ * the grepable lines, the per-host records surviving a save/load round trip,
+ * and the checkpoint file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/valid.h>
+
+#include "portier/out.h"
+
+#define DTD "/usr/share/nmap/nmap.dtd"
+
+static char dir[64];
+static char path_buf[8][256];
+static unsigned path_next;
+
+/* dir/name in one of eight rotating buffers (several live at once) */
+static const char *path(const char *name)
+{
+	char *b = path_buf[path_next++ % 8];
+
+	snprintf(b, sizeof(path_buf[0]), "%s/%s", dir, name);
+	return b;
+}
+
+static char *slurp(const char *p)
+{
+	FILE *f = fopen(p, "r");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/portier-test-out.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct portier_scan_result res(const char *addr, uint16_t port,
+				      enum portier_port_state st,
+				      enum portier_reason why)
+{
+	struct portier_scan_result r;
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(portier_addr_parse(addr, &r.addr), 0);
+	r.port = port;
+	r.state = (uint8_t)st;
+	r.reason = (uint8_t)why;
+	r.tries = 1;
+	r.ttl = 64;
+	return r;
+}
+
+static const uint16_t scanned[] = {22, 80, 445};
+
+/* Host A: 2 open, 30 closed, 1 filtered; host B (IPv6): 3 closed. */
+static void feed(struct portier_out *o)
+{
+	struct portier_scan_result r;
+	uint16_t p;
+
+	for (p = 1000; p < 1030; p++) {
+		r = res("198.19.1.2", p, PORTIER_PORT_CLOSED, PORTIER_REASON_RESET);
+		assert_int_equal(portier_out_result(o, &r), 0);
+		if (p == 1010) {
+			r = res("198.19.1.2", 445, PORTIER_PORT_OPEN,
+				PORTIER_REASON_SYN_ACK);
+			assert_int_equal(portier_out_result(o, &r), 0);
+		}
+	}
+	r = res("198.19.1.2", 22, PORTIER_PORT_OPEN, PORTIER_REASON_SYN_ACK);
+	assert_int_equal(portier_out_result(o, &r), 0);
+	r = res("198.19.1.2", 2000, PORTIER_PORT_FILTERED,
+		PORTIER_REASON_NO_RESPONSE);
+	assert_int_equal(portier_out_result(o, &r), 0);
+	for (p = 1; p <= 3; p++) {
+		r = res("fd70:7:1::2", p, PORTIER_PORT_CLOSED, PORTIER_REASON_RESET);
+		assert_int_equal(portier_out_result(o, &r), 0);
+	}
+}
+
+static struct portier_out *open_all(bool with_files)
+{
+	struct portier_out_options opt;
+	struct portier_out *o = NULL;
+	struct portier_err err = {0};
+	FILE *svc;
+
+	svc = fopen(path("services"), "w");
+	assert_non_null(svc);
+	fputs("ssh\t22/tcp\t0.18\nmicrosoft-ds\t445/tcp\t0.05\n", svc);
+	fclose(svc);
+	memset(&opt, 0, sizeof(opt));
+	if (with_files) {
+		opt.json_path = path("r.jsonl");
+		opt.xml_path = path("r.xml");
+		opt.grep_path = path("r.gnmap");
+	}
+	opt.keep_hosts = true;
+	opt.args = "portier scan -sS -p 22,80,445 --resume x 198.19.1.2";
+	opt.method = PORTIER_SCAN_SYN;
+	opt.ports = scanned;
+	opt.n_ports = 3;
+	opt.services_path = path("services");
+	assert_int_equal(portier_out_open(&o, &opt, &err), 0);
+	return o;
+}
+
+static void test_sinks(void **state)
+{
+	struct portier_scan_stats st;
+	struct portier_out *o = open_all(true);
+	struct portier_err err = {0};
+	char *xml, *gnmap, *jsonl, *line, *save = NULL;
+	size_t hosts, with_open, n_lines = 0;
+
+	(void)state;
+	feed(o);
+	hosts = portier_out_hosts(o, &with_open);
+	assert_int_equal(hosts, 2);
+	assert_int_equal(with_open, 1);
+	memset(&st, 0, sizeof(st));
+	st.total = st.done = 36;
+	assert_int_equal(portier_out_finish(o, &st, &err), 0);
+	portier_out_free(o);
+
+	xml = slurp(path("r.xml"));
+	assert_non_null(strstr(xml, "<extraports state=\"closed\" count=\"30\">"));
+	assert_non_null(strstr(xml, "reason=\"reset\" count=\"30\""));
+	assert_non_null(strstr(xml, "portid=\"22\"><state state=\"open\" "
+				    "reason=\"syn-ack\" reason_ttl=\"64\"/>"
+				    "<service name=\"ssh\""));
+	/* a port nmap-services does not name gets no <service>, like nmap */
+	assert_non_null(strstr(xml, "portid=\"2000\"><state state=\"filtered\" "
+				    "reason=\"no-response\" reason_ttl=\"64\"/>"
+				    "</port>"));
+	assert_non_null(strstr(xml, "addr=\"fd70:7:1::2\" addrtype=\"ipv6\""));
+	/* three closed ports are listed one by one */
+	assert_non_null(strstr(xml, "portid=\"3\"><state state=\"closed\""));
+	assert_non_null(strstr(xml, "type=\"syn\" protocol=\"tcp\" "
+				    "numservices=\"3\" services=\"22,80,445\""));
+	assert_non_null(strstr(xml, "<hosts up=\"2\" down=\"0\" total=\"2\"/>"));
+	free(xml);
+	if (access(DTD, R_OK) == 0) {
+		xmlDocPtr doc = xmlReadFile(path("r.xml"), NULL, 0);
+		xmlDtdPtr dtd = xmlParseDTD(NULL, (const xmlChar *)DTD);
+		xmlValidCtxtPtr v = xmlNewValidCtxt();
+
+		assert_non_null(doc);
+		assert_non_null(dtd);
+		assert_int_equal(xmlValidateDtd(v, doc, dtd), 1);
+		xmlFreeValidCtxt(v);
+		xmlFreeDtd(dtd);
+		xmlFreeDoc(doc);
+	}
+
+	gnmap = slurp(path("r.gnmap"));
+	assert_non_null(strstr(gnmap, "Host: 198.19.1.2 ()\tPorts: 22/open/tcp//ssh///, "
+				      "445/open/tcp//microsoft-ds///, "
+				      "2000/filtered/tcp/////\tIgnored State: closed (30)\n"));
+	assert_non_null(strstr(gnmap, "Host: fd70:7:1::2 ()\tPorts: 1/closed/tcp/////"));
+	free(gnmap);
+
+	/* JSON: open and filtered ports (closed ones are counted, not listed) */
+	jsonl = slurp(path("r.jsonl"));
+	for (line = strtok_r(jsonl, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		json_error_t je;
+		json_t *j = json_loads(line, 0, &je);
+
+		assert_non_null(j);
+		if (strcmp(json_string_value(json_object_get(j, "type")), "port") == 0) {
+			assert_string_equal(
+				json_string_value(json_object_get(j, "addr")),
+				"198.19.1.2");
+			assert_string_not_equal(
+				json_string_value(json_object_get(j, "state")),
+				"closed");
+		} else {
+			assert_string_equal(
+				json_string_value(json_object_get(j, "type")),
+				"summary");
+			assert_true(json_is_true(json_object_get(j, "complete")));
+		}
+		json_decref(j);
+		n_lines++;
+	}
+	assert_int_equal(n_lines, 3 + 1);
+	free(jsonl);
+}
+
+static char *saved(struct portier_out *o)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_int_equal(portier_out_save(o, f), 0);
+	fclose(f);
+	return buf;
+}
+
+static void test_save_load(void **state)
+{
+	struct portier_out *a = open_all(false), *b = open_all(false);
+	struct portier_err err = {0};
+	char *sa, *sb;
+	FILE *f;
+
+	(void)state;
+	feed(a);
+	sa = saved(a);
+	f = fmemopen(sa, strlen(sa), "r");
+	assert_int_equal(portier_out_load(b, f, &err), 0);
+	fclose(f);
+	sb = saved(b);
+	assert_string_equal(sa, sb);
+	free(sb);
+	/* damaged input is refused with the line named */
+	f = fmemopen((void *)(uintptr_t)"p 198.19.1.2 99999 0 0 0\n", 25, "r");
+	assert_int_equal(portier_out_load(b, f, &err), PORTIER_EINVAL);
+	assert_non_null(strstr(err.msg, "line 1"));
+	fclose(f);
+	free(sa);
+	portier_out_free(a);
+	portier_out_free(b);
+}
+
+static void test_checkpoint(void **state)
+{
+	struct portier_out *a = open_all(false), *b = open_all(false);
+	uint64_t pending[] = {7, 9, 123456789012ull};
+	struct portier_checkpoint cp = {.fingerprint = 0xfeedface12345678ull,
+					.seed = 42,
+					.next = 1000,
+					.pending = pending,
+					.n_pending = 3,
+					.sent = 1010,
+					.replies = 990};
+	struct portier_checkpoint rd;
+	struct portier_err err = {0};
+	char *sa, *sb;
+
+	(void)state;
+	feed(a);
+	assert_int_equal(portier_checkpoint_write(path("ckpt"), &cp, a, &err), 0);
+	assert_int_equal(access(path("ckpt.tmp"), F_OK), -1);
+	assert_int_equal(portier_checkpoint_read(path("ckpt"), &rd, b, &err), 0);
+	assert_true(rd.fingerprint == cp.fingerprint);
+	assert_int_equal(rd.seed, 42);
+	assert_int_equal(rd.next, 1000);
+	assert_int_equal(rd.n_pending, 3);
+	assert_true(rd.pending[2] == 123456789012ull);
+	sa = saved(a);
+	sb = saved(b);
+	assert_string_equal(sa, sb);
+	free(sa);
+	free(sb);
+	portier_free(rd.pending);
+	assert_int_equal(portier_checkpoint_read(path("nonexistent"), &rd, NULL, &err),
+			 PORTIER_ENOENT);
+	assert_int_equal(portier_checkpoint_read(path("services"), &rd, NULL, &err),
+			 PORTIER_EINVAL);
+	portier_out_free(a);
+	portier_out_free(b);
+}
+
+static void test_interrupted_xml(void **state)
+{
+	struct portier_out_options opt;
+	struct portier_out *o = NULL;
+	struct portier_scan_stats st;
+	struct portier_err err = {0};
+	char *xml;
+
+	(void)state;
+	memset(&opt, 0, sizeof(opt));
+	opt.xml_path = path("int.xml");
+	opt.ports = scanned;
+	opt.n_ports = 3;
+	assert_int_equal(portier_out_open(&o, &opt, &err), 0);
+	memset(&st, 0, sizeof(st));
+	st.interrupted = true;
+	assert_int_equal(portier_out_finish(o, &st, &err), 0);
+	portier_out_free(o);
+	xml = slurp(path("int.xml"));
+	assert_non_null(strstr(xml, "exit=\"error\" errormsg=\"interrupted\""));
+	assert_non_null(strstr(xml, "</nmaprun>"));
+	free(xml);
+	/* an unwritable path is an error naming it */
+	opt.xml_path = "/nonexistent/dir/x.xml";
+	assert_true(portier_out_open(&o, &opt, &err) < 0);
+	opt.xml_path = NULL;
+	opt.json_path = "/nonexistent/dir/x.jsonl";
+	assert_true(portier_out_open(&o, &opt, &err) < 0);
+	assert_non_null(strstr(err.msg, "/nonexistent/dir/x.jsonl"));
+}
+
+static void test_port_ranges(void **state)
+{
+	static const uint16_t p[] = {1, 2, 3, 5, 7, 8, 65535};
+	char buf[64];
+
+	(void)state;
+	assert_string_equal(portier_out_port_ranges(p, 7, buf, sizeof(buf)),
+			    "1-3,5,7-8,65535");
+	assert_string_equal(portier_out_port_ranges(p, 0, buf, sizeof(buf)), "");
+	/* too small: cut at a whole entry */
+	assert_string_equal(portier_out_port_ranges(p, 7, buf, 6), "1-3,5");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sinks),
+		cmocka_unit_test(test_save_load),
+		cmocka_unit_test(test_checkpoint),
+		cmocka_unit_test(test_interrupted_xml),
+		cmocka_unit_test(test_port_ranges),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
