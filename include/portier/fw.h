@@ -323,6 +323,15 @@ PORTIER_API int portier_fw_open(struct portier_fw **out,
 				const char *state_dir, struct portier_err *err);
 PORTIER_API void portier_fw_close(struct portier_fw *fw);
 
+/*
+ * Create the state directory if needed and take its lock (flock on
+ * <state_dir>/lock), held until portier_fw_close: two portier commands
+ * changing rules at once would otherwise both read the same policy, and
+ * the second would silently drop the first one's change.
+ */
+PORTIER_API int portier_fw_lock(struct portier_fw *fw,
+				struct portier_err *err);
+
 /* The policy now in the kernel (empty when portier's table is absent). */
 PORTIER_API int portier_fw_current(struct portier_fw *fw,
 				   struct portier_fw_policy *p,

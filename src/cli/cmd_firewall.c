@@ -230,7 +230,8 @@ static int do_change(struct fw_run *r, const struct change *c, change_fn fn)
 		fw = open_fw(r, &rc);
 		if (!fw)
 			return rc;
-		if (portier_fw_current(fw, &policy, &err) < 0) {
+		if ((!r->dry_run && portier_fw_lock(fw, &err) < 0) ||
+		    portier_fw_current(fw, &policy, &err) < 0) {
 			rc = cli_report(r->cli, &err);
 			goto out;
 		}
@@ -424,7 +425,8 @@ static int verb_undo(struct fw_run *r, int argc, char **argv)
 	if (portier_fw_open(&fw, &portier_fw_nft, getenv("PORTIER_STATE_DIR"),
 			    &err) < 0)
 		return cli_report(r->cli, &err);
-	if (portier_fw_undo_peek(fw, &script, &what, &err) < 0) {
+	if ((!r->dry_run && portier_fw_lock(fw, &err) < 0) ||
+	    portier_fw_undo_peek(fw, &script, &what, &err) < 0) {
 		rc = cli_report(r->cli, &err);
 	} else if (r->dry_run) {
 		fputs(script, stdout);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 struct portier_fw {
 	const struct portier_fw_backend *be;
 	void *ctx;
+	int lock_fd; /* -1 until portier_fw_lock */
 	char dir[4096];
 };
 
@@ -48,6 +50,7 @@ int portier_fw_open(struct portier_fw **out,
 				       "state directory name too long");
 	}
 	fw->be = be;
+	fw->lock_fd = -1;
 	rc = be->open(&fw->ctx, err);
 	if (rc < 0) {
 		portier_free(fw);
@@ -62,6 +65,8 @@ void portier_fw_close(struct portier_fw *fw)
 	if (!fw)
 		return;
 	fw->be->close(fw->ctx);
+	if (fw->lock_fd >= 0)
+		close(fw->lock_fd); /* releases the flock */
 	portier_free(fw);
 }
 
@@ -172,6 +177,32 @@ fail:
 	portier_err_hint(err, "set PORTIER_STATE_DIR to a writable directory "
 			      "for the undo points");
 	return -e;
+}
+
+int portier_fw_lock(struct portier_fw *fw, struct portier_err *err)
+{
+	char path[4200];
+	int fd, rc, e;
+
+	if (fw->lock_fd >= 0)
+		return 0;
+	rc = make_dirs(fw->dir, err);
+	if (rc < 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/lock", fw->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		portier_err_set(err, -e, "cannot lock '%s': %s", path,
+				strerror(e));
+		portier_err_hint(err, "set PORTIER_STATE_DIR to a writable "
+				      "directory");
+		return -e;
+	}
+	fw->lock_fd = fd;
+	return 0;
 }
 
 static int write_file(const char *path, const char *text,

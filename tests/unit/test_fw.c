@@ -770,7 +770,9 @@ static void test_apply_undo(void **state)
 	assert_non_null(mkdtemp(dir));
 	fake_kernel.table = NULL;
 	assert_int_equal(portier_fw_open(&fw, &fake_backend, dir, NULL), 0);
-	assert_int_equal(portier_fw_undo_depth(fw), 0);
+	assert_int_equal(portier_fw_lock(fw, NULL), 0);
+	assert_int_equal(portier_fw_lock(fw, NULL), 0); /* held already */
+	assert_int_equal(portier_fw_undo_depth(fw), 0); /* the lock is no point */
 	assert_int_equal(portier_fw_undo(fw, &err), PORTIER_ENOENT);
 	assert_non_null(strstr(err.msg, "nothing to undo"));
 
@@ -832,6 +834,8 @@ static void test_state_dir_unwritable(void **state)
 	assert_int_equal(portier_fw_open(&fw, &fake_backend,
 					 "/proc/portier-no/fw", NULL),
 			 0);
+	assert_true(portier_fw_lock(fw, &err) < 0);
+	assert_non_null(strstr(err.msg, "state directory"));
 	assert_true(portier_fw_apply(fw, script_a, "x", &changed, &err) < 0);
 	assert_non_null(strstr(err.msg, "state directory"));
 	assert_int_equal(fake_kernel.runs, runs);
