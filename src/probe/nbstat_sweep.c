@@ -340,6 +340,12 @@ int portier_nbstat_sweep(
 		       sizeof(sndbuf)) < 0)
 		setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
 			   sizeof(sndbuf));
+	/* a burst of replies and ICMP errors (each error carries a copy of
+	 * our query) must not overflow the receive buffer */
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &sndbuf,
+		       sizeof(sndbuf)) < 0)
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &sndbuf,
+			   sizeof(sndbuf));
 	while (s->left) {
 		uint64_t now = now_ns(), wake = send_due(s, now);
 		struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
