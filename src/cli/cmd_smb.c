@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,28 +376,36 @@ print:
 	json_decref(o);
 }
 
-static int probe_one(struct smb_run *run, const struct portier_probe_addr *a)
+/* One finished host, waiting to be printed in target order. */
+struct smb_slot {
+	struct portier_smb_host *h; /* NULL until probed */
+	int rc;
+	struct portier_err err;
+};
+
+struct smb_pool {
+	struct smb_run *run;
+	const struct portier_probe_addr *targets;
+	struct smb_slot *slots;
+	size_t n, next_probe, next_print;
+	pthread_mutex_t lock;
+};
+
+static void report(struct smb_run *run, struct smb_slot *sl)
 {
-	struct portier_smb_host *h = portier_malloc(sizeof(*h));
-	struct portier_err err = {0};
+	struct portier_smb_host *h = sl->h;
 	struct finding f[2];
 	char ip[INET6_ADDRSTRLEN];
-	int rc;
 
-	if (!h) {
-		cli_error(run->cli, "out of memory");
-		return EXIT_RUNTIME;
-	}
-	portier_probe_addr_str(a, ip, sizeof(ip));
-	rc = portier_probe_smb_host(a, &run->opt, h, &err);
-	if (rc < 0) {
+	portier_probe_addr_str(&h->addr, ip, sizeof(ip));
+	if (sl->rc < 0) {
 		run->hosts_down++;
 		if (run->json)
-			print_json(run, h, ip, &err);
+			print_json(run, h, ip, &sl->err);
 		else
-			printf("%s%s\n", run->printed++ ? "\n" : "", err.msg);
-		portier_free(h);
-		return EXIT_OK;
+			printf("%s%s\n", run->printed++ ? "\n" : "", sl->err.msg);
+		fflush(stdout);
+		return;
 	}
 	if (h->highest)
 		run->hosts_up++;
@@ -409,7 +418,80 @@ static int probe_one(struct smb_run *run, const struct portier_probe_addr *a)
 	else
 		print_text(run, h, ip);
 	fflush(stdout);
-	portier_free(h);
+}
+
+/* A worker: probe the next target, then print every finished host that
+ * is next in target order. */
+static void *smb_worker(void *arg)
+{
+	struct smb_pool *p = arg;
+
+	for (;;) {
+		struct portier_smb_host *h = portier_malloc(sizeof(*h));
+		struct portier_err err = {0};
+		size_t i;
+		int rc;
+
+		pthread_mutex_lock(&p->lock);
+		i = p->next_probe < p->n ? p->next_probe++ : p->n;
+		pthread_mutex_unlock(&p->lock);
+		if (i == p->n || !h) {
+			portier_free(h);
+			if (i < p->n) { /* out of memory: record it, go on */
+				pthread_mutex_lock(&p->lock);
+				p->next_probe = p->n;
+				pthread_mutex_unlock(&p->lock);
+			}
+			return NULL;
+		}
+		rc = portier_probe_smb_host(&p->targets[i], &p->run->opt, h,
+					    &err);
+		pthread_mutex_lock(&p->lock);
+		p->slots[i].rc = rc;
+		p->slots[i].err = err;
+		p->slots[i].h = h;
+		while (p->next_print < p->n && p->slots[p->next_print].h) {
+			struct smb_slot *sl = &p->slots[p->next_print++];
+
+			report(p->run, sl);
+			portier_free(sl->h);
+			sl->h = NULL;
+		}
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+static int probe_all(struct smb_run *run, const struct portier_probe_addr *t,
+		     size_t n, unsigned parallel)
+{
+	struct smb_pool p = {.run = run, .targets = t, .n = n};
+	pthread_t tid[256];
+	unsigned started = 0;
+	size_t k;
+
+	p.slots = portier_calloc(n, sizeof(*p.slots));
+	if (!p.slots) {
+		cli_error(run->cli, "out of memory for %zu targets", n);
+		return EXIT_RUNTIME;
+	}
+	pthread_mutex_init(&p.lock, NULL);
+	if (parallel > n)
+		parallel = (unsigned)n;
+	while (started + 1 < parallel &&
+	       pthread_create(&tid[started], NULL, smb_worker, &p) == 0)
+		started++;
+	smb_worker(&p); /* this thread works too */
+	for (k = 0; k < started; k++)
+		pthread_join(tid[k], NULL);
+	pthread_mutex_destroy(&p.lock);
+	for (k = 0; k < n; k++) /* finished but stuck behind a failure */
+		portier_free(p.slots[k].h);
+	portier_free(p.slots);
+	if (p.next_print < n) {
+		cli_error(run->cli, "out of memory: %zu of %zu hosts not probed",
+			  n - p.next_print, n);
+		return EXIT_RUNTIME;
+	}
 	return EXIT_OK;
 }
 
@@ -421,6 +503,7 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 		{"name", required_argument, NULL, 'n'},
 		{"json", no_argument, NULL, 'j'},
 		{"raw-dir", required_argument, NULL, 'D'},
+		{"parallel", required_argument, NULL, 'P'},
 		{NULL, 0, NULL, 0},
 	};
 	struct smb_run run = {.cli = cli};
@@ -428,9 +511,10 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 	struct portier_probe_addr *targets = NULL;
 	struct portier_kb *kb;
 	unsigned long v;
+	unsigned parallel = 16;
 	struct stat st;
-	size_t n, i;
-	int c;
+	size_t n;
+	int c, rc;
 
 	run.opt.timeout_ms = 3000;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -471,6 +555,15 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 		case 'D':
 			run.raw_dir = optarg;
 			break;
+		case 'P':
+			if (portier_parse_ulong(optarg, 1, 256, &v) < 0) {
+				cli_error(cli, "bad --parallel '%s'", optarg);
+				cli_hint("how many hosts to probe at once, 1 "
+					 "to 256");
+				return EXIT_USAGE;
+			}
+			parallel = (unsigned)v;
+			break;
 		default:
 			cli_hint("see 'portier smb --help'");
 			return EXIT_USAGE;
@@ -493,9 +586,10 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 	kb = cli_kb(cli);
 	run.kb445 = kb ? portier_kb_best(kb, 445, PORTIER_PROTO_TCP) : NULL;
 	run.kb139 = kb ? portier_kb_best(kb, 139, PORTIER_PROTO_TCP) : NULL;
-	for (i = 0; i < n; i++)
-		probe_one(&run, &targets[i]);
+	rc = probe_all(&run, targets, n, parallel);
 	portier_free(targets);
+	if (rc != EXIT_OK)
+		return rc;
 	if (!run.json)
 		fprintf(stderr,
 			"portier smb: %zu host%s asked, %u accepted a dialect, "
@@ -512,7 +606,8 @@ const struct cli_command cli_cmd_smb = {
 	.summary = "SMB dialects (SMB1?), signing, 445 vs 139 of a server",
 	.help =
 	"usage: portier smb [--json] [--timeout MS] [--only 445|139]\n"
-	"                   [--name NAME] [--raw-dir DIR] TARGET...\n"
+	"                   [--name NAME] [--parallel N] [--raw-dir DIR]\n"
+	"                   TARGET...\n"
 	"\n"
 	"Ask SMB servers what they accept.  Like a Windows client, portier\n"
 	"connects to 445 and 139 at once and keeps 445 if it answers; on 139\n"
@@ -528,13 +623,15 @@ const struct cli_command cli_cmd_smb = {
 	"signing not required is medium (NTLM relay).\n"
 	"\n"
 	"A TARGET is an address (198.19.1.2, fd70:7:1::2), a block\n"
-	"(198.19.1.0/28) or a range (198.19.1.10-20); at most 4096.\n"
+	"(198.19.1.0/28) or a range (198.19.1.10-20); at most 4096.  Hosts\n"
+	"are probed --parallel at a time and reported in target order.\n"
 	"\n"
 	"options:\n"
 	"  --timeout MS    per connect and per reply (default 3000)\n"
 	"  --only 445      direct SMB only; --only 139: NetBIOS session only\n"
 	"  --name NAME     the NetBIOS name to call on 139 (default: learned\n"
 	"                  from 137/udp, else *SMBSERVER)\n"
+	"  --parallel N    probe N hosts at once (default 16, 1-256)\n"
 	"  --json          JSON Lines, one object per host (docs/json-probe.md)\n"
 	"  --raw-dir DIR   save each negotiate reply as\n"
 	"                  DIR/smb-IP-PORT-DIALECT.bin\n"

@@ -120,6 +120,15 @@ echo "$out"
 grep -q 'no reply before the timeout' <<<"$out" || lab_fail "t4: silent session not reported"
 [ "$ms" -lt 8000 ] || lab_fail "t4 took too long"
 
+# Several hosts at once: reported in target order, one object each
+all=$(portier_json --timeout 1000 --parallel 4 "${LAB_IP[t1]}" "${LAB_IP[t2]}" \
+	"${LAB_IP[t3]}" "${LAB_IP[t4]}")
+[ "$(jq -r .host <<<"$all" | paste -sd' ' -)" = \
+	"${LAB_IP[t1]} ${LAB_IP[t2]} ${LAB_IP[t3]} ${LAB_IP[t4]}" ] \
+	|| lab_fail "parallel run: wrong hosts or order"
+[ "$(jq -r .smb1 <<<"$all" | paste -sd' ' -)" = "false true false false" ] \
+	|| lab_fail "parallel run: SMB1 flags differ from the single runs"
+
 # Bad usage
 rc=0; lab_scan "$PORTIER" smb >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || lab_fail "no targets should exit 2, got $rc"
