@@ -338,7 +338,7 @@ static int list_sockets(struct cli *cli, struct local_opts *o)
 		o->q.states = PORTIER_STATES_LISTENING;
 	else
 		o->q.states = PORTIER_STATES_ALL & ~PORTIER_STATES_LISTENING;
-	o->q.processes = o->processes || o->pid_column || o->have_pid;
+	o->q.processes = o->processes || o->pid_column || o->have_pid || o->json;
 	o->q.proc_root = cli->proc_root;
 	rc = portier_local_collect(&o->q, &l, &err);
 	if (rc < 0)

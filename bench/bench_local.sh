@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# bench_local.sh - portier local -tanp against ss -tanp, netstat -tanp and
+# lsof -nP -iTCP, at 1,000 and 50,000 TCP sockets on loopback.
+#
+# The sockets are made by lab-sockfill (tests/lab/sockfill.c) inside a
+# network namespace this script creates, so nothing else is counted and the
+# TIME-WAIT sockets left behind vanish with the namespace.  Every tool runs
+# inside that namespace (hyperfine itself runs there: no per-run
+# `ip netns exec` overhead).  Prints, per size: the median wall time of each
+# tool, its ratio to portier (how many times slower than portier), its peak
+# memory (/usr/bin/time), and how many sockets each listed.
+#
+#   PORTIER=build/portier bench/bench_local.sh
+#   BENCH_LOCAL_SIZES="1000 50000" BENCH_RUNS=10 ...
+# Only loopback inside the namespace is touched.
+set -euo pipefail
+PORTIER=${PORTIER:?set PORTIER to the portier binary}
+LAB_BIN=${LAB_BIN:-$(dirname "$PORTIER")/tests}
+SIZES=${BENCH_LOCAL_SIZES:-"1000 50000"}
+RUNS=${BENCH_RUNS:-10}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench_local: needs root (a network namespace); skipped"
+	exit 0
+fi
+for t in ss netstat lsof python3; do
+	command -v "$t" >/dev/null || { echo "bench_local: $t missing; skipped"; exit 0; }
+done
+[ -x "$LAB_BIN/lab-sockfill" ] || { echo "bench_local: $LAB_BIN/lab-sockfill not built"; exit 1; }
+
+ns=""
+dir=$(mktemp -d /tmp/portier-bench-local.XXXXXX)
+fill=""
+drop_ns() {
+	[ -n "$fill" ] && kill -- -"$fill" 2>/dev/null
+	fill=""
+	if [ -n "$ns" ]; then
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	fi
+	ns=""
+}
+trap 'drop_ns; rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM
+in_ns() { ip netns exec "$ns" "$@"; }
+
+# tool name, command line
+names=(portier ss netstat lsof)
+cmds=("$PORTIER local -tanp" "ss -tanp" "netstat -tanp" "lsof -nP -iTCP")
+
+# median of the given numbers
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+for n in $SIZES; do
+	# a fresh namespace per size: no TIME-WAIT left from the last one
+	ns="ptbench$$-$n"
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+	rm -f "$dir/ready"
+	setsid ip netns exec "$ns" "$LAB_BIN/lab-sockfill" -r "$dir/ready" "$n" \
+		> "$dir/fill.log" 2>&1 < /dev/null &
+	fill=$!
+	for ((i = 0; i < 600; i++)); do
+		[ -s "$dir/ready" ] && break
+		kill -0 "$fill" 2>/dev/null || { cat "$dir/fill.log"; exit 1; }
+		sleep 0.1
+	done
+	[ -s "$dir/ready" ] || { echo "bench_local: lab-sockfill $n did not finish"; exit 1; }
+	have=$(in_ns ss -Htan | wc -l)
+	runs=$RUNS
+	[ "$n" -ge 20000 ] && [ "$runs" -gt 5 ] && runs=5
+	echo
+	echo "== $have TCP sockets on loopback, median of $runs runs"
+
+	declare -A med=() mem=() lines=()
+	if command -v hyperfine >/dev/null; then
+		args=()
+		for k in "${!names[@]}"; do args+=(-n "${names[$k]}" "${cmds[$k]}"); done
+		in_ns hyperfine -N --style none --warmup 1 --runs "$runs" \
+			--export-json "$dir/h.json" "${args[@]}" > /dev/null
+		while read -r name m; do med[$name]=$m; done < <(python3 -c '
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(r["command"], r["median"])' "$dir/h.json")
+	else
+		for k in "${!names[@]}"; do
+			ts=()
+			for ((r = 0; r < runs; r++)); do
+				t0=$(date +%s.%N)
+				in_ns ${cmds[$k]} > /dev/null 2>&1
+				t1=$(date +%s.%N)
+				ts+=("$(echo "$t1 - $t0" | bc)")
+			done
+			med[${names[$k]}]=$(median "${ts[@]}")
+		done
+	fi
+	for k in "${!names[@]}"; do
+		mem[${names[$k]}]=$(in_ns /usr/bin/time -f %M ${cmds[$k]} 2>&1 >/dev/null | tail -1)
+		lines[${names[$k]}]=$(in_ns ${cmds[$k]} 2>/dev/null | grep -cE 'ESTAB|LISTEN' || true)
+	done
+	printf '%-9s %12s %18s %12s %10s\n' tool "median (s)" "x slower than portier" "peak (MB)" sockets
+	for name in "${names[@]}"; do
+		ratio=$(awk -v a="${med[$name]}" -v b="${med[portier]}" 'BEGIN {printf "%.2f", a / b}')
+		printf '%-9s %12.4f %18s %12.1f %10s\n' "$name" "${med[$name]}" "$ratio" \
+			"$(awk -v k="${mem[$name]}" 'BEGIN {print k / 1024}')" "${lines[$name]}"
+	done
+	unset med mem lines
+	drop_ns
+done
