@@ -183,17 +183,47 @@ static bool in_set(const uint8_t set[32], unsigned x)
 	return set[x >> 3] & (1u << (x & 7));
 }
 
-/* nmap's "10.0.0-3.1-254": the product of four octet sets. */
+static unsigned set_size(const uint8_t set[32])
+{
+	unsigned x, n = 0;
+
+	for (x = 0; x < 256; x++)
+		n += in_set(set, x);
+	return n;
+}
+
+/* Maximal runs [lo, hi] of consecutive values in set; returns how many. */
+static unsigned set_runs(const uint8_t set[32], uint8_t lo[128], uint8_t hi[128])
+{
+	unsigned x, n = 0;
+
+	for (x = 0; x < 256; x++) {
+		if (!in_set(set, x))
+			continue;
+		if (n && hi[n - 1] + 1u == x) {
+			hi[n - 1] = (uint8_t)x;
+		} else {
+			lo[n] = hi[n] = (uint8_t)x;
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * nmap's "10.0.0-3.1-254": the product of four octet sets.  The octets right
+ * of the last one that is not full (0-255) only widen each run, so the set
+ * is (values of the octets before it) x (runs of that octet): counted first,
+ * refused above PORTIER_TARGETS_MAX_PIECES, and only then written.
+ */
 static int add_octets(struct ivlist *l, const char *spec,
 		      struct portier_err *err)
 {
-	uint8_t sets[4][32];
+	uint8_t sets[4][32], rlo[128], rhi[128];
 	char buf[128];
 	char *parts[4], *p = buf;
-	unsigned a, b, c, d, i;
-	size_t pieces = 0;
-	bool open = false;
-	net_u128 run_lo = 0, prev = 0;
+	unsigned i, k, nruns, vals[3] = {0, 0, 0};
+	uint64_t pieces;
 	int rc;
 
 	if (strlen(spec) >= sizeof(buf))
@@ -212,48 +242,60 @@ static int add_octets(struct ivlist *l, const char *spec,
 	for (i = 0; i < 4; i++)
 		if ((rc = octet_set(parts[i], sets[i], spec, err)) < 0)
 			return rc;
-	/* Walk the addresses in order, emitting maximal runs. */
-	for (a = 0; a < 256; a++) {
-		if (!in_set(sets[0], a))
-			continue;
-		for (b = 0; b < 256; b++) {
-			if (!in_set(sets[1], b))
-				continue;
-			for (c = 0; c < 256; c++) {
-				if (!in_set(sets[2], c))
-					continue;
-				for (d = 0; d < 256; d++) {
-					net_u128 v;
-
-					if (!in_set(sets[3], d))
-						continue;
-					v = (net_u128)((a << 24) | (b << 16) |
-						       (c << 8) | d);
-					if (open && v == prev + 1) {
-						prev = v;
-						continue;
-					}
-					if (open &&
-					    (rc = iv_push(l, run_lo, prev, 4)) < 0)
-						return rc;
-					if (open && ++pieces >
-						PORTIER_TARGETS_MAX_PIECES)
-						goto too_many;
-					open = true;
-					run_lo = prev = v;
-				}
-			}
-		}
+	for (k = 4; k > 0 && set_size(sets[k - 1]) == 256; k--)
+		;
+	if (k == 0)
+		return iv_push(l, 0, 0xffffffffu, 4);
+	k--; /* the last octet that is not full */
+	nruns = set_runs(sets[k], rlo, rhi);
+	for (pieces = nruns, i = 0; i < k; i++)
+		pieces *= set_size(sets[i]);
+	if (pieces == 0)
+		return bad(err, "spec", spec, spec);
+	if (pieces > PORTIER_TARGETS_MAX_PIECES) {
+		portier_err_set(err, PORTIER_EINVAL,
+				"target '%s' splits into more than %d address "
+				"ranges",
+				spec, PORTIER_TARGETS_MAX_PIECES);
+		portier_err_hint(err, "write it as CIDR blocks or several "
+				 "smaller specs");
+		return PORTIER_EINVAL;
 	}
-	if (open)
-		return iv_push(l, run_lo, prev, 4);
-	return bad(err, "spec", spec, spec);
-too_many:
-	portier_err_set(err, PORTIER_EINVAL,
-			"target '%s' splits into more than %d address ranges",
-			spec, PORTIER_TARGETS_MAX_PIECES);
-	portier_err_hint(err, "write it as CIDR blocks or several smaller specs");
-	return PORTIER_EINVAL;
+	/* odometer over the octets before k, in ascending order */
+	for (i = 0; i < k; i++)
+		while (!in_set(sets[i], vals[i]))
+			vals[i]++;
+	for (;;) {
+		uint32_t prefix = 0, shift = 8 * (3 - k);
+		unsigned r;
+
+		for (i = 0; i < k; i++)
+			prefix |= vals[i] << (8 * (3 - i));
+		for (r = 0; r < nruns; r++) {
+			uint32_t lo = prefix | ((uint32_t)rlo[r] << shift);
+			uint32_t hi = prefix | ((uint32_t)rhi[r] << shift) |
+				      (shift ? (1u << shift) - 1 : 0);
+
+			if ((rc = iv_push(l, lo, hi, 4)) < 0)
+				return rc;
+		}
+		/* next combination: bump the rightmost octet that can move */
+		for (i = k; i > 0; i--) {
+			unsigned v = vals[i - 1] + 1;
+
+			while (v < 256 && !in_set(sets[i - 1], v))
+				v++;
+			if (v < 256) {
+				vals[i - 1] = v;
+				break;
+			}
+			vals[i - 1] = 0;
+			while (!in_set(sets[i - 1], vals[i - 1]))
+				vals[i - 1]++;
+		}
+		if (i == 0)
+			return 0;
+	}
 }
 
 /* "A-B" with two whole addresses of one family. */

@@ -212,6 +212,28 @@ static void test_bad_targets(void **state)
 	assert_bad_target("lab.invalid", "lab.invalid");
 }
 
+static void test_wide_octets(void **state)
+{
+	const char *a[] = {"10.0-255.0-255.*"};
+	const char *b[] = {"*.*.*.*"};
+	const char *c[] = {"10.*.*.1"};
+	struct portier_targets *t;
+
+	(void)state;
+	t = targets(a, 1, NULL, 0);
+	assert_int_equal(portier_targets_count(t), 1u << 24);
+	assert_int_equal(portier_targets_intervals(t), 1);
+	portier_targets_free(t);
+	t = targets(b, 1, NULL, 0);
+	assert_int_equal(portier_targets_count(t), 1ull << 32);
+	portier_targets_free(t);
+	t = targets(c, 1, NULL, 0);
+	assert_int_equal(portier_targets_count(t), 65536);
+	assert_at(t, 0, "10.0.0.1");
+	assert_at(t, 65535, "10.255.255.1");
+	portier_targets_free(t);
+}
+
 static void test_too_many_pieces(void **state)
 {
 	(void)state;
@@ -734,6 +756,7 @@ int main(void)
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_merge_and_exclude),
 		cmocka_unit_test(test_bad_targets),
+		cmocka_unit_test(test_wide_octets),
 		cmocka_unit_test(test_too_many_pieces),
 		cmocka_unit_test(test_target_file),
 		cmocka_unit_test(test_target_alloc_failure),
