@@ -55,14 +55,32 @@ void fw_out_listeners(struct cli *cli, const struct portier_fw_spec *spec,
 	struct portier_local_query q = {
 		.protos = PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP,
 		.states = PORTIER_STATES_LISTENING,
-		.processes = true,
 		.proc_root = cli->proc_root,
 	};
 	struct portier_local *l = NULL;
 	size_t i;
+	bool any = false;
 
+	/*
+	 * Sockets first (sock_diag, cheap); the walk over every process's
+	 * open files only when one of them listens on a port just closed.
+	 */
 	if (portier_local_collect(&q, &l, NULL) < 0)
 		return; /* a hint only: the rules are applied either way */
+	for (i = 0; i < l->n_socks && !any; i++) {
+		const struct portier_sock *s = &l->socks[i];
+		int proto = s->proto == PORTIER_LOCAL_TCP ? PORTIER_FW_TCP
+							   : PORTIER_FW_UDP;
+
+		any = s->lport && !portier_sock_loopback(s) &&
+		      portier_sock_listening(s) &&
+		      portier_fw_portset_has(&spec->ports[proto], s->lport);
+	}
+	portier_local_free(l);
+	l = NULL;
+	q.processes = true;
+	if (!any || portier_local_collect(&q, &l, NULL) < 0)
+		return;
 	for (i = 0; i < l->n_socks; i++) {
 		const struct portier_sock *s = &l->socks[i];
 		const struct portier_proc *p = NULL;

@@ -45,10 +45,18 @@ int portier_fw_portset_add(struct portier_fw_portset *s, uint16_t lo,
 
 	if (lo > hi)
 		return PORTIER_EINVAL;
-	/* first range that ends at or after lo - 1 (could touch) */
-	for (first = 0; first < s->n; first++)
-		if ((uint32_t)s->r[first].hi + 1 >= nlo)
-			break;
+	/* first range that ends at or after lo - 1 (could touch): binary
+	 * search, so that building a set in order costs O(log n) per port */
+	first = 0;
+	last = s->n;
+	while (first < last) {
+		size_t mid = first + (last - first) / 2;
+
+		if ((uint32_t)s->r[mid].hi + 1 < nlo)
+			first = mid + 1;
+		else
+			last = mid;
+	}
 	/* ranges [first, last) start at or before hi + 1: they merge */
 	for (last = first; last < s->n; last++)
 		if ((uint32_t)s->r[last].lo > nhi + 1)

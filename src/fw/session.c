@@ -208,7 +208,7 @@ int portier_fw_lock(struct portier_fw *fw, struct portier_err *err)
 static int write_file(const char *path, const char *text,
 		      struct portier_err *err)
 {
-	char tmp[4200];
+	char tmp[4300];
 	size_t len = strlen(text);
 	ssize_t w = 0;
 	int fd, e;
