@@ -11,9 +11,23 @@ done
 
 lab_target t1
 lab_target t2 # no NetBIOS at all
+lab_target t3 # a hostile name service: its name count overruns the packet
 # aliases add more names (<00> <03> <20> for each alias)
 lab_samba t1 "netbios aliases = PTFILES PTBACKUP"
 ip=${LAB_IP[t1]}
+lab_bg t3 hostile137 python3 -c '
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("'"${LAB_IP[t3]}"'", 137))
+while True:
+    q, peer = s.recvfrom(2048)
+    # the answer to the query, claiming 200 names but carrying 2
+    names = b"".join(n.ljust(15).encode() + bytes([sfx, 0x04, 0]) for n, sfx in (("EVIL", 0), ("EVIL", 0x20)))
+    rd = bytes([200]) + names
+    s.sendto(q[:2] + b"\x84\x00\x00\x00\x00\x01\x00\x00\x00\x00" + q[12:46]
+             + struct.pack(">HHIH", 0x21, 1, 0, len(rd)) + rd, peer)
+'
+lab_wait_port t3 udp 137
 
 # nmbd registers its names over the first seconds: wait for a stable table
 prev=""
@@ -75,6 +89,14 @@ out=$(lab_scan "$PORTIER" nbstat --json --all "${LAB_IP[t2]}") && rc=0 || rc=$?
 echo "$out"
 [ "$rc" = 0 ] || lab_fail "no answer should exit 0, got $rc"
 [ "$(jq -r .status <<<"$out")" = refused ] || lab_fail "t2 should be refused"
+
+# A hostile reply: reported as malformed with the bad count, never as names.
+out=$(lab_scan "$PORTIER" nbstat --json "${LAB_IP[t3]}") && rc=0 || rc=$?
+echo "$out"
+[ "$rc" = 1 ] || lab_fail "a malformed reply should still exit 1 (something answered), got $rc"
+[ "$(jq -r .status <<<"$out")" = malformed ] || lab_fail "t3 should be malformed"
+jq -r .error <<<"$out" | grep -q 'name count 200' || lab_fail "t3: error does not name the count"
+jq -e 'has("names") | not' <<<"$out" >/dev/null || lab_fail "t3: names shown from a bad reply"
 
 # A /24 sweep: exactly the Samba host answers, fast, and .255 is never
 # asked (the socket has no SO_BROADCAST and the block skips it).

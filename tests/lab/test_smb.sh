@@ -78,6 +78,12 @@ check t1 445 "$j1"
 	|| lab_fail "t1: 3.1.1 hash missing"
 jq -e '.server_guid | test("^[0-9a-f-]{36}$")' <<<"$j1" >/dev/null || lab_fail "t1: no GUID"
 
+# the same server over IPv6
+j6=$(portier_json "${LAB_IP6[t1]}")
+[ "$(jq -c .accepted <<<"$j6")" = "$(jq -c .accepted <<<"$j1")" ] \
+	|| lab_fail "t1: IPv6 and IPv4 dialect sets differ"
+echo "t1 over IPv6: $(jq -c '{transport, accepted}' <<<"$j6")"
+
 # t2: SMB1 accepted and flagged high; signing required
 j2=$(portier_json "${LAB_IP[t2]}")
 check t2 445 "$j2"
