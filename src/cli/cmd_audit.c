@@ -7,9 +7,11 @@
  * --fail-on turns the verdict into the exit code for cron and CI.
  */
 #include <getopt.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -265,6 +267,99 @@ static void print_finding(struct cli *cli, const struct portier_local *l,
 	putchar('\n');
 }
 
+/* The worst severity of the findings that concern socket s, or -1. */
+static int verdict_of(const struct portier_local *l, uint32_t si,
+		      const struct portier_finding *f, size_t n)
+{
+	const struct portier_sock *s = &l->socks[si];
+	char w[96], a[64];
+	int worst = -1;
+	size_t i;
+
+	portier_sock_addr(s, false, a, sizeof(a));
+	snprintf(w, sizeof(w), s->family == AF_INET6 ? "%s [%s]:%u" : "%s %s:%u",
+		 portier_local_proto_name(s->proto), a, s->lport);
+	for (i = 0; i < n; i++) {
+		const char *hit = f[i].sock == si ? f[i].where
+						  : strstr(f[i].where, w);
+		size_t wl = strlen(w);
+
+		/* a whole entry of the list, not the prefix of a longer one */
+		if (f[i].sock != si &&
+		    (!hit || (hit[wl] != '\0' && hit[wl] != ',')))
+			continue;
+		if (f[i].proc >= 0 && s->owner_count &&
+		    f[i].sock != si && f[i].proto == 0) {
+			uint32_t k;
+			bool owned = false;
+
+			for (k = 0; k < s->owner_count; k++)
+				owned |= l->owners[s->owner_first + k].proc ==
+					 (uint32_t)f[i].proc;
+			if (!owned)
+				continue;
+		}
+		if ((int)f[i].severity > worst)
+			worst = f[i].severity;
+	}
+	return worst;
+}
+
+/* Every listener judged, with its worst verdict: the report's overview. */
+static void print_listeners(struct cli *cli, const struct portier_local *l,
+			    struct portier_kb *kb,
+			    const struct portier_finding *f, size_t n)
+{
+	static const char *const hdr[] = {"PROTO",   "LOCAL", "SERVICE",
+					  "PROCESS", "VERDICT", "NETNS"};
+	bool netns = l->n_netns > 1 || (l->n_netns == 1 && l->netns[0][0]);
+	struct cli_table *t = cli_table_new(netns ? 6 : 5, hdr);
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < l->n_socks; i++) {
+		const struct portier_sock *s = &l->socks[i];
+		const struct portier_proc *p = portier_local_owner(l, s, 0, NULL);
+		char local[96], a[64], proc[64], proto[8];
+		const char *svc, *cells[6];
+		int v;
+
+		if (!portier_sock_listening(s) || !s->lport)
+			continue;
+		portier_sock_addr(s, false, a, sizeof(a));
+		snprintf(local, sizeof(local),
+			 s->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a,
+			 s->lport);
+		snprintf(proto, sizeof(proto), "%s%s",
+			 portier_local_proto_name(s->proto),
+			 s->family == AF_INET6 ? "6" : "");
+		svc = portier_kb_service_name(
+			kb, s->lport,
+			s->proto == PORTIER_LOCAL_TCP ? PORTIER_PROTO_TCP
+						      : PORTIER_PROTO_UDP);
+		if (p)
+			snprintf(proc, sizeof(proc), "%d/%s", p->pid, p->comm);
+		else
+			portier_strlcpy(proc, "-", sizeof(proc));
+		v = verdict_of(l, (uint32_t)i, f, n);
+		cells[0] = proto;
+		cells[1] = local;
+		cells[2] = svc ? svc : "-";
+		cells[3] = proc;
+		cells[4] = v < 0 ? "ok"
+				 : portier_audit_severity_name(
+					   (enum portier_risk)v);
+		cells[5] = l->netns[s->netns][0] ? l->netns[s->netns] : "-";
+		cli_table_add(t, cells);
+	}
+	printf("%slistening sockets%s\n", cli_color_on(cli, CLI_BOLD),
+	       cli_color_off(cli));
+	cli_table_print(t, stdout);
+	cli_table_free(t);
+	putchar('\n');
+}
+
 static int cmd_audit(struct cli *cli, int argc, char **argv)
 {
 	struct audit_args a = {.fail_on = PORTIER_RISK_HIGH};
@@ -308,6 +403,8 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 	for (i = 0; i < l->n_socks; i++)
 		if (portier_sock_listening(&l->socks[i]) && l->socks[i].lport)
 			listeners++;
+	if (!a.json)
+		print_listeners(cli, l, kb, f, n);
 	for (i = 0; i < n; i++) {
 		counts[f[i].severity & 3]++;
 		if (a.have_fail && f[i].severity >= a.fail_on)
@@ -337,11 +434,13 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 		print_line(o);
 	} else {
 		printf("%s%zu finding%s: %zu high, %zu medium, %zu low, %zu "
-		       "info%s (%zu listening sockets and %zu others judged)\n",
+		       "info%s (%zu listening socket%s and %zu other%s judged)\n",
 		       cli_color_on(cli, CLI_BOLD), n, n == 1 ? "" : "s",
 		       counts[PORTIER_RISK_HIGH], counts[PORTIER_RISK_MEDIUM],
 		       counts[PORTIER_RISK_LOW], counts[PORTIER_RISK_NONE],
-		       cli_color_off(cli), listeners, l->n_socks - listeners);
+		       cli_color_off(cli), listeners, listeners == 1 ? "" : "s",
+		       l->n_socks - listeners,
+		       l->n_socks - listeners == 1 ? "" : "s");
 	}
 	if (!ao.privileged)
 		cli_notice(cli, "not root: the owners of other users' sockets "

@@ -274,16 +274,20 @@ int sockdiag_parse(const uint8_t *buf, size_t len, uint8_t proto,
 
 	/*
 	 * Check every message length before libmnl sees the chunk: it stops
-	 * quietly at a truncated message, and casts nlmsg_len to int, so a
-	 * length above INT_MAX would pass its check and walk off the buffer.
+	 * quietly at a truncated message, casts nlmsg_len to int (a length
+	 * above INT_MAX would pass its check and walk off the buffer), and
+	 * parses attributes up to the aligned end of the last message.
 	 */
 	for (off = 0; len - off >= sizeof(struct nlmsghdr);) {
 		uint32_t ml;
 
 		memcpy(&ml, buf + off, sizeof(ml));
-		if (ml < sizeof(struct nlmsghdr) || ml > len - off)
+		/* libmnl reads attributes up to the aligned end: the kernel
+		 * pads every message, so anything else is malformed */
+		if (ml < sizeof(struct nlmsghdr) || ml > len - off ||
+		    NLMSG_ALIGN(ml) > len - off)
 			break;
-		off += NLMSG_ALIGN(ml) <= len - off ? NLMSG_ALIGN(ml) : ml;
+		off += NLMSG_ALIGN(ml);
 	}
 	if (off != len)
 		return portier_err_set(err, PORTIER_EPROTO,
