@@ -83,7 +83,8 @@ lab_in t1 ip -6 neigh flush all
 lab_scan ip -6 neigh flush all
 fw_expect "IPv6 after neighbour flush" "$(fw_scan 22 "$ip6" -6)" "22/open"
 
-fw t1 status | grep -q "allowed tcp  *22, 80" || lab_fail "status lacks the allow list"
+status=$(fw t1 status)
+grep -q "allowed tcp  *22, 80" <<<"$status" || lab_fail "status lacks the allow list: $status"
 
 # undo twice: back through each change, each time exactly
 fw t1 undo

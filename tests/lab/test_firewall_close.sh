@@ -97,7 +97,8 @@ echo "ok: loopback to 445 still connects"
 
 # applying twice: the same table, one rule per set, no second undo point
 once=$(lab_in t1 nft -s list table inet portier)
-fw t1 close 445 | grep -q "already in place" || lab_fail "second close not a no-op"
+again=$(fw t1 close 445)
+grep -q "already in place" <<<"$again" || lab_fail "second close not a no-op: $again"
 fw t1 close 445/tcp,445/udp >/dev/null
 twice=$(lab_in t1 nft -s list table inet portier)
 [ "$once" = "$twice" ] || lab_fail "applying twice changed the table"
@@ -131,4 +132,29 @@ fw_expect "IPv4 after undo" "$(fw_scan $ports "$ip4")" \
 	"22/open 80/open 139/open 445/open 8080/open"
 rc=0; fw t1 undo 2>/dev/null || rc=$?
 [ "$rc" = 2 ] || lab_fail "undo with nothing to undo exited $rc"
-echo "lab ok: close, IPv6, idempotence, other table, bad input, undo"
+
+# harden: a reason per port from the knowledge base, the seeds' list closed
+fw t1 harden > "$LAB_DIR/harden"
+[ "$(grep -cE '^  [0-9]+/(tcp|udp) ' "$LAB_DIR/harden")" = 14 ] ||
+	lab_fail "harden does not give 14 reasons: $(cat "$LAB_DIR/harden")"
+grep -qE '^  445/tcp .*(Sasser|WannaCry|EternalBlue)' "$LAB_DIR/harden" ||
+	lab_fail "harden's reason for 445 is not the knowledge base's"
+fw_expect "IPv4 after harden" "$(fw_scan $ports "$ip4")" \
+	"22/open 80/open 139/filtered 445/filtered 8080/open"
+udp_set=$(lab_in t1 nft list set inet portier close_udp)
+grep -q 'elements = { 135, 137-138, 445 }' <<<"$udp_set" ||
+	lab_fail "harden's UDP set is wrong: $udp_set"
+fw t1 undo >/dev/null
+
+# thousands of ports stay one rule
+fw t1 close "$(seq -s, 20000 2 23998)/tcp" >/dev/null
+chain=$(lab_in t1 nft list chain inet portier input)
+[ "$(grep -c 'dport @close_tcp' <<<"$chain")" = 1 ] ||
+	lab_fail "2000 ports are not one rule"
+tcp_set=$(lab_in t1 nft list set inet portier close_tcp)
+[ "$(grep -o '[0-9][0-9]*' <<<"$tcp_set" | grep -c '^2[0-9]\{4\}$')" = 2000 ] ||
+	lab_fail "the set does not hold the 2000 ports"
+fw t1 undo >/dev/null
+[ "$(fw_ruleset t1)" = "$before" ] || lab_fail "undo after the big set"
+echo "ok: harden closes the seeds' list with reasons; 2000 ports are one rule"
+echo "lab ok: close, IPv6, idempotence, other table, bad input, undo, harden, sets"
