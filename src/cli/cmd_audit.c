@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/local_out.h"
 #include "portier/audit.h"
 #include "portier/local.h"
 
@@ -314,12 +315,19 @@ static void print_listeners(struct cli *cli, const struct portier_local *l,
 					  "PROCESS", "VERDICT", "NETNS"};
 	bool netns = l->n_netns > 1 || (l->n_netns == 1 && l->netns[0][0]);
 	struct cli_table *t = cli_table_new(netns ? 6 : 5, hdr);
-	size_t i;
+	uint32_t *idx = malloc((l->n_socks ? l->n_socks : 1) * sizeof(*idx));
+	size_t i, k, m = 0;
 
-	if (!t)
+	if (!t || !idx) {
+		cli_table_free(t);
+		free(idx);
 		return;
-	for (i = 0; i < l->n_socks; i++) {
-		const struct portier_sock *s = &l->socks[i];
+	}
+	for (i = 0; i < l->n_socks; i++)
+		idx[m++] = (uint32_t)i;
+	local_out_sort(l, idx, m);
+	for (k = 0; k < m; k++) {
+		const struct portier_sock *s = &l->socks[idx[k]];
 		const struct portier_proc *p = portier_local_owner(l, s, 0, NULL);
 		char local[96], a[64], proc[64], proto[8];
 		const char *svc, *cells[6];
@@ -342,7 +350,7 @@ static void print_listeners(struct cli *cli, const struct portier_local *l,
 			snprintf(proc, sizeof(proc), "%d/%s", p->pid, p->comm);
 		else
 			portier_strlcpy(proc, "-", sizeof(proc));
-		v = verdict_of(l, (uint32_t)i, f, n);
+		v = verdict_of(l, idx[k], f, n);
 		cells[0] = proto;
 		cells[1] = local;
 		cells[2] = svc ? svc : "-";
@@ -357,6 +365,7 @@ static void print_listeners(struct cli *cli, const struct portier_local *l,
 	       cli_color_off(cli));
 	cli_table_print(t, stdout);
 	cli_table_free(t);
+	free(idx);
 	putchar('\n');
 }
 
