@@ -184,6 +184,15 @@ static bool rule_trojan(struct audit_ctx *c, struct judged *j)
 	if (j->s->lport < 1024 && j->svc && t != PORTIER_OWNER_SUSPECT &&
 	    t != PORTIER_OWNER_UNKNOWN)
 		return false;
+	/*
+	 * An unconnected UDP socket on a port of the ephemeral range is most
+	 * often a client's (a resolver's) randomly bound local port: the
+	 * rkhunter false alarm again.  Only a suspicious owner counts.
+	 */
+	if (j->s->proto == PORTIER_LOCAL_UDP && c->o->eph_hi > c->o->eph_lo &&
+	    j->s->lport >= c->o->eph_lo && j->s->lport <= c->o->eph_hi &&
+	    t != PORTIER_OWNER_SUSPECT && t != PORTIER_OWNER_UNKNOWN)
+		return false;
 	switch (t) {
 	case PORTIER_OWNER_SERVICE:
 		sev = PORTIER_RISK_LOW;
@@ -419,9 +428,11 @@ static const struct {
 	{22, PORTIER_LOCAL_TCP, "sshd,dropbear"},
 	{25, PORTIER_LOCAL_TCP, "master,exim4,exim,sendmail,smtpd,opensmtpd"},
 	{53, PORTIER_LOCAL_UDP,
-	 "named,dnsmasq,unbound,systemd-resolve,pdns_server,coredns,knotd"},
+	 "named,dnsmasq,unbound,systemd-resolve,pdns_server,pdns_recursor,"
+	 "coredns,knotd,kresd,nsd,maradns"},
 	{53, PORTIER_LOCAL_TCP,
-	 "named,dnsmasq,unbound,systemd-resolve,pdns_server,coredns,knotd"},
+	 "named,dnsmasq,unbound,systemd-resolve,pdns_server,pdns_recursor,"
+	 "coredns,knotd,kresd,nsd,maradns"},
 	{111, PORTIER_LOCAL_TCP, "rpcbind,portmap"},
 	{123, PORTIER_LOCAL_UDP, "ntpd,chronyd,systemd-timesyncd,openntpd"},
 	{137, PORTIER_LOCAL_UDP, "nmbd,samba"},

@@ -235,6 +235,28 @@ static void test_trojan_not_on_outgoing_local_port(void **state)
 	done(m, &v);
 }
 
+/* A resolver's random UDP port that happens to be a trojan port. */
+static void test_trojan_not_on_ephemeral_udp(void **state)
+{
+	struct made *m = made_new();
+	struct verdict v;
+
+	(void)state;
+	made_sock(m, PORTIER_LOCAL_UDP, PORTIER_SS_CLOSE, "any", 54321, 0,
+		  made_proc(m, 23, "systemd-resolve",
+			    "/usr/lib/systemd/systemd-resolved", false));
+	v = judge(m, true);
+	assert_null(rule(&v, PORTIER_AUDIT_TROJAN_PORT, 0));
+	done(m, &v);
+	/* ... unless its owner is suspicious */
+	m = made_new();
+	made_sock(m, PORTIER_LOCAL_UDP, PORTIER_SS_CLOSE, "any", 54321, 0,
+		  made_proc(m, 24, "x", "/dev/shm/x", false));
+	v = judge(m, true);
+	assert_non_null(rule(&v, PORTIER_AUDIT_TROJAN_PORT, 54321));
+	done(m, &v);
+}
+
 static void test_trojan_remote(void **state)
 {
 	struct made *m = made_new();
@@ -561,6 +583,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_trojan_port_weighs_owner),
 		cmocka_unit_test(test_trojan_not_on_outgoing_local_port),
+		cmocka_unit_test(test_trojan_not_on_ephemeral_udp),
 		cmocka_unit_test(test_trojan_remote),
 		cmocka_unit_test(test_windows_sharing),
 		cmocka_unit_test(test_legacy_services),
