@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# portier guard's blocking policy in the kernel: a decoy scan (nmap -D) is
+# one event over its sources; the ban-rate cap holds (the 4th ban of the
+# minute is refused with --ban-rate 3); --v6-prefix64 bans the scanner's
+# /64 and --unblock of an address inside lifts it; the allowlist's accept
+# rule comes before the drop rule, so even an allowlisted address that is
+# somehow in a block set still gets through.
+. "$PORTIER_SRC/tests/lab/lib.sh"
+. "$PORTIER_SRC/tests/lab/lib_guard.sh"
+lab_init
+command -v nmap >/dev/null || { echo "nmap missing; skipped"; exit 77; }
+command -v nft >/dev/null || { echo "nft missing; skipped"; exit 77; }
+
+lab_target t1
+lab_http t1 80
+dev="${LAB_ID}s1"
+T4=${LAB_IP[t1]}; T6=${LAB_IP6[t1]}
+fail=0
+
+# --- decoys: one event; ban-rate cap ------------------------------------------
+guard_start t1 --block --ban-rate 3 --allow 198.19.1.50
+for i in 1 2 3 4; do guard_src "$i"; done
+lab_scan nmap -n -Pn -sS -T4 --max-retries 0 --max-rate 200 -p 1-60 -e "$dev" \
+	-S 198.19.1.14 -D 198.19.1.11,198.19.1.12,198.19.1.13 "$T4" >/dev/null 2>&1 || true
+events=(); actions=()
+for i in 1 2 3 4; do
+	a=$(guard_wait_alert "198.19.1.1$i" 10) || { echo "FAIL: decoy 198.19.1.1$i not flagged"; fail=1; continue; }
+	events+=("$(guard_field "$a" event)"); actions+=("$(guard_field "$a" action)")
+done
+echo "decoy scan: events ${events[*]}; actions ${actions[*]}"
+[ "$(printf '%s\n' "${events[@]}" | sort -u | wc -l)" = 1 ] || { echo "FAIL: decoys reported as separate events"; fail=1; }
+[ "$(printf '%s\n' "${actions[@]}" | grep -c '^blocked$')" = 3 ] || { echo "FAIL: want 3 blocks under --ban-rate 3"; fail=1; }
+[ "$(printf '%s\n' "${actions[@]}" | grep -c '^rate-limited$')" = 1 ] || { echo "FAIL: want 1 rate-limited"; fail=1; }
+
+# --- the accept rule comes first ------------------------------------------------
+ip -n "$LAB_SCANNER" addr add 198.19.1.50/24 dev "$dev"
+lab_in t1 nft add element inet portier_guard block4 '{ 198.19.1.50 timeout 60s }'
+lab_scan curl -s -o /dev/null --max-time 3 --interface 198.19.1.50 "http://$T4/" \
+	|| { echo "FAIL: an allowlisted address in the block set was dropped"; fail=1; }
+echo "allowlisted address inside block4: still served (accept rule first)"
+
+# --- /64 bans ---------------------------------------------------------------------
+kill -TERM "$(guard_real_pid)"; sleep 0.5
+guard_start t1 --block --v6-prefix64
+guard_src 8
+lab_scan nmap -6 -n -Pn -sS -T5 --max-retries 0 --max-rate 300 -p 1-60 -e "$dev" -S "$GUARD_SRC6" "$T6" >/dev/null 2>&1 || true
+guard_wait_alert "$GUARD_SRC6" 10 >/dev/null || { echo "FAIL: IPv6 scanner not flagged"; fail=1; }
+set6=$(lab_in t1 nft list set inet portier_guard block6)
+grep -qF "fd70:7:1::/64" <<<"$set6" || { echo "FAIL: no /64 ban: $set6"; fail=1; }
+# another address of the same /64 is shut out too
+lab_scan curl -s -o /dev/null --max-time 2 "http://[$T6]/" \
+	&& { echo "FAIL: the banned /64 still reaches the target"; fail=1; }
+lab_in t1 "$PORTIER" guard --unblock "$GUARD_SRC6" || { echo "FAIL: --unblock inside the /64"; fail=1; }
+lab_scan curl -s -o /dev/null --max-time 3 "http://[$T6]/" \
+	|| { echo "FAIL: the /64 is still banned after --unblock"; fail=1; }
+echo "/64 ban: set, effective for the whole prefix, lifted by --unblock"
+[ "$fail" = 0 ] || { cat "$LAB_DIR/guard.err" >&2; lab_fail "guard policy"; }
+echo "guard policy ok"
