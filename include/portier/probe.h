@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "portier/common.h"
+#include "portier/kb.h"
 
 /* ---- the vtable -------------------------------------------------------- */
 
@@ -119,6 +120,17 @@ struct portier_nbstat_summary {
 
 PORTIER_API void portier_nbstat_summarize(const struct portier_nbstat_reply *r,
 					  struct portier_nbstat_summary *s);
+/* "file server, master browser" for PORTIER_NB_ROLE_* bits ("" if none). */
+PORTIER_API void portier_nb_roles_str(unsigned roles, char *buf, size_t cap);
+/* Stable key of one role bit: "file_server", "domain_controller", ... */
+PORTIER_API const char *portier_nb_role_key(unsigned role_bit);
+/*
+ * What a reply gives away, as one sentence without advice: "gives anyone 5
+ * names: computer LABSRV2, workgroup/domain PORTIERLAB, roles: file server".
+ */
+PORTIER_API void portier_nbstat_describe(const struct portier_nbstat_reply *r,
+					 const struct portier_nbstat_summary *s,
+					 char *buf, size_t cap);
 
 /* Pure: build the node status query for "*" (50 bytes). */
 PORTIER_API long portier_nbstat_build(uint8_t *buf, size_t cap,
@@ -370,6 +382,20 @@ struct portier_smb_host {
 				  * SMB1's when only SMB1 was accepted */
 	bool signing_enabled;
 };
+
+/* A judgement on one host's SMB exposure. */
+struct portier_smb_finding {
+	enum portier_risk risk; /* HIGH for SMB1, MEDIUM for signing */
+	const char *id;         /* "smb1-accepted", "signing-not-required" */
+	const char *text;       /* why it matters */
+	const char *advice;     /* how to fix it, Windows and Samba */
+};
+#define PORTIER_SMB_MAX_FINDINGS 2
+
+/* The findings for a probed host, worst first; returns how many. */
+PORTIER_API size_t portier_smb_judge(const struct portier_smb_host *h,
+				     struct portier_smb_finding
+					     out[PORTIER_SMB_MAX_FINDINGS]);
 
 /*
  * Race 445 and 139 (both at once; keep 445 if it connects, reset 139), then

@@ -9,14 +9,13 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
-#include "portier/probe.h"
+#include "cli/probe_out.h"
 
 #define NBSTAT_MAX_TARGETS 65536
 
@@ -28,205 +27,6 @@ struct nbstat_run {
 	unsigned answered, malformed, silent, refused, failed;
 	bool header_done;
 };
-
-static void mac_str(const uint8_t mac[6], char *buf, size_t cap)
-{
-	snprintf(buf, cap, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
-		 mac[2], mac[3], mac[4], mac[5]);
-}
-
-/* "file server, master browser" */
-static void roles_str(unsigned roles, char *buf, size_t cap)
-{
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} names[] = {
-		{PORTIER_NB_ROLE_FILE_SERVER, "file server"},
-		{PORTIER_NB_ROLE_DOMAIN_CONTROLLER, "domain controller"},
-		{PORTIER_NB_ROLE_DOMAIN_MASTER, "domain master browser"},
-		{PORTIER_NB_ROLE_MASTER_BROWSER, "master browser"},
-		{PORTIER_NB_ROLE_IIS, "IIS"},
-	};
-	size_t i, used = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(roles & names[i].bit))
-			continue;
-		used += (size_t)snprintf(buf + used, cap - used, "%s%s",
-					 used ? ", " : "", names[i].name);
-		if (used >= cap)
-			break;
-	}
-}
-
-static const char *role_key(unsigned bit)
-{
-	switch (bit) {
-	case PORTIER_NB_ROLE_FILE_SERVER:
-		return "file_server";
-	case PORTIER_NB_ROLE_DOMAIN_CONTROLLER:
-		return "domain_controller";
-	case PORTIER_NB_ROLE_DOMAIN_MASTER:
-		return "domain_master_browser";
-	case PORTIER_NB_ROLE_MASTER_BROWSER:
-		return "master_browser";
-	case PORTIER_NB_ROLE_MESSENGER:
-		return "messenger";
-	default:
-		return "iis";
-	}
-}
-
-/* What the host gives away, in one sentence (no advice). */
-static void leak_str(const struct portier_nbstat_summary *s,
-		     const struct portier_nbstat_reply *r, char *buf,
-		     size_t cap)
-{
-	char roles[128];
-	size_t used;
-
-	roles_str(s->roles, roles, sizeof(roles));
-	used = (size_t)snprintf(buf, cap, "gives anyone %u names: computer %s",
-				r->n_names, s->computer[0] ? s->computer : "?");
-	if (s->workgroup[0] && used < cap)
-		used += (size_t)snprintf(buf + used, cap - used,
-					 ", workgroup/domain %s", s->workgroup);
-	if (s->user[0] && used < cap)
-		used += (size_t)snprintf(buf + used, cap - used,
-					 ", logged-on user %s", s->user);
-	if (roles[0] && used < cap)
-		used += (size_t)snprintf(buf + used, cap - used, ", roles: %s",
-					 roles);
-	if (r->have_mac && !s->mac_zero && used < cap)
-		snprintf(buf + used, cap - used, ", its MAC address");
-}
-
-/* The advice that fits: Samba sends a zero MAC, Windows a real one. */
-static const char *advice(const struct nbstat_run *run,
-			  const struct portier_nbstat_summary *s)
-{
-	if (!run->kb137)
-		return "block 137/udp at the edge; disable NetBIOS over TCP/IP "
-		       "(Windows) or stop nmbd (Samba)";
-	return s->mac_zero ? run->kb137->advice_linux
-			   : run->kb137->advice_windows;
-}
-
-static const char *status_word(int status)
-{
-	switch (status) {
-	case 0:
-		return "ok";
-	case PORTIER_EPROTO:
-		return "malformed";
-	case -ETIMEDOUT:
-		return "timeout";
-	case -ECONNREFUSED:
-		return "refused";
-	default:
-		return "error";
-	}
-}
-
-static void print_json(const struct nbstat_run *run,
-		       const struct portier_nbstat_result *r, const char *ip)
-{
-	json_t *o = json_pack("{s:s, s:s, s:i}", "host", ip, "status",
-			      status_word(r->status), "queries", r->queries);
-	struct portier_nbstat_summary s;
-	char mac[32], leak[512];
-	json_t *names, *roles;
-	unsigned bit;
-	uint16_t i;
-	char *text;
-
-	if (!o)
-		return;
-	if (r->status != 0) {
-		json_object_set_new(o, "error", json_string(r->err.msg));
-		goto print;
-	}
-	portier_nbstat_summarize(&r->reply, &s);
-	json_object_set_new(o, "rtt_ms", json_real(r->rtt_us / 1000.0));
-	json_object_set_new(o, "computer", s.computer[0]
-				   ? json_string(s.computer) : json_null());
-	json_object_set_new(o, "workgroup", s.workgroup[0]
-				   ? json_string(s.workgroup) : json_null());
-	json_object_set_new(o, "user",
-			    s.user[0] ? json_string(s.user) : json_null());
-	roles = json_array();
-	for (bit = 1; bit <= PORTIER_NB_ROLE_IIS; bit <<= 1)
-		if (s.roles & bit)
-			json_array_append_new(roles, json_string(role_key(bit)));
-	json_object_set_new(o, "roles", roles);
-	mac_str(r->reply.mac, mac, sizeof(mac));
-	json_object_set_new(o, "mac",
-			    r->reply.have_mac ? json_string(mac) : json_null());
-	names = json_array();
-	for (i = 0; i < r->reply.n_names; i++) {
-		const struct portier_nb_name *n = &r->reply.names[i];
-		char suffix[4];
-
-		snprintf(suffix, sizeof(suffix), "%02X", n->suffix);
-		json_array_append_new(
-			names,
-			json_pack("{s:s, s:s, s:b, s:s, s:b, s:b, s:b, s:b, "
-				  "s:i, s:s}",
-				  "name", n->name, "suffix", suffix, "group",
-				  (n->flags & PORTIER_NB_FLAG_GROUP) != 0,
-				  "node_type", portier_nb_node_type(n->flags),
-				  "active",
-				  (n->flags & PORTIER_NB_FLAG_ACT) != 0,
-				  "conflict",
-				  (n->flags & PORTIER_NB_FLAG_CNF) != 0,
-				  "permanent",
-				  (n->flags & PORTIER_NB_FLAG_PRM) != 0,
-				  "deregistering",
-				  (n->flags & PORTIER_NB_FLAG_DRG) != 0,
-				  "flags", n->flags, "meaning",
-				  portier_nb_name_meaning(n)));
-	}
-	json_object_set_new(o, "names", names);
-	leak_str(&s, &r->reply, leak, sizeof(leak));
-	json_object_set_new(o, "leak", json_string(leak));
-	json_object_set_new(o, "advice", json_string(advice(run, &s)));
-print:
-	text = json_dumps(o, JSON_COMPACT);
-	if (text)
-		printf("%s\n", text);
-	free(text);
-	json_decref(o);
-}
-
-static void print_table(const struct portier_nbstat_result *r, const char *ip)
-{
-	char mac[32];
-	uint16_t i;
-
-	printf("Looking up status of %s\n", ip);
-	for (i = 0; i < r->reply.n_names; i++) {
-		const struct portier_nb_name *n = &r->reply.names[i];
-
-		printf("\t%-15s <%02x> - %-7s %s%s%s%s%s  %s\n", n->name,
-		       n->suffix,
-		       (n->flags & PORTIER_NB_FLAG_GROUP) ? "<GROUP>" : "",
-		       portier_nb_node_type(n->flags),
-		       (n->flags & PORTIER_NB_FLAG_ACT) ? " <ACTIVE>" : "",
-		       (n->flags & PORTIER_NB_FLAG_CNF) ? " <CONFLICT>" : "",
-		       (n->flags & PORTIER_NB_FLAG_PRM) ? " <PERMANENT>" : "",
-		       (n->flags & PORTIER_NB_FLAG_DRG) ? " <DEREGISTERING>"
-							 : "",
-		       portier_nb_name_meaning(n));
-	}
-	mac_str(r->reply.mac, mac, sizeof(mac));
-	for (i = 0; mac[i]; i++)
-		if (mac[i] == ':')
-			mac[i] = '-';
-	printf("\n\tMAC Address = %s\n",
-	       r->reply.have_mac ? mac : "(not sent)");
-}
 
 static void save_raw(const struct nbstat_run *run,
 		     const struct portier_nbstat_result *r, const char *ip)
@@ -248,8 +48,7 @@ static void save_raw(const struct nbstat_run *run,
 static void on_result(const struct portier_nbstat_result *r, void *ctx)
 {
 	struct nbstat_run *run = ctx;
-	struct portier_nbstat_summary s;
-	char ip[INET6_ADDRSTRLEN], mac[32], leak[512];
+	char ip[INET6_ADDRSTRLEN];
 	const struct cli *cli = run->cli;
 
 	portier_probe_addr_str(&r->addr, ip, sizeof(ip));
@@ -273,7 +72,8 @@ static void on_result(const struct portier_nbstat_result *r, void *ctx)
 	}
 	if (run->json) {
 		if (r->status == 0 || r->status == PORTIER_EPROTO || run->all)
-			print_json(run, r, ip);
+			probe_out_json_line(stdout,
+					    probe_out_nbstat_json(r, run->kb137));
 		return;
 	}
 	if (r->status != 0) {
@@ -281,35 +81,23 @@ static void on_result(const struct portier_nbstat_result *r, void *ctx)
 		if (r->status == PORTIER_EPROTO || run->all)
 			printf("%-16s %s%s: %s%s\n", ip,
 			       cli_color_on(cli, CLI_RED),
-			       status_word(r->status), r->err.msg,
+			       probe_out_nbstat_status(r->status), r->err.msg,
 			       cli_color_off(cli));
 		return;
 	}
-	portier_nbstat_summarize(&r->reply, &s);
 	if (run->verbose) {
 		if (run->answered + run->malformed > 1)
 			putchar('\n');
-		print_table(r, ip);
+		probe_out_nbstat_table(stdout, r);
 	} else {
 		if (!run->header_done && !run->quiet) {
-			printf("%-16s %-15s  %-8s  %-15s  %s\n", "IP address",
-			       "NetBIOS Name", "Server", "User",
-			       "MAC address");
+			probe_out_nbstat_header(stdout);
 			run->header_done = true;
 		}
-		mac_str(r->reply.mac, mac, sizeof(mac));
-		printf("%-16s %-15s  %-8s  %-15s  %s\n", ip,
-		       s.computer[0] ? s.computer : "<unknown>",
-		       (s.roles & PORTIER_NB_ROLE_FILE_SERVER) ? "<server>"
-							       : "",
-		       s.user[0] ? s.user : "<unknown>",
-		       r->reply.have_mac ? mac : "-");
+		probe_out_nbstat_line(stdout, r);
 	}
-	if (!run->quiet) {
-		leak_str(&s, &r->reply, leak, sizeof(leak));
-		printf("  %sleak:%s %s; %s\n", cli_color_on(cli, CLI_YELLOW),
-		       cli_color_off(cli), leak, advice(run, &s));
-	}
+	if (!run->quiet)
+		probe_out_nbstat_leak(stdout, cli, r, run->kb137);
 }
 
 static int parse_num(const struct cli *cli, const char *opt, const char *s,

@@ -615,6 +615,47 @@ static void test_dialect_names(void **state)
 	assert_int_equal(portier_filetime_to_unix(116444736010000000ull), 1);
 }
 
+/* ---- judgement ---------------------------------------------------------- */
+
+static void test_judge(void **state)
+{
+	static struct portier_smb_host h;
+	struct portier_smb_finding f[PORTIER_SMB_MAX_FINDINGS];
+	struct portier_nbstat_summary s;
+	char buf[512];
+	uint8_t b[1024];
+	size_t n;
+	(void)state;
+
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(portier_smb_judge(&h, f), 0); /* nothing accepted */
+	h.highest = PORTIER_SMB_311;
+	h.signing_required = true;
+	assert_int_equal(portier_smb_judge(&h, f), 0);
+	h.signing_required = false;
+	assert_int_equal(portier_smb_judge(&h, f), 1);
+	assert_string_equal(f[0].id, "signing-not-required");
+	assert_int_equal(f[0].risk, PORTIER_RISK_MEDIUM);
+	h.smb1 = true;
+	assert_int_equal(portier_smb_judge(&h, f), 2);
+	assert_string_equal(f[0].id, "smb1-accepted"); /* worst first */
+	assert_int_equal(f[0].risk, PORTIER_RISK_HIGH);
+
+	make_win_names();
+	n = windows_reply(b, win_names, 6, 46);
+	assert_int_equal(portier_nbstat_parse(b, n, &nb, NULL), 0);
+	portier_nbstat_summarize(&nb, &s);
+	portier_nbstat_describe(&nb, &s, buf, sizeof(buf));
+	assert_string_equal(buf, "gives anyone 6 names: computer WKS01, "
+				 "workgroup/domain CORP, logged-on user ALICE, "
+				 "roles: file server, domain controller, master "
+				 "browser, its MAC address");
+	/* a small buffer is cut, never overrun */
+	portier_nbstat_describe(&nb, &s, buf, 10);
+	assert_string_equal(buf, "gives any");
+	assert_string_equal(portier_nb_role_key(PORTIER_NB_ROLE_IIS), "iis");
+}
+
 /* ---- vtables ------------------------------------------------------------ */
 
 static void test_vtables(void **state)
@@ -713,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_smb_every_truncation),
 		cmocka_unit_test(test_smb_hostile),
 		cmocka_unit_test(test_dialect_names),
+		cmocka_unit_test(test_judge),
 		cmocka_unit_test(test_vtables),
 		cmocka_unit_test(test_targets),
 	};

@@ -1,0 +1,475 @@
+/*
+ * probe_out.c - the CLI's views of probe results: nbtscan's one line per
+ * host, nmblookup's table, the nmap-like SMB block, and the JSON objects of
+ * docs/json-probe.md.  The judgement itself (roles, leaks, findings) comes
+ * from the library (portier_nbstat_summarize, portier_nbstat_describe,
+ * portier_smb_judge); this file only lays it out.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/probe_out.h"
+
+void probe_out_json_line(FILE *f, json_t *o)
+{
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	if (text)
+		fprintf(f, "%s\n", text);
+	free(text);
+	json_decref(o);
+}
+
+/* ---- nbstat ------------------------------------------------------------ */
+
+static void mac_str(const uint8_t mac[6], char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+		 mac[2], mac[3], mac[4], mac[5]);
+}
+
+/* "file server, master browser" */
+const char *probe_out_nbstat_advice(const struct portier_kb_entry *kb137,
+				    const struct portier_nbstat_summary *s)
+{
+	/* Samba sends a zero MAC, Windows a real one */
+	if (!kb137)
+		return "block 137/udp at the edge; disable NetBIOS over TCP/IP "
+		       "(Windows) or stop nmbd (Samba)";
+	return s->mac_zero ? kb137->advice_linux : kb137->advice_windows;
+}
+
+const char *probe_out_nbstat_status(int status)
+{
+	switch (status) {
+	case 0:
+		return "ok";
+	case PORTIER_EPROTO:
+		return "malformed";
+	case -ETIMEDOUT:
+		return "timeout";
+	case -ECONNREFUSED:
+		return "refused";
+	default:
+		return "error";
+	}
+}
+
+json_t *probe_out_nbstat_json(const struct portier_nbstat_result *r,
+			      const struct portier_kb_entry *kb137)
+{
+	struct portier_nbstat_summary s;
+	char ip[INET6_ADDRSTRLEN], mac[32], leak[512];
+	json_t *o, *names, *roles;
+	unsigned bit;
+	uint16_t i;
+
+	portier_probe_addr_str(&r->addr, ip, sizeof(ip));
+	o = json_pack("{s:s, s:s, s:i}", "host", ip, "status",
+		      probe_out_nbstat_status(r->status), "queries", r->queries);
+	if (!o)
+		return NULL;
+	if (r->status != 0) {
+		json_object_set_new(o, "error", json_string(r->err.msg));
+		return o;
+	}
+	portier_nbstat_summarize(&r->reply, &s);
+	json_object_set_new(o, "rtt_ms", json_real(r->rtt_us / 1000.0));
+	json_object_set_new(o, "computer", s.computer[0]
+				   ? json_string(s.computer) : json_null());
+	json_object_set_new(o, "workgroup", s.workgroup[0]
+				   ? json_string(s.workgroup) : json_null());
+	json_object_set_new(o, "user",
+			    s.user[0] ? json_string(s.user) : json_null());
+	roles = json_array();
+	for (bit = 1; bit <= PORTIER_NB_ROLE_IIS; bit <<= 1)
+		if (s.roles & bit)
+			json_array_append_new(
+				roles, json_string(portier_nb_role_key(bit)));
+	json_object_set_new(o, "roles", roles);
+	mac_str(r->reply.mac, mac, sizeof(mac));
+	json_object_set_new(o, "mac",
+			    r->reply.have_mac ? json_string(mac) : json_null());
+	names = json_array();
+	for (i = 0; i < r->reply.n_names; i++) {
+		const struct portier_nb_name *n = &r->reply.names[i];
+		char suffix[4];
+
+		snprintf(suffix, sizeof(suffix), "%02X", n->suffix);
+		json_array_append_new(
+			names,
+			json_pack("{s:s, s:s, s:b, s:s, s:b, s:b, s:b, s:b, "
+				  "s:i, s:s}",
+				  "name", n->name, "suffix", suffix, "group",
+				  (n->flags & PORTIER_NB_FLAG_GROUP) != 0,
+				  "node_type", portier_nb_node_type(n->flags),
+				  "active",
+				  (n->flags & PORTIER_NB_FLAG_ACT) != 0,
+				  "conflict",
+				  (n->flags & PORTIER_NB_FLAG_CNF) != 0,
+				  "permanent",
+				  (n->flags & PORTIER_NB_FLAG_PRM) != 0,
+				  "deregistering",
+				  (n->flags & PORTIER_NB_FLAG_DRG) != 0,
+				  "flags", n->flags, "meaning",
+				  portier_nb_name_meaning(n)));
+	}
+	json_object_set_new(o, "names", names);
+	portier_nbstat_describe(&r->reply, &s, leak, sizeof(leak));
+	json_object_set_new(o, "leak", json_string(leak));
+	json_object_set_new(o, "advice",
+			    json_string(probe_out_nbstat_advice(kb137, &s)));
+	return o;
+}
+
+void probe_out_nbstat_table(FILE *f, const struct portier_nbstat_result *r)
+{
+	char ip[INET6_ADDRSTRLEN], mac[32];
+	uint16_t i;
+
+	portier_probe_addr_str(&r->addr, ip, sizeof(ip));
+	fprintf(f, "Looking up status of %s\n", ip);
+	for (i = 0; i < r->reply.n_names; i++) {
+		const struct portier_nb_name *n = &r->reply.names[i];
+
+		fprintf(f, "\t%-15s <%02x> - %-7s %s%s%s%s%s  %s\n", n->name,
+		       n->suffix,
+		       (n->flags & PORTIER_NB_FLAG_GROUP) ? "<GROUP>" : "",
+		       portier_nb_node_type(n->flags),
+		       (n->flags & PORTIER_NB_FLAG_ACT) ? " <ACTIVE>" : "",
+		       (n->flags & PORTIER_NB_FLAG_CNF) ? " <CONFLICT>" : "",
+		       (n->flags & PORTIER_NB_FLAG_PRM) ? " <PERMANENT>" : "",
+		       (n->flags & PORTIER_NB_FLAG_DRG) ? " <DEREGISTERING>"
+							 : "",
+		       portier_nb_name_meaning(n));
+	}
+	mac_str(r->reply.mac, mac, sizeof(mac));
+	for (i = 0; mac[i]; i++)
+		if (mac[i] == ':')
+			mac[i] = '-';
+	fprintf(f, "\n\tMAC Address = %s\n",
+	       r->reply.have_mac ? mac : "(not sent)");
+}
+
+
+void probe_out_nbstat_header(FILE *f)
+{
+	fprintf(f, "%-16s %-15s  %-8s  %-15s  %s\n", "IP address",
+		"NetBIOS Name", "Server", "User", "MAC address");
+}
+
+void probe_out_nbstat_line(FILE *f, const struct portier_nbstat_result *r)
+{
+	struct portier_nbstat_summary s;
+	char ip[INET6_ADDRSTRLEN], mac[32];
+
+	portier_probe_addr_str(&r->addr, ip, sizeof(ip));
+	portier_nbstat_summarize(&r->reply, &s);
+	mac_str(r->reply.mac, mac, sizeof(mac));
+	fprintf(f, "%-16s %-15s  %-8s  %-15s  %s\n", ip,
+		s.computer[0] ? s.computer : "<unknown>",
+		(s.roles & PORTIER_NB_ROLE_FILE_SERVER) ? "<server>" : "",
+		s.user[0] ? s.user : "<unknown>",
+		r->reply.have_mac ? mac : "-");
+}
+
+void probe_out_nbstat_leak(FILE *f, const struct cli *cli,
+			   const struct portier_nbstat_result *r,
+			   const struct portier_kb_entry *kb137)
+{
+	struct portier_nbstat_summary s;
+	char leak[512];
+
+	portier_nbstat_summarize(&r->reply, &s);
+	portier_nbstat_describe(&r->reply, &s, leak, sizeof(leak));
+	fprintf(f, "  %sleak:%s %s; %s\n", cli_color_on(cli, CLI_YELLOW),
+		cli_color_off(cli), leak, probe_out_nbstat_advice(kb137, &s));
+}
+
+/* ---- smb ----------------------------------------------------------------- */
+
+static void guid_str(const uint8_t g[16], char *buf, size_t cap)
+{
+	/* MS-DTYP 2.3.4: Data1-3 little-endian, Data4 as bytes */
+	snprintf(buf, cap,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x",
+		 g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9],
+		 g[10], g[11], g[12], g[13], g[14], g[15]);
+}
+
+static void time_str(uint64_t ft, char *buf, size_t cap)
+{
+	time_t t = (time_t)portier_filetime_to_unix(ft);
+	struct tm tm;
+
+	if (!ft || !gmtime_r(&t, &tm)) {
+		snprintf(buf, cap, "not given");
+		return;
+	}
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void caps_str(uint32_t caps, char *buf, size_t cap)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} names[] = {
+		{PORTIER_SMB2_CAP_DFS, "dfs"},
+		{PORTIER_SMB2_CAP_LEASING, "leasing"},
+		{PORTIER_SMB2_CAP_LARGE_MTU, "large-mtu"},
+		{PORTIER_SMB2_CAP_MULTI_CHANNEL, "multichannel"},
+		{PORTIER_SMB2_CAP_PERSISTENT_HANDLES, "persistent-handles"},
+		{PORTIER_SMB2_CAP_DIRECTORY_LEASING, "directory-leasing"},
+		{PORTIER_SMB2_CAP_ENCRYPTION, "encryption"},
+	};
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(caps & names[i].bit) || used >= cap)
+			continue;
+		used += (size_t)snprintf(buf + used, cap - used, "%s%s",
+					 used ? ", " : "", names[i].name);
+	}
+	if (!used)
+		snprintf(buf, cap, "none");
+}
+
+/* The reply of the highest accepted SMB2+ dialect (NULL if none). */
+static const struct portier_smb_negotiate *
+best_smb2(const struct portier_smb_host *h)
+{
+	const struct portier_smb_negotiate *best = NULL;
+	size_t i;
+
+	for (i = 0; i < h->n_results; i++) {
+		const struct portier_smb_dialect_result *r = &h->results[i];
+
+		if (r->status == 0 && r->neg.accepted && !r->neg.smb1)
+			best = &r->neg;
+	}
+	return best;
+}
+
+static const struct portier_smb_negotiate *
+find_neg(const struct portier_smb_host *h, uint16_t d)
+{
+	size_t i;
+
+	for (i = 0; i < h->n_results; i++)
+		if (h->results[i].dialect == d && h->results[i].status == 0 &&
+		    h->results[i].neg.accepted)
+			return &h->results[i].neg;
+	return NULL;
+}
+
+void probe_out_smb_text(FILE *out, const struct cli *cli,
+			const struct portier_smb_host *h)
+{
+	const struct portier_smb_negotiate *b = best_smb2(h), *s311, *nt1;
+	struct portier_smb_finding f[PORTIER_SMB_MAX_FINDINGS];
+	size_t i, nf = portier_smb_judge(h, f);
+	char buf[256], ip[INET6_ADDRSTRLEN];
+
+	portier_probe_addr_str(&h->addr, ip, sizeof(ip));
+	fprintf(out, "%s%s%s\n", cli_color_on(cli, CLI_BOLD), ip,
+		cli_color_off(cli));
+	fprintf(out, "  transport     445/tcp %s, 139/tcp %s; dialects asked on %u",
+	       portier_tcp_state_name(h->direct),
+	       portier_tcp_state_name(h->nbss), h->port);
+	if (h->via_nbss)
+		fprintf(out, " (NetBIOS session, called name %s)",
+		       h->called[0] ? h->called : "-");
+	fputc('\n', out);
+	fprintf(out, "  dialects\n");
+	for (i = 0; i < h->n_results; i++) {
+		const struct portier_smb_dialect_result *r = &h->results[i];
+
+		fprintf(out, "    %-11s ", portier_smb_dialect_name(r->dialect));
+		if (r->status < 0)
+			fprintf(out, "failed: %s\n", r->why);
+		else if (r->neg.accepted)
+			fprintf(out, "%saccepted%s%s\n",
+			       cli_color_on(cli, r->dialect == PORTIER_SMB_NT1
+							 ? CLI_RED
+							 : CLI_GREEN),
+			       cli_color_off(cli),
+			       r->neg.signing_required   ? ", signing required"
+			       : r->neg.signing_enabled ? ", signing enabled"
+							: ", signing disabled");
+		else if (r->neg.status)
+			fprintf(out, "refused (status 0x%08x)\n", r->neg.status);
+		else
+			fprintf(out, "refused (no dialect in common)\n");
+	}
+	fprintf(out, "  highest       %s\n",
+	       h->highest ? portier_smb_dialect_name(h->highest) : "none");
+	if (!h->highest)
+		goto findings;
+	fprintf(out, "  signing       %s\n",
+	       h->signing_required  ? "enabled and required"
+	       : h->signing_enabled ? "enabled but not required"
+				    : "disabled");
+	nt1 = find_neg(h, PORTIER_SMB_NT1);
+	if (b || (nt1 && nt1->have_guid)) {
+		guid_str(b ? b->server_guid : nt1->server_guid, buf,
+			 sizeof(buf));
+		fprintf(out, "  server guid   %s\n", buf);
+	}
+	time_str(b ? b->system_time : nt1 ? nt1->system_time : 0, buf,
+		 sizeof(buf));
+	fprintf(out, "  system time   %s\n", buf);
+	if (b) {
+		time_str(b->boot_time, buf, sizeof(buf));
+		fprintf(out, "  boot time     %s\n", buf);
+		caps_str(b->capabilities, buf, sizeof(buf));
+		fprintf(out, "  capabilities  %s\n", buf);
+	}
+	if (nt1 && nt1->smb1_domain[0])
+		fprintf(out, "  smb1 domain   %s\n", nt1->smb1_domain);
+	s311 = find_neg(h, PORTIER_SMB_311);
+	if (s311) {
+		fprintf(out, "  3.1.1         hash %s, cipher %s",
+		       portier_smb_hash_name(s311->preauth_hash),
+		       portier_smb_cipher_name(s311->cipher));
+		if (s311->have_signing_algo)
+			fprintf(out, ", signing %s",
+			       portier_smb_signing_name(s311->signing_algo));
+		fputc('\n', out);
+	}
+findings:
+	for (i = 0; i < nf; i++) {
+		bool high = f[i].risk == PORTIER_RISK_HIGH;
+
+		fprintf(out, "  %sfinding%s       [%s] %s\n",
+		       cli_color_on(cli, high ? CLI_RED : CLI_YELLOW),
+		       cli_color_off(cli), portier_risk_name(f[i].risk),
+		       f[i].text);
+		fprintf(out, "                fix: %s\n", f[i].advice);
+	}
+}
+
+static json_t *neg_json(const struct portier_smb_dialect_result *r)
+{
+	json_t *o = json_pack("{s:s, s:b}", "dialect",
+			      portier_smb_dialect_name(r->dialect), "accepted",
+			      r->status == 0 && r->neg.accepted);
+	char buf[64];
+
+	if (!o)
+		return NULL;
+	if (r->status < 0) {
+		json_object_set_new(o, "error", json_string(r->why));
+		return o;
+	}
+	snprintf(buf, sizeof(buf), "0x%08x", r->neg.status);
+	json_object_set_new(o, "status", json_string(buf));
+	if (!r->neg.accepted)
+		return o;
+	json_object_set_new(o, "signing_enabled",
+			    json_boolean(r->neg.signing_enabled));
+	json_object_set_new(o, "signing_required",
+			    json_boolean(r->neg.signing_required));
+	json_object_set_new(o, "capabilities",
+			    json_integer(r->neg.capabilities));
+	if (r->dialect == PORTIER_SMB_311) {
+		json_object_set_new(o, "preauth_hash",
+				    json_string(portier_smb_hash_name(
+					    r->neg.preauth_hash)));
+		json_object_set_new(o, "cipher",
+				    json_string(portier_smb_cipher_name(
+					    r->neg.cipher)));
+		json_object_set_new(
+			o, "signing_algorithm",
+			r->neg.have_signing_algo
+				? json_string(portier_smb_signing_name(
+					  r->neg.signing_algo))
+				: json_null());
+	}
+	return o;
+}
+
+json_t *probe_out_smb_json(const struct portier_smb_host *h,
+			   const struct portier_err *err)
+{
+	const struct portier_smb_negotiate *b = best_smb2(h), *nt1;
+	struct portier_smb_finding f[PORTIER_SMB_MAX_FINDINGS];
+	json_t *o, *arr, *acc, *fa;
+	size_t i, nf;
+	char buf[64], ip[INET6_ADDRSTRLEN];
+
+	portier_probe_addr_str(&h->addr, ip, sizeof(ip));
+	o = json_pack("{s:s, s:{s:s, s:s}}", "host", ip, "transport", "445",
+		      portier_tcp_state_name(h->direct), "139",
+		      portier_tcp_state_name(h->nbss));
+	if (!o)
+		return NULL;
+	if (err) {
+		json_object_set_new(o, "error", json_string(err->msg));
+		return o;
+	}
+	json_object_set_new(json_object_get(o, "transport"), "used",
+			    json_integer(h->port));
+	json_object_set_new(json_object_get(o, "transport"), "netbios_session",
+			    json_boolean(h->via_nbss));
+	if (h->via_nbss)
+		json_object_set_new(json_object_get(o, "transport"), "called",
+				    json_string(h->called));
+	arr = json_array();
+	acc = json_array();
+	for (i = 0; i < h->n_results; i++) {
+		json_array_append_new(arr, neg_json(&h->results[i]));
+		if (h->results[i].status == 0 && h->results[i].neg.accepted)
+			json_array_append_new(
+				acc, json_string(portier_smb_dialect_name(
+					     h->results[i].dialect)));
+	}
+	json_object_set_new(o, "dialects", arr);
+	json_object_set_new(o, "accepted", acc);
+	json_object_set_new(o, "highest",
+			    h->highest ? json_string(portier_smb_dialect_name(
+						 h->highest))
+				       : json_null());
+	json_object_set_new(o, "smb1", json_boolean(h->smb1));
+	json_object_set_new(o, "signing",
+			    json_pack("{s:b, s:b}", "enabled",
+				      h->signing_enabled, "required",
+				      h->signing_required));
+	nt1 = find_neg(h, PORTIER_SMB_NT1);
+	if (b || (nt1 && nt1->have_guid)) {
+		guid_str(b ? b->server_guid : nt1->server_guid, buf,
+			 sizeof(buf));
+		json_object_set_new(o, "server_guid", json_string(buf));
+	}
+	if (b || nt1) {
+		uint64_t st = b ? b->system_time : nt1->system_time;
+
+		time_str(st, buf, sizeof(buf));
+		json_object_set_new(o, "system_time",
+				    st ? json_string(buf) : json_null());
+	}
+	if (b) {
+		time_str(b->boot_time, buf, sizeof(buf));
+		json_object_set_new(o, "boot_time", b->boot_time
+					    ? json_string(buf) : json_null());
+		caps_str(b->capabilities, buf, sizeof(buf));
+		json_object_set_new(o, "capabilities", json_string(buf));
+	}
+	nf = portier_smb_judge(h, f);
+	fa = json_array();
+	for (i = 0; i < nf; i++)
+		json_array_append_new(fa, json_pack("{s:s, s:s, s:s, s:s}",
+						    "severity",
+						    portier_risk_name(f[i].risk),
+						    "id", f[i].id, "text",
+						    f[i].text, "advice",
+						    f[i].advice));
+	json_object_set_new(o, "findings", fa);
+	return o;
+}
+

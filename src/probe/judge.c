@@ -1,0 +1,124 @@
+/*
+ * judge.c - what a probe result means for the defender, in words: the leak
+ * of a node status reply, and the findings of an SMB negotiation.
+ *
+ * Kept in the library, not the CLI, so that `portier nbstat`, `portier smb`
+ * and the scanner's `--probe` judge the same way.  Severity follows the
+ * issue the commands were built for: SMB1 accepted is high (it is the
+ * protocol EternalBlue/MS17-010 attacked), signing not required is medium
+ * (it allows NTLM relay and tampering by a man in the middle).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "portier/probe.h"
+
+static const struct {
+	unsigned bit;
+	const char *key, *words;
+} roles[] = {
+	{PORTIER_NB_ROLE_FILE_SERVER, "file_server", "file server"},
+	{PORTIER_NB_ROLE_DOMAIN_CONTROLLER, "domain_controller",
+	 "domain controller"},
+	{PORTIER_NB_ROLE_DOMAIN_MASTER, "domain_master_browser",
+	 "domain master browser"},
+	{PORTIER_NB_ROLE_MASTER_BROWSER, "master_browser", "master browser"},
+	{PORTIER_NB_ROLE_MESSENGER, "messenger", NULL},
+	{PORTIER_NB_ROLE_IIS, "iis", "IIS"},
+};
+
+const char *portier_nb_role_key(unsigned role_bit)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (roles[i].bit == role_bit)
+			return roles[i].key;
+	return "unknown";
+}
+
+void portier_nb_roles_str(unsigned bits, char *buf, size_t cap)
+{
+	size_t i, used = 0;
+
+	if (!cap)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(roles) / sizeof(roles[0]) && used < cap; i++) {
+		int n;
+
+		/* the messenger name is on every host: not a role worth words */
+		if (!(bits & roles[i].bit) || !roles[i].words)
+			continue;
+		n = snprintf(buf + used, cap - used, "%s%s", used ? ", " : "",
+			     roles[i].words);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* Append to buf at *used without running past cap. */
+__attribute__((format(printf, 4, 5))) static void
+add(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*used >= cap)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *used, cap - *used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*used += (size_t)n;
+}
+
+void portier_nbstat_describe(const struct portier_nbstat_reply *r,
+			     const struct portier_nbstat_summary *s, char *buf,
+			     size_t cap)
+{
+	char rl[128];
+	size_t used = 0;
+
+	if (!cap)
+		return;
+	buf[0] = '\0';
+	portier_nb_roles_str(s->roles, rl, sizeof(rl));
+	add(buf, cap, &used, "gives anyone %u names: ", r->n_names);
+	add(buf, cap, &used, "computer %s", s->computer[0] ? s->computer : "?");
+	if (s->workgroup[0])
+		add(buf, cap, &used, ", workgroup/domain %s", s->workgroup);
+	if (s->user[0])
+		add(buf, cap, &used, ", logged-on user %s", s->user);
+	if (rl[0])
+		add(buf, cap, &used, ", roles: %s", rl);
+	if (r->have_mac && !s->mac_zero)
+		add(buf, cap, &used, "%s", ", its MAC address");
+}
+
+size_t portier_smb_judge(const struct portier_smb_host *h,
+			 struct portier_smb_finding out[PORTIER_SMB_MAX_FINDINGS])
+{
+	size_t n = 0;
+
+	if (h->smb1)
+		out[n++] = (struct portier_smb_finding){
+			PORTIER_RISK_HIGH, "smb1-accepted",
+			"SMB1 (NT LM 0.12) is accepted: the protocol that "
+			"EternalBlue (MS17-010), WannaCry and NotPetya used",
+			"disable SMB1: on Windows "
+			"`Set-SmbServerConfiguration -EnableSMB1Protocol "
+			"$false`; in Samba `server min protocol = SMB2_10`"};
+	if (h->highest && !h->signing_required)
+		out[n++] = (struct portier_smb_finding){
+			PORTIER_RISK_MEDIUM, "signing-not-required",
+			"message signing is not required: a man in the middle "
+			"can relay or alter SMB sessions (NTLM relay)",
+			"require signing: on Windows "
+			"`Set-SmbServerConfiguration "
+			"-RequireSecuritySignature $true`; in Samba "
+			"`server signing = mandatory`"};
+	return n;
+}
