@@ -122,6 +122,13 @@ struct portier_local_query {
 	 */
 	const char *netns;
 	bool all_netns;
+	/*
+	 * Only TCP/UDP/raw sockets whose local or remote port lies in
+	 * port_lo..port_hi (filtered by the kernel); UNIX sockets are then
+	 * left out.
+	 */
+	bool have_ports;
+	uint16_t port_lo, port_hi;
 };
 
 /*

@@ -340,6 +340,9 @@ static int list_sockets(struct cli *cli, struct local_opts *o)
 		o->q.states = PORTIER_STATES_ALL & ~PORTIER_STATES_LISTENING;
 	o->q.processes = o->processes || o->pid_column || o->have_pid || o->json;
 	o->q.proc_root = cli->proc_root;
+	o->q.have_ports = o->have_port;
+	o->q.port_lo = o->port_lo;
+	o->q.port_hi = o->port_hi;
 	rc = portier_local_collect(&o->q, &l, &err);
 	if (rc < 0)
 		return cli_report(cli, &err);

@@ -40,6 +40,13 @@ struct portier_sock *local_socks_push(struct local_socks *s);
  */
 size_t sockdiag_build_inet(uint8_t *buf, size_t cap, uint8_t family,
 			   uint8_t ipproto, uint32_t states, uint32_t seq);
+/*
+ * The same with a filter the kernel runs: only sockets whose local or
+ * remote port lies in lo..hi (INET_DIAG_REQ_BYTECODE).
+ */
+size_t sockdiag_build_inet_ports(uint8_t *buf, size_t cap, uint8_t family,
+				 uint8_t ipproto, uint32_t states,
+				 uint32_t seq, uint16_t lo, uint16_t hi);
 /* The same for AF_UNIX sockets (name, peer and queue lengths asked for). */
 size_t sockdiag_build_unix(uint8_t *buf, size_t cap, uint32_t states,
 			   uint32_t seq);

@@ -78,6 +78,37 @@ size_t sockdiag_build_inet(uint8_t *buf, size_t cap, uint8_t family,
 	return nlh->nlmsg_len;
 }
 
+/*
+ * The kernel's filter language (struct inet_diag_bc_op, run by
+ * inet_diag_bc_run): each op is a test that jumps `yes` or `no` bytes on;
+ * landing exactly on the end accepts the socket, jumping past it rejects.
+ * The kernel's audit follows the `yes` jumps as the program's backbone, so
+ * every op is reached that way and `no` jumps only skip forward along it.
+ * A port comparison takes two ops: the test, then one whose `no` holds
+ * the port.  The program: (sport in lo..hi) or (dport in lo..hi).
+ */
+size_t sockdiag_build_inet_ports(uint8_t *buf, size_t cap, uint8_t family,
+				 uint8_t ipproto, uint32_t states,
+				 uint32_t seq, uint16_t lo, uint16_t hi)
+{
+	const struct inet_diag_bc_op prog[] = {
+		/* @0  */ {INET_DIAG_BC_S_GE, 8, 20}, {0, 0, lo},
+		/* @8  */ {INET_DIAG_BC_S_LE, 8, 12}, {0, 0, hi},
+		/* @16 */ {INET_DIAG_BC_JMP, 4, 20}, /* to the end: accept */
+		/* @20 */ {INET_DIAG_BC_D_GE, 8, 20}, {0, 0, lo},
+		/* @28 */ {INET_DIAG_BC_D_LE, 8, 12}, {0, 0, hi},
+		/* @36: the end */
+	};
+	size_t len = sockdiag_build_inet(buf, cap, family, ipproto, states,
+					 seq);
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+
+	if (!len || cap < len + MNL_ATTR_HDRLEN + sizeof(prog))
+		return 0;
+	mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, sizeof(prog), prog);
+	return nlh->nlmsg_len;
+}
+
 size_t sockdiag_build_unix(uint8_t *buf, size_t cap, uint32_t states,
 			   uint32_t seq)
 {

@@ -59,6 +59,7 @@ static int open_procnet(const char *root, const char *name)
 
 /* Raw sockets from an open /proc/net/raw{,6}, filtered by states. */
 static int raw_fallback(int fd, uint8_t family, uint32_t states,
+			const struct portier_local_query *q,
 			struct local_socks *out)
 {
 	char *text = NULL;
@@ -89,9 +90,17 @@ static int raw_fallback(int fd, uint8_t family, uint32_t states,
 		rc = local_procnet_parse(text, len, family, PORTIER_LOCAL_RAW,
 					 out);
 	portier_free(text);
-	for (i = kept = first; i < out->n; i++)
-		if (states & PORTIER_STATE_BIT(out->v[i].state))
-			out->v[kept++] = out->v[i];
+	for (i = kept = first; i < out->n; i++) {
+		const struct portier_sock *s = &out->v[i];
+
+		if (!(states & PORTIER_STATE_BIT(s->state)))
+			continue;
+		if (q->have_ports &&
+		    !(s->lport >= q->port_lo && s->lport <= q->port_hi) &&
+		    !(s->rport >= q->port_lo && s->rport <= q->port_hi))
+			continue;
+		out->v[kept++] = out->v[i];
+	}
 	out->n = kept;
 	return rc;
 }
@@ -169,10 +178,16 @@ static int dump_netns(const struct portier_local_query *q, int nsfd,
 		for (f = 0; rc == 0 && f < 2; f++) {
 			if (!(fams & (f ? PORTIER_LOCAL_V6 : PORTIER_LOCAL_V4)))
 				continue;
-			len = sockdiag_build_inet(req, sizeof(req),
-						  f ? AF_INET6 : AF_INET,
-						  kinds[k].ipproto, states,
-						  seq++);
+			if (q->have_ports)
+				len = sockdiag_build_inet_ports(
+					req, sizeof(req), f ? AF_INET6 : AF_INET,
+					kinds[k].ipproto, states, seq++,
+					q->port_lo, q->port_hi);
+			else
+				len = sockdiag_build_inet(req, sizeof(req),
+							  f ? AF_INET6 : AF_INET,
+							  kinds[k].ipproto,
+							  states, seq++);
 			rc = dump(nl, req, len, (uint8_t)kinds[k].proto, out,
 				  buf, err);
 			/* a kernel without raw_diag: read /proc/net/raw */
@@ -180,11 +195,11 @@ static int dump_netns(const struct portier_local_query *q, int nsfd,
 			    kinds[k].proto == PORTIER_LOCAL_RAW) {
 				portier_err_clear(err);
 				rc = raw_fallback(rawfd[f], f ? AF_INET6 : AF_INET,
-						  states, out);
+						  states, q, out);
 			}
 		}
 	}
-	if (rc == 0 && (protos & PORTIER_LOCAL_UNIX)) {
+	if (rc == 0 && (protos & PORTIER_LOCAL_UNIX) && !q->have_ports) {
 		len = sockdiag_build_unix(req, sizeof(req), states, seq++);
 		rc = dump(nl, req, len, PORTIER_LOCAL_UNIX, out, buf, err);
 	}

@@ -43,6 +43,11 @@ grep '"rule":"close-wait"' "$LAB_DIR/audit.jsonl" | grep -q "\"pid\":$leak_pid" 
 n=$("$PORTIER" local -t --state close-wait --pid "$leak_pid" --json --netns "$ns" | wc -l)
 [ "$n" = 500 ] || lab_fail "--state close-wait --pid gave $n sockets, want 500"
 
+# The port filter the kernel runs agrees with ss's.
+n=$("$PORTIER" local -ta --port 7201 --json --netns "$ns" | wc -l)
+m=$(ip netns exec "$ns" ss -Htan "sport = :7201 or dport = :7201" | wc -l)
+[ "$n" = "$m" ] && [ "$n" = 1001 ] || lab_fail "--port 7201: portier $n sockets, ss $m, want 1001"
+
 # ---- --all-netns -------------------------------------------------------------
 port=$(lab_random_ports 1 20000 30000)
 local_hold t1 only "$LAB_BIN/lab-sockhold" "tcp:0.0.0.0:$port"

@@ -106,6 +106,42 @@ static void test_build_inet(void **state)
 			 0);
 }
 
+static void test_build_ports(void **state)
+{
+	uint8_t buf[SOCKDIAG_REQ_MAX] __attribute__((aligned(4)));
+	const struct nlmsghdr *nlh = (const void *)buf;
+	const struct nlattr *a;
+	const struct inet_diag_bc_op *op;
+	size_t len, off, n;
+	int jumps_to_end = 0;
+
+	(void)state;
+	len = sockdiag_build_inet_ports(buf, sizeof(buf), AF_INET, IPPROTO_TCP,
+					PORTIER_STATES_ALL, 9, 440, 445);
+	assert_int_equal(len, nlh->nlmsg_len);
+	a = (const void *)(buf + NLMSG_LENGTH(sizeof(struct inet_diag_req_v2)));
+	assert_int_equal(a->nla_type, INET_DIAG_REQ_BYTECODE);
+	n = a->nla_len - sizeof(*a);
+	assert_int_equal(n, 36);
+	op = (const void *)(a + 1);
+	/* the yes-chain visits every op and ends exactly at the end */
+	for (off = 0; off < n; off += op[off / 4].yes) {
+		assert_true(op[off / 4].yes >= 4);
+		if (op[off / 4].code == INET_DIAG_BC_JMP)
+			jumps_to_end += off + op[off / 4].no == n;
+	}
+	assert_int_equal(off, n);
+	assert_int_equal(jumps_to_end, 1);
+	assert_int_equal(op[0].code, INET_DIAG_BC_S_GE);
+	assert_int_equal(op[1].no, 440);
+	assert_int_equal(op[3].no, 445);
+	assert_int_equal(op[5].code, INET_DIAG_BC_D_GE);
+	assert_int_equal(op[8].no, 445);
+	assert_int_equal(sockdiag_build_inet_ports(buf, 80, AF_INET,
+						   IPPROTO_TCP, 1, 1, 1, 2),
+			 0);
+}
+
 static void test_build_unix(void **state)
 {
 	uint8_t buf[SOCKDIAG_REQ_MAX] __attribute__((aligned(4)));
@@ -766,6 +802,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build_inet),
+		cmocka_unit_test(test_build_ports),
 		cmocka_unit_test(test_build_unix),
 		cmocka_unit_test_setup_teardown(test_parse_tcp4, setup,
 						teardown),
