@@ -214,6 +214,19 @@ PORTIER_API int portier_fw_policy_from_json(const char *json,
 					    struct portier_fw_policy *p,
 					    struct portier_err *err);
 
+/* Packets portier's rules have dropped since the table was last replaced. */
+struct portier_fw_counters {
+	uint64_t close[PORTIER_FW_NPROTO]; /* closed ports, from anywhere */
+	uint64_t from;        /* closed ports, per-source rules together */
+	uint64_t not_allowed; /* allow-only: not on the list */
+	uint64_t invalid;     /* allow-only: invalid per conntrack */
+};
+
+/* The counters of the rules in the same JSON listing. */
+PORTIER_API int portier_fw_counters_from_json(const char *json,
+					      struct portier_fw_counters *c,
+					      struct portier_err *err);
+
 /* ---- the SSH-session guard -------------------------------------------------- */
 
 /*
@@ -336,6 +349,10 @@ PORTIER_API int portier_fw_lock(struct portier_fw *fw,
 PORTIER_API int portier_fw_current(struct portier_fw *fw,
 				   struct portier_fw_policy *p,
 				   struct portier_err *err);
+/* The drop counters now in the kernel (zeros when there is no table). */
+PORTIER_API int portier_fw_counters(struct portier_fw *fw,
+				    struct portier_fw_counters *c,
+				    struct portier_err *err);
 /* portier's table as nft text ("" when absent); caller frees. */
 PORTIER_API int portier_fw_listing(struct portier_fw *fw, char **out,
 				   struct portier_err *err);

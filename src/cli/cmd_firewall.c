@@ -373,6 +373,7 @@ static int verb_status(struct fw_run *r, int argc, char **argv)
 {
 	struct portier_err err = {0};
 	struct portier_fw_policy policy = {0};
+	struct portier_fw_counters counts;
 	struct portier_fw *fw;
 	char *listing = NULL;
 	int rc;
@@ -397,10 +398,12 @@ static int verb_status(struct fw_run *r, int argc, char **argv)
 			rc = cli_report(r->cli, &err);
 		else
 			fputs(listing, stdout);
-	} else if (portier_fw_current(fw, &policy, &err) < 0) {
+	} else if (portier_fw_current(fw, &policy, &err) < 0 ||
+		   portier_fw_counters(fw, &counts, &err) < 0) {
 		rc = cli_report(r->cli, &err);
 	} else {
-		fw_out_status(r->cli, &policy, portier_fw_undo_depth(fw));
+		fw_out_status(r->cli, &policy, &counts,
+			      portier_fw_undo_depth(fw));
 	}
 	portier_free(listing);
 	portier_fw_policy_free(&policy);

@@ -26,6 +26,29 @@ static void ports_row(const char *label, const struct portier_fw_portset *s)
 	portier_free(text);
 }
 
+/* " (12 packets dropped)" after a row, when counters are known */
+static const struct portier_fw_counters *counts;
+
+static void ports_row_n(const char *label, const struct portier_fw_portset *s,
+			uint64_t dropped)
+{
+	char *text, line[64];
+
+	if (!s->n)
+		return;
+	text = portier_fw_portset_format(s, ", ");
+	if (!counts) {
+		ports_row(label, s);
+		portier_free(text);
+		return;
+	}
+	snprintf(line, sizeof(line), "%llu packet%s dropped",
+		 (unsigned long long)dropped, dropped == 1 ? "" : "s");
+	printf("  %-*s %s (%s)\n", label_width, label,
+	       text ? text : "(out of memory)", line);
+	portier_free(text);
+}
+
 static void describe(const struct portier_fw_policy *p)
 {
 	char label[96];
@@ -46,7 +69,7 @@ static void describe(const struct portier_fw_policy *p)
 	for (q = 0; q < PORTIER_FW_NPROTO; q++) {
 		snprintf(label, sizeof(label), "closed %s",
 			 portier_fw_proto_name(q));
-		ports_row(label, &p->close[q]);
+		ports_row_n(label, &p->close[q], counts ? counts->close[q] : 0);
 	}
 	for (i = 0; i < p->n_from; i++) {
 		for (q = 0; q < PORTIER_FW_NPROTO; q++) {
@@ -64,6 +87,15 @@ static void describe(const struct portier_fw_policy *p)
 		row("always allowed",
 		    "loopback, established connections, the ICMP the network "
 		    "needs, DHCP replies");
+		if (counts) {
+			char text[96];
+
+			snprintf(text, sizeof(text),
+				 "%llu packets not on the list, %llu invalid",
+				 (unsigned long long)counts->not_allowed,
+				 (unsigned long long)counts->invalid);
+			row("dropped", text);
+		}
 		if (p->n_keep) {
 			char text[96];
 
@@ -97,16 +129,22 @@ void fw_out_applied(struct cli *cli, const struct portier_fw_policy *p,
 }
 
 void fw_out_status(struct cli *cli, const struct portier_fw_policy *p,
-		   size_t undo_depth)
+		   const struct portier_fw_counters *c, size_t undo_depth)
 {
 	(void)cli;
+	counts = c;
 	if (portier_fw_policy_empty(p)) {
 		printf("portier filters nothing: there is no table inet "
 		       PORTIER_FW_TABLE "\n");
 	} else {
 		printf("table inet " PORTIER_FW_TABLE ":\n");
 		describe(p);
+		if (c && c->from)
+			printf("  %-*s %llu packets\n", label_width,
+			       "dropped per source",
+			       (unsigned long long)c->from);
 	}
+	counts = NULL;
 	if (undo_depth)
 		printf("  %-*s %zu (portier firewall undo)\n", label_width,
 		       "undo points", undo_depth);

@@ -13,7 +13,7 @@ void fw_out_applied(struct cli *cli, const struct portier_fw_policy *p,
 		    bool changed);
 /* `portier firewall status`. */
 void fw_out_status(struct cli *cli, const struct portier_fw_policy *p,
-		   size_t undo_depth);
+		   const struct portier_fw_counters *c, size_t undo_depth);
 /*
  * One line per port of the harden list saying why, from the knowledge base.
  * Returns -1 (message printed) when the knowledge base cannot be loaded.

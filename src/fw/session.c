@@ -85,6 +85,21 @@ int portier_fw_current(struct portier_fw *fw, struct portier_fw_policy *p,
 	return rc;
 }
 
+int portier_fw_counters(struct portier_fw *fw, struct portier_fw_counters *c,
+			struct portier_err *err)
+{
+	char *json;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	rc = fw->be->list(fw->ctx, PORTIER_FW_LIST_JSON, &json, err);
+	if (rc < 0)
+		return rc;
+	rc = portier_fw_counters_from_json(json, c, err);
+	portier_free(json);
+	return rc;
+}
+
 int portier_fw_listing(struct portier_fw *fw, char **out,
 		       struct portier_err *err)
 {

@@ -121,6 +121,9 @@ echo "ok: table ip labother untouched"
 # status in words
 fw t1 status | tee "$LAB_DIR/status"
 grep -q "closed tcp  *445" "$LAB_DIR/status" || lab_fail "status lacks tcp 445"
+# the scans above were counted (the table was last replaced before them)
+grep -qE "closed tcp  *445 \([1-9][0-9]* packets? dropped\)" "$LAB_DIR/status" ||
+	lab_fail "status shows no dropped packets for 445"
 
 # undo: the exact ruleset from before
 fw t1 undo

@@ -378,6 +378,26 @@ static void test_readback_roundtrip(void **state)
 	assert_true(portier_fw_policy_empty(&got));
 }
 
+static void test_counters(void **state)
+{
+	struct portier_fw_counters c;
+	char *json = slurp(fixture("listing-counters.json"));
+
+	(void)state;
+	assert_non_null(json);
+	assert_int_equal(portier_fw_counters_from_json(json, &c, NULL), 0);
+	assert_int_equal(c.close[PORTIER_FW_TCP], 7);
+	assert_int_equal(c.close[PORTIER_FW_UDP], 5);
+	assert_int_equal(c.from, 6);
+	assert_int_equal(c.invalid, 11);
+	assert_int_equal(c.not_allowed, 1000);
+	free(json);
+	assert_int_equal(portier_fw_counters_from_json("", &c, NULL), 0);
+	assert_int_equal(c.not_allowed, 0);
+	assert_int_equal(portier_fw_counters_from_json("[", &c, NULL),
+			 PORTIER_EPROTO);
+}
+
 static void expect_bad_json(const char *json, const char *quote)
 {
 	struct portier_fw_policy p;
@@ -891,6 +911,7 @@ int main(void)
 		cmocka_unit_test(test_render_mixed_and_empty),
 		cmocka_unit_test(test_readback_roundtrip),
 		cmocka_unit_test(test_readback_foreign_objects),
+		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_ssh_from_env),
 		cmocka_unit_test(test_ssh_from_proc),
 		cmocka_unit_test(test_ssh_guard),
