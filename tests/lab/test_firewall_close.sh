@@ -160,4 +160,16 @@ tcp_set=$(lab_in t1 nft list set inet portier close_tcp)
 fw t1 undo >/dev/null
 [ "$(fw_ruleset t1)" = "$before" ] || lab_fail "undo after the big set"
 echo "ok: harden closes the seeds' list with reasons; 2000 ports are one rule"
+
+# a set added to portier's table by hand is reported, not silently dropped
+fw t1 close 445 >/dev/null
+lab_in t1 nft add set inet portier mine '{ type ipv4_addr; }'
+edited=$(fw_ruleset t1)
+rc=0; fw t1 close 139 2>"$LAB_DIR/err" || rc=$?
+[ "$rc" = 3 ] || lab_fail "close over a hand-edited table exited $rc, want 3"
+grep -q "'mine'" "$LAB_DIR/err" || lab_fail "the foreign set is not named: $(cat "$LAB_DIR/err")"
+[ "$(fw_ruleset t1)" = "$edited" ] || lab_fail "the hand-edited table was changed"
+fw t1 undo >/dev/null
+[ "$(fw_ruleset t1)" = "$before" ] || lab_fail "undo over a hand-edited table"
+echo "ok: hand edits in portier's table are reported, and undo still works"
 echo "lab ok: close, IPv6, idempotence, other table, bad input, undo, harden, sets"
