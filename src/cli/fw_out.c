@@ -150,6 +150,30 @@ void fw_out_status(struct cli *cli, const struct portier_fw_policy *p,
 		       "undo points", undo_depth);
 }
 
+/* No notes of portier's own: say at least what IANA assigned. */
+static bool iana_text(uint16_t port, unsigned proto, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = portier_iana_lower_bound(port); i < portier_iana_count();
+	     i++) {
+		const struct portier_iana_entry *e = portier_iana_at(i);
+
+		if (e->port != port)
+			break;
+		if (e->proto == proto) {
+			snprintf(buf, len,
+				 "IANA assigns it to %s (%s); portier has no "
+				 "notes of its own, the port is closed because "
+				 "the seeds' list closes it",
+				 e->name, *e->description ? e->description
+							  : "no description");
+			return true;
+		}
+	}
+	return false;
+}
+
 int fw_out_harden(struct cli *cli, FILE *f)
 {
 	const struct portier_fw_port *list;
@@ -169,12 +193,15 @@ int fw_out_harden(struct cli *cli, FILE *f)
 		const char *name = portier_kb_service_name(kb, list[i].port,
 							   proto);
 		const char *why = "portier has no notes on this port";
-		char port[16];
+		char port[16], iana[200];
 
-		if (e && *e->danger)
+		if (e && *e->danger) {
 			why = e->danger;
-		else if (e && *e->summary)
+		} else if (e && *e->summary) {
 			why = e->summary;
+		} else if (iana_text(list[i].port, proto, iana, sizeof(iana))) {
+			why = iana;
+		}
 		snprintf(port, sizeof(port), "%u/%s", list[i].port,
 			 portier_fw_proto_name(list[i].proto));
 		fprintf(f, "  %-9s %-14s ", port, name ? name : "-");
