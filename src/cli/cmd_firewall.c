@@ -37,10 +37,9 @@ struct fw_run {
 	char what[256]; /* "close 445 --proto tcp", for the undo point */
 };
 
-static int usage_error(struct fw_run *r)
+static int usage_error(void)
 {
 	cli_hint("see 'portier firewall --help'");
-	(void)r;
 	return EXIT_USAGE;
 }
 
@@ -61,7 +60,7 @@ static int parse_opts(struct fw_run *r, int argc, char **argv,
 	static const unsigned bit[] = {['n'] = OPT_DRY_RUN, ['p'] = OPT_PROTO,
 				       ['f'] = OPT_FROM, ['S'] = OPT_SSH};
 	struct portier_err err = {0};
-	int c, i;
+	int c, i, li = -1;
 	size_t len;
 
 	/* "-5" is a bad port, not an unknown option */
@@ -79,13 +78,22 @@ static int parse_opts(struct fw_run *r, int argc, char **argv,
 		len += (size_t)snprintf(r->what + len, sizeof(r->what) - len,
 					"%s%s", i ? " " : "", argv[i]);
 	optind = 0; /* glibc: start afresh, argv[0] is the verb */
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (c == '?' || c == ':' || c < 0 || (size_t)c >= sizeof(bit) / sizeof(bit[0]) || !bit[c])
-			return usage_error(r);
+	opterr = 0; /* our own messages, naming the command */
+	while ((c = getopt_long(argc, argv, "", longopts, &li)) != -1) {
+		if (c <= 0 || (size_t)c >= sizeof(bit) / sizeof(bit[0]) ||
+		    !bit[c]) {
+			if (optopt)
+				cli_error(r->cli, "option '%s' needs a value",
+					  argv[optind - 1]);
+			else
+				cli_error(r->cli, "unknown option '%s'",
+					  argv[optind - 1]);
+			return usage_error();
+		}
 		if (!(allowed & bit[c])) {
-			cli_error(r->cli, "option '%s' does not apply to '%s'",
-				  argv[optind - 1], r->verb);
-			return usage_error(r);
+			cli_error(r->cli, "option '--%s' does not apply to '%s'",
+				  li >= 0 ? longopts[li].name : "?", r->verb);
+			return usage_error();
 		}
 		switch (c) {
 		case 'n':
@@ -117,7 +125,7 @@ static int need_operands(struct fw_run *r, int argc, char **argv, int want,
 	else
 		cli_error(r->cli, "'%s' takes %s; '%s' is one too many",
 			  r->verb, what, argv[optind + want]);
-	return usage_error(r);
+	return usage_error();
 }
 
 /* ---- the shared path of the verbs that change rules --------------------- */
