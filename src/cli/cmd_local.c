@@ -63,9 +63,9 @@ static const char local_help[] =
 	"  -n, --numeric      no SERVICE column (ports are always numbers)\n"
 	"  -p, --processes    USER and PROCESS (pid/command of every owner)\n"
 	"  -o, --pid-column   a PID column (like Windows netstat -ano)\n"
-	"  -v, --verbose      with -p: EXE (full path, \"(deleted)\" when the\n"
-	"                     file was removed) and UNIT (systemd unit or\n"
-	"                     container)\n"
+	"  -v, --verbose      EXE (full path, \"(deleted)\" when the file was\n"
+	"                     removed) and UNIT (systemd unit or container);\n"
+	"                     implies -p\n"
 	"\n"
 	"other views:\n"
 	"  -s, --stats        protocol counters (netstat -s) from\n"
@@ -338,7 +338,8 @@ static int list_sockets(struct cli *cli, struct local_opts *o)
 		o->q.states = PORTIER_STATES_LISTENING;
 	else
 		o->q.states = PORTIER_STATES_ALL & ~PORTIER_STATES_LISTENING;
-	o->q.processes = o->processes || o->pid_column || o->have_pid || o->json;
+	o->q.processes = o->processes || o->pid_column || o->have_pid ||
+			 o->verbose || o->json;
 	o->q.proc_root = cli->proc_root;
 	o->q.have_ports = o->have_port;
 	o->q.port_lo = o->port_lo;
@@ -359,7 +360,7 @@ static int list_sockets(struct cli *cli, struct local_opts *o)
 	v.l = l;
 	v.kb = o->numeric && !o->json ? NULL : cli_kb(cli);
 	v.services = !o->numeric;
-	v.processes = o->processes || o->have_pid;
+	v.processes = o->processes || o->have_pid || o->verbose;
 	v.pid_column = o->pid_column;
 	v.verbose = o->verbose;
 	v.netns = o->q.all_netns;

@@ -73,6 +73,19 @@ ok = len(found) == 1 and [p["pid"] for p in found[0]["processes"]] == [pid] \
 sys.exit(0 if ok else 1)
 PY
 
+# ---- without root: every socket, but not other users' owners -------------
+if command -v setpriv >/dev/null && setpriv --reuid 65534 --regid 65534 --clear-groups test -x "$PORTIER"; then
+	ip netns exec "$ns" env HOME=/nonexistent XDG_CONFIG_HOME=/nonexistent \
+		setpriv --reuid 65534 --regid 65534 --clear-groups \
+		"$PORTIER" local -tl --json > "$LAB_DIR/nobody.jsonl" 2> "$LAB_DIR/nobody.err" \
+		|| lab_fail "portier local as nobody failed: $(cat "$LAB_DIR/nobody.err")"
+	grep -q "\"local_port\":$port," "$LAB_DIR/nobody.jsonl" || lab_fail "nobody does not see the listener"
+	grep -q '"processes":\[\]' "$LAB_DIR/nobody.jsonl" || lab_fail "nobody sees root's processes"
+	grep -q "root sees" "$LAB_DIR/nobody.err" || lab_fail "no note about root seeing more"
+else
+	echo "setpriv missing or build not readable by nobody: unprivileged check skipped"
+fi
+
 # ---- bad input ----------------------------------------------------------------
 set +e
 "$PORTIER" local --netns "no-such-ns-$LAB_ID" 2> "$LAB_DIR/err.txt"
