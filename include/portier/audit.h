@@ -17,39 +17,40 @@
 #include "portier/local.h"
 
 enum portier_audit_rule {
-	PORTIER_AUDIT_TROJAN_PORT,    /* a trojan/backdoor port listening */
-	PORTIER_AUDIT_TROJAN_REMOTE,  /* a connection out to a trojan port */
+	PORTIER_AUDIT_TROJAN_PORT,     /* a trojan/backdoor port listening */
+	PORTIER_AUDIT_TROJAN_REMOTE,   /* a connection out to a trojan port */
 	PORTIER_AUDIT_WINDOWS_SHARING, /* SMB/NetBIOS/RPC off loopback */
-	PORTIER_AUDIT_LEGACY_SERVICE, /* telnet, rlogin, rsh, tftp, finger */
-	PORTIER_AUDIT_LOCAL_ONLY,     /* scope=local service on 0.0.0.0/:: */
-	PORTIER_AUDIT_RISKY_PORT,     /* a risky port reachable */
-	PORTIER_AUDIT_EXE_DELETED,    /* listener's executable was deleted */
-	PORTIER_AUDIT_EXE_LOCATION,   /* ... lives in /tmp, /dev/shm, home */
-	PORTIER_AUDIT_NAME_MISMATCH,  /* known port, unexpected program */
-	PORTIER_AUDIT_CLOSE_WAIT,     /* a process piling up CLOSE-WAIT */
-	PORTIER_AUDIT_NO_OWNER,       /* a listener no process owns */
-	PORTIER_AUDIT_UNKNOWN_PORT,   /* a port nobody has assigned */
+	PORTIER_AUDIT_LEGACY_SERVICE,  /* telnet, rlogin, rsh, tftp, finger */
+	PORTIER_AUDIT_LOCAL_ONLY,      /* scope=local service on 0.0.0.0/:: */
+	PORTIER_AUDIT_RISKY_PORT,      /* a risky port reachable */
+	PORTIER_AUDIT_EXE_DELETED,     /* listener's executable was deleted */
+	PORTIER_AUDIT_EXE_LOCATION,    /* ... lives in /tmp, /dev/shm, home */
+	PORTIER_AUDIT_NAME_MISMATCH,   /* known port, unexpected program */
+	PORTIER_AUDIT_CLOSE_WAIT,      /* a process piling up CLOSE-WAIT */
+	PORTIER_AUDIT_NO_OWNER,	       /* a listener no process owns */
+	PORTIER_AUDIT_UNKNOWN_PORT,    /* a port nobody has assigned */
 	PORTIER_AUDIT_N_RULES,
 };
 
 struct portier_finding {
-	uint8_t rule;      /* enum portier_audit_rule */
-	uint8_t severity;  /* enum portier_risk; NONE means "info" */
-	uint8_t proto;     /* enum portier_local_proto, 0 if not one port */
-	uint16_t port;     /* the port judged, 0 if not one port */
-	uint32_t sock;     /* the first socket concerned (index in l) */
-	long proc;         /* index in l->procs, or -1 */
-	uint32_t count;    /* sockets concerned */
+	uint8_t rule;	  /* enum portier_audit_rule */
+	uint8_t severity; /* enum portier_risk; NONE means "info" */
+	uint8_t proto;	  /* enum portier_local_proto, 0 if not one port */
+	uint16_t port;	  /* the port judged, 0 if not one port */
+	uint32_t sock;	  /* the first socket concerned (index in l) */
+	long proc;	  /* index in l->procs, or -1 */
+	uint32_t count;	  /* sockets concerned */
 	const struct portier_kb_entry *kb; /* the entry consulted, or NULL */
-	char where[256];   /* "tcp 0.0.0.0:23, tcp [::]:23" */
-	char reason[600];  /* why, in plain words */
-	char advice[600];  /* what to do */
+	char where[256];		   /* "tcp 0.0.0.0:23, tcp [::]:23" */
+	char reason[600];		   /* why, in plain words */
+	char advice[600];		   /* what to do */
 };
 
 struct portier_audit_opts {
-	uint16_t eph_lo, eph_hi;  /* this host's ephemeral range (0,0 if unknown) */
-	uint32_t close_wait_min;  /* per process; 0 means 50 */
-	bool privileged;          /* owners of all users' sockets were visible */
+	uint16_t eph_lo,
+	    eph_hi; /* this host's ephemeral range (0,0 if unknown) */
+	uint32_t close_wait_min; /* per process; 0 means 50 */
+	bool privileged;	 /* owners of all users' sockets were visible */
 };
 
 /*
@@ -73,11 +74,11 @@ PORTIER_API int portier_audit_severity_parse(const char *s,
 
 /* How a process looks as the owner of a port (for the trojan rule). */
 enum portier_owner_trust {
-	PORTIER_OWNER_SERVICE,  /* its name is the port's service */
-	PORTIER_OWNER_SYSTEM,   /* runs from a system directory */
-	PORTIER_OWNER_OTHER,    /* runs from elsewhere (/opt, /usr/local...) */
-	PORTIER_OWNER_SUSPECT,  /* deleted, in /tmp, /dev/shm or a home */
-	PORTIER_OWNER_UNKNOWN,  /* no owner visible */
+	PORTIER_OWNER_SERVICE, /* its name is the port's service */
+	PORTIER_OWNER_SYSTEM,  /* runs from a system directory */
+	PORTIER_OWNER_OTHER,   /* runs from elsewhere (/opt, /usr/local...) */
+	PORTIER_OWNER_SUSPECT, /* deleted, in /tmp, /dev/shm or a home */
+	PORTIER_OWNER_UNKNOWN, /* no owner visible */
 };
 
 /* Judge p (may be NULL) as the owner of port/protos, per kb. */

@@ -52,7 +52,7 @@ enum portier_sock_state {
 };
 
 #define PORTIER_STATE_BIT(s) (1u << (s))
-#define PORTIER_STATES_ALL 0xffeu
+#define PORTIER_STATES_ALL   0xffeu
 /* What "listening" means: TCP LISTEN, and bound unconnected UDP/raw. */
 #define PORTIER_STATES_LISTENING                                               \
 	(PORTIER_STATE_BIT(PORTIER_SS_LISTEN) |                                \
@@ -60,20 +60,21 @@ enum portier_sock_state {
 
 /* One socket. */
 struct portier_sock {
-	uint64_t inode;   /* 0 for sockets no file refers to (TIME_WAIT) */
-	uint32_t uid;     /* the socket's owner as the kernel records it */
+	uint64_t inode;	  /* 0 for sockets no file refers to (TIME_WAIT) */
+	uint32_t uid;	  /* the socket's owner as the kernel records it */
 	uint32_t rqueue;  /* Recv-Q; for listeners: connections waiting */
 	uint32_t wqueue;  /* Send-Q; for listeners: the backlog */
 	uint32_t ifindex; /* bound device (SO_BINDTODEVICE), 0 if none */
 	uint32_t owner_first, owner_count; /* range in portier_local.owners */
-	uint32_t netns;   /* index into portier_local.netns */
+	uint32_t netns;			   /* index into portier_local.netns */
 	uint16_t lport, rport; /* host order; raw sockets: the IP protocol */
-	uint8_t proto;    /* one enum portier_local_proto */
-	uint8_t family;   /* AF_INET, AF_INET6 or AF_UNIX */
-	uint8_t state;    /* enum portier_sock_state */
-	uint8_t type;     /* AF_UNIX: SOCK_STREAM, SOCK_DGRAM, ... */
+	uint8_t proto;	       /* one enum portier_local_proto */
+	uint8_t family;	       /* AF_INET, AF_INET6 or AF_UNIX */
+	uint8_t state;	       /* enum portier_sock_state */
+	uint8_t type;	       /* AF_UNIX: SOCK_STREAM, SOCK_DGRAM, ... */
 	uint8_t laddr[16], raddr[16]; /* network order; v4 in the first 4 */
-	const char *path; /* AF_UNIX: bound path, "@name" if abstract; or NULL */
+	const char
+	    *path; /* AF_UNIX: bound path, "@name" if abstract; or NULL */
 };
 
 /* One fd of one process that refers to a socket. */
@@ -85,8 +86,8 @@ struct portier_owner {
 /* A process that owns at least one reported socket. */
 struct portier_proc {
 	int pid;
-	uint32_t uid;          /* real uid from status */
-	char comm[17];         /* "" if unreadable */
+	uint32_t uid;	       /* real uid from status */
+	char comm[17];	       /* "" if unreadable */
 	const char *exe;       /* executable path, NULL if unreadable */
 	bool exe_deleted;      /* the path ended in " (deleted)" (removed) */
 	const char *user;      /* user name, or the uid as a number */
@@ -106,14 +107,14 @@ struct portier_local {
 	size_t n_netns;
 	bool procs_scanned;  /* owners were looked up */
 	size_t procs_denied; /* processes whose fds could not be read */
-	void *priv;          /* string storage */
+	void *priv;	     /* string storage */
 };
 
 struct portier_local_query {
 	unsigned protos;       /* PORTIER_LOCAL_* mask; 0 means TCP|UDP */
 	unsigned families;     /* PORTIER_LOCAL_V4|V6 mask; 0 means both */
 	uint32_t states;       /* PORTIER_STATE_BIT mask; 0 means all */
-	bool processes;        /* look up the owning processes */
+	bool processes;	       /* look up the owning processes */
 	const char *proc_root; /* NULL means "/proc" */
 	/*
 	 * Namespace: NULL for the caller's own; a name in /run/netns or an
@@ -143,8 +144,8 @@ PORTIER_API void portier_local_free(struct portier_local *l);
 
 /* The i-th owner of s (i < s->owner_count). */
 PORTIER_API const struct portier_proc *
-portier_local_owner(const struct portier_local *l,
-		    const struct portier_sock *s, uint32_t i, int *fd);
+portier_local_owner(const struct portier_local *l, const struct portier_sock *s,
+		    uint32_t i, int *fd);
 
 /* "ESTAB", "LISTEN", "UNCONN" (CLOSE of a UDP/raw socket) ... as ss names. */
 PORTIER_API const char *portier_sock_state_name(const struct portier_sock *s);
@@ -189,8 +190,8 @@ PORTIER_API bool portier_local_outbound(const struct portier_sock *s,
 
 struct portier_netns {
 	uint64_t inode; /* the namespace's identity */
-	char label[80];  /* /run/netns name, "pid N (comm)", or "" (own) */
-	char path[300];  /* a file that opens it */
+	char label[80]; /* /run/netns name, "pid N (comm)", or "" (own) */
+	char path[300]; /* a file that opens it */
 };
 
 /*
@@ -260,28 +261,28 @@ PORTIER_API int portier_ifstats_read(const char *proc_root,
 /* ---- diagnosis (--summary) --------------------------------------------- */
 
 enum portier_diag_kind {
-	PORTIER_DIAG_CLOSE_WAIT,     /* one process does not close sockets */
-	PORTIER_DIAG_TIME_WAIT,      /* this host closes actively */
-	PORTIER_DIAG_SYN_RECV,       /* half-open connections piling up */
-	PORTIER_DIAG_LISTEN_FULL,    /* a listener's accept queue is full */
+	PORTIER_DIAG_CLOSE_WAIT,      /* one process does not close sockets */
+	PORTIER_DIAG_TIME_WAIT,	      /* this host closes actively */
+	PORTIER_DIAG_SYN_RECV,	      /* half-open connections piling up */
+	PORTIER_DIAG_LISTEN_FULL,     /* a listener's accept queue is full */
 	PORTIER_DIAG_LISTEN_OVERFLOW, /* the kernel counted dropped SYNs */
-	PORTIER_DIAG_SYN_COOKIES,    /* SYN cookies were sent */
-	PORTIER_DIAG_RETRANS,        /* high TCP retransmission rate */
-	PORTIER_DIAG_UDP_RCVBUF,     /* UDP datagrams dropped: full buffer */
+	PORTIER_DIAG_SYN_COOKIES,     /* SYN cookies were sent */
+	PORTIER_DIAG_RETRANS,	      /* high TCP retransmission rate */
+	PORTIER_DIAG_UDP_RCVBUF,      /* UDP datagrams dropped: full buffer */
 };
 
 struct portier_diag {
-	uint8_t kind;     /* enum portier_diag_kind */
+	uint8_t kind;	  /* enum portier_diag_kind */
 	uint8_t severity; /* enum portier_risk */
-	int pid;          /* the process concerned, or 0 */
-	uint32_t count;   /* the number that triggered it */
-	char text[400];   /* the diagnosis in plain words */
+	int pid;	  /* the process concerned, or 0 */
+	uint32_t count;	  /* the number that triggered it */
+	char text[400];	  /* the diagnosis in plain words */
 };
 
 struct portier_diag_opts {
 	uint32_t close_wait_min; /* per process; 0 means 50 */
-	uint32_t time_wait_min;  /* 0 means 1000 */
-	uint32_t syn_recv_min;   /* 0 means 100 */
+	uint32_t time_wait_min;	 /* 0 means 1000 */
+	uint32_t syn_recv_min;	 /* 0 means 100 */
 	uint16_t eph_lo, eph_hi; /* ephemeral range; 0,0 if unknown */
 };
 
@@ -294,7 +295,8 @@ PORTIER_API size_t portier_local_diagnose(const struct portier_local *l,
 					  const struct portier_diag_opts *o,
 					  struct portier_diag *out, size_t max);
 
-/* Per-state counts: counts[proto_index][state]; proto_index 0 tcp 1 udp 2 raw 3 unix. */
+/* Per-state counts: counts[proto_index][state]; proto_index 0 tcp 1 udp 2 raw 3
+ * unix. */
 PORTIER_API void portier_local_count_states(const struct portier_local *l,
 					    uint32_t counts[4][PORTIER_SS_MAX]);
 

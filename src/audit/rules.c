@@ -16,18 +16,21 @@
 
 #include "audit/audit_int.h"
 
-/* ---- who owns it ----------------------------------------------------------- */
+/* ---- who owns it -----------------------------------------------------------
+ */
 
 const char *portier_audit_exe_place(const char *exe)
 {
 	static const struct {
 		const char *prefix, *place;
 	} places[] = {
-		{"/tmp/", "/tmp"},	   {"/var/tmp/", "/var/tmp"},
-		{"/dev/shm/", "/dev/shm"}, {"/run/shm/", "/run/shm"},
-		{"/home/", "a home directory"},
-		{"/root/", "root's home directory"},
-		{"/run/user/", "a user's runtime directory"},
+	    {"/tmp/", "/tmp"},
+	    {"/var/tmp/", "/var/tmp"},
+	    {"/dev/shm/", "/dev/shm"},
+	    {"/run/shm/", "/run/shm"},
+	    {"/home/", "a home directory"},
+	    {"/root/", "root's home directory"},
+	    {"/run/user/", "a user's runtime directory"},
 	};
 	size_t i;
 
@@ -80,10 +83,9 @@ static bool named_after(const struct portier_proc *p, const char *names)
 
 static bool system_path(const char *exe)
 {
-	static const char *const dirs[] = {"/usr/sbin/", "/usr/bin/",
-					   "/usr/lib/", "/usr/libexec/",
-					   "/usr/lib64/", "/sbin/",
-					   "/bin/", "/lib/"};
+	static const char *const dirs[] = {
+	    "/usr/sbin/",  "/usr/bin/", "/usr/lib/", "/usr/libexec/",
+	    "/usr/lib64/", "/sbin/",	"/bin/",     "/lib/"};
 	size_t i;
 
 	for (i = 0; exe && i < sizeof(dirs) / sizeof(dirs[0]); i++)
@@ -92,10 +94,10 @@ static bool system_path(const char *exe)
 	return false;
 }
 
-enum portier_owner_trust
-portier_audit_owner_trust(const struct portier_proc *p,
-			  const struct portier_kb *kb, uint16_t port,
-			  unsigned protos)
+enum portier_owner_trust portier_audit_owner_trust(const struct portier_proc *p,
+						   const struct portier_kb *kb,
+						   uint16_t port,
+						   unsigned protos)
 {
 	const struct portier_kb_entry *e;
 	const char *iana;
@@ -149,7 +151,8 @@ static const char *advice_or(const struct portier_kb_entry *e,
 	return e && e->advice_linux[0] ? e->advice_linux : fallback;
 }
 
-/* ---- port rules --------------------------------------------------------------- */
+/* ---- port rules
+ * --------------------------------------------------------------- */
 
 struct judged {
 	const struct portier_sock *s;
@@ -205,8 +208,8 @@ static bool rule_trojan(struct audit_ctx *c, struct judged *j)
 		sev = PORTIER_RISK_HIGH;
 		break;
 	default:
-		sev = c->o->privileged ? PORTIER_RISK_HIGH
-				       : PORTIER_RISK_MEDIUM;
+		sev =
+		    c->o->privileged ? PORTIER_RISK_HIGH : PORTIER_RISK_MEDIUM;
 	}
 	f = audit_add(c, PORTIER_AUDIT_TROJAN_PORT, sev, j->s, j->s->lport,
 		      j->proc);
@@ -239,8 +242,8 @@ static bool rule_windows(struct audit_ctx *c, struct judged *j)
 	if (j->lo || !((tcp && (p == 135 || p == 139 || p == 445)) ||
 		       (!tcp && (p == 135 || p == 137 || p == 138))))
 		return false;
-	f = audit_add(c, PORTIER_AUDIT_WINDOWS_SHARING, PORTIER_RISK_HIGH,
-		      j->s, p, j->proc);
+	f = audit_add(c, PORTIER_AUDIT_WINDOWS_SHARING, PORTIER_RISK_HIGH, j->s,
+		      p, j->proc);
 	if (!f)
 		return true;
 	f->kb = j->e;
@@ -271,19 +274,19 @@ static bool rule_legacy(struct audit_ctx *c, struct judged *j)
 		uint8_t proto;
 		const char *name, *why;
 	} legacy[] = {
-		{23, PORTIER_LOCAL_TCP, "telnet",
-		 "logins and whole sessions cross the network in cleartext"},
-		{69, PORTIER_LOCAL_UDP, "tftp",
-		 "files are served and accepted with no authentication at all"},
-		{79, PORTIER_LOCAL_TCP, "finger",
-		 "it tells anyone who asks the user names and habits of this "
-		 "host"},
-		{513, PORTIER_LOCAL_TCP, "rlogin",
-		 "it trusts the client's address (.rhosts) and sends "
-		 "everything in cleartext"},
-		{514, PORTIER_LOCAL_TCP, "rsh",
-		 "it runs commands for whoever the client's address claims to "
-		 "be, in cleartext"},
+	    {23, PORTIER_LOCAL_TCP, "telnet",
+	     "logins and whole sessions cross the network in cleartext"},
+	    {69, PORTIER_LOCAL_UDP, "tftp",
+	     "files are served and accepted with no authentication at all"},
+	    {79, PORTIER_LOCAL_TCP, "finger",
+	     "it tells anyone who asks the user names and habits of this "
+	     "host"},
+	    {513, PORTIER_LOCAL_TCP, "rlogin",
+	     "it trusts the client's address (.rhosts) and sends "
+	     "everything in cleartext"},
+	    {514, PORTIER_LOCAL_TCP, "rsh",
+	     "it runs commands for whoever the client's address claims to "
+	     "be, in cleartext"},
 	};
 	struct portier_finding *f;
 	size_t i;
@@ -319,8 +322,8 @@ static bool rule_local_only(struct audit_ctx *c, struct judged *j)
 
 	if (j->lo || !j->e || j->e->scope != PORTIER_SCOPE_LOCAL)
 		return false;
-	sev = j->e->risk > PORTIER_RISK_MEDIUM ? j->e->risk
-					       : PORTIER_RISK_MEDIUM;
+	sev =
+	    j->e->risk > PORTIER_RISK_MEDIUM ? j->e->risk : PORTIER_RISK_MEDIUM;
 	f = audit_add(c, PORTIER_AUDIT_LOCAL_ONLY, sev, j->s, j->s->lport,
 		      j->proc);
 	if (!f)
@@ -416,7 +419,8 @@ static void rule_no_owner(struct audit_ctx *c, struct judged *j)
 			sizeof(f->advice));
 }
 
-/* ---- process rules -------------------------------------------------------------- */
+/* ---- process rules
+ * -------------------------------------------------------------- */
 
 /* Programs each well-known port is expected to be served by. */
 static const struct {
@@ -424,31 +428,31 @@ static const struct {
 	uint8_t proto;
 	const char *programs;
 } expected[] = {
-	{21, PORTIER_LOCAL_TCP, "vsftpd,proftpd,pure-ftpd,ftpd,in.ftpd"},
-	{22, PORTIER_LOCAL_TCP, "sshd,dropbear"},
-	{25, PORTIER_LOCAL_TCP, "master,exim4,exim,sendmail,smtpd,opensmtpd"},
-	{53, PORTIER_LOCAL_UDP,
-	 "named,dnsmasq,unbound,systemd-resolve,pdns_server,pdns_recursor,"
-	 "coredns,knotd,kresd,nsd,maradns"},
-	{53, PORTIER_LOCAL_TCP,
-	 "named,dnsmasq,unbound,systemd-resolve,pdns_server,pdns_recursor,"
-	 "coredns,knotd,kresd,nsd,maradns"},
-	{111, PORTIER_LOCAL_TCP, "rpcbind,portmap"},
-	{123, PORTIER_LOCAL_UDP, "ntpd,chronyd,systemd-timesyncd,openntpd"},
-	{137, PORTIER_LOCAL_UDP, "nmbd,samba"},
-	{139, PORTIER_LOCAL_TCP, "smbd,samba"},
-	{445, PORTIER_LOCAL_TCP, "smbd,samba"},
-	{3306, PORTIER_LOCAL_TCP, "mysqld,mariadbd"},
-	{5432, PORTIER_LOCAL_TCP, "postgres,postmaster"},
-	{6379, PORTIER_LOCAL_TCP, "redis-server,redis-check-rdb,valkey"},
-	{11211, PORTIER_LOCAL_TCP, "memcached"},
-	{27017, PORTIER_LOCAL_TCP, "mongod"},
+    {21, PORTIER_LOCAL_TCP, "vsftpd,proftpd,pure-ftpd,ftpd,in.ftpd"},
+    {22, PORTIER_LOCAL_TCP, "sshd,dropbear"},
+    {25, PORTIER_LOCAL_TCP, "master,exim4,exim,sendmail,smtpd,opensmtpd"},
+    {53, PORTIER_LOCAL_UDP,
+     "named,dnsmasq,unbound,systemd-resolve,pdns_server,pdns_recursor,"
+     "coredns,knotd,kresd,nsd,maradns"},
+    {53, PORTIER_LOCAL_TCP,
+     "named,dnsmasq,unbound,systemd-resolve,pdns_server,pdns_recursor,"
+     "coredns,knotd,kresd,nsd,maradns"},
+    {111, PORTIER_LOCAL_TCP, "rpcbind,portmap"},
+    {123, PORTIER_LOCAL_UDP, "ntpd,chronyd,systemd-timesyncd,openntpd"},
+    {137, PORTIER_LOCAL_UDP, "nmbd,samba"},
+    {139, PORTIER_LOCAL_TCP, "smbd,samba"},
+    {445, PORTIER_LOCAL_TCP, "smbd,samba"},
+    {3306, PORTIER_LOCAL_TCP, "mysqld,mariadbd"},
+    {5432, PORTIER_LOCAL_TCP, "postgres,postmaster"},
+    {6379, PORTIER_LOCAL_TCP, "redis-server,redis-check-rdb,valkey"},
+    {11211, PORTIER_LOCAL_TCP, "memcached"},
+    {27017, PORTIER_LOCAL_TCP, "mongod"},
 };
 
 /* Programs that hold sockets on behalf of the real service. */
 static const char holders[] =
-	"systemd,inetd,xinetd,docker-proxy,rootlessport,slirp4netns,pasta,"
-	"containerd-shim,conmon";
+    "systemd,inetd,xinetd,docker-proxy,rootlessport,slirp4netns,pasta,"
+    "containerd-shim,conmon";
 
 static void rule_processes(struct audit_ctx *c, struct judged *j)
 {
@@ -458,7 +462,7 @@ static void rule_processes(struct audit_ctx *c, struct judged *j)
 
 	for (i = 0; i < s->owner_count; i++) {
 		const struct portier_proc *p =
-			portier_local_owner(c->l, s, i, NULL);
+		    portier_local_owner(c->l, s, i, NULL);
 		long proc = c->l->owners[s->owner_first + i].proc;
 		const char *place = portier_audit_exe_place(p->exe);
 		struct portier_finding *f;
@@ -474,11 +478,12 @@ static void rule_processes(struct audit_ctx *c, struct judged *j)
 				 "restarted, or something removed its own "
 				 "file to hide",
 				 who, p->exe ? p->exe : "?");
-			snprintf(f->advice, sizeof(f->advice),
-				 "if a package upgrade explains it, restart the "
-				 "service; otherwise keep a copy for analysis "
-				 "(cp /proc/%d/exe), then stop the process",
-				 p->pid);
+			snprintf(
+			    f->advice, sizeof(f->advice),
+			    "if a package upgrade explains it, restart the "
+			    "service; otherwise keep a copy for analysis "
+			    "(cp /proc/%d/exe), then stop the process",
+			    p->pid);
 		}
 		if (place &&
 		    (f = audit_add(c, PORTIER_AUDIT_EXE_LOCATION,
@@ -527,7 +532,8 @@ static void rule_processes(struct audit_ctx *c, struct judged *j)
 	}
 }
 
-/* ---- connections -------------------------------------------------------------- */
+/* ---- connections
+ * -------------------------------------------------------------- */
 
 static void rule_trojan_remote(struct audit_ctx *c,
 			       const struct portier_sock *s)
@@ -551,8 +557,8 @@ static void rule_trojan_remote(struct audit_ctx *c,
 	t = portier_audit_owner_trust(p, c->kb, s->rport, PORTIER_PROTO_TCP);
 	sev = t == PORTIER_OWNER_SUSPECT ? PORTIER_RISK_HIGH
 	      : t == PORTIER_OWNER_UNKNOWN || t == PORTIER_OWNER_OTHER
-		      ? PORTIER_RISK_MEDIUM
-		      : PORTIER_RISK_LOW;
+		  ? PORTIER_RISK_MEDIUM
+		  : PORTIER_RISK_LOW;
 	f = audit_add(c, PORTIER_AUDIT_TROJAN_REMOTE, sev, s, s->rport,
 		      p ? (long)c->l->owners[s->owner_first].proc : -1);
 	if (!f)

@@ -66,7 +66,8 @@ void local_out_owners(const struct portier_local *l,
 
 	buf[0] = '\0';
 	for (i = 0; i < s->owner_count && used + 1 < len; i++) {
-		const struct portier_proc *p = portier_local_owner(l, s, i, NULL);
+		const struct portier_proc *p =
+		    portier_local_owner(l, s, i, NULL);
 		int k;
 
 		if (p->pid == prev) /* the same process through another fd */
@@ -90,27 +91,27 @@ json_t *local_out_procs_json(const struct portier_local *l,
 
 	for (i = 0; arr && i < s->owner_count; i++) {
 		int fd;
-		const struct portier_proc *p = portier_local_owner(l, s, i, &fd);
+		const struct portier_proc *p =
+		    portier_local_owner(l, s, i, &fd);
 		json_t *o = json_pack(
-			"{s:i, s:s, s:o, s:b, s:o, s:o, s:i, s:o, s:o, s:o}",
-			"pid", p->pid, "comm", p->comm, "exe",
-			p->exe ? json_string(p->exe) : json_null(),
-			"exe_deleted", p->exe_deleted, "uid",
-			p->uid == UINT32_MAX ? json_null()
-					     : json_integer(p->uid),
-			"user", p->user ? json_string(p->user) : json_null(),
-			"fd", fd, "cgroup",
-			p->cgroup ? json_string(p->cgroup) : json_null(),
-			"unit", p->unit ? json_string(p->unit) : json_null(),
-			"container",
-			p->container ? json_string(p->container) : json_null());
+		    "{s:i, s:s, s:o, s:b, s:o, s:o, s:i, s:o, s:o, s:o}", "pid",
+		    p->pid, "comm", p->comm, "exe",
+		    p->exe ? json_string(p->exe) : json_null(), "exe_deleted",
+		    p->exe_deleted, "uid",
+		    p->uid == UINT32_MAX ? json_null() : json_integer(p->uid),
+		    "user", p->user ? json_string(p->user) : json_null(), "fd",
+		    fd, "cgroup",
+		    p->cgroup ? json_string(p->cgroup) : json_null(), "unit",
+		    p->unit ? json_string(p->unit) : json_null(), "container",
+		    p->container ? json_string(p->container) : json_null());
 
 		json_array_append_new(arr, o);
 	}
 	return arr;
 }
 
-/* ---- sorting --------------------------------------------------------------- */
+/* ---- sorting ---------------------------------------------------------------
+ */
 
 static const struct portier_local *sort_l;
 
@@ -148,7 +149,8 @@ void local_out_sort(const struct portier_local *l, uint32_t *idx, size_t n)
 	sort_l = NULL;
 }
 
-/* ---- the table ---------------------------------------------------------------- */
+/* ---- the table
+ * ---------------------------------------------------------------- */
 
 enum col {
 	C_NETNS,
@@ -168,8 +170,8 @@ enum col {
 };
 
 static const char *const headers[N_COLS] = {
-	"NETNS", "PROTO", "RECV-Q", "SEND-Q", "LOCAL", "PEER", "STATE",
-	"SERVICE", "USER", "PID", "PROCESS", "EXE", "UNIT"};
+    "NETNS",   "PROTO", "RECV-Q", "SEND-Q",  "LOCAL", "PEER", "STATE",
+    "SERVICE", "USER",	"PID",	  "PROCESS", "EXE",   "UNIT"};
 
 struct user_names {
 	uint32_t uid[32];
@@ -212,12 +214,12 @@ static void make_row(const struct local_view *v, const struct portier_sock *s,
 		r->cell[c][0] = '\0';
 		r->ptr[c] = r->cell[c];
 	}
-	r->ptr[C_NETNS] = v->l->netns[s->netns][0] ? v->l->netns[s->netns]
-						  : "-";
+	r->ptr[C_NETNS] =
+	    v->l->netns[s->netns][0] ? v->l->netns[s->netns] : "-";
 	if (s->family == AF_UNIX)
 		snprintf(r->cell[C_PROTO], 16, "unix/%s",
-			 s->type == SOCK_STREAM	   ? "str"
-			 : s->type == SOCK_DGRAM   ? "dgr"
+			 s->type == SOCK_STREAM	     ? "str"
+			 : s->type == SOCK_DGRAM     ? "dgr"
 			 : s->type == SOCK_SEQPACKET ? "seq"
 						     : "?");
 	else
@@ -251,8 +253,8 @@ static void make_row(const struct local_view *v, const struct portier_sock *s,
 					   : "-";
 }
 
-void local_out_table(const struct local_view *v, const uint32_t *idx,
-		     size_t n, FILE *f)
+void local_out_table(const struct local_view *v, const uint32_t *idx, size_t n,
+		     FILE *f)
 {
 	bool show[N_COLS] = {false};
 	int width[N_COLS], c, last = 0;
@@ -310,7 +312,8 @@ void local_out_table(const struct local_view *v, const uint32_t *idx,
 	free(r);
 }
 
-/* ---- JSON Lines ---------------------------------------------------------------- */
+/* ---- JSON Lines
+ * ---------------------------------------------------------------- */
 
 void local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
 		    FILE *f)
@@ -323,10 +326,10 @@ void local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
 		char la[64], ra[64];
 		uint16_t sport = 0;
 		const char *svc = local_out_service(v, s, &sport);
-		const struct portier_portmap *m =
-			s->proto == PORTIER_LOCAL_TCP ? &v->listen_tcp
+		const struct portier_portmap *m = s->proto == PORTIER_LOCAL_TCP
+						      ? &v->listen_tcp
 						      : &v->listen_udp;
-		const char *dir = portier_sock_listening(s) ? "listen"
+		const char *dir = portier_sock_listening(s)	 ? "listen"
 				  : portier_local_outbound(s, m) ? "out"
 								 : "in";
 		json_t *o;
@@ -335,44 +338,41 @@ void local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
 		portier_sock_addr(s, false, la, sizeof(la));
 		portier_sock_addr(s, true, ra, sizeof(ra));
 		if (s->family == AF_UNIX) {
-			o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "type",
-				      "socket", "netns",
-				      v->l->netns[s->netns], "proto", "unix",
-				      "socket_type",
-				      s->type == SOCK_STREAM	  ? "stream"
-				      : s->type == SOCK_DGRAM	  ? "dgram"
-				      : s->type == SOCK_SEQPACKET ? "seqpacket"
-								  : "other",
-				      "state", portier_sock_state_name(s),
-				      "path",
-				      s->path ? json_string(s->path)
-					      : json_null());
+			o = json_pack(
+			    "{s:s, s:s, s:s, s:s, s:s, s:o}", "type", "socket",
+			    "netns", v->l->netns[s->netns], "proto", "unix",
+			    "socket_type",
+			    s->type == SOCK_STREAM	? "stream"
+			    : s->type == SOCK_DGRAM	? "dgram"
+			    : s->type == SOCK_SEQPACKET ? "seqpacket"
+							: "other",
+			    "state", portier_sock_state_name(s), "path",
+			    s->path ? json_string(s->path) : json_null());
 		} else {
 			o = json_pack(
-				"{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i,"
-				" s:s}",
-				"type", "socket", "netns", v->l->netns[s->netns], "proto",
-				portier_local_proto_name(s->proto), "family",
-				s->family == AF_INET6 ? "ipv6" : "ipv4",
-				"state", portier_sock_state_name(s),
-				"local_addr", la, "local_port", s->lport,
-				"remote_addr", ra, "remote_port", s->rport,
-				"direction", dir);
+			    "{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i,"
+			    " s:s}",
+			    "type", "socket", "netns", v->l->netns[s->netns],
+			    "proto", portier_local_proto_name(s->proto),
+			    "family", s->family == AF_INET6 ? "ipv6" : "ipv4",
+			    "state", portier_sock_state_name(s), "local_addr",
+			    la, "local_port", s->lport, "remote_addr", ra,
+			    "remote_port", s->rport, "direction", dir);
 			if (o && s->proto == PORTIER_LOCAL_RAW) {
 				json_object_set_new(o, "service", json_null());
 				json_object_set_new(o, "service_port",
 						    json_null());
 				json_object_set_new(o, "class", json_null());
 			} else if (o) {
-				json_object_set_new(
-					o, "service",
-					svc ? json_string(svc) : json_null());
+				json_object_set_new(o, "service",
+						    svc ? json_string(svc)
+							: json_null());
 				json_object_set_new(o, "service_port",
 						    json_integer(sport));
 				json_object_set_new(
-					o, "class",
-					json_string(portier_port_class_name(
-						portier_port_class(sport))));
+				    o, "class",
+				    json_string(portier_port_class_name(
+					portier_port_class(sport))));
 			}
 		}
 		if (!o)
@@ -382,7 +382,8 @@ void local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
 		json_object_set_new(o, "uid", json_integer(s->uid));
 		json_object_set_new(o, "user",
 				    json_string(uid_name(&un, s->uid)));
-		json_object_set_new(o, "inode", json_integer((json_int_t)s->inode));
+		json_object_set_new(o, "inode",
+				    json_integer((json_int_t)s->inode));
 		json_object_set_new(o, "processes",
 				    local_out_procs_json(v->l, s));
 		text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -17,11 +17,11 @@ struct local_view {
 	struct portier_kb *kb; /* may be NULL: no service names */
 	const struct portier_local *l;
 	struct portier_portmap listen_tcp, listen_udp;
-	bool services;   /* SERVICE column (not with -n) */
-	bool processes;  /* PROCESS column (-p) */
+	bool services;	 /* SERVICE column (not with -n) */
+	bool processes;	 /* PROCESS column (-p) */
 	bool pid_column; /* PID column (-o) */
-	bool verbose;    /* EXE and UNIT columns (-v) */
-	bool netns;      /* NETNS column (--all-netns) */
+	bool verbose;	 /* EXE and UNIT columns (-v) */
+	bool netns;	 /* NETNS column (--all-netns) */
 };
 
 /* Fill the listener maps of v from v->l. */
@@ -48,8 +48,8 @@ json_t *local_out_procs_json(const struct portier_local *l,
 			     const struct portier_sock *s);
 
 /* The sockets idx[0..n) as an aligned table / as JSON Lines. */
-void local_out_table(const struct local_view *v, const uint32_t *idx,
-		     size_t n, FILE *f);
+void local_out_table(const struct local_view *v, const uint32_t *idx, size_t n,
+		     FILE *f);
 void local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
 		    FILE *f);
 

@@ -16,47 +16,47 @@
 static const struct {
 	const char *group, *name, *meaning;
 } meanings[] = {
-	{"Tcp", "ActiveOpens", "connections this host opened (SYN sent)"},
-	{"Tcp", "PassiveOpens", "connections this host accepted"},
-	{"Tcp", "AttemptFails",
-	 "connection attempts that failed (refused, reset or timed out)"},
-	{"Tcp", "EstabResets", "established connections reset"},
-	{"Tcp", "CurrEstab", "connections now ESTABLISHED or CLOSE-WAIT"},
-	{"Tcp", "RetransSegs",
-	 "segments sent again: loss or congestion when high against OutSegs"},
-	{"Tcp", "InErrs", "segments received with errors (bad checksum...)"},
-	{"Tcp", "OutRsts",
-	 "resets sent: often answers to connections to closed ports, e.g. a "
-	 "port scan"},
-	{"TcpExt", "ListenOverflows",
-	 "a listener's accept queue was full: the program accepts too "
-	 "slowly or its backlog is too small"},
-	{"TcpExt", "ListenDrops", "SYNs to listeners dropped, for any reason"},
-	{"TcpExt", "SyncookiesSent",
-	 "SYN queue full, answered with SYN cookies: a SYN flood or a burst"},
-	{"TcpExt", "SyncookiesRecv", "valid SYN cookies that came back"},
-	{"TcpExt", "SyncookiesFailed", "SYN cookies that did not check out"},
-	{"TcpExt", "TCPTimeouts", "retransmission timeouts"},
-	{"TcpExt", "TCPAbortOnData",
-	 "connections reset because data arrived after close"},
-	{"TcpExt", "TCPAbortOnTimeout",
-	 "connections given up after too many retransmissions"},
-	{"TcpExt", "TCPReqQFullDrop",
-	 "SYNs dropped because the SYN queue was full (no SYN cookies)"},
-	{"TcpExt", "TW", "connections that went through TIME-WAIT"},
-	{"Udp", "NoPorts",
-	 "datagrams to a port nothing listens on (answered with ICMP port "
-	 "unreachable): a UDP scan looks like this"},
-	{"Udp", "InErrors", "datagrams that could not be delivered"},
-	{"Udp", "RcvbufErrors",
-	 "datagrams dropped because a socket's receive buffer was full"},
-	{"Udp", "SndbufErrors", "datagrams not sent: send buffer full"},
-	{"Ip", "InDiscards", "IP packets discarded for lack of resources"},
-	{"Ip", "InAddrErrors", "IP packets for an address that is not ours"},
-	{"Icmp", "InDestUnreachs",
-	 "destination unreachable messages received (e.g. closed UDP ports)"},
-	{"Icmp", "OutDestUnreachs",
-	 "destination unreachable messages sent (e.g. for closed UDP ports)"},
+    {"Tcp", "ActiveOpens", "connections this host opened (SYN sent)"},
+    {"Tcp", "PassiveOpens", "connections this host accepted"},
+    {"Tcp", "AttemptFails",
+     "connection attempts that failed (refused, reset or timed out)"},
+    {"Tcp", "EstabResets", "established connections reset"},
+    {"Tcp", "CurrEstab", "connections now ESTABLISHED or CLOSE-WAIT"},
+    {"Tcp", "RetransSegs",
+     "segments sent again: loss or congestion when high against OutSegs"},
+    {"Tcp", "InErrs", "segments received with errors (bad checksum...)"},
+    {"Tcp", "OutRsts",
+     "resets sent: often answers to connections to closed ports, e.g. a "
+     "port scan"},
+    {"TcpExt", "ListenOverflows",
+     "a listener's accept queue was full: the program accepts too "
+     "slowly or its backlog is too small"},
+    {"TcpExt", "ListenDrops", "SYNs to listeners dropped, for any reason"},
+    {"TcpExt", "SyncookiesSent",
+     "SYN queue full, answered with SYN cookies: a SYN flood or a burst"},
+    {"TcpExt", "SyncookiesRecv", "valid SYN cookies that came back"},
+    {"TcpExt", "SyncookiesFailed", "SYN cookies that did not check out"},
+    {"TcpExt", "TCPTimeouts", "retransmission timeouts"},
+    {"TcpExt", "TCPAbortOnData",
+     "connections reset because data arrived after close"},
+    {"TcpExt", "TCPAbortOnTimeout",
+     "connections given up after too many retransmissions"},
+    {"TcpExt", "TCPReqQFullDrop",
+     "SYNs dropped because the SYN queue was full (no SYN cookies)"},
+    {"TcpExt", "TW", "connections that went through TIME-WAIT"},
+    {"Udp", "NoPorts",
+     "datagrams to a port nothing listens on (answered with ICMP port "
+     "unreachable): a UDP scan looks like this"},
+    {"Udp", "InErrors", "datagrams that could not be delivered"},
+    {"Udp", "RcvbufErrors",
+     "datagrams dropped because a socket's receive buffer was full"},
+    {"Udp", "SndbufErrors", "datagrams not sent: send buffer full"},
+    {"Ip", "InDiscards", "IP packets discarded for lack of resources"},
+    {"Ip", "InAddrErrors", "IP packets for an address that is not ours"},
+    {"Icmp", "InDestUnreachs",
+     "destination unreachable messages received (e.g. closed UDP ports)"},
+    {"Icmp", "OutDestUnreachs",
+     "destination unreachable messages sent (e.g. for closed UDP ports)"},
 };
 
 const char *local_stat_meaning(const char *group, const char *name)
@@ -98,10 +98,10 @@ static void print_stats(const struct portier_stats *st, bool json)
 		const char *m = local_stat_meaning(s->group, s->name);
 
 		if (json) {
-			json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "type",
-					      "counter", "group", s->group,
-					      "name", s->name, "value",
-					      (json_int_t)s->value);
+			json_t *o =
+			    json_pack("{s:s, s:s, s:s, s:I}", "type", "counter",
+				      "group", s->group, "name", s->name,
+				      "value", (json_int_t)s->value);
 
 			if (o && m)
 				json_object_set_new(o, "meaning",
@@ -116,8 +116,7 @@ static void print_stats(const struct portier_stats *st, bool json)
 			printf("%s%s:\n", i ? "\n" : "", group);
 		}
 		printf("  %-24s %12llu%s%s\n", s->name,
-		       (unsigned long long)s->value, m ? "  " : "",
-		       m ? m : "");
+		       (unsigned long long)s->value, m ? "  " : "", m ? m : "");
 	}
 }
 
@@ -134,17 +133,17 @@ static void print_ifaces(const struct portier_ifstat *v, size_t n, bool json)
 
 		if (json) {
 			print_json(json_pack(
-				"{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-				" s:I}",
-				"type", "interface", "name", s->name,
-				"rx_bytes", (json_int_t)s->rx_bytes,
-				"rx_packets", (json_int_t)s->rx_packets,
-				"rx_errors", (json_int_t)s->rx_errs,
-				"rx_dropped", (json_int_t)s->rx_drop,
-				"tx_bytes", (json_int_t)s->tx_bytes,
-				"tx_packets", (json_int_t)s->tx_packets,
-				"tx_errors", (json_int_t)s->tx_errs,
-				"tx_dropped", (json_int_t)s->tx_drop));
+			    "{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+			    " s:I}",
+			    "type", "interface", "name", s->name, "rx_bytes",
+			    (json_int_t)s->rx_bytes, "rx_packets",
+			    (json_int_t)s->rx_packets, "rx_errors",
+			    (json_int_t)s->rx_errs, "rx_dropped",
+			    (json_int_t)s->rx_drop, "tx_bytes",
+			    (json_int_t)s->tx_bytes, "tx_packets",
+			    (json_int_t)s->tx_packets, "tx_errors",
+			    (json_int_t)s->tx_errs, "tx_dropped",
+			    (json_int_t)s->tx_drop));
 			continue;
 		}
 		printf("%-16s %14llu %12llu %8llu %8llu %14llu %12llu %8llu "
@@ -210,8 +209,8 @@ static void print_counts(const struct portier_local *l, bool json)
 				fake.state = (uint8_t)st;
 				if (counts[p][st])
 					json_object_set_new(
-						m, portier_sock_state_name(&fake),
-						json_integer(counts[p][st]));
+					    m, portier_sock_state_name(&fake),
+					    json_integer(counts[p][st]));
 			}
 			json_object_set_new(o, proto_names[p], m);
 		}
@@ -247,8 +246,8 @@ int local_summary_view(struct cli *cli, const struct portier_local_query *q,
 		return cli_report(cli, &err);
 	if (portier_stats_read(&st, cli->proc_root, NULL) < 0)
 		portier_stats_free(&st);
-	if (portier_ephemeral_range(cli->proc_root, &dopt.eph_lo,
-				    &dopt.eph_hi, NULL) < 0)
+	if (portier_ephemeral_range(cli->proc_root, &dopt.eph_lo, &dopt.eph_hi,
+				    NULL) < 0)
 		dopt.eph_lo = dopt.eph_hi = 0;
 	portier_netns_leave(restore);
 	rc = portier_local_collect(q, &l, &err);
@@ -265,23 +264,22 @@ int local_summary_view(struct cli *cli, const struct portier_local_query *q,
 		printf("\ndiagnosis:%s\n", n ? "" : " nothing unusual");
 	for (i = 0; i < n; i++) {
 		static const char *const kinds[] = {
-			"close_wait", "time_wait", "syn_recv",
-			"listen_full", "listen_overflow", "syn_cookies",
-			"retransmits", "udp_rcvbuf"};
+		    "close_wait",  "time_wait",	      "syn_recv",
+		    "listen_full", "listen_overflow", "syn_cookies",
+		    "retransmits", "udp_rcvbuf"};
 
 		if (json) {
 			print_json(json_pack(
-				"{s:s, s:s, s:s, s:i, s:i, s:s}", "type",
-				"diagnosis", "kind", kinds[d[i].kind],
-				"severity",
-				portier_risk_name((enum portier_risk)d[i].severity),
-				"pid", d[i].pid, "count", (int)d[i].count,
-				"text", d[i].text));
+			    "{s:s, s:s, s:s, s:i, s:i, s:s}", "type",
+			    "diagnosis", "kind", kinds[d[i].kind], "severity",
+			    portier_risk_name((enum portier_risk)d[i].severity),
+			    "pid", d[i].pid, "count", (int)d[i].count, "text",
+			    d[i].text));
 			continue;
 		}
 		printf("  %s%-6s%s ",
 		       cli_color_on(cli, cli_risk_color(
-						 (enum portier_risk)d[i].severity)),
+					     (enum portier_risk)d[i].severity)),
 		       portier_risk_name((enum portier_risk)d[i].severity),
 		       cli_color_off(cli));
 		if (cli->stdout_tty)
@@ -291,8 +289,9 @@ int local_summary_view(struct cli *cli, const struct portier_local_query *q,
 			printf("%s\n", d[i].text);
 	}
 	if (!json && l->procs_denied && l->procs_scanned)
-		cli_notice(cli, "%zu processes of other users could not be "
-				"examined; run as root to name them",
+		cli_notice(cli,
+			   "%zu processes of other users could not be "
+			   "examined; run as root to name them",
 			   l->procs_denied);
 	portier_local_free(l);
 	portier_stats_free(&st);

@@ -105,8 +105,8 @@ static void close_wait(const struct portier_local *l,
 	}
 	if (unowned >= min) {
 		struct portier_diag *d =
-			diag_new(out, PORTIER_DIAG_CLOSE_WAIT,
-				 PORTIER_RISK_MEDIUM, 0, unowned);
+		    diag_new(out, PORTIER_DIAG_CLOSE_WAIT, PORTIER_RISK_MEDIUM,
+			     0, unowned);
 
 		if (d)
 			snprintf(d->text, sizeof(d->text),
@@ -180,8 +180,7 @@ static void time_wait(const struct portier_local *l,
 			 ep, best, size, o->eph_lo, o->eph_hi, pct);
 	} else {
 		snprintf(range, sizeof(range),
-			 "; the busiest destination is %s with %zu", ep,
-			 best);
+			 "; the busiest destination is %s with %zu", ep, best);
 	}
 	d = diag_new(out, PORTIER_DIAG_TIME_WAIT, sev, 0, (uint32_t)n);
 	if (d)
@@ -228,13 +227,14 @@ static void syn_recv(const struct portier_local *l,
 		d = diag_new(out, PORTIER_DIAG_SYN_RECV, PORTIER_RISK_HIGH, 0,
 			     n);
 		if (d)
-			snprintf(d->text, sizeof(d->text),
-				 "%u half-open connections (SYN-RECV) on the "
-				 "listener %s: clients send SYN and never "
-				 "complete the handshake, which is what a SYN "
-				 "flood looks like; keep net.ipv4.tcp_syncookies"
-				 " on and rate-limit new connections",
-				 n, ep);
+			snprintf(
+			    d->text, sizeof(d->text),
+			    "%u half-open connections (SYN-RECV) on the "
+			    "listener %s: clients send SYN and never "
+			    "complete the handshake, which is what a SYN "
+			    "flood looks like; keep net.ipv4.tcp_syncookies"
+			    " on and rate-limit new connections",
+			    n, ep);
 	}
 }
 
@@ -254,8 +254,8 @@ static void listen_full(const struct portier_local *l, struct diag_out *out)
 			continue;
 		p = portier_local_owner(l, s, 0, NULL);
 		endpoint(s, false, ep, sizeof(ep));
-		d = diag_new(out, PORTIER_DIAG_LISTEN_FULL,
-			     PORTIER_RISK_MEDIUM, p ? p->pid : 0, s->rqueue);
+		d = diag_new(out, PORTIER_DIAG_LISTEN_FULL, PORTIER_RISK_MEDIUM,
+			     p ? p->pid : 0, s->rqueue);
 		if (d)
 			snprintf(d->text, sizeof(d->text),
 				 "the accept queue of %s%s%s%s is full (%u "
@@ -279,8 +279,9 @@ static void counter(const struct portier_stats *st, struct diag_out *out,
 	d = diag_new(out, kind, PORTIER_RISK_LOW, 0,
 		     v > UINT32_MAX ? UINT32_MAX : (uint32_t)v);
 	if (d)
-		snprintf(d->text, sizeof(d->text), "%s %s = %llu since boot: %s",
-			 group, name, (unsigned long long)v, what);
+		snprintf(d->text, sizeof(d->text),
+			 "%s %s = %llu since boot: %s", group, name,
+			 (unsigned long long)v, what);
 }
 
 static void counters(const struct portier_stats *st, struct diag_out *out)
@@ -303,8 +304,8 @@ static void counters(const struct portier_stats *st, struct diag_out *out)
 	    portier_stats_get(st, "Tcp", "OutSegs", &segs) && segs > 1000 &&
 	    retr * 50 > segs) {
 		struct portier_diag *d =
-			diag_new(out, PORTIER_DIAG_RETRANS, PORTIER_RISK_LOW,
-				 0, (uint32_t)(retr * 1000 / segs));
+		    diag_new(out, PORTIER_DIAG_RETRANS, PORTIER_RISK_LOW, 0,
+			     (uint32_t)(retr * 1000 / segs));
 
 		if (d)
 			snprintf(d->text, sizeof(d->text),

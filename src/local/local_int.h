@@ -23,7 +23,7 @@ struct local_socks {
 	struct portier_sock *v;
 	size_t n, cap;
 	struct local_arena *arena; /* for AF_UNIX paths */
-	uint32_t netns;            /* stamped on each socket parsed */
+	uint32_t netns;		   /* stamped on each socket parsed */
 };
 
 struct portier_sock *local_socks_push(struct local_socks *s);
@@ -45,8 +45,8 @@ size_t sockdiag_build_inet(uint8_t *buf, size_t cap, uint8_t family,
  * remote port lies in lo..hi (INET_DIAG_REQ_BYTECODE).
  */
 size_t sockdiag_build_inet_ports(uint8_t *buf, size_t cap, uint8_t family,
-				 uint8_t ipproto, uint32_t states,
-				 uint32_t seq, uint16_t lo, uint16_t hi);
+				 uint8_t ipproto, uint32_t states, uint32_t seq,
+				 uint16_t lo, uint16_t hi);
 /* The same for AF_UNIX sockets (name, peer and queue lengths asked for). */
 size_t sockdiag_build_unix(uint8_t *buf, size_t cap, uint32_t states,
 			   uint32_t seq);

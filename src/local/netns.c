@@ -37,7 +37,7 @@ static int ns_add(struct ns_list *l, uint64_t ino, const char *label,
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
 		struct portier_netns *v =
-			portier_realloc(l->v, cap * sizeof(*v));
+		    portier_realloc(l->v, cap * sizeof(*v));
 
 		if (!v)
 			return PORTIER_ENOMEM;
@@ -105,8 +105,9 @@ int portier_netns_list(const char *proc_root, struct portier_netns **out,
 		closedir(d);
 	if (rc < 0) {
 		portier_free(l.v);
-		return portier_err_set(err, rc, "out of memory listing "
-						"network namespaces");
+		return portier_err_set(err, rc,
+				       "out of memory listing "
+				       "network namespaces");
 	}
 	*out = l.v;
 	*n = l.n;
@@ -128,8 +129,7 @@ static int netns_open(const char *name, struct portier_err *err)
 					       name);
 		portier_strlcpy(path, name, sizeof(path));
 	} else {
-		if (!*name || strcmp(name, ".") == 0 ||
-		    strcmp(name, "..") == 0)
+		if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 			return portier_err_set(err, PORTIER_EINVAL,
 					       "'%s' is not a network "
 					       "namespace name",
@@ -150,8 +150,7 @@ static int netns_open(const char *name, struct portier_err *err)
 	return fd;
 }
 
-int portier_netns_enter(const char *name, int *restore,
-			struct portier_err *err)
+int portier_netns_enter(const char *name, int *restore, struct portier_err *err)
 {
 	int fd, self;
 
@@ -173,8 +172,8 @@ int portier_netns_enter(const char *name, int *restore,
 		close(fd);
 		close(self);
 		portier_err_set(err, e == EPERM ? PORTIER_EPERM : -e,
-				"cannot enter network namespace '%s': %s",
-				name, strerror(e));
+				"cannot enter network namespace '%s': %s", name,
+				strerror(e));
 		if (e == EPERM)
 			portier_err_hint(err, "entering a namespace needs "
 					      "root (CAP_SYS_ADMIN)");

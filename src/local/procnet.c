@@ -15,8 +15,7 @@
 
 #include "local/local_int.h"
 
-static bool hex_u32(const char **p, const char *end, size_t digits,
-		    uint32_t *v)
+static bool hex_u32(const char **p, const char *end, size_t digits, uint32_t *v)
 {
 	uint32_t x = 0;
 	size_t i;
@@ -65,8 +64,7 @@ static bool addr_port(const char **p, const char *end, size_t words,
 }
 
 /* A decimal or hex field (base 10 or 16) up to the next space. */
-static bool number(const char **p, const char *end, unsigned base,
-		   uint64_t *v)
+static bool number(const char **p, const char *end, unsigned base, uint64_t *v)
 {
 	uint64_t x = 0;
 	const char *s;

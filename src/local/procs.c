@@ -53,8 +53,8 @@ static int index_build(struct inode_index *ix, const struct portier_local *l)
 
 		if (!k)
 			continue;
-		for (h = hash_u64(k) & ix->mask; ix->keys[h] && ix->keys[h] != k;
-		     h = (h + 1) & ix->mask)
+		for (h = hash_u64(k) & ix->mask;
+		     ix->keys[h] && ix->keys[h] != k; h = (h + 1) & ix->mask)
 			;
 		ix->keys[h] = k;
 		ix->vals[h] = (uint32_t)i;
@@ -72,7 +72,8 @@ static long index_find(const struct inode_index *ix, uint64_t k)
 	return -1;
 }
 
-/* ---- process details ------------------------------------------------------ */
+/* ---- process details ------------------------------------------------------
+ */
 
 static bool ends_with(const char *s, size_t len, const char *suffix)
 {
@@ -103,12 +104,12 @@ static const char *container_of(const char *comp, size_t len,
 			return local_arena_strndup(a, buf, strlen(buf));
 		}
 	}
-	if (parent && (strcmp(parent, "docker") == 0 ||
-		       strcmp(parent, "lxc") == 0)) {
-		snprintf(buf, sizeof(buf), "%s:%.*s", parent,
-			 (int)(len > 12 && strcmp(parent, "docker") == 0 ? 12
-									: len),
-			 comp);
+	if (parent &&
+	    (strcmp(parent, "docker") == 0 || strcmp(parent, "lxc") == 0)) {
+		snprintf(
+		    buf, sizeof(buf), "%s:%.*s", parent,
+		    (int)(len > 12 && strcmp(parent, "docker") == 0 ? 12 : len),
+		    comp);
 		return local_arena_strndup(a, buf, strlen(buf));
 	}
 	if (len > 12 && strncmp(comp, "lxc.payload.", 12) == 0) {
@@ -133,11 +134,11 @@ void local_cgroup_parse(const char *text, size_t len, struct local_arena *a,
 		const char *le = nl ? nl : end;
 		const char *c1 = memchr(line, ':', (size_t)(le - line));
 		const char *c2 =
-			c1 ? memchr(c1 + 1, ':', (size_t)(le - c1 - 1)) : NULL;
+		    c1 ? memchr(c1 + 1, ':', (size_t)(le - c1 - 1)) : NULL;
 
 		if (c2) {
-			bool v2 = c1 == line + 1 && line[0] == '0' &&
-				  c2 == c1 + 1;
+			bool v2 =
+			    c1 == line + 1 && line[0] == '0' && c2 == c1 + 1;
 			bool sd = (size_t)(c2 - c1 - 1) == 12 &&
 				  memcmp(c1 + 1, "name=systemd", 12) == 0;
 
@@ -154,7 +155,7 @@ void local_cgroup_parse(const char *text, size_t len, struct local_arena *a,
 	/* walk the components: the innermost unit and container win */
 	for (line = best; line < best + best_len;) {
 		const char *slash =
-			memchr(line, '/', (size_t)(best + best_len - line));
+		    memchr(line, '/', (size_t)(best + best_len - line));
 		const char *ce = slash ? slash : best + best_len;
 		size_t cl = (size_t)(ce - line);
 		const char *ct;
@@ -191,7 +192,7 @@ struct scan {
 	struct {
 		uint32_t sock, proc;
 		int fd;
-	} *found;
+	} * found;
 	size_t n_found, cap_found;
 	size_t cap_procs;
 };
@@ -231,7 +232,7 @@ static int proc_details(struct scan *sc, const char *pid_s, int pid,
 	if (sc->l->n_procs == sc->cap_procs) {
 		size_t cap = sc->cap_procs ? sc->cap_procs * 2 : 64;
 		struct portier_proc *v =
-			portier_realloc(sc->l->procs, cap * sizeof(*v));
+		    portier_realloc(sc->l->procs, cap * sizeof(*v));
 
 		if (!v)
 			return PORTIER_ENOMEM;
@@ -303,7 +304,8 @@ static uint64_t socket_inode(const char *link, size_t len)
 	uint64_t v = 0;
 	size_t i;
 
-	if (len < 10 || memcmp(link, "socket:[", 8) != 0 || link[len - 1] != ']')
+	if (len < 10 || memcmp(link, "socket:[", 8) != 0 ||
+	    link[len - 1] != ']')
 		return 0;
 	for (i = 8; i < len - 1; i++) {
 		if (link[i] < '0' || link[i] > '9')
@@ -403,7 +405,7 @@ static int place_owners(struct scan *sc)
 			struct portier_owner t = o[k];
 
 			for (m = k; m > 0 && l->procs[o[m - 1].proc].pid >
-						     l->procs[t.proc].pid;
+						 l->procs[t.proc].pid;
 			     m--)
 				o[m] = o[m - 1];
 			o[m] = t;
@@ -446,8 +448,9 @@ int local_procs_scan(struct portier_local *l, const char *root,
 	if (rc == 0)
 		rc = place_owners(&sc);
 	if (rc == PORTIER_ENOMEM)
-		portier_err_set(err, rc, "out of memory mapping %zu sockets "
-					 "to processes",
+		portier_err_set(err, rc,
+				"out of memory mapping %zu sockets "
+				"to processes",
 				l->n_socks);
 	l->procs_scanned = rc == 0;
 	portier_free(sc.found);

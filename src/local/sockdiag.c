@@ -27,7 +27,7 @@ struct portier_sock *local_socks_push(struct local_socks *s)
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 256;
 		struct portier_sock *v =
-			portier_realloc(s->v, cap * sizeof(*v));
+		    portier_realloc(s->v, cap * sizeof(*v));
 
 		if (!v)
 			return NULL;
@@ -73,7 +73,7 @@ size_t sockdiag_build_inet(uint8_t *buf, size_t cap, uint8_t family,
 		 * IPPROTO_RAW there means "raw sockets of every protocol".
 		 */
 		((struct inet_diag_req_raw *)req)->sdiag_raw_protocol =
-			IPPROTO_RAW;
+		    IPPROTO_RAW;
 	}
 	return nlh->nlmsg_len;
 }
@@ -88,19 +88,19 @@ size_t sockdiag_build_inet(uint8_t *buf, size_t cap, uint8_t family,
  * the port.  The program: (sport in lo..hi) or (dport in lo..hi).
  */
 size_t sockdiag_build_inet_ports(uint8_t *buf, size_t cap, uint8_t family,
-				 uint8_t ipproto, uint32_t states,
-				 uint32_t seq, uint16_t lo, uint16_t hi)
+				 uint8_t ipproto, uint32_t states, uint32_t seq,
+				 uint16_t lo, uint16_t hi)
 {
 	const struct inet_diag_bc_op prog[] = {
-		/* @0  */ {INET_DIAG_BC_S_GE, 8, 20}, {0, 0, lo},
-		/* @8  */ {INET_DIAG_BC_S_LE, 8, 12}, {0, 0, hi},
-		/* @16 */ {INET_DIAG_BC_JMP, 4, 20}, /* to the end: accept */
-		/* @20 */ {INET_DIAG_BC_D_GE, 8, 20}, {0, 0, lo},
-		/* @28 */ {INET_DIAG_BC_D_LE, 8, 12}, {0, 0, hi},
-		/* @36: the end */
+	    /* @0  */ {INET_DIAG_BC_S_GE, 8, 20}, {0, 0, lo},
+	    /* @8  */ {INET_DIAG_BC_S_LE, 8, 12}, {0, 0, hi},
+	    /* @16 */ {INET_DIAG_BC_JMP, 4, 20}, /* to the end: accept */
+	    /* @20 */ {INET_DIAG_BC_D_GE, 8, 20}, {0, 0, lo},
+	    /* @28 */ {INET_DIAG_BC_D_LE, 8, 12}, {0, 0, hi},
+	    /* @36: the end */
 	};
-	size_t len = sockdiag_build_inet(buf, cap, family, ipproto, states,
-					 seq);
+	size_t len =
+	    sockdiag_build_inet(buf, cap, family, ipproto, states, seq);
 	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
 
 	if (!len || cap < len + MNL_ATTR_HDRLEN + sizeof(prog))
@@ -121,8 +121,8 @@ size_t sockdiag_build_unix(uint8_t *buf, size_t cap, uint32_t states,
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = AF_UNIX;
 	req->udiag_states = states;
-	req->udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER |
-			  UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
+	req->udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN |
+			  UDIAG_SHOW_UID;
 	return nlh->nlmsg_len;
 }
 
@@ -146,8 +146,7 @@ static int unix_attr(const struct nlattr *a, void *data)
 
 		if (len == 0)
 			break;
-		path = local_arena_strndup(c->out->arena, (const char *)p,
-					   len);
+		path = local_arena_strndup(c->out->arena, (const char *)p, len);
 		if (!path) {
 			c->fail = PORTIER_ENOMEM;
 			return MNL_CB_ERROR;
@@ -225,10 +224,8 @@ static int parse_inet(const struct nlmsghdr *nlh, struct parse_ctx *c)
 	s->state = m.idiag_state;
 	s->lport = ntohs(m.id.idiag_sport);
 	s->rport = ntohs(m.id.idiag_dport);
-	memcpy(s->laddr, m.id.idiag_src,
-	       m.idiag_family == AF_INET ? 4 : 16);
-	memcpy(s->raddr, m.id.idiag_dst,
-	       m.idiag_family == AF_INET ? 4 : 16);
+	memcpy(s->laddr, m.id.idiag_src, m.idiag_family == AF_INET ? 4 : 16);
+	memcpy(s->raddr, m.id.idiag_dst, m.idiag_family == AF_INET ? 4 : 16);
 	s->ifindex = m.id.idiag_if;
 	s->rqueue = m.idiag_rqueue;
 	s->wqueue = m.idiag_wqueue;

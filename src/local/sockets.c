@@ -38,11 +38,11 @@ static int dump(struct mnl_socket *nl, const uint8_t *req, size_t reqlen,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return portier_err_set(err, PORTIER_EIO,
-					       "cannot read sock_diag reply: %s",
-					       strerror(errno));
-		rc = sockdiag_parse((const uint8_t *)buf, (size_t)n, proto,
-				    out, err);
+			return portier_err_set(
+			    err, PORTIER_EIO, "cannot read sock_diag reply: %s",
+			    strerror(errno));
+		rc = sockdiag_parse((const uint8_t *)buf, (size_t)n, proto, out,
+				    err);
 		if (rc != 0)
 			return rc < 0 ? rc : 0;
 	}
@@ -52,8 +52,7 @@ static int open_procnet(const char *root, const char *name)
 {
 	char path[512];
 
-	snprintf(path, sizeof(path), "%s/net/%s", root ? root : "/proc",
-		 name);
+	snprintf(path, sizeof(path), "%s/net/%s", root ? root : "/proc", name);
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
@@ -118,10 +117,10 @@ static int dump_netns(const struct portier_local_query *q, int nsfd,
 		     {PORTIER_LOCAL_RAW, IPPROTO_RAW}};
 	struct mnl_socket *nl;
 	uint8_t req[SOCKDIAG_REQ_MAX] __attribute__((aligned(4)));
-	unsigned protos = q->protos ? q->protos
-				    : PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP;
-	unsigned fams = q->families ? q->families
-				    : PORTIER_LOCAL_V4 | PORTIER_LOCAL_V6;
+	unsigned protos =
+	    q->protos ? q->protos : PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP;
+	unsigned fams =
+	    q->families ? q->families : PORTIER_LOCAL_V4 | PORTIER_LOCAL_V6;
 	uint32_t states = q->states ? q->states : PORTIER_STATES_ALL;
 	int self = -1, rc = 0, rawfd[2] = {-1, -1};
 	size_t k, len;
@@ -159,10 +158,11 @@ static int dump_netns(const struct portier_local_query *q, int nsfd,
 			close(rawfd[0]);
 		if (rawfd[1] >= 0)
 			close(rawfd[1]);
-		return portier_err_set(err, PORTIER_EIO,
-				       "cannot open a NETLINK_SOCK_DIAG socket: "
-				       "%s",
-				       strerror(errno));
+		return portier_err_set(
+		    err, PORTIER_EIO,
+		    "cannot open a NETLINK_SOCK_DIAG socket: "
+		    "%s",
+		    strerror(errno));
 	}
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		rc = portier_err_set(err, PORTIER_EIO,
@@ -180,21 +180,21 @@ static int dump_netns(const struct portier_local_query *q, int nsfd,
 				continue;
 			if (q->have_ports)
 				len = sockdiag_build_inet_ports(
-					req, sizeof(req), f ? AF_INET6 : AF_INET,
-					kinds[k].ipproto, states, seq++,
-					q->port_lo, q->port_hi);
+				    req, sizeof(req), f ? AF_INET6 : AF_INET,
+				    kinds[k].ipproto, states, seq++, q->port_lo,
+				    q->port_hi);
 			else
-				len = sockdiag_build_inet(req, sizeof(req),
-							  f ? AF_INET6 : AF_INET,
-							  kinds[k].ipproto,
-							  states, seq++);
+				len = sockdiag_build_inet(
+				    req, sizeof(req), f ? AF_INET6 : AF_INET,
+				    kinds[k].ipproto, states, seq++);
 			rc = dump(nl, req, len, (uint8_t)kinds[k].proto, out,
 				  buf, err);
 			/* a kernel without raw_diag: read /proc/net/raw */
 			if (rc == PORTIER_ENOENT &&
 			    kinds[k].proto == PORTIER_LOCAL_RAW) {
 				portier_err_clear(err);
-				rc = raw_fallback(rawfd[f], f ? AF_INET6 : AF_INET,
+				rc = raw_fallback(rawfd[f],
+						  f ? AF_INET6 : AF_INET,
 						  states, q, out);
 			}
 		}

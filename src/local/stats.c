@@ -29,7 +29,7 @@ static int stat_push(struct portier_stats *st, const char *group, size_t glen,
 	if ((st->n & (st->n - 1)) == 0) {
 		size_t cap = st->n ? st->n * 2 : 1;
 		struct portier_stat *v =
-			portier_realloc(st->v, cap * sizeof(*v));
+		    portier_realloc(st->v, cap * sizeof(*v));
 
 		if (!v)
 			return PORTIER_ENOMEM;
@@ -109,8 +109,8 @@ static const char *group_prefix(const char *name, size_t len, size_t *glen)
 	return NULL;
 }
 
-int portier_stats_parse(struct portier_stats *st, const char *text,
-			size_t len, struct portier_err *err)
+int portier_stats_parse(struct portier_stats *st, const char *text, size_t len,
+			struct portier_err *err)
 {
 	const char *p = text, *end = text + len;
 
@@ -131,7 +131,7 @@ int portier_stats_parse(struct portier_stats *st, const char *text,
 			    parse_u64(vtok, vl, &v) &&
 			    (grp = group_prefix(tok, tl, &glen)) != NULL &&
 			    stat_push(st, grp, glen, tok + glen, tl - glen, v) <
-				    0)
+				0)
 				goto nomem;
 			p = le < end ? le + 1 : end;
 			continue;
@@ -147,10 +147,12 @@ int portier_stats_parse(struct portier_stats *st, const char *text,
 		}
 		q = colon + 1;
 		vp = vcolon + 1;
-		while (token(&q, le, &tok, &tl) && token(&vp, vle, &vtok, &vl)) {
+		while (token(&q, le, &tok, &tl) &&
+		       token(&vp, vle, &vtok, &vl)) {
 			if (!parse_u64(vtok, vl, &v))
 				continue;
-			if (stat_push(st, p, (size_t)(colon - p), tok, tl, v) < 0)
+			if (stat_push(st, p, (size_t)(colon - p), tok, tl, v) <
+			    0)
 				goto nomem;
 		}
 		p = vle < end ? vle + 1 : end;
@@ -231,7 +233,8 @@ int portier_ifstats_parse(const char *text, size_t len,
 		uint64_t f[16];
 		size_t tl, k = 0;
 
-		if (colon && colon > p && memchr(p, '|', (size_t)(le - p)) == NULL) {
+		if (colon && colon > p &&
+		    memchr(p, '|', (size_t)(le - p)) == NULL) {
 			name = p;
 			while (name < colon && *name == ' ')
 				name++;
@@ -244,14 +247,14 @@ int portier_ifstats_parse(const char *text, size_t len,
 
 				if (cnt == cap) {
 					size_t nc = cap ? cap * 2 : 16;
-					void *nv = portier_realloc(
-						v, nc * sizeof(*v));
+					void *nv =
+					    portier_realloc(v, nc * sizeof(*v));
 
 					if (!nv) {
 						portier_free(v);
 						return portier_err_set(
-							err, PORTIER_ENOMEM,
-							"out of memory");
+						    err, PORTIER_ENOMEM,
+						    "out of memory");
 					}
 					v = nv;
 					cap = nc;

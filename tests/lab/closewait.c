@@ -30,7 +30,8 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "r:")) != -1) {
 		if (c != 'r') {
-			fprintf(stderr, "usage: lab-closewait [-r FILE] N PORT\n");
+			fprintf(stderr,
+				"usage: lab-closewait [-r FILE] N PORT\n");
 			return 2;
 		}
 		ready = optarg;
@@ -40,9 +41,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	n = strtol(argv[optind], NULL, 10);
-	sin.sin_port = htons((unsigned short)strtoul(argv[optind + 1], NULL, 10));
+	sin.sin_port =
+	    htons((unsigned short)strtoul(argv[optind + 1], NULL, 10));
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)(2 * n + 64)) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur < (rlim_t)(2 * n + 64)) {
 		rl.rlim_cur = (rlim_t)(2 * n + 64);
 		if (rl.rlim_max < rl.rlim_cur)
 			rl.rlim_max = rl.rlim_cur;

@@ -48,7 +48,8 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-/* ---- made-up snapshots ------------------------------------------------------ */
+/* ---- made-up snapshots ------------------------------------------------------
+ */
 
 struct made {
 	struct portier_local l;
@@ -121,8 +122,8 @@ static struct portier_sock *made_sock(struct made *m, uint8_t proto,
 static struct portier_sock *listen_tcp(struct made *m, const char *addr,
 				       uint16_t port, long proc)
 {
-	return made_sock(m, PORTIER_LOCAL_TCP, PORTIER_SS_LISTEN, addr, port,
-			 0, proc);
+	return made_sock(m, PORTIER_LOCAL_TCP, PORTIER_SS_LISTEN, addr, port, 0,
+			 proc);
 }
 
 struct verdict {
@@ -132,29 +133,26 @@ struct verdict {
 
 static struct verdict judge(struct made *m, bool privileged)
 {
-	struct portier_audit_opts o = {.eph_lo = 32768,
-				       .eph_hi = 60999,
-				       .privileged = privileged};
+	struct portier_audit_opts o = {
+	    .eph_lo = 32768, .eph_hi = 60999, .privileged = privileged};
 	struct portier_err err = {0};
 	struct verdict v;
 
 	size_t i;
 
-	assert_int_equal(portier_audit_run(&m->l, kb, &o, &v.f, &v.n, &err),
-			 0);
+	assert_int_equal(portier_audit_run(&m->l, kb, &o, &v.f, &v.n, &err), 0);
 	for (i = 0; getenv("AUDIT_DEBUG") && i < v.n; i++)
 		fprintf(stderr, "  %s %s port %u: %s\n",
 			portier_audit_severity_name(
-				(enum portier_risk)v.f[i].severity),
+			    (enum portier_risk)v.f[i].severity),
 			portier_audit_rule_name(
-				(enum portier_audit_rule)v.f[i].rule),
+			    (enum portier_audit_rule)v.f[i].rule),
 			v.f[i].port, v.f[i].where);
 	return v;
 }
 
-static const struct portier_finding *rule(const struct verdict *v,
-					  enum portier_audit_rule r,
-					  uint16_t port)
+static const struct portier_finding *
+rule(const struct verdict *v, enum portier_audit_rule r, uint16_t port)
 {
 	size_t i;
 
@@ -170,7 +168,8 @@ static void done(struct made *m, struct verdict *v)
 	free(m);
 }
 
-/* ---- rules ---------------------------------------------------------------------- */
+/* ---- rules
+ * ---------------------------------------------------------------------- */
 
 static void test_trojan_port_weighs_owner(void **state)
 {
@@ -340,8 +339,8 @@ static void test_legacy_services(void **state)
 static void test_local_only(void **state)
 {
 	struct made *m = made_new();
-	long p = made_proc(m, 50, "redis-server", "/usr/bin/redis-server",
-			   false);
+	long p =
+	    made_proc(m, 50, "redis-server", "/usr/bin/redis-server", false);
 	struct verdict v;
 	const struct portier_finding *f;
 
@@ -440,9 +439,9 @@ static void test_name_mismatch(void **state)
 	m = made_new();
 	listen_tcp(m, "lo", 22,
 		   made_proc(m, 81, "sshd", "/usr/sbin/sshd", false));
-	listen_tcp(m, "lo", 22,
-		   made_proc(m, 1, "systemd", "/usr/lib/systemd/systemd",
-			     false));
+	listen_tcp(
+	    m, "lo", 22,
+	    made_proc(m, 1, "systemd", "/usr/lib/systemd/systemd", false));
 	v = judge(m, true);
 	assert_int_equal(v.n, 0);
 	done(m, &v);
@@ -526,8 +525,8 @@ static void test_merge_and_order(void **state)
 static void test_names_and_helpers(void **state)
 {
 	enum portier_risk r;
-	struct portier_proc p = {.pid = 1, .comm = "eldim",
-				 .exe = "/usr/sbin/eldim"};
+	struct portier_proc p = {
+	    .pid = 1, .comm = "eldim", .exe = "/usr/sbin/eldim"};
 
 	(void)state;
 	assert_string_equal(portier_audit_rule_name(PORTIER_AUDIT_TROJAN_PORT),
@@ -548,16 +547,16 @@ static void test_names_and_helpers(void **state)
 	assert_string_equal(portier_audit_exe_place("/dev/shm/a"), "/dev/shm");
 	assert_null(portier_audit_exe_place("/usr/bin/tmp"));
 	assert_null(portier_audit_exe_place(NULL));
-	assert_int_equal(portier_audit_owner_trust(&p, kb, 31337,
-						   PORTIER_PROTO_TCP),
-			 PORTIER_OWNER_SERVICE);
+	assert_int_equal(
+	    portier_audit_owner_trust(&p, kb, 31337, PORTIER_PROTO_TCP),
+	    PORTIER_OWNER_SERVICE);
 	p.exe = "/opt/eldim/eldim";
-	assert_int_equal(portier_audit_owner_trust(&p, kb, 31337,
-						   PORTIER_PROTO_TCP),
-			 PORTIER_OWNER_OTHER);
-	assert_int_equal(portier_audit_owner_trust(NULL, kb, 31337,
-						   PORTIER_PROTO_TCP),
-			 PORTIER_OWNER_UNKNOWN);
+	assert_int_equal(
+	    portier_audit_owner_trust(&p, kb, 31337, PORTIER_PROTO_TCP),
+	    PORTIER_OWNER_OTHER);
+	assert_int_equal(
+	    portier_audit_owner_trust(NULL, kb, 31337, PORTIER_PROTO_TCP),
+	    PORTIER_OWNER_UNKNOWN);
 }
 
 static void test_nomem(void **state)
@@ -581,21 +580,21 @@ static void test_nomem(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_trojan_port_weighs_owner),
-		cmocka_unit_test(test_trojan_not_on_outgoing_local_port),
-		cmocka_unit_test(test_trojan_not_on_ephemeral_udp),
-		cmocka_unit_test(test_trojan_remote),
-		cmocka_unit_test(test_windows_sharing),
-		cmocka_unit_test(test_legacy_services),
-		cmocka_unit_test(test_local_only),
-		cmocka_unit_test(test_risky_port),
-		cmocka_unit_test(test_exe_rules),
-		cmocka_unit_test(test_name_mismatch),
-		cmocka_unit_test(test_close_wait),
-		cmocka_unit_test(test_no_owner_and_unknown),
-		cmocka_unit_test(test_merge_and_order),
-		cmocka_unit_test(test_names_and_helpers),
-		cmocka_unit_test(test_nomem),
+	    cmocka_unit_test(test_trojan_port_weighs_owner),
+	    cmocka_unit_test(test_trojan_not_on_outgoing_local_port),
+	    cmocka_unit_test(test_trojan_not_on_ephemeral_udp),
+	    cmocka_unit_test(test_trojan_remote),
+	    cmocka_unit_test(test_windows_sharing),
+	    cmocka_unit_test(test_legacy_services),
+	    cmocka_unit_test(test_local_only),
+	    cmocka_unit_test(test_risky_port),
+	    cmocka_unit_test(test_exe_rules),
+	    cmocka_unit_test(test_name_mismatch),
+	    cmocka_unit_test(test_close_wait),
+	    cmocka_unit_test(test_no_owner_and_unknown),
+	    cmocka_unit_test(test_merge_and_order),
+	    cmocka_unit_test(test_names_and_helpers),
+	    cmocka_unit_test(test_nomem),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

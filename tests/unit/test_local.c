@@ -1,8 +1,8 @@
 /*
  * test_local.c - the local module without a kernel: sock_diag requests
  * built and replies parsed from dumps captured in a lab namespace
- * (the .bin files of tests/data/local, see README.md there), owners found in a fake
- * /proc tree (tests/data/local/proc), counters and interfaces parsed from
+ * (the .bin files of tests/data/local, see README.md there), owners found in a
+ * fake /proc tree (tests/data/local/proc), counters and interfaces parsed from
  * captured /proc/net files, and the diagnosis rules on made-up snapshots
  * (each with a case that must fire and one that must not).
  */
@@ -71,7 +71,8 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* ---- requests ------------------------------------------------------------- */
+/* ---- requests -------------------------------------------------------------
+ */
 
 static void test_build_inet(void **state)
 {
@@ -97,13 +98,12 @@ static void test_build_inet(void **state)
 	len = sockdiag_build_inet(buf, sizeof(buf), AF_INET, IPPROTO_RAW,
 				  PORTIER_STATES_ALL, 8);
 	assert_true(len > 0);
-	assert_int_equal(((const struct inet_diag_req_raw *)req)
-				 ->sdiag_raw_protocol,
-			 IPPROTO_RAW);
+	assert_int_equal(
+	    ((const struct inet_diag_req_raw *)req)->sdiag_raw_protocol,
+	    IPPROTO_RAW);
 	/* too small a buffer builds nothing */
-	assert_int_equal(sockdiag_build_inet(buf, 20, AF_INET, IPPROTO_TCP, 1,
-					     1),
-			 0);
+	assert_int_equal(
+	    sockdiag_build_inet(buf, 20, AF_INET, IPPROTO_TCP, 1, 1), 0);
 }
 
 static void test_build_ports(void **state)
@@ -180,9 +180,8 @@ static void test_parse_tcp4(void **state)
 	uint8_t *buf = load("tcp4.0.bin", &len);
 	char a[64];
 
-	assert_int_equal(sockdiag_parse(buf, len, PORTIER_LOCAL_TCP,
-					&fx->socks, &err),
-			 0);
+	assert_int_equal(
+	    sockdiag_parse(buf, len, PORTIER_LOCAL_TCP, &fx->socks, &err), 0);
 	free(buf);
 	assert_int_equal(fx->socks.n, 3);
 	l = find(&fx->socks, 7001, PORTIER_SS_LISTEN);
@@ -209,9 +208,8 @@ static void test_parse_tcp4(void **state)
 
 	/* the next chunk is NLMSG_DONE */
 	buf = load("tcp4.1.bin", &len);
-	assert_int_equal(sockdiag_parse(buf, len, PORTIER_LOCAL_TCP,
-					&fx->socks, &err),
-			 1);
+	assert_int_equal(
+	    sockdiag_parse(buf, len, PORTIER_LOCAL_TCP, &fx->socks, &err), 1);
 	free(buf);
 	assert_int_equal(fx->socks.n, 3);
 }
@@ -225,9 +223,8 @@ static void test_parse_tcp6_udp(void **state)
 	uint8_t *buf = load("tcp6.0.bin", &len);
 	char a[64];
 
-	assert_int_equal(sockdiag_parse(buf, len, PORTIER_LOCAL_TCP,
-					&fx->socks, &err),
-			 0);
+	assert_int_equal(
+	    sockdiag_parse(buf, len, PORTIER_LOCAL_TCP, &fx->socks, &err), 0);
 	free(buf);
 	assert_int_equal(fx->socks.n, 1);
 	s = &fx->socks.v[0];
@@ -238,9 +235,8 @@ static void test_parse_tcp6_udp(void **state)
 	assert_true(portier_sock_loopback(s));
 
 	buf = load("udp4.0.bin", &len);
-	assert_int_equal(sockdiag_parse(buf, len, PORTIER_LOCAL_UDP,
-					&fx->socks, &err),
-			 0);
+	assert_int_equal(
+	    sockdiag_parse(buf, len, PORTIER_LOCAL_UDP, &fx->socks, &err), 0);
 	free(buf);
 	assert_int_equal(fx->socks.n, 2);
 	s = &fx->socks.v[1];
@@ -260,9 +256,8 @@ static void test_parse_unix(void **state)
 	size_t len;
 	uint8_t *buf = load("unix.0.bin", &len);
 
-	assert_int_equal(sockdiag_parse(buf, len, PORTIER_LOCAL_TCP,
-					&fx->socks, &err),
-			 0);
+	assert_int_equal(
+	    sockdiag_parse(buf, len, PORTIER_LOCAL_TCP, &fx->socks, &err), 0);
 	free(buf);
 	assert_int_equal(fx->socks.n, 1);
 	assert_int_equal(fx->socks.v[0].proto, PORTIER_LOCAL_UNIX);
@@ -279,9 +274,9 @@ static void test_parse_done_error(void **state)
 	size_t len;
 	uint8_t *buf = load("raw4.0.bin", &len);
 
-	assert_int_equal(sockdiag_parse(buf, len, PORTIER_LOCAL_RAW,
-					&fx->socks, &err),
-			 PORTIER_ENOENT);
+	assert_int_equal(
+	    sockdiag_parse(buf, len, PORTIER_LOCAL_RAW, &fx->socks, &err),
+	    PORTIER_ENOENT);
 	free(buf);
 	assert_int_equal(fx->socks.n, 0);
 	assert_non_null(strstr(err.msg, "refused"));
@@ -298,9 +293,9 @@ static void test_parse_malformed(void **state)
 	uint8_t *cap = load("tcp4.0.bin", &len);
 
 	/* a chunk cut in the middle of a message */
-	assert_int_equal(sockdiag_parse(cap, len - 7, PORTIER_LOCAL_TCP,
-					&fx->socks, &err),
-			 PORTIER_EPROTO);
+	assert_int_equal(
+	    sockdiag_parse(cap, len - 7, PORTIER_LOCAL_TCP, &fx->socks, &err),
+	    PORTIER_EPROTO);
 	/* a message too short for struct inet_diag_msg */
 	memset(buf, 0, sizeof(buf));
 	nlh->nlmsg_len = NLMSG_LENGTH(8);
@@ -339,26 +334,29 @@ static void test_parse_nomem(void **state)
 	uint8_t *buf = load("tcp4.0.bin", &len);
 
 	portier_alloc_fail_after(0);
-	assert_int_equal(sockdiag_parse(buf, len, PORTIER_LOCAL_TCP,
-					&fx->socks, &err),
-			 PORTIER_ENOMEM);
+	assert_int_equal(
+	    sockdiag_parse(buf, len, PORTIER_LOCAL_TCP, &fx->socks, &err),
+	    PORTIER_ENOMEM);
 	portier_alloc_fail_after(-1);
 	free(buf);
 }
 
-/* ---- /proc/net/raw fallback ----------------------------------------------------- */
+/* ---- /proc/net/raw fallback
+ * ----------------------------------------------------- */
 
 static void test_procnet_raw(void **state)
 {
 	struct fixture *fx = *state;
 	static const char text[] =
-		"  sl  local_address rem_address   st tx_queue rx_queue tr "
-		"tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
-		"    1: 00000000:0001 00000000:0000 07 00000000:00000000 00:00000000 "
-		"00000000     0        0 4242 2 0000000000000000 0\n"
-		"garbage line\n"
-		"    2: 0100007F:0011 00000000:0000 07 00000000:000000A0 00:00000000 "
-		"00000000  1000        0 4243 2 0000000000000000 0\n";
+	    "  sl  local_address rem_address   st tx_queue rx_queue tr "
+	    "tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
+	    "    1: 00000000:0001 00000000:0000 07 00000000:00000000 "
+	    "00:00000000 "
+	    "00000000     0        0 4242 2 0000000000000000 0\n"
+	    "garbage line\n"
+	    "    2: 0100007F:0011 00000000:0000 07 00000000:000000A0 "
+	    "00:00000000 "
+	    "00000000  1000        0 4243 2 0000000000000000 0\n";
 	char a[64];
 
 	(void)state;
@@ -375,7 +373,8 @@ static void test_procnet_raw(void **state)
 	assert_string_equal(a, "127.0.0.1");
 }
 
-/* ---- owners from a fake /proc ----------------------------------------------------- */
+/* ---- owners from a fake /proc
+ * ----------------------------------------------------- */
 
 static struct portier_local *fake_snapshot(const uint64_t *inodes, size_t n)
 {
@@ -406,7 +405,8 @@ static void test_procs_scan(void **state)
 {
 	/* 1001, 1002: sshd; 1003: shared by 200 and 300; 1004, 1005: evil;
 	 * 2000: nobody's; 55555 is pid 500's but not in the snapshot */
-	static const uint64_t inodes[] = {1001, 1002, 1003, 1004, 1005, 2000, 0};
+	static const uint64_t inodes[] = {1001, 1002, 1003, 1004,
+					  1005, 2000, 0};
 	struct portier_local *l = fake_snapshot(inodes, 7);
 	struct local_arena *a = local_arena_new();
 	struct portier_err err = {0};
@@ -442,9 +442,8 @@ static void test_procs_scan(void **state)
 	assert_int_equal(fd, 5);
 	assert_int_equal(portier_local_owner(l, &l->socks[2], 0, NULL)->uid,
 			 1000);
-	assert_string_equal(
-		portier_local_owner(l, &l->socks[2], 0, NULL)->unit,
-		"session-4.scope");
+	assert_string_equal(portier_local_owner(l, &l->socks[2], 0, NULL)->unit,
+			    "session-4.scope");
 
 	/* the deleted binary in /tmp, inside a docker container */
 	p = portier_local_owner(l, &l->socks[4], 0, &fd);
@@ -509,7 +508,8 @@ static void test_cgroup_parse(void **state)
 	local_arena_free(a);
 }
 
-/* ---- counters ------------------------------------------------------------------ */
+/* ---- counters
+ * ------------------------------------------------------------------ */
 
 static void test_stats(void **state)
 {
@@ -571,7 +571,8 @@ static void test_ifstats(void **state)
 	portier_free(v);
 }
 
-/* ---- names ---------------------------------------------------------------------- */
+/* ---- names
+ * ---------------------------------------------------------------------- */
 
 static void test_state_names(void **state)
 {
@@ -621,7 +622,8 @@ static void test_outbound(void **state)
 	assert_true(portier_local_outbound(&s[2], &m));
 }
 
-/* ---- diagnosis ------------------------------------------------------------------- */
+/* ---- diagnosis
+ * ------------------------------------------------------------------- */
 
 struct made {
 	struct portier_local l;
@@ -652,8 +654,7 @@ static struct made *made_new(void)
 }
 
 static struct portier_sock *made_add(struct made *m, uint8_t state,
-				     uint16_t lport, uint16_t rport,
-				     long proc)
+				     uint16_t lport, uint16_t rport, long proc)
 {
 	struct portier_sock *s = &m->socks[m->l.n_socks++];
 
@@ -695,9 +696,11 @@ static void test_diag_close_wait(void **state)
 	(void)state;
 	/* 500 CLOSE-WAIT on one process, 10 on another: only the first */
 	for (i = 0; i < 500; i++)
-		made_add(m, PORTIER_SS_CLOSE_WAIT, (uint16_t)(40000 + i), 80, 0);
+		made_add(m, PORTIER_SS_CLOSE_WAIT, (uint16_t)(40000 + i), 80,
+			 0);
 	for (i = 0; i < 10; i++)
-		made_add(m, PORTIER_SS_CLOSE_WAIT, (uint16_t)(50000 + i), 80, 1);
+		made_add(m, PORTIER_SS_CLOSE_WAIT, (uint16_t)(50000 + i), 80,
+			 1);
 	n = portier_local_diagnose(&m->l, NULL, NULL, d, 16);
 	assert_int_equal(n, 1);
 	cw = diag_find(d, n, PORTIER_DIAG_CLOSE_WAIT);
@@ -712,7 +715,8 @@ static void test_diag_close_wait(void **state)
 	/* below the threshold: nothing */
 	m = made_new();
 	for (i = 0; i < 49; i++)
-		made_add(m, PORTIER_SS_CLOSE_WAIT, (uint16_t)(40000 + i), 80, 0);
+		made_add(m, PORTIER_SS_CLOSE_WAIT, (uint16_t)(40000 + i), 80,
+			 0);
 	assert_int_equal(portier_local_diagnose(&m->l, NULL, NULL, d, 16), 0);
 	free(m);
 }
@@ -801,34 +805,30 @@ static void test_diag_counters(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_build_inet),
-		cmocka_unit_test(test_build_ports),
-		cmocka_unit_test(test_build_unix),
-		cmocka_unit_test_setup_teardown(test_parse_tcp4, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_parse_tcp6_udp, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_parse_unix, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_parse_done_error, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_parse_malformed, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_parse_nomem, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_procnet_raw, setup,
-						teardown),
-		cmocka_unit_test(test_procs_scan),
-		cmocka_unit_test(test_procs_scan_errors),
-		cmocka_unit_test(test_cgroup_parse),
-		cmocka_unit_test(test_stats),
-		cmocka_unit_test(test_ifstats),
-		cmocka_unit_test(test_state_names),
-		cmocka_unit_test(test_outbound),
-		cmocka_unit_test(test_diag_close_wait),
-		cmocka_unit_test(test_diag_time_wait),
-		cmocka_unit_test(test_diag_syn_recv_listen),
-		cmocka_unit_test(test_diag_counters),
+	    cmocka_unit_test(test_build_inet),
+	    cmocka_unit_test(test_build_ports),
+	    cmocka_unit_test(test_build_unix),
+	    cmocka_unit_test_setup_teardown(test_parse_tcp4, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_parse_tcp6_udp, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_parse_unix, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_parse_done_error, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_parse_malformed, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_parse_nomem, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_procnet_raw, setup, teardown),
+	    cmocka_unit_test(test_procs_scan),
+	    cmocka_unit_test(test_procs_scan_errors),
+	    cmocka_unit_test(test_cgroup_parse),
+	    cmocka_unit_test(test_stats),
+	    cmocka_unit_test(test_ifstats),
+	    cmocka_unit_test(test_state_names),
+	    cmocka_unit_test(test_outbound),
+	    cmocka_unit_test(test_diag_close_wait),
+	    cmocka_unit_test(test_diag_time_wait),
+	    cmocka_unit_test(test_diag_syn_recv_listen),
+	    cmocka_unit_test(test_diag_counters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
