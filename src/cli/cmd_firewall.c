@@ -314,6 +314,15 @@ static int apply_harden(struct portier_fw_policy *p, const struct change *c,
 	return portier_fw_policy_harden(p, err);
 }
 
+static int apply_reset(struct portier_fw_policy *p, const struct change *c,
+		       struct portier_err *err)
+{
+	(void)c;
+	(void)err;
+	portier_fw_policy_free(p); /* empty: the table goes */
+	return 0;
+}
+
 static int verb_close(struct fw_run *r, int argc, char **argv)
 {
 	struct portier_err err = {0};
@@ -375,6 +384,19 @@ static int verb_harden(struct fw_run *r, int argc, char **argv)
 	if (fw_out_harden(r->cli, r->dry_run ? stderr : stdout) < 0)
 		return EXIT_USAGE;
 	return do_change(r, &c, apply_harden);
+}
+
+static int verb_reset(struct fw_run *r, int argc, char **argv)
+{
+	struct change c = {0};
+	int rc;
+
+	rc = parse_opts(r, argc, argv, OPT_DRY_RUN);
+	if (rc == EXIT_OK)
+		rc = need_operands(r, argc, argv, 0, "no operands");
+	if (rc != EXIT_OK)
+		return rc;
+	return do_change(r, &c, apply_reset);
 }
 
 static int verb_status(struct fw_run *r, int argc, char **argv)
@@ -547,6 +569,7 @@ static const struct fw_verb verbs[] = {
 	{"close", verb_close},   {"allow-only", verb_allow_only},
 	{"harden", verb_harden}, {"suggest", verb_suggest},
 	{"status", verb_status}, {"undo", verb_undo},
+	{"reset", verb_reset},
 };
 
 static int cmd_firewall(struct cli *cli, int argc, char **argv)
@@ -556,7 +579,7 @@ static int cmd_firewall(struct cli *cli, int argc, char **argv)
 
 	if (argc < 2) {
 		cli_error(cli, "which change? close, allow-only, harden, "
-			       "suggest, status or undo");
+			       "suggest, status, undo or reset");
 		cli_hint("see 'portier firewall --help'");
 		return EXIT_USAGE;
 	}
@@ -568,7 +591,7 @@ static int cmd_firewall(struct cli *cli, int argc, char **argv)
 	}
 	cli_error(cli, "unknown verb '%s'", argv[1]);
 	cli_hint("portier firewall takes close, allow-only, harden, suggest, "
-		 "status or undo");
+		 "status, undo or reset");
 	return EXIT_USAGE;
 }
 
@@ -584,6 +607,7 @@ const struct cli_command cli_cmd_firewall = {
 	"       portier firewall suggest\n"
 	"       portier firewall status\n"
 	"       portier firewall undo\n"
+	"       portier firewall reset\n"
 	"       (every verb takes --dry-run)\n"
 	"\n"
 	"Turn \"close the ports you do not use\" into nftables rules that are\n"
@@ -614,6 +638,8 @@ const struct cli_command cli_cmd_firewall = {
 	"  status             portier's rules in plain words\n"
 	"  undo               put portier's table back as it was before the last\n"
 	"                     change; again to go further back\n"
+	"  reset              remove portier's table: portier filters nothing (an\n"
+	"                     undo point is saved, so undo brings it back)\n"
 	"\n"
 	"PORTSPEC: ports and ranges separated by commas, each optionally /tcp or\n"
 	"/udp: 445   135,137-139   53/udp,22/tcp.  Without a protocol a port means\n"

@@ -25,7 +25,7 @@ nocap() {
 fw() { nocap "$PORTIER" firewall "$@"; }
 
 expect_exit 0 "$PORTIER" firewall --help
-for verb in close allow-only harden suggest status undo --dry-run --from \
+for verb in close allow-only harden suggest status undo reset --dry-run --from \
 	--proto --i-know-ssh-is-closed; do
 	expect_in "$OUT" "$verb" "--help mentions $verb"
 done
@@ -76,7 +76,7 @@ expect_in "$ERR" "unknown verb 'frobnicate'" "unknown verb"
 expect_exit 2 "$PORTIER" firewall
 
 # without CAP_NET_ADMIN: exit 3, the capability named
-for args in "close 445" "allow-only 22" "harden" "status" "undo"; do
+for args in "close 445" "allow-only 22" "harden" "status" "undo" "reset"; do
 	expect_exit 3 fw $args
 	expect_in "$ERR" "CAP_NET_ADMIN" "$args without privileges"
 done

@@ -147,6 +147,11 @@ fw_expect "IPv4 after harden" "$(fw_scan $ports "$ip4")" \
 udp_set=$(lab_in t1 nft list set inet portier close_udp)
 grep -q 'elements = { 135, 137-138, 445 }' <<<"$udp_set" ||
 	lab_fail "harden's UDP set is wrong: $udp_set"
+hardened=$(fw_ruleset t1)
+fw t1 reset >/dev/null
+[ "$(fw_ruleset t1)" = "$before" ] || lab_fail "reset left rules behind"
+fw t1 undo >/dev/null
+[ "$(fw_ruleset t1)" = "$hardened" ] || lab_fail "undo of reset"
 fw t1 undo >/dev/null
 
 # thousands of ports stay one rule
@@ -159,7 +164,7 @@ tcp_set=$(lab_in t1 nft list set inet portier close_tcp)
 	lab_fail "the set does not hold the 2000 ports"
 fw t1 undo >/dev/null
 [ "$(fw_ruleset t1)" = "$before" ] || lab_fail "undo after the big set"
-echo "ok: harden closes the seeds' list with reasons; 2000 ports are one rule"
+echo "ok: harden closes the seeds' list with reasons; reset and its undo; 2000 ports are one rule"
 
 # a set added to portier's table by hand is reported, not silently dropped
 fw t1 close 445 >/dev/null
