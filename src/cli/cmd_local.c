@@ -24,6 +24,7 @@ struct local_opts {
 	bool have_states, have_port, have_pid, have_user;
 	uint32_t states;
 	uint16_t port_lo, port_hi;
+	unsigned port_protos; /* from "N/tcp", "N/udp" */
 	long pid;
 	uint32_t uid;
 };
@@ -230,6 +231,20 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 			if (cli_parse_port_arg(optarg, &o->port_lo, &o->port_hi,
 					       &protos, &err) < 0)
 				return cli_report(cli, &err);
+			/* "53/udp" also picks the protocol */
+			if (!(protos &
+			      (PORTIER_PROTO_TCP | PORTIER_PROTO_UDP))) {
+				cli_error(cli,
+					  "--port '%s': portier local "
+					  "shows TCP and UDP sockets only",
+					  optarg);
+				cli_hint("use N, N/tcp or N/udp");
+				return EXIT_USAGE;
+			}
+			if (protos == PORTIER_PROTO_TCP)
+				o->port_protos |= PORTIER_LOCAL_TCP;
+			else if (protos == PORTIER_PROTO_UDP)
+				o->port_protos |= PORTIER_LOCAL_UDP;
 			o->have_port = true;
 			break;
 		case OPT_PID:
@@ -271,6 +286,8 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 			return EXIT_USAGE;
 		}
 	}
+	if (o->port_protos && !o->q.protos)
+		o->q.protos = o->port_protos;
 	if (optind < argc) {
 		cli_error(cli, "unexpected argument '%s'", argv[optind]);
 		cli_hint("portier local takes options only, e.g. "
