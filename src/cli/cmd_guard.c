@@ -54,6 +54,9 @@ struct guard_run {
 	uint64_t tokens_us;
 	unsigned suppressed;
 	unsigned long n_alerts, n_blocks;
+	bool dirty;           /* an alert since the last checkpoint */
+	uint64_t last_cp_us;  /* when the last checkpoint was written */
+	uint64_t drops_told;  /* kernel drops already reported */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -226,6 +229,23 @@ static void checkpoint(struct guard_run *r)
 
 	if (portier_guard_checkpoint_save(r->det, r->state_path, &err) < 0)
 		cli_report(r->cli, &err);
+	r->dirty = false;
+	r->last_cp_us = wall_us();
+}
+
+/* Say so when the kernel had to drop packets since the last report. */
+static void report_drops(struct guard_run *r)
+{
+	uint64_t received, dropped;
+
+	portier_guard_cap_stats(r->cap, &received, &dropped);
+	if (dropped > r->drops_told) {
+		cli_notice(r->cli, "the kernel dropped %llu packets (%llu in all) "
+				   "for lack of socket buffer; scans may be seen late",
+			   (unsigned long long)(dropped - r->drops_told),
+			   (unsigned long long)dropped);
+		r->drops_told = dropped;
+	}
 }
 
 /* ---- the loop ---------------------------------------------------------------- */
@@ -249,7 +269,7 @@ static int drain(struct guard_run *r)
 			return n;
 		if (n == 1) {
 			act(r, &a);
-			checkpoint(r); /* offence counts must survive a crash */
+			r->dirty = true; /* offence counts must survive a crash */
 		}
 	}
 	return 0;
@@ -347,7 +367,12 @@ static int daemon_run(struct guard_run *r)
 			portier_guard_det_expire(r->det, now);
 			checkpoint(r);
 			refresh_allow(r, user_n);
+			report_drops(r);
 			last_cp = now;
+		} else if (r->dirty && now >= r->last_cp_us + 1000000) {
+			/* at most one extra checkpoint a second under a flood
+			 * of alerts: each one writes every source */
+			checkpoint(r);
 		}
 		if (o->duration_s && now >= start + o->duration_s * 1000000)
 			break;

@@ -67,7 +67,11 @@ lab_scan curl -s -o /dev/null --max-time 3 --interface "$allowed" "http://$T4/" 
 guard_src 2
 lab_scan nmap -n -Pn -sS -T5 --max-retries 0 --max-rate 300 -p 1-100 -e "$dev" -S "$GUARD_SRC4" "$T4" >/dev/null 2>&1 || true
 guard_wait_alert "$GUARD_SRC4" 10 >/dev/null || { echo "FAIL: no alert for the scanner"; fail=1; }
-sleep 0.5
+# the checkpoint follows an alert within a second
+for ((i = 0; i < 30; i++)); do
+	grep -q "^4 $GUARD_SRC4 " "$LAB_DIR/state/guard/guard.state" 2>/dev/null && break
+	sleep 0.1
+done
 pid=$(guard_real_pid)
 kill -9 "$pid" 2>/dev/null || true
 sleep 0.5
