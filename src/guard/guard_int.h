@@ -13,4 +13,9 @@ void guard_det_each_oldest(const struct portier_guard_det *d,
 				      void *ctx),
 			   void *ctx);
 
+/* Count p's tool fingerprints (nmap-like, masscan-like) into s. */
+void guard_fingerprint(struct portier_guard_source *s,
+		       const struct portier_guard_probe *p,
+		       enum portier_guard_kind k);
+
 #endif
