@@ -25,6 +25,7 @@ enum {
 	OPT_PROTO = 1 << 1,
 	OPT_FROM = 1 << 2,
 	OPT_SSH = 1 << 3,
+	OPT_JSON = 1 << 4,
 };
 
 struct fw_run {
@@ -34,6 +35,7 @@ struct fw_run {
 	unsigned protos; /* 0: tcp and udp */
 	const char *from;
 	bool ssh_closed_ok;
+	bool json;
 	char what[256]; /* "close 445 --proto tcp", for the undo point */
 };
 
@@ -55,10 +57,12 @@ static int parse_opts(struct fw_run *r, int argc, char **argv,
 		{"proto", required_argument, NULL, 'p'},
 		{"from", required_argument, NULL, 'f'},
 		{"i-know-ssh-is-closed", no_argument, NULL, 'S'},
+		{"json", no_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
 	static const unsigned bit[] = {['n'] = OPT_DRY_RUN, ['p'] = OPT_PROTO,
-				       ['f'] = OPT_FROM, ['S'] = OPT_SSH};
+				       ['f'] = OPT_FROM, ['S'] = OPT_SSH,
+				       ['j'] = OPT_JSON};
 	struct portier_err err = {0};
 	int c, i, li = -1;
 	size_t len;
@@ -109,6 +113,9 @@ static int parse_opts(struct fw_run *r, int argc, char **argv,
 			break;
 		case 'S':
 			r->ssh_closed_ok = true;
+			break;
+		case 'j':
+			r->json = true;
 			break;
 		}
 	}
@@ -408,11 +415,17 @@ static int verb_status(struct fw_run *r, int argc, char **argv)
 	char *listing = NULL;
 	int rc;
 
-	rc = parse_opts(r, argc, argv, OPT_DRY_RUN);
+	rc = parse_opts(r, argc, argv, OPT_DRY_RUN | OPT_JSON);
 	if (rc == EXIT_OK)
 		rc = need_operands(r, argc, argv, 0, "no operands");
 	if (rc != EXIT_OK)
 		return rc;
+	if (r->json && r->dry_run) {
+		cli_error(r->cli, "--json and --dry-run do not go together");
+		cli_hint("--dry-run prints the table as an nft script, --json "
+			 "describes it");
+		return EXIT_USAGE;
+	}
 	if (!portier_fw_have_admin()) {
 		cli_error(r->cli, "reading the firewall needs CAP_NET_ADMIN, "
 				  "which this process lacks");
@@ -431,6 +444,8 @@ static int verb_status(struct fw_run *r, int argc, char **argv)
 	} else if (portier_fw_current(fw, &policy, &err) < 0 ||
 		   portier_fw_counters(fw, &counts, &err) < 0) {
 		rc = cli_report(r->cli, &err);
+	} else if (r->json) {
+		fw_out_status_json(&policy, &counts, portier_fw_undo_depth(fw));
 	} else {
 		fw_out_status(r->cli, &policy, &counts,
 			      portier_fw_undo_depth(fw));
@@ -605,7 +620,7 @@ const struct cli_command cli_cmd_firewall = {
 	"       portier firewall allow-only PORTSPEC [--proto tcp|udp]\n"
 	"       portier firewall harden\n"
 	"       portier firewall suggest\n"
-	"       portier firewall status\n"
+	"       portier firewall status [--json]\n"
 	"       portier firewall undo\n"
 	"       portier firewall reset\n"
 	"       (every verb takes --dry-run)\n"
@@ -650,6 +665,7 @@ const struct cli_command cli_cmd_firewall = {
 	"                   privileges the kernel checks it (like nft -c)\n"
 	"  --proto P        tcp, udp or tcp+udp for ports without /PROTO\n"
 	"  --from CIDR      close: only for sources in CIDR (10.0.0.0/8, fd00::/8)\n"
+	"  --json           status: one JSON object (docs/json-firewall.md)\n"
 	"  --i-know-ssh-is-closed\n"
 	"                   allow-only normally keeps the port of the SSH session\n"
 	"                   it runs in open, and close refuses to close it; this\n"

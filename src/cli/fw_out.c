@@ -4,6 +4,8 @@
  * and for each port of the harden list why it should be closed, taken from
  * the knowledge base so the reason is the same one `portier info` gives.
  */
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/fw_out.h"
@@ -211,4 +213,58 @@ int fw_out_harden(struct cli *cli, FILE *f)
 			fprintf(f, "%s\n", why);
 	}
 	return 0;
+}
+
+/* ---- status --json (docs/json-firewall.md) ------------------------------------ */
+
+static json_t *ranges_json(const struct portier_fw_portset *s)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; arr && i < s->n; i++)
+		json_array_append_new(arr, json_pack("[i, i]", s->r[i].lo,
+						     s->r[i].hi));
+	return arr;
+}
+
+static json_t *per_proto(const struct portier_fw_portset *s)
+{
+	return json_pack("{s:o, s:o}", "tcp", ranges_json(&s[PORTIER_FW_TCP]),
+			 "udp", ranges_json(&s[PORTIER_FW_UDP]));
+}
+
+void fw_out_status_json(const struct portier_fw_policy *p,
+			const struct portier_fw_counters *c, size_t undo_depth)
+{
+	json_t *from = json_array(), *o;
+	char *text;
+	size_t i;
+
+	for (i = 0; from && i < p->n_from; i++)
+		json_array_append_new(
+			from, json_pack("{s:s, s:o, s:o}", "source",
+					p->from[i].text, "tcp",
+					ranges_json(&p->from[i].ports[PORTIER_FW_TCP]),
+					"udp",
+					ranges_json(&p->from[i].ports[PORTIER_FW_UDP])));
+	o = json_pack("{s:s, s:b, s:s, s:o, s:o, s:o, s:I, s:{s:I, s:I, s:I, "
+		      "s:I, s:I}, s:I}",
+		      "table", "inet " PORTIER_FW_TABLE, "present",
+		      !portier_fw_policy_empty(p), "mode",
+		      p->allow_only ? "allow-only" : "close", "closed",
+		      per_proto(p->close), "closed_from", from, "allowed",
+		      p->allow_only ? per_proto(p->allow) : json_null(),
+		      "kept_connections", (json_int_t)p->n_keep, "dropped",
+		      "closed_tcp", (json_int_t)c->close[PORTIER_FW_TCP],
+		      "closed_udp", (json_int_t)c->close[PORTIER_FW_UDP],
+		      "closed_from", (json_int_t)c->from, "not_allowed",
+		      (json_int_t)c->not_allowed, "invalid",
+		      (json_int_t)c->invalid, "undo_points",
+		      (json_int_t)undo_depth);
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(o);
 }

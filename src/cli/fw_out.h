@@ -14,6 +14,9 @@ void fw_out_applied(struct cli *cli, const struct portier_fw_policy *p,
 /* `portier firewall status`. */
 void fw_out_status(struct cli *cli, const struct portier_fw_policy *p,
 		   const struct portier_fw_counters *c, size_t undo_depth);
+/* `portier firewall status --json`: one object (docs/json-firewall.md). */
+void fw_out_status_json(const struct portier_fw_policy *p,
+			const struct portier_fw_counters *c, size_t undo_depth);
 /*
  * One line per port of the harden list saying why, from the knowledge base.
  * Returns -1 (message printed) when the knowledge base cannot be loaded.

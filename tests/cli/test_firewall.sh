@@ -26,7 +26,7 @@ fw() { nocap "$PORTIER" firewall "$@"; }
 
 expect_exit 0 "$PORTIER" firewall --help
 for verb in close allow-only harden suggest status undo reset --dry-run --from \
-	--proto --i-know-ssh-is-closed; do
+	--proto --i-know-ssh-is-closed --json; do
 	expect_in "$OUT" "$verb" "--help mentions $verb"
 done
 [ -f "$PORTIER_SRC/docs/portier-firewall.1" ] || { echo "FAIL: no man page"; exit 1; }
@@ -71,6 +71,8 @@ expect_exit 2 fw close 80-22
 expect_exit 2 fw close
 expect_exit 2 fw status --from 10.0.0.0/8
 expect_in "$ERR" "'--from' does not apply to 'status'" "option of another verb"
+expect_exit 2 fw close 445 --json
+expect_exit 2 fw status --json --dry-run
 expect_exit 2 fw frobnicate
 expect_in "$ERR" "unknown verb 'frobnicate'" "unknown verb"
 expect_exit 2 "$PORTIER" firewall

@@ -85,6 +85,14 @@ fw_expect "IPv6 after neighbour flush" "$(fw_scan 22 "$ip6" -6)" "22/open"
 
 status=$(fw t1 status)
 grep -q "allowed tcp  *22, 80" <<<"$status" || lab_fail "status lacks the allow list: $status"
+json=$(fw t1 status --json)
+fw_expect "status --json" "$(python3 -c '
+import json, sys
+o = json.loads(sys.argv[1])
+print(json.dumps([o["mode"], o["allowed"]["tcp"], o["closed"]["tcp"],
+                  o["kept_connections"], o["undo_points"],
+                  o["dropped"]["not_allowed"] > 0]))' "$json")" \
+	'["allow-only", [[22, 22], [80, 80]], [[445, 445]], 1, 2, true]' 
 
 # undo twice: back through each change, each time exactly
 fw t1 undo
