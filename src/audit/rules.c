@@ -247,16 +247,17 @@ static bool rule_windows(struct audit_ctx *c, struct judged *j)
 	if (!f)
 		return true;
 	f->kb = j->e;
-	snprintf(f->reason, sizeof(f->reason),
-		 "%s %u (%s) listens on a non-loopback address, held by %s: "
-		 "SMB, NetBIOS and RPC are the ports worms spread through "
-		 "(Blaster, Sasser, Conficker, WannaCry) and they reveal "
-		 "names, shares and users",
-		 proto_word(j->s), p,
-		 p == 445   ? "SMB"
-		 : p == 135 ? "RPC endpoint mapper"
-			    : "NetBIOS",
-		 j->owner);
+	snprintf(
+	    f->reason, sizeof(f->reason),
+	    "%s %u (%s) listens on a non-loopback address, held by %.300s: "
+	    "SMB, NetBIOS and RPC are the ports worms spread through "
+	    "(Blaster, Sasser, Conficker, WannaCry) and they reveal "
+	    "names, shares and users",
+	    proto_word(j->s), p,
+	    p == 445   ? "SMB"
+	    : p == 135 ? "RPC endpoint mapper"
+		       : "NetBIOS",
+	    j->owner);
 	portier_strlcpy(f->advice,
 			advice_or(j->e, "bind Samba to trusted interfaces "
 					"only (interfaces = ... and bind "
@@ -567,8 +568,8 @@ static void rule_trojan_remote(struct audit_ctx *c,
 	owner_text(p, who, sizeof(who));
 	portier_sock_addr(s, true, ra, sizeof(ra));
 	snprintf(f->reason, sizeof(f->reason),
-		 "%s connected out to %s port %u, a known trojan/backdoor "
-		 "port (%s): a compromised program calling its controller "
+		 "%.250s connected out to %s port %u, a known trojan/backdoor "
+		 "port (%.100s): a compromised program calling its controller "
 		 "looks like this, though the port may also be an ordinary "
 		 "service there",
 		 who, ra, s->rport, e->trojans);

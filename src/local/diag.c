@@ -141,7 +141,7 @@ static void time_wait(const struct portier_local *l,
 	const struct portier_sock *busiest = NULL;
 	size_t n = 0, i, run = 0, best = 0;
 	struct portier_diag *d;
-	char ep[80], range[160] = "";
+	char ep[80], range[320] = "";
 	uint8_t sev = PORTIER_RISK_LOW;
 
 	for (i = 0; i < l->n_socks; i++)

@@ -93,11 +93,11 @@ int portier_netns_list(const char *proc_root, struct portier_netns **out,
 			 de->d_name);
 		if (stat(path, &st) < 0)
 			continue;
-		snprintf(label, sizeof(label), "%s/comm", de->d_name);
+		snprintf(label, sizeof(label), "%.32s/comm", de->d_name);
 		k = local_read_small(dirfd(d), label, comm, sizeof(comm));
 		if (k > 0 && comm[k - 1] == '\n')
 			comm[k - 1] = '\0';
-		snprintf(label, sizeof(label), "pid %s (%s)", de->d_name,
+		snprintf(label, sizeof(label), "pid %.16s (%.32s)", de->d_name,
 			 k > 0 ? comm : "?");
 		rc = ns_add(&l, st.st_ino, label, path);
 	}

@@ -243,12 +243,12 @@ static int proc_details(struct scan *sc, const char *pid_s, int pid,
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
 
-	snprintf(path, sizeof(path), "%s/comm", pid_s);
+	snprintf(path, sizeof(path), "%.32s/comm", pid_s);
 	n = local_read_small(sc->rootfd, path, p->comm, sizeof(p->comm));
 	if (n > 0 && p->comm[n - 1] == '\n')
 		p->comm[n - 1] = '\0';
 
-	snprintf(path, sizeof(path), "%s/exe", pid_s);
+	snprintf(path, sizeof(path), "%.32s/exe", pid_s);
 	n = readlinkat(sc->rootfd, path, buf, sizeof(buf) - 1);
 	if (n > 0) {
 		size_t len = (size_t)n;
@@ -261,7 +261,7 @@ static int proc_details(struct scan *sc, const char *pid_s, int pid,
 		p->exe = local_arena_strndup(sc->a, buf, len);
 	}
 
-	snprintf(path, sizeof(path), "%s/status", pid_s);
+	snprintf(path, sizeof(path), "%.32s/status", pid_s);
 	p->uid = UINT32_MAX;
 	if (local_read_small(sc->rootfd, path, buf, sizeof(buf)) > 0 &&
 	    (uidl = strstr(buf, "\nUid:")) != NULL) {
@@ -271,7 +271,7 @@ static int proc_details(struct scan *sc, const char *pid_s, int pid,
 		p->user = user_name(sc, p->uid);
 	}
 
-	snprintf(path, sizeof(path), "%s/cgroup", pid_s);
+	snprintf(path, sizeof(path), "%.32s/cgroup", pid_s);
 	n = local_read_small(sc->rootfd, path, buf, sizeof(buf));
 	if (n > 0)
 		local_cgroup_parse(buf, (size_t)n, sc->a, &p->cgroup, &p->unit,
@@ -324,7 +324,7 @@ static int scan_process(struct scan *sc, const char *pid_s, int pid)
 	bool have_proc = false;
 	uint32_t proc = 0;
 
-	snprintf(path, sizeof(path), "%s/fd", pid_s);
+	snprintf(path, sizeof(path), "%.32s/fd", pid_s);
 	dfd = openat(sc->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
 		if (errno == EACCES || errno == EPERM)

@@ -44,9 +44,9 @@ static struct nlmsghdr *put_header(uint8_t *buf, size_t cap, size_t body,
 {
 	struct nlmsghdr *nlh;
 
-	if (cap < MNL_ALIGN(sizeof(struct nlmsghdr)) + MNL_ALIGN(body))
+	if (cap < NLMSG_ALIGN(sizeof(struct nlmsghdr)) + NLMSG_ALIGN(body))
 		return NULL;
-	memset(buf, 0, MNL_ALIGN(sizeof(struct nlmsghdr)) + MNL_ALIGN(body));
+	memset(buf, 0, NLMSG_ALIGN(sizeof(struct nlmsghdr)) + NLMSG_ALIGN(body));
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -103,7 +103,7 @@ size_t sockdiag_build_inet_ports(uint8_t *buf, size_t cap, uint8_t family,
 	    sockdiag_build_inet(buf, cap, family, ipproto, states, seq);
 	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
 
-	if (!len || cap < len + MNL_ATTR_HDRLEN + sizeof(prog))
+	if (!len || cap < len + sizeof(struct nlattr) + sizeof(prog))
 		return 0;
 	mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, sizeof(prog), prog);
 	return nlh->nlmsg_len;
