@@ -1,0 +1,465 @@
+/*
+ * test_fw_host.c - the firewall module where it meets the host, without a
+ * kernel: the SSH session from $SSH_CONNECTION and from a fake /proc
+ * (tests/data/fw/proc), the guard that keeps it alive, the connections
+ * allow-only keeps, suggestions from synthetic audit findings, and
+ * apply/undo bookkeeping in a temporary state directory on a fake back-end.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "portier/audit.h"
+#include "portier/local.h"
+#include "fw_test_util.h"
+
+/* ---- the SSH guard ---------------------------------------------------------------- */
+
+static void test_ssh_from_env(void **state)
+{
+	struct portier_fw_conn c;
+
+	(void)state;
+	assert_int_equal(portier_fw_ssh_from_env(
+				 "198.51.100.9 51234 192.0.2.1 22", &c),
+			 0);
+	assert_int_equal(c.lport, 22);
+	assert_int_equal(c.rport, 51234);
+	assert_int_equal(c.family, AF_INET);
+	assert_memory_equal(c.raddr, "\xc6\x33\x64\x09", 4);
+	assert_int_equal(portier_fw_ssh_from_env(
+				 "2001:db8::9 40000 2001:db8::1 2222", &c),
+			 0);
+	assert_int_equal(c.lport, 2222);
+	assert_int_equal(c.family, AF_INET6);
+	/* an IPv4 client seen through a dual-stack socket */
+	assert_int_equal(portier_fw_ssh_from_env(
+				 "::ffff:192.0.2.9 40000 ::ffff:192.0.2.1 22",
+				 &c),
+			 0);
+	assert_int_equal(c.family, AF_INET);
+	assert_memory_equal(c.raddr, "\xc0\x00\x02\x09", 4);
+	assert_int_equal(portier_fw_ssh_from_env(NULL, &c), PORTIER_ENOENT);
+	assert_int_equal(portier_fw_ssh_from_env("", &c), PORTIER_ENOENT);
+	assert_int_equal(portier_fw_ssh_from_env("garbage", &c),
+			 PORTIER_EINVAL);
+	assert_int_equal(portier_fw_ssh_from_env("192.0.2.9 1 b 70000", &c),
+			 PORTIER_EINVAL);
+	assert_int_equal(portier_fw_ssh_from_env("host 1 b 22", &c),
+			 PORTIER_EINVAL);
+	assert_int_equal(portier_fw_ssh_from_env("192.0.2.9 1 b 22 x", &c),
+			 PORTIER_EINVAL);
+}
+
+static void test_ssh_from_proc(void **state)
+{
+	char root[4096];
+	struct portier_fw_conn c;
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s", fixture("proc"));
+	/* 300 (portier) <- 200 (bash) <- 100 (sshd, holds inode 31337) */
+	assert_int_equal(portier_fw_ssh_from_proc(root, 300, &c, NULL), 0);
+	assert_int_equal(c.lport, 2222);
+	assert_int_equal(c.rport, 50000);
+	assert_int_equal(c.family, AF_INET6);
+	/* 400 (cron job) has no sshd above it */
+	assert_int_equal(portier_fw_ssh_from_proc(root, 400, &c, NULL),
+			 PORTIER_ENOENT);
+	assert_int_equal(portier_fw_ssh_from_proc(root, 999, &c, NULL),
+			 PORTIER_ENOENT);
+}
+
+static void test_ssh_guard(void **state)
+{
+	struct portier_fw_policy p = {0};
+	struct portier_fw_spec spec;
+	struct portier_fw_source src;
+	struct portier_fw_conn sess;
+	struct portier_err err = {0};
+
+	(void)state;
+	assert_int_equal(portier_fw_ssh_from_env("10.1.2.3 50000 10.0.0.1 22",
+						 &sess),
+			 0);
+	/* not allow-only: nothing to add */
+	assert_int_equal(portier_fw_guard_ssh(&p, &sess, NULL), 0);
+	assert_int_equal(p.allow[PORTIER_FW_TCP].n, 0);
+	spec_of("80,443/tcp", &spec);
+	assert_int_equal(portier_fw_policy_allow_only(&p, &spec, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_guard_ssh(&p, &sess, NULL), 1);
+	assert_string_equal(fmt(&p.allow[PORTIER_FW_TCP]), "22,80,443");
+	assert_int_equal(portier_fw_guard_ssh(&p, &sess, NULL), 0);
+	/* closing 22 from a prefix that does not hold the client is fine */
+	spec_of("22/tcp", &spec);
+	assert_int_equal(portier_fw_source_parse("10.2.0.0/16", &src, NULL), 0);
+	assert_int_equal(portier_fw_policy_close(&p, &spec, &src, NULL), 0);
+	assert_int_equal(portier_fw_guard_ssh(&p, &sess, NULL), 0);
+	/* from one that does, it is refused */
+	assert_int_equal(portier_fw_source_parse("10.1.0.0/22", &src, NULL), 0);
+	assert_int_equal(portier_fw_policy_close(&p, &spec, &src, NULL), 0);
+	assert_int_equal(portier_fw_guard_ssh(&p, &sess, &err), PORTIER_EINVAL);
+	assert_non_null(strstr(err.msg, "tcp/22 from 10.1.0.0/22"));
+	portier_fw_policy_free(&p);
+	/* and from anywhere too */
+	assert_int_equal(portier_fw_policy_close(&p, &spec, NULL, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_guard_ssh(&p, &sess, &err), PORTIER_EINVAL);
+	assert_non_null(strstr(err.msg, "closing tcp/22 would cut the SSH"));
+	assert_non_null(strstr(err.hint, "--i-know-ssh-is-closed"));
+	portier_fw_policy_free(&p);
+}
+
+/* ---- connections established before allow-only ------------------------------------ */
+
+static void test_conns_and_keep(void **state)
+{
+	struct portier_fw_conn *c = NULL;
+	struct portier_fw_policy p = {0}, back;
+	struct portier_fw_spec spec;
+	char root[4096], *json;
+	size_t n = 0;
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s", fixture("proc"));
+	assert_int_equal(portier_fw_conns_from_proc(root, &c, &n, NULL), 0);
+	/*
+	 * net/tcp: 192.168.0.9:54321 -> :80; tcp6: ::ffff:192.168.1.10:49153
+	 * -> :8080 (an IPv4 peer), 1234::2:40961 -> :22; not the listener,
+	 * the TIME_WAIT line or the loopback session
+	 */
+	assert_int_equal(n, 3);
+	/* allow-only 22: the connections to 80 and 8080 are kept */
+	spec_of("22/tcp", &spec);
+	assert_int_equal(portier_fw_policy_allow_only(&p, &spec, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_policy_keep(&p, c, n, NULL), 0);
+	assert_int_equal(p.n_keep, 2);
+	/* allow-only 443: all three, IPv4 and IPv6 */
+	spec_of("443/tcp", &spec);
+	assert_int_equal(portier_fw_policy_allow_only(&p, &spec, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_policy_keep(&p, c, n, NULL), 0);
+	assert_int_equal(p.n_keep, 3);
+	check_golden(&p, "render.allow-only-keep.nft");
+	/* read back from what nftables listed for that script */
+	json = slurp(fixture("listing-keep.json"));
+	assert_non_null(json);
+	assert_int_equal(portier_fw_policy_from_json(json, &back, NULL), 0);
+	assert_true(portier_fw_policy_equal(&p, &back));
+	free(json);
+	portier_fw_policy_free(&back);
+	/* a closed port's connection is not kept; nothing without allow-only */
+	spec_of("80/tcp", &spec);
+	assert_int_equal(portier_fw_policy_close(&p, &spec, NULL, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_policy_keep(&p, c, n, NULL), 0);
+	assert_int_equal(p.n_keep, 2);
+	assert_int_equal(p.keep[0].lport, 8080);
+	assert_int_equal(p.keep[1].lport, 22);
+	p.allow_only = false;
+	assert_int_equal(portier_fw_policy_keep(&p, c, n, NULL), 0);
+	assert_int_equal(p.n_keep, 0);
+	portier_fw_policy_free(&p);
+	portier_free(c);
+}
+
+/* ---- suggest: audit findings -> ports to close ---------------------------------------- */
+
+static struct portier_sock mk_sock(unsigned proto, unsigned state,
+				   const char *laddr, uint16_t lport,
+				   const char *raddr, uint16_t rport)
+{
+	struct portier_sock s;
+
+	memset(&s, 0, sizeof(s));
+	s.proto = (uint8_t)proto;
+	s.state = (uint8_t)state;
+	s.family = strchr(laddr, ':') ? AF_INET6 : AF_INET;
+	assert_int_equal(inet_pton(s.family, laddr, s.laddr), 1);
+	assert_int_equal(inet_pton(s.family, raddr, s.raddr), 1);
+	s.lport = lport;
+	s.rport = rport;
+	return s;
+}
+
+static struct portier_finding mk_finding(unsigned rule, unsigned sev,
+					 unsigned proto, uint16_t port)
+{
+	struct portier_finding f;
+
+	memset(&f, 0, sizeof(f));
+	f.rule = (uint8_t)rule;
+	f.severity = (uint8_t)sev;
+	f.proto = (uint8_t)proto;
+	f.port = port;
+	f.proc = -1;
+	return f;
+}
+
+static void test_suggest(void **state)
+{
+	const unsigned T = PORTIER_LOCAL_TCP, U = PORTIER_LOCAL_UDP;
+	struct portier_sock socks[] = {
+		mk_sock(T, PORTIER_SS_LISTEN, "0.0.0.0", 445, "0.0.0.0", 0),
+		mk_sock(T, PORTIER_SS_LISTEN, "127.0.0.1", 631, "0.0.0.0", 0),
+		mk_sock(T, PORTIER_SS_LISTEN, "0.0.0.0", 3389, "0.0.0.0", 0),
+		mk_sock(T, PORTIER_SS_ESTABLISHED, "192.0.2.1", 3389,
+			"198.51.100.7", 50000),
+		mk_sock(T, PORTIER_SS_LISTEN, "::", 23, "::", 0),
+		mk_sock(T, PORTIER_SS_ESTABLISHED, "::1", 23, "::1", 40000),
+		mk_sock(U, PORTIER_SS_CLOSE, "0.0.0.0", 137, "0.0.0.0", 0),
+		mk_sock(T, PORTIER_SS_LISTEN, "0.0.0.0", 22, "0.0.0.0", 0),
+	};
+	struct portier_finding f[] = {
+		mk_finding(PORTIER_AUDIT_WINDOWS_SHARING, PORTIER_RISK_HIGH, T,
+			   445),
+		mk_finding(PORTIER_AUDIT_NAME_MISMATCH, PORTIER_RISK_MEDIUM, T,
+			   445),
+		mk_finding(PORTIER_AUDIT_LOCAL_ONLY, PORTIER_RISK_MEDIUM, T, 631),
+		mk_finding(PORTIER_AUDIT_RISKY_PORT, PORTIER_RISK_HIGH, T, 3389),
+		mk_finding(PORTIER_AUDIT_LEGACY_SERVICE, PORTIER_RISK_HIGH, T,
+			   23),
+		mk_finding(PORTIER_AUDIT_WINDOWS_SHARING, PORTIER_RISK_HIGH, U,
+			   137),
+		mk_finding(PORTIER_AUDIT_RISKY_PORT, PORTIER_RISK_MEDIUM, T, 22),
+		mk_finding(PORTIER_AUDIT_TROJAN_REMOTE, PORTIER_RISK_HIGH, T,
+			   6667),
+		mk_finding(PORTIER_AUDIT_UNKNOWN_PORT, PORTIER_RISK_LOW, T,
+			   8080),
+		mk_finding(PORTIER_AUDIT_CLOSE_WAIT, PORTIER_RISK_MEDIUM, 0, 0),
+	};
+	struct portier_local l;
+	struct portier_fw_suggestion *sg;
+	struct portier_fw_policy cur = {0};
+	struct portier_fw_spec spec;
+	size_t n;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	l.socks = socks;
+	l.n_socks = sizeof(socks) / sizeof(socks[0]);
+	assert_int_equal(portier_fw_suggest(&l, f, sizeof(f) / sizeof(f[0]),
+					    NULL, 22, PORTIER_RISK_MEDIUM, &sg,
+					    &n, NULL),
+			 0);
+	assert_int_equal(n, 5);
+	/* 22: the SSH session's; 23: loopback peers do not count as use */
+	assert_int_equal(sg[0].port, 22);
+	assert_false(sg[0].close);
+	assert_non_null(strstr(sg[0].why_not, "SSH"));
+	assert_int_equal(sg[1].port, 23);
+	assert_true(sg[1].close);
+	assert_int_equal(sg[2].port, 137);
+	assert_int_equal(sg[2].proto, PORTIER_FW_UDP);
+	assert_true(sg[2].close);
+	/* 445: two findings, one entry with the worse one */
+	assert_int_equal(sg[3].port, 445);
+	assert_true(sg[3].close);
+	assert_int_equal(sg[3].severity, PORTIER_RISK_HIGH);
+	assert_ptr_equal(sg[3].finding, &f[0]);
+	/* 3389: someone is connected; listed, not suggested */
+	assert_int_equal(sg[4].port, 3389);
+	assert_false(sg[4].close);
+	assert_int_equal(sg[4].in_use, 1);
+	portier_free(sg);
+
+	/* what portier closes already is not suggested again */
+	spec_of("445/tcp", &spec);
+	assert_int_equal(portier_fw_policy_close(&cur, &spec, NULL, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_suggest(&l, f, sizeof(f) / sizeof(f[0]),
+					    &cur, 0, PORTIER_RISK_HIGH, &sg, &n,
+					    NULL),
+			 0);
+	assert_int_equal(n, 4); /* 22 is medium: below the threshold now */
+	assert_int_equal(sg[2].port, 445);
+	assert_false(sg[2].close);
+	assert_string_equal(sg[2].why_not, "closed already");
+	portier_free(sg);
+	portier_fw_policy_free(&cur);
+
+	/* no findings: nothing, and no error */
+	assert_int_equal(portier_fw_suggest(&l, NULL, 0, NULL, 0,
+					    PORTIER_RISK_MEDIUM, &sg, &n, NULL),
+			 0);
+	assert_int_equal(n, 0);
+	portier_free(sg);
+}
+
+/* ---- apply and undo on a fake back-end --------------------------------------------- */
+
+/*
+ * The fake kernel holds portier's table as text: running a script keeps
+ * what follows "delete table inet portier\n" (every script portier runs has
+ * that shape); a script containing "FAIL" is refused.
+ */
+struct fake {
+	char *table;
+	int runs;
+};
+
+static struct fake fake_kernel;
+
+static int fake_open(void **ctx, struct portier_err *err)
+{
+	(void)err;
+	*ctx = &fake_kernel;
+	return 0;
+}
+
+static void fake_close(void *ctx)
+{
+	(void)ctx;
+}
+
+static int fake_run(void *ctx, const char *script, bool check_only,
+		    struct portier_err *err)
+{
+	struct fake *k = ctx;
+	const char *body = strstr(script, "delete table inet portier\n");
+
+	if (strstr(script, "FAIL") || !body)
+		return portier_err_set(err, PORTIER_EIO, "refused");
+	if (check_only)
+		return 0;
+	k->runs++;
+	free(k->table);
+	k->table = strdup(body + strlen("delete table inet portier\n"));
+	return 0;
+}
+
+static int fake_list(void *ctx, enum portier_fw_listing how, char **out,
+		     struct portier_err *err)
+{
+	struct fake *k = ctx;
+
+	(void)err;
+	if (how == PORTIER_FW_LIST_JSON)
+		*out = portier_strdup("");
+	else
+		*out = portier_strdup(k->table ? k->table : "");
+	return *out ? 0 : PORTIER_ENOMEM;
+}
+
+static const struct portier_fw_backend fake_backend = {
+	.name = "fake",
+	.open = fake_open,
+	.close = fake_close,
+	.run = fake_run,
+	.list = fake_list,
+};
+
+static const char *const script_a =
+	"table inet portier\ndelete table inet portier\ntable A\n";
+static const char *const script_b =
+	"table inet portier\ndelete table inet portier\ntable B\n";
+
+static void test_apply_undo(void **state)
+{
+	char dir[] = "/tmp/portier-test-fw.XXXXXX", *script, *what;
+	struct portier_fw *fw;
+	struct portier_err err = {0};
+	bool changed;
+	int i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	fake_kernel.table = NULL;
+	assert_int_equal(portier_fw_open(&fw, &fake_backend, dir, NULL), 0);
+	assert_int_equal(portier_fw_lock(fw, NULL), 0);
+	assert_int_equal(portier_fw_lock(fw, NULL), 0); /* held already */
+	assert_int_equal(portier_fw_undo_depth(fw), 0); /* the lock is no point */
+	assert_int_equal(portier_fw_undo(fw, &err), PORTIER_ENOENT);
+	assert_non_null(strstr(err.msg, "nothing to undo"));
+
+	assert_int_equal(portier_fw_apply(fw, script_a, "close 1", &changed,
+					  NULL), 0);
+	assert_true(changed);
+	assert_string_equal(fake_kernel.table, "table A\n");
+	/* the same again: applied, but no undo point */
+	assert_int_equal(portier_fw_apply(fw, script_a, "close 1", &changed,
+					  NULL), 0);
+	assert_false(changed);
+	assert_int_equal(portier_fw_undo_depth(fw), 1);
+	assert_int_equal(portier_fw_apply(fw, script_b, "close 2", &changed,
+					  NULL), 0);
+	assert_int_equal(portier_fw_undo_depth(fw), 2);
+	/* a refused script leaves no undo point and the table as it was */
+	assert_int_equal(portier_fw_apply(fw, "FAIL", "bad", &changed, &err),
+			 PORTIER_EIO);
+	assert_int_equal(portier_fw_undo_depth(fw), 2);
+	assert_string_equal(fake_kernel.table, "table B\n");
+
+	assert_int_equal(portier_fw_undo_peek(fw, &script, &what, NULL), 0);
+	assert_string_equal(what, "close 2");
+	assert_non_null(strstr(script, "\ntable A\n"));
+	portier_free(script);
+	portier_free(what);
+	assert_int_equal(portier_fw_undo(fw, NULL), 0);
+	assert_string_equal(fake_kernel.table, "table A\n");
+	assert_int_equal(portier_fw_undo(fw, NULL), 0);
+	assert_string_equal(fake_kernel.table, ""); /* no table at first */
+	assert_int_equal(portier_fw_undo_depth(fw), 0);
+
+	/* old undo points are pruned */
+	for (i = 0; i < PORTIER_FW_UNDO_KEEP + 5; i++)
+		assert_int_equal(portier_fw_apply(fw, i % 2 ? script_a
+							    : script_b,
+						  "flip", &changed, NULL),
+				 0);
+	assert_int_equal(portier_fw_undo_depth(fw), PORTIER_FW_UNDO_KEEP);
+	portier_fw_close(fw);
+	free(fake_kernel.table);
+	fake_kernel.table = NULL;
+	{
+		char cmd[4200];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
+static void test_state_dir_unwritable(void **state)
+{
+	struct portier_fw *fw;
+	struct portier_err err = {0};
+	bool changed;
+	int runs = fake_kernel.runs;
+
+	(void)state;
+	assert_int_equal(portier_fw_open(&fw, &fake_backend,
+					 "/proc/portier-no/fw", NULL),
+			 0);
+	assert_true(portier_fw_lock(fw, &err) < 0);
+	assert_non_null(strstr(err.msg, "state directory"));
+	assert_true(portier_fw_apply(fw, script_a, "x", &changed, &err) < 0);
+	assert_non_null(strstr(err.msg, "state directory"));
+	assert_int_equal(fake_kernel.runs, runs);
+	assert_null(fake_kernel.table); /* nothing applied */
+	portier_fw_close(fw);
+}
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ssh_from_env),
+		cmocka_unit_test(test_ssh_from_proc),
+		cmocka_unit_test(test_ssh_guard),
+		cmocka_unit_test(test_conns_and_keep),
+		cmocka_unit_test(test_suggest),
+		cmocka_unit_test(test_apply_undo),
+		cmocka_unit_test(test_state_dir_unwritable),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
