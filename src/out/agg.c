@@ -26,21 +26,80 @@ static uint64_t addr_hash(const struct portier_addr *a)
 	return h ^ (h >> 31);
 }
 
-static int grow(void **v, size_t *cap, size_t need, size_t elem)
+/* A new zeroed element at the end of c; its index in *idx.  NULL: no memory. */
+static void *chunk_add(struct out_chunks *c, size_t elem, size_t *idx)
 {
-	size_t c;
-	void *p;
+	size_t k = c->n >> OUT_CHUNK_BITS;
 
-	if (need <= *cap)
+	if (k == c->n_chunks) {
+		if (k == c->cap_chunks) {
+			size_t cap = c->cap_chunks ? c->cap_chunks * 2 : 16;
+			void **v = portier_realloc(c->chunk, cap * sizeof(*v));
+
+			if (!v)
+				return NULL;
+			c->chunk = v;
+			c->cap_chunks = cap;
+		}
+		if (!(c->chunk[k] = portier_calloc(OUT_CHUNK, elem)))
+			return NULL;
+		c->n_chunks++;
+	}
+	*idx = c->n++;
+	return (char *)c->chunk[k] + (*idx & (OUT_CHUNK - 1)) * elem;
+}
+
+void out_chunks_free(struct out_chunks *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_chunks; i++)
+		portier_free(c->chunk[i]);
+	portier_free(c->chunk);
+	memset(c, 0, sizeof(*c));
+}
+
+enum portier_reason out_default_reason(const struct portier_out *o,
+				       unsigned state)
+{
+	if (state == PORTIER_PORT_OPEN)
+		return PORTIER_REASON_SYN_ACK;
+	if (state == PORTIER_PORT_FILTERED)
+		return PORTIER_REASON_NO_RESPONSE;
+	return o->opt.method == PORTIER_SCAN_SYN ? PORTIER_REASON_RESET
+						 : PORTIER_REASON_CONN_REFUSED;
+}
+
+size_t out_host_reasons(const struct portier_out *o, const struct out_host *h,
+			unsigned state, uint8_t *reasons, uint32_t *counts,
+			size_t max)
+{
+	uint32_t rest = h->counts[state];
+	size_t n = 1;
+	int32_t r;
+
+	if (!max)
 		return 0;
-	c = *cap ? *cap * 2 : 64;
-	while (c < need)
-		c *= 2;
-	if (!(p = portier_realloc(*v, c * elem)))
-		return PORTIER_ENOMEM;
-	*v = p;
-	*cap = c;
-	return 0;
+	for (r = h->reasons; r >= 0; r = out_r(o, r)->next) {
+		const struct out_reason *x = out_r(o, r);
+
+		if (x->state != state)
+			continue;
+		rest -= x->count;
+		if (n < max) {
+			reasons[n] = x->reason;
+			counts[n] = x->count;
+			n++;
+		}
+	}
+	reasons[0] = (uint8_t)out_default_reason(o, state);
+	counts[0] = rest;
+	if (rest == 0) { /* every port had another reason */
+		memmove(reasons, reasons + 1, n - 1);
+		memmove(counts, counts + 1, (n - 1) * sizeof(*counts));
+		n--;
+	}
+	return n;
 }
 
 static int reindex(struct portier_out *o, size_t size)
@@ -51,7 +110,7 @@ static int reindex(struct portier_out *o, size_t size)
 	if (!idx)
 		return PORTIER_ENOMEM;
 	for (i = 0; i < o->n_hosts; i++) {
-		size_t j = addr_hash(&o->hosts[i].addr) & (size - 1);
+		size_t j = addr_hash(&out_h(o, i)->addr) & (size - 1);
 
 		while (idx[j])
 			j = (j + 1) & (size - 1);
@@ -66,26 +125,24 @@ static int reindex(struct portier_out *o, size_t size)
 struct out_host *out_host_get(struct portier_out *o, const struct portier_addr *a)
 {
 	struct out_host *h;
-	size_t j;
+	size_t j, idx;
 
 	if (o->index_size == 0 && reindex(o, 1024) < 0)
 		return NULL;
 	j = addr_hash(a) & (o->index_size - 1);
 	while (o->index[j]) {
-		h = &o->hosts[o->index[j] - 1];
+		h = out_h(o, o->index[j] - 1);
 		if (portier_addr_cmp(&h->addr, a) == 0)
 			return h;
 		j = (j + 1) & (o->index_size - 1);
 	}
-	if (grow((void **)&o->hosts, &o->cap_hosts, o->n_hosts + 1,
-		 sizeof(*o->hosts)) < 0)
+	if (!(h = chunk_add(&o->hosts, sizeof(*h), &idx)))
 		return NULL;
-	h = &o->hosts[o->n_hosts];
-	memset(h, 0, sizeof(*h));
 	h->addr = *a;
 	h->ports = h->reasons = -1;
-	h->first = h->last = time(NULL);
-	o->index[j] = (uint32_t)++o->n_hosts;
+	h->first = h->last = (uint32_t)time(NULL);
+	o->n_hosts = o->hosts.n;
+	o->index[j] = (uint32_t)o->n_hosts;
 	if (o->n_hosts * 2 > o->index_size && reindex(o, o->index_size * 2) < 0)
 		return NULL;
 	return h;
@@ -94,21 +151,24 @@ struct out_host *out_host_get(struct portier_out *o, const struct portier_addr *
 static int add_reason(struct portier_out *o, struct out_host *h, unsigned state,
 		      unsigned reason, uint32_t n)
 {
+	struct out_reason *x;
+	size_t idx;
 	int32_t i;
 
-	for (i = h->reasons; i >= 0; i = o->reasons[i].next)
-		if (o->reasons[i].state == state && o->reasons[i].reason == reason) {
-			o->reasons[i].count += n;
+	if (reason == out_default_reason(o, state))
+		return 0; /* implicit: counts[state] minus the exceptions */
+	for (i = h->reasons; i >= 0; i = out_r(o, i)->next)
+		if (out_r(o, i)->state == state && out_r(o, i)->reason == reason) {
+			out_r(o, i)->count += n;
 			return 0;
 		}
-	if (grow((void **)&o->reasons, &o->cap_reasons, o->n_reasons + 1,
-		 sizeof(*o->reasons)) < 0)
+	if (!(x = chunk_add(&o->reasons, sizeof(*x), &idx)))
 		return PORTIER_ENOMEM;
-	o->reasons[o->n_reasons].state = (uint8_t)state;
-	o->reasons[o->n_reasons].reason = (uint8_t)reason;
-	o->reasons[o->n_reasons].count = n;
-	o->reasons[o->n_reasons].next = h->reasons;
-	h->reasons = (int32_t)o->n_reasons++;
+	x->state = (uint8_t)state;
+	x->reason = (uint8_t)reason;
+	x->count = n;
+	x->next = h->reasons;
+	h->reasons = (int32_t)idx;
 	return 0;
 }
 
@@ -116,11 +176,13 @@ int out_host_add(struct portier_out *o, struct out_host *h,
 		 const struct portier_scan_result *r)
 {
 	struct out_port *p;
+	int32_t *pp;
+	size_t idx;
 
 	if (r->state > PORTIER_PORT_FILTERED)
 		return PORTIER_EINVAL;
 	h->counts[r->state]++;
-	h->last = time(NULL);
+	h->last = (uint32_t)time(NULL);
 	if (r->reason != PORTIER_REASON_NO_RESPONSE)
 		h->answered = 1;
 	if (add_reason(o, h, r->state, r->reason, 1) < 0)
@@ -128,23 +190,18 @@ int out_host_add(struct portier_out *o, struct out_host *h,
 	if (r->state == PORTIER_PORT_CLOSED &&
 	    h->counts[PORTIER_PORT_CLOSED] > PORTIER_OUT_LIST_MAX)
 		return 0; /* summarised from now on */
-	if (grow((void **)&o->ports, &o->cap_ports, o->n_ports + 1,
-		 sizeof(*o->ports)) < 0)
+	if (!(p = chunk_add(&o->ports, sizeof(*p), &idx)))
 		return PORTIER_ENOMEM;
-	p = &o->ports[o->n_ports];
 	p->port = r->port;
 	p->state = r->state;
 	p->reason = r->reason;
 	p->ttl = r->ttl;
 	/* keep each host's chain sorted by port */
-	{
-		int32_t *pp = &h->ports;
-
-		while (*pp >= 0 && o->ports[*pp].port < r->port)
-			pp = &o->ports[*pp].next;
-		p->next = *pp;
-		*pp = (int32_t)o->n_ports++;
-	}
+	pp = &h->ports;
+	while (*pp >= 0 && out_p(o, *pp)->port < r->port)
+		pp = &out_p(o, *pp)->next;
+	p->next = *pp;
+	*pp = (int32_t)idx;
 	return 0;
 }
 
@@ -154,8 +211,8 @@ static int host_cmp(const void *x, const void *y)
 {
 	const size_t *a = x, *b = y;
 
-	return portier_addr_cmp(&sort_ctx->hosts[*a].addr,
-				&sort_ctx->hosts[*b].addr);
+	return portier_addr_cmp(&out_h(sort_ctx, *a)->addr,
+				&out_h(sort_ctx, *b)->addr);
 }
 
 size_t *out_hosts_sorted(const struct portier_out *o)
@@ -191,7 +248,7 @@ size_t portier_out_hosts(const struct portier_out *o, size_t *with_open)
 	size_t i, n = 0;
 
 	for (i = 0; i < o->n_hosts; i++)
-		n += o->hosts[i].counts[PORTIER_PORT_OPEN] > 0;
+		n += out_h(o, i)->counts[PORTIER_PORT_OPEN] > 0;
 	if (with_open)
 		*with_open = n;
 	return o->n_hosts;
@@ -205,27 +262,33 @@ int portier_out_save(const struct portier_out *o, FILE *f)
 	char a[64];
 
 	for (i = 0; i < o->n_hosts; i++) {
-		const struct out_host *h = &o->hosts[i];
-		int32_t p, r;
+		const struct out_host *h = out_h(o, i);
+		unsigned st;
+		int32_t p;
 
 		portier_addr_str(&h->addr, a, sizeof(a));
-		fprintf(f, "h %s %u %lld %lld\n", a, h->answered,
-			(long long)h->first, (long long)h->last);
-		for (p = h->ports; p >= 0; p = o->ports[p].next)
-			fprintf(f, "p %s %u %u %u %u\n", a, o->ports[p].port,
-				o->ports[p].state, o->ports[p].reason,
-				o->ports[p].ttl);
+		fprintf(f, "h %s %u %u %u\n", a, h->answered, h->first, h->last);
+		for (p = h->ports; p >= 0; p = out_p(o, p)->next)
+			fprintf(f, "p %s %u %u %u %u\n", a, out_p(o, p)->port,
+				out_p(o, p)->state, out_p(o, p)->reason,
+				out_p(o, p)->ttl);
 		/* counts not covered by listed ports */
-		for (r = h->reasons; r >= 0; r = o->reasons[r].next) {
-			uint32_t listed = 0;
+		for (st = 0; st < 3; st++) {
+			uint8_t why[PORTIER_REASON_COUNT + 1];
+			uint32_t cnt[PORTIER_REASON_COUNT + 1];
+			size_t k, n = out_host_reasons(o, h, st, why, cnt,
+						       PORTIER_REASON_COUNT + 1);
 
-			for (p = h->ports; p >= 0; p = o->ports[p].next)
-				listed += o->ports[p].state == o->reasons[r].state &&
-					  o->ports[p].reason == o->reasons[r].reason;
-			if (o->reasons[r].count > listed)
-				fprintf(f, "x %s %u %u %u\n", a,
-					o->reasons[r].state, o->reasons[r].reason,
-					o->reasons[r].count - listed);
+			for (k = 0; k < n; k++) {
+				uint32_t listed = 0;
+
+				for (p = h->ports; p >= 0; p = out_p(o, p)->next)
+					listed += out_p(o, p)->state == st &&
+						  out_p(o, p)->reason == why[k];
+				if (cnt[k] > listed)
+					fprintf(f, "x %s %u %u %u\n", a, st, why[k],
+						cnt[k] - listed);
+			}
 		}
 	}
 	return ferror(f) ? PORTIER_EIO : 0;
@@ -239,8 +302,7 @@ int portier_out_load(struct portier_out *o, FILE *f, struct portier_err *err)
 	while (fgets(line, sizeof(line), f)) {
 		struct portier_scan_result r;
 		struct out_host *h;
-		unsigned v1, v2, v3, v4;
-		long long t1, t2;
+		unsigned v1, v2, v3, v4, t1, t2;
 
 		lineno++;
 		if (strcmp(line, "end\n") == 0)
@@ -250,12 +312,12 @@ int portier_out_load(struct portier_out *o, FILE *f, struct portier_err *err)
 		    portier_addr_parse(a, &r.addr) < 0)
 			goto bad;
 		if (kind == 'h' &&
-		    sscanf(line, "h %*s %u %lld %lld", &v1, &t1, &t2) == 3) {
+		    sscanf(line, "h %*s %u %u %u", &v1, &t1, &t2) == 3) {
 			if (!(h = out_host_get(o, &r.addr)))
 				return PORTIER_ENOMEM;
 			h->answered = v1 != 0;
-			h->first = (time_t)t1;
-			h->last = (time_t)t2;
+			h->first = t1;
+			h->last = t2;
 		} else if (kind == 'p' &&
 			   sscanf(line, "p %*s %u %u %u %u", &v1, &v2, &v3, &v4) ==
 				   4 &&

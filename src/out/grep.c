@@ -34,7 +34,7 @@ int out_grep_finish(struct portier_out *o, const struct portier_scan_stats *st)
 	if (!order)
 		return PORTIER_ENOMEM;
 	for (i = 0; i < o->n_hosts; i++) {
-		const struct out_host *h = &o->hosts[order[i]];
+		const struct out_host *h = out_h(o, order[i]);
 		const char *name = o->opt.targets
 					   ? portier_targets_name(o->opt.targets,
 								  &h->addr)
@@ -50,8 +50,8 @@ int out_grep_finish(struct portier_out *o, const struct portier_scan_stats *st)
 		portier_addr_str(&h->addr, a, sizeof(a));
 		fprintf(o->grep, "Host: %s (%s)\tStatus: Up\n", a, name ? name : "");
 		fprintf(o->grep, "Host: %s (%s)\tPorts: ", a, name ? name : "");
-		for (p = h->ports; p >= 0; p = o->ports[p].next) {
-			const struct out_port *op = &o->ports[p];
+		for (p = h->ports; p >= 0; p = out_p(o, p)->next) {
+			const struct out_port *op = out_p(o, p);
 
 			if (!out_state_listed(o, h, op->state))
 				continue;

@@ -106,10 +106,10 @@ void portier_out_free(struct portier_out *o)
 	if (o->xml_file && o->xml_file != stdout)
 		fclose(o->xml_file);
 	portier_free(o->xml_path);
-	portier_free(o->hosts);
+	out_chunks_free(&o->hosts);
+	out_chunks_free(&o->ports);
+	out_chunks_free(&o->reasons);
 	portier_free(o->index);
-	portier_free(o->ports);
-	portier_free(o->reasons);
 	portier_free(o->svc_port);
 	portier_free(o->svc_name);
 	portier_free(o->svc_pool);

@@ -19,6 +19,7 @@ struct out_port {
 	int32_t next; /* next port of the same host, or -1 */
 };
 
+/* Reasons other than the usual one for their state (out_default_reason). */
 struct out_reason {
 	uint8_t state, reason;
 	uint32_t count;
@@ -30,7 +31,20 @@ struct out_host {
 	uint8_t answered; /* any reply at all */
 	uint32_t counts[3];
 	int32_t ports, reasons; /* chain heads, -1 when empty */
-	time_t first, last;
+	uint32_t first, last;   /* wall-clock seconds */
+};
+
+/*
+ * The records live in fixed-size chunks, never reallocated: growing a /16's
+ * worth of records by doubling would briefly hold two copies.
+ */
+#define OUT_CHUNK_BITS 12
+#define OUT_CHUNK (1u << OUT_CHUNK_BITS)
+
+struct out_chunks {
+	void **chunk;
+	size_t n_chunks, cap_chunks;
+	size_t n; /* elements in use */
 };
 
 struct portier_out {
@@ -42,14 +56,10 @@ struct portier_out {
 	FILE *xml_file;
 	char *xml_path;
 
-	struct out_host *hosts;
-	size_t n_hosts, cap_hosts;
+	struct out_chunks hosts, ports, reasons;
+	size_t n_hosts;
 	uint32_t *index; /* open-addressing hash of host numbers + 1 */
 	size_t index_size;
-	struct out_port *ports;
-	size_t n_ports, cap_ports;
-	struct out_reason *reasons;
-	size_t n_reasons, cap_reasons;
 	time_t start;
 	/* nmap-services TCP names: sorted ports, offsets into one string pool */
 	uint16_t *svc_port;
@@ -57,6 +67,36 @@ struct portier_out {
 	size_t n_svc;
 	char *svc_pool;
 };
+
+static inline struct out_host *out_h(const struct portier_out *o, size_t i)
+{
+	return (struct out_host *)o->hosts.chunk[i >> OUT_CHUNK_BITS] +
+	       (i & (OUT_CHUNK - 1));
+}
+
+static inline struct out_port *out_p(const struct portier_out *o, int32_t i)
+{
+	return (struct out_port *)o->ports.chunk[(uint32_t)i >> OUT_CHUNK_BITS] +
+	       ((uint32_t)i & (OUT_CHUNK - 1));
+}
+
+static inline struct out_reason *out_r(const struct portier_out *o, int32_t i)
+{
+	return (struct out_reason *)o->reasons.chunk[(uint32_t)i >> OUT_CHUNK_BITS] +
+	       ((uint32_t)i & (OUT_CHUNK - 1));
+}
+
+/* The reason most ports of a state have (kept implicit, not stored). */
+enum portier_reason out_default_reason(const struct portier_out *o,
+				       unsigned state);
+/*
+ * The reasons behind h's ports in state, with counts (the implicit default
+ * included); at most max, returns how many.
+ */
+size_t out_host_reasons(const struct portier_out *o, const struct out_host *h,
+			unsigned state, uint8_t *reasons, uint32_t *counts,
+			size_t max);
+void out_chunks_free(struct out_chunks *c);
 
 /* The host record for a, created if missing; NULL when out of memory. */
 struct out_host *out_host_get(struct portier_out *o, const struct portier_addr *a);

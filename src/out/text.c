@@ -24,22 +24,19 @@ static void not_shown(struct portier_out *o, const struct out_host *h)
 	unsigned s;
 
 	for (s = 1; s < 3; s++) {
-		int32_t r;
-		bool first = true;
+		uint8_t why[PORTIER_REASON_COUNT];
+		uint32_t cnt[PORTIER_REASON_COUNT];
+		size_t k, n;
 
 		if (!h->counts[s] || out_state_listed(o, h, s))
 			continue;
 		fprintf(f, "Not shown: %u %s tcp port%s (", h->counts[s],
 			portier_port_state_name((enum portier_port_state)s),
 			h->counts[s] == 1 ? "" : "s");
-		for (r = h->reasons; r >= 0; r = o->reasons[r].next) {
-			if (o->reasons[r].state != s)
-				continue;
-			fprintf(f, "%s%u %s", first ? "" : ", ", o->reasons[r].count,
-				portier_reason_name(
-					(enum portier_reason)o->reasons[r].reason));
-			first = false;
-		}
+		n = out_host_reasons(o, h, s, why, cnt, PORTIER_REASON_COUNT);
+		for (k = 0; k < n; k++)
+			fprintf(f, "%s%u %s", k ? ", " : "", cnt[k],
+				portier_reason_name((enum portier_reason)why[k]));
 		fputs(")\n", f);
 	}
 }
@@ -52,7 +49,7 @@ int out_text_finish(struct portier_out *o, const struct portier_scan_stats *st)
 	if (!order)
 		return PORTIER_ENOMEM;
 	for (i = 0; i < o->n_hosts; i++) {
-		const struct out_host *h = &o->hosts[order[i]];
+		const struct out_host *h = out_h(o, order[i]);
 		const char *name = o->opt.targets
 					   ? portier_targets_name(o->opt.targets,
 								  &h->addr)
@@ -72,8 +69,8 @@ int out_text_finish(struct portier_out *o, const struct portier_scan_stats *st)
 			fprintf(f, "%sportier scan report for %s%s\n",
 				on(o, "\033[1m"), a, off(o));
 		not_shown(o, h);
-		for (p = h->ports; p >= 0; p = o->ports[p].next) {
-			const struct out_port *op = &o->ports[p];
+		for (p = h->ports; p >= 0; p = out_p(o, p)->next) {
+			const struct out_port *op = out_p(o, p);
 			enum portier_risk risk;
 			const char *risk_s;
 			char port[16];

@@ -115,21 +115,21 @@ static int write_extraports(struct portier_out *o, const struct out_host *h)
 	unsigned s;
 
 	for (s = 1; s < 3; s++) {
-		int32_t r;
+		uint8_t why[PORTIER_REASON_COUNT];
+		uint32_t cnt[PORTIER_REASON_COUNT];
+		size_t k, n;
 
 		if (!h->counts[s] || out_state_listed(o, h, s))
 			continue;
 		W(xmlTextWriterStartElement(w, X("extraports")));
 		W(attr(w, "state", portier_port_state_name((enum portier_port_state)s)));
 		W(attr_u(w, "count", h->counts[s]));
-		for (r = h->reasons; r >= 0; r = o->reasons[r].next) {
-			if (o->reasons[r].state != s)
-				continue;
+		n = out_host_reasons(o, h, s, why, cnt, PORTIER_REASON_COUNT);
+		for (k = 0; k < n; k++) {
 			W(xmlTextWriterStartElement(w, X("extrareasons")));
 			W(attr(w, "reason",
-			       portier_reason_name(
-				       (enum portier_reason)o->reasons[r].reason)));
-			W(attr_u(w, "count", o->reasons[r].count));
+			       portier_reason_name((enum portier_reason)why[k])));
+			W(attr_u(w, "count", cnt[k]));
 			W(attr(w, "proto", "tcp"));
 			W(xmlTextWriterEndElement(w));
 		}
@@ -174,8 +174,8 @@ static int write_host(struct portier_out *o, const struct out_host *h)
 	W(xmlTextWriterWriteString(w, X("\n")));
 	W(xmlTextWriterStartElement(w, X("ports")));
 	W(write_extraports(o, h));
-	for (p = h->ports; p >= 0; p = o->ports[p].next) {
-		const struct out_port *op = &o->ports[p];
+	for (p = h->ports; p >= 0; p = out_p(o, p)->next) {
+		const struct out_port *op = out_p(o, p);
 		const char *svc = out_nmap_service(o, op->port);
 
 		if (!out_state_listed(o, h, op->state))
@@ -217,10 +217,10 @@ int out_xml_finish(struct portier_out *o, const struct portier_scan_stats *st)
 	if (!order)
 		return PORTIER_ENOMEM;
 	for (i = 0; i < o->n_hosts && rc == 0; i++) {
-		if (!out_host_shown(o, &o->hosts[order[i]]))
+		if (!out_host_shown(o, out_h(o, order[i])))
 			continue;
 		up++;
-		rc = write_host(o, &o->hosts[order[i]]);
+		rc = write_host(o, out_h(o, order[i]));
 	}
 	portier_free(order);
 	if (rc < 0)

@@ -135,7 +135,6 @@ static int connect_send(struct portier_scan *s, uint32_t slot,
 	struct connect_state *c = s->mstate;
 	struct scan_slot *sl = &s->slots[slot];
 	struct sockaddr_storage ss;
-	struct linger lg = {1, 0};
 	struct epoll_event ev;
 	enum portier_port_state st;
 	enum portier_reason why;
@@ -149,8 +148,6 @@ static int connect_send(struct portier_scan *s, uint32_t slot,
 			return SCAN_LOCAL;
 		return portier_err_set(err, -errno, "socket: %s", strerror(errno));
 	}
-	/* close = RST at once: no TIME_WAIT (RFC 9293 3.10.4 abort) */
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	if (connect(fd, (struct sockaddr *)&ss, len) == 0) {
 		if (self_connected(fd)) { /* see connect_wait */
 			close(fd);
@@ -173,6 +170,11 @@ static int connect_send(struct portier_scan *s, uint32_t slot,
 		return SCAN_SENT;
 	} else {
 		e = errno;
+	}
+	if (e == 0) {
+		struct linger lg = {1, 0};
+
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
 	close(fd);
 	if (local_shortage(e))
@@ -237,8 +239,14 @@ static int connect_wait(struct portier_scan *s, int timeout_ms,
 static void connect_release(struct portier_scan *s, uint32_t slot)
 {
 	struct scan_slot *sl = &s->slots[slot];
+	struct linger lg = {1, 0};
 
 	if (sl->fd >= 0) {
+		/* close = RST at once, no TIME_WAIT (RFC 9293 3.10.4 abort).
+		 * Only a socket that may be connected needs it: one whose
+		 * connect was refused has nothing to reset. */
+		if (s->answered_state != PORTIER_PORT_CLOSED)
+			setsockopt(sl->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		close(sl->fd); /* also leaves the epoll set */
 		sl->fd = -1;
 	}

@@ -212,7 +212,9 @@ void scan_answer(struct portier_scan *s, uint32_t slot,
 		s->cwnd += 1 / s->cwnd;
 	if (s->cwnd > s->n_slots)
 		s->cwnd = s->n_slots;
+	s->answered_state = (int)state;
 	s->m->release(s, slot);
+	s->answered_state = -1;
 	emit(s, sl, state, reason, ttl, rtt);
 	if (sl->active == 1) {
 		/* answered while queued for retransmission: the queue still
@@ -567,6 +569,7 @@ int portier_scan_new(struct portier_scan **out,
 	s->rto_us = s->cfg.init_rtt_ms * 1000;
 	s->st.total = s->total;
 	s->st.done = 0;
+	s->answered_state = -1;
 	*out = s;
 	return 0;
 }

@@ -87,7 +87,7 @@ struct portier_scan {
 
 	struct portier_scan_stats st;
 	uint64_t start_ns, last_tick_ns, tick_sent;
-	uint32_t answered_slot; /* set by scan_answer for the method */
+	int answered_state; /* while release() runs for an answer: its state, else -1 */
 
 	void *mstate; /* the method's own state */
 };
