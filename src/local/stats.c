@@ -187,7 +187,7 @@ int portier_stats_read(struct portier_stats *st, const char *proc_root,
 		found++;
 	}
 	if (!found)
-		return portier_err_set(err, PORTIER_ENOENT,
+		return portier_err_set(err, PORTIER_EIO,
 				       "no counters under '%s/net' (snmp, "
 				       "netstat)",
 				       proc_root ? proc_root : "/proc");
