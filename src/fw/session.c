@@ -290,9 +290,15 @@ static char *restore_script(const char *listing, const char *what)
 	char stamp[32] = "";
 	time_t now = time(NULL);
 	struct tm tm;
+	char line[256], *c;
 
 	if (gmtime_r(&now, &tm))
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* one comment line, whatever the description holds */
+	portier_strlcpy(line, what ? what : "(unknown)", sizeof(line));
+	for (c = line; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
 	fw_buf_printf(&b,
 		      "# portier firewall undo point: table inet " PORTIER_FW_TABLE
 		      " as it was before\n"
@@ -300,7 +306,7 @@ static char *restore_script(const char *listing, const char *what)
 		      "# saved: %s\n"
 		      "table inet " PORTIER_FW_TABLE "\n"
 		      "delete table inet " PORTIER_FW_TABLE "\n",
-		      what ? what : "(unknown)", stamp);
+		      line, stamp);
 	fw_buf_puts(&b, listing);
 	return fw_buf_take(&b);
 }

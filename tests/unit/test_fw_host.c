@@ -403,6 +403,20 @@ static void test_apply_undo(void **state)
 
 	assert_int_equal(portier_fw_undo_peek(fw, &script, &what, NULL), 0);
 	assert_string_equal(what, "close 2");
+	portier_free(script);
+	portier_free(what);
+	/* a description cannot break out of its comment line */
+	assert_int_equal(portier_fw_apply(fw, script_a, "x\ntable evil", &changed,
+					  NULL), 0);
+	assert_int_equal(portier_fw_undo_peek(fw, &script, &what, NULL), 0);
+	assert_string_equal(what, "x table evil");
+	assert_null(strstr(script, "\ntable evil"));
+	portier_free(script);
+	portier_free(what);
+	assert_int_equal(portier_fw_undo(fw, NULL), 0);
+	assert_string_equal(fake_kernel.table, "table B\n");
+	assert_int_equal(portier_fw_undo_peek(fw, &script, &what, NULL), 0);
+	assert_string_equal(what, "close 2");
 	assert_non_null(strstr(script, "\ntable A\n"));
 	portier_free(script);
 	portier_free(what);
