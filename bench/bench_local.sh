@@ -104,6 +104,9 @@ for r in json.load(open(sys.argv[1]))["results"]:
 		printf '%-9s %12.4f %18s %12.1f %10s\n' "$name" "${med[$name]}" "$ratio" \
 			"$(awk -v k="${mem[$name]}" 'BEGIN {print k / 1024}')" "${lines[$name]}"
 	done
+	awk -v p="${med[portier]}" -v s="${med[ss]}" -v m="${mem[portier]}" -v n="$have" 'BEGIN {
+		printf "verdict at %d sockets: portier %s ss -tanp (%.2fx), peak %.1f MB (target: under 64 MB)\n",
+			n, (p < s ? "faster than" : "NOT faster than"), s / p, m / 1024 }'
 	unset med mem lines
 	drop_ns
 done
