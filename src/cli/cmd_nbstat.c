@@ -127,14 +127,14 @@ static int cmd_nbstat(struct cli *cli, int argc, char **argv)
 		{"raw-dir", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
-	struct portier_nbstat_opts opt = {.rate = 0, .retries = 1,
+	struct portier_nbstat_opts opt = {.rate = 10000, .retries = 1,
 					  .timeout_ms = 1000};
 	struct nbstat_run run = {.cli = cli};
 	struct portier_err err = {0};
 	struct portier_probe_addr *targets = NULL;
 	struct portier_kb *kb;
 	struct stat st;
-	size_t n;
+	size_t n, i;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "vaq", longopts, NULL)) != -1) {
@@ -189,6 +189,19 @@ static int cmd_nbstat(struct cli *cli, int argc, char **argv)
 					NBSTAT_MAX_TARGETS, &targets, &n,
 					&err) < 0)
 		return cli_report(cli, &err);
+	for (i = 0; i < n; i++) {
+		if (targets[i].family != AF_INET) {
+			char ip[INET6_ADDRSTRLEN];
+
+			portier_probe_addr_str(&targets[i], ip, sizeof(ip));
+			cli_error(cli, "'%s' is IPv6: NetBIOS has no IPv6 "
+				       "name service", ip);
+			cli_hint("give IPv4 targets; 'portier smb' speaks "
+				 "SMB over IPv6");
+			portier_free(targets);
+			return EXIT_USAGE;
+		}
+	}
 	kb = cli_kb(cli);
 	run.kb137 = kb ? portier_kb_best(kb, 137, PORTIER_PROTO_UDP) : NULL;
 	if (cli->stderr_tty && n > 256 && !run.json)
@@ -230,7 +243,8 @@ const struct cli_command cli_cmd_nbstat = {
 	"has no IPv6 name service.  At most 65536 targets.\n"
 	"\n"
 	"options:\n"
-	"  --rate N       at most N queries per second (default: unlimited)\n"
+	"  --rate N       at most N queries per second (default 10000; 0:\n"
+	"                 no limit, which can lose answers on big blocks)\n"
 	"  --retries N    query a silent host N more times (default 1, 0-10);\n"
 	"                 the queries are spread evenly over the timeout\n"
 	"  --timeout MS   give a host MS milliseconds from its first query\n"

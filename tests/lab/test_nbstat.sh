@@ -112,4 +112,6 @@ jq -r .host <<<"$out" | grep -q '\.255$' && lab_fail "/24 sweep asked the broadc
 lab_scan "$PORTIER" nbstat >/dev/null 2>&1 && lab_fail "no targets must fail"
 rc=0; lab_scan "$PORTIER" nbstat --rate x "$ip" >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || lab_fail "bad --rate should exit 2, got $rc"
+rc=0; lab_scan "$PORTIER" nbstat "${LAB_IP6[t1]}" >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || lab_fail "an IPv6 target should exit 2, got $rc"
 echo "nbstat ok: $(grep -c '<' <<<"$want") names agree with nmblookup -A and nbtscan -v"
