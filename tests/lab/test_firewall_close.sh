@@ -166,6 +166,21 @@ fw t1 undo >/dev/null
 [ "$(fw_ruleset t1)" = "$before" ] || lab_fail "undo after the big set"
 echo "ok: harden closes the seeds' list with reasons; reset and its undo; 2000 ports are one rule"
 
+# --from: only that source prefix is dropped (the scanner's IPv4 /24, so
+# the same port still answers over IPv6)
+fw t1 close 8080/tcp --from "${ip4%.*}.0/24" >/dev/null
+fw_expect "IPv4 after close 8080 --from its /24" "$(fw_scan 80,8080 "$ip4")" \
+	"80/open 8080/filtered"
+fw_expect "IPv6 after close 8080 --from an IPv4 /24" "$(fw_scan 80,8080 "$ip6" -6)" \
+	"80/open 8080/open"
+fw t1 close 8080/tcp --from "${ip6%::*}::/64" >/dev/null
+fw_expect "IPv6 after close 8080 --from its /64" "$(fw_scan 80,8080 "$ip6" -6)" \
+	"80/open 8080/filtered"
+fw t1 undo >/dev/null
+fw t1 undo >/dev/null
+[ "$(fw_ruleset t1)" = "$before" ] || lab_fail "undo after --from"
+echo "ok: --from drops only its prefix, per address family"
+
 # a set added to portier's table by hand is reported, not silently dropped
 fw t1 close 445 >/dev/null
 lab_in t1 nft add set inet portier mine '{ type ipv4_addr; }'
