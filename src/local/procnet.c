@@ -1,9 +1,10 @@
 /*
- * procnet.c - the one fallback to /proc/net text: raw sockets on kernels
- * built without raw_diag (CONFIG_INET_RAW_DIAG), which answer a raw
- * sock_diag dump with ENOENT.  TCP and UDP always come from sock_diag.
+ * procnet.c - the fallback to /proc/net text, for a protocol whose
+ * sock_diag handler the kernel lacks: raw sockets on kernels built without
+ * raw_diag (CONFIG_INET_RAW_DIAG) above all, which answer a raw dump with
+ * ENOENT; udp_diag and tcp_diag are modules that may be missing too.
  *
- * /proc/net/raw and raw6 have one socket a line:
+ * /proc/net/{tcp,udp,raw}{,6} have one socket a line:
  *   sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt
  *   uid timeout inode ...
  * Addresses are the kernel's in-memory words printed in hex (%08X per

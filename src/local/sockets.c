@@ -5,7 +5,9 @@
  * For each namespace a NETLINK_SOCK_DIAG socket is opened inside it (the
  * socket keeps answering for that namespace afterwards); then one dump per
  * (protocol, family) is sent, with the caller's state mask as the kernel's
- * filter, and the reply is parsed chunk by chunk by sockdiag_parse.
+ * filter, and the reply is parsed chunk by chunk by sockdiag_parse.  Only
+ * for a protocol whose sock_diag handler the kernel lacks (raw_diag is
+ * often not built) are /proc/net/{tcp,udp,raw}{,6} read instead.
  */
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
@@ -48,22 +50,43 @@ static int dump(struct mnl_socket *nl, const uint8_t *req, size_t reqlen,
 	}
 }
 
-static int open_procnet(const char *root, const char *name)
+/* Open <root>/net/NAME as namespace nsfd (-1: our own) shows it. */
+static int open_procnet(const char *root, const char *name, int nsfd)
 {
 	char path[512];
+	int fd, self = -1;
 
 	snprintf(path, sizeof(path), "%s/net/%s", root ? root : "/proc", name);
-	return open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd >= 0) {
+		/* a /proc/net file shows the namespace of whoever opens it */
+		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (self < 0 || setns(nsfd, CLONE_NEWNET) < 0) {
+			if (self >= 0)
+				close(self);
+			return -1;
+		}
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd >= 0) {
+		(void)setns(self, CLONE_NEWNET);
+		close(self);
+	}
+	return fd;
 }
 
-/* Raw sockets from an open /proc/net/raw{,6}, filtered by states. */
-static int raw_fallback(int fd, uint8_t family, uint32_t states,
-			const struct portier_local_query *q,
-			struct local_socks *out)
+/*
+ * For a kernel without the sock_diag handler of a protocol (raw_diag is
+ * often not built; udp_diag and tcp_diag are modules that may be absent):
+ * the same sockets from /proc/net/{tcp,udp,raw}{,6}, filtered like the
+ * kernel would have.
+ */
+static int procnet_fallback(const struct portier_local_query *q, int nsfd,
+			    const char *name, uint8_t family, uint8_t proto,
+			    uint32_t states, struct local_socks *out)
 {
 	char *text = NULL;
 	size_t len = 0, cap = 0, first = out->n, i, kept;
-	int rc = 0;
+	int rc = 0, fd = open_procnet(q->proc_root, name, nsfd);
 
 	if (fd < 0)
 		return 0;
@@ -85,9 +108,9 @@ static int raw_fallback(int fd, uint8_t family, uint32_t states,
 			break;
 		len += (size_t)r;
 	}
+	close(fd);
 	if (rc == 0)
-		rc = local_procnet_parse(text, len, family, PORTIER_LOCAL_RAW,
-					 out);
+		rc = local_procnet_parse(text, len, family, proto, out);
 	portier_free(text);
 	for (i = kept = first; i < out->n; i++) {
 		const struct portier_sock *s = &out->v[i];
@@ -112,9 +135,10 @@ static int dump_netns(const struct portier_local_query *q, int nsfd,
 	static const struct {
 		unsigned proto;
 		uint8_t ipproto;
-	} kinds[] = {{PORTIER_LOCAL_TCP, IPPROTO_TCP},
-		     {PORTIER_LOCAL_UDP, IPPROTO_UDP},
-		     {PORTIER_LOCAL_RAW, IPPROTO_RAW}};
+		const char *file[2]; /* the /proc/net fallback, v4 and v6 */
+	} kinds[] = {{PORTIER_LOCAL_TCP, IPPROTO_TCP, {"tcp", "tcp6"}},
+		     {PORTIER_LOCAL_UDP, IPPROTO_UDP, {"udp", "udp6"}},
+		     {PORTIER_LOCAL_RAW, IPPROTO_RAW, {"raw", "raw6"}}};
 	struct mnl_socket *nl;
 	uint8_t req[SOCKDIAG_REQ_MAX] __attribute__((aligned(4)));
 	unsigned protos =
@@ -122,7 +146,7 @@ static int dump_netns(const struct portier_local_query *q, int nsfd,
 	unsigned fams =
 	    q->families ? q->families : PORTIER_LOCAL_V4 | PORTIER_LOCAL_V6;
 	uint32_t states = q->states ? q->states : PORTIER_STATES_ALL;
-	int self = -1, rc = 0, rawfd[2] = {-1, -1};
+	int self = -1, rc = 0;
 	size_t k, len;
 	uint32_t seq = 1;
 
@@ -144,20 +168,11 @@ static int dump_netns(const struct portier_local_query *q, int nsfd,
 		}
 	}
 	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
-	if (protos & PORTIER_LOCAL_RAW) {
-		/* opened here: a /proc/net file shows its opener's namespace */
-		rawfd[0] = open_procnet(q->proc_root, "raw");
-		rawfd[1] = open_procnet(q->proc_root, "raw6");
-	}
 	if (nsfd >= 0) {
 		(void)setns(self, CLONE_NEWNET);
 		close(self);
 	}
 	if (!nl) {
-		if (rawfd[0] >= 0)
-			close(rawfd[0]);
-		if (rawfd[1] >= 0)
-			close(rawfd[1]);
 		return portier_err_set(
 		    err, PORTIER_EIO,
 		    "cannot open a NETLINK_SOCK_DIAG socket: "
@@ -189,13 +204,13 @@ static int dump_netns(const struct portier_local_query *q, int nsfd,
 				    kinds[k].ipproto, states, seq++);
 			rc = dump(nl, req, len, (uint8_t)kinds[k].proto, out,
 				  buf, err);
-			/* a kernel without raw_diag: read /proc/net/raw */
-			if (rc == PORTIER_ENOENT &&
-			    kinds[k].proto == PORTIER_LOCAL_RAW) {
+			/* no sock_diag handler for it in this kernel */
+			if (rc == PORTIER_ENOENT) {
 				portier_err_clear(err);
-				rc = raw_fallback(rawfd[f],
-						  f ? AF_INET6 : AF_INET,
-						  states, q, out);
+				rc = procnet_fallback(q, nsfd, kinds[k].file[f],
+						      f ? AF_INET6 : AF_INET,
+						      (uint8_t)kinds[k].proto,
+						      states, out);
 			}
 		}
 	}
@@ -205,10 +220,6 @@ static int dump_netns(const struct portier_local_query *q, int nsfd,
 	}
 out:
 	mnl_socket_close(nl);
-	if (rawfd[0] >= 0)
-		close(rawfd[0]);
-	if (rawfd[1] >= 0)
-		close(rawfd[1]);
 	return rc;
 }
 

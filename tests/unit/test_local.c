@@ -373,6 +373,37 @@ static void test_procnet_raw(void **state)
 	assert_string_equal(a, "127.0.0.1");
 }
 
+static void test_procnet_v6(void **state)
+{
+	struct fixture *fx = *state;
+	/* a TCP listener on [::1]:631 as /proc/net/tcp6 prints it */
+	static const char text[] =
+	    "  sl  local_address                         remote_address      "
+	    "                  st tx_queue rx_queue tr tm->when retrnsmt   "
+	    "uid  timeout inode\n"
+	    "   0: 00000000000000000000000001000000:0277 "
+	    "00000000000000000000000000000000:0000 0A 00000000:00000000 "
+	    "00:00000000 00000000     0        0 31337 1 0000000000000000 "
+	    "100 0 0 10 0\n";
+	char a[64];
+
+	assert_int_equal(local_procnet_parse(text, sizeof(text) - 1, AF_INET6,
+					     PORTIER_LOCAL_TCP, &fx->socks),
+			 0);
+	assert_int_equal(fx->socks.n, 1);
+	assert_int_equal(fx->socks.v[0].lport, 631);
+	assert_int_equal(fx->socks.v[0].state, PORTIER_SS_LISTEN);
+	assert_int_equal(fx->socks.v[0].inode, 31337);
+	portier_sock_addr(&fx->socks.v[0], false, a, sizeof(a));
+	assert_string_equal(a, "::1");
+	/* cut short anywhere: no socket, no overread */
+	fx->socks.n = 0;
+	assert_int_equal(local_procnet_parse(text, 200, AF_INET6,
+					     PORTIER_LOCAL_TCP, &fx->socks),
+			 0);
+	assert_int_equal(fx->socks.n, 0);
+}
+
 /* ---- owners from a fake /proc
  * ----------------------------------------------------- */
 
@@ -818,6 +849,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_parse_nomem, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_procnet_raw, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_procnet_v6, setup, teardown),
 	    cmocka_unit_test(test_procs_scan),
 	    cmocka_unit_test(test_procs_scan_errors),
 	    cmocka_unit_test(test_cgroup_parse),
