@@ -60,6 +60,10 @@ int portier_netns_list(const char *proc_root, struct portier_netns **out,
 	struct dirent *de;
 	DIR *d;
 	int rc;
+	struct local_arena *a;
+	const char *ct = NULL, *cgp, *unit;
+	char cg[2048];
+	ssize_t cg_len;
 
 	if (!proc_root)
 		proc_root = "/proc";
@@ -70,6 +74,7 @@ int portier_netns_list(const char *proc_root, struct portier_netns **out,
 				       "'%s': %s",
 				       path, strerror(errno));
 	rc = ns_add(&l, st.st_ino, "", path);
+	a = local_arena_new(); /* for cgroup parsing; NULL: no labels */
 
 	d = opendir(NETNS_RUN_DIR);
 	while (rc == 0 && d && (de = readdir(d)) != NULL) {
@@ -97,12 +102,21 @@ int portier_netns_list(const char *proc_root, struct portier_netns **out,
 		k = local_read_small(dirfd(d), label, comm, sizeof(comm));
 		if (k > 0 && comm[k - 1] == '\n')
 			comm[k - 1] = '\0';
-		snprintf(label, sizeof(label), "pid %.16s (%.32s)", de->d_name,
-			 k > 0 ? comm : "?");
+		/* a container's namespace: say which container */
+		ct = NULL;
+		snprintf(label, sizeof(label), "%.32s/cgroup", de->d_name);
+		cg_len = local_read_small(dirfd(d), label, cg, sizeof(cg));
+		if (cg_len > 0 && a)
+			local_cgroup_parse(cg, (size_t)cg_len, a, &cgp, &unit,
+					   &ct);
+		snprintf(label, sizeof(label), "pid %.16s (%.32s)%s%.30s",
+			 de->d_name, k > 0 ? comm : "?", ct ? " " : "",
+			 ct ? ct : "");
 		rc = ns_add(&l, st.st_ino, label, path);
 	}
 	if (d)
 		closedir(d);
+	local_arena_free(a);
 	if (rc < 0) {
 		portier_free(l.v);
 		return portier_err_set(err, rc,
