@@ -36,7 +36,7 @@ set +e
 rc=$?
 set -e
 [ "$rc" = 1 ] || lab_fail "audit --fail-on medium exited $rc with a CLOSE-WAIT pile"
-grep '"rule":"close-wait"' "$LAB_DIR/audit.jsonl" | grep -q "\"pid\":$leak_pid" \
+grep -q "\"rule\":\"close-wait\".*\"pid\":$leak_pid," "$LAB_DIR/audit.jsonl" \
 	|| lab_fail "audit has no close-wait finding for pid $leak_pid"
 
 # A filter the kernel applies: only CLOSE-WAIT, only that program's.
@@ -72,6 +72,14 @@ ok = len(found) == 1 and [p["pid"] for p in found[0]["processes"]] == [pid] \
     and not hits(host)
 sys.exit(0 if ok else 1)
 PY
+
+# ---- -e and -s read the namespace's own counters ---------------------------
+"$PORTIER" local -e --netns "$ns" > "$LAB_DIR/ifaces.txt"
+grep -q "^${LAB_ID}t1 " "$LAB_DIR/ifaces.txt" || lab_fail "-e --netns does not show the lab veth"
+grep -q "^eth0 " "$LAB_DIR/ifaces.txt" && lab_fail "-e --netns shows the host's eth0"
+"$PORTIER" local -s --netns "$ns" --json > "$LAB_DIR/stats.jsonl"
+grep -q '"name":"PassiveOpens","value":500,' "$LAB_DIR/stats.jsonl" \
+	|| lab_fail "-s --netns: PassiveOpens is not the 500 connections accepted here"
 
 # ---- without root: every socket, but not other users' owners -------------
 if command -v setpriv >/dev/null && setpriv --reuid 65534 --regid 65534 --clear-groups test -x "$PORTIER"; then
