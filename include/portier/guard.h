@@ -234,6 +234,9 @@ PORTIER_API int portier_guard_det_feed(struct portier_guard_det *d,
 				       enum portier_guard_kind k,
 				       enum portier_guard_outcome o,
 				       struct portier_guard_alert *alert);
+/* Is p's source flagged, with its ban (or quiet period) still running? */
+PORTIER_API bool portier_guard_det_flagged(struct portier_guard_det *d,
+					   const struct portier_guard_probe *p);
 /* Forget sources idle longer than the window (call now and then). */
 PORTIER_API void portier_guard_det_expire(struct portier_guard_det *d,
 					  uint64_t now_us);

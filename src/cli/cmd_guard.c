@@ -263,7 +263,13 @@ static int drain(struct guard_run *r)
 		if (n < 0)
 			return n;
 		k = portier_guard_kind_of(&p);
-		oc = portier_guard_judge(r->judge, &p, k);
+		/* a flagged source's probes are dropped by the kernel and are
+		 * no connection: no need to ask the socket table about them */
+		if (k < PG_KIND_NONE && !p.outgoing &&
+		    portier_guard_det_flagged(r->det, &p))
+			oc = PG_FAILURE;
+		else
+			oc = portier_guard_judge(r->judge, &p, k);
 		n = portier_guard_det_feed(r->det, &p, k, oc, &a);
 		if (n < 0)
 			return n;
@@ -299,6 +305,9 @@ static int daemon_run(struct guard_run *r)
 	const char *dir = state_dir(o, dirbuf, sizeof(dirbuf));
 	int rc;
 
+	/* first what needs privilege, so that its error is the one shown */
+	if (portier_guard_cap_open(&r->cap, o->ifname, &err) < 0)
+		return cli_report(r->cli, &err);
 	if (make_dirs(dir) < 0) {
 		cli_error(r->cli, "cannot create state directory '%s': %s", dir,
 			  strerror(errno));
@@ -326,8 +335,6 @@ static int daemon_run(struct guard_run *r)
 		return cli_report(r->cli, &err);
 	portier_guard_sys_env(r->sys, &env);
 	if (portier_guard_judge_new(&r->judge, 65536, &env) < 0)
-		return cli_report(r->cli, &err);
-	if (portier_guard_cap_open(&r->cap, o->ifname, &err) < 0)
 		return cli_report(r->cli, &err);
 	portier_guard_allow_system(&o->allow, r->cli->proc_root,
 				   "/etc/resolv.conf", true);

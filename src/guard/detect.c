@@ -321,6 +321,16 @@ void guard_det_each_oldest(const struct portier_guard_det *d,
 			return;
 }
 
+bool portier_guard_det_flagged(struct portier_guard_det *d,
+			       const struct portier_guard_probe *p)
+{
+	uint32_t i = find(d, p->family, p->src);
+
+	if (i == NIL)
+		return false;
+	return d->pool[i].s.flagged_us && p->ts_us < d->pool[i].s.ban_until_us;
+}
+
 void portier_guard_det_expire(struct portier_guard_det *d, uint64_t now_us)
 {
 	uint64_t keep = (uint64_t)d->cfg.window_s * 1000000;

@@ -653,6 +653,7 @@ static void test_ban_escalation(void **state)
 		struct portier_guard_probe p = probe(9, closed[10 + i],
 						     PG_KIND_SYN, 300 * US);
 
+		assert_true(portier_guard_det_flagged(r.det, &p));
 		assert_int_equal(feed(&r, &p), 0);
 	}
 	r.alerts = 0;
@@ -660,6 +661,7 @@ static void test_ban_escalation(void **state)
 		struct portier_guard_probe p = probe(9, closed[i], PG_KIND_SYN,
 						     700 * US + i);
 
+		assert_false(portier_guard_det_flagged(r.det, &p));
 		feed(&r, &p);
 	}
 	assert_int_equal(r.alerts, 1);
