@@ -15,7 +15,8 @@
 
 void probe_out_json_line(FILE *f, json_t *o)
 {
-	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(4))
+		       : NULL;
 
 	if (text)
 		fprintf(f, "%s\n", text);

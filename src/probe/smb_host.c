@@ -485,7 +485,7 @@ int portier_probe_smb_host(const struct portier_probe_addr *addr,
 	char learned[PORTIER_NB_NAME_LEN + 1] = "";
 	const char *called = NULL;
 	char ip[INET6_ADDRSTRLEN];
-	int fd;
+	int fd, silent = 0;
 	size_t i;
 
 	if (opt)
@@ -538,9 +538,19 @@ int portier_probe_smb_host(const struct portier_probe_addr *addr,
 		struct portier_smb_dialect_result *dr = &out->results[i];
 
 		dr->dialect = portier_smb_dialects[i];
+		out->n_results++;
+		if (silent >= 2) {
+			/* a peer that swallows two offers would swallow all:
+			 * do not make the user wait a timeout per dialect */
+			dr->status = -ETIMEDOUT;
+			snprintf(dr->why, sizeof(dr->why),
+				 "not offered: the server answered none of "
+				 "the last two offers");
+			continue;
+		}
 		offer(addr, &o, fd, called, out, dr);
 		fd = -1; /* the race's connection serves the first offer */
-		out->n_results++;
+		silent = dr->status == -ETIMEDOUT ? silent + 1 : 0;
 	}
 	summarize(out);
 	return 0;

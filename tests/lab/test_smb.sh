@@ -14,6 +14,7 @@ lab_target t1 # SMB2_10 and up: no SMB1
 lab_target t2 # NT1 allowed, signing mandatory
 lab_target t3 # defaults, 445 dropped by nftables
 lab_target t4 # a plain listener on 445 and a silent one on 139
+lab_target t5 # a silent 445
 lab_samba t1 "server min protocol = SMB2_10"
 lab_samba t2 "server min protocol = NT1" "server signing = mandatory"
 lab_samba t3
@@ -21,15 +22,20 @@ lab_in t3 nft add table inet t
 lab_in t3 nft add chain inet t in '{ type filter hook input priority 0; }'
 lab_in t3 nft add rule inet t in tcp dport 445 drop
 lab_listen t4 -a "${LAB_IP[t4]}" tcp:445
-lab_bg t4 silent139 python3 -c '
-import socket, time
+# silent NAME PORT: accept connections on PORT and never say a word
+silent() {
+	lab_bg "$1" "silent$2" python3 -c '
+import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("'"${LAB_IP[t4]}"'", 139)); s.listen(8)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(8)
 held = []
 while True:
     c, _ = s.accept(); held.append(c)   # accept, never answer
-'
-lab_wait_port t4 tcp 139
+' "${LAB_IP[$1]}" "$2"
+	lab_wait_port "$1" tcp "$2"
+}
+silent t4 139
+silent t5 445
 
 # nmap's view: the dialects as portier names them, one line, sorted
 nmap_dialects() {
@@ -125,6 +131,14 @@ out=$(lab_scan "$PORTIER" smb --only 139 --timeout 500 "${LAB_IP[t4]}" 2>&1) || 
 echo "$out"
 grep -q 'no reply before the timeout' <<<"$out" || lab_fail "t4: silent session not reported"
 [ "$ms" -lt 8000 ] || lab_fail "t4 took too long"
+# t5 swallows every offer: after two silent offers the rest are skipped
+start=$(date +%s%N)
+out=$(lab_scan "$PORTIER" smb --only 445 --timeout 300 "${LAB_IP[t5]}" 2>&1) || true
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "$out"; echo "t5 took ${ms} ms"
+[ "$(grep -c 'no reply before the timeout' <<<"$out")" = 2 ] || lab_fail "t5: two timeouts expected"
+grep -q 'not offered' <<<"$out" || lab_fail "t5: the rest should be skipped"
+[ "$ms" -lt 1500 ] || lab_fail "t5 took ${ms} ms"
 
 # Several hosts at once: reported in target order, one object each
 all=$(portier_json --timeout 1000 --parallel 4 "${LAB_IP[t1]}" "${LAB_IP[t2]}" \
