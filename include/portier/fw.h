@@ -61,6 +61,9 @@ struct portier_fw_portset {
 /* Add lo..hi (lo <= hi), merging; 0 or PORTIER_ENOMEM. */
 PORTIER_API int portier_fw_portset_add(struct portier_fw_portset *s,
 				       uint16_t lo, uint16_t hi);
+/* Remove lo..hi (lo <= hi) from s, splitting a range where needed. */
+PORTIER_API int portier_fw_portset_remove(struct portier_fw_portset *s,
+					  uint16_t lo, uint16_t hi);
 /* Add every range of src to dst. */
 PORTIER_API int portier_fw_portset_merge(struct portier_fw_portset *dst,
 					 const struct portier_fw_portset *src);
@@ -161,6 +164,14 @@ PORTIER_API int portier_fw_policy_close(struct portier_fw_policy *p,
 PORTIER_API int portier_fw_policy_allow_only(struct portier_fw_policy *p,
 					     const struct portier_fw_spec *spec,
 					     struct portier_err *err);
+
+/*
+ * Open the spec's ports again: no longer closed, from anywhere or from any
+ * source; in allow-only mode also added to the allowed ports.
+ */
+PORTIER_API int portier_fw_policy_open(struct portier_fw_policy *p,
+				       const struct portier_fw_spec *spec,
+				       struct portier_err *err);
 
 /*
  * The seeds' Windows-share list (the ports an old Windows "block these"

@@ -321,6 +321,12 @@ static int apply_harden(struct portier_fw_policy *p, const struct change *c,
 	return portier_fw_policy_harden(p, err);
 }
 
+static int apply_open(struct portier_fw_policy *p, const struct change *c,
+		      struct portier_err *err)
+{
+	return portier_fw_policy_open(p, &c->spec, err);
+}
+
 static int apply_reset(struct portier_fw_policy *p, const struct change *c,
 		       struct portier_err *err)
 {
@@ -373,6 +379,24 @@ static int verb_allow_only(struct fw_run *r, int argc, char **argv)
 	if (portier_fw_spec_parse(argv[optind], r->protos, &c.spec, &err) < 0)
 		return cli_report(r->cli, &err);
 	rc = do_change(r, &c, apply_allow_only);
+	portier_fw_spec_free(&c.spec);
+	return rc;
+}
+
+static int verb_open(struct fw_run *r, int argc, char **argv)
+{
+	struct portier_err err = {0};
+	struct change c = {0};
+	int rc;
+
+	rc = parse_opts(r, argc, argv, OPT_DRY_RUN | OPT_PROTO);
+	if (rc == EXIT_OK)
+		rc = need_operands(r, argc, argv, 1, "one PORTSPEC, e.g. 139");
+	if (rc != EXIT_OK)
+		return rc;
+	if (portier_fw_spec_parse(argv[optind], r->protos, &c.spec, &err) < 0)
+		return cli_report(r->cli, &err);
+	rc = do_change(r, &c, apply_open);
 	portier_fw_spec_free(&c.spec);
 	return rc;
 }
@@ -582,6 +606,7 @@ struct fw_verb {
 
 static const struct fw_verb verbs[] = {
 	{"close", verb_close},   {"allow-only", verb_allow_only},
+	{"open", verb_open},
 	{"harden", verb_harden}, {"suggest", verb_suggest},
 	{"status", verb_status}, {"undo", verb_undo},
 	{"reset", verb_reset},
@@ -593,7 +618,7 @@ static int cmd_firewall(struct cli *cli, int argc, char **argv)
 	size_t i;
 
 	if (argc < 2) {
-		cli_error(cli, "which change? close, allow-only, harden, "
+		cli_error(cli, "which change? close, open, allow-only, harden, "
 			       "suggest, status, undo or reset");
 		cli_hint("see 'portier firewall --help'");
 		return EXIT_USAGE;
@@ -605,8 +630,8 @@ static int cmd_firewall(struct cli *cli, int argc, char **argv)
 		}
 	}
 	cli_error(cli, "unknown verb '%s'", argv[1]);
-	cli_hint("portier firewall takes close, allow-only, harden, suggest, "
-		 "status, undo or reset");
+	cli_hint("portier firewall takes close, open, allow-only, harden, "
+		 "suggest, status, undo or reset");
 	return EXIT_USAGE;
 }
 
@@ -617,6 +642,7 @@ const struct cli_command cli_cmd_firewall = {
 	.summary = "close ports with nftables, in portier's own table",
 	.help =
 	"usage: portier firewall close PORTSPEC [--proto tcp|udp] [--from CIDR]\n"
+	"       portier firewall open PORTSPEC [--proto tcp|udp]\n"
 	"       portier firewall allow-only PORTSPEC [--proto tcp|udp]\n"
 	"       portier firewall harden\n"
 	"       portier firewall suggest\n"
@@ -638,6 +664,9 @@ const struct cli_command cli_cmd_firewall = {
 	"                     connections and loopback are never dropped; names\n"
 	"                     the process still listening behind each port and\n"
 	"                     the command that stops it\n"
+	"  open PORTSPEC      the opposite of close: these ports are no longer\n"
+	"                     dropped (from anywhere or any source), and in\n"
+	"                     allow-only mode they join the allowed ports\n"
 	"  allow-only PORTSPEC\n"
 	"                     drop all inbound traffic except these ports,\n"
 	"                     loopback, established connections, the ICMP the\n"

@@ -212,6 +212,52 @@ int portier_fw_policy_allow_only(struct portier_fw_policy *p,
 	return add_spec(p->allow, spec, err);
 }
 
+static int remove_spec(struct portier_fw_portset *dst,
+		       const struct portier_fw_spec *spec,
+		       struct portier_err *err)
+{
+	size_t i;
+	int q, rc;
+
+	for (q = 0; q < PORTIER_FW_NPROTO; q++) {
+		for (i = 0; i < spec->ports[q].n; i++) {
+			rc = portier_fw_portset_remove(&dst[q],
+						       spec->ports[q].r[i].lo,
+						       spec->ports[q].r[i].hi);
+			if (rc < 0)
+				return portier_err_set(err, rc,
+						       "out of memory");
+		}
+	}
+	return 0;
+}
+
+int portier_fw_policy_open(struct portier_fw_policy *p,
+			   const struct portier_fw_spec *spec,
+			   struct portier_err *err)
+{
+	size_t i, out = 0;
+	int rc;
+
+	rc = remove_spec(p->close, spec, err);
+	for (i = 0; rc == 0 && i < p->n_from; i++)
+		rc = remove_spec(p->from[i].ports, spec, err);
+	if (rc < 0)
+		return rc;
+	/* sources left without ports go */
+	for (i = 0; i < p->n_from; i++) {
+		if (!p->from[i].ports[PORTIER_FW_TCP].n &&
+		    !p->from[i].ports[PORTIER_FW_UDP].n)
+			source_free(&p->from[i]);
+		else
+			p->from[out++] = p->from[i];
+	}
+	p->n_from = out;
+	if (p->allow_only)
+		return add_spec(p->allow, spec, err);
+	return 0;
+}
+
 int portier_fw_policy_harden(struct portier_fw_policy *p,
 			     struct portier_err *err)
 {

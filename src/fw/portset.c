@@ -87,6 +87,56 @@ int portier_fw_portset_add(struct portier_fw_portset *s, uint16_t lo,
 	return 0;
 }
 
+int portier_fw_portset_remove(struct portier_fw_portset *s, uint16_t lo,
+			      uint16_t hi)
+{
+	size_t i, out = 0;
+	struct portier_fw_range split = {0, 0};
+	bool have_split = false;
+
+	if (lo > hi)
+		return PORTIER_EINVAL;
+	/* a range strictly around lo..hi becomes two: make room first */
+	for (i = 0; i < s->n; i++)
+		if (s->r[i].lo < lo && s->r[i].hi > hi)
+			if (reserve(s, s->n + 1) < 0)
+				return PORTIER_ENOMEM;
+	for (i = 0; i < s->n; i++) {
+		struct portier_fw_range g = s->r[i];
+
+		if (g.hi < lo || g.lo > hi) {
+			s->r[out++] = g; /* untouched */
+			continue;
+		}
+		if (g.lo < lo && g.hi > hi) {
+			split.lo = (uint16_t)(hi + 1);
+			split.hi = g.hi;
+			have_split = true;
+			g.hi = (uint16_t)(lo - 1);
+			s->r[out++] = g;
+			continue;
+		}
+		if (g.lo < lo) {
+			g.hi = (uint16_t)(lo - 1);
+			s->r[out++] = g;
+		} else if (g.hi > hi) {
+			g.lo = (uint16_t)(hi + 1);
+			s->r[out++] = g;
+		}
+		/* else: wholly inside, dropped */
+	}
+	s->n = out;
+	if (have_split) {
+		/* the upper half goes right after its lower half */
+		for (i = 0; i < s->n && s->r[i].hi < lo; i++)
+			;
+		memmove(&s->r[i + 1], &s->r[i], (s->n - i) * sizeof(s->r[0]));
+		s->r[i] = split;
+		s->n++;
+	}
+	return 0;
+}
+
 int portier_fw_portset_merge(struct portier_fw_portset *dst,
 			     const struct portier_fw_portset *src)
 {

@@ -25,7 +25,7 @@ nocap() {
 fw() { nocap "$PORTIER" firewall "$@"; }
 
 expect_exit 0 "$PORTIER" firewall --help
-for verb in close allow-only harden suggest status undo reset --dry-run --from \
+for verb in close open allow-only harden suggest status undo reset --dry-run --from \
 	--proto --i-know-ssh-is-closed --json; do
 	expect_in "$OUT" "$verb" "--help mentions $verb"
 done
@@ -71,6 +71,10 @@ expect_exit 2 fw close 80-22
 expect_exit 2 fw close
 expect_exit 2 fw status --from 10.0.0.0/8
 expect_in "$ERR" "'--from' does not apply to 'status'" "option of another verb"
+expect_exit 2 fw open 70000
+expect_exit 2 fw open 22 --from 10.0.0.0/8
+expect_exit 0 fw open 445 --dry-run
+expect_in "$OUT" "delete table inet portier" "open on an empty table"
 expect_exit 2 fw close 445 --json
 expect_exit 2 fw status --json --dry-run
 expect_exit 2 fw frobnicate

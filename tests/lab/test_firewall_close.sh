@@ -166,6 +166,17 @@ fw t1 undo >/dev/null
 [ "$(fw_ruleset t1)" = "$before" ] || lab_fail "undo after the big set"
 echo "ok: harden closes the seeds' list with reasons; reset and its undo; 2000 ports are one rule"
 
+# open: the opposite of close, one port at a time
+fw t1 close 139,445/tcp >/dev/null
+fw t1 open 139 >/dev/null
+fw_expect "IPv4 after close 139,445 then open 139" "$(fw_scan $ports "$ip4")" \
+	"22/open 80/open 139/open 445/filtered 8080/open"
+fw t1 open 445 >/dev/null
+[ "$(fw_ruleset t1)" = "$before" ] || lab_fail "opening every closed port left rules"
+fw t1 undo >/dev/null; fw t1 undo >/dev/null; fw t1 undo >/dev/null
+[ "$(fw_ruleset t1)" = "$before" ] || lab_fail "undo after open"
+echo "ok: open reopens exactly what it names"
+
 # --from: only that source prefix is dropped (the scanner's IPv4 /24, so
 # the same port still answers over IPv6)
 fw t1 close 8080/tcp --from "${ip4%.*}.0/24" >/dev/null

@@ -77,6 +77,72 @@ static void test_portset_thousands_stay_few(void **state)
 	portier_fw_portset_free(&t);
 }
 
+static void test_portset_remove(void **state)
+{
+	struct portier_fw_portset s = {0};
+
+	(void)state;
+	assert_int_equal(portier_fw_portset_add(&s, 100, 200), 0);
+	assert_int_equal(portier_fw_portset_add(&s, 300, 300), 0);
+	assert_int_equal(portier_fw_portset_add(&s, 400, 500), 0);
+	/* a hole in the middle splits a range */
+	assert_int_equal(portier_fw_portset_remove(&s, 150, 160), 0);
+	assert_string_equal(fmt(&s), "100-149,161-200,300,400-500");
+	/* trim both ends, drop one range whole */
+	assert_int_equal(portier_fw_portset_remove(&s, 190, 450), 0);
+	assert_string_equal(fmt(&s), "100-149,161-189,451-500");
+	/* the edges of the port space */
+	assert_int_equal(portier_fw_portset_add(&s, 0, 65535), 0);
+	assert_int_equal(portier_fw_portset_remove(&s, 0, 0), 0);
+	assert_int_equal(portier_fw_portset_remove(&s, 65535, 65535), 0);
+	assert_string_equal(fmt(&s), "1-65534");
+	assert_int_equal(portier_fw_portset_remove(&s, 2, 65533), 0);
+	assert_string_equal(fmt(&s), "1,65534");
+	/* removing what is not there changes nothing */
+	assert_int_equal(portier_fw_portset_remove(&s, 7, 9), 0);
+	assert_string_equal(fmt(&s), "1,65534");
+	assert_int_equal(portier_fw_portset_remove(&s, 0, 65535), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(portier_fw_portset_remove(&s, 9, 7), PORTIER_EINVAL);
+	portier_fw_portset_free(&s);
+}
+
+static void test_policy_open(void **state)
+{
+	struct portier_fw_policy p = {0};
+	struct portier_fw_spec spec;
+	struct portier_fw_source src;
+
+	(void)state;
+	assert_int_equal(portier_fw_policy_harden(&p, NULL), 0);
+	spec_of("139,445/tcp", &spec);
+	assert_int_equal(portier_fw_source_parse("10.0.0.0/8", &src, NULL), 0);
+	assert_int_equal(portier_fw_policy_close(&p, &spec, &src, NULL), 0);
+	portier_fw_spec_free(&spec);
+	/* open 139 (tcp and udp): gone everywhere; the source keeps 445 */
+	spec_of("139", &spec);
+	assert_int_equal(portier_fw_policy_open(&p, &spec, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_false(portier_fw_portset_has(&p.close[PORTIER_FW_TCP], 139));
+	assert_true(portier_fw_portset_has(&p.close[PORTIER_FW_TCP], 137));
+	assert_int_equal(p.n_from, 1);
+	assert_string_equal(fmt(&p.from[0].ports[PORTIER_FW_TCP]), "445");
+	assert_int_equal(p.from[0].ports[PORTIER_FW_UDP].n, 0);
+	/* opening 445 leaves the source with nothing: it goes */
+	spec_of("445/tcp", &spec);
+	assert_int_equal(portier_fw_policy_open(&p, &spec, NULL), 0);
+	assert_int_equal(p.n_from, 0);
+	assert_true(portier_fw_portset_has(&p.close[PORTIER_FW_UDP], 445));
+	/* in allow-only mode, open also allows */
+	assert_int_equal(portier_fw_policy_allow_only(&p, &spec, NULL), 0);
+	portier_fw_spec_free(&spec);
+	spec_of("8080/tcp", &spec);
+	assert_int_equal(portier_fw_policy_open(&p, &spec, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_string_equal(fmt(&p.allow[PORTIER_FW_TCP]), "445,8080");
+	portier_fw_policy_free(&p);
+}
+
 /* ---- specs -------------------------------------------------------------------- */
 
 static void test_spec_parse(void **state)
@@ -396,6 +462,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_portset_merges),
 		cmocka_unit_test(test_portset_thousands_stay_few),
+		cmocka_unit_test(test_portset_remove),
+		cmocka_unit_test(test_policy_open),
 		cmocka_unit_test(test_spec_parse),
 		cmocka_unit_test(test_spec_bad_input),
 		cmocka_unit_test(test_source_parse),
