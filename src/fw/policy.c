@@ -1,10 +1,10 @@
 /*
  * policy.c - what portier's table should contain, and the verbs that change
- * it: close (from anywhere or from one source prefix), allow-only, harden,
- * and the SSH-session guard.
+ * it: close (from anywhere or from one source prefix), open, allow-only,
+ * harden, the connections allow-only keeps, and the SSH-session guard.
  *
- * A policy is a value: the verbs only add to it or replace its allow list,
- * and the renderer turns it into a table.  Because each command first reads
+ * A policy is a value: the verbs add ports to it, take them out or replace
+ * its allow list, and the renderer turns it into a table.  Because each command first reads
  * the policy back from the kernel, `close 445` followed by `close 139`
  * leaves both closed, and running the same command twice changes nothing.
  */
