@@ -5,11 +5,21 @@
  * 1,024.
  *
  * The one rule that keeps it exact: only an answer from the target decides a
- * port.  ECONNREFUSED (an RST came back) is closed, a completed handshake is
- * open, an ICMP error is filtered; a shortage on our side (EMFILE, ENFILE,
- * ENOBUFS, ENOMEM, EADDRNOTAVAIL, EAGAIN) says nothing about the port and is
- * handed back to the engine to try again later.  Sockets close with SO_LINGER
- * 0, an immediate RST, so no TIME_WAIT piles up over a -p- scan.
+ * port.  ECONNREFUSED (an RST came back) is closed, a completed handshake
+ * (the socket has a peer) is open, an ICMP error is filtered; a shortage on
+ * our side (EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL, EAGAIN) says
+ * nothing about the port and is handed back to the engine to try again later.
+ * Connected sockets close with SO_LINGER 0, an immediate RST, so no TIME_WAIT
+ * piles up over a -p- scan.
+ *
+ * Speed: most ports are closed, and a socket whose connect was refused is
+ * back in the CLOSE state with its port released.  Such sockets go to a pool
+ * and are reused: connect(AF_UNSPEC) resets the socket, and the next probe
+ * connects it again - two system calls instead of socket(), epoll_ctl() and
+ * close().  The sockets stay in the epoll set, edge-triggered, keyed by file
+ * descriptor; an event that arrives while the new connect is still under way
+ * (no error, no peer) is stale and ignored, and the real outcome raises a new
+ * edge.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +37,10 @@
 
 struct connect_state {
 	int ep;
+	int32_t *fd_slot; /* fd -> slot probing with it, or -1 */
+	size_t n_fd_slot;
+	int *pool[2];     /* refused sockets ready for reuse: IPv4, IPv6 */
+	size_t n_pool[2], cap_pool;
 	struct epoll_event ev[MAX_EVENTS];
 };
 
@@ -36,16 +50,22 @@ static bool local_shortage(int e)
 	       e == EADDRNOTAVAIL || e == EAGAIN || e == EADDRINUSE;
 }
 
-static bool self_connected(int fd)
+/* 0: connected to a peer; ENOTCONN: not (yet); anything else: error. */
+static int peer_state(int fd, bool *self)
 {
 	struct sockaddr_storage a, b;
 	socklen_t la = sizeof(a), lb = sizeof(b);
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
-	return getsockname(fd, (struct sockaddr *)&a, &la) == 0 &&
-	       getpeername(fd, (struct sockaddr *)&b, &lb) == 0 && la == lb &&
-	       memcmp(&a, &b, la) == 0;
+	*self = false;
+	if (getpeername(fd, (struct sockaddr *)&b, &lb) < 0)
+		return errno;
+	/* TCP simultaneous open with ourselves (RFC 9293 3.5): the ephemeral
+	 * port equalled the target port on a local address */
+	*self = getsockname(fd, (struct sockaddr *)&a, &la) == 0 && la == lb &&
+		memcmp(&a, &b, la) == 0;
+	return 0;
 }
 
 static int connect_open(struct portier_scan *s, struct portier_err *err)
@@ -56,6 +76,7 @@ static int connect_open(struct portier_scan *s, struct portier_err *err)
 
 	if (!c)
 		return PORTIER_ENOMEM;
+	s->mstate = c;
 	/* as many descriptors as the hard limit allows */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		if (rl.rlim_cur < rl.rlim_max) {
@@ -68,13 +89,21 @@ static int connect_open(struct portier_scan *s, struct portier_err *err)
 		if (room < s->cfg.max_inflight)
 			s->cfg.max_inflight = (unsigned)room;
 	}
+	c->cap_pool = s->cfg.max_inflight < 16 ? 16 : s->cfg.max_inflight;
+	c->pool[0] = portier_calloc(c->cap_pool, sizeof(int));
+	c->pool[1] = portier_calloc(c->cap_pool, sizeof(int));
 	c->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (c->ep < 0) {
+	if (!c->pool[0] || !c->pool[1] || c->ep < 0) {
+		int e = c->ep < 0 ? errno : ENOMEM;
+
+		if (c->ep >= 0)
+			close(c->ep);
+		portier_free(c->pool[0]);
+		portier_free(c->pool[1]);
 		portier_free(c);
-		return portier_err_set(err, -errno, "epoll_create1: %s",
-				       strerror(errno));
+		s->mstate = NULL;
+		return portier_err_set(err, -e, "epoll: %s", strerror(e));
 	}
-	s->mstate = c;
 	return 0;
 }
 
@@ -129,54 +158,122 @@ static bool decide(int e, enum portier_port_state *st, enum portier_reason *why)
 	}
 }
 
+static void drop_fd(struct connect_state *c, int fd, bool reset)
+{
+	struct linger lg = {1, 0};
+
+	if ((size_t)fd < c->n_fd_slot)
+		c->fd_slot[fd] = -1;
+	/* close = RST at once, no TIME_WAIT (RFC 9293 3.10.4 abort) */
+	if (reset)
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd); /* also leaves the epoll set */
+}
+
+/* A refused socket goes back to its family's pool (or is closed). */
+static void pool_put(struct connect_state *c, int fd, int family)
+{
+	int k = family == 4 ? 0 : 1;
+
+	if ((size_t)fd < c->n_fd_slot)
+		c->fd_slot[fd] = -1;
+	if (c->n_pool[k] < c->cap_pool)
+		c->pool[k][c->n_pool[k]++] = fd;
+	else
+		close(fd);
+}
+
+static int track(struct connect_state *c, int fd, uint32_t slot)
+{
+	if ((size_t)fd >= c->n_fd_slot) {
+		size_t n = c->n_fd_slot ? c->n_fd_slot : 1024, i;
+		int32_t *v;
+
+		while (n <= (size_t)fd)
+			n *= 2;
+		if (!(v = portier_realloc(c->fd_slot, n * sizeof(*v))))
+			return PORTIER_ENOMEM;
+		for (i = c->n_fd_slot; i < n; i++)
+			v[i] = -1;
+		c->fd_slot = v;
+		c->n_fd_slot = n;
+	}
+	c->fd_slot[fd] = (int32_t)slot;
+	return 0;
+}
+
+/* A socket for family: from the pool (reset), or new and in the epoll set. */
+static int get_socket(struct connect_state *c, int family, bool *fresh)
+{
+	int k = family == 4 ? 0 : 1, fd;
+	struct epoll_event ev;
+
+	*fresh = false;
+	while (c->n_pool[k]) {
+		struct sockaddr unspec;
+
+		fd = c->pool[k][--c->n_pool[k]];
+		memset(&unspec, 0, sizeof(unspec));
+		unspec.sa_family = AF_UNSPEC;
+		if (connect(fd, &unspec, sizeof(unspec)) == 0)
+			return fd;
+		close(fd); /* could not be reset: use another */
+	}
+	fd = socket(family == 4 ? AF_INET : AF_INET6,
+		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLOUT | EPOLLET;
+	ev.data.fd = fd;
+	if (epoll_ctl(c->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	*fresh = true;
+	return fd;
+}
+
 static int connect_send(struct portier_scan *s, uint32_t slot,
 			struct portier_err *err)
 {
 	struct connect_state *c = s->mstate;
 	struct scan_slot *sl = &s->slots[slot];
 	struct sockaddr_storage ss;
-	struct epoll_event ev;
 	enum portier_port_state st;
 	enum portier_reason why;
 	socklen_t len = to_sockaddr(&sl->addr, sl->port, &ss);
+	bool fresh, self;
 	int fd, e;
 
-	fd = socket(sl->addr.family == 4 ? AF_INET : AF_INET6,
-		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = get_socket(c, sl->addr.family, &fresh);
 	if (fd < 0) {
-		if (local_shortage(errno))
+		if (local_shortage(-fd))
 			return SCAN_LOCAL;
-		return portier_err_set(err, -errno, "socket: %s", strerror(errno));
+		return portier_err_set(err, fd, "socket: %s", strerror(-fd));
+	}
+	if (track(c, fd, slot) < 0) {
+		close(fd);
+		return SCAN_LOCAL;
 	}
 	if (connect(fd, (struct sockaddr *)&ss, len) == 0) {
-		if (self_connected(fd)) { /* see connect_wait */
-			close(fd);
-			return SCAN_LOCAL;
-		}
 		e = 0;
 	} else if (errno == EINPROGRESS) {
-		memset(&ev, 0, sizeof(ev));
-		ev.events = EPOLLOUT;
-		ev.data.u32 = slot;
-		if (epoll_ctl(c->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			e = errno;
-			close(fd);
-			if (local_shortage(e))
-				return SCAN_LOCAL;
-			return portier_err_set(err, -e, "epoll_ctl: %s",
-					       strerror(e));
-		}
 		sl->fd = fd;
 		return SCAN_SENT;
 	} else {
 		e = errno;
 	}
-	if (e == 0) {
-		struct linger lg = {1, 0};
-
-		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	if (e == 0 && (peer_state(fd, &self) != 0 || self)) {
+		drop_fd(c, fd, true); /* see connect_wait */
+		return SCAN_LOCAL;
 	}
-	close(fd);
+	if (e == ECONNREFUSED)
+		pool_put(c, fd, sl->addr.family);
+	else
+		drop_fd(c, fd, e == 0);
 	if (local_shortage(e))
 		return SCAN_LOCAL;
 	if (!decide(e, &st, &why))
@@ -184,9 +281,6 @@ static int connect_send(struct portier_scan *s, uint32_t slot,
 	scan_answer(s, slot, st, why, 0);
 	return SCAN_DECIDED;
 }
-
-static void connect_release(struct portier_scan *s, uint32_t slot);
-
 
 static int connect_wait(struct portier_scan *s, int timeout_ms,
 			struct portier_err *err)
@@ -202,35 +296,47 @@ static int connect_wait(struct portier_scan *s, int timeout_ms,
 				       strerror(errno));
 	}
 	for (i = 0; i < n; i++) {
-		uint32_t slot = c->ev[i].data.u32;
-		struct scan_slot *sl = &s->slots[slot];
+		int fd = c->ev[i].data.fd, e = 0, peer;
+		socklen_t elen = sizeof(e);
 		enum portier_port_state st;
 		enum portier_reason why;
-		int e = 0;
-		socklen_t elen = sizeof(e);
+		struct scan_slot *sl;
+		int32_t slot;
+		bool self;
 
-		if (sl->active != 2 || sl->fd < 0)
+		if ((size_t)fd >= c->n_fd_slot || (slot = c->fd_slot[fd]) < 0)
+			continue; /* pooled or closed: a stale edge */
+		sl = &s->slots[slot];
+		if (sl->active != 2 || sl->fd != fd)
 			continue;
-		if (getsockopt(sl->fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
 			e = errno;
-		if (e == 0 && self_connected(sl->fd)) {
-			/* TCP simultaneous open with ourselves (RFC 9293
-			 * 3.5): the ephemeral port equalled the target port
-			 * on a local address.  Nobody listens; ask again from
-			 * another port. */
-			connect_release(s, slot);
-			scan_requeue(s, slot);
-		} else if (decide(e, &st, &why)) {
-			scan_answer(s, slot, st, why, 0);
+		if (e == 0) {
+			peer = peer_state(fd, &self);
+			if (peer == ENOTCONN)
+				continue; /* still connecting: a stale edge */
+			if (peer == 0 && self) {
+				/* ourselves, not a listener: ask again from
+				 * another port */
+				sl->fd = -1;
+				drop_fd(c, fd, true);
+				scan_requeue(s, (uint32_t)slot);
+				continue;
+			}
+			if (peer != 0)
+				e = peer;
+		}
+		if (decide(e, &st, &why)) {
+			scan_answer(s, (uint32_t)slot, st, why, 0);
 		} else if (e == ETIMEDOUT) {
 			/* the kernel gave up before we did: no answer; the
 			 * engine's timer decides */
-			epoll_ctl(c->ep, EPOLL_CTL_DEL, sl->fd, NULL);
 		} else {
 			/* a local failure after the fact: says nothing about
 			 * the port, send it again without using up a try */
-			connect_release(s, slot);
-			scan_requeue(s, slot);
+			sl->fd = -1;
+			drop_fd(c, fd, true);
+			scan_requeue(s, (uint32_t)slot);
 		}
 	}
 	return 0;
@@ -238,28 +344,33 @@ static int connect_wait(struct portier_scan *s, int timeout_ms,
 
 static void connect_release(struct portier_scan *s, uint32_t slot)
 {
+	struct connect_state *c = s->mstate;
 	struct scan_slot *sl = &s->slots[slot];
-	struct linger lg = {1, 0};
 
-	if (sl->fd >= 0) {
-		/* close = RST at once, no TIME_WAIT (RFC 9293 3.10.4 abort).
-		 * Only a socket that may be connected needs it: one whose
-		 * connect was refused has nothing to reset. */
-		if (s->answered_state != PORTIER_PORT_CLOSED)
-			setsockopt(sl->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		close(sl->fd); /* also leaves the epoll set */
-		sl->fd = -1;
-	}
+	if (sl->fd < 0)
+		return;
+	if (s->answered_state == PORTIER_PORT_CLOSED)
+		pool_put(c, sl->fd, sl->addr.family);
+	else
+		drop_fd(c, sl->fd, true);
+	sl->fd = -1;
 }
 
 static void connect_close(struct portier_scan *s)
 {
 	struct connect_state *c = s->mstate;
+	size_t k, i;
 
 	if (!c)
 		return;
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < c->n_pool[k]; i++)
+			close(c->pool[k][i]);
+		portier_free(c->pool[k]);
+	}
 	if (c->ep >= 0)
 		close(c->ep);
+	portier_free(c->fd_slot);
 	portier_free(c);
 	s->mstate = NULL;
 }
