@@ -140,9 +140,15 @@ static void owner_text(const struct portier_proc *p, char *buf, size_t len)
 		portier_strlcpy(buf, "no visible process", len);
 		return;
 	}
-	snprintf(buf, len, "%s (pid %d, %s%s)", p->comm[0] ? p->comm : "?",
-		 p->pid, p->exe ? p->exe : "executable unknown",
-		 p->exe_deleted ? " (deleted)" : "");
+	/* the container or unit tells who started it */
+	snprintf(buf, len, "%s (pid %d, %.200s%s%s%.80s)",
+		 p->comm[0] ? p->comm : "?", p->pid,
+		 p->exe ? p->exe : "executable unknown",
+		 p->exe_deleted ? " (deleted)" : "",
+		 p->container || p->unit ? ", " : "",
+		 p->container ? p->container
+		 : p->unit    ? p->unit
+			      : "");
 }
 
 static const char *advice_or(const struct portier_kb_entry *e,
