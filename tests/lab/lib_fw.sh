@@ -22,6 +22,15 @@ fw_scan() {
 		tr '\n' ' ' | sed 's/ $//'
 }
 
+# fw_scan_udp PORTS ADDR [-6]: the same for a UDP scan (-sU).
+fw_scan_udp() {
+	local ports=$1 addr=$2; shift 2
+	lab_scan nmap -n -Pn -sU -T5 --max-retries 1 "$@" -p "$ports" \
+		-oG - "$addr" |
+		grep -o '[0-9]*/[a-z|]*/udp' | cut -d/ -f1,2 | sort -n |
+		tr '\n' ' ' | sed 's/ $//'
+}
+
 # fw_expect WHAT GOT WANT
 fw_expect() {
 	if [ "$2" != "$3" ]; then

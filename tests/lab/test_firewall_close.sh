@@ -137,7 +137,10 @@ rc=0; fw t1 undo 2>/dev/null || rc=$?
 [ "$rc" = 2 ] || lab_fail "undo with nothing to undo exited $rc"
 
 # harden: a reason per port from the knowledge base, the seeds' list closed
+fw_expect "UDP before harden" "$(fw_scan_udp 137 "$ip4")" "137/open"
 fw t1 harden > "$LAB_DIR/harden"
+fw_expect "UDP after harden" "$(fw_scan_udp 137 "$ip4")" "137/open|filtered"
+fw_expect "UDP over IPv6 after harden" "$(fw_scan_udp 137 "$ip6" -6)" "137/open|filtered"
 [ "$(grep -cE '^  [0-9]+/(tcp|udp) ' "$LAB_DIR/harden")" = 14 ] ||
 	lab_fail "harden does not give 14 reasons: $(cat "$LAB_DIR/harden")"
 grep -qE '^  445/tcp .*(Sasser|WannaCry|EternalBlue)' "$LAB_DIR/harden" ||
