@@ -387,6 +387,7 @@ static void rule_risky(struct audit_ctx *c, struct judged *j)
 static void rule_unknown(struct audit_ctx *c, struct judged *j)
 {
 	struct portier_finding *f;
+	bool eph;
 
 	/* a range entry (the ephemeral range...) does not name a service */
 	if (j->lo || (j->e && j->e->lo == j->e->hi) || j->svc)
@@ -395,10 +396,16 @@ static void rule_unknown(struct audit_ctx *c, struct judged *j)
 		      j->s->lport, j->proc);
 	if (!f)
 		return;
+	eph = c->o->eph_hi > c->o->eph_lo && j->s->lport >= c->o->eph_lo &&
+	      j->s->lport <= c->o->eph_hi;
 	snprintf(f->reason, sizeof(f->reason),
 		 "%s %u has no assigned service and portier knows nothing "
-		 "about it; it is held by %s",
-		 proto_word(j->s), j->s->lport, j->owner);
+		 "about it%s; it is held by %.400s",
+		 proto_word(j->s), j->s->lport,
+		 eph ? " (it lies in the ephemeral range: a program that let "
+		       "the kernel pick its port, as RPC helpers do)"
+		     : "",
+		 j->owner);
 	portier_strlcpy(f->advice,
 			"make sure you know why this program listens here; if "
 			"it only serves this host, bind it to loopback",
