@@ -161,6 +161,7 @@ enum col {
 	C_PEER,
 	C_STATE,
 	C_SERVICE,
+	C_CLASS,
 	C_USER,
 	C_PID,
 	C_PROCESS,
@@ -170,8 +171,8 @@ enum col {
 };
 
 static const char *const headers[N_COLS] = {
-    "NETNS",   "PROTO", "RECV-Q", "SEND-Q",  "LOCAL", "PEER", "STATE",
-    "SERVICE", "USER",	"PID",	  "PROCESS", "EXE",   "UNIT"};
+    "NETNS",   "PROTO", "RECV-Q", "SEND-Q", "LOCAL",   "PEER", "STATE",
+    "SERVICE", "CLASS", "USER",	  "PID",    "PROCESS", "EXE",  "UNIT"};
 
 struct user_names {
 	uint32_t uid[32];
@@ -233,6 +234,9 @@ static void make_row(const struct local_view *v, const struct portier_sock *s,
 	r->ptr[C_STATE] = portier_sock_state_name(s);
 	svc = v->services ? local_out_service(v, s, &port) : NULL;
 	r->ptr[C_SERVICE] = svc ? svc : "-";
+	/* the class of the port that names the service (set just above) */
+	r->ptr[C_CLASS] =
+	    port ? portier_port_class_name(portier_port_class(port)) : "-";
 	if (v->processes)
 		r->ptr[C_USER] = uid_name(un, s->uid);
 	if (p)
@@ -268,6 +272,7 @@ void local_out_table(const struct local_view *v, const uint32_t *idx, size_t n,
 	show[C_PROTO] = show[C_RECVQ] = show[C_SENDQ] = true;
 	show[C_LOCAL] = show[C_PEER] = show[C_STATE] = true;
 	show[C_SERVICE] = v->services;
+	show[C_CLASS] = v->services && v->verbose;
 	show[C_USER] = v->processes;
 	show[C_PID] = v->pid_column && !v->processes;
 	show[C_PROCESS] = v->processes;

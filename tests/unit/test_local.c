@@ -833,6 +833,31 @@ static void test_diag_counters(void **state)
 	portier_stats_free(&st);
 }
 
+static void test_diag_retransmits(void **state)
+{
+	struct portier_stats st = {0};
+	struct portier_diag d[4];
+	static const char lossy[] =
+	    "Tcp: OutSegs RetransSegs\nTcp: 10000 500\n";
+	static const char fine[] = "Tcp: OutSegs RetransSegs\nTcp: 10000 100\n";
+	const struct portier_diag *r;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(
+	    portier_stats_parse(&st, lossy, sizeof(lossy) - 1, NULL), 0);
+	n = portier_local_diagnose(NULL, &st, NULL, d, 4);
+	r = diag_find(d, n, PORTIER_DIAG_RETRANS);
+	assert_non_null(r);
+	assert_int_equal(r->count, 50); /* per mille */
+	assert_non_null(strstr(r->text, "5.0%"));
+	portier_stats_free(&st);
+	assert_int_equal(portier_stats_parse(&st, fine, sizeof(fine) - 1, NULL),
+			 0);
+	assert_int_equal(portier_local_diagnose(NULL, &st, NULL, d, 4), 0);
+	portier_stats_free(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -861,6 +886,7 @@ int main(void)
 	    cmocka_unit_test(test_diag_time_wait),
 	    cmocka_unit_test(test_diag_syn_recv_listen),
 	    cmocka_unit_test(test_diag_counters),
+	    cmocka_unit_test(test_diag_retransmits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
