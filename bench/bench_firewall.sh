@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 PORTIER_SRC=${PORTIER_SRC:-$(cd "$here/.." && pwd)}
 . "$PORTIER_SRC/tests/lab/lib.sh"
 lab_init
-for tool in hyperfine nft python3 bc; do
+for tool in hyperfine nft python3; do
 	command -v $tool >/dev/null || { echo "$tool missing; skipped"; exit 77; }
 done
 nports=${BENCH_PORTS:-5000}
@@ -40,6 +40,7 @@ perport="$LAB_DIR/perport.nft"
 	echo "}"
 } > "$perport"
 
+calc() { python3 -c "print($1)"; }
 flood() {
 	lab_scan python3 -c '
 import socket, sys
@@ -50,7 +51,7 @@ for i in range(100000):
 flood_time() {
 	local t0 t1
 	t0=$(date +%s.%N); flood; t1=$(date +%s.%N)
-	echo "$t1 - $t0" | bc -l
+	calc "$t1 - $t0"
 }
 
 echo "closing $nports scattered TCP ports in a lab namespace"
@@ -79,5 +80,4 @@ printf '%-14s %10.3f %14.3f %8s\n' "no rules" 0 "$p_none" 0
 printf '%-14s %10.3f %14.3f %8s\n' "portier" "$t_portier" "$p_portier" "$rules_portier"
 printf '%-14s %10.3f %14.3f %8s\n' "nft per port" "$t_perport" "$p_perport" "$rules_perport"
 printf 'apply: nft-per-port / portier = %.1fx; packet path: nft-per-port / portier = %.1fx\n' \
-	"$(echo "$t_perport / $t_portier" | bc -l)" \
-	"$(echo "$p_perport / $p_portier" | bc -l)"
+	"$(calc "$t_perport / $t_portier")" "$(calc "$p_perport / $p_portier")"
