@@ -667,6 +667,18 @@ void audit_close_wait(struct audit_ctx *c)
 		if (!f)
 			continue;
 		f->count = d[i].count;
+		/* one of the sockets, so the finding knows its namespace */
+		for (k = 0; proc >= 0 && k < c->l->n_socks; k++) {
+			const struct portier_sock *s = &c->l->socks[k];
+
+			if (s->state == PORTIER_SS_CLOSE_WAIT &&
+			    s->owner_count &&
+			    c->l->owners[s->owner_first].proc ==
+				(uint32_t)proc) {
+				f->sock = (uint32_t)k;
+				break;
+			}
+		}
 		portier_strlcpy(f->reason, d[i].text, sizeof(f->reason));
 		portier_strlcpy(f->advice,
 				"fix the program to close sockets whose peer "

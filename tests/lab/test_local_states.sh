@@ -39,6 +39,11 @@ set -e
 grep -q "\"rule\":\"close-wait\".*\"pid\":$leak_pid," "$LAB_DIR/audit.jsonl" \
 	|| lab_fail "audit has no close-wait finding for pid $leak_pid"
 
+# Judging every namespace from outside finds the same pile, labelled.
+"$PORTIER" audit --all-netns --json > "$LAB_DIR/audit-all.jsonl" || true
+grep -q "\"rule\":\"close-wait\".*\"pid\":$leak_pid,.*\"netns\":\"$ns\"" \
+	"$LAB_DIR/audit-all.jsonl" || lab_fail "audit --all-netns: no close-wait labelled $ns"
+
 # A filter the kernel applies: only CLOSE-WAIT, only that program's.
 n=$("$PORTIER" local -t --state close-wait --pid "$leak_pid" --json --netns "$ns" | wc -l)
 [ "$n" = 500 ] || lab_fail "--state close-wait --pid gave $n sockets, want 500"
