@@ -297,6 +297,8 @@ PORTIER_API int portier_probe_targets_parse(char *const *args, size_t n_args,
 
 struct portier_nbstat_opts {
 	unsigned rate;       /* queries per second, 0 = unlimited */
+	unsigned burst;      /* queries that may go at once before the rate
+			      * applies; 0 means rate/50 + 1 */
 	unsigned retries;    /* extra queries to hosts that did not answer */
 	unsigned timeout_ms; /* wait after the last query to a host */
 	uint16_t port;       /* 0 means 137 */

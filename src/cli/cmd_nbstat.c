@@ -127,7 +127,9 @@ static int cmd_nbstat(struct cli *cli, int argc, char **argv)
 		{"raw-dir", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
-	struct portier_nbstat_opts opt = {.rate = 10000, .retries = 1,
+	/* by default a /24 goes out at once, bigger blocks at 10000/s */
+	struct portier_nbstat_opts opt = {.rate = 10000, .burst = 256,
+					  .retries = 1,
 					  .timeout_ms = 1000};
 	struct nbstat_run run = {.cli = cli};
 	struct portier_err err = {0};
@@ -143,6 +145,7 @@ static int cmd_nbstat(struct cli *cli, int argc, char **argv)
 			if (parse_num(cli, "--rate", optarg, 0, 1000000,
 				      &opt.rate) < 0)
 				return EXIT_USAGE;
+			opt.burst = 0; /* pace from the first query */
 			break;
 		case 'R':
 			if (parse_num(cli, "--retries", optarg, 0, 10,
@@ -243,8 +246,9 @@ const struct cli_command cli_cmd_nbstat = {
 	"has no IPv6 name service.  At most 65536 targets.\n"
 	"\n"
 	"options:\n"
-	"  --rate N       at most N queries per second (default 10000; 0:\n"
-	"                 no limit, which can lose answers on big blocks)\n"
+	"  --rate N       at most N queries per second, paced from the\n"
+	"                 first (default: 256 at once, then 10000/s; 0: no\n"
+	"                 limit, which can lose answers on big blocks)\n"
 	"  --retries N    query a silent host N more times (default 1, 0-10);\n"
 	"                 the queries are spread evenly over the timeout\n"
 	"  --timeout MS   give a host MS milliseconds from its first query\n"

@@ -227,7 +227,8 @@ static uint64_t send_due(struct sweep *s, uint64_t now)
 	size_t i;
 
 	if (s->opt.rate) {
-		double burst = s->opt.rate / 50.0 + 1;
+		double burst = s->opt.burst ? s->opt.burst
+					    : s->opt.rate / 50.0 + 1;
 
 		s->tokens += (double)(now - s->tok_ns) * s->opt.rate / 1e9;
 		if (s->tokens > burst)
@@ -323,7 +324,8 @@ int portier_nbstat_sweep(
 	s->cb = on_result;
 	s->ctx = ctx;
 	s->tok_ns = now_ns();
-	s->tokens = 1;
+	/* the bucket starts full */
+	s->tokens = s->opt.burst ? s->opt.burst : s->opt.rate / 50.0 + 1;
 	if (getrandom(&s->key, sizeof(s->key), 0) != sizeof(s->key))
 		s->key = (uint16_t)(s->tok_ns ^ (uint64_t)getpid());
 	s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
