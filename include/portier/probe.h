@@ -6,12 +6,24 @@
  * functions over byte buffers: no sockets, no clocks, no allocation, no
  * global state.  Every protocol is also described by a constant vtable
  * (struct portier_probe) so that a scanner can hold a list of them.  The
- * network layer (portier_nbstat_sweep, portier_smb_probe_host, ...) sends
+ * network layer (portier_nbstat_sweep, portier_probe_smb_host, ...) sends
  * the requests and feeds the replies to the parsers.
  *
  * Parsers never trust a length field: a count or an offset that points past
  * the buffer is PORTIER_EPROTO with the offending value quoted in err.
  * Results are plain structs owned by the caller; nothing needs freeing.
+ *
+ * For a scanner (`portier scan --probe smb,nbstat`): convert the address
+ * with portier_probe_addr_from_sockaddr(); for 137/udp call
+ * portier_probe_nbstat_host() (or portier_nbstat_sweep() for many hosts
+ * from one socket) and read the host with portier_nbstat_summarize() and
+ * portier_nbstat_describe(); for an open 445/tcp or 139/tcp call
+ * portier_probe_smb_host() (opts.only_direct / opts.only_nbss when the scan
+ * already knows which port is open) and judge it with portier_smb_judge().
+ * The request payload for a plain UDP scan of 137 is
+ * portier_nbstat_probe.build().  The functions block for at most a few
+ * timeouts, keep no global state and may run in parallel threads.  The
+ * CLI's JSON and text views of the results are in src/cli/probe_out.h.
  */
 #ifndef PORTIER_PROBE_H
 #define PORTIER_PROBE_H
