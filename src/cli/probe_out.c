@@ -305,6 +305,10 @@ void probe_out_smb_text(FILE *out, const struct cli *cli,
 							: ", signing disabled");
 		else if (r->neg.status)
 			fprintf(out, "refused (status 0x%08x)\n", r->neg.status);
+		else if (r->neg.dialect && r->neg.dialect != r->dialect &&
+			 r->neg.dialect != PORTIER_SMB_NT1)
+			fprintf(out, "refused (the server answered with %s)\n",
+				portier_smb_dialect_name(r->neg.dialect));
 		else
 			fprintf(out, "refused (no dialect in common)\n");
 	}
