@@ -300,6 +300,10 @@ PORTIER_API int portier_guard_allow_system(struct portier_guard_allow *a,
 PORTIER_API const struct portier_guard_cidr *
 portier_guard_allowed(const struct portier_guard_allow *a, uint8_t family,
 		      const uint8_t addr[16]);
+/* Is addr one of this host's own addresses (a PG_ALLOW_OWN entry)? */
+PORTIER_API bool portier_guard_allow_is_own(const struct portier_guard_allow *a,
+					    uint8_t family,
+					    const uint8_t addr[16]);
 PORTIER_API void portier_guard_allow_free(struct portier_guard_allow *a);
 PORTIER_API const char *portier_guard_allow_why_name(uint8_t why);
 

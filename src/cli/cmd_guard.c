@@ -262,6 +262,11 @@ static int drain(struct guard_run *r)
 
 		if (n < 0)
 			return n;
+		/* on a router most packets for our MAC are for other hosts:
+		 * only what is addressed to this host can be a scan of it */
+		if (!p.outgoing &&
+		    !portier_guard_allow_is_own(&r->o->allow, p.family, p.dst))
+			continue;
 		k = portier_guard_kind_of(&p);
 		/* a flagged source's probes are dropped by the kernel and are
 		 * no connection: no need to ask the socket table about them */

@@ -147,6 +147,18 @@ portier_guard_allowed(const struct portier_guard_allow *a, uint8_t family,
 	return NULL;
 }
 
+bool portier_guard_allow_is_own(const struct portier_guard_allow *a,
+				uint8_t family, const uint8_t addr[16])
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (a->v[i].why == PG_ALLOW_OWN && a->v[i].family == family &&
+		    !memcmp(a->v[i].addr, addr, family == 4 ? 4 : 16))
+			return true;
+	return false;
+}
+
 void portier_guard_allow_free(struct portier_guard_allow *a)
 {
 	portier_free(a->v);

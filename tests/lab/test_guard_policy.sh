@@ -4,7 +4,8 @@
 # minute is refused with --ban-rate 3); --v6-prefix64 bans the scanner's
 # /64 and --unblock of an address inside lifts it; the allowlist's accept
 # rule comes before the drop rule, so even an allowlisted address that is
-# somehow in a block set still gets through.
+# somehow in a block set still gets through; packets for other hosts'
+# addresses (forwarded traffic) are never taken for scans of this host.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_guard.sh"
 lab_init
@@ -31,6 +32,19 @@ echo "decoy scan: events ${events[*]}; actions ${actions[*]}"
 [ "$(printf '%s\n' "${events[@]}" | sort -u | wc -l)" = 1 ] || { echo "FAIL: decoys reported as separate events"; fail=1; }
 [ "$(printf '%s\n' "${actions[@]}" | grep -c '^blocked$')" = 3 ] || { echo "FAIL: want 3 blocks under --ban-rate 3"; fail=1; }
 [ "$(printf '%s\n' "${actions[@]}" | grep -c '^rate-limited$')" = 1 ] || { echo "FAIL: want 1 rate-limited"; fail=1; }
+
+# --- frames for our MAC but another host's address (what a router sees
+# all day from its LAN) are not scans of this host ---------------------------
+if command -v masscan >/dev/null; then
+	guard_src 6
+	mac=$(ip -n "${LAB_NS[t1]}" -br link show "${LAB_ID}t1" | awk '{print $3}')
+	lab_scan timeout 20 masscan -e "$dev" --router-mac "$mac" --source-ip "$GUARD_SRC4" \
+		-p1-100 --rate 300 --wait 0 --range 198.19.1.77 >/dev/null 2>&1 || true
+	sleep 0.5
+	grep -qF "\"source\":\"$GUARD_SRC4\"" "$GUARD_ALERTS" \
+		&& { echo "FAIL: probes addressed to another host raised an alert"; fail=1; }
+	echo "100 probes to 198.19.1.77 through this host's MAC: no alert"
+fi
 
 # --- the accept rule comes first ------------------------------------------------
 ip -n "$LAB_SCANNER" addr add 198.19.1.50/24 dev "$dev"

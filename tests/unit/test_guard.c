@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "portier/guard.h"
 
@@ -721,6 +722,13 @@ static void test_allowlist(void **state)
 	assert_int_equal(portier_guard_allowed(&a, 6, c.addr)->why, PG_ALLOW_DNS);
 	assert_int_equal(portier_guard_cidr_parse("fe80::1", &c, NULL), 0);
 	assert_non_null(portier_guard_allowed(&a, 6, c.addr)); /* gw and dns */
+	/* own addresses: loopback's 127.0.0.1 is one; a gateway is not */
+	assert_false(portier_guard_allow_is_own(&a, 4, x));
+	assert_int_equal(portier_guard_allow_system(&a, proc, resolv, true), 0);
+	memcpy(x, ((const uint8_t[]){127, 0, 0, 1}), 4);
+	assert_true(portier_guard_allow_is_own(&a, 4, x));
+	memcpy(x, ((const uint8_t[]){198, 51, 100, 77}), 4);
+	assert_false(portier_guard_allow_is_own(&a, 4, x));
 	portier_guard_allow_free(&a);
 }
 
@@ -827,6 +835,58 @@ static void test_checkpoint_round_trip(void **state)
 	rig_free(&r);
 }
 
+static void test_alert_json(void **state)
+{
+	struct portier_guard_action x = {.action = "blocked"};
+	struct rig r;
+	json_t *o, *ports;
+	char *text;
+
+	(void)state;
+	rig_init(&r, NULL);
+	scan(&r, 9, PG_KIND_MAIMON, closed, N_CLOSED, 2000);
+	x.block_us = r.alert.src.flagged_us + 321;
+	x.suppressed = 2;
+	text = portier_guard_alert_json(&r.alert, &x);
+	assert_non_null(text);
+	assert_null(strchr(text, '\n'));
+	o = json_loads(text, 0, NULL);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "type")), "scan");
+	assert_string_equal(json_string_value(json_object_get(o, "source")),
+			    "198.19.1.9");
+	assert_string_equal(json_string_value(json_object_get(o, "scan_type")),
+			    "maimon");
+	assert_string_equal(json_string_value(json_object_get(o, "tool")),
+			    "nmap-like");
+	assert_string_equal(json_string_value(json_object_get(o, "action")),
+			    "blocked");
+	assert_int_equal(json_integer_value(json_object_get(o, "probes")), 4);
+	assert_int_equal(json_integer_value(json_object_get(o, "detect_ms")), 6);
+	assert_int_equal(json_integer_value(json_object_get(o, "block_latency_us")),
+			 321);
+	assert_int_equal(json_integer_value(json_object_get(o, "suppressed_before")),
+			 2);
+	assert_string_equal(json_string_value(json_object_get(o, "first_seen")),
+			    "1970-01-01T00:00:00.002Z");
+	ports = json_object_get(o, "ports");
+	assert_int_equal(json_array_size(ports), 4);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(ports, 0), "port")), 7);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(ports, 0), "outcome")),
+			    "failed");
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_object_get(json_object_get(o, "evidence"),
+						 "kinds"),
+				 "maimon")),
+			 4);
+	assert_null(json_object_get(o, "allowlisted_as"));
+	json_decref(o);
+	portier_free(text);
+	rig_free(&r);
+}
+
 static void test_config_checked(void **state)
 {
 	struct portier_guard_config cfg;
@@ -866,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_ban_escalation),
 		cmocka_unit_test(test_allowlist),
 		cmocka_unit_test(test_checkpoint_round_trip),
+		cmocka_unit_test(test_alert_json),
 		cmocka_unit_test(test_config_checked),
 	};
 
