@@ -82,7 +82,9 @@ struct portier_kb_options {
 	 * Overlay files, lowest precedence first; NULL entries are skipped.
 	 * A missing file is not an error.  If overlays is NULL the defaults
 	 * are used: /etc/portier/ports.tsv, then $XDG_CONFIG_HOME (or
-	 * ~/.config)/portier/ports.tsv.
+	 * ~/.config)/portier/ports.tsv; a default file this process may not
+	 * read (EACCES, e.g. root's home after dropping privileges) is
+	 * skipped like a missing one.
 	 */
 	const char *const *overlays;
 	size_t n_overlays;

@@ -101,7 +101,7 @@ static void overlay_release(struct overlay *ov)
  * leaves ov empty) or an error naming file and line.
  */
 static int overlay_load(struct overlay *ov, const char *path, uint8_t origin,
-			struct portier_err *err)
+			bool skip_unreadable, struct portier_err *err)
 {
 	size_t lines = 1, lineno = 0, i;
 	char *p, *next;
@@ -109,7 +109,7 @@ static int overlay_load(struct overlay *ov, const char *path, uint8_t origin,
 
 	memset(ov, 0, sizeof(*ov));
 	rc = read_file(path, &ov->text, err);
-	if (rc == PORTIER_ENOENT)
+	if (rc == PORTIER_ENOENT || (skip_unreadable && rc == -EACCES))
 		return 0;
 	if (rc)
 		return rc;
@@ -201,6 +201,7 @@ int portier_kb_new(struct portier_kb **out, const struct portier_kb_options *opt
 	const char *defaults[2];
 	char user_path[4096];
 	const char *const *paths = NULL;
+	bool defaults_used = false;
 	struct portier_kb *kb;
 	size_t n_paths = 0, cap, i;
 	int rc;
@@ -213,6 +214,7 @@ int portier_kb_new(struct portier_kb **out, const struct portier_kb_options *opt
 		} else {
 			default_overlays(defaults, user_path,
 					 sizeof(user_path));
+			defaults_used = true;
 			paths = defaults;
 			n_paths = 2;
 		}
@@ -229,7 +231,8 @@ int portier_kb_new(struct portier_kb **out, const struct portier_kb_options *opt
 		if (!paths[i])
 			continue;
 		rc = overlay_load(&kb->overlays[kb->n_overlays], paths[i],
-				  (uint8_t)(PORTIER_KB_SITE + i), err);
+				  (uint8_t)(PORTIER_KB_SITE + i),
+				  defaults_used, err);
 		if (rc)
 			goto out_free;
 		cap += kb->overlays[kb->n_overlays++].n;

@@ -78,6 +78,16 @@ expect_in "$OUT" "(user overlay)" "overlay origin shown"
 printf '445\ttcp\tbroken\n' > "$home/portier/ports.tsv"
 expect_exit 2 env XDG_CONFIG_HOME="$home" "$PORTIER" info 445
 expect_in "$ERR" "ports.tsv:1:" "bad overlay line named"
+# a default overlay this user may not read is skipped, not fatal
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	printf '445\ttcp\tsecret\tlow\tlan\tNot for nobody.\t-\t-\tk\tk\n' \
+		> "$home/portier/ports.tsv"
+	chmod 700 "$home/portier"
+	chmod 755 "$home"
+	expect_exit 0 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env XDG_CONFIG_HOME="$home" NO_COLOR=1 "$PORTIER" info 445/tcp
+	expect_in "$OUT" "445/tcp microsoft-ds" "unreadable overlay skipped"
+fi
 rm -rf "$home"
 
 cli_done
