@@ -387,6 +387,7 @@ struct portier_smb_host {
 	bool via_nbss;           /* port is the NetBIOS session service */
 	char called[PORTIER_NB_NAME_LEN + 1]; /* name the session accepted */
 	int nbss_refusal;        /* last negative session response, or -1 */
+	char refused[PORTIER_NB_NAME_LEN + 1]; /* the name it refused */
 	size_t n_results;
 	struct portier_smb_dialect_result results[PORTIER_SMB_N_DIALECTS];
 	/* summary over the accepted dialects */

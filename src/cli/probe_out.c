@@ -286,6 +286,10 @@ void probe_out_smb_text(FILE *out, const struct cli *cli,
 	if (h->via_nbss)
 		fprintf(out, " (NetBIOS session, called name %s)",
 		       h->called[0] ? h->called : "-");
+	if (h->nbss_refusal >= 0)
+		fprintf(out, "; the name '%s' was refused: %s",
+			h->refused,
+			portier_nbss_error_name((uint8_t)h->nbss_refusal));
 	fputc('\n', out);
 	fprintf(out, "  dialects\n");
 	for (i = 0; i < h->n_results; i++) {
@@ -425,6 +429,12 @@ json_t *probe_out_smb_json(const struct portier_smb_host *h,
 	if (h->via_nbss)
 		json_object_set_new(json_object_get(o, "transport"), "called",
 				    json_string(h->called));
+	if (h->nbss_refusal >= 0)
+		json_object_set_new(
+			json_object_get(o, "transport"), "refused",
+			json_pack("{s:s, s:s}", "name", h->refused, "reason",
+				  portier_nbss_error_name(
+					  (uint8_t)h->nbss_refusal)));
 	arr = json_array();
 	acc = json_array();
 	for (i = 0; i < h->n_results; i++) {

@@ -333,6 +333,7 @@ static int session(int fd, const char *called, long deadline,
 	}
 	if (r.type == PORTIER_NBSS_NEGATIVE) {
 		out->nbss_refusal = r.error;
+		portier_strlcpy(out->refused, called, sizeof(out->refused));
 		snprintf(why, why_len,
 			 "NetBIOS session to '%s' refused: %s (0x%02x)",
 			 called, portier_nbss_error_name(r.error), r.error);

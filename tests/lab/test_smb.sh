@@ -15,6 +15,7 @@ lab_target t2 # NT1 allowed, signing mandatory
 lab_target t3 # defaults, 445 dropped by nftables
 lab_target t4 # a plain listener on 445 and a silent one on 139
 lab_target t5 # a silent 445
+lab_target t6 # a session service that accepts only *SMBSERVER, then hangs up
 lab_samba t1 "server min protocol = SMB2_10"
 lab_samba t2 "server min protocol = NT1" "server signing = mandatory"
 lab_samba t3
@@ -36,6 +37,20 @@ while True:
 }
 silent t4 139
 silent t5 445
+lab_bg t6 picky139 python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 139)); s.listen(8)
+while True:
+    c, _ = s.accept()
+    req = c.recv(72)
+    enc = req[5:37]
+    name = bytes(((enc[i] - 65) << 4) | (enc[i + 1] - 65) for i in range(0, 32, 2))
+    # RFC 1002 4.3.3/4.3.4: positive for *SMBSERVER, else "called name not present"
+    c.sendall(b"\x82\0\0\0" if name.startswith(b"*SMBSERVER") else b"\x83\0\0\x01\x82")
+    c.close()
+' "${LAB_IP[t6]}"
+lab_wait_port t6 tcp 139
 
 # nmap's view: the dialects as portier names them, one line, sorted
 nmap_dialects() {
@@ -139,6 +154,15 @@ echo "$out"; echo "t5 took ${ms} ms"
 [ "$(grep -c 'no reply before the timeout' <<<"$out")" = 2 ] || lab_fail "t5: two timeouts expected"
 grep -q 'not offered' <<<"$out" || lab_fail "t5: the rest should be skipped"
 [ "$ms" -lt 1500 ] || lab_fail "t5 took ${ms} ms"
+
+# t6 refuses our name: portier says so and falls back to *SMBSERVER
+j6=$(portier_json --only 139 --name FILESRV --timeout 500 "${LAB_IP[t6]}")
+echo "t6: $(jq -c .transport <<<"$j6")"
+[ "$(jq -r .transport.refused.name <<<"$j6")" = FILESRV ] || lab_fail "t6: refusal not reported"
+[ "$(jq -r .transport.refused.reason <<<"$j6")" = "called name not present" ] \
+	|| lab_fail "t6: refusal reason wrong"
+[ "$(jq -r .transport.called <<<"$j6")" = '*SMBSERVER' ] || lab_fail "t6: no fallback to *SMBSERVER"
+[ "$(jq -r '.accepted | length' <<<"$j6")" = 0 ] || lab_fail "t6: nothing can be accepted"
 
 # Several hosts at once: reported in target order, one object each
 all=$(portier_json --timeout 1000 --parallel 4 "${LAB_IP[t1]}" "${LAB_IP[t2]}" \
