@@ -5,7 +5,8 @@
 # /64 and --unblock of an address inside lifts it; the allowlist's accept
 # rule comes before the drop rule, so even an allowlisted address that is
 # somehow in a block set still gets through; packets for other hosts'
-# addresses (forwarded traffic) are never taken for scans of this host.
+# addresses (forwarded traffic) are never taken for scans of this host;
+# the kernel expires a ban and the next offence is banned four times longer.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_guard.sh"
 lab_init
@@ -68,5 +69,30 @@ lab_in t1 "$PORTIER" guard --unblock "$GUARD_SRC6" || { echo "FAIL: --unblock in
 lab_scan curl -s -o /dev/null --max-time 3 "http://[$T6]/" \
 	|| { echo "FAIL: the /64 is still banned after --unblock"; fail=1; }
 echo "/64 ban: set, effective for the whole prefix, lifted by --unblock"
+# --- escalation: the kernel expires a ban; the next offence is banned longer
+kill -TERM "$(guard_real_pid)"; sleep 0.5
+: > "$GUARD_ALERTS"
+guard_start t1 --block --ban-time 2 --ban-max 100
+guard_src 9
+scan9() {
+	lab_scan nmap -n -Pn -sS -T5 --max-retries 0 --max-rate 300 -p "$1" -e "$dev" \
+		-S "$GUARD_SRC4" "$T4" >/dev/null 2>&1 || true
+}
+scan9 1-40
+a1=$(guard_wait_alert "$GUARD_SRC4" 10) || { echo "FAIL: first offence not flagged"; fail=1; }
+sleep 2.5
+set4=$(lab_in t1 nft list set inet portier_guard block4)
+grep -qF "$GUARD_SRC4" <<<"$set4" && { echo "FAIL: the 2 s ban did not expire in the kernel"; fail=1; }
+scan9 41-80
+for ((i = 0; i < 100; i++)); do
+	[ "$(grep -cF "\"source\":\"$GUARD_SRC4\"" "$GUARD_ALERTS")" -ge 2 ] && break
+	sleep 0.1
+done
+a2=$(grep -F "\"source\":\"$GUARD_SRC4\"" "$GUARD_ALERTS" | sed -n 2p)
+echo "escalation: offence $(guard_field "$a1" offense) banned $(guard_field "$a1" ban_seconds) s, offence $(guard_field "$a2" offense) banned $(guard_field "$a2" ban_seconds) s"
+[ "$(guard_field "$a2" offense)" = 2 ] && [ "$(guard_field "$a2" ban_seconds)" = 8 ] \
+	|| { echo "FAIL: second offence not escalated to 8 s"; fail=1; }
+set4=$(lab_in t1 nft list set inet portier_guard block4)
+grep -qF "$GUARD_SRC4 timeout 8s" <<<"$set4" || { echo "FAIL: kernel element without the 8 s timeout: $set4"; fail=1; }
 [ "$fail" = 0 ] || { cat "$LAB_DIR/guard.err" >&2; lab_fail "guard policy"; }
 echo "guard policy ok"
