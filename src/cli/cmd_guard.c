@@ -252,7 +252,7 @@ static void report_drops(struct guard_run *r)
 
 static int drain(struct guard_run *r)
 {
-	struct portier_guard_probe p;
+	struct portier_guard_probe p, q;
 	int n, budget = 4096;
 
 	while (budget-- > 0 && (n = portier_guard_cap_next(r->cap, &p)) != 0) {
@@ -268,14 +268,20 @@ static int drain(struct guard_run *r)
 		    !portier_guard_allow_is_own(&r->o->allow, p.family, p.dst))
 			continue;
 		k = portier_guard_kind_of(&p);
+		/* the detector's view: with --v6-prefix64 an IPv6 source is
+		 * its /64, so a scanner hopping addresses inside it (any host
+		 * can) is still one source; the judge needs the real one */
+		q = p;
+		if (r->o->v6_prefix64 && q.family == 6)
+			memset(q.src + 8, 0, 8);
 		/* a flagged source's probes are dropped by the kernel and are
 		 * no connection: no need to ask the socket table about them */
 		if (k < PG_KIND_NONE && !p.outgoing &&
-		    portier_guard_det_flagged(r->det, &p))
+		    portier_guard_det_flagged(r->det, &q))
 			oc = PG_FAILURE;
 		else
 			oc = portier_guard_judge(r->judge, &p, k);
-		n = portier_guard_det_feed(r->det, &p, k, oc, &a);
+		n = portier_guard_det_feed(r->det, &q, k, oc, &a);
 		if (n < 0)
 			return n;
 		if (n == 1) {
@@ -696,7 +702,7 @@ const struct cli_command cli_cmd_guard = {
 	"  --ban-max SECS     longest ban (604800)\n"
 	"  --ban-rate N       at most N new bans per minute (60)\n"
 	"  --max-bans N       size of each block set (65536)\n"
-	"  --v6-prefix64      ban an IPv6 scanner's whole /64\n"
+	"  --v6-prefix64      count and ban IPv6 sources by their /64\n"
 	"  --max-sources N    sources remembered, least recent forgotten (32768)\n"
 	"  --slow-ports N     slow-scan window: N failed ports ... (10)\n"
 	"  --window SECS      ... within SECS; also how long state is kept (86400)\n"
