@@ -29,9 +29,15 @@ while True:
 '
 lab_wait_port t3 udp 137
 
-# nmbd registers its names over the first seconds: wait for a stable table
+# nmbd registers its names over the first seconds and wins the browser
+# election after about 20 s (adding ..__MSBROWSE__.<01> and <1d>): wait for
+# that, at most 45 s, then for a table that holds still
+for i in $(seq 1 45); do
+	lab_scan nmblookup -A "$ip" 2>/dev/null | grep -q '<1d>' && break
+	sleep 1
+done
 prev=""
-for i in $(seq 1 30); do
+for i in $(seq 1 10); do
 	cur=$(lab_scan nmblookup -A "$ip" 2>/dev/null | grep '<' | sort || true)
 	[ -n "$cur" ] && [ "$cur" = "$prev" ] && break
 	prev=$cur
@@ -53,6 +59,7 @@ from_nbtscan() {
 		$2 == "MAC" { print "MAC " tolower($3 ":" $4 ":" $5 ":" $6 ":" $7 ":" $8); next }
 		NF >= 3 {
 			name = $2; sub(/ +$/, "", name)
+			gsub(/[^[:print:]]/, ".", name) # nbtscan prints raw bytes
 			t = $3; print name "<" toupper(substr(t, 1, 2)) ">" substr(t, 3, 1)
 		}' | sort
 }
@@ -70,6 +77,13 @@ echo "== nbtscan -v";   echo "$nbt"
 echo "== portier nbstat"; echo "$got"
 [ "$(grep -c '<' <<<"$want")" -ge 9 ] || lab_fail "nmblookup saw too few names"
 grep -q '^PTFILES<20>U$' <<<"$want" || lab_fail "alias PTFILES<20> missing in nmblookup"
+if grep -q '<1D>U$' <<<"$want"; then
+	browser=yes
+	grep -q '^\.\.__MSBROWSE__\.<01>G$' <<<"$want" || lab_fail "no __MSBROWSE__ with <1d>"
+else
+	browser=no
+	echo "note: nmbd did not win the browser election within 45 s"
+fi
 [ "$got" = "$want" ] || { diff <(echo "$want") <(echo "$got"); lab_fail "portier and nmblookup -A disagree"; }
 [ "$got" = "$nbt" ] || { diff <(echo "$nbt") <(echo "$got"); lab_fail "portier and nbtscan -v disagree"; }
 
@@ -80,6 +94,9 @@ echo "$out"
 grep -Eq "^$ip +LABSRV[0-9]+ +<server>" <<<"$out" || lab_fail "summary line wrong"
 grep -q 'leak: .*workgroup/domain PORTIERLAB.*roles: file server' <<<"$out" \
 	|| lab_fail "leak line misses workgroup or role"
+if [ "$browser" = yes ]; then
+	grep -q 'roles: file server, master browser' <<<"$out" || lab_fail "master browser role missing"
+fi
 # -v lists every name like nmblookup
 [ "$({ lab_scan "$PORTIER" nbstat -v "$ip" || true; } | grep -c '<..>')" = "$(grep -c '<' <<<"$want")" ] \
 	|| lab_fail "-v table has a different number of names"

@@ -127,6 +127,33 @@ static void test_nbstat_samba(void **state)
 			    "workgroup or domain name");
 }
 
+/* Samba after winning the browser election, with one alias */
+static void test_nbstat_samba_master(void **state)
+{
+	uint8_t r[2048];
+	size_t n = load("nbstat-samba-master-browser.bin", r, sizeof(r));
+	struct portier_nbstat_summary s;
+	struct portier_err err = {0};
+	(void)state;
+
+	assert_int_equal(portier_nbstat_parse(r, n, &nb, &err), 0);
+	assert_int_equal(nb.n_names, 10);
+	assert_string_equal(nb.names[3].name, "..__MSBROWSE__.");
+	assert_memory_equal(nb.names[3].raw, "\x01\x02__MSBROWSE__\x02", 15);
+	assert_int_equal(nb.names[3].suffix, 0x01);
+	assert_true(nb.names[3].flags & PORTIER_NB_FLAG_GROUP);
+	assert_string_equal(nb.names[5].name, "PORTIERLAB");
+	assert_int_equal(nb.names[5].suffix, 0x1d);
+	assert_false(nb.names[5].flags & PORTIER_NB_FLAG_GROUP);
+	assert_string_equal(portier_nb_name_meaning(&nb.names[5]),
+			    "master browser");
+	portier_nbstat_summarize(&nb, &s);
+	assert_string_equal(s.computer, "LABSRV2");
+	assert_string_equal(s.user, ""); /* PTFILES<03> is an alias */
+	assert_true(s.roles & PORTIER_NB_ROLE_MASTER_BROWSER);
+	assert_true(s.roles & PORTIER_NB_ROLE_FILE_SERVER);
+}
+
 static void test_nbstat_every_truncation(void **state)
 {
 	uint8_t r[2048];
@@ -743,6 +770,7 @@ int main(void)
 		cmocka_unit_test(test_encode_name),
 		cmocka_unit_test(test_nbstat_build),
 		cmocka_unit_test(test_nbstat_samba),
+		cmocka_unit_test(test_nbstat_samba_master),
 		cmocka_unit_test(test_nbstat_every_truncation),
 		cmocka_unit_test(test_nbstat_windows_like),
 		cmocka_unit_test(test_nbstat_hostile),
