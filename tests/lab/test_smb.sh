@@ -99,6 +99,15 @@ check t1 445 "$j1"
 	|| lab_fail "t1: 3.1.1 hash missing"
 jq -e '.server_guid | test("^[0-9a-f-]{36}$")' <<<"$j1" >/dev/null || lab_fail "t1: no GUID"
 
+# the server's clock as nmap's smb2-time reads it (to the second, give or
+# take the moment between the two runs)
+nt=$(lab_scan nmap -n -Pn -p445 --script smb2-time "${LAB_IP[t1]}" | grep -o 'date: [0-9T:-]*' | cut -d' ' -f2)
+pt=$(jq -r .system_time <<<"$j1")
+echo "t1: nmap smb2-time $nt, portier $pt"
+[ -n "$nt" ] && [ "$pt" != null ] || lab_fail "t1: no server time"
+d=$(( $(date -u -d "${nt}Z" +%s) - $(date -u -d "$pt" +%s) ))
+[ "${d#-}" -le 5 ] || lab_fail "t1: server time differs from smb2-time by ${d}s"
+
 # the same server over IPv6
 j6=$(portier_json "${LAB_IP6[t1]}")
 [ "$(jq -c .accepted <<<"$j6")" = "$(jq -c .accepted <<<"$j1")" ] \
