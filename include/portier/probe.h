@@ -374,7 +374,7 @@ struct portier_smb_dialect_result {
 	uint16_t dialect;
 	int status;  /* 0: a reply was parsed (see neg.accepted); negative: no
 		      * reply (connection refused/reset/timeout/malformed) */
-	char why[160]; /* when status < 0 */
+	char why[256]; /* when status < 0 */
 	struct portier_smb_negotiate neg;
 	size_t raw_len;     /* the reply as received, cut at sizeof(raw) */
 	uint8_t raw[1024];

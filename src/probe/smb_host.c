@@ -322,13 +322,13 @@ static int session(int fd, const char *called, long deadline,
 	if (rc == 0)
 		rc = (int)recv_packet(fd, buf, sizeof(buf), deadline, &e);
 	if (rc < 0) {
-		snprintf(why, why_len, "NetBIOS session request: %s",
+		snprintf(why, why_len, "NetBIOS session request: %.200s",
 			 e.msg[0] ? e.msg : io_why(rc));
 		return rc;
 	}
 	rc = portier_nbss_parse(buf, (size_t)rc, &r, &e);
 	if (rc < 0) {
-		snprintf(why, why_len, "NetBIOS session: %s", e.msg);
+		snprintf(why, why_len, "NetBIOS session: %.200s", e.msg);
 		return rc;
 	}
 	if (r.type == PORTIER_NBSS_NEGATIVE) {
@@ -401,7 +401,7 @@ static void offer(const struct portier_probe_addr *a,
 		len = recv_packet(fd, buf, SMB_MAX_REPLY, deadline, &e);
 	if (rc < 0 || len < 0) {
 		dr->status = rc < 0 ? rc : (int)len;
-		snprintf(dr->why, sizeof(dr->why), "%s%s",
+		snprintf(dr->why, sizeof(dr->why), "%s%.200s",
 			 dr->status == PORTIER_EPROTO ? "not SMB: " : "",
 			 e.msg[0] ? e.msg : io_why(dr->status));
 		goto done;
@@ -412,7 +412,7 @@ static void offer(const struct portier_probe_addr *a,
 	rc = portier_smb_parse(buf, (size_t)len, &dr->neg, &e);
 	if (rc < 0) {
 		dr->status = rc;
-		snprintf(dr->why, sizeof(dr->why), "malformed reply: %s",
+		snprintf(dr->why, sizeof(dr->why), "malformed reply: %.200s",
 			 e.msg);
 		goto done;
 	}
@@ -511,7 +511,7 @@ int portier_probe_smb_host(const struct portier_probe_addr *addr,
 	}
 	out->via_nbss = out->port == (o.port_nbss ? o.port_nbss : 139);
 	if (out->via_nbss) {
-		char why[160];
+		char why[256];
 		long deadline = now_ms() + o.timeout_ms;
 
 		called = o.called;
