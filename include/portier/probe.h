@@ -93,6 +93,8 @@ struct portier_nb_name {
 };
 
 #define PORTIER_NBSTAT_MAX_NAMES 255 /* NUM_NAMES is one byte */
+/* 255 names and the statistics block fit in 4693 bytes; room to spare */
+#define PORTIER_NBSTAT_MAX_REPLY 8192
 
 struct portier_nbstat_params {
 	uint16_t trn_id; /* transaction id to put in the query */
@@ -327,7 +329,7 @@ struct portier_nbstat_result {
 	struct portier_err err;
 	struct portier_nbstat_reply reply; /* valid when status == 0 */
 	size_t raw_len;
-	uint8_t raw[1500];  /* the reply as received (for --dump) */
+	uint8_t raw[PORTIER_NBSTAT_MAX_REPLY]; /* the reply as received */
 };
 
 /*

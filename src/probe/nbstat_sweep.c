@@ -19,6 +19,7 @@
 #include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -47,7 +48,8 @@ struct sweep {
 	uint64_t tok_ns;
 	void (*cb)(const struct portier_nbstat_result *r, void *ctx);
 	void *ctx;
-	struct portier_nbstat_result res; /* scratch, ~8 KiB: not on stack */
+	struct portier_nbstat_result res; /* scratch, ~17 KiB: not on stack */
+	uint8_t rbuf[PORTIER_NBSTAT_MAX_REPLY];
 };
 
 static uint64_t now_ns(void)
@@ -67,8 +69,10 @@ static uint64_t due_ns(const struct sweep *s, const struct target_state *t)
 	return t->first_ns + slot * t->tries;
 }
 
+/* Hand target i's outcome to the callback: a reply (raw_len > 0) or a
+ * failure status, with why as its message when given. */
 static void settle(struct sweep *s, size_t i, int status, size_t raw_len,
-		   const uint8_t *raw, uint64_t now)
+		   const uint8_t *raw, uint64_t now, const char *why)
 {
 	struct portier_nbstat_result *r = &s->res;
 
@@ -86,7 +90,9 @@ static void settle(struct sweep *s, size_t i, int status, size_t raw_len,
 	} else {
 		r->raw_len = 0;
 		memset(&r->reply, 0, sizeof(r->reply));
-		if (status == -ETIMEDOUT)
+		if (why)
+			portier_err_set(&r->err, status, "%s", why);
+		else if (status == -ETIMEDOUT)
 			portier_err_set(&r->err, status,
 					"no answer to %u node status "
 					"quer%s",
@@ -132,7 +138,7 @@ static int send_query(struct sweep *s, size_t i, uint64_t now)
 		if (errno == EAGAIN || errno == ENOBUFS)
 			return -EAGAIN; /* try again on the next round */
 		s->st[i].tries++;
-		settle(s, i, -errno, 0, NULL, now);
+		settle(s, i, -errno, 0, NULL, now, NULL);
 		return 0;
 	}
 	if (!s->st[i].tries)
@@ -156,12 +162,14 @@ static long match(const struct sweep *s, const struct sockaddr_in *sin,
 
 static void read_replies(struct sweep *s)
 {
-	uint8_t buf[2048];
+	static const size_t cap = PORTIER_NBSTAT_MAX_REPLY;
+	uint8_t *buf = s->rbuf;
 
 	for (;;) {
 		struct sockaddr_in sin;
 		socklen_t sl = sizeof(sin);
-		ssize_t n = recvfrom(s->fd, buf, sizeof(buf), 0,
+		/* MSG_TRUNC: n is the datagram's real size, even if larger */
+		ssize_t n = recvfrom(s->fd, buf, cap, MSG_TRUNC,
 				     (struct sockaddr *)&sin, &sl);
 		long i;
 
@@ -172,8 +180,20 @@ static void read_replies(struct sweep *s)
 		if (n < 2 || sin.sin_family != AF_INET)
 			continue;
 		i = match(s, &sin, (uint16_t)(buf[0] << 8 | buf[1]));
-		if (i >= 0)
-			settle(s, (size_t)i, 0, (size_t)n, buf, now_ns());
+		if (i < 0)
+			continue;
+		if ((size_t)n > cap) {
+			char why[96];
+
+			snprintf(why, sizeof(why),
+				 "reply of %zd bytes is larger than any node "
+				 "status reply (at most %zu)",
+				 n, cap);
+			settle(s, (size_t)i, PORTIER_EPROTO, 0, NULL, now_ns(),
+			       why);
+			continue;
+		}
+		settle(s, (size_t)i, 0, (size_t)n, buf, now_ns(), NULL);
 	}
 }
 
@@ -214,7 +234,7 @@ static void read_errors(struct sweep *s)
 			i = match(s, &dst, (uint16_t)(data[0] << 8 | data[1]));
 			if (i >= 0)
 				settle(s, (size_t)i, -(int)ee.ee_errno, 0,
-				       NULL, now_ns());
+				       NULL, now_ns(), NULL);
 		}
 	}
 }
@@ -247,7 +267,7 @@ static uint64_t send_due(struct sweep *s, uint64_t now)
 			continue;
 		give_up = t->first_ns + (uint64_t)s->opt.timeout_ms * 1000000u;
 		if (give_up <= now) {
-			settle(s, i, -ETIMEDOUT, 0, NULL, now);
+			settle(s, i, -ETIMEDOUT, 0, NULL, now, NULL);
 			continue;
 		}
 		due = t->tries > s->opt.retries ? give_up : due_ns(s, t);
@@ -269,7 +289,7 @@ static uint64_t send_due(struct sweep *s, uint64_t now)
 		size_t k = s->next++;
 
 		if (s->t[k].family != AF_INET) {
-			settle(s, k, -EAFNOSUPPORT, 0, NULL, now);
+			settle(s, k, -EAFNOSUPPORT, 0, NULL, now, NULL);
 			continue;
 		}
 		if (send_query(s, k, now) == -EAGAIN) {

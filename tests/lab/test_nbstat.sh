@@ -12,22 +12,38 @@ done
 lab_target t1
 lab_target t2 # no NetBIOS at all
 lab_target t3 # a hostile name service: its name count overruns the packet
+lab_target t4 # a name service with 200 names (a reply bigger than an MTU)
+lab_target t5 # a name service sending 9000-byte datagrams
 # aliases add more names (<00> <03> <20> for each alias)
 lab_samba t1 "netbios aliases = PTFILES PTBACKUP"
 ip=${LAB_IP[t1]}
-lab_bg t3 hostile137 python3 -c '
-import socket, struct
+# fake137 NAME MODE: a name service answering every query with
+#   overrun: a reply whose name count (200) runs past the packet
+#   many:    a valid reply with 200 names (3.7 KB, more than one MTU)
+#   huge:    a 9000-byte datagram, larger than any node status reply
+fake137() {
+	lab_bg "$1" "fake137-$2" python3 -c '
+import socket, struct, sys
+ip, mode = sys.argv[1], sys.argv[2]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("'"${LAB_IP[t3]}"'", 137))
+s.bind((ip, 137))
+def entry(n, sfx, flags):
+    return n.ljust(15).encode() + bytes([sfx]) + struct.pack(">H", flags)
 while True:
     q, peer = s.recvfrom(2048)
-    # the answer to the query, claiming 200 names but carrying 2
-    names = b"".join(n.ljust(15).encode() + bytes([sfx, 0x04, 0]) for n, sfx in (("EVIL", 0), ("EVIL", 0x20)))
-    rd = bytes([200]) + names
+    if mode == "overrun":
+        rd = bytes([200]) + entry("EVIL", 0, 0x0400) + entry("EVIL", 0x20, 0x0400)
+    else:
+        rd = bytes([200]) + b"".join(entry("N%03d" % i, 0x20, 0x0400) for i in range(200))
+        rd += bytes(6 + 40) + (bytes(9000) if mode == "huge" else b"")
     s.sendto(q[:2] + b"\x84\x00\x00\x00\x00\x01\x00\x00\x00\x00" + q[12:46]
-             + struct.pack(">HHIH", 0x21, 1, 0, len(rd)) + rd, peer)
-'
-lab_wait_port t3 udp 137
+             + struct.pack(">HHIH", 0x21, 1, 0, len(rd) & 0xffff) + rd, peer)
+' "${LAB_IP[$1]}" "$2"
+	lab_wait_port "$1" udp 137
+}
+fake137 t3 overrun
+fake137 t4 many
+fake137 t5 huge
 
 # nmbd registers its names over the first seconds and wins the browser
 # election after about 20 s (adding ..__MSBROWSE__.<01> and <1d>): wait for
@@ -114,6 +130,14 @@ echo "$out"
 [ "$(jq -r .status <<<"$out")" = malformed ] || lab_fail "t3 should be malformed"
 jq -r .error <<<"$out" | grep -q 'name count 200' || lab_fail "t3: error does not name the count"
 jq -e 'has("names") | not' <<<"$out" >/dev/null || lab_fail "t3: names shown from a bad reply"
+
+# 200 names in one 3.7 KB reply: all of them, not a cut-off list
+out=$(lab_scan "$PORTIER" nbstat --json "${LAB_IP[t4]}") || true
+[ "$(jq -r '.names | length' <<<"$out")" = 200 ] || lab_fail "t4: expected 200 names"
+# a datagram larger than any node status reply: malformed, with its size
+out=$(lab_scan "$PORTIER" nbstat --json "${LAB_IP[t5]}") || true
+echo "$out"
+jq -r .error <<<"$out" | grep -q 'larger than any node status reply' || lab_fail "t5: oversize not named"
 
 # A /24 sweep: exactly the Samba host answers, fast, and .255 is never
 # asked (the socket has no SO_BROADCAST and the block skips it).
