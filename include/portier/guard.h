@@ -403,6 +403,13 @@ PORTIER_API int portier_guard_nft_open(struct portier_guard_nft **out,
 				       const struct portier_guard_allow *a,
 				       struct portier_err *err);
 PORTIER_API void portier_guard_nft_close(struct portier_guard_nft *n);
+/*
+ * Build the table again (same batch as _open), e.g. after someone ran
+ * `nft flush ruleset` under the daemon.
+ */
+PORTIER_API int portier_guard_nft_restore(struct portier_guard_nft *n,
+					  const struct portier_guard_allow *a,
+					  struct portier_err *err);
 PORTIER_API int portier_guard_nft_set_allow(struct portier_guard_nft *n,
 					    const struct portier_guard_allow *a,
 					    struct portier_err *err);

@@ -161,6 +161,21 @@ static void print_human(struct guard_run *r, const struct portier_guard_alert *a
 	fflush(stdout);
 }
 
+/*
+ * The table vanished under us (someone flushed the ruleset): build it
+ * again and retry the block once.  True when the block is in.
+ */
+static bool rebuild_and_block(struct guard_run *r,
+			      const struct portier_guard_alert *a,
+			      struct portier_err *err)
+{
+	portier_err_clear(err);
+	cli_notice(r->cli, "table inet portier_guard is gone; creating it again");
+	return portier_guard_nft_restore(r->nft, &r->o->allow, err) == 0 &&
+	       portier_guard_nft_block(r->nft, a->src.family, a->src.addr,
+				       a->ban_s, err) == 0;
+}
+
 static void act(struct guard_run *r, const struct portier_guard_alert *a)
 {
 	const struct portier_guard_source *s = &a->src;
@@ -184,7 +199,9 @@ static void act(struct guard_run *r, const struct portier_guard_alert *a)
 		if (r->bans_this_minute >= r->o->ban_rate) {
 			x.action = "rate-limited";
 		} else if (portier_guard_nft_block(r->nft, s->family, s->addr,
-						   a->ban_s, &err) < 0) {
+						   a->ban_s, &err) < 0 &&
+			   !(err.code == PORTIER_ENOENT &&
+			     rebuild_and_block(r, a, &err))) {
 			x.action = "block-failed";
 			x.error = err.msg;
 		} else {
@@ -299,8 +316,16 @@ static int refresh_allow(struct guard_run *r, size_t user_n)
 	r->o->allow.n = user_n; /* loopback and --allow stay; the rest anew */
 	portier_guard_allow_system(&r->o->allow, r->cli->proc_root,
 				   "/etc/resolv.conf", true);
-	if (r->nft && portier_guard_nft_set_allow(r->nft, &r->o->allow, &err) < 0)
-		return cli_report(r->cli, &err);
+	if (r->nft && portier_guard_nft_set_allow(r->nft, &r->o->allow, &err) < 0) {
+		if (err.code != PORTIER_ENOENT)
+			return cli_report(r->cli, &err);
+		/* the table was flushed away under us: build it again */
+		cli_notice(r->cli, "table inet portier_guard is gone; creating "
+				   "it again");
+		portier_err_clear(&err);
+		if (portier_guard_nft_restore(r->nft, &r->o->allow, &err) < 0)
+			return cli_report(r->cli, &err);
+	}
 	return 0;
 }
 

@@ -154,31 +154,21 @@ static int push_allow(struct nft_ctx *c, const struct portier_guard_allow *a,
 		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
 	/* entries may overlap (an own address inside --allow): the sets
 	 * are declared with auto-merge, which joins them */
-	return run(c, b->s, "load the allowlist into table inet portier_guard",
-		   err);
+	return run(c, b->s, "set up table inet portier_guard", err);
 }
 
-int portier_guard_nft_open(struct portier_guard_nft **out,
-			   const struct portier_guard_nft_options *o,
-			   const struct portier_guard_allow *a,
-			   struct portier_err *err)
+/*
+ * The whole table in one batch, so there is no moment with the chain in
+ * place and the allowlist empty: created if missing, adopted if there
+ * (the block sets keep their elements), chain and allowlist rebuilt.
+ */
+static int build(struct portier_guard_nft *n, const struct portier_guard_allow *a,
+		 struct portier_err *err)
 {
-	struct portier_guard_nft *n;
 	struct sbuf b = {0};
-	uint32_t size = o->max_elements ? o->max_elements : 65536;
+	uint32_t size = n->opt.max_elements ? n->opt.max_elements : 65536;
 	int rc;
 
-	*out = NULL;
-	n = portier_calloc(1, sizeof(*n));
-	if (!n)
-		return PORTIER_ENOMEM;
-	n->opt = *o;
-	n->ctx = new_ctx();
-	if (!n->ctx) {
-		portier_free(n);
-		return portier_err_set(err, PORTIER_ENOMEM,
-				       "cannot create an nftables context");
-	}
 	sb_add(&b,
 	       "add table " TABLE "\n"
 	       "add set " TABLE " allow4 { type ipv4_addr; flags interval; "
@@ -197,23 +187,44 @@ int portier_guard_nft_open(struct portier_guard_nft **out,
 	       "add rule " TABLE " input ip saddr @block4 counter drop\n"
 	       "add rule " TABLE " input ip6 saddr @block6 counter drop\n",
 	       size, size);
-	if (b.oom) {
-		rc = portier_err_set(err, PORTIER_ENOMEM, "out of memory");
-		goto out;
-	}
-	rc = run(n->ctx, b.s, "create table inet portier_guard", err);
-	if (rc == 0) {
-		b.len = 0;
-		rc = push_allow(n->ctx, a, &b, err);
-	}
-out:
+	rc = push_allow(n->ctx, a, &b, err);
 	portier_free(b.s);
+	return rc;
+}
+
+int portier_guard_nft_open(struct portier_guard_nft **out,
+			   const struct portier_guard_nft_options *o,
+			   const struct portier_guard_allow *a,
+			   struct portier_err *err)
+{
+	struct portier_guard_nft *n;
+	int rc;
+
+	*out = NULL;
+	n = portier_calloc(1, sizeof(*n));
+	if (!n)
+		return PORTIER_ENOMEM;
+	n->opt = *o;
+	n->ctx = new_ctx();
+	if (!n->ctx) {
+		portier_free(n);
+		return portier_err_set(err, PORTIER_ENOMEM,
+				       "cannot create an nftables context");
+	}
+	rc = build(n, a, err);
 	if (rc < 0) {
 		portier_guard_nft_close(n);
 		return rc;
 	}
 	*out = n;
 	return 0;
+}
+
+int portier_guard_nft_restore(struct portier_guard_nft *n,
+			      const struct portier_guard_allow *a,
+			      struct portier_err *err)
+{
+	return build(n, a, err);
 }
 
 void portier_guard_nft_close(struct portier_guard_nft *n)

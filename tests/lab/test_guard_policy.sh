@@ -7,7 +7,8 @@
 # rule comes before the drop rule, so even an allowlisted address that is
 # somehow in a block set still gets through; packets for other hosts'
 # addresses (forwarded traffic) are never taken for scans of this host;
-# the kernel expires a ban and the next offence is banned four times longer.
+# the kernel expires a ban and the next offence is banned four times longer;
+# a flushed ruleset is rebuilt at the next ban.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_guard.sh"
 lab_init
@@ -78,6 +79,15 @@ lab_in t1 "$PORTIER" guard --unblock fd70:7:1::85 || { echo "FAIL: --unblock ins
 lab_scan curl -s -o /dev/null --max-time 3 "http://[$T6]/" \
 	|| { echo "FAIL: the /64 is still banned after --unblock"; fail=1; }
 echo "/64 ban: set, effective for the whole prefix, lifted by --unblock"
+
+# --- someone flushes the ruleset under the daemon: the next ban rebuilds ----
+lab_in t1 nft flush ruleset
+guard_src 7
+lab_scan nmap -n -Pn -sS -T5 --max-retries 0 --max-rate 300 -p 1-60 -e "$dev" -S "$GUARD_SRC4" "$T4" >/dev/null 2>&1 || true
+a=$(guard_wait_alert "$GUARD_SRC4" 10) || { echo "FAIL: no alert after the flush"; fail=1; }
+set4=$(lab_in t1 nft list set inet portier_guard block4 2>&1 || true)
+echo "after nft flush ruleset: action $(guard_field "$a" action), table rebuilt: $(grep -cF "$GUARD_SRC4" <<<"$set4") element"
+grep -qF "$GUARD_SRC4" <<<"$set4" || { echo "FAIL: table not rebuilt: $set4"; fail=1; }
 # --- escalation: the kernel expires a ban; the next offence is banned longer
 kill -TERM "$(guard_real_pid)"; sleep 0.5
 : > "$GUARD_ALERTS"
