@@ -14,7 +14,7 @@
  * Results are plain structs owned by the caller; nothing needs freeing.
  *
  * For a scanner (`portier scan --probe smb,nbstat`): convert the address
- * with portier_probe_addr_from_sockaddr(); for 137/udp call
+ * with portier_probe_addr_from_sockaddr() or _from_bytes(); for 137/udp call
  * portier_probe_nbstat_host() (or portier_nbstat_sweep() for many hosts
  * from one socket) and read the host with portier_nbstat_summarize() and
  * portier_nbstat_describe(); for an open 445/tcp or 139/tcp call
@@ -292,6 +292,13 @@ PORTIER_API void portier_probe_addr_str(const struct portier_probe_addr *a,
 /* From a sockaddr_in/sockaddr_in6 (what a scanner holds); 0 or EINVAL. */
 PORTIER_API int portier_probe_addr_from_sockaddr(const struct sockaddr *sa,
 						 struct portier_probe_addr *a);
+/*
+ * From raw network-order bytes: family AF_INET (4 bytes) or AF_INET6 (16),
+ * e.g. net.h's struct portier_addr { family 4|6, b[16] } as
+ * portier_probe_addr_from_bytes(x.family == 4 ? AF_INET : AF_INET6, x.b, &a).
+ */
+PORTIER_API int portier_probe_addr_from_bytes(int family, const uint8_t *bytes,
+					      struct portier_probe_addr *a);
 
 /*
  * Expand target arguments: an address (198.19.1.2, fd70:7:1::2), an IPv4

@@ -38,6 +38,17 @@ int portier_probe_addr_from_sockaddr(const struct sockaddr *sa,
 	return PORTIER_EINVAL;
 }
 
+int portier_probe_addr_from_bytes(int family, const uint8_t *bytes,
+				  struct portier_probe_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (family != AF_INET && family != AF_INET6)
+		return PORTIER_EINVAL;
+	a->family = family;
+	memcpy(&a->u, bytes, family == AF_INET ? 4 : 16);
+	return 0;
+}
+
 struct tlist {
 	struct portier_probe_addr *v;
 	size_t n, cap, max;

@@ -758,6 +758,23 @@ static void test_targets(void **state)
 	assert_int_equal(rc, PORTIER_EINVAL);
 	targets("10.0.0.0/8", &v, &rc); /* more than max_total */
 	assert_int_equal(rc, PORTIER_EINVAL);
+	{
+		static const uint8_t b4[4] = {198, 19, 1, 2};
+		struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
+		struct portier_probe_addr a;
+
+		assert_int_equal(portier_probe_addr_from_bytes(AF_INET, b4, &a),
+				 0);
+		portier_probe_addr_str(&a, s, sizeof(s));
+		assert_string_equal(s, "198.19.1.2");
+		assert_int_equal(portier_probe_addr_from_bytes(7, b4, &a),
+				 PORTIER_EINVAL);
+		inet_pton(AF_INET6, "fd70:7:1::2", &sin6.sin6_addr);
+		assert_int_equal(portier_probe_addr_from_sockaddr(
+					 (struct sockaddr *)&sin6, &a), 0);
+		portier_probe_addr_str(&a, s, sizeof(s));
+		assert_string_equal(s, "fd70:7:1::2");
+	}
 	portier_alloc_fail_after(0);
 	targets("198.19.1.2", &v, &rc);
 	portier_alloc_fail_after(-1);
