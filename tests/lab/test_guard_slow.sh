@@ -16,11 +16,11 @@ guard_start t1 --block
 dev="${LAB_ID}s1"
 guard_src 1
 start=$(date +%s)
-setsid ip netns exec "$LAB_SCANNER" nmap -n -Pn -sS -T1 -p 21-23,25,53,80,110,135,139,443 \
+setsid ip netns exec "$LAB_SCANNER" nmap -n -Pn -sS -T1 -p 21-23,25,53,110,135,139,443,445 \
 	-6 -e "$dev" -S "$GUARD_SRC6" "${LAB_IP6[t1]}" > "$LAB_DIR/nmap-t1.log" 2>&1 &
 nm=$!
 LAB_PIDS+=("$nm")
-alert=$(guard_wait_alert "$GUARD_SRC6" 100) || lab_fail "nmap -T1 not detected within 100 s"
+alert=$(guard_wait_alert "$GUARD_SRC6" 110) || lab_fail "nmap -T1 not detected within 110 s"
 took=$(( $(date +%s) - start ))
 kill -TERM -- "-$nm" 2>/dev/null || true
 n=$(guard_field "$alert" probes)
