@@ -39,6 +39,7 @@ struct node {
 struct recent {
 	uint64_t ts_us, event;
 	enum portier_guard_kind kind;
+	const char *tool; /* a string constant of classify.c */
 	unsigned members;
 	uint16_t ports[GROUP_PORTS];
 	uint8_t n_ports;
@@ -409,9 +410,12 @@ static uint8_t failed_ports(const struct portier_guard_source *s,
 }
 
 /*
- * One event for a decoy scan: sources flagged within group_s of each other,
- * with the same kind of probe and at least half their first failed ports in
- * common, share the event of the first.
+ * One event for a decoy or distributed scan: sources flagged within group_s
+ * of each other with the same kind of probe share the event of the first
+ * when they have at least half their first failed ports in common (decoys:
+ * every probe sent from each address) or carry the same tool fingerprint
+ * (a scan split over several machines: different ports, one tool).  An
+ * event number only groups reports; it never decides a block.
  */
 static void group(struct portier_guard_det *d, struct portier_guard_alert *a)
 {
@@ -435,7 +439,9 @@ static void group(struct portier_guard_det *d, struct portier_guard_alert *a)
 					common++;
 					break;
 				}
-		if (n && common * 2 >= n) {
+		if ((n && common * 2 >= n) ||
+		    (strcmp(a->cls.tool, "unknown") != 0 &&
+		     strcmp(a->cls.tool, x->tool) == 0)) {
 			a->event = x->event;
 			a->related = x->members++;
 			x->ts_us = now;
@@ -448,6 +454,7 @@ static void group(struct portier_guard_det *d, struct portier_guard_alert *a)
 	slot->event = now ? now : 1;
 	slot->ts_us = now;
 	slot->kind = a->cls.kind;
+	slot->tool = a->cls.tool;
 	slot->members = 1;
 	memcpy(slot->ports, ports, n * sizeof(ports[0]));
 	slot->n_ports = n;

@@ -564,6 +564,51 @@ static void test_decoys_one_event(void **state)
 	rig_free(&r);
 }
 
+/* A scan split over three machines: disjoint ports, one tool, one event;
+ * two unrelated connect() scans at the same moment stay apart. */
+static void test_distributed_one_event(void **state)
+{
+	struct rig r;
+	struct portier_guard_alert a;
+	uint64_t events[3];
+	unsigned d, n = 0;
+	size_t i;
+
+	(void)state;
+	rig_init(&r, NULL);
+	for (i = 0; i < 4; i++)
+		for (d = 0; d < 3; d++) {
+			struct portier_guard_probe p = probe(
+				(uint8_t)(50 + d), closed[d * 5 + i], PG_KIND_SYN,
+				(i * 3 + d + 1) * 1000);
+			enum portier_guard_kind k = portier_guard_kind_of(&p);
+
+			if (portier_guard_det_feed(
+				    r.det, &p, k,
+				    portier_guard_judge(r.judge, &p, k), &a) == 1)
+				events[n++] = a.event;
+		}
+	assert_int_equal(n, 3);
+	assert_true(events[0] == events[1] && events[1] == events[2]);
+	assert_int_equal(a.related, 2);
+	n = 0;
+	for (i = 0; i < 4; i++)
+		for (d = 0; d < 2; d++) {
+			struct portier_guard_probe p = probe(
+				(uint8_t)(60 + d), closed[d * 5 + i],
+				PG_KIND_CONNECT, 60 * US + (i * 2 + d + 1) * 1000);
+			enum portier_guard_kind k = portier_guard_kind_of(&p);
+
+			if (portier_guard_det_feed(
+				    r.det, &p, k,
+				    portier_guard_judge(r.judge, &p, k), &a) == 1)
+				events[n++] = a.event;
+		}
+	assert_int_equal(n, 2);
+	assert_true(events[0] != events[1]);
+	rig_free(&r);
+}
+
 static void test_judge(void **state)
 {
 	struct rig r;
@@ -921,6 +966,7 @@ int main(void)
 		cmocka_unit_test(test_bounded_credit),
 		cmocka_unit_test(test_slow_window),
 		cmocka_unit_test(test_decoys_one_event),
+		cmocka_unit_test(test_distributed_one_event),
 		cmocka_unit_test(test_judge),
 		cmocka_unit_test(test_lru_cap),
 		cmocka_unit_test(test_ban_escalation),
