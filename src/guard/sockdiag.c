@@ -210,7 +210,8 @@ static int refresh(struct portier_guard_sys *s)
 		if (rc < 0)
 			return rc;
 	}
-	qsort(s->v, s->n, sizeof(*s->v), cmp_lport);
+	if (s->n) /* qsort of NULL is undefined even for 0 items */
+		qsort(s->v, s->n, sizeof(*s->v), cmp_lport);
 	s->loaded_ms = now_ms();
 	return 0;
 }
