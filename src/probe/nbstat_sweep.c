@@ -242,7 +242,7 @@ static void read_errors(struct sweep *s)
 /* Send what the rate allows: retries that are due first, then new hosts. */
 static uint64_t send_due(struct sweep *s, uint64_t now)
 {
-	uint64_t wake = now + 1000000000u;
+	uint64_t wake = now + 1000000000u, tok_at;
 	bool blocked = false;
 	size_t i;
 
@@ -257,6 +257,11 @@ static uint64_t send_due(struct sweep *s, uint64_t now)
 		s->tokens = 1e9;
 	}
 	s->tok_ns = now;
+	/* when the bucket holds its next token */
+	tok_at = now + 1 +
+		 (s->opt.rate && s->tokens < 1
+			  ? (uint64_t)((1 - s->tokens) * 1e9 / s->opt.rate)
+			  : 0);
 	while (s->lo < s->next && s->st[s->lo].done)
 		s->lo++;
 	for (i = s->lo; i < s->next; i++) {
@@ -280,6 +285,8 @@ static uint64_t send_due(struct sweep *s, uint64_t now)
 								: due_ns(s, t);
 			}
 		}
+		if (due <= now) /* not sent: wait for a token, not a spin */
+			due = blocked ? now + 1000000u : tok_at;
 		if (!t->done && due < wake)
 			wake = due;
 	}
@@ -300,13 +307,15 @@ static uint64_t send_due(struct sweep *s, uint64_t now)
 		if (!s->st[k].done && due_ns(s, &s->st[k]) < wake)
 			wake = due_ns(s, &s->st[k]);
 	}
-	if (s->next < s->n || s->tokens < 1) {
-		/* the bucket gets its next token after 1/rate seconds */
-		uint64_t tok = now + (s->opt.rate ? 1000000000u / s->opt.rate
-						  : 0) + 1;
-
-		if (tok < wake)
-			wake = tok;
+	if (s->next < s->n) {
+		/* more hosts wait for tokens */
+		tok_at = now + 1 +
+			 (s->opt.rate && s->tokens < 1
+				  ? (uint64_t)((1 - s->tokens) * 1e9 /
+					       s->opt.rate)
+				  : 0);
+		if (tok_at < wake)
+			wake = tok_at;
 	}
 	return wake;
 }
