@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # portier nbstat against real Samba (nmbd): the same names, suffixes, GROUP
-# flags and MAC address as `nmblookup -A` and `nbtscan -v`; a host without
+# flags and MAC address as `nmblookup -A`, `nbtscan -v` and nmap's nbstat; a host without
 # a name service is reported as refused, a /24 sweep finds only the Samba
 # host, and nothing is sent to the broadcast address.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 lab_init
-for tool in nmblookup nbtscan jq; do
+for tool in nmblookup nbtscan nmap jq; do
 	command -v $tool >/dev/null || { echo "$tool missing; skipped"; exit 77; }
 done
 
@@ -79,6 +79,19 @@ from_nbtscan() {
 			t = $3; print name "<" toupper(substr(t, 1, 2)) ">" substr(t, 3, 1)
 		}' | sort
 }
+from_nmap() {
+	lab_scan nmap -n -Pn -sU -p137 --script nbstat \
+		--script-args nbstat.verbose=1 "$ip" | awk '
+		/NetBIOS MAC:/ {
+			m = $0; sub(/.*NetBIOS MAC: /, "", m); m = tolower(substr(m, 1, 12))
+			print "MAC " substr(m,1,2) ":" substr(m,3,2) ":" substr(m,5,2) ":" substr(m,7,2) ":" substr(m,9,2) ":" substr(m,11,2)
+		}
+		/Flags:/ {
+			n = $2; name = n; sub(/<.*/, "", name); sfx = n; sub(/.*</, "", sfx); sub(/>.*/, "", sfx)
+			if (name ~ /MSBROWSE/) name = "..__MSBROWSE__."
+			print name "<" toupper(sfx) ">" ($0 ~ /<group>/ ? "G" : "U")
+		}' | sort
+}
 from_portier() {
 	{ lab_scan "$PORTIER" nbstat --json "$ip" || true; } | jq -r '
 		(.names[] | "\(.name)<\(.suffix)>\(if .group then "G" else "U" end)"),
@@ -87,9 +100,11 @@ from_portier() {
 
 want=$(from_nmblookup)
 nbt=$(from_nbtscan)
+nse=$(from_nmap)
 got=$(from_portier)
 echo "== nmblookup -A"; echo "$want"
 echo "== nbtscan -v";   echo "$nbt"
+echo "== nmap --script nbstat"; echo "$nse"
 echo "== portier nbstat"; echo "$got"
 [ "$(grep -c '<' <<<"$want")" -ge 9 ] || lab_fail "nmblookup saw too few names"
 grep -q '^PTFILES<20>U$' <<<"$want" || lab_fail "alias PTFILES<20> missing in nmblookup"
@@ -102,6 +117,7 @@ else
 fi
 [ "$got" = "$want" ] || { diff <(echo "$want") <(echo "$got"); lab_fail "portier and nmblookup -A disagree"; }
 [ "$got" = "$nbt" ] || { diff <(echo "$nbt") <(echo "$got"); lab_fail "portier and nbtscan -v disagree"; }
+[ "$got" = "$nse" ] || { diff <(echo "$nse") <(echo "$got"); lab_fail "portier and nmap's nbstat script disagree"; }
 
 # The one-line view: computer name, <server>, MAC, and the leak line.
 out=$(lab_scan "$PORTIER" nbstat "$ip" 2>/dev/null) && rc=0 || rc=$?
@@ -155,4 +171,4 @@ rc=0; lab_scan "$PORTIER" nbstat --rate x "$ip" >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || lab_fail "bad --rate should exit 2, got $rc"
 rc=0; lab_scan "$PORTIER" nbstat "${LAB_IP6[t1]}" >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || lab_fail "an IPv6 target should exit 2, got $rc"
-echo "nbstat ok: $(grep -c '<' <<<"$want") names agree with nmblookup -A and nbtscan -v"
+echo "nbstat ok: $(grep -c '<' <<<"$want") names agree with nmblookup -A, nbtscan -v and nmap's nbstat"
