@@ -25,6 +25,9 @@ struct nbstat_run {
 	const char *raw_dir;
 	const struct portier_kb_entry *kb137;
 	unsigned answered, malformed, silent, refused, failed;
+	size_t total;  /* targets, for the progress line */
+	bool progress; /* stderr is a terminal and the sweep is big */
+	bool progress_shown;
 	bool header_done;
 };
 
@@ -45,7 +48,7 @@ static void save_raw(const struct nbstat_run *run,
 		fclose(f);
 }
 
-static void on_result(const struct portier_nbstat_result *r, void *ctx)
+static void show_result(const struct portier_nbstat_result *r, void *ctx)
 {
 	struct nbstat_run *run = ctx;
 	char ip[INET6_ADDRSTRLEN];
@@ -98,6 +101,35 @@ static void on_result(const struct portier_nbstat_result *r, void *ctx)
 	}
 	if (!run->quiet)
 		probe_out_nbstat_leak(stdout, cli, r, run->kb137);
+}
+
+/* Each outcome, with a "N/M hosts settled" line on the terminal for big
+ * sweeps: updated every 64 hosts and after each printed host, wiped before
+ * anything goes to stdout and at the end. */
+static void on_result(const struct portier_nbstat_result *r, void *ctx)
+{
+	struct nbstat_run *run = ctx;
+	bool prints = r->status == 0 || r->status == PORTIER_EPROTO || run->all;
+	size_t done;
+
+	if (run->progress && run->progress_shown && prints) {
+		fputs("\r\033[K", stderr);
+		run->progress_shown = false;
+	}
+	show_result(r, ctx);
+	if (!run->progress)
+		return;
+	fflush(stdout);
+	done = (size_t)run->answered + run->malformed + run->silent +
+	       run->refused + run->failed;
+	if (done == run->total) {
+		if (run->progress_shown)
+			fputs("\r\033[K", stderr);
+		run->progress_shown = false;
+	} else if (done % 64 == 0 || prints) {
+		fprintf(stderr, "\r%zu/%zu hosts settled", done, run->total);
+		run->progress_shown = true;
+	}
 }
 
 static int parse_num(const struct cli *cli, const char *opt, const char *s,
@@ -207,8 +239,8 @@ static int cmd_nbstat(struct cli *cli, int argc, char **argv)
 	}
 	kb = cli_kb(cli);
 	run.kb137 = kb ? portier_kb_best(kb, 137, PORTIER_PROTO_UDP) : NULL;
-	if (cli->stderr_tty && n > 256 && !run.json)
-		cli_notice(cli, "asking %zu hosts", n);
+	run.total = n;
+	run.progress = cli->stderr_tty && n > 256;
 	rc = portier_nbstat_sweep(targets, n, &opt, on_result, &run, &err);
 	portier_free(targets);
 	if (rc < 0)
