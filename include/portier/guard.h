@@ -438,4 +438,8 @@ struct portier_guard_block {
 PORTIER_API int portier_guard_nft_list(struct portier_guard_block **out,
 				       size_t *n, struct portier_err *err);
 
+/* Packets the block rules have dropped so far (their counters). */
+PORTIER_API int portier_guard_nft_drops(uint64_t *drops4, uint64_t *drops6,
+					struct portier_err *err);
+
 #endif

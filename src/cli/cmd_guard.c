@@ -466,6 +466,7 @@ static int show_status(struct guard_run *r)
 	struct top top = {.n = 0};
 	char dirbuf[4096], path[4200], addr[64], when[32];
 	size_t n = 0, i;
+	uint64_t drops4 = 0, drops6 = 0;
 	int rc = portier_guard_nft_list(&blocks, &n, &err);
 
 	if (rc < 0 && rc != PORTIER_ENOENT)
@@ -475,10 +476,19 @@ static int show_status(struct guard_run *r)
 	if (portier_guard_det_new(&det, &r->o->cfg, NULL) == 0 &&
 	    portier_guard_checkpoint_load(det, path, NULL) == 0)
 		portier_guard_det_each(det, keep_top, &top);
+	if (rc == 0)
+		portier_guard_nft_drops(&drops4, &drops6, NULL);
 	if (!r->o->json) {
 		printf("blocks in table inet portier_guard: %zu%s\n", n,
 		       rc == PORTIER_ENOENT ? " (no table: guard --block has "
 					      "not run here)" : "");
+		if (rc == 0)
+			printf("packets dropped by the block rules: %llu IPv4, "
+			       "%llu IPv6\n", (unsigned long long)drops4,
+			       (unsigned long long)drops6);
+	} else if (rc == 0) {
+		printf("{\"type\":\"drops\",\"ipv4\":%llu,\"ipv6\":%llu}\n",
+		       (unsigned long long)drops4, (unsigned long long)drops6);
 	}
 	for (i = 0; i < n; i++) {
 		portier_guard_addr_str(blocks[i].family, blocks[i].addr, addr,

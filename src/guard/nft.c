@@ -396,3 +396,57 @@ int portier_guard_nft_list(struct portier_guard_block **out, size_t *n,
 	}
 	return rc;
 }
+
+/* The drop rule's counter for the block set named set ("@block4"). */
+static void rule_counter(json_t *rule, uint64_t *drops4, uint64_t *drops6)
+{
+	json_t *expr = json_object_get(rule, "expr"), *e;
+	const char *set = NULL;
+	json_int_t packets = -1;
+	size_t i;
+
+	json_array_foreach(expr, i, e) {
+		json_t *m = json_object_get(e, "match"), *c;
+
+		if (m && json_is_string(json_object_get(m, "right")))
+			set = json_string_value(json_object_get(m, "right"));
+		c = json_object_get(e, "counter");
+		if (c)
+			packets = json_integer_value(json_object_get(c, "packets"));
+	}
+	if (!set || packets < 0)
+		return;
+	if (!strcmp(set, "@block4"))
+		*drops4 = (uint64_t)packets;
+	else if (!strcmp(set, "@block6"))
+		*drops6 = (uint64_t)packets;
+}
+
+int portier_guard_nft_drops(uint64_t *drops4, uint64_t *drops6,
+			    struct portier_err *err)
+{
+	struct nft_ctx *c = new_ctx();
+	json_t *root, *item;
+	size_t i;
+	int rc;
+
+	*drops4 = *drops6 = 0;
+	if (!c)
+		return portier_err_set(err, PORTIER_ENOMEM,
+				       "cannot create an nftables context");
+	nft_ctx_output_set_flags(c, NFT_CTX_OUTPUT_JSON);
+	rc = run(c, "list chain " TABLE " input", "read table inet portier_guard",
+		 err);
+	if (rc == 0) {
+		root = json_loads(nft_ctx_get_output_buffer(c), 0, NULL);
+		json_array_foreach(json_object_get(root, "nftables"), i, item) {
+			json_t *rule = json_object_get(item, "rule");
+
+			if (rule)
+				rule_counter(rule, drops4, drops6);
+		}
+		json_decref(root);
+	}
+	nft_ctx_free(c);
+	return rc;
+}

@@ -83,16 +83,18 @@ lab_scan curl -s -o /dev/null --max-time 2 --interface "$GUARD_SRC4" "http://$T4
 guard_start t1 --block --allow "$allowed/32"
 set4=$(lab_in t1 nft list set inet portier_guard block4)
 grep -qF "$GUARD_SRC4" <<<"$set4" || { echo "FAIL: block gone after the restart"; fail=1; }
-status=$(lab_in t1 env PORTIER_STATE_DIR="$LAB_DIR/state" "$PORTIER" guard --status)
-echo "$status"
-grep -qF "$GUARD_SRC4/32" <<<"$status" || { echo "FAIL: --status does not list the block"; fail=1; }
-grep -F "$GUARD_SRC4 " <<<"$status" | grep -q "1 offences" \
-	|| { echo "FAIL: the offence was not restored from the checkpoint"; fail=1; }
 # the restarted guard remembers: the same scanner again is no new alert
 lab_scan nmap -n -Pn -sS -T5 --max-retries 0 -p 101-120 -e "$dev" -S "$GUARD_SRC4" "$T4" >/dev/null 2>&1 || true
 sleep 1
 n=$(grep -cF "\"source\":\"$GUARD_SRC4\"" "$GUARD_ALERTS")
 [ "$n" = 1 ] || { echo "FAIL: $n alerts for $GUARD_SRC4 after the restart (want 1)"; fail=1; }
+
+status=$(lab_in t1 env PORTIER_STATE_DIR="$LAB_DIR/state" "$PORTIER" guard --status)
+echo "$status"
+grep -qF "$GUARD_SRC4/32" <<<"$status" || { echo "FAIL: --status does not list the block"; fail=1; }
+grep -qE "dropped by the block rules: [1-9]" <<<"$status" || { echo "FAIL: --status shows no drops"; fail=1; }
+grep -F "$GUARD_SRC4 " <<<"$status" | grep -q "1 offences" \
+	|| { echo "FAIL: the offence was not restored from the checkpoint"; fail=1; }
 
 # --- --unblock ------------------------------------------------------------------
 lab_in t1 "$PORTIER" guard --unblock "$GUARD_SRC4" || { echo "FAIL: --unblock"; fail=1; }
