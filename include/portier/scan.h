@@ -60,6 +60,7 @@ struct portier_scan_stats {
 	uint64_t late_replies; /* answered only after a retransmission */
 	uint64_t open, closed, filtered;
 	uint64_t local_errors; /* EMFILE, ENOBUFS, ...: retried, never a state */
+	uint64_t slowdowns;    /* times the scan slowed down for loss */
 	uint64_t elapsed_ns;
 	double rate;     /* probes per second over the last interval */
 	double avg_rate; /* probes per second over the whole run */

@@ -508,7 +508,8 @@ static void report(struct scan_run *run, const struct portier_scan_stats *st,
 		"portier scan: %llu of %llu probes decided in %.2f s: %llu open, "
 		"%llu closed, %llu filtered (%zu port%s, %zu host%s answered)\n"
 		"portier scan: sent %llu probes (%llu retransmitted), %llu replies, "
-		"estimated loss %.2f%%, rate %.0f pps, %llu local errors retried\n",
+		"estimated loss %.2f%%, rate %.0f pps, %llu slowdown%s for loss, "
+		"%llu local errors retried\n",
 		(unsigned long long)(run->done_before + st->done),
 		(unsigned long long)run->total, (double)st->elapsed_ns / 1e9,
 		(unsigned long long)st->open, (unsigned long long)st->closed,
@@ -516,6 +517,7 @@ static void report(struct scan_run *run, const struct portier_scan_stats *st,
 		hosts, hosts == 1 ? "" : "s",
 		(unsigned long long)st->sent, (unsigned long long)st->retransmits,
 		(unsigned long long)st->replies, st->loss * 100, st->avg_rate,
+		(unsigned long long)st->slowdowns, st->slowdowns == 1 ? "" : "s",
 		(unsigned long long)st->local_errors);
 }
 

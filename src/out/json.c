@@ -64,7 +64,7 @@ int out_json_finish(struct portier_out *o, const struct portier_scan_stats *st)
 
 	iso_time(when, sizeof(when));
 	return put(o, json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-				" s:I, s:I, s:f, s:f, s:f, s:s}",
+				" s:I, s:I, s:I, s:f, s:f, s:f, s:s}",
 				"type", "summary", "complete", !st->interrupted,
 				"positions", (json_int_t)st->total, "done",
 				(json_int_t)st->done, "open", (json_int_t)st->open,
@@ -73,7 +73,8 @@ int out_json_finish(struct portier_out *o, const struct portier_scan_stats *st)
 				(json_int_t)st->sent, "retransmits",
 				(json_int_t)st->retransmits, "replies",
 				(json_int_t)st->replies, "local_errors",
-				(json_int_t)st->local_errors, "loss", st->loss,
+				(json_int_t)st->local_errors, "slowdowns",
+				(json_int_t)st->slowdowns, "loss", st->loss,
 				"rate_pps", st->avg_rate, "elapsed_s",
 				(double)st->elapsed_ns / 1e9, "time", when));
 }

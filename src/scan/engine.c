@@ -9,11 +9,12 @@
  * finally reported filtered (no-response).
  *
  * Pace: a congestion window (probes in flight) grows by one per answer,
- * like TCP slow start, and halves when an answer arrives only after a
- * retransmission - evidence that the first probe was lost, not that the port
- * is filtered (a filtered port never answers, so it never shrinks the
- * window).  A token bucket caps the send rate at --rate and is pulled down by
- * the same loss signal.  The timeout follows the measured reply times
+ * like TCP slow start.  The loss signal is an answer that arrives only after
+ * a retransmission - evidence that the first probe was lost, not that the
+ * port is filtered (a filtered port never answers, so it never slows the
+ * scan).  When such answers exceed 10% in a 20 ms interval, the window halves
+ * and the token bucket that caps the rate at --rate is pulled below the
+ * achieved rate (adapt()); without loss the ceiling rises 25% per tick.  The timeout follows the measured reply times
  * (RFC 6298 smoothed RTT + 4 x variance, Karn's rule: no samples from
  * retransmitted probes), so the wait at the end comes from the observed tail,
  * not from a fixed sleep.
@@ -170,19 +171,63 @@ static void update_rtt(struct portier_scan *s, double r)
 	s->rto_us = (uint32_t)rto;
 }
 
-static void loss_event(struct portier_scan *s, uint64_t now)
+/*
+ * Every ADAPT_NS: if more than LOSS_THRESHOLD of the answers in the interval
+ * came only after a retransmission, the path is dropping what we send -
+ * halve the window and pull the rate ceiling below what we achieved.  From
+ * then on unanswered probes get up to LOSS_EXTRA_TRIES more tries: on a path
+ * that drops under load, three unanswered probes are more likely lost than
+ * filtered, and the rate keeps probing upwards, so losses come back.
+ * A little random loss (below the threshold) is repaired by the
+ * retransmissions alone and does not slow the scan down.  Without loss the
+ * ceiling rises by a quarter per interval, from START_RATE at the start.
+ */
+#define LOSS_THRESHOLD 0.10
+#define ADAPT_NS 20000000ull
+#define START_RATE 20000.0
+#define LOSS_EXTRA_TRIES 4
+
+static void set_rate(struct portier_scan *s, double r)
+{
+	portier_bucket_set_rate(&s->bucket, r);
+	/* a burst of 10 ms worth keeps the millisecond timers from capping us */
+	s->bucket.burst = r > 0 ? (r / 100 < 16 ? 16 : r / 100) : 1;
+}
+
+static void adapt(struct portier_scan *s, uint64_t now)
 {
 	static const double floor_rate = 100;
+	uint64_t dt = now - s->adapt_ns;
+	uint64_t replies = s->st.replies - s->adapt_replies;
+	uint64_t late = s->st.late_replies - s->adapt_late;
+	double rate, r;
 
-	s->ssthresh = s->cwnd / 2 < MIN_CWND ? MIN_CWND : s->cwnd / 2;
-	s->cwnd = s->ssthresh;
-	/* pull the ceiling below what we were achieving */
-	if (s->st.rate > 0) {
-		double r = s->st.rate * 0.7;
-
-		portier_bucket_set_rate(&s->bucket, r < floor_rate ? floor_rate : r);
+	if (dt < ADAPT_NS)
+		return;
+	rate = (double)(s->st.sent - s->adapt_sent) * 1e9 / (double)dt;
+	s->adapt_ns = now;
+	s->adapt_sent = s->st.sent;
+	s->adapt_replies = s->st.replies;
+	s->adapt_late = s->st.late_replies;
+	if (replies >= 20 && (double)late > LOSS_THRESHOLD * (double)replies) {
+		s->ssthresh = s->cwnd / 2 < MIN_CWND ? MIN_CWND : s->cwnd / 2;
+		s->cwnd = s->ssthresh;
+		r = rate * 0.7;
+		if (s->bucket.rate > 0 && s->bucket.rate * 0.7 < r)
+			r = s->bucket.rate * 0.7;
+		set_rate(s, r < floor_rate ? floor_rate : r);
+		s->lossy = true;
+		s->st.slowdowns++;
+		return;
 	}
-	(void)now;
+	if (s->bucket.rate > 0) {
+		r = s->bucket.rate * 1.25;
+		if (s->cfg.max_rate > 0 && r > s->cfg.max_rate)
+			r = s->cfg.max_rate;
+		if (s->cfg.max_rate <= 0 && r > 2e7)
+			r = 0;
+		set_rate(s, r);
+	}
 }
 
 void scan_answer(struct portier_scan *s, uint32_t slot,
@@ -200,12 +245,10 @@ void scan_answer(struct portier_scan *s, uint32_t slot,
 	if (sl->active == 2) /* in flight, not queued */
 		s->inflight--;
 	s->st.replies++;
-	if (sl->tries == 1) {
+	if (sl->tries == 1)
 		update_rtt(s, rtt);
-	} else {
+	else
 		s->st.late_replies++;
-		loss_event(s, now);
-	}
 	if (s->cwnd < s->ssthresh)
 		s->cwnd += 1;
 	else
@@ -313,7 +356,9 @@ static void expire(struct portier_scan *s, uint64_t now)
 				break;
 			s->inflight--;
 			s->m->release(s, t->slot);
-			if (sl->tries <= s->cfg.max_retries) {
+			if (sl->tries <= s->cfg.max_retries ||
+			    (s->lossy &&
+			     sl->tries <= s->cfg.max_retries + LOSS_EXTRA_TRIES)) {
 				sl->active = 1;
 				queue_push(s, t->slot);
 			} else {
@@ -382,16 +427,6 @@ static void tick(struct portier_scan *s, uint64_t now, bool final)
 		s->st.rate = (double)(s->st.sent - s->tick_sent) * 1e9 / (double)dt;
 	s->tick_sent = s->st.sent;
 	s->last_tick_ns = now;
-	/* no loss since the last tick: let the ceiling rise again */
-	if (s->bucket.rate > 0) {
-		double r = s->bucket.rate * 1.25;
-
-		if (s->cfg.max_rate > 0 && r > s->cfg.max_rate)
-			r = s->cfg.max_rate;
-		if (s->cfg.max_rate <= 0 && r > 2e7)
-			r = 0;
-		portier_bucket_set_rate(&s->bucket, r);
-	}
 	portier_scan_get_stats(s, &s->st);
 	if (s->cfg.on_tick)
 		s->cfg.on_tick(s->cfg.ctx, &s->st);
@@ -401,10 +436,14 @@ int portier_scan_run(struct portier_scan *s, struct portier_err *err)
 {
 	int rc;
 
-	s->start_ns = s->last_tick_ns = portier_now_ns();
-	portier_bucket_init(&s->bucket, s->cfg.max_rate,
-			    s->cfg.max_rate > 0 ? s->cfg.max_rate / 200 + 16 : 1,
-			    s->start_ns);
+	s->start_ns = s->last_tick_ns = s->adapt_ns = portier_now_ns();
+	/* start below the ceiling and ramp up (x1.25 per 20 ms without loss):
+	 * a path that cannot take full speed then loses little at the start,
+	 * before the first measurement */
+	portier_bucket_init(&s->bucket, 0, 1, s->start_ns);
+	set_rate(s, s->cfg.max_rate > 0 && s->cfg.max_rate < START_RATE
+			    ? s->cfg.max_rate
+			    : START_RATE);
 	for (;;) {
 		uint64_t now = portier_now_ns(), wake;
 		int timeout;
@@ -433,7 +472,9 @@ int portier_scan_run(struct portier_scan *s, struct portier_err *err)
 		timeout = wake > now ? (int)((wake - now + 999999) / 1000000) : 0;
 		if ((rc = s->m->wait(s, timeout, err)) < 0)
 			return rc;
-		tick(s, portier_now_ns(), false);
+		now = portier_now_ns();
+		adapt(s, now);
+		tick(s, now, false);
 	}
 	tick(s, portier_now_ns(), true);
 	return 0;

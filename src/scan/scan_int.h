@@ -87,6 +87,8 @@ struct portier_scan {
 
 	struct portier_scan_stats st;
 	uint64_t start_ns, last_tick_ns, tick_sent;
+	uint64_t adapt_ns, adapt_sent, adapt_replies, adapt_late;
+	bool lossy; /* the path dropped probes under load: extra tries allowed */
 	int answered_state; /* while release() runs for an answer: its state, else -1 */
 
 	void *mstate; /* the method's own state */

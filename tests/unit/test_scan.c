@@ -190,7 +190,7 @@ static void test_every_port_once(void **state)
 	struct portier_scan_stats st;
 	struct portier_scan *s;
 	struct portier_err err = {0};
-	unsigned h, p;
+	unsigned h, p, total_sends;
 
 	(void)state;
 	reset_fake();
@@ -213,11 +213,13 @@ static void test_every_port_once(void **state)
 			case 1:
 				assert_int_equal(sn.state[h][p], PORTIER_PORT_CLOSED);
 				break;
-			case 2: /* silent: filtered after 1 + 2 retries */
+			case 2: /* silent: filtered after 1 + 2 retries, and up
+				 * to 4 more while the scan sees loss (the
+				 * lost-once ports make 20% of answers late) */
 				assert_int_equal(sn.state[h][p],
 						 PORTIER_PORT_FILTERED);
-				assert_int_equal(sn.tries[h][p], 3);
-				assert_int_equal(sends[h][p], 3);
+				assert_in_range(sn.tries[h][p], 3, 7);
+				assert_int_equal(sends[h][p], sn.tries[h][p]);
 				break;
 			case 3: /* lost once: open on the retransmission */
 				assert_int_equal(sn.state[h][p], PORTIER_PORT_OPEN);
@@ -235,8 +237,12 @@ static void test_every_port_once(void **state)
 	assert_int_equal(st.open, HOSTS * NPORTS * 3 / 5);
 	assert_int_equal(st.closed, HOSTS * NPORTS / 5);
 	assert_int_equal(st.filtered, HOSTS * NPORTS / 5);
-	/* sent = one per port + 2 retries per silent + 1 per lost-once */
-	assert_int_equal(st.sent, HOSTS * NPORTS + HOSTS * NPORTS / 5 * 3);
+	/* every send the fake saw went out, except the refused ones */
+	for (total_sends = 0, h = 0; h < HOSTS; h++)
+		for (p = 1; p <= NPORTS; p++)
+			total_sends += sends[h][p];
+	assert_int_equal(st.sent, total_sends - shortages);
+	assert_true(st.sent >= HOSTS * NPORTS + HOSTS * NPORTS / 5 * 3);
 	assert_int_equal(st.late_replies, HOSTS * NPORTS / 5);
 	assert_true(st.loss > 0.1 && st.loss < 0.5);
 	portier_scan_free(s);
