@@ -646,6 +646,11 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	}
 	if (st.interrupted && o->resume)
 		save_checkpoint(&run);
+	if (run.progress_shown) { /* the table starts on a clean line */
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		run.progress_shown = false;
+	}
 	if (portier_out_finish(run.out, &st, &err) < 0 || run.out_rc) {
 		if (run.out_rc && !err.msg[0])
 			portier_err_set(&err, run.out_rc, "cannot write output");
