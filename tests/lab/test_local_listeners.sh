@@ -15,8 +15,13 @@ command -v python3 >/dev/null || { echo "python3 missing; skipped"; exit 77; }
 
 lab_target t1
 ns=${LAB_NS[t1]}
-HOLD="$LAB_BIN/lab-sockhold"
-[ -x "$HOLD" ] || lab_fail "lab-sockhold not built (LAB_BIN=$LAB_BIN)"
+[ -x "$LAB_BIN/lab-sockhold" ] || lab_fail "lab-sockhold not built (LAB_BIN=$LAB_BIN)"
+# The holders run from a system-like place, so that only the findings this
+# test provokes apply, wherever the build tree is (CI may build under /tmp).
+sys_dir=$(mktemp -d /var/lib/portier-lab.XXXXXX)
+trap 'lab_cleanup; rm -rf "$sys_dir"' EXIT
+cp "$LAB_BIN/lab-sockhold" "$sys_dir/lab-sockhold"
+HOLD="$sys_dir/lab-sockhold"
 
 # The knowledge base entries of these ports, pinned for the test.
 T=$'\t'
@@ -34,12 +39,10 @@ local_hold t1 shared "$HOLD" -f -c 127.0.0.1:7101 \
 shared_child=$LOCAL_PID
 
 # Deleted after start (from a system-like place, so only "deleted" applies).
-gone_dir=$(mktemp -d /var/lib/portier-lab.XXXXXX)
-trap 'lab_cleanup; rm -rf "$gone_dir"' EXIT
-cp "$HOLD" "$gone_dir/labgone"
-local_hold t1 gone "$gone_dir/labgone" tcp:[::]:7103
+cp "$HOLD" "$sys_dir/labgone"
+local_hold t1 gone "$sys_dir/labgone" tcp:[::]:7103
 gone_pid=$LOCAL_PID
-rm -f "$gone_dir/labgone"
+rm -f "$sys_dir/labgone"
 
 # Running from /tmp, on a trojan port.
 cp "$HOLD" "$LAB_DIR/labtmp"
