@@ -47,6 +47,10 @@ struct portier_out_options {
 	 * leave out ports nmap has no name for), so ndiff sees no difference;
 	 * NULL or unreadable: names from the knowledge base */
 	const char *services_path;
+	/* /proc of the scanning namespace (NULL: "/proc"): XML names the MAC
+	 * address of IPv4 targets on a local link from <proc_root>/net/arp,
+	 * as nmap does */
+	const char *proc_root;
 	bool keep_hosts;       /* keep per-host records even without a sink
 				* that needs them (checkpoints do) */
 };

@@ -577,6 +577,7 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	oo.n_ports = p->n_tcp;
 	oo.keep_hosts = o->resume != NULL;
 	oo.services_path = NMAP_SERVICES;
+	oo.proc_root = cli->proc_root;
 	if ((rc = portier_out_open(&run.out, &oo, &err)) < 0)
 		return cli_report(cli, &err);
 

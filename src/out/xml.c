@@ -9,8 +9,11 @@
  * after SIGINT, so an interrupted scan still leaves a well-formed file.
  * Port states above PORTIER_OUT_LIST_MAX per host go into <extraports>, as
  * nmap does.  Hosts carry status "up"/"user-set": portier does no host
- * discovery (nmap -Pn semantics).
+ * discovery (nmap -Pn semantics).  In a SYN scan, IPv4 hosts on a local
+ * link get their MAC address from the neighbour table, as nmap reports it.
  */
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "out/out_int.h"
@@ -109,6 +112,70 @@ int out_xml_open(struct portier_out *o, struct portier_err *err)
 	return 0;
 }
 
+/*
+ * The neighbour table (<proc_root>/net/arp: "IP type flags MAC mask dev"):
+ * complete entries (flag 0x2) of hosts on a local link.  Read once at the
+ * end; a routed target has none, as in nmap's output.
+ */
+struct arp_entry {
+	uint8_t ip[4];
+	char mac[18];
+};
+
+static size_t read_arp(const struct portier_out *o, struct arp_entry **out)
+{
+	char path[4096], line[256];
+	struct arp_entry *v = NULL;
+	size_t n = 0, cap = 0;
+	FILE *f;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "%s/net/arp",
+		 o->opt.proc_root ? o->opt.proc_root : "/proc");
+	if (!(f = fopen(path, "r")))
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char ip[64], mac[32];
+		unsigned type, flags;
+		struct portier_addr a;
+		size_t i;
+
+		if (sscanf(line, "%63s %x %x %31s", ip, &type, &flags, mac) != 4 ||
+		    !(flags & 0x2) || strlen(mac) != 17 ||
+		    portier_addr_parse(ip, &a) < 0 || a.family != 4)
+			continue;
+		if (n == cap) {
+			struct arp_entry *nv;
+
+			cap = cap ? cap * 2 : 16;
+			if (!(nv = portier_realloc(v, cap * sizeof(*nv))))
+				break;
+			v = nv;
+		}
+		memcpy(v[n].ip, a.b, 4);
+		for (i = 0; i < 17; i++)
+			v[n].mac[i] = (char)toupper((unsigned char)mac[i]);
+		v[n].mac[17] = '\0';
+		n++;
+	}
+	fclose(f);
+	*out = v;
+	return n;
+}
+
+static const char *mac_of(const struct arp_entry *arp, size_t n,
+			  const struct portier_addr *a)
+{
+	size_t i;
+
+	if (a->family != 4)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (memcmp(arp[i].ip, a->b, 4) == 0)
+			return arp[i].mac;
+	return NULL;
+}
+
 static int write_extraports(struct portier_out *o, const struct out_host *h)
 {
 	xmlTextWriterPtr w = o->xml;
@@ -139,7 +206,8 @@ static int write_extraports(struct portier_out *o, const struct out_host *h)
 	return 0;
 }
 
-static int write_host(struct portier_out *o, const struct out_host *h)
+static int write_host(struct portier_out *o, const struct out_host *h,
+		      const char *mac)
 {
 	xmlTextWriterPtr w = o->xml;
 	const char *name = o->opt.targets
@@ -163,6 +231,13 @@ static int write_host(struct portier_out *o, const struct out_host *h)
 	W(attr(w, "addrtype", h->addr.family == 4 ? "ipv4" : "ipv6"));
 	W(xmlTextWriterEndElement(w));
 	W(xmlTextWriterWriteString(w, X("\n")));
+	if (mac) {
+		W(xmlTextWriterStartElement(w, X("address")));
+		W(attr(w, "addr", mac));
+		W(attr(w, "addrtype", "mac"));
+		W(xmlTextWriterEndElement(w));
+		W(xmlTextWriterWriteString(w, X("\n")));
+	}
 	W(xmlTextWriterStartElement(w, X("hostnames")));
 	if (name) {
 		W(xmlTextWriterStartElement(w, X("hostname")));
@@ -209,19 +284,28 @@ static int write_host(struct portier_out *o, const struct out_host *h)
 int out_xml_finish(struct portier_out *o, const struct portier_scan_stats *st)
 {
 	xmlTextWriterPtr w = o->xml;
-	size_t *order = out_hosts_sorted(o), i, up = 0;
+	size_t *order = out_hosts_sorted(o), i, up = 0, n_arp;
+	struct arp_entry *arp;
 	time_t now = time(NULL);
 	char ts[64], summary[256];
 	int rc = 0;
 
 	if (!order)
 		return PORTIER_ENOMEM;
+	/* like nmap: the SYN scan works at the link layer and reports the
+	 * neighbour's MAC; the connect scan does not */
+	n_arp = o->opt.method == PORTIER_SCAN_SYN ? read_arp(o, &arp) : 0;
+	if (!n_arp)
+		arp = NULL;
 	for (i = 0; i < o->n_hosts && rc == 0; i++) {
-		if (!out_host_shown(o, out_h(o, order[i])))
+		const struct out_host *h = out_h(o, order[i]);
+
+		if (!out_host_shown(o, h))
 			continue;
 		up++;
-		rc = write_host(o, out_h(o, order[i]));
+		rc = write_host(o, h, mac_of(arp, n_arp, &h->addr));
 	}
+	portier_free(arp);
 	portier_free(order);
 	if (rc < 0)
 		return rc;

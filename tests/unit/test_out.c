@@ -35,6 +35,16 @@ static const char *path(const char *name)
 	return b;
 }
 
+/* tests/data/out/proc: a neighbour table with 198.19.1.2 complete */
+static const char *proc_root(void)
+{
+	static char buf[4096];
+	const char *d = getenv("PORTIER_TESTDATA");
+
+	snprintf(buf, sizeof(buf), "%s/out/proc", d ? d : "tests/data");
+	return buf;
+}
+
 static char *slurp(const char *p)
 {
 	FILE *f = fopen(p, "r");
@@ -135,6 +145,7 @@ static struct portier_out *open_all(bool with_files)
 	opt.ports = scanned;
 	opt.n_ports = 3;
 	opt.services_path = path("services");
+	opt.proc_root = proc_root();
 	assert_int_equal(portier_out_open(&o, &opt, &err), 0);
 	return o;
 }
@@ -168,6 +179,9 @@ static void test_sinks(void **state)
 				    "reason=\"no-response\" reason_ttl=\"64\"/>"
 				    "</port>"));
 	assert_non_null(strstr(xml, "addr=\"fd70:7:1::2\" addrtype=\"ipv6\""));
+	/* the MAC of an IPv4 host on the link, from the neighbour table */
+	assert_non_null(strstr(xml, "<address addr=\"198.19.1.2\" addrtype=\"ipv4\"/>\n"
+				    "<address addr=\"02:9F:3F:3E:5D:29\" addrtype=\"mac\"/>"));
 	/* three closed ports are listed one by one */
 	assert_non_null(strstr(xml, "portid=\"3\"><state state=\"closed\""));
 	assert_non_null(strstr(xml, "type=\"syn\" protocol=\"tcp\" "
