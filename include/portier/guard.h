@@ -168,8 +168,13 @@ struct portier_guard_touch {
 	uint32_t t_s;    /* seconds since the source's first probe */
 	uint16_t port;
 	uint8_t proto;
-	uint8_t outcome; /* enum portier_guard_outcome */
+	uint8_t outcome : 4; /* enum portier_guard_outcome */
+	uint8_t host : 4;    /* index into hosts[], PORTIER_GUARD_HOST_OTHER */
 };
+
+/* This host's addresses a source probed: the first few are kept. */
+#define PORTIER_GUARD_HOSTS_KEPT 4
+#define PORTIER_GUARD_HOST_OTHER 15
 
 enum portier_guard_reason {
 	PG_REASON_NONE,
@@ -194,6 +199,8 @@ struct portier_guard_source {
 	uint32_t nmap_like, masscan_like; /* probes with those fingerprints */
 	uint32_t same_sport;       /* probes from the previous source port */
 	uint16_t last_sport;
+	uint8_t hosts[PORTIER_GUARD_HOSTS_KEPT][16]; /* of the source's family */
+	uint8_t n_hosts;
 	uint8_t reason;            /* enum portier_guard_reason */
 	uint8_t n_touch;
 	uint8_t touch_head;

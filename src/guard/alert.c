@@ -4,7 +4,8 @@
  * classification, and what the daemon did about it.  The evidence is
  * there so that a reader can disagree with the verdict: the probe kinds
  * counted, how many probes carried nmap's or masscan's fingerprint, and
- * the touched ports with their outcomes.
+ * the touched ports (and which of this host's addresses) with their
+ * outcomes.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -49,9 +50,17 @@ static json_t *ports_json(const struct portier_guard_source *s)
 		const struct portier_guard_touch *t =
 			&s->touch[(start + i) % PORTIER_GUARD_PORTS_KEPT];
 
+		char host[64];
+
+		if (t->host < s->n_hosts)
+			portier_guard_addr_str(s->family, s->hosts[t->host], host,
+					       sizeof(host));
+		else
+			portier_strlcpy(host, "other", sizeof(host));
 		json_array_append_new(
-			arr, json_pack("{s:i, s:s, s:s, s:I}", "port", t->port,
-				       "proto", proto_name(t->proto), "outcome",
+			arr, json_pack("{s:i, s:s, s:s, s:s, s:I}", "port",
+				       t->port, "proto", proto_name(t->proto),
+				       "host", host, "outcome",
 				       outcome_name(t->outcome), "t",
 				       (json_int_t)t->t_s));
 	}
@@ -101,6 +110,20 @@ char *portier_guard_alert_json(const struct portier_guard_alert *a,
 		(json_int_t)((s->flagged_us - s->first_us) / 1000));
 	if (!o)
 		return NULL;
+	{
+		json_t *hosts = json_array();
+		uint8_t i;
+
+		for (i = 0; hosts && i < s->n_hosts; i++) {
+			char h[64];
+
+			json_array_append_new(
+				hosts, json_string(portier_guard_addr_str(
+					       s->family, s->hosts[i], h,
+					       sizeof(h))));
+		}
+		json_object_set_new(o, "hosts", hosts);
+	}
 	if (x->allow_why)
 		json_object_set_new(o, "allowlisted_as", json_string(x->allow_why));
 	if (x->error)

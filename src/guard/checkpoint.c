@@ -9,7 +9,8 @@
  * Format (version 1): a header line "portier-guard 1", then per source
  *   FAMILY ADDR FIRST LAST FLAGGED BAN_UNTIL LLR PROBES FAIL SUCC AT_FLAG
  *   OFFENSES REASON K0,..,K9 NMAP MASSCAN SAME_SPORT LAST_SPORT HEAD
- *   T:PORT:PROTO:OUTCOME,...   (or "-" for no touches)
+ *   HOST,...                   (this host's addresses probed, or "-")
+ *   T:PORT:PROTO:OUTCOME:HOST,...   (or "-" for no touches)
  * Lines that do not parse are skipped (a checkpoint is a cache, not a
  * source of truth), and counted in the error message when all are bad.
  */
@@ -46,12 +47,20 @@ static bool save_one(const struct portier_guard_source *s, void *ctx)
 		fprintf(f, "%s%u", k ? "," : "", s->kinds[k]);
 	fprintf(f, " %u %u %u %u %u ", s->nmap_like, s->masscan_like,
 		s->same_sport, s->last_sport, s->touch_head);
+	if (!s->n_hosts)
+		fputc('-', f);
+	for (i = 0; i < s->n_hosts; i++)
+		fprintf(f, "%s%s", i ? "," : "",
+			portier_guard_addr_str(s->family, s->hosts[i], addr,
+					       sizeof(addr)));
+	fputc(' ', f);
 	if (!s->n_touch)
 		fputc('-', f);
 	for (i = 0; i < s->n_touch; i++)
-		fprintf(f, "%s%u:%u:%u:%u", i ? "," : "", s->touch[i].t_s,
+		fprintf(f, "%s%u:%u:%u:%u:%u", i ? "," : "", s->touch[i].t_s,
 			s->touch[i].port, s->touch[i].proto,
-			s->touch[i].outcome);
+			(unsigned)s->touch[i].outcome,
+			(unsigned)s->touch[i].host);
 	fputc('\n', f);
 	return !ferror(f);
 }
@@ -175,6 +184,29 @@ static bool parse_line(char *line, struct portier_guard_source *s)
 	s->touch_head = (uint8_t)v[3];
 	while (*p == ' ')
 		p++;
+	if (*p == '-') {
+		p++;
+	} else {
+		while (*p && *p != ' ') {
+			char host[64];
+			size_t len = strcspn(p, ", \n");
+
+			if (s->n_hosts == PORTIER_GUARD_HOSTS_KEPT ||
+			    len >= sizeof(host))
+				return false;
+			memcpy(host, p, len);
+			host[len] = '\0';
+			if (inet_pton(s->family == 4 ? AF_INET : AF_INET6, host,
+				      s->hosts[s->n_hosts]) != 1)
+				return false;
+			s->n_hosts++;
+			p += len;
+			if (*p == ',')
+				p++;
+		}
+	}
+	while (*p == ' ')
+		p++;
 	if (*p == '-')
 		return true;
 	while (*p && *p != '\n') {
@@ -187,11 +219,15 @@ static bool parse_line(char *line, struct portier_guard_source *s)
 		    !parse_u32(&p, &t->t_s, UINT32_MAX) || !expect(&p, ':') ||
 		    !parse_u32(&p, &v[4], 65535) || !expect(&p, ':') ||
 		    !parse_u32(&p, &v[5], 255) || !expect(&p, ':') ||
-		    !parse_u32(&p, &v[6], PG_FAILURE))
+		    !parse_u32(&p, &v[6], PG_FAILURE) || !expect(&p, ':') ||
+		    !parse_u32(&p, &v[7], PORTIER_GUARD_HOST_OTHER))
+			return false;
+		if (v[7] != PORTIER_GUARD_HOST_OTHER && v[7] >= s->n_hosts)
 			return false;
 		t->port = (uint16_t)v[4];
 		t->proto = (uint8_t)v[5];
-		t->outcome = (uint8_t)v[6];
+		t->outcome = (uint8_t)(v[6] & 0x0f);
+		t->host = (uint8_t)(v[7] & 0x0f);
 		s->n_touch++;
 	}
 	if (s->n_touch < PORTIER_GUARD_PORTS_KEPT && s->touch_head != s->n_touch)

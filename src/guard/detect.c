@@ -15,8 +15,9 @@
  * credit (the walk never goes below ln((1-PD)/(1-PF)), so a scanner mixing
  * in successes buys at most a few probes), and a slow-scan window flags a
  * source with slow_ports distinct failed ports inside window_s whatever the
- * walk says.  Repeated attempts on one port count once (retransmissions and
- * a client retrying a closed port are not new evidence).
+ * walk says.  Repeated attempts on one port of one of this host's addresses
+ * count once (retransmissions and a client retrying a closed port are not
+ * new evidence).
  *
  * Sources live in a hash table with an LRU list over a pool of at most
  * max_sources nodes (indices, not pointers, so the pool can grow); the
@@ -348,19 +349,39 @@ void portier_guard_det_expire(struct portier_guard_det *d, uint64_t now_us)
 
 /* ---- the walk ---------------------------------------------------------------- */
 
+/* The index of this host's address dst among those s probed (added when
+ * there is room), or PORTIER_GUARD_HOST_OTHER. */
+static uint8_t host_index(struct portier_guard_source *s, const uint8_t dst[16])
+{
+	size_t len = s->family == 4 ? 4 : 16;
+	uint8_t i;
+
+	for (i = 0; i < s->n_hosts; i++)
+		if (!memcmp(s->hosts[i], dst, len))
+			return i;
+	if (s->n_hosts == PORTIER_GUARD_HOSTS_KEPT)
+		return PORTIER_GUARD_HOST_OTHER;
+	memset(s->hosts[s->n_hosts], 0, 16);
+	memcpy(s->hosts[s->n_hosts], dst, len);
+	return s->n_hosts++;
+}
+
+/* Attempts count once per (host address, port, protocol). */
 static struct portier_guard_touch *touched(struct portier_guard_source *s,
-					   uint16_t port, uint8_t proto)
+					   uint8_t host, uint16_t port,
+					   uint8_t proto)
 {
 	uint8_t i;
 
 	for (i = 0; i < s->n_touch; i++)
-		if (s->touch[i].port == port && s->touch[i].proto == proto)
+		if (s->touch[i].port == port && s->touch[i].proto == proto &&
+		    s->touch[i].host == host)
 			return &s->touch[i];
 	return NULL;
 }
 
 static void touch_add(struct portier_guard_source *s,
-		      const struct portier_guard_probe *p,
+		      const struct portier_guard_probe *p, uint8_t host,
 		      enum portier_guard_outcome o)
 {
 	struct portier_guard_touch *t = &s->touch[s->touch_head];
@@ -368,7 +389,8 @@ static void touch_add(struct portier_guard_source *s,
 	t->t_s = (uint32_t)((p->ts_us - s->first_us) / 1000000);
 	t->port = p->dport;
 	t->proto = p->proto;
-	t->outcome = (uint8_t)o;
+	t->outcome = (uint8_t)(o & 0x0f);
+	t->host = (uint8_t)(host & 0x0f);
 	s->touch_head = (uint8_t)((s->touch_head + 1) % PORTIER_GUARD_PORTS_KEPT);
 	if (s->n_touch < PORTIER_GUARD_PORTS_KEPT)
 		s->n_touch++;
@@ -471,6 +493,7 @@ int portier_guard_det_feed(struct portier_guard_det *d,
 	struct portier_guard_source *s;
 	struct portier_guard_touch *t;
 	uint32_t i;
+	uint8_t host;
 	int rc;
 
 	if (k >= PG_KIND_NONE || o == PG_NEUTRAL || p->outgoing)
@@ -502,7 +525,7 @@ int portier_guard_det_feed(struct portier_guard_det *d,
 		s->flagged_us = 0;
 		s->reason = PG_REASON_NONE;
 		s->llr = 0;
-		s->n_touch = s->touch_head = 0;
+		s->n_touch = s->touch_head = s->n_hosts = 0;
 		s->first_us = p->ts_us;
 	}
 
@@ -513,13 +536,14 @@ int portier_guard_det_feed(struct portier_guard_det *d,
 	s->last_sport = p->sport;
 	guard_fingerprint(s, p, k);
 
-	t = touched(s, p->dport, p->proto);
+	host = host_index(s, p->dst);
+	t = touched(s, host, p->dport, p->proto);
 	if (t) {
 		/* not new evidence; but a port that opened since counts so */
 		if (o == PG_SUCCESS)
 			t->outcome = PG_SUCCESS;
 	} else {
-		touch_add(s, p, o);
+		touch_add(s, p, host, o);
 		if (o == PG_FAILURE) {
 			s->failures++;
 			s->llr += d->step_fail;

@@ -257,6 +257,27 @@ static void test_retransmissions(void **state)
 	rig_free(&r);
 }
 
+/* The same port on two of this host's addresses is two attempts. */
+static void test_hosts_touched(void **state)
+{
+	struct rig r;
+	size_t i;
+
+	(void)state;
+	rig_init(&r, NULL);
+	for (i = 0; i < 4 && !r.alerts; i++) {
+		struct portier_guard_probe p = probe(9, 23, PG_KIND_SYN, i + 1);
+
+		p.dst[3] = (uint8_t)(2 + i); /* a sweep of 23/tcp over 4 of ours */
+		feed(&r, &p);
+	}
+	assert_int_equal(r.flagged_at, 4);
+	assert_int_equal(r.alert.src.n_hosts, 4);
+	assert_int_equal(r.alert.src.touch[3].host, 3);
+	assert_int_equal(r.alert.src.hosts[3][3], 5);
+	rig_free(&r);
+}
+
 /* nmap -T1: one probe every 15 s is flagged at the same probe count. */
 static void test_slow_pace_same_count(void **state)
 {
@@ -644,6 +665,9 @@ static void same_source(const struct portier_guard_source *x,
 	assert_int_equal(x->same_sport, y->same_sport);
 	assert_int_equal(x->last_sport, y->last_sport);
 	assert_int_equal(x->reason, y->reason);
+	assert_int_equal(x->n_hosts, y->n_hosts);
+	for (k = 0; k < x->n_hosts; k++)
+		assert_memory_equal(x->hosts[k], y->hosts[k], 16);
 	assert_int_equal(x->n_touch, y->n_touch);
 	assert_int_equal(x->touch_head, y->touch_head);
 	for (k = 0; k < x->n_touch; k++) {
@@ -651,6 +675,7 @@ static void same_source(const struct portier_guard_source *x,
 		assert_int_equal(x->touch[k].port, y->touch[k].port);
 		assert_int_equal(x->touch[k].proto, y->touch[k].proto);
 		assert_int_equal(x->touch[k].outcome, y->touch[k].outcome);
+		assert_int_equal(x->touch[k].host, y->touch[k].host);
 	}
 }
 
@@ -672,6 +697,12 @@ static void test_checkpoint_round_trip(void **state)
 	scan(&r, 9, PG_KIND_XMAS, closed, N_CLOSED, 1000);
 	r.alerts = 0;
 	scan(&r, 10, PG_KIND_SYN, (const uint16_t[]){22, 7, 80}, 3, 5000);
+	for (i = 0; i < 6; i++) { /* six of our addresses, one port: 4 kept */
+		struct portier_guard_probe p = probe(10, 7, PG_KIND_SYN, 9000 + i);
+
+		p.dst[3] = (uint8_t)(100 + i);
+		feed(&r, &p);
+	}
 	for (i = 0; i < 40; i++) { /* a ring that wrapped */
 		struct portier_guard_probe p = probe(11, (uint16_t)(1000 + i),
 						     PG_KIND_UDP, i + 1);
@@ -746,6 +777,10 @@ static void test_alert_json(void **state)
 			    "1970-01-01T00:00:00.002Z");
 	ports = json_object_get(o, "ports");
 	assert_int_equal(json_array_size(ports), 4);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(ports, 0), "host")),
+			    "198.19.1.2");
+	assert_int_equal(json_array_size(json_object_get(o, "hosts")), 1);
 	assert_int_equal(json_integer_value(json_object_get(
 				 json_array_get(ports, 0), "port")), 7);
 	assert_string_equal(json_string_value(json_object_get(
@@ -791,6 +826,7 @@ int main(void)
 		cmocka_unit_test(test_masscan_fingerprint),
 		cmocka_unit_test(test_success_first),
 		cmocka_unit_test(test_retransmissions),
+		cmocka_unit_test(test_hosts_touched),
 		cmocka_unit_test(test_slow_pace_same_count),
 		cmocka_unit_test(test_benign_workload),
 		cmocka_unit_test(test_bounded_credit),
