@@ -107,18 +107,26 @@ PY
 
 # --- capture rate: masscan floods, guard counts reads and kernel drops -------
 if command -v masscan >/dev/null; then
-	echo "capture: masscan SYN flood for 3 s at each asked rate (one source, 65,535"
-	echo "ports); 'arrived/s' is what reached guard's socket (read + dropped, both"
-	echo "directions: each SYN to a closed port also makes an outgoing RST)"
+	flooders=${GUARD_BENCH_FLOODERS:-2}
+	echo "capture: masscan SYN flood for 3 s at each asked rate ($flooders masscan processes,"
+	echo "65,535 ports); 'arrived/s' is what reached guard's socket (read + dropped,"
+	echo "both directions: each SYN to a closed port also makes an outgoing RST)"
 	printf '%10s %10s %12s %12s %10s\n' "asked/s" "arrived/s" "read" "dropped" "loss"
-	for rate in 20000 50000 100000 200000 400000; do
+	for rate in 20000 50000 100000 200000 400000 800000; do
 		kill -TERM "$(guard_real_pid)" 2>/dev/null || true
 		sleep 0.5
 		: > "$LAB_DIR/guard.err"
 		guard_start t1
-		guard_src $((200 + rate / 20000))
-		lab_scan timeout 3 masscan -e "$dev" --router-mac "$mac" --source-ip "$GUARD_SRC4" \
-			-p1-65535 --rate "$rate" --wait 0 --range "${LAB_IP[t1]}" > /dev/null 2>&1 || true
+		# $flooders masscan processes, each from its own address
+		pids=()
+		for ((f = 0; f < flooders; f++)); do
+			guard_src $((200 + f))
+			lab_scan timeout 3 masscan -e "$dev" --router-mac "$mac" --source-ip "$GUARD_SRC4" \
+				-p1-65535 --rate $((rate / flooders)) --wait 0 --range "${LAB_IP[t1]}" \
+				> /dev/null 2>&1 &
+			pids+=($!)
+		done
+		wait "${pids[@]}" 2>/dev/null || true
 		sleep 0.5
 		kill -TERM "$(guard_real_pid)" 2>/dev/null || true
 		for ((i = 0; i < 50; i++)); do
