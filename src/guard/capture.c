@@ -7,7 +7,8 @@
  * packets addressed to this host (PACKET_HOST) and packets this host sends
  * (PACKET_OUTGOING, so the judge learns our own flows), drops broadcast,
  * multicast and other hosts' traffic, and cuts every packet to its first
- * 256 bytes, so the socket buffer holds headers, not payloads.  The kernel
+ * 256 bytes, so the socket buffer holds headers, not payloads; packets are
+ * read 64 at a time with recvmmsg(2), one system call per batch.  The kernel
  * counts what it had to drop; PACKET_STATISTICS reads (and resets) that
  * count.  Loopback traffic is skipped: loopback is never blocked, and every
  * packet on it would be seen twice.
@@ -30,9 +31,20 @@
 #define ARPHRD_RAWIP 519
 #endif
 
+#define BATCH 64 /* packets per recvmmsg(2) */
+
 struct portier_guard_cap {
 	int fd;
 	uint64_t received, dropped;
+	/* one batch of packets and what recvmmsg needs to fill it */
+	uint8_t buf[BATCH][SNAP];
+	struct sockaddr_ll from[BATCH];
+	struct {
+		_Alignas(size_t) char b[CMSG_SPACE(sizeof(struct timeval))];
+	} ctl[BATCH]; /* aligned as struct cmsghdr (its first member) */
+	struct iovec iov[BATCH];
+	struct mmsghdr msgs[BATCH];
+	unsigned n, next; /* packets in the batch, the next to hand out */
 };
 
 static int attach_filter(int fd)
@@ -124,38 +136,46 @@ int portier_guard_cap_fd(const struct portier_guard_cap *c)
 	return c->fd;
 }
 
-int portier_guard_cap_next(struct portier_guard_cap *c,
-			   struct portier_guard_probe *p)
+/* Fill the batch with up to BATCH packets; their count, 0, or -errno. */
+static int refill(struct portier_guard_cap *c)
 {
-	uint8_t buf[SNAP];
-	union {
-		char b[CMSG_SPACE(sizeof(struct timeval))];
-		struct cmsghdr align;
-	} ctl;
-	struct sockaddr_ll from;
-	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-	struct msghdr msg = {.msg_name = &from, .msg_namelen = sizeof(from),
-			     .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = ctl.b,
-			     .msg_controllen = sizeof(ctl.b)};
-	struct cmsghdr *cm;
+	unsigned i;
+	int n;
+
+	for (i = 0; i < BATCH; i++) {
+		c->iov[i].iov_base = c->buf[i];
+		c->iov[i].iov_len = SNAP;
+		memset(&c->msgs[i], 0, sizeof(c->msgs[i]));
+		c->msgs[i].msg_hdr.msg_name = &c->from[i];
+		c->msgs[i].msg_hdr.msg_namelen = sizeof(c->from[i]);
+		c->msgs[i].msg_hdr.msg_iov = &c->iov[i];
+		c->msgs[i].msg_hdr.msg_iovlen = 1;
+		c->msgs[i].msg_hdr.msg_control = c->ctl[i].b;
+		c->msgs[i].msg_hdr.msg_controllen = sizeof(c->ctl[i].b);
+	}
+	for (;;) {
+		n = recvmmsg(c->fd, c->msgs, BATCH, MSG_DONTWAIT, NULL);
+		if (n >= 0)
+			return n;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+/* Packet i of the batch into *p; false if it is of no interest. */
+static bool take(struct portier_guard_cap *c, unsigned i,
+		 struct portier_guard_probe *p)
+{
+	struct msghdr *msg = &c->msgs[i].msg_hdr;
+	const struct sockaddr_ll *from = &c->from[i];
 	enum portier_guard_link link;
-	ssize_t n;
+	struct cmsghdr *cm;
+	size_t len = c->msgs[i].msg_len;
 	uint64_t ts = 0;
 
-	for (;;) {
-		n = recvmsg(c->fd, &msg, MSG_TRUNC);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		break;
-	}
-	c->received++;
-	switch (from.sll_hatype) {
+	switch (from->sll_hatype) {
 	case ARPHRD_ETHER:
 		link = PORTIER_GUARD_LINK_ETH;
 		break;
@@ -167,9 +187,9 @@ int portier_guard_cap_next(struct portier_guard_cap *c,
 		link = PORTIER_GUARD_LINK_IP;
 		break;
 	default: /* loopback and the exotic */
-		return 0;
+		return false;
 	}
-	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
 		if (cm->cmsg_level == SOL_SOCKET &&
 		    cm->cmsg_type == SO_TIMESTAMP) {
 			struct timeval tv;
@@ -179,10 +199,10 @@ int portier_guard_cap_next(struct portier_guard_cap *c,
 			     (uint64_t)tv.tv_usec;
 		}
 	}
-	if ((size_t)n > sizeof(buf))
-		n = (ssize_t)sizeof(buf);
-	if (portier_guard_parse(buf, (size_t)n, link, p) < 0)
-		return 0;
+	if (len > SNAP) /* the filter cut it; the rest is payload */
+		len = SNAP;
+	if (portier_guard_parse(c->buf[i], len, link, p) < 0)
+		return false;
 	if (!ts) {
 		struct timeval tv;
 
@@ -190,8 +210,26 @@ int portier_guard_cap_next(struct portier_guard_cap *c,
 		ts = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
 	}
 	p->ts_us = ts;
-	p->outgoing = from.sll_pkttype == PACKET_OUTGOING;
-	return 1;
+	p->outgoing = from->sll_pkttype == PACKET_OUTGOING;
+	return true;
+}
+
+int portier_guard_cap_next(struct portier_guard_cap *c,
+			   struct portier_guard_probe *p)
+{
+	for (;;) {
+		if (c->next >= c->n) {
+			int n = refill(c);
+
+			c->next = c->n = 0;
+			if (n <= 0)
+				return n;
+			c->n = (unsigned)n;
+			c->received += (unsigned)n;
+		}
+		if (take(c, c->next++, p))
+			return 1;
+	}
 }
 
 void portier_guard_cap_stats(struct portier_guard_cap *c, uint64_t *received,
