@@ -14,8 +14,9 @@
  * port is filtered (a filtered port never answers, so it never slows the
  * scan).  When such answers exceed 10% in a 20 ms interval, the window halves
  * and the token bucket that caps the rate at --rate is pulled below the
- * achieved rate (adapt()); without loss the ceiling rises 25% per tick.  The timeout follows the measured reply times
- * (RFC 6298 smoothed RTT + 4 x variance, Karn's rule: no samples from
+ * achieved rate (adapt()); without loss the ceiling rises by half per
+ * interval.  The timeout follows the measured reply times (RFC 6298
+ * smoothed RTT + 4 x variance, Karn's rule: no samples from
  * retransmitted probes), so the wait at the end comes from the observed tail,
  * not from a fixed sleep.
  */
@@ -180,11 +181,11 @@ static void update_rtt(struct portier_scan *s, double r)
  * filtered, and the rate keeps probing upwards, so losses come back.
  * A little random loss (below the threshold) is repaired by the
  * retransmissions alone and does not slow the scan down.  Without loss the
- * ceiling rises by a quarter per interval, from START_RATE at the start.
+ * ceiling rises by half per interval, from START_RATE at the start.
  */
 #define LOSS_THRESHOLD 0.10
 #define ADAPT_NS 20000000ull
-#define START_RATE 20000.0
+#define START_RATE 50000.0
 #define LOSS_EXTRA_TRIES 4
 
 static void set_rate(struct portier_scan *s, double r)
@@ -221,7 +222,7 @@ static void adapt(struct portier_scan *s, uint64_t now)
 		return;
 	}
 	if (s->bucket.rate > 0) {
-		r = s->bucket.rate * 1.25;
+		r = s->bucket.rate * 1.5;
 		if (s->cfg.max_rate > 0 && r > s->cfg.max_rate)
 			r = s->cfg.max_rate;
 		if (s->cfg.max_rate <= 0 && r > 2e7)
@@ -437,7 +438,7 @@ int portier_scan_run(struct portier_scan *s, struct portier_err *err)
 	int rc;
 
 	s->start_ns = s->last_tick_ns = s->adapt_ns = portier_now_ns();
-	/* start below the ceiling and ramp up (x1.25 per 20 ms without loss):
+	/* start below the ceiling and ramp up (x1.5 per 20 ms without loss):
 	 * a path that cannot take full speed then loses little at the start,
 	 * before the first measurement */
 	portier_bucket_init(&s->bucket, 0, 1, s->start_ns);

@@ -11,7 +11,7 @@
  * half-open handshake never completes.
  *
  * Sending: IPv4 through a raw IPPROTO_RAW socket (we write the IP header,
- * RFC 791), IPv6 through a raw IPPROTO_TCP socket with the source chosen by
+ * RFC 791), batched into one sendmmsg() per 64 probes, IPv6 through a raw IPPROTO_TCP socket with the source chosen by
  * IPV6_PKTINFO (the kernel writes the IPv6 header).  Our source address per
  * target comes from the routing table (a connected UDP socket's name, which
  * sends nothing), cached per /24 or /64.
@@ -51,6 +51,13 @@ struct syn_state {
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	struct sockaddr_ll from[BATCH];
+	/* IPv4 SYNs waiting for one sendmmsg() */
+	uint8_t out_pkt[BATCH][PORTIER_SYN_MAX];
+	struct sockaddr_in out_to[BATCH];
+	struct iovec out_iov[BATCH];
+	struct mmsghdr out_msg[BATCH];
+	uint32_t out_slot[BATCH], out_gen[BATCH];
+	unsigned n_out;
 };
 
 /*
@@ -268,6 +275,63 @@ static int send_v6(struct syn_state *y, const uint8_t *pkt, size_t len,
 	return sendmsg(y->raw6, &msg, 0) < 0 ? -errno : 0;
 }
 
+/* What a failed send of slot means; 0 when handled, else a fatal error. */
+static int send_failed(struct portier_scan *s, uint32_t slot, int rc,
+		       bool queued, struct portier_err *err)
+{
+	if (rc == -ENOBUFS || rc == -EAGAIN || rc == -ENOMEM) {
+		if (queued)
+			scan_requeue(s, slot);
+		return queued ? 0 : SCAN_LOCAL;
+	}
+	if (rc == -EPERM || rc == -EACCES) { /* our own firewall said no */
+		scan_answer(s, slot, PORTIER_PORT_FILTERED,
+			    PORTIER_REASON_ADMIN_PROHIBITED, 0);
+		return queued ? 0 : SCAN_DECIDED;
+	}
+	if (rc == -ENETUNREACH || rc == -EHOSTUNREACH) {
+		scan_answer(s, slot, PORTIER_PORT_FILTERED,
+			    rc == -ENETUNREACH ? PORTIER_REASON_NET_UNREACH
+					       : PORTIER_REASON_HOST_UNREACH, 0);
+		return queued ? 0 : SCAN_DECIDED;
+	}
+	return portier_err_set(err, rc, "sending a SYN: %s", strerror(-rc));
+}
+
+/*
+ * Send the queued IPv4 SYNs with as few sendmmsg() calls as possible; a
+ * message that fails is handled alone (its slot requeued or decided) and
+ * the rest go on.
+ */
+static int flush(struct portier_scan *s, struct portier_err *err)
+{
+	struct syn_state *y = s->mstate;
+	unsigned i = 0;
+	int rc;
+
+	while (i < y->n_out) {
+		int n = sendmmsg(y->raw4, y->out_msg + i, y->n_out - i, 0);
+		uint32_t slot;
+
+		if (n > 0) {
+			i += (unsigned)n;
+			continue;
+		}
+		rc = -errno;
+		slot = y->out_slot[i];
+		if (rc == -EINTR)
+			continue;
+		/* the slot may have been decided meanwhile: then skip it */
+		if (s->slots[slot].active == 2 &&
+		    s->slots[slot].gen == y->out_gen[i] &&
+		    (rc = send_failed(s, slot, rc, true, err)) < 0)
+			return rc;
+		i++;
+	}
+	y->n_out = 0;
+	return 0;
+}
+
 static int syn_send(struct portier_scan *s, uint32_t slot,
 		    struct portier_err *err)
 {
@@ -292,37 +356,34 @@ static int syn_send(struct portier_scan *s, uint32_t slot,
 							    : "IPv6 target",
 				       strerror(-rc));
 	seq = portier_syn_cookie(y->key, &src, &sl->addr, y->sport, sl->port);
+	if (sl->addr.family == 4) {
+		unsigned k = y->n_out;
+
+		/* queued; out before the next wait (syn_wait flushes) */
+		len = portier_syn_build(y->out_pkt[k], &src, &sl->addr, y->sport,
+					sl->port, seq, y->ip_id++);
+		memset(&y->out_to[k], 0, sizeof(y->out_to[k]));
+		y->out_to[k].sin_family = AF_INET;
+		memcpy(&y->out_to[k].sin_addr, sl->addr.b, 4);
+		y->out_iov[k].iov_base = y->out_pkt[k];
+		y->out_iov[k].iov_len = len;
+		memset(&y->out_msg[k], 0, sizeof(y->out_msg[k]));
+		y->out_msg[k].msg_hdr.msg_name = &y->out_to[k];
+		y->out_msg[k].msg_hdr.msg_namelen = sizeof(y->out_to[k]);
+		y->out_msg[k].msg_hdr.msg_iov = &y->out_iov[k];
+		y->out_msg[k].msg_hdr.msg_iovlen = 1;
+		y->out_slot[k] = slot;
+		y->out_gen[k] = sl->gen;
+		if (++y->n_out == BATCH && (rc = flush(s, err)) < 0)
+			return rc;
+		return SCAN_SENT;
+	}
 	len = portier_syn_build(pkt, &src, &sl->addr, y->sport, sl->port, seq,
 				y->ip_id++);
-	if (sl->addr.family == 4) {
-		struct sockaddr_in to;
-
-		memset(&to, 0, sizeof(to));
-		to.sin_family = AF_INET;
-		memcpy(&to.sin_addr, sl->addr.b, 4);
-		rc = sendto(y->raw4, pkt, len, 0, (struct sockaddr *)&to,
-			    sizeof(to)) < 0 ? -errno : 0;
-	} else if (y->raw6 >= 0) {
-		rc = send_v6(y, pkt, len, &src, &sl->addr);
-	} else {
-		rc = -EAFNOSUPPORT;
-	}
+	rc = y->raw6 >= 0 ? send_v6(y, pkt, len, &src, &sl->addr) : -EAFNOSUPPORT;
 	if (rc == 0)
 		return SCAN_SENT;
-	if (rc == -ENOBUFS || rc == -EAGAIN || rc == -ENOMEM)
-		return SCAN_LOCAL;
-	if (rc == -EPERM || rc == -EACCES) { /* our own firewall said no */
-		scan_answer(s, slot, PORTIER_PORT_FILTERED,
-			    PORTIER_REASON_ADMIN_PROHIBITED, 0);
-		return SCAN_DECIDED;
-	}
-	if (rc == -ENETUNREACH || rc == -EHOSTUNREACH) {
-		scan_answer(s, slot, PORTIER_PORT_FILTERED,
-			    rc == -ENETUNREACH ? PORTIER_REASON_NET_UNREACH
-					       : PORTIER_REASON_HOST_UNREACH, 0);
-		return SCAN_DECIDED;
-	}
-	return portier_err_set(err, rc, "sending a SYN: %s", strerror(-rc));
+	return send_failed(s, slot, rc, false, err);
 }
 
 /* ICMP / ICMPv6 unreachable codes (RFC 792, RFC 1812 5.2.7.1, RFC 4443 3.1) */
@@ -384,6 +445,8 @@ static int syn_wait(struct portier_scan *s, int timeout_ms,
 	struct pollfd pfd = {.fd = y->pkt, .events = POLLIN};
 	int n, i, b;
 
+	if (y->n_out && (n = flush(s, err)) < 0)
+		return n;
 	if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
 		return portier_err_set(err, -errno, "poll: %s", strerror(errno));
 	for (b = 0; b < MAX_BATCHES; b++) {
