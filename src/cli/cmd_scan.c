@@ -352,6 +352,8 @@ static int build_ports(struct cli *cli, struct scan_opts *o,
 
 	if (o->ports && o->top_ports) {
 		cli_error(cli, "give either -p or --top-ports/-F, not both");
+		cli_hint("-p names the ports; --top-ports N and -F pick the most "
+			 "common ones");
 		return EXIT_USAGE;
 	}
 	if (o->ports) {
@@ -521,6 +523,11 @@ static void report(struct scan_run *run, const struct portier_scan_stats *st,
 		(unsigned long long)st->local_errors);
 }
 
+static bool is_stdout(const char *path)
+{
+	return path && strcmp(path, "-") == 0;
+}
+
 static int run_scan(struct cli *cli, struct scan_opts *o,
 		    struct portier_targets *t, struct portier_ports *p)
 {
@@ -566,7 +573,11 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	oo.json_path = o->json;
 	oo.xml_path = o->xml;
 	oo.grep_path = o->grep;
-	oo.text = o->quiet || (o->json && strcmp(o->json, "-") == 0) ? NULL : stdout;
+	/* a format written to standard output replaces the table there */
+	oo.text = o->quiet || is_stdout(o->json) || is_stdout(o->xml) ||
+				  is_stdout(o->grep)
+			  ? NULL
+			  : stdout;
 	oo.color = cli->color;
 	oo.open_only = o->open_only;
 	oo.kb = cli_kb(cli);

@@ -85,7 +85,7 @@ static int connect_open(struct portier_scan *s, struct portier_err *err)
 			getrlimit(RLIMIT_NOFILE, &rl);
 		}
 		room = rl.rlim_cur > RESERVED_FDS * 2 ? rl.rlim_cur - RESERVED_FDS
-						      : RESERVED_FDS;
+						      : rl.rlim_cur / 2;
 		if (room < s->cfg.max_inflight)
 			s->cfg.max_inflight = (unsigned)room;
 	}

@@ -2,8 +2,9 @@
 # Bad input stops `portier scan` before anything is sent: each case exits 2
 # with a message naming the bad token, and the scanner namespace sends no
 # TCP or UDP packet (an nftables counter on its output hook).  Also: no target means no scan, -p T:445,U:137 and
-# -sU say UDP is not supported yet, and without CAP_NET_RAW the scan falls
-# back to -sT with a one-line note.
+# -sU say UDP is not supported yet, EMFILE is retried and never becomes a
+# closed port, and without CAP_NET_RAW the scan falls back to -sT with a
+# one-line note.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 lab_init
 
@@ -61,6 +62,20 @@ lab_scan "$PORTIER" scan -sT -n -q -p 2222 -iL - --exclude-file "$d/excl" \
 	-oG "$d/g" < "$d/targets"
 grep -q "Host: $ip .*2222/open/" "$d/g" || lab_fail "-iL - did not scan $ip"
 ! grep -q 198.19.1.77 "$d/g" || lab_fail "--exclude-file ignored"
+
+# a file descriptor shortage (EMFILE at 12 descriptors) is retried, never
+# reported as a closed port: the open port is still found
+(
+	ulimit -n 12
+	lab_scan "$PORTIER" scan -sT -n -p 1-4000 "$ip" -oG "$d/emfile.gnmap" \
+		> /dev/null 2> "$d/emfile.err"
+)
+cat "$d/emfile.err"
+grep -q "2222/open/" "$d/emfile.gnmap" || lab_fail "open port lost under EMFILE"
+grep -q "Ignored State: closed (3999)" "$d/emfile.gnmap" ||
+	lab_fail "EMFILE changed the closed count: $(grep Ports "$d/emfile.gnmap")"
+errs=$(sed -n 's/.* \([0-9]*\) local errors retried.*/\1/p' "$d/emfile.err")
+[ "${errs:-0}" -gt 0 ] || lab_fail "no local errors at 12 descriptors?"
 
 # unprivileged: the default method is connect, with a note
 if command -v setpriv >/dev/null; then
