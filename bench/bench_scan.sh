@@ -20,6 +20,7 @@ if [ -z "${LAB_BIN:-}" ]; then
 	cc -O2 -o "$LAB_BIN/lab-listen" "$here/tests/lab/listen.c"
 fi
 . "$here/tests/lab/lib.sh"
+. "$here/tests/lab/lib_scan.sh"
 lab_init
 for t in nmap masscan /usr/bin/time; do
 	command -v "$t" >/dev/null || { echo "bench_scan: $t missing; skipped"; exit 77; }
@@ -50,13 +51,13 @@ run() { # NAME FOUND-COUNTER CMD...
 		> "$d/log.$name" 2>&1 || echo "bench_scan: $name exited $?" >&2
 	read -r wall user sys rss < <(tail -1 "$d/time.$name")
 	WALL[$name]=$wall
-	CPU[$name]=$(echo "$user + $sys" | bc)
+	CPU[$name]=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
 	MEM[$name]=$((rss / 1024))
 	FOUND[$name]=$($counter "$d/out.$name")
 	printf '%-12s wall %7ss  cpu %7ss  rss %5s MB  open found %s\n' "$name" \
 		"$wall" "${CPU[$name]}" "${MEM[$name]}" "${FOUND[$name]}"
 }
-count_jsonl() { jq -r 'select(.type=="port" and .state=="open") | "\(.addr) \(.port)"' "$1" | sort -u | wc -l; }
+count_jsonl() { scan_ports "$1" open | sort -u | wc -l; }
 count_gnmap() { grep -o '[0-9]*/open/tcp' "$1" 2>/dev/null | wc -l; }
 count_gnmap_hosts() { awk '/Ports:/ { n += gsub(/\/open\/tcp/, "") } END { print n + 0 }' "$1"; }
 count_masscan() { awk '$1 == "open" { print $4, $3 }' "$1" 2>/dev/null | sort -u | wc -l; }
@@ -84,9 +85,9 @@ run portier-sS-ax count_jsonl "$PORTIER" scan -sS -n -q -p- "$ip" \
 
 ratio() { # A B: A / B
 	[ -n "${WALL[$1]:-}" ] && [ -n "${WALL[$2]:-}" ] || { echo "-"; return; }
-	echo "scale=2; ${WALL[$1]} / ${WALL[$2]}" | bc
+	awk -v a="${WALL[$1]}" -v b="${WALL[$2]}" 'BEGIN { printf "%.2f", a / b }'
 }
-pct() { echo "scale=1; 100 * ${FOUND[$1]:-0} / $2" | bc; }
+pct() { awk -v f="${FOUND[$1]:-0}" -v t="$2" 'BEGIN { printf "%.1f", 100 * f / t }'; }
 echo
 echo "== summary (completeness = open ports found / ground truth)"
 printf '%-12s %9s %9s %8s %10s\n' run wall_s cpu_s rss_MB complete_%

@@ -6,6 +6,7 @@
 # repeated runs agree, the XML validates against nmap.dtd, and ndiff against
 # nmap's own XML of the same lab shows no difference but the header.  IPv6 too.
 . "$PORTIER_SRC/tests/lab/lib.sh"
+. "$PORTIER_SRC/tests/lab/lib_scan.sh"
 lab_init
 for tool in nmap ndiff xmllint nft; do
 	command -v $tool >/dev/null || { echo "$tool missing; skipped"; exit 77; }
@@ -51,12 +52,13 @@ for method in -sT -sS; do
 		[ "$got" = "$truth" ] || lab_fail "$method run $run differs from ss"
 		grep -q "Ports: .*$dropped/filtered/" "$out.gnmap" ||
 			lab_fail "$method: dropped port $dropped is not filtered"
-		jq -e -s "any(.[]; .port == $dropped and .state == \"filtered\" and .reason == \"no-response\")" \
-			"$out.jsonl" >/dev/null || lab_fail "$method: JSON lacks filtered $dropped"
-		n_open=$(jq -r 'select(.type == "port" and .state == "open") | .port' "$out.jsonl" | sort -n | tr '\n' ' ')
+		scan_has "$out.jsonl" "$dropped" filtered no-response ||
+			lab_fail "$method: JSON lacks filtered $dropped"
+		n_open=$(scan_ports "$out.jsonl" open | cut -d' ' -f2 | sort -n | tr '\n' ' ')
 		[ "$n_open" = "$truth" ] || lab_fail "$method: JSON open ports '$n_open'"
-		jq -e -s 'any(.[]; .type == "summary" and .complete and .done == 65535)' \
-			"$out.jsonl" >/dev/null || lab_fail "$method: no complete summary"
+		[ "$(scan_summary "$out.jsonl" complete)" = true ] &&
+			[ "$(scan_summary "$out.jsonl" done)" = 65535 ] ||
+			lab_fail "$method: no complete summary"
 		xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$out.xml" ||
 			lab_fail "$method: XML does not validate against nmap.dtd"
 		grep -q 'Not shown: [0-9]* closed tcp ports' "$out.txt" ||

@@ -7,6 +7,7 @@
 # runs without capabilities once its raw sockets are open, and a host name
 # is reported with its name.
 . "$PORTIER_SRC/tests/lab/lib.sh"
+. "$PORTIER_SRC/tests/lab/lib_scan.sh"
 lab_init
 command -v nft >/dev/null || { echo "nft missing; skipped"; exit 77; }
 
@@ -34,9 +35,9 @@ for m in -sS -sT; do
 	cat "$d/l$m.err"
 	got=$(open_of "$d/l$m.gnmap")
 	[ "$got" = "$truth" ] || lab_fail "$m under 5% loss: '$got' vs '$truth'"
-	re=$(jq -s 'map(select(.type=="summary"))[0].retransmits' "$d/l$m.jsonl")
-	loss=$(jq -s 'map(select(.type=="summary"))[0].loss' "$d/l$m.jsonl")
-	filt=$(jq -s 'map(select(.type=="summary"))[0].filtered' "$d/l$m.jsonl")
+	re=$(scan_summary "$d/l$m.jsonl" retransmits)
+	loss=$(scan_summary "$d/l$m.jsonl" loss)
+	filt=$(scan_summary "$d/l$m.jsonl" filtered)
 	echo "$m: retransmits $re, estimated loss $loss, filtered $filt"
 	[ "$re" -gt 1000 ] || lab_fail "$m: only $re retransmissions at 5% loss"
 	awk -v l="$loss" 'BEGIN { exit !(l > 0.01 && l < 0.2) }' ||
@@ -62,8 +63,8 @@ for m in -sS -sT; do
 	cat "$d/c$m.err"
 	got=$(open_of "$d/c$m.gnmap")
 	[ "$got" = "$truth" ] || lab_fail "$m at 20k SYN/s: '$got' vs '$truth'"
-	slow=$(jq -s 'map(select(.type=="summary"))[0].slowdowns' "$d/c$m.jsonl")
-	filt=$(jq -s 'map(select(.type=="summary"))[0].filtered' "$d/c$m.jsonl")
+	slow=$(scan_summary "$d/c$m.jsonl" slowdowns)
+	filt=$(scan_summary "$d/c$m.jsonl" filtered)
 	echo "$m at a 20k SYN/s path: $slow slowdowns, $filt filtered"
 	[ "$slow" -gt 0 ] || lab_fail "$m never slowed down"
 	[ "$filt" = 0 ] || lab_fail "$m: $filt ports taken for filtered"

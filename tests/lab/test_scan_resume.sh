@@ -4,6 +4,7 @@
 # ends with the same result set as an uninterrupted scan; SIGINT leaves a
 # well-formed XML file and a checkpoint too.
 . "$PORTIER_SRC/tests/lab/lib.sh"
+. "$PORTIER_SRC/tests/lab/lib_scan.sh"
 lab_init
 command -v xmllint >/dev/null || { echo "xmllint missing; skipped"; exit 77; }
 
@@ -43,7 +44,7 @@ echo "truth: $truth"; echo "after resume: $got"
 [ "$got" = "$truth" ] || lab_fail "resumed result differs from ss"
 xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$d/res.xml" || lab_fail "XML invalid"
 [ ! -e "$d/ckpt" ] || lab_fail "checkpoint left behind after a complete scan"
-json_open=$(jq -r 'select(.state == "open") | .port' "$d/res.jsonl" | sort -n -u | tr '\n' ' ')
+json_open=$(scan_ports "$d/res.jsonl" open | cut -d' ' -f2 | sort -n -u | tr '\n' ' ')
 [ "$json_open" = "$truth" ] || lab_fail "JSON after resume: $json_open"
 
 # SIGINT: well-formed XML, a checkpoint, exit 3, and resumable

@@ -4,8 +4,8 @@
 # in all) and nothing else; two shards with the same seed are disjoint and
 # together give exactly the full result.
 . "$PORTIER_SRC/tests/lab/lib.sh"
+. "$PORTIER_SRC/tests/lab/lib_scan.sh"
 lab_init
-command -v jq >/dev/null || { echo "jq missing; skipped"; exit 77; }
 
 lab_target t1
 lab_anyip t1 198.18.0.0/16
@@ -17,7 +17,7 @@ plist=$(IFS=,; echo "${ports[*]}")
 want=$((65536 * 2))
 d=$LAB_DIR
 
-count_open() { jq -r 'select(.type == "port" and .state == "open") | "\(.addr) \(.port)"' "$1" | sort -u | wc -l; }
+count_open() { scan_ports "$1" open | sort -u | wc -l; }
 
 for method in -sS -sT; do
 	lab_scan "$PORTIER" scan "$method" -n -q -p "$plist" 198.18.0.0/16 \
@@ -27,7 +27,7 @@ for method in -sS -sT; do
 	echo "portier $method /16 x 5: $got of $want open ports"
 	[ "$got" = "$want" ] || lab_fail "$method found $got of $want"
 	# nothing but the two listening ports is open
-	jq -r 'select(.state == "open") | .port' "$d/sweep$method.jsonl" | sort -n -u |
+	scan_ports "$d/sweep$method.jsonl" open | cut -d' ' -f2 | sort -n -u |
 		tr '\n' ' ' | grep -qx "$(printf '%s\n' "$open1" "$open2" | sort -n | tr '\n' ' ')" ||
 		lab_fail "$method reports other open ports"
 	[ "$(grep -c 'Status: Up' "$d/sweep$method.gnmap")" = 65536 ] ||
@@ -39,15 +39,13 @@ for k in 1 2; do
 	lab_scan "$PORTIER" scan -sS -n -q -p "$plist" 198.18.16.0/20 --seed 99 \
 		--shard "$k/2" -oJ "$d/shard$k.jsonl"
 done
-jq -r 'select(.type == "port") | "\(.addr) \(.port)"' "$d/shard1.jsonl" | sort > "$d/s1"
-jq -r 'select(.type == "port") | "\(.addr) \(.port)"' "$d/shard2.jsonl" | sort > "$d/s2"
+scan_ports "$d/shard1.jsonl" | sort > "$d/s1"
+scan_ports "$d/shard2.jsonl" | sort > "$d/s2"
 [ -z "$(comm -12 "$d/s1" "$d/s2")" ] || lab_fail "shards overlap"
 [ "$(cat "$d/s1" "$d/s2" | sort -u | wc -l)" = $((4096 * 2)) ] ||
 	lab_fail "shards together do not cover the /20"
-jq -e -s 'map(select(.type == "summary")) | .[0].done + 0 > 0' "$d/shard1.jsonl" >/dev/null ||
-	lab_fail "shard 1 has no summary"
-s1=$(jq -s 'map(select(.type == "summary"))[0].positions' "$d/shard1.jsonl")
-s2=$(jq -s 'map(select(.type == "summary"))[0].positions' "$d/shard2.jsonl")
+s1=$(scan_summary "$d/shard1.jsonl" positions)
+s2=$(scan_summary "$d/shard2.jsonl" positions)
 [ $((s1 + s2)) = $((4096 * 5)) ] || lab_fail "shard sizes $s1 + $s2"
 
 echo "sweep: 100% of $want open ports with -sS and -sT; shards disjoint and complete"
