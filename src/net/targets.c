@@ -495,6 +495,8 @@ int portier_targets_add_file(struct portier_targets *t, const char *path,
 	return rc;
 }
 
+static int name_cmp(const void *x, const void *y);
+
 static int iv_cmp(const void *x, const void *y)
 {
 	const struct iv *a = x, *b = y;
@@ -595,6 +597,8 @@ int portier_targets_finish(struct portier_targets *t, struct portier_err *err)
 			t->total += (uint64_t)size + 1;
 	}
 	t->cum[t->inc.n] = t->total;
+	if (t->n_names > 1)
+		qsort(t->names, t->n_names, sizeof(*t->names), name_cmp);
 	t->finished = true;
 	if (t->total == 0) {
 		portier_err_set(err, PORTIER_EINVAL,
@@ -634,13 +638,31 @@ void portier_targets_at(const struct portier_targets *t, uint64_t i,
 			 t->inc.v[lo].family, out);
 }
 
+static int name_cmp(const void *x, const void *y)
+{
+	const struct tname *a = x, *b = y;
+
+	return portier_addr_cmp(&a->addr, &b->addr);
+}
+
 const char *portier_targets_name(const struct portier_targets *t,
 				 const struct portier_addr *a)
 {
-	size_t i;
+	struct tname key;
+	const struct tname *hit;
 
-	for (i = 0; i < t->n_names; i++)
-		if (portier_addr_cmp(&t->names[i].addr, a) == 0)
-			return t->names[i].name;
-	return NULL;
+	if (!t->n_names)
+		return NULL;
+	key.addr = *a;
+	if (!t->finished) {
+		size_t i;
+
+		for (i = 0; i < t->n_names; i++)
+			if (portier_addr_cmp(&t->names[i].addr, a) == 0)
+				return t->names[i].name;
+		return NULL;
+	}
+	/* finish() sorted the names by address */
+	hit = bsearch(&key, t->names, t->n_names, sizeof(*t->names), name_cmp);
+	return hit ? hit->name : NULL;
 }

@@ -288,6 +288,27 @@ static void test_target_file(void **state)
 	portier_targets_free(t);
 }
 
+static void test_names(void **state)
+{
+	struct portier_targets_options opt = {.resolve = true};
+	struct portier_targets *t = NULL;
+	struct portier_err err = {0};
+	struct portier_addr a;
+
+	(void)state;
+	/* localhost comes from /etc/hosts: no packet leaves */
+	assert_int_equal(portier_targets_new(&t, &opt), 0);
+	assert_int_equal(portier_targets_add(t, "198.19.1.2", false, &err), 0);
+	assert_int_equal(portier_targets_add(t, "localhost", false, &err), 0);
+	assert_int_equal(portier_targets_finish(t, &err), 0);
+	assert_int_equal(portier_targets_count(t), 2);
+	portier_addr_parse("127.0.0.1", &a);
+	assert_string_equal(portier_targets_name(t, &a), "localhost");
+	portier_addr_parse("198.19.1.2", &a);
+	assert_null(portier_targets_name(t, &a));
+	portier_targets_free(t);
+}
+
 static void test_target_alloc_failure(void **state)
 {
 	const char *spec = "10.0.0-255.1";
@@ -759,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_wide_octets),
 		cmocka_unit_test(test_too_many_pieces),
 		cmocka_unit_test(test_target_file),
+		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_target_alloc_failure),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_bad_ports),
