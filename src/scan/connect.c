@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "portier/kb.h"
 #include "scan/scan_int.h"
 
 #define RESERVED_FDS 64
@@ -40,6 +41,7 @@ struct connect_state {
 	int32_t *fd_slot; /* fd -> slot probing with it, or -1 */
 	size_t n_fd_slot;
 	int *pool[2];     /* refused sockets ready for reuse: IPv4, IPv6 */
+	uint16_t eph_lo, eph_hi; /* local port range: where self-connects happen */
 	size_t n_pool[2], cap_pool;
 	struct epoll_event ev[MAX_EVENTS];
 };
@@ -89,6 +91,10 @@ static int connect_open(struct portier_scan *s, struct portier_err *err)
 		if (room < s->cfg.max_inflight)
 			s->cfg.max_inflight = (unsigned)room;
 	}
+	if (portier_ephemeral_range(NULL, &c->eph_lo, &c->eph_hi, NULL) < 0) {
+		c->eph_lo = 1; /* unknown: check every port */
+		c->eph_hi = 65535;
+	}
 	c->cap_pool = s->cfg.max_inflight < 16 ? 16 : s->cfg.max_inflight;
 	c->pool[0] = portier_calloc(c->cap_pool, sizeof(int));
 	c->pool[1] = portier_calloc(c->cap_pool, sizeof(int));
@@ -133,6 +139,12 @@ static bool decide(int e, enum portier_port_state *st, enum portier_reason *why)
 {
 	switch (e) {
 	case 0:
+		*st = PORTIER_PORT_OPEN;
+		*why = PORTIER_REASON_SYN_ACK;
+		return true;
+	case ECONNRESET: /* reset after the handshake (RFC 9293 3.10.7.4):
+			  * something accepted the connection */
+	case EPIPE:
 		*st = PORTIER_PORT_OPEN;
 		*why = PORTIER_REASON_SYN_ACK;
 		return true;
@@ -309,12 +321,26 @@ static int connect_wait(struct portier_scan *s, int timeout_ms,
 		sl = &s->slots[slot];
 		if (sl->active != 2 || sl->fd != fd)
 			continue;
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
-			e = errno;
-		if (e == 0) {
-			peer = peer_state(fd, &self);
+		if (!(c->ev[i].events & (EPOLLERR | EPOLLHUP))) {
+			/* writable without error: the handshake completed
+			 * (epoll reports the state at the time we read it, and
+			 * a connecting socket is not writable).  Only a port
+			 * in the ephemeral range can be ourselves. */
+			self = false;
+			if (sl->port >= c->eph_lo && sl->port <= c->eph_hi &&
+			    peer_state(fd, &self) != 0)
+				continue;
+			peer = 0;
+		} else {
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
+				e = errno;
+			peer = e == 0 ? peer_state(fd, &self) : -1;
 			if (peer == ENOTCONN)
-				continue; /* still connecting: a stale edge */
+				continue; /* not connected yet: a stale edge */
+			if (peer > 0)
+				e = peer;
+		}
+		if (e == 0) {
 			if (peer == 0 && self) {
 				/* ourselves, not a listener: ask again from
 				 * another port */
@@ -323,8 +349,6 @@ static int connect_wait(struct portier_scan *s, int timeout_ms,
 				scan_requeue(s, (uint32_t)slot);
 				continue;
 			}
-			if (peer != 0)
-				e = peer;
 		}
 		if (decide(e, &st, &why)) {
 			scan_answer(s, (uint32_t)slot, st, why, 0);
