@@ -153,6 +153,7 @@ static bool decide(int e, enum portier_port_state *st, enum portier_reason *why)
 		*why = PORTIER_REASON_CONN_REFUSED;
 		return true;
 	case EHOSTUNREACH:
+	case EHOSTDOWN:
 		*st = PORTIER_PORT_FILTERED;
 		*why = PORTIER_REASON_HOST_UNREACH;
 		return true;
@@ -288,8 +289,13 @@ static int connect_send(struct portier_scan *s, uint32_t slot,
 		drop_fd(c, fd, e == 0);
 	if (local_shortage(e))
 		return SCAN_LOCAL;
-	if (!decide(e, &st, &why))
-		return SCAN_LOCAL; /* unexpected: never guess a state */
+	if (!decide(e, &st, &why)) { /* unexpected: never guess a state */
+		char a[64];
+
+		return portier_err_set(err, -e, "connect to %s port %u: %s",
+				       portier_addr_str(&sl->addr, a, sizeof(a)),
+				       sl->port, strerror(e));
+	}
 	scan_answer(s, slot, st, why, 0);
 	return SCAN_DECIDED;
 }
@@ -355,12 +361,17 @@ static int connect_wait(struct portier_scan *s, int timeout_ms,
 		} else if (e == ETIMEDOUT) {
 			/* the kernel gave up before we did: no answer; the
 			 * engine's timer decides */
-		} else {
+		} else if (local_shortage(e)) {
 			/* a local failure after the fact: says nothing about
 			 * the port, send it again without using up a try */
 			sl->fd = -1;
 			drop_fd(c, fd, true);
 			scan_requeue(s, (uint32_t)slot);
+		} else {
+			/* an error we do not know: no answer we can read; the
+			 * try counts and the engine's timer decides */
+			sl->fd = -1;
+			drop_fd(c, fd, true);
 		}
 	}
 	return 0;
