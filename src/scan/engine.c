@@ -32,6 +32,7 @@
 #define MIN_CWND 8.0
 #define TICK_NS 200000000ull
 #define SEND_BATCH 512
+#define STARVED_NS 5000000000ull
 
 static uint32_t hash_of(const struct portier_addr *a, uint16_t port,
 			uint32_t mask)
@@ -336,8 +337,25 @@ static int transmit(struct portier_scan *s, uint32_t slot, uint64_t now,
 		s->hold_until_ns = now + 2000000;
 		if (s->cwnd > s->inflight + MIN_CWND)
 			s->cwnd = s->inflight + MIN_CWND;
+		/* with nothing in flight, nothing will free resources: after
+		 * STARVED_NS of that, give up instead of spinning forever */
+		if (s->inflight > 0)
+			s->starved_since = 0;
+		else if (!s->starved_since)
+			s->starved_since = now;
+		else if (now - s->starved_since > STARVED_NS) {
+			portier_err_set(err, PORTIER_EIO,
+					"no local resources to send a probe for "
+					"%llu s (file descriptors, buffers or "
+					"local ports)",
+					STARVED_NS / 1000000000ull);
+			portier_err_hint(err, "raise the limit on open files "
+					 "(ulimit -n) or lower --max-parallel");
+			return PORTIER_EIO;
+		}
 		return SCAN_LOCAL;
 	}
+	s->starved_since = 0;
 	s->st.sent++;
 	if (sl->tries > 1)
 		s->st.retransmits++;

@@ -84,6 +84,7 @@ struct portier_scan {
 	uint32_t rto_us, min_rto_us, max_rto_us;
 	struct portier_bucket bucket;
 	uint64_t hold_until_ns; /* back-off after a local shortage */
+	uint64_t starved_since; /* shortages with nothing in flight since */
 
 	struct portier_scan_stats st;
 	uint64_t start_ns, last_tick_ns, tick_sent;
