@@ -36,6 +36,7 @@ struct portier_out_options {
 	FILE *text;            /* the terminal table, or NULL */
 	bool color;            /* ANSI colour in the text table */
 	bool open_only;        /* --open: only open ports (and their hosts) */
+	bool json_closed;      /* --closed: JSON lists closed ports too */
 	const struct portier_kb *kb;            /* service names, risk; may be NULL */
 	const struct portier_targets *targets;  /* names the user gave */
 	const char *args;      /* the command line, for headers */

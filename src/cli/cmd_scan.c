@@ -30,7 +30,7 @@ struct scan_opts {
 	size_t n_input_files;
 	unsigned top_ports;
 	int method; /* -1: default */
-	bool no_resolve, want_v6, open_only, quiet, verbose, progress;
+	bool no_resolve, want_v6, open_only, closed, quiet, verbose, progress;
 	bool have_seed;
 	uint64_t seed;
 	double rate;
@@ -64,7 +64,7 @@ enum {
 	OPT_TOP = 256, OPT_RATE, OPT_RETRIES, OPT_MAXRTT, OPT_MINRTT, OPT_INITRTT,
 	OPT_PARALLEL, OPT_SEED, OPT_SHARD, OPT_RESUME, OPT_JSON, OPT_XML,
 	OPT_GREP, OPT_ALL, OPT_INPUT, OPT_EXCLUDE, OPT_EXCLUDE_FILE, OPT_SYN,
-	OPT_CONNECT, OPT_UDP, OPT_OPEN, OPT_NOPING, OPT_NOPROGRESS,
+	OPT_CONNECT, OPT_UDP, OPT_OPEN, OPT_NOPING, OPT_NOPROGRESS, OPT_CLOSED,
 };
 
 static const struct option long_opts[] = {
@@ -91,6 +91,7 @@ static const struct option long_opts[] = {
 	{"exclude", required_argument, NULL, OPT_EXCLUDE},
 	{"exclude-file", required_argument, NULL, OPT_EXCLUDE_FILE},
 	{"open", no_argument, NULL, OPT_OPEN},
+	{"closed", no_argument, NULL, OPT_CLOSED},
 	{"no-ping", no_argument, NULL, OPT_NOPING},
 	{"no-progress", no_argument, NULL, OPT_NOPROGRESS},
 	{"quiet", no_argument, NULL, 'q'},
@@ -270,6 +271,9 @@ static int parse_opts(struct cli *cli, int argc, char **argv,
 			break;
 		case OPT_OPEN:
 			o->open_only = true;
+			break;
+		case OPT_CLOSED:
+			o->closed = true;
 			break;
 		case OPT_NOPING:
 			break; /* the default: no host discovery */
@@ -580,6 +584,7 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 			  : stdout;
 	oo.color = cli->color;
 	oo.open_only = o->open_only;
+	oo.json_closed = o->closed;
 	oo.kb = cli_kb(cli);
 	oo.targets = t;
 	oo.args = o->args;
@@ -771,6 +776,7 @@ const struct cli_command cli_cmd_scan = {
 	"output (any together, as in nmap):\n"
 	"  -oJ, --json FILE          JSON Lines, one object per open or\n"
 	"                            filtered port, flushed as found (- stdout)\n"
+	"  --closed                  JSON lists closed ports too\n"
 	"  -oX, --xml FILE           nmap-compatible XML (nmap.dtd, ndiff)\n"
 	"  -oG, --grepable FILE      nmap's grepable format\n"
 	"  -oA, --all-formats BASE   BASE.jsonl, BASE.xml and BASE.gnmap\n"

@@ -62,7 +62,7 @@ int portier_out_result(struct portier_out *o, const struct portier_scan_result *
 	int rc;
 
 	if (o->json && (!o->opt.open_only || r->state == PORTIER_PORT_OPEN) &&
-	    r->state != PORTIER_PORT_CLOSED &&
+	    (r->state != PORTIER_PORT_CLOSED || o->opt.json_closed) &&
 	    (rc = out_json_result(o, r)) < 0)
 		return rc;
 	if (!o->keep)

@@ -63,6 +63,12 @@ lab_scan "$PORTIER" scan -sT -n -q -p 2222 -iL - --exclude-file "$d/excl" \
 grep -q "Host: $ip .*2222/open/" "$d/g" || lab_fail "-iL - did not scan $ip"
 ! grep -q 198.19.1.77 "$d/g" || lab_fail "--exclude-file ignored"
 
+# --closed: the JSON lists every port, closed ones too
+lab_scan "$PORTIER" scan -sT -n -q -p 1-10,2222 --closed "$ip" -oJ "$d/all.jsonl"
+[ "$(grep -c '"state":"closed","reason":"conn-refused"' "$d/all.jsonl")" = 10 ] ||
+	lab_fail "--closed: $(cat "$d/all.jsonl")"
+grep -q '"port":2222,"proto":"tcp","state":"open"' "$d/all.jsonl" || lab_fail "--closed lost 2222"
+
 # a file descriptor shortage (EMFILE at 12 descriptors) is retried, never
 # reported as a closed port: the open port is still found
 (
