@@ -343,6 +343,53 @@ static void test_interrupted_xml(void **state)
 	assert_non_null(strstr(err.msg, "/nonexistent/dir/x.jsonl"));
 }
 
+static void test_text_table(void **state)
+{
+	struct portier_out_options opt;
+	struct portier_out *o = NULL;
+	struct portier_scan_stats st;
+	struct portier_err err = {0};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	memset(&opt, 0, sizeof(opt));
+	opt.text = f;
+	opt.method = PORTIER_SCAN_SYN;
+	assert_int_equal(portier_out_open(&o, &opt, &err), 0);
+	feed(o);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(portier_out_finish(o, &st, &err), 0);
+	portier_out_free(o);
+	fclose(f);
+	assert_non_null(strstr(buf, "portier scan report for 198.19.1.2\n"
+				    "Not shown: 30 closed tcp ports (30 reset)\n"
+				    "PORT      STATE    SERVICE          RISK\n"
+				    "22/tcp    open     unknown          \n"
+				    "445/tcp   open     unknown          \n"
+				    "2000/tcp  filtered unknown          \n"));
+	assert_non_null(strstr(buf, "portier scan report for fd70:7:1::2\n"
+				    "PORT      STATE    SERVICE          RISK\n"
+				    "1/tcp     closed   unknown"));
+	free(buf);
+
+	/* --open: hosts without an open port disappear */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	opt.text = f;
+	opt.open_only = true;
+	assert_int_equal(portier_out_open(&o, &opt, &err), 0);
+	feed(o);
+	assert_int_equal(portier_out_finish(o, &st, &err), 0);
+	portier_out_free(o);
+	fclose(f);
+	assert_null(strstr(buf, "fd70:7:1::2"));
+	assert_null(strstr(buf, "2000/tcp"));
+	assert_non_null(strstr(buf, "445/tcp"));
+	free(buf);
+}
+
 static void test_port_ranges(void **state)
 {
 	static const uint16_t p[] = {1, 2, 3, 5, 7, 8, 65535};
@@ -363,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_checkpoint),
 		cmocka_unit_test(test_interrupted_xml),
+		cmocka_unit_test(test_text_table),
 		cmocka_unit_test(test_port_ranges),
 	};
 
