@@ -673,6 +673,7 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 			portier_err_set(&err, run.out_rc, "cannot write output");
 		exit_rc = cli_report(cli, &err);
 	}
+	fflush(stdout); /* the table before the summary on stderr */
 	report(&run, &st, p->n_tcp);
 	if (st.interrupted && exit_rc == EXIT_OK) {
 		cli_error(cli, "interrupted after %llu of %llu probes",
