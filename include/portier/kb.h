@@ -121,9 +121,12 @@ PORTIER_API const struct portier_kb_entry *
 portier_kb_best(const struct portier_kb *kb, uint16_t port, unsigned protos);
 
 /*
- * The short service name to show beside a port: IANA's name for that
- * port/protocol if there is one, else the first name of portier's entry,
- * else NULL.  (IANA's names are what nmap and /etc/services use.)
+ * The short service name to show beside a port: the first name of
+ * portier's own entry for exactly this port (what runs there in practice:
+ * 80 http, 9200 elasticsearch), else IANA's name for the port/protocol,
+ * else the name of an own range entry covering it, else NULL.  kb may be
+ * NULL (IANA only).  Output meant for nmap's tools (XML, grepable) should
+ * use nmap's own names instead.
  */
 PORTIER_API const char *portier_kb_service_name(const struct portier_kb *kb,
 						uint16_t port,

@@ -374,14 +374,18 @@ size_t portier_iana_lower_bound(uint16_t port)
 const char *portier_kb_service_name(const struct portier_kb *kb, uint16_t port,
 				    unsigned proto)
 {
-	const struct portier_kb_entry *e;
+	const struct portier_kb_entry *e = kb ? portier_kb_best(kb, port, proto)
+					      : NULL;
 	size_t i;
 
+	/* portier's own name for exactly this port says what runs there today
+	 * (9200 elasticsearch, not IANA's wap-wsp) */
+	if (e && e->lo == e->hi && *e->name)
+		return e->name;
 	for (i = portier_iana_lower_bound(port);
 	     i < kb_iana_count && kb_iana_entries[i].port == port; i++)
 		if (kb_iana_entries[i].proto & proto)
 			return kb_iana_entries[i].name;
-	e = kb ? portier_kb_best(kb, port, proto) : NULL;
 	return e && *e->name ? e->name : NULL;
 }
 
