@@ -17,7 +17,8 @@ BUILD_DEPS = build-essential cmake pkg-config clang libclang-rt-14-dev \
 	libmnl-dev libpcap-dev libsqlite3-dev libnftables-dev libjansson-dev \
 	libxml2-dev libncurses-dev libcap-ng-dev libcmocka-dev
 TEST_DEPS = iproute2 nftables nmap masscan nbtscan samba smbclient \
-	libxml2-utils busybox procps net-tools lsof hyperfine python3 ndiff
+	libxml2-utils busybox procps net-tools lsof hyperfine python3 ndiff time \
+	util-linux
 
 .PHONY: all deps build run check asan test test-unit test-lab fuzz fuzz-smoke \
 	bench install format format-check clean
