@@ -10,7 +10,7 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 10
 
 # Debian packages: libraries we link, tools the tests run against (the peers).
 BUILD_DEPS = build-essential cmake pkg-config clang libclang-rt-14-dev \
