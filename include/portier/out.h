@@ -29,6 +29,13 @@
 /* A state with more ports than this is summarised ("Not shown"), as nmap does. */
 #define PORTIER_OUT_LIST_MAX 25
 
+/* What a follow-up probe found on a host, as nmap's XML names it:
+ * <hostscript><script id="smb-protocols" output="..."/></hostscript>. */
+struct portier_out_script {
+	const char *id;
+	const char *output;
+};
+
 struct portier_out_options {
 	const char *json_path; /* NULL: none; "-": standard output */
 	const char *xml_path;
@@ -54,6 +61,16 @@ struct portier_out_options {
 	const char *proc_root;
 	bool keep_hosts;       /* keep per-host records even without a sink
 				* that needs them (checkpoints do) */
+	/*
+	 * Per-host results of follow-up probes (scan --probe); each may be
+	 * NULL.  host_text writes a block under the host's port table;
+	 * host_scripts fills at most max scripts for the host's <hostscript>
+	 * and returns how many (the strings must live until finish returns).
+	 */
+	void (*host_text)(void *ctx, const struct portier_addr *a, FILE *f);
+	size_t (*host_scripts)(void *ctx, const struct portier_addr *a,
+			       struct portier_out_script *out, size_t max);
+	void *host_ctx;
 };
 
 struct portier_out;
@@ -77,6 +94,31 @@ PORTIER_API void portier_out_free(struct portier_out *o);
 /* Hosts with at least one result so far, and hosts with an open port. */
 PORTIER_API size_t portier_out_hosts(const struct portier_out *o,
 				     size_t *with_open);
+
+/* One host as the records hold it (for choosing follow-up probes). */
+struct portier_out_host_info {
+	struct portier_addr addr;
+	uint32_t open, closed, filtered; /* port counts by state */
+};
+
+/*
+ * Every host with a record, sorted by address, in an allocated array (free
+ * with portier_free; NULL when there are none).  Records exist only when a
+ * sink needs them or keep_hosts is set.
+ */
+PORTIER_API int portier_out_host_list(const struct portier_out *o,
+				      struct portier_out_host_info **list,
+				      size_t *n);
+/* Whether port (tcp) of a is recorded as open. */
+PORTIER_API bool portier_out_port_open(const struct portier_out *o,
+				       const struct portier_addr *a,
+				       uint16_t port);
+/*
+ * Write one more JSON object (one line of compact JSON, without the newline)
+ * to the JSON Lines sink and flush it; nothing when there is no JSON sink.
+ * For objects that are not port results, e.g. {"type":"smb",...}.
+ */
+PORTIER_API int portier_out_json_line(struct portier_out *o, const char *line);
 
 /* Write the per-host records as text lines (for a checkpoint). */
 PORTIER_API int portier_out_save(const struct portier_out *o, FILE *f);

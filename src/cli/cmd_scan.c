@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/scan_probe.h"
 #include "portier/out.h"
 #include "portier/scan.h"
 
@@ -31,7 +32,8 @@ struct scan_opts {
 	unsigned top_ports;
 	int method; /* -1: default */
 	bool no_resolve, want_v6, open_only, closed, quiet, verbose, progress;
-	bool have_seed;
+	bool have_seed, probe_sv;
+	unsigned probes; /* SCAN_PROBE_* from --probe */
 	uint64_t seed;
 	double rate;
 	unsigned max_retries, max_parallel;
@@ -65,6 +67,7 @@ enum {
 	OPT_PARALLEL, OPT_SEED, OPT_SHARD, OPT_RESUME, OPT_JSON, OPT_XML,
 	OPT_GREP, OPT_ALL, OPT_INPUT, OPT_EXCLUDE, OPT_EXCLUDE_FILE, OPT_SYN,
 	OPT_CONNECT, OPT_UDP, OPT_OPEN, OPT_NOPING, OPT_NOPROGRESS, OPT_CLOSED,
+	OPT_PROBE, OPT_SV,
 };
 
 static const struct option long_opts[] = {
@@ -92,6 +95,8 @@ static const struct option long_opts[] = {
 	{"exclude-file", required_argument, NULL, OPT_EXCLUDE_FILE},
 	{"open", no_argument, NULL, OPT_OPEN},
 	{"closed", no_argument, NULL, OPT_CLOSED},
+	{"probe", required_argument, NULL, OPT_PROBE},
+	{"service-probes", no_argument, NULL, OPT_SV},
 	{"no-ping", no_argument, NULL, OPT_NOPING},
 	{"no-progress", no_argument, NULL, OPT_NOPROGRESS},
 	{"quiet", no_argument, NULL, 'q'},
@@ -104,6 +109,7 @@ static const char *const nmap_forms[][2] = {
 	{"-sS", "--syn"},         {"-sT", "--connect"},    {"-sU", "--udp"},
 	{"-oJ", "--json"},        {"-oX", "--xml"},        {"-oG", "--grepable"},
 	{"-oA", "--all-formats"}, {"-iL", "--input-file"}, {"-Pn", "--no-ping"},
+	{"-sV", "--service-probes"},
 };
 
 static void translate_argv(int argc, char **argv)
@@ -274,6 +280,12 @@ static int parse_opts(struct cli *cli, int argc, char **argv,
 			break;
 		case OPT_CLOSED:
 			o->closed = true;
+			break;
+		case OPT_PROBE:
+			rc = scan_probe_parse(cli, optarg, &o->probes);
+			break;
+		case OPT_SV:
+			o->probe_sv = true;
 			break;
 		case OPT_NOPING:
 			break; /* the default: no host discovery */
@@ -540,6 +552,7 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	struct portier_out_options oo = {0};
 	struct portier_scan_stats st;
 	struct portier_err err = {0};
+	struct scan_probes *sp = NULL;
 	struct sigaction sa;
 	int rc, exit_rc = EXIT_OK;
 	uint64_t k = 1, n = 1;
@@ -594,8 +607,15 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	oo.keep_hosts = o->resume != NULL;
 	oo.services_path = NMAP_SERVICES;
 	oo.proc_root = cli->proc_root;
-	if ((rc = portier_out_open(&run.out, &oo, &err)) < 0)
-		return cli_report(cli, &err);
+	if (o->probes || o->probe_sv) {
+		if (!(sp = scan_probes_new(cli, o->probes, o->probe_sv, o->quiet)))
+			return EXIT_RUNTIME;
+		scan_probes_hook(sp, &oo);
+	}
+	if ((rc = portier_out_open(&run.out, &oo, &err)) < 0) {
+		exit_rc = cli_report(cli, &err);
+		goto out;
+	}
 
 	if (o->resume) {
 		struct portier_checkpoint old;
@@ -668,6 +688,10 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 		fflush(stderr);
 		run.progress_shown = false;
 	}
+	/* the probes follow a finished scan; findings leave the exit code */
+	if (sp && !st.interrupted && exit_rc == EXIT_OK &&
+	    (rc = scan_probes_run(sp, run.out, &stop_flag)) != EXIT_OK)
+		exit_rc = rc;
 	if (portier_out_finish(run.out, &st, &err) < 0 || run.out_rc) {
 		if (run.out_rc && !err.msg[0])
 			portier_err_set(&err, run.out_rc, "cannot write output");
@@ -675,6 +699,8 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	}
 	fflush(stdout); /* the table before the summary on stderr */
 	report(&run, &st, p->n_tcp);
+	if (sp)
+		scan_probes_report(sp);
 	if (st.interrupted && exit_rc == EXIT_OK) {
 		cli_error(cli, "interrupted after %llu of %llu probes",
 			  (unsigned long long)(run.done_before + st.done),
@@ -692,6 +718,7 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 out:
 	portier_scan_free(run.scan);
 	portier_out_free(run.out);
+	scan_probes_free(sp);
 	portier_free(run.cp.pending);
 	return exit_rc;
 }
@@ -724,10 +751,9 @@ const struct cli_command cli_cmd_scan = {
 	.help =
 	"usage: portier scan TARGETS [-p PORTS] [-sS|-sT] [options]\n"
 	"\n"
-	"Find every open TCP port of the targets, exactly: open (SYN-ACK or a\n"
-	"connection), closed (RST) or filtered (no answer after retries, or\n"
-	"ICMP unreachable).  Probes go out in a keyed random order; results\n"
-	"stream out as found.  There is no default target.\n"
+	"Find every TCP port's state, exactly: open (SYN-ACK, a connection),\n"
+	"closed (RST) or filtered (no answer, ICMP unreachable), in a keyed\n"
+	"random order; results stream out as found.  No default target.\n"
 	"\n"
 	"targets (nmap's syntax; any number of them):\n"
 	"  198.19.1.2  fd70:7:1::2         addresses\n"
@@ -737,18 +763,16 @@ const struct cli_command cli_cmd_scan = {
 	"  lab.example                      a host name (resolved once)\n"
 	"  -iL, --input-file FILE    read targets from FILE (- for stdin)\n"
 	"  --exclude LIST            leave out these targets (comma-separated)\n"
-	"  --exclude-file FILE       leave out the targets listed in FILE\n"
+	"  --exclude-file FILE       leave out the targets in FILE\n"
 	"  -n                        do not resolve names (names are an error)\n"
 	"  -6                        resolve names to IPv6 addresses\n"
-	"  -Pn, --no-ping            accepted; portier never pings first\n"
+	"  -Pn, --no-ping            accepted (portier never pings)\n"
 	"\n"
 	"ports (default: the 1000 most common):\n"
 	"  -p, --ports SPEC          22,80,1000-2000; - for 1-65535; -1024;\n"
-	"                            60000-; T:445 (U: is refused: UDP scanning\n"
-	"                            is not supported yet)\n"
-	"  --top-ports N             the N most often open ports (from nmap's\n"
-	"                            nmap-services when installed, else\n"
-	"                            portier's own list)\n"
+	"                            60000-; T:445 (U: is refused: no UDP yet)\n"
+	"  --top-ports N             the N most often open ports (nmap's\n"
+	"                            nmap-services if installed, else portier's)\n"
 	"  -F, --fast                the top 100\n"
 	"\n"
 	"method:\n"
@@ -763,7 +787,7 @@ const struct cli_command cli_cmd_scan = {
 	"  --max-retries N           retransmissions of an unanswered probe\n"
 	"                            before it is filtered (default 2)\n"
 	"  --min-rtt-timeout MS, --max-rtt-timeout MS, --initial-rtt-timeout MS\n"
-	"                            bounds of the reply timeout (20, 1000, 250)\n"
+	"                            reply timeout bounds (20, 1000, 250)\n"
 	"  --max-parallel N          probes in flight at most (SYN 65536,\n"
 	"                            connect 4096 or what RLIMIT_NOFILE allows)\n"
 	"\n"
@@ -774,15 +798,21 @@ const struct cli_command cli_cmd_scan = {
 	"  --resume FILE             checkpoint to FILE (every 4 s, on ^C); the\n"
 	"                            same command continues a killed scan\n"
 	"\n"
+	"after the scan (findings shown, exit code unchanged):\n"
+	"  --probe LIST              smb,nbstat: smb asks hosts with 139 or 445\n"
+	"                            open for SMB dialects and signing; nbstat\n"
+	"                            asks 137/udp of each host that answered\n"
+	"  -sV, --service-probes     both, for hosts with 139 or 445 open\n"
+	"\n"
 	"output (any together, as in nmap):\n"
 	"  -oJ, --json FILE          JSON Lines, one object per open or\n"
-	"                            filtered port, flushed as found (- stdout)\n"
+	"                            filtered port, and probe, as found\n"
 	"  --closed                  JSON lists closed ports too\n"
 	"  -oX, --xml FILE           nmap-compatible XML (nmap.dtd, ndiff)\n"
 	"  -oG, --grepable FILE      nmap's grepable format\n"
 	"  -oA, --all-formats BASE   BASE.jsonl, BASE.xml and BASE.gnmap\n"
 	"  --open                    show only open ports and their hosts\n"
-	"  -v, --verbose             report each open port on stderr at once\n"
+	"  -v, --verbose             each open port on stderr at once\n"
 	"  -q, --quiet               no table, no summary on stderr\n"
 	"  --no-progress             no progress line on a terminal\n"
 	"\n"
@@ -790,10 +820,11 @@ const struct cli_command cli_cmd_scan = {
 	"  portier scan 198.19.1.2 -p-                  every TCP port\n"
 	"  portier scan -sT 198.19.0.0/16 -p 22,80,139,445,3389 --open\n"
 	"  portier scan 198.19.1.0/24 -F -oA lab        all three formats\n"
+	"  portier scan 198.19.1.0/24 -p 139,445 -sV    SMB1? signing? names\n"
 	"  portier scan -iL hosts.txt --exclude 198.19.1.1 -p 445 -oX smb.xml\n"
 	"  portier scan 198.19.0.0/16 -p 80 --seed 7 --shard 1/2  (and 2/2)\n"
 	"  portier scan 198.19.0.0/16 -p- --resume scan.ckpt   (again after ^C)\n"
 	"\n"
-	"stderr ends with probes sent, replies, loss and rate.  exit: 0 done,\n"
-	"2 bad input (nothing sent), 3 failure or interrupted.\n",
+	"exit: 0 done, 2 bad input (nothing sent), 3 failure or interrupted;\n"
+	"stderr ends with probes sent, replies, loss and rate.\n",
 };

@@ -254,6 +254,70 @@ size_t portier_out_hosts(const struct portier_out *o, size_t *with_open)
 	return o->n_hosts;
 }
 
+/* ---- looking hosts up (follow-up probes) ---------------------------------- */
+
+static const struct out_host *host_find(const struct portier_out *o,
+					const struct portier_addr *a)
+{
+	size_t j;
+
+	if (o->index_size == 0)
+		return NULL;
+	j = addr_hash(a) & (o->index_size - 1);
+	while (o->index[j]) {
+		const struct out_host *h = out_h(o, o->index[j] - 1);
+
+		if (portier_addr_cmp(&h->addr, a) == 0)
+			return h;
+		j = (j + 1) & (o->index_size - 1);
+	}
+	return NULL;
+}
+
+int portier_out_host_list(const struct portier_out *o,
+			  struct portier_out_host_info **list, size_t *n)
+{
+	struct portier_out_host_info *v;
+	size_t *order, i;
+
+	*list = NULL;
+	*n = 0;
+	if (!o->n_hosts)
+		return 0;
+	order = out_hosts_sorted(o);
+	v = portier_calloc(o->n_hosts, sizeof(*v));
+	if (!order || !v) {
+		portier_free(order);
+		portier_free(v);
+		return PORTIER_ENOMEM;
+	}
+	for (i = 0; i < o->n_hosts; i++) {
+		const struct out_host *h = out_h(o, order[i]);
+
+		v[i].addr = h->addr;
+		v[i].open = h->counts[PORTIER_PORT_OPEN];
+		v[i].closed = h->counts[PORTIER_PORT_CLOSED];
+		v[i].filtered = h->counts[PORTIER_PORT_FILTERED];
+	}
+	portier_free(order);
+	*list = v;
+	*n = o->n_hosts;
+	return 0;
+}
+
+bool portier_out_port_open(const struct portier_out *o,
+			   const struct portier_addr *a, uint16_t port)
+{
+	const struct out_host *h = host_find(o, a);
+	int32_t p;
+
+	/* open ports are always in the chain (only closed ones get summarised) */
+	for (p = h ? h->ports : -1; p >= 0; p = out_p(o, p)->next)
+		if (out_p(o, p)->port == port)
+			return out_p(o, p)->state == PORTIER_PORT_OPEN;
+	return false;
+}
+
 /* ---- save and load (checkpoints) ------------------------------------------ */
 
 int portier_out_save(const struct portier_out *o, FILE *f)

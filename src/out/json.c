@@ -1,8 +1,8 @@
 /*
  * json.c - the JSON Lines sink (-oJ): one object per port result, written and
  * flushed the moment the port is decided, so a scan killed with SIGKILL
- * still leaves every result it found; one "summary" object ends a finished
- * scan.  Field names are documented in docs/json-scan.md and stay stable.
+ * still leaves every result it found; follow-up probes (scan --probe) add
+ * their own objects; one "summary" object ends a finished scan.  Field names are documented in docs/json-scan.md and stay stable.
  */
 #include <jansson.h>
 #include <string.h>
@@ -56,6 +56,16 @@ int out_json_result(struct portier_out *o, const struct portier_scan_result *r)
 			"tries", r->tries, "rtt_us", (json_int_t)r->rtt_us, "method",
 			out_method_name(o->opt.method), "time", when);
 	return put(o, obj);
+}
+
+int portier_out_json_line(struct portier_out *o, const char *line)
+{
+	if (!o->json)
+		return 0;
+	if (fputs(line, o->json) == EOF || fputc('\n', o->json) == EOF ||
+	    fflush(o->json) != 0)
+		return PORTIER_EIO;
+	return 0;
 }
 
 int out_json_finish(struct portier_out *o, const struct portier_scan_stats *st)

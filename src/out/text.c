@@ -2,7 +2,8 @@
  * text.c - the terminal table: per host, as nmap prints it, a "Not shown"
  * line for the states too common to list, then PORT STATE SERVICE and
  * portier's risk mark from the knowledge base (high, medium, low), so a
- * glance shows which open doors matter.  Colour only when asked (a TTY).
+ * glance shows which open doors matter; then what follow-up probes found
+ * (scan --probe), through the caller's host_text hook.  Colour only when asked (a TTY).
  */
 #include <string.h>
 
@@ -100,6 +101,8 @@ int out_text_finish(struct portier_out *o, const struct portier_scan_stats *st)
 		}
 		if (!header && !o->opt.open_only)
 			fputs("All scanned ports are in the states above.\n", f);
+		if (o->opt.host_text) /* follow-up probe results, if any */
+			o->opt.host_text(o->opt.host_ctx, &h->addr, f);
 		fputc('\n', f);
 	}
 	portier_free(order);

@@ -206,6 +206,31 @@ static int write_extraports(struct portier_out *o, const struct out_host *h)
 	return 0;
 }
 
+/* Follow-up probe results as nmap's host scripts (nmap.dtd: hostscript is
+ * one of the elements a host may hold after its addresses). */
+static int write_hostscript(struct portier_out *o, const struct out_host *h)
+{
+	struct portier_out_script sc[4];
+	xmlTextWriterPtr w = o->xml;
+	size_t i, n;
+
+	if (!o->opt.host_scripts)
+		return 0;
+	n = o->opt.host_scripts(o->opt.host_ctx, &h->addr, sc, 4);
+	if (!n)
+		return 0;
+	W(xmlTextWriterStartElement(w, X("hostscript")));
+	for (i = 0; i < n && i < 4; i++) {
+		W(xmlTextWriterStartElement(w, X("script")));
+		W(attr(w, "id", sc[i].id));
+		W(attr(w, "output", sc[i].output));
+		W(xmlTextWriterEndElement(w));
+	}
+	W(xmlTextWriterEndElement(w));
+	W(xmlTextWriterWriteString(w, X("\n")));
+	return 0;
+}
+
 static int write_host(struct portier_out *o, const struct out_host *h,
 		      const char *mac)
 {
@@ -276,6 +301,7 @@ static int write_host(struct portier_out *o, const struct out_host *h,
 		W(xmlTextWriterWriteString(w, X("\n")));
 	}
 	W(xmlTextWriterEndElement(w)); /* ports */
+	W(write_hostscript(o, h));
 	W(xmlTextWriterEndElement(w)); /* host */
 	W(xmlTextWriterWriteString(w, X("\n")));
 	return 0;

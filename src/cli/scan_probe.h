@@ -1,0 +1,55 @@
+/*
+ * scan_probe.h - `portier scan --probe smb,nbstat` and `-sV`: after the port
+ * scan, ask the hosts that fit what NetBIOS (137/udp) and SMB (445/139) reveal,
+ * with the probe module's code, and hand the results to the output sinks
+ * (a block under each host's table, JSON objects, XML host scripts).
+ * Only src/cli/cmd_scan.c uses it.
+ */
+#ifndef PORTIER_CLI_SCAN_PROBE_H
+#define PORTIER_CLI_SCAN_PROBE_H
+
+#include <signal.h>
+
+#include "cli/cli.h"
+#include "portier/out.h"
+
+enum {
+	SCAN_PROBE_SMB = 1 << 0,
+	SCAN_PROBE_NBSTAT = 1 << 1,
+};
+
+/* The accepted names, for help and errors: "smb, nbstat". */
+#define SCAN_PROBE_NAMES "smb, nbstat"
+
+/*
+ * Parse a comma list of probe names ("smb,nbstat") into SCAN_PROBE_* bits,
+ * added to *bits.  An unknown or empty name is an error naming it and the
+ * accepted ones (printed); returns 0 or EXIT_USAGE.
+ */
+int scan_probe_parse(const struct cli *cli, const char *list, unsigned *bits);
+
+struct scan_probes;
+
+/*
+ * Which probes to run: bits from --probe; auto_sv for -sV (smb and nbstat for
+ * hosts with 139 or 445 open).  Returns NULL when out of memory.
+ */
+struct scan_probes *scan_probes_new(struct cli *cli, unsigned bits,
+				    bool auto_sv, bool quiet);
+/* Point the sinks' per-host hooks at sp (before portier_out_open). */
+void scan_probes_hook(struct scan_probes *sp, struct portier_out_options *oo);
+/*
+ * Pick the hosts from the scan's records, probe them (nbstat in one sweep,
+ * SMB up to 16 hosts at a time), write each result to the JSON sink as it
+ * comes, and keep them for the table and XML that portier_out_finish writes.
+ * Only hosts the scan has a record of are probed: they were scan targets.
+ * *stop set (SIGINT) ends the probing early.  Returns EXIT_OK or
+ * EXIT_RUNTIME (printed); findings do not change the exit code.
+ */
+int scan_probes_run(struct scan_probes *sp, struct portier_out *out,
+		    volatile sig_atomic_t *stop);
+/* One line on stderr: how many hosts were probed and what was found. */
+void scan_probes_report(const struct scan_probes *sp);
+void scan_probes_free(struct scan_probes *sp);
+
+#endif

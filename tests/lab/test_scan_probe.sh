@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# portier scan --probe smb,nbstat and -sV against real Samba: after the port
+# scan, the SMB object in -oJ has the same accepted dialects as
+# `portier smb --json`, the NetBIOS object the same names as
+# `portier nbstat --json`; a host with 445 and 139 closed gets no SMB probe
+# (but, having answered, a NetBIOS one with --probe nbstat, and none with
+# -sV); IPv6 hosts skip NetBIOS with a note; findings leave the exit code at
+# 0; the table shows the probe blocks; -oX with host scripts still validates
+# against nmap.dtd; --probe bogus exits 2 before anything is sent.
+. "$PORTIER_SRC/tests/lab/lib.sh"
+lab_init
+command -v python3 >/dev/null || { echo "python3 missing; skipped"; exit 77; }
+
+lab_target t1 # Samba with SMB1 allowed: findings to show
+lab_target t2 # nothing listening: 139 and 445 closed
+lab_samba t1 "server min protocol = NT1"
+ip1=${LAB_IP[t1]} ip2=${LAB_IP[t2]} ip6=${LAB_IP6[t1]}
+F=$LAB_DIR/scan.jsonl
+
+# probe_field FILE TYPE ADDR EXPR: EXPR (python, over the object o) of the
+# probe object of TYPE for ADDR in a scan's JSON Lines, or "none"
+probe_field() {
+	python3 - "$@" <<'PY'
+import json, sys
+path, typ, addr, expr = sys.argv[1:5]
+hits = [o for o in map(json.loads, open(path))
+        if o.get("type") == typ and o.get("host") == addr]
+if len(hits) > 1:
+    print("duplicate"); sys.exit()
+print(eval(expr, {"o": hits[0]}) if hits else "none")
+PY
+}
+# the same EXPR over one object given as text
+one_field() {
+	python3 -c 'import json, sys; o = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
+}
+DIALECTS='",".join(sorted(o["accepted"]))'
+NAMES='",".join(sorted("%s<%s>%s" % (n["name"], n["suffix"], "G" if n["group"] else "U") for n in o.get("names", [])))'
+
+portier_names() { one_field "$({ lab_scan "$PORTIER" nbstat --json "$ip1" || true; })" "$NAMES"; }
+want_smb=$(one_field "$({ lab_scan "$PORTIER" smb --json "$ip1" || true; })" "$DIALECTS")
+echo "portier smb --json: $want_smb"
+[ -n "$want_smb" ] || lab_fail "portier smb found no dialect on t1"
+
+# scan_and_compare WHAT ARGS...: run the scan; compare its probe objects with
+# portier smb / portier nbstat.  nmbd adds its browser names when it wins
+# the election (about 20 s after start): names are compared only when
+# `portier nbstat` gives the same set before and after the scan.
+scan_and_compare() {
+	local what=$1 try before after got rc; shift
+	for try in 1 2 3 4; do
+		before=$(portier_names)
+		rc=0
+		lab_scan "$PORTIER" scan -sT -p 139,445 "$@" "$ip1" "$ip2" -oJ "$F" \
+			> "$LAB_DIR/out.txt" 2> "$LAB_DIR/err.txt" || rc=$?
+		after=$(portier_names)
+		[ "$before" = "$after" ] && break
+		echo "$what: names changed during the scan (browser election); again"
+	done
+	cat "$LAB_DIR/err.txt"
+	[ "$rc" = 0 ] || lab_fail "$what: scan exited $rc (findings must not change it)"
+	got=$(probe_field "$F" smb "$ip1" "$DIALECTS")
+	echo "$what: smb dialects: $got"
+	[ "$got" = "$want_smb" ] || lab_fail "$what: scan's smb dialects '$got' != portier smb '$want_smb'"
+	[ "$(probe_field "$F" smb "$ip1" 'o["smb1"]')" = True ] || lab_fail "$what: SMB1 not reported"
+	[ "$(probe_field "$F" smb "$ip1" '",".join(f["id"] for f in o["findings"])')" != "" ] \
+		|| lab_fail "$what: no SMB finding shown"
+	got=$(probe_field "$F" nbstat "$ip1" "$NAMES")
+	echo "$what: nbstat names: $got"
+	[ -n "$after" ] && [ "$got" = "$after" ] || lab_fail "$what: scan's names '$got' != portier nbstat '$after'"
+	probe_field "$F" nbstat "$ip1" 'o["computer"]' | grep -Eqx 'LABSRV[0-9]+' \
+		|| lab_fail "$what: computer name"
+	[ "$(probe_field "$F" smb "$ip2" 'o')" = none ] || lab_fail "$what: t2 (445 closed) was probed for SMB"
+	# the port results came first, the probes after them, the summary last
+	python3 - "$F" <<'PY' || lab_fail "$what: JSON objects out of order"
+import json, sys
+t = [json.loads(l)["type"] for l in open(sys.argv[1])]
+first_probe = min(i for i, x in enumerate(t) if x in ("smb", "nbstat"))
+assert all(x == "port" for x in t[:first_probe]), t
+assert all(x in ("smb", "nbstat") for x in t[first_probe:-1]), t
+assert t[-1] == "summary", t
+PY
+}
+
+# --probe: NetBIOS for every host that answered, SMB where 139/445 is open
+scan_and_compare "--probe" --probe smb,nbstat
+[ "$(probe_field "$F" nbstat "$ip2" 'o["status"]')" = refused ] \
+	|| lab_fail "--probe nbstat: t2 answered the scan and should get a (refused) query"
+grep -q '^portier scan: probes: nbstat asked 2 hosts (1 answered), smb asked 1 host' "$LAB_DIR/err.txt" \
+	|| lab_fail "--probe: summary line"
+# the table: the same blocks as portier nbstat -v and portier smb, under the host
+sed -n "/report for $ip1\$/,/^portier scan report for $ip2/p" "$LAB_DIR/out.txt" > "$LAB_DIR/t1.txt"
+cat "$LAB_DIR/t1.txt"
+grep -q "^Looking up status of $ip1" "$LAB_DIR/t1.txt" || lab_fail "table: no nbstat block"
+grep -q '^  leak: ' "$LAB_DIR/t1.txt" || lab_fail "table: no leak line"
+grep -q '^    NT LM 0.12  accepted' "$LAB_DIR/t1.txt" || lab_fail "table: no SMB dialects"
+grep -q 'finding.*\[high\]' "$LAB_DIR/t1.txt" || lab_fail "table: SMB1 finding not shown"
+lab_scan "$PORTIER" smb "$ip1" > "$LAB_DIR/smb.txt" 2>/dev/null || true
+# (the transport line differs: the scan already knows 445 is open)
+grep '^    ' "$LAB_DIR/smb.txt" | while IFS= read -r line; do
+	grep -qxF -- "$line" "$LAB_DIR/t1.txt" || lab_fail "table: '$line' of portier smb missing"
+done
+
+# -sV: both probes, only for hosts with 139 or 445 open
+scan_and_compare "-sV" -sV
+[ "$(probe_field "$F" nbstat "$ip2" 'o')" = none ] || lab_fail "-sV: t2 has no 139/445 open, no NetBIOS query expected"
+
+# smb alone, with IPv6: NetBIOS not asked, SMB over IPv6
+lab_scan "$PORTIER" scan -sT -p 445 --probe smb,nbstat "$ip6" -oJ "$F" 2> "$LAB_DIR/err.txt" >/dev/null \
+	|| lab_fail "IPv6 scan failed: $(cat "$LAB_DIR/err.txt")"
+[ "$(probe_field "$F" smb "$ip6" "$DIALECTS")" = "$want_smb" ] || lab_fail "IPv6: smb dialects"
+[ "$(probe_field "$F" nbstat "$ip6" 'o')" = none ] || lab_fail "IPv6: NetBIOS asked"
+grep -q 'nbstat skips 1 IPv6 host' "$LAB_DIR/err.txt" || lab_fail "IPv6: no note"
+
+# -oX: nmap-style host scripts, valid against nmap.dtd
+lab_scan "$PORTIER" scan -sT -p 139,445 -sV "$ip1" "$ip2" -oX "$LAB_DIR/scan.xml" -q \
+	|| lab_fail "-oX scan failed"
+if [ -r /usr/share/nmap/nmap.dtd ] && command -v xmllint >/dev/null; then
+	xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$LAB_DIR/scan.xml" \
+		|| lab_fail "XML with host scripts does not validate"
+fi
+grep -q '<hostscript><script id="nbstat" output="Looking up status of' "$LAB_DIR/scan.xml" \
+	|| lab_fail "XML: no nbstat script"
+grep -q '<script id="smb-protocols" output="[^"]*NT LM 0.12  accepted' "$LAB_DIR/scan.xml" \
+	|| lab_fail "XML: no smb-protocols script"
+[ "$(grep -c '<hostscript>' "$LAB_DIR/scan.xml")" = 1 ] || lab_fail "XML: t2 has host scripts"
+
+# a bad probe name: exit 2, nothing sent
+rc=0
+lab_scan "$PORTIER" scan -sT -p 445 --probe smb,bogus "$ip1" 2> "$LAB_DIR/err.txt" || rc=$?
+[ "$rc" = 2 ] || lab_fail "--probe bogus exited $rc, expected 2"
+grep -q "unknown probe 'bogus'" "$LAB_DIR/err.txt" || lab_fail "--probe bogus: message"
+echo "ok"
