@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# portier scan --probe LIST and -sV on the command line: the list is parsed
+# before anything is sent (a bad name exits 2 naming it and the accepted
+# ones); no network traffic here (every run stops at argument checking).
+. "$PORTIER_SRC/tests/cli/lib.sh"
+
+# bad names, empty names: exit 2, the bad part and the accepted ones named
+expect_exit 2 "$PORTIER" scan --probe bogus 127.0.0.1
+expect_in "$ERR" "unknown probe 'bogus' in --probe 'bogus'" "bogus named"
+expect_in "$ERR" "smb, nbstat" "accepted names listed"
+expect_exit 2 "$PORTIER" scan --probe smb,nbstatx 127.0.0.1
+expect_in "$ERR" "unknown probe 'nbstatx'" "second name checked"
+expect_exit 2 "$PORTIER" scan --probe SMB 127.0.0.1
+expect_in "$ERR" "unknown probe 'SMB'" "names are lower case"
+expect_exit 2 "$PORTIER" scan --probe smb,,nbstat 127.0.0.1
+expect_in "$ERR" "empty probe name in --probe 'smb,,nbstat'" "empty element"
+expect_exit 2 "$PORTIER" scan --probe "" 127.0.0.1
+expect_in "$ERR" "empty probe name" "empty list"
+expect_exit 2 "$PORTIER" scan --probe smb, 127.0.0.1
+expect_in "$ERR" "empty probe name" "trailing comma"
+expect_exit 2 "$PORTIER" scan 127.0.0.1 --probe
+expect_in "$ERR" "needs a value" "--probe without a list"
+
+# good lists (and -sV) are accepted: the run then stops at the next check,
+# the missing target, still before any socket
+for list in smb nbstat smb,nbstat nbstat,smb smb,smb; do
+	expect_exit 2 "$PORTIER" scan -p 445 --probe "$list"
+	expect_in "$ERR" "no targets given" "--probe $list accepted"
+done
+expect_exit 2 "$PORTIER" scan -sT -sV -p 139,445
+expect_in "$ERR" "no targets given" "-sV accepted"
+expect_exit 2 "$PORTIER" scan --service-probes -p 445
+expect_in "$ERR" "no targets given" "--service-probes accepted"
+
+# documented in --help
+expect_exit 0 "$PORTIER" scan --help
+expect_in "$OUT" "--probe LIST" "help: --probe"
+expect_in "$OUT" "-sV, --service-probes" "help: -sV"
+cli_done
