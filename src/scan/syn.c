@@ -224,7 +224,17 @@ static int source_for(struct syn_state *y, const struct portier_addr *a,
 	e->err = 0;
 	memset(&e->src, 0, sizeof(e->src));
 	e->src.family = a->family;
-	/* connecting a UDP socket only consults the routes; nothing is sent */
+	/*
+	 * connecting a UDP socket only consults the routes; nothing is sent.
+	 * Dissolve the previous association first: Linux keeps the source
+	 * address a connected socket got, so without this every target would
+	 * get the source toward the first one (wrong on a multi-homed host).
+	 */
+	{
+		struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+
+		(void)connect(fd, &unspec, sizeof(unspec));
+	}
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
 		e->err = -errno;
 	} else {

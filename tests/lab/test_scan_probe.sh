@@ -6,7 +6,9 @@
 # (but, having answered, a NetBIOS one with --probe nbstat, and none with
 # -sV); IPv6 hosts skip NetBIOS with a note; findings leave the exit code at
 # 0; the table shows the probe blocks; -oX with host scripts still validates
-# against nmap.dtd; --probe bogus exits 2 before anything is sent.
+# against nmap.dtd; --probe bogus exits 2 before anything is sent.  The
+# SYN scan of two targets on two interfaces finds both (one source address
+# per route).
 . "$PORTIER_SRC/tests/lab/lib.sh"
 lab_init
 command -v python3 >/dev/null || { echo "python3 missing; skipped"; exit 77; }
@@ -104,6 +106,19 @@ done
 # -sV: both probes, only for hosts with 139 or 445 open
 scan_and_compare "-sV" -sV
 [ "$(probe_field "$F" nbstat "$ip2" 'o')" = none ] || lab_fail "-sV: t2 has no 139/445 open, no NetBIOS query expected"
+
+# -sS (raw packets; privileges are dropped before the probes) over two
+# targets behind different interfaces: each needs its own source address
+lab_scan "$PORTIER" scan -sS -p 139,445 --closed --probe smb "$ip1" "$ip2" -oJ "$F" -q \
+	|| lab_fail "-sS scan failed"
+states=$(python3 -c '
+import json, sys
+print(" ".join(sorted("%s:%d:%s" % (o["addr"], o["port"], o["state"])
+      for o in map(json.loads, open(sys.argv[1])) if o["type"] == "port")))' "$F")
+echo "-sS: $states"
+[ "$states" = "$ip1:139:open $ip1:445:open $ip2:139:closed $ip2:445:closed" ] \
+	|| lab_fail "-sS: wrong port states (source address per interface?)"
+[ "$(probe_field "$F" smb "$ip1" "$DIALECTS")" = "$want_smb" ] || lab_fail "-sS: smb dialects"
 
 # smb alone, with IPv6: NetBIOS not asked, SMB over IPv6
 lab_scan "$PORTIER" scan -sT -p 445 --probe smb,nbstat "$ip6" -oJ "$F" 2> "$LAB_DIR/err.txt" >/dev/null \
