@@ -3,7 +3,8 @@
  * is installed) with states merged per host and "extraports" beyond 25,
  * IPv6 addrtype, JSON Lines one object per non-closed port plus a summary,
  * the grepable lines, the per-host records surviving a save/load round trip,
- * and the checkpoint file.
+ * the checkpoint file, and what follow-up probes (scan --probe) use: the
+ * host list, extra JSON lines and the per-host text and XML script hooks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -390,6 +391,117 @@ static void test_text_table(void **state)
 	free(buf);
 }
 
+/* ---- follow-up probes: host list, extra JSON, text and XML hooks ---- */
+
+static void extra_text(void *ctx, const struct portier_addr *a, FILE *f)
+{
+	char buf[64];
+
+	(*(unsigned *)ctx)++;
+	fprintf(f, "\nEXTRA for %s\n", portier_addr_str(a, buf, sizeof(buf)));
+}
+
+static size_t extra_scripts(void *ctx, const struct portier_addr *a,
+			    struct portier_out_script *out, size_t max)
+{
+	(void)ctx;
+	if (a->family != 4 || max < 2)
+		return 0; /* only the IPv4 host has results */
+	out[0] = (struct portier_out_script){"nbstat", "Looking up\n\tA <00>"};
+	out[1] = (struct portier_out_script){"smb-protocols", "x \"<&> y"};
+	return 2;
+}
+
+static void test_probe_hooks(void **state)
+{
+	struct portier_out_options opt;
+	struct portier_out_host_info *list;
+	struct portier_out *o = NULL;
+	struct portier_scan_stats st;
+	struct portier_err err = {0};
+	struct portier_addr a4, a6, none;
+	unsigned calls = 0;
+	char *buf = NULL, *xml, *jsonl;
+	size_t len = 0, n;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	memset(&opt, 0, sizeof(opt));
+	opt.text = f;
+	opt.json_path = path("p.jsonl");
+	opt.xml_path = path("p.xml");
+	opt.method = PORTIER_SCAN_SYN;
+	opt.ports = scanned;
+	opt.n_ports = 3;
+	opt.host_text = extra_text;
+	opt.host_scripts = extra_scripts;
+	opt.host_ctx = &calls;
+	assert_int_equal(portier_out_open(&o, &opt, &err), 0);
+	feed(o);
+	assert_int_equal(portier_addr_parse("198.19.1.2", &a4), 0);
+	assert_int_equal(portier_addr_parse("fd70:7:1::2", &a6), 0);
+	assert_int_equal(portier_addr_parse("198.19.9.9", &none), 0);
+
+	/* the hosts, sorted, with their counts; which ports are open */
+	assert_int_equal(portier_out_host_list(o, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(portier_addr_cmp(&list[0].addr, &a4), 0);
+	assert_int_equal(list[0].open, 2);
+	assert_int_equal(list[0].closed, 30);
+	assert_int_equal(list[0].filtered, 1);
+	assert_int_equal(portier_addr_cmp(&list[1].addr, &a6), 0);
+	assert_int_equal(list[1].open, 0);
+	assert_int_equal(list[1].closed, 3);
+	portier_free(list);
+	assert_true(portier_out_port_open(o, &a4, 445));
+	assert_true(portier_out_port_open(o, &a4, 22));
+	assert_false(portier_out_port_open(o, &a4, 2000)); /* filtered */
+	assert_false(portier_out_port_open(o, &a4, 1005)); /* closed */
+	assert_false(portier_out_port_open(o, &a4, 139));  /* not scanned */
+	assert_false(portier_out_port_open(o, &a6, 1));
+	assert_false(portier_out_port_open(o, &none, 445)); /* no record */
+
+	/* extra JSON objects go between the port results and the summary */
+	assert_int_equal(portier_out_json_line(o, "{\"type\":\"smb\"}"), 0);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(portier_out_finish(o, &st, &err), 0);
+	portier_out_free(o);
+	fclose(f);
+
+	/* the text block comes under each shown host's table */
+	assert_int_equal(calls, 2);
+	assert_non_null(strstr(buf, "2000/tcp  filtered unknown          \n"
+				    "\nEXTRA for 198.19.1.2\n\n"));
+	assert_non_null(strstr(buf, "\nEXTRA for fd70:7:1::2\n\n"));
+	free(buf);
+
+	jsonl = slurp(path("p.jsonl"));
+	assert_non_null(strstr(jsonl, "\n{\"type\":\"smb\"}\n{\"type\":\"summary\""));
+	free(jsonl);
+
+	/* XML: one <hostscript> after <ports>, attributes escaped, still valid */
+	xml = slurp(path("p.xml"));
+	assert_non_null(strstr(xml, "</ports><hostscript><script id=\"nbstat\" "
+				    "output=\"Looking up&#10;&#9;A &lt;00&gt;\"/>"
+				    "<script id=\"smb-protocols\" "
+				    "output=\"x &quot;&lt;&amp;&gt; y\"/>"
+				    "</hostscript>\n</host>"));
+	assert_non_null(strstr(xml, "</ports></host>")); /* the IPv6 host */
+	free(xml);
+	if (access(DTD, R_OK) == 0) {
+		xmlDocPtr doc = xmlReadFile(path("p.xml"), NULL, 0);
+		xmlDtdPtr dtd = xmlParseDTD(NULL, (const xmlChar *)DTD);
+		xmlValidCtxtPtr v = xmlNewValidCtxt();
+
+		assert_non_null(doc);
+		assert_non_null(dtd);
+		assert_int_equal(xmlValidateDtd(v, doc, dtd), 1);
+		xmlFreeValidCtxt(v);
+		xmlFreeDtd(dtd);
+		xmlFreeDoc(doc);
+	}
+}
+
 static void test_port_ranges(void **state)
 {
 	static const uint16_t p[] = {1, 2, 3, 5, 7, 8, 65535};
@@ -412,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_interrupted_xml),
 		cmocka_unit_test(test_text_table),
 		cmocka_unit_test(test_port_ranges),
+		cmocka_unit_test(test_probe_hooks),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
