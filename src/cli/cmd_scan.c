@@ -611,6 +611,7 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 		if (!(sp = scan_probes_new(cli, o->probes, o->probe_sv, o->quiet)))
 			return EXIT_RUNTIME;
 		scan_probes_hook(sp, &oo);
+		scan_probes_check_ports(sp, p->tcp, p->n_tcp);
 	}
 	if ((rc = portier_out_open(&run.out, &oo, &err)) < 0) {
 		exit_rc = cli_report(cli, &err);

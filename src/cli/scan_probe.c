@@ -49,6 +49,7 @@ struct scan_probes {
 	size_t n_hosts, n_nbstat, n_smb, n_v6_skipped;
 	unsigned nb_answered, smb_up, smb_findings;
 	int json_rc;
+	bool oom; /* a host could not be probed for lack of memory */
 	volatile sig_atomic_t *stop;
 	pthread_mutex_t lock; /* the JSON sink and next_smb, between workers */
 	size_t next_smb;
@@ -213,8 +214,10 @@ static void on_nbstat(const struct portier_nbstat_result *r, void *ctx)
 	if (!h || h->nb)
 		return;
 	h->nb = portier_malloc(sizeof(*h->nb));
-	if (!h->nb)
+	if (!h->nb) {
+		sp->oom = true;
 		return;
+	}
 	memcpy(h->nb, r, sizeof(*r));
 	sp->nb_answered += r->status == 0;
 	put_json(sp, "nbstat", probe_out_nbstat_json(r, sp->kb137));
@@ -269,8 +272,12 @@ static void *smb_worker(void *arg)
 		if (i == sp->n_smb)
 			return NULL;
 		h = &sp->hosts[sp->smb_list[i]];
-		if (!(res = portier_calloc(1, sizeof(*res))))
-			return NULL;
+		if (!(res = portier_calloc(1, sizeof(*res)))) {
+			pthread_mutex_lock(&sp->lock);
+			sp->oom = true;
+			pthread_mutex_unlock(&sp->lock);
+			continue;
+		}
 		/* the scan knows which port is open: no race needed */
 		opt.only_direct = h->p445;
 		opt.only_nbss = !h->p445;
@@ -313,6 +320,21 @@ static void run_smb(struct scan_probes *sp)
 		pthread_join(tid[k], NULL);
 }
 
+void scan_probes_check_ports(const struct scan_probes *sp,
+			     const uint16_t *ports, size_t n)
+{
+	size_t i;
+
+	if (sp->quiet || (sp->bits & SCAN_PROBE_NBSTAT))
+		return; /* nbstat asks every host that answered, any port */
+	for (i = 0; i < n; i++)
+		if (ports[i] == 139 || ports[i] == 445)
+			return;
+	cli_notice(sp->cli, "%s probes only hosts with 139/tcp or 445/tcp "
+		   "open, and neither port is scanned; add -p 139,445",
+		   sp->auto_sv ? "-sV" : "--probe smb");
+}
+
 int scan_probes_run(struct scan_probes *sp, struct portier_out *out,
 		    volatile sig_atomic_t *stop)
 {
@@ -333,6 +355,10 @@ int scan_probes_run(struct scan_probes *sp, struct portier_out *out,
 	rc = run_nbstat(sp);
 	if (!*stop)
 		run_smb(sp);
+	if (sp->oom) {
+		cli_error(sp->cli, "out of memory: some hosts were not probed");
+		return EXIT_RUNTIME;
+	}
 	if (sp->json_rc < 0) {
 		cli_error(sp->cli, "cannot write probe results to the JSON "
 			  "output");

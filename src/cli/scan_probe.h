@@ -36,6 +36,9 @@ struct scan_probes;
  */
 struct scan_probes *scan_probes_new(struct cli *cli, unsigned bits,
 				    bool auto_sv, bool quiet);
+/* A note when no scanned port can ever lead to a probe (-sV -p 80). */
+void scan_probes_check_ports(const struct scan_probes *sp,
+			     const uint16_t *ports, size_t n);
 /* Point the sinks' per-host hooks at sp (before portier_out_open). */
 void scan_probes_hook(struct scan_probes *sp, struct portier_out_options *oo);
 /*

@@ -140,6 +140,11 @@ grep -q '<script id="smb-protocols" output="[^"]*NT LM 0.12  accepted' "$LAB_DIR
 	|| lab_fail "XML: no smb-protocols script"
 [ "$(grep -c '<hostscript>' "$LAB_DIR/scan.xml")" = 1 ] || lab_fail "XML: t2 has host scripts"
 
+# -sV without 139 or 445 among the ports can find nothing to probe: a note
+lab_scan "$PORTIER" scan -sT -sV -p 80 "$ip2" > /dev/null 2> "$LAB_DIR/err.txt" || lab_fail "-sV -p 80 failed"
+grep -q 'note: -sV probes only hosts with 139/tcp or 445/tcp open' "$LAB_DIR/err.txt" \
+	|| lab_fail "-sV -p 80: no note"
+
 # a bad probe name: exit 2, nothing sent
 rc=0
 lab_scan "$PORTIER" scan -sT -p 445 --probe smb,bogus "$ip1" 2> "$LAB_DIR/err.txt" || rc=$?
