@@ -1,0 +1,35 @@
+/*
+ * scan_args.h - the options of `portier scan` as parsed from argv (nmap's
+ * short forms like -sS, -oX, -iL, -sV included).  Only cmd_scan.c uses it.
+ */
+#ifndef PORTIER_CLI_SCAN_ARGS_H
+#define PORTIER_CLI_SCAN_ARGS_H
+
+#include "cli/cli.h"
+
+struct scan_opts {
+	const char *ports, *resume, *shard, *exclude, *exclude_file;
+	const char *json, *xml, *grep;
+	const char **input_files;
+	size_t n_input_files;
+	unsigned top_ports;
+	int method; /* -1: default */
+	bool no_resolve, want_v6, open_only, closed, quiet, verbose, progress;
+	bool have_seed, probe_sv;
+	unsigned probes; /* SCAN_PROBE_* from --probe */
+	uint64_t seed;
+	double rate;
+	unsigned max_retries, max_parallel;
+	unsigned min_rtt, max_rtt, init_rtt;
+	char args[2048]; /* the command line as typed, for output headers */
+};
+
+/*
+ * Fill o from argv (o is cleared first; optind is left at the first
+ * operand).  Returns 0 or an exit code, the error printed.  free(o->input_files)
+ * when done.
+ */
+int scan_parse_opts(struct cli *cli, int argc, char **argv,
+		    struct scan_opts *o);
+
+#endif
