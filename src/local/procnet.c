@@ -91,6 +91,25 @@ static bool number(const char **p, const char *end, unsigned base, uint64_t *v)
 	return *p > s;
 }
 
+/*
+ * The "sl" column: the line's slot, printed by the kernel in decimal ("%4d:"
+ * or "%5d:"), so from line 10000 on it has five or more digits.  Skips it
+ * and its ':'; false (the header line) when it is not digits then ':'.
+ */
+static bool slot_number(const char **p, const char *end)
+{
+	const char *s;
+
+	skip_spaces(p, end);
+	s = *p;
+	while (*p < end && **p >= '0' && **p <= '9')
+		(*p)++;
+	if (*p == s || *p >= end || **p != ':')
+		return false;
+	(*p)++;
+	return true;
+}
+
 int local_procnet_parse(const char *text, size_t len, uint8_t family,
 			uint8_t proto, struct local_socks *out)
 {
@@ -101,15 +120,13 @@ int local_procnet_parse(const char *text, size_t len, uint8_t family,
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end, *q = p;
 		struct portier_sock s = {0};
-		uint32_t st, tx, rx, dummy;
+		uint32_t st, tx, rx;
 		uint64_t uid, tmo, inode, retr;
 
 		p = nl ? nl + 1 : end;
-		skip_spaces(&q, le);
 		/* "sl:" then the fields; the header line fails here */
-		if (!hex_u32(&q, le, 4, &dummy) || q >= le || *q != ':')
+		if (!slot_number(&q, le))
 			continue;
-		q++;
 		if (!addr_port(&q, le, words, s.laddr, &s.lport) ||
 		    !addr_port(&q, le, words, s.raddr, &s.rport))
 			continue;

@@ -404,6 +404,41 @@ static void test_procnet_v6(void **state)
 	assert_int_equal(fx->socks.n, 0);
 }
 
+/*
+ * The "sl" column is a decimal line number: from line 10000 on it has five
+ * digits, which a 4-hex-digit reading took for "1000" followed by junk and
+ * dropped the line.
+ */
+static void test_procnet_sl_decimal(void **state)
+{
+	struct fixture *fx = *state;
+	static const char text[] =
+	    "  sl  local_address rem_address   st tx_queue rx_queue tr "
+	    "tm->when retrnsmt   uid  timeout inode\n"
+	    "9999: 0100007F:0016 00000000:0000 0A 00000000:00000000 "
+	    "00:00000000 00000000     0        0 9999 1 0000000000000000\n"
+	    "10000: 0100007F:0017 00000000:0000 0A 00000000:00000000 "
+	    "00:00000000 00000000     0        0 10000 1 0000000000000000\n"
+	    "123456: 0100007F:0018 00000000:0000 0A 00000000:00000000 "
+	    "00:00000000 00000000     0        0 123456 1 0000000000000000\n"
+	    /* not a decimal slot: skipped */
+	    "   a: 0100007F:0019 00000000:0000 0A 00000000:00000000 "
+	    "00:00000000 00000000     0        0 77 1 0000000000000000\n"
+	    ": 0100007F:001A 00000000:0000 0A 00000000:00000000 "
+	    "00:00000000 00000000     0        0 78 1 0000000000000000\n";
+
+	assert_int_equal(local_procnet_parse(text, sizeof(text) - 1, AF_INET,
+					     PORTIER_LOCAL_TCP, &fx->socks),
+			 0);
+	assert_int_equal(fx->socks.n, 3);
+	assert_int_equal(fx->socks.v[0].lport, 22);
+	assert_int_equal(fx->socks.v[0].inode, 9999);
+	assert_int_equal(fx->socks.v[1].lport, 23);
+	assert_int_equal(fx->socks.v[1].inode, 10000);
+	assert_int_equal(fx->socks.v[2].lport, 24);
+	assert_int_equal(fx->socks.v[2].inode, 123456);
+}
+
 /* ---- owners from a fake /proc
  * ----------------------------------------------------- */
 
@@ -875,6 +910,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_parse_nomem, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_procnet_raw, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_procnet_v6, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_procnet_sl_decimal, setup,
+					    teardown),
 	    cmocka_unit_test(test_procs_scan),
 	    cmocka_unit_test(test_procs_scan_errors),
 	    cmocka_unit_test(test_cgroup_parse),
