@@ -11,13 +11,14 @@
  * 0.01) a failure is +ln 4, a success -ln 4, the threshold ln 99: four
  * failures in a row flag a scanner, at any speed.
  *
- * Two departures, both about evasion and memory: successes give bounded
+ * Three departures, about evasion, memory and time: successes give bounded
  * credit (the walk never goes below ln((1-PD)/(1-PF)), so a scanner mixing
  * in successes buys at most a few probes), and a slow-scan window flags a
  * source with slow_ports distinct failed ports inside window_s whatever the
  * walk says.  Repeated attempts on one port of one of this host's addresses
  * count once (retransmissions and a client retrying a closed port are not
- * new evidence).
+ * new evidence).  And the walk decays toward 0 with the time since the
+ * source's last probe (half-life window_s / 4, see decay()).
  *
  * Sources live in a hash table with an LRU list over a pool of at most
  * max_sources nodes (indices, not pointers, so the pool can grow); the
@@ -484,6 +485,25 @@ static void group(struct portier_guard_det *d, struct portier_guard_alert *a)
 	a->related = 0;
 }
 
+/*
+ * Evidence fades: the walk moves toward 0 with the time since the source's
+ * last probe, halving every window_s / 4 (6 hours by default).  A fast or
+ * hourly scan loses next to nothing between probes and is flagged at the
+ * same count; four stray failures of a NAT'd office spread over days never
+ * add up.  Credit earned by successes fades the same way.
+ */
+static void decay(const struct portier_guard_det *d,
+		  struct portier_guard_source *s, uint64_t now_us)
+{
+	double half_us = (double)d->cfg.window_s * 1e6 / 4;
+
+	if (!s->last_us || now_us <= s->last_us || s->llr == 0 || half_us <= 0)
+		return;
+	s->llr *= exp2(-(double)(now_us - s->last_us) / half_us);
+	if (fabs(s->llr) < 1e-9)
+		s->llr = 0;
+}
+
 int portier_guard_det_feed(struct portier_guard_det *d,
 			   const struct portier_guard_probe *p,
 			   enum portier_guard_kind k,
@@ -515,6 +535,7 @@ int portier_guard_det_feed(struct portier_guard_det *d,
 		lru_front(d, i);
 	}
 	s = &d->pool[i].s;
+	decay(d, s, p->ts_us);
 	if (p->ts_us > s->last_us)
 		s->last_us = p->ts_us;
 	if (p->ts_us < s->first_us) /* a clock step back: restart the clock */

