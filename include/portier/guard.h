@@ -188,7 +188,8 @@ struct portier_guard_source {
 	uint8_t addr[16];
 	uint64_t first_us, last_us;
 	uint64_t flagged_us;       /* 0 while not flagged */
-	uint64_t ban_until_us;     /* 0 if never banned */
+	uint64_t ban_until_us;     /* 0 if never banned; while not flagged,
+				      a pending retry (det_unflag) */
 	double llr;                /* log likelihood ratio of the walk */
 	uint32_t probes;           /* probe packets (not neutral) */
 	uint32_t failures;         /* distinct ports failed */
@@ -241,6 +242,16 @@ PORTIER_API int portier_guard_det_feed(struct portier_guard_det *d,
 				       enum portier_guard_kind k,
 				       enum portier_guard_outcome o,
 				       struct portier_guard_alert *alert);
+/*
+ * The alert of this source was not acted on (the ban-rate cap was reached,
+ * or nftables failed): take the offence back and keep the source pending,
+ * unflagged, so that its first probe at or after retry_us raises the alert
+ * again (and the caller tries the block again) instead of the source going
+ * unblocked for a whole ban period.  PORTIER_ENOENT if it is not tracked.
+ */
+PORTIER_API int portier_guard_det_unflag(struct portier_guard_det *d,
+					 uint8_t family, const uint8_t addr[16],
+					 uint64_t retry_us);
 /* Is p's source flagged, with its ban (or quiet period) still running? */
 PORTIER_API bool portier_guard_det_flagged(struct portier_guard_det *d,
 					   const struct portier_guard_probe *p);

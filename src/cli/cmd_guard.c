@@ -197,13 +197,20 @@ static void act(struct guard_run *r, const struct portier_guard_alert *a)
 			r->bans_this_minute = 0;
 		}
 		if (r->bans_this_minute >= r->o->ban_rate) {
+			/* pending: its first probe of the next minute (when
+			 * the budget has refilled) alerts and blocks again */
 			x.action = "rate-limited";
+			portier_guard_det_unflag(r->det, s->family, s->addr,
+						 (r->ban_minute + 1) * 60000000);
 		} else if (portier_guard_nft_block(r->nft, s->family, s->addr,
 						   a->ban_s, &err) < 0 &&
 			   !(err.code == PORTIER_ENOENT &&
 			     rebuild_and_block(r, a, &err))) {
 			x.action = "block-failed";
 			x.error = err.msg;
+			/* try again at its first probe 5 s from now */
+			portier_guard_det_unflag(r->det, s->family, s->addr,
+						 now + 5000000);
 		} else {
 			x.action = "blocked";
 			x.block_us = wall_us();

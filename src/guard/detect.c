@@ -334,6 +334,22 @@ bool portier_guard_det_flagged(struct portier_guard_det *d,
 	return d->pool[i].s.flagged_us && p->ts_us < d->pool[i].s.ban_until_us;
 }
 
+int portier_guard_det_unflag(struct portier_guard_det *d, uint8_t family,
+			     const uint8_t addr[16], uint64_t retry_us)
+{
+	uint32_t i = find(d, family, addr);
+	struct portier_guard_source *s;
+
+	if (i == NIL)
+		return PORTIER_ENOENT;
+	s = &d->pool[i].s;
+	if (s->flagged_us && s->offenses)
+		s->offenses--; /* unpunished: the next ban must not escalate */
+	s->flagged_us = 0;
+	s->ban_until_us = retry_us ? retry_us : 1;
+	return 0;
+}
+
 void portier_guard_det_expire(struct portier_guard_det *d, uint64_t now_us)
 {
 	uint64_t keep = (uint64_t)d->cfg.window_s * 1000000;
@@ -577,6 +593,8 @@ int portier_guard_det_feed(struct portier_guard_det *d,
 	}
 	if (s->flagged_us)
 		return 0;
+	if (s->ban_until_us > p->ts_us)
+		return 0; /* pending after an unacted alert: wait to retry */
 	if (s->llr >= d->upper - 1e-9)
 		s->reason = PG_REASON_TRW;
 	else if (recent_failures(s, p->ts_us, d->cfg.window_s) >=

@@ -106,11 +106,48 @@ static void test_decay_keeps_fast_counts(void **state)
 	}
 }
 
+/* ---- 2: an alert that was not acted on is retried ------------------------ */
+
+static void test_unflag_retries(void **state)
+{
+	struct det t;
+	struct portier_guard_probe p = syn(9, 1, 0);
+	unsigned i;
+
+	(void)state;
+	det_init(&t);
+	for (i = 0; i < 4; i++)
+		miss(&t, 9, (uint16_t)(100 + i), (i + 1) * 1000);
+	assert_int_equal(t.alerts, 1);
+	assert_int_equal(t.a.src.offenses, 1);
+	/* rate-limited: pending until the next minute */
+	assert_int_equal(portier_guard_det_unflag(t.d, 4, p.src, 60 * US), 0);
+	p.ts_us = 10 * US;
+	assert_false(portier_guard_det_flagged(t.d, &p));
+	assert_int_equal(miss(&t, 9, 200, 10 * US), 0); /* still waiting */
+	assert_int_equal(miss(&t, 9, 201, 59 * US), 0);
+	/* the first probe once the budget refilled: the alert again, and the
+	 * offence was taken back, so the ban is not escalated */
+	assert_int_equal(miss(&t, 9, 202, 61 * US), 1);
+	assert_int_equal(t.a.src.offenses, 1);
+	assert_int_equal(t.a.ban_s, 600);
+	p.ts_us = 62 * US;
+	assert_true(portier_guard_det_flagged(t.d, &p));
+	/* a retransmission (no new port) after the retry time re-alerts too */
+	assert_int_equal(portier_guard_det_unflag(t.d, 4, p.src, 100 * US), 0);
+	assert_int_equal(miss(&t, 9, 202, 101 * US), 1);
+	p.src[3] = 99;
+	assert_int_equal(portier_guard_det_unflag(t.d, 4, p.src, 1),
+			 PORTIER_ENOENT);
+	portier_guard_det_free(t.d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decay_slow_failures_never_flag),
 		cmocka_unit_test(test_decay_keeps_fast_counts),
+		cmocka_unit_test(test_unflag_retries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
