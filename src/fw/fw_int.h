@@ -30,6 +30,14 @@ int fw_procnet_line(const char *line, struct fw_procnet *out);
 /* Sort and deduplicate connections. */
 void fw_conns_sort(struct portier_fw_conn *c, size_t *n);
 
+/*
+ * undocheck.c: 0 if script has the shape of an undo point portier writes
+ * (only table inet portier, deleted and declared anew), else PORTIER_EPROTO
+ * with path named in err.
+ */
+int fw_undo_script_check(const char *script, const char *path,
+			 struct portier_err *err);
+
 /* A string that grows; on allocation failure it remembers and stays put. */
 struct fw_buf {
 	char *s;

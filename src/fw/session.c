@@ -11,6 +11,15 @@
  * undo again walks further back.  Only portier's table is saved and
  * restored: other tables are never read into an undo point nor replaced,
  * so undo cannot clobber rules someone else added in the meantime.
+ *
+ * Root runs what lies in the state directory, so the directory is trusted
+ * only when it is ours alone: opened with O_NOFOLLOW, owned by the
+ * effective uid and writable by nobody else (a /tmp/x someone else made
+ * first could otherwise hold a symlink that root truncates, or an undo
+ * point that flushes the whole ruleset).  Every file in it is opened
+ * relative to that descriptor without following symlinks, temporary files
+ * are created exclusively, each undo point is checked (owner, mode) before
+ * it is read, and one that names any table but inet portier is refused.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -28,6 +37,7 @@ struct portier_fw {
 	const struct portier_fw_backend *be;
 	void *ctx;
 	int lock_fd; /* -1 until portier_fw_lock */
+	int dir_fd;  /* the checked state directory, -1 until opened */
 	char dir[4096];
 };
 
@@ -51,6 +61,7 @@ int portier_fw_open(struct portier_fw **out,
 	}
 	fw->be = be;
 	fw->lock_fd = -1;
+	fw->dir_fd = -1;
 	rc = be->open(&fw->ctx, err);
 	if (rc < 0) {
 		portier_free(fw);
@@ -67,6 +78,8 @@ void portier_fw_close(struct portier_fw *fw)
 	fw->be->close(fw->ctx);
 	if (fw->lock_fd >= 0)
 		close(fw->lock_fd); /* releases the flock */
+	if (fw->dir_fd >= 0)
+		close(fw->dir_fd);
 	portier_free(fw);
 }
 
@@ -112,19 +125,126 @@ int portier_fw_check(struct portier_fw *fw, const char *script,
 	return fw->be->run(fw->ctx, script, true, err);
 }
 
+/* ---- the state directory ---------------------------------------------------- */
+
+static void dir_hint(struct portier_err *err)
+{
+	portier_err_hint(err, "set PORTIER_STATE_DIR to a directory that only "
+			      "you can write to (not one under /tmp), or "
+			      "leave it unset for " PORTIER_FW_STATE_DIR);
+}
+
+/* mkdir -p dir, mode 0700 for what portier creates. */
+static int make_dirs(const char *dir, struct portier_err *err)
+{
+	char path[4096];
+	size_t i;
+	int e;
+
+	portier_strlcpy(path, dir, sizeof(path));
+	for (i = 1; path[i]; i++) {
+		if (path[i] != '/')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			goto fail;
+		path[i] = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		goto fail;
+	return 0;
+fail:
+	e = errno;
+	portier_err_set(err, -e, "cannot create the state directory '%s': %s",
+			path, strerror(e));
+	dir_hint(err);
+	return -e;
+}
+
+/*
+ * Open the state directory once (fw->dir_fd), creating it first when
+ * create is set, and trust it only when it is ours alone: not a symlink,
+ * owned by the effective uid, writable by neither group nor others.
+ * Without create a missing directory is PORTIER_ENOENT (no undo points).
+ */
+static int open_dir(struct portier_fw *fw, bool create,
+		    struct portier_err *err)
+{
+	struct stat st;
+	int fd, e, rc;
+
+	if (fw->dir_fd >= 0)
+		return 0;
+	if (create && (rc = make_dirs(fw->dir, err)) < 0)
+		return rc;
+	fd = open(fw->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		if (e == ENOENT && !create)
+			return PORTIER_ENOENT;
+		if (e == ELOOP || e == ENOTDIR)
+			portier_err_set(err, PORTIER_EPERM,
+					"refusing the state directory '%s': it "
+					"is a symbolic link or not a directory",
+					fw->dir);
+		else
+			portier_err_set(err, -e,
+					"cannot open the state directory "
+					"'%s': %s",
+					fw->dir, strerror(e));
+		dir_hint(err);
+		return e == ELOOP || e == ENOTDIR ? PORTIER_EPERM : -e;
+	}
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+		close(fd);
+		portier_err_set(err, -e, "cannot stat the state directory "
+					 "'%s': %s", fw->dir, strerror(e));
+		return -e;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
+		close(fd);
+		portier_err_set(err, PORTIER_EPERM,
+				"refusing the state directory '%s': it is "
+				"owned by uid %lu with mode %03o, and portier "
+				"runs the undo points it holds; it must belong "
+				"to uid %lu and be writable by nobody else",
+				fw->dir, (unsigned long)st.st_uid,
+				(unsigned)(st.st_mode & 07777),
+				(unsigned long)geteuid());
+		portier_err_hint(err, "if its content is yours: chown %lu "
+				      "'%s' && chmod 700 '%s'; otherwise set "
+				      "PORTIER_STATE_DIR to a new directory "
+				      "only you can write to (not under /tmp)",
+				 (unsigned long)geteuid(), fw->dir, fw->dir);
+		return PORTIER_EPERM;
+	}
+	fw->dir_fd = fd;
+	return 0;
+}
+
 /* ---- the undo points on disk ------------------------------------------------- */
 
 /* Lowest and highest N of undo-<N>.nft, and how many there are. */
 static size_t scan_points(const struct portier_fw *fw, unsigned long *min,
 			  unsigned long *max)
 {
-	DIR *d = opendir(fw->dir);
 	struct dirent *de;
 	size_t count = 0;
+	DIR *d;
+	int fd;
 
 	*min = *max = 0;
-	if (!d)
+	if (fw->dir_fd < 0)
 		return 0;
+	fd = openat(fw->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 0;
+	}
 	while ((de = readdir(d)) != NULL) {
 		char num[32];
 		const char *dot;
@@ -153,6 +273,13 @@ static size_t scan_points(const struct portier_fw *fw, unsigned long *min,
 	return count;
 }
 
+/* "undo-N.nft", relative to the state directory. */
+static void point_name(unsigned long n, char *name, size_t len)
+{
+	snprintf(name, len, "undo-%lu.nft", n);
+}
+
+/* The full path, for messages. */
 static void point_path(const struct portier_fw *fw, unsigned long n,
 		       char *path, size_t len)
 {
@@ -163,35 +290,9 @@ size_t portier_fw_undo_depth(struct portier_fw *fw)
 {
 	unsigned long lo, hi;
 
+	if (open_dir(fw, false, NULL) < 0)
+		return 0;
 	return scan_points(fw, &lo, &hi);
-}
-
-/* mkdir -p dir, mode 0700 for what portier creates. */
-static int make_dirs(const char *dir, struct portier_err *err)
-{
-	char path[4096];
-	size_t i;
-	int e;
-
-	portier_strlcpy(path, dir, sizeof(path));
-	for (i = 1; path[i]; i++) {
-		if (path[i] != '/')
-			continue;
-		path[i] = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			goto fail;
-		path[i] = '/';
-	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		goto fail;
-	return 0;
-fail:
-	e = errno;
-	portier_err_set(err, -e, "cannot create the state directory '%s': %s",
-			path, strerror(e));
-	portier_err_hint(err, "set PORTIER_STATE_DIR to a writable directory "
-			      "for the undo points");
-	return -e;
 }
 
 int portier_fw_lock(struct portier_fw *fw, struct portier_err *err)
@@ -201,35 +302,44 @@ int portier_fw_lock(struct portier_fw *fw, struct portier_err *err)
 
 	if (fw->lock_fd >= 0)
 		return 0;
-	rc = make_dirs(fw->dir, err);
+	rc = open_dir(fw, true, err);
 	if (rc < 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s/lock", fw->dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = openat(fw->dir_fd, "lock",
+		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
 		e = errno;
 		if (fd >= 0)
 			close(fd);
 		portier_err_set(err, -e, "cannot lock '%s': %s", path,
 				strerror(e));
-		portier_err_hint(err, "set PORTIER_STATE_DIR to a writable "
-				      "directory");
+		dir_hint(err);
 		return -e;
 	}
 	fw->lock_fd = fd;
 	return 0;
 }
 
-static int write_file(const char *path, const char *text,
-		      struct portier_err *err)
+/*
+ * Write undo point n: into a temporary file created exclusively (a stale
+ * one, from a crash, is removed first; a symlink there is never followed),
+ * synced, then renamed into place.
+ */
+static int write_point(struct portier_fw *fw, unsigned long n,
+		       const char *text, struct portier_err *err)
 {
-	char tmp[4300];
+	char name[64], tmp[80], path[4200];
 	size_t len = strlen(text);
 	ssize_t w = 0;
 	int fd, e;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	point_name(n, name, sizeof(name));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+	if (unlinkat(fw->dir_fd, tmp, 0) < 0 && errno != ENOENT)
+		goto fail;
+	fd = openat(fw->dir_fd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		goto fail;
 	while (len > 0 && (w = write(fd, text, len)) > 0) {
@@ -239,48 +349,82 @@ static int write_file(const char *path, const char *text,
 	if (w < 0 || fsync(fd) < 0) {
 		e = errno;
 		close(fd);
-		unlink(tmp);
+		unlinkat(fw->dir_fd, tmp, 0);
 		errno = e;
 		goto fail;
 	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
+	if (close(fd) < 0 || renameat(fw->dir_fd, tmp, fw->dir_fd, name) < 0) {
 		e = errno;
-		unlink(tmp);
+		unlinkat(fw->dir_fd, tmp, 0);
 		errno = e;
 		goto fail;
 	}
 	return 0;
 fail:
 	e = errno;
+	point_path(fw, n, path, sizeof(path));
 	portier_err_set(err, -e, "cannot save the undo point '%s': %s", path,
 			strerror(e));
 	portier_err_hint(err, "nothing was applied; set PORTIER_STATE_DIR to "
-			      "a writable directory");
+			      "a directory that only you can write to (not "
+			      "one under /tmp)");
 	return -e;
 }
 
-static int read_file(const char *path, char **out, struct portier_err *err)
+/*
+ * Read undo point n, after checking it is a regular file of ours that
+ * nobody else can write: root is about to run it.
+ */
+static int read_point(struct portier_fw *fw, unsigned long n, char **out,
+		      struct portier_err *err)
 {
 	struct fw_buf b = {0};
-	char chunk[4096];
-	size_t n;
-	FILE *f = fopen(path, "re");
+	char name[64], path[4200], chunk[4096];
+	struct stat st;
+	size_t got;
+	FILE *f;
+	int fd, e;
 
-	if (!f) {
-		int e = errno;
-
-		return portier_err_set(err, -e, "cannot read undo point '%s': %s",
-				       path, strerror(e));
+	point_name(n, name, sizeof(name));
+	point_path(fw, n, path, sizeof(path));
+	fd = openat(fw->dir_fd, name,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		return portier_err_set(err, -e,
+				       "cannot read undo point '%s': %s", path,
+				       strerror(e));
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk) - 1, f)) > 0) {
-		chunk[n] = '\0';
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022)) {
+		close(fd);
+		portier_err_set(err, PORTIER_EPERM,
+				"refusing the undo point '%s': not a regular "
+				"file owned by uid %lu and writable by nobody "
+				"else (owner uid %lu, mode %03o)",
+				path, (unsigned long)geteuid(),
+				(unsigned long)st.st_uid,
+				(unsigned)(st.st_mode & 07777));
+		portier_err_hint(err, "portier did not write it; look at it, "
+				      "then remove it to undo further back");
+		return PORTIER_EPERM;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	}
+	while ((got = fread(chunk, 1, sizeof(chunk) - 1, f)) > 0) {
+		chunk[got] = '\0';
 		fw_buf_puts(&b, chunk);
 	}
 	fclose(f);
 	*out = fw_buf_take(&b);
 	if (!*out)
 		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
-	return 0;
+	return fw_undo_script_check(*out, path, err);
 }
 
 /* The restore script for a table listing ("" = there was no table). */
@@ -314,11 +458,11 @@ static char *restore_script(const char *listing, const char *what)
 static void prune(struct portier_fw *fw)
 {
 	unsigned long lo, hi;
-	char path[4200];
+	char name[64];
 
 	while (scan_points(fw, &lo, &hi) > PORTIER_FW_UNDO_KEEP) {
-		point_path(fw, lo, path, sizeof(path));
-		if (unlink(path) < 0)
+		point_name(lo, name, sizeof(name));
+		if (unlinkat(fw->dir_fd, name, 0) < 0)
 			break;
 	}
 }
@@ -327,7 +471,7 @@ int portier_fw_apply(struct portier_fw *fw, const char *script,
 		     const char *what, bool *changed, struct portier_err *err)
 {
 	char *before = NULL, *before_cmp = NULL, *after_cmp = NULL, *undo;
-	char path[4200];
+	char name[64];
 	unsigned long lo, hi;
 	int rc;
 
@@ -338,7 +482,7 @@ int portier_fw_apply(struct portier_fw *fw, const char *script,
 				  &before_cmp, err);
 	if (rc < 0)
 		goto out;
-	rc = make_dirs(fw->dir, err);
+	rc = open_dir(fw, true, err);
 	if (rc < 0)
 		goto out;
 	undo = restore_script(before, what);
@@ -347,21 +491,21 @@ int portier_fw_apply(struct portier_fw *fw, const char *script,
 		goto out;
 	}
 	scan_points(fw, &lo, &hi);
-	point_path(fw, hi + 1, path, sizeof(path));
-	rc = write_file(path, undo, err);
+	point_name(hi + 1, name, sizeof(name));
+	rc = write_point(fw, hi + 1, undo, err);
 	portier_free(undo);
 	if (rc < 0)
 		goto out;
 	rc = fw->be->run(fw->ctx, script, false, err);
 	if (rc < 0) {
-		unlink(path);
+		unlinkat(fw->dir_fd, name, 0);
 		goto out;
 	}
 	/* the same table as before (re-applied policy): nothing to undo */
 	if (fw->be->list(fw->ctx, PORTIER_FW_LIST_STATELESS, &after_cmp,
 			 NULL) == 0 &&
 	    strcmp(after_cmp, before_cmp) == 0)
-		unlink(path);
+		unlinkat(fw->dir_fd, name, 0);
 	else
 		*changed = true;
 	prune(fw);
@@ -376,14 +520,16 @@ int portier_fw_undo_peek(struct portier_fw *fw, char **script, char **what,
 			 struct portier_err *err)
 {
 	unsigned long lo, hi;
-	char path[4200];
 	const char *w;
 	int rc;
 
 	*script = NULL;
 	if (what)
 		*what = NULL;
-	if (!scan_points(fw, &lo, &hi)) {
+	rc = open_dir(fw, false, err);
+	if (rc < 0 && rc != PORTIER_ENOENT)
+		return rc;
+	if (rc < 0 || !scan_points(fw, &lo, &hi)) {
 		portier_err_set(err, PORTIER_ENOENT,
 				"nothing to undo: no undo point in '%s'",
 				fw->dir);
@@ -392,10 +538,14 @@ int portier_fw_undo_peek(struct portier_fw *fw, char **script, char **what,
 				      "same as then");
 		return PORTIER_ENOENT;
 	}
-	point_path(fw, hi, path, sizeof(path));
-	rc = read_file(path, script, err);
-	if (rc < 0 || !what)
+	rc = read_point(fw, hi, script, err);
+	if (rc < 0) {
+		portier_free(*script);
+		*script = NULL;
 		return rc;
+	}
+	if (!what)
+		return 0;
 	w = strstr(*script, "\n# what: ");
 	if (w) {
 		w += 9;
@@ -407,7 +557,7 @@ int portier_fw_undo_peek(struct portier_fw *fw, char **script, char **what,
 int portier_fw_undo(struct portier_fw *fw, struct portier_err *err)
 {
 	unsigned long lo, hi;
-	char path[4200], *script;
+	char path[4200], name[64], *script;
 	int rc;
 
 	rc = portier_fw_undo_peek(fw, &script, NULL, err);
@@ -418,10 +568,11 @@ int portier_fw_undo(struct portier_fw *fw, struct portier_err *err)
 	if (rc < 0)
 		return rc;
 	scan_points(fw, &lo, &hi);
-	point_path(fw, hi, path, sizeof(path));
-	if (unlink(path) < 0) {
+	point_name(hi, name, sizeof(name));
+	if (unlinkat(fw->dir_fd, name, 0) < 0) {
 		int e = errno;
 
+		point_path(fw, hi, path, sizeof(path));
 		return portier_err_set(err, -e,
 				       "undone, but cannot remove the undo "
 				       "point '%s': %s",

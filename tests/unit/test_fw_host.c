@@ -360,10 +360,13 @@ static const struct portier_fw_backend fake_backend = {
 	.list = fake_list,
 };
 
+/* what the fake kernel lists after script_a or script_b */
+#define TABLE_A "table inet portier { comment \"A\" }\n"
+#define TABLE_B "table inet portier { comment \"B\" }\n"
 static const char *const script_a =
-	"table inet portier\ndelete table inet portier\ntable A\n";
+	"table inet portier\ndelete table inet portier\n" TABLE_A;
 static const char *const script_b =
-	"table inet portier\ndelete table inet portier\ntable B\n";
+	"table inet portier\ndelete table inet portier\n" TABLE_B;
 
 static void test_apply_undo(void **state)
 {
@@ -386,7 +389,7 @@ static void test_apply_undo(void **state)
 	assert_int_equal(portier_fw_apply(fw, script_a, "close 1", &changed,
 					  NULL), 0);
 	assert_true(changed);
-	assert_string_equal(fake_kernel.table, "table A\n");
+	assert_string_equal(fake_kernel.table, TABLE_A);
 	/* the same again: applied, but no undo point */
 	assert_int_equal(portier_fw_apply(fw, script_a, "close 1", &changed,
 					  NULL), 0);
@@ -399,7 +402,7 @@ static void test_apply_undo(void **state)
 	assert_int_equal(portier_fw_apply(fw, "FAIL", "bad", &changed, &err),
 			 PORTIER_EIO);
 	assert_int_equal(portier_fw_undo_depth(fw), 2);
-	assert_string_equal(fake_kernel.table, "table B\n");
+	assert_string_equal(fake_kernel.table, TABLE_B);
 
 	assert_int_equal(portier_fw_undo_peek(fw, &script, &what, NULL), 0);
 	assert_string_equal(what, "close 2");
@@ -414,14 +417,14 @@ static void test_apply_undo(void **state)
 	portier_free(script);
 	portier_free(what);
 	assert_int_equal(portier_fw_undo(fw, NULL), 0);
-	assert_string_equal(fake_kernel.table, "table B\n");
+	assert_string_equal(fake_kernel.table, TABLE_B);
 	assert_int_equal(portier_fw_undo_peek(fw, &script, &what, NULL), 0);
 	assert_string_equal(what, "close 2");
-	assert_non_null(strstr(script, "\ntable A\n"));
+	assert_non_null(strstr(script, "\n" TABLE_A));
 	portier_free(script);
 	portier_free(what);
 	assert_int_equal(portier_fw_undo(fw, NULL), 0);
-	assert_string_equal(fake_kernel.table, "table A\n");
+	assert_string_equal(fake_kernel.table, TABLE_A);
 	assert_int_equal(portier_fw_undo(fw, NULL), 0);
 	assert_string_equal(fake_kernel.table, ""); /* no table at first */
 	assert_int_equal(portier_fw_undo_depth(fw), 0);
@@ -463,6 +466,146 @@ static void test_state_dir_unwritable(void **state)
 	assert_null(fake_kernel.table); /* nothing applied */
 	portier_fw_close(fw);
 }
+
+/* rm -rf dir */
+static void remove_tree(const char *dir)
+{
+	char cmd[4200];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Write text to dir/name with mode. */
+static void put_file(const char *dir, const char *name, const char *text,
+		     mode_t mode)
+{
+	char path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/*
+ * Root runs what is in the state directory: one someone else could write
+ * to, a symlink, a planted undo point or a stale temporary symlink must not
+ * be trusted.
+ */
+static void test_state_dir_trust(void **state)
+{
+	char dir[] = "/tmp/portier-test-fwtrust.XXXXXX", sub[4200], link[4200];
+	char victim[4200], *script = NULL, *what = NULL, *text;
+	struct portier_fw *fw;
+	struct portier_err err = {0};
+	bool changed;
+	int runs;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	free(fake_kernel.table);
+	fake_kernel.table = NULL;
+
+	/* a world-writable directory (another user made /tmp/x first) */
+	snprintf(sub, sizeof(sub), "%s/shared", dir);
+	assert_int_equal(mkdir(sub, 0777), 0);
+	assert_int_equal(chmod(sub, 01777), 0);
+	assert_int_equal(portier_fw_open(&fw, &fake_backend, sub, NULL), 0);
+	assert_int_equal(portier_fw_lock(fw, &err), PORTIER_EPERM);
+	assert_non_null(strstr(err.msg, "refusing the state directory"));
+	assert_non_null(strstr(err.msg, sub));
+	assert_non_null(strstr(err.hint, "chmod 700"));
+	assert_true(portier_fw_apply(fw, script_a, "x", &changed, &err) < 0);
+	assert_int_equal(portier_fw_undo(fw, &err), PORTIER_EPERM);
+	portier_fw_close(fw);
+
+	/* owned by another user */
+	if (geteuid() == 0) {
+		assert_int_equal(chmod(sub, 0700), 0);
+		assert_int_equal(chown(sub, 65534, 65534), 0);
+		assert_int_equal(portier_fw_open(&fw, &fake_backend, sub, NULL),
+				 0);
+		assert_int_equal(portier_fw_lock(fw, &err), PORTIER_EPERM);
+		assert_non_null(strstr(err.msg, "owned by uid 65534"));
+		portier_fw_close(fw);
+	}
+
+	/* a symlink to a directory */
+	snprintf(link, sizeof(link), "%s/link", dir);
+	snprintf(sub, sizeof(sub), "%s/real", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(symlink(sub, link), 0);
+	assert_int_equal(portier_fw_open(&fw, &fake_backend, link, NULL), 0);
+	assert_int_equal(portier_fw_lock(fw, &err), PORTIER_EPERM);
+	assert_non_null(strstr(err.msg, "symbolic link"));
+	portier_fw_close(fw);
+
+	/* a stale temporary file that is a symlink is replaced, not followed */
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	put_file(dir, "victim", "precious\n", 0600);
+	snprintf(link, sizeof(link), "%s/undo-1.nft.tmp", sub);
+	assert_int_equal(symlink(victim, link), 0);
+	assert_int_equal(portier_fw_open(&fw, &fake_backend, sub, NULL), 0);
+	assert_int_equal(portier_fw_lock(fw, NULL), 0);
+	assert_int_equal(portier_fw_apply(fw, script_a, "close 1", &changed,
+					  &err),
+			 0);
+	text = slurp(victim);
+	assert_string_equal(text, "precious\n");
+	free(text);
+	assert_int_equal(portier_fw_undo_depth(fw), 1);
+
+	/* a planted undo point that flushes everything is refused */
+	runs = fake_kernel.runs;
+	put_file(sub, "undo-999999999.nft",
+		 "table inet portier\ndelete table inet portier\n"
+		 "flush ruleset\n", 0600);
+	assert_int_equal(portier_fw_undo_peek(fw, &script, &what, &err),
+			 PORTIER_EPROTO);
+	assert_null(script);
+	assert_non_null(strstr(err.msg, "flush ruleset"));
+	assert_non_null(strstr(err.msg, "undo-999999999.nft"));
+	assert_int_equal(portier_fw_undo(fw, &err), PORTIER_EPROTO);
+	assert_int_equal(fake_kernel.runs, runs);
+	/* ... and so is one naming another table, even after a ';' */
+	put_file(sub, "undo-999999999.nft",
+		 "table inet portier\ndelete table inet portier\n"
+		 "table inet portier { comment \"}\" }; delete table ip nat\n",
+		 0600);
+	assert_int_equal(portier_fw_undo(fw, &err), PORTIER_EPROTO);
+	assert_non_null(strstr(err.msg, "delete table ip nat"));
+	put_file(sub, "undo-999999999.nft",
+		 "table inet portier\ndelete table inet portier\n"
+		 "table ip filter {\n}\n", 0600);
+	assert_int_equal(portier_fw_undo(fw, &err), PORTIER_EPROTO);
+	assert_non_null(strstr(err.msg, "table ip filter"));
+	/* a good script that others could have written is refused too */
+	put_file(sub, "undo-999999999.nft",
+		 "table inet portier\ndelete table inet portier\n", 0666);
+	assert_int_equal(portier_fw_undo(fw, &err), PORTIER_EPERM);
+	assert_non_null(strstr(err.msg, "mode 666"));
+	assert_int_equal(fake_kernel.runs, runs);
+	/* a well-formed one of ours, with comments and strings, runs */
+	put_file(sub, "undo-999999999.nft",
+		 "# portier firewall undo point { not a block\n"
+		 "table inet portier # trailing comment\n"
+		 "delete table inet portier\n"
+		 "table inet portier {\n\tcomment \"a; b { c\"\n"
+		 "\tset close_tcp {\n\t\ttype inet_service\n\t}\n}\n",
+		 0600);
+	assert_int_equal(portier_fw_undo(fw, &err), 0);
+	assert_int_equal(fake_kernel.runs, runs + 1);
+	assert_int_equal(portier_fw_undo_depth(fw), 1);
+	portier_fw_close(fw);
+	free(fake_kernel.table);
+	fake_kernel.table = NULL;
+	remove_tree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +616,7 @@ int main(void)
 		cmocka_unit_test(test_suggest),
 		cmocka_unit_test(test_apply_undo),
 		cmocka_unit_test(test_state_dir_unwritable),
+		cmocka_unit_test(test_state_dir_trust),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
