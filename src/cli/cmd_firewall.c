@@ -192,10 +192,8 @@ static int guard_ssh(struct fw_run *r, struct portier_fw_policy *p)
 	if (r->ssh_closed_ok || !ssh_session(r, &sess, &how))
 		return EXIT_OK;
 	rc = portier_fw_guard_ssh(p, &sess, &err);
-	if (rc < 0) {
-		cli_report(r->cli, &err);
-		return EXIT_USAGE;
-	}
+	if (rc < 0) /* exit 2 for a policy that cuts the session, 3 for ENOMEM */
+		return cli_report(r->cli, &err);
 	if (rc > 0)
 		cli_notice(r->cli,
 			   "keeping tcp/%u open: this command runs in an SSH "

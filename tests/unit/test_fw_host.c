@@ -86,6 +86,7 @@ static void test_ssh_guard(void **state)
 	struct portier_fw_source src;
 	struct portier_fw_conn sess;
 	struct portier_err err = {0};
+	int rc;
 
 	(void)state;
 	assert_int_equal(portier_fw_ssh_from_env("10.1.2.3 50000 10.0.0.1 22",
@@ -117,6 +118,19 @@ static void test_ssh_guard(void **state)
 	assert_int_equal(portier_fw_guard_ssh(&p, &sess, &err), PORTIER_EINVAL);
 	assert_non_null(strstr(err.msg, "closing tcp/22 would cut the SSH"));
 	assert_non_null(strstr(err.hint, "--i-know-ssh-is-closed"));
+	portier_fw_policy_free(&p);
+
+	/*
+	 * Out of memory while adding the session's port is ENOMEM (the CLI
+	 * maps it to exit 3 through cli_report), never the EINVAL of a policy
+	 * that would cut the session (exit 2).
+	 */
+	p.allow_only = true; /* nothing allowed yet: adding 22 allocates */
+	portier_alloc_fail_after(0);
+	rc = portier_fw_guard_ssh(&p, &sess, &err);
+	portier_alloc_fail_after(-1);
+	assert_int_equal(rc, PORTIER_ENOMEM);
+	assert_non_null(strstr(err.msg, "out of memory"));
 	portier_fw_policy_free(&p);
 }
 
