@@ -7,6 +7,7 @@
  * process whose binary is gone), so a finding is keyed by (rule, protocol,
  * port, process) and further sockets only extend its "where" list.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,46 @@ struct portier_finding *audit_add(struct audit_ctx *c, uint8_t rule,
 	return f;
 }
 
+static bool utf8_cont(unsigned char c)
+{
+	return (c & 0xc0) == 0x80;
+}
+
+int audit_utf8_len(const char *s, size_t max)
+{
+	size_t len = strnlen(s, max + 1), n, k;
+
+	if (max > INT_MAX)
+		max = INT_MAX;
+	if (len <= max)
+		return (int)len;
+	/* s[max] would be the first byte left out: back up off a
+	 * continuation byte (a sequence has at most 3 of them) */
+	for (n = max, k = 0; n > 0 && k < 3 && utf8_cont((unsigned char)s[n]);
+	     n--, k++)
+		;
+	return utf8_cont((unsigned char)s[n]) ? (int)max : (int)n;
+}
+
+void audit_utf8_trim(char *s)
+{
+	size_t len = strlen(s), i, k, need;
+	unsigned char c;
+
+	/* the last byte that is not a continuation byte */
+	for (i = len, k = 0; i > 0 && k < 4; k++) {
+		i--;
+		if (!utf8_cont((unsigned char)s[i]))
+			break;
+	}
+	if (i >= len)
+		return;
+	c = (unsigned char)s[i];
+	need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	if (need > len - i)
+		s[i] = '\0'; /* a lead byte without all its continuations */
+}
+
 static int by_severity(const void *a, const void *b)
 {
 	const struct portier_finding *x = a, *y = b;
@@ -156,6 +197,11 @@ int portier_audit_run(const struct portier_local *l,
 		return portier_err_set(err, PORTIER_ENOMEM,
 				       "out of memory judging %zu sockets",
 				       l->n_socks);
+	}
+	for (i = 0; i < c.n; i++) {
+		audit_utf8_trim(c.v[i].where);
+		audit_utf8_trim(c.v[i].reason);
+		audit_utf8_trim(c.v[i].advice);
 	}
 	if (c.n)
 		qsort(c.v, c.n, sizeof(*c.v), by_severity);

@@ -32,6 +32,16 @@ struct portier_finding *audit_add(struct audit_ctx *c, uint8_t rule,
 /* "tcp 0.0.0.0:23" */
 void audit_where(const struct portier_sock *s, char *buf, size_t len);
 
+/*
+ * UTF-8 aware cutting: process names and paths are copied into fixed-size
+ * reasons, and a cut inside a multi-byte character would leave text that
+ * is not UTF-8.  audit_utf8_len gives the largest length <= max at which s
+ * can be cut on a character boundary (for "%.*s"); audit_utf8_trim drops
+ * an incomplete sequence left at the end of s by a truncating snprintf.
+ */
+int audit_utf8_len(const char *s, size_t max);
+void audit_utf8_trim(char *s);
+
 /* Every rule about one socket. */
 void audit_socket(struct audit_ctx *c, const struct portier_sock *s);
 /* The CLOSE-WAIT rule, over all sockets. */

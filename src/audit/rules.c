@@ -140,15 +140,19 @@ static void owner_text(const struct portier_proc *p, char *buf, size_t len)
 		portier_strlcpy(buf, "no visible process", len);
 		return;
 	}
-	/* the container or unit tells who started it */
-	snprintf(buf, len, "%s (pid %d, %.200s%s%s%.80s)",
-		 p->comm[0] ? p->comm : "?", p->pid,
-		 p->exe ? p->exe : "executable unknown",
-		 p->exe_deleted ? " (deleted)" : "",
-		 p->container || p->unit ? ", " : "",
-		 p->container ? p->container
-		 : p->unit    ? p->unit
-			      : "");
+	const char *exe = p->exe ? p->exe : "executable unknown";
+	const char *who = p->container ? p->container
+			  : p->unit    ? p->unit
+				       : "";
+
+	/* the container or unit tells who started it; long names are cut
+	 * between characters, never inside one */
+	snprintf(buf, len, "%s (pid %d, %.*s%s%s%.*s)",
+		 p->comm[0] ? p->comm : "?", p->pid, audit_utf8_len(exe, 200),
+		 exe, p->exe_deleted ? " (deleted)" : "",
+		 p->container || p->unit ? ", " : "", audit_utf8_len(who, 80),
+		 who);
+	audit_utf8_trim(buf);
 }
 
 static const char *advice_or(const struct portier_kb_entry *e,
@@ -255,7 +259,7 @@ static bool rule_windows(struct audit_ctx *c, struct judged *j)
 	f->kb = j->e;
 	snprintf(
 	    f->reason, sizeof(f->reason),
-	    "%s %u (%s) listens on a non-loopback address, held by %.300s: "
+	    "%s %u (%s) listens on a non-loopback address, held by %.*s: "
 	    "SMB, NetBIOS and RPC are the ports worms spread through "
 	    "(Blaster, Sasser, Conficker, WannaCry) and they reveal "
 	    "names, shares and users",
@@ -263,7 +267,7 @@ static bool rule_windows(struct audit_ctx *c, struct judged *j)
 	    p == 445   ? "SMB"
 	    : p == 135 ? "RPC endpoint mapper"
 		       : "NetBIOS",
-	    j->owner);
+	    audit_utf8_len(j->owner, 300), j->owner);
 	portier_strlcpy(f->advice,
 			advice_or(j->e, "bind Samba to trusted interfaces "
 					"only (interfaces = ... and bind "
@@ -400,12 +404,12 @@ static void rule_unknown(struct audit_ctx *c, struct judged *j)
 	      j->s->lport <= c->o->eph_hi;
 	snprintf(f->reason, sizeof(f->reason),
 		 "%s %u has no assigned service and portier knows nothing "
-		 "about it%s; it is held by %.400s",
+		 "about it%s; it is held by %.*s",
 		 proto_word(j->s), j->s->lport,
 		 eph ? " (it lies in the ephemeral range: a program that let "
 		       "the kernel pick its port, as RPC helpers do)"
 		     : "",
-		 j->owner);
+		 audit_utf8_len(j->owner, 400), j->owner);
 	portier_strlcpy(f->advice,
 			"make sure you know why this program listens here; if "
 			"it only serves this host, bind it to loopback",
@@ -581,11 +585,12 @@ static void rule_trojan_remote(struct audit_ctx *c,
 	owner_text(p, who, sizeof(who));
 	portier_sock_addr(s, true, ra, sizeof(ra));
 	snprintf(f->reason, sizeof(f->reason),
-		 "%.250s connected out to %s port %u, a known trojan/backdoor "
-		 "port (%.100s): a compromised program calling its controller "
+		 "%.*s connected out to %s port %u, a known trojan/backdoor "
+		 "port (%.*s): a compromised program calling its controller "
 		 "looks like this, though the port may also be an ordinary "
 		 "service there",
-		 who, ra, s->rport, e->trojans);
+		 audit_utf8_len(who, 250), who, ra, s->rport,
+		 audit_utf8_len(e->trojans, 100), e->trojans);
 	portier_strlcpy(f->advice,
 			"find out why this program talks to that host; if "
 			"nobody can explain it, stop it and block the address",

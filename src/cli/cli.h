@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "portier/common.h"
 #include "portier/kb.h"
 
@@ -76,6 +78,15 @@ void cli_print_wrapped(FILE *f, const char *text, int indent, int width);
  */
 int cli_parse_port_arg(const char *s, uint16_t *lo, uint16_t *hi,
 		       unsigned *protos, struct portier_err *err);
+
+/*
+ * A JSON string for text that comes from the system (process names, paths,
+ * user names...), which need not be UTF-8: a copy of s with every byte that
+ * is not part of a valid UTF-8 sequence replaced by U+FFFD, so jansson never
+ * refuses it.  json_null() for a NULL s; NULL only when out of memory.  Use
+ * it with "s:o" in json_pack.
+ */
+json_t *cli_json_string(const char *s);
 
 /* An aligned text table: add rows of strings, then print. */
 struct cli_table;

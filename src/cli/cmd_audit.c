@@ -167,8 +167,15 @@ static json_t *where_json(const char *where)
 
 	while (arr && *where) {
 		size_t len = strcspn(where, ",");
+		char one[sizeof(((struct portier_finding *)0)->where)];
 
-		json_array_append_new(arr, json_stringn(where, len));
+		/* an entry may be a socket path: anyone's bytes */
+		portier_strlcpy(one, where,
+				len < sizeof(one) ? len + 1 : sizeof(one));
+		if (json_array_append_new(arr, cli_json_string(one)) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
 		where += len;
 		while (*where == ',' || *where == ' ')
 			where++;
@@ -180,16 +187,19 @@ static json_t *proc_json(const struct portier_proc *p)
 {
 	if (!p)
 		return json_null();
-	return json_pack(
-	    "{s:i, s:s, s:o, s:b, s:o, s:o, s:o}", "pid", p->pid, "comm",
-	    p->comm, "exe", p->exe ? json_string(p->exe) : json_null(),
-	    "exe_deleted", p->exe_deleted, "user",
-	    p->user ? json_string(p->user) : json_null(), "unit",
-	    p->unit ? json_string(p->unit) : json_null(), "container",
-	    p->container ? json_string(p->container) : json_null());
+	return json_pack("{s:i, s:o, s:o, s:b, s:o, s:o, s:o}", "pid", p->pid,
+			 "comm", cli_json_string(p->comm), "exe",
+			 cli_json_string(p->exe), "exe_deleted",
+			 p->exe_deleted, "user", cli_json_string(p->user),
+			 "unit", cli_json_string(p->unit), "container",
+			 cli_json_string(p->container));
 }
 
-static void print_line(json_t *o)
+/*
+ * Print o as one line.  Returns 0, or -1 when o could not be built or
+ * written (out of memory): the caller reports it, never skips the object.
+ */
+static int print_line(json_t *o)
 {
 	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
@@ -197,38 +207,45 @@ static void print_line(json_t *o)
 		printf("%s\n", s);
 	free(s);
 	json_decref(o);
+	return s ? 0 : -1;
 }
 
-static void print_finding_json(const struct portier_local *l,
+static int print_finding_json(const struct portier_local *l,
 			       const struct portier_finding *f)
 {
 	const struct portier_proc *p = f->proc >= 0 ? &l->procs[f->proc] : NULL;
 	const struct portier_sock *s =
 	    f->sock != UINT32_MAX ? &l->socks[f->sock] : NULL;
 	json_t *o = json_pack(
-	    "{s:s, s:s, s:s, s:o, s:o, s:o, s:i, s:s, s:s, s:o, s:s}", "type",
+	    "{s:s, s:s, s:s, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o}", "type",
 	    "finding", "severity",
 	    portier_audit_severity_name((enum portier_risk)f->severity), "rule",
 	    portier_audit_rule_name((enum portier_audit_rule)f->rule), "proto",
 	    f->proto ? json_string(portier_local_proto_name(f->proto))
 		     : json_null(),
 	    "port", f->port ? json_integer(f->port) : json_null(), "where",
-	    where_json(f->where), "count", (int)f->count, "reason", f->reason,
-	    "advice", f->advice, "process", proc_json(p), "netns",
-	    s ? l->netns[s->netns] : "");
+	    where_json(f->where), "count", (int)f->count, "reason",
+	    cli_json_string(f->reason), "advice", cli_json_string(f->advice),
+	    "process", proc_json(p), "netns",
+	    cli_json_string(s ? l->netns[s->netns] : ""));
 
-	if (o && f->kb)
-		json_object_set_new(
-		    o, "kb",
-		    json_pack(
-			"{s:s, s:s, s:s, s:s}", "service", f->kb->name, "risk",
-			portier_risk_name((enum portier_risk)f->kb->risk),
-			"scope",
-			portier_scope_name((enum portier_scope)f->kb->scope),
-			"trojans", f->kb->trojans));
-	else if (o)
-		json_object_set_new(o, "kb", json_null());
-	print_line(o);
+	if (o && f->kb) {
+		json_t *kbo = json_pack(
+		    "{s:o, s:s, s:s, s:o}", "service",
+		    cli_json_string(f->kb->name), "risk",
+		    portier_risk_name((enum portier_risk)f->kb->risk), "scope",
+		    portier_scope_name((enum portier_scope)f->kb->scope),
+		    "trojans", cli_json_string(f->kb->trojans));
+
+		if (json_object_set_new(o, "kb", kbo) < 0) {
+			json_decref(o);
+			o = NULL;
+		}
+	} else if (o && json_object_set_new(o, "kb", json_null()) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return print_line(o);
 }
 
 static void print_finding(struct cli *cli, const struct portier_local *l,
@@ -238,6 +255,8 @@ static void print_finding(struct cli *cli, const struct portier_local *l,
 	const struct portier_sock *s =
 	    f->sock != UINT32_MAX ? &l->socks[f->sock] : NULL;
 	char sevname[16];
+	/* 4 bytes of \xNN for each byte at worst */
+	char safe[4 * sizeof(f->reason) + 1];
 	size_t i;
 
 	portier_strlcpy(sevname, portier_audit_severity_name(sev),
@@ -248,20 +267,25 @@ static void print_finding(struct cli *cli, const struct portier_local *l,
 	       sevname, cli_color_off(cli), cli_color_on(cli, CLI_BOLD),
 	       portier_audit_rule_name((enum portier_audit_rule)f->rule),
 	       cli_color_off(cli));
+	/* paths, process and namespace names are anyone's to choose: print
+	 * them with their control characters escaped */
 	if (f->where[0])
-		printf("  %s", f->where);
+		printf("  %s", local_out_safe(safe, sizeof(safe), f->where));
 	if (s && l->netns[s->netns][0])
-		printf("  (netns %s)", l->netns[s->netns]);
+		printf("  (netns %s)",
+		       local_out_safe(safe, sizeof(safe), l->netns[s->netns]));
 	printf("\n        ");
+	local_out_safe(safe, sizeof(safe), f->reason);
 	if (cli->stdout_tty)
-		cli_print_wrapped(stdout, f->reason, 8, width);
+		cli_print_wrapped(stdout, safe, 8, width);
 	else
-		printf("%s\n", f->reason);
+		printf("%s\n", safe);
 	printf("        advice: ");
+	local_out_safe(safe, sizeof(safe), f->advice);
 	if (cli->stdout_tty)
-		cli_print_wrapped(stdout, f->advice, 16, width);
+		cli_print_wrapped(stdout, safe, 16, width);
 	else
-		printf("%s\n", f->advice);
+		printf("%s\n", safe);
 	putchar('\n');
 }
 
@@ -328,7 +352,8 @@ static void print_listeners(struct cli *cli, const struct portier_local *l,
 		const struct portier_sock *s = &l->socks[idx[k]];
 		const struct portier_proc *p =
 		    portier_local_owner(l, s, 0, NULL);
-		char local[96], a[64], proc[64], proto[8];
+		char local[96], a[64], proc[64], proto[8], sproc[256],
+		    snetns[512];
 		const char *svc, *cells[6];
 		int v;
 
@@ -353,11 +378,14 @@ static void print_listeners(struct cli *cli, const struct portier_local *l,
 		cells[0] = proto;
 		cells[1] = local;
 		cells[2] = svc ? svc : "-";
-		cells[3] = proc;
+		cells[3] = local_out_safe(sproc, sizeof(sproc), proc);
 		cells[4] =
 		    v < 0 ? "ok"
 			  : portier_audit_severity_name((enum portier_risk)v);
-		cells[5] = l->netns[s->netns][0] ? l->netns[s->netns] : "-";
+		cells[5] = l->netns[s->netns][0]
+			       ? local_out_safe(snetns, sizeof(snetns),
+						l->netns[s->netns])
+			       : "-";
 		cli_table_add(t, cells);
 	}
 	printf("%slistening sockets%s\n", cli_color_on(cli, CLI_BOLD),
@@ -417,9 +445,15 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 		counts[f[i].severity & 3]++;
 		if (a.have_fail && f[i].severity >= a.fail_on)
 			exit_code = EXIT_FINDINGS;
-		if (a.json)
-			print_finding_json(l, &f[i]);
-		else
+		if (a.json && print_finding_json(l, &f[i]) < 0) {
+			/* a finding left out would make the summary lie */
+			cli_error(cli, "out of memory while writing finding %zu "
+				       "of %zu as JSON: output is incomplete",
+				  i + 1, n);
+			portier_free(f);
+			portier_local_free(l);
+			return EXIT_RUNTIME;
+		} else if (!a.json)
 			print_finding(cli, l, &f[i], cli_term_width());
 	}
 	if (a.json) {
@@ -439,7 +473,11 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 				? json_string(
 				      portier_audit_severity_name(a.fail_on))
 				: json_null());
-		print_line(o);
+		if (print_line(o) < 0) {
+			cli_error(cli, "out of memory while writing the JSON "
+				       "summary");
+			exit_code = EXIT_RUNTIME;
+		}
 	} else {
 		printf(
 		    "%s%zu finding%s: %zu high, %zu medium, %zu low, %zu "

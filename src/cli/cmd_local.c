@@ -388,14 +388,17 @@ static int list_sockets(struct cli *cli, struct local_opts *o)
 	v.verbose = o->verbose;
 	v.netns = o->q.all_netns;
 	local_view_init(&v);
-	if (o->json)
-		local_out_json(&v, idx, n, stdout);
-	else
+	rc = EXIT_OK;
+	if (o->json && local_out_json(&v, idx, n, stdout) < 0) {
+		cli_error(cli, "out of memory while writing JSON: output is "
+			       "incomplete");
+		rc = EXIT_RUNTIME;
+	} else if (!o->json)
 		local_out_table(&v, idx, n, stdout);
 	note_privilege(cli, l);
 	free(idx);
 	portier_local_free(l);
-	return EXIT_OK;
+	return rc;
 }
 
 static int cmd_local(struct cli *cli, int argc, char **argv)

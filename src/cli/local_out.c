@@ -83,6 +83,66 @@ void local_out_owners(const struct portier_local *l,
 		memcpy(buf + len - 4, "...", 4);
 }
 
+/*
+ * The length of the valid UTF-8 sequence at s (RFC 3629 section 4), or 0
+ * when s does not start one.
+ */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t n, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
+	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return n;
+}
+
+const char *local_out_safe(char *dst, size_t cap, const char *src)
+{
+	const unsigned char *p = (const unsigned char *)src;
+	size_t used = 0;
+
+	if (!cap)
+		return dst;
+	while (*p) {
+		char tmp[8];
+		size_t n = utf8_len(p), k;
+
+		if (n == 0 || *p < 0x20 || *p == 0x7f) {
+			k = (size_t)snprintf(tmp, sizeof(tmp), "\\x%02x", *p);
+			n = 1;
+		} else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+			/* C1 controls U+0080..U+009F (CSI is U+009B) */
+			k = (size_t)snprintf(tmp, sizeof(tmp), "\\u%04x",
+					     p[1]);
+		} else {
+			memcpy(tmp, p, n);
+			k = n;
+		}
+		if (used + k >= cap)
+			break; /* cut on a character boundary */
+		memcpy(dst + used, tmp, k);
+		used += k;
+		p += n;
+	}
+	dst[used] = '\0';
+	return dst;
+}
+
 json_t *local_out_procs_json(const struct portier_local *l,
 			     const struct portier_sock *s)
 {
@@ -94,18 +154,19 @@ json_t *local_out_procs_json(const struct portier_local *l,
 		const struct portier_proc *p =
 		    portier_local_owner(l, s, i, &fd);
 		json_t *o = json_pack(
-		    "{s:i, s:s, s:o, s:b, s:o, s:o, s:i, s:o, s:o, s:o}", "pid",
-		    p->pid, "comm", p->comm, "exe",
-		    p->exe ? json_string(p->exe) : json_null(), "exe_deleted",
-		    p->exe_deleted, "uid",
+		    "{s:i, s:o, s:o, s:b, s:o, s:o, s:i, s:o, s:o, s:o}", "pid",
+		    p->pid, "comm", cli_json_string(p->comm), "exe",
+		    cli_json_string(p->exe), "exe_deleted", p->exe_deleted,
+		    "uid",
 		    p->uid == UINT32_MAX ? json_null() : json_integer(p->uid),
-		    "user", p->user ? json_string(p->user) : json_null(), "fd",
-		    fd, "cgroup",
-		    p->cgroup ? json_string(p->cgroup) : json_null(), "unit",
-		    p->unit ? json_string(p->unit) : json_null(), "container",
-		    p->container ? json_string(p->container) : json_null());
+		    "user", cli_json_string(p->user), "fd", fd, "cgroup",
+		    cli_json_string(p->cgroup), "unit", cli_json_string(p->unit),
+		    "container", cli_json_string(p->container));
 
-		json_array_append_new(arr, o);
+		if (json_array_append_new(arr, o) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
 	}
 	return arr;
 }
@@ -201,6 +262,7 @@ static const char *uid_name(struct user_names *u, uint32_t uid)
 struct row {
 	char cell[N_COLS][300];
 	const char *ptr[N_COLS];
+	char safe[N_COLS][1200]; /* ptr[] with control characters escaped */
 };
 
 static void make_row(const struct local_view *v, const struct portier_sock *s,
@@ -255,6 +317,10 @@ static void make_row(const struct local_view *v, const struct portier_sock *s,
 	r->ptr[C_UNIT] = p && p->container ? p->container
 			 : p && p->unit	   ? p->unit
 					   : "-";
+	/* names and paths are anyone's to choose: no raw escape sequences */
+	for (c = 0; c < N_COLS; c++)
+		r->ptr[c] = local_out_safe(r->safe[c], sizeof(r->safe[c]),
+					   r->ptr[c]);
 }
 
 void local_out_table(const struct local_view *v, const uint32_t *idx, size_t n,
@@ -320,8 +386,8 @@ void local_out_table(const struct local_view *v, const uint32_t *idx, size_t n,
 /* ---- JSON Lines
  * ---------------------------------------------------------------- */
 
-void local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
-		    FILE *f)
+int local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
+		   FILE *f)
 {
 	struct user_names un = {.n = 0};
 	size_t i;
@@ -344,20 +410,22 @@ void local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
 		portier_sock_addr(s, true, ra, sizeof(ra));
 		if (s->family == AF_UNIX) {
 			o = json_pack(
-			    "{s:s, s:s, s:s, s:s, s:s, s:o}", "type", "socket",
-			    "netns", v->l->netns[s->netns], "proto", "unix",
+			    "{s:s, s:o, s:s, s:s, s:s, s:o}", "type", "socket",
+			    "netns", cli_json_string(v->l->netns[s->netns]),
+			    "proto", "unix",
 			    "socket_type",
 			    s->type == SOCK_STREAM	? "stream"
 			    : s->type == SOCK_DGRAM	? "dgram"
 			    : s->type == SOCK_SEQPACKET ? "seqpacket"
 							: "other",
 			    "state", portier_sock_state_name(s), "path",
-			    s->path ? json_string(s->path) : json_null());
+			    cli_json_string(s->path));
 		} else {
 			o = json_pack(
-			    "{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i,"
+			    "{s:s, s:o, s:s, s:s, s:s, s:s, s:i, s:s, s:i,"
 			    " s:s}",
-			    "type", "socket", "netns", v->l->netns[s->netns],
+			    "type", "socket", "netns",
+			    cli_json_string(v->l->netns[s->netns]),
 			    "proto", portier_local_proto_name(s->proto),
 			    "family", s->family == AF_INET6 ? "ipv6" : "ipv4",
 			    "state", portier_sock_state_name(s), "local_addr",
@@ -370,8 +438,7 @@ void local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
 				json_object_set_new(o, "class", json_null());
 			} else if (o) {
 				json_object_set_new(o, "service",
-						    svc ? json_string(svc)
-							: json_null());
+						    cli_json_string(svc));
 				json_object_set_new(o, "service_port",
 						    json_integer(sport));
 				json_object_set_new(
@@ -380,21 +447,24 @@ void local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
 					portier_port_class(sport))));
 			}
 		}
-		if (!o)
-			continue;
-		json_object_set_new(o, "recv_q", json_integer(s->rqueue));
-		json_object_set_new(o, "send_q", json_integer(s->wqueue));
-		json_object_set_new(o, "uid", json_integer(s->uid));
-		json_object_set_new(o, "user",
-				    json_string(uid_name(&un, s->uid)));
-		json_object_set_new(o, "inode",
-				    json_integer((json_int_t)s->inode));
-		json_object_set_new(o, "processes",
-				    local_out_procs_json(v->l, s));
-		text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		if (text)
-			fprintf(f, "%s\n", text);
+		/* a socket left out would be a lie by omission: stop instead */
+		if (!o ||
+		    json_object_set_new(o, "recv_q", json_integer(s->rqueue)) ||
+		    json_object_set_new(o, "send_q", json_integer(s->wqueue)) ||
+		    json_object_set_new(o, "uid", json_integer(s->uid)) ||
+		    json_object_set_new(o, "user",
+					cli_json_string(uid_name(&un, s->uid))) ||
+		    json_object_set_new(o, "inode",
+					json_integer((json_int_t)s->inode)) ||
+		    json_object_set_new(o, "processes",
+					local_out_procs_json(v->l, s)) ||
+		    !(text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
+			json_decref(o);
+			return PORTIER_ENOMEM;
+		}
+		fprintf(f, "%s\n", text);
 		free(text);
 		json_decref(o);
 	}
+	return 0;
 }

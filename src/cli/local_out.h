@@ -43,15 +43,29 @@ const char *local_out_service(const struct local_view *v,
 void local_out_owners(const struct portier_local *l,
 		      const struct portier_sock *s, char *buf, size_t len);
 
-/* [{"pid":..,"comm":..,"exe":..,...}] for the owners of s */
+/* [{"pid":..,"comm":..,"exe":..,...}] for the owners of s; NULL when out
+ * of memory */
 json_t *local_out_procs_json(const struct portier_local *l,
 			     const struct portier_sock *s);
 
 /* The sockets idx[0..n) as an aligned table / as JSON Lines. */
 void local_out_table(const struct local_view *v, const uint32_t *idx, size_t n,
 		     FILE *f);
-void local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
-		    FILE *f);
+/*
+ * local_out_json returns 0, or PORTIER_ENOMEM when an object could not be
+ * built (nothing else can fail: text that is not UTF-8 is repaired).
+ */
+int local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
+		   FILE *f);
+
+/*
+ * Copy src into dst (cap bytes, cap > 0) fit for a terminal: C0 controls,
+ * DEL and bytes that are not UTF-8 become \xNN, C1 controls (U+0080 to
+ * U+009F) become \u00NN, so a process name or a socket path cannot move
+ * the cursor or retitle the terminal.  Cut on a character boundary when
+ * dst is too small.  Returns dst.
+ */
+const char *local_out_safe(char *dst, size_t cap, const char *src);
 
 /* Sort idx by namespace, protocol, listeners first, port, address. */
 void local_out_sort(const struct portier_local *l, uint32_t *idx, size_t n);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/local_out.h"
 #include "cli/local_stats.h"
 
 static const struct {
@@ -70,7 +71,11 @@ const char *local_stat_meaning(const char *group, const char *name)
 	return NULL;
 }
 
-static void print_json(json_t *o)
+/*
+ * Print o as one JSON line; false when o could not be built or written
+ * (out of memory), which the caller reports rather than skip the object.
+ */
+static bool print_json(json_t *o)
 {
 	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
@@ -78,6 +83,7 @@ static void print_json(json_t *o)
 		printf("%s\n", s);
 	free(s);
 	json_decref(o);
+	return s != NULL;
 }
 
 /* The extended groups have hundreds of counters: show the non-zero ones. */
@@ -88,7 +94,7 @@ static bool long_group(const char *g)
 	       strcmp(g, "IcmpMsg") == 0 || strcmp(g, "Ip6") == 0;
 }
 
-static void print_stats(const struct portier_stats *st, bool json)
+static bool print_stats(const struct portier_stats *st, bool json)
 {
 	const char *group = "";
 	size_t i;
@@ -98,15 +104,19 @@ static void print_stats(const struct portier_stats *st, bool json)
 		const char *m = local_stat_meaning(s->group, s->name);
 
 		if (json) {
-			json_t *o =
-			    json_pack("{s:s, s:s, s:s, s:I}", "type", "counter",
-				      "group", s->group, "name", s->name,
-				      "value", (json_int_t)s->value);
+			json_t *o = json_pack(
+			    "{s:s, s:o, s:o, s:I}", "type", "counter", "group",
+			    cli_json_string(s->group), "name",
+			    cli_json_string(s->name), "value",
+			    (json_int_t)s->value);
 
-			if (o && m)
-				json_object_set_new(o, "meaning",
-						    json_string(m));
-			print_json(o);
+			if (o && m &&
+			    json_object_set_new(o, "meaning", json_string(m))) {
+				json_decref(o);
+				o = NULL;
+			}
+			if (!print_json(o))
+				return false;
 			continue;
 		}
 		if (s->value == 0 && !m && long_group(s->group))
@@ -118,9 +128,10 @@ static void print_stats(const struct portier_stats *st, bool json)
 		printf("  %-24s %12llu%s%s\n", s->name,
 		       (unsigned long long)s->value, m ? "  " : "", m ? m : "");
 	}
+	return true;
 }
 
-static void print_ifaces(const struct portier_ifstat *v, size_t n, bool json)
+static bool print_ifaces(const struct portier_ifstat *v, size_t n, bool json)
 {
 	size_t i;
 
@@ -132,10 +143,11 @@ static void print_ifaces(const struct portier_ifstat *v, size_t n, bool json)
 		const struct portier_ifstat *s = &v[i];
 
 		if (json) {
-			print_json(json_pack(
-			    "{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+			if (!print_json(json_pack(
+			    "{s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
 			    " s:I}",
-			    "type", "interface", "name", s->name, "rx_bytes",
+			    "type", "interface", "name",
+			    cli_json_string(s->name), "rx_bytes",
 			    (json_int_t)s->rx_bytes, "rx_packets",
 			    (json_int_t)s->rx_packets, "rx_errors",
 			    (json_int_t)s->rx_errs, "rx_dropped",
@@ -143,7 +155,8 @@ static void print_ifaces(const struct portier_ifstat *v, size_t n, bool json)
 			    (json_int_t)s->tx_bytes, "tx_packets",
 			    (json_int_t)s->tx_packets, "tx_errors",
 			    (json_int_t)s->tx_errs, "tx_dropped",
-			    (json_int_t)s->tx_drop));
+			    (json_int_t)s->tx_drop)))
+				return false;
 			continue;
 		}
 		printf("%-16s %14llu %12llu %8llu %8llu %14llu %12llu %8llu "
@@ -157,6 +170,7 @@ static void print_ifaces(const struct portier_ifstat *v, size_t n, bool json)
 		       (unsigned long long)s->tx_errs,
 		       (unsigned long long)s->tx_drop);
 	}
+	return true;
 }
 
 int local_stats_view(struct cli *cli, const char *netns, bool interfaces,
@@ -179,18 +193,20 @@ int local_stats_view(struct cli *cli, const char *netns, bool interfaces,
 		portier_stats_free(&st);
 		return cli_report(cli, &err);
 	}
-	if (interfaces)
-		print_ifaces(ifs, n, json);
-	else
-		print_stats(&st, json);
+	rc = interfaces ? print_ifaces(ifs, n, json) : print_stats(&st, json);
 	portier_free(ifs);
 	portier_stats_free(&st);
+	if (!rc) {
+		cli_error(cli, "out of memory while writing JSON: output is "
+			       "incomplete");
+		return EXIT_RUNTIME;
+	}
 	return EXIT_OK;
 }
 
 static const char *const proto_names[4] = {"tcp", "udp", "raw", "unix"};
 
-static void print_counts(const struct portier_local *l, bool json)
+static bool print_counts(const struct portier_local *l, bool json)
 {
 	uint32_t counts[4][PORTIER_SS_MAX];
 	struct portier_sock fake = {0};
@@ -214,8 +230,7 @@ static void print_counts(const struct portier_local *l, bool json)
 			}
 			json_object_set_new(o, proto_names[p], m);
 		}
-		print_json(o);
-		return;
+		return print_json(o);
 	}
 	printf("%zu sockets\n%-12s %8s %8s %8s\n", l->n_socks, "STATE", "TCP",
 	       "UDP", "RAW");
@@ -229,6 +244,7 @@ static void print_counts(const struct portier_local *l, bool json)
 					      : portier_sock_state_name(&fake),
 		       counts[0][st], counts[1][st], counts[2][st]);
 	}
+	return true;
 }
 
 int local_summary_view(struct cli *cli, const struct portier_local_query *q,
@@ -239,8 +255,10 @@ int local_summary_view(struct cli *cli, const struct portier_local_query *q,
 	struct portier_local *l = NULL;
 	struct portier_diag_opts dopt = {0};
 	struct portier_diag d[64];
+	char safe[4 * sizeof(d[0].text) + 1];
 	size_t n, i;
 	int restore = -1, rc;
+	bool failed = false;
 
 	if (q->netns && portier_netns_enter(q->netns, &restore, &err) < 0)
 		return cli_report(cli, &err);
@@ -255,7 +273,8 @@ int local_summary_view(struct cli *cli, const struct portier_local_query *q,
 		portier_stats_free(&st);
 		return cli_report(cli, &err);
 	}
-	print_counts(l, json);
+	if (!print_counts(l, json))
+		failed = true;
 	n = portier_local_diagnose(l, st.n ? &st : NULL, &dopt, d,
 				   sizeof(d) / sizeof(d[0]));
 	if (n > sizeof(d) / sizeof(d[0]))
@@ -269,12 +288,16 @@ int local_summary_view(struct cli *cli, const struct portier_local_query *q,
 		    "retransmits", "udp_rcvbuf"};
 
 		if (json) {
-			print_json(json_pack(
-			    "{s:s, s:s, s:s, s:i, s:i, s:s}", "type",
-			    "diagnosis", "kind", kinds[d[i].kind], "severity",
-			    portier_risk_name((enum portier_risk)d[i].severity),
-			    "pid", d[i].pid, "count", (int)d[i].count, "text",
-			    d[i].text));
+			/* text names processes: anyone's bytes */
+			if (!print_json(json_pack(
+				"{s:s, s:s, s:s, s:i, s:i, s:o}", "type",
+				"diagnosis", "kind", kinds[d[i].kind],
+				"severity",
+				portier_risk_name(
+				    (enum portier_risk)d[i].severity),
+				"pid", d[i].pid, "count", (int)d[i].count,
+				"text", cli_json_string(d[i].text))))
+				failed = true;
 			continue;
 		}
 		printf("  %s%-6s%s ",
@@ -282,11 +305,11 @@ int local_summary_view(struct cli *cli, const struct portier_local_query *q,
 					     (enum portier_risk)d[i].severity)),
 		       portier_risk_name((enum portier_risk)d[i].severity),
 		       cli_color_off(cli));
+		local_out_safe(safe, sizeof(safe), d[i].text);
 		if (cli->stdout_tty)
-			cli_print_wrapped(stdout, d[i].text, 9,
-					  cli_term_width());
+			cli_print_wrapped(stdout, safe, 9, cli_term_width());
 		else
-			printf("%s\n", d[i].text);
+			printf("%s\n", safe);
 	}
 	if (!json && l->procs_denied && l->procs_scanned)
 		cli_notice(cli,
@@ -295,5 +318,10 @@ int local_summary_view(struct cli *cli, const struct portier_local_query *q,
 			   l->procs_denied);
 	portier_local_free(l);
 	portier_stats_free(&st);
+	if (failed) {
+		cli_error(cli, "out of memory while writing JSON: output is "
+			       "incomplete");
+		return EXIT_RUNTIME;
+	}
 	return EXIT_OK;
 }

@@ -7,6 +7,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -447,6 +448,63 @@ static void test_name_mismatch(void **state)
 	done(m, &v);
 }
 
+/* Is s valid UTF-8 (RFC 3629: no overlongs, surrogates, or cut sequences)? */
+static bool valid_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = *p < 0x80 ? 1 : *p >= 0xc2 && *p <= 0xdf ? 2
+				       : *p >= 0xe0 && *p <= 0xef   ? 3
+				       : *p >= 0xf0 && *p <= 0xf4   ? 4
+								    : 0;
+		size_t i;
+
+		if (!n)
+			return false;
+		for (i = 1; i < n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+		p += n;
+	}
+	return true;
+}
+
+/*
+ * A path of two-byte characters longer than what a reason quotes: the cut
+ * (at 200 bytes in the owner text, at the end of the 600-byte reason for
+ * the deleted-exe rule, which quotes the whole path) must fall between
+ * characters, or the reason is not UTF-8 and JSON output refuses it.
+ */
+static void test_reason_cut_on_char_boundary(void **state)
+{
+	char exe[5 + 2 * 300 + 1];
+	struct made *m = made_new();
+	struct verdict v;
+	size_t i, found = 0;
+
+	(void)state;
+	memcpy(exe, "/opt/", 5);
+	for (i = 0; i < 300; i++)
+		memcpy(exe + 5 + 2 * i, "\xc3\xa9", 2); /* U+00E9 */
+	exe[sizeof(exe) - 1] = '\0';
+	listen_tcp(m, "any", 7205, made_proc(m, 90, "caf\xc3\xa9", exe, true));
+	v = judge(m, true);
+	for (i = 0; i < v.n; i++) {
+		assert_true(valid_utf8(v.f[i].reason));
+		assert_true(valid_utf8(v.f[i].advice));
+		assert_true(valid_utf8(v.f[i].where));
+		found += v.f[i].rule == PORTIER_AUDIT_EXE_DELETED ||
+			 v.f[i].rule == PORTIER_AUDIT_UNKNOWN_PORT;
+	}
+	assert_int_equal(found, 2);
+	/* the owner text quotes 194 of the path's bytes: 97 characters */
+	assert_non_null(rule(&v, PORTIER_AUDIT_UNKNOWN_PORT, 7205));
+	assert_non_null(strstr(rule(&v, PORTIER_AUDIT_UNKNOWN_PORT, 7205)->reason,
+			       "caf\xc3\xa9 (pid 90, /opt/\xc3\xa9"));
+	done(m, &v);
+}
+
 static void test_close_wait(void **state)
 {
 	struct made *m = made_new();
@@ -590,6 +648,7 @@ int main(void)
 	    cmocka_unit_test(test_risky_port),
 	    cmocka_unit_test(test_exe_rules),
 	    cmocka_unit_test(test_name_mismatch),
+	    cmocka_unit_test(test_reason_cut_on_char_boundary),
 	    cmocka_unit_test(test_close_wait),
 	    cmocka_unit_test(test_no_owner_and_unknown),
 	    cmocka_unit_test(test_merge_and_order),
