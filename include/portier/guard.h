@@ -318,6 +318,20 @@ PORTIER_API int portier_guard_allow_system(struct portier_guard_allow *a,
 PORTIER_API const struct portier_guard_cidr *
 portier_guard_allowed(const struct portier_guard_allow *a, uint8_t family,
 		      const uint8_t addr[16]);
+/*
+ * How much of a flagged source may be blocked, judged on its real address
+ * (never on the /64 the detector counts it as).  0 when addr itself is
+ * allowlisted (*why: the entry; the alert says "allowlisted").  Otherwise
+ * the prefix length to ban: with prefix64 an IPv6 source's /64, unless an
+ * allowlist entry (an --allow host, an own address, a gateway) lies inside
+ * that /64: then only the address, 128, with *why the entry in the way;
+ * without prefix64 the address (32 or 128), *why NULL.  Pure.
+ */
+PORTIER_API unsigned portier_guard_ban_prefix(const struct portier_guard_allow *a,
+					      uint8_t family,
+					      const uint8_t addr[16],
+					      bool prefix64,
+					      const struct portier_guard_cidr **why);
 /* Is addr one of this host's own addresses (a PG_ALLOW_OWN entry)? */
 PORTIER_API bool portier_guard_allow_is_own(const struct portier_guard_allow *a,
 					    uint8_t family,
@@ -339,6 +353,10 @@ struct portier_guard_action {
 	const char *allow_why; /* for "allowlisted": why (allow_why_name) */
 	const char *error;     /* for "block-failed": the reason */
 	uint64_t block_us;     /* when the set entry was added, 0 if not */
+	unsigned block_prefix; /* the prefix length blocked, 0 if none */
+	const char *note;      /* why less than the /64 was blocked, or NULL */
+	const char *address;   /* the probe's real source when the alert names
+				  its /64 (--v6-prefix64), or NULL */
 	unsigned suppressed;   /* alerts dropped by the rate limit before it */
 };
 
@@ -431,11 +449,19 @@ PORTIER_API int portier_guard_nft_restore(struct portier_guard_nft *n,
 PORTIER_API int portier_guard_nft_set_allow(struct portier_guard_nft *n,
 					    const struct portier_guard_allow *a,
 					    struct portier_err *err);
-/* Add a block element with a timeout (replacing an older one). */
+/* Add a block element with a timeout (replacing an older one); an IPv6
+ * address is blocked as its /64 when the options say v6_prefix64. */
 PORTIER_API int portier_guard_nft_block(struct portier_guard_nft *n,
 					uint8_t family, const uint8_t addr[16],
 					uint32_t seconds,
 					struct portier_err *err);
+/* The same with the prefix length given: the address (32, 128) or, for
+ * IPv6, its /64 (see portier_guard_ban_prefix). */
+PORTIER_API int portier_guard_nft_block_prefix(struct portier_guard_nft *n,
+					       uint8_t family,
+					       const uint8_t addr[16],
+					       unsigned plen, uint32_t seconds,
+					       struct portier_err *err);
 /* Remove a block; PORTIER_ENOENT if the address was not blocked. */
 PORTIER_API int portier_guard_nft_unblock(uint8_t family,
 					  const uint8_t addr[16],

@@ -152,7 +152,11 @@ static void print_human(struct guard_run *r, const struct portier_guard_alert *a
 	printf(" -> %s%s%s", cli_color_on(r->cli, CLI_RED), x->action,
 	       cli_color_off(r->cli));
 	if (x->block_us)
-		printf(" for %us", a->ban_s);
+		printf(" /%u for %us", x->block_prefix, a->ban_s);
+	if (x->address)
+		printf(" (probe from %s)", x->address);
+	if (x->note)
+		printf(" (%s)", x->note);
 	if (x->allow_why)
 		printf(" (%s)", x->allow_why);
 	if (x->error)
@@ -167,31 +171,48 @@ static void print_human(struct guard_run *r, const struct portier_guard_alert *a
  */
 static bool rebuild_and_block(struct guard_run *r,
 			      const struct portier_guard_alert *a,
+			      const uint8_t real[16], unsigned plen,
 			      struct portier_err *err)
 {
 	portier_err_clear(err);
 	cli_notice(r->cli, "table inet portier_guard is gone; creating it again");
 	return portier_guard_nft_restore(r->nft, &r->o->allow, err) == 0 &&
-	       portier_guard_nft_block(r->nft, a->src.family, a->src.addr,
-				       a->ban_s, err) == 0;
+	       portier_guard_nft_block_prefix(r->nft, a->src.family, real, plen,
+					      a->ban_s, err) == 0;
 }
 
-static void act(struct guard_run *r, const struct portier_guard_alert *a)
+/* Act on an alert; real is the address the flagging probe came from (the
+ * alert's source is its /64 with --v6-prefix64). */
+static void act(struct guard_run *r, const struct portier_guard_alert *a,
+		const uint8_t real[16])
 {
 	const struct portier_guard_source *s = &a->src;
 	struct portier_guard_action x = {.action = "monitor"};
-	const struct portier_guard_cidr *allowed =
-		portier_guard_allowed(&r->o->allow, s->family, s->addr);
+	const struct portier_guard_cidr *why;
+	unsigned plen = portier_guard_ban_prefix(&r->o->allow, s->family, real,
+						 r->o->v6_prefix64, &why);
 	struct portier_err err = {0};
 	uint64_t now = wall_us();
-	char *json;
+	char *json, realtxt[64], note[160], whytxt[64];
 
 	r->n_alerts++;
-	if (allowed) {
+	if (memcmp(real, s->addr, s->family == 4 ? 4 : 16) != 0)
+		x.address = portier_guard_addr_str(s->family, real, realtxt,
+						   sizeof(realtxt));
+	if (!plen) {
 		/* alert, never block: spoofing our gateway must not cut us off */
 		x.action = "allowlisted";
-		x.allow_why = portier_guard_allow_why_name(allowed->why);
+		x.allow_why = portier_guard_allow_why_name(why->why);
 	} else if (r->nft) {
+		if (why) { /* the /64 holds an allowlisted address */
+			snprintf(note, sizeof(note), "blocked the address only: "
+				 "its /64 holds %s/%u (%s)",
+				 portier_guard_addr_str(why->family, why->addr,
+							whytxt, sizeof(whytxt)),
+				 why->plen,
+				 portier_guard_allow_why_name(why->why));
+			x.note = note;
+		}
 		if (now / 60000000 != r->ban_minute) {
 			r->ban_minute = now / 60000000;
 			r->bans_this_minute = 0;
@@ -202,10 +223,11 @@ static void act(struct guard_run *r, const struct portier_guard_alert *a)
 			x.action = "rate-limited";
 			portier_guard_det_unflag(r->det, s->family, s->addr,
 						 (r->ban_minute + 1) * 60000000);
-		} else if (portier_guard_nft_block(r->nft, s->family, s->addr,
-						   a->ban_s, &err) < 0 &&
+		} else if (portier_guard_nft_block_prefix(r->nft, s->family,
+							  real, plen, a->ban_s,
+							  &err) < 0 &&
 			   !(err.code == PORTIER_ENOENT &&
-			     rebuild_and_block(r, a, &err))) {
+			     rebuild_and_block(r, a, real, plen, &err))) {
 			x.action = "block-failed";
 			x.error = err.msg;
 			/* try again at its first probe 5 s from now */
@@ -213,6 +235,7 @@ static void act(struct guard_run *r, const struct portier_guard_alert *a)
 						 now + 5000000);
 		} else {
 			x.action = "blocked";
+			x.block_prefix = plen;
 			x.block_us = wall_us();
 			r->bans_this_minute++;
 			r->n_blocks++;
@@ -309,7 +332,7 @@ static int drain(struct guard_run *r)
 		if (n < 0)
 			return n;
 		if (n == 1) {
-			act(r, &a);
+			act(r, &a, p.src); /* the real source, not its /64 */
 			r->dirty = true; /* offence counts must survive a crash */
 		}
 	}

@@ -128,6 +128,13 @@ char *portier_guard_alert_json(const struct portier_guard_alert *a,
 		json_object_set_new(o, "allowlisted_as", json_string(x->allow_why));
 	if (x->error)
 		json_object_set_new(o, "error", json_string(x->error));
+	if (x->address)
+		json_object_set_new(o, "address", json_string(x->address));
+	if (x->block_prefix)
+		json_object_set_new(o, "block_prefix",
+				    json_integer(x->block_prefix));
+	if (x->note)
+		json_object_set_new(o, "note", json_string(x->note));
 	if (x->block_us)
 		json_object_set_new(o, "block_latency_us",
 				    json_integer((json_int_t)(

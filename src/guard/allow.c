@@ -147,6 +147,29 @@ portier_guard_allowed(const struct portier_guard_allow *a, uint8_t family,
 	return NULL;
 }
 
+unsigned portier_guard_ban_prefix(const struct portier_guard_allow *a,
+				  uint8_t family, const uint8_t addr[16],
+				  bool prefix64,
+				  const struct portier_guard_cidr **why)
+{
+	size_t i;
+
+	*why = portier_guard_allowed(a, family, addr);
+	if (*why)
+		return 0;
+	if (family != 6 || !prefix64)
+		return family == 4 ? 32 : 128;
+	/* an entry shorter than /64 that matched would have allowlisted addr
+	 * itself; one of /64 or longer inside addr's /64 forbids the /64 */
+	for (i = 0; i < a->n; i++)
+		if (a->v[i].family == 6 && a->v[i].plen >= 64 &&
+		    !memcmp(a->v[i].addr, addr, 8)) {
+			*why = &a->v[i];
+			return 128;
+		}
+	return 64;
+}
+
 bool portier_guard_allow_is_own(const struct portier_guard_allow *a,
 				uint8_t family, const uint8_t addr[16])
 {

@@ -250,19 +250,32 @@ int portier_guard_nft_block(struct portier_guard_nft *n, uint8_t family,
 			    const uint8_t addr[16], uint32_t seconds,
 			    struct portier_err *err)
 {
+	return portier_guard_nft_block_prefix(
+		n, family, addr,
+		family == 4 ? 32 : n->opt.v6_prefix64 ? 64 : 128, seconds, err);
+}
+
+int portier_guard_nft_block_prefix(struct portier_guard_nft *n,
+				   uint8_t family, const uint8_t addr[16],
+				   unsigned plen, uint32_t seconds,
+				   struct portier_err *err)
+{
 	char cmd[256], text[64];
 	uint8_t a[16];
+	bool net64 = family == 6 && plen == 64;
 
+	if (!(family == 4 ? plen == 32 : plen == 64 || plen == 128))
+		return portier_err_set(err, PORTIER_EINVAL,
+				       "bad block prefix length %u", plen);
 	memcpy(a, addr, 16);
-	if (family == 6 && n->opt.v6_prefix64)
+	if (net64)
 		memset(a + 8, 0, 8);
 	portier_guard_addr_str(family, a, text, sizeof(text));
 	if (seconds < 1)
 		seconds = 1;
 	snprintf(cmd, sizeof(cmd),
 		 "add element " TABLE " block%d { %s%s timeout %us }\n",
-		 family == 4 ? 4 : 6, text,
-		 family == 6 && n->opt.v6_prefix64 ? "/64" : "", seconds);
+		 family == 4 ? 4 : 6, text, net64 ? "/64" : "", seconds);
 	return run(n->ctx, cmd, "add a block to table inet portier_guard", err);
 }
 

@@ -142,12 +142,92 @@ static void test_unflag_retries(void **state)
 	portier_guard_det_free(t.d);
 }
 
+/* ---- 1: --v6-prefix64 and the allowlist ----------------------------------- */
+
+static void test_ban_prefix(void **state)
+{
+	struct portier_guard_allow a;
+	struct portier_guard_cidr c, own, gw;
+	const struct portier_guard_cidr *why;
+
+	(void)state;
+	assert_int_equal(portier_guard_allow_init(&a), 0);
+	/* host 2001:db8:1::1/64, gateway 2001:db8:1::fe, --allow ::7 */
+	assert_int_equal(portier_guard_cidr_parse("2001:db8:1::1", &own, NULL), 0);
+	own.why = PG_ALLOW_OWN;
+	assert_int_equal(portier_guard_allow_add(&a, &own), 0);
+	assert_int_equal(portier_guard_cidr_parse("2001:db8:1::7", &c, NULL), 0);
+	assert_int_equal(portier_guard_allow_add(&a, &c), 0);
+	assert_int_equal(portier_guard_cidr_parse("2001:db8:5::fe", &gw, NULL), 0);
+	gw.why = PG_ALLOW_GATEWAY;
+	assert_int_equal(portier_guard_allow_add(&a, &gw), 0);
+
+	/* the allowlisted host itself: nothing is blocked, with or without */
+	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why), 0);
+	assert_non_null(why);
+	assert_int_equal(why->why, PG_ALLOW_USER);
+	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, false, &why), 0);
+	/* another host of the LAN: only itself, the /64 holds own/allowed */
+	assert_int_equal(portier_guard_cidr_parse("2001:db8:1::99", &c, NULL), 0);
+	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why), 128);
+	assert_non_null(why);
+	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, false, &why), 128);
+	assert_null(why);
+	/* a /64 holding the gateway is not banned whole either */
+	assert_int_equal(portier_guard_cidr_parse("2001:db8:5::1234", &c, NULL), 0);
+	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why), 128);
+	assert_int_equal(why->why, PG_ALLOW_GATEWAY);
+	/* a foreign /64: the /64 */
+	assert_int_equal(portier_guard_cidr_parse("2001:db8:9::5", &c, NULL), 0);
+	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why), 64);
+	assert_null(why);
+	/* the /64 network address itself (what the detector counts) is not
+	 * allowlisted, which is why the real address must be asked */
+	assert_int_equal(portier_guard_cidr_parse("2001:db8:1::", &c, NULL), 0);
+	assert_null(portier_guard_allowed(&a, 6, c.addr));
+	/* a wider --allow network covering the /64 allowlists its hosts */
+	assert_int_equal(portier_guard_cidr_parse("2001:db8:40::/48", &c, NULL), 0);
+	assert_int_equal(portier_guard_allow_add(&a, &c), 0);
+	assert_int_equal(portier_guard_cidr_parse("2001:db8:40:7::5", &c, NULL), 0);
+	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why), 0);
+	/* IPv4: the address */
+	memset(c.addr, 0, 16);
+	memcpy(c.addr, ((const uint8_t[]){198, 51, 100, 7}), 4);
+	assert_int_equal(portier_guard_ban_prefix(&a, 4, c.addr, true, &why), 32);
+	portier_guard_allow_free(&a);
+}
+
+static void test_action_json(void **state)
+{
+	struct portier_guard_alert a;
+	struct portier_guard_action x = {.action = "blocked"};
+	char *js;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.src.family = 6;
+	a.src.addr[0] = 0x20;
+	a.src.addr[1] = 0x01;
+	a.cls.tool = "unknown";
+	x.address = "2001::99";
+	x.block_prefix = 128;
+	x.note = "blocked the address only";
+	js = portier_guard_alert_json(&a, &x);
+	assert_non_null(js);
+	assert_non_null(strstr(js, "\"address\":\"2001::99\""));
+	assert_non_null(strstr(js, "\"block_prefix\":128"));
+	assert_non_null(strstr(js, "\"note\":\"blocked the address only\""));
+	portier_free(js);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decay_slow_failures_never_flag),
 		cmocka_unit_test(test_decay_keeps_fast_counts),
 		cmocka_unit_test(test_unflag_retries),
+		cmocka_unit_test(test_ban_prefix),
+		cmocka_unit_test(test_action_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
