@@ -269,6 +269,23 @@ PORTIER_API int portier_fw_guard_ssh(struct portier_fw_policy *p,
 				     const struct portier_fw_conn *sess,
 				     struct portier_err *err);
 
+struct portier_local;
+
+/*
+ * When no session was found (sudo resets $SSH_CONNECTION; inside tmux or
+ * screen the parent walk ends at the multiplexer): refuse a change that
+ * would cut sshd off.  l holds the TCP listeners with their processes
+ * (portier_local_collect, processes on).  If a process named sshd or
+ * sshd-session listens, not on loopback only, on a port that after drops
+ * new connections to (closed from anywhere, or not allowed in allow-only
+ * mode) while before (NULL: nothing) did not, returns PORTIER_EINVAL naming
+ * the process and port, with a hint; else 0.  A pure function.
+ */
+PORTIER_API int portier_fw_guard_sshd(const struct portier_fw_policy *before,
+				      const struct portier_fw_policy *after,
+				      const struct portier_local *l,
+				      struct portier_err *err);
+
 /* ---- suggestions from the audit ------------------------------------------------ */
 
 struct portier_local;

@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "cli/fw_out.h"
 #include "portier/fw.h"
+#include "portier/local.h"
 
 enum {
 	OPT_DRY_RUN = 1 << 0,
@@ -181,16 +182,52 @@ static bool ssh_session(struct fw_run *r, struct portier_fw_conn *sess,
 					NULL) == 0;
 }
 
+/*
+ * No session found: sudo may have reset $SSH_CONNECTION and tmux hides
+ * sshd from the parent walk, so refuse to drop a port sshd listens on
+ * (unless the policy in place, before, already drops it).
+ */
+static int guard_sshd(struct fw_run *r, struct portier_fw *fw,
+		      const struct portier_fw_policy *p)
+{
+	struct portier_local_query q = {
+		.protos = PORTIER_LOCAL_TCP,
+		.states = PORTIER_STATES_LISTENING,
+		.processes = true,
+		.proc_root = r->cli->proc_root,
+	};
+	struct portier_err err = {0};
+	struct portier_fw_policy before = {0};
+	struct portier_local *l = NULL;
+	int rc = EXIT_OK;
+
+	if (fw && portier_fw_current(fw, &before, &err) < 0)
+		return cli_report(r->cli, &err);
+	if (portier_local_collect(&q, &l, &err) < 0) {
+		cli_notice(r->cli, "cannot look for an sshd listening on a port "
+				   "this change drops: %s",
+			   err.msg);
+	} else if (portier_fw_guard_sshd(&before, p, l, &err) < 0) {
+		rc = cli_report(r->cli, &err);
+	}
+	portier_local_free(l);
+	portier_fw_policy_free(&before);
+	return rc;
+}
+
 /* Keep the SSH session's port open (allow-only) and never close it. */
-static int guard_ssh(struct fw_run *r, struct portier_fw_policy *p)
+static int guard_ssh(struct fw_run *r, struct portier_fw *fw,
+		     struct portier_fw_policy *p)
 {
 	struct portier_err err = {0};
 	struct portier_fw_conn sess;
 	const char *how;
 	int rc;
 
-	if (r->ssh_closed_ok || !ssh_session(r, &sess, &how))
+	if (r->ssh_closed_ok)
 		return EXIT_OK;
+	if (!ssh_session(r, &sess, &how))
+		return guard_sshd(r, fw, p);
 	rc = portier_fw_guard_ssh(p, &sess, &err);
 	if (rc < 0) /* exit 2 for a policy that cuts the session, 3 for ENOMEM */
 		return cli_report(r->cli, &err);
@@ -258,7 +295,7 @@ static int do_change(struct fw_run *r, const struct change *c, change_fn fn)
 		rc = cli_report(r->cli, &err);
 		goto out;
 	}
-	rc = guard_ssh(r, &policy);
+	rc = guard_ssh(r, fw, &policy);
 	if (rc != EXIT_OK)
 		goto out;
 	if (keep_connections(r, &policy) < 0) {
@@ -695,8 +732,10 @@ const struct cli_command cli_cmd_firewall = {
 	"  --json           status: one JSON object (docs/json-firewall.md)\n"
 	"  --i-know-ssh-is-closed\n"
 	"                   allow-only normally keeps the port of the SSH session\n"
-	"                   it runs in open, and close refuses to close it; this\n"
-	"                   turns that guard off\n"
+	"                   it runs in open, and close refuses to close it; with\n"
+	"                   no session found (sudo, tmux), changes that drop a\n"
+	"                   port sshd listens on are refused; this turns that\n"
+	"                   guard off\n"
 	"\n"
 	"Changing or reading rules needs CAP_NET_ADMIN.  Undo points are saved\n"
 	"in /var/lib/portier/fw, or $PORTIER_STATE_DIR: a directory that only\n"

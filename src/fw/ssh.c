@@ -11,6 +11,13 @@
  * port is the one to keep.  /proc/net/ is the reading process's network
  * namespace, so inside a namespace with no SSH session nothing is found.
  *
+ * Neither source works everywhere: sudo's env_reset removes
+ * $SSH_CONNECTION, and inside tmux or screen the walk up the parents ends
+ * at the multiplexer's server, which no sshd started.  So when no session
+ * is found, the listeners speak instead: a change that would drop new
+ * connections to a port an sshd process listens on is refused
+ * (portier_fw_guard_sshd) - the admin may well be logged in through it.
+ *
  * Note: src/local/ reads the socket table in full via sock_diag; this file
  * reads only the few lines it needs and may move onto that module's API.
  */
@@ -23,6 +30,7 @@
 #include <unistd.h>
 
 #include "fw/fw_int.h"
+#include "portier/local.h"
 
 /* Text address -> conn's family and raddr (v4-mapped IPv6 as IPv4). */
 static int parse_addr(const char *text, struct portier_fw_conn *c)
@@ -207,4 +215,62 @@ int portier_fw_ssh_from_proc(const char *proc_root, pid_t pid,
 	}
 	portier_err_set(err, PORTIER_ENOENT, "not inside an SSH session");
 	return PORTIER_ENOENT;
+}
+
+/* Does p drop new TCP connections to port from anywhere? */
+static bool drops_tcp(const struct portier_fw_policy *p, uint16_t port)
+{
+	if (portier_fw_portset_has(&p->close[PORTIER_FW_TCP], port))
+		return true;
+	return p->allow_only &&
+	       !portier_fw_portset_has(&p->allow[PORTIER_FW_TCP], port);
+}
+
+int portier_fw_guard_sshd(const struct portier_fw_policy *before,
+			  const struct portier_fw_policy *after,
+			  const struct portier_local *l,
+			  struct portier_err *err)
+{
+	size_t i;
+	uint32_t k;
+
+	for (i = 0; i < l->n_socks; i++) {
+		const struct portier_sock *s = &l->socks[i];
+		const struct portier_proc *sshd = NULL;
+
+		if (s->proto != PORTIER_LOCAL_TCP || !s->lport ||
+		    !portier_sock_listening(s) || portier_sock_loopback(s) ||
+		    !drops_tcp(after, s->lport) ||
+		    (before && drops_tcp(before, s->lport)))
+			continue;
+		for (k = 0; k < s->owner_count && !sshd; k++) {
+			const struct portier_proc *pr =
+				portier_local_owner(l, s, k, NULL);
+
+			if (pr && is_sshd(pr->comm))
+				sshd = pr;
+		}
+		if (!sshd)
+			continue;
+		portier_err_set(err, PORTIER_EINVAL,
+				"%s (pid %d) listens on tcp/%u, and this change "
+				"would drop new connections to it; no SSH "
+				"session was found for this command, but sudo "
+				"and tmux or screen hide one",
+				sshd->comm, sshd->pid, s->lport);
+		if (after->allow_only &&
+		    !portier_fw_portset_has(&after->close[PORTIER_FW_TCP],
+					    s->lport))
+			portier_err_hint(err, "add %u/tcp to the allowed ports, "
+					      "or add --i-know-ssh-is-closed if "
+					      "another way in remains",
+					 s->lport);
+		else
+			portier_err_hint(err, "leave %u out of the list, or add "
+					      "--i-know-ssh-is-closed if another "
+					      "way in remains",
+					 s->lport);
+		return PORTIER_EINVAL;
+	}
+	return 0;
 }

@@ -674,6 +674,99 @@ static void test_stop_command(void **state)
 	assert_string_equal(buf, "kill 812 (and remove what starts it)");
 }
 
+/*
+ * No session found (sudo in tmux): the guard falls back on the listeners
+ * and refuses a change that newly drops a port sshd listens on.
+ */
+static void test_sshd_guard(void **state)
+{
+	const unsigned T = PORTIER_LOCAL_TCP;
+	struct portier_sock socks[] = {
+		mk_sock(T, PORTIER_SS_LISTEN, "0.0.0.0", 22, "0.0.0.0", 0),
+		mk_sock(T, PORTIER_SS_LISTEN, "::", 22, "::", 0),
+		mk_sock(T, PORTIER_SS_LISTEN, "0.0.0.0", 80, "0.0.0.0", 0),
+		mk_sock(T, PORTIER_SS_LISTEN, "127.0.0.1", 2222, "0.0.0.0", 0),
+		mk_sock(T, PORTIER_SS_LISTEN, "0.0.0.0", 2200, "0.0.0.0", 0),
+	};
+	struct portier_owner owners[] = {
+		{.proc = 0, .fd = 3}, {.proc = 0, .fd = 4}, {.proc = 1, .fd = 5},
+		{.proc = 0, .fd = 6}, {.proc = 2, .fd = 3},
+	};
+	struct portier_proc procs[] = {
+		{.pid = 700, .comm = "sshd"},
+		{.pid = 800, .comm = "nginx"},
+		{.pid = 900, .comm = "sshd-session"},
+	};
+	struct portier_fw_policy before = {0}, after = {0};
+	struct portier_fw_spec spec;
+	struct portier_err err = {0};
+	struct portier_local l;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(socks) / sizeof(socks[0]); i++) {
+		socks[i].owner_first = (uint32_t)i;
+		socks[i].owner_count = 1;
+	}
+	memset(&l, 0, sizeof(l));
+	l.socks = socks;
+	l.n_socks = sizeof(socks) / sizeof(socks[0]);
+	l.owners = owners;
+	l.n_owners = sizeof(owners) / sizeof(owners[0]);
+	l.procs = procs;
+	l.n_procs = sizeof(procs) / sizeof(procs[0]);
+
+	/* allow-only 80,443: sshd's 22 would be dropped */
+	spec_of("80,443/tcp", &spec);
+	assert_int_equal(portier_fw_policy_allow_only(&after, &spec, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_guard_sshd(NULL, &after, &l, &err),
+			 PORTIER_EINVAL);
+	assert_non_null(strstr(err.msg, "sshd (pid 700) listens on tcp/22"));
+	assert_non_null(strstr(err.hint, "add 22/tcp to the allowed ports"));
+	assert_non_null(strstr(err.hint, "--i-know-ssh-is-closed"));
+	/* with 22 (and sshd-session's 2200) allowed: fine */
+	spec_of("22,2200/tcp", &spec);
+	assert_int_equal(portier_fw_policy_open(&after, &spec, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_guard_sshd(NULL, &after, &l, NULL), 0);
+	portier_fw_policy_free(&after);
+
+	/* close 22: refused; close 80 (nginx) or 2222 (loopback only): fine */
+	spec_of("22/tcp", &spec);
+	assert_int_equal(portier_fw_policy_close(&after, &spec, NULL, NULL), 0);
+	portier_fw_spec_free(&spec);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(portier_fw_guard_sshd(NULL, &after, &l, &err),
+			 PORTIER_EINVAL);
+	assert_non_null(strstr(err.hint, "leave 22 out of the list"));
+	/* ... unless the rules in place drop it already (closed on purpose) */
+	spec_of("22/tcp", &spec);
+	assert_int_equal(portier_fw_policy_close(&before, &spec, NULL, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_guard_sshd(&before, &after, &l, NULL), 0);
+	portier_fw_policy_free(&before);
+	portier_fw_policy_free(&after);
+	spec_of("80,2222/tcp,22/udp", &spec);
+	assert_int_equal(portier_fw_policy_close(&after, &spec, NULL, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_guard_sshd(NULL, &after, &l, NULL), 0);
+	/* sshd-session counts as sshd too */
+	spec_of("2200/tcp", &spec);
+	assert_int_equal(portier_fw_policy_close(&after, &spec, NULL, NULL), 0);
+	portier_fw_spec_free(&spec);
+	assert_int_equal(portier_fw_guard_sshd(NULL, &after, &l, &err),
+			 PORTIER_EINVAL);
+	assert_non_null(strstr(err.msg, "sshd-session (pid 900) listens on "
+					"tcp/2200"));
+	portier_fw_policy_free(&after);
+	/* owners unknown (not root): nothing to go on, nothing refused */
+	for (i = 0; i < l.n_socks; i++)
+		socks[i].owner_count = 0;
+	after.allow_only = true;
+	assert_int_equal(portier_fw_guard_sshd(NULL, &after, &l, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -686,6 +779,7 @@ int main(void)
 		cmocka_unit_test(test_state_dir_unwritable),
 		cmocka_unit_test(test_state_dir_trust),
 		cmocka_unit_test(test_stop_command),
+		cmocka_unit_test(test_sshd_guard),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
