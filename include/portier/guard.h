@@ -61,6 +61,11 @@ struct portier_guard_probe {
 	uint8_t icmp_type, icmp_code;
 	uint16_t payload;      /* layer-4 payload bytes (as the headers say) */
 	bool outgoing;         /* sent by this host (capture sets it) */
+	/* The layer-4 header is not all there: a first fragment too short
+	 * for it (nmap -f: ports known, TCP flags maybe not), or IPv6
+	 * extension headers running past the captured bytes (proto 0, no
+	 * ports).  Its kind is PG_KIND_OTHER and it is judged like a SYN. */
+	bool partial;
 };
 
 enum portier_guard_link {
@@ -72,7 +77,9 @@ enum portier_guard_link {
  * Parse one packet.  0 with *p filled for an IPv4/IPv6 packet carrying TCP,
  * UDP, ICMP or ICMPv6 (IPv6 extension headers are walked); PORTIER_ENOENT
  * for anything else (ARP, other protocols, non-first fragments);
- * PORTIER_EPROTO for a truncated or inconsistent header.  Pure.
+ * PORTIER_EPROTO for a truncated or inconsistent header.  A first fragment
+ * with at least the 4 bytes of ports, and an IPv6 packet whose extension
+ * headers run past len, are probes with p->partial set.  Pure.
  */
 PORTIER_API int portier_guard_parse(const uint8_t *buf, size_t len,
 				    enum portier_guard_link link,
@@ -88,7 +95,8 @@ enum portier_guard_kind {
 	PG_KIND_ACK,
 	PG_KIND_MAIMON,  /* FIN+ACK */
 	PG_KIND_UDP,
-	PG_KIND_OTHER,   /* other TCP flag mixes without a connection */
+	PG_KIND_OTHER,   /* other TCP flag mixes without a connection, and
+			    partial probes (fragments: flags unknown) */
 	PG_KIND_NONE,    /* not a probe: RST, SYN+ACK, ICMP, data */
 	PG_KIND_COUNT
 };

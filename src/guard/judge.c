@@ -146,6 +146,11 @@ enum portier_guard_outcome portier_guard_judge(struct portier_guard_judge *j,
 	switch (k) {
 	case PG_KIND_NONE:
 		return PG_NEUTRAL;
+	case PG_KIND_OTHER:
+		if (!p->partial)
+			break;
+		/* a fragment: its flags are unknown, take it for a SYN */
+		/* fall through */
 	case PG_KIND_SYN:
 	case PG_KIND_CONNECT:
 		if (j->env.listening && j->env.listening(j->env.ctx, p)) {
@@ -160,13 +165,14 @@ enum portier_guard_outcome portier_guard_judge(struct portier_guard_judge *j,
 			return PG_SUCCESS;
 		return PG_FAILURE;
 	default:
-		/* a TCP packet without SYN: fine inside a connection only */
-		if (flow_known(j, p))
-			return PG_NEUTRAL;
-		if (j->env.connected && j->env.connected(j->env.ctx, p)) {
-			flow_learn(j, p);
-			return PG_NEUTRAL;
-		}
-		return PG_FAILURE;
+		break;
 	}
+	/* a TCP packet without SYN: fine inside a connection only */
+	if (flow_known(j, p))
+		return PG_NEUTRAL;
+	if (j->env.connected && j->env.connected(j->env.ctx, p)) {
+		flow_learn(j, p);
+		return PG_NEUTRAL;
+	}
+	return PG_FAILURE;
 }

@@ -68,17 +68,40 @@ static void tcp_options(const uint8_t *o, size_t len,
 	}
 }
 
-/* Layer 4 at l4 with l4len bytes (as the IP header says; caplen may be less). */
+/*
+ * A first fragment (more fragments follow) whose layer-4 header is cut
+ * short, the evasion of nmap -f: the ports are in its first 4 bytes
+ * (RFC 9293 3.1, RFC 768), the rest may not be.  A probe all the same,
+ * marked partial; the flags are read only when their byte is there.
+ */
+static int partial_l4(const uint8_t *l4, size_t have, size_t l4len,
+		      struct portier_guard_probe *p)
+{
+	if (have < 4 || l4len < 4)
+		return PORTIER_EPROTO;
+	p->partial = true;
+	p->sport = be16(l4);
+	p->dport = be16(l4 + 2);
+	if (p->proto == P_TCP && have >= 14)
+		p->tcp_flags = l4[13] & 0x3f;
+	return 0;
+}
+
+/* Layer 4 at l4 with l4len bytes (as the IP header says; caplen may be
+ * less); first_frag: a first fragment, more to come. */
 static int parse_l4(const uint8_t *l4, size_t have, size_t l4len,
-		    struct portier_guard_probe *p)
+		    bool first_frag, struct portier_guard_probe *p)
 {
 	switch (p->proto) {
 	case P_TCP: {
 		size_t hl;
 
 		if (have < 20 || l4len < 20)
-			return PORTIER_EPROTO;
+			return first_frag ? partial_l4(l4, have, l4len, p)
+					  : PORTIER_EPROTO;
 		hl = (size_t)(l4[12] >> 4) * 4;
+		if (hl >= 20 && hl > l4len && first_frag)
+			return partial_l4(l4, have, l4len, p);
 		if (hl < 20 || hl > l4len)
 			return PORTIER_EPROTO;
 		p->sport = be16(l4);
@@ -93,7 +116,8 @@ static int parse_l4(const uint8_t *l4, size_t have, size_t l4len,
 	}
 	case P_UDP:
 		if (have < 8 || l4len < 8)
-			return PORTIER_EPROTO;
+			return first_frag ? partial_l4(l4, have, l4len, p)
+					  : PORTIER_EPROTO;
 		p->sport = be16(l4);
 		p->dport = be16(l4 + 2);
 		p->payload = (uint16_t)(l4len - 8);
@@ -135,7 +159,7 @@ static int parse_ip4(const uint8_t *ip, size_t len,
 	memcpy(p->dst, ip + 16, 4);
 	/* a capture may be shorter than the datagram; trust the smaller */
 	return parse_l4(ip + hl, (total < len ? total : len) - hl, total - hl,
-			p);
+			(frag & 0x2000) != 0, p);
 }
 
 /* IPv6 (RFC 8200 3, 4): skip extension headers up to layer 4. */
@@ -144,6 +168,7 @@ static int parse_ip6(const uint8_t *ip, size_t len,
 {
 	size_t off = 40, plen, end;
 	uint8_t next;
+	bool first_frag = false;
 	int hops;
 
 	if (len < 40 || ip[0] >> 4 != 6)
@@ -160,16 +185,21 @@ static int parse_ip6(const uint8_t *ip, size_t len,
 		case 0:  /* hop-by-hop */
 		case 43: /* routing */
 		case 60: /* destination options */
-			if (off + 8 > len || off + 8 > end)
+			if (off + 8 > end)
 				return PORTIER_EPROTO;
+			if (off + 8 > len)
+				goto cut; /* past what was captured */
 			next = ip[off];
 			off += ((size_t)ip[off + 1] + 1) * 8;
 			continue;
 		case 44: /* fragment (RFC 8200 4.5) */
-			if (off + 8 > len || off + 8 > end)
+			if (off + 8 > end)
 				return PORTIER_EPROTO;
+			if (off + 8 > len)
+				goto cut;
 			if (be16(ip + off + 2) & 0xfff8)
 				return PORTIER_ENOENT; /* not the first */
+			first_frag = (ip[off + 3] & 1) != 0; /* M flag */
 			next = ip[off];
 			off += 8;
 			continue;
@@ -178,10 +208,20 @@ static int parse_ip6(const uint8_t *ip, size_t len,
 		}
 		break;
 	}
-	if (hops == 8 || off > end || off > len)
+	if (hops == 8 || off > end)
 		return PORTIER_EPROTO;
+	if (off > len)
+		goto cut;
 	p->proto = next;
-	return parse_l4(ip + off, (end < len ? end : len) - off, end - off, p);
+	return parse_l4(ip + off, (end < len ? end : len) - off, end - off,
+			first_frag, p);
+cut:
+	/* a chain of extension headers longer than the capture (a way to
+	 * hide layer 4 from a snap-length reader): a probe of unknown kind,
+	 * not nothing */
+	p->proto = 0;
+	p->partial = true;
+	return 0;
 }
 
 int portier_guard_parse(const uint8_t *buf, size_t len,
@@ -226,6 +266,8 @@ enum portier_guard_kind portier_guard_kind_of(const struct portier_guard_probe *
 {
 	uint8_t f = p->tcp_flags;
 
+	if (p->partial && p->proto != P_UDP)
+		return PG_KIND_OTHER; /* fragment or cut off: flags unknown */
 	if (p->proto == P_UDP)
 		return PG_KIND_UDP;
 	if (p->proto != P_TCP)

@@ -220,6 +220,167 @@ static void test_action_json(void **state)
 	portier_free(js);
 }
 
+/* ---- 4: fragments and cut-off extension headers --------------------------- */
+
+static size_t put16(uint8_t *b, size_t off, uint16_t v)
+{
+	b[off] = (uint8_t)(v >> 8);
+	b[off + 1] = (uint8_t)v;
+	return off + 2;
+}
+
+/* Ethernet + IPv4 first fragment (MF, offset 0) carrying l4n bytes of a TCP
+ * SYN from 198.19.1.1:40000 to 198.19.1.2:port. */
+static size_t ip4_frag(uint8_t *b, uint16_t port, size_t l4n, uint16_t fragw)
+{
+	uint8_t tcp[20] = {0};
+
+	memset(b, 0, 14 + 20 + l4n);
+	put16(b, 12, 0x0800);
+	b[14] = 0x45;
+	put16(b, 16, (uint16_t)(20 + l4n));
+	put16(b, 20, fragw);
+	b[22] = 51;
+	b[23] = 6;
+	memcpy(b + 26, (const uint8_t[]){198, 19, 1, 1}, 4);
+	memcpy(b + 30, (const uint8_t[]){198, 19, 1, 2}, 4);
+	put16(tcp, 0, 40000);
+	put16(tcp, 2, port);
+	tcp[12] = 5 << 4;
+	tcp[13] = PG_SYN;
+	memcpy(b + 34, tcp, l4n < 20 ? l4n : 20);
+	return 14 + 20 + l4n;
+}
+
+static void test_parse_fragments(void **state)
+{
+	uint8_t b[128];
+	struct portier_guard_probe p;
+	size_t n;
+
+	(void)state;
+	/* nmap -f: 8 bytes of TCP in the first fragment */
+	n = ip4_frag(b, 445, 8, 0x2000);
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p), 0);
+	assert_true(p.partial);
+	assert_int_equal(p.proto, 6);
+	assert_int_equal(p.sport, 40000);
+	assert_int_equal(p.dport, 445);
+	assert_int_equal(portier_guard_kind_of(&p), PG_KIND_OTHER);
+	/* 16 bytes (nmap --mtu 16): the flags byte is there */
+	n = ip4_frag(b, 22, 16, 0x2000);
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p), 0);
+	assert_true(p.partial);
+	assert_int_equal(p.tcp_flags, PG_SYN);
+	assert_int_equal(portier_guard_kind_of(&p), PG_KIND_OTHER);
+	/* fewer than the 4 bytes of ports: nothing to go on */
+	n = ip4_frag(b, 22, 3, 0x2000);
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p),
+			 PORTIER_EPROTO);
+	/* the same 8 bytes without MF: a malformed packet, not a probe */
+	n = ip4_frag(b, 22, 8, 0);
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p),
+			 PORTIER_EPROTO);
+	/* a later fragment: no layer 4 at all */
+	n = ip4_frag(b, 22, 8, 0x2001);
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p),
+			 PORTIER_ENOENT);
+	/* a whole SYN in a first fragment is an ordinary SYN */
+	n = ip4_frag(b, 22, 20, 0x2000);
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p), 0);
+	assert_false(p.partial);
+	assert_int_equal(portier_guard_kind_of(&p), PG_KIND_SYN);
+}
+
+/* IPv6 (link IP): fragment header (first, M set) and 8 bytes of UDP or TCP;
+ * or a hop-by-hop chain longer than the capture. */
+static void test_parse_ipv6_partial(void **state)
+{
+	uint8_t b[256];
+	struct portier_guard_probe p;
+
+	(void)state;
+	memset(b, 0, sizeof(b));
+	b[0] = 0x60;
+	put16(b, 4, 8 + 8);
+	b[6] = 44; /* fragment header */
+	b[7] = 64;
+	b[8] = 0x20; b[9] = 0x01; b[23] = 1;
+	b[24] = 0x20; b[25] = 0x01; b[39] = 2;
+	b[40] = 6;     /* next: TCP */
+	b[43] = 1;     /* offset 0, M */
+	put16(b, 48, 40001);
+	put16(b, 50, 3389);
+	assert_int_equal(portier_guard_parse(b, 56, PORTIER_GUARD_LINK_IP, &p), 0);
+	assert_true(p.partial);
+	assert_int_equal(p.family, 6);
+	assert_int_equal(p.dport, 3389);
+	assert_int_equal(portier_guard_kind_of(&p), PG_KIND_OTHER);
+	/* the same without M: truncated, refused */
+	b[43] = 0;
+	assert_int_equal(portier_guard_parse(b, 56, PORTIER_GUARD_LINK_IP, &p),
+			 PORTIER_EPROTO);
+	/* 200 bytes of hop-by-hop options, captured 96: a probe of kind other */
+	memset(b + 40, 0, 216);
+	put16(b, 4, 200 + 20);
+	b[6] = 0;      /* hop-by-hop */
+	b[40] = 6;
+	b[41] = 24;    /* (24 + 1) * 8 = 200 bytes */
+	assert_int_equal(portier_guard_parse(b, 96, PORTIER_GUARD_LINK_IP, &p), 0);
+	assert_true(p.partial);
+	assert_int_equal(p.proto, 0);
+	assert_int_equal(portier_guard_kind_of(&p), PG_KIND_OTHER);
+	/* but a header chain past the datagram's own end is malformed */
+	put16(b, 4, 100);
+	assert_int_equal(portier_guard_parse(b, 96, PORTIER_GUARD_LINK_IP, &p),
+			 PORTIER_EPROTO);
+}
+
+static bool never(void *ctx, const struct portier_guard_probe *p)
+{
+	(void)ctx;
+	return p->dport == 22; /* only ssh listens */
+}
+
+/* Fragments are judged like SYNs and flag a scanner after four ports. */
+static void test_fragment_scan_flagged(void **state)
+{
+	struct portier_guard_env env = {never, NULL, NULL};
+	struct portier_guard_judge *j;
+	struct det t;
+	uint8_t b[128];
+	unsigned i;
+
+	(void)state;
+	det_init(&t);
+	assert_int_equal(portier_guard_judge_new(&j, 64, &env), 0);
+	for (i = 0; i < 8 && !t.alerts; i++) {
+		struct portier_guard_probe p;
+		enum portier_guard_kind k;
+		size_t n = ip4_frag(b, i == 0 ? 22 : (uint16_t)(100 + i), 8,
+				    0x2000);
+		int rc;
+
+		assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH,
+						     &p), 0);
+		p.ts_us = (i + 1) * 1000;
+		k = portier_guard_kind_of(&p);
+		rc = portier_guard_det_feed(t.d, &p, k,
+					    portier_guard_judge(j, &p, k), &t.a);
+		assert_true(rc >= 0);
+		t.alerts += (unsigned)rc;
+		if (i == 0)
+			assert_int_equal(t.d ? portier_guard_det_count(t.d) : 0, 1);
+	}
+	/* one success (22) buys one probe: flagged at the 6th */
+	assert_int_equal(t.alerts, 1);
+	assert_int_equal(i, 6);
+	assert_int_equal(t.a.src.kinds[PG_KIND_OTHER], 6);
+	assert_int_equal(t.a.src.successes, 1);
+	portier_guard_judge_free(j);
+	portier_guard_det_free(t.d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +389,9 @@ int main(void)
 		cmocka_unit_test(test_unflag_retries),
 		cmocka_unit_test(test_ban_prefix),
 		cmocka_unit_test(test_action_json),
+		cmocka_unit_test(test_parse_fragments),
+		cmocka_unit_test(test_parse_ipv6_partial),
+		cmocka_unit_test(test_fragment_scan_flagged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
