@@ -207,10 +207,13 @@ PORTIER_API int portier_netns_list(const char *proc_root,
  * Enter the namespace named by name (as in portier_local_query.netns) for
  * the calling thread; *restore receives a descriptor of the old one for
  * portier_netns_leave.  Used to read <proc>/net/ files of a namespace.
+ * portier_netns_leave goes back (restore < 0: nothing to do) and returns
+ * 0, or PORTIER_EIO when it could not: the thread is still in the other
+ * namespace, and the caller must stop rather than read on.
  */
 PORTIER_API int portier_netns_enter(const char *name, int *restore,
 				    struct portier_err *err);
-PORTIER_API void portier_netns_leave(int restore);
+PORTIER_API int portier_netns_leave(int restore, struct portier_err *err);
 
 /* ---- statistics (/proc/net/snmp, netstat, snmp6, dev) ------------------ */
 

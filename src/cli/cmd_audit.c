@@ -423,7 +423,8 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 			return cli_report(cli, &err);
 		portier_ephemeral_range(cli->proc_root, &ao.eph_lo, &ao.eph_hi,
 					NULL);
-		portier_netns_leave(restore);
+		if (portier_netns_leave(restore, &err) < 0)
+			return cli_report(cli, &err);
 	} else {
 		portier_ephemeral_range(cli->proc_root, &ao.eph_lo, &ao.eph_hi,
 					NULL);

@@ -381,7 +381,15 @@ static int list_sockets(struct cli *cli, struct local_opts *o)
 			idx[n++] = (uint32_t)i;
 	local_out_sort(l, idx, n);
 	v.l = l;
-	v.kb = o->numeric && !o->json ? NULL : cli_kb(cli);
+	v.kb = NULL;
+	if (!o->numeric || o->json) {
+		v.kb = cli_kb(cli);
+		if (!v.kb) { /* cli_kb said why: a bad overlay file */
+			free(idx);
+			portier_local_free(l);
+			return EXIT_USAGE;
+		}
+	}
 	v.services = !o->numeric;
 	v.processes = o->processes || o->have_pid || o->verbose;
 	v.pid_column = o->pid_column;

@@ -188,7 +188,12 @@ int local_stats_view(struct cli *cli, const char *netns, bool interfaces,
 		rc = portier_ifstats_read(cli->proc_root, &ifs, &n, &err);
 	else
 		rc = portier_stats_read(&st, cli->proc_root, &err);
-	portier_netns_leave(restore);
+	if (portier_netns_leave(restore, &err) < 0) {
+		/* what was read may not even be the namespace asked for */
+		portier_free(ifs);
+		portier_stats_free(&st);
+		return cli_report(cli, &err);
+	}
 	if (rc < 0) {
 		portier_stats_free(&st);
 		return cli_report(cli, &err);
@@ -267,7 +272,10 @@ int local_summary_view(struct cli *cli, const struct portier_local_query *q,
 	if (portier_ephemeral_range(cli->proc_root, &dopt.eph_lo, &dopt.eph_hi,
 				    NULL) < 0)
 		dopt.eph_lo = dopt.eph_hi = 0;
-	portier_netns_leave(restore);
+	if (portier_netns_leave(restore, &err) < 0) {
+		portier_stats_free(&st);
+		return cli_report(cli, &err);
+	}
 	rc = portier_local_collect(q, &l, &err);
 	if (rc < 0) {
 		portier_stats_free(&st);

@@ -70,6 +70,20 @@ int sockdiag_parse(const uint8_t *buf, size_t len, uint8_t proto,
 int local_procnet_parse(const char *text, size_t len, uint8_t family,
 			uint8_t proto, struct local_socks *out);
 
+/* ---- namespaces (netns.c) ---------------------------------------------- */
+
+/* setns(2), through a pointer the unit tests replace to make it fail. */
+extern int (*local_setns)(int fd, int nstype);
+
+/*
+ * Take the calling thread back to the network namespace self (a descriptor
+ * of /proc/self/ns/net opened before leaving it) and close self.  Returns 0,
+ * or PORTIER_EIO with err filled when setns fails: the thread is then still
+ * in the other namespace, and whatever the caller reads next would be that
+ * namespace's, so the caller must stop.
+ */
+int local_netns_return(int self, struct portier_err *err);
+
 /* ---- processes (procs.c) ---------------------------------------------- */
 
 /*

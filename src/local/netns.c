@@ -180,7 +180,7 @@ int portier_netns_enter(const char *name, int *restore, struct portier_err *err)
 				       "cannot open own network namespace: %s",
 				       strerror(e));
 	}
-	if (setns(fd, CLONE_NEWNET) < 0) {
+	if (local_setns(fd, CLONE_NEWNET) < 0) {
 		int e = errno;
 
 		close(fd);
@@ -198,11 +198,30 @@ int portier_netns_enter(const char *name, int *restore, struct portier_err *err)
 	return 0;
 }
 
-void portier_netns_leave(int restore)
+int (*local_setns)(int fd, int nstype) = setns;
+
+int local_netns_return(int self, struct portier_err *err)
+{
+	int e = 0;
+
+	/* rare (the namespace was ours a moment ago) but not impossible: a
+	 * seccomp filter, or a thread that gained a user namespace */
+	if (local_setns(self, CLONE_NEWNET) < 0)
+		e = errno;
+	close(self);
+	if (!e)
+		return 0;
+	portier_err_set(err, PORTIER_EIO,
+			"cannot return to the original network namespace: %s",
+			strerror(e));
+	portier_err_hint(err, "nothing read after this point could be "
+			      "trusted, so portier stopped; run it again");
+	return PORTIER_EIO;
+}
+
+int portier_netns_leave(int restore, struct portier_err *err)
 {
 	if (restore < 0)
-		return;
-	/* cannot fail for a namespace we were in a moment ago */
-	(void)setns(restore, CLONE_NEWNET);
-	close(restore);
+		return 0;
+	return local_netns_return(restore, err);
 }

@@ -50,28 +50,37 @@ static int dump(struct mnl_socket *nl, const uint8_t *req, size_t reqlen,
 	}
 }
 
-/* Open <root>/net/NAME as namespace nsfd (-1: our own) shows it. */
-static int open_procnet(const char *root, const char *name, int nsfd)
+/*
+ * Open <root>/net/NAME as namespace nsfd (-1: our own) shows it: *fd is
+ * the descriptor, or -1 when it cannot be opened (no fallback then).
+ * Returns 0, or PORTIER_EIO when the thread could not get back to its own
+ * namespace.
+ */
+static int open_procnet(const char *root, const char *name, int nsfd,
+			int *fd, struct portier_err *err)
 {
 	char path[512];
-	int fd, self = -1;
+	int self = -1;
 
+	*fd = -1;
 	snprintf(path, sizeof(path), "%s/net/%s", root ? root : "/proc", name);
 	if (nsfd >= 0) {
 		/* a /proc/net file shows the namespace of whoever opens it */
 		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (self < 0 || setns(nsfd, CLONE_NEWNET) < 0) {
+		if (self < 0 || local_setns(nsfd, CLONE_NEWNET) < 0) {
 			if (self >= 0)
 				close(self);
-			return -1;
+			return 0;
 		}
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (nsfd >= 0) {
-		(void)setns(self, CLONE_NEWNET);
-		close(self);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd >= 0 && local_netns_return(self, err) < 0) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return PORTIER_EIO;
 	}
-	return fd;
+	return 0;
 }
 
 /*
@@ -82,14 +91,15 @@ static int open_procnet(const char *root, const char *name, int nsfd)
  */
 static int procnet_fallback(const struct portier_local_query *q, int nsfd,
 			    const char *name, uint8_t family, uint8_t proto,
-			    uint32_t states, struct local_socks *out)
+			    uint32_t states, struct local_socks *out,
+			    struct portier_err *err)
 {
 	char *text = NULL;
 	size_t len = 0, cap = 0, first = out->n, i, kept;
-	int rc = 0, fd = open_procnet(q->proc_root, name, nsfd);
+	int fd, rc = open_procnet(q->proc_root, name, nsfd, &fd, err);
 
-	if (fd < 0)
-		return 0;
+	if (rc < 0 || fd < 0)
+		return rc;
 	for (;;) {
 		ssize_t r;
 
@@ -152,7 +162,7 @@ static int dump_netns(const struct portier_local_query *q, int nsfd,
 
 	if (nsfd >= 0) {
 		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (self < 0 || setns(nsfd, CLONE_NEWNET) < 0) {
+		if (self < 0 || local_setns(nsfd, CLONE_NEWNET) < 0) {
 			int e = errno;
 
 			if (self >= 0)
@@ -168,9 +178,10 @@ static int dump_netns(const struct portier_local_query *q, int nsfd,
 		}
 	}
 	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
-	if (nsfd >= 0) {
-		(void)setns(self, CLONE_NEWNET);
-		close(self);
+	if (nsfd >= 0 && local_netns_return(self, err) < 0) {
+		if (nl)
+			mnl_socket_close(nl);
+		return PORTIER_EIO;
 	}
 	if (!nl) {
 		return portier_err_set(
@@ -210,7 +221,7 @@ static int dump_netns(const struct portier_local_query *q, int nsfd,
 				rc = procnet_fallback(q, nsfd, kinds[k].file[f],
 						      f ? AF_INET6 : AF_INET,
 						      (uint8_t)kinds[k].proto,
-						      states, out);
+						      states, out, err);
 			}
 		}
 	}
@@ -286,7 +297,7 @@ static int collect_one_netns(const struct portier_local_query *q,
 			     struct portier_local *l, struct local_socks *socks,
 			     uint32_t *buf, struct portier_err *err)
 {
-	int fd = -1, rc, restore;
+	int fd = -1, rc, restore, oe;
 
 	if (q->netns) {
 		/* enter and leave once to get a clear error for a bad name */
@@ -294,9 +305,15 @@ static int collect_one_netns(const struct portier_local_query *q,
 		if (rc < 0)
 			return rc;
 		fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		portier_netns_leave(restore);
+		oe = errno;
+		rc = portier_netns_leave(restore, err);
+		if (rc < 0) {
+			if (fd >= 0)
+				close(fd);
+			return rc;
+		}
 		if (fd < 0)
-			return portier_err_set(err, -errno,
+			return portier_err_set(err, -oe,
 					       "cannot open namespace '%s'",
 					       q->netns);
 	}

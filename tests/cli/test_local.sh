@@ -79,4 +79,16 @@ expect_in "$(tail -1 <<<"$OUT")" '"type":"summary"' "audit ends with a summary"
 expect_exit 0 "$PORTIER" audit
 expect_in "$OUT" "finding" "audit summary line"
 
+# ---- a knowledge base that does not load: an error, not exit 0 -------------
+bad_kb=$(mktemp -d)
+trap 'rm -rf "$bad_kb"' EXIT
+mkdir -p "$bad_kb/portier"
+printf '445\ttcp\tbroken\n' > "$bad_kb/portier/ports.tsv"
+expect_exit 2 env XDG_CONFIG_HOME="$bad_kb" "$PORTIER" local -tl
+expect_in "$ERR" "ports.tsv:1:" "local names the bad overlay line"
+expect_exit 2 env XDG_CONFIG_HOME="$bad_kb" "$PORTIER" local -tl --json
+expect_exit 2 env XDG_CONFIG_HOME="$bad_kb" "$PORTIER" audit
+# -n needs no knowledge base: the overlay is not read
+expect_exit 0 env XDG_CONFIG_HOME="$bad_kb" "$PORTIER" local -tln
+
 cli_done

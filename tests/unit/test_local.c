@@ -15,6 +15,9 @@
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -893,6 +896,70 @@ static void test_diag_retransmits(void **state)
 	portier_stats_free(&st);
 }
 
+/* ---- leaving a namespace
+ * ----------------------------------------------------- */
+
+static int setns_calls, setns_fail_at;
+
+/* setns(2) that fails (EINVAL) on call number setns_fail_at. */
+static int fake_setns(int fd, int nstype)
+{
+	if (++setns_calls == setns_fail_at) {
+		errno = EINVAL;
+		return -1;
+	}
+	return setns(fd, nstype);
+}
+
+/*
+ * A failed return to the original namespace must stop the caller with
+ * PORTIER_EIO: going on would read another namespace's sockets as ours.
+ * The namespace entered is our own (/proc/self/ns/net), so nothing changes
+ * whichever way the test goes; setns needs CAP_SYS_ADMIN, so only as root.
+ */
+static void test_netns_return_fails(void **state)
+{
+	struct portier_local_query q = {.netns = "/proc/self/ns/net",
+					.protos = PORTIER_LOCAL_TCP,
+					.states = PORTIER_STATES_LISTENING};
+	struct portier_local *l = NULL;
+	struct portier_err err = {0};
+	int restore = -1, call;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	local_setns = fake_setns;
+	/* as a reference: with setns working, the same query succeeds */
+	setns_calls = 0;
+	setns_fail_at = 0;
+	assert_int_equal(portier_local_collect(&q, &l, &err), 0);
+	portier_local_free(l);
+	assert_int_equal(setns_calls, 4); /* in, back; in, back for the dump */
+
+	/* portier_netns_leave itself */
+	setns_calls = 0;
+	setns_fail_at = 2;
+	assert_int_equal(portier_netns_enter(q.netns, &restore, &err), 0);
+	assert_int_equal(portier_netns_leave(restore, &err), PORTIER_EIO);
+	assert_non_null(strstr(err.msg, "original network namespace"));
+	assert_int_equal(portier_netns_leave(-1, &err), 0);
+
+	/* each way back inside portier_local_collect: 2 after the name
+	 * check, 4 after opening the sock_diag socket in the namespace */
+	for (call = 2; call <= 4; call += 2) {
+		setns_calls = 0;
+		setns_fail_at = call;
+		memset(&err, 0, sizeof(err));
+		l = NULL;
+		assert_int_equal(portier_local_collect(&q, &l, &err),
+				 PORTIER_EIO);
+		assert_null(l);
+		assert_non_null(strstr(err.msg, "original network namespace"));
+	}
+	local_setns = setns;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -924,6 +991,7 @@ int main(void)
 	    cmocka_unit_test(test_diag_syn_recv_listen),
 	    cmocka_unit_test(test_diag_counters),
 	    cmocka_unit_test(test_diag_retransmits),
+	    cmocka_unit_test(test_netns_return_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
