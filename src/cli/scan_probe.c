@@ -355,6 +355,13 @@ int scan_probes_run(struct scan_probes *sp, struct portier_out *out,
 	rc = run_nbstat(sp);
 	if (!*stop)
 		run_smb(sp);
+	if (*stop && sp->next_smb < sp->n_smb) {
+		cli_error(sp->cli, "interrupted: %zu of %zu SMB hosts probed",
+			  sp->next_smb, sp->n_smb);
+		cli_hint("the port scan itself completed; its results and the "
+			 "probes that finished are in the outputs");
+		return EXIT_RUNTIME;
+	}
 	if (sp->oom) {
 		cli_error(sp->cli, "out of memory: some hosts were not probed");
 		return EXIT_RUNTIME;
