@@ -50,20 +50,44 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-/* Does program name prog look like service name svc (either way round)? */
-static bool looks_like(const char *prog, const char *svc, size_t svc_len)
-{
-	size_t pl = prog ? strlen(prog) : 0;
-	size_t n = pl < svc_len ? pl : svc_len;
+/* The kernel keeps 15 bytes of a process name (TASK_COMM_LEN 16 with NUL). */
+#define COMM_KEPT 15
 
-	if (n < 3)
-		return pl == svc_len && pl && strncasecmp(prog, svc, pl) == 0;
-	return strncasecmp(prog, svc, n) == 0;
+/*
+ * Is program name prog the name n (n_len bytes)?  Whole names only: "sys"
+ * is not "systemd", nor "sshd-x" "sshd".  A comm of exactly 15 bytes may
+ * be a longer name cut by the kernel, so it also matches a name it begins
+ * ("systemd-timesyn" is systemd-timesyncd); never the other way round.
+ * With daemon_d, a trailing "d" is allowed too (service ssh, program sshd).
+ */
+static bool name_is(const char *prog, bool is_comm, const char *n,
+		    size_t n_len, bool daemon_d)
+{
+	size_t pl = strlen(prog);
+
+	if (pl == n_len && strncasecmp(prog, n, pl) == 0)
+		return true;
+	if (daemon_d && pl == n_len + 1 && strncasecmp(prog, n, n_len) == 0 &&
+	    (prog[n_len] == 'd' || prog[n_len] == 'D'))
+		return true;
+	return is_comm && pl == COMM_KEPT && n_len > pl &&
+	       strncasecmp(prog, n, pl) == 0;
 }
 
-/* Is p named after one of the comma-separated names? */
-static bool named_after(const struct portier_proc *p, const char *names)
+/*
+ * Is p named after one of the comma-separated names?  The executable's
+ * file name when it is known: the comm is whatever the process chose
+ * (prctl(PR_SET_NAME)), so a python3 calling itself "sshd" is python3.
+ * The comm only when the executable cannot be read.
+ */
+static bool named_after(const struct portier_proc *p, const char *names,
+			bool daemon_d)
 {
+	const char *prog = p->exe ? base_name(p->exe) : p->comm;
+	bool is_comm = !p->exe;
+
+	if (!prog || !*prog)
+		return false;
 	while (names && *names) {
 		size_t len = strcspn(names, ",");
 
@@ -71,8 +95,7 @@ static bool named_after(const struct portier_proc *p, const char *names)
 			names++;
 			len--;
 		}
-		if (len && (looks_like(p->comm, names, len) ||
-			    looks_like(base_name(p->exe), names, len)))
+		if (len && name_is(prog, is_comm, names, len, daemon_d))
 			return true;
 		names += len;
 		if (*names == ',')
@@ -108,7 +131,8 @@ enum portier_owner_trust portier_audit_owner_trust(const struct portier_proc *p,
 		return PORTIER_OWNER_SUSPECT;
 	iana = kb ? portier_kb_service_name(kb, port, protos) : NULL;
 	e = kb ? portier_kb_best(kb, port, protos) : NULL;
-	if ((iana && named_after(p, iana)) || (e && named_after(p, e->service)))
+	if ((iana && named_after(p, iana, true)) ||
+	    (e && named_after(p, e->service, true)))
 		return system_path(p->exe) ? PORTIER_OWNER_SERVICE
 					   : PORTIER_OWNER_OTHER;
 	if (system_path(p->exe))
@@ -440,7 +464,10 @@ static void rule_no_owner(struct audit_ctx *c, struct judged *j)
 /* ---- process rules
  * -------------------------------------------------------------- */
 
-/* Programs each well-known port is expected to be served by. */
+/*
+ * Programs each well-known port is expected to be served by: the file
+ * names of their executables, whole (named_after).
+ */
 static const struct {
 	uint16_t port;
 	uint8_t proto;
@@ -450,10 +477,10 @@ static const struct {
     {22, PORTIER_LOCAL_TCP, "sshd,dropbear"},
     {25, PORTIER_LOCAL_TCP, "master,exim4,exim,sendmail,smtpd,opensmtpd"},
     {53, PORTIER_LOCAL_UDP,
-     "named,dnsmasq,unbound,systemd-resolve,pdns_server,pdns_recursor,"
+     "named,dnsmasq,unbound,systemd-resolved,pdns_server,pdns_recursor,"
      "coredns,knotd,kresd,nsd,maradns"},
     {53, PORTIER_LOCAL_TCP,
-     "named,dnsmasq,unbound,systemd-resolve,pdns_server,pdns_recursor,"
+     "named,dnsmasq,unbound,systemd-resolved,pdns_server,pdns_recursor,"
      "coredns,knotd,kresd,nsd,maradns"},
     {111, PORTIER_LOCAL_TCP, "rpcbind,portmap"},
     {123, PORTIER_LOCAL_UDP, "ntpd,chronyd,systemd-timesyncd,openntpd"},
@@ -462,7 +489,8 @@ static const struct {
     {445, PORTIER_LOCAL_TCP, "smbd,samba"},
     {3306, PORTIER_LOCAL_TCP, "mysqld,mariadbd"},
     {5432, PORTIER_LOCAL_TCP, "postgres,postmaster"},
-    {6379, PORTIER_LOCAL_TCP, "redis-server,redis-check-rdb,valkey"},
+    {6379, PORTIER_LOCAL_TCP,
+     "redis-server,redis-check-rdb,valkey,valkey-server"},
     {11211, PORTIER_LOCAL_TCP, "memcached"},
     {27017, PORTIER_LOCAL_TCP, "mongod"},
 };
@@ -470,7 +498,7 @@ static const struct {
 /* Programs that hold sockets on behalf of the real service. */
 static const char holders[] =
     "systemd,inetd,xinetd,docker-proxy,rootlessport,slirp4netns,pasta,"
-    "containerd-shim,conmon";
+    "pasta.avx2,containerd-shim,containerd-shim-runc-v2,conmon";
 
 static void rule_processes(struct audit_ctx *c, struct judged *j)
 {
@@ -520,7 +548,7 @@ static void rule_processes(struct audit_ctx *c, struct judged *j)
 		}
 	}
 	/* name mismatch: judged for the first owner */
-	if (!j->p || named_after(j->p, holders))
+	if (!j->p || named_after(j->p, holders, false))
 		return;
 	for (k = 0; k < sizeof(expected) / sizeof(expected[0]); k++) {
 		struct portier_finding *f;
@@ -528,7 +556,7 @@ static void rule_processes(struct audit_ctx *c, struct judged *j)
 		if (expected[k].port != s->lport ||
 		    expected[k].proto != s->proto)
 			continue;
-		if (named_after(j->p, expected[k].programs))
+		if (named_after(j->p, expected[k].programs, false))
 			return;
 		f = audit_add(c, PORTIER_AUDIT_NAME_MISMATCH,
 			      PORTIER_RISK_MEDIUM, s, s->lport, j->proc);

@@ -448,6 +448,76 @@ static void test_name_mismatch(void **state)
 	done(m, &v);
 }
 
+/* Does a listener on tcp/port held by (comm, exe) raise name-mismatch? */
+static bool mismatch_on(uint16_t port, const char *comm, const char *exe)
+{
+	struct made *m = made_new();
+	struct verdict v;
+	bool hit;
+
+	listen_tcp(m, "lo", port, made_proc(m, 82, comm, exe, false));
+	v = judge(m, true);
+	hit = rule(&v, PORTIER_AUDIT_NAME_MISMATCH, port) != NULL;
+	done(m, &v);
+	return hit;
+}
+
+/*
+ * Names are whole names: a short name that begins a holder's or a
+ * service's name ("sys" for systemd) is not that program, and the comm a
+ * process gave itself does not count when its executable is known.  Only
+ * a comm of 15 bytes, the kernel's cut, matches a longer name it begins.
+ */
+static void test_name_matching(void **state)
+{
+	static const struct portier_proc renamed = {
+	    .pid = 83, .comm = "eldim", .exe = "/usr/bin/python3"};
+	static const struct portier_proc real = {
+	    .pid = 84, .comm = "eldim", .exe = "/usr/sbin/eldim"};
+	static const struct portier_proc daemon = {
+	    .pid = 85, .comm = "eldimd", .exe = "/usr/sbin/eldimd"};
+	static const struct portier_proc longer = {
+	    .pid = 86, .comm = "eldim-x", .exe = "/usr/sbin/eldim-x"};
+
+	(void)state;
+	/* prefixes of holder names (systemd, containerd-shim, docker-proxy) */
+	assert_true(mismatch_on(22, "sys", "/usr/bin/sys"));
+	assert_true(mismatch_on(22, "con", NULL));
+	assert_true(mismatch_on(22, "doc", "/opt/doc"));
+	/* a longer name that begins with an expected one */
+	assert_true(mismatch_on(22, "sshd-evil", "/usr/sbin/sshd-evil"));
+	assert_true(mismatch_on(22, "sshd-evil", NULL));
+	/* a renamed interpreter: the executable decides */
+	assert_true(mismatch_on(22, "sshd", "/usr/bin/python3"));
+	/* a 15-byte comm that begins no expected name */
+	assert_true(mismatch_on(22, "sshdxxxxxxxxxxx", NULL));
+
+	/* positives: the real programs, by executable or by comm */
+	assert_false(mismatch_on(22, "sshd", "/usr/sbin/sshd"));
+	assert_false(mismatch_on(22, "sshd", NULL));
+	assert_false(mismatch_on(22, "systemd", "/usr/lib/systemd/systemd"));
+	assert_false(mismatch_on(22, "containerd-shim",
+				 "/usr/bin/containerd-shim-runc-v2"));
+	assert_false(mismatch_on(22, "containerd-shim", NULL)); /* cut */
+	assert_false(mismatch_on(53, "systemd-resolve",
+				 "/usr/lib/systemd/systemd-resolved"));
+	assert_false(mismatch_on(53, "systemd-resolve", NULL)); /* cut */
+
+	/* the trust of a trojan port's owner: 31337 is "eldim" here */
+	assert_int_equal(portier_audit_owner_trust(&real, kb, 31337,
+						   PORTIER_PROTO_TCP),
+			 PORTIER_OWNER_SERVICE);
+	assert_int_equal(portier_audit_owner_trust(&daemon, kb, 31337,
+						   PORTIER_PROTO_TCP),
+			 PORTIER_OWNER_SERVICE);
+	assert_int_equal(portier_audit_owner_trust(&renamed, kb, 31337,
+						   PORTIER_PROTO_TCP),
+			 PORTIER_OWNER_SYSTEM);
+	assert_int_equal(portier_audit_owner_trust(&longer, kb, 31337,
+						   PORTIER_PROTO_TCP),
+			 PORTIER_OWNER_SYSTEM);
+}
+
 /* Is s valid UTF-8 (RFC 3629: no overlongs, surrogates, or cut sequences)? */
 static bool valid_utf8(const char *s)
 {
@@ -648,6 +718,7 @@ int main(void)
 	    cmocka_unit_test(test_risky_port),
 	    cmocka_unit_test(test_exe_rules),
 	    cmocka_unit_test(test_name_mismatch),
+	    cmocka_unit_test(test_name_matching),
 	    cmocka_unit_test(test_reason_cut_on_char_boundary),
 	    cmocka_unit_test(test_close_wait),
 	    cmocka_unit_test(test_no_owner_and_unknown),
