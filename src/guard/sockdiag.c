@@ -40,6 +40,9 @@ struct portier_guard_sys {
 	uint64_t loaded_ms;
 	struct lport *v;
 	size_t n, cap;
+	/* the receive buffer: the object's own, so that two of them (two
+	 * threads, two namespaces) never share one */
+	_Alignas(struct nlmsghdr) uint8_t buf[32768];
 };
 
 static uint64_t now_ms(void)
@@ -142,10 +145,10 @@ static int add_port(struct portier_guard_sys *s, const struct inet_diag_msg *m,
  */
 static int read_replies(struct portier_guard_sys *s, uint8_t proto, bool dump)
 {
-	static uint8_t buf[32768];
+	uint8_t *buf = s->buf;
 
 	for (;;) {
-		ssize_t n = recv(s->fd, buf, sizeof(buf), 0);
+		ssize_t n = recv(s->fd, buf, sizeof(s->buf), 0);
 		struct nlmsghdr *h;
 		size_t len;
 
@@ -166,10 +169,19 @@ static int read_replies(struct portier_guard_sys *s, uint8_t proto, bool dump)
 
 				if (!dump)
 					return 0; /* ENOENT: no such socket */
+				/* the error code only if it is all there */
+				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+					return PORTIER_EPROTO;
 				return e->error ? e->error : 0;
 			}
 			if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY) {
 				const struct inet_diag_msg *m = NLMSG_DATA(h);
+
+				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m))) {
+					if (!dump)
+						return 0; /* no socket told */
+					continue; /* too short to be one */
+				}
 
 				if (!dump)
 					return m->idiag_state !=

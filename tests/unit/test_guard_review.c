@@ -11,6 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -381,6 +385,76 @@ static void test_fragment_scan_flagged(void **state)
 	portier_guard_det_free(t.d);
 }
 
+/* ---- 5: the socket-table reader owns its buffer --------------------------- */
+
+struct sys_worker {
+	struct portier_guard_sys *sys;
+	uint16_t open_port;
+	unsigned wrong;
+};
+
+/* Ask again and again: a closed port (a miss: a fresh dump each time, with
+ * refresh 0) and the open one; a buffer shared between the two readers
+ * mixes their replies and loses the open port. */
+static void *sys_work(void *arg)
+{
+	struct sys_worker *w = arg;
+	struct portier_guard_env env;
+	struct portier_guard_probe p;
+	unsigned i;
+
+	portier_guard_sys_env(w->sys, &env);
+	memset(&p, 0, sizeof(p));
+	p.family = 4;
+	p.proto = 6;
+	memcpy(p.dst, ((const uint8_t[]){127, 0, 0, 1}), 4);
+	memcpy(p.src, ((const uint8_t[]){127, 0, 0, 1}), 4);
+	for (i = 0; i < 400; i++) {
+		p.dport = 1; /* tcpmux: closed here */
+		if (env.listening(env.ctx, &p))
+			w->wrong++;
+		p.dport = w->open_port;
+		if (!env.listening(env.ctx, &p))
+			w->wrong++;
+	}
+	return NULL;
+}
+
+static void test_sys_reentrant(void **state)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	struct sys_worker w[2];
+	pthread_t th[2];
+	int fd, i;
+
+	(void)state;
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	for (i = 0; i < 2; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		if (portier_guard_sys_new(&w[i].sys, 0, NULL) < 0) {
+			close(fd);
+			skip(); /* no NETLINK_SOCK_DIAG here */
+		}
+		w[i].open_port = ntohs(sin.sin_port);
+	}
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, sys_work, &w[i]), 0);
+	for (i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(w[i].wrong, 0);
+		portier_guard_sys_free(w[i].sys);
+	}
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_parse_fragments),
 		cmocka_unit_test(test_parse_ipv6_partial),
 		cmocka_unit_test(test_fragment_scan_flagged),
+		cmocka_unit_test(test_sys_reentrant),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
