@@ -386,7 +386,13 @@ PORTIER_API void portier_fw_close(struct portier_fw *fw);
 PORTIER_API int portier_fw_lock(struct portier_fw *fw,
 				struct portier_err *err);
 
-/* The policy now in the kernel (empty when portier's table is absent). */
+/*
+ * The policy now in the kernel (empty when portier's table is absent).
+ * PORTIER_EPROTO, naming it, for anything in the table portier would not
+ * write for that policy - a set or chain (portier_fw_policy_from_json) or
+ * a rule added to portier's chain by hand - since the next apply, which
+ * replaces the table, would silently drop it.
+ */
 PORTIER_API int portier_fw_current(struct portier_fw *fw,
 				   struct portier_fw_policy *p,
 				   struct portier_err *err);

@@ -38,6 +38,15 @@ void fw_conns_sort(struct portier_fw_conn *c, size_t *n);
 int fw_undo_script_check(const char *script, const char *path,
 			 struct portier_err *err);
 
+/*
+ * rulecheck.c: 0 if every rule of chain input in listing (the kernel's
+ * stateless nft listing of the table) is one that rendered (the script
+ * portier_fw_render makes of the read-back policy) holds, else
+ * PORTIER_EPROTO quoting the first foreign rule.
+ */
+int fw_rules_check(const char *listing, const char *rendered,
+		   struct portier_err *err);
+
 /* A string that grows; on allocation failure it remembers and stays put. */
 struct fw_buf {
 	char *s;

@@ -3,7 +3,9 @@
  * portier's table (libnftables' JSON output, schema version 1).
  *
  * Only the sets and the chain's policy carry information: the rules are
- * derived from them by render.c, so they are not parsed.  The kernel is the
+ * derived from them by render.c, so they are not parsed here; that each
+ * rule in the kernel is one render.c writes for this policy is checked by
+ * portier_fw_current (rulecheck.c), on the kernel's nft text listing.  The kernel is the
  * one source of truth (a reboot empties it, and so portier's policy), which
  * is why no policy file is kept.  Anything in the table that portier does
  * not write - a set with another name, another chain, a map - is reported

@@ -86,7 +86,7 @@ void portier_fw_close(struct portier_fw *fw)
 int portier_fw_current(struct portier_fw *fw, struct portier_fw_policy *p,
 		       struct portier_err *err)
 {
-	char *json;
+	char *json, *listing = NULL, *rendered = NULL;
 	int rc;
 
 	memset(p, 0, sizeof(*p));
@@ -95,6 +95,18 @@ int portier_fw_current(struct portier_fw *fw, struct portier_fw_policy *p,
 		return rc;
 	rc = portier_fw_policy_from_json(json, p, err);
 	portier_free(json);
+	if (rc < 0)
+		return rc;
+	/* rules added by hand would be lost at the next apply: report them */
+	rc = fw->be->list(fw->ctx, PORTIER_FW_LIST_STATELESS, &listing, err);
+	if (rc == 0)
+		rc = portier_fw_render(p, &rendered, err);
+	if (rc == 0)
+		rc = fw_rules_check(listing, rendered, err);
+	portier_free(listing);
+	portier_free(rendered);
+	if (rc < 0)
+		portier_fw_policy_free(p);
 	return rc;
 }
 

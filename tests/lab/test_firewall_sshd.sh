@@ -19,8 +19,8 @@ ready="$LAB_DIR/sshd.ready"
 lab_bg t1 sshd "$LAB_DIR/sshd" -r "$ready" tcp:22
 for ((i = 0; i < 200; i++)); do [ -s "$ready" ] && break; sleep 0.05; done
 [ -s "$ready" ] || lab_fail "the sshd-named listener did not start"
-lab_in t1 ss -Htlnp 'sport = :22' | grep -q '"sshd"' ||
-	lab_fail "no process named sshd listens on 22: $(lab_in t1 ss -Htlnp)"
+owner=$(lab_in t1 ss -Htlnp 'sport = :22')
+grep -q '"sshd"' <<<"$owner" || lab_fail "no process named sshd listens on 22: $owner"
 
 before=$(fw_ruleset t1)
 # refused: exit 2, a message naming sshd and the port, nothing applied
@@ -51,8 +51,8 @@ echo "ok: changes that keep sshd's port open pass"
 # the override, and after it the port counts as closed on purpose
 fw t1 close 22 --i-know-ssh-is-closed >/dev/null ||
 	lab_fail "--i-know-ssh-is-closed did not override"
-lab_in t1 nft list table inet portier | grep -q 'elements = { 22, 80 }' ||
-	lab_fail "22 not closed: $(lab_in t1 nft list table inet portier)"
+table=$(lab_in t1 nft list table inet portier)
+grep -q 'elements = { 22, 80 }' <<<"$table" || lab_fail "22 not closed: $table"
 fw t1 close 8080 >/dev/null || lab_fail "a later close was refused for 22 closed before"
 echo "ok: --i-know-ssh-is-closed overrides; a port already closed is no reason to refuse"
 fw t1 reset >/dev/null

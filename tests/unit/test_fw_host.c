@@ -767,6 +767,108 @@ static void test_sshd_guard(void **state)
 	assert_int_equal(portier_fw_guard_sshd(NULL, &after, &l, NULL), 0);
 }
 
+/*
+ * A kernel that lists fixed text: the JSON and stateless nft listings of
+ * one table, taken from nft 1.0.6 (tests/data/fw/listing-rules.*).
+ */
+static char *listed_json, *listed_text;
+
+static int fixed_list(void *ctx, enum portier_fw_listing how, char **out,
+		      struct portier_err *err)
+{
+	(void)ctx;
+	(void)err;
+	*out = portier_strdup(how == PORTIER_FW_LIST_JSON ? listed_json
+							  : listed_text);
+	return *out ? 0 : PORTIER_ENOMEM;
+}
+
+static const struct portier_fw_backend fixed_backend = {
+	.name = "fixed",
+	.open = fake_open,
+	.close = fake_close,
+	.run = fake_run,
+	.list = fixed_list,
+};
+
+/* Replace the first occurrence of from in listed_text by to. */
+static void edit_listing(const char *orig, const char *from, const char *to)
+{
+	const char *at = strstr(orig, from);
+	size_t head;
+
+	assert_non_null(at);
+	head = (size_t)(at - orig);
+	free(listed_text);
+	listed_text = malloc(strlen(orig) + strlen(to) + 1);
+	assert_non_null(listed_text);
+	memcpy(listed_text, orig, head);
+	strcpy(listed_text + head, to);
+	strcat(listed_text, at + strlen(from));
+}
+
+/*
+ * A rule added to portier's chain by hand is reported, not silently lost
+ * at the next apply; portier's own rules (nft's listing order of an
+ * anonymous set included) are not.
+ */
+static void test_foreign_rule(void **state)
+{
+	struct portier_fw_policy p = {0};
+	struct portier_err err = {0};
+	struct portier_fw *fw;
+	char *orig;
+
+	(void)state;
+	listed_json = slurp(fixture("listing-rules.json"));
+	orig = slurp(fixture("listing-rules.nft"));
+	assert_non_null(listed_json);
+	assert_non_null(orig);
+	listed_text = strdup(orig);
+	assert_int_equal(portier_fw_open(&fw, &fixed_backend, "/nonexistent",
+					 NULL),
+			 0);
+	assert_int_equal(portier_fw_current(fw, &p, &err), 0);
+	assert_true(p.allow_only);
+	assert_int_equal(p.n_from, 2);
+	portier_fw_policy_free(&p);
+
+	/* one more rule: nft add rule inet portier input tcp dport 8080 accept */
+	edit_listing(orig, "\t\tcounter drop\n",
+		     "\t\ttcp dport 8080 accept\n\t\tcounter drop\n");
+	assert_int_equal(portier_fw_current(fw, &p, &err), PORTIER_EPROTO);
+	assert_non_null(strstr(err.msg, "holds a rule portier did not write: "
+					"'tcp dport 8080 accept'"));
+	assert_non_null(strstr(err.hint, "table of your own"));
+	assert_int_equal(p.n_from, 0); /* nothing half-read is left */
+	/* a rule of portier's changed by hand */
+	edit_listing(orig, "udp dport 68 accept", "udp dport 69 accept");
+	assert_int_equal(portier_fw_current(fw, &p, &err), PORTIER_EPROTO);
+	assert_non_null(strstr(err.msg, "'udp sport 67 udp dport 69 accept'"));
+	/* a rule portier writes, twice: the second is not portier's */
+	edit_listing(orig, "\t\tct direction reply accept\n",
+		     "\t\tct direction reply accept\n"
+		     "\t\tct direction reply accept\n");
+	assert_int_equal(portier_fw_current(fw, &p, &err), PORTIER_EPROTO);
+	assert_non_null(strstr(err.msg, "'ct direction reply accept'"));
+	/* a set listed in another order, other blanks: still portier's */
+	edit_listing(orig, "{ destination-unreachable, echo-request, "
+			   "time-exceeded, parameter-problem }",
+		     "{parameter-problem,time-exceeded,  echo-request, "
+		     "destination-unreachable}");
+	assert_int_equal(portier_fw_current(fw, &p, &err), 0);
+	portier_fw_policy_free(&p);
+	/* a rule deleted by hand is no loss: the next apply writes it again */
+	edit_listing(orig, "\t\tudp sport 547 udp dport 546 accept\n", "");
+	assert_int_equal(portier_fw_current(fw, &p, &err), 0);
+	portier_fw_policy_free(&p);
+
+	portier_fw_close(fw);
+	free(listed_json);
+	free(listed_text);
+	free(orig);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -780,6 +882,7 @@ int main(void)
 		cmocka_unit_test(test_state_dir_trust),
 		cmocka_unit_test(test_stop_command),
 		cmocka_unit_test(test_sshd_guard),
+		cmocka_unit_test(test_foreign_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
