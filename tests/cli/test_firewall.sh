@@ -107,4 +107,25 @@ expect_exit 0 fw close 2222 --from 198.51.100.0/24 --dry-run
 expect_exit 0 fw close 2222 --dry-run --i-know-ssh-is-closed
 unset SSH_CONNECTION
 
+# a state directory others can write to is not trusted (root runs what it
+# holds), nor an undo point that touches more than portier's table
+shared="$tmp/shared"
+mkdir -m 1777 "$shared"
+chmod 1777 "$shared"
+PORTIER_STATE_DIR=$shared expect_exit 3 fw undo --dry-run
+expect_in "$ERR" "refusing the state directory '$shared'" "a world-writable state directory"
+expect_in "$ERR" "chmod 700" "the fix is named"
+planted="$tmp/planted"
+mkdir -m 700 "$planted"
+printf 'table inet portier\ndelete table inet portier\nflush ruleset\n' \
+	> "$planted/undo-999999999.nft"
+PORTIER_STATE_DIR=$planted expect_exit 3 fw undo --dry-run
+expect_in "$ERR" "refusing the undo point" "an undo point with flush ruleset"
+expect_in "$ERR" "flush ruleset" "the statement is quoted"
+ln -s "$planted" "$tmp/link"
+PORTIER_STATE_DIR=$tmp/link expect_exit 3 fw undo --dry-run
+expect_in "$ERR" "symbolic link" "a symlinked state directory"
+expect_exit 0 "$PORTIER" firewall --help
+expect_in "$OUT" "never one under /tmp" "--help warns about /tmp"
+
 cli_done
