@@ -97,6 +97,7 @@ static bool long_group(const char *g)
 static bool print_stats(const struct portier_stats *st, bool json)
 {
 	const char *group = "";
+	char safe[512];
 	size_t i;
 
 	for (i = 0; i < st->n; i++) {
@@ -121,11 +122,14 @@ static bool print_stats(const struct portier_stats *st, bool json)
 		}
 		if (s->value == 0 && !m && long_group(s->group))
 			continue;
+		/* names from files under $PORTIER_PROC_ROOT: no raw controls */
 		if (strcmp(group, s->group) != 0) {
 			group = s->group;
-			printf("%s%s:\n", i ? "\n" : "", group);
+			printf("%s%s:\n", i ? "\n" : "",
+			       local_out_safe(safe, sizeof(safe), group));
 		}
-		printf("  %-24s %12llu%s%s\n", s->name,
+		printf("  %-24s %12llu%s%s\n",
+		       local_out_safe(safe, sizeof(safe), s->name),
 		       (unsigned long long)s->value, m ? "  " : "", m ? m : "");
 	}
 	return true;
@@ -133,6 +137,7 @@ static bool print_stats(const struct portier_stats *st, bool json)
 
 static bool print_ifaces(const struct portier_ifstat *v, size_t n, bool json)
 {
+	char safe[4 * sizeof(v->name) + 1];
 	size_t i;
 
 	if (!json)
@@ -161,7 +166,8 @@ static bool print_ifaces(const struct portier_ifstat *v, size_t n, bool json)
 		}
 		printf("%-16s %14llu %12llu %8llu %8llu %14llu %12llu %8llu "
 		       "%8llu\n",
-		       s->name, (unsigned long long)s->rx_bytes,
+		       local_out_safe(safe, sizeof(safe), s->name),
+		       (unsigned long long)s->rx_bytes,
 		       (unsigned long long)s->rx_packets,
 		       (unsigned long long)s->rx_errs,
 		       (unsigned long long)s->rx_drop,

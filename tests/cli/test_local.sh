@@ -91,4 +91,23 @@ expect_exit 2 env XDG_CONFIG_HOME="$bad_kb" "$PORTIER" audit
 # -n needs no knowledge base: the overlay is not read
 expect_exit 0 env XDG_CONFIG_HOME="$bad_kb" "$PORTIER" local -tln
 
+# ---- interface names that are not UTF-8 or hold ESC: escaped, never dropped
+mkdir -p "$bad_kb/proc/net"
+{
+	head -2 "$fake/net/dev"
+	printf '  ev\033]0;x\007:  1 2 0 0 0 0 0 0  3 4 0 0 0 0 0 0\n'
+	printf '  ab\377c:  5 6 0 0 0 0 0 0  7 8 0 0 0 0 0 0\n'
+} > "$bad_kb/proc/net/dev"
+expect_exit 0 env PORTIER_PROC_ROOT="$bad_kb/proc" "$PORTIER" local -e
+if LC_ALL=C grep -q $'\033\\|\007\\|\377' <<<"$OUT"; then
+	echo "FAIL: raw control or non-UTF-8 byte in local -e" >&2
+	CLI_FAILS=$((CLI_FAILS + 1))
+fi
+CLI_CHECKS=$((CLI_CHECKS + 1))
+expect_in "$OUT" 'ev\x1b]0;x\x07' "-e escapes ESC and BEL"
+expect_in "$OUT" 'ab\xffc' "-e escapes a non-UTF-8 byte"
+expect_exit 0 env PORTIER_PROC_ROOT="$bad_kb/proc" "$PORTIER" local -e --json
+expect_in "$(grep -c '"type":"interface"' <<<"$OUT")" "2" "-e --json keeps both"
+expect_in "$OUT" $'"name":"ab\xef\xbf\xbdc"' "-e --json: U+FFFD for the bad byte"
+
 cli_done
