@@ -76,8 +76,9 @@ int portier_guard_cap_open(struct portier_guard_cap **out, const char *ifname,
 	c = portier_calloc(1, sizeof(*c));
 	if (!c)
 		return PORTIER_ENOMEM;
-	c->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		       htons(ETH_P_ALL));
+	/* protocol 0: the socket receives nothing until bind() below, so no
+	 * packet slips in before the filter is attached */
+	c->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (c->fd < 0) {
 		rc = -errno;
 		portier_free(c);
@@ -92,14 +93,16 @@ int portier_guard_cap_open(struct portier_guard_cap **out, const char *ifname,
 		setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	if (setsockopt(c->fd, SOL_SOCKET, SO_TIMESTAMP, &one, sizeof(one)) < 0)
 		goto fail;
-	if (ifname) {
+	{
 		struct sockaddr_ll sll;
 
+		/* now start receiving: every protocol, on ifname or (index 0)
+		 * on every interface, through the filter already in place */
 		memset(&sll, 0, sizeof(sll));
 		sll.sll_family = AF_PACKET;
 		sll.sll_protocol = htons(ETH_P_ALL);
-		sll.sll_ifindex = (int)if_nametoindex(ifname);
-		if (!sll.sll_ifindex) {
+		sll.sll_ifindex = ifname ? (int)if_nametoindex(ifname) : 0;
+		if (ifname && !sll.sll_ifindex) {
 			close(c->fd);
 			portier_free(c);
 			portier_err_set(err, PORTIER_EINVAL,
