@@ -400,8 +400,11 @@ static int daemon_run(struct guard_run *r)
 	if (portier_guard_sys_new(&r->sys, 250, &err) < 0)
 		return cli_report(r->cli, &err);
 	portier_guard_sys_env(r->sys, &env);
-	if (portier_guard_judge_new(&r->judge, 65536, &env) < 0)
+	if ((rc = portier_guard_judge_new(&r->judge, 65536, &env)) < 0) {
+		portier_err_set(&err, rc, "out of memory for the judge's cache "
+				"of %u flows", 65536u);
 		return cli_report(r->cli, &err);
+	}
 	portier_guard_allow_system(&o->allow, r->cli->proc_root,
 				   "/etc/resolv.conf", true);
 	if (o->block) {
@@ -630,8 +633,10 @@ static int cmd_guard(struct cli *cli, int argc, char **argv)
 	int ch, rc;
 
 	portier_guard_config_default(&o.cfg);
-	if (portier_guard_allow_init(&o.allow) < 0)
+	if (portier_guard_allow_init(&o.allow) < 0) {
+		cli_error(cli, "out of memory for the allowlist");
 		return EXIT_RUNTIME;
+	}
 	rc = EXIT_USAGE;
 	while ((ch = getopt_long(argc, argv, "i:", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -641,8 +646,12 @@ static int cmd_guard(struct cli *cli, int argc, char **argv)
 				cli_report(cli, &err);
 				goto out;
 			}
-			if (portier_guard_allow_add(&o.allow, &c) < 0)
+			if (portier_guard_allow_add(&o.allow, &c) < 0) {
+				cli_error(cli, "out of memory adding --allow '%s' "
+					  "to the allowlist", optarg);
+				rc = EXIT_RUNTIME;
 				goto out;
+			}
 			break;
 		case 'i': o.ifname = optarg; break;
 		case O_ALERTS: o.alert_file = optarg; break;

@@ -75,7 +75,8 @@ int portier_guard_cap_open(struct portier_guard_cap **out, const char *ifname,
 	*out = NULL;
 	c = portier_calloc(1, sizeof(*c));
 	if (!c)
-		return PORTIER_ENOMEM;
+		return portier_err_set(err, PORTIER_ENOMEM,
+				       "out of memory for the capture buffers");
 	/* protocol 0: the socket receives nothing until bind() below, so no
 	 * packet slips in before the filter is attached */
 	c->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

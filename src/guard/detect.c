@@ -118,7 +118,8 @@ int portier_guard_det_new(struct portier_guard_det **out,
 	}
 	d = portier_calloc(1, sizeof(*d));
 	if (!d)
-		return PORTIER_ENOMEM;
+		return portier_err_set(err, PORTIER_ENOMEM,
+				       "out of memory for the detector");
 	d->cfg = *cfg;
 	d->step_fail = log((1 - cfg->theta1) / (1 - cfg->theta0));
 	d->step_success = log(cfg->theta1 / cfg->theta0);
@@ -130,7 +131,8 @@ int portier_guard_det_new(struct portier_guard_det **out,
 	d->buckets = portier_malloc(nb * sizeof(*d->buckets));
 	if (!d->buckets) {
 		portier_free(d);
-		return PORTIER_ENOMEM;
+		return portier_err_set(err, PORTIER_ENOMEM,
+				       "out of memory for %u hash buckets", nb);
 	}
 	memset(d->buckets, 0xff, nb * sizeof(*d->buckets));
 	d->head = d->tail = d->free_head = NIL;

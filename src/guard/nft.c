@@ -203,7 +203,8 @@ int portier_guard_nft_open(struct portier_guard_nft **out,
 	*out = NULL;
 	n = portier_calloc(1, sizeof(*n));
 	if (!n)
-		return PORTIER_ENOMEM;
+		return portier_err_set(err, PORTIER_ENOMEM,
+				       "out of memory for the nftables blocker");
 	n->opt = *o;
 	n->ctx = new_ctx();
 	if (!n->ctx) {

@@ -61,7 +61,8 @@ int portier_guard_sys_new(struct portier_guard_sys **out, unsigned refresh_ms,
 	*out = NULL;
 	s = portier_calloc(1, sizeof(*s));
 	if (!s)
-		return PORTIER_ENOMEM;
+		return portier_err_set(err, PORTIER_ENOMEM,
+				       "out of memory for the socket table");
 	s->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (s->fd < 0) {
 		int rc = -errno;

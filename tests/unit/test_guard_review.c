@@ -455,6 +455,46 @@ static void test_sys_reentrant(void **state)
 	close(fd);
 }
 
+/* ---- 7: out of memory is an error with a message -------------------------- */
+
+static void test_oom_messages(void **state)
+{
+	struct portier_guard_nft_options no = {.max_elements = 64};
+	struct portier_guard_config cfg;
+	struct portier_guard_allow a;
+	struct portier_guard_nft *n = NULL;
+	struct portier_guard_det *d = NULL;
+	struct portier_guard_sys *sys = NULL;
+	struct portier_err e;
+	long k;
+
+	(void)state;
+	assert_int_equal(portier_guard_allow_init(&a), 0);
+	memset(&e, 0, sizeof(e));
+	portier_alloc_fail_after(0);
+	assert_int_equal(portier_guard_nft_open(&n, &no, &a, &e), PORTIER_ENOMEM);
+	portier_alloc_fail_after(-1);
+	assert_null(n);
+	assert_non_null(strstr(e.msg, "out of memory"));
+	memset(&e, 0, sizeof(e));
+	portier_alloc_fail_after(0);
+	assert_int_equal(portier_guard_sys_new(&sys, 0, &e), PORTIER_ENOMEM);
+	portier_alloc_fail_after(-1);
+	assert_non_null(strstr(e.msg, "out of memory"));
+	/* the detector: whichever allocation fails, a message */
+	portier_guard_config_default(&cfg);
+	for (k = 0; k < 2; k++) {
+		memset(&e, 0, sizeof(e));
+		portier_alloc_fail_after(k);
+		assert_int_equal(portier_guard_det_new(&d, &cfg, &e),
+				 PORTIER_ENOMEM);
+		portier_alloc_fail_after(-1);
+		assert_null(d);
+		assert_non_null(strstr(e.msg, "out of memory"));
+	}
+	portier_guard_allow_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_parse_ipv6_partial),
 		cmocka_unit_test(test_fragment_scan_flagged),
 		cmocka_unit_test(test_sys_reentrant),
+		cmocka_unit_test(test_oom_messages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
