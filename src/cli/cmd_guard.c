@@ -88,27 +88,6 @@ static const char *state_dir(const struct guard_opts *o, char *buf, size_t len)
 	return "/var/lib/portier/guard";
 }
 
-/* mkdir -p for the state directory (mode 0700: it names attackers). */
-static int make_dirs(const char *path)
-{
-	char tmp[4096];
-	size_t i;
-
-	if (portier_strlcpy(tmp, path, sizeof(tmp)) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (i = 1; tmp[i]; i++) {
-		if (tmp[i] != '/')
-			continue;
-		tmp[i] = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		tmp[i] = '/';
-	}
-	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* ---- acting on an alert ------------------------------------------------ */
 
 static bool take_token(struct guard_run *r, uint64_t now)
@@ -374,12 +353,8 @@ static int daemon_run(struct guard_run *r)
 	/* first what needs privilege, so that its error is the one shown */
 	if (portier_guard_cap_open(&r->cap, o->ifname, &err) < 0)
 		return cli_report(r->cli, &err);
-	if (make_dirs(dir) < 0) {
-		cli_error(r->cli, "cannot create state directory '%s': %s", dir,
-			  strerror(errno));
-		cli_hint("use --state-dir DIR or PORTIER_STATE_DIR");
-		return EXIT_RUNTIME;
-	}
+	if (portier_guard_state_dir(dir, &err) < 0)
+		return cli_report(r->cli, &err);
 	snprintf(r->state_path, sizeof(r->state_path), "%s/guard.state", dir);
 	if ((rc = portier_guard_det_new(&r->det, &o->cfg, &err)) < 0)
 		return cli_report(r->cli, &err);
