@@ -90,6 +90,8 @@ static void test_parse_rejects_each_kind_of_bad_line(void **state)
 		{"445\ttcp\tsmb\thigh\tlan\ts\x01\td\tt\tl\tw", "control"},
 		{"445\ttcp\tsmb\thigh\tlan\ts\xff\td\tt\tl\tw", "UTF-8"},
 		{"445\ttcp\tsmb\thigh\tlan\ts\xc0\xaf\td\tt\tl\tw", "UTF-8"},
+		{"445\ttcp\tsmb\thigh\tlan\ts\xc2\x9b\td\tt\tl\tw", "U+009B"},
+		{"445\ttcp\tsmb\thigh\tlan\ts\xe2\x80\xae\td\tt\tl\tw", "U+202E"},
 	};
 	size_t i;
 
