@@ -5,12 +5,16 @@
  * A scan's order is fixed by (targets, ports, method, shard, seed), so where
  * it stood is one number, the first sequence never started, plus the few
  * sequences in flight at that moment.  The results found so far are the
- * per-host records (agg.c).  Both are written to PATH.tmp, synced, and renamed
- * over PATH: a SIGKILL at any moment leaves either the old checkpoint or the
- * new one, each consistent with itself.  Results found after the last
+ * per-host records (agg.c).  Both are written to a fresh PATH.XXXXXX made by
+ * mkostemp (created exclusively, so a symlink or file planted under a
+ * predictable temporary name is never followed or clobbered when running as
+ * root), synced, renamed over PATH, and the directory synced: a SIGKILL or
+ * power loss at any moment leaves either the old checkpoint or the new one,
+ * each consistent with itself.  Results found after the last
  * checkpoint are found again on resumption, since their sequences are still
  * listed as pending or not yet started.
  */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,21 +25,53 @@
 
 #define MAGIC "portier-scan-checkpoint 1"
 
+/* fsync the directory holding path, so the rename itself is durable. */
+static void sync_dir(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+	int fd;
+
+	if (!slash) {
+		strcpy(dir, ".");
+	} else {
+		n = slash == path ? 1 : (size_t)(slash - path);
+		if (n >= sizeof(dir))
+			return;
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
 int portier_checkpoint_write(const char *path, const struct portier_checkpoint *cp,
 			     const struct portier_out *o, struct portier_err *err)
 {
 	char tmp[4096];
 	FILE *f;
 	size_t i;
-	int rc = 0;
+	int fd, rc = 0;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp))
 		return portier_err_set(err, PORTIER_EINVAL,
 				       "resume path too long: '%.60s...'", path);
-	if (!(f = fopen(tmp, "w")))
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
 		return portier_err_set(err, PORTIER_EIO,
 				       "cannot write checkpoint '%s': %s", tmp,
 				       strerror(errno));
+	if (!(f = fdopen(fd, "w"))) {
+		rc = errno;
+		close(fd);
+		unlink(tmp);
+		return portier_err_set(err, PORTIER_EIO,
+				       "cannot write checkpoint '%s': %s", tmp,
+				       strerror(rc));
+	}
 	fprintf(f, "%s\nfingerprint %016" PRIx64 "\nseed %" PRIu64 "\nnext %" PRIu64
 		   "\ncounters %" PRIu64 " %" PRIu64 "\npending %zu",
 		MAGIC, cp->fingerprint, cp->seed, cp->next, cp->sent, cp->replies,
@@ -52,11 +88,19 @@ int portier_checkpoint_write(const char *path, const struct portier_checkpoint *
 		return portier_err_set(err, PORTIER_EIO,
 				       "cannot write checkpoint '%s'", tmp);
 	}
-	fclose(f);
-	if (rename(tmp, path) < 0)
+	if (fclose(f) != 0) {
+		unlink(tmp);
+		return portier_err_set(err, PORTIER_EIO,
+				       "cannot write checkpoint '%s'", tmp);
+	}
+	if (rename(tmp, path) < 0) {
+		rc = errno;
+		unlink(tmp);
 		return portier_err_set(err, PORTIER_EIO,
 				       "cannot rename checkpoint to '%s': %s", path,
-				       strerror(errno));
+				       strerror(rc));
+	}
+	sync_dir(path);
 	return 0;
 }
 

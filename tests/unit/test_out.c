@@ -6,6 +6,7 @@
  * the checkpoint file, and what follow-up probes (scan --probe) use: the
  * host list, extra JSON lines and the per-host text and XML script hooks.
  */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -291,8 +292,34 @@ static void test_checkpoint(void **state)
 
 	(void)state;
 	feed(a);
-	assert_int_equal(portier_checkpoint_write(path("ckpt"), &cp, a, &err), 0);
-	assert_int_equal(access(path("ckpt.tmp"), F_OK), -1);
+	/*
+	 * A symlink planted under the old predictable temporary name must not
+	 * be followed: the file it points to stays as it was.
+	 */
+	{
+		FILE *v = fopen(path("victim"), "w");
+		char buf[32] = {0};
+		DIR *d;
+		struct dirent *de;
+
+		assert_non_null(v);
+		fputs("precious\n", v);
+		fclose(v);
+		unlink(path("ckpt.tmp"));
+		assert_int_equal(symlink(path("victim"), path("ckpt.tmp")), 0);
+		assert_int_equal(portier_checkpoint_write(path("ckpt"), &cp, a, &err), 0);
+		v = fopen(path("victim"), "r");
+		assert_non_null(v);
+		assert_non_null(fgets(buf, sizeof(buf), v));
+		fclose(v);
+		assert_string_equal(buf, "precious\n");
+		unlink(path("ckpt.tmp"));
+		/* and no temporary file is left behind */
+		assert_non_null(d = opendir(dir));
+		while ((de = readdir(d)))
+			assert_null(strstr(de->d_name, "ckpt."));
+		closedir(d);
+	}
 	assert_int_equal(portier_checkpoint_read(path("ckpt"), &rd, b, &err), 0);
 	assert_true(rd.fingerprint == cp.fingerprint);
 	assert_int_equal(rd.seed, 42);
