@@ -15,7 +15,8 @@
  * chain input's body count, without its "type ... hook" line; each line is
  * folded (blanks collapsed, quotes dropped, the items between { and }
  * sorted and joined by bare commas, since nft lists an anonymous set in
- * its own order) before they
+ * its own order, and the braces dropped, since versions differ in writing
+ * "ct state established,related" with or without them) before they
  * are compared.  Each rule in the kernel must match a rendered rule not
  * matched yet; a rendered rule missing from the kernel is no error (the
  * next apply writes it again).
@@ -97,8 +98,8 @@ static void fold(const char *line, size_t len, char *out, size_t cap)
 	for (i = 0; tmp[i] && n + 1 < cap; i++) {
 		char c = tmp[i];
 
-		if (c == '"' || c == PAD)
-			continue;
+		if (c == '"' || c == PAD || c == '{' || c == '}')
+			continue; /* "{ a, b }" and "a,b" list the same */
 		if (c == ' ' || c == '\t') {
 			blank = n > 0;
 			continue;
@@ -127,9 +128,13 @@ static int chain_rules(const char *text, struct rules *r)
 		char buf[LINE_MAX_LEN];
 
 		p = end;
+		while (len && (*line == ' ' || *line == '\t')) {
+			line++;
+			len--;
+		}
+		if (len && *line == '}')
+			break; /* the chain's end */
 		fold(line, len, buf, sizeof(buf));
-		if (strcmp(buf, "}") == 0)
-			break;
 		if (!*buf || strncmp(buf, "type ", 5) == 0)
 			continue; /* the hook and policy line */
 		if (r->n == MAX_RULES) {

@@ -418,6 +418,11 @@ static void test_foreign_rule(void **state)
 		     "destination-unreachable}");
 	assert_int_equal(portier_fw_current(fw, &p, &err), 0);
 	portier_fw_policy_free(&p);
+	/* another nft version's spelling of the same rule */
+	edit_listing(orig, "ct state established,related accept",
+		     "ct state { established, related } accept");
+	assert_int_equal(portier_fw_current(fw, &p, &err), 0);
+	portier_fw_policy_free(&p);
 	/* a rule deleted by hand is no loss: the next apply writes it again */
 	edit_listing(orig, "\t\tudp sport 547 udp dport 546 accept\n", "");
 	assert_int_equal(portier_fw_current(fw, &p, &err), 0);
