@@ -33,6 +33,14 @@ enum portier_reason {
 	PORTIER_REASON_NET_UNREACH,  /* "net-unreach" */
 	PORTIER_REASON_PORT_UNREACH, /* "port-unreach" */
 	PORTIER_REASON_ADMIN_PROHIBITED, /* "admin-prohibited" */
+	/*
+	 * portier's own, no nmap equivalent: the local kernel refused to send
+	 * the probe because the address is a broadcast address of an attached
+	 * subnet (EACCES), or refused it as invalid for this host (EINVAL).
+	 * The port is reported filtered; the scan goes on.
+	 */
+	PORTIER_REASON_BROADCAST,    /* "broadcast" */
+	PORTIER_REASON_LOCAL_ERROR,  /* "local-error" */
 	PORTIER_REASON_COUNT,
 };
 

@@ -40,6 +40,7 @@ struct portier_targets {
 	struct tname *names;
 	size_t n_names;
 	bool finished;
+	bool user_exc; /* --exclude was given (exc also holds reserved blocks) */
 };
 
 int portier_targets_new(struct portier_targets **out,
@@ -391,8 +392,84 @@ static int add_name(struct portier_targets *t, struct ivlist *l,
 	return iv_push(l, net_addr_to_u128(&a), net_addr_to_u128(&a), a.family);
 }
 
-static int add_one(struct portier_targets *t, const char *spec, bool exclude,
-		   struct portier_err *err)
+/*
+ * Addresses no probe may go to: IPv4 0.0.0.0/8 ("this network", RFC 1122
+ * 3.2.1.3), multicast 224.0.0.0/4 (RFC 5771), limited broadcast
+ * 255.255.255.255 (RFC 919); IPv6 multicast ff00::/8 (RFC 4291 2.7) and
+ * link-local fe80::/10 (RFC 4291 2.5.6), which needs an interface scope that
+ * portier does not take.  The blocks are disjoint and none touches another.
+ */
+static const struct {
+	uint8_t family;
+	uint8_t lo[16], hi[16];
+	const char *what, *hint;
+} reserved[] = {
+	{4, {0, 0, 0, 0}, {0, 255, 255, 255}, "in 0.0.0.0/8 (this network)",
+	 "0.0.0.0/8 is not a host address"},
+	{4, {224, 0, 0, 0}, {239, 255, 255, 255}, "a multicast address",
+	 "portier probes unicast hosts only: a SYN to a multicast group "
+	 "(224.0.0.0/4) reaches every member"},
+	{4, {255, 255, 255, 255}, {255, 255, 255, 255}, "the broadcast address",
+	 "portier probes unicast hosts only: 255.255.255.255 is every host on "
+	 "the link"},
+	{6, {0xfe, 0x80}, {0xfe, 0xbf, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+			   255, 255, 255, 255, 255},
+	 "an IPv6 link-local address",
+	 "link-local addresses (fe80::/10) need an interface scope (%eth0), "
+	 "which portier does not support: scan the host's global or ULA address"},
+	{6, {0xff}, {0xff, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+		     255, 255, 255, 255},
+	 "an IPv6 multicast address",
+	 "portier probes unicast hosts only: ff00::/8 is multicast"},
+};
+
+#define N_RESERVED (sizeof(reserved) / sizeof(reserved[0]))
+
+static void reserved_iv(size_t k, net_u128 *lo, net_u128 *hi)
+{
+	struct portier_addr a = {.family = reserved[k].family};
+
+	memcpy(a.b, reserved[k].lo, 16);
+	*lo = net_addr_to_u128(&a);
+	memcpy(a.b, reserved[k].hi, 16);
+	*hi = net_addr_to_u128(&a);
+}
+
+/*
+ * The intervals [from, l->n) one spec just added: when every address in
+ * them is reserved the spec is refused, naming it; when only some are, those
+ * are skipped later (finish() subtracts the reserved blocks).
+ */
+static int check_reserved(const struct ivlist *l, size_t from, const char *spec,
+			  struct portier_err *err)
+{
+	size_t i, k, hit = N_RESERVED;
+
+	if (from >= l->n)
+		return 0;
+	for (i = from; i < l->n; i++) {
+		for (k = 0; k < N_RESERVED; k++) {
+			net_u128 lo, hi;
+
+			reserved_iv(k, &lo, &hi);
+			if (reserved[k].family == l->v[i].family &&
+			    l->v[i].lo >= lo && l->v[i].hi <= hi)
+				break;
+		}
+		if (k == N_RESERVED)
+			return 0; /* this piece has scannable addresses */
+		if (hit == N_RESERVED)
+			hit = k;
+	}
+	portier_err_set(err, PORTIER_EINVAL, "target '%s' is %s", spec,
+			reserved[hit].what);
+	portier_err_hint(err, "%s; inside a larger CIDR or range such addresses "
+			 "are skipped", reserved[hit].hint);
+	return PORTIER_EINVAL;
+}
+
+static int add_spec(struct portier_targets *t, const char *spec, bool exclude,
+		    struct portier_err *err)
 {
 	struct ivlist *l = exclude ? &t->exc : &t->inc;
 	struct portier_addr a;
@@ -426,6 +503,19 @@ static int add_one(struct portier_targets *t, const char *spec, bool exclude,
 	return bad(err, "spec", spec, spec);
 }
 
+static int add_one(struct portier_targets *t, const char *spec, bool exclude,
+		   struct portier_err *err)
+{
+	size_t from = t->inc.n;
+	int rc = add_spec(t, spec, exclude, err);
+
+	if (rc < 0 || exclude)
+		return rc;
+	if ((rc = check_reserved(&t->inc, from, spec, err)) < 0)
+		t->inc.n = from; /* forget the refused spec */
+	return rc;
+}
+
 int portier_targets_add(struct portier_targets *t, const char *spec,
 			bool exclude, struct portier_err *err)
 {
@@ -437,6 +527,7 @@ int portier_targets_add(struct portier_targets *t, const char *spec,
 				       "target set already finished");
 	if (!exclude)
 		return add_one(t, spec, false, err);
+	t->user_exc = true;
 	/* --exclude LIST: commas separate specs */
 	if (!(copy = portier_strdup(spec)))
 		return PORTIER_ENOMEM;
@@ -579,6 +670,14 @@ int portier_targets_finish(struct portier_targets *t, struct portier_err *err)
 
 	if (t->finished)
 		return 0;
+	/* reserved addresses inside larger specs are skipped, never probed */
+	for (i = 0; i < N_RESERVED; i++) {
+		net_u128 lo, hi;
+
+		reserved_iv(i, &lo, &hi);
+		if ((rc = iv_push(&t->exc, lo, hi, reserved[i].family)) < 0)
+			return rc;
+	}
 	iv_merge(&t->inc);
 	iv_merge(&t->exc);
 	if (t->exc.n && (rc = iv_subtract(&t->inc, &t->exc)) < 0)
@@ -603,7 +702,7 @@ int portier_targets_finish(struct portier_targets *t, struct portier_err *err)
 	if (t->total == 0) {
 		portier_err_set(err, PORTIER_EINVAL,
 				"no targets left to scan%s",
-				t->exc.n ? " after the exclusions" : "");
+				t->user_exc ? " after the exclusions" : "");
 		portier_err_hint(err, "give at least one address, CIDR, range or "
 				 "name that is not excluded");
 		return PORTIER_EINVAL;

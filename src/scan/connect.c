@@ -166,6 +166,12 @@ static bool decide(int e, enum portier_port_state *st, enum portier_reason *why)
 		*st = PORTIER_PORT_FILTERED;
 		*why = PORTIER_REASON_ADMIN_PROHIBITED;
 		return true;
+	case EINVAL: /* the kernel will not connect to this address (e.g. a
+		      * link-local one without a scope): this target's
+		      * result, never the end of the whole scan */
+		*st = PORTIER_PORT_FILTERED;
+		*why = PORTIER_REASON_LOCAL_ERROR;
+		return true;
 	default:
 		return false;
 	}

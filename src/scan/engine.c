@@ -665,7 +665,8 @@ const char *portier_reason_name(enum portier_reason r)
 {
 	static const char *const names[] = {
 		"syn-ack",     "conn-refused", "reset",        "no-response",
-		"host-unreach", "net-unreach", "port-unreach", "admin-prohibited"};
+		"host-unreach", "net-unreach", "port-unreach", "admin-prohibited",
+		"broadcast",   "local-error"};
 
 	return (unsigned)r < PORTIER_REASON_COUNT ? names[r] : "unknown";
 }

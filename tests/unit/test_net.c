@@ -117,11 +117,19 @@ static void test_cidr(void **state)
 	assert_at(t, 255, "fd00::ff");
 	portier_targets_free(t);
 
-	/* a /8 inside 0/0 merges into one interval of 2^32 addresses */
+	/*
+	 * a /8 inside 0/0 merges into it; 0.0.0.0/8, multicast 224.0.0.0/4
+	 * and 255.255.255.255 are skipped, leaving two intervals
+	 */
 	t = targets(s8, 2, NULL, 0);
-	assert_int_equal(portier_targets_count(t), 1ull << 32);
-	assert_int_equal(portier_targets_intervals(t), 1);
-	assert_at(t, (1ull << 32) - 1, "255.255.255.255");
+	assert_int_equal(portier_targets_count(t),
+			 (1ull << 32) - (1ull << 24) - (1ull << 28) - 1);
+	assert_int_equal(portier_targets_intervals(t), 2);
+	assert_at(t, 0, "1.0.0.0");
+	assert_at(t, (223ull << 24) - 1, "223.255.255.255");
+	assert_at(t, 223ull << 24, "240.0.0.0");
+	assert_at(t, (1ull << 32) - (1ull << 24) - (1ull << 28) - 2,
+		  "255.255.255.254");
 	portier_targets_free(t);
 }
 
@@ -212,6 +220,65 @@ static void test_bad_targets(void **state)
 	assert_bad_target("lab.invalid", "lab.invalid");
 }
 
+/*
+ * Multicast, broadcast, 0.0.0.0/8 and IPv6 link-local are refused as whole
+ * targets (naming the token, with a hint) and skipped inside larger ones.
+ */
+static void test_reserved_targets(void **state)
+{
+	const char *mixed[] = {"223.255.255.254-224.0.0.2",
+			       "fe7f:ffff:ffff:ffff:ffff:ffff:ffff:fffe-fe80::1",
+			       "feff:ffff:ffff:ffff:ffff:ffff:ffff:fffe-ff00::1"};
+	const char *v6r[] = {"fe80::1-fe80::3"};
+	struct portier_targets *t = NULL;
+	struct portier_err err = {0};
+
+	(void)state;
+	assert_bad_target("224.0.0.1", "224.0.0.1");
+	assert_bad_target("239.255.255.250", "239.255.255.250");
+	assert_bad_target("224.0.0.0/24", "224.0.0.0/24");
+	assert_bad_target("230-231.1.1.1", "230-231.1.1.1");
+	assert_bad_target("255.255.255.255", "255.255.255.255");
+	assert_bad_target("0.0.0.0", "0.0.0.0");
+	assert_bad_target("0.1.2.3", "0.1.2.3");
+	assert_bad_target("ff02::1", "ff02::1");
+	assert_bad_target("fe80::1", "fe80::1");
+	assert_bad_target(v6r[0], v6r[0]);
+	assert_int_equal(portier_targets_new(&t, NULL), 0);
+	assert_int_equal(portier_targets_add(t, "fe80::1-fe80::3", false, &err),
+			 PORTIER_EINVAL);
+	assert_non_null(strstr(err.msg, "link-local"));
+	assert_non_null(strstr(err.hint, "scope"));
+	assert_int_equal(portier_targets_add(t, "224.0.0.251", false, &err),
+			 PORTIER_EINVAL);
+	assert_non_null(strstr(err.msg, "multicast"));
+	/* a refused spec leaves nothing behind */
+	assert_int_equal(portier_targets_finish(t, &err), PORTIER_EINVAL);
+	assert_null(strstr(err.msg, "exclusions"));
+	portier_targets_free(t);
+
+	/* inside ranges: only the unicast part is kept */
+	t = targets(mixed, 3, NULL, 0);
+	assert_int_equal(portier_targets_count(t), 6);
+	assert_at(t, 0, "223.255.255.254");
+	assert_at(t, 1, "223.255.255.255");
+	assert_at(t, 2, "fe7f:ffff:ffff:ffff:ffff:ffff:ffff:fffe");
+	assert_at(t, 3, "fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	assert_at(t, 4, "feff:ffff:ffff:ffff:ffff:ffff:ffff:fffe");
+	assert_at(t, 5, "feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	portier_targets_free(t);
+
+	/* excluding a reserved address is fine (nothing to refuse) */
+	{
+		const char *inc[] = {"10.0.0.0/30"};
+		const char *exc[] = {"224.0.0.1"};
+
+		t = targets(inc, 1, exc, 1);
+		assert_int_equal(portier_targets_count(t), 4);
+		portier_targets_free(t);
+	}
+}
+
 static void test_wide_octets(void **state)
 {
 	const char *a[] = {"10.0-255.0-255.*"};
@@ -225,7 +292,8 @@ static void test_wide_octets(void **state)
 	assert_int_equal(portier_targets_intervals(t), 1);
 	portier_targets_free(t);
 	t = targets(b, 1, NULL, 0);
-	assert_int_equal(portier_targets_count(t), 1ull << 32);
+	assert_int_equal(portier_targets_count(t),
+			 (1ull << 32) - (1ull << 24) - (1ull << 28) - 1);
 	portier_targets_free(t);
 	t = targets(c, 1, NULL, 0);
 	assert_int_equal(portier_targets_count(t), 65536);
@@ -777,6 +845,7 @@ int main(void)
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_merge_and_exclude),
 		cmocka_unit_test(test_bad_targets),
+		cmocka_unit_test(test_reserved_targets),
 		cmocka_unit_test(test_wide_octets),
 		cmocka_unit_test(test_too_many_pieces),
 		cmocka_unit_test(test_target_file),
