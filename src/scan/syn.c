@@ -237,6 +237,16 @@ static int source_for(struct syn_state *y, const struct portier_addr *a,
 	}
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
 		e->err = -errno;
+		if (e->err == -EACCES) {
+			/*
+			 * a broadcast address of an attached subnet (UDP
+			 * connect without SO_BROADCAST): true of this address
+			 * only, never of its whole prefix, so not cached
+			 */
+			e->prefix.family = 0;
+			memset(src, 0, sizeof(*src));
+			return -EACCES;
+		}
 	} else {
 		len = sizeof(ss);
 		if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
@@ -294,9 +304,14 @@ static int send_failed(struct portier_scan *s, uint32_t slot, int rc,
 			scan_requeue(s, slot);
 		return queued ? 0 : SCAN_LOCAL;
 	}
-	if (rc == -EPERM || rc == -EACCES) { /* our own firewall said no */
+	if (rc == -EPERM) { /* our own firewall said no (netfilter drop) */
 		scan_answer(s, slot, PORTIER_PORT_FILTERED,
 			    PORTIER_REASON_ADMIN_PROHIBITED, 0);
+		return queued ? 0 : SCAN_DECIDED;
+	}
+	if (rc == -EACCES) { /* a broadcast address: the kernel will not send */
+		scan_answer(s, slot, PORTIER_PORT_FILTERED,
+			    PORTIER_REASON_BROADCAST, 0);
 		return queued ? 0 : SCAN_DECIDED;
 	}
 	if (rc == -ENETUNREACH || rc == -EHOSTUNREACH) {
@@ -360,11 +375,18 @@ static int syn_send(struct portier_scan *s, uint32_t slot,
 					       : PORTIER_REASON_HOST_UNREACH, 0);
 		return SCAN_DECIDED;
 	}
-	if (rc < 0)
+	if (rc == -EACCES) { /* a subnet's broadcast address: one target's */
+		scan_answer(s, slot, PORTIER_PORT_FILTERED,
+			    PORTIER_REASON_BROADCAST, 0);
+		return SCAN_DECIDED;
+	}
+	if (rc < 0) {
+		char a[64];
+
 		return portier_err_set(err, rc, "no route to %s: %s",
-				       sl->addr.family == 4 ? "IPv4 target"
-							    : "IPv6 target",
+				       portier_addr_str(&sl->addr, a, sizeof(a)),
 				       strerror(-rc));
+	}
 	seq = portier_syn_cookie(y->key, &src, &sl->addr, y->sport, sl->port);
 	if (sl->addr.family == 4) {
 		unsigned k = y->n_out;
