@@ -17,9 +17,15 @@
 #include "portier/audit.h"
 #include "portier/local.h"
 
-/* "smbd (pid 812, unit smbd.service)" */
+/*
+ * "smbd (pid 812, unit smbd.service)".  Unit and container names come from
+ * cgroup paths others may choose: control characters (terminal escapes that
+ * could rewrite the stop command printed on the same line) become '?'.
+ */
 static void describe_proc(const struct portier_proc *p, char *buf, size_t len)
 {
+	char *c;
+
 	if (!p) {
 		snprintf(buf, len, "a process portier cannot see (run as root "
 				   "to see every owner)");
@@ -29,6 +35,9 @@ static void describe_proc(const struct portier_proc *p, char *buf, size_t len)
 		 p->pid, p->unit ? ", unit " : "", p->unit ? p->unit : "",
 		 p->container ? ", container " : "",
 		 p->container ? p->container : "");
+	for (c = buf; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 }
 
 void fw_out_listeners(struct cli *cli, const struct portier_fw_spec *spec,
