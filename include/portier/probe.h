@@ -303,11 +303,19 @@ PORTIER_API int portier_probe_addr_from_bytes(int family, const uint8_t *bytes,
 /*
  * Expand target arguments: an address (198.19.1.2, fd70:7:1::2), an IPv4
  * CIDR block (198.19.1.0/24; the network and broadcast addresses of blocks
- * of /30 and wider are left out, so nothing is ever sent to a broadcast
- * address), an IPv4 range (198.19.1.10-20 or 198.19.1.10-198.19.1.20), or an
- * IPv6 block no wider than /112.  Names are not resolved.  At most max_total
- * addresses (PORTIER_EINVAL beyond, naming the argument).  The array is
- * allocated; free it with portier_free.
+ * of /30 and wider are left out), an IPv4 range (198.19.1.10-20 or
+ * 198.19.1.10-198.19.1.20), or an IPv6 block no wider than /112.
+ *
+ * Only unicast hosts come out.  A single address (or /32) that is
+ * multicast (224.0.0.0/4, ff00::/8), 255.255.255.255, in 0.0.0.0/8 or ::
+ * is PORTIER_EINVAL naming it.  Blocks and ranges skip those and also the
+ * .0 and .255 of every /24 they cover (198.19.1.250-198.19.2.5 gives 10
+ * addresses); one left with none is PORTIER_EINVAL.  A single x.y.z.255 or
+ * x.y.z.0 is kept: the caller named that host.
+ *
+ * Names are not resolved.  At most max_total addresses (PORTIER_EINVAL
+ * beyond, naming the argument).  The array is allocated; free it with
+ * portier_free.
  */
 PORTIER_API int portier_probe_targets_parse(char *const *args, size_t n_args,
 				      size_t max_total,
@@ -341,7 +349,10 @@ struct portier_nbstat_result {
 
 /*
  * Query every IPv4 address in targets from one UDP socket, with the rate
- * limit and retries in opt.  Calls on_result once per target (answered,
+ * limit and retries in opt.  Nothing is sent to a multicast address,
+ * 255.255.255.255 or 0.0.0.0/8 even if targets holds one: that target is
+ * settled with status -EADDRNOTAVAIL, "not sent: not a unicast address",
+ * and queries 0.  Calls on_result once per target (answered,
  * malformed, or given up), in the order outcomes become known.  Returns 0,
  * or a negative code when the sweep itself could not run (socket, an IPv6
  * target: NetBIOS name service is IPv4 only).

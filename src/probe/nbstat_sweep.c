@@ -12,8 +12,16 @@
  * --retries 1 the second query goes at 500 ms and the host is given up at
  * 1000 ms, the same wait as nbtscan's single query.
  *
- * Safety: the socket never gets SO_BROADCAST, so the kernel itself refuses
- * to send to a broadcast address.
+ * Safety: a node status query goes to one unicast host, never to a group.
+ * The target parser (targets.c) already refuses or skips multicast,
+ * broadcast and 0.x addresses; this file checks again before every sendto
+ * and settles such a target as "not sent" instead of sending, because the
+ * kernel would not stop it: an unconnected UDP socket sends to multicast
+ * without any option.  The socket never gets SO_BROADCAST, so the kernel
+ * also refuses a broadcast address of a route of ours; a remote subnet's
+ * directed broadcast (say 198.19.1.255 from elsewhere) cannot be told from
+ * a host by the sender, which is why blocks and ranges skip every .0 and
+ * .255 but a single address given on its own is sent as written.
  */
 #include <arpa/inet.h>
 #include <linux/errqueue.h>
@@ -115,6 +123,15 @@ static bool async_error(int e)
 	       e == EHOSTDOWN;
 }
 
+/* Multicast (224.0.0.0/4), the limited broadcast and 0.0.0.0/8: never a
+ * destination, whatever the caller passed in. */
+static bool unicast4(struct in_addr a)
+{
+	uint32_t h = ntohl(a.s_addr);
+
+	return (h >> 28) != 0xe && h != INADDR_BROADCAST && (h >> 24) != 0;
+}
+
 static int send_query(struct sweep *s, size_t i, uint64_t now)
 {
 	struct portier_nbstat_params p = {.trn_id = (uint16_t)(i ^ s->key)};
@@ -126,6 +143,11 @@ static int send_query(struct sweep *s, size_t i, uint64_t now)
 
 	sin.sin_port = htons(s->opt.port ? s->opt.port : 137);
 	sin.sin_addr = s->t[i].u.v4;
+	if (!unicast4(sin.sin_addr)) {
+		settle(s, i, -EADDRNOTAVAIL, 0, NULL, now,
+		       "not sent: not a unicast address");
+		return 0;
+	}
 	/* a pending error is reported once and cleared, so the same error
 	 * three times in a row is this host's own */
 	for (attempt = 0; attempt < 3; attempt++) {

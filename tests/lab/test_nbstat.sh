@@ -2,7 +2,8 @@
 # portier nbstat against real Samba (nmbd): the same names, suffixes, GROUP
 # flags and MAC address as `nmblookup -A`, `nbtscan -v` and nmap's nbstat; a host without
 # a name service is reported as refused, a /24 sweep finds only the Samba
-# host, and nothing is sent to the broadcast address.
+# host, and nothing is sent to a multicast or broadcast address (single
+# such targets exit 2; ranges skip .255 and .0, counted by nft).
 . "$PORTIER_SRC/tests/lab/lib.sh"
 lab_init
 for tool in nmblookup nbtscan nmap jq; do
@@ -164,6 +165,48 @@ echo "/24 sweep: $(jq -r .status <<<"$out" | sort | uniq -c | tr '\n' ' ') in ${
 [ "$(jq -r 'select(.status == "ok") | .host' <<<"$out")" = "$ip" ] || lab_fail "/24 sweep: wrong answering set"
 [ "$(jq -s length <<<"$out")" = 254 ] || lab_fail "/24 sweep: expected 254 results"
 jq -r .host <<<"$out" | grep -q '\.255$' && lab_fail "/24 sweep asked the broadcast address"
+
+# Unicast only.  nft counters in the scanner's output path count every
+# query to a group address; a route sends multicast into the lab (to t1), so
+# a query that got past the checks would show up in the counter instead of
+# failing for lack of a route.
+lab_scan ip route add 224.0.0.0/4 dev "${LAB_ID}s1"
+lab_anyip t2 198.18.0.0/16 # no name service there: ICMP or silence
+lab_scan nft -f - <<'EOF'
+table ip nbstat_guard {
+	counter group {}
+	counter bcast {}
+	counter anyip {}
+	chain out {
+		type filter hook output priority 0; policy accept;
+		udp dport 137 ip daddr 224.0.0.0/4 counter name "group"
+		udp dport 137 ip daddr 255.255.255.255 counter name "group"
+		udp dport 137 ip daddr { 198.18.0.255, 198.18.1.0 } counter name "bcast"
+		udp dport 137 ip daddr 198.18.0.0/16 counter name "anyip"
+	}
+}
+EOF
+nft_count() { lab_scan nft list counter ip nbstat_guard "$1" | grep -o 'packets [0-9]*' | cut -d' ' -f2; }
+for bad in 224.0.0.1 239.255.255.250 255.255.255.255 0.0.0.0; do
+	rc=0; err=$(lab_scan "$PORTIER" nbstat "$bad" 2>&1 >/dev/null) || rc=$?
+	echo "nbstat $bad: rc $rc: $(head -1 <<<"$err")"
+	[ "$rc" = 2 ] || lab_fail "nbstat $bad should exit 2, got $rc"
+	grep -q "'$bad'" <<<"$err" || lab_fail "nbstat $bad: error does not name it"
+	grep -q 'hint' <<<"$err" || lab_fail "nbstat $bad: no hint"
+done
+rc=0; lab_scan "$PORTIER" nbstat 224.0.0.0/28 >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || lab_fail "a multicast block should exit 2, got $rc"
+# a range over a /24 boundary: 10 hosts, never .255 nor .0
+out=$(lab_scan "$PORTIER" nbstat --json --all --retries 0 --timeout 300 \
+	198.18.0.250-198.18.1.5) || true
+hosts=$(jq -r .host <<<"$out" | sort -t. -k3,3n -k4,4n | paste -sd' ' -)
+echo "range 198.18.0.250-198.18.1.5 asked: $hosts"
+[ "$hosts" = "198.18.0.250 198.18.0.251 198.18.0.252 198.18.0.253 198.18.0.254 198.18.1.1 198.18.1.2 198.18.1.3 198.18.1.4 198.18.1.5" ] \
+	|| lab_fail "range: wrong set of hosts asked"
+echo "counters: group $(nft_count group), .255/.0 $(nft_count bcast), anyip $(nft_count anyip)"
+[ "$(nft_count anyip)" = 10 ] || lab_fail "range: expected exactly 10 queries on the wire"
+[ "$(nft_count bcast)" = 0 ] || lab_fail "a query went to 198.18.0.255 or 198.18.1.0"
+[ "$(nft_count group)" = 0 ] || lab_fail "a query went to a multicast or broadcast address"
 
 # Bad usage: no targets, a bad rate.
 lab_scan "$PORTIER" nbstat >/dev/null 2>&1 && lab_fail "no targets must fail"

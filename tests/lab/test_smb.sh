@@ -187,4 +187,10 @@ rc=0; lab_scan "$PORTIER" smb >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || lab_fail "no targets should exit 2, got $rc"
 rc=0; lab_scan "$PORTIER" smb --only 446 "${LAB_IP[t1]}" >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || lab_fail "bad --only should exit 2, got $rc"
+# Unicast hosts only, as for nbstat: a group address is refused by name
+for bad in 224.0.0.1 255.255.255.255 ff02::1; do
+	rc=0; err=$(lab_scan "$PORTIER" smb "$bad" 2>&1 >/dev/null) || rc=$?
+	[ "$rc" = 2 ] || lab_fail "smb $bad should exit 2, got $rc"
+	grep -q "'$bad'" <<<"$err" || lab_fail "smb $bad: error does not name it"
+done
 echo "smb ok: dialects and signing agree with nmap on 445 and 139"

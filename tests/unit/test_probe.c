@@ -10,12 +10,16 @@
  * with the bad value quoted, never a crash or a partial answer.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -739,7 +743,7 @@ static void test_targets(void **state)
 	portier_free(v);
 	assert_int_equal(targets("198.19.1.10-20", &v, &rc), 11);
 	portier_free(v);
-	assert_int_equal(targets("198.19.1.250-198.19.2.3", &v, &rc), 10);
+	assert_int_equal(targets("198.19.1.250-198.19.2.3", &v, &rc), 8);
 	portier_free(v);
 	assert_int_equal(targets("fd70:7:1::2", &v, &rc), 1);
 	assert_int_equal(v[0].family, AF_INET6);
@@ -781,6 +785,169 @@ static void test_targets(void **state)
 	assert_int_equal(rc, PORTIER_ENOMEM);
 }
 
+/* Targets that are not one host: a lone multicast, limited broadcast or
+ * 0.x address is refused with its name; blocks and ranges skip them and
+ * the .0 and .255 of every /24 (the directed broadcasts of the usual
+ * subnets), so a sweep never puts a broadcast or multicast query on the
+ * wire. */
+static void expect_refused(const char *arg, const char *why)
+{
+	char *args[1];
+	struct portier_probe_addr *v = NULL;
+	struct portier_err err = {0};
+	size_t n = 99;
+
+	args[0] = (char *)(uintptr_t)arg;
+	assert_int_equal(portier_probe_targets_parse(args, 1, 70000, &v, &n,
+						     &err),
+			 PORTIER_EINVAL);
+	assert_null(v);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(err.msg, arg));
+	assert_non_null(strstr(err.msg, why));
+	assert_true(err.hint[0] != '\0');
+}
+
+static bool has_addr(const struct portier_probe_addr *v, size_t n,
+		     const char *ip)
+{
+	char s[INET6_ADDRSTRLEN];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		portier_probe_addr_str(&v[i], s, sizeof(s));
+		if (strcmp(s, ip) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void test_targets_not_unicast(void **state)
+{
+	struct portier_probe_addr *v = NULL;
+	size_t n;
+	int rc;
+	(void)state;
+
+	expect_refused("224.0.0.1", "multicast");
+	expect_refused("239.255.255.250", "multicast");
+	expect_refused("255.255.255.255", "broadcast");
+	expect_refused("0.0.0.0", "0.0.0.0/8");
+	expect_refused("0.1.2.3", "0.0.0.0/8");
+	expect_refused("224.0.0.1/32", "multicast");
+	expect_refused("ff02::1", "multicast");
+	expect_refused("::", "unspecified");
+	/* blocks and ranges with nothing left to ask */
+	expect_refused("224.0.0.0/24", "no unicast host");
+	expect_refused("224.0.0.1-20", "no unicast host");
+	expect_refused("198.19.1.255-255", "no unicast host");
+	expect_refused("198.19.1.255/32", "no unicast host");
+	expect_refused("ff02::/120", "no unicast host");
+	/* a range over a /24 boundary skips .255 and .0 */
+	n = targets("198.19.1.250-198.19.2.5", &v, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 10); /* .250-.254, 2.1-2.5 */
+	assert_false(has_addr(v, n, "198.19.1.255"));
+	assert_false(has_addr(v, n, "198.19.2.0"));
+	assert_true(has_addr(v, n, "198.19.1.254"));
+	assert_true(has_addr(v, n, "198.19.2.1"));
+	portier_free(v);
+	n = targets("10.9.0.0-255", &v, &rc);
+	assert_int_equal(n, 254);
+	assert_false(has_addr(v, n, "10.9.0.0"));
+	assert_false(has_addr(v, n, "10.9.0.255"));
+	portier_free(v);
+	/* a /23: the .255 and .0 in its middle are gone too */
+	n = targets("198.19.0.0/23", &v, &rc);
+	assert_int_equal(n, 508);
+	assert_false(has_addr(v, n, "198.19.0.255"));
+	assert_false(has_addr(v, n, "198.19.1.0"));
+	portier_free(v);
+	/* a /31 keeps .254 and loses .255 */
+	n = targets("198.19.1.254/31", &v, &rc);
+	assert_int_equal(n, 1);
+	assert_true(has_addr(v, n, "198.19.1.254"));
+	portier_free(v);
+	/* a range running into multicast stops at its edge; one leaving
+	 * 0.0.0.0/8 starts past it */
+	n = targets("223.255.255.250-224.0.0.5", &v, &rc);
+	assert_int_equal(n, 5);
+	assert_false(has_addr(v, n, "224.0.0.1"));
+	portier_free(v);
+	n = targets("0.255.255.250-1.0.0.3", &v, &rc);
+	assert_int_equal(n, 3);
+	assert_false(has_addr(v, n, "0.255.255.250"));
+	portier_free(v);
+	/* a lone .255 or .0 address is a host in a wider subnet: kept */
+	assert_int_equal(targets("198.19.1.255", &v, &rc), 1);
+	portier_free(v);
+	assert_int_equal(targets("198.19.2.0", &v, &rc), 1);
+	portier_free(v);
+	/* an IPv6 block leaves out the unspecified address */
+	n = targets("::/126", &v, &rc);
+	assert_int_equal(n, 3);
+	assert_false(has_addr(v, n, "::"));
+	portier_free(v);
+}
+
+/*
+ * The sweep itself refuses to send to multicast and 255.255.255.255 even
+ * when handed them directly (bypassing the target parser).  Run in a
+ * child inside a fresh, empty network namespace, so that even a broken
+ * sweep cannot put a packet on a real network; skipped when namespaces
+ * cannot be made.
+ */
+struct nosend_seen {
+	unsigned n, ok;
+};
+
+static void nosend_cb(const struct portier_nbstat_result *r, void *ctx)
+{
+	struct nosend_seen *seen = ctx;
+
+	seen->n++;
+	if (r->status == -EADDRNOTAVAIL && r->queries == 0 &&
+	    strstr(r->err.msg, "not a unicast address"))
+		seen->ok++;
+}
+
+static void test_sweep_never_sends_to_groups(void **state)
+{
+	pid_t pid;
+	int st = 0;
+	(void)state;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		static const char *const bad_dst[] = {
+			"224.0.0.1", "239.255.255.250", "255.255.255.255",
+			"0.0.0.0"};
+		struct portier_probe_addr t[4];
+		struct portier_nbstat_opts o = {.timeout_ms = 50};
+		struct nosend_seen seen = {0};
+		struct portier_err err = {0};
+		size_t i;
+
+		if (unshare(CLONE_NEWNET) < 0 &&
+		    unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+			_exit(77);
+		for (i = 0; i < 4; i++) {
+			memset(&t[i], 0, sizeof(t[i]));
+			t[i].family = AF_INET;
+			inet_pton(AF_INET, bad_dst[i], &t[i].u.v4);
+		}
+		if (portier_nbstat_sweep(t, 4, &o, nosend_cb, &seen, &err) < 0)
+			_exit(3);
+		_exit(seen.n == 4 && seen.ok == 4 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -802,6 +969,8 @@ int main(void)
 		cmocka_unit_test(test_judge),
 		cmocka_unit_test(test_vtables),
 		cmocka_unit_test(test_targets),
+		cmocka_unit_test(test_targets_not_unicast),
+		cmocka_unit_test(test_sweep_never_sends_to_groups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
