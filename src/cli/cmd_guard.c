@@ -183,15 +183,6 @@ static void act(struct guard_run *r, const struct portier_guard_alert *a,
 		x.action = "allowlisted";
 		x.allow_why = portier_guard_allow_why_name(why->why);
 	} else if (r->nft) {
-		if (why) { /* the /64 holds an allowlisted address */
-			snprintf(note, sizeof(note), "blocked the address only: "
-				 "its /64 holds %s/%u (%s)",
-				 portier_guard_addr_str(why->family, why->addr,
-							whytxt, sizeof(whytxt)),
-				 why->plen,
-				 portier_guard_allow_why_name(why->why));
-			x.note = note;
-		}
 		if (now / 60000000 != r->ban_minute) {
 			r->ban_minute = now / 60000000;
 			r->bans_this_minute = 0;
@@ -215,6 +206,16 @@ static void act(struct guard_run *r, const struct portier_guard_alert *a,
 		} else {
 			x.action = "blocked";
 			x.block_prefix = plen;
+			if (why) { /* the /64 holds an allowlisted address */
+				snprintf(note, sizeof(note), "blocked the address "
+					 "only: its /64 holds %s/%u (%s)",
+					 portier_guard_addr_str(why->family,
+								why->addr, whytxt,
+								sizeof(whytxt)),
+					 why->plen,
+					 portier_guard_allow_why_name(why->why));
+				x.note = note;
+			}
 			x.block_us = wall_us();
 			r->bans_this_minute++;
 			r->n_blocks++;
@@ -242,8 +243,9 @@ static void act(struct guard_run *r, const struct portier_guard_alert *a,
 
 		syslog(LOG_WARNING, "%s scan from %s (%s, %u probes): %s",
 		       portier_guard_kind_name(a->cls.kind),
-		       portier_guard_addr_str(s->family, s->addr, addr,
-					      sizeof(addr)),
+		       x.address ? x.address
+				 : portier_guard_addr_str(s->family, s->addr,
+							  addr, sizeof(addr)),
 		       a->cls.tool, s->probes_at_flag, x.action);
 	}
 	portier_free(json);

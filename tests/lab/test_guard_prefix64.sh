@@ -28,8 +28,14 @@ restart() {
 	[ -n "$GUARD_ALERTS" ] && : > "$GUARD_ALERTS"
 	guard_start t1 --block --v6-prefix64 --allow fd70:7:1::87 "$@"
 }
-# each address resolves its neighbour before the scans (ICMP is no probe)
-warm() { lab_scan ping -6 -c 1 -W 2 -I "$1" "$T6" >/dev/null 2>&1 || true; }
+# each address resolves its neighbour before the scans (ICMP is no probe);
+# one nmap run before guard starts too: nmap's very first IPv6 run in a
+# fresh namespace may send nothing while it resolves the target
+warm() {
+	lab_scan ping -6 -c 1 -W 2 -I "$1" "$T6" >/dev/null 2>&1 || true
+	[ -z "$GUARD_PID" ] && scan6 "$1" 80
+	return 0
+}
 for i in 87 88; do ip -n "$LAB_SCANNER" addr add "fd70:7:1::$i/64" dev "$dev" nodad; done
 sleep 0.3
 warm fd70:7:1::87; warm fd70:7:1::88
