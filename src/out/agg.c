@@ -3,10 +3,14 @@
  * the table, XML and grepable sinks need each host's ports together.
  *
  * A host record holds its state counts, the reasons behind them, and the
- * ports worth listing: every open and filtered port, and closed ports only
- * while there are at most PORTIER_OUT_LIST_MAX of them (beyond that nmap, and
- * we, print "Not shown: N closed ports").  So a -p- scan of one host keeps a
- * handful of ports, and a /16 keeps one small record per host.  The records
+ * ports worth listing: every open port, and closed and filtered ports only
+ * while there are at most PORTIER_OUT_LIST_MAX of that state (beyond that
+ * nmap, and we, print "Not shown: N closed ports").  So a -p- scan of one
+ * firewalled host keeps a handful of ports, and a /16 keeps one small record
+ * per host.  A port joins the front of its host's chain in O(1) (the scan
+ * reports ports in random order; walking a sorted chain per result cost
+ * billions of steps on a -p- scan); out_sort_ports() sorts every chain once,
+ * before the sinks read them.  The records
  * can be saved as text lines and loaded back, which is how a checkpoint
  * carries the results of a killed scan into its resumption.
  */
@@ -176,7 +180,6 @@ int out_host_add(struct portier_out *o, struct out_host *h,
 		 const struct portier_scan_result *r)
 {
 	struct out_port *p;
-	int32_t *pp;
 	size_t idx;
 
 	if (r->state > PORTIER_PORT_FILTERED)
@@ -187,8 +190,8 @@ int out_host_add(struct portier_out *o, struct out_host *h,
 		h->answered = 1;
 	if (add_reason(o, h, r->state, r->reason, 1) < 0)
 		return PORTIER_ENOMEM;
-	if (r->state == PORTIER_PORT_CLOSED &&
-	    h->counts[PORTIER_PORT_CLOSED] > PORTIER_OUT_LIST_MAX)
+	if (r->state != PORTIER_PORT_OPEN &&
+	    h->counts[r->state] > PORTIER_OUT_LIST_MAX)
 		return 0; /* summarised from now on */
 	if (!(p = chunk_add(&o->ports, sizeof(*p), &idx)))
 		return PORTIER_ENOMEM;
@@ -196,12 +199,67 @@ int out_host_add(struct portier_out *o, struct out_host *h,
 	p->state = r->state;
 	p->reason = r->reason;
 	p->ttl = r->ttl;
-	/* keep each host's chain sorted by port */
-	pp = &h->ports;
-	while (*pp >= 0 && out_p(o, *pp)->port < r->port)
-		pp = &out_p(o, *pp)->next;
-	p->next = *pp;
-	*pp = (int32_t)idx;
+	/* front of the chain; out_sort_ports() orders it once at the end */
+	p->next = h->ports;
+	h->ports = (int32_t)idx;
+	o->unsorted = true;
+	return 0;
+}
+
+static const struct portier_out *port_sort_ctx;
+
+static int port_cmp(const void *x, const void *y)
+{
+	const struct out_port *a = out_p(port_sort_ctx, *(const int32_t *)x);
+	const struct out_port *b = out_p(port_sort_ctx, *(const int32_t *)y);
+
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	return a->state < b->state ? -1 : a->state > b->state;
+}
+
+/* The chain of h as indices sorted by port, in v (room for all); count. */
+static size_t chain_sorted(const struct portier_out *o,
+			   const struct out_host *h, int32_t *v)
+{
+	size_t n = 0;
+	int32_t p;
+	bool sorted = true;
+
+	for (p = h->ports; p >= 0; p = out_p(o, p)->next) {
+		if (n && out_p(o, v[n - 1])->port > out_p(o, p)->port)
+			sorted = false;
+		v[n++] = p;
+	}
+	if (!sorted) {
+		port_sort_ctx = o;
+		qsort(v, n, sizeof(*v), port_cmp);
+	}
+	return n;
+}
+
+int out_sort_ports(struct portier_out *o)
+{
+	int32_t *v;
+	size_t i, k, n;
+
+	if (!o->unsorted)
+		return 0;
+	if (!(v = portier_malloc((o->ports.n + 1) * sizeof(*v))))
+		return PORTIER_ENOMEM;
+	for (i = 0; i < o->n_hosts; i++) {
+		struct out_host *h = out_h(o, i);
+
+		if (h->ports < 0)
+			continue;
+		n = chain_sorted(o, h, v);
+		for (k = 0; k + 1 < n; k++)
+			out_p(o, v[k])->next = v[k + 1];
+		out_p(o, v[n - 1])->next = -1;
+		h->ports = v[0];
+	}
+	portier_free(v);
+	o->unsorted = false;
 	return 0;
 }
 
@@ -311,7 +369,7 @@ bool portier_out_port_open(const struct portier_out *o,
 	const struct out_host *h = host_find(o, a);
 	int32_t p;
 
-	/* open ports are always in the chain (only closed ones get summarised) */
+	/* open ports are always in the chain (closed and filtered get summarised) */
 	for (p = h ? h->ports : -1; p >= 0; p = out_p(o, p)->next)
 		if (out_p(o, p)->port == port)
 			return out_p(o, p)->state == PORTIER_PORT_OPEN;
@@ -322,9 +380,12 @@ bool portier_out_port_open(const struct portier_out *o,
 
 int portier_out_save(const struct portier_out *o, FILE *f)
 {
-	size_t i;
+	size_t i, pk, pn;
 	char a[64];
+	int32_t *v = portier_malloc((o->ports.n + 1) * sizeof(*v));
 
+	if (!v)
+		return PORTIER_ENOMEM;
 	for (i = 0; i < o->n_hosts; i++) {
 		const struct out_host *h = out_h(o, i);
 		unsigned st;
@@ -332,10 +393,12 @@ int portier_out_save(const struct portier_out *o, FILE *f)
 
 		portier_addr_str(&h->addr, a, sizeof(a));
 		fprintf(f, "h %s %u %u %u\n", a, h->answered, h->first, h->last);
-		for (p = h->ports; p >= 0; p = out_p(o, p)->next)
-			fprintf(f, "p %s %u %u %u %u\n", a, out_p(o, p)->port,
-				out_p(o, p)->state, out_p(o, p)->reason,
-				out_p(o, p)->ttl);
+		/* by port, so equal records save to equal text */
+		pn = chain_sorted(o, h, v);
+		for (pk = 0; pk < pn; pk++)
+			fprintf(f, "p %s %u %u %u %u\n", a, out_p(o, v[pk])->port,
+				out_p(o, v[pk])->state, out_p(o, v[pk])->reason,
+				out_p(o, v[pk])->ttl);
 		/* counts not covered by listed ports */
 		for (st = 0; st < 3; st++) {
 			uint8_t why[PORTIER_REASON_COUNT + 1];
@@ -355,6 +418,7 @@ int portier_out_save(const struct portier_out *o, FILE *f)
 			}
 		}
 	}
+	portier_free(v);
 	return ferror(f) ? PORTIER_EIO : 0;
 }
 

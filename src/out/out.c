@@ -77,6 +77,9 @@ int portier_out_finish(struct portier_out *o, const struct portier_scan_stats *s
 {
 	int rc = 0;
 
+	if (out_sort_ports(o) < 0)
+		return portier_err_set(err, PORTIER_ENOMEM,
+				       "out of memory sorting the results");
 	if (o->opt.text && out_text_finish(o, st) < 0)
 		rc = portier_err_set(err, PORTIER_EIO, "cannot write the table");
 	if (o->json && out_json_finish(o, st) < 0)

@@ -58,6 +58,7 @@ struct portier_out {
 
 	struct out_chunks hosts, ports, reasons;
 	size_t n_hosts;
+	bool unsorted; /* some host's port chain is not in port order */
 	uint32_t *index; /* open-addressing hash of host numbers + 1 */
 	size_t index_size;
 	time_t start;
@@ -103,6 +104,8 @@ struct out_host *out_host_get(struct portier_out *o, const struct portier_addr *
 /* Record one result in its host. */
 int out_host_add(struct portier_out *o, struct out_host *h,
 		 const struct portier_scan_result *r);
+/* Sort every host's port chain by port (once, before the sinks read). */
+int out_sort_ports(struct portier_out *o);
 /* Host numbers sorted by address; caller frees with portier_free. */
 size_t *out_hosts_sorted(const struct portier_out *o);
 /* Whether a host is shown under --open, and whether a port is listed. */
