@@ -106,6 +106,9 @@ struct portier_nbstat_reply {
 	struct portier_nb_name names[PORTIER_NBSTAT_MAX_NAMES];
 	bool have_mac; /* false when the statistics block was cut short */
 	uint8_t mac[6]; /* UNIT_ID: the adapter's MAC (Samba sends zeros) */
+	bool for_star;  /* the answer's RR_NAME (and every question name) is
+			 * "*" as portier_nbstat_build asks for it: a reply
+			 * to our query, not to some other question */
 };
 
 /* The meaning of a name, from its suffix and group bit ("file server"). */
@@ -328,10 +331,14 @@ struct portier_nbstat_opts {
 	unsigned rate;       /* queries per second, 0 = unlimited */
 	unsigned burst;      /* queries that may go at once before the rate
 			      * applies; 0 means rate/50 + 1 */
-	unsigned retries;    /* extra queries to hosts that did not answer */
+	unsigned retries;    /* extra queries to hosts that did not answer;
+			      * more than PORTIER_NBSTAT_MAX_RETRIES counts
+			      * as that many */
 	unsigned timeout_ms; /* wait after the last query to a host */
 	uint16_t port;       /* 0 means 137 */
 };
+
+#define PORTIER_NBSTAT_MAX_RETRIES 10
 
 /* Outcome for one target, handed to the callback as soon as it is known. */
 struct portier_nbstat_result {
@@ -349,7 +356,10 @@ struct portier_nbstat_result {
 
 /*
  * Query every IPv4 address in targets from one UDP socket, with the rate
- * limit and retries in opt.  Nothing is sent to a multicast address,
+ * limit and retries in opt.  A datagram counts as a target's reply only when
+ * it comes from that address and the queried port, carries the target's
+ * transaction id and, if it parses, answers for the name "*" (for_star);
+ * anything else is ignored.  Nothing is sent to a multicast address,
  * 255.255.255.255 or 0.0.0.0/8 even if targets holds one: that target is
  * settled with status -EADDRNOTAVAIL, "not sent: not a unicast address",
  * and queries 0.  Calls on_result once per target (answered,

@@ -94,6 +94,34 @@ static int skip_name(const uint8_t *buf, size_t len, size_t *off,
 	return 0;
 }
 
+/*
+ * Is the name at off the first-level encoding of "*" (RFC 1002 4.1: a
+ * 32-byte label "CK" then "AA" fifteen times, the NUL padding), as our query
+ * asks?  A compression pointer (RFC 1035 4.1.4) is followed once; labels
+ * after the first (a NetBIOS scope) do not change which name it is.  Letters
+ * compare without case.  Reads only inside buf; false when anything is off.
+ */
+static bool name_is_star(const uint8_t *buf, size_t len, size_t off)
+{
+	uint8_t star[34];
+	size_t i;
+
+	if (off + 2 <= len && (buf[off] & 0xc0) == 0xc0)
+		off = (size_t)(buf[off] & 0x3f) << 8 | buf[off + 1];
+	if (off >= len || len - off < 33)
+		return false;
+	portier_nb_encode_name("*", 0x00, star);
+	for (i = 0; i < 33; i++) {
+		uint8_t c = buf[off + i];
+
+		if (c >= 'a' && c <= 'z')
+			c = (uint8_t)(c - 'a' + 'A');
+		if (c != star[i])
+			return false;
+	}
+	return true;
+}
+
 static void printable_name(const uint8_t raw[PORTIER_NB_NAME_LEN],
 			   char out[PORTIER_NB_NAME_LEN + 1])
 {
@@ -122,6 +150,7 @@ int portier_nbstat_parse(const uint8_t *buf, size_t len, void *out,
 	struct portier_nbstat_reply *r = out;
 	uint16_t flags, qd, an, rdlen, type, i;
 	size_t off = NB_HEADER_LEN, end, need;
+	bool star = true;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -153,6 +182,7 @@ int portier_nbstat_parse(const uint8_t *buf, size_t len, void *out,
 		return portier_err_set(err, PORTIER_EPROTO,
 				       "response carries no answer record");
 	for (i = 0; i < qd; i++) {
+		star = star && name_is_star(buf, len, off);
 		rc = skip_name(buf, len, &off, "question name", err);
 		if (rc < 0)
 			return rc;
@@ -163,6 +193,7 @@ int portier_nbstat_parse(const uint8_t *buf, size_t len, void *out,
 					       "of %zu",
 					       off - 4, len);
 	}
+	star = star && name_is_star(buf, len, off);
 	rc = skip_name(buf, len, &off, "answer name", err);
 	if (rc < 0)
 		return rc;
@@ -216,6 +247,7 @@ int portier_nbstat_parse(const uint8_t *buf, size_t len, void *out,
 		memcpy(r->mac, buf + off, 6);
 		r->have_mac = true;
 	}
+	r->for_star = star;
 	return 0;
 }
 

@@ -4,8 +4,9 @@
  *
  * The one idea: the whole sweep is a single poll loop over one socket.  The
  * transaction id of each query is the target's index XOR a per-sweep random
- * key, so a reply is matched to its target in O(1) and a reply whose id and
- * source address do not agree is ignored.  ICMP port unreachable comes back
+ * key, so a reply is matched to its target in O(1); a datagram whose id,
+ * source address and source port (the port queried) do not agree, or whose
+ * answer is not for the name "*" we asked about, is ignored.  ICMP port unreachable comes back
  * through IP_RECVERR's error queue with the original destination, so a host
  * without a name service is settled at once instead of after the timeout.
  * Retries are spread evenly inside the timeout: with --timeout 1000 and
@@ -71,16 +72,19 @@ static uint64_t now_ns(void)
 /* When the next query (or the give-up) for a target is due. */
 static uint64_t due_ns(const struct sweep *s, const struct target_state *t)
 {
+	/* retries is capped at PORTIER_NBSTAT_MAX_RETRIES: no overflow */
 	uint64_t slot = (uint64_t)s->opt.timeout_ms * 1000000u /
 			(s->opt.retries + 1u);
 
 	return t->first_ns + slot * t->tries;
 }
 
-/* Hand target i's outcome to the callback: a reply (raw_len > 0) or a
+/* Hand target i's outcome to the callback: a reply (raw_len > 0, already
+ * parsed into s->res.reply with status and perr from the parser) or a
  * failure status, with why as its message when given. */
 static void settle(struct sweep *s, size_t i, int status, size_t raw_len,
-		   const uint8_t *raw, uint64_t now, const char *why)
+		   const uint8_t *raw, const struct portier_err *perr,
+		   uint64_t now, const char *why)
 {
 	struct portier_nbstat_result *r = &s->res;
 
@@ -93,8 +97,8 @@ static void settle(struct sweep *s, size_t i, int status, size_t raw_len,
 		r->raw_len = raw_len < sizeof(r->raw) ? raw_len
 						       : sizeof(r->raw);
 		memcpy(r->raw, raw, r->raw_len);
-		r->status = portier_nbstat_parse(raw, raw_len, &r->reply,
-						 &r->err);
+		if (perr)
+			r->err = *perr;
 	} else {
 		r->raw_len = 0;
 		memset(&r->reply, 0, sizeof(r->reply));
@@ -123,6 +127,11 @@ static bool async_error(int e)
 	       e == EHOSTDOWN;
 }
 
+static uint16_t query_port(const struct sweep *s)
+{
+	return s->opt.port ? s->opt.port : 137;
+}
+
 /* Multicast (224.0.0.0/4), the limited broadcast and 0.0.0.0/8: never a
  * destination, whatever the caller passed in. */
 static bool unicast4(struct in_addr a)
@@ -141,10 +150,10 @@ static int send_query(struct sweep *s, size_t i, uint64_t now)
 	int attempt;
 	ssize_t n = -1;
 
-	sin.sin_port = htons(s->opt.port ? s->opt.port : 137);
+	sin.sin_port = htons(query_port(s));
 	sin.sin_addr = s->t[i].u.v4;
 	if (!unicast4(sin.sin_addr)) {
-		settle(s, i, -EADDRNOTAVAIL, 0, NULL, now,
+		settle(s, i, -EADDRNOTAVAIL, 0, NULL, NULL, now,
 		       "not sent: not a unicast address");
 		return 0;
 	}
@@ -160,7 +169,7 @@ static int send_query(struct sweep *s, size_t i, uint64_t now)
 		if (errno == EAGAIN || errno == ENOBUFS)
 			return -EAGAIN; /* try again on the next round */
 		s->st[i].tries++;
-		settle(s, i, -errno, 0, NULL, now, NULL);
+		settle(s, i, -errno, 0, NULL, NULL, now, NULL);
 		return 0;
 	}
 	if (!s->st[i].tries)
@@ -170,14 +179,18 @@ static int send_query(struct sweep *s, size_t i, uint64_t now)
 	return 0;
 }
 
-/* Find the target a datagram from sin with transaction id trn is for. */
+/* Find the target a datagram with transaction id trn is for: sin is where a
+ * reply came from, or (port_too false) where an ICMP error says our query
+ * went. */
 static long match(const struct sweep *s, const struct sockaddr_in *sin,
-		  uint16_t trn)
+		  bool port_too, uint16_t trn)
 {
 	size_t i = (size_t)(trn ^ s->key);
 
 	if (i >= s->n || s->t[i].u.v4.s_addr != sin->sin_addr.s_addr ||
 	    s->st[i].done || !s->st[i].tries)
+		return -1;
+	if (port_too && ntohs(sin->sin_port) != query_port(s))
 		return -1;
 	return (long)i;
 }
@@ -193,7 +206,9 @@ static void read_replies(struct sweep *s)
 		/* MSG_TRUNC: n is the datagram's real size, even if larger */
 		ssize_t n = recvfrom(s->fd, buf, cap, MSG_TRUNC,
 				     (struct sockaddr *)&sin, &sl);
+		struct portier_err perr;
 		long i;
+		int rc;
 
 		if (n < 0 && (errno == EINTR || async_error(errno)))
 			continue; /* a pending ICMP error, reported once */
@@ -201,7 +216,7 @@ static void read_replies(struct sweep *s)
 			return; /* EAGAIN */
 		if (n < 2 || sin.sin_family != AF_INET)
 			continue;
-		i = match(s, &sin, (uint16_t)(buf[0] << 8 | buf[1]));
+		i = match(s, &sin, true, (uint16_t)(buf[0] << 8 | buf[1]));
 		if (i < 0)
 			continue;
 		if ((size_t)n > cap) {
@@ -211,11 +226,17 @@ static void read_replies(struct sweep *s)
 				 "reply of %zd bytes is larger than any node "
 				 "status reply (at most %zu)",
 				 n, cap);
-			settle(s, (size_t)i, PORTIER_EPROTO, 0, NULL, now_ns(),
-			       why);
+			settle(s, (size_t)i, PORTIER_EPROTO, 0, NULL, NULL,
+			       now_ns(), why);
 			continue;
 		}
-		settle(s, (size_t)i, 0, (size_t)n, buf, now_ns(), NULL);
+		memset(&perr, 0, sizeof(perr));
+		rc = portier_nbstat_parse(buf, (size_t)n, &s->res.reply, &perr);
+		/* a well-formed answer about some other name is not ours */
+		if (rc == 0 && !s->res.reply.for_star)
+			continue;
+		settle(s, (size_t)i, rc, (size_t)n, buf, &perr, now_ns(),
+		       NULL);
 	}
 }
 
@@ -253,10 +274,11 @@ static void read_errors(struct sweep *s)
 				continue;
 			/* the payload is our query: its first two bytes are
 			 * the transaction id */
-			i = match(s, &dst, (uint16_t)(data[0] << 8 | data[1]));
+			i = match(s, &dst, false,
+				  (uint16_t)(data[0] << 8 | data[1]));
 			if (i >= 0)
 				settle(s, (size_t)i, -(int)ee.ee_errno, 0,
-				       NULL, now_ns(), NULL);
+				       NULL, NULL, now_ns(), NULL);
 		}
 	}
 }
@@ -294,7 +316,7 @@ static uint64_t send_due(struct sweep *s, uint64_t now)
 			continue;
 		give_up = t->first_ns + (uint64_t)s->opt.timeout_ms * 1000000u;
 		if (give_up <= now) {
-			settle(s, i, -ETIMEDOUT, 0, NULL, now, NULL);
+			settle(s, i, -ETIMEDOUT, 0, NULL, NULL, now, NULL);
 			continue;
 		}
 		due = t->tries > s->opt.retries ? give_up : due_ns(s, t);
@@ -318,7 +340,7 @@ static uint64_t send_due(struct sweep *s, uint64_t now)
 		size_t k = s->next++;
 
 		if (s->t[k].family != AF_INET) {
-			settle(s, k, -EAFNOSUPPORT, 0, NULL, now, NULL);
+			settle(s, k, -EAFNOSUPPORT, 0, NULL, NULL, now, NULL);
 			continue;
 		}
 		if (send_query(s, k, now) == -EAGAIN) {
@@ -372,6 +394,9 @@ int portier_nbstat_sweep(
 	s->opt = *opt;
 	if (!s->opt.timeout_ms)
 		s->opt.timeout_ms = 1000;
+	/* due_ns divides by retries + 1: UINT_MAX would make it 0 */
+	if (s->opt.retries > PORTIER_NBSTAT_MAX_RETRIES)
+		s->opt.retries = PORTIER_NBSTAT_MAX_RETRIES;
 	s->cb = on_result;
 	s->ctx = ctx;
 	s->tok_ns = now_ns();

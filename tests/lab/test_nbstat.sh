@@ -15,6 +15,7 @@ lab_target t2 # no NetBIOS at all
 lab_target t3 # a hostile name service: its name count overruns the packet
 lab_target t4 # a name service with 200 names (a reply bigger than an MTU)
 lab_target t5 # a name service sending 9000-byte datagrams
+lab_target t6 # decoys: right transaction id, but from port 138 or for another name
 # aliases add more names (<00> <03> <20> for each alias)
 lab_samba t1 "netbios aliases = PTFILES PTBACKUP"
 ip=${LAB_IP[t1]}
@@ -22,16 +23,30 @@ ip=${LAB_IP[t1]}
 #   overrun: a reply whose name count (200) runs past the packet
 #   many:    a valid reply with 200 names (3.7 KB, more than one MTU)
 #   huge:    a 9000-byte datagram, larger than any node status reply
+#   decoys:  a valid reply from port 138, and one from 137 whose answer is
+#            for the name LABSRV<20> instead of "*": neither is an answer
 fake137() {
 	lab_bg "$1" "fake137-$2" python3 -c '
 import socket, struct, sys
 ip, mode = sys.argv[1], sys.argv[2]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((ip, 137))
+s138 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s138.bind((ip, 138))
+def encode(name, sfx):
+    raw = name.ljust(15).encode() + bytes([sfx])
+    return bytes([32]) + bytes(c for b in raw for c in (65 + (b >> 4), 65 + (b & 15))) + b"\0"
 def entry(n, sfx, flags):
     return n.ljust(15).encode() + bytes([sfx]) + struct.pack(">H", flags)
 while True:
     q, peer = s.recvfrom(2048)
+    if mode == "decoys":
+        rd = bytes([1]) + entry("DECOY", 0x20, 0x0400) + bytes(46)
+        rr = struct.pack(">HHIH", 0x21, 1, 0, len(rd)) + rd
+        hdr = q[:2] + b"\x84\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+        s138.sendto(hdr + q[12:46] + rr, peer)
+        s.sendto(hdr + encode("LABSRV", 0x20) + rr, peer)
+        continue
     if mode == "overrun":
         rd = bytes([200]) + entry("EVIL", 0, 0x0400) + entry("EVIL", 0x20, 0x0400)
     else:
@@ -45,6 +60,7 @@ while True:
 fake137 t3 overrun
 fake137 t4 many
 fake137 t5 huge
+fake137 t6 decoys
 
 # nmbd registers its names over the first seconds and wins the browser
 # election after about 20 s (adding ..__MSBROWSE__.<01> and <1d>): wait for
@@ -165,6 +181,14 @@ echo "/24 sweep: $(jq -r .status <<<"$out" | sort | uniq -c | tr '\n' ' ') in ${
 [ "$(jq -r 'select(.status == "ok") | .host' <<<"$out")" = "$ip" ] || lab_fail "/24 sweep: wrong answering set"
 [ "$(jq -s length <<<"$out")" = 254 ] || lab_fail "/24 sweep: expected 254 results"
 jq -r .host <<<"$out" | grep -q '\.255$' && lab_fail "/24 sweep asked the broadcast address"
+
+# Decoys with the right transaction id from the wrong port or about another
+# name are not answers: the host stays silent (and asked twice).
+out=$(lab_scan "$PORTIER" nbstat --json --all --timeout 400 "${LAB_IP[t6]}") && rc=0 || rc=$?
+echo "$out"
+[ "$rc" = 0 ] || lab_fail "t6: decoys only should exit 0, got $rc"
+[ "$(jq -r .status <<<"$out")" = timeout ] || lab_fail "t6: a decoy was taken as the answer"
+[ "$(jq -r .queries <<<"$out")" = 2 ] || lab_fail "t6: expected 2 queries"
 
 # Unicast only.  nft counters in the scanner's output path count every
 # query to a group address; a route sends multicast into the lab (to t1), so

@@ -11,7 +11,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -948,6 +950,166 @@ static void test_sweep_never_sends_to_groups(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* The answer is for "*" (what we asked): for_star.  Another name, or a
+ * compression pointer that leads elsewhere, parses but is not ours. */
+static void test_nbstat_for_star(void **state)
+{
+	uint8_t r[PORTIER_NBSTAT_MAX_REPLY], c[PORTIER_NBSTAT_MAX_REPLY];
+	size_t n = load("nbstat-samba-5names.bin", r, sizeof(r)), k;
+	struct portier_err err = {0};
+	(void)state;
+
+	assert_int_equal(portier_nbstat_parse(r, n, &nb, &err), 0);
+	assert_true(nb.for_star);
+	/* the answer name of LABSRV2<00> instead of "*" */
+	memcpy(c, r, n);
+	assert_int_equal(portier_nb_encode_name("LABSRV2", 0, c + 12), 0);
+	assert_int_equal(portier_nbstat_parse(c, n, &nb, &err), 0);
+	assert_false(nb.for_star);
+	/* one letter off */
+	memcpy(c, r, n);
+	c[20] = 'B';
+	assert_int_equal(portier_nbstat_parse(c, n, &nb, &err), 0);
+	assert_false(nb.for_star);
+	/* lower case is still "*" */
+	memcpy(c, r, n);
+	c[13] = 'c';
+	c[14] = 'k';
+	assert_int_equal(portier_nbstat_parse(c, n, &nb, &err), 0);
+	assert_true(nb.for_star);
+	/* a question for "*" and the answer as a pointer to it */
+	memcpy(c, r, 12);
+	c[5] = 1; /* QDCOUNT */
+	memcpy(c + 12, r + 12, 34);
+	memcpy(c + 46, "\x00\x21\x00\x01", 4);
+	c[50] = 0xc0;
+	c[51] = 0x0c;
+	k = n - 12 - 34;
+	memcpy(c + 52, r + 12 + 34, k);
+	assert_int_equal(portier_nbstat_parse(c, 52 + k, &nb, &err), 0);
+	assert_int_equal(nb.n_names, 5);
+	assert_true(nb.for_star);
+	/* the question is for another name: not ours either */
+	assert_int_equal(portier_nb_encode_name("LABSRV2", 0, c + 12), 0);
+	assert_int_equal(portier_nbstat_parse(c, 52 + k, &nb, &err), 0);
+	assert_false(nb.for_star);
+	/* a pointer into the header */
+	memcpy(c, r, 12);
+	c[12] = 0xc0;
+	c[13] = 0x02;
+	memcpy(c + 14, r + 12 + 34, k);
+	assert_int_equal(portier_nbstat_parse(c, 14 + k, &nb, &err), 0);
+	assert_false(nb.for_star);
+}
+
+/*
+ * A sweep takes only the reply that comes from the queried port and answers
+ * for "*"; a reply with the right transaction id from another port, or for
+ * another name, is ignored.  retries = UINT_MAX is capped (it made the
+ * retry interval divide by zero).  Runs in a child inside a private network
+ * namespace (loopback only, brought up there), with a fake name service in
+ * a second child; skipped when namespaces cannot be made.
+ */
+static void nb_responder(int rs, int ws, const uint8_t *good, size_t n,
+			 bool answer)
+{
+	uint8_t q[128], rep[PORTIER_NBSTAT_MAX_REPLY];
+
+	for (;;) {
+		struct sockaddr_in peer;
+		socklen_t sl = sizeof(peer);
+		ssize_t m = recvfrom(rs, q, sizeof(q), 0,
+				     (struct sockaddr *)&peer, &sl);
+
+		if (m < 2)
+			_exit(m < 0 ? 1 : 0);
+		memcpy(rep, good, n);
+		rep[0] = q[0];
+		rep[1] = q[1];
+		/* right id, wrong source port */
+		sendto(ws, rep, n, 0, (struct sockaddr *)&peer, sl);
+		/* right id and port, answer for another name */
+		portier_nb_encode_name("OTHER", 0x20, rep + 12);
+		sendto(rs, rep, n, 0, (struct sockaddr *)&peer, sl);
+		if (answer) {
+			memcpy(rep + 12, good + 12, 34);
+			sendto(rs, rep, n, 0, (struct sockaddr *)&peer, sl);
+		}
+	}
+}
+
+static int sweep_against_fake(bool answer, unsigned retries,
+			      struct portier_nbstat_result *res)
+{
+	uint8_t good[PORTIER_NBSTAT_MAX_REPLY];
+	size_t n = load("nbstat-samba-5names.bin", good, sizeof(good));
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	struct portier_probe_addr t = {.family = AF_INET};
+	struct portier_nbstat_opts o = {.retries = retries, .timeout_ms = 300};
+	struct portier_err err = {0};
+	int rs, ws, rc;
+	pid_t pid;
+
+	rs = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ws = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (rs < 0 || ws < 0 || bind(rs, (struct sockaddr *)&a, al) < 0 ||
+	    bind(ws, (struct sockaddr *)&a, al) < 0 ||
+	    getsockname(rs, (struct sockaddr *)&a, &al) < 0)
+		return -100;
+	pid = fork();
+	if (pid < 0)
+		return -101;
+	if (pid == 0)
+		nb_responder(rs, ws, good, n, answer);
+	t.u.v4.s_addr = htonl(INADDR_LOOPBACK);
+	o.port = ntohs(a.sin_port);
+	rc = portier_probe_nbstat_host(&t, &o, res, &err);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(rs);
+	close(ws);
+	return rc;
+}
+
+static void test_sweep_matches_port_and_name(void **state)
+{
+	pid_t pid;
+	int st = 0;
+	(void)state;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		static struct portier_nbstat_result res;
+
+		if (unshare(CLONE_NEWNET) < 0 &&
+		    unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+			_exit(77);
+		if (system("ip link set lo up 2>/dev/null") != 0)
+			_exit(77);
+		/* only wrong replies: the host stays unanswered */
+		if (sweep_against_fake(false, 1, &res) != -ETIMEDOUT ||
+		    res.queries != 2)
+			_exit(10);
+		/* wrong ones first, then the real one: that one is taken */
+		if (sweep_against_fake(true, 1, &res) != 0 ||
+		    !res.reply.for_star || res.reply.n_names != 5)
+			_exit(11);
+		/* retries from the public API beyond the cap: 1 + 10 */
+		if (sweep_against_fake(false, UINT_MAX, &res) != -ETIMEDOUT ||
+		    res.queries != PORTIER_NBSTAT_MAX_RETRIES + 1)
+			_exit(12);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -971,6 +1133,8 @@ int main(void)
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_targets_not_unicast),
 		cmocka_unit_test(test_sweep_never_sends_to_groups),
+		cmocka_unit_test(test_nbstat_for_star),
+		cmocka_unit_test(test_sweep_matches_port_and_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
