@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/probe_out.h"
@@ -23,6 +23,7 @@ struct nbstat_run {
 	struct cli *cli;
 	bool json, verbose, all, quiet;
 	const char *raw_dir;
+	int raw_fd; /* the --raw-dir directory, -1 without it */
 	const struct portier_kb_entry *kb137;
 	unsigned answered, malformed, silent, refused, failed;
 	size_t total;  /* targets, for the progress line */
@@ -34,18 +35,19 @@ struct nbstat_run {
 static void save_raw(const struct nbstat_run *run,
 		     const struct portier_nbstat_result *r, const char *ip)
 {
-	char path[4096];
-	FILE *f;
+	char name[64];
+	int rc;
 
-	if (!run->raw_dir || !r->raw_len)
+	if (run->raw_fd < 0 || !r->raw_len)
 		return;
-	snprintf(path, sizeof(path), "%s/nbstat-%s.bin", run->raw_dir, ip);
-	f = fopen(path, "wb");
-	if (!f || fwrite(r->raw, 1, r->raw_len, f) != r->raw_len)
-		cli_error(run->cli, "cannot write '%s': %s", path,
-			  strerror(errno));
-	if (f)
-		fclose(f);
+	snprintf(name, sizeof(name), "nbstat-%s.bin", ip);
+	rc = probe_out_raw_save(run->raw_fd, name, r->raw, r->raw_len);
+	if (rc < 0)
+		cli_error(run->cli, "cannot write '%s/%s': %s", run->raw_dir,
+			  name,
+			  rc == -ELOOP ? "it is a symbolic link (not followed)"
+			  : rc == -EINVAL ? "it is not a regular file"
+					  : strerror(-rc));
 }
 
 static void show_result(const struct portier_nbstat_result *r, void *ctx)
@@ -163,11 +165,10 @@ static int cmd_nbstat(struct cli *cli, int argc, char **argv)
 	struct portier_nbstat_opts opt = {.rate = 10000, .burst = 256,
 					  .retries = 1,
 					  .timeout_ms = 1000};
-	struct nbstat_run run = {.cli = cli};
+	struct nbstat_run run = {.cli = cli, .raw_fd = -1};
 	struct portier_err err = {0};
 	struct portier_probe_addr *targets = NULL;
 	struct portier_kb *kb;
-	struct stat st;
 	size_t n, i;
 	int c, rc;
 
@@ -215,11 +216,6 @@ static int cmd_nbstat(struct cli *cli, int argc, char **argv)
 			 "or a block 'portier nbstat 198.19.1.0/24'");
 		return EXIT_USAGE;
 	}
-	if (run.raw_dir && (stat(run.raw_dir, &st) < 0 || !S_ISDIR(st.st_mode))) {
-		cli_error(cli, "--raw-dir '%s' is not a directory", run.raw_dir);
-		cli_hint("create it first (mkdir -p '%s')", run.raw_dir);
-		return EXIT_USAGE;
-	}
 	if (portier_probe_targets_parse(argv + optind, (size_t)(argc - optind),
 					NBSTAT_MAX_TARGETS, &targets, &n,
 					&err) < 0)
@@ -237,12 +233,25 @@ static int cmd_nbstat(struct cli *cli, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (run.raw_dir) {
+		run.raw_fd = probe_out_raw_dir_open(run.raw_dir);
+		if (run.raw_fd < 0) {
+			cli_error(cli, "--raw-dir '%s' is not a directory: %s",
+				  run.raw_dir, strerror(-run.raw_fd));
+			cli_hint("create it first (mkdir -p '%s')",
+				 run.raw_dir);
+			portier_free(targets);
+			return EXIT_USAGE;
+		}
+	}
 	kb = cli_kb(cli);
 	run.kb137 = kb ? portier_kb_best(kb, 137, PORTIER_PROTO_UDP) : NULL;
 	run.total = n;
 	run.progress = cli->stderr_tty && n > 256;
 	rc = portier_nbstat_sweep(targets, n, &opt, on_result, &run, &err);
 	portier_free(targets);
+	if (run.raw_fd >= 0)
+		close(run.raw_fd);
 	if (rc < 0)
 		return cli_report(cli, &err);
 	if (!run.json && !run.quiet)
@@ -299,7 +308,8 @@ const struct cli_command cli_cmd_nbstat = {
 	"  -a, --all      also list hosts that did not answer\n"
 	"  -q, --quiet    no header, no leak lines, no summary\n"
 	"  --raw-dir DIR  save every reply as DIR/nbstat-IP.bin (for bug\n"
-	"                 reports and test fixtures)\n"
+	"                 reports and test fixtures); an existing symlink or\n"
+	"                 non-regular file there is not written through\n"
 	"\n"
 	"exit status: 0 no host answered, 1 some host revealed its names,\n"
 	"2 bad usage, 3 the sweep could not run.\n"

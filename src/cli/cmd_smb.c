@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/probe_out.h"
@@ -26,6 +26,7 @@ struct smb_run {
 	struct portier_smb_opts opt;
 	bool json;
 	const char *raw_dir;
+	int raw_fd; /* the --raw-dir directory, -1 without it */
 	unsigned hosts_up, hosts_down, findings;
 	int printed;
 };
@@ -35,22 +36,24 @@ static void save_raw(const struct smb_run *run, const struct portier_smb_host *h
 {
 	size_t i;
 
-	for (i = 0; run->raw_dir && i < h->n_results; i++) {
+	for (i = 0; run->raw_fd >= 0 && i < h->n_results; i++) {
 		const struct portier_smb_dialect_result *r = &h->results[i];
-		char path[4096];
-		FILE *f;
+		char name[96];
+		int rc;
 
 		if (!r->raw_len)
 			continue;
-		snprintf(path, sizeof(path), "%s/smb-%s-%s-%04x.bin",
-			 run->raw_dir, ip, h->via_nbss ? "139" : "445",
-			 r->dialect);
-		f = fopen(path, "wb");
-		if (!f || fwrite(r->raw, 1, r->raw_len, f) != r->raw_len)
-			cli_error(run->cli, "cannot write '%s': %s", path,
-				  strerror(errno));
-		if (f)
-			fclose(f);
+		snprintf(name, sizeof(name), "smb-%s-%s-%04x.bin", ip,
+			 h->via_nbss ? "139" : "445", r->dialect);
+		rc = probe_out_raw_save(run->raw_fd, name, r->raw, r->raw_len);
+		if (rc < 0)
+			cli_error(run->cli, "cannot write '%s/%s': %s",
+				  run->raw_dir, name,
+				  rc == -ELOOP
+					  ? "it is a symbolic link (not "
+					    "followed)"
+				  : rc == -EINVAL ? "it is not a regular file"
+						  : strerror(-rc));
 	}
 }
 
@@ -187,12 +190,11 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 		{"parallel", required_argument, NULL, 'P'},
 		{NULL, 0, NULL, 0},
 	};
-	struct smb_run run = {.cli = cli};
+	struct smb_run run = {.cli = cli, .raw_fd = -1};
 	struct portier_err err = {0};
 	struct portier_probe_addr *targets = NULL;
 	unsigned long v;
 	unsigned parallel = 16;
-	struct stat st;
 	size_t n;
 	int c, rc;
 
@@ -254,17 +256,25 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 		cli_hint("name the servers to ask: 'portier smb 198.19.1.2'");
 		return EXIT_USAGE;
 	}
-	if (run.raw_dir && (stat(run.raw_dir, &st) < 0 || !S_ISDIR(st.st_mode))) {
-		cli_error(cli, "--raw-dir '%s' is not a directory", run.raw_dir);
-		cli_hint("create it first (mkdir -p '%s')", run.raw_dir);
-		return EXIT_USAGE;
-	}
 	if (portier_probe_targets_parse(argv + optind, (size_t)(argc - optind),
 					SMB_MAX_TARGETS, &targets, &n,
 					&err) < 0)
 		return cli_report(cli, &err);
+	if (run.raw_dir) {
+		run.raw_fd = probe_out_raw_dir_open(run.raw_dir);
+		if (run.raw_fd < 0) {
+			cli_error(cli, "--raw-dir '%s' is not a directory: %s",
+				  run.raw_dir, strerror(-run.raw_fd));
+			cli_hint("create it first (mkdir -p '%s')",
+				 run.raw_dir);
+			portier_free(targets);
+			return EXIT_USAGE;
+		}
+	}
 	rc = probe_all(&run, targets, n, parallel);
 	portier_free(targets);
+	if (run.raw_fd >= 0)
+		close(run.raw_fd);
 	if (rc != EXIT_OK)
 		return rc;
 	if (!run.json)
@@ -314,7 +324,8 @@ const struct cli_command cli_cmd_smb = {
 	"  --parallel N    probe N hosts at once (default 16, 1-256)\n"
 	"  --json          JSON Lines, one object per host (docs/json-probe.md)\n"
 	"  --raw-dir DIR   save each negotiate reply as\n"
-	"                  DIR/smb-IP-PORT-DIALECT.bin\n"
+	"                  DIR/smb-IP-PORT-DIALECT.bin; an existing\n"
+	"                  symlink or non-regular file is not written\n"
 	"\n"
 	"exit status: 0 no finding, 1 findings (SMB1 or signing not\n"
 	"required), 2 bad usage, 3 runtime failure.\n"

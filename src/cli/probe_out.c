@@ -3,13 +3,17 @@
  * host, nmblookup's table, the nmap-like SMB block, and the JSON objects of
  * docs/json-probe.md.  The judgement itself (roles, leaks, findings) comes
  * from the library (portier_nbstat_summarize, portier_nbstat_describe,
- * portier_smb_judge); this file only lays it out.
+ * portier_smb_judge); this file only lays it out.  It also writes the raw
+ * replies of --raw-dir, safely for a command that runs as root.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/probe_out.h"
 
@@ -22,6 +26,51 @@ void probe_out_json_line(FILE *f, json_t *o)
 		fprintf(f, "%s\n", text);
 	free(text);
 	json_decref(o);
+}
+
+/* ---- --raw-dir ------------------------------------------------------------ */
+
+int probe_out_raw_dir_open(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* The commands run as root and the directory may be writable by others: a
+ * planted symlink must not make us truncate the file it points at (hence
+ * openat on the directory with O_NOFOLLOW), and a planted FIFO must not
+ * hang us (O_NONBLOCK; then only a regular file is written). */
+int probe_out_raw_save(int dirfd, const char *name, const uint8_t *buf,
+		       size_t len)
+{
+	struct stat st;
+	size_t done = 0;
+	int fd, rc = 0;
+
+	fd = openat(dirfd, name,
+		    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC |
+			    O_NONBLOCK,
+		    0644);
+	if (fd < 0) /* ENXIO: a FIFO with no reader (or a device) */
+		return errno == ENXIO ? -EINVAL : -errno;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode))
+		rc = -EINVAL;
+	while (rc == 0 && done < len) {
+		ssize_t n = write(fd, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			rc = n < 0 ? -errno : -EIO;
+		else
+			done += (size_t)n;
+	}
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	return rc;
 }
 
 /* ---- nbstat ------------------------------------------------------------ */

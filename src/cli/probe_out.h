@@ -42,6 +42,19 @@ json_t *probe_out_smb_json(const struct portier_smb_host *h,
 void probe_out_smb_text(FILE *f, const struct cli *cli,
 			const struct portier_smb_host *h);
 
+/* ---- --raw-dir ---- */
+
+/* Open DIR for --raw-dir (O_DIRECTORY): the fd, or -errno. */
+int probe_out_raw_dir_open(const char *dir);
+/*
+ * Write len bytes as file name inside the directory dirfd: created 0644 or
+ * truncated, never through a symlink (O_NOFOLLOW), and only if it is a
+ * regular file (a planted FIFO or device is refused, not blocked on).
+ * 0, or -errno (-ELOOP for a symlink, -EINVAL for a non-regular file).
+ */
+int probe_out_raw_save(int dirfd, const char *name, const uint8_t *buf,
+		       size_t len);
+
 /* Print o as one compact line and drop the reference. */
 void probe_out_json_line(FILE *f, json_t *o);
 

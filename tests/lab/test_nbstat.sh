@@ -182,6 +182,23 @@ echo "/24 sweep: $(jq -r .status <<<"$out" | sort | uniq -c | tr '\n' ' ') in ${
 [ "$(jq -s length <<<"$out")" = 254 ] || lab_fail "/24 sweep: expected 254 results"
 jq -r .host <<<"$out" | grep -q '\.255$' && lab_fail "/24 sweep asked the broadcast address"
 
+# --raw-dir (commands run as root): a symlink planted in the directory is
+# not followed (the file it points at stays as it was) and a planted FIFO
+# neither blocks nor gets written; the other replies are saved.
+raw=$(mktemp -d "$LAB_DIR/raw.XXXXXX")
+echo precious > "$LAB_DIR/victim"
+ln -s "$LAB_DIR/victim" "$raw/nbstat-$ip.bin"
+mkfifo "$raw/nbstat-${LAB_IP[t4]}.bin"
+err=$(lab_scan timeout 20 "$PORTIER" nbstat -q --raw-dir "$raw" "$ip" \
+	"${LAB_IP[t4]}" "${LAB_IP[t3]}" 2>&1 >/dev/null) && rc=0 || rc=$?
+echo "$err"
+[ "$rc" = 1 ] || lab_fail "--raw-dir run: expected exit 1, got $rc"
+[ "$(cat "$LAB_DIR/victim")" = precious ] || lab_fail "--raw-dir wrote through a symlink"
+grep -q "nbstat-$ip.bin': it is a symbolic link" <<<"$err" || lab_fail "--raw-dir: symlink not reported"
+grep -q "nbstat-${LAB_IP[t4]}.bin': it is not a regular file" <<<"$err" || lab_fail "--raw-dir: FIFO not reported"
+[ -s "$raw/nbstat-${LAB_IP[t3]}.bin" ] || lab_fail "--raw-dir: the plain reply was not saved"
+[ "$(stat -c %a "$raw/nbstat-${LAB_IP[t3]}.bin")" = 644 ] || lab_fail "--raw-dir: file mode is not 0644"
+
 # Decoys with the right transaction id from the wrong port or about another
 # name are not answers: the host stays silent (and asked twice).
 out=$(lab_scan "$PORTIER" nbstat --json --all --timeout 400 "${LAB_IP[t6]}") && rc=0 || rc=$?

@@ -187,6 +187,17 @@ rc=0; lab_scan "$PORTIER" smb >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || lab_fail "no targets should exit 2, got $rc"
 rc=0; lab_scan "$PORTIER" smb --only 446 "${LAB_IP[t1]}" >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || lab_fail "bad --only should exit 2, got $rc"
+# --raw-dir never writes through a symlink planted in the directory
+raw=$(mktemp -d "$LAB_DIR/raw.XXXXXX")
+echo precious > "$LAB_DIR/victim"
+ln -s "$LAB_DIR/victim" "$raw/smb-${LAB_IP[t1]}-445-0311.bin"
+err=$(lab_scan timeout 30 "$PORTIER" smb --only 445 --timeout 1000 --raw-dir "$raw" \
+	"${LAB_IP[t1]}" 2>&1 >/dev/null) || true
+[ "$(cat "$LAB_DIR/victim")" = precious ] || lab_fail "--raw-dir wrote through a symlink"
+grep -q "smb-${LAB_IP[t1]}-445-0311.bin': it is a symbolic link" <<<"$err" \
+	|| lab_fail "--raw-dir: symlink not reported"
+[ -s "$raw/smb-${LAB_IP[t1]}-445-0210.bin" ] || lab_fail "--raw-dir: 2.1 reply not saved"
+
 # Unicast hosts only, as for nbstat: a group address is refused by name
 for bad in 224.0.0.1 255.255.255.255 ff02::1; do
 	rc=0; err=$(lab_scan "$PORTIER" smb "$bad" 2>&1 >/dev/null) || rc=$?
