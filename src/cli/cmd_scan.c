@@ -281,6 +281,7 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	struct sigaction sa;
 	int rc, exit_rc = EXIT_OK;
 	uint64_t k = 1, n = 1;
+	bool resuming = false;
 
 	if (o->shard && portier_shard_parse(o->shard, &k, &n, &err) < 0)
 		return cli_report(cli, &err);
@@ -338,17 +339,17 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 		scan_probes_hook(sp, &oo);
 		scan_probes_check_ports(sp, p->tcp, p->n_tcp);
 	}
-	if ((rc = portier_out_open(&run.out, &oo, &err)) < 0) {
-		exit_rc = cli_report(cli, &err);
-		goto out;
-	}
-
+	/*
+	 * A checkpoint is checked before any output is opened: a refused
+	 * --resume must leave the -oJ/-oX/-oG files of the earlier run as
+	 * they were, not truncated.
+	 */
 	if (o->resume) {
 		struct portier_checkpoint old;
 
 		rc = portier_checkpoint_read(o->resume, &old, NULL, &err);
+		portier_free(old.pending);
 		if (rc == 0 && old.fingerprint != run.cp.fingerprint) {
-			portier_free(old.pending);
 			cli_error(cli, "checkpoint '%s' belongs to another scan "
 				  "(other targets, ports, method or shard)", o->resume);
 			cli_hint("give the same targets and options as the "
@@ -356,11 +357,20 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 			exit_rc = EXIT_USAGE;
 			goto out;
 		}
-		if (rc == 0) {
-			portier_free(old.pending);
-			/* read again, now replaying the results into the sinks */
-			rc = portier_checkpoint_read(o->resume, &run.cp, run.out, &err);
+		if (rc < 0 && rc != PORTIER_ENOENT) {
+			exit_rc = cli_report(cli, &err);
+			goto out;
 		}
+		resuming = rc == 0;
+	}
+	if ((rc = portier_out_open(&run.out, &oo, &err)) < 0) {
+		exit_rc = cli_report(cli, &err);
+		goto out;
+	}
+
+	if (resuming) {
+		/* read again, now replaying the results into the sinks */
+		rc = portier_checkpoint_read(o->resume, &run.cp, run.out, &err);
 		if (rc == 0) {
 			o->seed = run.cp.seed;
 			cfg.resume_next = run.cp.next;
