@@ -82,6 +82,13 @@ PORTIER_API void portier_targets_at(const struct portier_targets *t,
 /* The name a user gave for a, or NULL. */
 PORTIER_API const char *portier_targets_name(const struct portier_targets *t,
 					     const struct portier_addr *a);
+/*
+ * A 64-bit FNV-1a hash of every merged interval (family, first and last
+ * address) after finish(): two target sets hash equal only if they hold the
+ * same addresses (barring a hash collision).  For --resume, which must not
+ * continue a scan with other targets or other exclusions.
+ */
+PORTIER_API uint64_t portier_targets_fingerprint(const struct portier_targets *t);
 /* Number of merged intervals (for tests and memory accounting). */
 PORTIER_API size_t portier_targets_intervals(const struct portier_targets *t);
 

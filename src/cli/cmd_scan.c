@@ -213,30 +213,27 @@ static void on_tick(void *ctx, const struct portier_scan_stats *st)
 
 /* ---- the run ----------------------------------------------------------------- */
 
+/*
+ * What a checkpoint must match to be resumed: method, ports, shard and the
+ * exact target set (every merged interval, so another --exclude differs).
+ */
 static uint64_t fingerprint(const struct portier_scan_config *cfg)
 {
 	uint64_t h = 1469598103934665603ull;
-	struct portier_addr a;
 	uint64_t vals[5];
-	size_t i, n = portier_targets_count(cfg->targets);
+	size_t i;
 
 	vals[0] = cfg->method;
 	vals[1] = cfg->n_ports;
-	vals[2] = n;
+	vals[2] = portier_targets_fingerprint(cfg->targets);
 	vals[3] = cfg->shard_k;
 	vals[4] = cfg->shard_n;
 	for (i = 0; i < sizeof(vals); i++)
 		h = (h ^ ((const uint8_t *)vals)[i]) * 1099511628211ull;
 	for (i = 0; i < cfg->n_ports; i++)
 		h = (h ^ cfg->ports[i]) * 1099511628211ull;
-	for (i = 0; i < 2; i++) {
-		portier_targets_at(cfg->targets, i ? n - 1 : 0, &a);
-		for (size_t j = 0; j < sizeof(a.b); j++)
-			h = (h ^ a.b[j]) * 1099511628211ull;
-	}
 	return h;
 }
-
 
 static void report(struct scan_run *run, const struct portier_scan_stats *st,
 		   size_t n_ports)
@@ -351,7 +348,8 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 		portier_free(old.pending);
 		if (rc == 0 && old.fingerprint != run.cp.fingerprint) {
 			cli_error(cli, "checkpoint '%s' belongs to another scan "
-				  "(other targets, ports, method or shard)", o->resume);
+				  "(other targets, exclusions, ports, method or "
+				  "shard)", o->resume);
 			cli_hint("give the same targets and options as the "
 				 "interrupted scan, or remove the file");
 			exit_rc = EXIT_USAGE;

@@ -715,6 +715,23 @@ uint64_t portier_targets_count(const struct portier_targets *t)
 	return t->total;
 }
 
+uint64_t portier_targets_fingerprint(const struct portier_targets *t)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i, j;
+
+	for (i = 0; i < t->inc.n; i++) {
+		const struct iv *v = &t->inc.v[i];
+
+		h = (h ^ v->family) * 1099511628211ull;
+		for (j = 0; j < 128; j += 8)
+			h = (h ^ (uint8_t)(v->lo >> j)) * 1099511628211ull;
+		for (j = 0; j < 128; j += 8)
+			h = (h ^ (uint8_t)(v->hi >> j)) * 1099511628211ull;
+	}
+	return h;
+}
+
 size_t portier_targets_intervals(const struct portier_targets *t)
 {
 	return t->inc.n;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # --resume refuses a checkpoint of another scan before touching anything:
-# a refused --resume leaves the earlier run's -oX/-oJ/-oG files exactly as
-# they were.
+# a different --exclude (same count, same first and last address) is another
+# scan, and a refused --resume leaves the earlier run's -oX/-oJ/-oG files
+# exactly as they were.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_scan.sh"
 lab_init
@@ -37,4 +38,16 @@ for f in r.xml r.jsonl r.gnmap ck; do
 	cmp -s "$d/$f" "$d/$f.before" || lab_fail "refused --resume truncated $f"
 done
 
-echo "resume check: a refused --resume leaves the outputs untouched"
+# .1,.2,.3,.5: four addresses from .1 to .5 as well, but another scan
+set +e
+lab_scan "$PORTIER" scan -sT -n -p- --rate 3000 --exclude 198.19.1.4 \
+	--resume "$d/ck" "${outs[@]}" "$range" > /dev/null 2> "$d/rej.err"
+rc=$?
+set -e
+cat "$d/rej.err"
+[ "$rc" = 2 ] || lab_fail "resume with another --exclude exited $rc, not 2"
+grep -q "belongs to another scan" "$d/rej.err" || lab_fail "refusal not explained"
+for f in r.xml r.jsonl r.gnmap ck; do
+	cmp -s "$d/$f" "$d/$f.before" || lab_fail "refused --resume changed $f"
+done
+echo "resume check: another --exclude refused (exit 2), outputs untouched"

@@ -279,6 +279,27 @@ static void test_reserved_targets(void **state)
 	}
 }
 
+/* The fingerprint covers every interval, not just count and ends. */
+static void test_targets_fingerprint(void **state)
+{
+	const char *r[] = {"198.19.1.1-198.19.1.5"};
+	const char *x3[] = {"198.19.1.3"}, *x4[] = {"198.19.1.4"};
+	const char *same[] = {"198.19.1.1-2", "198.19.1.4/31"};
+	struct portier_targets *a, *b, *c;
+
+	(void)state;
+	a = targets(r, 1, x3, 1);
+	b = targets(r, 1, x4, 1);
+	c = targets(same, 2, NULL, 0);
+	assert_int_equal(portier_targets_count(a), portier_targets_count(b));
+	assert_true(portier_targets_fingerprint(a) != portier_targets_fingerprint(b));
+	/* the same addresses written otherwise: the same fingerprint */
+	assert_true(portier_targets_fingerprint(a) == portier_targets_fingerprint(c));
+	portier_targets_free(a);
+	portier_targets_free(b);
+	portier_targets_free(c);
+}
+
 static void test_wide_octets(void **state)
 {
 	const char *a[] = {"10.0-255.0-255.*"};
@@ -846,6 +867,7 @@ int main(void)
 		cmocka_unit_test(test_merge_and_exclude),
 		cmocka_unit_test(test_bad_targets),
 		cmocka_unit_test(test_reserved_targets),
+		cmocka_unit_test(test_targets_fingerprint),
 		cmocka_unit_test(test_wide_octets),
 		cmocka_unit_test(test_too_many_pieces),
 		cmocka_unit_test(test_target_file),
