@@ -540,12 +540,16 @@ int portier_targets_add(struct portier_targets *t, const char *spec,
 	return rc;
 }
 
+/* Longest -iL line accepted: far beyond any list of targets a person writes. */
+#define TARGET_LINE_MAX 65536
+
 int portier_targets_add_file(struct portier_targets *t, const char *path,
 			     bool exclude, struct portier_err *err)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char line[1024];
-	size_t added = 0, lineno = 0;
+	char *line = NULL;
+	size_t cap = 0, added = 0, lineno = 0;
+	ssize_t len;
 	int rc = 0;
 
 	if (!f) {
@@ -555,11 +559,30 @@ int portier_targets_add_file(struct portier_targets *t, const char *path,
 				 "per line, or - for standard input");
 		return PORTIER_ENOENT;
 	}
-	while (rc == 0 && fgets(line, sizeof(line), f)) {
-		char *hash = strchr(line, '#'), *tok, *save = NULL;
+	/* whole lines (getline), so a comment is always cut at its own '#' */
+	while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
+		char *hash, *tok, *save = NULL;
 
 		lineno++;
-		if (hash)
+		if (len > TARGET_LINE_MAX) {
+			portier_err_set(err, PORTIER_EINVAL,
+					"%s:%zu: line of %zd bytes is too long",
+					path, lineno, len);
+			portier_err_hint(err, "a target file line holds at most "
+					 "%d bytes: put the targets on several "
+					 "lines", TARGET_LINE_MAX);
+			rc = PORTIER_EINVAL;
+			break;
+		}
+		if (memchr(line, '\0', (size_t)len)) {
+			portier_err_set(err, PORTIER_EINVAL,
+					"%s:%zu: a NUL byte in a target file", path,
+					lineno);
+			portier_err_hint(err, "-iL takes a text file of targets");
+			rc = PORTIER_EINVAL;
+			break;
+		}
+		if ((hash = strchr(line, '#')))
 			*hash = '\0';
 		for (tok = strtok_r(line, " \t\r\n", &save); tok && rc == 0;
 		     tok = strtok_r(NULL, " \t\r\n", &save)) {
@@ -574,6 +597,7 @@ int portier_targets_add_file(struct portier_targets *t, const char *path,
 			added++;
 		}
 	}
+	free(line);
 	if (f != stdin)
 		fclose(f);
 	if (rc == 0 && added == 0) {

@@ -368,6 +368,34 @@ static void test_target_file(void **state)
 	assert_non_null(strstr(err.msg, ":2: "));
 	assert_non_null(strstr(err.msg, "'40'"));
 	portier_targets_free(t);
+
+	/*
+	 * long lines are read whole: a comment past byte 1024 stays a
+	 * comment, and many targets on one line are all kept
+	 */
+	f = fopen(path, "w");
+	fprintf(f, "198.19.1.2 # %*s198.19.1.99\n", 1500, "");
+	for (int i = 0; i < 250; i++)
+		fprintf(f, "198.19.2.%d ", i);
+	fputs("\n", f);
+	fclose(f);
+	assert_int_equal(portier_targets_new(&t, NULL), 0);
+	assert_int_equal(portier_targets_add_file(t, path, false, &err), 0);
+	assert_int_equal(portier_targets_finish(t, &err), 0);
+	assert_int_equal(portier_targets_count(t), 1 + 250);
+	portier_targets_free(t);
+
+	/* an absurdly long line is refused with path:line */
+	f = fopen(path, "w");
+	fprintf(f, "198.19.1.2\n198.19.1.3 %*s\n", 70000, "");
+	fclose(f);
+	assert_int_equal(portier_targets_new(&t, NULL), 0);
+	assert_int_equal(portier_targets_add_file(t, path, false, &err),
+			 PORTIER_EINVAL);
+	assert_non_null(strstr(err.msg, path));
+	assert_non_null(strstr(err.msg, ":2: "));
+	assert_non_null(strstr(err.msg, "too long"));
+	portier_targets_free(t);
 	unlink(path);
 
 	assert_int_equal(portier_targets_new(&t, NULL), 0);
