@@ -298,10 +298,19 @@ static int drain(struct guard_run *r)
 		k = portier_guard_kind_of(&p);
 		/* the detector's view: with --v6-prefix64 an IPv6 source is
 		 * its /64, so a scanner hopping addresses inside it (any host
-		 * can) is still one source; the judge needs the real one */
+		 * can) is still one source; the judge needs the real one.  Not
+		 * a /64 that could never be banned whole (it holds one of our
+		 * addresses, a gateway, an --allow entry: our own LAN): there
+		 * each address is its own source, so one flagged neighbour
+		 * (even an allowlisted one) does not hide the others */
 		q = p;
-		if (r->o->v6_prefix64 && q.family == 6)
-			memset(q.src + 8, 0, 8);
+		if (r->o->v6_prefix64 && q.family == 6 && !p.outgoing) {
+			const struct portier_guard_cidr *why;
+
+			if (portier_guard_ban_prefix(&r->o->allow, 6, p.src,
+						     true, &why) == 64)
+				memset(q.src + 8, 0, 8);
+		}
 		/* a flagged source's probes are dropped by the kernel and are
 		 * no connection: no need to ask the socket table about them */
 		if (k < PG_KIND_NONE && !p.outgoing &&
