@@ -472,7 +472,13 @@ int portier_out_load(struct portier_out *o, FILE *f, struct portier_err *err)
 			goto bad;
 		}
 	}
-	return 0;
+	/* a writer killed mid-file never wrote "end": not a whole checkpoint */
+	portier_err_set(err, PORTIER_EINVAL,
+			"checkpoint is truncated after %zu result lines (no 'end' "
+			"line)", lineno);
+	portier_err_hint(err, "the file was cut short; remove it to start the "
+			 "scan afresh");
+	return PORTIER_EINVAL;
 bad:
 	portier_err_set(err, PORTIER_EINVAL, "bad result line %zu in checkpoint: '%.60s'",
 			lineno, line);

@@ -152,7 +152,20 @@ int portier_checkpoint_read(const char *path, struct portier_checkpoint *cp,
 		fclose(f);
 		return bad(err, path, "no results section");
 	}
-	rc = o ? portier_out_load(o, f, err) : 0;
+	if (o) {
+		rc = portier_out_load(o, f, err);
+	} else {
+		/* only the header is wanted, but a cut-short file is refused */
+		bool end = false;
+
+		while (fgets(line, sizeof(line), f))
+			end = strcmp(line, "end\n") == 0;
+		rc = end ? 0 : bad(err, path, "truncated (no 'end' line)");
+	}
 	fclose(f);
+	if (rc < 0) {
+		portier_free(cp->pending);
+		cp->pending = NULL;
+	}
 	return rc;
 }

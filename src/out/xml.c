@@ -47,12 +47,17 @@ static void timestr(time_t t, char *buf, size_t len)
 	strftime(buf, len, "%a %b %e %H:%M:%S %Y", &tm);
 }
 
+static int xml_header(struct portier_out *o, xmlTextWriterPtr w, const char *ts,
+		      const char *services);
+
 int out_xml_open(struct portier_out *o, struct portier_err *err)
 {
 	xmlTextWriterPtr w;
 	xmlOutputBufferPtr buf;
 	FILE *f;
-	char ts[64], services[4096];
+	char ts[64], *services;
+	size_t services_len;
+	int rc;
 
 	o->xml_path = portier_strdup(o->opt.xml_path);
 	if (!o->xml_path)
@@ -75,8 +80,20 @@ int out_xml_open(struct portier_out *o, struct portier_err *err)
 	o->xml = w;
 	o->xml_file = f;
 	timestr(o->start, ts, sizeof(ts));
+	/* "65535," per port at worst: the list is never cut short */
+	services_len = o->opt.n_ports * 6 + 1;
+	if (!(services = portier_malloc(services_len)))
+		return PORTIER_ENOMEM;
 	portier_out_port_ranges(o->opt.ports, o->opt.n_ports, services,
-				sizeof(services));
+				services_len);
+	rc = xml_header(o, w, ts, services);
+	portier_free(services);
+	return rc;
+}
+
+static int xml_header(struct portier_out *o, xmlTextWriterPtr w, const char *ts,
+		      const char *services)
+{
 	W(xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL));
 	W(xmlTextWriterWriteDTD(w, X("nmaprun"), NULL, NULL, NULL));
 	W(xmlTextWriterWriteString(w, X("\n")));

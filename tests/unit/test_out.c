@@ -259,9 +259,19 @@ static void test_save_load(void **state)
 	(void)state;
 	feed(a);
 	sa = saved(a);
-	f = fmemopen(sa, strlen(sa), "r");
-	assert_int_equal(portier_out_load(b, f, &err), 0);
-	fclose(f);
+	/* as in a checkpoint, the records end with an "end" line */
+	{
+		size_t n = strlen(sa);
+		char *se = malloc(n + 5);
+
+		assert_non_null(se);
+		memcpy(se, sa, n);
+		memcpy(se + n, "end\n", 5);
+		f = fmemopen(se, n + 4, "r");
+		assert_int_equal(portier_out_load(b, f, &err), 0);
+		fclose(f);
+		free(se);
+	}
 	sb = saved(b);
 	assert_string_equal(sa, sb);
 	free(sb);
@@ -378,6 +388,42 @@ static void test_full_range(void **state)
 	free(xml);
 }
 
+/*
+ * The XML header: scaninfo lists every scanned port however long the list
+ * (it was cut at 4096 bytes), and the document stays well-formed.
+ */
+static void test_xml_header(void **state)
+{
+	static uint16_t odd[32768];
+	struct portier_out_options opt;
+	struct portier_out *o = NULL;
+	struct portier_scan_stats st;
+	struct portier_err err = {0};
+	xmlDocPtr doc;
+	char *xml;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 32768; i++)
+		odd[i] = (uint16_t)(2 * i + 1);
+	memset(&opt, 0, sizeof(opt));
+	opt.xml_path = path("odd.xml");
+	opt.method = PORTIER_SCAN_CONNECT;
+	opt.ports = odd;
+	opt.n_ports = 32768;
+	assert_int_equal(portier_out_open(&o, &opt, &err), 0);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(portier_out_finish(o, &st, &err), 0);
+	portier_out_free(o);
+	xml = slurp(path("odd.xml"));
+	assert_non_null(strstr(xml, "numservices=\"32768\" services=\"1,3,5,7,"));
+	assert_non_null(strstr(xml, ",65531,65533,65535\""));
+	free(xml);
+	doc = xmlReadFile(path("odd.xml"), NULL, XML_PARSE_NONET);
+	assert_non_null(doc);
+	xmlFreeDoc(doc);
+}
+
 static void test_checkpoint(void **state)
 {
 	struct portier_out *a = open_all(false), *b = open_all(false);
@@ -439,6 +485,27 @@ static void test_checkpoint(void **state)
 			 PORTIER_ENOENT);
 	assert_int_equal(portier_checkpoint_read(path("services"), &rd, NULL, &err),
 			 PORTIER_EINVAL);
+	/* a checkpoint cut short (no "end" line) is refused, with and without
+	 * sinks to load into */
+	{
+		char *whole = slurp(path("ckpt")), *cut;
+		FILE *t;
+
+		assert_non_null(cut = strstr(whole, "end\n"));
+		t = fopen(path("cut"), "w");
+		assert_non_null(t);
+		fwrite(whole, 1, (size_t)(cut - whole), t);
+		fclose(t);
+		free(whole);
+		assert_int_equal(portier_checkpoint_read(path("cut"), &rd, NULL, &err),
+				 PORTIER_EINVAL);
+		assert_non_null(strstr(err.msg, "truncated"));
+		assert_null(rd.pending);
+		assert_int_equal(portier_checkpoint_read(path("cut"), &rd, b, &err),
+				 PORTIER_EINVAL);
+		assert_non_null(strstr(err.msg, "truncated"));
+		portier_free(rd.pending);
+	}
 	portier_out_free(a);
 	portier_out_free(b);
 }
@@ -651,6 +718,7 @@ int main(void)
 		cmocka_unit_test(test_sinks),
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_full_range),
+		cmocka_unit_test(test_xml_header),
 		cmocka_unit_test(test_checkpoint),
 		cmocka_unit_test(test_interrupted_xml),
 		cmocka_unit_test(test_text_table),
