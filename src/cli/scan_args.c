@@ -102,14 +102,69 @@ static int number(struct cli *cli, const char *opt, const char *value,
 	return 0;
 }
 
+/* Length of the valid UTF-8 sequence at s (RFC 3629 section 4), or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/*
+ * The command line for the output headers (XML args=, the grepable first
+ * line).  Control bytes, DEL and invalid UTF-8 become '?': a raw newline
+ * would forge a grepable line and a control byte makes the XML ill-formed.
+ */
 static void join_args(int argc, char **argv, char *buf, size_t len)
 {
 	size_t used;
 	int i;
 
 	used = (size_t)snprintf(buf, len, "portier scan");
-	for (i = 1; i < argc && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, " %s", argv[i]);
+	for (i = 1; i < argc && used + 1 < len; i++) {
+		const unsigned char *a = (const unsigned char *)argv[i];
+
+		buf[used++] = ' ';
+		while (*a && used + 1 < len) {
+			size_t n = utf8_len(a);
+
+			if (n == 0 || *a < 0x20 || *a == 0x7f) {
+				buf[used++] = '?';
+				a++;
+				continue;
+			}
+			if (used + n >= len)
+				break; /* never half a character */
+			memcpy(buf + used, a, n);
+			used += n;
+			a += n;
+		}
+	}
+	buf[used < len ? used : len - 1] = '\0';
 }
 
 int scan_parse_opts(struct cli *cli, int argc, char **argv,
