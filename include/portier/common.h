@@ -74,6 +74,14 @@ PORTIER_API void portier_alloc_fail_after(long n);
 PORTIER_API int portier_parse_ulong(const char *s, unsigned long min,
 				    unsigned long max, unsigned long *out);
 
+/*
+ * Length in bytes of the valid UTF-8 sequence that starts s (RFC 3629
+ * section 4: no overlong forms, no surrogates, nothing above U+10FFFF), or
+ * 0 if s does not start one.  s is NUL-terminated; a NUL ends any sequence.
+ * The code point goes to *cp when cp is not NULL.
+ */
+PORTIER_API size_t portier_utf8_len(const char *s, uint32_t *cp);
+
 /* Copy src into dst of size n, always NUL-terminated; returns strlen(src). */
 PORTIER_API size_t portier_strlcpy(char *dst, const char *src, size_t n);
 

@@ -83,34 +83,6 @@ void local_out_owners(const struct portier_local *l,
 		memcpy(buf + len - 4, "...", 4);
 }
 
-/*
- * The length of the valid UTF-8 sequence at s (RFC 3629 section 4), or 0
- * when s does not start one.
- */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	size_t n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
-	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return n;
-}
-
 const char *local_out_safe(char *dst, size_t cap, const char *src)
 {
 	const unsigned char *p = (const unsigned char *)src;
@@ -120,7 +92,7 @@ const char *local_out_safe(char *dst, size_t cap, const char *src)
 		return dst;
 	while (*p) {
 		char tmp[8];
-		size_t n = utf8_len(p), k;
+		size_t n = portier_utf8_len((const char *)p, NULL), k;
 
 		if (n == 0 || *p < 0x20 || *p == 0x7f) {
 			k = (size_t)snprintf(tmp, sizeof(tmp), "\\x%02x", *p);

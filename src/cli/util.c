@@ -175,35 +175,6 @@ int cli_parse_port_arg(const char *s, uint16_t *lo, uint16_t *hi,
 	return 0;
 }
 
-/*
- * Length of the valid UTF-8 sequence at s (RFC 3629 section 4: no overlong
- * forms, no surrogates, nothing above U+10FFFF), or 0 if s does not start
- * one.
- */
-static size_t utf8_valid_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	size_t n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
-	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return n;
-}
-
 json_t *cli_json_string(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -218,7 +189,7 @@ json_t *cli_json_string(const char *s)
 	if (!buf)
 		return NULL;
 	while (*p) {
-		size_t n = utf8_valid_len(p);
+		size_t n = portier_utf8_len((const char *)p, NULL);
 
 		if (n) {
 			memcpy(buf + used, p, n);

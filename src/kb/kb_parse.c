@@ -18,49 +18,12 @@ bool kb_line_is_skippable(const char *line)
 	return *line == '\0' || *line == '#';
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one; the
- * code point goes to *out. */
-static size_t utf8_seq_len(const unsigned char *s, unsigned *out)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (s[0] < 0x80) {
-		*out = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1fu;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0fu;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3fu);
-	}
-	/* reject overlong forms, surrogates and values past U+10FFFF */
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	*out = cp;
-	return n;
-}
-
 /*
  * Code points that can change how a terminal shows what follows: C1
  * controls (U+009B is a CSI) and the bidirectional overrides and isolates
  * that reorder text on screen.
  */
-static bool is_display_control(unsigned cp)
+static bool is_display_control(uint32_t cp)
 {
 	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
 	       (cp >= 0x2066 && cp <= 0x2069);
@@ -71,7 +34,7 @@ static int check_text(const char *line, struct portier_err *err)
 	const unsigned char *p = (const unsigned char *)line;
 
 	while (*p) {
-		unsigned cp;
+		uint32_t cp;
 		size_t n;
 
 		if (*p == '\t') {
@@ -83,7 +46,7 @@ static int check_text(const char *line, struct portier_err *err)
 					       "control character 0x%02x at column %zu",
 					       *p,
 					       (size_t)(p - (const unsigned char *)line) + 1);
-		n = utf8_seq_len(p, &cp);
+		n = portier_utf8_len((const char *)p, &cp);
 		if (!n)
 			return portier_err_set(err, PORTIER_EINVAL,
 					       "invalid UTF-8 at column %zu",
@@ -91,7 +54,7 @@ static int check_text(const char *line, struct portier_err *err)
 		if (is_display_control(cp))
 			return portier_err_set(err, PORTIER_EINVAL,
 					       "control character U+%04X at column %zu",
-					       cp,
+					       (unsigned)cp,
 					       (size_t)(p - (const unsigned char *)line) + 1);
 		p += n;
 	}
