@@ -102,38 +102,6 @@ static int number(struct cli *cli, const char *opt, const char *value,
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629 section 4), or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 /*
  * The command line for the output headers (XML args=, the grepable first
  * line).  Control bytes, DEL and invalid UTF-8 become '?': a raw newline
@@ -150,7 +118,7 @@ static void join_args(int argc, char **argv, char *buf, size_t len)
 
 		buf[used++] = ' ';
 		while (*a && used + 1 < len) {
-			size_t n = utf8_len(a);
+			size_t n = portier_utf8_len((const char *)a, NULL);
 
 			if (n == 0 || *a < 0x20 || *a == 0x7f) {
 				buf[used++] = '?';
