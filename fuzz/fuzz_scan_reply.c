@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < size; i++)
 		copy[i] = data[i];
 	if (portier_reply_parse(copy, size, &r) == 0) {
-		if (r.kind != PORTIER_REPLY_SYNACK && r.kind != PORTIER_REPLY_RST &&
+		if (r.kind != PORTIER_REPLY_SYNACK &&
+		    r.kind != PORTIER_REPLY_RST &&
 		    r.kind != PORTIER_REPLY_UNREACH)
 			abort();
 		if (r.target.family != 4 && r.target.family != 6)

@@ -174,9 +174,9 @@ static void write_c(FILE *out, const struct entry_list *own,
 	      out);
 	for (i = 0; i < own->n; i++) {
 		const struct portier_kb_entry *e = &own->v[i];
-		const char *text[] = {e->service, e->summary, e->danger,
-				      e->trojans, e->advice_linux,
-				      e->advice_windows};
+		const char *text[] = {e->service,      e->summary,
+				      e->danger,       e->trojans,
+				      e->advice_linux, e->advice_windows};
 		size_t k;
 
 		fprintf(out, "\t{%u, %u, %u, %u, %u, 0, ", e->lo, e->hi,

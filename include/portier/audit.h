@@ -48,7 +48,7 @@ struct portier_finding {
 
 struct portier_audit_opts {
 	uint16_t eph_lo,
-	    eph_hi; /* this host's ephemeral range (0,0 if unknown) */
+		eph_hi; /* this host's ephemeral range (0,0 if unknown) */
 	uint32_t close_wait_min; /* per process; 0 means 50 */
 	bool privileged;	 /* owners of all users' sockets were visible */
 };

@@ -22,8 +22,8 @@
 #define PORTIER_EINVAL (-EINVAL) /* bad input: the user's fault */
 #define PORTIER_ENOMEM (-ENOMEM)
 #define PORTIER_ENOENT (-ENOENT) /* no such thing (port, file, name) */
-#define PORTIER_EPERM (-EPERM)   /* a privilege or capability is missing */
-#define PORTIER_EIO (-EIO)       /* the system or the network failed */
+#define PORTIER_EPERM  (-EPERM)	 /* a privilege or capability is missing */
+#define PORTIER_EIO    (-EIO)	 /* the system or the network failed */
 #define PORTIER_EPROTO (-EPROTO) /* a peer sent something malformed */
 
 #define PORTIER_ERR_MSG_MAX 512
@@ -44,8 +44,8 @@ PORTIER_API int portier_err_set(struct portier_err *err, int code,
 				const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Add a hint line to err (if non-NULL). */
-PORTIER_API void portier_err_hint(struct portier_err *err, const char *fmt,
-				  ...) __attribute__((format(printf, 2, 3)));
+PORTIER_API void portier_err_hint(struct portier_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 PORTIER_API void portier_err_clear(struct portier_err *err);
 
 /*

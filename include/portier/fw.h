@@ -31,7 +31,7 @@
 
 #include "portier/common.h"
 
-#define PORTIER_FW_TABLE "portier" /* table inet portier */
+#define PORTIER_FW_TABLE     "portier" /* table inet portier */
 #define PORTIER_FW_STATE_DIR "/var/lib/portier/fw"
 #define PORTIER_FW_UNDO_KEEP 50 /* undo points kept; older ones pruned */
 
@@ -108,10 +108,10 @@ PORTIER_API void portier_fw_spec_free(struct portier_fw_spec *s);
 
 /* Ports closed to one source prefix only (close --from CIDR). */
 struct portier_fw_source {
-	int family;         /* AF_INET or AF_INET6 */
-	uint8_t addr[16];   /* network address, host bits cleared */
-	unsigned plen;      /* prefix length */
-	char text[64];      /* canonical "10.0.0.0/8", "fd00::/8" */
+	int family;	  /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* network address, host bits cleared */
+	unsigned plen;	  /* prefix length */
+	char text[64];	  /* canonical "10.0.0.0/8", "fd00::/8" */
 	struct portier_fw_portset ports[PORTIER_FW_NPROTO];
 };
 
@@ -124,7 +124,7 @@ struct portier_fw_source {
  * would be a lie.  Once a packet has passed, conntrack knows the connection.
  */
 struct portier_fw_conn {
-	int family;       /* AF_INET or AF_INET6 */
+	int family;	   /* AF_INET or AF_INET6 */
 	uint8_t raddr[16]; /* the peer; v4 in the first 4 bytes */
 	uint16_t rport, lport;
 };
@@ -212,8 +212,8 @@ PORTIER_API int portier_fw_policy_keep(struct portier_fw_policy *p,
  * empty policy renders as a script that only removes the table.  *out is
  * freed by the caller with portier_free.
  */
-PORTIER_API int portier_fw_render(const struct portier_fw_policy *p,
-				  char **out, struct portier_err *err);
+PORTIER_API int portier_fw_render(const struct portier_fw_policy *p, char **out,
+				  struct portier_err *err);
 
 /*
  * Read back the policy from the JSON listing of portier's table (libnftables
@@ -228,7 +228,7 @@ PORTIER_API int portier_fw_policy_from_json(const char *json,
 /* Packets portier's rules have dropped since the table was last replaced. */
 struct portier_fw_counters {
 	uint64_t close[PORTIER_FW_NPROTO]; /* closed ports, from anywhere */
-	uint64_t from;        /* closed ports, per-source rules together */
+	uint64_t from;	      /* closed ports, per-source rules together */
 	uint64_t not_allowed; /* allow-only: not on the list */
 	uint64_t invalid;     /* allow-only: invalid per conntrack */
 };
@@ -294,11 +294,11 @@ struct portier_finding;
 /* One port the audit judged, and whether closing it is suggested. */
 struct portier_fw_suggestion {
 	uint16_t port;
-	uint8_t proto;    /* enum portier_fw_proto */
+	uint8_t proto;	  /* enum portier_fw_proto */
 	uint8_t severity; /* enum portier_risk: the worst finding on it */
 	const struct portier_finding *finding; /* that finding */
-	uint32_t in_use;  /* established TCP connections from other hosts */
-	bool close;       /* suggested: risky, reachable and unused */
+	uint32_t in_use;     /* established TCP connections from other hosts */
+	bool close;	     /* suggested: risky, reachable and unused */
 	const char *why_not; /* when !close: a short reason */
 };
 
@@ -334,7 +334,7 @@ PORTIER_API void portier_fw_stop_command(const struct portier_proc *p,
 /* ---- back-ends ---------------------------------------------------------------- */
 
 enum portier_fw_listing {
-	PORTIER_FW_LIST_TEXT,      /* nft syntax, with counters */
+	PORTIER_FW_LIST_TEXT,	   /* nft syntax, with counters */
 	PORTIER_FW_LIST_STATELESS, /* nft syntax, without counter values */
 	PORTIER_FW_LIST_JSON,
 };
@@ -383,8 +383,7 @@ PORTIER_API void portier_fw_close(struct portier_fw *fw);
  * changing rules at once would otherwise both read the same policy, and
  * the second would silently drop the first one's change.
  */
-PORTIER_API int portier_fw_lock(struct portier_fw *fw,
-				struct portier_err *err);
+PORTIER_API int portier_fw_lock(struct portier_fw *fw, struct portier_err *err);
 
 /*
  * The policy now in the kernel (empty when portier's table is absent).
@@ -428,7 +427,6 @@ PORTIER_API size_t portier_fw_undo_depth(struct portier_fw *fw);
 PORTIER_API int portier_fw_undo_peek(struct portier_fw *fw, char **script,
 				     char **what, struct portier_err *err);
 /* Run the newest undo point and remove it (undo again goes further back). */
-PORTIER_API int portier_fw_undo(struct portier_fw *fw,
-				struct portier_err *err);
+PORTIER_API int portier_fw_undo(struct portier_fw *fw, struct portier_err *err);
 
 #endif

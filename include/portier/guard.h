@@ -38,29 +38,29 @@
 #define PG_URG 0x20
 
 /* TCP options seen, a mask (RFC 9293 3.2, RFC 7323, RFC 2018). */
-#define PG_OPT_MSS 0x01
-#define PG_OPT_WS 0x02
+#define PG_OPT_MSS    0x01
+#define PG_OPT_WS     0x02
 #define PG_OPT_SACKOK 0x04
-#define PG_OPT_TS 0x08
-#define PG_OPT_OTHER 0x10
+#define PG_OPT_TS     0x08
+#define PG_OPT_OTHER  0x10
 
 /* One inbound packet as the detector sees it. */
 struct portier_guard_probe {
-	uint64_t ts_us;    /* arrival, microseconds (any epoch) */
-	uint8_t family;    /* 4 or 6 */
-	uint8_t proto;     /* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
+	uint64_t ts_us; /* arrival, microseconds (any epoch) */
+	uint8_t family; /* 4 or 6 */
+	uint8_t proto;	/* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
 	uint8_t src[16], dst[16];
 	uint16_t sport, dport; /* host order; 0 for ICMP */
 	uint8_t tcp_flags;
-	uint8_t ttl;           /* TTL or hop limit */
+	uint8_t ttl; /* TTL or hop limit */
 	uint16_t window;
-	uint16_t ip_id;        /* IPv4 only */
-	uint16_t mss;          /* MSS option value, 0 if absent */
-	uint8_t opt_mask;      /* PG_OPT_* */
-	uint8_t opt_len;       /* bytes of TCP options */
+	uint16_t ip_id;	  /* IPv4 only */
+	uint16_t mss;	  /* MSS option value, 0 if absent */
+	uint8_t opt_mask; /* PG_OPT_* */
+	uint8_t opt_len;  /* bytes of TCP options */
 	uint8_t icmp_type, icmp_code;
-	uint16_t payload;      /* layer-4 payload bytes (as the headers say) */
-	bool outgoing;         /* sent by this host (capture sets it) */
+	uint16_t payload; /* layer-4 payload bytes (as the headers say) */
+	bool outgoing;	  /* sent by this host (capture sets it) */
 	/* The layer-4 header is not all there: a first fragment too short
 	 * for it (nmap -f: ports known, TCP flags maybe not), or IPv6
 	 * extension headers running past the captured bytes (proto 0, no
@@ -70,7 +70,7 @@ struct portier_guard_probe {
 
 enum portier_guard_link {
 	PORTIER_GUARD_LINK_ETH, /* Ethernet II, optionally 802.1Q tagged */
-	PORTIER_GUARD_LINK_IP,  /* starts at the IP header (tun, cooked) */
+	PORTIER_GUARD_LINK_IP,	/* starts at the IP header (tun, cooked) */
 };
 
 /*
@@ -87,17 +87,17 @@ PORTIER_API int portier_guard_parse(const uint8_t *buf, size_t len,
 
 /* What a probe looks like to a scan classifier. */
 enum portier_guard_kind {
-	PG_KIND_SYN,     /* SYN from a raw-packet scanner (half-open) */
+	PG_KIND_SYN,	 /* SYN from a raw-packet scanner (half-open) */
 	PG_KIND_CONNECT, /* SYN with an OS stack's options (connect()) */
 	PG_KIND_FIN,
 	PG_KIND_NULL,
-	PG_KIND_XMAS,    /* FIN+PSH+URG */
+	PG_KIND_XMAS, /* FIN+PSH+URG */
 	PG_KIND_ACK,
-	PG_KIND_MAIMON,  /* FIN+ACK */
+	PG_KIND_MAIMON, /* FIN+ACK */
 	PG_KIND_UDP,
-	PG_KIND_OTHER,   /* other TCP flag mixes without a connection, and
+	PG_KIND_OTHER, /* other TCP flag mixes without a connection, and
 			    partial probes (fragments: flags unknown) */
-	PG_KIND_NONE,    /* not a probe: RST, SYN+ACK, ICMP, data */
+	PG_KIND_NONE,  /* not a probe: RST, SYN+ACK, ICMP, data */
 	PG_KIND_COUNT
 };
 
@@ -156,24 +156,23 @@ struct portier_guard_config {
 	double pd, pf;
 	/* Slow-scan window: this many distinct failed ports in window_s. */
 	unsigned slow_ports;
-	uint32_t window_s;    /* also: how long idle state is kept */
-	size_t max_sources;   /* LRU cap on tracked sources */
-	uint32_t ban_s;       /* first ban */
-	uint32_t ban_max_s;   /* longest ban */
-	unsigned ban_factor;  /* each repeat offence multiplies by this */
-	uint32_t group_s;     /* alerts this close with shared ports: one event */
+	uint32_t window_s;   /* also: how long idle state is kept */
+	size_t max_sources;  /* LRU cap on tracked sources */
+	uint32_t ban_s;	     /* first ban */
+	uint32_t ban_max_s;  /* longest ban */
+	unsigned ban_factor; /* each repeat offence multiplies by this */
+	uint32_t group_s; /* alerts this close with shared ports: one event */
 };
 
 /* Jung et al.'s values: theta0 0.8, theta1 0.2, PD 0.99, PF 0.01; slow
  * window 10 ports in 24 h; 32,768 sources; bans 600 s x4 up to 7 days. */
-PORTIER_API void
-portier_guard_config_default(struct portier_guard_config *cfg);
+PORTIER_API void portier_guard_config_default(struct portier_guard_config *cfg);
 
 #define PORTIER_GUARD_PORTS_KEPT 32
 
 /* One touched port of a source (the most recent PORTIER_GUARD_PORTS_KEPT). */
 struct portier_guard_touch {
-	uint32_t t_s;    /* seconds since the source's first probe */
+	uint32_t t_s; /* seconds since the source's first probe */
 	uint16_t port;
 	uint8_t proto;
 	uint8_t outcome : 4; /* enum portier_guard_outcome */
@@ -186,7 +185,7 @@ struct portier_guard_touch {
 
 enum portier_guard_reason {
 	PG_REASON_NONE,
-	PG_REASON_TRW,  /* the random walk crossed the upper threshold */
+	PG_REASON_TRW,	/* the random walk crossed the upper threshold */
 	PG_REASON_SLOW, /* the slow-scan window filled */
 };
 
@@ -195,22 +194,23 @@ struct portier_guard_source {
 	uint8_t family;
 	uint8_t addr[16];
 	uint64_t first_us, last_us;
-	uint64_t flagged_us;       /* 0 while not flagged */
-	uint64_t ban_until_us;     /* 0 if never banned; while not flagged,
+	uint64_t flagged_us;   /* 0 while not flagged */
+	uint64_t ban_until_us; /* 0 if never banned; while not flagged,
 				      a pending retry (det_unflag) */
-	double llr;                /* log likelihood ratio of the walk */
-	uint32_t probes;           /* probe packets (not neutral) */
-	uint32_t failures;         /* distinct ports failed */
-	uint32_t successes;        /* distinct ports succeeded */
+	double llr;	       /* log likelihood ratio of the walk */
+	uint32_t probes;       /* probe packets (not neutral) */
+	uint32_t failures;     /* distinct ports failed */
+	uint32_t successes;    /* distinct ports succeeded */
 	uint32_t probes_at_flag;
-	uint32_t offenses;         /* times flagged */
+	uint32_t offenses; /* times flagged */
 	uint32_t kinds[PG_KIND_COUNT];
 	uint32_t nmap_like, masscan_like; /* probes with those fingerprints */
-	uint32_t same_sport;       /* probes from the previous source port */
+	uint32_t same_sport; /* probes from the previous source port */
 	uint16_t last_sport;
-	uint8_t hosts[PORTIER_GUARD_HOSTS_KEPT][16]; /* of the source's family */
+	uint8_t hosts[PORTIER_GUARD_HOSTS_KEPT]
+		     [16]; /* of the source's family */
 	uint8_t n_hosts;
-	uint8_t reason;            /* enum portier_guard_reason */
+	uint8_t reason; /* enum portier_guard_reason */
 	uint8_t n_touch;
 	uint8_t touch_head;
 	struct portier_guard_touch touch[PORTIER_GUARD_PORTS_KEPT];
@@ -219,7 +219,7 @@ struct portier_guard_source {
 /* What a flagged source looks like. */
 struct portier_guard_class {
 	enum portier_guard_kind kind; /* the dominant probe kind */
-	const char *tool;             /* "nmap-like", "masscan-like", "unknown" */
+	const char *tool; /* "nmap-like", "masscan-like", "unknown" */
 };
 
 PORTIER_API struct portier_guard_class
@@ -228,8 +228,8 @@ portier_guard_classify(const struct portier_guard_source *s);
 struct portier_guard_alert {
 	struct portier_guard_source src; /* a copy at the moment of the alert */
 	struct portier_guard_class cls;
-	uint32_t ban_s;   /* the ban this offence earns (escalated) */
-	uint64_t event;   /* sources of one decoy/distributed scan share it */
+	uint32_t ban_s;	  /* the ban this offence earns (escalated) */
+	uint64_t event;	  /* sources of one decoy/distributed scan share it */
 	unsigned related; /* other sources already in this event */
 };
 
@@ -275,14 +275,14 @@ PORTIER_API void portier_guard_det_each(
 PORTIER_API int portier_guard_det_put(struct portier_guard_det *d,
 				      const struct portier_guard_source *s);
 /* The log thresholds the walk uses (for docs and tests). */
-PORTIER_API void portier_guard_det_thresholds(
-	const struct portier_guard_det *d, double *upper, double *lower,
-	double *step_fail, double *step_success);
+PORTIER_API void portier_guard_det_thresholds(const struct portier_guard_det *d,
+					      double *upper, double *lower,
+					      double *step_fail,
+					      double *step_success);
 
 /* The ban for the n-th offence (n >= 1): ban_s * factor^(n-1), capped. */
-PORTIER_API uint32_t
-portier_guard_ban_seconds(const struct portier_guard_config *cfg,
-			  uint32_t offense);
+PORTIER_API uint32_t portier_guard_ban_seconds(
+	const struct portier_guard_config *cfg, uint32_t offense);
 
 /* ---- the allowlist ----------------------------------------------------------- */
 
@@ -294,9 +294,9 @@ struct portier_guard_cidr {
 };
 
 enum portier_guard_allow_why {
-	PG_ALLOW_USER,     /* --allow */
+	PG_ALLOW_USER, /* --allow */
 	PG_ALLOW_LOOPBACK,
-	PG_ALLOW_OWN,      /* an address of this host */
+	PG_ALLOW_OWN, /* an address of this host */
 	PG_ALLOW_GATEWAY,
 	PG_ALLOW_DNS,
 };
@@ -335,11 +335,10 @@ portier_guard_allowed(const struct portier_guard_allow *a, uint8_t family,
  * that /64: then only the address, 128, with *why the entry in the way;
  * without prefix64 the address (32 or 128), *why NULL.  Pure.
  */
-PORTIER_API unsigned portier_guard_ban_prefix(const struct portier_guard_allow *a,
-					      uint8_t family,
-					      const uint8_t addr[16],
-					      bool prefix64,
-					      const struct portier_guard_cidr **why);
+PORTIER_API unsigned
+portier_guard_ban_prefix(const struct portier_guard_allow *a, uint8_t family,
+			 const uint8_t addr[16], bool prefix64,
+			 const struct portier_guard_cidr **why);
 /* Is addr one of this host's own addresses (a PG_ALLOW_OWN entry)? */
 PORTIER_API bool portier_guard_allow_is_own(const struct portier_guard_allow *a,
 					    uint8_t family,
@@ -372,8 +371,9 @@ struct portier_guard_action {
  * One alert as a JSON object on one line (docs/json-guard.md), without the
  * newline.  Caller frees with portier_free; NULL when out of memory.
  */
-PORTIER_API char *portier_guard_alert_json(const struct portier_guard_alert *a,
-					   const struct portier_guard_action *x);
+PORTIER_API char *
+portier_guard_alert_json(const struct portier_guard_alert *a,
+			 const struct portier_guard_action *x);
 /* RFC 3339 UTC time with milliseconds into buf (at least 32 bytes). */
 PORTIER_API const char *portier_guard_time_str(uint64_t us, char *buf,
 					       size_t len);
@@ -454,10 +454,11 @@ struct portier_guard_nft_options {
  * chain: allowlist accept, then block drop.  Existing block elements are
  * kept; the allowlist sets are replaced with a.
  */
-PORTIER_API int portier_guard_nft_open(struct portier_guard_nft **out,
-				       const struct portier_guard_nft_options *o,
-				       const struct portier_guard_allow *a,
-				       struct portier_err *err);
+PORTIER_API int
+portier_guard_nft_open(struct portier_guard_nft **out,
+		       const struct portier_guard_nft_options *o,
+		       const struct portier_guard_allow *a,
+		       struct portier_err *err);
 PORTIER_API void portier_guard_nft_close(struct portier_guard_nft *n);
 /*
  * Build the table again (same batch as _open), e.g. after someone ran

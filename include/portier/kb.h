@@ -42,7 +42,7 @@ enum portier_scope {
 enum portier_port_class {
 	PORTIER_CLASS_WELL_KNOWN, /* 0-1023: system ports */
 	PORTIER_CLASS_REGISTERED, /* 1024-49151: user ports */
-	PORTIER_CLASS_DYNAMIC,    /* 49152-65535: dynamic/private */
+	PORTIER_CLASS_DYNAMIC,	  /* 49152-65535: dynamic/private */
 };
 
 /* Where an entry came from; overlays outrank the built-in table. */
@@ -54,11 +54,11 @@ enum portier_kb_origin {
 
 /* One of portier's own entries.  Empty fields are "" (never NULL). */
 struct portier_kb_entry {
-	uint16_t lo, hi;  /* the port, or a range lo-hi */
-	uint8_t protos;   /* PORTIER_PROTO_TCP and/or _UDP */
-	uint8_t risk;     /* enum portier_risk */
-	uint8_t scope;    /* enum portier_scope */
-	uint8_t origin;   /* enum portier_kb_origin */
+	uint16_t lo, hi;     /* the port, or a range lo-hi */
+	uint8_t protos;	     /* PORTIER_PROTO_TCP and/or _UDP */
+	uint8_t risk;	     /* enum portier_risk */
+	uint8_t scope;	     /* enum portier_scope */
+	uint8_t origin;	     /* enum portier_kb_origin */
 	const char *name;    /* the first of service's names */
 	const char *service; /* comma-separated names */
 	const char *summary;
@@ -129,8 +129,7 @@ portier_kb_best(const struct portier_kb *kb, uint16_t port, unsigned protos);
  * use nmap's own names instead.
  */
 PORTIER_API const char *portier_kb_service_name(const struct portier_kb *kb,
-						uint16_t port,
-						unsigned proto);
+						uint16_t port, unsigned proto);
 
 /*
  * Case-insensitive keyword search over names, summaries and descriptions.

@@ -54,8 +54,8 @@ enum portier_sock_state {
 #define PORTIER_STATE_BIT(s) (1u << (s))
 #define PORTIER_STATES_ALL   0xffeu
 /* What "listening" means: TCP LISTEN, and bound unconnected UDP/raw. */
-#define PORTIER_STATES_LISTENING                                               \
-	(PORTIER_STATE_BIT(PORTIER_SS_LISTEN) |                                \
+#define PORTIER_STATES_LISTENING                \
+	(PORTIER_STATE_BIT(PORTIER_SS_LISTEN) | \
 	 PORTIER_STATE_BIT(PORTIER_SS_CLOSE))
 
 /* One socket. */
@@ -74,7 +74,7 @@ struct portier_sock {
 	uint8_t type;	       /* AF_UNIX: SOCK_STREAM, SOCK_DGRAM, ... */
 	uint8_t laddr[16], raddr[16]; /* network order; v4 in the first 4 */
 	const char
-	    *path; /* AF_UNIX: bound path, "@name" if abstract; or NULL */
+		*path; /* AF_UNIX: bound path, "@name" if abstract; or NULL */
 };
 
 /* One fd of one process that refers to a socket. */

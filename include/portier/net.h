@@ -21,7 +21,7 @@
 
 struct portier_addr {
 	uint8_t family; /* 4 or 6 */
-	uint8_t b[16];  /* network byte order; IPv4 uses b[0..3] */
+	uint8_t b[16];	/* network byte order; IPv4 uses b[0..3] */
 };
 
 /* Parse a literal IPv4 or IPv6 address; 0 or PORTIER_EINVAL. */
@@ -77,8 +77,8 @@ PORTIER_API int portier_targets_finish(struct portier_targets *t,
 /* Number of addresses (saturates at UINT64_MAX). */
 PORTIER_API uint64_t portier_targets_count(const struct portier_targets *t);
 /* The i-th address (i < count). */
-PORTIER_API void portier_targets_at(const struct portier_targets *t,
-				    uint64_t i, struct portier_addr *out);
+PORTIER_API void portier_targets_at(const struct portier_targets *t, uint64_t i,
+				    struct portier_addr *out);
 /* The name a user gave for a, or NULL. */
 PORTIER_API const char *portier_targets_name(const struct portier_targets *t,
 					     const struct portier_addr *a);
@@ -88,7 +88,8 @@ PORTIER_API const char *portier_targets_name(const struct portier_targets *t,
  * same addresses (barring a hash collision).  For --resume, which must not
  * continue a scan with other targets or other exclusions.
  */
-PORTIER_API uint64_t portier_targets_fingerprint(const struct portier_targets *t);
+PORTIER_API uint64_t
+portier_targets_fingerprint(const struct portier_targets *t);
 /* Number of merged intervals (for tests and memory accounting). */
 PORTIER_API size_t portier_targets_intervals(const struct portier_targets *t);
 
@@ -117,8 +118,8 @@ PORTIER_API int portier_ports_parse(const char *spec, struct portier_ports *out,
  * "portier".
  */
 PORTIER_API int portier_ports_top(unsigned n, const char *services_path,
-				  struct portier_ports *out, const char **source,
-				  struct portier_err *err);
+				  struct portier_ports *out,
+				  const char **source, struct portier_err *err);
 PORTIER_API void portier_ports_release(struct portier_ports *p);
 
 /* ---- permutation ------------------------------------------------------------ */
@@ -137,14 +138,14 @@ struct portier_perm {
 
 PORTIER_API void portier_perm_init(struct portier_perm *p, uint64_t n,
 				   uint64_t seed);
-PORTIER_API uint64_t portier_perm_map(const struct portier_perm *p,
-				      uint64_t i);
+PORTIER_API uint64_t portier_perm_map(const struct portier_perm *p, uint64_t i);
 
 /*
  * Shard K of N (1 <= K <= N) owns positions K-1, K-1+N, K-1+2N, ... of the
  * permuted sequence of n elements; returns how many that is.
  */
-PORTIER_API uint64_t portier_shard_size(uint64_t n, uint64_t k, uint64_t nshard);
+PORTIER_API uint64_t portier_shard_size(uint64_t n, uint64_t k,
+					uint64_t nshard);
 /* Parse "K/N"; PORTIER_EINVAL naming the token. */
 PORTIER_API int portier_shard_parse(const char *s, uint64_t *k, uint64_t *n,
 				    struct portier_err *err);
@@ -152,7 +153,8 @@ PORTIER_API int portier_shard_parse(const char *s, uint64_t *k, uint64_t *n,
 /* ---- checksums and packets ------------------------------------------------- */
 
 /* RFC 1071 one's-complement sum of buf, folded, not inverted; add to seed. */
-PORTIER_API uint32_t portier_csum_add(uint32_t sum, const void *buf, size_t len);
+PORTIER_API uint32_t portier_csum_add(uint32_t sum, const void *buf,
+				      size_t len);
 /* Fold and invert a running sum into the 16-bit checksum (host order). */
 PORTIER_API uint16_t portier_csum_fold(uint32_t sum);
 
@@ -171,7 +173,8 @@ PORTIER_API uint32_t portier_syn_cookie(const uint64_t key[2],
  * (the kernel adds the IPv6 header) with the checksum over the RFC 8200 8.1
  * pseudo-header.  TCP options: MSS 1460 (RFC 9293 3.7.1).  Returns the length.
  */
-PORTIER_API size_t portier_syn_build(uint8_t *buf, const struct portier_addr *src,
+PORTIER_API size_t portier_syn_build(uint8_t *buf,
+				     const struct portier_addr *src,
 				     const struct portier_addr *dst,
 				     uint16_t sport, uint16_t dport,
 				     uint32_t seq, uint16_t ip_id);
@@ -179,19 +182,19 @@ PORTIER_API size_t portier_syn_build(uint8_t *buf, const struct portier_addr *sr
 /* What a reply to a SYN probe says. */
 enum portier_reply_kind {
 	PORTIER_REPLY_NONE = 0,
-	PORTIER_REPLY_SYNACK,   /* open */
-	PORTIER_REPLY_RST,      /* closed */
-	PORTIER_REPLY_UNREACH,  /* ICMP(v6) destination unreachable: filtered */
+	PORTIER_REPLY_SYNACK,  /* open */
+	PORTIER_REPLY_RST,     /* closed */
+	PORTIER_REPLY_UNREACH, /* ICMP(v6) destination unreachable: filtered */
 };
 
 struct portier_reply {
 	enum portier_reply_kind kind;
 	struct portier_addr target; /* the scanned address */
 	struct portier_addr local;  /* our address the probe came from */
-	uint16_t port;              /* the scanned port */
-	uint16_t sport;             /* our source port */
-	uint32_t seq;               /* the sequence number our probe carried */
-	uint8_t ttl;                /* TTL / hop limit of the reply */
+	uint16_t port;		    /* the scanned port */
+	uint16_t sport;		    /* our source port */
+	uint32_t seq;		    /* the sequence number our probe carried */
+	uint8_t ttl;		    /* TTL / hop limit of the reply */
 	uint8_t icmp_type, icmp_code;
 };
 
@@ -208,8 +211,8 @@ PORTIER_API int portier_reply_parse(const uint8_t *buf, size_t len,
 /* ---- token bucket ---------------------------------------------------------- */
 
 struct portier_bucket {
-	double rate;   /* tokens per second; <= 0 means unlimited */
-	double burst;  /* capacity */
+	double rate;  /* tokens per second; <= 0 means unlimited */
+	double burst; /* capacity */
 	double tokens;
 	uint64_t last_ns;
 };

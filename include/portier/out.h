@@ -40,17 +40,17 @@ struct portier_out_options {
 	const char *json_path; /* NULL: none; "-": standard output */
 	const char *xml_path;
 	const char *grep_path;
-	FILE *text;            /* the terminal table, or NULL */
-	bool color;            /* ANSI colour in the text table */
-	bool open_only;        /* --open: only open ports (and their hosts) */
-	bool json_closed;      /* --closed: JSON lists closed ports too */
-	const struct portier_kb *kb;            /* service names, risk; may be NULL */
-	const struct portier_targets *targets;  /* names the user gave */
-	const char *args;      /* the command line, for headers */
+	FILE *text;	  /* the terminal table, or NULL */
+	bool color;	  /* ANSI colour in the text table */
+	bool open_only;	  /* --open: only open ports (and their hosts) */
+	bool json_closed; /* --closed: JSON lists closed ports too */
+	const struct portier_kb *kb; /* service names, risk; may be NULL */
+	const struct portier_targets *targets; /* names the user gave */
+	const char *args; /* the command line, for headers */
 	enum portier_scan_method method;
 	const uint16_t *ports; /* the scanned ports, for <scaninfo> */
 	size_t n_ports;
-	time_t start;          /* wall-clock start of the scan */
+	time_t start; /* wall-clock start of the scan */
 	/* nmap-services file: XML and grepable name ports as nmap does (and
 	 * leave out ports nmap has no name for), so ndiff sees no difference;
 	 * NULL or unreadable: names from the knowledge base */
@@ -59,7 +59,7 @@ struct portier_out_options {
 	 * address of IPv4 targets on a local link from <proc_root>/net/arp,
 	 * as nmap does */
 	const char *proc_root;
-	bool keep_hosts;       /* keep per-host records even without a sink
+	bool keep_hosts; /* keep per-host records even without a sink
 				* that needs them (checkpoints do) */
 	/*
 	 * Per-host results of follow-up probes (scan --probe); each may be
@@ -136,8 +136,8 @@ PORTIER_API int portier_out_load(struct portier_out *o, FILE *f,
 struct portier_checkpoint {
 	uint64_t fingerprint; /* of targets, ports, method, shard: must match */
 	uint64_t seed;
-	uint64_t next;        /* first sequence number never started */
-	uint64_t *pending;    /* started, unfinished sequence numbers */
+	uint64_t next;	   /* first sequence number never started */
+	uint64_t *pending; /* started, unfinished sequence numbers */
 	size_t n_pending;
 	uint64_t sent, replies; /* counters carried over */
 };

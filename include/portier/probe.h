@@ -77,19 +77,19 @@ PORTIER_API int portier_nb_encode_name(const char *name, uint8_t suffix,
 /* ---- NetBIOS node status (RFC 1002 4.2.17, 4.2.18) --------------------- */
 
 /* NAME_FLAGS of a node status entry (RFC 1002 4.2.18). */
-#define PORTIER_NB_FLAG_GROUP 0x8000
+#define PORTIER_NB_FLAG_GROUP	 0x8000
 #define PORTIER_NB_FLAG_ONT_MASK 0x6000 /* owner node type, >> 13 */
-#define PORTIER_NB_FLAG_DRG 0x1000      /* being deregistered */
-#define PORTIER_NB_FLAG_CNF 0x0800      /* in conflict */
-#define PORTIER_NB_FLAG_ACT 0x0400      /* active */
-#define PORTIER_NB_FLAG_PRM 0x0200      /* permanent node name */
+#define PORTIER_NB_FLAG_DRG	 0x1000 /* being deregistered */
+#define PORTIER_NB_FLAG_CNF	 0x0800 /* in conflict */
+#define PORTIER_NB_FLAG_ACT	 0x0400 /* active */
+#define PORTIER_NB_FLAG_PRM	 0x0200 /* permanent node name */
 
 struct portier_nb_name {
-	uint8_t raw[PORTIER_NB_NAME_LEN]; /* the 15 name bytes as sent */
+	uint8_t raw[PORTIER_NB_NAME_LEN];   /* the 15 name bytes as sent */
 	char name[PORTIER_NB_NAME_LEN + 1]; /* printable, trailing spaces cut,
 					     * other bytes shown as '.' */
-	uint8_t suffix;                    /* the 16th byte: the service */
-	uint16_t flags;                    /* PORTIER_NB_FLAG_* */
+	uint8_t suffix;			    /* the 16th byte: the service */
+	uint16_t flags;			    /* PORTIER_NB_FLAG_* */
 };
 
 #define PORTIER_NBSTAT_MAX_NAMES 255 /* NUM_NAMES is one byte */
@@ -104,35 +104,36 @@ struct portier_nbstat_reply {
 	uint16_t trn_id;
 	uint16_t n_names;
 	struct portier_nb_name names[PORTIER_NBSTAT_MAX_NAMES];
-	bool have_mac; /* false when the statistics block was cut short */
+	bool have_mac;	/* false when the statistics block was cut short */
 	uint8_t mac[6]; /* UNIT_ID: the adapter's MAC (Samba sends zeros) */
-	bool for_star;  /* the answer's RR_NAME (and every question name) is
+	bool for_star;	/* the answer's RR_NAME (and every question name) is
 			 * "*" as portier_nbstat_build asks for it: a reply
 			 * to our query, not to some other question */
 };
 
 /* The meaning of a name, from its suffix and group bit ("file server"). */
-PORTIER_API const char *portier_nb_name_meaning(const struct portier_nb_name *n);
+PORTIER_API const char *
+portier_nb_name_meaning(const struct portier_nb_name *n);
 /* "B", "P", "M" or "H" for the owner node type in flags. */
 PORTIER_API const char *portier_nb_node_type(uint16_t flags);
 
 /* What a node status reply says about a host, the way nbtscan reads it. */
 enum {
-	PORTIER_NB_ROLE_FILE_SERVER = 1 << 0,       /* <20> */
+	PORTIER_NB_ROLE_FILE_SERVER = 1 << 0,	    /* <20> */
 	PORTIER_NB_ROLE_DOMAIN_CONTROLLER = 1 << 1, /* <1C> group */
-	PORTIER_NB_ROLE_DOMAIN_MASTER = 1 << 2,     /* <1B> */
+	PORTIER_NB_ROLE_DOMAIN_MASTER = 1 << 2,	    /* <1B> */
 	PORTIER_NB_ROLE_MASTER_BROWSER = 1 << 3,    /* <1D> or __MSBROWSE__ */
-	PORTIER_NB_ROLE_MESSENGER = 1 << 4,         /* <03> */
-	PORTIER_NB_ROLE_IIS = 1 << 5,               /* INet~Services <1C> */
+	PORTIER_NB_ROLE_MESSENGER = 1 << 4,	    /* <03> */
+	PORTIER_NB_ROLE_IIS = 1 << 5,		    /* INet~Services <1C> */
 };
 
 struct portier_nbstat_summary {
-	char computer[PORTIER_NB_NAME_LEN + 1];  /* first unique <00> */
+	char computer[PORTIER_NB_NAME_LEN + 1];	 /* first unique <00> */
 	char workgroup[PORTIER_NB_NAME_LEN + 1]; /* first group <00> */
-	char user[PORTIER_NB_NAME_LEN + 1]; /* a <03> name that is not the
+	char user[PORTIER_NB_NAME_LEN + 1];	 /* a <03> name that is not the
 					     * computer's, or "" */
-	unsigned roles;                     /* PORTIER_NB_ROLE_* */
-	bool mac_zero;                      /* unit id all zeros */
+	unsigned roles;				 /* PORTIER_NB_ROLE_* */
+	bool mac_zero;				 /* unit id all zeros */
 };
 
 PORTIER_API void portier_nbstat_summarize(const struct portier_nbstat_reply *r,
@@ -153,8 +154,8 @@ PORTIER_API void portier_nbstat_describe(const struct portier_nbstat_reply *r,
 PORTIER_API long portier_nbstat_build(uint8_t *buf, size_t cap,
 				      const void *params);
 /* Pure: parse a node status response (out: struct portier_nbstat_reply). */
-PORTIER_API int portier_nbstat_parse(const uint8_t *buf, size_t len,
-				     void *out, struct portier_err *err);
+PORTIER_API int portier_nbstat_parse(const uint8_t *buf, size_t len, void *out,
+				     struct portier_err *err);
 
 /* ---- NetBIOS session service (RFC 1002 4.3) ---------------------------- */
 
@@ -174,8 +175,8 @@ struct portier_nbss_params {
 };
 
 struct portier_nbss_reply {
-	uint8_t type;      /* enum portier_nbss_type */
-	uint8_t error;     /* NEGATIVE: the error code (0x80..0x8F) */
+	uint8_t type;  /* enum portier_nbss_type */
+	uint8_t error; /* NEGATIVE: the error code (0x80..0x8F) */
 	struct in_addr retarget_addr; /* RETARGET */
 	uint16_t retarget_port;
 };
@@ -199,7 +200,7 @@ PORTIER_API long portier_nbss_frame_len(const uint8_t *buf, size_t len,
 /* ---- SMB negotiation (MS-SMB 2.2.4.5, MS-SMB2 2.2.3/2.2.4) --------------- */
 
 enum portier_smb_dialect {
-	PORTIER_SMB_NT1 = 0x0001,   /* SMB1 "NT LM 0.12" (our own tag) */
+	PORTIER_SMB_NT1 = 0x0001, /* SMB1 "NT LM 0.12" (our own tag) */
 	PORTIER_SMB_202 = 0x0202,
 	PORTIER_SMB_210 = 0x0210,
 	PORTIER_SMB_300 = 0x0300,
@@ -209,54 +210,53 @@ enum portier_smb_dialect {
 };
 #define PORTIER_SMB_N_DIALECTS 6
 /* The dialects in the order they are tried (oldest first). */
-PORTIER_API extern const uint16_t
-	portier_smb_dialects[PORTIER_SMB_N_DIALECTS];
+PORTIER_API extern const uint16_t portier_smb_dialects[PORTIER_SMB_N_DIALECTS];
 /* "NT LM 0.12", "2.0.2", ... "3.1.1"; "?" for others. */
 PORTIER_API const char *portier_smb_dialect_name(uint16_t d);
 /* Parse "NT1"/"SMB1"/"1", "2.0.2"/"202", ... back; 0 or PORTIER_EINVAL. */
 PORTIER_API int portier_smb_dialect_parse(const char *s, uint16_t *d);
 
 /* SMB2 capabilities (MS-SMB2 2.2.4). */
-#define PORTIER_SMB2_CAP_DFS 0x01
-#define PORTIER_SMB2_CAP_LEASING 0x02
-#define PORTIER_SMB2_CAP_LARGE_MTU 0x04
-#define PORTIER_SMB2_CAP_MULTI_CHANNEL 0x08
+#define PORTIER_SMB2_CAP_DFS		    0x01
+#define PORTIER_SMB2_CAP_LEASING	    0x02
+#define PORTIER_SMB2_CAP_LARGE_MTU	    0x04
+#define PORTIER_SMB2_CAP_MULTI_CHANNEL	    0x08
 #define PORTIER_SMB2_CAP_PERSISTENT_HANDLES 0x10
-#define PORTIER_SMB2_CAP_DIRECTORY_LEASING 0x20
-#define PORTIER_SMB2_CAP_ENCRYPTION 0x40
+#define PORTIER_SMB2_CAP_DIRECTORY_LEASING  0x20
+#define PORTIER_SMB2_CAP_ENCRYPTION	    0x40
 
 struct portier_smb_params {
-	uint16_t dialect;      /* exactly one dialect to offer */
+	uint16_t dialect; /* exactly one dialect to offer */
 	uint8_t client_guid[16];
-	uint8_t salt[32];      /* 3.1.1 pre-auth integrity salt */
+	uint8_t salt[32]; /* 3.1.1 pre-auth integrity salt */
 	uint64_t message_id;
 };
 
 /* What one negotiation reply says. */
 struct portier_smb_negotiate {
-	bool accepted;       /* status 0 and a dialect chosen; the caller
+	bool accepted;	  /* status 0 and a dialect chosen; the caller
 			      * checks dialect against what it offered */
-	uint16_t dialect;    /* what it chose (enum portier_smb_dialect) */
-	uint32_t status;     /* NT status in the header */
-	bool smb1;           /* the reply was SMB1 */
+	uint16_t dialect; /* what it chose (enum portier_smb_dialect) */
+	uint32_t status;  /* NT status in the header */
+	bool smb1;	  /* the reply was SMB1 */
 	bool signing_enabled;
 	bool signing_required;
 	bool have_guid;
 	uint8_t server_guid[16];
 	uint32_t capabilities; /* SMB2 caps or SMB1 CAP_* */
 	uint32_t max_transact, max_read, max_write; /* SMB2 */
-	uint64_t system_time;  /* FILETIME, 0 if not given */
-	uint64_t boot_time;    /* FILETIME, 0 if not given */
-	int16_t tz_minutes;    /* SMB1: server time zone, minutes from UTC */
+	uint64_t system_time; /* FILETIME, 0 if not given */
+	uint64_t boot_time;   /* FILETIME, 0 if not given */
+	int16_t tz_minutes;   /* SMB1: server time zone, minutes from UTC */
 	uint16_t security_blob_len;
 	/* 3.1.1 negotiate contexts */
-	uint16_t preauth_hash;  /* 1 = SHA-512, 0 = none */
-	uint16_t cipher;        /* 1 AES-128-CCM .. 4 AES-256-GCM, 0 none */
+	uint16_t preauth_hash; /* 1 = SHA-512, 0 = none */
+	uint16_t cipher;       /* 1 AES-128-CCM .. 4 AES-256-GCM, 0 none */
 	bool have_signing_algo;
-	uint16_t signing_algo;  /* 0 HMAC-SHA256, 1 AES-CMAC, 2 AES-GMAC */
+	uint16_t signing_algo; /* 0 HMAC-SHA256, 1 AES-CMAC, 2 AES-GMAC */
 	uint16_t n_contexts;
 	/* SMB1 only */
-	char smb1_domain[64];   /* OEM domain name when the reply has one */
+	char smb1_domain[64]; /* OEM domain name when the reply has one */
 };
 
 /* Pure: SMB1 NEGOTIATE offering "NT LM 0.12", with the 4-byte framing. */
@@ -321,21 +321,22 @@ PORTIER_API int portier_probe_addr_from_bytes(int family, const uint8_t *bytes,
  * portier_free.
  */
 PORTIER_API int portier_probe_targets_parse(char *const *args, size_t n_args,
-				      size_t max_total,
-				      struct portier_probe_addr **out, size_t *n_out,
-				      struct portier_err *err);
+					    size_t max_total,
+					    struct portier_probe_addr **out,
+					    size_t *n_out,
+					    struct portier_err *err);
 
 /* ---- the network side: node status sweep ------------------------------- */
 
 struct portier_nbstat_opts {
-	unsigned rate;       /* queries per second, 0 = unlimited */
-	unsigned burst;      /* queries that may go at once before the rate
+	unsigned rate;	     /* queries per second, 0 = unlimited */
+	unsigned burst;	     /* queries that may go at once before the rate
 			      * applies; 0 means rate/50 + 1 */
 	unsigned retries;    /* extra queries to hosts that did not answer;
 			      * more than PORTIER_NBSTAT_MAX_RETRIES counts
 			      * as that many */
 	unsigned timeout_ms; /* wait after the last query to a host */
-	uint16_t port;       /* 0 means 137 */
+	uint16_t port;	     /* 0 means 137 */
 };
 
 #define PORTIER_NBSTAT_MAX_RETRIES 10
@@ -343,11 +344,11 @@ struct portier_nbstat_opts {
 /* Outcome for one target, handed to the callback as soon as it is known. */
 struct portier_nbstat_result {
 	struct portier_probe_addr addr;
-	int status;  /* 0 = answered; PORTIER_EPROTO = malformed reply (reason
+	int status; /* 0 = answered; PORTIER_EPROTO = malformed reply (reason
 		      * in err); -ETIMEDOUT = no answer; -ECONNREFUSED = ICMP
 		      * port unreachable; other negative: send failed */
-	unsigned queries;   /* how many queries were sent */
-	unsigned rtt_us;    /* for an answer: time since the last query */
+	unsigned queries; /* how many queries were sent */
+	unsigned rtt_us;  /* for an answer: time since the last query */
 	struct portier_err err;
 	struct portier_nbstat_reply reply; /* valid when status == 0 */
 	size_t raw_len;
@@ -394,7 +395,7 @@ struct portier_smb_opts {
 	unsigned timeout_ms;  /* connect and each reply; 0 means 3000 */
 	uint16_t port_direct; /* 0 means 445 */
 	uint16_t port_nbss;   /* 0 means 139 */
-	bool only_nbss;       /* skip 445, use 139 (with a session request) */
+	bool only_nbss;	      /* skip 445, use 139 (with a session request) */
 	bool only_direct;     /* skip 139 */
 	const char *called;   /* NetBIOS name for 139; NULL: ask 137 first,
 			       * then fall back to "*SMBSERVER" */
@@ -402,28 +403,28 @@ struct portier_smb_opts {
 
 struct portier_smb_dialect_result {
 	uint16_t dialect;
-	int status;  /* 0: a reply was parsed (see neg.accepted); negative: no
+	int status;    /* 0: a reply was parsed (see neg.accepted); negative: no
 		      * reply (connection refused/reset/timeout/malformed) */
 	char why[256]; /* when status < 0 */
 	struct portier_smb_negotiate neg;
-	size_t raw_len;     /* the reply as received, cut at sizeof(raw) */
+	size_t raw_len; /* the reply as received, cut at sizeof(raw) */
 	uint8_t raw[1024];
 };
 
 struct portier_smb_host {
 	struct portier_probe_addr addr;
 	enum portier_tcp_state direct, nbss; /* how 445 and 139 answered */
-	uint16_t port;           /* the port the dialects were asked on */
-	bool via_nbss;           /* port is the NetBIOS session service */
+	uint16_t port; /* the port the dialects were asked on */
+	bool via_nbss; /* port is the NetBIOS session service */
 	char called[PORTIER_NB_NAME_LEN + 1]; /* name the session accepted */
-	int nbss_refusal;        /* last negative session response, or -1 */
+	int nbss_refusal; /* last negative session response, or -1 */
 	char refused[PORTIER_NB_NAME_LEN + 1]; /* the name it refused */
 	size_t n_results;
 	struct portier_smb_dialect_result results[PORTIER_SMB_N_DIALECTS];
 	/* summary over the accepted dialects */
-	uint16_t highest;        /* 0 if none was accepted */
+	uint16_t highest; /* 0 if none was accepted */
 	bool smb1;
-	bool signing_required;   /* required by the highest SMB2+ dialect, or
+	bool signing_required; /* required by the highest SMB2+ dialect, or
 				  * SMB1's when only SMB1 was accepted */
 	bool signing_enabled;
 };
@@ -431,16 +432,16 @@ struct portier_smb_host {
 /* A judgement on one host's SMB exposure. */
 struct portier_smb_finding {
 	enum portier_risk risk; /* HIGH for SMB1, MEDIUM for signing */
-	const char *id;         /* "smb1-accepted", "signing-not-required" */
-	const char *text;       /* why it matters */
-	const char *advice;     /* how to fix it, Windows and Samba */
+	const char *id;		/* "smb1-accepted", "signing-not-required" */
+	const char *text;	/* why it matters */
+	const char *advice;	/* how to fix it, Windows and Samba */
 };
 #define PORTIER_SMB_MAX_FINDINGS 2
 
 /* The findings for a probed host, worst first; returns how many. */
-PORTIER_API size_t portier_smb_judge(const struct portier_smb_host *h,
-				     struct portier_smb_finding
-					     out[PORTIER_SMB_MAX_FINDINGS]);
+PORTIER_API size_t
+portier_smb_judge(const struct portier_smb_host *h,
+		  struct portier_smb_finding out[PORTIER_SMB_MAX_FINDINGS]);
 
 /*
  * Race 445 and 139 (both at once; keep 445 if it connects, reset 139), then

@@ -25,13 +25,13 @@ enum portier_port_state {
 
 /* Why a port got its state; the names are nmap's (reason strings). */
 enum portier_reason {
-	PORTIER_REASON_SYN_ACK,      /* "syn-ack" */
-	PORTIER_REASON_CONN_REFUSED, /* "conn-refused" (connect scan) */
-	PORTIER_REASON_RESET,        /* "reset" (SYN scan) */
-	PORTIER_REASON_NO_RESPONSE,  /* "no-response" */
-	PORTIER_REASON_HOST_UNREACH, /* "host-unreach" */
-	PORTIER_REASON_NET_UNREACH,  /* "net-unreach" */
-	PORTIER_REASON_PORT_UNREACH, /* "port-unreach" */
+	PORTIER_REASON_SYN_ACK,		 /* "syn-ack" */
+	PORTIER_REASON_CONN_REFUSED,	 /* "conn-refused" (connect scan) */
+	PORTIER_REASON_RESET,		 /* "reset" (SYN scan) */
+	PORTIER_REASON_NO_RESPONSE,	 /* "no-response" */
+	PORTIER_REASON_HOST_UNREACH,	 /* "host-unreach" */
+	PORTIER_REASON_NET_UNREACH,	 /* "net-unreach" */
+	PORTIER_REASON_PORT_UNREACH,	 /* "port-unreach" */
 	PORTIER_REASON_ADMIN_PROHIBITED, /* "admin-prohibited" */
 	/*
 	 * portier's own, no nmap equivalent: the local kernel refused to send
@@ -39,8 +39,8 @@ enum portier_reason {
 	 * subnet (EACCES), or refused it as invalid for this host (EINVAL).
 	 * The port is reported filtered; the scan goes on.
 	 */
-	PORTIER_REASON_BROADCAST,    /* "broadcast" */
-	PORTIER_REASON_LOCAL_ERROR,  /* "local-error" */
+	PORTIER_REASON_BROADCAST,   /* "broadcast" */
+	PORTIER_REASON_LOCAL_ERROR, /* "local-error" */
 	PORTIER_REASON_COUNT,
 };
 
@@ -52,28 +52,29 @@ enum portier_scan_method {
 struct portier_scan_result {
 	struct portier_addr addr;
 	uint16_t port;
-	uint8_t state;  /* enum portier_port_state */
-	uint8_t reason; /* enum portier_reason */
-	uint8_t ttl;    /* of the reply (SYN scan), else 0 */
-	uint8_t tries;  /* probes sent for this port */
+	uint8_t state;	 /* enum portier_port_state */
+	uint8_t reason;	 /* enum portier_reason */
+	uint8_t ttl;	 /* of the reply (SYN scan), else 0 */
+	uint8_t tries;	 /* probes sent for this port */
 	uint32_t rtt_us; /* 0 when no reply */
 };
 
 struct portier_scan_stats {
-	uint64_t total;       /* positions this run (shard) owns */
-	uint64_t done;        /* positions with a final state */
-	uint64_t sent;        /* probes sent, retransmissions included */
+	uint64_t total; /* positions this run (shard) owns */
+	uint64_t done;	/* positions with a final state */
+	uint64_t sent;	/* probes sent, retransmissions included */
 	uint64_t retransmits;
-	uint64_t replies;     /* probes that got an answer */
+	uint64_t replies;      /* probes that got an answer */
 	uint64_t late_replies; /* answered only after a retransmission */
 	uint64_t open, closed, filtered;
-	uint64_t local_errors; /* EMFILE, ENOBUFS, ...: retried, never a state */
-	uint64_t slowdowns;    /* times the scan slowed down for loss */
+	uint64_t
+		local_errors; /* EMFILE, ENOBUFS, ...: retried, never a state */
+	uint64_t slowdowns;   /* times the scan slowed down for loss */
 	uint64_t elapsed_ns;
-	double rate;     /* probes per second over the last interval */
+	double rate;	 /* probes per second over the last interval */
 	double avg_rate; /* probes per second over the whole run */
-	double loss;     /* estimated fraction of probes lost */
-	double cwnd;     /* current window (probes in flight allowed) */
+	double loss;	 /* estimated fraction of probes lost */
+	double cwnd;	 /* current window (probes in flight allowed) */
 	uint32_t rto_us; /* current retransmission timeout */
 	unsigned inflight;
 	bool interrupted;
@@ -82,14 +83,14 @@ struct portier_scan_stats {
 struct portier_scan_config {
 	enum portier_scan_method method;
 	const struct portier_targets *targets; /* finished */
-	const uint16_t *ports;                 /* TCP ports, ascending */
+	const uint16_t *ports;		       /* TCP ports, ascending */
 	size_t n_ports;
 	uint64_t seed;
 	uint64_t shard_k, shard_n; /* 1/1 when not sharding */
 
-	double max_rate;        /* probes per second; <= 0: no ceiling */
-	unsigned max_retries;   /* retransmissions per probe (default 2) */
-	unsigned max_inflight;  /* 0: method default */
+	double max_rate;       /* probes per second; <= 0: no ceiling */
+	unsigned max_retries;  /* retransmissions per probe (default 2) */
+	unsigned max_inflight; /* 0: method default */
 	unsigned min_rtt_ms, max_rtt_ms, init_rtt_ms; /* 0: defaults */
 
 	/* resume: continue at sequence next, after these positions */
@@ -118,7 +119,8 @@ PORTIER_API int portier_scan_new(struct portier_scan **out,
 				 const struct portier_scan_config *cfg,
 				 struct portier_err *err);
 /* Run to the end (or to *stop).  0, or a negative error for a fatal one. */
-PORTIER_API int portier_scan_run(struct portier_scan *s, struct portier_err *err);
+PORTIER_API int portier_scan_run(struct portier_scan *s,
+				 struct portier_err *err);
 PORTIER_API void portier_scan_get_stats(const struct portier_scan *s,
 					struct portier_scan_stats *st);
 /*

@@ -16,9 +16,9 @@
 #include "audit/audit_int.h"
 
 static const char *const rule_names[PORTIER_AUDIT_N_RULES] = {
-    "trojan-port",   "trojan-remote", "windows-sharing", "legacy-service",
-    "local-only",    "risky-port",    "exe-deleted",	 "exe-location",
-    "name-mismatch", "close-wait",    "no-owner",	 "unknown-port",
+	"trojan-port",	 "trojan-remote", "windows-sharing", "legacy-service",
+	"local-only",	 "risky-port",	  "exe-deleted",     "exe-location",
+	"name-mismatch", "close-wait",	  "no-owner",	     "unknown-port",
 };
 
 const char *portier_audit_rule_name(enum portier_audit_rule r)
@@ -99,7 +99,7 @@ struct portier_finding *audit_add(struct audit_ctx *c, uint8_t rule,
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 32;
 		struct portier_finding *v =
-		    portier_realloc(c->v, cap * sizeof(*v));
+			portier_realloc(c->v, cap * sizeof(*v));
 
 		if (!v) {
 			c->nomem = true;

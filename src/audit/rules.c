@@ -24,13 +24,13 @@ const char *portier_audit_exe_place(const char *exe)
 	static const struct {
 		const char *prefix, *place;
 	} places[] = {
-	    {"/tmp/", "/tmp"},
-	    {"/var/tmp/", "/var/tmp"},
-	    {"/dev/shm/", "/dev/shm"},
-	    {"/run/shm/", "/run/shm"},
-	    {"/home/", "a home directory"},
-	    {"/root/", "root's home directory"},
-	    {"/run/user/", "a user's runtime directory"},
+		{"/tmp/", "/tmp"},
+		{"/var/tmp/", "/var/tmp"},
+		{"/dev/shm/", "/dev/shm"},
+		{"/run/shm/", "/run/shm"},
+		{"/home/", "a home directory"},
+		{"/root/", "root's home directory"},
+		{"/run/user/", "a user's runtime directory"},
 	};
 	size_t i;
 
@@ -60,8 +60,8 @@ static const char *base_name(const char *path)
  * ("systemd-timesyn" is systemd-timesyncd); never the other way round.
  * With daemon_d, a trailing "d" is allowed too (service ssh, program sshd).
  */
-static bool name_is(const char *prog, bool is_comm, const char *n,
-		    size_t n_len, bool daemon_d)
+static bool name_is(const char *prog, bool is_comm, const char *n, size_t n_len,
+		    bool daemon_d)
 {
 	size_t pl = strlen(prog);
 
@@ -107,8 +107,8 @@ static bool named_after(const struct portier_proc *p, const char *names,
 static bool system_path(const char *exe)
 {
 	static const char *const dirs[] = {
-	    "/usr/sbin/",  "/usr/bin/", "/usr/lib/", "/usr/libexec/",
-	    "/usr/lib64/", "/sbin/",	"/bin/",     "/lib/"};
+		"/usr/sbin/",  "/usr/bin/", "/usr/lib/", "/usr/libexec/",
+		"/usr/lib64/", "/sbin/",    "/bin/",	 "/lib/"};
 	size_t i;
 
 	for (i = 0; exe && i < sizeof(dirs) / sizeof(dirs[0]); i++)
@@ -165,9 +165,7 @@ static void owner_text(const struct portier_proc *p, char *buf, size_t len)
 		return;
 	}
 	const char *exe = p->exe ? p->exe : "executable unknown";
-	const char *who = p->container ? p->container
-			  : p->unit    ? p->unit
-				       : "";
+	const char *who = p->container ? p->container : p->unit ? p->unit : "";
 
 	/* the container or unit tells who started it; long names are cut
 	 * between characters, never inside one */
@@ -242,8 +240,8 @@ static bool rule_trojan(struct audit_ctx *c, struct judged *j)
 		sev = PORTIER_RISK_HIGH;
 		break;
 	default:
-		sev =
-		    c->o->privileged ? PORTIER_RISK_HIGH : PORTIER_RISK_MEDIUM;
+		sev = c->o->privileged ? PORTIER_RISK_HIGH
+				       : PORTIER_RISK_MEDIUM;
 	}
 	f = audit_add(c, PORTIER_AUDIT_TROJAN_PORT, sev, j->s, j->s->lport,
 		      j->proc);
@@ -281,17 +279,16 @@ static bool rule_windows(struct audit_ctx *c, struct judged *j)
 	if (!f)
 		return true;
 	f->kb = j->e;
-	snprintf(
-	    f->reason, sizeof(f->reason),
-	    "%s %u (%s) listens on a non-loopback address, held by %.*s: "
-	    "SMB, NetBIOS and RPC are the ports worms spread through "
-	    "(Blaster, Sasser, Conficker, WannaCry) and they reveal "
-	    "names, shares and users",
-	    proto_word(j->s), p,
-	    p == 445   ? "SMB"
-	    : p == 135 ? "RPC endpoint mapper"
-		       : "NetBIOS",
-	    audit_utf8_len(j->owner, 300), j->owner);
+	snprintf(f->reason, sizeof(f->reason),
+		 "%s %u (%s) listens on a non-loopback address, held by %.*s: "
+		 "SMB, NetBIOS and RPC are the ports worms spread through "
+		 "(Blaster, Sasser, Conficker, WannaCry) and they reveal "
+		 "names, shares and users",
+		 proto_word(j->s), p,
+		 p == 445   ? "SMB"
+		 : p == 135 ? "RPC endpoint mapper"
+			    : "NetBIOS",
+		 audit_utf8_len(j->owner, 300), j->owner);
 	portier_strlcpy(f->advice,
 			advice_or(j->e, "bind Samba to trusted interfaces "
 					"only (interfaces = ... and bind "
@@ -309,19 +306,19 @@ static bool rule_legacy(struct audit_ctx *c, struct judged *j)
 		uint8_t proto;
 		const char *name, *why;
 	} legacy[] = {
-	    {23, PORTIER_LOCAL_TCP, "telnet",
-	     "logins and whole sessions cross the network in cleartext"},
-	    {69, PORTIER_LOCAL_UDP, "tftp",
-	     "files are served and accepted with no authentication at all"},
-	    {79, PORTIER_LOCAL_TCP, "finger",
-	     "it tells anyone who asks the user names and habits of this "
-	     "host"},
-	    {513, PORTIER_LOCAL_TCP, "rlogin",
-	     "it trusts the client's address (.rhosts) and sends "
-	     "everything in cleartext"},
-	    {514, PORTIER_LOCAL_TCP, "rsh",
-	     "it runs commands for whoever the client's address claims to "
-	     "be, in cleartext"},
+		{23, PORTIER_LOCAL_TCP, "telnet",
+		 "logins and whole sessions cross the network in cleartext"},
+		{69, PORTIER_LOCAL_UDP, "tftp",
+		 "files are served and accepted with no authentication at all"},
+		{79, PORTIER_LOCAL_TCP, "finger",
+		 "it tells anyone who asks the user names and habits of this "
+		 "host"},
+		{513, PORTIER_LOCAL_TCP, "rlogin",
+		 "it trusts the client's address (.rhosts) and sends "
+		 "everything in cleartext"},
+		{514, PORTIER_LOCAL_TCP, "rsh",
+		 "it runs commands for whoever the client's address claims to "
+		 "be, in cleartext"},
 	};
 	struct portier_finding *f;
 	size_t i;
@@ -357,8 +354,8 @@ static bool rule_local_only(struct audit_ctx *c, struct judged *j)
 
 	if (j->lo || !j->e || j->e->scope != PORTIER_SCOPE_LOCAL)
 		return false;
-	sev =
-	    j->e->risk > PORTIER_RISK_MEDIUM ? j->e->risk : PORTIER_RISK_MEDIUM;
+	sev = j->e->risk > PORTIER_RISK_MEDIUM ? j->e->risk
+					       : PORTIER_RISK_MEDIUM;
 	f = audit_add(c, PORTIER_AUDIT_LOCAL_ONLY, sev, j->s, j->s->lport,
 		      j->proc);
 	if (!f)
@@ -473,32 +470,32 @@ static const struct {
 	uint8_t proto;
 	const char *programs;
 } expected[] = {
-    {21, PORTIER_LOCAL_TCP, "vsftpd,proftpd,pure-ftpd,ftpd,in.ftpd"},
-    {22, PORTIER_LOCAL_TCP, "sshd,dropbear"},
-    {25, PORTIER_LOCAL_TCP, "master,exim4,exim,sendmail,smtpd,opensmtpd"},
-    {53, PORTIER_LOCAL_UDP,
-     "named,dnsmasq,unbound,systemd-resolved,pdns_server,pdns_recursor,"
-     "coredns,knotd,kresd,nsd,maradns"},
-    {53, PORTIER_LOCAL_TCP,
-     "named,dnsmasq,unbound,systemd-resolved,pdns_server,pdns_recursor,"
-     "coredns,knotd,kresd,nsd,maradns"},
-    {111, PORTIER_LOCAL_TCP, "rpcbind,portmap"},
-    {123, PORTIER_LOCAL_UDP, "ntpd,chronyd,systemd-timesyncd,openntpd"},
-    {137, PORTIER_LOCAL_UDP, "nmbd,samba"},
-    {139, PORTIER_LOCAL_TCP, "smbd,samba"},
-    {445, PORTIER_LOCAL_TCP, "smbd,samba"},
-    {3306, PORTIER_LOCAL_TCP, "mysqld,mariadbd"},
-    {5432, PORTIER_LOCAL_TCP, "postgres,postmaster"},
-    {6379, PORTIER_LOCAL_TCP,
-     "redis-server,redis-check-rdb,valkey,valkey-server"},
-    {11211, PORTIER_LOCAL_TCP, "memcached"},
-    {27017, PORTIER_LOCAL_TCP, "mongod"},
+	{21, PORTIER_LOCAL_TCP, "vsftpd,proftpd,pure-ftpd,ftpd,in.ftpd"},
+	{22, PORTIER_LOCAL_TCP, "sshd,dropbear"},
+	{25, PORTIER_LOCAL_TCP, "master,exim4,exim,sendmail,smtpd,opensmtpd"},
+	{53, PORTIER_LOCAL_UDP,
+	 "named,dnsmasq,unbound,systemd-resolved,pdns_server,pdns_recursor,"
+	 "coredns,knotd,kresd,nsd,maradns"},
+	{53, PORTIER_LOCAL_TCP,
+	 "named,dnsmasq,unbound,systemd-resolved,pdns_server,pdns_recursor,"
+	 "coredns,knotd,kresd,nsd,maradns"},
+	{111, PORTIER_LOCAL_TCP, "rpcbind,portmap"},
+	{123, PORTIER_LOCAL_UDP, "ntpd,chronyd,systemd-timesyncd,openntpd"},
+	{137, PORTIER_LOCAL_UDP, "nmbd,samba"},
+	{139, PORTIER_LOCAL_TCP, "smbd,samba"},
+	{445, PORTIER_LOCAL_TCP, "smbd,samba"},
+	{3306, PORTIER_LOCAL_TCP, "mysqld,mariadbd"},
+	{5432, PORTIER_LOCAL_TCP, "postgres,postmaster"},
+	{6379, PORTIER_LOCAL_TCP,
+	 "redis-server,redis-check-rdb,valkey,valkey-server"},
+	{11211, PORTIER_LOCAL_TCP, "memcached"},
+	{27017, PORTIER_LOCAL_TCP, "mongod"},
 };
 
 /* Programs that hold sockets on behalf of the real service. */
 static const char holders[] =
-    "systemd,inetd,xinetd,docker-proxy,rootlessport,slirp4netns,pasta,"
-    "pasta.avx2,containerd-shim,containerd-shim-runc-v2,conmon";
+	"systemd,inetd,xinetd,docker-proxy,rootlessport,slirp4netns,pasta,"
+	"pasta.avx2,containerd-shim,containerd-shim-runc-v2,conmon";
 
 static void rule_processes(struct audit_ctx *c, struct judged *j)
 {
@@ -508,7 +505,7 @@ static void rule_processes(struct audit_ctx *c, struct judged *j)
 
 	for (i = 0; i < s->owner_count; i++) {
 		const struct portier_proc *p =
-		    portier_local_owner(c->l, s, i, NULL);
+			portier_local_owner(c->l, s, i, NULL);
 		long proc = c->l->owners[s->owner_first + i].proc;
 		const char *place = portier_audit_exe_place(p->exe);
 		struct portier_finding *f;
@@ -525,11 +522,11 @@ static void rule_processes(struct audit_ctx *c, struct judged *j)
 				 "file to hide",
 				 who, p->exe ? p->exe : "?");
 			snprintf(
-			    f->advice, sizeof(f->advice),
-			    "if a package upgrade explains it, restart the "
-			    "service; otherwise keep a copy for analysis "
-			    "(cp /proc/%d/exe), then stop the process",
-			    p->pid);
+				f->advice, sizeof(f->advice),
+				"if a package upgrade explains it, restart the "
+				"service; otherwise keep a copy for analysis "
+				"(cp /proc/%d/exe), then stop the process",
+				p->pid);
 		}
 		if (place &&
 		    (f = audit_add(c, PORTIER_AUDIT_EXE_LOCATION,
@@ -603,8 +600,8 @@ static void rule_trojan_remote(struct audit_ctx *c,
 	t = portier_audit_owner_trust(p, c->kb, s->rport, PORTIER_PROTO_TCP);
 	sev = t == PORTIER_OWNER_SUSPECT ? PORTIER_RISK_HIGH
 	      : t == PORTIER_OWNER_UNKNOWN || t == PORTIER_OWNER_OTHER
-		  ? PORTIER_RISK_MEDIUM
-		  : PORTIER_RISK_LOW;
+		      ? PORTIER_RISK_MEDIUM
+		      : PORTIER_RISK_LOW;
 	f = audit_add(c, PORTIER_AUDIT_TROJAN_REMOTE, sev, s, s->rport,
 		      p ? (long)c->l->owners[s->owner_first].proc : -1);
 	if (!f)
@@ -707,7 +704,7 @@ void audit_close_wait(struct audit_ctx *c)
 			if (s->state == PORTIER_SS_CLOSE_WAIT &&
 			    s->owner_count &&
 			    c->l->owners[s->owner_first].proc ==
-				(uint32_t)proc) {
+				    (uint32_t)proc) {
 				f->sock = (uint32_t)k;
 				break;
 			}

@@ -20,17 +20,18 @@
 /* Exit codes (DESIGN.md). */
 enum {
 	EXIT_OK = 0,
-	EXIT_FINDINGS = 1, /* findings, or ports changed, where a command judges */
-	EXIT_USAGE = 2,    /* bad usage or input */
-	EXIT_RUNTIME = 3,  /* permission, network, resource */
+	EXIT_FINDINGS =
+		1,	/* findings, or ports changed, where a command judges */
+	EXIT_USAGE = 2, /* bad usage or input */
+	EXIT_RUNTIME = 3, /* permission, network, resource */
 };
 
 /* State of one run of the tool, owned by main(). */
 struct cli {
-	const char *cmd;       /* the subcommand's name, for messages */
+	const char *cmd; /* the subcommand's name, for messages */
 	bool stdout_tty;
 	bool stderr_tty;
-	bool color;            /* colour on stdout: a TTY and no NO_COLOR */
+	bool color;	       /* colour on stdout: a TTY and no NO_COLOR */
 	const char *proc_root; /* $PORTIER_PROC_ROOT or "/proc" */
 	struct portier_kb *kb; /* loaded on first use by cli_kb() */
 };
@@ -40,7 +41,7 @@ struct cli_command {
 	int (*run)(struct cli *cli, int argc, char **argv);
 	const char *summary; /* one line for `portier --help` */
 	const char *help;    /* the text of `portier CMD --help` */
-	int rank;            /* order in `portier --help` */
+	int rank;	     /* order in `portier --help` */
 };
 
 /* Messages on stderr: "portier CMD: msg" and "hint: ..." (git's style). */

@@ -20,77 +20,77 @@
 #include "portier/local.h"
 
 static const char audit_help[] =
-    "usage: portier audit [--json] [--fail-on LEVEL] [--netns NAME | "
-    "--all-netns]\n"
-    "                     [--close-wait N]\n"
-    "\n"
-    "Judge every listening socket of this machine (and every connection\n"
-    "it opened) against the port knowledge base, and print findings with\n"
-    "a severity (high, medium, low, info), the reason, and what to do.\n"
-    "\n"
-    "findings (rule names as in the JSON output):\n"
-    "  trojan-port      a known trojan/backdoor port listens (31337, 12345,\n"
-    "                   27374, ...).  Many are IANA services today, so the\n"
-    "                   severity follows the owner: low when the program is\n"
-    "                   named after the port's service and runs from a system\n"
-    "                   directory, medium for other programs, high when the\n"
-    "                   owner runs from a deleted file, /tmp, /dev/shm or a\n"
-    "                   home, or no owner can be seen.  Never raised for the\n"
-    "                   local port of an outgoing connection.\n"
-    "  trojan-remote    a connection this host opened to a trojan port\n"
-    "  windows-sharing  SMB 445, NetBIOS 137-139 or RPC 135 on a non-loopback\n"
-    "                   address (high)\n"
-    "  legacy-service   telnet 23, rlogin 513, rsh 514, tftp 69/udp or finger\n"
-    "                   79 listening at all (high; medium on loopback)\n"
-    "  local-only       a service that belongs on loopback (databases, "
-    "caches,\n"
-    "                   admin APIs: 6379, 11211, 9200, 27017, 2375 ...) bound\n"
-    "                   to 0.0.0.0, :: or another non-loopback address\n"
-    "  risky-port       another port the knowledge base rates risky is\n"
-    "                   reachable (severity below its risk: reachable is\n"
-    "                   normal for some)\n"
-    "  exe-deleted      a listener's executable was deleted (high)\n"
-    "  exe-location     a listener runs from /tmp, /var/tmp, /dev/shm or a\n"
-    "                   home directory (high)\n"
-    "  name-mismatch    a well-known port (22, 25, 53, 445, 3306, ...) held "
-    "by\n"
-    "                   a program that is not what serves it (medium)\n"
-    "  close-wait       a process holds N or more connections in CLOSE-WAIT:\n"
-    "                   it never closes sockets (medium; high at 10 x N)\n"
-    "  no-owner         a listener no process holds (info; root only)\n"
-    "  unknown-port     a listener on a port with no known service (info)\n"
-    "\n"
-    "options:\n"
-    "  --json           JSON Lines: one object per finding, then a summary\n"
-    "                   object (docs/json-local.md)\n"
-    "  --fail-on LEVEL  exit 1 if a finding of LEVEL or worse exists: high,\n"
-    "                   medium, low or info\n"
-    "  --netns NAME     judge network namespace NAME (/run/netns/NAME or an\n"
-    "                   absolute path)\n"
-    "  --all-netns      judge every network namespace (containers too)\n"
-    "  --close-wait N   CLOSE-WAIT connections per process that make a\n"
-    "                   finding (default 50)\n"
-    "\n"
-    "Run it as root: without root the owners of other users' sockets are\n"
-    "invisible, and the rules that judge the owner cannot be applied.\n"
-    "\n"
-    "examples:\n"
-    "  portier audit\n"
-    "  portier audit --fail-on high        # in cron: mail when exit is 1\n"
-    "  portier audit --json | jq -r 'select(.severity==\"high\").reason'\n"
-    "\n"
-    "exit: 0 done (no finding at the --fail-on level), 1 findings at or\n"
-    "above the --fail-on level, 2 bad usage, 3 sockets could not be read\n";
+	"usage: portier audit [--json] [--fail-on LEVEL] [--netns NAME | "
+	"--all-netns]\n"
+	"                     [--close-wait N]\n"
+	"\n"
+	"Judge every listening socket of this machine (and every connection\n"
+	"it opened) against the port knowledge base, and print findings with\n"
+	"a severity (high, medium, low, info), the reason, and what to do.\n"
+	"\n"
+	"findings (rule names as in the JSON output):\n"
+	"  trojan-port      a known trojan/backdoor port listens (31337, 12345,\n"
+	"                   27374, ...).  Many are IANA services today, so the\n"
+	"                   severity follows the owner: low when the program is\n"
+	"                   named after the port's service and runs from a system\n"
+	"                   directory, medium for other programs, high when the\n"
+	"                   owner runs from a deleted file, /tmp, /dev/shm or a\n"
+	"                   home, or no owner can be seen.  Never raised for the\n"
+	"                   local port of an outgoing connection.\n"
+	"  trojan-remote    a connection this host opened to a trojan port\n"
+	"  windows-sharing  SMB 445, NetBIOS 137-139 or RPC 135 on a non-loopback\n"
+	"                   address (high)\n"
+	"  legacy-service   telnet 23, rlogin 513, rsh 514, tftp 69/udp or finger\n"
+	"                   79 listening at all (high; medium on loopback)\n"
+	"  local-only       a service that belongs on loopback (databases, "
+	"caches,\n"
+	"                   admin APIs: 6379, 11211, 9200, 27017, 2375 ...) bound\n"
+	"                   to 0.0.0.0, :: or another non-loopback address\n"
+	"  risky-port       another port the knowledge base rates risky is\n"
+	"                   reachable (severity below its risk: reachable is\n"
+	"                   normal for some)\n"
+	"  exe-deleted      a listener's executable was deleted (high)\n"
+	"  exe-location     a listener runs from /tmp, /var/tmp, /dev/shm or a\n"
+	"                   home directory (high)\n"
+	"  name-mismatch    a well-known port (22, 25, 53, 445, 3306, ...) held "
+	"by\n"
+	"                   a program that is not what serves it (medium)\n"
+	"  close-wait       a process holds N or more connections in CLOSE-WAIT:\n"
+	"                   it never closes sockets (medium; high at 10 x N)\n"
+	"  no-owner         a listener no process holds (info; root only)\n"
+	"  unknown-port     a listener on a port with no known service (info)\n"
+	"\n"
+	"options:\n"
+	"  --json           JSON Lines: one object per finding, then a summary\n"
+	"                   object (docs/json-local.md)\n"
+	"  --fail-on LEVEL  exit 1 if a finding of LEVEL or worse exists: high,\n"
+	"                   medium, low or info\n"
+	"  --netns NAME     judge network namespace NAME (/run/netns/NAME or an\n"
+	"                   absolute path)\n"
+	"  --all-netns      judge every network namespace (containers too)\n"
+	"  --close-wait N   CLOSE-WAIT connections per process that make a\n"
+	"                   finding (default 50)\n"
+	"\n"
+	"Run it as root: without root the owners of other users' sockets are\n"
+	"invisible, and the rules that judge the owner cannot be applied.\n"
+	"\n"
+	"examples:\n"
+	"  portier audit\n"
+	"  portier audit --fail-on high        # in cron: mail when exit is 1\n"
+	"  portier audit --json | jq -r 'select(.severity==\"high\").reason'\n"
+	"\n"
+	"exit: 0 done (no finding at the --fail-on level), 1 findings at or\n"
+	"above the --fail-on level, 2 bad usage, 3 sockets could not be read\n";
 
 enum { OPT_JSON = 256, OPT_FAIL_ON, OPT_NETNS, OPT_ALL_NETNS, OPT_CW };
 
 static const struct option long_opts[] = {
-    {"json", no_argument, NULL, OPT_JSON},
-    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
-    {"netns", required_argument, NULL, OPT_NETNS},
-    {"all-netns", no_argument, NULL, OPT_ALL_NETNS},
-    {"close-wait", required_argument, NULL, OPT_CW},
-    {NULL, 0, NULL, 0},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	{"netns", required_argument, NULL, OPT_NETNS},
+	{"all-netns", no_argument, NULL, OPT_ALL_NETNS},
+	{"close-wait", required_argument, NULL, OPT_CW},
+	{NULL, 0, NULL, 0},
 };
 
 struct audit_args {
@@ -189,9 +189,9 @@ static json_t *proc_json(const struct portier_proc *p)
 		return json_null();
 	return json_pack("{s:i, s:o, s:o, s:b, s:o, s:o, s:o}", "pid", p->pid,
 			 "comm", cli_json_string(p->comm), "exe",
-			 cli_json_string(p->exe), "exe_deleted",
-			 p->exe_deleted, "user", cli_json_string(p->user),
-			 "unit", cli_json_string(p->unit), "container",
+			 cli_json_string(p->exe), "exe_deleted", p->exe_deleted,
+			 "user", cli_json_string(p->user), "unit",
+			 cli_json_string(p->unit), "container",
 			 cli_json_string(p->container));
 }
 
@@ -211,31 +211,34 @@ static int print_line(json_t *o)
 }
 
 static int print_finding_json(const struct portier_local *l,
-			       const struct portier_finding *f)
+			      const struct portier_finding *f)
 {
 	const struct portier_proc *p = f->proc >= 0 ? &l->procs[f->proc] : NULL;
 	const struct portier_sock *s =
-	    f->sock != UINT32_MAX ? &l->socks[f->sock] : NULL;
+		f->sock != UINT32_MAX ? &l->socks[f->sock] : NULL;
 	json_t *o = json_pack(
-	    "{s:s, s:s, s:s, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o}", "type",
-	    "finding", "severity",
-	    portier_audit_severity_name((enum portier_risk)f->severity), "rule",
-	    portier_audit_rule_name((enum portier_audit_rule)f->rule), "proto",
-	    f->proto ? json_string(portier_local_proto_name(f->proto))
-		     : json_null(),
-	    "port", f->port ? json_integer(f->port) : json_null(), "where",
-	    where_json(f->where), "count", (int)f->count, "reason",
-	    cli_json_string(f->reason), "advice", cli_json_string(f->advice),
-	    "process", proc_json(p), "netns",
-	    cli_json_string(s ? l->netns[s->netns] : ""));
+		"{s:s, s:s, s:s, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o}",
+		"type", "finding", "severity",
+		portier_audit_severity_name((enum portier_risk)f->severity),
+		"rule",
+		portier_audit_rule_name((enum portier_audit_rule)f->rule),
+		"proto",
+		f->proto ? json_string(portier_local_proto_name(f->proto))
+			 : json_null(),
+		"port", f->port ? json_integer(f->port) : json_null(), "where",
+		where_json(f->where), "count", (int)f->count, "reason",
+		cli_json_string(f->reason), "advice",
+		cli_json_string(f->advice), "process", proc_json(p), "netns",
+		cli_json_string(s ? l->netns[s->netns] : ""));
 
 	if (o && f->kb) {
 		json_t *kbo = json_pack(
-		    "{s:o, s:s, s:s, s:o}", "service",
-		    cli_json_string(f->kb->name), "risk",
-		    portier_risk_name((enum portier_risk)f->kb->risk), "scope",
-		    portier_scope_name((enum portier_scope)f->kb->scope),
-		    "trojans", cli_json_string(f->kb->trojans));
+			"{s:o, s:s, s:s, s:o}", "service",
+			cli_json_string(f->kb->name), "risk",
+			portier_risk_name((enum portier_risk)f->kb->risk),
+			"scope",
+			portier_scope_name((enum portier_scope)f->kb->scope),
+			"trojans", cli_json_string(f->kb->trojans));
 
 		if (json_object_set_new(o, "kb", kbo) < 0) {
 			json_decref(o);
@@ -253,7 +256,7 @@ static void print_finding(struct cli *cli, const struct portier_local *l,
 {
 	enum portier_risk sev = (enum portier_risk)f->severity;
 	const struct portier_sock *s =
-	    f->sock != UINT32_MAX ? &l->socks[f->sock] : NULL;
+		f->sock != UINT32_MAX ? &l->socks[f->sock] : NULL;
 	char sevname[16];
 	/* 4 bytes of \xNN for each byte at worst */
 	char safe[4 * sizeof(f->reason) + 1];
@@ -304,7 +307,7 @@ static int verdict_of(const struct portier_local *l, uint32_t si,
 		 portier_local_proto_name(s->proto), a, s->lport);
 	for (i = 0; i < n; i++) {
 		const char *hit =
-		    f[i].sock == si ? f[i].where : strstr(f[i].where, w);
+			f[i].sock == si ? f[i].where : strstr(f[i].where, w);
 		size_t wl = strlen(w);
 
 		/* a whole entry of the list, not the prefix of a longer one */
@@ -351,9 +354,9 @@ static void print_listeners(struct cli *cli, const struct portier_local *l,
 	for (k = 0; k < m; k++) {
 		const struct portier_sock *s = &l->socks[idx[k]];
 		const struct portier_proc *p =
-		    portier_local_owner(l, s, 0, NULL);
+			portier_local_owner(l, s, 0, NULL);
 		char local[96], a[64], proc[64], proto[8], sproc[256],
-		    snetns[512];
+			snetns[512];
 		const char *svc, *cells[6];
 		int v;
 
@@ -368,8 +371,8 @@ static void print_listeners(struct cli *cli, const struct portier_local *l,
 			 s->family == AF_INET6 ? "6" : "");
 		svc = portier_kb_service_name(kb, s->lport,
 					      s->proto == PORTIER_LOCAL_TCP
-						  ? PORTIER_PROTO_TCP
-						  : PORTIER_PROTO_UDP);
+						      ? PORTIER_PROTO_TCP
+						      : PORTIER_PROTO_UDP);
 		if (p)
 			snprintf(proc, sizeof(proc), "%d/%s", p->pid, p->comm);
 		else
@@ -379,13 +382,13 @@ static void print_listeners(struct cli *cli, const struct portier_local *l,
 		cells[1] = local;
 		cells[2] = svc ? svc : "-";
 		cells[3] = local_out_safe(sproc, sizeof(sproc), proc);
-		cells[4] =
-		    v < 0 ? "ok"
-			  : portier_audit_severity_name((enum portier_risk)v);
+		cells[4] = v < 0 ? "ok"
+				 : portier_audit_severity_name(
+					   (enum portier_risk)v);
 		cells[5] = l->netns[s->netns][0]
-			       ? local_out_safe(snetns, sizeof(snetns),
-						l->netns[s->netns])
-			       : "-";
+				   ? local_out_safe(snetns, sizeof(snetns),
+						    l->netns[s->netns])
+				   : "-";
 		cli_table_add(t, cells);
 	}
 	printf("%slistening sockets%s\n", cli_color_on(cli, CLI_BOLD),
@@ -448,8 +451,9 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 			exit_code = EXIT_FINDINGS;
 		if (a.json && print_finding_json(l, &f[i]) < 0) {
 			/* a finding left out would make the summary lie */
-			cli_error(cli, "out of memory while writing finding %zu "
-				       "of %zu as JSON: output is incomplete",
+			cli_error(cli,
+				  "out of memory while writing finding %zu "
+				  "of %zu as JSON: output is incomplete",
 				  i + 1, n);
 			portier_free(f);
 			portier_local_free(l);
@@ -459,36 +463,37 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 	}
 	if (a.json) {
 		json_t *o = json_pack(
-		    "{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b}", "type",
-		    "summary", "findings", (int)n, "high",
-		    (int)counts[PORTIER_RISK_HIGH], "medium",
-		    (int)counts[PORTIER_RISK_MEDIUM], "low",
-		    (int)counts[PORTIER_RISK_LOW], "info",
-		    (int)counts[PORTIER_RISK_NONE], "listeners", (int)listeners,
-		    "sockets", (int)l->n_socks, "privileged", ao.privileged);
+			"{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b}", "type",
+			"summary", "findings", (int)n, "high",
+			(int)counts[PORTIER_RISK_HIGH], "medium",
+			(int)counts[PORTIER_RISK_MEDIUM], "low",
+			(int)counts[PORTIER_RISK_LOW], "info",
+			(int)counts[PORTIER_RISK_NONE], "listeners",
+			(int)listeners, "sockets", (int)l->n_socks,
+			"privileged", ao.privileged);
 
 		if (o)
 			json_object_set_new(
-			    o, "fail_on",
-			    a.have_fail
-				? json_string(
-				      portier_audit_severity_name(a.fail_on))
-				: json_null());
+				o, "fail_on",
+				a.have_fail
+					? json_string(
+						  portier_audit_severity_name(
+							  a.fail_on))
+					: json_null());
 		if (print_line(o) < 0) {
 			cli_error(cli, "out of memory while writing the JSON "
 				       "summary");
 			exit_code = EXIT_RUNTIME;
 		}
 	} else {
-		printf(
-		    "%s%zu finding%s: %zu high, %zu medium, %zu low, %zu "
-		    "info%s (%zu listening socket%s and %zu other%s judged)\n",
-		    cli_color_on(cli, CLI_BOLD), n, n == 1 ? "" : "s",
-		    counts[PORTIER_RISK_HIGH], counts[PORTIER_RISK_MEDIUM],
-		    counts[PORTIER_RISK_LOW], counts[PORTIER_RISK_NONE],
-		    cli_color_off(cli), listeners, listeners == 1 ? "" : "s",
-		    l->n_socks - listeners,
-		    l->n_socks - listeners == 1 ? "" : "s");
+		printf("%s%zu finding%s: %zu high, %zu medium, %zu low, %zu "
+		       "info%s (%zu listening socket%s and %zu other%s judged)\n",
+		       cli_color_on(cli, CLI_BOLD), n, n == 1 ? "" : "s",
+		       counts[PORTIER_RISK_HIGH], counts[PORTIER_RISK_MEDIUM],
+		       counts[PORTIER_RISK_LOW], counts[PORTIER_RISK_NONE],
+		       cli_color_off(cli), listeners, listeners == 1 ? "" : "s",
+		       l->n_socks - listeners,
+		       l->n_socks - listeners == 1 ? "" : "s");
 	}
 	if (!ao.privileged)
 		cli_notice(cli,
@@ -502,9 +507,9 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 }
 
 const struct cli_command cli_cmd_audit = {
-    .name = "audit",
-    .run = cmd_audit,
-    .summary = "judge this machine's open ports: findings and advice",
-    .help = audit_help,
-    .rank = 30,
+	.name = "audit",
+	.run = cmd_audit,
+	.summary = "judge this machine's open ports: findings and advice",
+	.help = audit_help,
+	.rank = 30,
 };

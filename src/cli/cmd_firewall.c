@@ -50,8 +50,7 @@ static int usage_error(void)
  * Options of one verb; allowed is the OPT_* mask it takes.  Leaves optind at
  * the first operand.
  */
-static int parse_opts(struct fw_run *r, int argc, char **argv,
-		      unsigned allowed)
+static int parse_opts(struct fw_run *r, int argc, char **argv, unsigned allowed)
 {
 	static const struct option longopts[] = {
 		{"dry-run", no_argument, NULL, 'n'},
@@ -61,8 +60,10 @@ static int parse_opts(struct fw_run *r, int argc, char **argv,
 		{"json", no_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
-	static const unsigned bit[] = {['n'] = OPT_DRY_RUN, ['p'] = OPT_PROTO,
-				       ['f'] = OPT_FROM, ['S'] = OPT_SSH,
+	static const unsigned bit[] = {['n'] = OPT_DRY_RUN,
+				       ['p'] = OPT_PROTO,
+				       ['f'] = OPT_FROM,
+				       ['S'] = OPT_SSH,
 				       ['j'] = OPT_JSON};
 	struct portier_err err = {0};
 	int c, i, li = -1;
@@ -96,7 +97,8 @@ static int parse_opts(struct fw_run *r, int argc, char **argv,
 			return usage_error();
 		}
 		if (!(allowed & bit[c])) {
-			cli_error(r->cli, "option '--%s' does not apply to '%s'",
+			cli_error(r->cli,
+				  "option '--%s' does not apply to '%s'",
 				  li >= 0 ? longopts[li].name : "?", r->verb);
 			return usage_error();
 		}
@@ -204,8 +206,9 @@ static int guard_sshd(struct fw_run *r, struct portier_fw *fw,
 	if (fw && portier_fw_current(fw, &before, &err) < 0)
 		return cli_report(r->cli, &err);
 	if (portier_local_collect(&q, &l, &err) < 0) {
-		cli_notice(r->cli, "cannot look for an sshd listening on a port "
-				   "this change drops: %s",
+		cli_notice(r->cli,
+			   "cannot look for an sshd listening on a port "
+			   "this change drops: %s",
 			   err.msg);
 	} else if (portier_fw_guard_sshd(&before, p, l, &err) < 0) {
 		rc = cli_report(r->cli, &err);
@@ -229,14 +232,16 @@ static int guard_ssh(struct fw_run *r, struct portier_fw *fw,
 	if (!ssh_session(r, &sess, &how))
 		return guard_sshd(r, fw, p);
 	rc = portier_fw_guard_ssh(p, &sess, &err);
-	if (rc < 0) /* exit 2 for a policy that cuts the session, 3 for ENOMEM */
+	if (rc <
+	    0) /* exit 2 for a policy that cuts the session, 3 for ENOMEM */
 		return cli_report(r->cli, &err);
 	if (rc > 0)
-		cli_notice(r->cli,
-			   "keeping tcp/%u open: this command runs in an SSH "
-			   "session on it (found in %s); --i-know-ssh-is-closed "
-			   "drops it",
-			   sess.lport, how);
+		cli_notice(
+			r->cli,
+			"keeping tcp/%u open: this command runs in an SSH "
+			"session on it (found in %s); --i-know-ssh-is-closed "
+			"drops it",
+			sess.lport, how);
 	return EXIT_OK;
 }
 
@@ -343,8 +348,8 @@ static int apply_close(struct portier_fw_policy *p, const struct change *c,
 				       c->have_src ? &c->src : NULL, err);
 }
 
-static int apply_allow_only(struct portier_fw_policy *p,
-			    const struct change *c, struct portier_err *err)
+static int apply_allow_only(struct portier_fw_policy *p, const struct change *c,
+			    struct portier_err *err)
 {
 	return portier_fw_policy_allow_only(p, &c->spec, err);
 }
@@ -380,8 +385,9 @@ static int verb_close(struct fw_run *r, int argc, char **argv)
 	rc = parse_opts(r, argc, argv,
 			OPT_DRY_RUN | OPT_PROTO | OPT_FROM | OPT_SSH);
 	if (rc == EXIT_OK)
-		rc = need_operands(r, argc, argv, 1, "one PORTSPEC, e.g. 445 or "
-					       "135,137-139");
+		rc = need_operands(r, argc, argv, 1,
+				   "one PORTSPEC, e.g. 445 or "
+				   "135,137-139");
 	if (rc != EXIT_OK)
 		return rc;
 	if (portier_fw_spec_parse(argv[optind], r->protos, &c.spec, &err) < 0)
@@ -408,7 +414,8 @@ static int verb_allow_only(struct fw_run *r, int argc, char **argv)
 
 	rc = parse_opts(r, argc, argv, OPT_DRY_RUN | OPT_PROTO | OPT_SSH);
 	if (rc == EXIT_OK)
-		rc = need_operands(r, argc, argv, 1, "one PORTSPEC, e.g. 22,80");
+		rc = need_operands(r, argc, argv, 1,
+				   "one PORTSPEC, e.g. 22,80");
 	if (rc != EXIT_OK)
 		return rc;
 	if (portier_fw_spec_parse(argv[optind], r->protos, &c.spec, &err) < 0)
@@ -640,11 +647,10 @@ struct fw_verb {
 };
 
 static const struct fw_verb verbs[] = {
-	{"close", verb_close},   {"allow-only", verb_allow_only},
-	{"open", verb_open},
-	{"harden", verb_harden}, {"suggest", verb_suggest},
-	{"status", verb_status}, {"undo", verb_undo},
-	{"reset", verb_reset},
+	{"close", verb_close},	   {"allow-only", verb_allow_only},
+	{"open", verb_open},	   {"harden", verb_harden},
+	{"suggest", verb_suggest}, {"status", verb_status},
+	{"undo", verb_undo},	   {"reset", verb_reset},
 };
 
 static int cmd_firewall(struct cli *cli, int argc, char **argv)
@@ -675,78 +681,77 @@ const struct cli_command cli_cmd_firewall = {
 	.run = cmd_firewall,
 	.rank = 80,
 	.summary = "close ports with nftables, in portier's own table",
-	.help =
-	"usage: portier firewall close PORTSPEC [--proto tcp|udp] [--from CIDR]\n"
-	"       portier firewall open PORTSPEC [--proto tcp|udp]\n"
-	"       portier firewall allow-only PORTSPEC [--proto tcp|udp]\n"
-	"       portier firewall harden\n"
-	"       portier firewall suggest\n"
-	"       portier firewall status [--json]\n"
-	"       portier firewall undo\n"
-	"       portier firewall reset\n"
-	"       (every verb takes --dry-run)\n"
-	"\n"
-	"Turn \"close the ports you do not use\" into nftables rules that are\n"
-	"correct and reversible.  All rules live in portier's own table, `table\n"
-	"inet portier` (IPv4 and IPv6 alike), which is replaced as a whole in one\n"
-	"transaction: all of it or nothing.  No other table is touched.  Each\n"
-	"change adds to the rules in place; applying the same change twice does\n"
-	"nothing the second time.\n"
-	"\n"
-	"verbs:\n"
-	"  close PORTSPEC     drop inbound traffic to these ports, even on\n"
-	"                     connections made before; replies to this host's own\n"
-	"                     connections and loopback are never dropped; names\n"
-	"                     the process still listening behind each port and\n"
-	"                     the command that stops it\n"
-	"  open PORTSPEC      the opposite of close: these ports are no longer\n"
-	"                     dropped (from anywhere or any source), and in\n"
-	"                     allow-only mode they join the allowed ports\n"
-	"  allow-only PORTSPEC\n"
-	"                     drop all inbound traffic except these ports,\n"
-	"                     loopback, established connections, the ICMP the\n"
-	"                     network needs (PMTU, neighbour discovery) and DHCP\n"
-	"                     replies; replaces an earlier allow-only list\n"
-	"  harden             close the Windows-share ports: TCP 135, 137, 139,\n"
-	"                     445, 593, 1025, 2745, 3127, 6129, 3389 and UDP 135,\n"
-	"                     137, 138, 445, saying for each why\n"
-	"  suggest            run the audit (portier audit) and name the risky\n"
-	"                     ports that listen for other hosts and that no other\n"
-	"                     host is connected to, with the close command for\n"
-	"                     them; applies nothing (exit 1 when it names any)\n"
-	"  status             portier's rules in plain words\n"
-	"  undo               put portier's table back as it was before the last\n"
-	"                     change; again to go further back\n"
-	"  reset              remove portier's table: portier filters nothing (an\n"
-	"                     undo point is saved, so undo brings it back)\n"
-	"\n"
-	"PORTSPEC: ports and ranges separated by commas, each optionally /tcp or\n"
-	"/udp: 445   135,137-139   53/udp,22/tcp.  Without a protocol a port means\n"
-	"both tcp and udp (or what --proto says).\n"
-	"\n"
-	"options:\n"
-	"  --dry-run        print the nft script (stdout) and apply nothing; with\n"
-	"                   privileges the kernel checks it (like nft -c)\n"
-	"  --proto P        tcp, udp or tcp+udp for ports without /PROTO\n"
-	"  --from CIDR      close: only for sources in CIDR (10.0.0.0/8, fd00::/8)\n"
-	"  --json           status: one JSON object (docs/json-firewall.md)\n"
-	"  --i-know-ssh-is-closed\n"
-	"                   allow-only normally keeps the port of the SSH session\n"
-	"                   it runs in open, and close refuses to close it; with\n"
-	"                   no session found (sudo, tmux), changes that drop a\n"
-	"                   port sshd listens on are refused; this turns that\n"
-	"                   guard off\n"
-	"\n"
-	"Changing or reading rules needs CAP_NET_ADMIN.  Undo points are saved\n"
-	"in /var/lib/portier/fw, or $PORTIER_STATE_DIR: a directory that only\n"
-	"you can write to (never one under /tmp), else portier refuses it.\n"
-	"\n"
-	"examples:\n"
-	"  portier firewall harden --dry-run\n"
-	"  sudo portier firewall suggest\n"
-	"  sudo portier firewall close 445\n"
-	"  sudo portier firewall close 3389/tcp --from 0.0.0.0/0\n"
-	"  sudo portier firewall allow-only 22,80,443/tcp\n"
-	"  sudo portier firewall status\n"
-	"  sudo portier firewall undo\n",
+	.help = "usage: portier firewall close PORTSPEC [--proto tcp|udp] [--from CIDR]\n"
+		"       portier firewall open PORTSPEC [--proto tcp|udp]\n"
+		"       portier firewall allow-only PORTSPEC [--proto tcp|udp]\n"
+		"       portier firewall harden\n"
+		"       portier firewall suggest\n"
+		"       portier firewall status [--json]\n"
+		"       portier firewall undo\n"
+		"       portier firewall reset\n"
+		"       (every verb takes --dry-run)\n"
+		"\n"
+		"Turn \"close the ports you do not use\" into nftables rules that are\n"
+		"correct and reversible.  All rules live in portier's own table, `table\n"
+		"inet portier` (IPv4 and IPv6 alike), which is replaced as a whole in one\n"
+		"transaction: all of it or nothing.  No other table is touched.  Each\n"
+		"change adds to the rules in place; applying the same change twice does\n"
+		"nothing the second time.\n"
+		"\n"
+		"verbs:\n"
+		"  close PORTSPEC     drop inbound traffic to these ports, even on\n"
+		"                     connections made before; replies to this host's own\n"
+		"                     connections and loopback are never dropped; names\n"
+		"                     the process still listening behind each port and\n"
+		"                     the command that stops it\n"
+		"  open PORTSPEC      the opposite of close: these ports are no longer\n"
+		"                     dropped (from anywhere or any source), and in\n"
+		"                     allow-only mode they join the allowed ports\n"
+		"  allow-only PORTSPEC\n"
+		"                     drop all inbound traffic except these ports,\n"
+		"                     loopback, established connections, the ICMP the\n"
+		"                     network needs (PMTU, neighbour discovery) and DHCP\n"
+		"                     replies; replaces an earlier allow-only list\n"
+		"  harden             close the Windows-share ports: TCP 135, 137, 139,\n"
+		"                     445, 593, 1025, 2745, 3127, 6129, 3389 and UDP 135,\n"
+		"                     137, 138, 445, saying for each why\n"
+		"  suggest            run the audit (portier audit) and name the risky\n"
+		"                     ports that listen for other hosts and that no other\n"
+		"                     host is connected to, with the close command for\n"
+		"                     them; applies nothing (exit 1 when it names any)\n"
+		"  status             portier's rules in plain words\n"
+		"  undo               put portier's table back as it was before the last\n"
+		"                     change; again to go further back\n"
+		"  reset              remove portier's table: portier filters nothing (an\n"
+		"                     undo point is saved, so undo brings it back)\n"
+		"\n"
+		"PORTSPEC: ports and ranges separated by commas, each optionally /tcp or\n"
+		"/udp: 445   135,137-139   53/udp,22/tcp.  Without a protocol a port means\n"
+		"both tcp and udp (or what --proto says).\n"
+		"\n"
+		"options:\n"
+		"  --dry-run        print the nft script (stdout) and apply nothing; with\n"
+		"                   privileges the kernel checks it (like nft -c)\n"
+		"  --proto P        tcp, udp or tcp+udp for ports without /PROTO\n"
+		"  --from CIDR      close: only for sources in CIDR (10.0.0.0/8, fd00::/8)\n"
+		"  --json           status: one JSON object (docs/json-firewall.md)\n"
+		"  --i-know-ssh-is-closed\n"
+		"                   allow-only normally keeps the port of the SSH session\n"
+		"                   it runs in open, and close refuses to close it; with\n"
+		"                   no session found (sudo, tmux), changes that drop a\n"
+		"                   port sshd listens on are refused; this turns that\n"
+		"                   guard off\n"
+		"\n"
+		"Changing or reading rules needs CAP_NET_ADMIN.  Undo points are saved\n"
+		"in /var/lib/portier/fw, or $PORTIER_STATE_DIR: a directory that only\n"
+		"you can write to (never one under /tmp), else portier refuses it.\n"
+		"\n"
+		"examples:\n"
+		"  portier firewall harden --dry-run\n"
+		"  sudo portier firewall suggest\n"
+		"  sudo portier firewall close 445\n"
+		"  sudo portier firewall close 3389/tcp --from 0.0.0.0/0\n"
+		"  sudo portier firewall allow-only 22,80,443/tcp\n"
+		"  sudo portier firewall status\n"
+		"  sudo portier firewall undo\n",
 };

@@ -54,9 +54,9 @@ struct guard_run {
 	uint64_t tokens_us;
 	unsigned suppressed;
 	unsigned long n_alerts, n_blocks;
-	bool dirty;           /* an alert since the last checkpoint */
-	uint64_t last_cp_us;  /* when the last checkpoint was written */
-	uint64_t drops_told;  /* kernel drops already reported */
+	bool dirty;	     /* an alert since the last checkpoint */
+	uint64_t last_cp_us; /* when the last checkpoint was written */
+	uint64_t drops_told; /* kernel drops already reported */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -108,7 +108,8 @@ static bool take_token(struct guard_run *r, uint64_t now)
 	return true;
 }
 
-static void print_human(struct guard_run *r, const struct portier_guard_alert *a,
+static void print_human(struct guard_run *r,
+			const struct portier_guard_alert *a,
 			const struct portier_guard_action *x)
 {
 	const struct portier_guard_source *s = &a->src;
@@ -154,7 +155,8 @@ static bool rebuild_and_block(struct guard_run *r,
 			      struct portier_err *err)
 {
 	portier_err_clear(err);
-	cli_notice(r->cli, "table inet portier_guard is gone; creating it again");
+	cli_notice(r->cli,
+		   "table inet portier_guard is gone; creating it again");
 	return portier_guard_nft_restore(r->nft, &r->o->allow, err) == 0 &&
 	       portier_guard_nft_block_prefix(r->nft, a->src.family, real, plen,
 					      a->ban_s, err) == 0;
@@ -192,7 +194,8 @@ static void act(struct guard_run *r, const struct portier_guard_alert *a,
 			 * the budget has refilled) alerts and blocks again */
 			x.action = "rate-limited";
 			portier_guard_det_unflag(r->det, s->family, s->addr,
-						 (r->ban_minute + 1) * 60000000);
+						 (r->ban_minute + 1) *
+							 60000000);
 		} else if (portier_guard_nft_block_prefix(r->nft, s->family,
 							  real, plen, a->ban_s,
 							  &err) < 0 &&
@@ -207,13 +210,15 @@ static void act(struct guard_run *r, const struct portier_guard_alert *a,
 			x.action = "blocked";
 			x.block_prefix = plen;
 			if (why) { /* the /64 holds an allowlisted address */
-				snprintf(note, sizeof(note), "blocked the address "
-					 "only: its /64 holds %s/%u (%s)",
-					 portier_guard_addr_str(why->family,
-								why->addr, whytxt,
-								sizeof(whytxt)),
-					 why->plen,
-					 portier_guard_allow_why_name(why->why));
+				snprintf(
+					note, sizeof(note),
+					"blocked the address "
+					"only: its /64 holds %s/%u (%s)",
+					portier_guard_addr_str(
+						why->family, why->addr, whytxt,
+						sizeof(whytxt)),
+					why->plen,
+					portier_guard_allow_why_name(why->why));
 				x.note = note;
 			}
 			x.block_us = wall_us();
@@ -268,8 +273,9 @@ static void report_drops(struct guard_run *r)
 
 	portier_guard_cap_stats(r->cap, &received, &dropped);
 	if (dropped > r->drops_told) {
-		cli_notice(r->cli, "the kernel dropped %llu packets (%llu in all) "
-				   "for lack of socket buffer; scans may be seen late",
+		cli_notice(r->cli,
+			   "the kernel dropped %llu packets (%llu in all) "
+			   "for lack of socket buffer; scans may be seen late",
 			   (unsigned long long)(dropped - r->drops_told),
 			   (unsigned long long)dropped);
 		r->drops_told = dropped;
@@ -323,7 +329,8 @@ static int drain(struct guard_run *r)
 			return n;
 		if (n == 1) {
 			act(r, &a, p.src); /* the real source, not its /64 */
-			r->dirty = true; /* offence counts must survive a crash */
+			r->dirty =
+				true; /* offence counts must survive a crash */
 		}
 	}
 	return 0;
@@ -336,7 +343,8 @@ static int refresh_allow(struct guard_run *r, size_t user_n)
 	r->o->allow.n = user_n; /* loopback and --allow stay; the rest anew */
 	portier_guard_allow_system(&r->o->allow, r->cli->proc_root,
 				   "/etc/resolv.conf", true);
-	if (r->nft && portier_guard_nft_set_allow(r->nft, &r->o->allow, &err) < 0) {
+	if (r->nft &&
+	    portier_guard_nft_set_allow(r->nft, &r->o->allow, &err) < 0) {
 		if (err.code != PORTIER_ENOENT)
 			return cli_report(r->cli, &err);
 		/* the table was flushed away under us: build it again */
@@ -387,8 +395,10 @@ static int daemon_run(struct guard_run *r)
 		return cli_report(r->cli, &err);
 	portier_guard_sys_env(r->sys, &env);
 	if ((rc = portier_guard_judge_new(&r->judge, 65536, &env)) < 0) {
-		portier_err_set(&err, rc, "out of memory for the judge's cache "
-				"of %u flows", 65536u);
+		portier_err_set(&err, rc,
+				"out of memory for the judge's cache "
+				"of %u flows",
+				65536u);
 		return cli_report(r->cli, &err);
 	}
 	portier_guard_allow_system(&o->allow, r->cli->proc_root,
@@ -407,8 +417,9 @@ static int daemon_run(struct guard_run *r)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	cli_notice(r->cli, "watching %s for scans%s; %zu sources remembered, "
-			   "%zu allowlist entries",
+	cli_notice(r->cli,
+		   "watching %s for scans%s; %zu sources remembered, "
+		   "%zu allowlist entries",
 		   o->ifname ? o->ifname : "every interface",
 		   o->block ? ", blocking in table inet portier_guard" : "",
 		   portier_guard_det_count(r->det), o->allow.n);
@@ -441,8 +452,9 @@ static int daemon_run(struct guard_run *r)
 	}
 	checkpoint(r);
 	portier_guard_cap_stats(r->cap, &received, &dropped);
-	cli_notice(r->cli, "%lu alerts, %lu blocks; %llu packets read, %llu "
-			   "lost by the kernel",
+	cli_notice(r->cli,
+		   "%lu alerts, %lu blocks; %llu packets read, %llu "
+		   "lost by the kernel",
 		   r->n_alerts, r->n_blocks, (unsigned long long)received,
 		   (unsigned long long)dropped);
 	if (rc < 0) {
@@ -500,10 +512,12 @@ static int show_status(struct guard_run *r)
 	if (!r->o->json) {
 		printf("blocks in table inet portier_guard: %zu%s\n", n,
 		       rc == PORTIER_ENOENT ? " (no table: guard --block has "
-					      "not run here)" : "");
+					      "not run here)"
+					    : "");
 		if (rc == 0)
 			printf("packets dropped by the block rules: %llu IPv4, "
-			       "%llu IPv6\n", (unsigned long long)drops4,
+			       "%llu IPv6\n",
+			       (unsigned long long)drops4,
 			       (unsigned long long)drops6);
 	} else if (rc == 0) {
 		printf("{\"type\":\"drops\",\"ipv4\":%llu,\"ipv6\":%llu}\n",
@@ -542,8 +556,9 @@ static int show_status(struct guard_run *r)
 		else
 			printf("  %-39s score %6.2f  %u probes, %u failed, %u "
 			       "open, %u offences, %s, last %s\n",
-			       addr, s->llr, s->probes, s->failures, s->successes,
-			       s->offenses, portier_guard_kind_name(c.kind),
+			       addr, s->llr, s->probes, s->failures,
+			       s->successes, s->offenses,
+			       portier_guard_kind_name(c.kind),
 			       portier_guard_time_str(s->last_us, when,
 						      sizeof(when)));
 	}
@@ -584,9 +599,27 @@ static int num(struct cli *cli, const char *opt, const char *arg,
 
 static int cmd_guard(struct cli *cli, int argc, char **argv)
 {
-	enum { O_BLOCK = 256, O_ALLOW, O_ALERTS, O_JSON, O_SYSLOG, O_STATE,
-	       O_BAN, O_BANMAX, O_BANRATE, O_MAXBANS, O_V6, O_MAXSRC, O_SLOW,
-	       O_WINDOW, O_CP, O_ARATE, O_DUR, O_STATUS, O_UNBLOCK };
+	enum {
+		O_BLOCK = 256,
+		O_ALLOW,
+		O_ALERTS,
+		O_JSON,
+		O_SYSLOG,
+		O_STATE,
+		O_BAN,
+		O_BANMAX,
+		O_BANRATE,
+		O_MAXBANS,
+		O_V6,
+		O_MAXSRC,
+		O_SLOW,
+		O_WINDOW,
+		O_CP,
+		O_ARATE,
+		O_DUR,
+		O_STATUS,
+		O_UNBLOCK
+	};
 	static const struct option longopts[] = {
 		{"block", no_argument, NULL, O_BLOCK},
 		{"allow", required_argument, NULL, O_ALLOW},
@@ -610,8 +643,10 @@ static int cmd_guard(struct cli *cli, int argc, char **argv)
 		{"unblock", required_argument, NULL, O_UNBLOCK},
 		{NULL, 0, NULL, 0},
 	};
-	struct guard_opts o = {.ban_rate = 60, .max_bans = 65536,
-			       .checkpoint_s = 60, .alert_rate = 20};
+	struct guard_opts o = {.ban_rate = 60,
+			       .max_bans = 65536,
+			       .checkpoint_s = 60,
+			       .alert_rate = 20};
 	struct guard_run r = {.cli = cli, .o = &o};
 	struct portier_err err = {0};
 	struct portier_guard_cidr c;
@@ -626,24 +661,38 @@ static int cmd_guard(struct cli *cli, int argc, char **argv)
 	rc = EXIT_USAGE;
 	while ((ch = getopt_long(argc, argv, "i:", longopts, NULL)) != -1) {
 		switch (ch) {
-		case O_BLOCK: o.block = true; break;
+		case O_BLOCK:
+			o.block = true;
+			break;
 		case O_ALLOW:
 			if (portier_guard_cidr_parse(optarg, &c, &err) < 0) {
 				cli_report(cli, &err);
 				goto out;
 			}
 			if (portier_guard_allow_add(&o.allow, &c) < 0) {
-				cli_error(cli, "out of memory adding --allow '%s' "
-					  "to the allowlist", optarg);
+				cli_error(cli,
+					  "out of memory adding --allow '%s' "
+					  "to the allowlist",
+					  optarg);
 				rc = EXIT_RUNTIME;
 				goto out;
 			}
 			break;
-		case 'i': o.ifname = optarg; break;
-		case O_ALERTS: o.alert_file = optarg; break;
-		case O_JSON: o.json = true; break;
-		case O_SYSLOG: o.use_syslog = true; break;
-		case O_STATE: o.state_dir = optarg; break;
+		case 'i':
+			o.ifname = optarg;
+			break;
+		case O_ALERTS:
+			o.alert_file = optarg;
+			break;
+		case O_JSON:
+			o.json = true;
+			break;
+		case O_SYSLOG:
+			o.use_syslog = true;
+			break;
+		case O_STATE:
+			o.state_dir = optarg;
+			break;
 		case O_BAN:
 			if (num(cli, "--ban-time", optarg, 1, 31536000, &v) < 0)
 				goto out;
@@ -655,16 +704,21 @@ static int cmd_guard(struct cli *cli, int argc, char **argv)
 			o.cfg.ban_max_s = (uint32_t)v;
 			break;
 		case O_BANRATE:
-			if (num(cli, "--ban-rate", optarg, 1, 1000000, &o.ban_rate) < 0)
+			if (num(cli, "--ban-rate", optarg, 1, 1000000,
+				&o.ban_rate) < 0)
 				goto out;
 			break;
 		case O_MAXBANS:
-			if (num(cli, "--max-bans", optarg, 16, 16777216, &o.max_bans) < 0)
+			if (num(cli, "--max-bans", optarg, 16, 16777216,
+				&o.max_bans) < 0)
 				goto out;
 			break;
-		case O_V6: o.v6_prefix64 = true; break;
+		case O_V6:
+			o.v6_prefix64 = true;
+			break;
 		case O_MAXSRC:
-			if (num(cli, "--max-sources", optarg, 16, 16777216, &v) < 0)
+			if (num(cli, "--max-sources", optarg, 16, 16777216,
+				&v) < 0)
 				goto out;
 			o.cfg.max_sources = v;
 			break;
@@ -675,24 +729,32 @@ static int cmd_guard(struct cli *cli, int argc, char **argv)
 			o.cfg.slow_ports = (unsigned)v;
 			break;
 		case O_WINDOW:
-			if (num(cli, "--window", optarg, 60, 30 * 86400, &v) < 0)
+			if (num(cli, "--window", optarg, 60, 30 * 86400, &v) <
+			    0)
 				goto out;
 			o.cfg.window_s = (uint32_t)v;
 			break;
 		case O_CP:
-			if (num(cli, "--checkpoint", optarg, 1, 3600, &o.checkpoint_s) < 0)
+			if (num(cli, "--checkpoint", optarg, 1, 3600,
+				&o.checkpoint_s) < 0)
 				goto out;
 			break;
 		case O_ARATE:
-			if (num(cli, "--alert-rate", optarg, 1, 100000, &o.alert_rate) < 0)
+			if (num(cli, "--alert-rate", optarg, 1, 100000,
+				&o.alert_rate) < 0)
 				goto out;
 			break;
 		case O_DUR:
-			if (num(cli, "--duration", optarg, 1, 31536000, &o.duration_s) < 0)
+			if (num(cli, "--duration", optarg, 1, 31536000,
+				&o.duration_s) < 0)
 				goto out;
 			break;
-		case O_STATUS: o.status = true; break;
-		case O_UNBLOCK: o.unblock = optarg; break;
+		case O_STATUS:
+			o.status = true;
+			break;
+		case O_UNBLOCK:
+			o.unblock = optarg;
+			break;
 		default:
 			cli_hint("see 'portier guard --help'");
 			goto out;
@@ -732,49 +794,48 @@ const struct cli_command cli_cmd_guard = {
 	.run = cmd_guard,
 	.rank = 70,
 	.summary = "notice port scans against this host and block them",
-	.help =
-	"usage: portier guard [--block] [--allow CIDR]... [options]\n"
-	"       portier guard --status [--json]\n"
-	"       portier guard --unblock ADDR\n"
-	"\n"
-	"Watch the packets arriving at this host (this network namespace) and\n"
-	"notice port scans within a few probes, at any speed.  Each source's\n"
-	"attempts on ports are scored with a sequential hypothesis test\n"
-	"(Threshold Random Walk): a probe to a closed port, or a TCP packet of\n"
-	"no connection (FIN, NULL, Xmas, ACK, Maimon scans), counts against it;\n"
-	"a connection to a listening service counts for it, with bounded credit.\n"
-	"Four failed ports in a row flag a scanner; a slow-scan window also\n"
-	"flags 10 failed ports within 24 hours.  Alerts say the scan type (syn,\n"
-	"connect, fin, null, xmas, ack, maimon, udp) and the tool it looks like.\n"
-	"\n"
-	"options:\n"
-	"  --block            add flagged sources to an nftables set with a timeout,\n"
-	"                     in guard's own table 'inet portier_guard'\n"
-	"  --allow CIDR       never block this network (repeatable); loopback, this\n"
-	"                     host's addresses, gateways and DNS servers always are\n"
-	"  -i, --interface IF watch one interface (default: all but loopback)\n"
-	"  --alert-file FILE  append alerts to FILE as JSON Lines\n"
-	"  --json             alerts on stdout as JSON Lines (docs/json-guard.md)\n"
-	"  --syslog           also log alerts to syslog (daemon facility)\n"
-	"  --state-dir DIR    checkpoints (default /var/lib/portier/guard, or\n"
-	"                     $PORTIER_STATE_DIR/guard)\n"
-	"  --ban-time SECS    first ban (600); each repeat offence x4\n"
-	"  --ban-max SECS     longest ban (604800)\n"
-	"  --ban-rate N       at most N new bans per minute (60)\n"
-	"  --max-bans N       size of each block set (65536)\n"
-	"  --v6-prefix64      count and ban IPv6 sources by their /64\n"
-	"  --max-sources N    sources remembered, least recent forgotten (32768)\n"
-	"  --slow-ports N     slow-scan window: N failed ports ... (10)\n"
-	"  --window SECS      ... within SECS; also how long state is kept (86400)\n"
-	"  --checkpoint SECS  save state this often (60) and at every alert\n"
-	"  --alert-rate N     at most N alerts per second are written (20)\n"
-	"  --duration SECS    stop after SECS (default: until SIGINT/SIGTERM)\n"
-	"  --status           list current blocks and the top sources\n"
-	"  --unblock ADDR     remove ADDR from the block set\n"
-	"\n"
-	"examples:\n"
-	"  portier guard --json\n"
-	"  portier guard --block --allow 192.0.2.0/24 --alert-file /var/log/scans.jsonl\n"
-	"  portier guard --status\n"
-	"  portier guard --unblock 198.51.100.7\n",
+	.help = "usage: portier guard [--block] [--allow CIDR]... [options]\n"
+		"       portier guard --status [--json]\n"
+		"       portier guard --unblock ADDR\n"
+		"\n"
+		"Watch the packets arriving at this host (this network namespace) and\n"
+		"notice port scans within a few probes, at any speed.  Each source's\n"
+		"attempts on ports are scored with a sequential hypothesis test\n"
+		"(Threshold Random Walk): a probe to a closed port, or a TCP packet of\n"
+		"no connection (FIN, NULL, Xmas, ACK, Maimon scans), counts against it;\n"
+		"a connection to a listening service counts for it, with bounded credit.\n"
+		"Four failed ports in a row flag a scanner; a slow-scan window also\n"
+		"flags 10 failed ports within 24 hours.  Alerts say the scan type (syn,\n"
+		"connect, fin, null, xmas, ack, maimon, udp) and the tool it looks like.\n"
+		"\n"
+		"options:\n"
+		"  --block            add flagged sources to an nftables set with a timeout,\n"
+		"                     in guard's own table 'inet portier_guard'\n"
+		"  --allow CIDR       never block this network (repeatable); loopback, this\n"
+		"                     host's addresses, gateways and DNS servers always are\n"
+		"  -i, --interface IF watch one interface (default: all but loopback)\n"
+		"  --alert-file FILE  append alerts to FILE as JSON Lines\n"
+		"  --json             alerts on stdout as JSON Lines (docs/json-guard.md)\n"
+		"  --syslog           also log alerts to syslog (daemon facility)\n"
+		"  --state-dir DIR    checkpoints (default /var/lib/portier/guard, or\n"
+		"                     $PORTIER_STATE_DIR/guard)\n"
+		"  --ban-time SECS    first ban (600); each repeat offence x4\n"
+		"  --ban-max SECS     longest ban (604800)\n"
+		"  --ban-rate N       at most N new bans per minute (60)\n"
+		"  --max-bans N       size of each block set (65536)\n"
+		"  --v6-prefix64      count and ban IPv6 sources by their /64\n"
+		"  --max-sources N    sources remembered, least recent forgotten (32768)\n"
+		"  --slow-ports N     slow-scan window: N failed ports ... (10)\n"
+		"  --window SECS      ... within SECS; also how long state is kept (86400)\n"
+		"  --checkpoint SECS  save state this often (60) and at every alert\n"
+		"  --alert-rate N     at most N alerts per second are written (20)\n"
+		"  --duration SECS    stop after SECS (default: until SIGINT/SIGTERM)\n"
+		"  --status           list current blocks and the top sources\n"
+		"  --unblock ADDR     remove ADDR from the block set\n"
+		"\n"
+		"examples:\n"
+		"  portier guard --json\n"
+		"  portier guard --block --allow 192.0.2.0/24 --alert-file /var/log/scans.jsonl\n"
+		"  portier guard --status\n"
+		"  portier guard --unblock 198.51.100.7\n",
 };

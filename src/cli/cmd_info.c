@@ -76,11 +76,11 @@ static json_t *iana_json(uint16_t lo, uint16_t hi, unsigned protos)
 			break;
 		if (!(e->proto & protos))
 			continue;
-		json_array_append_new(arr,
+		json_array_append_new(
+			arr,
 			json_pack("{s:i, s:s, s:s, s:s}", "port", e->port,
-				  "proto", portier_proto_name(e->proto),
-				  "name", e->name, "description",
-				  e->description));
+				  "proto", portier_proto_name(e->proto), "name",
+				  e->name, "description", e->description));
 	}
 	return arr;
 }
@@ -102,16 +102,16 @@ static json_t *entry_json(const struct portier_kb_entry *e, long port)
 		e->name, "names", split_list(e->service), "risk",
 		portier_risk_name(e->risk), "scope",
 		portier_scope_name(e->scope), "summary", e->summary, "danger",
-		e->danger, "trojans", split_list(e->trojans), "advice",
-		"linux", e->advice_linux, "windows", e->advice_windows,
-		"origin", origin_names[e->origin]);
+		e->danger, "trojans", split_list(e->trojans), "advice", "linux",
+		e->advice_linux, "windows", e->advice_windows, "origin",
+		origin_names[e->origin]);
 
 	if (port < 0 && e->lo == e->hi)
 		port = e->lo;
 	if (o && port >= 0)
-		json_object_set_new(o, "iana",
-				    iana_json((uint16_t)port, (uint16_t)port,
-					      e->protos));
+		json_object_set_new(
+			o, "iana",
+			iana_json((uint16_t)port, (uint16_t)port, e->protos));
 	else if (o)
 		json_object_set_new(o, "iana", json_array());
 	return o;
@@ -212,12 +212,11 @@ static void print_entry(struct info_run *r, const struct portier_kb_entry *e,
 static void print_bare_port(struct info_run *r, uint16_t port, unsigned protos)
 {
 	if (r->opt.json) {
-		json_t *o = json_pack("{s:i, s:i, s:s, s:s, s:n}", "port", port,
-				      "port_end", port, "proto",
-				      portier_proto_name(protos), "class",
-				      portier_port_class_name(
-					      portier_port_class(port)),
-				      "risk");
+		json_t *o = json_pack(
+			"{s:i, s:i, s:s, s:s, s:n}", "port", port, "port_end",
+			port, "proto", portier_proto_name(protos), "class",
+			portier_port_class_name(portier_port_class(port)),
+			"risk");
 
 		if (o)
 			json_object_set_new(o, "iana",
@@ -264,8 +263,8 @@ static void emit_entry(struct info_run *r, const struct portier_kb_entry *e)
 		snprintf(port, sizeof(port), "%u-%u", e->lo, e->hi);
 	if (r->opt.trojans) {
 		/* today's assignment beside the history: evidence, not proof */
-		const char *now = portier_kb_service_name(NULL, e->lo,
-							  e->protos);
+		const char *now =
+			portier_kb_service_name(NULL, e->lo, e->protos);
 
 		add_row(r, port, portier_proto_name(e->protos),
 			now ? now : "(unassigned)", portier_risk_name(e->risk),
@@ -281,13 +280,12 @@ static void emit_iana(struct info_run *r, const struct portier_iana_entry *e)
 	char port[8];
 
 	if (r->opt.json) {
-		print_json(json_pack("{s:i, s:s, s:s, s:s, s:s}", "port",
-				     e->port, "proto",
-				     portier_proto_name(e->proto), "class",
-				     portier_port_class_name(
-					     portier_port_class(e->port)),
-				     "service", e->name, "iana_description",
-				     e->description));
+		print_json(json_pack(
+			"{s:i, s:s, s:s, s:s, s:s}", "port", e->port, "proto",
+			portier_proto_name(e->proto), "class",
+			portier_port_class_name(portier_port_class(e->port)),
+			"service", e->name, "iana_description",
+			e->description));
 		return;
 	}
 	snprintf(port, sizeof(port), "%u", e->port);
@@ -332,7 +330,8 @@ static int row_cmp(const void *a, const void *b)
 }
 
 /* An IANA row adds nothing when a listed own entry covers it. */
-static bool covered(const struct info_run *r, const struct portier_iana_entry *e)
+static bool covered(const struct info_run *r,
+		    const struct portier_iana_entry *e)
 {
 	size_t i;
 
@@ -481,7 +480,8 @@ static int cmd_info(struct cli *cli, int argc, char **argv)
 
 	/* "-5" is a bad port, not an unknown option */
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9') {
+		if (argv[i][0] == '-' && argv[i][1] >= '0' &&
+		    argv[i][1] <= '9') {
 			cli_error(cli, "bad port '%s'", argv[i]);
 			cli_hint("a port is a number from 0 to 65535");
 			return EXIT_USAGE;
@@ -534,33 +534,32 @@ const struct cli_command cli_cmd_info = {
 	.run = cmd_info,
 	.rank = 10,
 	.summary = "what a port is for, why it is dangerous, how to close it",
-	.help =
-	"usage: portier info [--json] QUERY...\n"
-	"       portier info [--json] --trojans | --risky | --all\n"
-	"\n"
-	"Ask the port knowledge base.  A QUERY is\n"
-	"  PORT          445          everything known about one port\n"
-	"  PORT/PROTO    137/udp      the same, for one protocol\n"
-	"  LOW-HIGH      6970-7170    every entry and IANA assignment in a range\n"
-	"  WORD          smb          service names and descriptions containing it\n"
-	"\n"
-	"options:\n"
-	"  --trojans   list the ports that trojans and backdoors are known to have\n"
-	"              used (evidence, not proof: many are real services today)\n"
-	"  --risky     list the ports that are medium or high risk when exposed\n"
-	"  --all       list every entry of portier's own notes\n"
-	"  --json      JSON Lines, one object per entry (docs/json.md)\n"
-	"\n"
-	"For each port: IANA's assignment, its class (well-known 0-1023,\n"
-	"registered 1024-49151, dynamic 49152-65535, and whether it lies in this\n"
-	"host's ephemeral range), what it is for, why it is dangerous when exposed,\n"
-	"the trojans known to have used it, and how to close it on Linux and on\n"
-	"Windows.  Entries in /etc/portier/ports.tsv and ~/.config/portier/ports.tsv\n"
-	"add to or replace the built-in ones (format: data/README.md).\n"
-	"\n"
-	"examples:\n"
-	"  portier info 445\n"
-	"  portier info 137/udp 139\n"
-	"  portier info netbios\n"
-	"  portier info --trojans\n",
+	.help = "usage: portier info [--json] QUERY...\n"
+		"       portier info [--json] --trojans | --risky | --all\n"
+		"\n"
+		"Ask the port knowledge base.  A QUERY is\n"
+		"  PORT          445          everything known about one port\n"
+		"  PORT/PROTO    137/udp      the same, for one protocol\n"
+		"  LOW-HIGH      6970-7170    every entry and IANA assignment in a range\n"
+		"  WORD          smb          service names and descriptions containing it\n"
+		"\n"
+		"options:\n"
+		"  --trojans   list the ports that trojans and backdoors are known to have\n"
+		"              used (evidence, not proof: many are real services today)\n"
+		"  --risky     list the ports that are medium or high risk when exposed\n"
+		"  --all       list every entry of portier's own notes\n"
+		"  --json      JSON Lines, one object per entry (docs/json.md)\n"
+		"\n"
+		"For each port: IANA's assignment, its class (well-known 0-1023,\n"
+		"registered 1024-49151, dynamic 49152-65535, and whether it lies in this\n"
+		"host's ephemeral range), what it is for, why it is dangerous when exposed,\n"
+		"the trojans known to have used it, and how to close it on Linux and on\n"
+		"Windows.  Entries in /etc/portier/ports.tsv and ~/.config/portier/ports.tsv\n"
+		"add to or replace the built-in ones (format: data/README.md).\n"
+		"\n"
+		"examples:\n"
+		"  portier info 445\n"
+		"  portier info 137/udp 139\n"
+		"  portier info netbios\n"
+		"  portier info --trojans\n",
 };

@@ -30,77 +30,77 @@ struct local_opts {
 };
 
 static const char local_help[] =
-    "usage: portier local [-t] [-u] [-w] [-x] [-l|-a] [-n] [-p] [-o] [-v]\n"
-    "                     [-4|-6] [--state STATE] [--port N[-M]] [--pid N]\n"
-    "                     [--user USER] [--netns NAME | --all-netns] [--json]\n"
-    "       portier local --summary | -s | -e  [--netns NAME] [--json]\n"
-    "\n"
-    "Show this machine's sockets: protocol, local and remote address and\n"
-    "port, state, queues, the service the port is known for, and with -p\n"
-    "the processes that own each socket (all of them when a socket is\n"
-    "shared, e.g. after fork).  Sockets come from the kernel through\n"
-    "NETLINK_SOCK_DIAG; owners from /proc.  Addresses are never resolved\n"
-    "to names (no DNS queries are sent).  The flags combine as in netstat\n"
-    "and ss: -tulpn, -tanp, -ano.\n"
-    "\n"
-    "what to show:\n"
-    "  -t, --tcp          TCP sockets\n"
-    "  -u, --udp          UDP sockets (-t and -u by default)\n"
-    "  -w, --raw          raw IP sockets (the PORT of a raw socket is its\n"
-    "                     IP protocol number)\n"
-    "  -x, --unix         UNIX domain sockets (the path is the address)\n"
-    "  -4, --ipv4 / -6, --ipv6   one address family only\n"
-    "  -l, --listening    listeners only: TCP LISTEN, unconnected UDP/raw\n"
-    "  -a, --all          every state (default: connections, no listeners)\n"
-    "  --state STATE      only this state; repeatable.  ss's or netstat's\n"
-    "                     names: listen, estab(lished), syn-sent, syn-recv,\n"
-    "                     fin-wait-1, fin-wait-2, time-wait, close-wait,\n"
-    "                     last-ack, closing, unconn, connected, all\n"
-    "  --port N[-M]       sockets whose local or remote port is N (or in N-M)\n"
-    "  --pid N            sockets owned by process N (implies -p)\n"
-    "  --user USER        sockets owned by USER (a name or a uid)\n"
-    "\n"
-    "columns:\n"
-    "  -n, --numeric      no SERVICE column (ports are always numbers)\n"
-    "  -p, --processes    USER and PROCESS (pid/command of every owner)\n"
-    "  -o, --pid-column   a PID column (like Windows netstat -ano)\n"
-    "  -v, --verbose      CLASS of the service port (well-known,\n"
-    "                     registered, dynamic), EXE (full path,\n"
-    "                     \"(deleted)\" when the file was removed) and UNIT\n"
-    "                     (systemd unit or container); implies -p\n"
-    "\n"
-    "other views:\n"
-    "  -s, --stats        protocol counters (netstat -s) from\n"
-    "                     /proc/net/snmp, netstat and snmp6, with the ones\n"
-    "                     that matter for ports explained\n"
-    "  -e, --interfaces   bytes, packets, errors and drops per interface\n"
-    "  --summary          sockets per state, and a diagnosis in plain words:\n"
-    "                     CLOSE-WAIT piling up on a process (it does not "
-    "close\n"
-    "                     its sockets; named), TIME-WAIT and the ephemeral\n"
-    "                     port range, SYN-RECV (SYN flood), full accept\n"
-    "                     queues, overflow and SYN cookie counters\n"
-    "\n"
-    "namespaces and output:\n"
-    "  --netns NAME       read network namespace NAME (/run/netns/NAME, or an\n"
-    "                     absolute path such as /proc/PID/ns/net)\n"
-    "  --all-netns        every namespace: named ones and those only\n"
-    "                     processes (containers) hold; adds a NETNS column\n"
-    "  --json             JSON Lines, one object per socket "
-    "(docs/json-local.md)\n"
-    "\n"
-    "Without root you see every socket, but the owners of only your own\n"
-    "processes; root sees the owners of every user's sockets.\n"
-    "\n"
-    "examples:\n"
-    "  portier local -tulpn             listeners and their programs\n"
-    "  portier local -tanp --port 443   everything on port 443\n"
-    "  portier local -ap --pid 1234     what process 1234 has open\n"
-    "  portier local --summary          what the states say\n"
-    "  portier local -l --all-netns -p  listeners of containers too\n"
-    "  portier local -tan --json | jq -r 'select(.state==\"ESTAB\")'\n"
-    "\n"
-    "exit: 0 success, 2 bad usage, 3 the kernel or /proc could not be read\n";
+	"usage: portier local [-t] [-u] [-w] [-x] [-l|-a] [-n] [-p] [-o] [-v]\n"
+	"                     [-4|-6] [--state STATE] [--port N[-M]] [--pid N]\n"
+	"                     [--user USER] [--netns NAME | --all-netns] [--json]\n"
+	"       portier local --summary | -s | -e  [--netns NAME] [--json]\n"
+	"\n"
+	"Show this machine's sockets: protocol, local and remote address and\n"
+	"port, state, queues, the service the port is known for, and with -p\n"
+	"the processes that own each socket (all of them when a socket is\n"
+	"shared, e.g. after fork).  Sockets come from the kernel through\n"
+	"NETLINK_SOCK_DIAG; owners from /proc.  Addresses are never resolved\n"
+	"to names (no DNS queries are sent).  The flags combine as in netstat\n"
+	"and ss: -tulpn, -tanp, -ano.\n"
+	"\n"
+	"what to show:\n"
+	"  -t, --tcp          TCP sockets\n"
+	"  -u, --udp          UDP sockets (-t and -u by default)\n"
+	"  -w, --raw          raw IP sockets (the PORT of a raw socket is its\n"
+	"                     IP protocol number)\n"
+	"  -x, --unix         UNIX domain sockets (the path is the address)\n"
+	"  -4, --ipv4 / -6, --ipv6   one address family only\n"
+	"  -l, --listening    listeners only: TCP LISTEN, unconnected UDP/raw\n"
+	"  -a, --all          every state (default: connections, no listeners)\n"
+	"  --state STATE      only this state; repeatable.  ss's or netstat's\n"
+	"                     names: listen, estab(lished), syn-sent, syn-recv,\n"
+	"                     fin-wait-1, fin-wait-2, time-wait, close-wait,\n"
+	"                     last-ack, closing, unconn, connected, all\n"
+	"  --port N[-M]       sockets whose local or remote port is N (or in N-M)\n"
+	"  --pid N            sockets owned by process N (implies -p)\n"
+	"  --user USER        sockets owned by USER (a name or a uid)\n"
+	"\n"
+	"columns:\n"
+	"  -n, --numeric      no SERVICE column (ports are always numbers)\n"
+	"  -p, --processes    USER and PROCESS (pid/command of every owner)\n"
+	"  -o, --pid-column   a PID column (like Windows netstat -ano)\n"
+	"  -v, --verbose      CLASS of the service port (well-known,\n"
+	"                     registered, dynamic), EXE (full path,\n"
+	"                     \"(deleted)\" when the file was removed) and UNIT\n"
+	"                     (systemd unit or container); implies -p\n"
+	"\n"
+	"other views:\n"
+	"  -s, --stats        protocol counters (netstat -s) from\n"
+	"                     /proc/net/snmp, netstat and snmp6, with the ones\n"
+	"                     that matter for ports explained\n"
+	"  -e, --interfaces   bytes, packets, errors and drops per interface\n"
+	"  --summary          sockets per state, and a diagnosis in plain words:\n"
+	"                     CLOSE-WAIT piling up on a process (it does not "
+	"close\n"
+	"                     its sockets; named), TIME-WAIT and the ephemeral\n"
+	"                     port range, SYN-RECV (SYN flood), full accept\n"
+	"                     queues, overflow and SYN cookie counters\n"
+	"\n"
+	"namespaces and output:\n"
+	"  --netns NAME       read network namespace NAME (/run/netns/NAME, or an\n"
+	"                     absolute path such as /proc/PID/ns/net)\n"
+	"  --all-netns        every namespace: named ones and those only\n"
+	"                     processes (containers) hold; adds a NETNS column\n"
+	"  --json             JSON Lines, one object per socket "
+	"(docs/json-local.md)\n"
+	"\n"
+	"Without root you see every socket, but the owners of only your own\n"
+	"processes; root sees the owners of every user's sockets.\n"
+	"\n"
+	"examples:\n"
+	"  portier local -tulpn             listeners and their programs\n"
+	"  portier local -tanp --port 443   everything on port 443\n"
+	"  portier local -ap --pid 1234     what process 1234 has open\n"
+	"  portier local --summary          what the states say\n"
+	"  portier local -l --all-netns -p  listeners of containers too\n"
+	"  portier local -tan --json | jq -r 'select(.state==\"ESTAB\")'\n"
+	"\n"
+	"exit: 0 success, 2 bad usage, 3 the kernel or /proc could not be read\n";
 
 enum {
 	OPT_STATE = 256,
@@ -114,29 +114,29 @@ enum {
 };
 
 static const struct option long_opts[] = {
-    {"tcp", no_argument, NULL, 't'},
-    {"udp", no_argument, NULL, 'u'},
-    {"raw", no_argument, NULL, 'w'},
-    {"unix", no_argument, NULL, 'x'},
-    {"ipv4", no_argument, NULL, '4'},
-    {"ipv6", no_argument, NULL, '6'},
-    {"listening", no_argument, NULL, 'l'},
-    {"all", no_argument, NULL, 'a'},
-    {"numeric", no_argument, NULL, 'n'},
-    {"processes", no_argument, NULL, 'p'},
-    {"pid-column", no_argument, NULL, 'o'},
-    {"verbose", no_argument, NULL, 'v'},
-    {"stats", no_argument, NULL, 's'},
-    {"interfaces", no_argument, NULL, 'e'},
-    {"state", required_argument, NULL, OPT_STATE},
-    {"port", required_argument, NULL, OPT_PORT},
-    {"pid", required_argument, NULL, OPT_PID},
-    {"user", required_argument, NULL, OPT_USER},
-    {"summary", no_argument, NULL, OPT_SUMMARY},
-    {"netns", required_argument, NULL, OPT_NETNS},
-    {"all-netns", no_argument, NULL, OPT_ALL_NETNS},
-    {"json", no_argument, NULL, OPT_JSON},
-    {NULL, 0, NULL, 0},
+	{"tcp", no_argument, NULL, 't'},
+	{"udp", no_argument, NULL, 'u'},
+	{"raw", no_argument, NULL, 'w'},
+	{"unix", no_argument, NULL, 'x'},
+	{"ipv4", no_argument, NULL, '4'},
+	{"ipv6", no_argument, NULL, '6'},
+	{"listening", no_argument, NULL, 'l'},
+	{"all", no_argument, NULL, 'a'},
+	{"numeric", no_argument, NULL, 'n'},
+	{"processes", no_argument, NULL, 'p'},
+	{"pid-column", no_argument, NULL, 'o'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"stats", no_argument, NULL, 's'},
+	{"interfaces", no_argument, NULL, 'e'},
+	{"state", required_argument, NULL, OPT_STATE},
+	{"port", required_argument, NULL, OPT_PORT},
+	{"pid", required_argument, NULL, OPT_PID},
+	{"user", required_argument, NULL, OPT_USER},
+	{"summary", no_argument, NULL, OPT_SUMMARY},
+	{"netns", required_argument, NULL, OPT_NETNS},
+	{"all-netns", no_argument, NULL, OPT_ALL_NETNS},
+	{"json", no_argument, NULL, OPT_JSON},
+	{NULL, 0, NULL, 0},
 };
 
 static int parse_user(struct cli *cli, const char *s, uint32_t *uid)
@@ -219,10 +219,10 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 				cli_error(cli, "unknown socket state '%s'",
 					  optarg);
 				cli_hint(
-				    "use listen, estab, syn-sent, syn-recv, "
-				    "fin-wait-1, fin-wait-2, time-wait, "
-				    "close-wait, last-ack, closing, unconn, "
-				    "connected or all");
+					"use listen, estab, syn-sent, syn-recv, "
+					"fin-wait-1, fin-wait-2, time-wait, "
+					"close-wait, last-ack, closing, unconn, "
+					"connected or all");
 				return EXIT_USAGE;
 			}
 			o->states |= mask;
@@ -428,9 +428,9 @@ static int cmd_local(struct cli *cli, int argc, char **argv)
 }
 
 const struct cli_command cli_cmd_local = {
-    .name = "local",
-    .run = cmd_local,
-    .summary = "this machine's sockets and who owns them (netstat, ss)",
-    .help = local_help,
-    .rank = 20,
+	.name = "local",
+	.run = cmd_local,
+	.summary = "this machine's sockets and who owns them (netstat, ss)",
+	.help = local_help,
+	.rank = 20,
 };

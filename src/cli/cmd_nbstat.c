@@ -77,8 +77,8 @@ static void show_result(const struct portier_nbstat_result *r, void *ctx)
 	}
 	if (run->json) {
 		if (r->status == 0 || r->status == PORTIER_EPROTO || run->all)
-			probe_out_json_line(stdout,
-					    probe_out_nbstat_json(r, run->kb137));
+			probe_out_json_line(
+				stdout, probe_out_nbstat_json(r, run->kb137));
 		return;
 	}
 	if (r->status != 0) {
@@ -162,9 +162,8 @@ static int cmd_nbstat(struct cli *cli, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	/* by default a /24 goes out at once, bigger blocks at 10000/s */
-	struct portier_nbstat_opts opt = {.rate = 10000, .burst = 256,
-					  .retries = 1,
-					  .timeout_ms = 1000};
+	struct portier_nbstat_opts opt = {
+		.rate = 10000, .burst = 256, .retries = 1, .timeout_ms = 1000};
 	struct nbstat_run run = {.cli = cli, .raw_fd = -1};
 	struct portier_err err = {0};
 	struct portier_probe_addr *targets = NULL;
@@ -225,8 +224,10 @@ static int cmd_nbstat(struct cli *cli, int argc, char **argv)
 			char ip[INET6_ADDRSTRLEN];
 
 			portier_probe_addr_str(&targets[i], ip, sizeof(ip));
-			cli_error(cli, "'%s' is IPv6: NetBIOS has no IPv6 "
-				       "name service", ip);
+			cli_error(cli,
+				  "'%s' is IPv6: NetBIOS has no IPv6 "
+				  "name service",
+				  ip);
 			cli_hint("give IPv4 targets; 'portier smb' speaks "
 				 "SMB over IPv6");
 			portier_free(targets);
@@ -269,54 +270,53 @@ const struct cli_command cli_cmd_nbstat = {
 	.rank = 50,
 	.summary = "what NetBIOS (137/udp) reveals: names, users, MAC "
 		   "(nbtstat -A)",
-	.help =
-	"usage: portier nbstat [-v|--json] [--rate N] [--retries N]\n"
-	"                      [--timeout MS] [-a] [-q] [--raw-dir DIR] TARGET...\n"
-	"\n"
-	"Send one NetBIOS node status query (RFC 1002) for the name '*' to\n"
-	"137/udp of every target and show what each host gives away: its\n"
-	"computer name, workgroup or domain, logged-on user, roles (file\n"
-	"server, domain controller, master browser) and the MAC address,\n"
-	"with one line on how to stop the leak.  Like nbtscan, nbtstat -A\n"
-	"and nmblookup -A.  Only hosts that answer are listed; a summary\n"
-	"goes to stderr.\n"
-	"\n"
-	"A TARGET is an address (198.19.1.2), a block (198.19.1.0/24: its\n"
-	"network and broadcast addresses are skipped) or a range\n"
-	"(198.19.1.10-20, 198.19.1.10-198.19.1.20).  IPv4 only: NetBIOS\n"
-	"has no IPv6 name service.  At most 65536 targets.\n"
-	"\n"
-	"Queries go to unicast hosts only.  A multicast (224.0.0.0/4),\n"
-	"255.255.255.255 or 0.x target is an error; blocks and ranges skip\n"
-	"those and, like nbtscan, the .0 and .255 of every /24 they cover\n"
-	"(198.19.1.250-198.19.2.5 asks 10 hosts).  The socket may not\n"
-	"broadcast, so the broadcast address of a local subnet is refused\n"
-	"by the kernel; a remote .255 or .0 written as a single address is\n"
-	"sent as written.\n"
-	"\n"
-	"options:\n"
-	"  --rate N       at most N queries per second, paced from the\n"
-	"                 first (default: 256 at once, then 10000/s; 0: no\n"
-	"                 limit, which can lose answers on big blocks)\n"
-	"  --retries N    query a silent host N more times (default 1, 0-10);\n"
-	"                 the queries are spread evenly over the timeout\n"
-	"  --timeout MS   give a host MS milliseconds from its first query\n"
-	"                 (default 1000, 10-60000)\n"
-	"  -v, --verbose  every name with its suffix, GROUP flag, node type\n"
-	"                 and state, like nmblookup -A\n"
-	"  --json         JSON Lines, one object per host (docs/json-probe.md)\n"
-	"  -a, --all      also list hosts that did not answer\n"
-	"  -q, --quiet    no header, no leak lines, no summary\n"
-	"  --raw-dir DIR  save every reply as DIR/nbstat-IP.bin (for bug\n"
-	"                 reports and test fixtures); an existing symlink or\n"
-	"                 non-regular file there is not written through\n"
-	"\n"
-	"exit status: 0 no host answered, 1 some host revealed its names,\n"
-	"2 bad usage, 3 the sweep could not run.\n"
-	"\n"
-	"examples:\n"
-	"  portier nbstat 198.19.1.2\n"
-	"  portier nbstat -v 198.19.1.2\n"
-	"  portier nbstat --rate 500 --retries 2 198.19.1.0/24\n"
-	"  portier nbstat --json 198.19.1.1-50 > names.jsonl\n",
+	.help = "usage: portier nbstat [-v|--json] [--rate N] [--retries N]\n"
+		"                      [--timeout MS] [-a] [-q] [--raw-dir DIR] TARGET...\n"
+		"\n"
+		"Send one NetBIOS node status query (RFC 1002) for the name '*' to\n"
+		"137/udp of every target and show what each host gives away: its\n"
+		"computer name, workgroup or domain, logged-on user, roles (file\n"
+		"server, domain controller, master browser) and the MAC address,\n"
+		"with one line on how to stop the leak.  Like nbtscan, nbtstat -A\n"
+		"and nmblookup -A.  Only hosts that answer are listed; a summary\n"
+		"goes to stderr.\n"
+		"\n"
+		"A TARGET is an address (198.19.1.2), a block (198.19.1.0/24: its\n"
+		"network and broadcast addresses are skipped) or a range\n"
+		"(198.19.1.10-20, 198.19.1.10-198.19.1.20).  IPv4 only: NetBIOS\n"
+		"has no IPv6 name service.  At most 65536 targets.\n"
+		"\n"
+		"Queries go to unicast hosts only.  A multicast (224.0.0.0/4),\n"
+		"255.255.255.255 or 0.x target is an error; blocks and ranges skip\n"
+		"those and, like nbtscan, the .0 and .255 of every /24 they cover\n"
+		"(198.19.1.250-198.19.2.5 asks 10 hosts).  The socket may not\n"
+		"broadcast, so the broadcast address of a local subnet is refused\n"
+		"by the kernel; a remote .255 or .0 written as a single address is\n"
+		"sent as written.\n"
+		"\n"
+		"options:\n"
+		"  --rate N       at most N queries per second, paced from the\n"
+		"                 first (default: 256 at once, then 10000/s; 0: no\n"
+		"                 limit, which can lose answers on big blocks)\n"
+		"  --retries N    query a silent host N more times (default 1, 0-10);\n"
+		"                 the queries are spread evenly over the timeout\n"
+		"  --timeout MS   give a host MS milliseconds from its first query\n"
+		"                 (default 1000, 10-60000)\n"
+		"  -v, --verbose  every name with its suffix, GROUP flag, node type\n"
+		"                 and state, like nmblookup -A\n"
+		"  --json         JSON Lines, one object per host (docs/json-probe.md)\n"
+		"  -a, --all      also list hosts that did not answer\n"
+		"  -q, --quiet    no header, no leak lines, no summary\n"
+		"  --raw-dir DIR  save every reply as DIR/nbstat-IP.bin (for bug\n"
+		"                 reports and test fixtures); an existing symlink or\n"
+		"                 non-regular file there is not written through\n"
+		"\n"
+		"exit status: 0 no host answered, 1 some host revealed its names,\n"
+		"2 bad usage, 3 the sweep could not run.\n"
+		"\n"
+		"examples:\n"
+		"  portier nbstat 198.19.1.2\n"
+		"  portier nbstat -v 198.19.1.2\n"
+		"  portier nbstat --rate 500 --retries 2 198.19.1.0/24\n"
+		"  portier nbstat --json 198.19.1.1-50 > names.jsonl\n",
 };

@@ -59,8 +59,9 @@ static int build_targets(struct cli *cli, struct scan_opts *o, int argc,
 	*out = NULL;
 	if (optind >= argc && !o->n_input_files) {
 		cli_error(cli, "no targets given");
-		cli_hint("name what to scan, e.g. 'portier scan 198.19.1.2 -p 22,80' "
-			 "or -iL FILE; there is no default target");
+		cli_hint(
+			"name what to scan, e.g. 'portier scan 198.19.1.2 -p 22,80' "
+			"or -iL FILE; there is no default target");
 		return EXIT_USAGE;
 	}
 	if (portier_targets_new(&t, &topt) < 0)
@@ -68,7 +69,8 @@ static int build_targets(struct cli *cli, struct scan_opts *o, int argc,
 	for (i = optind; i < argc && rc == 0; i++)
 		rc = portier_targets_add(t, argv[i], false, &err);
 	for (k = 0; k < o->n_input_files && rc == 0; k++)
-		rc = portier_targets_add_file(t, o->input_files[k], false, &err);
+		rc = portier_targets_add_file(t, o->input_files[k], false,
+					      &err);
 	if (rc == 0 && o->exclude)
 		rc = portier_targets_add(t, o->exclude, true, &err);
 	if (rc == 0 && o->exclude_file)
@@ -93,8 +95,9 @@ static int build_ports(struct cli *cli, struct scan_opts *o,
 
 	if (o->ports && o->top_ports) {
 		cli_error(cli, "give either -p or --top-ports/-F, not both");
-		cli_hint("-p names the ports; --top-ports N and -F pick the most "
-			 "common ones");
+		cli_hint(
+			"-p names the ports; --top-ports N and -F pick the most "
+			"common ones");
 		return EXIT_USAGE;
 	}
 	if (o->ports) {
@@ -103,9 +106,13 @@ static int build_ports(struct cli *cli, struct scan_opts *o,
 		if (p->n_udp) {
 			char list[64];
 
-			portier_out_port_ranges(p->udp, p->n_udp, list, sizeof(list));
-			cli_error(cli, "UDP scanning (U:%s in '%s') is not supported "
-				  "yet", list, o->ports);
+			portier_out_port_ranges(p->udp, p->n_udp, list,
+						sizeof(list));
+			cli_error(
+				cli,
+				"UDP scanning (U:%s in '%s') is not supported "
+				"yet",
+				list, o->ports);
 			cli_hint("drop the U: part to scan the TCP ports; UDP "
 				 "comes with the UDP scan issue");
 			portier_ports_release(p);
@@ -113,8 +120,8 @@ static int build_ports(struct cli *cli, struct scan_opts *o,
 		}
 		return 0;
 	}
-	if (portier_ports_top(o->top_ports ? o->top_ports : 1000, NMAP_SERVICES, p,
-			      &source, &err) < 0)
+	if (portier_ports_top(o->top_ports ? o->top_ports : 1000, NMAP_SERVICES,
+			      p, &source, &err) < 0)
 		return cli_report(cli, &err);
 	return 0;
 }
@@ -138,7 +145,8 @@ static void on_result(void *ctx, const struct portier_scan_result *r,
 	rc = portier_out_result(run->out, r);
 	if (rc < 0 && !run->out_rc) {
 		run->out_rc = rc;
-		stop_flag = 1; /* a sink failed: stop rather than lose results */
+		stop_flag =
+			1; /* a sink failed: stop rather than lose results */
 	}
 }
 
@@ -176,7 +184,8 @@ static void format_eta(double s, char *buf, size_t len)
 	if (s < 0 || s > 1e7)
 		snprintf(buf, len, "--");
 	else if (s >= 3600)
-		snprintf(buf, len, "%dh%02dm", (int)(s / 3600), (int)s % 3600 / 60);
+		snprintf(buf, len, "%dh%02dm", (int)(s / 3600),
+			 (int)s % 3600 / 60);
 	else if (s >= 60)
 		snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)s % 60);
 	else
@@ -195,7 +204,8 @@ static void on_tick(void *ctx, const struct portier_scan_stats *st)
 	if (run->cli->stderr_tty && run->o->progress && !run->o->quiet &&
 	    st->elapsed_ns > 1000000000ull) {
 		double done = (double)(run->done_before + st->done);
-		double pct = run->total ? 100.0 * done / (double)run->total : 100;
+		double pct =
+			run->total ? 100.0 * done / (double)run->total : 100;
 		double left = st->avg_rate > 0 && st->done
 				      ? (double)(run->total - run->done_before -
 						 st->done) *
@@ -205,8 +215,8 @@ static void on_tick(void *ctx, const struct portier_scan_stats *st)
 		char eta[32];
 
 		format_eta(left, eta, sizeof(eta));
-		fprintf(stderr, "\r\033[K%5.1f%%  %.0f pps  %llu open  ETA %s", pct,
-			st->rate, (unsigned long long)st->open, eta);
+		fprintf(stderr, "\r\033[K%5.1f%%  %.0f pps  %llu open  ETA %s",
+			pct, st->rate, (unsigned long long)st->open, eta);
 		run->progress_shown = true;
 	}
 }
@@ -253,11 +263,13 @@ static void report(struct scan_run *run, const struct portier_scan_stats *st,
 		(unsigned long long)(run->done_before + st->done),
 		(unsigned long long)run->total, (double)st->elapsed_ns / 1e9,
 		(unsigned long long)st->open, (unsigned long long)st->closed,
-		(unsigned long long)st->filtered, n_ports, n_ports == 1 ? "" : "s",
-		hosts, hosts == 1 ? "" : "s",
-		(unsigned long long)st->sent, (unsigned long long)st->retransmits,
+		(unsigned long long)st->filtered, n_ports,
+		n_ports == 1 ? "" : "s", hosts, hosts == 1 ? "" : "s",
+		(unsigned long long)st->sent,
+		(unsigned long long)st->retransmits,
 		(unsigned long long)st->replies, st->loss * 100, st->avg_rate,
-		(unsigned long long)st->slowdowns, st->slowdowns == 1 ? "" : "s",
+		(unsigned long long)st->slowdowns,
+		st->slowdowns == 1 ? "" : "s",
 		(unsigned long long)st->local_errors);
 }
 
@@ -286,7 +298,8 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 		o->method = portier_scan_can_raw() ? PORTIER_SCAN_SYN
 						   : PORTIER_SCAN_CONNECT;
 		if (o->method == PORTIER_SCAN_CONNECT)
-			cli_notice(cli, "no CAP_NET_RAW, so this is a connect scan "
+			cli_notice(cli,
+				   "no CAP_NET_RAW, so this is a connect scan "
 				   "(-sT); run as root for the SYN scan (-sS)");
 	}
 	cfg.method = (enum portier_scan_method)o->method;
@@ -331,7 +344,8 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	oo.services_path = NMAP_SERVICES;
 	oo.proc_root = cli->proc_root;
 	if (o->probes || o->probe_sv) {
-		if (!(sp = scan_probes_new(cli, o->probes, o->probe_sv, o->quiet)))
+		if (!(sp = scan_probes_new(cli, o->probes, o->probe_sv,
+					   o->quiet)))
 			return EXIT_RUNTIME;
 		scan_probes_hook(sp, &oo);
 		scan_probes_check_ports(sp, p->tcp, p->n_tcp);
@@ -347,9 +361,12 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 		rc = portier_checkpoint_read(o->resume, &old, NULL, &err);
 		portier_free(old.pending);
 		if (rc == 0 && old.fingerprint != run.cp.fingerprint) {
-			cli_error(cli, "checkpoint '%s' belongs to another scan "
-				  "(other targets, exclusions, ports, method or "
-				  "shard)", o->resume);
+			cli_error(
+				cli,
+				"checkpoint '%s' belongs to another scan "
+				"(other targets, exclusions, ports, method or "
+				"shard)",
+				o->resume);
 			cli_hint("give the same targets and options as the "
 				 "interrupted scan, or remove the file");
 			exit_rc = EXIT_USAGE;
@@ -375,11 +392,14 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 			cfg.resume_pending = run.cp.pending;
 			cfg.n_resume_pending = run.cp.n_pending;
 			if (!o->quiet)
-				cli_notice(cli, "resuming from '%s': %llu positions "
-					   "done, %zu in flight", o->resume,
-					   (unsigned long long)(run.cp.next -
-								run.cp.n_pending),
-					   run.cp.n_pending);
+				cli_notice(
+					cli,
+					"resuming from '%s': %llu positions "
+					"done, %zu in flight",
+					o->resume,
+					(unsigned long long)(run.cp.next -
+							     run.cp.n_pending),
+					run.cp.n_pending);
 		} else if (rc != PORTIER_ENOENT) {
 			exit_rc = cli_report(cli, &err);
 			goto out;
@@ -399,7 +419,8 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 		goto out;
 	}
 	portier_scan_get_stats(run.scan, &st);
-	run.total = portier_shard_size(portier_targets_count(t) * p->n_tcp, k, n);
+	run.total =
+		portier_shard_size(portier_targets_count(t) * p->n_tcp, k, n);
 	run.done_before = cfg.resume_next - cfg.n_resume_pending;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -428,7 +449,8 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 		exit_rc = rc;
 	if (portier_out_finish(run.out, &st, &err) < 0 || run.out_rc) {
 		if (run.out_rc && !err.msg[0])
-			portier_err_set(&err, run.out_rc, "cannot write output");
+			portier_err_set(&err, run.out_rc,
+					"cannot write output");
 		exit_rc = cli_report(cli, &err);
 	}
 	fflush(stdout); /* the table before the summary on stderr */
@@ -440,11 +462,14 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 			  (unsigned long long)(run.done_before + st.done),
 			  (unsigned long long)run.total);
 		if (o->resume)
-			cli_hint("continue with the same command; the checkpoint "
-				 "is in '%s'", o->resume);
+			cli_hint(
+				"continue with the same command; the checkpoint "
+				"is in '%s'",
+				o->resume);
 		else
-			cli_hint("run with --resume FILE to be able to continue "
-				 "an interrupted scan");
+			cli_hint(
+				"run with --resume FILE to be able to continue "
+				"an interrupted scan");
 		exit_rc = EXIT_RUNTIME;
 	}
 	if (!st.interrupted && exit_rc == EXIT_OK && o->resume)
@@ -480,85 +505,85 @@ static int scan_main(struct cli *cli, int argc, char **argv)
 const struct cli_command cli_cmd_scan = {
 	.name = "scan",
 	.run = scan_main,
-	.summary = "scan TCP ports of other hosts (SYN or connect), nmap syntax",
+	.summary =
+		"scan TCP ports of other hosts (SYN or connect), nmap syntax",
 	.rank = 40,
-	.help =
-	"usage: portier scan TARGETS [-p PORTS] [-sS|-sT] [options]\n"
-	"\n"
-	"Find every TCP port's state, exactly: open (SYN-ACK, a connection),\n"
-	"closed (RST) or filtered (no answer, ICMP unreachable), in a keyed\n"
-	"random order; results stream out as found.  No default target.\n"
-	"\n"
-	"targets (nmap's syntax; any number of them):\n"
-	"  198.19.1.2  fd70:7:1::2         addresses\n"
-	"  198.19.0.0/16  fd70::/120        CIDR blocks\n"
-	"  198.19.1.1-200  198.19.0-3.1-254 ranges (per part, as in nmap)\n"
-	"  198.19.1.10-198.19.2.5           a range of whole addresses\n"
-	"  lab.example                      a host name (resolved once)\n"
-	"  -iL, --input-file FILE    read targets from FILE (- for stdin)\n"
-	"  --exclude LIST            leave out these targets (comma-separated)\n"
-	"  --exclude-file FILE       leave out the targets in FILE\n"
-	"  -n                        do not resolve names (names are an error)\n"
-	"  -6                        resolve names to IPv6 addresses\n"
-	"  -Pn, --no-ping            accepted (portier never pings)\n"
-	"\n"
-	"ports (default: the 1000 most common):\n"
-	"  -p, --ports SPEC          22,80,1000-2000; - for 1-65535; -1024;\n"
-	"                            60000-; T:445 (U: is refused: no UDP yet)\n"
-	"  --top-ports N             the N most often open ports (nmap's\n"
-	"                            nmap-services if installed, else portier's)\n"
-	"  -F, --fast                the top 100\n"
-	"\n"
-	"method:\n"
-	"  -sS, --syn                SYN scan: raw packets, needs CAP_NET_RAW;\n"
-	"                            the default when the process has it\n"
-	"  -sT, --connect            connect scan: no privileges needed; the\n"
-	"                            default otherwise (a note says so)\n"
-	"\n"
-	"speed and accuracy:\n"
-	"  --rate PPS                ceiling on probes per second; the scan\n"
-	"                            slows down by itself when it sees loss\n"
-	"  --max-retries N           retransmissions of an unanswered probe\n"
-	"                            before it is filtered (default 2)\n"
-	"  --min-rtt-timeout MS, --max-rtt-timeout MS, --initial-rtt-timeout MS\n"
-	"                            reply timeout bounds (20, 1000, 250)\n"
-	"  --max-parallel N          probes in flight at most (SYN 65536,\n"
-	"                            connect 4096 or what RLIMIT_NOFILE allows)\n"
-	"\n"
-	"order, sharing and resuming:\n"
-	"  --seed N                  fix the random order (reproducible)\n"
-	"  --shard K/N               scan only part K of N; N machines with the\n"
-	"                            same --seed cover everything exactly once\n"
-	"  --resume FILE             checkpoint to FILE (every 4 s, on ^C); the\n"
-	"                            same command continues a killed scan\n"
-	"\n"
-	"after the scan (findings shown, exit code unchanged):\n"
-	"  --probe LIST              smb,nbstat: smb asks hosts with 139 or 445\n"
-	"                            open for SMB dialects and signing; nbstat\n"
-	"                            asks 137/udp of each host that answered\n"
-	"  -sV, --service-probes     both, for hosts with 139 or 445 open\n"
-	"\n"
-	"output (any together, as in nmap):\n"
-	"  -oJ, --json FILE          JSON Lines, one object per open or\n"
-	"                            filtered port, and probe, as found\n"
-	"  --closed                  JSON lists closed ports too\n"
-	"  -oX, --xml FILE           nmap-compatible XML (nmap.dtd, ndiff)\n"
-	"  -oG, --grepable FILE      nmap's grepable format\n"
-	"  -oA, --all-formats BASE   BASE.jsonl, BASE.xml and BASE.gnmap\n"
-	"  --open                    show only open ports and their hosts\n"
-	"  -v, --verbose             each open port on stderr at once\n"
-	"  -q, --quiet               no table, no summary on stderr\n"
-	"  --no-progress             no progress line on a terminal\n"
-	"\n"
-	"examples:\n"
-	"  portier scan 198.19.1.2 -p-                  every TCP port\n"
-	"  portier scan -sT 198.19.0.0/16 -p 22,80,139,445,3389 --open\n"
-	"  portier scan 198.19.1.0/24 -F -oA lab        all three formats\n"
-	"  portier scan 198.19.1.0/24 -p 139,445 -sV    SMB1? signing? names\n"
-	"  portier scan -iL hosts.txt --exclude 198.19.1.1 -p 445 -oX smb.xml\n"
-	"  portier scan 198.19.0.0/16 -p 80 --seed 7 --shard 1/2  (and 2/2)\n"
-	"  portier scan 198.19.0.0/16 -p- --resume scan.ckpt   (again after ^C)\n"
-	"\n"
-	"exit: 0 done, 2 bad input (nothing sent), 3 failure or interrupted;\n"
-	"stderr ends with probes sent, replies, loss and rate.\n",
+	.help = "usage: portier scan TARGETS [-p PORTS] [-sS|-sT] [options]\n"
+		"\n"
+		"Find every TCP port's state, exactly: open (SYN-ACK, a connection),\n"
+		"closed (RST) or filtered (no answer, ICMP unreachable), in a keyed\n"
+		"random order; results stream out as found.  No default target.\n"
+		"\n"
+		"targets (nmap's syntax; any number of them):\n"
+		"  198.19.1.2  fd70:7:1::2         addresses\n"
+		"  198.19.0.0/16  fd70::/120        CIDR blocks\n"
+		"  198.19.1.1-200  198.19.0-3.1-254 ranges (per part, as in nmap)\n"
+		"  198.19.1.10-198.19.2.5           a range of whole addresses\n"
+		"  lab.example                      a host name (resolved once)\n"
+		"  -iL, --input-file FILE    read targets from FILE (- for stdin)\n"
+		"  --exclude LIST            leave out these targets (comma-separated)\n"
+		"  --exclude-file FILE       leave out the targets in FILE\n"
+		"  -n                        do not resolve names (names are an error)\n"
+		"  -6                        resolve names to IPv6 addresses\n"
+		"  -Pn, --no-ping            accepted (portier never pings)\n"
+		"\n"
+		"ports (default: the 1000 most common):\n"
+		"  -p, --ports SPEC          22,80,1000-2000; - for 1-65535; -1024;\n"
+		"                            60000-; T:445 (U: is refused: no UDP yet)\n"
+		"  --top-ports N             the N most often open ports (nmap's\n"
+		"                            nmap-services if installed, else portier's)\n"
+		"  -F, --fast                the top 100\n"
+		"\n"
+		"method:\n"
+		"  -sS, --syn                SYN scan: raw packets, needs CAP_NET_RAW;\n"
+		"                            the default when the process has it\n"
+		"  -sT, --connect            connect scan: no privileges needed; the\n"
+		"                            default otherwise (a note says so)\n"
+		"\n"
+		"speed and accuracy:\n"
+		"  --rate PPS                ceiling on probes per second; the scan\n"
+		"                            slows down by itself when it sees loss\n"
+		"  --max-retries N           retransmissions of an unanswered probe\n"
+		"                            before it is filtered (default 2)\n"
+		"  --min-rtt-timeout MS, --max-rtt-timeout MS, --initial-rtt-timeout MS\n"
+		"                            reply timeout bounds (20, 1000, 250)\n"
+		"  --max-parallel N          probes in flight at most (SYN 65536,\n"
+		"                            connect 4096 or what RLIMIT_NOFILE allows)\n"
+		"\n"
+		"order, sharing and resuming:\n"
+		"  --seed N                  fix the random order (reproducible)\n"
+		"  --shard K/N               scan only part K of N; N machines with the\n"
+		"                            same --seed cover everything exactly once\n"
+		"  --resume FILE             checkpoint to FILE (every 4 s, on ^C); the\n"
+		"                            same command continues a killed scan\n"
+		"\n"
+		"after the scan (findings shown, exit code unchanged):\n"
+		"  --probe LIST              smb,nbstat: smb asks hosts with 139 or 445\n"
+		"                            open for SMB dialects and signing; nbstat\n"
+		"                            asks 137/udp of each host that answered\n"
+		"  -sV, --service-probes     both, for hosts with 139 or 445 open\n"
+		"\n"
+		"output (any together, as in nmap):\n"
+		"  -oJ, --json FILE          JSON Lines, one object per open or\n"
+		"                            filtered port, and probe, as found\n"
+		"  --closed                  JSON lists closed ports too\n"
+		"  -oX, --xml FILE           nmap-compatible XML (nmap.dtd, ndiff)\n"
+		"  -oG, --grepable FILE      nmap's grepable format\n"
+		"  -oA, --all-formats BASE   BASE.jsonl, BASE.xml and BASE.gnmap\n"
+		"  --open                    show only open ports and their hosts\n"
+		"  -v, --verbose             each open port on stderr at once\n"
+		"  -q, --quiet               no table, no summary on stderr\n"
+		"  --no-progress             no progress line on a terminal\n"
+		"\n"
+		"examples:\n"
+		"  portier scan 198.19.1.2 -p-                  every TCP port\n"
+		"  portier scan -sT 198.19.0.0/16 -p 22,80,139,445,3389 --open\n"
+		"  portier scan 198.19.1.0/24 -F -oA lab        all three formats\n"
+		"  portier scan 198.19.1.0/24 -p 139,445 -sV    SMB1? signing? names\n"
+		"  portier scan -iL hosts.txt --exclude 198.19.1.1 -p 445 -oX smb.xml\n"
+		"  portier scan 198.19.0.0/16 -p 80 --seed 7 --shard 1/2  (and 2/2)\n"
+		"  portier scan 198.19.0.0/16 -p- --resume scan.ckpt   (again after ^C)\n"
+		"\n"
+		"exit: 0 done, 2 bad input (nothing sent), 3 failure or interrupted;\n"
+		"stderr ends with probes sent, replies, loss and rate.\n",
 };

@@ -31,8 +31,8 @@ struct smb_run {
 	int printed;
 };
 
-static void save_raw(const struct smb_run *run, const struct portier_smb_host *h,
-		     const char *ip)
+static void save_raw(const struct smb_run *run,
+		     const struct portier_smb_host *h, const char *ip)
 {
 	size_t i;
 
@@ -49,9 +49,8 @@ static void save_raw(const struct smb_run *run, const struct portier_smb_host *h
 		if (rc < 0)
 			cli_error(run->cli, "cannot write '%s/%s': %s",
 				  run->raw_dir, name,
-				  rc == -ELOOP
-					  ? "it is a symbolic link (not "
-					    "followed)"
+				  rc == -ELOOP ? "it is a symbolic link (not "
+						 "followed)"
 				  : rc == -EINVAL ? "it is not a regular file"
 						  : strerror(-rc));
 	}
@@ -172,7 +171,8 @@ static int probe_all(struct smb_run *run, const struct portier_probe_addr *t,
 		portier_free(p.slots[k].h);
 	portier_free(p.slots);
 	if (p.next_print < n) {
-		cli_error(run->cli, "out of memory: %zu of %zu hosts not probed",
+		cli_error(run->cli,
+			  "out of memory: %zu of %zu hosts not probed",
 			  n - p.next_print, n);
 		return EXIT_RUNTIME;
 	}
@@ -291,47 +291,46 @@ const struct cli_command cli_cmd_smb = {
 	.run = cmd_smb,
 	.rank = 60,
 	.summary = "SMB dialects (SMB1?), signing, 445 vs 139 of a server",
-	.help =
-	"usage: portier smb [--json] [--timeout MS] [--only 445|139]\n"
-	"                   [--name NAME] [--parallel N] [--raw-dir DIR]\n"
-	"                   TARGET...\n"
-	"\n"
-	"Ask SMB servers what they accept.  Like a Windows client, portier\n"
-	"connects to 445 and 139 at once and keeps 445 if it answers; on 139\n"
-	"it first opens a NetBIOS session, calling the server by the name its\n"
-	"node status (137/udp) gives, else *SMBSERVER.  Then it offers each\n"
-	"dialect on its own connection: SMB1 'NT LM 0.12', and SMB 2.0.2,\n"
-	"2.1, 3.0, 3.0.2 and 3.1.1, and reports the accepted set, the highest\n"
-	"dialect, whether signing is enabled or required, the server GUID,\n"
-	"its clock and boot time when given, its capabilities, and the hash,\n"
-	"cipher and signing algorithm it picks for 3.1.1.\n"
-	"\n"
-	"Findings: SMB1 accepted is high severity (EternalBlue, WannaCry);\n"
-	"signing not required is medium (NTLM relay).\n"
-	"\n"
-	"A TARGET is an address (198.19.1.2, fd70:7:1::2), a block\n"
-	"(198.19.1.0/28) or a range (198.19.1.10-20); at most 4096.  Hosts\n"
-	"are probed --parallel at a time and reported in target order.\n"
-	"Unicast hosts only: a multicast, 255.255.255.255, 0.x or :: target\n"
-	"is an error; blocks and ranges skip those and the .0 and .255 of\n"
-	"every /24.\n"
-	"\n"
-	"options:\n"
-	"  --timeout MS    per connect and per reply (default 3000)\n"
-	"  --only 445      direct SMB only; --only 139: NetBIOS session only\n"
-	"  --name NAME     the NetBIOS name to call on 139 (default: learned\n"
-	"                  from 137/udp, else *SMBSERVER)\n"
-	"  --parallel N    probe N hosts at once (default 16, 1-256)\n"
-	"  --json          JSON Lines, one object per host (docs/json-probe.md)\n"
-	"  --raw-dir DIR   save each negotiate reply as\n"
-	"                  DIR/smb-IP-PORT-DIALECT.bin; an existing\n"
-	"                  symlink or non-regular file is not written\n"
-	"\n"
-	"exit status: 0 no finding, 1 findings (SMB1 or signing not\n"
-	"required), 2 bad usage, 3 runtime failure.\n"
-	"\n"
-	"examples:\n"
-	"  portier smb 198.19.1.2\n"
-	"  portier smb --only 139 --name LABSRV 198.19.1.2\n"
-	"  portier smb --json 198.19.1.2 fd70:7:1::2\n",
+	.help = "usage: portier smb [--json] [--timeout MS] [--only 445|139]\n"
+		"                   [--name NAME] [--parallel N] [--raw-dir DIR]\n"
+		"                   TARGET...\n"
+		"\n"
+		"Ask SMB servers what they accept.  Like a Windows client, portier\n"
+		"connects to 445 and 139 at once and keeps 445 if it answers; on 139\n"
+		"it first opens a NetBIOS session, calling the server by the name its\n"
+		"node status (137/udp) gives, else *SMBSERVER.  Then it offers each\n"
+		"dialect on its own connection: SMB1 'NT LM 0.12', and SMB 2.0.2,\n"
+		"2.1, 3.0, 3.0.2 and 3.1.1, and reports the accepted set, the highest\n"
+		"dialect, whether signing is enabled or required, the server GUID,\n"
+		"its clock and boot time when given, its capabilities, and the hash,\n"
+		"cipher and signing algorithm it picks for 3.1.1.\n"
+		"\n"
+		"Findings: SMB1 accepted is high severity (EternalBlue, WannaCry);\n"
+		"signing not required is medium (NTLM relay).\n"
+		"\n"
+		"A TARGET is an address (198.19.1.2, fd70:7:1::2), a block\n"
+		"(198.19.1.0/28) or a range (198.19.1.10-20); at most 4096.  Hosts\n"
+		"are probed --parallel at a time and reported in target order.\n"
+		"Unicast hosts only: a multicast, 255.255.255.255, 0.x or :: target\n"
+		"is an error; blocks and ranges skip those and the .0 and .255 of\n"
+		"every /24.\n"
+		"\n"
+		"options:\n"
+		"  --timeout MS    per connect and per reply (default 3000)\n"
+		"  --only 445      direct SMB only; --only 139: NetBIOS session only\n"
+		"  --name NAME     the NetBIOS name to call on 139 (default: learned\n"
+		"                  from 137/udp, else *SMBSERVER)\n"
+		"  --parallel N    probe N hosts at once (default 16, 1-256)\n"
+		"  --json          JSON Lines, one object per host (docs/json-probe.md)\n"
+		"  --raw-dir DIR   save each negotiate reply as\n"
+		"                  DIR/smb-IP-PORT-DIALECT.bin; an existing\n"
+		"                  symlink or non-regular file is not written\n"
+		"\n"
+		"exit status: 0 no finding, 1 findings (SMB1 or signing not\n"
+		"required), 2 bad usage, 3 runtime failure.\n"
+		"\n"
+		"examples:\n"
+		"  portier smb 198.19.1.2\n"
+		"  portier smb --only 139 --name LABSRV 198.19.1.2\n"
+		"  portier smb --json 198.19.1.2 fd70:7:1::2\n",
 };

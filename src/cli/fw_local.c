@@ -27,8 +27,9 @@ static void describe_proc(const struct portier_proc *p, char *buf, size_t len)
 	char *c;
 
 	if (!p) {
-		snprintf(buf, len, "a process portier cannot see (run as root "
-				   "to see every owner)");
+		snprintf(buf, len,
+			 "a process portier cannot see (run as root "
+			 "to see every owner)");
 		return;
 	}
 	snprintf(buf, len, "%s (pid %d%s%s%s%s)", *p->comm ? p->comm : "?",
@@ -61,7 +62,7 @@ void fw_out_listeners(struct cli *cli, const struct portier_fw_spec *spec,
 	for (i = 0; i < l->n_socks && !any; i++) {
 		const struct portier_sock *s = &l->socks[i];
 		int proto = s->proto == PORTIER_LOCAL_TCP ? PORTIER_FW_TCP
-							   : PORTIER_FW_UDP;
+							  : PORTIER_FW_UDP;
 
 		any = s->lport && !portier_sock_loopback(s) &&
 		      portier_sock_listening(s) &&
@@ -76,7 +77,7 @@ void fw_out_listeners(struct cli *cli, const struct portier_fw_spec *spec,
 		const struct portier_sock *s = &l->socks[i];
 		const struct portier_proc *p = NULL;
 		int proto = s->proto == PORTIER_LOCAL_TCP ? PORTIER_FW_TCP
-							   : PORTIER_FW_UDP;
+							  : PORTIER_FW_UDP;
 		char who[256], stop[600], addr[64];
 
 		if (!s->lport || portier_sock_loopback(s) ||
@@ -141,18 +142,20 @@ int fw_suggest_collect(struct cli *cli, const struct portier_fw_policy *cur,
 		describe_proc(p, who, sizeof(who));
 		snprintf(port, sizeof(port), "%u/%s", s->port,
 			 portier_fw_proto_name(s->proto));
-		fprintf(f, "%-6s %-9s %-7s %s, %s\n", s->close ? "close" : "skip",
-			port, portier_audit_severity_name(s->severity),
+		fprintf(f, "%-6s %-9s %-7s %s, %s\n",
+			s->close ? "close" : "skip", port,
+			portier_audit_severity_name(s->severity),
 			portier_audit_rule_name(fi->rule), who);
 		fprintf(f, "       %s\n", fi->reason);
 		if (!s->close && s->in_use)
-			fprintf(f, "       not suggested: %s (%u connection%s)\n",
-				s->why_not, s->in_use, s->in_use == 1 ? "" : "s");
+			fprintf(f,
+				"       not suggested: %s (%u connection%s)\n",
+				s->why_not, s->in_use,
+				s->in_use == 1 ? "" : "s");
 		else if (!s->close)
 			fprintf(f, "       not suggested: %s\n", s->why_not);
-		if (s->close &&
-		    portier_fw_portset_add(&close->ports[s->proto], s->port,
-					   s->port) < 0) {
+		if (s->close && portier_fw_portset_add(&close->ports[s->proto],
+						       s->port, s->port) < 0) {
 			rc = -EXIT_RUNTIME;
 			break;
 		}

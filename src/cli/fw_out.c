@@ -136,8 +136,8 @@ void fw_out_status(struct cli *cli, const struct portier_fw_policy *p,
 	(void)cli;
 	counts = c;
 	if (portier_fw_policy_empty(p)) {
-		printf("portier filters nothing: there is no table inet "
-		       PORTIER_FW_TABLE "\n");
+		printf("portier filters nothing: there is no table inet " PORTIER_FW_TABLE
+		       "\n");
 	} else {
 		printf("table inet " PORTIER_FW_TABLE ":\n");
 		describe(p);
@@ -168,8 +168,9 @@ static bool iana_text(uint16_t port, unsigned proto, char *buf, size_t len)
 				 "IANA assigns it to %s (%s); portier has no "
 				 "notes of its own, the port is closed because "
 				 "the seeds' list closes it",
-				 e->name, *e->description ? e->description
-							  : "no description");
+				 e->name,
+				 *e->description ? e->description
+						 : "no description");
 			return true;
 		}
 	}
@@ -185,15 +186,16 @@ int fw_out_harden(struct cli *cli, FILE *f)
 	if (!kb)
 		return -1;
 	n = portier_fw_harden_ports(&list);
-	fprintf(f, "closing the Windows-share ports, inbound, IPv4 and IPv6:\n");
+	fprintf(f,
+		"closing the Windows-share ports, inbound, IPv4 and IPv6:\n");
 	for (i = 0; i < n; i++) {
 		unsigned proto = list[i].proto == PORTIER_FW_TCP
 					 ? PORTIER_PROTO_TCP
 					 : PORTIER_PROTO_UDP;
 		const struct portier_kb_entry *e =
 			portier_kb_best(kb, list[i].port, proto);
-		const char *name = portier_kb_service_name(kb, list[i].port,
-							   proto);
+		const char *name =
+			portier_kb_service_name(kb, list[i].port, proto);
 		const char *why = "portier has no notes on this port";
 		char port[16], iana[200];
 
@@ -223,8 +225,8 @@ static json_t *ranges_json(const struct portier_fw_portset *s)
 	size_t i;
 
 	for (i = 0; arr && i < s->n; i++)
-		json_array_append_new(arr, json_pack("[i, i]", s->r[i].lo,
-						     s->r[i].hi));
+		json_array_append_new(
+			arr, json_pack("[i, i]", s->r[i].lo, s->r[i].hi));
 	return arr;
 }
 
@@ -243,11 +245,14 @@ void fw_out_status_json(const struct portier_fw_policy *p,
 
 	for (i = 0; from && i < p->n_from; i++)
 		json_array_append_new(
-			from, json_pack("{s:s, s:o, s:o}", "source",
-					p->from[i].text, "tcp",
-					ranges_json(&p->from[i].ports[PORTIER_FW_TCP]),
-					"udp",
-					ranges_json(&p->from[i].ports[PORTIER_FW_UDP])));
+			from,
+			json_pack(
+				"{s:s, s:o, s:o}", "source", p->from[i].text,
+				"tcp",
+				ranges_json(&p->from[i].ports[PORTIER_FW_TCP]),
+				"udp",
+				ranges_json(
+					&p->from[i].ports[PORTIER_FW_UDP])));
 	o = json_pack("{s:s, s:b, s:s, s:o, s:o, s:o, s:I, s:{s:I, s:I, s:I, "
 		      "s:I, s:I}, s:I}",
 		      "table", "inet " PORTIER_FW_TABLE, "present",

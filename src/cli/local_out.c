@@ -67,7 +67,7 @@ void local_out_owners(const struct portier_local *l,
 	buf[0] = '\0';
 	for (i = 0; i < s->owner_count && used + 1 < len; i++) {
 		const struct portier_proc *p =
-		    portier_local_owner(l, s, i, NULL);
+			portier_local_owner(l, s, i, NULL);
 		int k;
 
 		if (p->pid == prev) /* the same process through another fd */
@@ -99,8 +99,7 @@ const char *local_out_safe(char *dst, size_t cap, const char *src)
 			n = 1;
 		} else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
 			/* C1 controls U+0080..U+009F (CSI is U+009B) */
-			k = (size_t)snprintf(tmp, sizeof(tmp), "\\u%04x",
-					     p[1]);
+			k = (size_t)snprintf(tmp, sizeof(tmp), "\\u%04x", p[1]);
 		} else {
 			memcpy(tmp, p, n);
 			k = n;
@@ -124,16 +123,18 @@ json_t *local_out_procs_json(const struct portier_local *l,
 	for (i = 0; arr && i < s->owner_count; i++) {
 		int fd;
 		const struct portier_proc *p =
-		    portier_local_owner(l, s, i, &fd);
+			portier_local_owner(l, s, i, &fd);
 		json_t *o = json_pack(
-		    "{s:i, s:o, s:o, s:b, s:o, s:o, s:i, s:o, s:o, s:o}", "pid",
-		    p->pid, "comm", cli_json_string(p->comm), "exe",
-		    cli_json_string(p->exe), "exe_deleted", p->exe_deleted,
-		    "uid",
-		    p->uid == UINT32_MAX ? json_null() : json_integer(p->uid),
-		    "user", cli_json_string(p->user), "fd", fd, "cgroup",
-		    cli_json_string(p->cgroup), "unit", cli_json_string(p->unit),
-		    "container", cli_json_string(p->container));
+			"{s:i, s:o, s:o, s:b, s:o, s:o, s:i, s:o, s:o, s:o}",
+			"pid", p->pid, "comm", cli_json_string(p->comm), "exe",
+			cli_json_string(p->exe), "exe_deleted", p->exe_deleted,
+			"uid",
+			p->uid == UINT32_MAX ? json_null()
+					     : json_integer(p->uid),
+			"user", cli_json_string(p->user), "fd", fd, "cgroup",
+			cli_json_string(p->cgroup), "unit",
+			cli_json_string(p->unit), "container",
+			cli_json_string(p->container));
 
 		if (json_array_append_new(arr, o) < 0) {
 			json_decref(arr);
@@ -204,8 +205,8 @@ enum col {
 };
 
 static const char *const headers[N_COLS] = {
-    "NETNS",   "PROTO", "RECV-Q", "SEND-Q", "LOCAL",   "PEER", "STATE",
-    "SERVICE", "CLASS", "USER",	  "PID",    "PROCESS", "EXE",  "UNIT"};
+	"NETNS",   "PROTO", "RECV-Q", "SEND-Q", "LOCAL",   "PEER", "STATE",
+	"SERVICE", "CLASS", "USER",   "PID",	"PROCESS", "EXE",  "UNIT"};
 
 struct user_names {
 	uint32_t uid[32];
@@ -250,7 +251,7 @@ static void make_row(const struct local_view *v, const struct portier_sock *s,
 		r->ptr[c] = r->cell[c];
 	}
 	r->ptr[C_NETNS] =
-	    v->l->netns[s->netns][0] ? v->l->netns[s->netns] : "-";
+		v->l->netns[s->netns][0] ? v->l->netns[s->netns] : "-";
 	if (s->family == AF_UNIX)
 		snprintf(r->cell[C_PROTO], 16, "unix/%s",
 			 s->type == SOCK_STREAM	     ? "str"
@@ -270,7 +271,7 @@ static void make_row(const struct local_view *v, const struct portier_sock *s,
 	r->ptr[C_SERVICE] = svc ? svc : "-";
 	/* the class of the port that names the service (set just above) */
 	r->ptr[C_CLASS] =
-	    port ? portier_port_class_name(portier_port_class(port)) : "-";
+		port ? portier_port_class_name(portier_port_class(port)) : "-";
 	if (v->processes)
 		r->ptr[C_USER] = uid_name(un, s->uid);
 	if (p)
@@ -370,8 +371,8 @@ int local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
 		uint16_t sport = 0;
 		const char *svc = local_out_service(v, s, &sport);
 		const struct portier_portmap *m = s->proto == PORTIER_LOCAL_TCP
-						      ? &v->listen_tcp
-						      : &v->listen_udp;
+							  ? &v->listen_tcp
+							  : &v->listen_udp;
 		const char *dir = portier_sock_listening(s)	 ? "listen"
 				  : portier_local_outbound(s, m) ? "out"
 								 : "in";
@@ -381,28 +382,28 @@ int local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
 		portier_sock_addr(s, false, la, sizeof(la));
 		portier_sock_addr(s, true, ra, sizeof(ra));
 		if (s->family == AF_UNIX) {
-			o = json_pack(
-			    "{s:s, s:o, s:s, s:s, s:s, s:o}", "type", "socket",
-			    "netns", cli_json_string(v->l->netns[s->netns]),
-			    "proto", "unix",
-			    "socket_type",
-			    s->type == SOCK_STREAM	? "stream"
-			    : s->type == SOCK_DGRAM	? "dgram"
-			    : s->type == SOCK_SEQPACKET ? "seqpacket"
-							: "other",
-			    "state", portier_sock_state_name(s), "path",
-			    cli_json_string(s->path));
+			o = json_pack("{s:s, s:o, s:s, s:s, s:s, s:o}", "type",
+				      "socket", "netns",
+				      cli_json_string(v->l->netns[s->netns]),
+				      "proto", "unix", "socket_type",
+				      s->type == SOCK_STREAM	  ? "stream"
+				      : s->type == SOCK_DGRAM	  ? "dgram"
+				      : s->type == SOCK_SEQPACKET ? "seqpacket"
+								  : "other",
+				      "state", portier_sock_state_name(s),
+				      "path", cli_json_string(s->path));
 		} else {
 			o = json_pack(
-			    "{s:s, s:o, s:s, s:s, s:s, s:s, s:i, s:s, s:i,"
-			    " s:s}",
-			    "type", "socket", "netns",
-			    cli_json_string(v->l->netns[s->netns]),
-			    "proto", portier_local_proto_name(s->proto),
-			    "family", s->family == AF_INET6 ? "ipv6" : "ipv4",
-			    "state", portier_sock_state_name(s), "local_addr",
-			    la, "local_port", s->lport, "remote_addr", ra,
-			    "remote_port", s->rport, "direction", dir);
+				"{s:s, s:o, s:s, s:s, s:s, s:s, s:i, s:s, s:i,"
+				" s:s}",
+				"type", "socket", "netns",
+				cli_json_string(v->l->netns[s->netns]), "proto",
+				portier_local_proto_name(s->proto), "family",
+				s->family == AF_INET6 ? "ipv6" : "ipv4",
+				"state", portier_sock_state_name(s),
+				"local_addr", la, "local_port", s->lport,
+				"remote_addr", ra, "remote_port", s->rport,
+				"direction", dir);
 			if (o && s->proto == PORTIER_LOCAL_RAW) {
 				json_object_set_new(o, "service", json_null());
 				json_object_set_new(o, "service_port",
@@ -414,9 +415,9 @@ int local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
 				json_object_set_new(o, "service_port",
 						    json_integer(sport));
 				json_object_set_new(
-				    o, "class",
-				    json_string(portier_port_class_name(
-					portier_port_class(sport))));
+					o, "class",
+					json_string(portier_port_class_name(
+						portier_port_class(sport))));
 			}
 		}
 		/* a socket left out would be a lie by omission: stop instead */
@@ -424,13 +425,15 @@ int local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
 		    json_object_set_new(o, "recv_q", json_integer(s->rqueue)) ||
 		    json_object_set_new(o, "send_q", json_integer(s->wqueue)) ||
 		    json_object_set_new(o, "uid", json_integer(s->uid)) ||
-		    json_object_set_new(o, "user",
-					cli_json_string(uid_name(&un, s->uid))) ||
+		    json_object_set_new(
+			    o, "user",
+			    cli_json_string(uid_name(&un, s->uid))) ||
 		    json_object_set_new(o, "inode",
 					json_integer((json_int_t)s->inode)) ||
 		    json_object_set_new(o, "processes",
 					local_out_procs_json(v->l, s)) ||
-		    !(text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
+		    !(text = json_dumps(o,
+					JSON_COMPACT | JSON_PRESERVE_ORDER))) {
 			json_decref(o);
 			return PORTIER_ENOMEM;
 		}

@@ -17,47 +17,47 @@
 static const struct {
 	const char *group, *name, *meaning;
 } meanings[] = {
-    {"Tcp", "ActiveOpens", "connections this host opened (SYN sent)"},
-    {"Tcp", "PassiveOpens", "connections this host accepted"},
-    {"Tcp", "AttemptFails",
-     "connection attempts that failed (refused, reset or timed out)"},
-    {"Tcp", "EstabResets", "established connections reset"},
-    {"Tcp", "CurrEstab", "connections now ESTABLISHED or CLOSE-WAIT"},
-    {"Tcp", "RetransSegs",
-     "segments sent again: loss or congestion when high against OutSegs"},
-    {"Tcp", "InErrs", "segments received with errors (bad checksum...)"},
-    {"Tcp", "OutRsts",
-     "resets sent: often answers to connections to closed ports, e.g. a "
-     "port scan"},
-    {"TcpExt", "ListenOverflows",
-     "a listener's accept queue was full: the program accepts too "
-     "slowly or its backlog is too small"},
-    {"TcpExt", "ListenDrops", "SYNs to listeners dropped, for any reason"},
-    {"TcpExt", "SyncookiesSent",
-     "SYN queue full, answered with SYN cookies: a SYN flood or a burst"},
-    {"TcpExt", "SyncookiesRecv", "valid SYN cookies that came back"},
-    {"TcpExt", "SyncookiesFailed", "SYN cookies that did not check out"},
-    {"TcpExt", "TCPTimeouts", "retransmission timeouts"},
-    {"TcpExt", "TCPAbortOnData",
-     "connections reset because data arrived after close"},
-    {"TcpExt", "TCPAbortOnTimeout",
-     "connections given up after too many retransmissions"},
-    {"TcpExt", "TCPReqQFullDrop",
-     "SYNs dropped because the SYN queue was full (no SYN cookies)"},
-    {"TcpExt", "TW", "connections that went through TIME-WAIT"},
-    {"Udp", "NoPorts",
-     "datagrams to a port nothing listens on (answered with ICMP port "
-     "unreachable): a UDP scan looks like this"},
-    {"Udp", "InErrors", "datagrams that could not be delivered"},
-    {"Udp", "RcvbufErrors",
-     "datagrams dropped because a socket's receive buffer was full"},
-    {"Udp", "SndbufErrors", "datagrams not sent: send buffer full"},
-    {"Ip", "InDiscards", "IP packets discarded for lack of resources"},
-    {"Ip", "InAddrErrors", "IP packets for an address that is not ours"},
-    {"Icmp", "InDestUnreachs",
-     "destination unreachable messages received (e.g. closed UDP ports)"},
-    {"Icmp", "OutDestUnreachs",
-     "destination unreachable messages sent (e.g. for closed UDP ports)"},
+	{"Tcp", "ActiveOpens", "connections this host opened (SYN sent)"},
+	{"Tcp", "PassiveOpens", "connections this host accepted"},
+	{"Tcp", "AttemptFails",
+	 "connection attempts that failed (refused, reset or timed out)"},
+	{"Tcp", "EstabResets", "established connections reset"},
+	{"Tcp", "CurrEstab", "connections now ESTABLISHED or CLOSE-WAIT"},
+	{"Tcp", "RetransSegs",
+	 "segments sent again: loss or congestion when high against OutSegs"},
+	{"Tcp", "InErrs", "segments received with errors (bad checksum...)"},
+	{"Tcp", "OutRsts",
+	 "resets sent: often answers to connections to closed ports, e.g. a "
+	 "port scan"},
+	{"TcpExt", "ListenOverflows",
+	 "a listener's accept queue was full: the program accepts too "
+	 "slowly or its backlog is too small"},
+	{"TcpExt", "ListenDrops", "SYNs to listeners dropped, for any reason"},
+	{"TcpExt", "SyncookiesSent",
+	 "SYN queue full, answered with SYN cookies: a SYN flood or a burst"},
+	{"TcpExt", "SyncookiesRecv", "valid SYN cookies that came back"},
+	{"TcpExt", "SyncookiesFailed", "SYN cookies that did not check out"},
+	{"TcpExt", "TCPTimeouts", "retransmission timeouts"},
+	{"TcpExt", "TCPAbortOnData",
+	 "connections reset because data arrived after close"},
+	{"TcpExt", "TCPAbortOnTimeout",
+	 "connections given up after too many retransmissions"},
+	{"TcpExt", "TCPReqQFullDrop",
+	 "SYNs dropped because the SYN queue was full (no SYN cookies)"},
+	{"TcpExt", "TW", "connections that went through TIME-WAIT"},
+	{"Udp", "NoPorts",
+	 "datagrams to a port nothing listens on (answered with ICMP port "
+	 "unreachable): a UDP scan looks like this"},
+	{"Udp", "InErrors", "datagrams that could not be delivered"},
+	{"Udp", "RcvbufErrors",
+	 "datagrams dropped because a socket's receive buffer was full"},
+	{"Udp", "SndbufErrors", "datagrams not sent: send buffer full"},
+	{"Ip", "InDiscards", "IP packets discarded for lack of resources"},
+	{"Ip", "InAddrErrors", "IP packets for an address that is not ours"},
+	{"Icmp", "InDestUnreachs",
+	 "destination unreachable messages received (e.g. closed UDP ports)"},
+	{"Icmp", "OutDestUnreachs",
+	 "destination unreachable messages sent (e.g. for closed UDP ports)"},
 };
 
 const char *local_stat_meaning(const char *group, const char *name)
@@ -105,11 +105,11 @@ static bool print_stats(const struct portier_stats *st, bool json)
 		const char *m = local_stat_meaning(s->group, s->name);
 
 		if (json) {
-			json_t *o = json_pack(
-			    "{s:s, s:o, s:o, s:I}", "type", "counter", "group",
-			    cli_json_string(s->group), "name",
-			    cli_json_string(s->name), "value",
-			    (json_int_t)s->value);
+			json_t *o = json_pack("{s:s, s:o, s:o, s:I}", "type",
+					      "counter", "group",
+					      cli_json_string(s->group), "name",
+					      cli_json_string(s->name), "value",
+					      (json_int_t)s->value);
 
 			if (o && m &&
 			    json_object_set_new(o, "meaning", json_string(m))) {
@@ -149,18 +149,18 @@ static bool print_ifaces(const struct portier_ifstat *v, size_t n, bool json)
 
 		if (json) {
 			if (!print_json(json_pack(
-			    "{s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			    " s:I}",
-			    "type", "interface", "name",
-			    cli_json_string(s->name), "rx_bytes",
-			    (json_int_t)s->rx_bytes, "rx_packets",
-			    (json_int_t)s->rx_packets, "rx_errors",
-			    (json_int_t)s->rx_errs, "rx_dropped",
-			    (json_int_t)s->rx_drop, "tx_bytes",
-			    (json_int_t)s->tx_bytes, "tx_packets",
-			    (json_int_t)s->tx_packets, "tx_errors",
-			    (json_int_t)s->tx_errs, "tx_dropped",
-			    (json_int_t)s->tx_drop)))
+				    "{s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+				    " s:I}",
+				    "type", "interface", "name",
+				    cli_json_string(s->name), "rx_bytes",
+				    (json_int_t)s->rx_bytes, "rx_packets",
+				    (json_int_t)s->rx_packets, "rx_errors",
+				    (json_int_t)s->rx_errs, "rx_dropped",
+				    (json_int_t)s->rx_drop, "tx_bytes",
+				    (json_int_t)s->tx_bytes, "tx_packets",
+				    (json_int_t)s->tx_packets, "tx_errors",
+				    (json_int_t)s->tx_errs, "tx_dropped",
+				    (json_int_t)s->tx_drop)))
 				return false;
 			continue;
 		}
@@ -236,8 +236,9 @@ static bool print_counts(const struct portier_local *l, bool json)
 				fake.state = (uint8_t)st;
 				if (counts[p][st])
 					json_object_set_new(
-					    m, portier_sock_state_name(&fake),
-					    json_integer(counts[p][st]));
+						m,
+						portier_sock_state_name(&fake),
+						json_integer(counts[p][st]));
 			}
 			json_object_set_new(o, proto_names[p], m);
 		}
@@ -297,26 +298,27 @@ int local_summary_view(struct cli *cli, const struct portier_local_query *q,
 		printf("\ndiagnosis:%s\n", n ? "" : " nothing unusual");
 	for (i = 0; i < n; i++) {
 		static const char *const kinds[] = {
-		    "close_wait",  "time_wait",	      "syn_recv",
-		    "listen_full", "listen_overflow", "syn_cookies",
-		    "retransmits", "udp_rcvbuf"};
+			"close_wait",  "time_wait",	  "syn_recv",
+			"listen_full", "listen_overflow", "syn_cookies",
+			"retransmits", "udp_rcvbuf"};
 
 		if (json) {
 			/* text names processes: anyone's bytes */
 			if (!print_json(json_pack(
-				"{s:s, s:s, s:s, s:i, s:i, s:o}", "type",
-				"diagnosis", "kind", kinds[d[i].kind],
-				"severity",
-				portier_risk_name(
-				    (enum portier_risk)d[i].severity),
-				"pid", d[i].pid, "count", (int)d[i].count,
-				"text", cli_json_string(d[i].text))))
+				    "{s:s, s:s, s:s, s:i, s:i, s:o}", "type",
+				    "diagnosis", "kind", kinds[d[i].kind],
+				    "severity",
+				    portier_risk_name(
+					    (enum portier_risk)d[i].severity),
+				    "pid", d[i].pid, "count", (int)d[i].count,
+				    "text", cli_json_string(d[i].text))))
 				failed = true;
 			continue;
 		}
 		printf("  %s%-6s%s ",
-		       cli_color_on(cli, cli_risk_color(
-					     (enum portier_risk)d[i].severity)),
+		       cli_color_on(cli,
+				    cli_risk_color(
+					    (enum portier_risk)d[i].severity)),
 		       portier_risk_name((enum portier_risk)d[i].severity),
 		       cli_color_off(cli));
 		local_out_safe(safe, sizeof(safe), d[i].text);

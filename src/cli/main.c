@@ -43,8 +43,7 @@ static void usage(FILE *f)
 	      "finds.\n\ncommands:\n",
 	      f);
 	for (i = 0; i < N_COMMANDS; i++)
-		fprintf(f, "  %-10s %s\n", sorted[i]->name,
-			sorted[i]->summary);
+		fprintf(f, "  %-10s %s\n", sorted[i]->name, sorted[i]->summary);
 	fputs("\n'portier help COMMAND' or 'portier COMMAND --help' explains "
 	      "a command;\n'man portier' has the details.\n\n"
 	      "exit codes: 0 success, 1 findings (where a command judges), "

@@ -19,8 +19,8 @@
 
 void probe_out_json_line(FILE *f, json_t *o)
 {
-	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(4))
-		       : NULL;
+	char *text =
+		o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(4)) : NULL;
 
 	if (text)
 		fprintf(f, "%s\n", text);
@@ -119,7 +119,8 @@ json_t *probe_out_nbstat_json(const struct portier_nbstat_result *r,
 
 	portier_probe_addr_str(&r->addr, ip, sizeof(ip));
 	o = json_pack("{s:s, s:s, s:i}", "host", ip, "status",
-		      probe_out_nbstat_status(r->status), "queries", r->queries);
+		      probe_out_nbstat_status(r->status), "queries",
+		      r->queries);
 	if (!o)
 		return NULL;
 	if (r->status != 0) {
@@ -128,10 +129,12 @@ json_t *probe_out_nbstat_json(const struct portier_nbstat_result *r,
 	}
 	portier_nbstat_summarize(&r->reply, &s);
 	json_object_set_new(o, "rtt_ms", json_real(r->rtt_us / 1000.0));
-	json_object_set_new(o, "computer", s.computer[0]
-				   ? json_string(s.computer) : json_null());
-	json_object_set_new(o, "workgroup", s.workgroup[0]
-				   ? json_string(s.workgroup) : json_null());
+	json_object_set_new(o, "computer",
+			    s.computer[0] ? json_string(s.computer)
+					  : json_null());
+	json_object_set_new(o, "workgroup",
+			    s.workgroup[0] ? json_string(s.workgroup)
+					   : json_null());
 	json_object_set_new(o, "user",
 			    s.user[0] ? json_string(s.user) : json_null());
 	roles = json_array();
@@ -186,24 +189,23 @@ void probe_out_nbstat_table(FILE *f, const struct portier_nbstat_result *r)
 		const struct portier_nb_name *n = &r->reply.names[i];
 
 		fprintf(f, "\t%-15s <%02x> - %-7s %s%s%s%s%s  %s\n", n->name,
-		       n->suffix,
-		       (n->flags & PORTIER_NB_FLAG_GROUP) ? "<GROUP>" : "",
-		       portier_nb_node_type(n->flags),
-		       (n->flags & PORTIER_NB_FLAG_ACT) ? " <ACTIVE>" : "",
-		       (n->flags & PORTIER_NB_FLAG_CNF) ? " <CONFLICT>" : "",
-		       (n->flags & PORTIER_NB_FLAG_PRM) ? " <PERMANENT>" : "",
-		       (n->flags & PORTIER_NB_FLAG_DRG) ? " <DEREGISTERING>"
+			n->suffix,
+			(n->flags & PORTIER_NB_FLAG_GROUP) ? "<GROUP>" : "",
+			portier_nb_node_type(n->flags),
+			(n->flags & PORTIER_NB_FLAG_ACT) ? " <ACTIVE>" : "",
+			(n->flags & PORTIER_NB_FLAG_CNF) ? " <CONFLICT>" : "",
+			(n->flags & PORTIER_NB_FLAG_PRM) ? " <PERMANENT>" : "",
+			(n->flags & PORTIER_NB_FLAG_DRG) ? " <DEREGISTERING>"
 							 : "",
-		       portier_nb_name_meaning(n));
+			portier_nb_name_meaning(n));
 	}
 	mac_str(r->reply.mac, mac, sizeof(mac));
 	for (i = 0; mac[i]; i++)
 		if (mac[i] == ':')
 			mac[i] = '-';
 	fprintf(f, "\n\tMAC Address = %s\n",
-	       r->reply.have_mac ? mac : "(not sent)");
+		r->reply.have_mac ? mac : "(not sent)");
 }
-
 
 void probe_out_nbstat_header(FILE *f)
 {
@@ -329,35 +331,38 @@ void probe_out_smb_text(FILE *out, const struct cli *cli,
 	portier_probe_addr_str(&h->addr, ip, sizeof(ip));
 	fprintf(out, "%s%s%s\n", cli_color_on(cli, CLI_BOLD), ip,
 		cli_color_off(cli));
-	fprintf(out, "  transport     445/tcp %s, 139/tcp %s; dialects asked on %u",
-	       portier_tcp_state_name(h->direct),
-	       portier_tcp_state_name(h->nbss), h->port);
+	fprintf(out,
+		"  transport     445/tcp %s, 139/tcp %s; dialects asked on %u",
+		portier_tcp_state_name(h->direct),
+		portier_tcp_state_name(h->nbss), h->port);
 	if (h->via_nbss)
 		fprintf(out, " (NetBIOS session, called name %s)",
-		       h->called[0] ? h->called : "-");
+			h->called[0] ? h->called : "-");
 	if (h->nbss_refusal >= 0)
-		fprintf(out, "; the name '%s' was refused: %s",
-			h->refused,
+		fprintf(out, "; the name '%s' was refused: %s", h->refused,
 			portier_nbss_error_name((uint8_t)h->nbss_refusal));
 	fputc('\n', out);
 	fprintf(out, "  dialects\n");
 	for (i = 0; i < h->n_results; i++) {
 		const struct portier_smb_dialect_result *r = &h->results[i];
 
-		fprintf(out, "    %-11s ", portier_smb_dialect_name(r->dialect));
+		fprintf(out, "    %-11s ",
+			portier_smb_dialect_name(r->dialect));
 		if (r->status < 0)
 			fprintf(out, "failed: %s\n", r->why);
 		else if (r->neg.accepted)
 			fprintf(out, "%saccepted%s%s\n",
-			       cli_color_on(cli, r->dialect == PORTIER_SMB_NT1
-							 ? CLI_RED
-							 : CLI_GREEN),
-			       cli_color_off(cli),
-			       r->neg.signing_required   ? ", signing required"
-			       : r->neg.signing_enabled ? ", signing enabled"
-							: ", signing disabled");
+				cli_color_on(cli, r->dialect == PORTIER_SMB_NT1
+							  ? CLI_RED
+							  : CLI_GREEN),
+				cli_color_off(cli),
+				r->neg.signing_required ? ", signing required"
+				: r->neg.signing_enabled
+					? ", signing enabled"
+					: ", signing disabled");
 		else if (r->neg.status)
-			fprintf(out, "refused (status 0x%08x)\n", r->neg.status);
+			fprintf(out, "refused (status 0x%08x)\n",
+				r->neg.status);
 		else if (r->neg.dialect && r->neg.dialect != r->dialect &&
 			 r->neg.dialect != PORTIER_SMB_NT1)
 			fprintf(out, "refused (the server answered with %s)\n",
@@ -366,21 +371,23 @@ void probe_out_smb_text(FILE *out, const struct cli *cli,
 			fprintf(out, "refused (no dialect in common)\n");
 	}
 	fprintf(out, "  highest       %s\n",
-	       h->highest ? portier_smb_dialect_name(h->highest) : "none");
+		h->highest ? portier_smb_dialect_name(h->highest) : "none");
 	if (!h->highest)
 		goto findings;
 	fprintf(out, "  signing       %s\n",
-	       h->signing_required  ? "enabled and required"
-	       : h->signing_enabled ? "enabled but not required"
-				    : "disabled");
+		h->signing_required  ? "enabled and required"
+		: h->signing_enabled ? "enabled but not required"
+				     : "disabled");
 	nt1 = find_neg(h, PORTIER_SMB_NT1);
 	if (b || (nt1 && nt1->have_guid)) {
 		guid_str(b ? b->server_guid : nt1->server_guid, buf,
 			 sizeof(buf));
 		fprintf(out, "  server guid   %s\n", buf);
 	}
-	time_str(b ? b->system_time : nt1 ? nt1->system_time : 0, buf,
-		 sizeof(buf));
+	time_str(b     ? b->system_time
+		 : nt1 ? nt1->system_time
+		       : 0,
+		 buf, sizeof(buf));
 	fprintf(out, "  system time   %s\n", buf);
 	if (b) {
 		time_str(b->boot_time, buf, sizeof(buf));
@@ -393,11 +400,11 @@ void probe_out_smb_text(FILE *out, const struct cli *cli,
 	s311 = find_neg(h, PORTIER_SMB_311);
 	if (s311) {
 		fprintf(out, "  3.1.1         hash %s, cipher %s",
-		       portier_smb_hash_name(s311->preauth_hash),
-		       portier_smb_cipher_name(s311->cipher));
+			portier_smb_hash_name(s311->preauth_hash),
+			portier_smb_cipher_name(s311->cipher));
 		if (s311->have_signing_algo)
 			fprintf(out, ", signing %s",
-			       portier_smb_signing_name(s311->signing_algo));
+				portier_smb_signing_name(s311->signing_algo));
 		fputc('\n', out);
 	}
 findings:
@@ -405,9 +412,9 @@ findings:
 		bool high = f[i].risk == PORTIER_RISK_HIGH;
 
 		fprintf(out, "  %sfinding%s       [%s] %s\n",
-		       cli_color_on(cli, high ? CLI_RED : CLI_YELLOW),
-		       cli_color_off(cli), portier_risk_name(f[i].risk),
-		       f[i].text);
+			cli_color_on(cli, high ? CLI_RED : CLI_YELLOW),
+			cli_color_off(cli), portier_risk_name(f[i].risk),
+			f[i].text);
 		fprintf(out, "                fix: %s\n", f[i].advice);
 	}
 }
@@ -439,9 +446,9 @@ static json_t *neg_json(const struct portier_smb_dialect_result *r)
 		json_object_set_new(o, "preauth_hash",
 				    json_string(portier_smb_hash_name(
 					    r->neg.preauth_hash)));
-		json_object_set_new(o, "cipher",
-				    json_string(portier_smb_cipher_name(
-					    r->neg.cipher)));
+		json_object_set_new(
+			o, "cipher",
+			json_string(portier_smb_cipher_name(r->neg.cipher)));
 		json_object_set_new(
 			o, "signing_algorithm",
 			r->neg.have_signing_algo
@@ -495,10 +502,10 @@ json_t *probe_out_smb_json(const struct portier_smb_host *h,
 	}
 	json_object_set_new(o, "dialects", arr);
 	json_object_set_new(o, "accepted", acc);
-	json_object_set_new(o, "highest",
-			    h->highest ? json_string(portier_smb_dialect_name(
-						 h->highest))
-				       : json_null());
+	json_object_set_new(
+		o, "highest",
+		h->highest ? json_string(portier_smb_dialect_name(h->highest))
+			   : json_null());
 	json_object_set_new(o, "smb1", json_boolean(h->smb1));
 	json_object_set_new(o, "signing",
 			    json_pack("{s:b, s:b}", "enabled",
@@ -519,21 +526,20 @@ json_t *probe_out_smb_json(const struct portier_smb_host *h,
 	}
 	if (b) {
 		time_str(b->boot_time, buf, sizeof(buf));
-		json_object_set_new(o, "boot_time", b->boot_time
-					    ? json_string(buf) : json_null());
+		json_object_set_new(o, "boot_time",
+				    b->boot_time ? json_string(buf)
+						 : json_null());
 		caps_str(b->capabilities, buf, sizeof(buf));
 		json_object_set_new(o, "capabilities", json_string(buf));
 	}
 	nf = portier_smb_judge(h, f);
 	fa = json_array();
 	for (i = 0; i < nf; i++)
-		json_array_append_new(fa, json_pack("{s:s, s:s, s:s, s:s}",
-						    "severity",
-						    portier_risk_name(f[i].risk),
-						    "id", f[i].id, "text",
-						    f[i].text, "advice",
-						    f[i].advice));
+		json_array_append_new(
+			fa,
+			json_pack("{s:s, s:s, s:s, s:s}", "severity",
+				  portier_risk_name(f[i].risk), "id", f[i].id,
+				  "text", f[i].text, "advice", f[i].advice));
 	json_object_set_new(o, "findings", fa);
 	return o;
 }
-

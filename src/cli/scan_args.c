@@ -16,11 +16,32 @@
 /* ---- argv ------------------------------------------------------------------- */
 
 enum {
-	OPT_TOP = 256, OPT_RATE, OPT_RETRIES, OPT_MAXRTT, OPT_MINRTT, OPT_INITRTT,
-	OPT_PARALLEL, OPT_SEED, OPT_SHARD, OPT_RESUME, OPT_JSON, OPT_XML,
-	OPT_GREP, OPT_ALL, OPT_INPUT, OPT_EXCLUDE, OPT_EXCLUDE_FILE, OPT_SYN,
-	OPT_CONNECT, OPT_UDP, OPT_OPEN, OPT_NOPING, OPT_NOPROGRESS, OPT_CLOSED,
-	OPT_PROBE, OPT_SV,
+	OPT_TOP = 256,
+	OPT_RATE,
+	OPT_RETRIES,
+	OPT_MAXRTT,
+	OPT_MINRTT,
+	OPT_INITRTT,
+	OPT_PARALLEL,
+	OPT_SEED,
+	OPT_SHARD,
+	OPT_RESUME,
+	OPT_JSON,
+	OPT_XML,
+	OPT_GREP,
+	OPT_ALL,
+	OPT_INPUT,
+	OPT_EXCLUDE,
+	OPT_EXCLUDE_FILE,
+	OPT_SYN,
+	OPT_CONNECT,
+	OPT_UDP,
+	OPT_OPEN,
+	OPT_NOPING,
+	OPT_NOPROGRESS,
+	OPT_CLOSED,
+	OPT_PROBE,
+	OPT_SV,
 };
 
 static const struct option long_opts[] = {
@@ -59,10 +80,11 @@ static const struct option long_opts[] = {
 
 /* nmap's two-letter short options become long ones getopt understands. */
 static const char *const nmap_forms[][2] = {
-	{"-sS", "--syn"},         {"-sT", "--connect"},    {"-sU", "--udp"},
-	{"-oJ", "--json"},        {"-oX", "--xml"},        {"-oG", "--grepable"},
-	{"-oA", "--all-formats"}, {"-iL", "--input-file"}, {"-Pn", "--no-ping"},
-	{"-sV", "--service-probes"},
+	{"-sS", "--syn"},	  {"-sT", "--connect"},
+	{"-sU", "--udp"},	  {"-oJ", "--json"},
+	{"-oX", "--xml"},	  {"-oG", "--grepable"},
+	{"-oA", "--all-formats"}, {"-iL", "--input-file"},
+	{"-Pn", "--no-ping"},	  {"-sV", "--service-probes"},
 };
 
 static void translate_argv(int argc, char **argv)
@@ -94,8 +116,9 @@ static int number(struct cli *cli, const char *opt, const char *value,
 	char hint[128];
 
 	if (portier_parse_ulong(value, lo, hi, &v) < 0) {
-		snprintf(hint, sizeof(hint), "%s takes a whole number from %lu to %lu",
-			 opt, lo, hi);
+		snprintf(hint, sizeof(hint),
+			 "%s takes a whole number from %lu to %lu", opt, lo,
+			 hi);
 		return bad_number(cli, opt, value, hint);
 	}
 	*out = (unsigned)v;
@@ -135,8 +158,7 @@ static void join_args(int argc, char **argv, char *buf, size_t len)
 	buf[used < len ? used : len - 1] = '\0';
 }
 
-int scan_parse_opts(struct cli *cli, int argc, char **argv,
-		    struct scan_opts *o)
+int scan_parse_opts(struct cli *cli, int argc, char **argv, struct scan_opts *o)
 {
 	static char all_json[4096], all_xml[4096], all_grep[4096];
 	unsigned long long seed;
@@ -151,7 +173,8 @@ int scan_parse_opts(struct cli *cli, int argc, char **argv,
 	translate_argv(argc, argv);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:Fnq6v", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:Fnq6v", long_opts, NULL)) !=
+	       -1) {
 		rc = 0;
 		switch (c) {
 		case 'p':
@@ -171,9 +194,11 @@ int scan_parse_opts(struct cli *cli, int argc, char **argv,
 			o->method = PORTIER_SCAN_CONNECT;
 			break;
 		case OPT_UDP:
-			cli_error(cli, "UDP scanning (-sU) is not supported yet");
-			cli_hint("scan TCP ports with -sS or -sT; UDP comes with "
-				 "the UDP scan issue");
+			cli_error(cli,
+				  "UDP scanning (-sU) is not supported yet");
+			cli_hint(
+				"scan TCP ports with -sS or -sT; UDP comes with "
+				"the UDP scan issue");
 			return EXIT_USAGE;
 		case OPT_RATE: {
 			unsigned r;
@@ -195,8 +220,8 @@ int scan_parse_opts(struct cli *cli, int argc, char **argv,
 				    &o->min_rtt);
 			break;
 		case OPT_INITRTT:
-			rc = number(cli, "--initial-rtt-timeout", optarg, 1, 60000,
-				    &o->init_rtt);
+			rc = number(cli, "--initial-rtt-timeout", optarg, 1,
+				    60000, &o->init_rtt);
 			break;
 		case OPT_PARALLEL:
 			rc = number(cli, "--max-parallel", optarg, 16, 1u << 20,
@@ -228,16 +253,19 @@ int scan_parse_opts(struct cli *cli, int argc, char **argv,
 			o->grep = optarg;
 			break;
 		case OPT_ALL:
-			snprintf(all_json, sizeof(all_json), "%s.jsonl", optarg);
+			snprintf(all_json, sizeof(all_json), "%s.jsonl",
+				 optarg);
 			snprintf(all_xml, sizeof(all_xml), "%s.xml", optarg);
-			snprintf(all_grep, sizeof(all_grep), "%s.gnmap", optarg);
+			snprintf(all_grep, sizeof(all_grep), "%s.gnmap",
+				 optarg);
 			o->json = all_json;
 			o->xml = all_xml;
 			o->grep = all_grep;
 			break;
 		case OPT_INPUT: {
-			const char **v = realloc(o->input_files,
-						 (o->n_input_files + 1) * sizeof(*v));
+			const char **v =
+				realloc(o->input_files,
+					(o->n_input_files + 1) * sizeof(*v));
 
 			if (!v)
 				return EXIT_RUNTIME;
@@ -281,7 +309,8 @@ int scan_parse_opts(struct cli *cli, int argc, char **argv,
 			o->verbose = true;
 			break;
 		case ':':
-			cli_error(cli, "option '%s' needs a value", argv[optind - 1]);
+			cli_error(cli, "option '%s' needs a value",
+				  argv[optind - 1]);
 			cli_hint("see 'portier scan --help'");
 			return EXIT_USAGE;
 		default:

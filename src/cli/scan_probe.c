@@ -25,7 +25,7 @@
 #include "cli/probe_out.h"
 #include "cli/scan_probe.h"
 
-#define SMB_PARALLEL 16u
+#define SMB_PARALLEL   16u
 #define SMB_TIMEOUT_MS 3000u
 
 struct sp_host {
@@ -33,10 +33,10 @@ struct sp_host {
 	struct portier_probe_addr pa;
 	bool want_smb, want_nbstat, p445, p139;
 	struct portier_nbstat_result *nb; /* NULL until it has an outcome */
-	struct portier_smb_host *smb;     /* NULL until probed */
+	struct portier_smb_host *smb;	  /* NULL until probed */
 	int smb_rc;
 	struct portier_err smb_err;
-	char *xml_nb, *xml_smb;           /* XML script outputs, made lazily */
+	char *xml_nb, *xml_smb; /* XML script outputs, made lazily */
 };
 
 struct scan_probes {
@@ -71,13 +71,17 @@ int scan_probe_parse(const struct cli *cli, const char *list, unsigned *bits)
 			*bits |= SCAN_PROBE_NBSTAT;
 		} else {
 			if (len)
-				cli_error(cli, "unknown probe '%.*s' in --probe "
-					  "'%s'", (int)len, p, list);
+				cli_error(cli,
+					  "unknown probe '%.*s' in --probe "
+					  "'%s'",
+					  (int)len, p, list);
 			else
-				cli_error(cli, "empty probe name in --probe '%s'",
+				cli_error(cli,
+					  "empty probe name in --probe '%s'",
 					  list);
 			cli_hint("the probes are %s, comma-separated, e.g. "
-				 "--probe smb,nbstat", SCAN_PROBE_NAMES);
+				 "--probe smb,nbstat",
+				 SCAN_PROBE_NAMES);
 			return EXIT_USAGE;
 		}
 		if (!p[len])
@@ -177,19 +181,20 @@ static int plan(struct scan_probes *sp)
 		h->p445 = portier_out_port_open(sp->out, &h->addr, 445);
 		h->p139 = portier_out_port_open(sp->out, &h->addr, 139);
 		smb_port = h->p445 || h->p139;
-		h->want_smb = smb_port && (sp->auto_sv ||
-					   (sp->bits & SCAN_PROBE_SMB));
+		h->want_smb = smb_port &&
+			      (sp->auto_sv || (sp->bits & SCAN_PROBE_SMB));
 		h->want_nbstat = (sp->auto_sv && smb_port) ||
 				 ((sp->bits & SCAN_PROBE_NBSTAT) && answered);
 		if (h->want_nbstat && h->addr.family != 4) {
-			h->want_nbstat = false; /* NetBIOS names are IPv4 only */
+			h->want_nbstat =
+				false; /* NetBIOS names are IPv4 only */
 			sp->n_v6_skipped++;
 		}
 		if (!h->want_smb && !h->want_nbstat)
 			continue;
-		if (portier_probe_addr_from_bytes(h->addr.family == 4 ? AF_INET
-								      : AF_INET6,
-						  h->addr.b, &h->pa) < 0)
+		if (portier_probe_addr_from_bytes(
+			    h->addr.family == 4 ? AF_INET : AF_INET6, h->addr.b,
+			    &h->pa) < 0)
 			continue;
 		sp->n_nbstat += h->want_nbstat;
 		if (h->want_smb)
@@ -226,8 +231,8 @@ static void on_nbstat(const struct portier_nbstat_result *r, void *ctx)
 static int run_nbstat(struct scan_probes *sp)
 {
 	/* the defaults of `portier nbstat` */
-	struct portier_nbstat_opts opt = {.rate = 10000, .burst = 256,
-					  .retries = 1, .timeout_ms = 1000};
+	struct portier_nbstat_opts opt = {
+		.rate = 10000, .burst = 256, .retries = 1, .timeout_ms = 1000};
 	struct portier_probe_addr *t;
 	struct portier_err err = {0};
 	size_t i, n = 0;
@@ -267,7 +272,7 @@ static void *smb_worker(void *arg)
 
 		pthread_mutex_lock(&sp->lock);
 		i = sp->next_smb < sp->n_smb && !*sp->stop ? sp->next_smb++
-							    : sp->n_smb;
+							   : sp->n_smb;
 		pthread_mutex_unlock(&sp->lock);
 		if (i == sp->n_smb)
 			return NULL;
@@ -298,7 +303,8 @@ static void *smb_worker(void *arg)
 		}
 		h->smb_rc = rc;
 		h->smb_err = err;
-		put_json(sp, "smb", probe_out_smb_json(res, rc < 0 ? &err : NULL));
+		put_json(sp, "smb",
+			 probe_out_smb_json(res, rc < 0 ? &err : NULL));
 		h->smb = res; /* read by the sinks only after every join */
 	}
 }
@@ -330,7 +336,8 @@ void scan_probes_check_ports(const struct scan_probes *sp,
 	for (i = 0; i < n; i++)
 		if (ports[i] == 139 || ports[i] == 445)
 			return;
-	cli_notice(sp->cli, "%s probes only hosts with 139/tcp or 445/tcp "
+	cli_notice(sp->cli,
+		   "%s probes only hosts with 139/tcp or 445/tcp "
 		   "open, and neither port is scanned; add -p 139,445",
 		   sp->auto_sv ? "-sV" : "--probe smb");
 }
@@ -349,9 +356,10 @@ int scan_probes_run(struct scan_probes *sp, struct portier_out *out,
 		return EXIT_RUNTIME;
 	}
 	if (sp->n_v6_skipped && !sp->quiet)
-		cli_notice(sp->cli, "nbstat skips %zu IPv6 host%s: NetBIOS has "
-			   "no IPv6 name service", sp->n_v6_skipped,
-			   sp->n_v6_skipped == 1 ? "" : "s");
+		cli_notice(sp->cli,
+			   "nbstat skips %zu IPv6 host%s: NetBIOS has "
+			   "no IPv6 name service",
+			   sp->n_v6_skipped, sp->n_v6_skipped == 1 ? "" : "s");
 	rc = run_nbstat(sp);
 	if (!*stop)
 		run_smb(sp);
@@ -368,7 +376,7 @@ int scan_probes_run(struct scan_probes *sp, struct portier_out *out,
 	}
 	if (sp->json_rc < 0) {
 		cli_error(sp->cli, "cannot write probe results to the JSON "
-			  "output");
+				   "output");
 		return EXIT_RUNTIME;
 	}
 	return rc;
@@ -402,8 +410,8 @@ static void nbstat_text(FILE *f, const struct cli *cli,
 	/* as `portier nbstat -a` shows a host without a good answer */
 	portier_probe_addr_str(&r->addr, ip, sizeof(ip));
 	fprintf(f, "%-16s %s%s: %s%s\n", ip,
-		cli_color_on(cli, r->status == PORTIER_EPROTO ? CLI_RED
-							       : CLI_DIM),
+		cli_color_on(cli,
+			     r->status == PORTIER_EPROTO ? CLI_RED : CLI_DIM),
 		probe_out_nbstat_status(r->status), r->err.msg,
 		cli_color_off(cli));
 }

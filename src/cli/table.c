@@ -43,7 +43,8 @@ int cli_table_add(struct cli_table *t, const char *const *cells)
 
 	if (t->nrows == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 16;
-		char **grown = realloc(t->cells, cap * t->ncols * sizeof(char *));
+		char **grown =
+			realloc(t->cells, cap * t->ncols * sizeof(char *));
 
 		if (!grown)
 			return PORTIER_ENOMEM;
@@ -85,7 +86,8 @@ void cli_table_print(const struct cli_table *t, FILE *f)
 
 			fputs(cell, f);
 			if (c + 1 < t->ncols)
-				fprintf(f, "%*s", (int)(width[c] - text_width(cell) + 2),
+				fprintf(f, "%*s",
+					(int)(width[c] - text_width(cell) + 2),
 					"");
 		}
 		fputc('\n', f);

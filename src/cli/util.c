@@ -99,8 +99,8 @@ int cli_term_width(void)
 {
 	struct winsize ws;
 
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
-	    ws.ws_col >= 40)
+	if (isatty(STDOUT_FILENO) &&
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
 		return ws.ws_col;
 	return 80;
 }
@@ -138,8 +138,8 @@ int cli_parse_port_arg(const char *s, uint16_t *lo, uint16_t *hi,
 	unsigned long a, b;
 
 	if (strlen(s) >= sizeof(buf))
-		return portier_err_set(err, PORTIER_EINVAL, "bad port '%.40s...'",
-				       s);
+		return portier_err_set(err, PORTIER_EINVAL,
+				       "bad port '%.40s...'", s);
 	portier_strlcpy(buf, s, sizeof(buf));
 	*protos = PORTIER_PROTO_TCP | PORTIER_PROTO_UDP;
 	slash = strchr(buf, '/');
@@ -148,7 +148,9 @@ int cli_parse_port_arg(const char *s, uint16_t *lo, uint16_t *hi,
 		if (portier_proto_parse(slash, protos) < 0) {
 			portier_err_set(err, PORTIER_EINVAL,
 					"bad protocol '%s' in '%s'", slash, s);
-			portier_err_hint(err, "use tcp, udp, sctp or dccp, as in 137/udp");
+			portier_err_hint(
+				err,
+				"use tcp, udp, sctp or dccp, as in 137/udp");
 			return PORTIER_EINVAL;
 		}
 	}
@@ -158,7 +160,8 @@ int cli_parse_port_arg(const char *s, uint16_t *lo, uint16_t *hi,
 	if (portier_parse_ulong(buf, 0, 65535, &a) < 0 ||
 	    (dash && portier_parse_ulong(dash, 0, 65535, &b) < 0)) {
 		portier_err_set(err, PORTIER_EINVAL, "bad port '%s'", s);
-		portier_err_hint(err, "a port is a number from 0 to 65535, a range "
+		portier_err_hint(err,
+				 "a port is a number from 0 to 65535, a range "
 				 "is LOW-HIGH, e.g. 445, 137/udp or 6970-7170");
 		return PORTIER_EINVAL;
 	}
@@ -167,7 +170,8 @@ int cli_parse_port_arg(const char *s, uint16_t *lo, uint16_t *hi,
 	if (a > b) {
 		portier_err_set(err, PORTIER_EINVAL,
 				"bad range '%s': %lu is above %lu", s, a, b);
-		portier_err_hint(err, "write the lower port first, e.g. 6970-7170");
+		portier_err_hint(err,
+				 "write the lower port first, e.g. 6970-7170");
 		return PORTIER_EINVAL;
 	}
 	*lo = (uint16_t)a;

@@ -89,8 +89,9 @@ static int nft_run(void *ctx, const char *script, bool check_only,
 	rc = nft_run_cmd_from_buffer(nft, script);
 	nft_ctx_set_dry_run(nft, false);
 	if (rc != 0)
-		return failure(nft, check_only ? "the check of the script"
-					       : "the script",
+		return failure(nft,
+			       check_only ? "the check of the script"
+					  : "the script",
 			       err);
 	return 0;
 }

@@ -74,8 +74,8 @@ static bool loopback(int family, const uint8_t *a)
 	return family == AF_INET ? a[0] == 127 : memcmp(a, lo6, 16) == 0;
 }
 
-static int add_conns(const char *file, struct portier_fw_conn **out,
-		     size_t *n, size_t *cap)
+static int add_conns(const char *file, struct portier_fw_conn **out, size_t *n,
+		     size_t *cap)
 {
 	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
 	char line[512];

@@ -37,7 +37,8 @@ static bool matches_invalid(json_t *expr)
 	json_array_foreach(expr, i, e)
 	{
 		json_t *m = json_object_get(e, "match");
-		const char *right = json_string_value(json_object_get(m, "right"));
+		const char *right =
+			json_string_value(json_object_get(m, "right"));
 		json_t *ct = json_object_get(json_object_get(m, "left"), "ct");
 
 		if (ct && right && strcmp(right, "invalid") == 0)
@@ -55,13 +56,12 @@ static void count_rule(json_t *rule, struct portier_fw_counters *c)
 
 	if (!json_is_array(expr))
 		return;
-	json_array_foreach(expr, i, e)
-		if (json_object_get(e, "counter"))
-			counter = json_object_get(e, "counter");
+	json_array_foreach(expr, i, e) if (json_object_get(e, "counter"))
+		counter = json_object_get(e, "counter");
 	if (!counter)
 		return;
-	packets = (uint64_t)json_integer_value(json_object_get(counter,
-							       "packets"));
+	packets = (uint64_t)json_integer_value(
+		json_object_get(counter, "packets"));
 	set = set_of(expr);
 	if (set && strcmp(set, FW_SET_CLOSE "tcp") == 0)
 		c->close[PORTIER_FW_TCP] += packets;

@@ -9,11 +9,11 @@
 #include "portier/fw.h"
 
 /* Object names in table inet portier. */
-#define FW_CHAIN "input"
-#define FW_SET_CLOSE "close_"  /* close_tcp, close_udp */
-#define FW_SET_ALLOW "allow_"  /* allow_tcp, allow_udp */
-#define FW_SET_FROM "from"     /* from<N>_tcp, comment holds the prefix */
-#define FW_SET_KEEP "keep_"    /* keep_v4, keep_v6: peer . sport . dport */
+#define FW_CHAIN     "input"
+#define FW_SET_CLOSE "close_" /* close_tcp, close_udp */
+#define FW_SET_ALLOW "allow_" /* allow_tcp, allow_udp */
+#define FW_SET_FROM  "from"   /* from<N>_tcp, comment holds the prefix */
+#define FW_SET_KEEP  "keep_"  /* keep_v4, keep_v6: peer . sport . dport */
 
 /* One line of /proc/net/tcp or tcp6. */
 struct fw_procnet {

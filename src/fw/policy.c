@@ -25,11 +25,11 @@
  * backdoors of Bagle, MyDoom and the DameWare agent hole of 2003.
  */
 static const struct portier_fw_port harden_list[] = {
-	{135, PORTIER_FW_TCP},  {137, PORTIER_FW_TCP},  {139, PORTIER_FW_TCP},
-	{445, PORTIER_FW_TCP},  {593, PORTIER_FW_TCP},  {1025, PORTIER_FW_TCP},
+	{135, PORTIER_FW_TCP},	{137, PORTIER_FW_TCP},	{139, PORTIER_FW_TCP},
+	{445, PORTIER_FW_TCP},	{593, PORTIER_FW_TCP},	{1025, PORTIER_FW_TCP},
 	{2745, PORTIER_FW_TCP}, {3127, PORTIER_FW_TCP}, {6129, PORTIER_FW_TCP},
-	{3389, PORTIER_FW_TCP}, {135, PORTIER_FW_UDP},  {137, PORTIER_FW_UDP},
-	{138, PORTIER_FW_UDP},  {445, PORTIER_FW_UDP},
+	{3389, PORTIER_FW_TCP}, {135, PORTIER_FW_UDP},	{137, PORTIER_FW_UDP},
+	{138, PORTIER_FW_UDP},	{445, PORTIER_FW_UDP},
 };
 
 size_t portier_fw_harden_ports(const struct portier_fw_port **out)
@@ -308,9 +308,10 @@ int portier_fw_guard_ssh(struct portier_fw_policy *p,
 				"closing tcp/%u%s%s would cut the SSH session "
 				"this command runs in",
 				sess->lport, *what ? " from " : "", what);
-		portier_err_hint(err, "leave %u out of the list, or add "
-				      "--i-know-ssh-is-closed if another way "
-				      "in remains",
+		portier_err_hint(err,
+				 "leave %u out of the list, or add "
+				 "--i-know-ssh-is-closed if another way "
+				 "in remains",
 				 sess->lport);
 		return PORTIER_EINVAL;
 	}
@@ -370,7 +371,8 @@ int portier_fw_policy_keep(struct portier_fw_policy *p,
 		const struct portier_fw_conn *c = &conns[i];
 		struct portier_fw_conn *k;
 
-		if (portier_fw_portset_has(&p->allow[PORTIER_FW_TCP], c->lport) ||
+		if (portier_fw_portset_has(&p->allow[PORTIER_FW_TCP],
+					   c->lport) ||
 		    portier_fw_portset_has(&p->close[PORTIER_FW_TCP], c->lport))
 			continue;
 		k = &p->keep[p->n_keep++];

@@ -143,16 +143,15 @@ int portier_fw_portset_merge(struct portier_fw_portset *dst,
 	size_t i;
 
 	for (i = 0; i < src->n; i++) {
-		int rc = portier_fw_portset_add(dst, src->r[i].lo,
-						src->r[i].hi);
+		int rc =
+			portier_fw_portset_add(dst, src->r[i].lo, src->r[i].hi);
 		if (rc < 0)
 			return rc;
 	}
 	return 0;
 }
 
-bool portier_fw_portset_has(const struct portier_fw_portset *s,
-			    uint16_t port)
+bool portier_fw_portset_has(const struct portier_fw_portset *s, uint16_t port)
 {
 	size_t lo = 0, hi = s->n;
 
@@ -198,8 +197,8 @@ char *portier_fw_portset_format(const struct portier_fw_portset *s,
 		int w;
 
 		if (s->r[i].lo == s->r[i].hi)
-			w = snprintf(out + len, cap - len, "%s%u",
-				     i ? sep : "", s->r[i].lo);
+			w = snprintf(out + len, cap - len, "%s%u", i ? sep : "",
+				     s->r[i].lo);
 		else
 			w = snprintf(out + len, cap - len, "%s%u-%u",
 				     i ? sep : "", s->r[i].lo, s->r[i].hi);
@@ -279,8 +278,9 @@ static int parse_item(char *item, const char *whole, unsigned defaults,
 		*dash++ = '\0';
 	if (!*item || portier_parse_ulong(item, 0, 65535, &lo) < 0 ||
 	    (dash && portier_parse_ulong(dash, 0, 65535, &hi) < 0)) {
-		portier_err_set(err, PORTIER_EINVAL, "bad port '%s%s%s' in '%s'",
-				item, dash ? "-" : "", dash ? dash : "", whole);
+		portier_err_set(err, PORTIER_EINVAL,
+				"bad port '%s%s%s' in '%s'", item,
+				dash ? "-" : "", dash ? dash : "", whole);
 		portier_err_hint(err, "a port is a number from 0 to 65535, a "
 				      "range LOW-HIGH; e.g. 445, 137-139/tcp, "
 				      "135,445/udp");

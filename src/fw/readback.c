@@ -101,7 +101,8 @@ static int read_from_set(struct portier_fw_policy *p, json_t *set,
 {
 	struct portier_fw_spec spec = {0};
 	struct portier_fw_source src;
-	const char *comment = json_string_value(json_object_get(set, "comment"));
+	const char *comment =
+		json_string_value(json_object_get(set, "comment"));
 	int rc;
 
 	if (!comment || portier_fw_source_parse(comment, &src, NULL) < 0)
@@ -132,9 +133,11 @@ static int read_keep_set(struct portier_fw_policy *p, json_t *set,
 	p->keep = arr;
 	json_array_foreach(elems, i, e)
 	{
-		json_t *cat = json_object_get(e, "elem") ? json_object_get(
-					json_object_get(e, "elem"), "val")
-							 : e;
+		json_t *cat =
+			json_object_get(e, "elem")
+				? json_object_get(json_object_get(e, "elem"),
+						  "val")
+				: e;
 		json_t *parts = json_object_get(cat, "concat");
 		struct portier_fw_conn *c = &p->keep[p->n_keep];
 		const char *addr;

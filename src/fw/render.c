@@ -35,8 +35,9 @@ static void put_set(struct fw_buf *b, const char *name,
 {
 	size_t i;
 
-	fw_buf_printf(b, "\tset %s {\n\t\ttype inet_service\n"
-			 "\t\tflags interval\n",
+	fw_buf_printf(b,
+		      "\tset %s {\n\t\ttype inet_service\n"
+		      "\t\tflags interval\n",
 		      name);
 	if (comment)
 		fw_buf_printf(b, "\t\tcomment \"%s\"\n", comment);
@@ -181,10 +182,11 @@ int portier_fw_render(const struct portier_fw_policy *p, char **out,
 	size_t i;
 	int q;
 
-	fw_buf_puts(&b, "# portier firewall: replaces table inet " PORTIER_FW_TABLE
-			" in one transaction\n"
-			"table inet " PORTIER_FW_TABLE "\n"
-			"delete table inet " PORTIER_FW_TABLE "\n");
+	fw_buf_puts(&b,
+		    "# portier firewall: replaces table inet " PORTIER_FW_TABLE
+		    " in one transaction\n"
+		    "table inet " PORTIER_FW_TABLE "\n"
+		    "delete table inet " PORTIER_FW_TABLE "\n");
 	if (portier_fw_policy_empty(p))
 		goto done;
 	fw_buf_puts(&b, "table inet " PORTIER_FW_TABLE " {\n"

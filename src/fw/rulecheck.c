@@ -26,9 +26,9 @@
 
 #include "fw/fw_int.h"
 
-#define MAX_RULES 64
+#define MAX_RULES    64
 #define LINE_MAX_LEN 1024
-#define PAD '\001'
+#define PAD	     '\001'
 
 struct rules {
 	char *line[MAX_RULES];
@@ -191,11 +191,12 @@ int fw_rules_check(const char *listing, const char *rendered,
 				"table inet " PORTIER_FW_TABLE " holds a rule "
 				"portier did not write: '%.200s'",
 				foreign);
-		portier_err_hint(err, "someone changed portier's table by hand "
-				      "and the next change would drop it; see "
-				      "'nft -a list table inet " PORTIER_FW_TABLE
-				      "', move such rules to a table of your "
-				      "own");
+		portier_err_hint(err,
+				 "someone changed portier's table by hand "
+				 "and the next change would drop it; see "
+				 "'nft -a list table inet " PORTIER_FW_TABLE
+				 "', move such rules to a table of your "
+				 "own");
 		rc = PORTIER_EPROTO;
 	}
 	rules_free(&have);

@@ -179,8 +179,7 @@ fail:
  * owned by the effective uid, writable by neither group nor others.
  * Without create a missing directory is PORTIER_ENOENT (no undo points).
  */
-static int open_dir(struct portier_fw *fw, bool create,
-		    struct portier_err *err)
+static int open_dir(struct portier_fw *fw, bool create, struct portier_err *err)
 {
 	struct stat st;
 	int fd, e, rc;
@@ -210,8 +209,10 @@ static int open_dir(struct portier_fw *fw, bool create,
 	if (fstat(fd, &st) < 0) {
 		e = errno;
 		close(fd);
-		portier_err_set(err, -e, "cannot stat the state directory "
-					 "'%s': %s", fw->dir, strerror(e));
+		portier_err_set(err, -e,
+				"cannot stat the state directory "
+				"'%s': %s",
+				fw->dir, strerror(e));
 		return -e;
 	}
 	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
@@ -224,10 +225,11 @@ static int open_dir(struct portier_fw *fw, bool create,
 				fw->dir, (unsigned long)st.st_uid,
 				(unsigned)(st.st_mode & 07777),
 				(unsigned long)geteuid());
-		portier_err_hint(err, "if its content is yours: chown %lu "
-				      "'%s' && chmod 700 '%s'; otherwise set "
-				      "PORTIER_STATE_DIR to a new directory "
-				      "only you can write to (not under /tmp)",
+		portier_err_hint(err,
+				 "if its content is yours: chown %lu "
+				 "'%s' && chmod 700 '%s'; otherwise set "
+				 "PORTIER_STATE_DIR to a new directory "
+				 "only you can write to (not under /tmp)",
 				 (unsigned long)geteuid(), fw->dir, fw->dir);
 		return PORTIER_EPERM;
 	}
@@ -292,8 +294,8 @@ static void point_name(unsigned long n, char *name, size_t len)
 }
 
 /* The full path, for messages. */
-static void point_path(const struct portier_fw *fw, unsigned long n,
-		       char *path, size_t len)
+static void point_path(const struct portier_fw *fw, unsigned long n, char *path,
+		       size_t len)
 {
 	snprintf(path, len, "%s/undo-%lu.nft", fw->dir, n);
 }
@@ -338,8 +340,8 @@ int portier_fw_lock(struct portier_fw *fw, struct portier_err *err)
  * one, from a crash, is removed first; a symlink there is never followed),
  * synced, then renamed into place.
  */
-static int write_point(struct portier_fw *fw, unsigned long n,
-		       const char *text, struct portier_err *err)
+static int write_point(struct portier_fw *fw, unsigned long n, const char *text,
+		       struct portier_err *err)
 {
 	char name[64], tmp[80], path[4200];
 	size_t len = strlen(text);
@@ -455,14 +457,15 @@ static char *restore_script(const char *listing, const char *what)
 	for (c = line; *c; c++)
 		if (*c == '\n' || *c == '\r')
 			*c = ' ';
-	fw_buf_printf(&b,
-		      "# portier firewall undo point: table inet " PORTIER_FW_TABLE
-		      " as it was before\n"
-		      "# what: %s\n"
-		      "# saved: %s\n"
-		      "table inet " PORTIER_FW_TABLE "\n"
-		      "delete table inet " PORTIER_FW_TABLE "\n",
-		      line, stamp);
+	fw_buf_printf(
+		&b,
+		"# portier firewall undo point: table inet " PORTIER_FW_TABLE
+		" as it was before\n"
+		"# what: %s\n"
+		"# saved: %s\n"
+		"table inet " PORTIER_FW_TABLE "\n"
+		"delete table inet " PORTIER_FW_TABLE "\n",
+		line, stamp);
 	fw_buf_puts(&b, listing);
 	return fw_buf_take(&b);
 }

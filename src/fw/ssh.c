@@ -252,23 +252,26 @@ int portier_fw_guard_sshd(const struct portier_fw_policy *before,
 		}
 		if (!sshd)
 			continue;
-		portier_err_set(err, PORTIER_EINVAL,
-				"%s (pid %d) listens on tcp/%u, and this change "
-				"would drop new connections to it; no SSH "
-				"session was found for this command, but sudo "
-				"and tmux or screen hide one",
-				sshd->comm, sshd->pid, s->lport);
+		portier_err_set(
+			err, PORTIER_EINVAL,
+			"%s (pid %d) listens on tcp/%u, and this change "
+			"would drop new connections to it; no SSH "
+			"session was found for this command, but sudo "
+			"and tmux or screen hide one",
+			sshd->comm, sshd->pid, s->lport);
 		if (after->allow_only &&
 		    !portier_fw_portset_has(&after->close[PORTIER_FW_TCP],
 					    s->lport))
-			portier_err_hint(err, "add %u/tcp to the allowed ports, "
-					      "or add --i-know-ssh-is-closed if "
-					      "another way in remains",
+			portier_err_hint(err,
+					 "add %u/tcp to the allowed ports, "
+					 "or add --i-know-ssh-is-closed if "
+					 "another way in remains",
 					 s->lport);
 		else
-			portier_err_hint(err, "leave %u out of the list, or add "
-					      "--i-know-ssh-is-closed if another "
-					      "way in remains",
+			portier_err_hint(err,
+					 "leave %u out of the list, or add "
+					 "--i-know-ssh-is-closed if another "
+					 "way in remains",
 					 s->lport);
 		return PORTIER_EINVAL;
 	}

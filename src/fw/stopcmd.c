@@ -64,8 +64,7 @@ static bool shell_word(const char *name, char *buf, size_t len)
 }
 
 /* "verb word" into buf if name makes a shell word and all of it fits. */
-static bool with_word(const char *verb, const char *name, char *buf,
-		      size_t len)
+static bool with_word(const char *verb, const char *name, char *buf, size_t len)
 {
 	char word[512];
 	int n;
@@ -80,7 +79,8 @@ void portier_fw_stop_command(const struct portier_proc *p, char *buf,
 			     size_t len)
 {
 	if (!p) {
-		snprintf(buf, len, "find the owner with 'sudo portier local -l'");
+		snprintf(buf, len,
+			 "find the owner with 'sudo portier local -l'");
 		return;
 	}
 	if (p->container && strncmp(p->container, "docker:", 7) == 0 &&

@@ -24,18 +24,16 @@ static bool allowed(const char *stmt, bool opens_block)
 		return !opens_block;
 	if (opens_block)
 		return strcmp(stmt, TABLE) == 0;
-	return strcmp(stmt, TABLE) == 0 ||
-	       strcmp(stmt, "delete " TABLE) == 0;
+	return strcmp(stmt, TABLE) == 0 || strcmp(stmt, "delete " TABLE) == 0;
 }
 
-static int refuse(const char *path, const char *stmt,
-		  struct portier_err *err)
+static int refuse(const char *path, const char *stmt, struct portier_err *err)
 {
-	portier_err_set(err, PORTIER_EPROTO,
-			"refusing the undo point '%s': it holds '%.80s', and "
-			"portier's undo points only ever restore table inet "
-			PORTIER_FW_TABLE,
-			path, *stmt ? stmt : "{");
+	portier_err_set(
+		err, PORTIER_EPROTO,
+		"refusing the undo point '%s': it holds '%.80s', and "
+		"portier's undo points only ever restore table inet " PORTIER_FW_TABLE,
+		path, *stmt ? stmt : "{");
 	portier_err_hint(err, "portier did not write it; look at it, then "
 			      "remove it to undo further back");
 	return PORTIER_EPROTO;

@@ -21,8 +21,8 @@ const char *portier_guard_time_str(uint64_t us, char *buf, size_t len)
 	struct tm tm;
 	char day[24];
 
-	if (!gmtime_r(&t, &tm) || !strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S",
-					      &tm)) {
+	if (!gmtime_r(&t, &tm) ||
+	    !strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm)) {
 		portier_strlcpy(buf, "?", len);
 		return buf;
 	}
@@ -32,7 +32,9 @@ const char *portier_guard_time_str(uint64_t us, char *buf, size_t len)
 
 static const char *outcome_name(uint8_t o)
 {
-	return o == PG_SUCCESS ? "open" : o == PG_FAILURE ? "failed" : "neutral";
+	return o == PG_SUCCESS	 ? "open"
+	       : o == PG_FAILURE ? "failed"
+				 : "neutral";
 }
 
 static const char *proto_name(uint8_t p)
@@ -43,8 +45,9 @@ static const char *proto_name(uint8_t p)
 static json_t *ports_json(const struct portier_guard_source *s)
 {
 	json_t *arr = json_array();
-	uint8_t i, start = s->n_touch < PORTIER_GUARD_PORTS_KEPT ? 0
-								: s->touch_head;
+	uint8_t i, start = s->n_touch < PORTIER_GUARD_PORTS_KEPT
+				   ? 0
+				   : s->touch_head;
 
 	for (i = 0; arr && i < s->n_touch; i++) {
 		const struct portier_guard_touch *t =
@@ -53,16 +56,16 @@ static json_t *ports_json(const struct portier_guard_source *s)
 		char host[64];
 
 		if (t->host < s->n_hosts)
-			portier_guard_addr_str(s->family, s->hosts[t->host], host,
-					       sizeof(host));
+			portier_guard_addr_str(s->family, s->hosts[t->host],
+					       host, sizeof(host));
 		else
 			portier_strlcpy(host, "other", sizeof(host));
 		json_array_append_new(
-			arr, json_pack("{s:i, s:s, s:s, s:s, s:I}", "port",
-				       t->port, "proto", proto_name(t->proto),
-				       "host", host, "outcome",
-				       outcome_name(t->outcome), "t",
-				       (json_int_t)t->t_s));
+			arr,
+			json_pack("{s:i, s:s, s:s, s:s, s:I}", "port", t->port,
+				  "proto", proto_name(t->proto), "host", host,
+				  "outcome", outcome_name(t->outcome), "t",
+				  (json_int_t)t->t_s));
 	}
 	return arr;
 }
@@ -74,8 +77,9 @@ static json_t *kinds_json(const struct portier_guard_source *s)
 
 	for (k = 0; o && k < PG_KIND_NONE; k++)
 		if (s->kinds[k])
-			json_object_set_new(o, portier_guard_kind_name(
-						       (enum portier_guard_kind)k),
+			json_object_set_new(o,
+					    portier_guard_kind_name(
+						    (enum portier_guard_kind)k),
 					    json_integer(s->kinds[k]));
 	return o;
 }
@@ -96,15 +100,15 @@ char *portier_guard_alert_json(const struct portier_guard_alert *a,
 		"type", "scan", "source", addr, "family", s->family,
 		"first_seen", portier_guard_time_str(s->first_us, first, 32),
 		"last_seen", portier_guard_time_str(s->last_us, last, 32),
-		"flagged_at", portier_guard_time_str(s->flagged_us, flagged, 32),
-		"scan_type", portier_guard_kind_name(a->cls.kind), "tool",
-		a->cls.tool, "reason",
-		s->reason == PG_REASON_SLOW ? "slow-window" : "trw", "probes",
-		s->probes_at_flag, "failures", s->failures, "successes",
-		s->successes, "llr", s->llr, "offense", s->offenses,
-		"ban_seconds", a->ban_s, "action", x->action, "ports",
-		ports_json(s), "evidence", "kinds", kinds_json(s), "nmap_like",
-		s->nmap_like, "masscan_like", s->masscan_like,
+		"flagged_at",
+		portier_guard_time_str(s->flagged_us, flagged, 32), "scan_type",
+		portier_guard_kind_name(a->cls.kind), "tool", a->cls.tool,
+		"reason", s->reason == PG_REASON_SLOW ? "slow-window" : "trw",
+		"probes", s->probes_at_flag, "failures", s->failures,
+		"successes", s->successes, "llr", s->llr, "offense",
+		s->offenses, "ban_seconds", a->ban_s, "action", x->action,
+		"ports", ports_json(s), "evidence", "kinds", kinds_json(s),
+		"nmap_like", s->nmap_like, "masscan_like", s->masscan_like,
 		"same_source_port", s->same_sport, "event",
 		(json_int_t)a->event, "related", a->related, "detect_ms",
 		(json_int_t)((s->flagged_us - s->first_us) / 1000));
@@ -118,14 +122,15 @@ char *portier_guard_alert_json(const struct portier_guard_alert *a,
 			char h[64];
 
 			json_array_append_new(
-				hosts, json_string(portier_guard_addr_str(
-					       s->family, s->hosts[i], h,
-					       sizeof(h))));
+				hosts,
+				json_string(portier_guard_addr_str(
+					s->family, s->hosts[i], h, sizeof(h))));
 		}
 		json_object_set_new(o, "hosts", hosts);
 	}
 	if (x->allow_why)
-		json_object_set_new(o, "allowlisted_as", json_string(x->allow_why));
+		json_object_set_new(o, "allowlisted_as",
+				    json_string(x->allow_why));
 	if (x->error)
 		json_object_set_new(o, "error", json_string(x->error));
 	if (x->address)
@@ -136,11 +141,13 @@ char *portier_guard_alert_json(const struct portier_guard_alert *a,
 	if (x->note)
 		json_object_set_new(o, "note", json_string(x->note));
 	if (x->block_us)
-		json_object_set_new(o, "block_latency_us",
-				    json_integer((json_int_t)(
-					    x->block_us > s->flagged_us
-						    ? x->block_us - s->flagged_us
-						    : 0)));
+		json_object_set_new(
+			o, "block_latency_us",
+			json_integer(
+				(json_int_t)(x->block_us > s->flagged_us
+						     ? x->block_us -
+							       s->flagged_us
+						     : 0)));
 	if (x->suppressed)
 		json_object_set_new(o, "suppressed_before",
 				    json_integer(x->suppressed));

@@ -66,7 +66,8 @@ int portier_guard_cidr_parse(const char *s, struct portier_guard_cidr *c,
 		goto bad;
 	}
 	plen = (unsigned long)max;
-	if (slash && portier_parse_ulong(slash, 0, (unsigned long)max, &plen) < 0)
+	if (slash &&
+	    portier_parse_ulong(slash, 0, (unsigned long)max, &plen) < 0)
 		goto bad;
 	c->plen = (uint8_t)plen;
 	c->why = PG_ALLOW_USER;
@@ -103,10 +104,12 @@ int portier_guard_allow_add(struct portier_guard_allow *a,
 
 int portier_guard_allow_init(struct portier_guard_allow *a)
 {
-	struct portier_guard_cidr lo4 = {.family = 4, .plen = 8,
+	struct portier_guard_cidr lo4 = {.family = 4,
+					 .plen = 8,
 					 .addr = {127},
 					 .why = PG_ALLOW_LOOPBACK};
-	struct portier_guard_cidr lo6 = {.family = 6, .plen = 128,
+	struct portier_guard_cidr lo6 = {.family = 6,
+					 .plen = 128,
 					 .addr = {[15] = 1},
 					 .why = PG_ALLOW_LOOPBACK};
 	int rc;

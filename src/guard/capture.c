@@ -90,7 +90,8 @@ int portier_guard_cap_open(struct portier_guard_cap **out, const char *ifname,
 	}
 	if (attach_filter(c->fd) < 0)
 		goto fail;
-	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
+	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) <
+	    0)
 		setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	if (setsockopt(c->fd, SOL_SOCKET, SO_TIMESTAMP, &one, sizeof(one)) < 0)
 		goto fail;
@@ -108,7 +109,8 @@ int portier_guard_cap_open(struct portier_guard_cap **out, const char *ifname,
 			portier_free(c);
 			portier_err_set(err, PORTIER_EINVAL,
 					"no network interface '%s'", ifname);
-			portier_err_hint(err, "see 'ip link' for the names here");
+			portier_err_hint(err,
+					 "see 'ip link' for the names here");
 			return PORTIER_EINVAL;
 		}
 		if (bind(c->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)

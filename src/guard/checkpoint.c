@@ -40,8 +40,9 @@ static bool save_one(const struct portier_guard_source *s, void *ctx)
 	uint8_t i;
 
 	portier_guard_addr_str(s->family, s->addr, addr, sizeof(addr));
-	fprintf(f, "%u %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-		   " %.17g %u %u %u %u %u %u ",
+	fprintf(f,
+		"%u %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+		" %.17g %u %u %u %u %u %u ",
 		s->family, addr, s->first_us, s->last_us, s->flagged_us,
 		s->ban_until_us, s->llr, s->probes, s->failures, s->successes,
 		s->probes_at_flag, s->offenses, s->reason);
@@ -88,10 +89,11 @@ int portier_guard_checkpoint_save(const struct portier_guard_det *d,
 		  0600);
 	if (fd < 0) {
 		rc = -errno;
-		portier_err_set(err, rc, "cannot write checkpoint '%s': %s", tmp,
-				strerror(errno));
-		portier_err_hint(err, "check the state directory exists and is "
-				      "writable (--state-dir, PORTIER_STATE_DIR)");
+		portier_err_set(err, rc, "cannot write checkpoint '%s': %s",
+				tmp, strerror(errno));
+		portier_err_hint(err,
+				 "check the state directory exists and is "
+				 "writable (--state-dir, PORTIER_STATE_DIR)");
 		return rc;
 	}
 	ctx.f = fdopen(fd, "w");
@@ -109,8 +111,9 @@ int portier_guard_checkpoint_save(const struct portier_guard_det *d,
 		rc = -errno;
 	if (rc < 0) {
 		unlink(tmp);
-		return portier_err_set(err, rc, "cannot write checkpoint '%s': %s",
-				       path, strerror(-rc));
+		return portier_err_set(err, rc,
+				       "cannot write checkpoint '%s': %s", path,
+				       strerror(-rc));
 	}
 	return 0;
 }
@@ -154,7 +157,7 @@ int portier_guard_state_dir(const char *dir, struct portier_err *err)
 	if (!dir_safe(&st, true)) {
 		portier_err_set(err, PORTIER_EPERM,
 				"unsafe state directory '%s': %s", dir,
-				S_ISLNK(st.st_mode) ? "a symbolic link"
+				S_ISLNK(st.st_mode)    ? "a symbolic link"
 				: !S_ISDIR(st.st_mode) ? "not a directory"
 				: st.st_uid != geteuid()
 					? "owned by another user"
@@ -170,10 +173,11 @@ int portier_guard_state_dir(const char *dir, struct portier_err *err)
 	if (slash && slash != tmp) {
 		*slash = '\0';
 		if (stat(tmp, &st) == 0 && !dir_safe(&st, false)) {
-			portier_err_set(err, PORTIER_EPERM,
-					"unsafe state directory '%s': its parent "
-					"'%s' is writable by another user", dir,
-					tmp);
+			portier_err_set(
+				err, PORTIER_EPERM,
+				"unsafe state directory '%s': its parent "
+				"'%s' is writable by another user",
+				dir, tmp);
 			portier_err_hint(err, "use --state-dir DIR under a "
 					      "directory only this user (or "
 					      "root) can change");
@@ -181,15 +185,14 @@ int portier_guard_state_dir(const char *dir, struct portier_err *err)
 		}
 	}
 	return 0;
-sys:
-	{
-		int rc = -errno;
+sys : {
+	int rc = -errno;
 
-		portier_err_set(err, rc, "cannot create state directory '%s': %s",
-				dir, strerror(-rc));
-		portier_err_hint(err, "use --state-dir DIR or PORTIER_STATE_DIR");
-		return rc;
-	}
+	portier_err_set(err, rc, "cannot create state directory '%s': %s", dir,
+			strerror(-rc));
+	portier_err_hint(err, "use --state-dir DIR or PORTIER_STATE_DIR");
+	return rc;
+}
 }
 
 static bool parse_u64(char **p, uint64_t *v)
@@ -317,13 +320,14 @@ static bool parse_line(char *line, struct portier_guard_source *s)
 		t->host = (uint8_t)(v[7] & 0x0f);
 		s->n_touch++;
 	}
-	if (s->n_touch < PORTIER_GUARD_PORTS_KEPT && s->touch_head != s->n_touch)
+	if (s->n_touch < PORTIER_GUARD_PORTS_KEPT &&
+	    s->touch_head != s->n_touch)
 		return false;
 	return true;
 }
 
-int portier_guard_checkpoint_load(struct portier_guard_det *d,
-				  const char *path, struct portier_err *err)
+int portier_guard_checkpoint_load(struct portier_guard_det *d, const char *path,
+				  struct portier_err *err)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
@@ -336,15 +340,19 @@ int portier_guard_checkpoint_load(struct portier_guard_det *d,
 		if (fd >= 0)
 			close(fd);
 		if (rc == -ELOOP)
-			return portier_err_set(err, rc, "checkpoint '%s' is a "
-					       "symbolic link; not followed", path);
+			return portier_err_set(err, rc,
+					       "checkpoint '%s' is a "
+					       "symbolic link; not followed",
+					       path);
 		if (rc == PORTIER_ENOENT)
 			return portier_err_set(err, rc, "no checkpoint '%s'",
 					       path);
-		return portier_err_set(err, rc, "cannot read checkpoint '%s': %s",
-				       path, strerror(-rc));
+		return portier_err_set(err, rc,
+				       "cannot read checkpoint '%s': %s", path,
+				       strerror(-rc));
 	}
-	if (!fgets(line, sizeof(line), f) || strncmp(line, MAGIC, strlen(MAGIC))) {
+	if (!fgets(line, sizeof(line), f) ||
+	    strncmp(line, MAGIC, strlen(MAGIC))) {
 		fclose(f);
 		portier_err_set(err, PORTIER_EINVAL,
 				"'%s' is not a guard checkpoint", path);
@@ -363,10 +371,12 @@ int portier_guard_checkpoint_load(struct portier_guard_det *d,
 	}
 	fclose(f);
 	if (rc < 0)
-		return portier_err_set(err, rc, "out of memory loading '%s'", path);
+		return portier_err_set(err, rc, "out of memory loading '%s'",
+				       path);
 	if (bad && !good)
-		return portier_err_set(err, PORTIER_EINVAL,
-				       "no valid line in checkpoint '%s' (%zu bad)",
-				       path, bad);
+		return portier_err_set(
+			err, PORTIER_EINVAL,
+			"no valid line in checkpoint '%s' (%zu bad)", path,
+			bad);
 	return 0;
 }

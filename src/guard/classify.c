@@ -54,7 +54,8 @@ void guard_fingerprint(struct portier_guard_source *s,
 	}
 }
 
-struct portier_guard_class portier_guard_classify(const struct portier_guard_source *s)
+struct portier_guard_class
+portier_guard_classify(const struct portier_guard_source *s)
 {
 	struct portier_guard_class c = {PG_KIND_NONE, "unknown"};
 	uint32_t best = 0, n = 0;
@@ -77,4 +78,3 @@ struct portier_guard_class portier_guard_classify(const struct portier_guard_sou
 		c.tool = "nmap-like";
 	return c;
 }
-

@@ -29,9 +29,9 @@
 
 #include "guard/guard_int.h"
 
-#define NIL UINT32_MAX
+#define NIL	      UINT32_MAX
 #define RECENT_ALERTS 16
-#define GROUP_PORTS 8
+#define GROUP_PORTS   8
 
 struct node {
 	struct portier_guard_source s;
@@ -53,7 +53,7 @@ struct portier_guard_det {
 	struct node *pool;
 	uint32_t n, cap, free_head;
 	uint32_t *buckets;
-	uint32_t nbuckets; /* power of two */
+	uint32_t nbuckets;   /* power of two */
 	uint32_t head, tail; /* LRU: head most recent */
 	struct recent recent[RECENT_ALERTS];
 	unsigned recent_next;
@@ -99,14 +99,15 @@ int portier_guard_det_new(struct portier_guard_det **out,
 	if (!(cfg->theta1 > 0 && cfg->theta1 < cfg->theta0 && cfg->theta0 < 1))
 		return portier_err_set(err, PORTIER_EINVAL,
 				       "bad success probabilities theta0 %g, "
-				       "theta1 %g", cfg->theta0, cfg->theta1);
+				       "theta1 %g",
+				       cfg->theta0, cfg->theta1);
 	if (!(cfg->pf > 0 && cfg->pf < cfg->pd && cfg->pd < 1))
 		return portier_err_set(err, PORTIER_EINVAL,
 				       "bad detection targets PD %g, PF %g",
 				       cfg->pd, cfg->pf);
 	if (cfg->slow_ports < 2 || cfg->slow_ports > PORTIER_GUARD_PORTS_KEPT) {
-		portier_err_set(err, PORTIER_EINVAL, "bad slow-scan port count %u",
-				cfg->slow_ports);
+		portier_err_set(err, PORTIER_EINVAL,
+				"bad slow-scan port count %u", cfg->slow_ports);
 		portier_err_hint(err, "use 2 to %d", PORTIER_GUARD_PORTS_KEPT);
 		return PORTIER_EINVAL;
 	}
@@ -271,8 +272,8 @@ static int alloc_node(struct portier_guard_det *d, uint32_t *out)
 	return 0;
 }
 
-static int insert(struct portier_guard_det *d, const struct portier_guard_source *s,
-		  uint32_t *out)
+static int insert(struct portier_guard_det *d,
+		  const struct portier_guard_source *s, uint32_t *out)
 {
 	uint32_t i, *b;
 	int rc = alloc_node(d, &i);
@@ -410,7 +411,8 @@ static void touch_add(struct portier_guard_source *s,
 	t->proto = p->proto;
 	t->outcome = (uint8_t)(o & 0x0f);
 	t->host = (uint8_t)(host & 0x0f);
-	s->touch_head = (uint8_t)((s->touch_head + 1) % PORTIER_GUARD_PORTS_KEPT);
+	s->touch_head =
+		(uint8_t)((s->touch_head + 1) % PORTIER_GUARD_PORTS_KEPT);
 	if (s->n_touch < PORTIER_GUARD_PORTS_KEPT)
 		s->n_touch++;
 }

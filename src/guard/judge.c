@@ -100,7 +100,8 @@ static bool same_flow(const struct flow *a, const struct flow *b)
 {
 	return a->family == b->family && a->proto == b->proto &&
 	       a->rport == b->rport && a->lport == b->lport &&
-	       !memcmp(a->raddr, b->raddr, 16) && !memcmp(a->laddr, b->laddr, 16);
+	       !memcmp(a->raddr, b->raddr, 16) &&
+	       !memcmp(a->laddr, b->laddr, 16);
 }
 
 static bool flow_known(struct portier_guard_judge *j,
@@ -131,9 +132,10 @@ static void flow_learn(struct portier_guard_judge *j,
 	j->flows[flow_hash(&k) & j->mask] = k; /* a collision just evicts */
 }
 
-enum portier_guard_outcome portier_guard_judge(struct portier_guard_judge *j,
-					       const struct portier_guard_probe *p,
-					       enum portier_guard_kind k)
+enum portier_guard_outcome
+portier_guard_judge(struct portier_guard_judge *j,
+		    const struct portier_guard_probe *p,
+		    enum portier_guard_kind k)
 {
 	if (p->outgoing) {
 		/* our own connections and queries; a RST or an ICMP error

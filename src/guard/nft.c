@@ -114,8 +114,8 @@ static int run(struct nft_ctx *c, const char *cmd, const char *what,
 		return PORTIER_EPERM;
 	}
 	if (strstr(e, "No such file or directory"))
-		return portier_err_set(err, PORTIER_ENOENT, "cannot %s: %s", what,
-				       msg);
+		return portier_err_set(err, PORTIER_ENOENT, "cannot %s: %s",
+				       what, msg);
 	return portier_err_set(err, PORTIER_EIO, "cannot %s: %s", what, msg);
 }
 
@@ -132,12 +132,13 @@ static void allow_elements(struct sbuf *b, const struct portier_guard_allow *a)
 
 			if (a->v[i].family != fams[f])
 				continue;
-			portier_guard_addr_str(a->v[i].family, a->v[i].addr, addr,
-					       sizeof(addr));
+			portier_guard_addr_str(a->v[i].family, a->v[i].addr,
+					       addr, sizeof(addr));
 			if (!any)
 				sb_add(b, "add element " TABLE " allow%d { ",
 				       fams[f]);
-			sb_add(b, "%s%s/%u", any ? ", " : "", addr, a->v[i].plen);
+			sb_add(b, "%s%s/%u", any ? ", " : "", addr,
+			       a->v[i].plen);
 			any = true;
 		}
 		if (any)
@@ -162,8 +163,8 @@ static int push_allow(struct nft_ctx *c, const struct portier_guard_allow *a,
  * place and the allowlist empty: created if missing, adopted if there
  * (the block sets keep their elements), chain and allowlist rebuilt.
  */
-static int build(struct portier_guard_nft *n, const struct portier_guard_allow *a,
-		 struct portier_err *err)
+static int build(struct portier_guard_nft *n,
+		 const struct portier_guard_allow *a, struct portier_err *err)
 {
 	struct sbuf b = {0};
 	uint32_t size = n->opt.max_elements ? n->opt.max_elements : 65536;
@@ -203,8 +204,9 @@ int portier_guard_nft_open(struct portier_guard_nft **out,
 	*out = NULL;
 	n = portier_calloc(1, sizeof(*n));
 	if (!n)
-		return portier_err_set(err, PORTIER_ENOMEM,
-				       "out of memory for the nftables blocker");
+		return portier_err_set(
+			err, PORTIER_ENOMEM,
+			"out of memory for the nftables blocker");
 	n->opt = *o;
 	n->ctx = new_ctx();
 	if (!n->ctx) {
@@ -251,15 +253,16 @@ int portier_guard_nft_block(struct portier_guard_nft *n, uint8_t family,
 			    const uint8_t addr[16], uint32_t seconds,
 			    struct portier_err *err)
 {
-	return portier_guard_nft_block_prefix(
-		n, family, addr,
-		family == 4 ? 32 : n->opt.v6_prefix64 ? 64 : 128, seconds, err);
+	return portier_guard_nft_block_prefix(n, family, addr,
+					      family == 4	   ? 32
+					      : n->opt.v6_prefix64 ? 64
+								   : 128,
+					      seconds, err);
 }
 
-int portier_guard_nft_block_prefix(struct portier_guard_nft *n,
-				   uint8_t family, const uint8_t addr[16],
-				   unsigned plen, uint32_t seconds,
-				   struct portier_err *err)
+int portier_guard_nft_block_prefix(struct portier_guard_nft *n, uint8_t family,
+				   const uint8_t addr[16], unsigned plen,
+				   uint32_t seconds, struct portier_err *err)
 {
 	char cmd[256], text[64];
 	uint8_t a[16];
@@ -307,8 +310,10 @@ int portier_guard_nft_unblock(uint8_t family, const uint8_t addr[16],
 	}
 	nft_ctx_free(c);
 	if (rc < 0) {
-		portier_err_set(err, PORTIER_ENOENT, "'%s' is not blocked", text);
-		portier_err_hint(err, "see 'portier guard --status' for the blocks");
+		portier_err_set(err, PORTIER_ENOENT, "'%s' is not blocked",
+				text);
+		portier_err_hint(err,
+				 "see 'portier guard --status' for the blocks");
 		return PORTIER_ENOENT;
 	}
 	return 0;
@@ -331,13 +336,15 @@ static int add_block(struct portier_guard_block **v, size_t *n, size_t *cap,
 		json_t *pfx = json_object_get(val, "prefix");
 
 		text = json_string_value(json_object_get(pfx, "addr"));
-		plen = (unsigned)json_integer_value(json_object_get(pfx, "len"));
+		plen = (unsigned)json_integer_value(
+			json_object_get(pfx, "len"));
 	}
 	if (!text)
 		return 0;
 	if (*n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 32;
-		struct portier_guard_block *nv = portier_realloc(*v, ncap * sizeof(*nv));
+		struct portier_guard_block *nv =
+			portier_realloc(*v, ncap * sizeof(*nv));
 
 		if (!nv)
 			return PORTIER_ENOMEM;
@@ -356,8 +363,10 @@ static int add_block(struct portier_guard_block **v, size_t *n, size_t *cap,
 		memcpy(b->addr, c.addr, 16);
 		b->plen = c.plen;
 	}
-	b->timeout_s = (uint32_t)json_integer_value(json_object_get(elem, "timeout"));
-	b->expires_s = (uint32_t)json_integer_value(json_object_get(elem, "expires"));
+	b->timeout_s =
+		(uint32_t)json_integer_value(json_object_get(elem, "timeout"));
+	b->expires_s =
+		(uint32_t)json_integer_value(json_object_get(elem, "expires"));
 	(*n)++;
 	return 0;
 }
@@ -387,12 +396,14 @@ int portier_guard_nft_list(struct portier_guard_block **out, size_t *n,
 			break;
 		root = json_loads(nft_ctx_get_output_buffer(c), 0, NULL);
 		arr = json_object_get(root, "nftables");
-		json_array_foreach(arr, i, item) {
+		json_array_foreach(arr, i, item)
+		{
 			json_t *set = json_object_get(item, "set");
 			json_t *elems = json_object_get(set, "elem"), *e;
 			size_t j;
 
-			json_array_foreach(elems, j, e) {
+			json_array_foreach(elems, j, e)
+			{
 				json_t *inner = json_object_get(e, "elem");
 
 				rc = add_block(out, n, &cap, inner ? inner : e);
@@ -419,14 +430,16 @@ static void rule_counter(json_t *rule, uint64_t *drops4, uint64_t *drops6)
 	json_int_t packets = -1;
 	size_t i;
 
-	json_array_foreach(expr, i, e) {
+	json_array_foreach(expr, i, e)
+	{
 		json_t *m = json_object_get(e, "match"), *c;
 
 		if (m && json_is_string(json_object_get(m, "right")))
 			set = json_string_value(json_object_get(m, "right"));
 		c = json_object_get(e, "counter");
 		if (c)
-			packets = json_integer_value(json_object_get(c, "packets"));
+			packets = json_integer_value(
+				json_object_get(c, "packets"));
 	}
 	if (!set || packets < 0)
 		return;
@@ -449,11 +462,12 @@ int portier_guard_nft_drops(uint64_t *drops4, uint64_t *drops6,
 		return portier_err_set(err, PORTIER_ENOMEM,
 				       "cannot create an nftables context");
 	nft_ctx_output_set_flags(c, NFT_CTX_OUTPUT_JSON);
-	rc = run(c, "list chain " TABLE " input", "read table inet portier_guard",
-		 err);
+	rc = run(c, "list chain " TABLE " input",
+		 "read table inet portier_guard", err);
 	if (rc == 0) {
 		root = json_loads(nft_ctx_get_output_buffer(c), 0, NULL);
-		json_array_foreach(json_object_get(root, "nftables"), i, item) {
+		json_array_foreach(json_object_get(root, "nftables"), i, item)
+		{
 			json_t *rule = json_object_get(item, "rule");
 
 			if (rule)

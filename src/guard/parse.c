@@ -9,9 +9,9 @@
 
 #include "portier/guard.h"
 
-#define ETH_HLEN_ 14
-#define ETHTYPE_IP4 0x0800
-#define ETHTYPE_IP6 0x86dd
+#define ETH_HLEN_    14
+#define ETHTYPE_IP4  0x0800
+#define ETHTYPE_IP6  0x86dd
 #define ETHTYPE_VLAN 0x8100
 #define ETHTYPE_QINQ 0x88a8
 
@@ -182,7 +182,7 @@ static int parse_ip6(const uint8_t *ip, size_t len,
 	next = ip[6];
 	for (hops = 0; hops < 8; hops++) {
 		switch (next) {
-		case 0:  /* hop-by-hop */
+		case 0:	 /* hop-by-hop */
 		case 43: /* routing */
 		case 60: /* destination options */
 			if (off + 8 > end)
@@ -198,7 +198,7 @@ static int parse_ip6(const uint8_t *ip, size_t len,
 			if (off + 8 > len)
 				goto cut;
 			if (be16(ip + off + 2) & 0xfff8)
-				return PORTIER_ENOENT; /* not the first */
+				return PORTIER_ENOENT;	     /* not the first */
 			first_frag = (ip[off + 3] & 1) != 0; /* M flag */
 			next = ip[off];
 			off += 8;
@@ -248,8 +248,9 @@ int portier_guard_parse(const uint8_t *buf, size_t len,
 		return PORTIER_EPROTO;
 	type = be16(buf + 12);
 	off = ETH_HLEN_;
-	for (tags = 0; (type == ETHTYPE_VLAN || type == ETHTYPE_QINQ) &&
-		       tags < 2; tags++) {
+	for (tags = 0;
+	     (type == ETHTYPE_VLAN || type == ETHTYPE_QINQ) && tags < 2;
+	     tags++) {
 		if (off + 4 > len)
 			return PORTIER_EPROTO;
 		type = be16(buf + off + 2);
@@ -262,7 +263,8 @@ int portier_guard_parse(const uint8_t *buf, size_t len,
 	return PORTIER_ENOENT;
 }
 
-enum portier_guard_kind portier_guard_kind_of(const struct portier_guard_probe *p)
+enum portier_guard_kind
+portier_guard_kind_of(const struct portier_guard_probe *p)
 {
 	uint8_t f = p->tcp_flags;
 
@@ -299,8 +301,8 @@ enum portier_guard_kind portier_guard_kind_of(const struct portier_guard_probe *
 const char *portier_guard_kind_name(enum portier_guard_kind k)
 {
 	static const char *const names[PG_KIND_COUNT] = {
-		"syn", "connect", "fin", "null", "xmas", "ack",
-		"maimon", "udp", "other", "none"};
+		"syn", "connect", "fin", "null",  "xmas",
+		"ack", "maimon",  "udp", "other", "none"};
 
 	return (unsigned)k < PG_KIND_COUNT ? names[k] : "none";
 }

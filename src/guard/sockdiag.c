@@ -63,13 +63,16 @@ int portier_guard_sys_new(struct portier_guard_sys **out, unsigned refresh_ms,
 	if (!s)
 		return portier_err_set(err, PORTIER_ENOMEM,
 				       "out of memory for the socket table");
-	s->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	s->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+		       NETLINK_SOCK_DIAG);
 	if (s->fd < 0) {
 		int rc = -errno;
 
 		portier_free(s);
-		return portier_err_set(err, rc, "cannot open sock_diag netlink "
-					       "socket: %s", strerror(-rc));
+		return portier_err_set(err, rc,
+				       "cannot open sock_diag netlink "
+				       "socket: %s",
+				       strerror(-rc));
 	}
 	s->refresh_ms = refresh_ms;
 	*out = s;
@@ -85,8 +88,8 @@ void portier_guard_sys_free(struct portier_guard_sys *s)
 	portier_free(s);
 }
 
-static int send_req(struct portier_guard_sys *s, uint8_t family,
-		    uint8_t proto, uint32_t states, uint16_t flags,
+static int send_req(struct portier_guard_sys *s, uint8_t family, uint8_t proto,
+		    uint32_t states, uint16_t flags,
 		    const struct inet_diag_sockid *id)
 {
 	struct {
@@ -216,8 +219,8 @@ static int refresh(struct portier_guard_sys *s)
 		if (rc == 0)
 			rc = read_replies(s, IPPROTO_TCP, true);
 		if (rc == 0)
-			rc = send_req(s, fams[i], IPPROTO_UDP, 0xfff, NLM_F_DUMP,
-				      NULL);
+			rc = send_req(s, fams[i], IPPROTO_UDP, 0xfff,
+				      NLM_F_DUMP, NULL);
 		if (rc == 0)
 			rc = read_replies(s, IPPROTO_UDP, true);
 		if (rc < 0)

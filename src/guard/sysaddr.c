@@ -99,7 +99,8 @@ static int gateways6(struct portier_guard_allow *a, const char *proc_root)
 		bool zero = true;
 
 		if (sscanf(line, "%32s %x %32s %x %32s", dst, &dl, src, &sl,
-			   hop) != 5 || strlen(hop) != 32)
+			   hop) != 5 ||
+		    strlen(hop) != 32)
 			continue;
 		for (i = 0; i < 16; i++) {
 			char two[3] = {hop[2 * i], hop[2 * i + 1], 0};

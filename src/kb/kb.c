@@ -16,8 +16,8 @@
 #include "kb/kb_parse.h"
 
 struct overlay {
-	char *text;                       /* the file, split in place */
-	char **names;                     /* first service names */
+	char *text;   /* the file, split in place */
+	char **names; /* first service names */
 	struct portier_kb_entry *entries;
 	size_t n;
 };
@@ -54,9 +54,9 @@ static int read_file(const char *path, char **out, struct portier_err *err)
 			char *grown = portier_realloc(buf, cap + 65536);
 
 			if (!grown) {
-				rc = portier_err_set(err, PORTIER_ENOMEM,
-						     "out of memory reading '%s'",
-						     path);
+				rc = portier_err_set(
+					err, PORTIER_ENOMEM,
+					"out of memory reading '%s'", path);
 				goto out_close;
 			}
 			buf = grown;
@@ -138,15 +138,16 @@ static int overlay_load(struct overlay *ov, const char *path, uint8_t origin,
 		}
 		for (i = 0; i < ov->n; i++) {
 			if (kb_entry_same_key(&ov->entries[i], e)) {
-				rc = portier_err_set(err, PORTIER_EINVAL,
-						     "%s:%zu: port %s/%s appears twice",
-						     path, lineno, p,
-						     portier_proto_name(e->protos));
+				rc = portier_err_set(
+					err, PORTIER_EINVAL,
+					"%s:%zu: port %s/%s appears twice",
+					path, lineno, p,
+					portier_proto_name(e->protos));
 				goto out_release;
 			}
 		}
-		ov->names[ov->n] = portier_strndup(e->service,
-						   strcspn(e->service, ","));
+		ov->names[ov->n] =
+			portier_strndup(e->service, strcspn(e->service, ","));
 		if (!ov->names[ov->n]) {
 			rc = portier_err_set(err, PORTIER_ENOMEM,
 					     "out of memory");
@@ -195,7 +196,8 @@ static void default_overlays(const char *paths[2], char *user, size_t len)
 	paths[1] = user;
 }
 
-int portier_kb_new(struct portier_kb **out, const struct portier_kb_options *opt,
+int portier_kb_new(struct portier_kb **out,
+		   const struct portier_kb_options *opt,
 		   struct portier_err *err)
 {
 	const char *defaults[2];
@@ -231,8 +233,8 @@ int portier_kb_new(struct portier_kb **out, const struct portier_kb_options *opt
 		if (!paths[i])
 			continue;
 		rc = overlay_load(&kb->overlays[kb->n_overlays], paths[i],
-				  (uint8_t)(PORTIER_KB_SITE + i),
-				  defaults_used, err);
+				  (uint8_t)(PORTIER_KB_SITE + i), defaults_used,
+				  err);
 		if (rc)
 			goto out_free;
 		cap += kb->overlays[kb->n_overlays++].n;
@@ -374,8 +376,8 @@ size_t portier_iana_lower_bound(uint16_t port)
 const char *portier_kb_service_name(const struct portier_kb *kb, uint16_t port,
 				    unsigned proto)
 {
-	const struct portier_kb_entry *e = kb ? portier_kb_best(kb, port, proto)
-					      : NULL;
+	const struct portier_kb_entry *e =
+		kb ? portier_kb_best(kb, port, proto) : NULL;
 	size_t i;
 
 	/* portier's own name for exactly this port says what runs there today

@@ -42,20 +42,22 @@ static int check_text(const char *line, struct portier_err *err)
 			continue;
 		}
 		if (*p < 0x20 || *p == 0x7f)
-			return portier_err_set(err, PORTIER_EINVAL,
-					       "control character 0x%02x at column %zu",
-					       *p,
-					       (size_t)(p - (const unsigned char *)line) + 1);
+			return portier_err_set(
+				err, PORTIER_EINVAL,
+				"control character 0x%02x at column %zu", *p,
+				(size_t)(p - (const unsigned char *)line) + 1);
 		n = portier_utf8_len((const char *)p, &cp);
 		if (!n)
-			return portier_err_set(err, PORTIER_EINVAL,
-					       "invalid UTF-8 at column %zu",
-					       (size_t)(p - (const unsigned char *)line) + 1);
+			return portier_err_set(
+				err, PORTIER_EINVAL,
+				"invalid UTF-8 at column %zu",
+				(size_t)(p - (const unsigned char *)line) + 1);
 		if (is_display_control(cp))
-			return portier_err_set(err, PORTIER_EINVAL,
-					       "control character U+%04X at column %zu",
-					       (unsigned)cp,
-					       (size_t)(p - (const unsigned char *)line) + 1);
+			return portier_err_set(
+				err, PORTIER_EINVAL,
+				"control character U+%04X at column %zu",
+				(unsigned)cp,
+				(size_t)(p - (const unsigned char *)line) + 1);
 		p += n;
 	}
 	return 0;
@@ -81,20 +83,22 @@ static int split_fields(char *line, char **fields, size_t n,
 		p = tab + 1;
 	}
 	if (i != n)
-		return portier_err_set(err, PORTIER_EINVAL,
-				       "%zu fields, expected %zu (TAB-separated)",
-				       i, n);
+		return portier_err_set(
+			err, PORTIER_EINVAL,
+			"%zu fields, expected %zu (TAB-separated)", i, n);
 	for (i = 0; i < n; i++) {
 		size_t len = strlen(fields[i]);
 
 		if (!len)
-			return portier_err_set(err, PORTIER_EINVAL,
-					       "field %zu is empty (write '-' for nothing)",
-					       i + 1);
+			return portier_err_set(
+				err, PORTIER_EINVAL,
+				"field %zu is empty (write '-' for nothing)",
+				i + 1);
 		if (fields[i][0] == ' ' || fields[i][len - 1] == ' ')
-			return portier_err_set(err, PORTIER_EINVAL,
-					       "field %zu has leading or trailing blanks",
-					       i + 1);
+			return portier_err_set(
+				err, PORTIER_EINVAL,
+				"field %zu has leading or trailing blanks",
+				i + 1);
 	}
 	return 0;
 }
@@ -134,9 +138,10 @@ static int parse_port_range(char *s, uint16_t *lo, uint16_t *hi,
 	if (rc)
 		return rc;
 	if (*lo >= *hi)
-		return portier_err_set(err, PORTIER_EINVAL,
-				       "bad range '%s' (first port must be below the last)",
-				       s);
+		return portier_err_set(
+			err, PORTIER_EINVAL,
+			"bad range '%s' (first port must be below the last)",
+			s);
 	return 0;
 }
 
@@ -183,14 +188,15 @@ int kb_parse_entry_line(char *line, struct portier_kb_entry *e,
 		return rc;
 	if (portier_proto_parse(f[1], &protos) < 0 ||
 	    (protos & ~(unsigned)(PORTIER_PROTO_TCP | PORTIER_PROTO_UDP)))
-		return portier_err_set(err, PORTIER_EINVAL,
-				       "bad proto '%s' (expected tcp, udp or tcp+udp)",
-				       f[1]);
+		return portier_err_set(
+			err, PORTIER_EINVAL,
+			"bad proto '%s' (expected tcp, udp or tcp+udp)", f[1]);
 	e->protos = (uint8_t)protos;
 	if (portier_risk_parse(f[3], &risk) < 0)
-		return portier_err_set(err, PORTIER_EINVAL,
-				       "bad risk '%s' (expected high, medium, low or none)",
-				       f[3]);
+		return portier_err_set(
+			err, PORTIER_EINVAL,
+			"bad risk '%s' (expected high, medium, low or none)",
+			f[3]);
 	e->risk = (uint8_t)risk;
 	rc = parse_scope(f[4], &e->scope, err);
 	if (rc)
@@ -224,11 +230,11 @@ int kb_parse_iana_line(char *line, struct portier_iana_entry *e,
 		rc = parse_port(f[0], &e->port, err);
 	if (rc)
 		return rc;
-	if (portier_proto_parse(f[1], &proto) < 0 ||
-	    (proto & (proto - 1)) != 0)
-		return portier_err_set(err, PORTIER_EINVAL,
-				       "bad proto '%s' (expected tcp, udp, sctp or dccp)",
-				       f[1]);
+	if (portier_proto_parse(f[1], &proto) < 0 || (proto & (proto - 1)) != 0)
+		return portier_err_set(
+			err, PORTIER_EINVAL,
+			"bad proto '%s' (expected tcp, udp, sctp or dccp)",
+			f[1]);
 	e->proto = (uint8_t)proto;
 	e->name = f[2];
 	e->description = dash_to_empty(f[3]);

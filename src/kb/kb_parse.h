@@ -9,7 +9,7 @@
 #include "portier/kb.h"
 
 #define KB_ENTRY_FIELDS 10
-#define KB_IANA_FIELDS 4
+#define KB_IANA_FIELDS	4
 
 /* True for a line that holds no entry: empty, blanks only, or '#...'. */
 bool kb_line_is_skippable(const char *line);

@@ -105,8 +105,8 @@ static void close_wait(const struct portier_local *l,
 	}
 	if (unowned >= min) {
 		struct portier_diag *d =
-		    diag_new(out, PORTIER_DIAG_CLOSE_WAIT, PORTIER_RISK_MEDIUM,
-			     0, unowned);
+			diag_new(out, PORTIER_DIAG_CLOSE_WAIT,
+				 PORTIER_RISK_MEDIUM, 0, unowned);
 
 		if (d)
 			snprintf(d->text, sizeof(d->text),
@@ -228,13 +228,13 @@ static void syn_recv(const struct portier_local *l,
 			     n);
 		if (d)
 			snprintf(
-			    d->text, sizeof(d->text),
-			    "%u half-open connections (SYN-RECV) on the "
-			    "listener %s: clients send SYN and never "
-			    "complete the handshake, which is what a SYN "
-			    "flood looks like; keep net.ipv4.tcp_syncookies"
-			    " on and rate-limit new connections",
-			    n, ep);
+				d->text, sizeof(d->text),
+				"%u half-open connections (SYN-RECV) on the "
+				"listener %s: clients send SYN and never "
+				"complete the handshake, which is what a SYN "
+				"flood looks like; keep net.ipv4.tcp_syncookies"
+				" on and rate-limit new connections",
+				n, ep);
 	}
 }
 
@@ -304,8 +304,8 @@ static void counters(const struct portier_stats *st, struct diag_out *out)
 	    portier_stats_get(st, "Tcp", "OutSegs", &segs) && segs > 1000 &&
 	    retr * 50 > segs) {
 		struct portier_diag *d =
-		    diag_new(out, PORTIER_DIAG_RETRANS, PORTIER_RISK_LOW, 0,
-			     (uint32_t)(retr * 1000 / segs));
+			diag_new(out, PORTIER_DIAG_RETRANS, PORTIER_RISK_LOW, 0,
+				 (uint32_t)(retr * 1000 / segs));
 
 		if (d)
 			snprintf(d->text, sizeof(d->text),

@@ -37,7 +37,7 @@ static int ns_add(struct ns_list *l, uint64_t ino, const char *label,
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
 		struct portier_netns *v =
-		    portier_realloc(l->v, cap * sizeof(*v));
+			portier_realloc(l->v, cap * sizeof(*v));
 
 		if (!v)
 			return PORTIER_ENOMEM;

@@ -106,10 +106,10 @@ static const char *container_of(const char *comp, size_t len,
 	}
 	if (parent &&
 	    (strcmp(parent, "docker") == 0 || strcmp(parent, "lxc") == 0)) {
-		snprintf(
-		    buf, sizeof(buf), "%s:%.*s", parent,
-		    (int)(len > 12 && strcmp(parent, "docker") == 0 ? 12 : len),
-		    comp);
+		snprintf(buf, sizeof(buf), "%s:%.*s", parent,
+			 (int)(len > 12 && strcmp(parent, "docker") == 0 ? 12
+									 : len),
+			 comp);
 		return local_arena_strndup(a, buf, strlen(buf));
 	}
 	if (len > 12 && strncmp(comp, "lxc.payload.", 12) == 0) {
@@ -134,11 +134,11 @@ void local_cgroup_parse(const char *text, size_t len, struct local_arena *a,
 		const char *le = nl ? nl : end;
 		const char *c1 = memchr(line, ':', (size_t)(le - line));
 		const char *c2 =
-		    c1 ? memchr(c1 + 1, ':', (size_t)(le - c1 - 1)) : NULL;
+			c1 ? memchr(c1 + 1, ':', (size_t)(le - c1 - 1)) : NULL;
 
 		if (c2) {
-			bool v2 =
-			    c1 == line + 1 && line[0] == '0' && c2 == c1 + 1;
+			bool v2 = c1 == line + 1 && line[0] == '0' &&
+				  c2 == c1 + 1;
 			bool sd = (size_t)(c2 - c1 - 1) == 12 &&
 				  memcmp(c1 + 1, "name=systemd", 12) == 0;
 
@@ -155,7 +155,7 @@ void local_cgroup_parse(const char *text, size_t len, struct local_arena *a,
 	/* walk the components: the innermost unit and container win */
 	for (line = best; line < best + best_len;) {
 		const char *slash =
-		    memchr(line, '/', (size_t)(best + best_len - line));
+			memchr(line, '/', (size_t)(best + best_len - line));
 		const char *ce = slash ? slash : best + best_len;
 		size_t cl = (size_t)(ce - line);
 		const char *ct;
@@ -232,7 +232,7 @@ static int proc_details(struct scan *sc, const char *pid_s, int pid,
 	if (sc->l->n_procs == sc->cap_procs) {
 		size_t cap = sc->cap_procs ? sc->cap_procs * 2 : 64;
 		struct portier_proc *v =
-		    portier_realloc(sc->l->procs, cap * sizeof(*v));
+			portier_realloc(sc->l->procs, cap * sizeof(*v));
 
 		if (!v)
 			return PORTIER_ENOMEM;
@@ -405,7 +405,7 @@ static int place_owners(struct scan *sc)
 			struct portier_owner t = o[k];
 
 			for (m = k; m > 0 && l->procs[o[m - 1].proc].pid >
-						 l->procs[t.proc].pid;
+						     l->procs[t.proc].pid;
 			     m--)
 				o[m] = o[m - 1];
 			o[m] = t;

@@ -27,7 +27,7 @@ struct portier_sock *local_socks_push(struct local_socks *s)
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 256;
 		struct portier_sock *v =
-		    portier_realloc(s->v, cap * sizeof(*v));
+			portier_realloc(s->v, cap * sizeof(*v));
 
 		if (!v)
 			return NULL;
@@ -46,7 +46,8 @@ static struct nlmsghdr *put_header(uint8_t *buf, size_t cap, size_t body,
 
 	if (cap < NLMSG_ALIGN(sizeof(struct nlmsghdr)) + NLMSG_ALIGN(body))
 		return NULL;
-	memset(buf, 0, NLMSG_ALIGN(sizeof(struct nlmsghdr)) + NLMSG_ALIGN(body));
+	memset(buf, 0,
+	       NLMSG_ALIGN(sizeof(struct nlmsghdr)) + NLMSG_ALIGN(body));
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -73,7 +74,7 @@ size_t sockdiag_build_inet(uint8_t *buf, size_t cap, uint8_t family,
 		 * IPPROTO_RAW there means "raw sockets of every protocol".
 		 */
 		((struct inet_diag_req_raw *)req)->sdiag_raw_protocol =
-		    IPPROTO_RAW;
+			IPPROTO_RAW;
 	}
 	return nlh->nlmsg_len;
 }
@@ -92,15 +93,15 @@ size_t sockdiag_build_inet_ports(uint8_t *buf, size_t cap, uint8_t family,
 				 uint16_t lo, uint16_t hi)
 {
 	const struct inet_diag_bc_op prog[] = {
-	    /* @0  */ {INET_DIAG_BC_S_GE, 8, 20}, {0, 0, lo},
-	    /* @8  */ {INET_DIAG_BC_S_LE, 8, 12}, {0, 0, hi},
-	    /* @16 */ {INET_DIAG_BC_JMP, 4, 20}, /* to the end: accept */
-	    /* @20 */ {INET_DIAG_BC_D_GE, 8, 20}, {0, 0, lo},
-	    /* @28 */ {INET_DIAG_BC_D_LE, 8, 12}, {0, 0, hi},
-	    /* @36: the end */
+		/* @0  */ {INET_DIAG_BC_S_GE, 8, 20}, {0, 0, lo},
+		/* @8  */ {INET_DIAG_BC_S_LE, 8, 12}, {0, 0, hi},
+		/* @16 */ {INET_DIAG_BC_JMP, 4, 20}, /* to the end: accept */
+		/* @20 */ {INET_DIAG_BC_D_GE, 8, 20}, {0, 0, lo},
+		/* @28 */ {INET_DIAG_BC_D_LE, 8, 12}, {0, 0, hi},
+		/* @36: the end */
 	};
 	size_t len =
-	    sockdiag_build_inet(buf, cap, family, ipproto, states, seq);
+		sockdiag_build_inet(buf, cap, family, ipproto, states, seq);
 	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
 
 	if (!len || cap < len + sizeof(struct nlattr) + sizeof(prog))

@@ -41,8 +41,9 @@ static int dump(struct mnl_socket *nl, const uint8_t *req, size_t reqlen,
 			continue;
 		if (n < 0)
 			return portier_err_set(
-			    err, PORTIER_EIO, "cannot read sock_diag reply: %s",
-			    strerror(errno));
+				err, PORTIER_EIO,
+				"cannot read sock_diag reply: %s",
+				strerror(errno));
 		rc = sockdiag_parse((const uint8_t *)buf, (size_t)n, proto, out,
 				    err);
 		if (rc != 0)
@@ -56,8 +57,8 @@ static int dump(struct mnl_socket *nl, const uint8_t *req, size_t reqlen,
  * Returns 0, or PORTIER_EIO when the thread could not get back to its own
  * namespace.
  */
-static int open_procnet(const char *root, const char *name, int nsfd,
-			int *fd, struct portier_err *err)
+static int open_procnet(const char *root, const char *name, int nsfd, int *fd,
+			struct portier_err *err)
 {
 	char path[512];
 	int self = -1;
@@ -152,9 +153,9 @@ static int dump_netns(const struct portier_local_query *q, int nsfd,
 	struct mnl_socket *nl;
 	uint8_t req[SOCKDIAG_REQ_MAX] __attribute__((aligned(4)));
 	unsigned protos =
-	    q->protos ? q->protos : PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP;
+		q->protos ? q->protos : PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP;
 	unsigned fams =
-	    q->families ? q->families : PORTIER_LOCAL_V4 | PORTIER_LOCAL_V6;
+		q->families ? q->families : PORTIER_LOCAL_V4 | PORTIER_LOCAL_V6;
 	uint32_t states = q->states ? q->states : PORTIER_STATES_ALL;
 	int self = -1, rc = 0;
 	size_t k, len;
@@ -185,10 +186,10 @@ static int dump_netns(const struct portier_local_query *q, int nsfd,
 	}
 	if (!nl) {
 		return portier_err_set(
-		    err, PORTIER_EIO,
-		    "cannot open a NETLINK_SOCK_DIAG socket: "
-		    "%s",
-		    strerror(errno));
+			err, PORTIER_EIO,
+			"cannot open a NETLINK_SOCK_DIAG socket: "
+			"%s",
+			strerror(errno));
 	}
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		rc = portier_err_set(err, PORTIER_EIO,
@@ -206,13 +207,15 @@ static int dump_netns(const struct portier_local_query *q, int nsfd,
 				continue;
 			if (q->have_ports)
 				len = sockdiag_build_inet_ports(
-				    req, sizeof(req), f ? AF_INET6 : AF_INET,
-				    kinds[k].ipproto, states, seq++, q->port_lo,
-				    q->port_hi);
+					req, sizeof(req),
+					f ? AF_INET6 : AF_INET,
+					kinds[k].ipproto, states, seq++,
+					q->port_lo, q->port_hi);
 			else
 				len = sockdiag_build_inet(
-				    req, sizeof(req), f ? AF_INET6 : AF_INET,
-				    kinds[k].ipproto, states, seq++);
+					req, sizeof(req),
+					f ? AF_INET6 : AF_INET,
+					kinds[k].ipproto, states, seq++);
 			rc = dump(nl, req, len, (uint8_t)kinds[k].proto, out,
 				  buf, err);
 			/* no sock_diag handler for it in this kernel */

@@ -29,7 +29,7 @@ static int stat_push(struct portier_stats *st, const char *group, size_t glen,
 	if ((st->n & (st->n - 1)) == 0) {
 		size_t cap = st->n ? st->n * 2 : 1;
 		struct portier_stat *v =
-		    portier_realloc(st->v, cap * sizeof(*v));
+			portier_realloc(st->v, cap * sizeof(*v));
 
 		if (!v)
 			return PORTIER_ENOMEM;
@@ -131,7 +131,7 @@ int portier_stats_parse(struct portier_stats *st, const char *text, size_t len,
 			    parse_u64(vtok, vl, &v) &&
 			    (grp = group_prefix(tok, tl, &glen)) != NULL &&
 			    stat_push(st, grp, glen, tok + glen, tl - glen, v) <
-				0)
+				    0)
 				goto nomem;
 			p = le < end ? le + 1 : end;
 			continue;
@@ -247,14 +247,14 @@ int portier_ifstats_parse(const char *text, size_t len,
 
 				if (cnt == cap) {
 					size_t nc = cap ? cap * 2 : 16;
-					void *nv =
-					    portier_realloc(v, nc * sizeof(*v));
+					void *nv = portier_realloc(
+						v, nc * sizeof(*v));
 
 					if (!nv) {
 						portier_free(v);
 						return portier_err_set(
-						    err, PORTIER_ENOMEM,
-						    "out of memory");
+							err, PORTIER_ENOMEM,
+							"out of memory");
 					}
 					v = nv;
 					cap = nc;

@@ -145,8 +145,9 @@ int local_read_file(const char *path, char **out, size_t *len,
 /* ---- names and predicates -------------------------------------------- */
 
 static const char *const state_names[PORTIER_SS_MAX] = {
-    "UNKNOWN",	 "ESTAB",  "SYN-SENT",	 "SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2",
-    "TIME-WAIT", "UNCONN", "CLOSE-WAIT", "LAST-ACK", "LISTEN",	   "CLOSING",
+	"UNKNOWN",    "ESTAB",	    "SYN-SENT",	 "SYN-RECV",
+	"FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "UNCONN",
+	"CLOSE-WAIT", "LAST-ACK",   "LISTEN",	 "CLOSING",
 };
 
 const char *portier_sock_state_name(const struct portier_sock *s)
@@ -176,15 +177,15 @@ int portier_sock_state_parse(const char *name, uint32_t *mask)
 		const char *name;
 		uint32_t mask;
 	} extra[] = {
-	    {"established", PORTIER_STATE_BIT(PORTIER_SS_ESTABLISHED)},
-	    {"fin-wait1", PORTIER_STATE_BIT(PORTIER_SS_FIN_WAIT1)},
-	    {"fin-wait2", PORTIER_STATE_BIT(PORTIER_SS_FIN_WAIT2)},
-	    {"close", PORTIER_STATE_BIT(PORTIER_SS_CLOSE)},
-	    {"listening", PORTIER_STATES_LISTENING},
-	    {"all", PORTIER_STATES_ALL},
-	    {"connected", PORTIER_STATES_ALL &
-			      ~PORTIER_STATE_BIT(PORTIER_SS_LISTEN) &
-			      ~PORTIER_STATE_BIT(PORTIER_SS_CLOSE)},
+		{"established", PORTIER_STATE_BIT(PORTIER_SS_ESTABLISHED)},
+		{"fin-wait1", PORTIER_STATE_BIT(PORTIER_SS_FIN_WAIT1)},
+		{"fin-wait2", PORTIER_STATE_BIT(PORTIER_SS_FIN_WAIT2)},
+		{"close", PORTIER_STATE_BIT(PORTIER_SS_CLOSE)},
+		{"listening", PORTIER_STATES_LISTENING},
+		{"all", PORTIER_STATES_ALL},
+		{"connected", PORTIER_STATES_ALL &
+				      ~PORTIER_STATE_BIT(PORTIER_SS_LISTEN) &
+				      ~PORTIER_STATE_BIT(PORTIER_SS_CLOSE)},
 	};
 	size_t i;
 

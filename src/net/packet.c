@@ -61,10 +61,9 @@ static void sipround(uint64_t v[4])
 
 static uint64_t siphash(const uint64_t key[2], const uint8_t *in, size_t len)
 {
-	uint64_t v[4] = {key[0] ^ 0x736f6d6570736575ull,
-			 key[1] ^ 0x646f72616e646f6dull,
-			 key[0] ^ 0x6c7967656e657261ull,
-			 key[1] ^ 0x7465646279746573ull};
+	uint64_t v[4] = {
+		key[0] ^ 0x736f6d6570736575ull, key[1] ^ 0x646f72616e646f6dull,
+		key[0] ^ 0x6c7967656e657261ull, key[1] ^ 0x7465646279746573ull};
 	uint64_t m, last = (uint64_t)len << 56;
 	size_t i, j;
 
@@ -88,7 +87,8 @@ static uint64_t siphash(const uint64_t key[2], const uint8_t *in, size_t len)
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
-uint32_t portier_syn_cookie(const uint64_t key[2], const struct portier_addr *src,
+uint32_t portier_syn_cookie(const uint64_t key[2],
+			    const struct portier_addr *src,
 			    const struct portier_addr *dst, uint16_t sport,
 			    uint16_t dport)
 {
@@ -180,7 +180,8 @@ size_t portier_syn_build(uint8_t *buf, const struct portier_addr *src,
 		pseudo[9] = 6;
 		put16(pseudo + 10, TCP_LEN);
 		sum = portier_csum_add(0, pseudo, 12);
-		put16(t + 16, portier_csum_fold(portier_csum_add(sum, t, TCP_LEN)));
+		put16(t + 16,
+		      portier_csum_fold(portier_csum_add(sum, t, TCP_LEN)));
 		return 20 + TCP_LEN;
 	}
 	tcp_syn(buf, sport, dport, seq);
@@ -227,7 +228,8 @@ static int parse_tcp(const uint8_t *t, size_t len, struct portier_reply *r)
 }
 
 /* The quoted TCP header inside an ICMP error: only 8 bytes are promised. */
-static int parse_quoted_tcp(const uint8_t *t, size_t len, struct portier_reply *r)
+static int parse_quoted_tcp(const uint8_t *t, size_t len,
+			    struct portier_reply *r)
 {
 	if (len < 8)
 		return PORTIER_EPROTO;

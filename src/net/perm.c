@@ -105,6 +105,6 @@ int portier_shard_parse(const char *s, uint64_t *k, uint64_t *n,
 bad:
 	portier_err_set(err, PORTIER_EINVAL, "bad shard '%s'", s);
 	portier_err_hint(err, "--shard K/N with 1 <= K <= N, e.g. --shard 2/4 "
-			 "(machine 2 of 4, all with the same --seed)");
+			      "(machine 2 of 4, all with the same --seed)");
 	return PORTIER_EINVAL;
 }

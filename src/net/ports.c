@@ -57,7 +57,7 @@ static int bad_port(struct portier_err *err, const char *token,
 	portier_err_set(err, PORTIER_EINVAL, "bad port '%s' in '%s'%s%s", token,
 			spec, why ? ": " : "", why ? why : "");
 	portier_err_hint(err, "ports are 1-65535: 22,80,1000-2000, - for all, "
-			 "-1024, 60000-, T:445,U:137");
+			      "-1024, 60000-, T:445,U:137");
 	return PORTIER_EINVAL;
 }
 
@@ -81,7 +81,8 @@ static int parse_token(char *tok, const char *spec, struct portset *s,
 						? "above 65535"
 						: "not a number");
 		if (lo == 0)
-			return bad_port(err, "0", spec, "port 0 cannot be scanned");
+			return bad_port(err, "0", spec,
+					"port 0 cannot be scanned");
 		if (lo > hi) {
 			*dash = '-';
 			return bad_port(err, tok, spec,
@@ -94,7 +95,8 @@ static int parse_token(char *tok, const char *spec, struct portset *s,
 						? "above 65535"
 						: "not a port number");
 		if (lo == 0)
-			return bad_port(err, tok, spec, "port 0 cannot be scanned");
+			return bad_port(err, tok, spec,
+					"port 0 cannot be scanned");
 		hi = lo;
 	}
 	set_range(s, (unsigned)lo, (unsigned)hi);
@@ -132,8 +134,9 @@ int portier_ports_parse(const char *spec, struct portier_ports *out,
 				cur = udp;
 				break;
 			default:
-				rc = bad_port(err, tok, spec,
-					      "unknown protocol prefix (T: or U:)");
+				rc = bad_port(
+					err, tok, spec,
+					"unknown protocol prefix (T: or U:)");
 				continue;
 			}
 			tok += 2;
@@ -162,16 +165,16 @@ done:
  * sharing, databases, management and the Windows RPC range.
  */
 static const uint16_t own_top[] = {
-	80,    443,  22,   21,   23,   25,    3389, 445,   139,  135,
-	53,    110,  143,  8080, 8443, 3306,  5432, 1433,  1521, 5900,
-	993,   995,  587,  465,  111,  2049,  389,  636,   88,   464,
-	8000,  8008, 8081, 8888, 9000, 9090,  5000, 5001,  3000, 1723,
-	1720,  5060, 5061, 554,  179,  161,   162,  514,   515,  631,
-	548,   427,  873,  119,  113,  79,    7,    9,     13,   37,
-	6379,  11211, 27017, 9200, 5984, 2375, 2376, 6443,  10250, 5985,
-	5986,  49152, 49153, 49154, 49155, 49156, 1025, 1026, 1027, 1028,
-	2000,  2001, 6000, 6001, 10000, 32768, 1900, 5357,  5353, 990,
-	989,   2121, 8009, 7001, 9100, 1080,  3128, 8118,  1194, 500,
+	80,   443,   22,    21,	   23,	  25,	 3389, 445,  139,   135,
+	53,   110,   143,   8080,  8443,  3306,	 5432, 1433, 1521,  5900,
+	993,  995,   587,   465,   111,	  2049,	 389,  636,  88,    464,
+	8000, 8008,  8081,  8888,  9000,  9090,	 5000, 5001, 3000,  1723,
+	1720, 5060,  5061,  554,   179,	  161,	 162,  514,  515,   631,
+	548,  427,   873,   119,   113,	  79,	 7,    9,    13,    37,
+	6379, 11211, 27017, 9200,  5984,  2375,	 2376, 6443, 10250, 5985,
+	5986, 49152, 49153, 49154, 49155, 49156, 1025, 1026, 1027,  1028,
+	2000, 2001,  6000,  6001,  10000, 32768, 1900, 5357, 5353,  990,
+	989,  2121,  8009,  7001,  9100,  1080,	 3128, 8118, 1194,  500,
 };
 
 struct svc {
@@ -233,7 +236,8 @@ int portier_ports_top(unsigned n, const char *services_path,
 	if (n == 0 || n > 65535) {
 		if (f)
 			fclose(f);
-		portier_err_set(err, PORTIER_EINVAL, "bad --top-ports count '%u'", n);
+		portier_err_set(err, PORTIER_EINVAL,
+				"bad --top-ports count '%u'", n);
 		portier_err_hint(err, "give 1 to 65535, e.g. --top-ports 1000");
 		return PORTIER_EINVAL;
 	}
@@ -259,7 +263,8 @@ int portier_ports_top(unsigned n, const char *services_path,
 		set_range(s, v[i].port, v[i].port);
 		taken++;
 	}
-	for (i = 0; !nv && i < sizeof(own_top) / sizeof(own_top[0]) && taken < n;
+	for (i = 0;
+	     !nv && i < sizeof(own_top) / sizeof(own_top[0]) && taken < n;
 	     i++) {
 		if (s->bits[own_top[i] >> 3] & (1u << (own_top[i] & 7)))
 			continue;

@@ -93,9 +93,10 @@ static int iv_push(struct ivlist *l, net_u128 lo, net_u128 hi, uint8_t family)
 static int bad(struct portier_err *err, const char *what, const char *token,
 	       const char *spec)
 {
-	portier_err_set(err, PORTIER_EINVAL, "bad target %s '%s' in '%s'",
-			what, token, spec);
-	portier_err_hint(err,
+	portier_err_set(err, PORTIER_EINVAL, "bad target %s '%s' in '%s'", what,
+			token, spec);
+	portier_err_hint(
+		err,
 		"targets are addresses (10.0.0.1, fd00::1), CIDR (10.0.0.0/16, "
 		"fd00::/120), ranges (10.0.0.1-200, 10.0.0-3.1-254) or host names");
 	return PORTIER_EINVAL;
@@ -194,7 +195,8 @@ static unsigned set_size(const uint8_t set[32])
 }
 
 /* Maximal runs [lo, hi] of consecutive values in set; returns how many. */
-static unsigned set_runs(const uint8_t set[32], uint8_t lo[128], uint8_t hi[128])
+static unsigned set_runs(const uint8_t set[32], uint8_t lo[128],
+			 uint8_t hi[128])
 {
 	unsigned x, n = 0;
 
@@ -259,7 +261,7 @@ static int add_octets(struct ivlist *l, const char *spec,
 				"ranges",
 				spec, PORTIER_TARGETS_MAX_PIECES);
 		portier_err_hint(err, "write it as CIDR blocks or several "
-				 "smaller specs");
+				      "smaller specs");
 		return PORTIER_EINVAL;
 	}
 	/* odometer over the octets before k, in ascending order */
@@ -329,8 +331,8 @@ static bool looks_like_name(const char *s)
 	for (; *s; s++) {
 		if (isalpha((unsigned char)*s))
 			alpha = true;
-		else if (!isdigit((unsigned char)*s) && *s != '.' && *s != '-' &&
-			 *s != '_')
+		else if (!isdigit((unsigned char)*s) && *s != '.' &&
+			 *s != '-' && *s != '_')
 			return false;
 	}
 	return alpha;
@@ -345,9 +347,10 @@ static int add_name(struct portier_targets *t, struct ivlist *l,
 	int rc;
 
 	if (!t->opt.resolve) {
-		portier_err_set(err, PORTIER_EINVAL,
-				"host name '%s' given, but name resolution is off",
-				name);
+		portier_err_set(
+			err, PORTIER_EINVAL,
+			"host name '%s' given, but name resolution is off",
+			name);
 		portier_err_hint(err, "give addresses, or drop -n");
 		return PORTIER_EINVAL;
 	}
@@ -368,18 +371,21 @@ static int add_name(struct portier_targets *t, struct ivlist *l,
 	memset(&a, 0, sizeof(a));
 	if (pick && pick->ai_family == AF_INET) {
 		a.family = 4;
-		memcpy(a.b, &((struct sockaddr_in *)(void *)pick->ai_addr)->sin_addr,
+		memcpy(a.b,
+		       &((struct sockaddr_in *)(void *)pick->ai_addr)->sin_addr,
 		       4);
 	} else if (pick) {
 		a.family = 6;
 		memcpy(a.b,
-		       &((struct sockaddr_in6 *)(void *)pick->ai_addr)->sin6_addr,
+		       &((struct sockaddr_in6 *)(void *)pick->ai_addr)
+				->sin6_addr,
 		       16);
 	}
 	freeaddrinfo(res);
 	if (!pick)
 		return portier_err_set(err, PORTIER_ENOENT,
-				       "host name '%s' has no IP address", name);
+				       "host name '%s' has no IP address",
+				       name);
 	names = portier_realloc(t->names, (t->n_names + 1) * sizeof(*names));
 	if (!names)
 		return PORTIER_ENOMEM;
@@ -404,21 +410,34 @@ static const struct {
 	uint8_t lo[16], hi[16];
 	const char *what, *hint;
 } reserved[] = {
-	{4, {0, 0, 0, 0}, {0, 255, 255, 255}, "in 0.0.0.0/8 (this network)",
+	{4,
+	 {0, 0, 0, 0},
+	 {0, 255, 255, 255},
+	 "in 0.0.0.0/8 (this network)",
 	 "0.0.0.0/8 is not a host address"},
-	{4, {224, 0, 0, 0}, {239, 255, 255, 255}, "a multicast address",
+	{4,
+	 {224, 0, 0, 0},
+	 {239, 255, 255, 255},
+	 "a multicast address",
 	 "portier probes unicast hosts only: a SYN to a multicast group "
 	 "(224.0.0.0/4) reaches every member"},
-	{4, {255, 255, 255, 255}, {255, 255, 255, 255}, "the broadcast address",
+	{4,
+	 {255, 255, 255, 255},
+	 {255, 255, 255, 255},
+	 "the broadcast address",
 	 "portier probes unicast hosts only: 255.255.255.255 is every host on "
 	 "the link"},
-	{6, {0xfe, 0x80}, {0xfe, 0xbf, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-			   255, 255, 255, 255, 255},
+	{6,
+	 {0xfe, 0x80},
+	 {0xfe, 0xbf, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+	  255, 255, 255},
 	 "an IPv6 link-local address",
 	 "link-local addresses (fe80::/10) need an interface scope (%eth0), "
 	 "which portier does not support: scan the host's global or ULA address"},
-	{6, {0xff}, {0xff, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-		     255, 255, 255, 255},
+	{6,
+	 {0xff},
+	 {0xff, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+	  255, 255},
 	 "an IPv6 multicast address",
 	 "portier probes unicast hosts only: ff00::/8 is multicast"},
 };
@@ -463,8 +482,10 @@ static int check_reserved(const struct ivlist *l, size_t from, const char *spec,
 	}
 	portier_err_set(err, PORTIER_EINVAL, "target '%s' is %s", spec,
 			reserved[hit].what);
-	portier_err_hint(err, "%s; inside a larger CIDR or range such addresses "
-			 "are skipped", reserved[hit].hint);
+	portier_err_hint(err,
+			 "%s; inside a larger CIDR or range such addresses "
+			 "are skipped",
+			 reserved[hit].hint);
 	return PORTIER_EINVAL;
 }
 
@@ -553,9 +574,11 @@ int portier_targets_add_file(struct portier_targets *t, const char *path,
 	int rc = 0;
 
 	if (!f) {
-		portier_err_set(err, PORTIER_ENOENT, "cannot open target file '%s': %s",
-				path, strerror(errno));
-		portier_err_hint(err, "-iL takes a file of targets, one or more "
+		portier_err_set(err, PORTIER_ENOENT,
+				"cannot open target file '%s': %s", path,
+				strerror(errno));
+		portier_err_hint(err,
+				 "-iL takes a file of targets, one or more "
 				 "per line, or - for standard input");
 		return PORTIER_ENOENT;
 	}
@@ -568,17 +591,20 @@ int portier_targets_add_file(struct portier_targets *t, const char *path,
 			portier_err_set(err, PORTIER_EINVAL,
 					"%s:%zu: line of %zd bytes is too long",
 					path, lineno, len);
-			portier_err_hint(err, "a target file line holds at most "
+			portier_err_hint(err,
+					 "a target file line holds at most "
 					 "%d bytes: put the targets on several "
-					 "lines", TARGET_LINE_MAX);
+					 "lines",
+					 TARGET_LINE_MAX);
 			rc = PORTIER_EINVAL;
 			break;
 		}
 		if (memchr(line, '\0', (size_t)len)) {
 			portier_err_set(err, PORTIER_EINVAL,
-					"%s:%zu: a NUL byte in a target file", path,
-					lineno);
-			portier_err_hint(err, "-iL takes a text file of targets");
+					"%s:%zu: a NUL byte in a target file",
+					path, lineno);
+			portier_err_hint(err,
+					 "-iL takes a text file of targets");
 			rc = PORTIER_EINVAL;
 			break;
 		}
@@ -591,8 +617,8 @@ int portier_targets_add_file(struct portier_targets *t, const char *path,
 				char msg[PORTIER_ERR_MSG_MAX];
 
 				portier_strlcpy(msg, err->msg, sizeof(msg));
-				snprintf(err->msg, sizeof(err->msg), "%s:%zu: %s",
-					 path, lineno, msg);
+				snprintf(err->msg, sizeof(err->msg),
+					 "%s:%zu: %s", path, lineno, msg);
 			}
 			added++;
 		}
@@ -603,7 +629,8 @@ int portier_targets_add_file(struct portier_targets *t, const char *path,
 	if (rc == 0 && added == 0) {
 		portier_err_set(err, PORTIER_EINVAL,
 				"target file '%s' holds no targets", path);
-		portier_err_hint(err, "put one or more targets per line; # starts "
+		portier_err_hint(err,
+				 "put one or more targets per line; # starts "
 				 "a comment");
 		return PORTIER_EINVAL;
 	}
@@ -669,14 +696,16 @@ static int iv_subtract(struct ivlist *inc, const struct ivlist *exc)
 			if (e->hi < cur.lo)
 				continue;
 			if (e->lo > cur.lo &&
-			    (rc = iv_push(&out, cur.lo, e->lo - 1, cur.family)) < 0)
+			    (rc = iv_push(&out, cur.lo, e->lo - 1,
+					  cur.family)) < 0)
 				goto fail;
 			if (e->hi >= cur.hi)
 				alive = false;
 			else
 				cur.lo = e->hi + 1;
 		}
-		if (alive && (rc = iv_push(&out, cur.lo, cur.hi, cur.family)) < 0)
+		if (alive &&
+		    (rc = iv_push(&out, cur.lo, cur.hi, cur.family)) < 0)
 			goto fail;
 	}
 	portier_free(inc->v);
@@ -727,7 +756,8 @@ int portier_targets_finish(struct portier_targets *t, struct portier_err *err)
 		portier_err_set(err, PORTIER_EINVAL,
 				"no targets left to scan%s",
 				t->user_exc ? " after the exclusions" : "");
-		portier_err_hint(err, "give at least one address, CIDR, range or "
+		portier_err_hint(err,
+				 "give at least one address, CIDR, range or "
 				 "name that is not excluded");
 		return PORTIER_EINVAL;
 	}

@@ -126,7 +126,8 @@ static int reindex(struct portier_out *o, size_t size)
 	return 0;
 }
 
-struct out_host *out_host_get(struct portier_out *o, const struct portier_addr *a)
+struct out_host *out_host_get(struct portier_out *o,
+			      const struct portier_addr *a)
 {
 	struct out_host *h;
 	size_t j, idx;
@@ -162,7 +163,8 @@ static int add_reason(struct portier_out *o, struct out_host *h, unsigned state,
 	if (reason == out_default_reason(o, state))
 		return 0; /* implicit: counts[state] minus the exceptions */
 	for (i = h->reasons; i >= 0; i = out_r(o, i)->next)
-		if (out_r(o, i)->state == state && out_r(o, i)->reason == reason) {
+		if (out_r(o, i)->state == state &&
+		    out_r(o, i)->reason == reason) {
 			out_r(o, i)->count += n;
 			return 0;
 		}
@@ -392,29 +394,32 @@ int portier_out_save(const struct portier_out *o, FILE *f)
 		int32_t p;
 
 		portier_addr_str(&h->addr, a, sizeof(a));
-		fprintf(f, "h %s %u %u %u\n", a, h->answered, h->first, h->last);
+		fprintf(f, "h %s %u %u %u\n", a, h->answered, h->first,
+			h->last);
 		/* by port, so equal records save to equal text */
 		pn = chain_sorted(o, h, v);
 		for (pk = 0; pk < pn; pk++)
-			fprintf(f, "p %s %u %u %u %u\n", a, out_p(o, v[pk])->port,
-				out_p(o, v[pk])->state, out_p(o, v[pk])->reason,
-				out_p(o, v[pk])->ttl);
+			fprintf(f, "p %s %u %u %u %u\n", a,
+				out_p(o, v[pk])->port, out_p(o, v[pk])->state,
+				out_p(o, v[pk])->reason, out_p(o, v[pk])->ttl);
 		/* counts not covered by listed ports */
 		for (st = 0; st < 3; st++) {
 			uint8_t why[PORTIER_REASON_COUNT + 1];
 			uint32_t cnt[PORTIER_REASON_COUNT + 1];
-			size_t k, n = out_host_reasons(o, h, st, why, cnt,
-						       PORTIER_REASON_COUNT + 1);
+			size_t k,
+				n = out_host_reasons(o, h, st, why, cnt,
+						     PORTIER_REASON_COUNT + 1);
 
 			for (k = 0; k < n; k++) {
 				uint32_t listed = 0;
 
-				for (p = h->ports; p >= 0; p = out_p(o, p)->next)
+				for (p = h->ports; p >= 0;
+				     p = out_p(o, p)->next)
 					listed += out_p(o, p)->state == st &&
 						  out_p(o, p)->reason == why[k];
 				if (cnt[k] > listed)
-					fprintf(f, "x %s %u %u %u\n", a, st, why[k],
-						cnt[k] - listed);
+					fprintf(f, "x %s %u %u %u\n", a, st,
+						why[k], cnt[k] - listed);
 			}
 		}
 	}
@@ -447,10 +452,10 @@ int portier_out_load(struct portier_out *o, FILE *f, struct portier_err *err)
 			h->first = t1;
 			h->last = t2;
 		} else if (kind == 'p' &&
-			   sscanf(line, "p %*s %u %u %u %u", &v1, &v2, &v3, &v4) ==
-				   4 &&
-			   v1 && v1 < 65536 && v2 < 3 && v3 < PORTIER_REASON_COUNT &&
-			   v4 < 256) {
+			   sscanf(line, "p %*s %u %u %u %u", &v1, &v2, &v3,
+				  &v4) == 4 &&
+			   v1 && v1 < 65536 && v2 < 3 &&
+			   v3 < PORTIER_REASON_COUNT && v4 < 256) {
 			r.port = (uint16_t)v1;
 			r.state = (uint8_t)v2;
 			r.reason = (uint8_t)v3;
@@ -473,16 +478,19 @@ int portier_out_load(struct portier_out *o, FILE *f, struct portier_err *err)
 		}
 	}
 	/* a writer killed mid-file never wrote "end": not a whole checkpoint */
-	portier_err_set(err, PORTIER_EINVAL,
-			"checkpoint is truncated after %zu result lines (no 'end' "
-			"line)", lineno);
+	portier_err_set(
+		err, PORTIER_EINVAL,
+		"checkpoint is truncated after %zu result lines (no 'end' "
+		"line)",
+		lineno);
 	portier_err_hint(err, "the file was cut short; remove it to start the "
-			 "scan afresh");
+			      "scan afresh");
 	return PORTIER_EINVAL;
 bad:
-	portier_err_set(err, PORTIER_EINVAL, "bad result line %zu in checkpoint: '%.60s'",
-			lineno, line);
+	portier_err_set(err, PORTIER_EINVAL,
+			"bad result line %zu in checkpoint: '%.60s'", lineno,
+			line);
 	portier_err_hint(err, "the checkpoint file is damaged; remove it to "
-			 "start the scan afresh");
+			      "start the scan afresh");
 	return PORTIER_EINVAL;
 }

@@ -49,17 +49,21 @@ static void sync_dir(const char *path)
 	}
 }
 
-int portier_checkpoint_write(const char *path, const struct portier_checkpoint *cp,
-			     const struct portier_out *o, struct portier_err *err)
+int portier_checkpoint_write(const char *path,
+			     const struct portier_checkpoint *cp,
+			     const struct portier_out *o,
+			     struct portier_err *err)
 {
 	char tmp[4096];
 	FILE *f;
 	size_t i;
 	int fd, rc = 0;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp))
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
+	    sizeof(tmp))
 		return portier_err_set(err, PORTIER_EINVAL,
-				       "resume path too long: '%.60s...'", path);
+				       "resume path too long: '%.60s...'",
+				       path);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
 		return portier_err_set(err, PORTIER_EIO,
 				       "cannot write checkpoint '%s': %s", tmp,
@@ -72,10 +76,12 @@ int portier_checkpoint_write(const char *path, const struct portier_checkpoint *
 				       "cannot write checkpoint '%s': %s", tmp,
 				       strerror(rc));
 	}
-	fprintf(f, "%s\nfingerprint %016" PRIx64 "\nseed %" PRIu64 "\nnext %" PRIu64
-		   "\ncounters %" PRIu64 " %" PRIu64 "\npending %zu",
-		MAGIC, cp->fingerprint, cp->seed, cp->next, cp->sent, cp->replies,
-		cp->n_pending);
+	fprintf(f,
+		"%s\nfingerprint %016" PRIx64 "\nseed %" PRIu64
+		"\nnext %" PRIu64 "\ncounters %" PRIu64 " %" PRIu64
+		"\npending %zu",
+		MAGIC, cp->fingerprint, cp->seed, cp->next, cp->sent,
+		cp->replies, cp->n_pending);
 	for (i = 0; i < cp->n_pending; i++)
 		fprintf(f, "%s%" PRIu64, i % 16 ? " " : "\n", cp->pending[i]);
 	fputs("\nresults\n", f);
@@ -97,8 +103,8 @@ int portier_checkpoint_write(const char *path, const struct portier_checkpoint *
 		rc = errno;
 		unlink(tmp);
 		return portier_err_set(err, PORTIER_EIO,
-				       "cannot rename checkpoint to '%s': %s", path,
-				       strerror(rc));
+				       "cannot rename checkpoint to '%s': %s",
+				       path, strerror(rc));
 	}
 	sync_dir(path);
 	return 0;
@@ -106,7 +112,8 @@ int portier_checkpoint_write(const char *path, const struct portier_checkpoint *
 
 static int bad(struct portier_err *err, const char *path, const char *what)
 {
-	portier_err_set(err, PORTIER_EINVAL, "bad checkpoint '%s': %s", path, what);
+	portier_err_set(err, PORTIER_EINVAL, "bad checkpoint '%s': %s", path,
+			what);
 	portier_err_hint(err, "remove the file to start the scan afresh");
 	return PORTIER_EINVAL;
 }
@@ -127,9 +134,11 @@ int portier_checkpoint_read(const char *path, struct portier_checkpoint *cp,
 				       "cannot read checkpoint '%s': %s", path,
 				       strerror(errno));
 	}
-	if (!fgets(line, sizeof(line), f) || strncmp(line, MAGIC, strlen(MAGIC)) ||
-	    fscanf(f, " fingerprint %" SCNx64 " seed %" SCNu64 " next %" SCNu64
-		      " counters %" SCNu64 " %" SCNu64 " pending %zu",
+	if (!fgets(line, sizeof(line), f) ||
+	    strncmp(line, MAGIC, strlen(MAGIC)) ||
+	    fscanf(f,
+		   " fingerprint %" SCNx64 " seed %" SCNu64 " next %" SCNu64
+		   " counters %" SCNu64 " %" SCNu64 " pending %zu",
 		   &cp->fingerprint, &cp->seed, &cp->next, &cp->sent,
 		   &cp->replies, &cp->n_pending) != 6 ||
 	    cp->n_pending > (1u << 24)) {

@@ -21,8 +21,8 @@ int out_grep_open(struct portier_out *o)
 	char w[64];
 
 	when(o->start, w, sizeof(w));
-	fprintf(o->grep, "# portier %s scan initiated %s as: %s\n", PORTIER_VERSION,
-		w, o->opt.args ? o->opt.args : "portier scan");
+	fprintf(o->grep, "# portier %s scan initiated %s as: %s\n",
+		PORTIER_VERSION, w, o->opt.args ? o->opt.args : "portier scan");
 	return fflush(o->grep) == 0 ? 0 : PORTIER_EIO;
 }
 
@@ -35,10 +35,10 @@ int out_grep_finish(struct portier_out *o, const struct portier_scan_stats *st)
 		return PORTIER_ENOMEM;
 	for (i = 0; i < o->n_hosts; i++) {
 		const struct out_host *h = out_h(o, order[i]);
-		const char *name = o->opt.targets
-					   ? portier_targets_name(o->opt.targets,
-								  &h->addr)
-					   : NULL;
+		const char *name =
+			o->opt.targets
+				? portier_targets_name(o->opt.targets, &h->addr)
+				: NULL;
 		char a[64];
 		int32_t p;
 		bool first = true;
@@ -48,16 +48,18 @@ int out_grep_finish(struct portier_out *o, const struct portier_scan_stats *st)
 			continue;
 		up++;
 		portier_addr_str(&h->addr, a, sizeof(a));
-		fprintf(o->grep, "Host: %s (%s)\tStatus: Up\n", a, name ? name : "");
+		fprintf(o->grep, "Host: %s (%s)\tStatus: Up\n", a,
+			name ? name : "");
 		fprintf(o->grep, "Host: %s (%s)\tPorts: ", a, name ? name : "");
 		for (p = h->ports; p >= 0; p = out_p(o, p)->next) {
 			const struct out_port *op = out_p(o, p);
 
 			if (!out_state_listed(o, h, op->state))
 				continue;
-			fprintf(o->grep, "%s%u/%s/tcp//%s///", first ? "" : ", ",
-				op->port,
-				portier_port_state_name((enum portier_port_state)op->state),
+			fprintf(o->grep, "%s%u/%s/tcp//%s///",
+				first ? "" : ", ", op->port,
+				portier_port_state_name(
+					(enum portier_port_state)op->state),
 				out_nmap_service(o, op->port)
 					? out_nmap_service(o, op->port)
 					: "");
@@ -77,10 +79,11 @@ int out_grep_finish(struct portier_out *o, const struct portier_scan_stats *st)
 	}
 	portier_free(order);
 	when(time(NULL), w, sizeof(w));
-	fprintf(o->grep, "# portier done at %s -- %zu IP address%s (%zu host%s up) "
+	fprintf(o->grep,
+		"# portier done at %s -- %zu IP address%s (%zu host%s up) "
 		"scanned in %.2f seconds%s\n",
-		w, o->n_hosts, o->n_hosts == 1 ? "" : "es", up, up == 1 ? "" : "s",
-		(double)st->elapsed_ns / 1e9,
+		w, o->n_hosts, o->n_hosts == 1 ? "" : "es", up,
+		up == 1 ? "" : "s", (double)st->elapsed_ns / 1e9,
 		st->interrupted ? " (interrupted)" : "");
 	return fflush(o->grep) == 0 && !ferror(o->grep) ? 0 : PORTIER_EIO;
 }

@@ -34,27 +34,28 @@ static int put(struct portier_out *o, json_t *obj)
 int out_json_result(struct portier_out *o, const struct portier_scan_result *r)
 {
 	char addr[64], when[32];
-	const char *name = o->opt.targets ? portier_targets_name(o->opt.targets,
-								 &r->addr)
-					  : NULL;
+	const char *name =
+		o->opt.targets ? portier_targets_name(o->opt.targets, &r->addr)
+			       : NULL;
 	enum portier_risk risk;
 	const char *risk_s = out_risk(o, r->port, &risk);
 	json_t *obj;
 
 	portier_addr_str(&r->addr, addr, sizeof(addr));
 	iso_time(when, sizeof(when));
-	obj = json_pack("{s:s, s:s, s:s, s:o, s:i, s:s, s:s, s:s, s:s, s:o,"
-			" s:i, s:i, s:i, s:s, s:s}",
-			"type", "port", "addr", addr, "family",
-			r->addr.family == 4 ? "ipv4" : "ipv6", "hostname",
-			name ? json_string(name) : json_null(), "port", r->port,
-			"proto", "tcp", "state",
-			portier_port_state_name((enum portier_port_state)r->state),
-			"reason", portier_reason_name((enum portier_reason)r->reason),
-			"service", out_service(o, r->port), "risk",
-			*risk_s ? json_string(risk_s) : json_null(), "ttl", r->ttl,
-			"tries", r->tries, "rtt_us", (json_int_t)r->rtt_us, "method",
-			out_method_name(o->opt.method), "time", when);
+	obj = json_pack(
+		"{s:s, s:s, s:s, s:o, s:i, s:s, s:s, s:s, s:s, s:o,"
+		" s:i, s:i, s:i, s:s, s:s}",
+		"type", "port", "addr", addr, "family",
+		r->addr.family == 4 ? "ipv4" : "ipv6", "hostname",
+		name ? json_string(name) : json_null(), "port", r->port,
+		"proto", "tcp", "state",
+		portier_port_state_name((enum portier_port_state)r->state),
+		"reason", portier_reason_name((enum portier_reason)r->reason),
+		"service", out_service(o, r->port), "risk",
+		*risk_s ? json_string(risk_s) : json_null(), "ttl", r->ttl,
+		"tries", r->tries, "rtt_us", (json_int_t)r->rtt_us, "method",
+		out_method_name(o->opt.method), "time", when);
 	return put(o, obj);
 }
 
@@ -73,18 +74,19 @@ int out_json_finish(struct portier_out *o, const struct portier_scan_stats *st)
 	char when[32];
 
 	iso_time(when, sizeof(when));
-	return put(o, json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-				" s:I, s:I, s:I, s:f, s:f, s:f, s:s}",
-				"type", "summary", "complete", !st->interrupted,
-				"positions", (json_int_t)st->total, "done",
-				(json_int_t)st->done, "open", (json_int_t)st->open,
-				"closed", (json_int_t)st->closed, "filtered",
-				(json_int_t)st->filtered, "sent",
-				(json_int_t)st->sent, "retransmits",
-				(json_int_t)st->retransmits, "replies",
-				(json_int_t)st->replies, "local_errors",
-				(json_int_t)st->local_errors, "slowdowns",
-				(json_int_t)st->slowdowns, "loss", st->loss,
-				"rate_pps", st->avg_rate, "elapsed_s",
-				(double)st->elapsed_ns / 1e9, "time", when));
+	return put(o,
+		   json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+			     " s:I, s:I, s:I, s:f, s:f, s:f, s:s}",
+			     "type", "summary", "complete", !st->interrupted,
+			     "positions", (json_int_t)st->total, "done",
+			     (json_int_t)st->done, "open", (json_int_t)st->open,
+			     "closed", (json_int_t)st->closed, "filtered",
+			     (json_int_t)st->filtered, "sent",
+			     (json_int_t)st->sent, "retransmits",
+			     (json_int_t)st->retransmits, "replies",
+			     (json_int_t)st->replies, "local_errors",
+			     (json_int_t)st->local_errors, "slowdowns",
+			     (json_int_t)st->slowdowns, "loss", st->loss,
+			     "rate_pps", st->avg_rate, "elapsed_s",
+			     (double)st->elapsed_ns / 1e9, "time", when));
 }

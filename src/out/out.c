@@ -21,7 +21,8 @@ int portier_out_open(struct portier_out **out,
 		return PORTIER_ENOMEM;
 	o->opt = *opt;
 	o->start = opt->start ? opt->start : time(NULL);
-	o->keep = opt->keep_hosts || opt->text || opt->xml_path || opt->grep_path;
+	o->keep =
+		opt->keep_hosts || opt->text || opt->xml_path || opt->grep_path;
 	if ((opt->xml_path || opt->grep_path) && opt->services_path &&
 	    (rc = out_services_load(o, opt->services_path)) < 0)
 		goto fail;
@@ -29,9 +30,10 @@ int portier_out_open(struct portier_out **out,
 		o->json_stdout = strcmp(opt->json_path, "-") == 0;
 		o->json = o->json_stdout ? stdout : fopen(opt->json_path, "w");
 		if (!o->json) {
-			rc = portier_err_set(err, PORTIER_EIO,
-					     "cannot write JSON output '%s': %s",
-					     opt->json_path, strerror(errno));
+			rc = portier_err_set(
+				err, PORTIER_EIO,
+				"cannot write JSON output '%s': %s",
+				opt->json_path, strerror(errno));
 			goto fail;
 		}
 	}
@@ -39,9 +41,10 @@ int portier_out_open(struct portier_out **out,
 		o->grep_stdout = strcmp(opt->grep_path, "-") == 0;
 		o->grep = o->grep_stdout ? stdout : fopen(opt->grep_path, "w");
 		if (!o->grep) {
-			rc = portier_err_set(err, PORTIER_EIO,
-					     "cannot write grepable output '%s': %s",
-					     opt->grep_path, strerror(errno));
+			rc = portier_err_set(
+				err, PORTIER_EIO,
+				"cannot write grepable output '%s': %s",
+				opt->grep_path, strerror(errno));
 			goto fail;
 		}
 		if ((rc = out_grep_open(o)) < 0)
@@ -56,7 +59,8 @@ fail:
 	return rc;
 }
 
-int portier_out_result(struct portier_out *o, const struct portier_scan_result *r)
+int portier_out_result(struct portier_out *o,
+		       const struct portier_scan_result *r)
 {
 	struct out_host *h;
 	int rc;
@@ -72,7 +76,8 @@ int portier_out_result(struct portier_out *o, const struct portier_scan_result *
 	return out_host_add(o, h, r);
 }
 
-int portier_out_finish(struct portier_out *o, const struct portier_scan_stats *st,
+int portier_out_finish(struct portier_out *o,
+		       const struct portier_scan_stats *st,
 		       struct portier_err *err)
 {
 	int rc = 0;
@@ -81,13 +86,15 @@ int portier_out_finish(struct portier_out *o, const struct portier_scan_stats *s
 		return portier_err_set(err, PORTIER_ENOMEM,
 				       "out of memory sorting the results");
 	if (o->opt.text && out_text_finish(o, st) < 0)
-		rc = portier_err_set(err, PORTIER_EIO, "cannot write the table");
+		rc = portier_err_set(err, PORTIER_EIO,
+				     "cannot write the table");
 	if (o->json && out_json_finish(o, st) < 0)
 		rc = portier_err_set(err, PORTIER_EIO,
 				     "cannot write JSON output '%s'",
 				     o->opt.json_path);
 	if (o->xml && out_xml_finish(o, st) < 0)
-		rc = portier_err_set(err, PORTIER_EIO, "cannot write XML output '%s'",
+		rc = portier_err_set(err, PORTIER_EIO,
+				     "cannot write XML output '%s'",
 				     o->opt.xml_path);
 	if (o->grep && out_grep_finish(o, st) < 0)
 		rc = portier_err_set(err, PORTIER_EIO,
@@ -121,9 +128,10 @@ void portier_out_free(struct portier_out *o)
 
 const char *out_service(const struct portier_out *o, uint16_t port)
 {
-	const char *name = o->opt.kb ? portier_kb_service_name(o->opt.kb, port,
-								PORTIER_PROTO_TCP)
-				     : NULL;
+	const char *name = o->opt.kb
+				   ? portier_kb_service_name(o->opt.kb, port,
+							     PORTIER_PROTO_TCP)
+				   : NULL;
 
 	return name && *name ? name : "unknown";
 }
@@ -165,7 +173,8 @@ int out_services_load(struct portier_out *o, const char *path)
 		unsigned port;
 		size_t nl;
 
-		if (line[0] == '#' || sscanf(line, "%127s %u/tcp", name, &port) != 2 ||
+		if (line[0] == '#' ||
+		    sscanf(line, "%127s %u/tcp", name, &port) != 2 ||
 		    !strstr(line, "/tcp") || port == 0 || port > 65535)
 			continue;
 		if (o->n_svc && o->svc_port[o->n_svc - 1] >= port)
@@ -235,8 +244,8 @@ const char *portier_out_port_ranges(const uint16_t *ports, size_t n, char *buf,
 		while (j + 1 < n && ports[j + 1] == ports[j] + 1)
 			j++;
 		if (j == i)
-			w = snprintf(buf + used, len - used, "%s%u", i ? "," : "",
-				     ports[i]);
+			w = snprintf(buf + used, len - used, "%s%u",
+				     i ? "," : "", ports[i]);
 		else
 			w = snprintf(buf + used, len - used, "%s%u-%u",
 				     i ? "," : "", ports[i], ports[j]);

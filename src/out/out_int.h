@@ -31,7 +31,7 @@ struct out_host {
 	uint8_t answered; /* any reply at all */
 	uint32_t counts[3];
 	int32_t ports, reasons; /* chain heads, -1 when empty */
-	uint32_t first, last;   /* wall-clock seconds */
+	uint32_t first, last;	/* wall-clock seconds */
 };
 
 /*
@@ -39,7 +39,7 @@ struct out_host {
  * worth of records by doubling would briefly hold two copies.
  */
 #define OUT_CHUNK_BITS 12
-#define OUT_CHUNK (1u << OUT_CHUNK_BITS)
+#define OUT_CHUNK      (1u << OUT_CHUNK_BITS)
 
 struct out_chunks {
 	void **chunk;
@@ -58,7 +58,7 @@ struct portier_out {
 
 	struct out_chunks hosts, ports, reasons;
 	size_t n_hosts;
-	bool unsorted; /* some host's port chain is not in port order */
+	bool unsorted;	 /* some host's port chain is not in port order */
 	uint32_t *index; /* open-addressing hash of host numbers + 1 */
 	size_t index_size;
 	time_t start;
@@ -77,13 +77,15 @@ static inline struct out_host *out_h(const struct portier_out *o, size_t i)
 
 static inline struct out_port *out_p(const struct portier_out *o, int32_t i)
 {
-	return (struct out_port *)o->ports.chunk[(uint32_t)i >> OUT_CHUNK_BITS] +
+	return (struct out_port *)
+		       o->ports.chunk[(uint32_t)i >> OUT_CHUNK_BITS] +
 	       ((uint32_t)i & (OUT_CHUNK - 1));
 }
 
 static inline struct out_reason *out_r(const struct portier_out *o, int32_t i)
 {
-	return (struct out_reason *)o->reasons.chunk[(uint32_t)i >> OUT_CHUNK_BITS] +
+	return (struct out_reason *)
+		       o->reasons.chunk[(uint32_t)i >> OUT_CHUNK_BITS] +
 	       ((uint32_t)i & (OUT_CHUNK - 1));
 }
 
@@ -100,7 +102,8 @@ size_t out_host_reasons(const struct portier_out *o, const struct out_host *h,
 void out_chunks_free(struct out_chunks *c);
 
 /* The host record for a, created if missing; NULL when out of memory. */
-struct out_host *out_host_get(struct portier_out *o, const struct portier_addr *a);
+struct out_host *out_host_get(struct portier_out *o,
+			      const struct portier_addr *a);
 /* Record one result in its host. */
 int out_host_add(struct portier_out *o, struct out_host *h,
 		 const struct portier_scan_result *r);

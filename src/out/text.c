@@ -37,7 +37,8 @@ static void not_shown(struct portier_out *o, const struct out_host *h)
 		n = out_host_reasons(o, h, s, why, cnt, PORTIER_REASON_COUNT);
 		for (k = 0; k < n; k++)
 			fprintf(f, "%s%u %s", k ? ", " : "", cnt[k],
-				portier_reason_name((enum portier_reason)why[k]));
+				portier_reason_name(
+					(enum portier_reason)why[k]));
 		fputs(")\n", f);
 	}
 }
@@ -51,10 +52,10 @@ int out_text_finish(struct portier_out *o, const struct portier_scan_stats *st)
 		return PORTIER_ENOMEM;
 	for (i = 0; i < o->n_hosts; i++) {
 		const struct out_host *h = out_h(o, order[i]);
-		const char *name = o->opt.targets
-					   ? portier_targets_name(o->opt.targets,
-								  &h->addr)
-					   : NULL;
+		const char *name =
+			o->opt.targets
+				? portier_targets_name(o->opt.targets, &h->addr)
+				: NULL;
 		char a[64];
 		int32_t p;
 		bool header = false;
@@ -79,8 +80,8 @@ int out_text_finish(struct portier_out *o, const struct portier_scan_stats *st)
 			if (!out_state_listed(o, h, op->state))
 				continue;
 			if (!header) {
-				fprintf(f, "%-9s %-8s %-16s %s\n", "PORT", "STATE",
-					"SERVICE", "RISK");
+				fprintf(f, "%-9s %-8s %-16s %s\n", "PORT",
+					"STATE", "SERVICE", "RISK");
 				header = true;
 			}
 			risk_s = op->state == PORTIER_PORT_OPEN
@@ -88,27 +89,32 @@ int out_text_finish(struct portier_out *o, const struct portier_scan_stats *st)
 					 : (risk = PORTIER_RISK_NONE, "");
 			snprintf(port, sizeof(port), "%u/tcp", op->port);
 			fprintf(f, "%-9s %s%-8s%s %-16s %s%s%s\n", port,
-				op->state == PORTIER_PORT_OPEN ? on(o, "\033[32m")
-							       : "",
+				op->state == PORTIER_PORT_OPEN
+					? on(o, "\033[32m")
+					: "",
 				portier_port_state_name(
 					(enum portier_port_state)op->state),
 				op->state == PORTIER_PORT_OPEN ? off(o) : "",
 				out_service(o, op->port),
-				risk == PORTIER_RISK_HIGH     ? on(o, "\033[31m")
-				: risk == PORTIER_RISK_MEDIUM ? on(o, "\033[33m")
-							      : "",
-				risk_s, risk >= PORTIER_RISK_MEDIUM ? off(o) : "");
+				risk == PORTIER_RISK_HIGH ? on(o, "\033[31m")
+				: risk == PORTIER_RISK_MEDIUM
+					? on(o, "\033[33m")
+					: "",
+				risk_s,
+				risk >= PORTIER_RISK_MEDIUM ? off(o) : "");
 		}
 		if (!header && !o->opt.open_only)
-			fputs("All scanned ports are in the states above.\n", f);
+			fputs("All scanned ports are in the states above.\n",
+			      f);
 		if (o->opt.host_text) /* follow-up probe results, if any */
 			o->opt.host_text(o->opt.host_ctx, &h->addr, f);
 		fputc('\n', f);
 	}
 	portier_free(order);
 	if (!shown)
-		fprintf(f, "%s\n", o->opt.open_only ? "No open ports found."
-						    : "No results.");
+		fprintf(f, "%s\n",
+			o->opt.open_only ? "No open ports found."
+					 : "No results.");
 	(void)st;
 	return ferror(f) ? PORTIER_EIO : 0;
 }

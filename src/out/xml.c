@@ -18,9 +18,9 @@
 
 #include "out/out_int.h"
 
-#define W(call)                   \
-	do {                      \
-		if ((call) < 0)   \
+#define W(call)                             \
+	do {                                \
+		if ((call) < 0)             \
 			return PORTIER_EIO; \
 	} while (0)
 
@@ -63,7 +63,8 @@ int out_xml_open(struct portier_out *o, struct portier_err *err)
 	if (!o->xml_path)
 		return PORTIER_ENOMEM;
 	/* our own fopen: a failure is reported to the user, not by libxml2 */
-	f = strcmp(o->opt.xml_path, "-") == 0 ? stdout : fopen(o->opt.xml_path, "w");
+	f = strcmp(o->opt.xml_path, "-") == 0 ? stdout
+					      : fopen(o->opt.xml_path, "w");
 	if (!f)
 		return portier_err_set(err, PORTIER_EIO,
 				       "cannot write XML output '%s': %s",
@@ -157,7 +158,8 @@ static size_t read_arp(const struct portier_out *o, struct arp_entry **out)
 		struct portier_addr a;
 		size_t i;
 
-		if (sscanf(line, "%63s %x %x %31s", ip, &type, &flags, mac) != 4 ||
+		if (sscanf(line, "%63s %x %x %31s", ip, &type, &flags, mac) !=
+			    4 ||
 		    !(flags & 0x2) || strlen(mac) != 17 ||
 		    portier_addr_parse(ip, &a) < 0 || a.family != 4)
 			continue;
@@ -206,13 +208,15 @@ static int write_extraports(struct portier_out *o, const struct out_host *h)
 		if (!h->counts[s] || out_state_listed(o, h, s))
 			continue;
 		W(xmlTextWriterStartElement(w, X("extraports")));
-		W(attr(w, "state", portier_port_state_name((enum portier_port_state)s)));
+		W(attr(w, "state",
+		       portier_port_state_name((enum portier_port_state)s)));
 		W(attr_u(w, "count", h->counts[s]));
 		n = out_host_reasons(o, h, s, why, cnt, PORTIER_REASON_COUNT);
 		for (k = 0; k < n; k++) {
 			W(xmlTextWriterStartElement(w, X("extrareasons")));
 			W(attr(w, "reason",
-			       portier_reason_name((enum portier_reason)why[k])));
+			       portier_reason_name(
+				       (enum portier_reason)why[k])));
 			W(attr_u(w, "count", cnt[k]));
 			W(attr(w, "proto", "tcp"));
 			W(xmlTextWriterEndElement(w));
@@ -252,9 +256,9 @@ static int write_host(struct portier_out *o, const struct out_host *h,
 		      const char *mac)
 {
 	xmlTextWriterPtr w = o->xml;
-	const char *name = o->opt.targets
-				   ? portier_targets_name(o->opt.targets, &h->addr)
-				   : NULL;
+	const char *name =
+		o->opt.targets ? portier_targets_name(o->opt.targets, &h->addr)
+			       : NULL;
 	char a[64];
 	int32_t p;
 
@@ -302,7 +306,8 @@ static int write_host(struct portier_out *o, const struct out_host *h,
 		W(attr_u(w, "portid", op->port));
 		W(xmlTextWriterStartElement(w, X("state")));
 		W(attr(w, "state",
-		       portier_port_state_name((enum portier_port_state)op->state)));
+		       portier_port_state_name(
+			       (enum portier_port_state)op->state)));
 		W(attr(w, "reason",
 		       portier_reason_name((enum portier_reason)op->reason)));
 		W(attr_u(w, "reason_ttl", op->ttl));
@@ -353,12 +358,13 @@ int out_xml_finish(struct portier_out *o, const struct portier_scan_stats *st)
 	if (rc < 0)
 		return rc;
 	timestr(now, ts, sizeof(ts));
-	snprintf(summary, sizeof(summary),
-		 "portier done at %s; %zu IP address%s (%zu host%s up) scanned in "
-		 "%.2f seconds%s",
-		 ts, o->n_hosts, o->n_hosts == 1 ? "" : "es", up, up == 1 ? "" : "s",
-		 (double)st->elapsed_ns / 1e9,
-		 st->interrupted ? "; interrupted" : "");
+	snprintf(
+		summary, sizeof(summary),
+		"portier done at %s; %zu IP address%s (%zu host%s up) scanned in "
+		"%.2f seconds%s",
+		ts, o->n_hosts, o->n_hosts == 1 ? "" : "es", up,
+		up == 1 ? "" : "s", (double)st->elapsed_ns / 1e9,
+		st->interrupted ? "; interrupted" : "");
 	W(xmlTextWriterStartElement(w, X("runstats")));
 	W(xmlTextWriterStartElement(w, X("finished")));
 	W(attr_u(w, "time", (unsigned long long)now));

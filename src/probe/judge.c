@@ -98,8 +98,9 @@ void portier_nbstat_describe(const struct portier_nbstat_reply *r,
 		add(buf, cap, &used, "%s", ", its MAC address");
 }
 
-size_t portier_smb_judge(const struct portier_smb_host *h,
-			 struct portier_smb_finding out[PORTIER_SMB_MAX_FINDINGS])
+size_t
+portier_smb_judge(const struct portier_smb_host *h,
+		  struct portier_smb_finding out[PORTIER_SMB_MAX_FINDINGS])
 {
 	size_t n = 0;
 

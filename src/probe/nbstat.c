@@ -15,9 +15,9 @@
 #include "portier/kb.h"
 #include "portier/probe.h"
 
-#define NB_TYPE_NBSTAT 0x0021 /* RFC 1002 4.2.1.3 */
-#define NB_CLASS_IN 0x0001
-#define NB_HEADER_LEN 12
+#define NB_TYPE_NBSTAT	 0x0021 /* RFC 1002 4.2.1.3 */
+#define NB_CLASS_IN	 0x0001
+#define NB_HEADER_LEN	 12
 #define NB_NODE_NAME_LEN 18 /* 16 name bytes + 2 flag bytes */
 
 static uint16_t get16(const uint8_t *p)
@@ -255,8 +255,8 @@ int portier_nbstat_parse(const uint8_t *buf, size_t len, void *out,
 
 static bool is_msbrowse(const struct portier_nb_name *n)
 {
-	return n->suffix == 0x01 && memcmp(n->raw, "\x01\x02__MSBROWSE__\x02",
-					   15) == 0;
+	return n->suffix == 0x01 &&
+	       memcmp(n->raw, "\x01\x02__MSBROWSE__\x02", 15) == 0;
 }
 
 const char *portier_nb_name_meaning(const struct portier_nb_name *n)

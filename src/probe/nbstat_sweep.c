@@ -50,10 +50,10 @@ struct sweep {
 	struct portier_nbstat_opts opt;
 	uint16_t key;
 	int fd;
-	size_t lo;       /* every target below lo is settled */
-	size_t next;     /* next target to get its first query */
-	size_t left;     /* targets not yet settled */
-	double tokens;   /* rate limiter (token bucket) */
+	size_t lo;     /* every target below lo is settled */
+	size_t next;   /* next target to get its first query */
+	size_t left;   /* targets not yet settled */
+	double tokens; /* rate limiter (token bucket) */
 	uint64_t tok_ns;
 	void (*cb)(const struct portier_nbstat_result *r, void *ctx);
 	void *ctx;
@@ -73,8 +73,8 @@ static uint64_t now_ns(void)
 static uint64_t due_ns(const struct sweep *s, const struct target_state *t)
 {
 	/* retries is capped at PORTIER_NBSTAT_MAX_RETRIES: no overflow */
-	uint64_t slot = (uint64_t)s->opt.timeout_ms * 1000000u /
-			(s->opt.retries + 1u);
+	uint64_t slot =
+		(uint64_t)s->opt.timeout_ms * 1000000u / (s->opt.retries + 1u);
 
 	return t->first_ns + slot * t->tries;
 }
@@ -94,8 +94,8 @@ static void settle(struct sweep *s, size_t i, int status, size_t raw_len,
 	r->status = status;
 	if (raw_len) {
 		r->rtt_us = (unsigned)((now - s->st[i].last_ns) / 1000u);
-		r->raw_len = raw_len < sizeof(r->raw) ? raw_len
-						       : sizeof(r->raw);
+		r->raw_len =
+			raw_len < sizeof(r->raw) ? raw_len : sizeof(r->raw);
 		memcpy(r->raw, raw, r->raw_len);
 		if (perr)
 			r->err = *perr;
@@ -160,8 +160,8 @@ static int send_query(struct sweep *s, size_t i, uint64_t now)
 	/* a pending error is reported once and cleared, so the same error
 	 * three times in a row is this host's own */
 	for (attempt = 0; attempt < 3; attempt++) {
-		n = sendto(s->fd, pkt, (size_t)len, 0,
-			   (struct sockaddr *)&sin, sizeof(sin));
+		n = sendto(s->fd, pkt, (size_t)len, 0, (struct sockaddr *)&sin,
+			   sizeof(sin));
 		if (n >= 0 || !async_error(errno))
 			break;
 	}
@@ -235,8 +235,7 @@ static void read_replies(struct sweep *s)
 		/* a well-formed answer about some other name is not ours */
 		if (rc == 0 && !s->res.reply.for_star)
 			continue;
-		settle(s, (size_t)i, rc, (size_t)n, buf, &perr, now_ns(),
-		       NULL);
+		settle(s, (size_t)i, rc, (size_t)n, buf, &perr, now_ns(), NULL);
 	}
 }
 
@@ -277,8 +276,8 @@ static void read_errors(struct sweep *s)
 			i = match(s, &dst, false,
 				  (uint16_t)(data[0] << 8 | data[1]));
 			if (i >= 0)
-				settle(s, (size_t)i, -(int)ee.ee_errno, 0,
-				       NULL, NULL, now_ns(), NULL);
+				settle(s, (size_t)i, -(int)ee.ee_errno, 0, NULL,
+				       NULL, now_ns(), NULL);
 		}
 	}
 }
@@ -291,8 +290,8 @@ static uint64_t send_due(struct sweep *s, uint64_t now)
 	size_t i;
 
 	if (s->opt.rate) {
-		double burst = s->opt.burst ? s->opt.burst
-					    : s->opt.rate / 50.0 + 1;
+		double burst =
+			s->opt.burst ? s->opt.burst : s->opt.rate / 50.0 + 1;
 
 		s->tokens += (double)(now - s->tok_ns) * s->opt.rate / 1e9;
 		if (s->tokens > burst)

@@ -96,12 +96,12 @@ int portier_smb_dialect_parse(const char *s, uint16_t *d)
 		uint16_t d;
 	} names[] = {
 		{"nt1", PORTIER_SMB_NT1},   {"smb1", PORTIER_SMB_NT1},
-		{"1", PORTIER_SMB_NT1},     {"nt lm 0.12", PORTIER_SMB_NT1},
+		{"1", PORTIER_SMB_NT1},	    {"nt lm 0.12", PORTIER_SMB_NT1},
 		{"2.0.2", PORTIER_SMB_202}, {"202", PORTIER_SMB_202},
 		{"2.02", PORTIER_SMB_202},  {"2.1", PORTIER_SMB_210},
 		{"210", PORTIER_SMB_210},   {"2.10", PORTIER_SMB_210},
 		{"3.0", PORTIER_SMB_300},   {"300", PORTIER_SMB_300},
-		{"3", PORTIER_SMB_300},     {"3.0.2", PORTIER_SMB_302},
+		{"3", PORTIER_SMB_300},	    {"3.0.2", PORTIER_SMB_302},
 		{"302", PORTIER_SMB_302},   {"3.02", PORTIER_SMB_302},
 		{"3.1.1", PORTIER_SMB_311}, {"311", PORTIER_SMB_311},
 		{"3.11", PORTIER_SMB_311},
@@ -119,9 +119,10 @@ int portier_smb_dialect_parse(const char *s, uint16_t *d)
 
 /* ---- SMB1 (MS-CIFS 2.2.4.52, MS-SMB 2.2.4.5) -------------------------- */
 
-#define SMB1_HEADER_LEN 32
+#define SMB1_HEADER_LEN	   32
 #define SMB1_COM_NEGOTIATE 0x72
-#define SMB1_FLAGS2 0xc801 /* unicode, NT status, extended security,
+#define SMB1_FLAGS2 \
+	0xc801 /* unicode, NT status, extended security,
 			    * long names (MS-CIFS 2.2.3.1) */
 #define SMB1_CAP_EXTENDED_SECURITY 0x80000000u
 
@@ -139,10 +140,10 @@ long portier_smb1_build(uint8_t *buf, size_t cap, const void *params)
 	buf[8] = SMB1_COM_NEGOTIATE;
 	buf[13] = 0x18; /* canonical, case-insensitive path names */
 	put16(buf + 14, SMB1_FLAGS2);
-	put16(buf + 30, 0xfeff);                           /* PID */
+	put16(buf + 30, 0xfeff);			  /* PID */
 	put16(buf + 34, p ? (uint16_t)p->message_id : 0); /* MID */
-	buf[36] = 0;                                        /* WordCount */
-	put16(buf + 37, (uint16_t)sizeof(dialect));         /* ByteCount */
+	buf[36] = 0;					  /* WordCount */
+	put16(buf + 37, (uint16_t)sizeof(dialect));	  /* ByteCount */
 	memcpy(buf + 39, dialect, sizeof(dialect));
 	return (long)(4 + body);
 }
@@ -237,9 +238,8 @@ static int smb1_parse(const uint8_t *m, size_t len,
 			o++;
 			if (c == 0)
 				break;
-			r->smb1_domain[k++] = (c >= 0x20 && c < 0x7f)
-						      ? (char)c
-						      : '?';
+			r->smb1_domain[k++] =
+				(c >= 0x20 && c < 0x7f) ? (char)c : '?';
 		}
 		r->smb1_domain[k] = '\0';
 	}
@@ -248,12 +248,12 @@ static int smb1_parse(const uint8_t *m, size_t len,
 
 /* ---- SMB2 (MS-SMB2 2.2.1.2, 2.2.3, 2.2.4) ----------------------------- */
 
-#define SMB2_HEADER_LEN 64
-#define SMB2_NEG_REQ_LEN 36
-#define SMB2_NEG_RESP_LEN 64 /* fixed part; StructureSize says 65 */
-#define SMB2_CTX_PREAUTH 0x0001
+#define SMB2_HEADER_LEN	    64
+#define SMB2_NEG_REQ_LEN    36
+#define SMB2_NEG_RESP_LEN   64 /* fixed part; StructureSize says 65 */
+#define SMB2_CTX_PREAUTH    0x0001
 #define SMB2_CTX_ENCRYPTION 0x0002
-#define SMB2_CTX_SIGNING 0x0008
+#define SMB2_CTX_SIGNING    0x0008
 
 static size_t align8(size_t n)
 {
@@ -289,14 +289,14 @@ long portier_smb2_build(uint8_t *buf, size_t cap, const void *params)
 	/* 2.2.1.2 sync header */
 	memcpy(s, "\xfeSMB", 4);
 	put16(s + 4, SMB2_HEADER_LEN);
-	put16(s + 12, 0);  /* NEGOTIATE */
-	put16(s + 14, 1);  /* CreditRequest */
+	put16(s + 12, 0); /* NEGOTIATE */
+	put16(s + 14, 1); /* CreditRequest */
 	put64(s + 24, p ? p->message_id : 0);
 	put32(s + 32, 0xfeff); /* ProcessId */
 	/* 2.2.3 NEGOTIATE request */
 	put16(s + 64, SMB2_NEG_REQ_LEN);
-	put16(s + 66, 1);         /* DialectCount */
-	put16(s + 68, 0x0001);    /* SecurityMode: signing enabled */
+	put16(s + 66, 1);	  /* DialectCount */
+	put16(s + 68, 0x0001);	  /* SecurityMode: signing enabled */
 	if (d >= PORTIER_SMB_300) /* offer every 3.x capability */
 		put32(s + 72, 0x7f);
 	else if (d == PORTIER_SMB_210)
@@ -438,7 +438,8 @@ static int smb2_parse(const uint8_t *s, size_t len,
 		return portier_err_set(err, PORTIER_EPROTO,
 				       "SMB2 negotiate reply of %zu bytes is "
 				       "shorter than its fixed %u bytes",
-				       len, SMB2_HEADER_LEN + SMB2_NEG_RESP_LEN);
+				       len,
+				       SMB2_HEADER_LEN + SMB2_NEG_RESP_LEN);
 	size = get16(b);
 	if (size != 65)
 		return portier_err_set(err, PORTIER_EPROTO,

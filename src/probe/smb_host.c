@@ -90,7 +90,8 @@ static int start_connect(const struct portier_probe_addr *a, uint16_t port)
 	struct sockaddr_storage ss;
 	socklen_t sl = make_sa(a, port, &ss);
 	int fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			0), one = 1;
+			0),
+	    one = 1;
 
 	if (fd < 0)
 		return -errno;
@@ -335,8 +336,8 @@ static int session(int fd, const char *called, long deadline,
 		out->nbss_refusal = r.error;
 		portier_strlcpy(out->refused, called, sizeof(out->refused));
 		snprintf(why, why_len,
-			 "NetBIOS session to '%s' refused: %s (0x%02x)",
-			 called, portier_nbss_error_name(r.error), r.error);
+			 "NetBIOS session to '%s' refused: %s (0x%02x)", called,
+			 portier_nbss_error_name(r.error), r.error);
 		return -ECONNREFUSED;
 	}
 	if (r.type == PORTIER_NBSS_RETARGET) {
@@ -359,8 +360,7 @@ static void offer(const struct portier_probe_addr *a,
 		  struct portier_smb_host *out,
 		  struct portier_smb_dialect_result *dr)
 {
-	struct portier_smb_params p = {.dialect = dr->dialect,
-				       .message_id = 0};
+	struct portier_smb_params p = {.dialect = dr->dialect, .message_id = 0};
 	struct portier_err e = {0};
 	long deadline = now_ms() + o->timeout_ms, len;
 	uint8_t *buf = portier_malloc(SMB_MAX_REPLY);
@@ -406,8 +406,8 @@ static void offer(const struct portier_probe_addr *a,
 			 e.msg[0] ? e.msg : io_why(dr->status));
 		goto done;
 	}
-	dr->raw_len = (size_t)len < sizeof(dr->raw) ? (size_t)len
-						    : sizeof(dr->raw);
+	dr->raw_len =
+		(size_t)len < sizeof(dr->raw) ? (size_t)len : sizeof(dr->raw);
 	memcpy(dr->raw, buf, dr->raw_len);
 	rc = portier_smb_parse(buf, (size_t)len, &dr->neg, &e);
 	if (rc < 0) {
@@ -429,9 +429,8 @@ done:
 static bool learn_name(const struct portier_probe_addr *a, unsigned timeout,
 		       char *name, size_t cap)
 {
-	struct portier_nbstat_opts o = {.retries = 1,
-					.timeout_ms = timeout < 1000 ? timeout
-								     : 1000};
+	struct portier_nbstat_opts o = {
+		.retries = 1, .timeout_ms = timeout < 1000 ? timeout : 1000};
 	struct portier_nbstat_result *r = portier_malloc(sizeof(*r));
 	bool found = false;
 	uint16_t i;
@@ -515,16 +514,16 @@ int portier_probe_smb_host(const struct portier_probe_addr *addr,
 		long deadline = now_ms() + o.timeout_ms;
 
 		called = o.called;
-		if (!called && learn_name(addr, o.timeout_ms, learned,
-					  sizeof(learned)))
+		if (!called &&
+		    learn_name(addr, o.timeout_ms, learned, sizeof(learned)))
 			called = learned;
 		if (!called)
 			called = "*SMBSERVER";
 		if (session(fd, called, deadline, out, why, sizeof(why)) < 0) {
 			abort_fd(fd);
 			fd = -1;
-			if (called == learned || (o.called && strcmp(o.called,
-						 "*SMBSERVER") != 0)) {
+			if (called == learned ||
+			    (o.called && strcmp(o.called, "*SMBSERVER") != 0)) {
 				/* try the generic name once before giving
 				 * up on the session service */
 				called = "*SMBSERVER";

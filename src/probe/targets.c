@@ -42,13 +42,14 @@ int portier_probe_addr_from_sockaddr(const struct sockaddr *sa,
 	memset(a, 0, sizeof(*a));
 	if (sa->sa_family == AF_INET) {
 		a->family = AF_INET;
-		a->u.v4 = ((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+		a->u.v4 = ((const struct sockaddr_in *)(const void *)sa)
+				  ->sin_addr;
 		return 0;
 	}
 	if (sa->sa_family == AF_INET6) {
 		a->family = AF_INET6;
-		a->u.v6 =
-			((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		a->u.v6 = ((const struct sockaddr_in6 *)(const void *)sa)
+				  ->sin6_addr;
 		return 0;
 	}
 	return PORTIER_EINVAL;
@@ -110,9 +111,10 @@ static int push6(struct tlist *l, const struct in6_addr *a, const char *arg,
 static int bad(struct portier_err *err, const char *arg, const char *why)
 {
 	portier_err_set(err, PORTIER_EINVAL, "bad target '%s': %s", arg, why);
-	portier_err_hint(err, "a target is an address (198.19.1.2, fd70:7:1::2),"
-			      " a block (198.19.1.0/24) or a range "
-			      "(198.19.1.10-20, 198.19.1.10-198.19.1.20)");
+	portier_err_hint(err,
+			 "a target is an address (198.19.1.2, fd70:7:1::2),"
+			 " a block (198.19.1.0/24) or a range "
+			 "(198.19.1.10-20, 198.19.1.10-198.19.1.20)");
 	return PORTIER_EINVAL;
 }
 
@@ -193,7 +195,8 @@ static int parse_one(struct tlist *l, const char *arg, struct portier_err *err)
 				   : push6(l, &a6, arg, err);
 		}
 		if (portier_parse_ulong(slash, 112, 128, &bits) < 0)
-			return bad(err, arg, "IPv6 blocks must be /112 to /128");
+			return bad(err, arg,
+				   "IPv6 blocks must be /112 to /128");
 		{
 			unsigned long n = 1ul << (128 - bits), i;
 			unsigned keep = (unsigned)bits;

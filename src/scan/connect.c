@@ -34,14 +34,15 @@
 #include "scan/scan_int.h"
 
 #define RESERVED_FDS 64
-#define MAX_EVENTS 1024
+#define MAX_EVENTS   1024
 
 struct connect_state {
 	int ep;
 	int32_t *fd_slot; /* fd -> slot probing with it, or -1 */
 	size_t n_fd_slot;
-	int *pool[2];     /* refused sockets ready for reuse: IPv4, IPv6 */
-	uint16_t eph_lo, eph_hi; /* local port range: where self-connects happen */
+	int *pool[2]; /* refused sockets ready for reuse: IPv4, IPv6 */
+	uint16_t eph_lo,
+		eph_hi; /* local port range: where self-connects happen */
 	size_t n_pool[2], cap_pool;
 	struct epoll_event ev[MAX_EVENTS];
 };
@@ -86,8 +87,9 @@ static int connect_open(struct portier_scan *s, struct portier_err *err)
 			setrlimit(RLIMIT_NOFILE, &rl);
 			getrlimit(RLIMIT_NOFILE, &rl);
 		}
-		room = rl.rlim_cur > RESERVED_FDS * 2 ? rl.rlim_cur - RESERVED_FDS
-						      : rl.rlim_cur / 2;
+		room = rl.rlim_cur > RESERVED_FDS * 2
+			       ? rl.rlim_cur - RESERVED_FDS
+			       : rl.rlim_cur / 2;
 		if (room < s->cfg.max_inflight)
 			s->cfg.max_inflight = (unsigned)room;
 	}
@@ -298,9 +300,10 @@ static int connect_send(struct portier_scan *s, uint32_t slot,
 	if (!decide(e, &st, &why)) { /* unexpected: never guess a state */
 		char a[64];
 
-		return portier_err_set(err, -e, "connect to %s port %u: %s",
-				       portier_addr_str(&sl->addr, a, sizeof(a)),
-				       sl->port, strerror(e));
+		return portier_err_set(
+			err, -e, "connect to %s port %u: %s",
+			portier_addr_str(&sl->addr, a, sizeof(a)), sl->port,
+			strerror(e));
 	}
 	scan_answer(s, slot, st, why, 0);
 	return SCAN_DECIDED;

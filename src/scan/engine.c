@@ -25,14 +25,14 @@
 
 #include "scan/scan_int.h"
 
-#define DEFAULT_RETRIES 2
-#define DEFAULT_MIN_RTT_MS 20
-#define DEFAULT_MAX_RTT_MS 1000
+#define DEFAULT_RETRIES	    2
+#define DEFAULT_MIN_RTT_MS  20
+#define DEFAULT_MAX_RTT_MS  1000
 #define DEFAULT_INIT_RTT_MS 250
-#define MIN_CWND 8.0
-#define TICK_NS 200000000ull
-#define SEND_BATCH 512
-#define STARVED_NS 5000000000ull
+#define MIN_CWND	    8.0
+#define TICK_NS		    200000000ull
+#define SEND_BATCH	    512
+#define STARVED_NS	    5000000000ull
 
 static uint32_t hash_of(const struct portier_addr *a, uint16_t port,
 			uint32_t mask)
@@ -184,9 +184,9 @@ static void update_rtt(struct portier_scan *s, double r)
  * retransmissions alone and does not slow the scan down.  Without loss the
  * ceiling rises by half per interval, from START_RATE at the start.
  */
-#define LOSS_THRESHOLD 0.10
-#define ADAPT_NS 20000000ull
-#define START_RATE 50000.0
+#define LOSS_THRESHOLD	 0.10
+#define ADAPT_NS	 20000000ull
+#define START_RATE	 50000.0
 #define LOSS_EXTRA_TRIES 4
 
 static void set_rate(struct portier_scan *s, double r)
@@ -344,12 +344,14 @@ static int transmit(struct portier_scan *s, uint32_t slot, uint64_t now,
 		else if (!s->starved_since)
 			s->starved_since = now;
 		else if (now - s->starved_since > STARVED_NS) {
-			portier_err_set(err, PORTIER_EIO,
-					"no local resources to send a probe for "
-					"%llu s (file descriptors, buffers or "
-					"local ports)",
-					STARVED_NS / 1000000000ull);
-			portier_err_hint(err, "raise the limit on open files "
+			portier_err_set(
+				err, PORTIER_EIO,
+				"no local resources to send a probe for "
+				"%llu s (file descriptors, buffers or "
+				"local ports)",
+				STARVED_NS / 1000000000ull);
+			portier_err_hint(err,
+					 "raise the limit on open files "
 					 "(ulimit -n) or lower --max-parallel");
 			return PORTIER_EIO;
 		}
@@ -377,7 +379,8 @@ static void expire(struct portier_scan *s, uint64_t now)
 			s->m->release(s, t->slot);
 			if (sl->tries <= s->cfg.max_retries ||
 			    (s->lossy &&
-			     sl->tries <= s->cfg.max_retries + LOSS_EXTRA_TRIES)) {
+			     sl->tries <=
+				     s->cfg.max_retries + LOSS_EXTRA_TRIES)) {
 				sl->active = 1;
 				queue_push(s, t->slot);
 			} else {
@@ -443,7 +446,8 @@ static void tick(struct portier_scan *s, uint64_t now, bool final)
 	if (!final && dt < TICK_NS)
 		return;
 	if (dt)
-		s->st.rate = (double)(s->st.sent - s->tick_sent) * 1e9 / (double)dt;
+		s->st.rate =
+			(double)(s->st.sent - s->tick_sent) * 1e9 / (double)dt;
 	s->tick_sent = s->st.sent;
 	s->last_tick_ns = now;
 	portier_scan_get_stats(s, &s->st);
@@ -480,7 +484,8 @@ int portier_scan_run(struct portier_scan *s, struct portier_err *err)
 		wake = now + TICK_NS;
 		if (s->t_len && s->timers[s->t_head].deadline < wake)
 			wake = s->timers[s->t_head].deadline;
-		if ((s->q_len || have_new(s)) && s->inflight < (unsigned)s->cwnd) {
+		if ((s->q_len || have_new(s)) &&
+		    s->inflight < (unsigned)s->cwnd) {
 			uint64_t w = portier_bucket_wait_ns(&s->bucket, now);
 
 			if (now < s->hold_until_ns)
@@ -488,7 +493,8 @@ int portier_scan_run(struct portier_scan *s, struct portier_err *err)
 			if (now + w < wake)
 				wake = now + w;
 		}
-		timeout = wake > now ? (int)((wake - now + 999999) / 1000000) : 0;
+		timeout =
+			wake > now ? (int)((wake - now + 999999) / 1000000) : 0;
 		if ((rc = s->m->wait(s, timeout, err)) < 0)
 			return rc;
 		now = portier_now_ns();
@@ -508,9 +514,9 @@ void portier_scan_get_stats(const struct portier_scan *s,
 		*st = s->st;
 	st->total = s->total;
 	st->elapsed_ns = s->start_ns ? now - s->start_ns : 0;
-	st->avg_rate = st->elapsed_ns
-			       ? (double)s->st.sent * 1e9 / (double)st->elapsed_ns
-			       : 0;
+	st->avg_rate = st->elapsed_ns ? (double)s->st.sent * 1e9 /
+						(double)st->elapsed_ns
+				      : 0;
 	st->loss = s->st.replies
 			   ? (double)s->st.late_replies / (double)s->st.replies
 			   : 0;
@@ -542,8 +548,8 @@ size_t portier_scan_pending(const struct portier_scan *s, uint64_t *next,
 
 static int bad_config(struct portier_err *err, const char *what)
 {
-	return portier_err_set(err, PORTIER_EINVAL, "bad scan configuration: %s",
-			       what);
+	return portier_err_set(err, PORTIER_EINVAL,
+			       "bad scan configuration: %s", what);
 }
 
 int portier_scan_new(struct portier_scan **out,
@@ -564,7 +570,7 @@ int portier_scan_new(struct portier_scan **out,
 				"%llu targets x %zu ports is too large to scan",
 				(unsigned long long)hosts, cfg->n_ports);
 		portier_err_hint(err, "at most 2^62 probes per scan; split the "
-				 "targets or use --shard");
+				      "targets or use --shard");
 		return PORTIER_EINVAL;
 	}
 	if (!(s = portier_calloc(1, sizeof(*s))))
@@ -606,7 +612,8 @@ int portier_scan_new(struct portier_scan **out,
 	s->t_cap = (size_t)s->n_slots * 2;
 	s->timers = portier_calloc(s->t_cap, sizeof(*s->timers));
 	if (cfg->n_resume_pending)
-		s->resume = portier_calloc(cfg->n_resume_pending, sizeof(uint64_t));
+		s->resume =
+			portier_calloc(cfg->n_resume_pending, sizeof(uint64_t));
 	if (!s->slots || !s->free_list || !s->queue || !s->hash || !s->timers ||
 	    (cfg->n_resume_pending && !s->resume)) {
 		portier_scan_free(s);
@@ -663,10 +670,11 @@ const char *portier_port_state_name(enum portier_port_state st)
 
 const char *portier_reason_name(enum portier_reason r)
 {
-	static const char *const names[] = {
-		"syn-ack",     "conn-refused", "reset",        "no-response",
-		"host-unreach", "net-unreach", "port-unreach", "admin-prohibited",
-		"broadcast",   "local-error"};
+	static const char *const names[] = {"syn-ack",	    "conn-refused",
+					    "reset",	    "no-response",
+					    "host-unreach", "net-unreach",
+					    "port-unreach", "admin-prohibited",
+					    "broadcast",    "local-error"};
 
 	return (unsigned)r < PORTIER_REASON_COUNT ? names[r] : "unknown";
 }

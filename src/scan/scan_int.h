@@ -17,18 +17,18 @@ struct scan_slot {
 	struct portier_addr addr;
 	uint16_t port;
 	uint8_t tries;
-	uint8_t active;   /* 0 free, 1 queued, 2 in flight, 3 answered while queued */
-	uint32_t gen;     /* bumps when the slot is reused: stale timers */
+	uint8_t active; /* 0 free, 1 queued, 2 in flight, 3 answered while queued */
+	uint32_t gen;	  /* bumps when the slot is reused: stale timers */
 	uint64_t sent_ns; /* last transmission */
-	int fd;           /* connect method: the socket, or -1 */
-	int32_t hnext;    /* hash chain (SYN replies find their slot) */
+	int fd;		  /* connect method: the socket, or -1 */
+	int32_t hnext;	  /* hash chain (SYN replies find their slot) */
 };
 
 /* What a method reports for a slot. */
 enum scan_send_rc {
-	SCAN_SENT = 0,     /* on the wire, wait for an answer */
-	SCAN_LOCAL = 1,    /* local resource shortage: try again later */
-	SCAN_DECIDED = 2,  /* answered at once (scan_answer was called) */
+	SCAN_SENT = 0,	  /* on the wire, wait for an answer */
+	SCAN_LOCAL = 1,	  /* local resource shortage: try again later */
+	SCAN_DECIDED = 2, /* answered at once (scan_answer was called) */
 };
 
 struct scan_method {
@@ -56,8 +56,8 @@ struct portier_scan {
 	struct portier_scan_config cfg;
 	const struct scan_method *m;
 	struct portier_perm perm;
-	uint64_t total;     /* sequence numbers this shard owns */
-	uint64_t next;      /* first never started */
+	uint64_t total; /* sequence numbers this shard owns */
+	uint64_t next;	/* first never started */
 
 	struct scan_slot *slots;
 	uint32_t n_slots;

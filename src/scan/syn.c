@@ -30,10 +30,10 @@
 
 #include "scan/scan_int.h"
 
-#define BATCH 64
+#define BATCH	    64
 #define MAX_BATCHES 64
-#define SNAP 256
-#define SRC_CACHE 1024
+#define SNAP	    256
+#define SRC_CACHE   1024
 
 struct src_entry {
 	struct portier_addr prefix; /* zero-length family: empty */
@@ -88,7 +88,8 @@ static int attach(int fd, struct sock_filter *f, unsigned short n)
 {
 	struct sock_fprog prog = {.len = n, .filter = f};
 
-	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+			  sizeof(prog));
 }
 
 static void close_fd(int *fd)
@@ -129,11 +130,14 @@ static int syn_open(struct portier_scan *s, struct portier_err *err)
 
 		syn_close(s);
 		if (e == EPERM || e == EACCES) {
-			portier_err_set(err, PORTIER_EPERM,
-					"the SYN scan needs raw sockets, and this "
-					"process lacks CAP_NET_RAW");
-			portier_err_hint(err, "run as root (or give the binary "
-					 "cap_net_raw), or use the connect scan -sT");
+			portier_err_set(
+				err, PORTIER_EPERM,
+				"the SYN scan needs raw sockets, and this "
+				"process lacks CAP_NET_RAW");
+			portier_err_hint(
+				err,
+				"run as root (or give the binary "
+				"cap_net_raw), or use the connect scan -sT");
 			return PORTIER_EPERM;
 		}
 		return portier_err_set(err, -e, "raw socket: %s", strerror(e));
@@ -150,7 +154,8 @@ static int syn_open(struct portier_scan *s, struct portier_err *err)
 		return portier_err_set(err, e == EPERM ? PORTIER_EPERM : -e,
 				       "packet socket: %s", strerror(e));
 	}
-	if (setsockopt(y->pkt, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) < 0)
+	if (setsockopt(y->pkt, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) <
+	    0)
 		setsockopt(y->pkt, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
 	setsockopt(y->raw4, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
 	if (attach(y->pkt, reply_filter,
@@ -158,7 +163,8 @@ static int syn_open(struct portier_scan *s, struct portier_err *err)
 		int e = errno;
 
 		syn_close(s);
-		return portier_err_set(err, -e, "packet filter: %s", strerror(e));
+		return portier_err_set(err, -e, "packet filter: %s",
+				       strerror(e));
 	}
 	y->udp4 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	y->udp6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -252,17 +258,19 @@ static int source_for(struct syn_state *y, const struct portier_addr *a,
 		if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 			e->err = -errno;
 		else if (a->family == 4)
-			memcpy(e->src.b, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+			memcpy(e->src.b, &((struct sockaddr_in *)&ss)->sin_addr,
+			       4);
 		else
-			memcpy(e->src.b, &((struct sockaddr_in6 *)&ss)->sin6_addr,
-			       16);
+			memcpy(e->src.b,
+			       &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
 	}
 	*src = e->src;
 	return e->err;
 }
 
 static int send_v6(struct syn_state *y, const uint8_t *pkt, size_t len,
-		   const struct portier_addr *src, const struct portier_addr *dst)
+		   const struct portier_addr *src,
+		   const struct portier_addr *dst)
 {
 	struct sockaddr_in6 to;
 	union {
@@ -317,7 +325,8 @@ static int send_failed(struct portier_scan *s, uint32_t slot, int rc,
 	if (rc == -ENETUNREACH || rc == -EHOSTUNREACH) {
 		scan_answer(s, slot, PORTIER_PORT_FILTERED,
 			    rc == -ENETUNREACH ? PORTIER_REASON_NET_UNREACH
-					       : PORTIER_REASON_HOST_UNREACH, 0);
+					       : PORTIER_REASON_HOST_UNREACH,
+			    0);
 		return queued ? 0 : SCAN_DECIDED;
 	}
 	return portier_err_set(err, rc, "sending a SYN: %s", strerror(-rc));
@@ -372,7 +381,8 @@ static int syn_send(struct portier_scan *s, uint32_t slot,
 	if (rc == -ENETUNREACH || rc == -EHOSTUNREACH) {
 		scan_answer(s, slot, PORTIER_PORT_FILTERED,
 			    rc == -ENETUNREACH ? PORTIER_REASON_NET_UNREACH
-					       : PORTIER_REASON_HOST_UNREACH, 0);
+					       : PORTIER_REASON_HOST_UNREACH,
+			    0);
 		return SCAN_DECIDED;
 	}
 	if (rc == -EACCES) { /* a subnet's broadcast address: one target's */
@@ -383,17 +393,18 @@ static int syn_send(struct portier_scan *s, uint32_t slot,
 	if (rc < 0) {
 		char a[64];
 
-		return portier_err_set(err, rc, "no route to %s: %s",
-				       portier_addr_str(&sl->addr, a, sizeof(a)),
-				       strerror(-rc));
+		return portier_err_set(
+			err, rc, "no route to %s: %s",
+			portier_addr_str(&sl->addr, a, sizeof(a)),
+			strerror(-rc));
 	}
 	seq = portier_syn_cookie(y->key, &src, &sl->addr, y->sport, sl->port);
 	if (sl->addr.family == 4) {
 		unsigned k = y->n_out;
 
 		/* queued; out before the next wait (syn_wait flushes) */
-		len = portier_syn_build(y->out_pkt[k], &src, &sl->addr, y->sport,
-					sl->port, seq, y->ip_id++);
+		len = portier_syn_build(y->out_pkt[k], &src, &sl->addr,
+					y->sport, sl->port, seq, y->ip_id++);
 		memset(&y->out_to[k], 0, sizeof(y->out_to[k]));
 		y->out_to[k].sin_family = AF_INET;
 		memcpy(&y->out_to[k].sin_addr, sl->addr.b, 4);
@@ -412,7 +423,8 @@ static int syn_send(struct portier_scan *s, uint32_t slot,
 	}
 	len = portier_syn_build(pkt, &src, &sl->addr, y->sport, sl->port, seq,
 				y->ip_id++);
-	rc = y->raw6 >= 0 ? send_v6(y, pkt, len, &src, &sl->addr) : -EAFNOSUPPORT;
+	rc = y->raw6 >= 0 ? send_v6(y, pkt, len, &src, &sl->addr)
+			  : -EAFNOSUPPORT;
 	if (rc == 0)
 		return SCAN_SENT;
 	return send_failed(s, slot, rc, false, err);
@@ -453,8 +465,8 @@ static void handle(struct portier_scan *s, const uint8_t *buf, size_t len)
 
 	if (portier_reply_parse(buf, len, &r) < 0 || r.sport != y->sport)
 		return;
-	if (r.seq != portier_syn_cookie(y->key, &r.local, &r.target, r.sport,
-					r.port))
+	if (r.seq !=
+	    portier_syn_cookie(y->key, &r.local, &r.target, r.sport, r.port))
 		return; /* not an answer to a probe of ours */
 	slot = scan_find(s, &r.target, r.port);
 	if (slot < 0)
@@ -480,7 +492,8 @@ static int syn_wait(struct portier_scan *s, int timeout_ms,
 	if (y->n_out && (n = flush(s, err)) < 0)
 		return n;
 	if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
-		return portier_err_set(err, -errno, "poll: %s", strerror(errno));
+		return portier_err_set(err, -errno, "poll: %s",
+				       strerror(errno));
 	for (b = 0; b < MAX_BATCHES; b++) {
 		for (i = 0; i < BATCH; i++)
 			y->msgs[i].msg_hdr.msg_namelen = sizeof(y->from[i]);

@@ -42,7 +42,7 @@ int main(int argc, char **argv)
 	}
 	n = strtol(argv[optind], NULL, 10);
 	sin.sin_port =
-	    htons((unsigned short)strtoul(argv[optind + 1], NULL, 10));
+		htons((unsigned short)strtoul(argv[optind + 1], NULL, 10));
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
 	    rl.rlim_cur < (rlim_t)(2 * n + 64)) {

@@ -134,7 +134,8 @@ static int keepalive(int secs, const char *addr, int port)
 	for (i = 0; i < secs * 10; i++) {
 		const struct timespec ts = {0, 100 * 1000 * 1000};
 
-		if (write(fd, "ping\n", 5) != 5 || read(fd, buf, sizeof(buf)) <= 0)
+		if (write(fd, "ping\n", 5) != 5 ||
+		    read(fd, buf, sizeof(buf)) <= 0)
 			break;
 		ok++;
 		nanosleep(&ts, NULL);

@@ -44,7 +44,7 @@ static int worker(long n, int done_fd)
 		lfd[k] = socket(AF_INET, SOCK_STREAM, 0);
 		if (lfd[k] < 0 ||
 		    bind(lfd[k], (struct sockaddr *)&sin[k], sizeof(sin[k])) <
-			0 ||
+			    0 ||
 		    listen(lfd[k], 4096) < 0 ||
 		    getsockname(lfd[k], (struct sockaddr *)&sin[k], &len) < 0) {
 			perror("lab-sockfill: listener");
@@ -57,7 +57,7 @@ static int worker(long n, int done_fd)
 		k = (int)(i % LISTENERS);
 		if (cfd < 0 ||
 		    connect(cfd, (struct sockaddr *)&sin[k], sizeof(sin[k])) <
-			0 ||
+			    0 ||
 		    accept(lfd[k], NULL, NULL) < 0) {
 			fprintf(stderr, "lab-sockfill: connection %ld: %s\n", i,
 				strerror(errno));

@@ -57,7 +57,8 @@ static inline void spec_of(const char *text, struct portier_fw_spec *spec)
 	assert_int_equal(portier_fw_spec_parse(text, 0, spec, NULL), 0);
 }
 
-static inline void check_golden(const struct portier_fw_policy *p, const char *name)
+static inline void check_golden(const struct portier_fw_policy *p,
+				const char *name)
 {
 	char *script = NULL, *want;
 	const char *path = fixture(name);

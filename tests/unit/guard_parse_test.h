@@ -48,7 +48,8 @@ static void test_parse_ipv4_syn(void **state)
 	size_t n = eth_ip4_tcp(b, PG_SYN, mss, sizeof(mss), 0);
 
 	(void)state;
-	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p), 0);
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p),
+			 0);
 	assert_int_equal(p.family, 4);
 	assert_int_equal(p.proto, 6);
 	assert_int_equal(p.sport, 40000);
@@ -64,7 +65,8 @@ static void test_parse_ipv4_syn(void **state)
 	assert_int_equal(portier_guard_kind_of(&p), PG_KIND_SYN);
 	/* cut anywhere inside the headers: an error, never a read past */
 	for (size_t cut = 0; cut < n; cut++) {
-		int rc = portier_guard_parse(b, cut, PORTIER_GUARD_LINK_ETH, &p);
+		int rc =
+			portier_guard_parse(b, cut, PORTIER_GUARD_LINK_ETH, &p);
 
 		assert_true(rc == PORTIER_EPROTO || (cut >= 54 && rc == 0));
 	}
@@ -73,14 +75,15 @@ static void test_parse_ipv4_syn(void **state)
 static void test_parse_ipv4_other(void **state)
 {
 	/* Linux connect() SYN: MSS, SACK-permitted, timestamps, NOP, WS */
-	static const uint8_t os[] = {2, 4, 5, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4,
-				     0, 0, 0, 0, 1, 3, 3, 7};
+	static const uint8_t os[] = {2, 4, 5, 0xb4, 4, 2, 8, 10, 1, 2,
+				     3, 4, 0, 0,    0, 0, 1, 3,	 3, 7};
 	uint8_t b[128];
 	struct portier_guard_probe p;
 	size_t n = eth_ip4_tcp(b, PG_SYN, os, sizeof(os), 0);
 
 	(void)state;
-	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p), 0);
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p),
+			 0);
 	assert_int_equal(p.opt_mask,
 			 PG_OPT_MSS | PG_OPT_SACKOK | PG_OPT_TS | PG_OPT_WS);
 	assert_int_equal(portier_guard_kind_of(&p), PG_KIND_CONNECT);
@@ -88,8 +91,8 @@ static void test_parse_ipv4_other(void **state)
 	memmove(b + 16, b + 12, n - 12);
 	put16(b, 12, 0x8100);
 	put16(b, 14, 7);
-	assert_int_equal(portier_guard_parse(b, n + 4, PORTIER_GUARD_LINK_ETH, &p),
-			 0);
+	assert_int_equal(
+		portier_guard_parse(b, n + 4, PORTIER_GUARD_LINK_ETH, &p), 0);
 	assert_int_equal(p.dport, 22);
 	/* ARP is not for us */
 	put16(b, 12, 0x0806);
@@ -129,7 +132,8 @@ static void test_parse_ipv6_ext_udp_icmp(void **state)
 	put16(b, 64, 443);
 	b[62 + 12] = 5 << 4;
 	b[62 + 13] = PG_FIN | PG_PSH | PG_URG;
-	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p), 0);
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p),
+			 0);
 	assert_int_equal(p.family, 6);
 	assert_int_equal(p.ttl, 255);
 	assert_int_equal(p.dport, 443);
@@ -137,14 +141,16 @@ static void test_parse_ipv6_ext_udp_icmp(void **state)
 	/* raw IP link, UDP */
 	b[54] = 17;
 	put16(b, 62 + 4, 8 + 4);
-	assert_int_equal(portier_guard_parse(b + 14, n - 14,
-					     PORTIER_GUARD_LINK_IP, &p), 0);
+	assert_int_equal(
+		portier_guard_parse(b + 14, n - 14, PORTIER_GUARD_LINK_IP, &p),
+		0);
 	assert_int_equal(portier_guard_kind_of(&p), PG_KIND_UDP);
 	assert_int_equal(p.payload, 12);
 	/* ICMPv6 echo request: not a probe */
 	b[54] = 58;
 	b[62] = 128;
-	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p), 0);
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p),
+			 0);
 	assert_int_equal(p.icmp_type, 128);
 	assert_int_equal(portier_guard_kind_of(&p), PG_KIND_NONE);
 	/* an extension header running off the end */
@@ -159,11 +165,16 @@ static void test_kinds(void **state)
 		uint8_t flags;
 		enum portier_guard_kind k;
 	} t[] = {
-		{PG_SYN, PG_KIND_SYN},        {0, PG_KIND_NULL},
-		{PG_FIN, PG_KIND_FIN},        {PG_FIN | PG_PSH | PG_URG, PG_KIND_XMAS},
-		{PG_ACK, PG_KIND_ACK},        {PG_FIN | PG_ACK, PG_KIND_MAIMON},
-		{PG_SYN | PG_ACK, PG_KIND_NONE}, {PG_RST, PG_KIND_NONE},
-		{PG_RST | PG_ACK, PG_KIND_NONE}, {PG_PSH | PG_ACK, PG_KIND_OTHER},
+		{PG_SYN, PG_KIND_SYN},
+		{0, PG_KIND_NULL},
+		{PG_FIN, PG_KIND_FIN},
+		{PG_FIN | PG_PSH | PG_URG, PG_KIND_XMAS},
+		{PG_ACK, PG_KIND_ACK},
+		{PG_FIN | PG_ACK, PG_KIND_MAIMON},
+		{PG_SYN | PG_ACK, PG_KIND_NONE},
+		{PG_RST, PG_KIND_NONE},
+		{PG_RST | PG_ACK, PG_KIND_NONE},
+		{PG_PSH | PG_ACK, PG_KIND_OTHER},
 	};
 	struct portier_guard_probe p;
 	size_t i;

@@ -135,7 +135,7 @@ struct verdict {
 static struct verdict judge(struct made *m, bool privileged)
 {
 	struct portier_audit_opts o = {
-	    .eph_lo = 32768, .eph_hi = 60999, .privileged = privileged};
+		.eph_lo = 32768, .eph_hi = 60999, .privileged = privileged};
 	struct portier_err err = {0};
 	struct verdict v;
 
@@ -145,9 +145,9 @@ static struct verdict judge(struct made *m, bool privileged)
 	for (i = 0; getenv("AUDIT_DEBUG") && i < v.n; i++)
 		fprintf(stderr, "  %s %s port %u: %s\n",
 			portier_audit_severity_name(
-			    (enum portier_risk)v.f[i].severity),
+				(enum portier_risk)v.f[i].severity),
 			portier_audit_rule_name(
-			    (enum portier_audit_rule)v.f[i].rule),
+				(enum portier_audit_rule)v.f[i].rule),
 			v.f[i].port, v.f[i].where);
 	return v;
 }
@@ -340,8 +340,8 @@ static void test_legacy_services(void **state)
 static void test_local_only(void **state)
 {
 	struct made *m = made_new();
-	long p =
-	    made_proc(m, 50, "redis-server", "/usr/bin/redis-server", false);
+	long p = made_proc(m, 50, "redis-server", "/usr/bin/redis-server",
+			   false);
 	struct verdict v;
 	const struct portier_finding *f;
 
@@ -441,8 +441,8 @@ static void test_name_mismatch(void **state)
 	listen_tcp(m, "lo", 22,
 		   made_proc(m, 81, "sshd", "/usr/sbin/sshd", false));
 	listen_tcp(
-	    m, "lo", 22,
-	    made_proc(m, 1, "systemd", "/usr/lib/systemd/systemd", false));
+		m, "lo", 22,
+		made_proc(m, 1, "systemd", "/usr/lib/systemd/systemd", false));
 	v = judge(m, true);
 	assert_int_equal(v.n, 0);
 	done(m, &v);
@@ -471,13 +471,13 @@ static bool mismatch_on(uint16_t port, const char *comm, const char *exe)
 static void test_name_matching(void **state)
 {
 	static const struct portier_proc renamed = {
-	    .pid = 83, .comm = "eldim", .exe = "/usr/bin/python3"};
+		.pid = 83, .comm = "eldim", .exe = "/usr/bin/python3"};
 	static const struct portier_proc real = {
-	    .pid = 84, .comm = "eldim", .exe = "/usr/sbin/eldim"};
+		.pid = 84, .comm = "eldim", .exe = "/usr/sbin/eldim"};
 	static const struct portier_proc daemon = {
-	    .pid = 85, .comm = "eldimd", .exe = "/usr/sbin/eldimd"};
+		.pid = 85, .comm = "eldimd", .exe = "/usr/sbin/eldimd"};
 	static const struct portier_proc longer = {
-	    .pid = 86, .comm = "eldim-x", .exe = "/usr/sbin/eldim-x"};
+		.pid = 86, .comm = "eldim-x", .exe = "/usr/sbin/eldim-x"};
 
 	(void)state;
 	/* prefixes of holder names (systemd, containerd-shim, docker-proxy) */
@@ -504,9 +504,9 @@ static void test_name_matching(void **state)
 	assert_false(mismatch_on(53, "systemd-resolve", NULL)); /* cut */
 
 	/* the trust of a trojan port's owner: 31337 is "eldim" here */
-	assert_int_equal(portier_audit_owner_trust(&real, kb, 31337,
-						   PORTIER_PROTO_TCP),
-			 PORTIER_OWNER_SERVICE);
+	assert_int_equal(
+		portier_audit_owner_trust(&real, kb, 31337, PORTIER_PROTO_TCP),
+		PORTIER_OWNER_SERVICE);
 	assert_int_equal(portier_audit_owner_trust(&daemon, kb, 31337,
 						   PORTIER_PROTO_TCP),
 			 PORTIER_OWNER_SERVICE);
@@ -524,10 +524,11 @@ static bool valid_utf8(const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (*p) {
-		size_t n = *p < 0x80 ? 1 : *p >= 0xc2 && *p <= 0xdf ? 2
-				       : *p >= 0xe0 && *p <= 0xef   ? 3
-				       : *p >= 0xf0 && *p <= 0xf4   ? 4
-								    : 0;
+		size_t n = *p < 0x80		      ? 1
+			   : *p >= 0xc2 && *p <= 0xdf ? 2
+			   : *p >= 0xe0 && *p <= 0xef ? 3
+			   : *p >= 0xf0 && *p <= 0xf4 ? 4
+						      : 0;
 		size_t i;
 
 		if (!n)
@@ -570,8 +571,9 @@ static void test_reason_cut_on_char_boundary(void **state)
 	assert_int_equal(found, 2);
 	/* the owner text quotes 194 of the path's bytes: 97 characters */
 	assert_non_null(rule(&v, PORTIER_AUDIT_UNKNOWN_PORT, 7205));
-	assert_non_null(strstr(rule(&v, PORTIER_AUDIT_UNKNOWN_PORT, 7205)->reason,
-			       "caf\xc3\xa9 (pid 90, /opt/\xc3\xa9"));
+	assert_non_null(
+		strstr(rule(&v, PORTIER_AUDIT_UNKNOWN_PORT, 7205)->reason,
+		       "caf\xc3\xa9 (pid 90, /opt/\xc3\xa9"));
 	done(m, &v);
 }
 
@@ -654,7 +656,7 @@ static void test_names_and_helpers(void **state)
 {
 	enum portier_risk r;
 	struct portier_proc p = {
-	    .pid = 1, .comm = "eldim", .exe = "/usr/sbin/eldim"};
+		.pid = 1, .comm = "eldim", .exe = "/usr/sbin/eldim"};
 
 	(void)state;
 	assert_string_equal(portier_audit_rule_name(PORTIER_AUDIT_TROJAN_PORT),
@@ -676,15 +678,15 @@ static void test_names_and_helpers(void **state)
 	assert_null(portier_audit_exe_place("/usr/bin/tmp"));
 	assert_null(portier_audit_exe_place(NULL));
 	assert_int_equal(
-	    portier_audit_owner_trust(&p, kb, 31337, PORTIER_PROTO_TCP),
-	    PORTIER_OWNER_SERVICE);
+		portier_audit_owner_trust(&p, kb, 31337, PORTIER_PROTO_TCP),
+		PORTIER_OWNER_SERVICE);
 	p.exe = "/opt/eldim/eldim";
 	assert_int_equal(
-	    portier_audit_owner_trust(&p, kb, 31337, PORTIER_PROTO_TCP),
-	    PORTIER_OWNER_OTHER);
+		portier_audit_owner_trust(&p, kb, 31337, PORTIER_PROTO_TCP),
+		PORTIER_OWNER_OTHER);
 	assert_int_equal(
-	    portier_audit_owner_trust(NULL, kb, 31337, PORTIER_PROTO_TCP),
-	    PORTIER_OWNER_UNKNOWN);
+		portier_audit_owner_trust(NULL, kb, 31337, PORTIER_PROTO_TCP),
+		PORTIER_OWNER_UNKNOWN);
 }
 
 static void test_nomem(void **state)
@@ -708,23 +710,23 @@ static void test_nomem(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_trojan_port_weighs_owner),
-	    cmocka_unit_test(test_trojan_not_on_outgoing_local_port),
-	    cmocka_unit_test(test_trojan_not_on_ephemeral_udp),
-	    cmocka_unit_test(test_trojan_remote),
-	    cmocka_unit_test(test_windows_sharing),
-	    cmocka_unit_test(test_legacy_services),
-	    cmocka_unit_test(test_local_only),
-	    cmocka_unit_test(test_risky_port),
-	    cmocka_unit_test(test_exe_rules),
-	    cmocka_unit_test(test_name_mismatch),
-	    cmocka_unit_test(test_name_matching),
-	    cmocka_unit_test(test_reason_cut_on_char_boundary),
-	    cmocka_unit_test(test_close_wait),
-	    cmocka_unit_test(test_no_owner_and_unknown),
-	    cmocka_unit_test(test_merge_and_order),
-	    cmocka_unit_test(test_names_and_helpers),
-	    cmocka_unit_test(test_nomem),
+		cmocka_unit_test(test_trojan_port_weighs_owner),
+		cmocka_unit_test(test_trojan_not_on_outgoing_local_port),
+		cmocka_unit_test(test_trojan_not_on_ephemeral_udp),
+		cmocka_unit_test(test_trojan_remote),
+		cmocka_unit_test(test_windows_sharing),
+		cmocka_unit_test(test_legacy_services),
+		cmocka_unit_test(test_local_only),
+		cmocka_unit_test(test_risky_port),
+		cmocka_unit_test(test_exe_rules),
+		cmocka_unit_test(test_name_mismatch),
+		cmocka_unit_test(test_name_matching),
+		cmocka_unit_test(test_reason_cut_on_char_boundary),
+		cmocka_unit_test(test_close_wait),
+		cmocka_unit_test(test_no_owner_and_unknown),
+		cmocka_unit_test(test_merge_and_order),
+		cmocka_unit_test(test_names_and_helpers),
+		cmocka_unit_test(test_nomem),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -62,12 +62,14 @@ static void test_portset_thousands_stay_few(void **state)
 	(void)state;
 	/* every even port, then every odd one: 65536 adds, one range */
 	for (p = 0; p <= 65535; p += 2)
-		assert_int_equal(portier_fw_portset_add(&s, (uint16_t)p,
-							(uint16_t)p), 0);
+		assert_int_equal(
+			portier_fw_portset_add(&s, (uint16_t)p, (uint16_t)p),
+			0);
 	assert_int_equal(s.n, 32768);
 	for (p = 1; p <= 65535; p += 2)
-		assert_int_equal(portier_fw_portset_add(&s, (uint16_t)p,
-							(uint16_t)p), 0);
+		assert_int_equal(
+			portier_fw_portset_add(&s, (uint16_t)p, (uint16_t)p),
+			0);
 	assert_int_equal(s.n, 1);
 	assert_string_equal(fmt(&s), "0-65535");
 	assert_int_equal(portier_fw_portset_ports(&s), 65536);
@@ -405,8 +407,9 @@ static void test_readback_foreign_objects(void **state)
 	expect_bad_json("{\"nftables\": [{\"set\": {\"name\": \"blocklist\","
 			"\"elem\": [1]}}]}",
 			"'blocklist'");
-	expect_bad_json("{\"nftables\": [{\"chain\": {\"name\": \"forward\"}}]}",
-			"'forward'");
+	expect_bad_json(
+		"{\"nftables\": [{\"chain\": {\"name\": \"forward\"}}]}",
+		"'forward'");
 	expect_bad_json("{\"nftables\": [{\"map\": {\"name\": \"m\"}}]}",
 			"'map'");
 	expect_bad_json("{\"nftables\": [{\"set\": {\"name\": \"close_tcp\","
@@ -418,8 +421,9 @@ static void test_readback_foreign_objects(void **state)
 	expect_bad_json("{\"nftables\": [{\"set\": {\"name\": \"from1_tcp\","
 			"\"elem\": [22]}}]}",
 			"'from1_tcp'");
-	expect_bad_json("{\"nftables\": [{\"set\": {\"name\": \"close_sctp\"}}]}",
-			"'close_sctp'");
+	expect_bad_json(
+		"{\"nftables\": [{\"set\": {\"name\": \"close_sctp\"}}]}",
+		"'close_sctp'");
 	expect_bad_json("{\"nftables\": 3}", "no \"nftables\" array");
 	expect_bad_json("{\"nft", "JSON");
 }
@@ -479,4 +483,3 @@ int main(void)
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
-

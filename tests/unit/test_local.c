@@ -102,11 +102,11 @@ static void test_build_inet(void **state)
 				  PORTIER_STATES_ALL, 8);
 	assert_true(len > 0);
 	assert_int_equal(
-	    ((const struct inet_diag_req_raw *)req)->sdiag_raw_protocol,
-	    IPPROTO_RAW);
+		((const struct inet_diag_req_raw *)req)->sdiag_raw_protocol,
+		IPPROTO_RAW);
 	/* too small a buffer builds nothing */
 	assert_int_equal(
-	    sockdiag_build_inet(buf, 20, AF_INET, IPPROTO_TCP, 1, 1), 0);
+		sockdiag_build_inet(buf, 20, AF_INET, IPPROTO_TCP, 1, 1), 0);
 }
 
 static void test_build_ports(void **state)
@@ -184,7 +184,8 @@ static void test_parse_tcp4(void **state)
 	char a[64];
 
 	assert_int_equal(
-	    sockdiag_parse(buf, len, PORTIER_LOCAL_TCP, &fx->socks, &err), 0);
+		sockdiag_parse(buf, len, PORTIER_LOCAL_TCP, &fx->socks, &err),
+		0);
 	free(buf);
 	assert_int_equal(fx->socks.n, 3);
 	l = find(&fx->socks, 7001, PORTIER_SS_LISTEN);
@@ -212,7 +213,8 @@ static void test_parse_tcp4(void **state)
 	/* the next chunk is NLMSG_DONE */
 	buf = load("tcp4.1.bin", &len);
 	assert_int_equal(
-	    sockdiag_parse(buf, len, PORTIER_LOCAL_TCP, &fx->socks, &err), 1);
+		sockdiag_parse(buf, len, PORTIER_LOCAL_TCP, &fx->socks, &err),
+		1);
 	free(buf);
 	assert_int_equal(fx->socks.n, 3);
 }
@@ -227,7 +229,8 @@ static void test_parse_tcp6_udp(void **state)
 	char a[64];
 
 	assert_int_equal(
-	    sockdiag_parse(buf, len, PORTIER_LOCAL_TCP, &fx->socks, &err), 0);
+		sockdiag_parse(buf, len, PORTIER_LOCAL_TCP, &fx->socks, &err),
+		0);
 	free(buf);
 	assert_int_equal(fx->socks.n, 1);
 	s = &fx->socks.v[0];
@@ -239,7 +242,8 @@ static void test_parse_tcp6_udp(void **state)
 
 	buf = load("udp4.0.bin", &len);
 	assert_int_equal(
-	    sockdiag_parse(buf, len, PORTIER_LOCAL_UDP, &fx->socks, &err), 0);
+		sockdiag_parse(buf, len, PORTIER_LOCAL_UDP, &fx->socks, &err),
+		0);
 	free(buf);
 	assert_int_equal(fx->socks.n, 2);
 	s = &fx->socks.v[1];
@@ -260,7 +264,8 @@ static void test_parse_unix(void **state)
 	uint8_t *buf = load("unix.0.bin", &len);
 
 	assert_int_equal(
-	    sockdiag_parse(buf, len, PORTIER_LOCAL_TCP, &fx->socks, &err), 0);
+		sockdiag_parse(buf, len, PORTIER_LOCAL_TCP, &fx->socks, &err),
+		0);
 	free(buf);
 	assert_int_equal(fx->socks.n, 1);
 	assert_int_equal(fx->socks.v[0].proto, PORTIER_LOCAL_UNIX);
@@ -278,8 +283,8 @@ static void test_parse_done_error(void **state)
 	uint8_t *buf = load("raw4.0.bin", &len);
 
 	assert_int_equal(
-	    sockdiag_parse(buf, len, PORTIER_LOCAL_RAW, &fx->socks, &err),
-	    PORTIER_ENOENT);
+		sockdiag_parse(buf, len, PORTIER_LOCAL_RAW, &fx->socks, &err),
+		PORTIER_ENOENT);
 	free(buf);
 	assert_int_equal(fx->socks.n, 0);
 	assert_non_null(strstr(err.msg, "refused"));
@@ -296,9 +301,9 @@ static void test_parse_malformed(void **state)
 	uint8_t *cap = load("tcp4.0.bin", &len);
 
 	/* a chunk cut in the middle of a message */
-	assert_int_equal(
-	    sockdiag_parse(cap, len - 7, PORTIER_LOCAL_TCP, &fx->socks, &err),
-	    PORTIER_EPROTO);
+	assert_int_equal(sockdiag_parse(cap, len - 7, PORTIER_LOCAL_TCP,
+					&fx->socks, &err),
+			 PORTIER_EPROTO);
 	/* a message too short for struct inet_diag_msg */
 	memset(buf, 0, sizeof(buf));
 	nlh->nlmsg_len = NLMSG_LENGTH(8);
@@ -338,8 +343,8 @@ static void test_parse_nomem(void **state)
 
 	portier_alloc_fail_after(0);
 	assert_int_equal(
-	    sockdiag_parse(buf, len, PORTIER_LOCAL_TCP, &fx->socks, &err),
-	    PORTIER_ENOMEM);
+		sockdiag_parse(buf, len, PORTIER_LOCAL_TCP, &fx->socks, &err),
+		PORTIER_ENOMEM);
 	portier_alloc_fail_after(-1);
 	free(buf);
 }
@@ -351,15 +356,15 @@ static void test_procnet_raw(void **state)
 {
 	struct fixture *fx = *state;
 	static const char text[] =
-	    "  sl  local_address rem_address   st tx_queue rx_queue tr "
-	    "tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
-	    "    1: 00000000:0001 00000000:0000 07 00000000:00000000 "
-	    "00:00000000 "
-	    "00000000     0        0 4242 2 0000000000000000 0\n"
-	    "garbage line\n"
-	    "    2: 0100007F:0011 00000000:0000 07 00000000:000000A0 "
-	    "00:00000000 "
-	    "00000000  1000        0 4243 2 0000000000000000 0\n";
+		"  sl  local_address rem_address   st tx_queue rx_queue tr "
+		"tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
+		"    1: 00000000:0001 00000000:0000 07 00000000:00000000 "
+		"00:00000000 "
+		"00000000     0        0 4242 2 0000000000000000 0\n"
+		"garbage line\n"
+		"    2: 0100007F:0011 00000000:0000 07 00000000:000000A0 "
+		"00:00000000 "
+		"00000000  1000        0 4243 2 0000000000000000 0\n";
 	char a[64];
 
 	(void)state;
@@ -381,13 +386,13 @@ static void test_procnet_v6(void **state)
 	struct fixture *fx = *state;
 	/* a TCP listener on [::1]:631 as /proc/net/tcp6 prints it */
 	static const char text[] =
-	    "  sl  local_address                         remote_address      "
-	    "                  st tx_queue rx_queue tr tm->when retrnsmt   "
-	    "uid  timeout inode\n"
-	    "   0: 00000000000000000000000001000000:0277 "
-	    "00000000000000000000000000000000:0000 0A 00000000:00000000 "
-	    "00:00000000 00000000     0        0 31337 1 0000000000000000 "
-	    "100 0 0 10 0\n";
+		"  sl  local_address                         remote_address      "
+		"                  st tx_queue rx_queue tr tm->when retrnsmt   "
+		"uid  timeout inode\n"
+		"   0: 00000000000000000000000001000000:0277 "
+		"00000000000000000000000000000000:0000 0A 00000000:00000000 "
+		"00:00000000 00000000     0        0 31337 1 0000000000000000 "
+		"100 0 0 10 0\n";
 	char a[64];
 
 	assert_int_equal(local_procnet_parse(text, sizeof(text) - 1, AF_INET6,
@@ -416,19 +421,19 @@ static void test_procnet_sl_decimal(void **state)
 {
 	struct fixture *fx = *state;
 	static const char text[] =
-	    "  sl  local_address rem_address   st tx_queue rx_queue tr "
-	    "tm->when retrnsmt   uid  timeout inode\n"
-	    "9999: 0100007F:0016 00000000:0000 0A 00000000:00000000 "
-	    "00:00000000 00000000     0        0 9999 1 0000000000000000\n"
-	    "10000: 0100007F:0017 00000000:0000 0A 00000000:00000000 "
-	    "00:00000000 00000000     0        0 10000 1 0000000000000000\n"
-	    "123456: 0100007F:0018 00000000:0000 0A 00000000:00000000 "
-	    "00:00000000 00000000     0        0 123456 1 0000000000000000\n"
-	    /* not a decimal slot: skipped */
-	    "   a: 0100007F:0019 00000000:0000 0A 00000000:00000000 "
-	    "00:00000000 00000000     0        0 77 1 0000000000000000\n"
-	    ": 0100007F:001A 00000000:0000 0A 00000000:00000000 "
-	    "00:00000000 00000000     0        0 78 1 0000000000000000\n";
+		"  sl  local_address rem_address   st tx_queue rx_queue tr "
+		"tm->when retrnsmt   uid  timeout inode\n"
+		"9999: 0100007F:0016 00000000:0000 0A 00000000:00000000 "
+		"00:00000000 00000000     0        0 9999 1 0000000000000000\n"
+		"10000: 0100007F:0017 00000000:0000 0A 00000000:00000000 "
+		"00:00000000 00000000     0        0 10000 1 0000000000000000\n"
+		"123456: 0100007F:0018 00000000:0000 0A 00000000:00000000 "
+		"00:00000000 00000000     0        0 123456 1 0000000000000000\n"
+		/* not a decimal slot: skipped */
+		"   a: 0100007F:0019 00000000:0000 0A 00000000:00000000 "
+		"00:00000000 00000000     0        0 77 1 0000000000000000\n"
+		": 0100007F:001A 00000000:0000 0A 00000000:00000000 "
+		"00:00000000 00000000     0        0 78 1 0000000000000000\n";
 
 	assert_int_equal(local_procnet_parse(text, sizeof(text) - 1, AF_INET,
 					     PORTIER_LOCAL_TCP, &fx->socks),
@@ -876,14 +881,14 @@ static void test_diag_retransmits(void **state)
 	struct portier_stats st = {0};
 	struct portier_diag d[4];
 	static const char lossy[] =
-	    "Tcp: OutSegs RetransSegs\nTcp: 10000 500\n";
+		"Tcp: OutSegs RetransSegs\nTcp: 10000 500\n";
 	static const char fine[] = "Tcp: OutSegs RetransSegs\nTcp: 10000 100\n";
 	const struct portier_diag *r;
 	size_t n;
 
 	(void)state;
 	assert_int_equal(
-	    portier_stats_parse(&st, lossy, sizeof(lossy) - 1, NULL), 0);
+		portier_stats_parse(&st, lossy, sizeof(lossy) - 1, NULL), 0);
 	n = portier_local_diagnose(NULL, &st, NULL, d, 4);
 	r = diag_find(d, n, PORTIER_DIAG_RETRANS);
 	assert_non_null(r);
@@ -963,35 +968,40 @@ static void test_netns_return_fails(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_build_inet),
-	    cmocka_unit_test(test_build_ports),
-	    cmocka_unit_test(test_build_unix),
-	    cmocka_unit_test_setup_teardown(test_parse_tcp4, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_parse_tcp6_udp, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_parse_unix, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_parse_done_error, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_parse_malformed, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_parse_nomem, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_procnet_raw, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_procnet_v6, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_procnet_sl_decimal, setup,
-					    teardown),
-	    cmocka_unit_test(test_procs_scan),
-	    cmocka_unit_test(test_procs_scan_errors),
-	    cmocka_unit_test(test_cgroup_parse),
-	    cmocka_unit_test(test_stats),
-	    cmocka_unit_test(test_ifstats),
-	    cmocka_unit_test(test_state_names),
-	    cmocka_unit_test(test_outbound),
-	    cmocka_unit_test(test_diag_close_wait),
-	    cmocka_unit_test(test_diag_time_wait),
-	    cmocka_unit_test(test_diag_syn_recv_listen),
-	    cmocka_unit_test(test_diag_counters),
-	    cmocka_unit_test(test_diag_retransmits),
-	    cmocka_unit_test(test_netns_return_fails),
+		cmocka_unit_test(test_build_inet),
+		cmocka_unit_test(test_build_ports),
+		cmocka_unit_test(test_build_unix),
+		cmocka_unit_test_setup_teardown(test_parse_tcp4, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_parse_tcp6_udp, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_parse_unix, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_parse_done_error, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_parse_malformed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_parse_nomem, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_procnet_raw, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_procnet_v6, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_procnet_sl_decimal, setup,
+						teardown),
+		cmocka_unit_test(test_procs_scan),
+		cmocka_unit_test(test_procs_scan_errors),
+		cmocka_unit_test(test_cgroup_parse),
+		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_ifstats),
+		cmocka_unit_test(test_state_names),
+		cmocka_unit_test(test_outbound),
+		cmocka_unit_test(test_diag_close_wait),
+		cmocka_unit_test(test_diag_time_wait),
+		cmocka_unit_test(test_diag_syn_recv_listen),
+		cmocka_unit_test(test_diag_counters),
+		cmocka_unit_test(test_diag_retransmits),
+		cmocka_unit_test(test_netns_return_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

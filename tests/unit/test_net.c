@@ -29,9 +29,11 @@ static struct portier_targets *targets(const char *const *specs, size_t n,
 
 	assert_int_equal(portier_targets_new(&t, &opt), 0);
 	for (i = 0; i < n; i++)
-		assert_int_equal(portier_targets_add(t, specs[i], false, &err), 0);
+		assert_int_equal(portier_targets_add(t, specs[i], false, &err),
+				 0);
 	for (i = 0; i < nex; i++)
-		assert_int_equal(portier_targets_add(t, excl[i], true, &err), 0);
+		assert_int_equal(portier_targets_add(t, excl[i], true, &err),
+				 0);
 	assert_int_equal(portier_targets_finish(t, &err), 0);
 	return t;
 }
@@ -88,10 +90,12 @@ static void test_addr_roundtrip(void **state)
 	(void)state;
 	assert_int_equal(portier_addr_parse("198.19.1.2", &a), 0);
 	assert_int_equal(a.family, 4);
-	assert_string_equal(portier_addr_str(&a, buf, sizeof(buf)), "198.19.1.2");
+	assert_string_equal(portier_addr_str(&a, buf, sizeof(buf)),
+			    "198.19.1.2");
 	assert_int_equal(portier_addr_parse("fd70:7:1::2", &b), 0);
 	assert_int_equal(b.family, 6);
-	assert_string_equal(portier_addr_str(&b, buf, sizeof(buf)), "fd70:7:1::2");
+	assert_string_equal(portier_addr_str(&b, buf, sizeof(buf)),
+			    "fd70:7:1::2");
 	assert_true(portier_addr_cmp(&a, &b) < 0);
 	assert_int_equal(portier_addr_parse("300.1.1.1", &a), PORTIER_EINVAL);
 }
@@ -172,8 +176,8 @@ static void test_ranges(void **state)
 
 static void test_merge_and_exclude(void **state)
 {
-	const char *inc[] = {"198.19.1.0/24", "198.19.1.2", "198.19.1.250-198.19.2.3",
-			     "fd70:7:1::2"};
+	const char *inc[] = {"198.19.1.0/24", "198.19.1.2",
+			     "198.19.1.250-198.19.2.3", "fd70:7:1::2"};
 	const char *exc[] = {"198.19.1.0/30,198.19.1.128", "198.19.2.0/24"};
 	const char *all[] = {"10.0.0.0/24"};
 	const char *allx[] = {"10.0.0.0/23"};
@@ -226,9 +230,10 @@ static void test_bad_targets(void **state)
  */
 static void test_reserved_targets(void **state)
 {
-	const char *mixed[] = {"223.255.255.254-224.0.0.2",
-			       "fe7f:ffff:ffff:ffff:ffff:ffff:ffff:fffe-fe80::1",
-			       "feff:ffff:ffff:ffff:ffff:ffff:ffff:fffe-ff00::1"};
+	const char *mixed[] = {
+		"223.255.255.254-224.0.0.2",
+		"fe7f:ffff:ffff:ffff:ffff:ffff:ffff:fffe-fe80::1",
+		"feff:ffff:ffff:ffff:ffff:ffff:ffff:fffe-ff00::1"};
 	const char *v6r[] = {"fe80::1-fe80::3"};
 	struct portier_targets *t = NULL;
 	struct portier_err err = {0};
@@ -292,9 +297,11 @@ static void test_targets_fingerprint(void **state)
 	b = targets(r, 1, x4, 1);
 	c = targets(same, 2, NULL, 0);
 	assert_int_equal(portier_targets_count(a), portier_targets_count(b));
-	assert_true(portier_targets_fingerprint(a) != portier_targets_fingerprint(b));
+	assert_true(portier_targets_fingerprint(a) !=
+		    portier_targets_fingerprint(b));
 	/* the same addresses written otherwise: the same fingerprint */
-	assert_true(portier_targets_fingerprint(a) == portier_targets_fingerprint(c));
+	assert_true(portier_targets_fingerprint(a) ==
+		    portier_targets_fingerprint(c));
 	portier_targets_free(a);
 	portier_targets_free(b);
 	portier_targets_free(c);
@@ -399,8 +406,8 @@ static void test_target_file(void **state)
 	unlink(path);
 
 	assert_int_equal(portier_targets_new(&t, NULL), 0);
-	assert_int_equal(portier_targets_add_file(t, "/nonexistent/targets", false,
-						  &err),
+	assert_int_equal(portier_targets_add_file(t, "/nonexistent/targets",
+						  false, &err),
 			 PORTIER_ENOENT);
 	portier_targets_free(t);
 }
@@ -473,11 +480,13 @@ static void test_ports(void **state)
 	assert_int_equal(p.tcp[65534], 65535);
 	portier_ports_release(&p);
 
-	assert_int_equal(portier_ports_parse("-1024,60000-,80,80", &p, &err), 0);
+	assert_int_equal(portier_ports_parse("-1024,60000-,80,80", &p, &err),
+			 0);
 	assert_int_equal(p.n_tcp, 1024 + 5536);
 	portier_ports_release(&p);
 
-	assert_int_equal(portier_ports_parse("T:445,139,U:137,138", &p, &err), 0);
+	assert_int_equal(portier_ports_parse("T:445,139,U:137,138", &p, &err),
+			 0);
 	assert_int_equal(p.n_tcp, 2);
 	assert_int_equal(p.tcp[0], 139);
 	assert_int_equal(p.n_udp, 2);
@@ -511,7 +520,8 @@ static void test_top_ports(void **state)
 	(void)state;
 	f = fdopen(fd, "w");
 	fputs("# name port/proto freq\nhttp\t80/tcp\t0.48\nssh\t22/tcp\t0.18\n"
-	      "dns\t53/udp\t0.9\nftp\t21/tcp\t0.19\ntelnet\t23/tcp\t0.02\n", f);
+	      "dns\t53/udp\t0.9\nftp\t21/tcp\t0.19\ntelnet\t23/tcp\t0.02\n",
+	      f);
 	fclose(f);
 	assert_int_equal(portier_ports_top(2, path, &p, &source, &err), 0);
 	assert_string_equal(source, "nmap-services");
@@ -526,8 +536,8 @@ static void test_top_ports(void **state)
 	portier_ports_release(&p);
 	unlink(path);
 
-	assert_int_equal(portier_ports_top(100, "/nonexistent", &p, &source, &err),
-			 0);
+	assert_int_equal(
+		portier_ports_top(100, "/nonexistent", &p, &source, &err), 0);
 	assert_string_equal(source, "portier");
 	assert_int_equal(p.n_tcp, 100);
 	portier_ports_release(&p);
@@ -553,8 +563,8 @@ static void check_bijection(uint64_t n, uint64_t seed)
 				 (unsigned long long)n, (unsigned long long)i,
 				 (unsigned long long)x);
 		if (seen[x / 8] & (1u << (x % 8)))
-			fail_msg("n=%llu: %llu hit twice", (unsigned long long)n,
-				 (unsigned long long)x);
+			fail_msg("n=%llu: %llu hit twice",
+				 (unsigned long long)n, (unsigned long long)x);
 		seen[x / 8] = (uint8_t)(seen[x / 8] | (1u << (x % 8)));
 	}
 	free(seen);
@@ -594,8 +604,8 @@ static void test_perm_keyed(void **state)
 		fixed += x == i;
 	}
 	assert_int_equal(same_ab, 65535); /* reproducible */
-	assert_true(same_ac < 100);       /* another seed, another order */
-	assert_true(fixed < 100);         /* not the identity */
+	assert_true(same_ac < 100);	  /* another seed, another order */
+	assert_true(fixed < 100);	  /* not the identity */
 	/* large spaces stay in range */
 	portier_perm_init(&a, (1ull << 62) - 3, 9);
 	for (i = 0; i < 1000; i++)
@@ -647,11 +657,15 @@ static void test_shard_parse(void **state)
 	assert_int_equal(portier_shard_parse("2/4", &k, &n, &err), 0);
 	assert_int_equal(k, 2);
 	assert_int_equal(n, 4);
-	assert_int_equal(portier_shard_parse("5/4", &k, &n, &err), PORTIER_EINVAL);
+	assert_int_equal(portier_shard_parse("5/4", &k, &n, &err),
+			 PORTIER_EINVAL);
 	assert_non_null(strstr(err.msg, "'5/4'"));
-	assert_int_equal(portier_shard_parse("0/4", &k, &n, &err), PORTIER_EINVAL);
-	assert_int_equal(portier_shard_parse("4", &k, &n, &err), PORTIER_EINVAL);
-	assert_int_equal(portier_shard_parse("1/x", &k, &n, &err), PORTIER_EINVAL);
+	assert_int_equal(portier_shard_parse("0/4", &k, &n, &err),
+			 PORTIER_EINVAL);
+	assert_int_equal(portier_shard_parse("4", &k, &n, &err),
+			 PORTIER_EINVAL);
+	assert_int_equal(portier_shard_parse("1/x", &k, &n, &err),
+			 PORTIER_EINVAL);
 }
 
 /* ---- checksums, packets, cookies -------------------------------------------- */
@@ -659,7 +673,8 @@ static void test_shard_parse(void **state)
 static void test_checksum(void **state)
 {
 	/* RFC 1071 1.4 numerical example: sum 0xddf2 */
-	static const uint8_t ex[] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
+	static const uint8_t ex[] = {0x00, 0x01, 0xf2, 0x03,
+				     0xf4, 0xf5, 0xf6, 0xf7};
 	static const uint8_t odd[] = {0x01, 0x02, 0x03};
 
 	(void)state;
@@ -696,7 +711,8 @@ static void test_syn_v4(void **state)
 	pseudo[10] = 0;
 	pseudo[11] = 24;
 	sum = portier_csum_add(0, pseudo, 12);
-	assert_int_equal(portier_csum_fold(portier_csum_add(sum, pkt + 20, 24)), 0);
+	assert_int_equal(portier_csum_fold(portier_csum_add(sum, pkt + 20, 24)),
+			 0);
 	assert_int_equal(pkt[20 + 13], 0x02); /* SYN only */
 	assert_int_equal(pkt[20 + 12] >> 4, 6);
 	assert_int_equal(pkt[20 + 20], 2); /* MSS option */
@@ -761,16 +777,17 @@ static void test_reply_v4(void **state)
 	assert_int_equal(r.kind, PORTIER_REPLY_RST);
 	assert_int_equal(r.seq, seq);
 	/* a reply to another port does not carry that port's cookie */
-	assert_int_not_equal(portier_syn_cookie(key, &r.local, &r.target, r.sport,
-						446),
-			     r.seq);
+	assert_int_not_equal(
+		portier_syn_cookie(key, &r.local, &r.target, r.sport, 446),
+		r.seq);
 	/* no ACK: not an answer to a SYN */
 	len = reply_v4(syn, rep, 0x02);
 	assert_int_equal(portier_reply_parse(rep, len, &r), PORTIER_EPROTO);
 	/* truncated at every length */
 	len = reply_v4(syn, rep, 0x12);
 	for (i = 0; i < len; i++)
-		assert_int_equal(portier_reply_parse(rep, i, &r), PORTIER_EPROTO);
+		assert_int_equal(portier_reply_parse(rep, i, &r),
+				 PORTIER_EPROTO);
 
 	/* ICMP port unreachable from a router, quoting our SYN (RFC 792) */
 	memset(rep, 0, sizeof(rep));

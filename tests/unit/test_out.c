@@ -105,7 +105,8 @@ static void feed(struct portier_out *o)
 	uint16_t p;
 
 	for (p = 1000; p < 1030; p++) {
-		r = res("198.19.1.2", p, PORTIER_PORT_CLOSED, PORTIER_REASON_RESET);
+		r = res("198.19.1.2", p, PORTIER_PORT_CLOSED,
+			PORTIER_REASON_RESET);
 		assert_int_equal(portier_out_result(o, &r), 0);
 		if (p == 1010) {
 			r = res("198.19.1.2", 445, PORTIER_PORT_OPEN,
@@ -119,7 +120,8 @@ static void feed(struct portier_out *o)
 		PORTIER_REASON_NO_RESPONSE);
 	assert_int_equal(portier_out_result(o, &r), 0);
 	for (p = 1; p <= 3; p++) {
-		r = res("fd70:7:1::2", p, PORTIER_PORT_CLOSED, PORTIER_REASON_RESET);
+		r = res("fd70:7:1::2", p, PORTIER_PORT_CLOSED,
+			PORTIER_REASON_RESET);
 		assert_int_equal(portier_out_result(o, &r), 0);
 	}
 }
@@ -171,7 +173,8 @@ static void test_sinks(void **state)
 	portier_out_free(o);
 
 	xml = slurp(path("r.xml"));
-	assert_non_null(strstr(xml, "<extraports state=\"closed\" count=\"30\">"));
+	assert_non_null(
+		strstr(xml, "<extraports state=\"closed\" count=\"30\">"));
 	assert_non_null(strstr(xml, "reason=\"reset\" count=\"30\""));
 	assert_non_null(strstr(xml, "portid=\"22\"><state state=\"open\" "
 				    "reason=\"syn-ack\" reason_ttl=\"64\"/>"
@@ -182,13 +185,16 @@ static void test_sinks(void **state)
 				    "</port>"));
 	assert_non_null(strstr(xml, "addr=\"fd70:7:1::2\" addrtype=\"ipv6\""));
 	/* the MAC of an IPv4 host on the link, from the neighbour table */
-	assert_non_null(strstr(xml, "<address addr=\"198.19.1.2\" addrtype=\"ipv4\"/>\n"
-				    "<address addr=\"02:9F:3F:3E:5D:29\" addrtype=\"mac\"/>"));
+	assert_non_null(strstr(
+		xml, "<address addr=\"198.19.1.2\" addrtype=\"ipv4\"/>\n"
+		     "<address addr=\"02:9F:3F:3E:5D:29\" addrtype=\"mac\"/>"));
 	/* three closed ports are listed one by one */
 	assert_non_null(strstr(xml, "portid=\"3\"><state state=\"closed\""));
-	assert_non_null(strstr(xml, "type=\"syn\" protocol=\"tcp\" "
-				    "numservices=\"3\" services=\"22,80,445\""));
-	assert_non_null(strstr(xml, "<hosts up=\"2\" down=\"0\" total=\"2\"/>"));
+	assert_non_null(strstr(xml,
+			       "type=\"syn\" protocol=\"tcp\" "
+			       "numservices=\"3\" services=\"22,80,445\""));
+	assert_non_null(
+		strstr(xml, "<hosts up=\"2\" down=\"0\" total=\"2\"/>"));
 	free(xml);
 	if (access(DTD, R_OK) == 0) {
 		xmlDocPtr doc = xmlReadFile(path("r.xml"), NULL, 0);
@@ -204,10 +210,12 @@ static void test_sinks(void **state)
 	}
 
 	gnmap = slurp(path("r.gnmap"));
-	assert_non_null(strstr(gnmap, "Host: 198.19.1.2 ()\tPorts: 22/open/tcp//ssh///, "
-				      "445/open/tcp//microsoft-ds///, "
-				      "2000/filtered/tcp/////\tIgnored State: closed (30)\n"));
-	assert_non_null(strstr(gnmap, "Host: fd70:7:1::2 ()\tPorts: 1/closed/tcp/////"));
+	assert_non_null(strstr(
+		gnmap, "Host: 198.19.1.2 ()\tPorts: 22/open/tcp//ssh///, "
+		       "445/open/tcp//microsoft-ds///, "
+		       "2000/filtered/tcp/////\tIgnored State: closed (30)\n"));
+	assert_non_null(strstr(
+		gnmap, "Host: fd70:7:1::2 ()\tPorts: 1/closed/tcp/////"));
 	free(gnmap);
 
 	/* JSON: open and filtered ports (closed ones are counted, not listed) */
@@ -218,7 +226,8 @@ static void test_sinks(void **state)
 		json_t *j = json_loads(line, 0, &je);
 
 		assert_non_null(j);
-		if (strcmp(json_string_value(json_object_get(j, "type")), "port") == 0) {
+		if (strcmp(json_string_value(json_object_get(j, "type")),
+			   "port") == 0) {
 			assert_string_equal(
 				json_string_value(json_object_get(j, "addr")),
 				"198.19.1.2");
@@ -229,7 +238,8 @@ static void test_sinks(void **state)
 			assert_string_equal(
 				json_string_value(json_object_get(j, "type")),
 				"summary");
-			assert_true(json_is_true(json_object_get(j, "complete")));
+			assert_true(
+				json_is_true(json_object_get(j, "complete")));
 		}
 		json_decref(j);
 		n_lines++;
@@ -276,7 +286,7 @@ static void test_save_load(void **state)
 	assert_string_equal(sa, sb);
 	free(sb);
 	/* damaged input is refused with the line named */
-	f = fmemopen((void *)(uintptr_t)"p 198.19.1.2 99999 0 0 0\n", 25, "r");
+	f = fmemopen((void *)(uintptr_t) "p 198.19.1.2 99999 0 0 0\n", 25, "r");
 	assert_int_equal(portier_out_load(b, f, &err), PORTIER_EINVAL);
 	assert_non_null(strstr(err.msg, "line 1"));
 	fclose(f);
@@ -317,7 +327,8 @@ static void test_full_range(void **state)
 				PORTIER_REASON_NO_RESPONSE);
 			assert_int_equal(portier_out_result(o, &r), 0);
 		}
-		r = res("198.19.1.9", p, PORTIER_PORT_OPEN, PORTIER_REASON_SYN_ACK);
+		r = res("198.19.1.9", p, PORTIER_PORT_OPEN,
+			PORTIER_REASON_SYN_ACK);
 		assert_int_equal(portier_out_result(o, &r), 0);
 	}
 	assert_int_equal(portier_out_host_list(o, &list, &n), 0);
@@ -367,7 +378,8 @@ static void test_full_range(void **state)
 	portier_out_free(o);
 	xml = slurp(path("r.xml"));
 	for (ext = 0, cur = xml;
-	     (cur = strstr(cur, "<extraports state=\"filtered\" count=\"65535\">"));
+	     (cur = strstr(cur,
+			   "<extraports state=\"filtered\" count=\"65535\">"));
 	     cur++)
 		ext++;
 	assert_int_equal(ext, 4);
@@ -416,7 +428,8 @@ static void test_xml_header(void **state)
 	assert_int_equal(portier_out_finish(o, &st, &err), 0);
 	portier_out_free(o);
 	xml = slurp(path("odd.xml"));
-	assert_non_null(strstr(xml, "numservices=\"32768\" services=\"1,3,5,7,"));
+	assert_non_null(
+		strstr(xml, "numservices=\"32768\" services=\"1,3,5,7,"));
 	assert_non_null(strstr(xml, ",65531,65533,65535\""));
 	free(xml);
 	doc = xmlReadFile(path("odd.xml"), NULL, XML_PARSE_NONET);
@@ -456,7 +469,9 @@ static void test_checkpoint(void **state)
 		fclose(v);
 		unlink(path("ckpt.tmp"));
 		assert_int_equal(symlink(path("victim"), path("ckpt.tmp")), 0);
-		assert_int_equal(portier_checkpoint_write(path("ckpt"), &cp, a, &err), 0);
+		assert_int_equal(
+			portier_checkpoint_write(path("ckpt"), &cp, a, &err),
+			0);
 		v = fopen(path("victim"), "r");
 		assert_non_null(v);
 		assert_non_null(fgets(buf, sizeof(buf), v));
@@ -469,7 +484,8 @@ static void test_checkpoint(void **state)
 			assert_null(strstr(de->d_name, "ckpt."));
 		closedir(d);
 	}
-	assert_int_equal(portier_checkpoint_read(path("ckpt"), &rd, b, &err), 0);
+	assert_int_equal(portier_checkpoint_read(path("ckpt"), &rd, b, &err),
+			 0);
 	assert_true(rd.fingerprint == cp.fingerprint);
 	assert_int_equal(rd.seed, 42);
 	assert_int_equal(rd.next, 1000);
@@ -481,10 +497,12 @@ static void test_checkpoint(void **state)
 	free(sa);
 	free(sb);
 	portier_free(rd.pending);
-	assert_int_equal(portier_checkpoint_read(path("nonexistent"), &rd, NULL, &err),
-			 PORTIER_ENOENT);
-	assert_int_equal(portier_checkpoint_read(path("services"), &rd, NULL, &err),
-			 PORTIER_EINVAL);
+	assert_int_equal(
+		portier_checkpoint_read(path("nonexistent"), &rd, NULL, &err),
+		PORTIER_ENOENT);
+	assert_int_equal(
+		portier_checkpoint_read(path("services"), &rd, NULL, &err),
+		PORTIER_EINVAL);
 	/* a checkpoint cut short (no "end" line) is refused, with and without
 	 * sinks to load into */
 	{
@@ -497,12 +515,14 @@ static void test_checkpoint(void **state)
 		fwrite(whole, 1, (size_t)(cut - whole), t);
 		fclose(t);
 		free(whole);
-		assert_int_equal(portier_checkpoint_read(path("cut"), &rd, NULL, &err),
-				 PORTIER_EINVAL);
+		assert_int_equal(
+			portier_checkpoint_read(path("cut"), &rd, NULL, &err),
+			PORTIER_EINVAL);
 		assert_non_null(strstr(err.msg, "truncated"));
 		assert_null(rd.pending);
-		assert_int_equal(portier_checkpoint_read(path("cut"), &rd, b, &err),
-				 PORTIER_EINVAL);
+		assert_int_equal(
+			portier_checkpoint_read(path("cut"), &rd, b, &err),
+			PORTIER_EINVAL);
 		assert_non_null(strstr(err.msg, "truncated"));
 		portier_free(rd.pending);
 	}
@@ -561,12 +581,13 @@ static void test_text_table(void **state)
 	assert_int_equal(portier_out_finish(o, &st, &err), 0);
 	portier_out_free(o);
 	fclose(f);
-	assert_non_null(strstr(buf, "portier scan report for 198.19.1.2\n"
-				    "Not shown: 30 closed tcp ports (30 reset)\n"
-				    "PORT      STATE    SERVICE          RISK\n"
-				    "22/tcp    open     unknown          \n"
-				    "445/tcp   open     unknown          \n"
-				    "2000/tcp  filtered unknown          \n"));
+	assert_non_null(strstr(buf,
+			       "portier scan report for 198.19.1.2\n"
+			       "Not shown: 30 closed tcp ports (30 reset)\n"
+			       "PORT      STATE    SERVICE          RISK\n"
+			       "22/tcp    open     unknown          \n"
+			       "445/tcp   open     unknown          \n"
+			       "2000/tcp  filtered unknown          \n"));
 	assert_non_null(strstr(buf, "portier scan report for fd70:7:1::2\n"
 				    "PORT      STATE    SERVICE          RISK\n"
 				    "1/tcp     closed   unknown"));
@@ -673,16 +694,18 @@ static void test_probe_hooks(void **state)
 	free(buf);
 
 	jsonl = slurp(path("p.jsonl"));
-	assert_non_null(strstr(jsonl, "\n{\"type\":\"smb\"}\n{\"type\":\"summary\""));
+	assert_non_null(
+		strstr(jsonl, "\n{\"type\":\"smb\"}\n{\"type\":\"summary\""));
 	free(jsonl);
 
 	/* XML: one <hostscript> after <ports>, attributes escaped, still valid */
 	xml = slurp(path("p.xml"));
-	assert_non_null(strstr(xml, "</ports><hostscript><script id=\"nbstat\" "
-				    "output=\"Looking up&#10;&#9;A &lt;00&gt;\"/>"
-				    "<script id=\"smb-protocols\" "
-				    "output=\"x &quot;&lt;&amp;&gt; y\"/>"
-				    "</hostscript>\n</host>"));
+	assert_non_null(strstr(xml,
+			       "</ports><hostscript><script id=\"nbstat\" "
+			       "output=\"Looking up&#10;&#9;A &lt;00&gt;\"/>"
+			       "<script id=\"smb-protocols\" "
+			       "output=\"x &quot;&lt;&amp;&gt; y\"/>"
+			       "</hostscript>\n</host>"));
 	assert_non_null(strstr(xml, "</ports></host>")); /* the IPv6 host */
 	free(xml);
 	if (access(DTD, R_OK) == 0) {
@@ -707,7 +730,8 @@ static void test_port_ranges(void **state)
 	(void)state;
 	assert_string_equal(portier_out_port_ranges(p, 7, buf, sizeof(buf)),
 			    "1-3,5,7-8,65535");
-	assert_string_equal(portier_out_port_ranges(p, 0, buf, sizeof(buf)), "");
+	assert_string_equal(portier_out_port_ranges(p, 0, buf, sizeof(buf)),
+			    "");
 	/* too small: cut at a whole entry */
 	assert_string_equal(portier_out_port_ranges(p, 7, buf, 6), "1-3,5");
 }

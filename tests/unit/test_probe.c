@@ -81,7 +81,7 @@ static void test_nbstat_build(void **state)
 	assert_int_equal(q[1], 0x9e);
 	assert_int_equal(q[2] & 0x80, 0); /* a request */
 	assert_int_equal(q[3] & 0x10, 0); /* never the broadcast flag */
-	assert_int_equal(q[5], 1);        /* one question */
+	assert_int_equal(q[5], 1);	  /* one question */
 	/* the answer repeats our question name, type NBSTAT, class IN */
 	assert_true(rn > 50);
 	assert_memory_equal(q + 12, r + 12, 38);
@@ -99,8 +99,8 @@ static void test_nbstat_samba(void **state)
 		uint8_t suffix;
 		bool group;
 	} want[] = {
-		{"LABSRV2", 0x00, false},    {"LABSRV2", 0x03, false},
-		{"LABSRV2", 0x20, false},    {"PORTIERLAB", 0x00, true},
+		{"LABSRV2", 0x00, false},   {"LABSRV2", 0x03, false},
+		{"LABSRV2", 0x20, false},   {"PORTIERLAB", 0x00, true},
 		{"PORTIERLAB", 0x1e, true},
 	};
 	size_t i;
@@ -209,8 +209,10 @@ static void make_win_names(void)
 		uint8_t suffix;
 		uint16_t flags;
 	} v[] = {
-		{"WKS01", 0x00, 0x6400},       {"CORP", 0x00, 0xe400},
-		{"WKS01", 0x20, 0x6400},       {"ALICE", 0x03, 0x6400},
+		{"WKS01", 0x00, 0x6400},
+		{"CORP", 0x00, 0xe400},
+		{"WKS01", 0x20, 0x6400},
+		{"ALICE", 0x03, 0x6400},
 		{"CORP", 0x1c, 0xe400},
 		{"\x01\x02__MSBROWSE__\x02", 0x01, 0xe400},
 	};
@@ -266,8 +268,7 @@ static void expect_bad(const uint8_t *b, size_t n, const char *quote)
 {
 	struct portier_err err = {0};
 
-	assert_int_equal(portier_nbstat_parse(b, n, &nb, &err),
-			 PORTIER_EPROTO);
+	assert_int_equal(portier_nbstat_parse(b, n, &nb, &err), PORTIER_EPROTO);
 	if (!strstr(err.msg, quote))
 		fail_msg("error '%s' does not mention '%s'", err.msg, quote);
 }
@@ -374,11 +375,13 @@ static void test_nbss(void **state)
 	assert_memory_equal(b + 5, "EMEBECFDFCFGDCCACACACACACACACACA", 32);
 	assert_int_equal(portier_nbss_build(b, 71, &p), PORTIER_EINVAL);
 
-	assert_int_equal(portier_nbss_parse((const uint8_t *)"\x82\0\0\0", 4,
-					    &r, &err), 0);
+	assert_int_equal(
+		portier_nbss_parse((const uint8_t *)"\x82\0\0\0", 4, &r, &err),
+		0);
 	assert_int_equal(r.type, PORTIER_NBSS_POSITIVE);
 	assert_int_equal(portier_nbss_parse((const uint8_t *)"\x83\0\0\x01\x82",
-					    5, &r, &err), 0);
+					    5, &r, &err),
+			 0);
 	assert_int_equal(r.type, PORTIER_NBSS_NEGATIVE);
 	assert_int_equal(r.error, 0x82);
 	assert_string_equal(portier_nbss_error_name(r.error),
@@ -386,31 +389,39 @@ static void test_nbss(void **state)
 	assert_int_equal(portier_nbss_parse(
 				 (const uint8_t *)"\x84\0\0\x06\xc6\x13\x01\x02"
 						  "\x01\xbd",
-				 10, &r, &err), 0);
+				 10, &r, &err),
+			 0);
 	assert_int_equal(r.retarget_port, 445);
 	assert_int_equal(ntohl(r.retarget_addr.s_addr), 0xc6130102);
 	/* a negative response without its error byte */
-	assert_int_equal(portier_nbss_parse((const uint8_t *)"\x83\0\0\x01",
-					    4, &r, &err), PORTIER_EPROTO);
+	assert_int_equal(portier_nbss_parse((const uint8_t *)"\x83\0\0\x01", 4,
+					    &r, &err),
+			 PORTIER_EPROTO);
 	assert_non_null(strstr(err.msg, "claims 1 bytes"));
 	/* a positive response with a body */
 	assert_int_equal(portier_nbss_parse((const uint8_t *)"\x82\0\0\x01\0",
-					    5, &r, &err), PORTIER_EPROTO);
+					    5, &r, &err),
+			 PORTIER_EPROTO);
 	/* a session message where a response belongs */
-	assert_int_equal(portier_nbss_parse((const uint8_t *)"\0\0\0\0", 4,
-					    &r, &err), PORTIER_EPROTO);
+	assert_int_equal(
+		portier_nbss_parse((const uint8_t *)"\0\0\0\0", 4, &r, &err),
+		PORTIER_EPROTO);
 	assert_non_null(strstr(err.msg, "0x00"));
-	assert_int_equal(portier_nbss_parse((const uint8_t *)"\x82\0", 2, &r,
-					    &err), PORTIER_EPROTO);
+	assert_int_equal(
+		portier_nbss_parse((const uint8_t *)"\x82\0", 2, &r, &err),
+		PORTIER_EPROTO);
 	/* framing */
-	assert_int_equal(portier_nbss_frame_len((const uint8_t *)"\0\x01\0\0",
-						4, &err), 4 + 65536);
-	assert_int_equal(portier_nbss_frame_len((const uint8_t *)"\0\0", 2,
-						&err), 0);
-	assert_int_equal(portier_nbss_frame_len((const uint8_t *)"\x42\0\0\0",
-						4, &err), PORTIER_EPROTO);
+	assert_int_equal(
+		portier_nbss_frame_len((const uint8_t *)"\0\x01\0\0", 4, &err),
+		4 + 65536);
+	assert_int_equal(
+		portier_nbss_frame_len((const uint8_t *)"\0\0", 2, &err), 0);
+	assert_int_equal(
+		portier_nbss_frame_len((const uint8_t *)"\x42\0\0\0", 4, &err),
+		PORTIER_EPROTO);
 	assert_int_equal(portier_nbss_frame_len((const uint8_t *)"\x82\x02\0\0",
-						4, &err), PORTIER_EPROTO);
+						4, &err),
+			 PORTIER_EPROTO);
 }
 
 /* ---- SMB ------------------------------------------------------------------ */
@@ -443,14 +454,14 @@ static void test_smb2_build(void **state)
 	assert_true(n > 104);
 	assert_int_equal((size_t)(b[1] << 16 | b[2] << 8 | b[3]), n - 4);
 	assert_memory_equal(s, "\xfeSMB\x40\x00", 6);
-	assert_int_equal(s[64], 36);     /* StructureSize */
-	assert_int_equal(s[66], 1);      /* one dialect */
+	assert_int_equal(s[64], 36); /* StructureSize */
+	assert_int_equal(s[66], 1);  /* one dialect */
 	assert_int_equal(s[100] | s[101] << 8, 0x0311);
 	off = (uint32_t)s[92] | (uint32_t)s[93] << 8 | (uint32_t)s[94] << 16 |
 	      (uint32_t)s[95] << 24;
-	assert_int_equal(off, 104);      /* 8-byte aligned after 102 */
-	assert_int_equal(s[96], 3);      /* three contexts */
-	assert_int_equal(s[off], 1);     /* pre-auth integrity first */
+	assert_int_equal(off, 104);  /* 8-byte aligned after 102 */
+	assert_int_equal(s[96], 3);  /* three contexts */
+	assert_int_equal(s[off], 1); /* pre-auth integrity first */
 	assert_memory_equal(s + 76, p.client_guid, 16);
 	/* 2.0.2 alone: zero client GUID, no contexts, 102 bytes of SMB2 */
 	p.dialect = PORTIER_SMB_202;
@@ -679,10 +690,11 @@ static void test_judge(void **state)
 	assert_int_equal(portier_nbstat_parse(b, n, &nb, NULL), 0);
 	portier_nbstat_summarize(&nb, &s);
 	portier_nbstat_describe(&nb, &s, buf, sizeof(buf));
-	assert_string_equal(buf, "gives anyone 6 names: computer WKS01, "
-				 "workgroup/domain CORP, logged-on user ALICE, "
-				 "roles: file server, domain controller, master "
-				 "browser, its MAC address");
+	assert_string_equal(buf,
+			    "gives anyone 6 names: computer WKS01, "
+			    "workgroup/domain CORP, logged-on user ALICE, "
+			    "roles: file server, domain controller, master "
+			    "browser, its MAC address");
 	/* a small buffer is cut, never overrun */
 	portier_nbstat_describe(&nb, &s, buf, 10);
 	assert_string_equal(buf, "gives any");
@@ -694,8 +706,8 @@ static void test_judge(void **state)
 static void test_vtables(void **state)
 {
 	const struct portier_probe *const all[] = {
-		&portier_nbstat_probe, &portier_nbss_probe,
-		&portier_smb1_probe, &portier_smb2_probe};
+		&portier_nbstat_probe, &portier_nbss_probe, &portier_smb1_probe,
+		&portier_smb2_probe};
 	struct portier_nbstat_params np = {.trn_id = 7};
 	uint8_t b[512];
 	size_t i;
@@ -717,8 +729,7 @@ static void test_vtables(void **state)
 
 /* ---- targets --------------------------------------------------------------- */
 
-static size_t targets(const char *arg, struct portier_probe_addr **v,
-		      int *rc)
+static size_t targets(const char *arg, struct portier_probe_addr **v, int *rc)
 {
 	char *args[1];
 	size_t n = 0;
@@ -777,7 +788,8 @@ static void test_targets(void **state)
 				 PORTIER_EINVAL);
 		inet_pton(AF_INET6, "fd70:7:1::2", &sin6.sin6_addr);
 		assert_int_equal(portier_probe_addr_from_sockaddr(
-					 (struct sockaddr *)&sin6, &a), 0);
+					 (struct sockaddr *)&sin6, &a),
+				 0);
 		portier_probe_addr_str(&a, s, sizeof(s));
 		assert_string_equal(s, "fd70:7:1::2");
 	}
@@ -800,9 +812,9 @@ static void expect_refused(const char *arg, const char *why)
 	size_t n = 99;
 
 	args[0] = (char *)(uintptr_t)arg;
-	assert_int_equal(portier_probe_targets_parse(args, 1, 70000, &v, &n,
-						     &err),
-			 PORTIER_EINVAL);
+	assert_int_equal(
+		portier_probe_targets_parse(args, 1, 70000, &v, &n, &err),
+		PORTIER_EINVAL);
 	assert_null(v);
 	assert_int_equal(n, 0);
 	assert_non_null(strstr(err.msg, arg));

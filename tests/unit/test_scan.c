@@ -20,7 +20,7 @@
 #include "portier/scan.h"
 #include "scan/scan_int.h"
 
-#define HOSTS 16
+#define HOSTS  16
 #define NPORTS 40
 
 /* ---- the fake method ----------------------------------------------------------- */
@@ -69,7 +69,8 @@ static int fake_wait(struct portier_scan *s, int timeout_ms,
 		struct scan_slot *sl = &s->slots[answer_q[i]];
 
 		scan_answer(s, answer_q[i],
-			    sl->port % 5 == 1 ? PORTIER_PORT_CLOSED : PORTIER_PORT_OPEN,
+			    sl->port % 5 == 1 ? PORTIER_PORT_CLOSED
+					      : PORTIER_PORT_OPEN,
 			    sl->port % 5 == 1 ? PORTIER_REASON_RESET
 					      : PORTIER_REASON_SYN_ACK,
 			    64);
@@ -131,7 +132,8 @@ static int setup(void **state)
 
 	(void)state;
 	assert_int_equal(portier_targets_new(&targets, NULL), 0);
-	assert_int_equal(portier_targets_add(targets, "10.9.8.0/28", false, &err), 0);
+	assert_int_equal(
+		portier_targets_add(targets, "10.9.8.0/28", false, &err), 0);
 	assert_int_equal(portier_targets_finish(targets, &err), 0);
 	for (i = 0; i < NPORTS; i++)
 		ports[i] = (uint16_t)(i + 1);
@@ -207,11 +209,13 @@ static void test_every_port_once(void **state)
 			assert_int_equal(sn.count[h][p], 1);
 			switch (p % 5) {
 			case 0:
-				assert_int_equal(sn.state[h][p], PORTIER_PORT_OPEN);
+				assert_int_equal(sn.state[h][p],
+						 PORTIER_PORT_OPEN);
 				assert_int_equal(sn.tries[h][p], 1);
 				break;
 			case 1:
-				assert_int_equal(sn.state[h][p], PORTIER_PORT_CLOSED);
+				assert_int_equal(sn.state[h][p],
+						 PORTIER_PORT_CLOSED);
 				break;
 			case 2: /* silent: filtered after 1 + 2 retries, and up
 				 * to 4 more while the scan sees loss (the
@@ -222,11 +226,13 @@ static void test_every_port_once(void **state)
 				assert_int_equal(sends[h][p], sn.tries[h][p]);
 				break;
 			case 3: /* lost once: open on the retransmission */
-				assert_int_equal(sn.state[h][p], PORTIER_PORT_OPEN);
+				assert_int_equal(sn.state[h][p],
+						 PORTIER_PORT_OPEN);
 				assert_int_equal(sn.tries[h][p], 2);
 				break;
 			case 4: /* a local shortage is retried, never a state */
-				assert_int_equal(sn.state[h][p], PORTIER_PORT_OPEN);
+				assert_int_equal(sn.state[h][p],
+						 PORTIER_PORT_OPEN);
 				assert_int_equal(sn.tries[h][p], 1);
 				break;
 			}
@@ -338,8 +344,9 @@ static void test_names(void **state)
 			    "conn-refused");
 	assert_string_equal(portier_reason_name(PORTIER_REASON_NO_RESPONSE),
 			    "no-response");
-	assert_string_equal(portier_reason_name(PORTIER_REASON_ADMIN_PROHIBITED),
-			    "admin-prohibited");
+	assert_string_equal(
+		portier_reason_name(PORTIER_REASON_ADMIN_PROHIBITED),
+		"admin-prohibited");
 }
 
 int main(void)
