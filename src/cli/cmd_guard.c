@@ -374,7 +374,12 @@ static int daemon_run(struct guard_run *r)
 		return cli_report(r->cli, &err);
 	if (portier_guard_state_dir(dir, &err) < 0)
 		return cli_report(r->cli, &err);
-	snprintf(r->state_path, sizeof(r->state_path), "%s/guard.state", dir);
+	if (snprintf(r->state_path, sizeof(r->state_path), "%s/guard.state",
+		     dir) >= (int)sizeof(r->state_path)) {
+		cli_error(r->cli, "state directory name too long: '%.60s...'",
+			  dir);
+		return EXIT_USAGE;
+	}
 	if ((rc = portier_guard_det_new(&r->det, &o->cfg, &err)) < 0)
 		return cli_report(r->cli, &err);
 	rc = portier_guard_checkpoint_load(r->det, r->state_path, &err);

@@ -144,8 +144,12 @@ portier_guard_allowed(const struct portier_guard_allow *a, uint8_t family,
 	if (family == 6) {
 		static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
 
-		if (!memcmp(addr, mapped, 12))
-			return portier_guard_allowed(a, 4, addr + 12);
+		uint8_t v4[16] = {0};
+
+		if (!memcmp(addr, mapped, 12)) {
+			memcpy(v4, addr + 12, 4);
+			return portier_guard_allowed(a, 4, v4);
+		}
 	}
 	return NULL;
 }

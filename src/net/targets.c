@@ -617,8 +617,11 @@ int portier_targets_add_file(struct portier_targets *t, const char *path,
 				char msg[PORTIER_ERR_MSG_MAX];
 
 				portier_strlcpy(msg, err->msg, sizeof(msg));
-				snprintf(err->msg, sizeof(err->msg),
-					 "%s:%zu: %s", path, lineno, msg);
+				/* a long path may cut the message: still useful */
+				if (snprintf(err->msg, sizeof(err->msg),
+					     "%s:%zu: %s", path, lineno,
+					     msg) >= (int)sizeof(err->msg))
+					err->msg[sizeof(err->msg) - 2] = '~';
 			}
 			added++;
 		}
