@@ -376,22 +376,36 @@ static int apply_reset(struct portier_fw_policy *p, const struct change *c,
 	return 0;
 }
 
+/*
+ * The verbs that take one PORTSPEC: the options they allow, then the spec
+ * into c->spec.  Returns EXIT_OK or the exit code of what was wrong.
+ */
+static int parse_spec_verb(struct fw_run *r, int argc, char **argv,
+			   unsigned allowed, const char *want, struct change *c)
+{
+	struct portier_err err = {0};
+	int rc = parse_opts(r, argc, argv, allowed);
+
+	if (rc == EXIT_OK)
+		rc = need_operands(r, argc, argv, 1, want);
+	if (rc != EXIT_OK)
+		return rc;
+	if (portier_fw_spec_parse(argv[optind], r->protos, &c->spec, &err) < 0)
+		return cli_report(r->cli, &err);
+	return EXIT_OK;
+}
+
 static int verb_close(struct fw_run *r, int argc, char **argv)
 {
 	struct portier_err err = {0};
 	struct change c = {0};
 	int rc;
 
-	rc = parse_opts(r, argc, argv,
-			OPT_DRY_RUN | OPT_PROTO | OPT_FROM | OPT_SSH);
-	if (rc == EXIT_OK)
-		rc = need_operands(r, argc, argv, 1,
-				   "one PORTSPEC, e.g. 445 or "
-				   "135,137-139");
+	rc = parse_spec_verb(r, argc, argv,
+			     OPT_DRY_RUN | OPT_PROTO | OPT_FROM | OPT_SSH,
+			     "one PORTSPEC, e.g. 445 or 135,137-139", &c);
 	if (rc != EXIT_OK)
 		return rc;
-	if (portier_fw_spec_parse(argv[optind], r->protos, &c.spec, &err) < 0)
-		return cli_report(r->cli, &err);
 	if (r->from) {
 		if (portier_fw_source_parse(r->from, &c.src, &err) < 0) {
 			portier_fw_spec_free(&c.spec);
@@ -408,37 +422,26 @@ static int verb_close(struct fw_run *r, int argc, char **argv)
 
 static int verb_allow_only(struct fw_run *r, int argc, char **argv)
 {
-	struct portier_err err = {0};
 	struct change c = {0};
 	int rc;
 
-	rc = parse_opts(r, argc, argv, OPT_DRY_RUN | OPT_PROTO | OPT_SSH);
+	rc = parse_spec_verb(r, argc, argv, OPT_DRY_RUN | OPT_PROTO | OPT_SSH,
+			     "one PORTSPEC, e.g. 22,80", &c);
 	if (rc == EXIT_OK)
-		rc = need_operands(r, argc, argv, 1,
-				   "one PORTSPEC, e.g. 22,80");
-	if (rc != EXIT_OK)
-		return rc;
-	if (portier_fw_spec_parse(argv[optind], r->protos, &c.spec, &err) < 0)
-		return cli_report(r->cli, &err);
-	rc = do_change(r, &c, apply_allow_only);
+		rc = do_change(r, &c, apply_allow_only);
 	portier_fw_spec_free(&c.spec);
 	return rc;
 }
 
 static int verb_open(struct fw_run *r, int argc, char **argv)
 {
-	struct portier_err err = {0};
 	struct change c = {0};
 	int rc;
 
-	rc = parse_opts(r, argc, argv, OPT_DRY_RUN | OPT_PROTO);
+	rc = parse_spec_verb(r, argc, argv, OPT_DRY_RUN | OPT_PROTO,
+			     "one PORTSPEC, e.g. 139", &c);
 	if (rc == EXIT_OK)
-		rc = need_operands(r, argc, argv, 1, "one PORTSPEC, e.g. 139");
-	if (rc != EXIT_OK)
-		return rc;
-	if (portier_fw_spec_parse(argv[optind], r->protos, &c.spec, &err) < 0)
-		return cli_report(r->cli, &err);
-	rc = do_change(r, &c, apply_open);
+		rc = do_change(r, &c, apply_open);
 	portier_fw_spec_free(&c.spec);
 	return rc;
 }
