@@ -358,11 +358,12 @@ struct portier_fw_backend {
 		    struct portier_err *err);
 };
 
-/* libnftables: the kernel's nftables of the caller's network namespace. */
+/* libnftables (portier/nft.h): the kernel's nftables of the caller's
+ * network namespace. */
 PORTIER_API extern const struct portier_fw_backend portier_fw_nft;
 
-/* Does this process hold CAP_NET_ADMIN (needed to read or change rules)? */
-PORTIER_API bool portier_fw_have_admin(void);
+/* Whether the process may read or change rules: portier_nft_have_admin
+ * (portier/nft.h). */
 
 /* ---- the session: apply, undo, status ------------------------------------------ */
 

@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "cli/fw_out.h"
 #include "portier/fw.h"
+#include "portier/nft.h"
 #include "portier/local.h"
 
 enum {
@@ -162,7 +163,7 @@ static struct portier_fw *open_fw(struct fw_run *r, int *rc)
 
 static int need_admin(struct fw_run *r)
 {
-	if (portier_fw_have_admin())
+	if (portier_nft_have_admin())
 		return EXIT_OK;
 	cli_error(r->cli, "changing the firewall needs CAP_NET_ADMIN, which "
 			  "this process lacks");
@@ -276,7 +277,7 @@ static int do_change(struct fw_run *r, const struct change *c, change_fn fn)
 	struct portier_fw_policy policy = {0};
 	struct portier_fw *fw = NULL;
 	char *old_script = NULL, *script = NULL;
-	bool can_read = portier_fw_have_admin(), changed = false;
+	bool can_read = portier_nft_have_admin(), changed = false;
 	int rc = EXIT_OK;
 
 	if (!r->dry_run && (rc = need_admin(r)) != EXIT_OK)
@@ -495,7 +496,7 @@ static int verb_status(struct fw_run *r, int argc, char **argv)
 			 "describes it");
 		return EXIT_USAGE;
 	}
-	if (!portier_fw_have_admin()) {
+	if (!portier_nft_have_admin()) {
 		cli_error(r->cli, "reading the firewall needs CAP_NET_ADMIN, "
 				  "which this process lacks");
 		cli_hint("run it as root: sudo portier firewall status");
@@ -603,7 +604,7 @@ static int verb_suggest(struct fw_run *r, int argc, char **argv)
 		rc = need_operands(r, argc, argv, 0, "no operands");
 	if (rc != EXIT_OK)
 		return rc;
-	if (portier_fw_have_admin()) {
+	if (portier_nft_have_admin()) {
 		fw = open_fw(r, &rc);
 		if (!fw)
 			return rc;

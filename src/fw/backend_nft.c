@@ -1,171 +1,91 @@
 /*
- * backend_nft.c - the libnftables back-end: portier's scripts go to the
- * kernel of the caller's network namespace through nft_run_cmd_from_buffer,
- * which parses a whole script and sends it as one netlink batch, i.e. one
- * transaction.  Output and errors are buffered inside the context, never
- * printed, and handed back in struct portier_err.
- *
- * Whether portier's table exists is asked with "list tables inet" rather
- * than by parsing the error of "list table" (whose wording is not an API).
+ * backend_nft.c - the firewall's back-end on the kernel: struct
+ * portier_fw_backend over portier's one nftables driver (src/nft/nft.c),
+ * which runs each script as one transaction and maps nftables' failures.
+ * What is left here is the firewall's view: its table by name, "" when the
+ * table is absent, and its hint when privilege is missing.
  */
-#include <nftables/libnftables.h>
-#include <stdio.h>
-#include <string.h>
-
-#include <cap-ng.h>
-
 #include "fw/fw_int.h"
+#include "portier/nft.h"
 
-static int nft_open(void **ctx, struct portier_err *err)
+static int fw_nft_open(void **ctx, struct portier_err *err)
 {
-	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	struct portier_nft *n;
+	int rc = portier_nft_open(&n, err);
 
-	if (!nft)
-		return portier_err_set(err, PORTIER_ENOMEM,
-				       "cannot create a libnftables context");
-	if (nft_ctx_buffer_output(nft) || nft_ctx_buffer_error(nft)) {
-		nft_ctx_free(nft);
-		return portier_err_set(err, PORTIER_ENOMEM,
-				       "cannot buffer libnftables output");
-	}
-	*ctx = nft;
+	if (rc < 0)
+		return rc;
+	*ctx = n;
 	return 0;
 }
 
-static void nft_close(void *ctx)
+static void fw_nft_close(void *ctx)
 {
-	if (ctx)
-		nft_ctx_free(ctx);
+	portier_nft_close(ctx);
 }
 
-/* libnftables' error text, first line, without "Error: " noise. */
-static void first_error_line(struct nft_ctx *nft, char *out, size_t len)
+/*
+ * The firewall's own words on a failure: how to get the privilege, or
+ * --dry-run without it.  A missing object in a script portier wrote is a
+ * failed run (exit 3), not the user's bad input, so it stays PORTIER_EIO.
+ */
+static int fw_failure(int rc, struct portier_err *err)
 {
-	const char *e = nft_ctx_get_error_buffer(nft);
-	size_t n;
-
-	if (!e || !*e) {
-		portier_strlcpy(out, "unknown error", len);
-		return;
-	}
-	if (strncmp(e, "Error: ", 7) == 0)
-		e += 7;
-	n = strcspn(e, "\n");
-	if (n >= len)
-		n = len - 1;
-	memcpy(out, e, n);
-	out[n] = '\0';
-}
-
-static int failure(struct nft_ctx *nft, const char *doing,
-		   struct portier_err *err)
-{
-	char line[300];
-	const char *all = nft_ctx_get_error_buffer(nft);
-
-	first_error_line(nft, line, sizeof(line));
-	if (!portier_fw_have_admin() ||
-	    (all && strstr(all, "Operation not permitted"))) {
-		portier_err_set(err, PORTIER_EPERM,
-				"%s needs CAP_NET_ADMIN (%s)", doing, line);
+	if (rc == PORTIER_EPERM && err) {
+		err->hint[0] = '\0';
 		portier_err_hint(err, "run as root, e.g. sudo portier "
 				      "firewall ...; --dry-run shows the "
 				      "script without privileges");
-		return PORTIER_EPERM;
 	}
-	portier_err_set(err, PORTIER_EIO, "nftables refused %s: %s", doing,
-			line);
-	return PORTIER_EIO;
-}
-
-static int nft_run(void *ctx, const char *script, bool check_only,
-		   struct portier_err *err)
-{
-	struct nft_ctx *nft = ctx;
-	int rc;
-
-	nft_ctx_set_dry_run(nft, check_only);
-	nft_ctx_output_set_flags(nft, 0);
-	rc = nft_run_cmd_from_buffer(nft, script);
-	nft_ctx_set_dry_run(nft, false);
-	if (rc != 0)
-		return failure(nft,
-			       check_only ? "the check of the script"
-					  : "the script",
-			       err);
-	return 0;
-}
-
-static int run_list(struct nft_ctx *nft, const char *cmd, unsigned flags,
-		    char **out, struct portier_err *err)
-{
-	const char *text;
-
-	nft_ctx_output_set_flags(nft, flags);
-	if (nft_run_cmd_from_buffer(nft, cmd) != 0)
-		return failure(nft, "reading the ruleset", err);
-	text = nft_ctx_get_output_buffer(nft);
-	*out = portier_strdup(text ? text : "");
-	if (!*out)
-		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
-	return 0;
-}
-
-/* Is "table inet portier" a line of text? */
-static bool has_table(const char *text)
-{
-	static const char want[] = "table inet " PORTIER_FW_TABLE;
-	const char *p = text;
-
-	while ((p = strstr(p, want)) != NULL) {
-		char after = p[sizeof(want) - 1];
-
-		if ((p == text || p[-1] == '\n') &&
-		    (after == '\n' || after == '\0' || after == ' '))
-			return true;
-		p += sizeof(want) - 1;
+	if (rc == PORTIER_ENOENT) {
+		if (err)
+			err->code = PORTIER_EIO;
+		return PORTIER_EIO;
 	}
-	return false;
+	return rc;
 }
 
-static int nft_list(void *ctx, enum portier_fw_listing how, char **out,
-		    struct portier_err *err)
+static int fw_nft_run(void *ctx, const char *script, bool check_only,
+		      struct portier_err *err)
 {
-	struct nft_ctx *nft = ctx;
-	unsigned flags = 0;
-	char *tables;
+	int rc = portier_nft_run(
+		ctx, script, check_only,
+		check_only ? "the check of the script" : "the script", err);
+
+	return rc < 0 ? fw_failure(rc, err) : 0;
+}
+
+static int fw_nft_list(void *ctx, enum portier_fw_listing how, char **out,
+		       struct portier_err *err)
+{
+	static const enum portier_nft_format fmt[] = {
+		[PORTIER_FW_LIST_TEXT] = PORTIER_NFT_TEXT,
+		[PORTIER_FW_LIST_STATELESS] = PORTIER_NFT_STATELESS,
+		[PORTIER_FW_LIST_JSON] = PORTIER_NFT_JSON,
+	};
 	bool present;
 	int rc;
 
-	rc = run_list(nft, "list tables inet", 0, &tables, err);
+	*out = NULL;
+	rc = portier_nft_has_table(ctx, "inet", PORTIER_FW_TABLE, &present,
+				   err);
 	if (rc < 0)
-		return rc;
-	present = has_table(tables);
-	portier_free(tables);
+		return fw_failure(rc, err);
 	if (!present) {
 		*out = portier_strdup("");
 		return *out ? 0
 			    : portier_err_set(err, PORTIER_ENOMEM,
 					      "out of memory");
 	}
-	if (how == PORTIER_FW_LIST_STATELESS)
-		flags = NFT_CTX_OUTPUT_STATELESS;
-	else if (how == PORTIER_FW_LIST_JSON)
-		flags = NFT_CTX_OUTPUT_JSON;
-	return run_list(nft, "list table inet " PORTIER_FW_TABLE, flags, out,
-			err);
+	rc = portier_nft_list(ctx, "list table inet " PORTIER_FW_TABLE,
+			      fmt[how], out, err);
+	return rc < 0 ? fw_failure(rc, err) : 0;
 }
 
 const struct portier_fw_backend portier_fw_nft = {
 	.name = "libnftables",
-	.open = nft_open,
-	.close = nft_close,
-	.run = nft_run,
-	.list = nft_list,
+	.open = fw_nft_open,
+	.close = fw_nft_close,
+	.run = fw_nft_run,
+	.list = fw_nft_list,
 };
-
-bool portier_fw_have_admin(void)
-{
-	capng_get_caps_process();
-	return capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN) != 0;
-}

@@ -30,31 +30,32 @@
 
 #define ELEMENTS_PER_LINE 10
 
-static void put_set(struct fw_buf *b, const char *name,
+static void put_set(struct portier_nft_buf *b, const char *name,
 		    const struct portier_fw_portset *s, const char *comment)
 {
 	size_t i;
 
-	fw_buf_printf(b,
-		      "\tset %s {\n\t\ttype inet_service\n"
-		      "\t\tflags interval\n",
-		      name);
+	portier_nft_buf_printf(b,
+			       "\tset %s {\n\t\ttype inet_service\n"
+			       "\t\tflags interval\n",
+			       name);
 	if (comment)
-		fw_buf_printf(b, "\t\tcomment \"%s\"\n", comment);
-	fw_buf_puts(b, "\t\telements = {");
+		portier_nft_buf_printf(b, "\t\tcomment \"%s\"\n", comment);
+	portier_nft_buf_puts(b, "\t\telements = {");
 	for (i = 0; i < s->n; i++) {
 		if (i && i % ELEMENTS_PER_LINE == 0)
-			fw_buf_puts(b, ",\n\t\t\t     ");
+			portier_nft_buf_puts(b, ",\n\t\t\t     ");
 		else if (i)
-			fw_buf_puts(b, ", ");
+			portier_nft_buf_puts(b, ", ");
 		else
-			fw_buf_puts(b, " ");
+			portier_nft_buf_puts(b, " ");
 		if (s->r[i].lo == s->r[i].hi)
-			fw_buf_printf(b, "%u", s->r[i].lo);
+			portier_nft_buf_printf(b, "%u", s->r[i].lo);
 		else
-			fw_buf_printf(b, "%u-%u", s->r[i].lo, s->r[i].hi);
+			portier_nft_buf_printf(b, "%u-%u", s->r[i].lo,
+					       s->r[i].hi);
 	}
-	fw_buf_puts(b, " }\n\t}\n");
+	portier_nft_buf_puts(b, " }\n\t}\n");
 }
 
 /*
@@ -74,8 +75,8 @@ static const char icmp6_types[] =
 	"mld2-listener-report";
 
 /* The connections established before, as peer . sport . dport sets. */
-static void put_keep(struct fw_buf *b, const struct portier_fw_policy *p,
-		     int family)
+static void put_keep(struct portier_nft_buf *b,
+		     const struct portier_fw_policy *p, int family)
 {
 	char addr[INET6_ADDRSTRLEN];
 	size_t i, k = 0;
@@ -86,23 +87,24 @@ static void put_keep(struct fw_buf *b, const struct portier_fw_policy *p,
 		if (c->family != family)
 			continue;
 		if (k++ == 0)
-			fw_buf_printf(b,
-				      "\tset " FW_SET_KEEP "%s {\n"
-				      "\t\ttype %s . inet_service . "
-				      "inet_service\n"
-				      "\t\tcomment \"TCP connections "
-				      "established before allow-only\"\n"
-				      "\t\telements = { ",
-				      family == AF_INET ? "v4" : "v6",
-				      family == AF_INET ? "ipv4_addr"
-							: "ipv6_addr");
+			portier_nft_buf_printf(
+				b,
+				"\tset " FW_SET_KEEP "%s {\n"
+				"\t\ttype %s . inet_service . "
+				"inet_service\n"
+				"\t\tcomment \"TCP connections "
+				"established before allow-only\"\n"
+				"\t\telements = { ",
+				family == AF_INET ? "v4" : "v6",
+				family == AF_INET ? "ipv4_addr" : "ipv6_addr");
 		else
-			fw_buf_puts(b, ",\n\t\t\t     ");
+			portier_nft_buf_puts(b, ",\n\t\t\t     ");
 		inet_ntop(family, c->raddr, addr, sizeof(addr));
-		fw_buf_printf(b, "%s . %u . %u", addr, c->rport, c->lport);
+		portier_nft_buf_printf(b, "%s . %u . %u", addr, c->rport,
+				       c->lport);
 	}
 	if (k)
-		fw_buf_puts(b, " }\n\t}\n");
+		portier_nft_buf_puts(b, " }\n\t}\n");
 }
 
 static bool has_keep(const struct portier_fw_policy *p, int family)
@@ -115,83 +117,90 @@ static bool has_keep(const struct portier_fw_policy *p, int family)
 	return false;
 }
 
-static void put_chain(struct fw_buf *b, const struct portier_fw_policy *p)
+static void put_chain(struct portier_nft_buf *b,
+		      const struct portier_fw_policy *p)
 {
 	size_t i;
 	int q;
 
-	fw_buf_printf(b,
-		      "\tchain " FW_CHAIN " {\n"
-		      "\t\ttype filter hook input priority filter; "
-		      "policy %s;\n"
-		      "\t\tiif \"lo\" accept\n"
-		      "\t\tct direction reply accept\n",
-		      p->allow_only ? "drop" : "accept");
+	portier_nft_buf_printf(b,
+			       "\tchain " FW_CHAIN " {\n"
+			       "\t\ttype filter hook input priority filter; "
+			       "policy %s;\n"
+			       "\t\tiif \"lo\" accept\n"
+			       "\t\tct direction reply accept\n",
+			       p->allow_only ? "drop" : "accept");
 	for (q = 0; q < PORTIER_FW_NPROTO; q++)
 		if (p->close[q].n)
-			fw_buf_printf(b,
-				      "\t\t%s dport @" FW_SET_CLOSE
-				      "%s counter drop\n",
-				      portier_fw_proto_name(q),
-				      portier_fw_proto_name(q));
+			portier_nft_buf_printf(b,
+					       "\t\t%s dport @" FW_SET_CLOSE
+					       "%s counter drop\n",
+					       portier_fw_proto_name(q),
+					       portier_fw_proto_name(q));
 	for (i = 0; i < p->n_from; i++)
 		for (q = 0; q < PORTIER_FW_NPROTO; q++)
 			if (p->from[i].ports[q].n)
-				fw_buf_printf(b,
-					      "\t\t%s saddr %s %s dport "
-					      "@" FW_SET_FROM "%zu_%s counter "
-					      "drop\n",
-					      p->from[i].family == AF_INET
-						      ? "ip"
-						      : "ip6",
-					      p->from[i].text,
-					      portier_fw_proto_name(q), i + 1,
-					      portier_fw_proto_name(q));
+				portier_nft_buf_printf(
+					b,
+					"\t\t%s saddr %s %s dport "
+					"@" FW_SET_FROM "%zu_%s counter "
+					"drop\n",
+					p->from[i].family == AF_INET ? "ip"
+								     : "ip6",
+					p->from[i].text,
+					portier_fw_proto_name(q), i + 1,
+					portier_fw_proto_name(q));
 	if (p->allow_only) {
-		fw_buf_puts(b, "\t\tct state established,related accept\n");
+		portier_nft_buf_puts(
+			b, "\t\tct state established,related accept\n");
 		if (has_keep(p, AF_INET))
-			fw_buf_puts(b, "\t\tip saddr . tcp sport . tcp dport "
-				       "@" FW_SET_KEEP "v4 accept\n");
+			portier_nft_buf_puts(
+				b, "\t\tip saddr . tcp sport . tcp dport "
+				   "@" FW_SET_KEEP "v4 accept\n");
 		if (has_keep(p, AF_INET6))
-			fw_buf_puts(b, "\t\tip6 saddr . tcp sport . tcp dport "
-				       "@" FW_SET_KEEP "v6 accept\n");
-		fw_buf_printf(b,
-			      "\t\tct state invalid counter drop\n"
-			      "\t\ticmp type { %s } accept\n"
-			      "\t\ticmpv6 type { %s } accept\n"
-			      "\t\tudp sport 67 udp dport 68 accept\n"
-			      "\t\tudp sport 547 udp dport 546 accept\n",
-			      icmp4_types, icmp6_types);
+			portier_nft_buf_puts(
+				b, "\t\tip6 saddr . tcp sport . tcp dport "
+				   "@" FW_SET_KEEP "v6 accept\n");
+		portier_nft_buf_printf(
+			b,
+			"\t\tct state invalid counter drop\n"
+			"\t\ticmp type { %s } accept\n"
+			"\t\ticmpv6 type { %s } accept\n"
+			"\t\tudp sport 67 udp dport 68 accept\n"
+			"\t\tudp sport 547 udp dport 546 accept\n",
+			icmp4_types, icmp6_types);
 		for (q = 0; q < PORTIER_FW_NPROTO; q++)
 			if (p->allow[q].n)
-				fw_buf_printf(b,
-					      "\t\t%s dport @" FW_SET_ALLOW
-					      "%s accept\n",
-					      portier_fw_proto_name(q),
-					      portier_fw_proto_name(q));
-		fw_buf_puts(b, "\t\tcounter drop\n");
+				portier_nft_buf_printf(
+					b,
+					"\t\t%s dport @" FW_SET_ALLOW
+					"%s accept\n",
+					portier_fw_proto_name(q),
+					portier_fw_proto_name(q));
+		portier_nft_buf_puts(b, "\t\tcounter drop\n");
 	}
-	fw_buf_puts(b, "\t}\n");
+	portier_nft_buf_puts(b, "\t}\n");
 }
 
 int portier_fw_render(const struct portier_fw_policy *p, char **out,
 		      struct portier_err *err)
 {
-	struct fw_buf b = {0};
+	struct portier_nft_buf b = {0};
 	char name[32];
 	size_t i;
 	int q;
 
-	fw_buf_puts(&b,
-		    "# portier firewall: replaces table inet " PORTIER_FW_TABLE
+	portier_nft_buf_puts(
+		&b, "# portier firewall: replaces table inet " PORTIER_FW_TABLE
 		    " in one transaction\n"
 		    "table inet " PORTIER_FW_TABLE "\n"
 		    "delete table inet " PORTIER_FW_TABLE "\n");
 	if (portier_fw_policy_empty(p))
 		goto done;
-	fw_buf_puts(&b, "table inet " PORTIER_FW_TABLE " {\n"
-			"\tcomment \"managed by portier firewall; changes "
-			"made by hand are lost\"\n");
+	portier_nft_buf_puts(&b,
+			     "table inet " PORTIER_FW_TABLE " {\n"
+			     "\tcomment \"managed by portier firewall; changes "
+			     "made by hand are lost\"\n");
 	for (q = 0; q < PORTIER_FW_NPROTO; q++) {
 		if (!p->close[q].n)
 			continue;
@@ -221,9 +230,9 @@ int portier_fw_render(const struct portier_fw_policy *p, char **out,
 		put_keep(&b, p, AF_INET6);
 	}
 	put_chain(&b, p);
-	fw_buf_puts(&b, "}\n");
+	portier_nft_buf_puts(&b, "}\n");
 done:
-	*out = fw_buf_take(&b);
+	*out = portier_nft_buf_take(&b);
 	if (!*out)
 		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
 	return 0;

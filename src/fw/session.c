@@ -392,7 +392,7 @@ fail:
 static int read_point(struct portier_fw *fw, unsigned long n, char **out,
 		      struct portier_err *err)
 {
-	struct fw_buf b = {0};
+	struct portier_nft_buf b = {0};
 	char name[64], path[4200], chunk[4096];
 	struct stat st;
 	size_t got;
@@ -432,10 +432,10 @@ static int read_point(struct portier_fw *fw, unsigned long n, char **out,
 	}
 	while ((got = fread(chunk, 1, sizeof(chunk) - 1, f)) > 0) {
 		chunk[got] = '\0';
-		fw_buf_puts(&b, chunk);
+		portier_nft_buf_puts(&b, chunk);
 	}
 	fclose(f);
-	*out = fw_buf_take(&b);
+	*out = portier_nft_buf_take(&b);
 	if (!*out)
 		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
 	return fw_undo_script_check(*out, path, err);
@@ -444,7 +444,7 @@ static int read_point(struct portier_fw *fw, unsigned long n, char **out,
 /* The restore script for a table listing ("" = there was no table). */
 static char *restore_script(const char *listing, const char *what)
 {
-	struct fw_buf b = {0};
+	struct portier_nft_buf b = {0};
 	char stamp[32] = "";
 	time_t now = time(NULL);
 	struct tm tm;
@@ -457,7 +457,7 @@ static char *restore_script(const char *listing, const char *what)
 	for (c = line; *c; c++)
 		if (*c == '\n' || *c == '\r')
 			*c = ' ';
-	fw_buf_printf(
+	portier_nft_buf_printf(
 		&b,
 		"# portier firewall undo point: table inet " PORTIER_FW_TABLE
 		" as it was before\n"
@@ -466,8 +466,8 @@ static char *restore_script(const char *listing, const char *what)
 		"table inet " PORTIER_FW_TABLE "\n"
 		"delete table inet " PORTIER_FW_TABLE "\n",
 		line, stamp);
-	fw_buf_puts(&b, listing);
-	return fw_buf_take(&b);
+	portier_nft_buf_puts(&b, listing);
+	return portier_nft_buf_take(&b);
 }
 
 static void prune(struct portier_fw *fw)

@@ -1,15 +1,16 @@
 /*
- * buf.c - a growable string for the nft scripts src/fw/ writes.  Failure to
- * grow is sticky: later appends do nothing and fw_buf_take returns NULL, so
- * a renderer checks for memory once, at the end.
+ * buf.c - a growable string for the nft scripts the firewall and the guard
+ * write.  Failure to grow is sticky: later appends do nothing and
+ * portier_nft_buf_take returns NULL, so a renderer checks for memory once,
+ * at the end.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "fw/fw_int.h"
+#include "portier/nft.h"
 
-static bool grow(struct fw_buf *b, size_t need)
+static bool grow(struct portier_nft_buf *b, size_t need)
 {
 	size_t cap;
 	char *s;
@@ -31,7 +32,7 @@ static bool grow(struct fw_buf *b, size_t need)
 	return true;
 }
 
-void fw_buf_printf(struct fw_buf *b, const char *fmt, ...)
+void portier_nft_buf_printf(struct portier_nft_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -47,7 +48,7 @@ void fw_buf_printf(struct fw_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-void fw_buf_puts(struct fw_buf *b, const char *s)
+void portier_nft_buf_puts(struct portier_nft_buf *b, const char *s)
 {
 	size_t n = strlen(s);
 
@@ -57,12 +58,12 @@ void fw_buf_puts(struct fw_buf *b, const char *s)
 	b->len += n;
 }
 
-char *fw_buf_take(struct fw_buf *b)
+char *portier_nft_buf_take(struct portier_nft_buf *b)
 {
 	char *s;
 
 	if (b->oom || !grow(b, 0)) {
-		fw_buf_free(b);
+		portier_nft_buf_free(b);
 		return NULL;
 	}
 	s = b->s;
@@ -71,7 +72,7 @@ char *fw_buf_take(struct fw_buf *b)
 	return s;
 }
 
-void fw_buf_free(struct fw_buf *b)
+void portier_nft_buf_free(struct portier_nft_buf *b)
 {
 	portier_free(b->s);
 	memset(b, 0, sizeof(*b));
