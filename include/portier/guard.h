@@ -440,7 +440,12 @@ PORTIER_API int portier_guard_cap_next(struct portier_guard_cap *c,
 PORTIER_API void portier_guard_cap_stats(struct portier_guard_cap *c,
 					 uint64_t *received, uint64_t *dropped);
 
-/* The nftables blocker (libnftables, one batch per change). */
+/*
+ * The nftables blocker: table inet portier_guard, one batch per change
+ * through portier's nftables driver (portier/nft.h).  Failures are that
+ * driver's: PORTIER_EPERM naming CAP_NET_ADMIN, PORTIER_ENOENT when the
+ * table (or a set of it) is gone, PORTIER_EIO otherwise.
+ */
 struct portier_guard_nft;
 
 struct portier_guard_nft_options {
@@ -483,10 +488,30 @@ PORTIER_API int portier_guard_nft_block_prefix(struct portier_guard_nft *n,
 					       const uint8_t addr[16],
 					       unsigned plen, uint32_t seconds,
 					       struct portier_err *err);
-/* Remove a block; PORTIER_ENOENT if the address was not blocked. */
+/* Remove a block; PORTIER_ENOENT if the address was not blocked,
+ * PORTIER_EPERM without CAP_NET_ADMIN. */
 PORTIER_API int portier_guard_nft_unblock(uint8_t family,
 					  const uint8_t addr[16],
 					  struct portier_err *err);
+
+/*
+ * The scripts the blocker runs, pure (for tests and --dry-run views).
+ * _table: the whole table as _open and _restore run it; _allow: the
+ * allowlist sets refilled.  Caller frees with portier_free; NULL when out
+ * of memory.  _block: one block element (plen 32, 64 or 128, as for
+ * _block_prefix; a /64 is cut to its network) into buf; PORTIER_EINVAL for
+ * a bad prefix length or a buf too small.
+ */
+PORTIER_API char *
+portier_guard_nft_script_table(const struct portier_guard_nft_options *o,
+			       const struct portier_guard_allow *a);
+PORTIER_API char *
+portier_guard_nft_script_allow(const struct portier_guard_allow *a);
+PORTIER_API int portier_guard_nft_script_block(uint8_t family,
+					       const uint8_t addr[16],
+					       unsigned plen, uint32_t seconds,
+					       char *buf, size_t len,
+					       struct portier_err *err);
 
 struct portier_guard_block {
 	uint8_t family;
@@ -494,6 +519,27 @@ struct portier_guard_block {
 	uint8_t plen;
 	uint32_t timeout_s, expires_s; /* expires_s: seconds left */
 };
+
+/* What the kernel's JSON listing of the table says. */
+struct portier_guard_nft_listing {
+	struct portier_guard_block *blocks; /* elements of block4, block6 */
+	size_t n;
+	uint64_t drops4, drops6; /* packets counted by the drop rules */
+};
+
+/*
+ * Read a JSON listing (nft -j list table|set|chain ... of inet
+ * portier_guard; text need not be NUL-terminated).  Pure and fuzzed: only
+ * elements of sets block4/block6 and the counters of rules matching
+ * @block4/@block6 are taken; elements that are not an address or a prefix
+ * are skipped.  PORTIER_EPROTO when text is not JSON with an "nftables"
+ * array, PORTIER_ENOMEM.  Free with portier_guard_nft_listing_free.
+ */
+PORTIER_API int portier_guard_nft_parse(const char *text, size_t len,
+					struct portier_guard_nft_listing *out,
+					struct portier_err *err);
+PORTIER_API void
+portier_guard_nft_listing_free(struct portier_guard_nft_listing *l);
 
 /*
  * The current block elements of the kernel set, without the daemon

@@ -1,6 +1,6 @@
 /*
- * nft.c - the blocker: guard's own nftables table, driven through
- * libnftables, one batch per change and never a fork of nft(8).
+ * nft.c - the blocker: guard's own nftables table, one batch per change
+ * through portier's nftables driver (portier/nft.h), never a fork of nft(8).
  *
  *   table inet portier_guard
  *     set allow4, allow6   (flags interval)   the allowlist
@@ -17,109 +17,29 @@
  * is idempotent: the block sets and their elements survive a restart; the
  * chain and the allowlist are rebuilt in the same batch.  Hooking at
  * prerouting before conntrack means a banned scanner costs no state.
+ *
+ * The scripts are rendered by pure functions (portier_guard_nft_script_*)
+ * and the kernel's JSON listing is read by a pure, fuzzed function
+ * (portier_guard_nft_parse); the rest only hands text to the driver.
  */
 #include <jansson.h>
-#include <stdarg.h>
-#include <nftables/libnftables.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "portier/guard.h"
+#include "portier/nft.h"
 
 #define TABLE "inet portier_guard"
 
 struct portier_guard_nft {
-	struct nft_ctx *ctx;
+	struct portier_nft *ctx;
 	struct portier_guard_nft_options opt;
 };
 
-/* A growing text buffer for one batch. */
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
+/* ---- scripts (pure) ------------------------------------------------------ */
 
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		size_t room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if ((size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		{
-			size_t ncap = (b->cap + (size_t)n + 1) * 2;
-			char *ns = portier_realloc(b->s, ncap);
-
-			if (!ns) {
-				b->oom = true;
-				return;
-			}
-			b->s = ns;
-			b->cap = ncap;
-		}
-	}
-}
-
-static struct nft_ctx *new_ctx(void)
-{
-	struct nft_ctx *c = nft_ctx_new(NFT_CTX_DEFAULT);
-
-	if (!c)
-		return NULL;
-	nft_ctx_buffer_output(c);
-	nft_ctx_buffer_error(c);
-	return c;
-}
-
-/* Run a batch; on failure the first line of nft's message goes in err. */
-static int run(struct nft_ctx *c, const char *cmd, const char *what,
-	       struct portier_err *err)
-{
-	char msg[256];
-	const char *e;
-	size_t n;
-
-	if (nft_run_cmd_from_buffer(c, cmd) == 0)
-		return 0;
-	e = nft_ctx_get_error_buffer(c);
-	if (!e)
-		e = "";
-	n = strcspn(e, "\n");
-	if (n >= sizeof(msg))
-		n = sizeof(msg) - 1;
-	memcpy(msg, e, n);
-	msg[n] = '\0';
-	if (strstr(e, "Operation not permitted")) {
-		portier_err_set(err, PORTIER_EPERM, "cannot %s: %s", what, msg);
-		portier_err_hint(err, "nftables needs root or CAP_NET_ADMIN");
-		return PORTIER_EPERM;
-	}
-	if (strstr(e, "No such file or directory"))
-		return portier_err_set(err, PORTIER_ENOENT, "cannot %s: %s",
-				       what, msg);
-	return portier_err_set(err, PORTIER_EIO, "cannot %s: %s", what, msg);
-}
-
-static void allow_elements(struct sbuf *b, const struct portier_guard_allow *a)
+static void allow_elements(struct portier_nft_buf *b,
+			   const struct portier_guard_allow *a)
 {
 	static const int fams[] = {4, 6};
 	size_t f, i;
@@ -135,27 +55,34 @@ static void allow_elements(struct sbuf *b, const struct portier_guard_allow *a)
 			portier_guard_addr_str(a->v[i].family, a->v[i].addr,
 					       addr, sizeof(addr));
 			if (!any)
-				sb_add(b, "add element " TABLE " allow%d { ",
-				       fams[f]);
-			sb_add(b, "%s%s/%u", any ? ", " : "", addr,
-			       a->v[i].plen);
+				portier_nft_buf_printf(
+					b, "add element " TABLE " allow%d { ",
+					fams[f]);
+			portier_nft_buf_printf(b, "%s%s/%u", any ? ", " : "",
+					       addr, a->v[i].plen);
 			any = true;
 		}
 		if (any)
-			sb_add(b, " }\n");
+			portier_nft_buf_puts(b, " }\n");
 	}
 }
 
-static int push_allow(struct nft_ctx *c, const struct portier_guard_allow *a,
-		      struct sbuf *b, struct portier_err *err)
+/* The allowlist sets emptied and filled again.  Entries may overlap (an
+ * own address inside --allow): the sets are declared with auto-merge. */
+static void allow_script(struct portier_nft_buf *b,
+			 const struct portier_guard_allow *a)
 {
-	sb_add(b, "flush set " TABLE " allow4\nflush set " TABLE " allow6\n");
+	portier_nft_buf_puts(b, "flush set " TABLE " allow4\n"
+				"flush set " TABLE " allow6\n");
 	allow_elements(b, a);
-	if (b->oom)
-		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
-	/* entries may overlap (an own address inside --allow): the sets
-	 * are declared with auto-merge, which joins them */
-	return run(c, b->s, "set up table inet portier_guard", err);
+}
+
+char *portier_guard_nft_script_allow(const struct portier_guard_allow *a)
+{
+	struct portier_nft_buf b = {0};
+
+	allow_script(&b, a);
+	return portier_nft_buf_take(&b);
 }
 
 /*
@@ -163,34 +90,81 @@ static int push_allow(struct nft_ctx *c, const struct portier_guard_allow *a,
  * place and the allowlist empty: created if missing, adopted if there
  * (the block sets keep their elements), chain and allowlist rebuilt.
  */
+char *portier_guard_nft_script_table(const struct portier_guard_nft_options *o,
+				     const struct portier_guard_allow *a)
+{
+	struct portier_nft_buf b = {0};
+	uint32_t size = o->max_elements ? o->max_elements : 65536;
+
+	portier_nft_buf_printf(
+		&b,
+		"add table " TABLE "\n"
+		"add set " TABLE " allow4 { type ipv4_addr; flags interval; "
+		"auto-merge; }\n"
+		"add set " TABLE " allow6 { type ipv6_addr; flags interval; "
+		"auto-merge; }\n"
+		"add set " TABLE " block4 { type ipv4_addr; flags timeout; "
+		"size %u; }\n"
+		"add set " TABLE " block6 { type ipv6_addr; flags interval, "
+		"timeout; size %u; }\n"
+		"add chain " TABLE " input { type filter hook prerouting "
+		"priority -300; policy accept; }\n"
+		"flush chain " TABLE " input\n"
+		"add rule " TABLE " input ip saddr @allow4 accept\n"
+		"add rule " TABLE " input ip6 saddr @allow6 accept\n"
+		"add rule " TABLE " input ip saddr @block4 counter drop\n"
+		"add rule " TABLE " input ip6 saddr @block6 counter drop\n",
+		size, size);
+	allow_script(&b, a);
+	return portier_nft_buf_take(&b);
+}
+
+int portier_guard_nft_script_block(uint8_t family, const uint8_t addr[16],
+				   unsigned plen, uint32_t seconds, char *buf,
+				   size_t len, struct portier_err *err)
+{
+	char text[64];
+	uint8_t a[16];
+	bool net64 = family == 6 && plen == 64;
+	int n;
+
+	if (!(family == 4 ? plen == 32 : plen == 64 || plen == 128))
+		return portier_err_set(err, PORTIER_EINVAL,
+				       "bad block prefix length %u", plen);
+	memcpy(a, addr, 16);
+	if (net64)
+		memset(a + 8, 0, 8);
+	portier_guard_addr_str(family, a, text, sizeof(text));
+	if (seconds < 1)
+		seconds = 1;
+	n = snprintf(buf, len,
+		     "add element " TABLE " block%d { %s%s timeout %us }\n",
+		     family == 4 ? 4 : 6, text, net64 ? "/64" : "", seconds);
+	if (n < 0 || (size_t)n >= len)
+		return portier_err_set(err, PORTIER_EINVAL,
+				       "no room for the block of '%s'", text);
+	return 0;
+}
+
+/* ---- the table ------------------------------------------------------------ */
+
+static int run_text(struct portier_nft *c, char *script, const char *doing,
+		    struct portier_err *err)
+{
+	int rc;
+
+	if (!script)
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	rc = portier_nft_run(c, script, false, doing, err);
+	portier_free(script);
+	return rc;
+}
+
 static int build(struct portier_guard_nft *n,
 		 const struct portier_guard_allow *a, struct portier_err *err)
 {
-	struct sbuf b = {0};
-	uint32_t size = n->opt.max_elements ? n->opt.max_elements : 65536;
-	int rc;
-
-	sb_add(&b,
-	       "add table " TABLE "\n"
-	       "add set " TABLE " allow4 { type ipv4_addr; flags interval; "
-	       "auto-merge; }\n"
-	       "add set " TABLE " allow6 { type ipv6_addr; flags interval; "
-	       "auto-merge; }\n"
-	       "add set " TABLE " block4 { type ipv4_addr; flags timeout; "
-	       "size %u; }\n"
-	       "add set " TABLE " block6 { type ipv6_addr; flags interval, "
-	       "timeout; size %u; }\n"
-	       "add chain " TABLE " input { type filter hook prerouting "
-	       "priority -300; policy accept; }\n"
-	       "flush chain " TABLE " input\n"
-	       "add rule " TABLE " input ip saddr @allow4 accept\n"
-	       "add rule " TABLE " input ip6 saddr @allow6 accept\n"
-	       "add rule " TABLE " input ip saddr @block4 counter drop\n"
-	       "add rule " TABLE " input ip6 saddr @block6 counter drop\n",
-	       size, size);
-	rc = push_allow(n->ctx, a, &b, err);
-	portier_free(b.s);
-	return rc;
+	return run_text(n->ctx, portier_guard_nft_script_table(&n->opt, a),
+			"setting up table " TABLE, err);
 }
 
 int portier_guard_nft_open(struct portier_guard_nft **out,
@@ -208,13 +182,9 @@ int portier_guard_nft_open(struct portier_guard_nft **out,
 			err, PORTIER_ENOMEM,
 			"out of memory for the nftables blocker");
 	n->opt = *o;
-	n->ctx = new_ctx();
-	if (!n->ctx) {
-		portier_free(n);
-		return portier_err_set(err, PORTIER_ENOMEM,
-				       "cannot create an nftables context");
-	}
-	rc = build(n, a, err);
+	rc = portier_nft_open(&n->ctx, err);
+	if (rc == 0)
+		rc = build(n, a, err);
 	if (rc < 0) {
 		portier_guard_nft_close(n);
 		return rc;
@@ -234,7 +204,7 @@ void portier_guard_nft_close(struct portier_guard_nft *n)
 {
 	if (!n)
 		return;
-	nft_ctx_free(n->ctx);
+	portier_nft_close(n->ctx);
 	portier_free(n);
 }
 
@@ -242,11 +212,8 @@ int portier_guard_nft_set_allow(struct portier_guard_nft *n,
 				const struct portier_guard_allow *a,
 				struct portier_err *err)
 {
-	struct sbuf b = {0};
-	int rc = push_allow(n->ctx, a, &b, err);
-
-	portier_free(b.s);
-	return rc;
+	return run_text(n->ctx, portier_guard_nft_script_allow(a),
+			"setting up table " TABLE, err);
 }
 
 int portier_guard_nft_block(struct portier_guard_nft *n, uint8_t family,
@@ -264,51 +231,45 @@ int portier_guard_nft_block_prefix(struct portier_guard_nft *n, uint8_t family,
 				   const uint8_t addr[16], unsigned plen,
 				   uint32_t seconds, struct portier_err *err)
 {
-	char cmd[256], text[64];
-	uint8_t a[16];
-	bool net64 = family == 6 && plen == 64;
+	char cmd[256];
+	int rc = portier_guard_nft_script_block(family, addr, plen, seconds,
+						cmd, sizeof(cmd), err);
 
-	if (!(family == 4 ? plen == 32 : plen == 64 || plen == 128))
-		return portier_err_set(err, PORTIER_EINVAL,
-				       "bad block prefix length %u", plen);
-	memcpy(a, addr, 16);
-	if (net64)
-		memset(a + 8, 0, 8);
-	portier_guard_addr_str(family, a, text, sizeof(text));
-	if (seconds < 1)
-		seconds = 1;
-	snprintf(cmd, sizeof(cmd),
-		 "add element " TABLE " block%d { %s%s timeout %us }\n",
-		 family == 4 ? 4 : 6, text, net64 ? "/64" : "", seconds);
-	return run(n->ctx, cmd, "add a block to table inet portier_guard", err);
+	if (rc < 0)
+		return rc;
+	return portier_nft_run(n->ctx, cmd, false,
+			       "adding a block to table " TABLE, err);
 }
 
 int portier_guard_nft_unblock(uint8_t family, const uint8_t addr[16],
 			      struct portier_err *err)
 {
-	struct nft_ctx *c = new_ctx();
+	struct portier_nft *c;
 	char cmd[256], text[64], net[64];
 	uint8_t a[16];
 	int rc;
 
-	if (!c)
-		return portier_err_set(err, PORTIER_ENOMEM,
-				       "cannot create an nftables context");
+	rc = portier_nft_open(&c, err);
+	if (rc < 0)
+		return rc;
 	portier_guard_addr_str(family, addr, text, sizeof(text));
 	snprintf(cmd, sizeof(cmd), "delete element " TABLE " block%d { %s }\n",
 		 family == 4 ? 4 : 6, text);
-	rc = run(c, cmd, "remove the block", err);
-	if (rc < 0 && family == 6) {
+	rc = portier_nft_run(c, cmd, false, "removing the block", err);
+	if (rc < 0 && rc != PORTIER_EPERM && family == 6) {
 		/* perhaps banned as its /64 */
 		memcpy(a, addr, 16);
 		memset(a + 8, 0, 8);
 		portier_guard_addr_str(6, a, net, sizeof(net));
 		snprintf(cmd, sizeof(cmd),
 			 "delete element " TABLE " block6 { %s/64 }\n", net);
-		if (run(c, cmd, "remove the block", NULL) == 0)
+		if (portier_nft_run(c, cmd, false, "removing the block",
+				    NULL) == 0)
 			rc = 0;
 	}
-	nft_ctx_free(c);
+	portier_nft_close(c);
+	if (rc == PORTIER_EPERM)
+		return rc;
 	if (rc < 0) {
 		portier_err_set(err, PORTIER_ENOENT, "'%s' is not blocked",
 				text);
@@ -319,118 +280,89 @@ int portier_guard_nft_unblock(uint8_t family, const uint8_t addr[16],
 	return 0;
 }
 
-static int add_block(struct portier_guard_block **v, size_t *n, size_t *cap,
+/* ---- reading the table back ------------------------------------------------ */
+
+static int add_block(struct portier_guard_nft_listing *l, size_t *cap,
 		     json_t *elem)
 {
 	json_t *val = json_object_get(elem, "val");
 	struct portier_guard_block *b;
+	struct portier_guard_cidr c;
 	const char *text = NULL;
-	char buf[64];
-	unsigned plen = 0;
+	json_int_t plen = 0, timeout, expires;
+	char buf[80];
 
 	if (!val)
 		val = elem; /* an element without timeout is a bare value */
 	if (json_is_string(val)) {
 		text = json_string_value(val);
-	} else if (json_is_object(val) && json_object_get(val, "prefix")) {
+	} else if (json_is_object(val)) {
 		json_t *pfx = json_object_get(val, "prefix");
 
 		text = json_string_value(json_object_get(pfx, "addr"));
-		plen = (unsigned)json_integer_value(
-			json_object_get(pfx, "len"));
+		plen = json_integer_value(json_object_get(pfx, "len"));
 	}
-	if (!text)
+	if (!text || plen < 0 || plen > 128)
 		return 0;
-	if (*n == *cap) {
+	if (plen)
+		snprintf(buf, sizeof(buf), "%.60s/%u", text, (unsigned)plen);
+	if (portier_guard_cidr_parse(plen ? buf : text, &c, NULL) < 0)
+		return 0;
+	if (l->n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 32;
 		struct portier_guard_block *nv =
-			portier_realloc(*v, ncap * sizeof(*nv));
+			portier_realloc(l->blocks, ncap * sizeof(*nv));
 
 		if (!nv)
 			return PORTIER_ENOMEM;
-		*v = nv;
+		l->blocks = nv;
 		*cap = ncap;
 	}
-	b = &(*v)[*n];
+	b = &l->blocks[l->n++];
 	memset(b, 0, sizeof(*b));
-	snprintf(buf, sizeof(buf), "%s/%u", text, plen);
-	{
-		struct portier_guard_cidr c;
-
-		if (portier_guard_cidr_parse(plen ? buf : text, &c, NULL) < 0)
-			return 0;
-		b->family = c.family;
-		memcpy(b->addr, c.addr, 16);
-		b->plen = c.plen;
-	}
+	b->family = c.family;
+	memcpy(b->addr, c.addr, 16);
+	b->plen = c.plen;
+	timeout = json_integer_value(json_object_get(elem, "timeout"));
+	expires = json_integer_value(json_object_get(elem, "expires"));
 	b->timeout_s =
-		(uint32_t)json_integer_value(json_object_get(elem, "timeout"));
+		timeout > 0 && timeout <= UINT32_MAX ? (uint32_t)timeout : 0;
 	b->expires_s =
-		(uint32_t)json_integer_value(json_object_get(elem, "expires"));
-	(*n)++;
+		expires > 0 && expires <= UINT32_MAX ? (uint32_t)expires : 0;
 	return 0;
 }
 
-int portier_guard_nft_list(struct portier_guard_block **out, size_t *n,
-			   struct portier_err *err)
+/* The elements of set block4 or block6. */
+static int read_set(struct portier_guard_nft_listing *l, size_t *cap,
+		    json_t *set)
 {
-	struct nft_ctx *c = new_ctx();
-	static const char *const sets[] = {"block4", "block6"};
-	size_t cap = 0, s;
-	int rc = 0;
+	const char *name = json_string_value(json_object_get(set, "name"));
+	json_t *e;
+	size_t j;
+	int rc;
 
-	*out = NULL;
-	*n = 0;
-	if (!c)
-		return portier_err_set(err, PORTIER_ENOMEM,
-				       "cannot create an nftables context");
-	nft_ctx_output_set_flags(c, NFT_CTX_OUTPUT_JSON);
-	for (s = 0; s < 2 && rc == 0; s++) {
-		char cmd[128];
-		json_t *root, *arr, *item;
-		size_t i;
+	if (!name || (strcmp(name, "block4") && strcmp(name, "block6")))
+		return 0;
+	json_array_foreach(json_object_get(set, "elem"), j, e)
+	{
+		json_t *inner = json_object_get(e, "elem");
 
-		snprintf(cmd, sizeof(cmd), "list set " TABLE " %s", sets[s]);
-		rc = run(c, cmd, "read table inet portier_guard", err);
+		rc = add_block(l, cap, inner ? inner : e);
 		if (rc < 0)
-			break;
-		root = json_loads(nft_ctx_get_output_buffer(c), 0, NULL);
-		arr = json_object_get(root, "nftables");
-		json_array_foreach(arr, i, item)
-		{
-			json_t *set = json_object_get(item, "set");
-			json_t *elems = json_object_get(set, "elem"), *e;
-			size_t j;
-
-			json_array_foreach(elems, j, e)
-			{
-				json_t *inner = json_object_get(e, "elem");
-
-				rc = add_block(out, n, &cap, inner ? inner : e);
-				if (rc < 0)
-					break;
-			}
-		}
-		json_decref(root);
+			return rc;
 	}
-	nft_ctx_free(c);
-	if (rc < 0) {
-		portier_free(*out);
-		*out = NULL;
-		*n = 0;
-	}
-	return rc;
+	return 0;
 }
 
-/* The drop rule's counter for the block set named set ("@block4"). */
-static void rule_counter(json_t *rule, uint64_t *drops4, uint64_t *drops6)
+/* The drop rule's counter for set @block4 or @block6. */
+static void read_rule(struct portier_guard_nft_listing *l, json_t *rule)
 {
-	json_t *expr = json_object_get(rule, "expr"), *e;
+	json_t *e;
 	const char *set = NULL;
 	json_int_t packets = -1;
 	size_t i;
 
-	json_array_foreach(expr, i, e)
+	json_array_foreach(json_object_get(rule, "expr"), i, e)
 	{
 		json_t *m = json_object_get(e, "match"), *c;
 
@@ -444,37 +376,95 @@ static void rule_counter(json_t *rule, uint64_t *drops4, uint64_t *drops6)
 	if (!set || packets < 0)
 		return;
 	if (!strcmp(set, "@block4"))
-		*drops4 = (uint64_t)packets;
+		l->drops4 = (uint64_t)packets;
 	else if (!strcmp(set, "@block6"))
-		*drops6 = (uint64_t)packets;
+		l->drops6 = (uint64_t)packets;
+}
+
+int portier_guard_nft_parse(const char *text, size_t len,
+			    struct portier_guard_nft_listing *out,
+			    struct portier_err *err)
+{
+	json_t *root, *arr, *item;
+	size_t i, cap = 0;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+	arr = json_object_get(root, "nftables");
+	if (!json_is_array(arr)) {
+		json_decref(root);
+		return portier_err_set(err, PORTIER_EPROTO,
+				       "the nftables listing of " TABLE
+				       " is not JSON with an \"nftables\" "
+				       "array");
+	}
+	json_array_foreach(arr, i, item)
+	{
+		json_t *set = json_object_get(item, "set");
+		json_t *rule = json_object_get(item, "rule");
+
+		if (json_is_object(set))
+			rc = read_set(out, &cap, set);
+		else if (json_is_object(rule))
+			read_rule(out, rule);
+		if (rc < 0)
+			break;
+	}
+	json_decref(root);
+	if (rc < 0) {
+		portier_guard_nft_listing_free(out);
+		return portier_err_set(err, rc, "out of memory reading " TABLE);
+	}
+	return 0;
+}
+
+void portier_guard_nft_listing_free(struct portier_guard_nft_listing *l)
+{
+	portier_free(l->blocks);
+	memset(l, 0, sizeof(*l));
+}
+
+/* The table as the kernel has it, read with a context of its own. */
+static int read_table(struct portier_guard_nft_listing *l,
+		      struct portier_err *err)
+{
+	struct portier_nft *c;
+	char *json = NULL;
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	rc = portier_nft_open(&c, err);
+	if (rc < 0)
+		return rc;
+	rc = portier_nft_list(c, "list table " TABLE, PORTIER_NFT_JSON, &json,
+			      err);
+	portier_nft_close(c);
+	if (rc == 0)
+		rc = portier_guard_nft_parse(json, strlen(json), l, err);
+	portier_free(json);
+	return rc;
+}
+
+int portier_guard_nft_list(struct portier_guard_block **out, size_t *n,
+			   struct portier_err *err)
+{
+	struct portier_guard_nft_listing l;
+	int rc = read_table(&l, err);
+
+	*out = rc == 0 ? l.blocks : NULL;
+	*n = rc == 0 ? l.n : 0;
+	return rc;
 }
 
 int portier_guard_nft_drops(uint64_t *drops4, uint64_t *drops6,
 			    struct portier_err *err)
 {
-	struct nft_ctx *c = new_ctx();
-	json_t *root, *item;
-	size_t i;
-	int rc;
+	struct portier_guard_nft_listing l;
+	int rc = read_table(&l, err);
 
-	*drops4 = *drops6 = 0;
-	if (!c)
-		return portier_err_set(err, PORTIER_ENOMEM,
-				       "cannot create an nftables context");
-	nft_ctx_output_set_flags(c, NFT_CTX_OUTPUT_JSON);
-	rc = run(c, "list chain " TABLE " input",
-		 "read table inet portier_guard", err);
-	if (rc == 0) {
-		root = json_loads(nft_ctx_get_output_buffer(c), 0, NULL);
-		json_array_foreach(json_object_get(root, "nftables"), i, item)
-		{
-			json_t *rule = json_object_get(item, "rule");
-
-			if (rule)
-				rule_counter(rule, drops4, drops6);
-		}
-		json_decref(root);
-	}
-	nft_ctx_free(c);
+	*drops4 = rc == 0 ? l.drops4 : 0;
+	*drops6 = rc == 0 ? l.drops6 : 0;
+	portier_guard_nft_listing_free(&l);
 	return rc;
 }

@@ -1,0 +1,30 @@
+/*
+ * Fuzz the guard's reader of nftables' JSON listing of table inet
+ * portier_guard (portier guard --status): whatever the listing holds,
+ * reading either fails cleanly or yields blocks of a known family and a
+ * prefix length that fits it.
+ */
+#include <stdlib.h>
+
+#include "portier/guard.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct portier_guard_nft_listing l;
+	struct portier_err err;
+	size_t i;
+
+	if (portier_guard_nft_parse((const char *)data, size, &l, &err) != 0)
+		return 0;
+	for (i = 0; i < l.n; i++) {
+		const struct portier_guard_block *b = &l.blocks[i];
+
+		if (!(b->family == 4 ? b->plen <= 32
+				     : b->family == 6 && b->plen <= 128))
+			abort();
+	}
+	portier_guard_nft_listing_free(&l);
+	return 0;
+}
