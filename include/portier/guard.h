@@ -378,6 +378,119 @@ portier_guard_alert_json(const struct portier_guard_alert *a,
 PORTIER_API const char *portier_guard_time_str(uint64_t us, char *buf,
 					       size_t len);
 
+/* ---- the blocking policy -------------------------------------------------------- */
+
+/*
+ * What to do about an alert, decided in the library so that the daemon only
+ * carries it out (runs nftables, unflags, prints).  Pure over its inputs:
+ * the alert (its escalated ban, ban_s), the allowlist, the clock given, and
+ * the policy's own state (the ban-rate cap of the current minute and the
+ * alert-rate limit).
+ */
+struct portier_guard_policy_config {
+	bool block;		/* --block: put flagged sources into the set */
+	bool v6_prefix64;	/* ban an IPv6 source's /64 where allowed */
+	unsigned long ban_rate; /* new bans per calendar minute (>= 1) */
+	unsigned long alert_rate; /* alerts written per second (>= 1) */
+};
+
+struct portier_guard_policy {
+	struct portier_guard_policy_config cfg;
+	uint64_t ban_minute; /* the minute bans_this_minute counts */
+	unsigned long bans_this_minute;
+	/* the alert-rate limit: a token bucket of alert_rate a second */
+	double tokens;
+	uint64_t tokens_us;  /* 0: not started (full at the first alert) */
+	unsigned suppressed; /* alerts not written since the last one */
+	unsigned long n_alerts, n_blocks; /* totals, for the exit summary */
+};
+
+enum portier_guard_verdict {
+	PG_ACT_MONITOR,	     /* no --block: report only */
+	PG_ACT_SKIP_ALLOWED, /* the source is allowlisted: never block it */
+	PG_ACT_BLOCK,	     /* add a block element: prefix, timeout_s */
+	PG_ACT_EXTEND,	     /* the same for a repeat offender: its ban is
+				the escalated one (x ban_factor per repeat) */
+	PG_ACT_SKIP_RATE,    /* the ban-rate cap is reached: unflag the
+				source until retry_us (the next minute) */
+	PG_ACT_REBUILD,	     /* the table is gone: build it again, then
+				carry out the same block once more */
+	PG_ACT_RETRY,	     /* the block failed: unflag until retry_us */
+};
+
+struct portier_guard_decision {
+	enum portier_guard_verdict verdict;
+	unsigned prefix;    /* BLOCK/EXTEND/REBUILD: 32, 64 or 128 */
+	uint32_t timeout_s; /* BLOCK/EXTEND/REBUILD: the ban */
+	uint64_t retry_us;  /* SKIP_RATE/RETRY: when to alert again */
+	/* SKIP_ALLOWED: the matching entry; BLOCK/EXTEND: the entry inside
+	 * the /64 that made it an address-only ban, or NULL.  Points into the
+	 * allowlist given to _decide. */
+	const struct portier_guard_cidr *why;
+};
+
+/* A fresh policy; cfg's rates must be at least 1. */
+PORTIER_API void
+portier_guard_policy_init(struct portier_guard_policy *p,
+			  const struct portier_guard_policy_config *cfg);
+
+/*
+ * The decision for alert a, whose flagging probe came from real (the
+ * alert's source is its /64 with v6_prefix64), at now_us (wall clock):
+ * SKIP_ALLOWED when real is allowlisted (also without --block: spoofing a
+ * gateway must never cut this host off), MONITOR without --block,
+ * SKIP_RATE when ban_rate blocks were already made this minute (retry at
+ * the start of the next), else BLOCK (first offence) or EXTEND (a repeat)
+ * with the prefix portier_guard_ban_prefix allows and a->ban_s.  Counts
+ * the alert.
+ */
+PORTIER_API struct portier_guard_decision
+portier_guard_policy_decide(struct portier_guard_policy *p,
+			    const struct portier_guard_allow *allow,
+			    const struct portier_guard_alert *a,
+			    const uint8_t real[16], uint64_t now_us);
+
+/*
+ * The block of decision d failed with code (PORTIER_E*) at now_us; rebuilt:
+ * the table was already built again for this alert.  REBUILD (d's block
+ * otherwise unchanged) the first time the table is missing
+ * (PORTIER_ENOENT); otherwise RETRY 5 seconds after now_us.
+ */
+PORTIER_API struct portier_guard_decision
+portier_guard_policy_failed(struct portier_guard_policy *p,
+			    const struct portier_guard_decision *d, int code,
+			    bool rebuilt, uint64_t now_us);
+
+/* The block of a BLOCK/EXTEND decision is in: it counts against the cap. */
+PORTIER_API void portier_guard_policy_blocked(struct portier_guard_policy *p);
+
+/*
+ * The alert-rate limit: true when an alert at now_us may be written, with
+ * *suppressed the alerts dropped since the last one written; false (and
+ * the alert counted as suppressed) otherwise.
+ */
+PORTIER_API bool portier_guard_policy_report(struct portier_guard_policy *p,
+					     uint64_t now_us,
+					     unsigned *suppressed);
+
+/*
+ * The detector's view of probe in: with v6_prefix64 an inbound IPv6
+ * source becomes its /64 (a scanner hopping addresses inside it is one
+ * source), unless that /64 could never be banned whole (it holds an
+ * allowlisted address: this host's own LAN), where each address stays its
+ * own source.  Everything else is copied as it is.
+ */
+PORTIER_API void
+portier_guard_policy_view(const struct portier_guard_policy *p,
+			  const struct portier_guard_allow *allow,
+			  const struct portier_guard_probe *in,
+			  struct portier_guard_probe *out);
+
+/* "monitor", "allowlisted", "blocked", "rate-limited", "block-failed": the
+ * alert's action (docs/json-guard.md); REBUILD is never final. */
+PORTIER_API const char *
+portier_guard_verdict_action(enum portier_guard_verdict v);
+
 /* ---- checkpoints ---------------------------------------------------------------- */
 
 /*

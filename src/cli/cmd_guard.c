@@ -46,14 +46,7 @@ struct guard_run {
 	struct portier_guard_nft *nft;
 	FILE *alerts;
 	char state_path[4096];
-	/* ban-rate cap: bans in the current minute */
-	uint64_t ban_minute;
-	unsigned long bans_this_minute;
-	/* alert-rate limit: a token bucket, tokens per second */
-	double tokens;
-	uint64_t tokens_us;
-	unsigned suppressed;
-	unsigned long n_alerts, n_blocks;
+	struct portier_guard_policy policy; /* what to do about alerts */
 	bool dirty;	     /* an alert since the last checkpoint */
 	uint64_t last_cp_us; /* when the last checkpoint was written */
 	uint64_t drops_told; /* kernel drops already reported */
@@ -89,24 +82,6 @@ static const char *state_dir(const struct guard_opts *o, char *buf, size_t len)
 }
 
 /* ---- acting on an alert ------------------------------------------------ */
-
-static bool take_token(struct guard_run *r, uint64_t now)
-{
-	double rate = (double)r->o->alert_rate;
-
-	if (!r->tokens_us) {
-		r->tokens = rate;
-		r->tokens_us = now;
-	}
-	r->tokens += (double)(now - r->tokens_us) / 1e6 * rate;
-	if (r->tokens > rate)
-		r->tokens = rate;
-	r->tokens_us = now;
-	if (r->tokens < 1)
-		return false;
-	r->tokens -= 1;
-	return true;
-}
 
 static void print_human(struct guard_run *r,
 			const struct portier_guard_alert *a,
@@ -146,20 +121,40 @@ static void print_human(struct guard_run *r,
 }
 
 /*
- * The table vanished under us (someone flushed the ruleset): build it
- * again and retry the block once.  True when the block is in.
+ * Carry out a BLOCK/EXTEND decision: add the element, and when the policy
+ * says so build the table again first (it vanished under us) and add it
+ * once more.  The final decision: d itself when the block is in, RETRY
+ * otherwise, with the reason in err.
  */
-static bool rebuild_and_block(struct guard_run *r,
-			      const struct portier_guard_alert *a,
-			      const uint8_t real[16], unsigned plen,
-			      struct portier_err *err)
+static struct portier_guard_decision
+block(struct guard_run *r, const struct portier_guard_alert *a,
+      const uint8_t real[16], struct portier_guard_decision d, uint64_t now,
+      struct portier_err *err)
 {
-	portier_err_clear(err);
-	cli_notice(r->cli,
-		   "table inet portier_guard is gone; creating it again");
-	return portier_guard_nft_restore(r->nft, &r->o->allow, err) == 0 &&
-	       portier_guard_nft_block_prefix(r->nft, a->src.family, real, plen,
-					      a->ban_s, err) == 0;
+	struct portier_guard_decision f;
+	bool rebuilt = false;
+
+	for (;;) {
+		int rc = portier_guard_nft_block_prefix(r->nft, a->src.family,
+							real, d.prefix,
+							d.timeout_s, err);
+
+		if (rc == 0)
+			return d;
+		f = portier_guard_policy_failed(&r->policy, &d, rc, rebuilt,
+						now);
+		if (f.verdict != PG_ACT_REBUILD)
+			return f;
+		portier_err_clear(err);
+		cli_notice(
+			r->cli,
+			"table inet portier_guard is gone; creating it again");
+		rebuilt = true;
+		rc = portier_guard_nft_restore(r->nft, &r->o->allow, err);
+		if (rc < 0)
+			return portier_guard_policy_failed(&r->policy, &d, rc,
+							   rebuilt, now);
+	}
 }
 
 /* Act on an alert; real is the address the flagging probe came from (the
@@ -168,70 +163,53 @@ static void act(struct guard_run *r, const struct portier_guard_alert *a,
 		const uint8_t real[16])
 {
 	const struct portier_guard_source *s = &a->src;
-	struct portier_guard_action x = {.action = "monitor"};
-	const struct portier_guard_cidr *why;
-	unsigned plen = portier_guard_ban_prefix(&r->o->allow, s->family, real,
-						 r->o->v6_prefix64, &why);
+	struct portier_guard_action x = {0};
 	struct portier_err err = {0};
 	uint64_t now = wall_us();
+	struct portier_guard_decision d = portier_guard_policy_decide(
+		&r->policy, &r->o->allow, a, real, now);
 	char *json, realtxt[64], note[160], whytxt[64];
+	const struct portier_guard_cidr *why = d.why;
 
-	r->n_alerts++;
 	if (memcmp(real, s->addr, s->family == 4 ? 4 : 16) != 0)
 		x.address = portier_guard_addr_str(s->family, real, realtxt,
 						   sizeof(realtxt));
-	if (!plen) {
-		/* alert, never block: spoofing our gateway must not cut us off */
-		x.action = "allowlisted";
+	if (d.verdict == PG_ACT_BLOCK || d.verdict == PG_ACT_EXTEND)
+		d = block(r, a, real, d, now, &err);
+	switch (d.verdict) {
+	case PG_ACT_SKIP_ALLOWED:
 		x.allow_why = portier_guard_allow_why_name(why->why);
-	} else if (r->nft) {
-		if (now / 60000000 != r->ban_minute) {
-			r->ban_minute = now / 60000000;
-			r->bans_this_minute = 0;
-		}
-		if (r->bans_this_minute >= r->o->ban_rate) {
-			/* pending: its first probe of the next minute (when
-			 * the budget has refilled) alerts and blocks again */
-			x.action = "rate-limited";
-			portier_guard_det_unflag(r->det, s->family, s->addr,
-						 (r->ban_minute + 1) *
-							 60000000);
-		} else if (portier_guard_nft_block_prefix(r->nft, s->family,
-							  real, plen, a->ban_s,
-							  &err) < 0 &&
-			   !(err.code == PORTIER_ENOENT &&
-			     rebuild_and_block(r, a, real, plen, &err))) {
-			x.action = "block-failed";
+		break;
+	case PG_ACT_SKIP_RATE:
+	case PG_ACT_RETRY:
+	case PG_ACT_REBUILD:
+		if (d.verdict != PG_ACT_SKIP_RATE)
 			x.error = err.msg;
-			/* try again at its first probe 5 s from now */
-			portier_guard_det_unflag(r->det, s->family, s->addr,
-						 now + 5000000);
-		} else {
-			x.action = "blocked";
-			x.block_prefix = plen;
-			if (why) { /* the /64 holds an allowlisted address */
-				snprintf(
-					note, sizeof(note),
-					"blocked the address "
-					"only: its /64 holds %s/%u (%s)",
-					portier_guard_addr_str(
-						why->family, why->addr, whytxt,
-						sizeof(whytxt)),
-					why->plen,
-					portier_guard_allow_why_name(why->why));
-				x.note = note;
-			}
-			x.block_us = wall_us();
-			r->bans_this_minute++;
-			r->n_blocks++;
+		portier_guard_det_unflag(r->det, s->family, s->addr,
+					 d.retry_us);
+		break;
+	case PG_ACT_BLOCK:
+	case PG_ACT_EXTEND:
+		x.block_prefix = d.prefix;
+		if (why) { /* the /64 holds an allowlisted address */
+			snprintf(note, sizeof(note),
+				 "blocked the address "
+				 "only: its /64 holds %s/%u (%s)",
+				 portier_guard_addr_str(why->family, why->addr,
+							whytxt, sizeof(whytxt)),
+				 why->plen,
+				 portier_guard_allow_why_name(why->why));
+			x.note = note;
 		}
+		x.block_us = wall_us();
+		portier_guard_policy_blocked(&r->policy);
+		break;
+	case PG_ACT_MONITOR:
+		break;
 	}
-	if (!take_token(r, now)) {
-		r->suppressed++;
+	x.action = portier_guard_verdict_action(d.verdict);
+	if (!portier_guard_policy_report(&r->policy, now, &x.suppressed))
 		return;
-	}
-	x.suppressed = r->suppressed;
-	r->suppressed = 0;
 	json = portier_guard_alert_json(a, &x);
 	if (json && r->alerts) {
 		fprintf(r->alerts, "%s\n", json);
@@ -309,14 +287,7 @@ static int drain(struct guard_run *r)
 		 * addresses, a gateway, an --allow entry: our own LAN): there
 		 * each address is its own source, so one flagged neighbour
 		 * (even an allowlisted one) does not hide the others */
-		q = p;
-		if (r->o->v6_prefix64 && q.family == 6 && !p.outgoing) {
-			const struct portier_guard_cidr *why;
-
-			if (portier_guard_ban_prefix(&r->o->allow, 6, p.src,
-						     true, &why) == 64)
-				memset(q.src + 8, 0, 8);
-		}
+		portier_guard_policy_view(&r->policy, &r->o->allow, &p, &q);
 		/* a flagged source's probes are dropped by the kernel and are
 		 * no connection: no need to ask the socket table about them */
 		if (k < PG_KIND_NONE && !p.outgoing &&
@@ -369,6 +340,12 @@ static int daemon_run(struct guard_run *r)
 	const char *dir = state_dir(o, dirbuf, sizeof(dirbuf));
 	int rc;
 
+	struct portier_guard_policy_config pc = {.block = o->block,
+						 .v6_prefix64 = o->v6_prefix64,
+						 .ban_rate = o->ban_rate,
+						 .alert_rate = o->alert_rate};
+
+	portier_guard_policy_init(&r->policy, &pc);
 	/* first what needs privilege, so that its error is the one shown */
 	if (portier_guard_cap_open(&r->cap, o->ifname, &err) < 0)
 		return cli_report(r->cli, &err);
@@ -460,8 +437,8 @@ static int daemon_run(struct guard_run *r)
 	cli_notice(r->cli,
 		   "%lu alerts, %lu blocks; %llu packets read, %llu "
 		   "lost by the kernel",
-		   r->n_alerts, r->n_blocks, (unsigned long long)received,
-		   (unsigned long long)dropped);
+		   r->policy.n_alerts, r->policy.n_blocks,
+		   (unsigned long long)received, (unsigned long long)dropped);
 	if (rc < 0) {
 		cli_error(r->cli, "capture failed: %s", strerror(-rc));
 		return EXIT_RUNTIME;
