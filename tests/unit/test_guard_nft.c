@@ -74,6 +74,14 @@ static void test_parse_table(void **state)
 	assert_int_equal(l.drops6, 0);
 	portier_guard_nft_listing_free(&l);
 	free(text);
+	/* counters of drops on both families (captured after pings) */
+	text = slurp("table_drops.json", &len);
+	assert_int_equal(portier_guard_nft_parse(text, len, &l, NULL), 0);
+	assert_int_equal(l.drops4, 2);
+	assert_int_equal(l.drops6, 3);
+	assert_int_equal(l.n, 6);
+	portier_guard_nft_listing_free(&l);
+	free(text);
 	/* an empty table */
 	text = slurp("table_empty.json", &len);
 	assert_int_equal(portier_guard_nft_parse(text, len, &l, NULL), 0);
