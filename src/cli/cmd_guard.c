@@ -6,10 +6,11 @@
  * `--unblock ADDR`.
  *
  * This file is the daemon's loop and nothing else: poll the capture
- * socket, judge and feed each packet, act on alerts (allowlist, ban-rate
- * cap, block), write alerts, checkpoint every --checkpoint seconds and at
- * every alert, and leave cleanly on SIGINT/SIGTERM.  The library does the
- * thinking (include/portier/guard.h).
+ * socket, judge and feed each packet, carry out what the library's policy
+ * decides about each alert (portier_guard_policy_decide: allowlist, ban-rate
+ * cap, block, retry), write alerts, checkpoint every --checkpoint seconds
+ * and at every alert, and leave cleanly on SIGINT/SIGTERM.  The library
+ * does the thinking (include/portier/guard.h).
  */
 #include <errno.h>
 #include <getopt.h>
