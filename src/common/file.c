@@ -283,7 +283,8 @@ static int refuse(struct portier_err *err, const char *dir, const char *why)
 	portier_err_hint(err, "use a directory that only this user can "
 			      "write to, under directories only this user or "
 			      "root can change (not one someone else made in "
-			      "/tmp); set PORTIER_STATE_DIR");
+			      "/tmp): set PORTIER_STATE_DIR (guard: also "
+			      "--state-dir)");
 	return PORTIER_EPERM;
 }
 
