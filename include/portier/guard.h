@@ -26,6 +26,7 @@
 #define PORTIER_GUARD_H
 
 #include "portier/common.h"
+#include "portier/net.h" /* struct portier_bucket (moving to common.h) */
 
 /* ---- probes --------------------------------------------------------------- */
 
@@ -398,9 +399,10 @@ struct portier_guard_policy {
 	struct portier_guard_policy_config cfg;
 	uint64_t ban_minute; /* the minute bans_this_minute counts */
 	unsigned long bans_this_minute;
-	/* the alert-rate limit: a token bucket of alert_rate a second */
-	double tokens;
-	uint64_t tokens_us;  /* 0: not started (full at the first alert) */
+	/* the alert-rate limit: alert_rate a second, started (full) at the
+	 * first alert */
+	struct portier_bucket alerts;
+	bool alerts_started;
 	unsigned suppressed; /* alerts not written since the last one */
 	unsigned long n_alerts, n_blocks; /* totals, for the exit summary */
 };

@@ -31,12 +31,10 @@ static void fw_nft_close(void *ctx)
  */
 static int fw_failure(int rc, struct portier_err *err)
 {
-	if (rc == PORTIER_EPERM && err) {
-		err->hint[0] = '\0';
+	if (rc == PORTIER_EPERM)
 		portier_err_hint(err, "run as root, e.g. sudo portier "
 				      "firewall ...; --dry-run shows the "
 				      "script without privileges");
-	}
 	if (rc == PORTIER_ENOENT) {
 		if (err)
 			err->code = PORTIER_EIO;

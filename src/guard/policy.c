@@ -24,30 +24,6 @@ void portier_guard_policy_init(struct portier_guard_policy *p,
 	p->cfg = *cfg;
 }
 
-/*
- * A token bucket of alert_rate tokens a second holding at most alert_rate,
- * full at the first take.  A private copy until the shared bucket of
- * src/common lands; it must then replace this.
- */
-static bool policy_take_token(struct portier_guard_policy *p, uint64_t now)
-{
-	double rate = (double)p->cfg.alert_rate;
-
-	if (!p->tokens_us) {
-		p->tokens = rate;
-		p->tokens_us = now;
-	}
-	if (now > p->tokens_us)
-		p->tokens += (double)(now - p->tokens_us) / 1e6 * rate;
-	if (p->tokens > rate)
-		p->tokens = rate;
-	p->tokens_us = now;
-	if (p->tokens < 1)
-		return false;
-	p->tokens -= 1;
-	return true;
-}
-
 struct portier_guard_decision
 portier_guard_policy_decide(struct portier_guard_policy *p,
 			    const struct portier_guard_allow *allow,
@@ -115,7 +91,15 @@ void portier_guard_policy_blocked(struct portier_guard_policy *p)
 bool portier_guard_policy_report(struct portier_guard_policy *p,
 				 uint64_t now_us, unsigned *suppressed)
 {
-	if (!policy_take_token(p, now_us)) {
+	uint64_t now_ns = now_us * 1000;
+
+	/* a second's worth of alerts at once, then alert_rate a second */
+	if (!p->alerts_started) {
+		portier_bucket_init(&p->alerts, (double)p->cfg.alert_rate,
+				    (double)p->cfg.alert_rate, now_ns);
+		p->alerts_started = true;
+	}
+	if (!portier_bucket_take(&p->alerts, now_ns)) {
 		p->suppressed++;
 		return false;
 	}

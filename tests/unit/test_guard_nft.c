@@ -20,7 +20,8 @@
 #include "portier/guard.h"
 #include "portier/nft.h"
 
-static char *slurp(const char *name, size_t *len)
+/* Read fixture name and parse it into *l (asserting that it parses). */
+static void parse_fixture(const char *name, struct portier_guard_nft_listing *l)
 {
 	const char *dir = getenv("PORTIER_TESTDATA");
 	char path[1024];
@@ -41,18 +42,17 @@ static char *slurp(const char *name, size_t *len)
 	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
 	buf[n] = '\0';
 	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	assert_int_equal(portier_guard_nft_parse(buf, (size_t)n, l, NULL), 0);
+	free(buf);
 }
 
 static void test_parse_table(void **state)
 {
 	struct portier_guard_nft_listing l;
-	size_t len;
-	char *text = slurp("table_bans.json", &len), addr[64];
+	char addr[64];
 
 	(void)state;
-	assert_int_equal(portier_guard_nft_parse(text, len, &l, NULL), 0);
+	parse_fixture("table_bans.json", &l);
 	/* the allowlist sets are not blocks */
 	assert_int_equal(l.n, 4);
 	assert_int_equal(l.blocks[0].family, 4);
@@ -73,21 +73,16 @@ static void test_parse_table(void **state)
 	assert_int_equal(l.drops4, 0);
 	assert_int_equal(l.drops6, 0);
 	portier_guard_nft_listing_free(&l);
-	free(text);
 	/* counters of drops on both families (captured after pings) */
-	text = slurp("table_drops.json", &len);
-	assert_int_equal(portier_guard_nft_parse(text, len, &l, NULL), 0);
+	parse_fixture("table_drops.json", &l);
 	assert_int_equal(l.drops4, 2);
 	assert_int_equal(l.drops6, 3);
 	assert_int_equal(l.n, 6);
 	portier_guard_nft_listing_free(&l);
-	free(text);
 	/* an empty table */
-	text = slurp("table_empty.json", &len);
-	assert_int_equal(portier_guard_nft_parse(text, len, &l, NULL), 0);
+	parse_fixture("table_empty.json", &l);
 	assert_int_equal(l.n, 0);
 	portier_guard_nft_listing_free(&l);
-	free(text);
 }
 
 static void test_parse_counters_and_junk(void **state)
