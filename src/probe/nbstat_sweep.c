@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "portier/bytes.h"
 #include "portier/probe.h"
 
 struct target_state {
@@ -216,7 +217,7 @@ static void read_replies(struct sweep *s)
 			return; /* EAGAIN */
 		if (n < 2 || sin.sin_family != AF_INET)
 			continue;
-		i = match(s, &sin, true, (uint16_t)(buf[0] << 8 | buf[1]));
+		i = match(s, &sin, true, get_be16(buf));
 		if (i < 0)
 			continue;
 		if ((size_t)n > cap) {
@@ -273,8 +274,7 @@ static void read_errors(struct sweep *s)
 				continue;
 			/* the payload is our query: its first two bytes are
 			 * the transaction id */
-			i = match(s, &dst, false,
-				  (uint16_t)(data[0] << 8 | data[1]));
+			i = match(s, &dst, false, get_be16(data));
 			if (i >= 0)
 				settle(s, (size_t)i, -(int)ee.ee_errno, 0, NULL,
 				       NULL, now_ns(), NULL);
