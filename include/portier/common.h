@@ -85,4 +85,30 @@ PORTIER_API size_t portier_utf8_len(const char *s, uint32_t *cp);
 /* Copy src into dst of size n, always NUL-terminated; returns strlen(src). */
 PORTIER_API size_t portier_strlcpy(char *dst, const char *src, size_t n);
 
+/*
+ * A token bucket: the ceiling on how often something may happen (probes
+ * sent, alerts written).  Tokens accrue at rate per second up to burst;
+ * each event takes one.  Time is whatever monotonic nanosecond count the
+ * caller passes (portier_now_ns, a packet timestamp, a test's counter), so
+ * the bucket reads no clock itself; a time earlier than the last one seen
+ * adds nothing.  The caller owns the struct; nothing to free.
+ */
+struct portier_bucket {
+	double rate;  /* tokens per second; <= 0 means unlimited */
+	double burst; /* capacity, at least 1 */
+	double tokens;
+	uint64_t last_ns;
+};
+
+/* Start full (burst tokens) at now_ns; a burst below 1 counts as 1. */
+PORTIER_API void portier_bucket_init(struct portier_bucket *b, double rate,
+				     double burst, uint64_t now_ns);
+/* Change the rate; the tokens already there stay. */
+PORTIER_API void portier_bucket_set_rate(struct portier_bucket *b, double rate);
+/* Take one token if there is one at now_ns; true on success. */
+PORTIER_API bool portier_bucket_take(struct portier_bucket *b, uint64_t now_ns);
+/* Nanoseconds from now_ns until a token is there (0 if one is). */
+PORTIER_API uint64_t portier_bucket_wait_ns(struct portier_bucket *b,
+					    uint64_t now_ns);
+
 #endif
