@@ -111,4 +111,48 @@ PORTIER_API bool portier_bucket_take(struct portier_bucket *b, uint64_t now_ns);
 PORTIER_API uint64_t portier_bucket_wait_ns(struct portier_bucket *b,
 					    uint64_t now_ns);
 
+/*
+ * Unicode code points that change how a terminal shows what follows: C1
+ * controls U+0080..U+009F (U+009B is a CSI) and the bidirectional
+ * embeddings, overrides and isolates U+202A..U+202E, U+2066..U+2069.
+ */
+PORTIER_API bool portier_text_is_display_control(uint32_t cp);
+
+/* How portier_text_clean makes untrusted text safe. */
+enum portier_text_mode {
+	/*
+	 * For a terminal: C0 controls, DEL and each byte that is not part of
+	 * valid UTF-8 become \xNN (\x1b for ESC); C1 and bidirectional
+	 * controls become \uNNNN (\u009b); everything else is kept.  At most
+	 * 4 output bytes per input byte.
+	 */
+	PORTIER_TEXT_TERM,
+	/*
+	 * For one line of a file format (grepable output, an XML attribute):
+	 * the same characters each become one '?'.
+	 */
+	PORTIER_TEXT_LINE,
+	/*
+	 * For a JSON string: each byte that is not part of valid UTF-8
+	 * becomes U+FFFD (3 bytes); everything else is kept, since the JSON
+	 * encoder escapes C0 controls itself (docs/json-local.md).
+	 */
+	PORTIER_TEXT_JSON,
+};
+
+/* The largest output portier_text_clean can make of n input bytes, + NUL. */
+#define PORTIER_TEXT_MAX(n) (4 * (size_t)(n) + 1)
+
+/*
+ * Clean the NUL-terminated text src (a process name, a path, a name from
+ * the network) for mode into dst of size cap.  dst is always
+ * NUL-terminated when cap > 0; text that does not fit is cut before a
+ * character or an escape, never inside one.  Returns the length of the
+ * whole cleaned text (not counting the NUL), like snprintf: a result >= cap
+ * means dst was cut.  src NULL counts as ""; dst may be NULL when cap is 0
+ * (to learn the size to allocate).
+ */
+PORTIER_API size_t portier_text_clean(char *dst, size_t cap, const char *src,
+				      enum portier_text_mode mode);
+
 #endif

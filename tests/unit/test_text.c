@@ -1,7 +1,8 @@
 /*
  * test_text.c - the small shared pieces of src/common that every module
- * leans on: the token bucket driven by a fake clock and the byte-order
- * helpers of portier/bytes.h.
+ * leans on: the untrusted-text cleaner in its three modes (terminal, one
+ * line of a file format, JSON), the token bucket driven by a fake clock,
+ * and the byte-order helpers of portier/bytes.h.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,142 @@
 
 #include "portier/bytes.h"
 #include "portier/common.h"
+
+/* ---- text cleaner -------------------------------------------------------- */
+
+static void expect_clean(enum portier_text_mode mode, const char *in,
+			 const char *want)
+{
+	char out[256];
+	size_t n = portier_text_clean(out, sizeof(out), in, mode);
+
+	assert_string_equal(out, want);
+	assert_int_equal(n, strlen(want));
+}
+
+static void test_term_ordinary_text_kept(void **state)
+{
+	(void)state;
+	expect_clean(PORTIER_TEXT_TERM, "sshd", "sshd");
+	expect_clean(PORTIER_TEXT_TERM, "", "");
+	expect_clean(PORTIER_TEXT_TERM, NULL, "");
+	/* valid UTF-8 outside the controls: é, €, 𝄞, U+00A0 */
+	expect_clean(PORTIER_TEXT_TERM,
+		     "caf\xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e"
+		     "\xc2\xa0",
+		     "caf\xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e\xc2\xa0");
+}
+
+static void test_term_escapes(void **state)
+{
+	(void)state;
+	/* C0: ESC, BEL, tab, newline; DEL */
+	expect_clean(PORTIER_TEXT_TERM, "x\x1b]0;pwn\x07", "x\\x1b]0;pwn\\x07");
+	expect_clean(PORTIER_TEXT_TERM, "a\tb\nc\x7f", "a\\x09b\\x0ac\\x7f");
+	/* not UTF-8: a lone byte, a truncated sequence, an overlong '/', a
+	 * surrogate */
+	expect_clean(PORTIER_TEXT_TERM, "ev\xffil", "ev\\xffil");
+	expect_clean(PORTIER_TEXT_TERM, "a\xc3", "a\\xc3");
+	expect_clean(PORTIER_TEXT_TERM, "\xc0\xaf", "\\xc0\\xaf");
+	expect_clean(PORTIER_TEXT_TERM, "\xed\xa0\x80", "\\xed\\xa0\\x80");
+	/* C1: U+0080, U+009B (CSI), U+009F */
+	expect_clean(PORTIER_TEXT_TERM,
+		     "c1\xc2\x9b"
+		     "31mz",
+		     "c1\\u009b31mz");
+	expect_clean(PORTIER_TEXT_TERM, "\xc2\x80\xc2\x9f", "\\u0080\\u009f");
+	/* bidi: RLO U+202E, LRE U+202A, RLI U+2067, PDI U+2069 */
+	expect_clean(PORTIER_TEXT_TERM, "evil\xe2\x80\xaetxt.exe",
+		     "evil\\u202etxt.exe");
+	expect_clean(PORTIER_TEXT_TERM, "\xe2\x80\xaa\xe2\x81\xa7\xe2\x81\xa9",
+		     "\\u202a\\u2067\\u2069");
+	/* just outside the ranges: U+00A0, U+2029, U+202F, U+2065, U+206A */
+	expect_clean(PORTIER_TEXT_TERM,
+		     "\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa",
+		     "\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa");
+}
+
+static void test_line_mode(void **state)
+{
+	(void)state;
+	/* what the grepable and XML headers need: one '?' per piece */
+	expect_clean(PORTIER_TEXT_LINE, "/x\x01\x7f\xff\xc3\xc3\xa9.xml",
+		     "/x????\xc3\xa9.xml");
+	expect_clean(PORTIER_TEXT_LINE, "g\nHost:\t", "g?Host:?");
+	expect_clean(PORTIER_TEXT_LINE, "\xc2\x9b\xe2\x80\xae", "??");
+}
+
+static void test_json_mode(void **state)
+{
+	(void)state;
+	/* each byte that is not UTF-8 becomes U+FFFD (docs/json-local.md) */
+	expect_clean(PORTIER_TEXT_JSON,
+		     "ab\xff"
+		     "c",
+		     "ab\xef\xbf\xbd"
+		     "c");
+	expect_clean(PORTIER_TEXT_JSON, "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd");
+	/* controls stay: the JSON encoder escapes C0, C1 is valid JSON */
+	expect_clean(PORTIER_TEXT_JSON, "x\x1b[2J\xc2\x9b", "x\x1b[2J\xc2\x9b");
+}
+
+static void test_cut_and_size(void **state)
+{
+	char out[8];
+	size_t n;
+
+	(void)state;
+	/* the size to allocate, without a buffer */
+	assert_int_equal(
+		portier_text_clean(NULL, 0, "a\x1b", PORTIER_TEXT_TERM), 5);
+	assert_int_equal(
+		portier_text_clean(NULL, 0, "\xff\xff", PORTIER_TEXT_JSON), 6);
+	/* an escape that does not fit is left out whole, and nothing after */
+	n = portier_text_clean(out, 4,
+			       "ab\x1b"
+			       "c",
+			       PORTIER_TEXT_TERM);
+	assert_int_equal(n, 7);
+	assert_string_equal(out, "ab");
+	/* so is a character: never half of "é" */
+	n = portier_text_clean(out, 3, "a\xc3\xa9", PORTIER_TEXT_TERM);
+	assert_int_equal(n, 3);
+	assert_string_equal(out, "a");
+	/* exactly full */
+	n = portier_text_clean(out, 5, "\x1b", PORTIER_TEXT_TERM);
+	assert_int_equal(n, 4);
+	assert_string_equal(out, "\\x1b");
+	/* cap 1: just the NUL */
+	n = portier_text_clean(out, 1, "abc", PORTIER_TEXT_LINE);
+	assert_int_equal(n, 3);
+	assert_string_equal(out, "");
+	/* the worst case fits PORTIER_TEXT_MAX */
+	{
+		char big[PORTIER_TEXT_MAX(3)];
+
+		n = portier_text_clean(big, sizeof(big), "\x01\x02\x03",
+				       PORTIER_TEXT_TERM);
+		assert_true(n < sizeof(big));
+	}
+}
+
+static void test_display_control(void **state)
+{
+	(void)state;
+	assert_false(portier_text_is_display_control(0x7f));
+	assert_true(portier_text_is_display_control(0x80));
+	assert_true(portier_text_is_display_control(0x9b));
+	assert_true(portier_text_is_display_control(0x9f));
+	assert_false(portier_text_is_display_control(0xa0));
+	assert_false(portier_text_is_display_control(0x2029));
+	assert_true(portier_text_is_display_control(0x202a));
+	assert_true(portier_text_is_display_control(0x202e));
+	assert_false(portier_text_is_display_control(0x202f));
+	assert_false(portier_text_is_display_control(0x2065));
+	assert_true(portier_text_is_display_control(0x2066));
+	assert_true(portier_text_is_display_control(0x2069));
+	assert_false(portier_text_is_display_control(0x206a));
+}
 
 /* ---- token bucket --------------------------------------------------------- */
 
@@ -121,6 +258,12 @@ static void test_bytes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_term_ordinary_text_kept),
+		cmocka_unit_test(test_term_escapes),
+		cmocka_unit_test(test_line_mode),
+		cmocka_unit_test(test_json_mode),
+		cmocka_unit_test(test_cut_and_size),
+		cmocka_unit_test(test_display_control),
 		cmocka_unit_test(test_bucket),
 		cmocka_unit_test(test_bucket_wait_is_exact),
 		cmocka_unit_test(test_bucket_clock_backwards),
