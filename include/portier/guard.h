@@ -26,7 +26,6 @@
 #define PORTIER_GUARD_H
 
 #include "portier/common.h"
-#include "portier/net.h" /* struct portier_bucket (moving to common.h) */
 
 /* ---- probes --------------------------------------------------------------- */
 
