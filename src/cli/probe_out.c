@@ -51,8 +51,11 @@ int probe_out_targets(struct cli *cli, char *const *args, size_t n_args,
 		rc = portier_targets_finish(t, &err);
 	if (rc == 0 && (n = portier_targets_count(t)) > max) {
 		portier_targets_free(t);
-		cli_error(cli, "%llu targets: at most %zu at a time",
-			  (unsigned long long)n, max);
+		cli_error(cli,
+			  "the targets hold %s%llu addresses: at most %zu "
+			  "at a time",
+			  n == UINT64_MAX ? "over " : "", (unsigned long long)n,
+			  max);
 		cli_hint("give smaller blocks or fewer arguments");
 		return EXIT_USAGE;
 	}
