@@ -403,21 +403,12 @@ PORTIER_API int portier_guard_checkpoint_save(const struct portier_guard_det *d,
 					      const char *path,
 					      struct portier_err *err);
 /* Load a checkpoint into d; PORTIER_ENOENT if there is none.  Neither
- * function follows a symbolic link at path (or at the temporary file). */
+ * function follows a symbolic link at path (or at the temporary file), and
+ * a checkpoint that is not this user's alone (owner, mode) is refused.
+ * The directory is checked with portier_file_state_dir (file.h). */
 PORTIER_API int portier_guard_checkpoint_load(struct portier_guard_det *d,
 					      const char *path,
 					      struct portier_err *err);
-
-/*
- * Create the state directory (mkdir -p, the last level mode 0700) and make
- * sure it is safe to write as this user: a directory (not a symbolic link)
- * owned by the effective user, not writable by group or others, under a
- * parent only this user or root can change (or a sticky one, like /tmp).
- * PORTIER_EPERM naming the directory and the reason otherwise: another
- * user's directory could hold a symlink that makes root overwrite a file.
- */
-PORTIER_API int portier_guard_state_dir(const char *dir,
-					struct portier_err *err);
 
 /* ---- the live system: listeners, capture, nftables ---------------------------- */
 

@@ -130,8 +130,9 @@ PORTIER_API int portier_out_load(struct portier_out *o, FILE *f,
 				 struct portier_err *err);
 
 /*
- * The resume checkpoint: what a killed scan needs to continue.  Written to
- * path.tmp and renamed over path, so a crash leaves the previous one whole.
+ * The resume checkpoint: what a killed scan needs to continue.  Written
+ * with portier_file_replace (file.h), so a crash leaves the previous one
+ * whole.
  */
 struct portier_checkpoint {
 	uint64_t fingerprint; /* of targets, ports, method, shard: must match */
@@ -147,7 +148,8 @@ PORTIER_API int portier_checkpoint_write(const char *path,
 					 const struct portier_out *o,
 					 struct portier_err *err);
 /*
- * Read path.  PORTIER_ENOENT if it does not exist (a fresh scan).  With o
+ * Read path, refusing a symbolic link or anything but a regular file
+ * (PORTIER_EPERM).  PORTIER_ENOENT if it does not exist (a fresh scan).  With o
  * non-NULL the results are loaded into o.  cp->pending is allocated (free
  * with portier_free).
  */

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "portier/file.h"
 #include "portier/guard.h"
 
 struct guard_opts {
@@ -372,7 +373,7 @@ static int daemon_run(struct guard_run *r)
 	/* first what needs privilege, so that its error is the one shown */
 	if (portier_guard_cap_open(&r->cap, o->ifname, &err) < 0)
 		return cli_report(r->cli, &err);
-	if (portier_guard_state_dir(dir, &err) < 0)
+	if (portier_file_state_dir(dir, true, NULL, &err) < 0)
 		return cli_report(r->cli, &err);
 	if (snprintf(r->state_path, sizeof(r->state_path), "%s/guard.state",
 		     dir) >= (int)sizeof(r->state_path)) {

@@ -13,13 +13,14 @@
  * so undo cannot clobber rules someone else added in the meantime.
  *
  * Root runs what lies in the state directory, so the directory is trusted
- * only when it is ours alone: opened with O_NOFOLLOW, owned by the
- * effective uid and writable by nobody else (a /tmp/x someone else made
- * first could otherwise hold a symlink that root truncates, or an undo
- * point that flushes the whole ruleset).  Every file in it is opened
- * relative to that descriptor without following symlinks, temporary files
- * are created exclusively, each undo point is checked (owner, mode) before
- * it is read, and one that names any table but inet portier is refused.
+ * only when it is ours alone, and so is every directory above it
+ * (portier_file_state_dir in file.h: a /tmp/x someone else made first
+ * could otherwise hold a symlink that root truncates, or an undo point that
+ * flushes the whole ruleset).  Every file in it is opened relative to that
+ * descriptor without following symlinks, undo points are written through
+ * exclusive temporary files with the file and the directory synced
+ * (portier_file_replace_at), each is checked (owner, mode) before it is
+ * read, and one that names any table but inet portier is refused.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -32,6 +33,10 @@
 #include <unistd.h>
 
 #include "fw/fw_int.h"
+#include "portier/file.h"
+
+/* An undo point is a listing of portier's table: far below this. */
+#define UNDO_POINT_MAX (64u << 20)
 
 struct portier_fw {
 	const struct portier_fw_backend *be;
@@ -146,95 +151,17 @@ static void dir_hint(struct portier_err *err)
 			      "leave it unset for " PORTIER_FW_STATE_DIR);
 }
 
-/* mkdir -p dir, mode 0700 for what portier creates. */
-static int make_dirs(const char *dir, struct portier_err *err)
-{
-	char path[4096];
-	size_t i;
-	int e;
-
-	portier_strlcpy(path, dir, sizeof(path));
-	for (i = 1; path[i]; i++) {
-		if (path[i] != '/')
-			continue;
-		path[i] = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			goto fail;
-		path[i] = '/';
-	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		goto fail;
-	return 0;
-fail:
-	e = errno;
-	portier_err_set(err, -e, "cannot create the state directory '%s': %s",
-			path, strerror(e));
-	dir_hint(err);
-	return -e;
-}
-
 /*
  * Open the state directory once (fw->dir_fd), creating it first when
- * create is set, and trust it only when it is ours alone: not a symlink,
- * owned by the effective uid, writable by neither group nor others.
- * Without create a missing directory is PORTIER_ENOENT (no undo points).
+ * create is set, and trust it only when it is ours alone (file.h:
+ * portier_file_state_dir).  Without create a missing directory is
+ * PORTIER_ENOENT (no undo points).
  */
 static int open_dir(struct portier_fw *fw, bool create, struct portier_err *err)
 {
-	struct stat st;
-	int fd, e, rc;
-
 	if (fw->dir_fd >= 0)
 		return 0;
-	if (create && (rc = make_dirs(fw->dir, err)) < 0)
-		return rc;
-	fd = open(fw->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		e = errno;
-		if (e == ENOENT && !create)
-			return PORTIER_ENOENT;
-		if (e == ELOOP || e == ENOTDIR)
-			portier_err_set(err, PORTIER_EPERM,
-					"refusing the state directory '%s': it "
-					"is a symbolic link or not a directory",
-					fw->dir);
-		else
-			portier_err_set(err, -e,
-					"cannot open the state directory "
-					"'%s': %s",
-					fw->dir, strerror(e));
-		dir_hint(err);
-		return e == ELOOP || e == ENOTDIR ? PORTIER_EPERM : -e;
-	}
-	if (fstat(fd, &st) < 0) {
-		e = errno;
-		close(fd);
-		portier_err_set(err, -e,
-				"cannot stat the state directory "
-				"'%s': %s",
-				fw->dir, strerror(e));
-		return -e;
-	}
-	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
-		close(fd);
-		portier_err_set(err, PORTIER_EPERM,
-				"refusing the state directory '%s': it is "
-				"owned by uid %lu with mode %03o, and portier "
-				"runs the undo points it holds; it must belong "
-				"to uid %lu and be writable by nobody else",
-				fw->dir, (unsigned long)st.st_uid,
-				(unsigned)(st.st_mode & 07777),
-				(unsigned long)geteuid());
-		portier_err_hint(err,
-				 "if its content is yours: chown %lu "
-				 "'%s' && chmod 700 '%s'; otherwise set "
-				 "PORTIER_STATE_DIR to a new directory "
-				 "only you can write to (not under /tmp)",
-				 (unsigned long)geteuid(), fw->dir, fw->dir);
-		return PORTIER_EPERM;
-	}
-	fw->dir_fd = fd;
-	return 0;
+	return portier_file_state_dir(fw->dir, create, &fw->dir_fd, err);
 }
 
 /* ---- the undo points on disk ------------------------------------------------- */
@@ -335,54 +262,32 @@ int portier_fw_lock(struct portier_fw *fw, struct portier_err *err)
 	return 0;
 }
 
-/*
- * Write undo point n: into a temporary file created exclusively (a stale
- * one, from a crash, is removed first; a symlink there is never followed),
- * synced, then renamed into place.
- */
+static int write_text(FILE *f, const void *text)
+{
+	fputs(text, f);
+	return 0;
+}
+
+/* Write undo point n, atomically (file.h: portier_file_replace_at). */
 static int write_point(struct portier_fw *fw, unsigned long n, const char *text,
 		       struct portier_err *err)
 {
-	char name[64], tmp[80], path[4200];
-	size_t len = strlen(text);
-	ssize_t w = 0;
-	int fd, e;
+	struct portier_err e = {0};
+	char name[64];
+	int rc;
 
 	point_name(n, name, sizeof(name));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
-	if (unlinkat(fw->dir_fd, tmp, 0) < 0 && errno != ENOENT)
-		goto fail;
-	fd = openat(fw->dir_fd, tmp,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		goto fail;
-	while (len > 0 && (w = write(fd, text, len)) > 0) {
-		text += w;
-		len -= (size_t)w;
+	rc = portier_file_replace_at(fw->dir_fd, fw->dir, name, write_text,
+				     text, &e);
+	if (rc < 0) {
+		portier_err_set(err, rc, "cannot save the undo point: %s",
+				e.msg);
+		portier_err_hint(err, "nothing was applied; set "
+				      "PORTIER_STATE_DIR to a directory that "
+				      "only you can write to (not one under "
+				      "/tmp)");
 	}
-	if (w < 0 || fsync(fd) < 0) {
-		e = errno;
-		close(fd);
-		unlinkat(fw->dir_fd, tmp, 0);
-		errno = e;
-		goto fail;
-	}
-	if (close(fd) < 0 || renameat(fw->dir_fd, tmp, fw->dir_fd, name) < 0) {
-		e = errno;
-		unlinkat(fw->dir_fd, tmp, 0);
-		errno = e;
-		goto fail;
-	}
-	return 0;
-fail:
-	e = errno;
-	point_path(fw, n, path, sizeof(path));
-	portier_err_set(err, -e, "cannot save the undo point '%s': %s", path,
-			strerror(e));
-	portier_err_hint(err, "nothing was applied; set PORTIER_STATE_DIR to "
-			      "a directory that only you can write to (not "
-			      "one under /tmp)");
-	return -e;
+	return rc;
 }
 
 /*
@@ -392,52 +297,18 @@ fail:
 static int read_point(struct portier_fw *fw, unsigned long n, char **out,
 		      struct portier_err *err)
 {
-	struct fw_buf b = {0};
-	char name[64], path[4200], chunk[4096];
-	struct stat st;
-	size_t got;
-	FILE *f;
-	int fd, e;
+	char name[64], path[4200];
+	int rc;
 
 	point_name(n, name, sizeof(name));
 	point_path(fw, n, path, sizeof(path));
-	fd = openat(fw->dir_fd, name,
-		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		e = errno;
-		if (fd >= 0)
-			close(fd);
-		return portier_err_set(err, -e,
-				       "cannot read undo point '%s': %s", path,
-				       strerror(e));
-	}
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 022)) {
-		close(fd);
-		portier_err_set(err, PORTIER_EPERM,
-				"refusing the undo point '%s': not a regular "
-				"file owned by uid %lu and writable by nobody "
-				"else (owner uid %lu, mode %03o)",
-				path, (unsigned long)geteuid(),
-				(unsigned long)st.st_uid,
-				(unsigned)(st.st_mode & 07777));
+	rc = portier_file_read(fw->dir_fd, fw->dir, name, PORTIER_FILE_OURS,
+			       UNDO_POINT_MAX, out, err);
+	if (rc == PORTIER_EPERM)
 		portier_err_hint(err, "portier did not write it; look at it, "
 				      "then remove it to undo further back");
-		return PORTIER_EPERM;
-	}
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
-	}
-	while ((got = fread(chunk, 1, sizeof(chunk) - 1, f)) > 0) {
-		chunk[got] = '\0';
-		fw_buf_puts(&b, chunk);
-	}
-	fclose(f);
-	*out = fw_buf_take(&b);
-	if (!*out)
-		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	if (rc < 0)
+		return rc;
 	return fw_undo_script_check(*out, path, err);
 }
 

@@ -1,10 +1,13 @@
 /*
  * checkpoint.c - guard's memory across kill -9: every tracked source as one
  * line of text, written to a temporary file, flushed to disk and renamed
- * over the old checkpoint, so a crash leaves either the old file or the new
- * one, never half of one.  The bans themselves live in the kernel's set and
- * survive on their own; the checkpoint keeps the walks, the offence counts
- * that escalate the next ban, and the evidence for --status.
+ * over the old checkpoint (portier_file_replace in file.h), so a crash
+ * leaves either the old file or the new one, never half of one.  It is
+ * read back only when it is a regular file of this user's that nobody else
+ * can write.  The bans themselves live in the kernel's set and survive on
+ * their own; the checkpoint keeps the walks, the offence counts that
+ * escalate the next ban, and the evidence for --status.  The state
+ * directory it lives in is checked by portier_file_state_dir.
  *
  * Format (version 1): a header line "portier-guard 1", then per source
  *   FAMILY ADDR FIRST LAST FLAGGED BAN_UNTIL LLR PROBES FAIL SUCC AT_FLAG
@@ -25,16 +28,13 @@
 #include <unistd.h>
 
 #include "guard/guard_int.h"
+#include "portier/file.h"
 
 #define MAGIC "portier-guard 1"
 
-struct save_ctx {
-	FILE *f;
-};
-
 static bool save_one(const struct portier_guard_source *s, void *ctx)
 {
-	FILE *f = ((struct save_ctx *)ctx)->f;
+	FILE *f = ctx;
 	char addr[64];
 	int k;
 	uint8_t i;
@@ -68,131 +68,23 @@ static bool save_one(const struct portier_guard_source *s, void *ctx)
 	return !ferror(f);
 }
 
+static int save_all(FILE *f, const void *d)
+{
+	fprintf(f, "%s\n", MAGIC);
+	guard_det_each_oldest(d, save_one, f);
+	return 0; /* a write error shows on f */
+}
+
 int portier_guard_checkpoint_save(const struct portier_guard_det *d,
 				  const char *path, struct portier_err *err)
 {
-	char tmp[4096];
-	struct save_ctx ctx;
-	int fd, rc = 0;
+	int rc = portier_file_replace(path, save_all, d, err);
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return portier_err_set(err, PORTIER_EINVAL,
-				       "checkpoint path too long '%s'", path);
-	/* a fresh file of our own: never through a symlink or into a file
-	 * someone else put there (a stale one of ours from a crash is gone) */
-	if (unlink(tmp) < 0 && errno != ENOENT) {
-		rc = -errno;
-		return portier_err_set(err, rc, "cannot remove stale '%s': %s",
-				       tmp, strerror(-rc));
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		  0600);
-	if (fd < 0) {
-		rc = -errno;
-		portier_err_set(err, rc, "cannot write checkpoint '%s': %s",
-				tmp, strerror(errno));
+	if (rc < 0)
 		portier_err_hint(err,
 				 "check the state directory exists and is "
 				 "writable (--state-dir, PORTIER_STATE_DIR)");
-		return rc;
-	}
-	ctx.f = fdopen(fd, "w");
-	if (!ctx.f) {
-		close(fd);
-		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
-	}
-	fprintf(ctx.f, "%s\n", MAGIC);
-	guard_det_each_oldest(d, save_one, &ctx);
-	if (fflush(ctx.f) != 0 || ferror(ctx.f) || fsync(fd) < 0)
-		rc = -errno ? -errno : PORTIER_EIO;
-	if (fclose(ctx.f) != 0 && rc == 0)
-		rc = -errno ? -errno : PORTIER_EIO;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0) {
-		unlink(tmp);
-		return portier_err_set(err, rc,
-				       "cannot write checkpoint '%s': %s", path,
-				       strerror(-rc));
-	}
-	return 0;
-}
-
-/* Is the directory at st safe for us: ours (or root's), and nobody else
- * may add or rename entries in it (sticky directories like /tmp keep
- * others' hands off our entries)? */
-static bool dir_safe(const struct stat *st, bool last)
-{
-	uid_t me = geteuid();
-
-	if (!S_ISDIR(st->st_mode))
-		return false;
-	if (last)
-		return st->st_uid == me && !(st->st_mode & 022);
-	return (st->st_uid == me || st->st_uid == 0) &&
-	       (!(st->st_mode & 022) || (st->st_mode & S_ISVTX));
-}
-
-int portier_guard_state_dir(const char *dir, struct portier_err *err)
-{
-	char tmp[4096], *slash;
-	struct stat st;
-	size_t i;
-
-	if (portier_strlcpy(tmp, dir, sizeof(tmp)) >= sizeof(tmp) || !*tmp)
-		return portier_err_set(err, PORTIER_EINVAL,
-				       "bad state directory '%s'", dir);
-	for (i = 1; tmp[i]; i++) { /* mkdir -p */
-		if (tmp[i] != '/')
-			continue;
-		tmp[i] = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			goto sys;
-		tmp[i] = '/';
-	}
-	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-		goto sys;
-	if (lstat(tmp, &st) < 0)
-		goto sys;
-	if (!dir_safe(&st, true)) {
-		portier_err_set(err, PORTIER_EPERM,
-				"unsafe state directory '%s': %s", dir,
-				S_ISLNK(st.st_mode)    ? "a symbolic link"
-				: !S_ISDIR(st.st_mode) ? "not a directory"
-				: st.st_uid != geteuid()
-					? "owned by another user"
-					: "writable by group or others");
-		portier_err_hint(err, "it names attackers and is written as "
-				      "this user: use a directory of this "
-				      "user's, mode 0700 (chown/chmod it, or "
-				      "--state-dir DIR)");
-		return PORTIER_EPERM;
-	}
-	/* the parent: whoever may rename entries there may swap ours */
-	slash = strrchr(tmp, '/');
-	if (slash && slash != tmp) {
-		*slash = '\0';
-		if (stat(tmp, &st) == 0 && !dir_safe(&st, false)) {
-			portier_err_set(
-				err, PORTIER_EPERM,
-				"unsafe state directory '%s': its parent "
-				"'%s' is writable by another user",
-				dir, tmp);
-			portier_err_hint(err, "use --state-dir DIR under a "
-					      "directory only this user (or "
-					      "root) can change");
-			return PORTIER_EPERM;
-		}
-	}
-	return 0;
-sys : {
-	int rc = -errno;
-
-	portier_err_set(err, rc, "cannot create state directory '%s': %s", dir,
-			strerror(-rc));
-	portier_err_hint(err, "use --state-dir DIR or PORTIER_STATE_DIR");
 	return rc;
-}
 }
 
 static bool parse_u64(char **p, uint64_t *v)
@@ -329,28 +221,14 @@ static bool parse_line(char *line, struct portier_guard_source *s)
 int portier_guard_checkpoint_load(struct portier_guard_det *d, const char *path,
 				  struct portier_err *err)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char line[2048];
 	size_t good = 0, bad = 0;
-	int rc = 0;
+	FILE *f;
+	int rc = portier_file_open_read(AT_FDCWD, NULL, path, PORTIER_FILE_OURS,
+					&f, err);
 
-	if (!f) {
-		rc = -errno;
-		if (fd >= 0)
-			close(fd);
-		if (rc == -ELOOP)
-			return portier_err_set(err, rc,
-					       "checkpoint '%s' is a "
-					       "symbolic link; not followed",
-					       path);
-		if (rc == PORTIER_ENOENT)
-			return portier_err_set(err, rc, "no checkpoint '%s'",
-					       path);
-		return portier_err_set(err, rc,
-				       "cannot read checkpoint '%s': %s", path,
-				       strerror(-rc));
-	}
+	if (rc < 0)
+		return rc;
 	if (!fgets(line, sizeof(line), f) ||
 	    strncmp(line, MAGIC, strlen(MAGIC))) {
 		fclose(f);

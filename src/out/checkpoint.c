@@ -5,14 +5,17 @@
  * A scan's order is fixed by (targets, ports, method, shard, seed), so where
  * it stood is one number, the first sequence never started, plus the few
  * sequences in flight at that moment.  The results found so far are the
- * per-host records (agg.c).  Both are written to a fresh PATH.XXXXXX made by
- * mkostemp (created exclusively, so a symlink or file planted under a
- * predictable temporary name is never followed or clobbered when running as
- * root), synced, renamed over PATH, and the directory synced: a SIGKILL or
- * power loss at any moment leaves either the old checkpoint or the new one,
- * each consistent with itself.  Results found after the last
- * checkpoint are found again on resumption, since their sequences are still
- * listed as pending or not yet started.
+ * per-host records (agg.c).  Both are written with portier_file_replace
+ * (file.h): a fresh temporary file created exclusively next to PATH (a
+ * symlink or file planted under a predictable name is never followed or
+ * clobbered when running as root), synced, renamed over PATH, and the
+ * directory synced: a SIGKILL or power loss at any moment leaves either the
+ * old checkpoint or the new one, each consistent with itself.  Results
+ * found after the last checkpoint are found again on resumption, since
+ * their sequences are still listed as pending or not yet started.  PATH is
+ * the user's to choose, in any directory: only the file itself is checked
+ * when read back (no symbolic link, a regular file), never the directories
+ * above it.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -22,60 +25,22 @@
 #include <unistd.h>
 
 #include "out/out_int.h"
+#include "portier/file.h"
 
 #define MAGIC "portier-scan-checkpoint 1"
 
-/* fsync the directory holding path, so the rename itself is durable. */
-static void sync_dir(const char *path)
-{
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-	size_t n;
-	int fd;
+struct write_ctx {
+	const struct portier_checkpoint *cp;
+	const struct portier_out *o;
+};
 
-	if (!slash) {
-		strcpy(dir, ".");
-	} else {
-		n = slash == path ? 1 : (size_t)(slash - path);
-		if (n >= sizeof(dir))
-			return;
-		memcpy(dir, path, n);
-		dir[n] = '\0';
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-}
-
-int portier_checkpoint_write(const char *path,
-			     const struct portier_checkpoint *cp,
-			     const struct portier_out *o,
-			     struct portier_err *err)
+static int write_all(FILE *f, const void *arg)
 {
-	char tmp[4096];
-	FILE *f;
+	const struct write_ctx *w = arg;
+	const struct portier_checkpoint *cp = w->cp;
 	size_t i;
-	int fd, rc = 0;
+	int rc = 0;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
-	    sizeof(tmp))
-		return portier_err_set(err, PORTIER_EINVAL,
-				       "resume path too long: '%.60s...'",
-				       path);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
-		return portier_err_set(err, PORTIER_EIO,
-				       "cannot write checkpoint '%s': %s", tmp,
-				       strerror(errno));
-	if (!(f = fdopen(fd, "w"))) {
-		rc = errno;
-		close(fd);
-		unlink(tmp);
-		return portier_err_set(err, PORTIER_EIO,
-				       "cannot write checkpoint '%s': %s", tmp,
-				       strerror(rc));
-	}
 	fprintf(f,
 		"%s\nfingerprint %016" PRIx64 "\nseed %" PRIu64
 		"\nnext %" PRIu64 "\ncounters %" PRIu64 " %" PRIu64
@@ -85,29 +50,28 @@ int portier_checkpoint_write(const char *path,
 	for (i = 0; i < cp->n_pending; i++)
 		fprintf(f, "%s%" PRIu64, i % 16 ? " " : "\n", cp->pending[i]);
 	fputs("\nresults\n", f);
-	if (o)
-		rc = portier_out_save(o, f);
+	if (w->o)
+		rc = portier_out_save(w->o, f);
 	fputs("end\n", f);
-	if (rc < 0 || fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0) {
-		fclose(f);
-		unlink(tmp);
-		return portier_err_set(err, PORTIER_EIO,
-				       "cannot write checkpoint '%s'", tmp);
+	return rc;
+}
+
+int portier_checkpoint_write(const char *path,
+			     const struct portier_checkpoint *cp,
+			     const struct portier_out *o,
+			     struct portier_err *err)
+{
+	struct write_ctx w = {cp, o};
+	int rc = portier_file_replace(path, write_all, &w, err);
+
+	/* whatever the cause, a checkpoint that cannot be written is a
+	 * failure of the run, not of the command line */
+	if (rc < 0 && rc != PORTIER_EINVAL && rc != PORTIER_ENOMEM) {
+		rc = PORTIER_EIO;
+		if (err)
+			err->code = rc;
 	}
-	if (fclose(f) != 0) {
-		unlink(tmp);
-		return portier_err_set(err, PORTIER_EIO,
-				       "cannot write checkpoint '%s'", tmp);
-	}
-	if (rename(tmp, path) < 0) {
-		rc = errno;
-		unlink(tmp);
-		return portier_err_set(err, PORTIER_EIO,
-				       "cannot rename checkpoint to '%s': %s",
-				       path, strerror(rc));
-	}
-	sync_dir(path);
-	return 0;
+	return rc;
 }
 
 static int bad(struct portier_err *err, const char *path, const char *what)
@@ -122,18 +86,16 @@ int portier_checkpoint_read(const char *path, struct portier_checkpoint *cp,
 			    struct portier_out *o, struct portier_err *err)
 {
 	char line[256];
-	FILE *f = fopen(path, "r");
+	FILE *f;
 	size_t i;
 	int rc;
 
 	memset(cp, 0, sizeof(*cp));
-	if (!f) {
-		if (errno == ENOENT)
-			return PORTIER_ENOENT;
-		return portier_err_set(err, PORTIER_EIO,
-				       "cannot read checkpoint '%s': %s", path,
-				       strerror(errno));
-	}
+	rc = portier_file_open_read(AT_FDCWD, NULL, path, 0, &f, err);
+	if (rc == PORTIER_ENOENT)
+		portier_err_clear(err); /* not an error: a fresh scan */
+	if (rc < 0)
+		return rc;
 	if (!fgets(line, sizeof(line), f) ||
 	    strncmp(line, MAGIC, strlen(MAGIC)) ||
 	    fscanf(f,

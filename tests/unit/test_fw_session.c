@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "fsync_spy.h"
 #include "fw_test_util.h"
 
 /* ---- apply and undo on a fake back-end --------------------------------------------- */
@@ -331,6 +332,52 @@ static void test_state_dir_trust(void **state)
 }
 
 /*
+ * Rules the firewall took from the other copies when the state directory
+ * and atomic writes moved to file.h: a directory under a parent another
+ * user can change is refused (guard's rule), and an undo point is synced
+ * with its directory, so that the rename survives a crash (the scanner's).
+ */
+static void test_state_dir_parent_and_sync(void **state)
+{
+	char dir[] = "/tmp/portier-test-fwparent.XXXXXX", sub[4200];
+	struct portier_fw *fw;
+	struct portier_err err = {0};
+	unsigned files, dirs;
+	bool changed;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	free(fake_kernel.table);
+	fake_kernel.table = NULL;
+	assert_int_equal(chmod(dir, 0777), 0);
+	snprintf(sub, sizeof(sub), "%s/fw", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(portier_fw_open(&fw, &fake_backend, sub, NULL), 0);
+	assert_int_equal(portier_fw_lock(fw, &err), PORTIER_EPERM);
+	assert_non_null(strstr(err.msg, "refusing the state directory"));
+	assert_non_null(strstr(err.msg, "parent"));
+	assert_true(portier_fw_apply(fw, script_a, "x", &changed, &err) < 0);
+	assert_null(fake_kernel.table); /* nothing applied */
+	portier_fw_close(fw);
+
+	assert_int_equal(chmod(dir, 0700), 0);
+	assert_int_equal(portier_fw_open(&fw, &fake_backend, sub, NULL), 0);
+	assert_int_equal(portier_fw_lock(fw, &err), 0);
+	files = fsync_spy_files;
+	dirs = fsync_spy_dirs;
+	assert_int_equal(
+		portier_fw_apply(fw, script_a, "close 1", &changed, &err), 0);
+	assert_true(changed);
+	assert_int_equal(fsync_spy_files, files + 1);
+	assert_int_equal(fsync_spy_dirs, dirs + 1);
+	assert_int_equal(portier_fw_undo_depth(fw), 1);
+	portier_fw_close(fw);
+	free(fake_kernel.table);
+	fake_kernel.table = NULL;
+	remove_tree(dir);
+}
+
+/*
  * A kernel that lists fixed text: the JSON and stateless nft listings of
  * one table, taken from nft 1.0.6 (tests/data/fw/listing-rules.*).
  */
@@ -443,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_apply_undo),
 		cmocka_unit_test(test_state_dir_unwritable),
 		cmocka_unit_test(test_state_dir_trust),
+		cmocka_unit_test(test_state_dir_parent_and_sync),
 		cmocka_unit_test(test_foreign_rule),
 	};
 

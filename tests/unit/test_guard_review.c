@@ -2,7 +2,8 @@
  * test_guard_review.c - the guard library against the defects a review
  * found: evidence that never faded, a block lost to the ban-rate cap, the
  * /64 ban that ignored the allowlist, fragments the parser dropped, and
- * state files that trusted their directory.  Each test failed before its
+ * state files that trusted their directory (the state directory check
+ * itself is tested in test_common.c).  Each test failed before its
  * fix.  (test_guard.c holds the rest of guard's unit tests.)
  */
 #include <setjmp.h>
@@ -20,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "fsync_spy.h"
 #include "portier/guard.h"
 
 #define US 1000000ull
@@ -542,61 +544,6 @@ static void rm_rf(const char *dir)
 	assert_int_equal(system(cmd), 0);
 }
 
-static void test_state_dir_checked(void **state)
-{
-	char base[] = "/tmp/guard-review-XXXXXX", dir[512], link[512];
-	struct portier_err e;
-	struct stat st;
-
-	(void)state;
-	assert_non_null(mkdtemp(base));
-	/* a fresh one: created, mode 0700 */
-	snprintf(dir, sizeof(dir), "%s/a/guard", base);
-	assert_int_equal(portier_guard_state_dir(dir, NULL), 0);
-	assert_int_equal(stat(dir, &st), 0);
-	assert_int_equal(st.st_mode & 0777, 0700);
-	/* again: fine */
-	assert_int_equal(portier_guard_state_dir(dir, NULL), 0);
-	/* world-writable: refused, named, with the fix */
-	assert_int_equal(chmod(dir, 0777), 0);
-	memset(&e, 0, sizeof(e));
-	assert_int_equal(portier_guard_state_dir(dir, &e), PORTIER_EPERM);
-	assert_non_null(strstr(e.msg, dir));
-	assert_non_null(strstr(e.msg, "writable by group or others"));
-	assert_non_null(strstr(e.hint, "0700"));
-	assert_int_equal(chmod(dir, 0700), 0);
-	/* a symbolic link to a directory: refused */
-	snprintf(link, sizeof(link), "%s/link", base);
-	assert_int_equal(symlink(dir, link), 0);
-	memset(&e, 0, sizeof(e));
-	assert_int_equal(portier_guard_state_dir(link, &e), PORTIER_EPERM);
-	assert_non_null(strstr(e.msg, "symbolic link"));
-	/* under a parent anyone may write to (not sticky): refused */
-	snprintf(dir, sizeof(dir), "%s/open", base);
-	assert_int_equal(mkdir(dir, 0777), 0);
-	assert_int_equal(chmod(dir, 0777), 0);
-	snprintf(dir, sizeof(dir), "%s/open/guard", base);
-	memset(&e, 0, sizeof(e));
-	assert_int_equal(portier_guard_state_dir(dir, &e), PORTIER_EPERM);
-	assert_non_null(strstr(e.msg, "parent"));
-	/* sticky like /tmp: fine */
-	snprintf(dir, sizeof(dir), "%s/open", base);
-	assert_int_equal(chmod(dir, 01777), 0);
-	snprintf(dir, sizeof(dir), "%s/open/guard", base);
-	assert_int_equal(portier_guard_state_dir(dir, NULL), 0);
-	/* another user's directory (checkable as root only) */
-	if (geteuid() == 0) {
-		snprintf(dir, sizeof(dir), "%s/theirs", base);
-		assert_int_equal(mkdir(dir, 0700), 0);
-		assert_int_equal(chown(dir, 65534, 65534), 0);
-		memset(&e, 0, sizeof(e));
-		assert_int_equal(portier_guard_state_dir(dir, &e),
-				 PORTIER_EPERM);
-		assert_non_null(strstr(e.msg, "owned by another user"));
-	}
-	rm_rf(base);
-}
-
 static void test_checkpoint_no_follow(void **state)
 {
 	char base[] = "/tmp/guard-review-XXXXXX", path[512], tmp[512],
@@ -604,7 +551,7 @@ static void test_checkpoint_no_follow(void **state)
 	struct det t;
 	struct portier_err e;
 	FILE *f;
-	unsigned i;
+	unsigned i, files, dirs;
 
 	(void)state;
 	assert_non_null(mkdtemp(base));
@@ -618,14 +565,29 @@ static void test_checkpoint_no_follow(void **state)
 	det_init(&t);
 	for (i = 0; i < 4; i++)
 		miss(&t, 9, (uint16_t)(100 + i), (i + 1) * 1000);
-	/* a planted symlink at the temporary name is not followed */
+	/* a planted symlink at the old temporary name is not followed */
 	assert_int_equal(symlink(victim, tmp), 0);
+	files = fsync_spy_files;
+	dirs = fsync_spy_dirs;
 	assert_int_equal(portier_guard_checkpoint_save(t.d, path, NULL), 0);
 	f = fopen(victim, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(buf, sizeof(buf), f));
 	fclose(f);
 	assert_string_equal(buf, "precious\n");
+	/* the file and its directory were synced (the directory is new:
+	 * guard used not to sync it) */
+	assert_int_equal(fsync_spy_files, files + 1);
+	assert_int_equal(fsync_spy_dirs, dirs + 1);
+	/* a checkpoint others could have written is not believed (as the
+	 * firewall's undo points were not) */
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(portier_guard_checkpoint_load(t.d, path, NULL), 0);
+	assert_int_equal(chmod(path, 0666), 0);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(portier_guard_checkpoint_load(t.d, path, &e),
+			 PORTIER_EPERM);
+	assert_non_null(strstr(e.msg, "mode 666"));
 	/* the checkpoint itself as a symlink: not read */
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(symlink(victim, path), 0);
@@ -649,7 +611,6 @@ int main(void)
 		cmocka_unit_test(test_fragment_scan_flagged),
 		cmocka_unit_test(test_sys_reentrant),
 		cmocka_unit_test(test_oom_messages),
-		cmocka_unit_test(test_state_dir_checked),
 		cmocka_unit_test(test_checkpoint_no_follow),
 	};
 

@@ -20,6 +20,7 @@
 #include <libxml/parser.h>
 #include <libxml/valid.h>
 
+#include "fsync_spy.h"
 #include "portier/out.h"
 
 #define DTD "/usr/share/nmap/nmap.dtd"
@@ -500,6 +501,42 @@ static void test_checkpoint(void **state)
 	assert_int_equal(
 		portier_checkpoint_read(path("nonexistent"), &rd, NULL, &err),
 		PORTIER_ENOENT);
+	/*
+	 * A checkpoint reached through a symlink is not read (the scanner used
+	 * to follow one; guard and the firewall did not): the stricter rule.
+	 */
+	assert_int_equal(symlink(path("ckpt"), path("ckpt-link")), 0);
+	assert_int_equal(
+		portier_checkpoint_read(path("ckpt-link"), &rd, NULL, &err),
+		PORTIER_EPERM);
+	assert_non_null(strstr(err.msg, "symbolic link"));
+	assert_null(rd.pending);
+	/*
+	 * --resume FILE is the user's choice: a directory others may write to
+	 * is no reason to refuse it (only state directories are checked), and
+	 * the file and its directory are synced.
+	 */
+	{
+		unsigned files = fsync_spy_files, dirs = fsync_spy_dirs;
+
+		assert_int_equal(mkdir(path("open"), 0777), 0);
+		assert_int_equal(chmod(path("open"), 0777), 0);
+		assert_int_equal(portier_checkpoint_write(path("open/ckpt"),
+							  &cp, NULL, &err),
+				 0);
+		assert_int_equal(fsync_spy_files, files + 1);
+		assert_int_equal(fsync_spy_dirs, dirs + 1);
+		assert_int_equal(portier_checkpoint_read(path("open/ckpt"), &rd,
+							 NULL, &err),
+				 0);
+		assert_int_equal(rd.next, 1000);
+		portier_free(rd.pending);
+		/* a directory that does not exist: still a runtime failure */
+		assert_int_equal(portier_checkpoint_write(path("none/ckpt"),
+							  &cp, NULL, &err),
+				 PORTIER_EIO);
+		assert_int_equal(err.code, PORTIER_EIO);
+	}
 	assert_int_equal(
 		portier_checkpoint_read(path("services"), &rd, NULL, &err),
 		PORTIER_EINVAL);
