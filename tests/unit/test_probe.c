@@ -849,6 +849,36 @@ static bool has_addr(const struct portier_addr *v, size_t n, const char *ip)
 	return false;
 }
 
+/* The SMB probe applies the address policy to whatever it is handed:
+ * refused before any socket is opened (so nothing can be sent). */
+static void test_smb_host_not_target(void **state)
+{
+	static const char *const bad[] = {"::",
+					  "ff02::1",
+					  "fe80::1",
+					  "224.0.0.1",
+					  "255.255.255.255",
+					  "0.0.0.0",
+					  "::ffff:224.0.0.1"};
+	struct portier_smb_host *h = portier_malloc(sizeof(*h));
+	size_t i;
+	(void)state;
+
+	assert_non_null(h);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct portier_addr a;
+		struct portier_err err = {0};
+
+		assert_int_equal(portier_addr_parse(bad[i], &a), 0);
+		assert_int_equal(portier_probe_smb_host(&a, NULL, h, &err),
+				 PORTIER_EINVAL);
+		assert_non_null(strstr(err.msg, bad[i]));
+		assert_int_equal(h->direct, PORTIER_TCP_UNTRIED);
+		assert_int_equal(h->nbss, PORTIER_TCP_UNTRIED);
+	}
+	portier_free(h);
+}
+
 static void test_targets_not_unicast(void **state)
 {
 	struct portier_addr *v = NULL;
@@ -1156,6 +1186,7 @@ int main(void)
 		cmocka_unit_test(test_vtables),
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_targets_not_unicast),
+		cmocka_unit_test(test_smb_host_not_target),
 		cmocka_unit_test(test_sweep_never_sends_to_groups),
 		cmocka_unit_test(test_nbstat_for_star),
 		cmocka_unit_test(test_sweep_matches_port_and_name),
