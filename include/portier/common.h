@@ -85,4 +85,74 @@ PORTIER_API size_t portier_utf8_len(const char *s, uint32_t *cp);
 /* Copy src into dst of size n, always NUL-terminated; returns strlen(src). */
 PORTIER_API size_t portier_strlcpy(char *dst, const char *src, size_t n);
 
+/*
+ * A token bucket: the ceiling on how often something may happen (probes
+ * sent, alerts written).  Tokens accrue at rate per second up to burst;
+ * each event takes one.  Time is whatever monotonic nanosecond count the
+ * caller passes (portier_now_ns, a packet timestamp, a test's counter), so
+ * the bucket reads no clock itself; a time earlier than the last one seen
+ * adds nothing.  The caller owns the struct; nothing to free.
+ */
+struct portier_bucket {
+	double rate;  /* tokens per second; <= 0 means unlimited */
+	double burst; /* capacity, at least 1 */
+	double tokens;
+	uint64_t last_ns;
+};
+
+/* Start full (burst tokens) at now_ns; a burst below 1 counts as 1. */
+PORTIER_API void portier_bucket_init(struct portier_bucket *b, double rate,
+				     double burst, uint64_t now_ns);
+/* Change the rate; the tokens already there stay. */
+PORTIER_API void portier_bucket_set_rate(struct portier_bucket *b, double rate);
+/* Take one token if there is one at now_ns; true on success. */
+PORTIER_API bool portier_bucket_take(struct portier_bucket *b, uint64_t now_ns);
+/* Nanoseconds from now_ns until a token is there (0 if one is). */
+PORTIER_API uint64_t portier_bucket_wait_ns(struct portier_bucket *b,
+					    uint64_t now_ns);
+
+/*
+ * Unicode code points that change how a terminal shows what follows: C1
+ * controls U+0080..U+009F (U+009B is a CSI) and the bidirectional
+ * embeddings, overrides and isolates U+202A..U+202E, U+2066..U+2069.
+ */
+PORTIER_API bool portier_text_is_display_control(uint32_t cp);
+
+/* How portier_text_clean makes untrusted text safe. */
+enum portier_text_mode {
+	/*
+	 * For a terminal: C0 controls, DEL and each byte that is not part of
+	 * valid UTF-8 become \xNN (\x1b for ESC); C1 and bidirectional
+	 * controls become \uNNNN (\u009b); everything else is kept.  At most
+	 * 4 output bytes per input byte.
+	 */
+	PORTIER_TEXT_TERM,
+	/*
+	 * For one line of a file format (grepable output, an XML attribute):
+	 * the same characters each become one '?'.
+	 */
+	PORTIER_TEXT_LINE,
+	/*
+	 * For a JSON string: each byte that is not part of valid UTF-8
+	 * becomes U+FFFD (3 bytes); everything else is kept, since the JSON
+	 * encoder escapes C0 controls itself (docs/json-local.md).
+	 */
+	PORTIER_TEXT_JSON,
+};
+
+/* The largest output portier_text_clean can make of n input bytes, + NUL. */
+#define PORTIER_TEXT_MAX(n) (4 * (size_t)(n) + 1)
+
+/*
+ * Clean the NUL-terminated text src (a process name, a path, a name from
+ * the network) for mode into dst of size cap.  dst is always
+ * NUL-terminated when cap > 0; text that does not fit is cut before a
+ * character or an escape, never inside one.  Returns the length of the
+ * whole cleaned text (not counting the NUL), like snprintf: a result >= cap
+ * means dst was cut.  src NULL counts as ""; dst may be NULL when cap is 0
+ * (to learn the size to allocate).
+ */
+PORTIER_API size_t portier_text_clean(char *dst, size_t cap, const char *src,
+				      enum portier_text_mode mode);
+
 #endif

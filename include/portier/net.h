@@ -1,7 +1,7 @@
 /*
  * net.h - the network vocabulary of the scanner: addresses, target sets,
  * port lists, the keyed permutation of the target x port space, Internet
- * checksums, TCP SYN packet templates, the reply parser and a token bucket.
+ * checksums, TCP SYN packet templates, and the reply parser.
  *
  * Target sets are sorted, merged interval lists of addresses (IPv4 as 32-bit,
  * IPv6 as 128-bit numbers), never expanded: "10.0.0.0/8" is one interval.
@@ -204,24 +204,6 @@ struct portier_reply {
  */
 PORTIER_API int portier_reply_parse(const uint8_t *buf, size_t len,
 				    struct portier_reply *r);
-
-/* ---- token bucket ---------------------------------------------------------- */
-
-struct portier_bucket {
-	double rate;  /* tokens per second; <= 0 means unlimited */
-	double burst; /* capacity */
-	double tokens;
-	uint64_t last_ns;
-};
-
-PORTIER_API void portier_bucket_init(struct portier_bucket *b, double rate,
-				     double burst, uint64_t now_ns);
-PORTIER_API void portier_bucket_set_rate(struct portier_bucket *b, double rate);
-/* Take one token if there is one at now_ns; true on success. */
-PORTIER_API bool portier_bucket_take(struct portier_bucket *b, uint64_t now_ns);
-/* Nanoseconds until a token is available (0 if one is). */
-PORTIER_API uint64_t portier_bucket_wait_ns(struct portier_bucket *b,
-					    uint64_t now_ns);
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 PORTIER_API uint64_t portier_now_ns(void);

@@ -18,13 +18,15 @@
 #include "portier/local.h"
 
 /*
- * "smbd (pid 812, unit smbd.service)".  Unit and container names come from
- * cgroup paths others may choose: control characters (terminal escapes that
- * could rewrite the stop command printed on the same line) become '?'.
+ * "smbd (pid 812, unit smbd.service)".  The process name and the unit and
+ * container names (from cgroup paths) are others' to choose: they go
+ * through the terminal cleaner like every text view's, so neither a C0
+ * escape, a C1 CSI nor a bidirectional override can rewrite the stop
+ * command printed on the same line.
  */
 static void describe_proc(const struct portier_proc *p, char *buf, size_t len)
 {
-	char *c;
+	char raw[512];
 
 	if (!p) {
 		snprintf(buf, len,
@@ -32,13 +34,12 @@ static void describe_proc(const struct portier_proc *p, char *buf, size_t len)
 			 "to see every owner)");
 		return;
 	}
-	snprintf(buf, len, "%s (pid %d%s%s%s%s)", *p->comm ? p->comm : "?",
-		 p->pid, p->unit ? ", unit " : "", p->unit ? p->unit : "",
-		 p->container ? ", container " : "",
+	snprintf(raw, sizeof(raw), "%s (pid %d%s%s%s%s)",
+		 *p->comm ? p->comm : "?", p->pid, p->unit ? ", unit " : "",
+		 p->unit ? p->unit : "", p->container ? ", container " : "",
 		 p->container ? p->container : "");
-	for (c = buf; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
+	/* a name cut short above ends in bytes that are escaped here */
+	portier_text_clean(buf, len, raw, PORTIER_TEXT_TERM);
 }
 
 void fw_out_listeners(struct cli *cli, const struct portier_fw_spec *spec,
@@ -138,6 +139,7 @@ int fw_suggest_collect(struct cli *cli, const struct portier_fw_policy *cur,
 		const struct portier_proc *p =
 			fi->proc >= 0 ? &l->procs[fi->proc] : NULL;
 		char who[256], port[16];
+		char reason[PORTIER_TEXT_MAX(sizeof(fi->reason))];
 
 		describe_proc(p, who, sizeof(who));
 		snprintf(port, sizeof(port), "%u/%s", s->port,
@@ -146,7 +148,10 @@ int fw_suggest_collect(struct cli *cli, const struct portier_fw_policy *cur,
 			s->close ? "close" : "skip", port,
 			portier_audit_severity_name(s->severity),
 			portier_audit_rule_name(fi->rule), who);
-		fprintf(f, "       %s\n", fi->reason);
+		/* the reason names the owner: comm and path, cleaned */
+		portier_text_clean(reason, sizeof(reason), fi->reason,
+				   PORTIER_TEXT_TERM);
+		fprintf(f, "       %s\n", reason);
 		if (!s->close && s->in_use)
 			fprintf(f,
 				"       not suggested: %s (%u connection%s)\n",

@@ -85,32 +85,7 @@ void local_out_owners(const struct portier_local *l,
 
 const char *local_out_safe(char *dst, size_t cap, const char *src)
 {
-	const unsigned char *p = (const unsigned char *)src;
-	size_t used = 0;
-
-	if (!cap)
-		return dst;
-	while (*p) {
-		char tmp[8];
-		size_t n = portier_utf8_len((const char *)p, NULL), k;
-
-		if (n == 0 || *p < 0x20 || *p == 0x7f) {
-			k = (size_t)snprintf(tmp, sizeof(tmp), "\\x%02x", *p);
-			n = 1;
-		} else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
-			/* C1 controls U+0080..U+009F (CSI is U+009B) */
-			k = (size_t)snprintf(tmp, sizeof(tmp), "\\u%04x", p[1]);
-		} else {
-			memcpy(tmp, p, n);
-			k = n;
-		}
-		if (used + k >= cap)
-			break; /* cut on a character boundary */
-		memcpy(dst + used, tmp, k);
-		used += k;
-		p += n;
-	}
-	dst[used] = '\0';
+	portier_text_clean(dst, cap, src, PORTIER_TEXT_TERM);
 	return dst;
 }
 

@@ -59,11 +59,12 @@ int local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
 		   FILE *f);
 
 /*
- * Copy src into dst (cap bytes, cap > 0) fit for a terminal: C0 controls,
- * DEL and bytes that are not UTF-8 become \xNN, C1 controls (U+0080 to
- * U+009F) become \u00NN, so a process name or a socket path cannot move
- * the cursor or retitle the terminal.  Cut on a character boundary when
- * dst is too small.  Returns dst.
+ * Copy src into dst (cap bytes, cap > 0) fit for a terminal
+ * (portier_text_clean, PORTIER_TEXT_TERM): C0 controls, DEL and bytes that
+ * are not UTF-8 become \xNN, C1 and bidirectional controls become \uNNNN,
+ * so a process name or a socket path cannot move the cursor, retitle the
+ * terminal or reorder the line.  Cut on a character boundary when dst is
+ * too small.  Returns dst.
  */
 const char *local_out_safe(char *dst, size_t cap, const char *src);
 

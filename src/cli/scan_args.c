@@ -127,8 +127,9 @@ static int number(struct cli *cli, const char *opt, const char *value,
 
 /*
  * The command line for the output headers (XML args=, the grepable first
- * line).  Control bytes, DEL and invalid UTF-8 become '?': a raw newline
- * would forge a grepable line and a control byte makes the XML ill-formed.
+ * line).  Control characters (C0, DEL, C1, bidirectional) and invalid UTF-8
+ * become '?' (PORTIER_TEXT_LINE): a raw newline would forge a grepable line
+ * and a control byte makes the XML ill-formed.
  */
 static void join_args(int argc, char **argv, char *buf, size_t len)
 {
@@ -137,23 +138,16 @@ static void join_args(int argc, char **argv, char *buf, size_t len)
 
 	used = (size_t)snprintf(buf, len, "portier scan");
 	for (i = 1; i < argc && used + 1 < len; i++) {
-		const unsigned char *a = (const unsigned char *)argv[i];
+		size_t n;
 
 		buf[used++] = ' ';
-		while (*a && used + 1 < len) {
-			size_t n = portier_utf8_len((const char *)a, NULL);
-
-			if (n == 0 || *a < 0x20 || *a == 0x7f) {
-				buf[used++] = '?';
-				a++;
-				continue;
-			}
-			if (used + n >= len)
-				break; /* never half a character */
-			memcpy(buf + used, a, n);
-			used += n;
-			a += n;
+		n = portier_text_clean(buf + used, len - used, argv[i],
+				       PORTIER_TEXT_LINE);
+		if (n >= len - used) { /* cut, never inside a character */
+			used += strlen(buf + used);
+			break;
 		}
+		used += n;
 	}
 	buf[used < len ? used : len - 1] = '\0';
 }

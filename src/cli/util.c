@@ -181,31 +181,18 @@ int cli_parse_port_arg(const char *s, uint16_t *lo, uint16_t *hi,
 
 json_t *cli_json_string(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len, used = 0;
+	size_t len;
 	char *buf;
 	json_t *j;
 
 	if (!s)
 		return json_null();
-	len = strlen(s);
-	buf = malloc(3 * len + 1); /* each bad byte becomes 3 bytes */
+	len = portier_text_clean(NULL, 0, s, PORTIER_TEXT_JSON);
+	buf = malloc(len + 1);
 	if (!buf)
 		return NULL;
-	while (*p) {
-		size_t n = portier_utf8_len((const char *)p, NULL);
-
-		if (n) {
-			memcpy(buf + used, p, n);
-			used += n;
-			p += n;
-		} else {
-			memcpy(buf + used, "\xef\xbf\xbd", 3); /* U+FFFD */
-			used += 3;
-			p++;
-		}
-	}
-	j = json_stringn(buf, used);
+	portier_text_clean(buf, len + 1, s, PORTIER_TEXT_JSON);
+	j = json_stringn(buf, len);
 	free(buf);
 	return j;
 }

@@ -3,7 +3,9 @@
  * from other processes (NetBIOS names, process names, paths, overlay files)
  * is checked with it before it reaches JSON or a terminal, so every place
  * agrees on what valid means: RFC 3629 section 4, no overlong forms, no
- * surrogates, nothing above U+10FFFF.
+ * surrogates, nothing above U+10FFFF.  Which valid code points still
+ * change what a terminal shows is decided here too (the knowledge-base
+ * checker refuses them, text.c escapes them).
  */
 #include "portier/common.h"
 
@@ -51,4 +53,10 @@ out:
 	if (cp)
 		*cp = v;
 	return n;
+}
+
+bool portier_text_is_display_control(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
 }

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "portier/bytes.h"
 #include "portier/guard.h"
 
 #define ETH_HLEN_    14
@@ -16,11 +17,6 @@
 #define ETHTYPE_QINQ 0x88a8
 
 enum { P_ICMP = 1, P_TCP = 6, P_UDP = 17, P_ICMP6 = 58 };
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* TCP options (RFC 9293 3.2): note which are there and the MSS value. */
 static void tcp_options(const uint8_t *o, size_t len,
@@ -49,7 +45,7 @@ static void tcp_options(const uint8_t *o, size_t len,
 		case 2:
 			p->opt_mask |= PG_OPT_MSS;
 			if (olen == 4)
-				p->mss = be16(o + i + 2);
+				p->mss = get_be16(o + i + 2);
 			break;
 		case 3:
 			p->opt_mask |= PG_OPT_WS;
@@ -80,8 +76,8 @@ static int partial_l4(const uint8_t *l4, size_t have, size_t l4len,
 	if (have < 4 || l4len < 4)
 		return PORTIER_EPROTO;
 	p->partial = true;
-	p->sport = be16(l4);
-	p->dport = be16(l4 + 2);
+	p->sport = get_be16(l4);
+	p->dport = get_be16(l4 + 2);
 	if (p->proto == P_TCP && have >= 14)
 		p->tcp_flags = l4[13] & 0x3f;
 	return 0;
@@ -104,10 +100,10 @@ static int parse_l4(const uint8_t *l4, size_t have, size_t l4len,
 			return partial_l4(l4, have, l4len, p);
 		if (hl < 20 || hl > l4len)
 			return PORTIER_EPROTO;
-		p->sport = be16(l4);
-		p->dport = be16(l4 + 2);
+		p->sport = get_be16(l4);
+		p->dport = get_be16(l4 + 2);
 		p->tcp_flags = l4[13] & 0x3f;
-		p->window = be16(l4 + 14);
+		p->window = get_be16(l4 + 14);
 		p->opt_len = (uint8_t)(hl - 20);
 		p->payload = (uint16_t)(l4len - hl);
 		/* options may be cut off by a short capture: read what is there */
@@ -118,8 +114,8 @@ static int parse_l4(const uint8_t *l4, size_t have, size_t l4len,
 		if (have < 8 || l4len < 8)
 			return first_frag ? partial_l4(l4, have, l4len, p)
 					  : PORTIER_EPROTO;
-		p->sport = be16(l4);
-		p->dport = be16(l4 + 2);
+		p->sport = get_be16(l4);
+		p->dport = get_be16(l4 + 2);
 		p->payload = (uint16_t)(l4len - 8);
 		return 0;
 	case P_ICMP:
@@ -145,15 +141,15 @@ static int parse_ip4(const uint8_t *ip, size_t len,
 	if (len < 20 || ip[0] >> 4 != 4)
 		return PORTIER_EPROTO;
 	hl = (size_t)(ip[0] & 0x0f) * 4;
-	total = be16(ip + 2);
+	total = get_be16(ip + 2);
 	if (hl < 20 || total < hl || hl > len)
 		return PORTIER_EPROTO;
-	frag = be16(ip + 6);
+	frag = get_be16(ip + 6);
 	if (frag & 0x1fff) /* not the first fragment: no layer-4 header */
 		return PORTIER_ENOENT;
 	p->family = 4;
 	p->ttl = ip[8];
-	p->ip_id = be16(ip + 4);
+	p->ip_id = get_be16(ip + 4);
 	p->proto = ip[9];
 	memcpy(p->src, ip + 12, 4);
 	memcpy(p->dst, ip + 16, 4);
@@ -173,7 +169,7 @@ static int parse_ip6(const uint8_t *ip, size_t len,
 
 	if (len < 40 || ip[0] >> 4 != 6)
 		return PORTIER_EPROTO;
-	plen = be16(ip + 4);
+	plen = get_be16(ip + 4);
 	end = 40 + plen;
 	p->family = 6;
 	p->ttl = ip[7];
@@ -197,7 +193,7 @@ static int parse_ip6(const uint8_t *ip, size_t len,
 				return PORTIER_EPROTO;
 			if (off + 8 > len)
 				goto cut;
-			if (be16(ip + off + 2) & 0xfff8)
+			if (get_be16(ip + off + 2) & 0xfff8)
 				return PORTIER_ENOENT;	     /* not the first */
 			first_frag = (ip[off + 3] & 1) != 0; /* M flag */
 			next = ip[off];
@@ -246,14 +242,14 @@ int portier_guard_parse(const uint8_t *buf, size_t len,
 	}
 	if (len < ETH_HLEN_)
 		return PORTIER_EPROTO;
-	type = be16(buf + 12);
+	type = get_be16(buf + 12);
 	off = ETH_HLEN_;
 	for (tags = 0;
 	     (type == ETHTYPE_VLAN || type == ETHTYPE_QINQ) && tags < 2;
 	     tags++) {
 		if (off + 4 > len)
 			return PORTIER_EPROTO;
-		type = be16(buf + off + 2);
+		type = get_be16(buf + off + 2);
 		off += 4;
 	}
 	if (type == ETHTYPE_IP4)

@@ -18,17 +18,6 @@ bool kb_line_is_skippable(const char *line)
 	return *line == '\0' || *line == '#';
 }
 
-/*
- * Code points that can change how a terminal shows what follows: C1
- * controls (U+009B is a CSI) and the bidirectional overrides and isolates
- * that reorder text on screen.
- */
-static bool is_display_control(uint32_t cp)
-{
-	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069);
-}
-
 static int check_text(const char *line, struct portier_err *err)
 {
 	const unsigned char *p = (const unsigned char *)line;
@@ -52,7 +41,7 @@ static int check_text(const char *line, struct portier_err *err)
 				err, PORTIER_EINVAL,
 				"invalid UTF-8 at column %zu",
 				(size_t)(p - (const unsigned char *)line) + 1);
-		if (is_display_control(cp))
+		if (portier_text_is_display_control(cp))
 			return portier_err_set(
 				err, PORTIER_EINVAL,
 				"control character U+%04X at column %zu",

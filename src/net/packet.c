@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "portier/bytes.h"
 #include "portier/net.h"
 
 uint32_t portier_csum_add(uint32_t sum, const void *buf, size_t len)
@@ -19,7 +20,7 @@ uint32_t portier_csum_add(uint32_t sum, const void *buf, size_t len)
 	uint64_t s = sum;
 
 	while (len >= 2) {
-		s += (uint32_t)(p[0] << 8 | p[1]);
+		s += get_be16(p);
 		p += 2;
 		len -= 2;
 	}
@@ -101,39 +102,13 @@ uint32_t portier_syn_cookie(const uint64_t key[2],
 	n += alen;
 	memcpy(buf + n, dst->b, alen);
 	n += alen;
-	buf[n++] = (uint8_t)(sport >> 8);
-	buf[n++] = (uint8_t)sport;
-	buf[n++] = (uint8_t)(dport >> 8);
-	buf[n++] = (uint8_t)dport;
+	put_be16(buf + n, sport);
+	put_be16(buf + n + 2, dport);
+	n += 4;
 	return (uint32_t)siphash(key, buf, n);
 }
 
 /* ---- SYN template ---------------------------------------------------------- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
 
 #define TCP_LEN 24 /* 20-byte header + MSS option */
 
@@ -141,15 +116,15 @@ static uint32_t get32(const uint8_t *p)
 static void tcp_syn(uint8_t *t, uint16_t sport, uint16_t dport, uint32_t seq)
 {
 	memset(t, 0, TCP_LEN);
-	put16(t, sport);
-	put16(t + 2, dport);
-	put32(t + 4, seq);
+	put_be16(t, sport);
+	put_be16(t + 2, dport);
+	put_be32(t + 4, seq);
 	t[12] = (TCP_LEN / 4) << 4;
 	t[13] = 0x02; /* SYN */
-	put16(t + 14, 64240);
+	put_be16(t + 14, 64240);
 	t[20] = 2; /* kind: maximum segment size */
 	t[21] = 4;
-	put16(t + 22, 1460);
+	put_be16(t + 22, 1460);
 }
 
 size_t portier_syn_build(uint8_t *buf, const struct portier_addr *src,
@@ -165,34 +140,36 @@ size_t portier_syn_build(uint8_t *buf, const struct portier_addr *src,
 		/* RFC 791 3.1 */
 		memset(ip, 0, 20);
 		ip[0] = 0x45;
-		put16(ip + 2, 20 + TCP_LEN);
-		put16(ip + 4, ip_id);
+		put_be16(ip + 2, 20 + TCP_LEN);
+		put_be16(ip + 4, ip_id);
 		ip[8] = 64;
 		ip[9] = 6;
 		memcpy(ip + 12, src->b, 4);
 		memcpy(ip + 16, dst->b, 4);
-		put16(ip + 10, portier_csum_fold(portier_csum_add(0, ip, 20)));
+		put_be16(ip + 10,
+			 portier_csum_fold(portier_csum_add(0, ip, 20)));
 		tcp_syn(t, sport, dport, seq);
 		/* RFC 9293 3.1: pseudo-header src, dst, zero, proto, length */
 		memcpy(pseudo, src->b, 4);
 		memcpy(pseudo + 4, dst->b, 4);
 		pseudo[8] = 0;
 		pseudo[9] = 6;
-		put16(pseudo + 10, TCP_LEN);
+		put_be16(pseudo + 10, TCP_LEN);
 		sum = portier_csum_add(0, pseudo, 12);
-		put16(t + 16,
-		      portier_csum_fold(portier_csum_add(sum, t, TCP_LEN)));
+		put_be16(t + 16,
+			 portier_csum_fold(portier_csum_add(sum, t, TCP_LEN)));
 		return 20 + TCP_LEN;
 	}
 	tcp_syn(buf, sport, dport, seq);
 	/* RFC 8200 8.1: src, dst, upper-layer length (32 bits), 0, next hdr */
 	memcpy(pseudo, src->b, 16);
 	memcpy(pseudo + 16, dst->b, 16);
-	put32(pseudo + 32, TCP_LEN);
+	put_be32(pseudo + 32, TCP_LEN);
 	pseudo[36] = pseudo[37] = pseudo[38] = 0;
 	pseudo[39] = 6;
 	sum = portier_csum_add(0, pseudo, 40);
-	put16(buf + 16, portier_csum_fold(portier_csum_add(sum, buf, TCP_LEN)));
+	put_be16(buf + 16,
+		 portier_csum_fold(portier_csum_add(sum, buf, TCP_LEN)));
 	return TCP_LEN;
 }
 
@@ -221,9 +198,9 @@ static int parse_tcp(const uint8_t *t, size_t len, struct portier_reply *r)
 		r->kind = PORTIER_REPLY_SYNACK;
 	else
 		return PORTIER_EPROTO;
-	r->port = get16(t);
-	r->sport = get16(t + 2);
-	r->seq = get32(t + 8) - 1u;
+	r->port = get_be16(t);
+	r->sport = get_be16(t + 2);
+	r->seq = get_be32(t + 8) - 1u;
 	return 0;
 }
 
@@ -233,9 +210,9 @@ static int parse_quoted_tcp(const uint8_t *t, size_t len,
 {
 	if (len < 8)
 		return PORTIER_EPROTO;
-	r->sport = get16(t);
-	r->port = get16(t + 2);
-	r->seq = get32(t + 4);
+	r->sport = get_be16(t);
+	r->port = get_be16(t + 2);
+	r->seq = get_be32(t + 4);
 	r->kind = PORTIER_REPLY_UNREACH;
 	return 0;
 }
@@ -248,7 +225,7 @@ static int parse_v4(const uint8_t *buf, size_t len, struct portier_reply *r,
 	if (len < 20 || (buf[0] >> 4) != 4)
 		return PORTIER_EPROTO;
 	ihl = (size_t)(buf[0] & 0x0f) * 4;
-	total = get16(buf + 2);
+	total = get_be16(buf + 2);
 	if (ihl < 20 || ihl > len)
 		return PORTIER_EPROTO;
 	if (!inner) {
@@ -256,7 +233,7 @@ static int parse_v4(const uint8_t *buf, size_t len, struct portier_reply *r,
 			return PORTIER_EPROTO;
 		len = total;
 	}
-	if (get16(buf + 6) & 0x1fff) /* a later fragment: no header here */
+	if (get_be16(buf + 6) & 0x1fff) /* a later fragment: no header here */
 		return PORTIER_EPROTO;
 	if (inner) {
 		/* the probe we sent: we are its source, the target its dest */
@@ -288,7 +265,7 @@ static int parse_v6(const uint8_t *buf, size_t len, struct portier_reply *r,
 
 	if (len < 40 || (buf[0] >> 4) != 6)
 		return PORTIER_EPROTO;
-	plen = get16(buf + 4);
+	plen = get_be16(buf + 4);
 	if (!inner) {
 		if (plen > len - 40)
 			return PORTIER_EPROTO;

@@ -12,6 +12,7 @@
  */
 #include <string.h>
 
+#include "portier/bytes.h"
 #include "portier/kb.h"
 #include "portier/probe.h"
 
@@ -19,11 +20,6 @@
 #define NB_CLASS_IN	 0x0001
 #define NB_HEADER_LEN	 12
 #define NB_NODE_NAME_LEN 18 /* 16 name bytes + 2 flag bytes */
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* RFC 1002 4.2.17: NODE STATUS REQUEST for "*", 50 bytes. */
 long portier_nbstat_build(uint8_t *buf, size_t cap, const void *params)
@@ -34,8 +30,7 @@ long portier_nbstat_build(uint8_t *buf, size_t cap, const void *params)
 	if (cap < 50)
 		return PORTIER_EINVAL;
 	memset(buf, 0, NB_HEADER_LEN);
-	buf[0] = (uint8_t)(id >> 8);
-	buf[1] = (uint8_t)id;
+	put_be16(buf, id);
 	/* opcode QUERY, no flags: a unicast question, never broadcast */
 	buf[5] = 1; /* QDCOUNT */
 	portier_nb_encode_name("*", 0x00, buf + NB_HEADER_LEN);
@@ -107,7 +102,7 @@ static bool name_is_star(const uint8_t *buf, size_t len, size_t off)
 	size_t i;
 
 	if (off + 2 <= len && (buf[off] & 0xc0) == 0xc0)
-		off = (size_t)(buf[off] & 0x3f) << 8 | buf[off + 1];
+		off = get_be16(buf + off) & 0x3fffu;
 	if (off >= len || len - off < 33)
 		return false;
 	portier_nb_encode_name("*", 0x00, star);
@@ -159,10 +154,10 @@ int portier_nbstat_parse(const uint8_t *buf, size_t len, void *out,
 				       "reply of %zu bytes is shorter than "
 				       "the 12-byte name service header",
 				       len);
-	r->trn_id = get16(buf);
-	flags = get16(buf + 2);
-	qd = get16(buf + 4);
-	an = get16(buf + 6);
+	r->trn_id = get_be16(buf);
+	flags = get_be16(buf + 2);
+	qd = get_be16(buf + 4);
+	an = get_be16(buf + 6);
 	/* RFC 1002 4.2.1.1: R bit, OPCODE in bits 11-14, RCODE in 0-3 */
 	if (!(flags & 0x8000))
 		return portier_err_set(err, PORTIER_EPROTO,
@@ -202,8 +197,8 @@ int portier_nbstat_parse(const uint8_t *buf, size_t len, void *out,
 				       "answer record header cut off: %zu of "
 				       "10 bytes",
 				       len - off);
-	type = get16(buf + off);
-	rdlen = get16(buf + off + 8);
+	type = get_be16(buf + off);
+	rdlen = get_be16(buf + off + 8);
 	off += 10;
 	if (type != NB_TYPE_NBSTAT)
 		return portier_err_set(err, PORTIER_EPROTO,
@@ -232,7 +227,7 @@ int portier_nbstat_parse(const uint8_t *buf, size_t len, void *out,
 
 		memcpy(n->raw, buf + off, PORTIER_NB_NAME_LEN);
 		n->suffix = buf[off + 15];
-		n->flags = get16(buf + off + 16);
+		n->flags = get_be16(buf + off + 16);
 		off += NB_NODE_NAME_LEN;
 		if (name_is_blank(n->raw))
 			return portier_err_set(err, PORTIER_EPROTO,

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "portier/bytes.h"
 #include "portier/probe.h"
 
 struct target_state {
@@ -50,11 +51,10 @@ struct sweep {
 	struct portier_nbstat_opts opt;
 	uint16_t key;
 	int fd;
-	size_t lo;     /* every target below lo is settled */
-	size_t next;   /* next target to get its first query */
-	size_t left;   /* targets not yet settled */
-	double tokens; /* rate limiter (token bucket) */
-	uint64_t tok_ns;
+	size_t lo;		      /* every target below lo is settled */
+	size_t next;		      /* next target to get its first query */
+	size_t left;		      /* targets not yet settled */
+	struct portier_bucket bucket; /* the query rate */
 	void (*cb)(const struct portier_nbstat_result *r, void *ctx);
 	void *ctx;
 	struct portier_nbstat_result res; /* scratch, ~17 KiB: not on stack */
@@ -208,7 +208,7 @@ static void read_replies(struct sweep *s)
 			return; /* EAGAIN */
 		if (n < 2 || sin.sin_family != AF_INET)
 			continue;
-		i = match(s, &sin, true, (uint16_t)(buf[0] << 8 | buf[1]));
+		i = match(s, &sin, true, get_be16(buf));
 		if (i < 0)
 			continue;
 		if ((size_t)n > cap) {
@@ -265,8 +265,7 @@ static void read_errors(struct sweep *s)
 				continue;
 			/* the payload is our query: its first two bytes are
 			 * the transaction id */
-			i = match(s, &dst, false,
-				  (uint16_t)(data[0] << 8 | data[1]));
+			i = match(s, &dst, false, get_be16(data));
 			if (i >= 0)
 				settle(s, (size_t)i, -(int)ee.ee_errno, 0, NULL,
 				       NULL, now_ns(), NULL);
@@ -274,29 +273,24 @@ static void read_errors(struct sweep *s)
 	}
 }
 
+/*
+ * When the bucket holds its next token: now if it has one, else the first
+ * nanosecond after it accrues.
+ */
+static uint64_t token_at(struct sweep *s, uint64_t now)
+{
+	uint64_t w = portier_bucket_wait_ns(&s->bucket, now);
+
+	return w ? now + w : now;
+}
+
 /* Send what the rate allows: retries that are due first, then new hosts. */
 static uint64_t send_due(struct sweep *s, uint64_t now)
 {
-	uint64_t wake = now + 1000000000u, tok_at;
+	uint64_t wake = now + 1000000000u, tok_at = token_at(s, now);
 	bool blocked = false;
 	size_t i;
 
-	if (s->opt.rate) {
-		double burst =
-			s->opt.burst ? s->opt.burst : s->opt.rate / 50.0 + 1;
-
-		s->tokens += (double)(now - s->tok_ns) * s->opt.rate / 1e9;
-		if (s->tokens > burst)
-			s->tokens = burst;
-	} else {
-		s->tokens = 1e9;
-	}
-	s->tok_ns = now;
-	/* when the bucket holds its next token */
-	tok_at = now + 1 +
-		 (s->opt.rate && s->tokens < 1
-			  ? (uint64_t)((1 - s->tokens) * 1e9 / s->opt.rate)
-			  : 0);
 	while (s->lo < s->next && s->st[s->lo].done)
 		s->lo++;
 	for (i = s->lo; i < s->next; i++) {
@@ -311,11 +305,12 @@ static uint64_t send_due(struct sweep *s, uint64_t now)
 			continue;
 		}
 		due = t->tries > s->opt.retries ? give_up : due_ns(s, t);
-		if (due <= now && !blocked && s->tokens >= 1) {
+		if (due <= now && !blocked && tok_at <= now) {
 			if (send_query(s, i, now) == -EAGAIN) {
 				blocked = true; /* send buffer full */
 			} else {
-				s->tokens -= 1;
+				portier_bucket_take(&s->bucket, now);
+				tok_at = token_at(s, now);
 				due = t->tries > s->opt.retries ? give_up
 								: due_ns(s, t);
 			}
@@ -327,7 +322,7 @@ static uint64_t send_due(struct sweep *s, uint64_t now)
 	}
 	if (blocked)
 		return now + 1000000u < wake ? now + 1000000u : wake;
-	while (s->next < s->n && s->tokens >= 1) {
+	while (s->next < s->n && token_at(s, now) <= now) {
 		size_t k = s->next++;
 
 		if (s->t[k].family != 4) {
@@ -338,17 +333,13 @@ static uint64_t send_due(struct sweep *s, uint64_t now)
 			s->next--;
 			return now + 1000000u;
 		}
-		s->tokens -= 1;
+		portier_bucket_take(&s->bucket, now);
 		if (!s->st[k].done && due_ns(s, &s->st[k]) < wake)
 			wake = due_ns(s, &s->st[k]);
 	}
 	if (s->next < s->n) {
 		/* more hosts wait for tokens */
-		tok_at = now + 1 +
-			 (s->opt.rate && s->tokens < 1
-				  ? (uint64_t)((1 - s->tokens) * 1e9 /
-					       s->opt.rate)
-				  : 0);
+		tok_at = token_at(s, now);
 		if (tok_at < wake)
 			wake = tok_at;
 	}
@@ -363,6 +354,7 @@ int portier_nbstat_sweep(
 {
 	struct sweep *s;
 	int one = 1, rc = 0, sndbuf = 8 << 20;
+	uint64_t start;
 
 	if (n == 0)
 		return portier_err_set(err, PORTIER_EINVAL, "no targets given");
@@ -390,11 +382,13 @@ int portier_nbstat_sweep(
 		s->opt.retries = PORTIER_NBSTAT_MAX_RETRIES;
 	s->cb = on_result;
 	s->ctx = ctx;
-	s->tok_ns = now_ns();
-	/* the bucket starts full */
-	s->tokens = s->opt.burst ? s->opt.burst : s->opt.rate / 50.0 + 1;
+	start = now_ns();
+	/* the bucket starts full; rate 0 is unlimited */
+	portier_bucket_init(
+		&s->bucket, s->opt.rate,
+		s->opt.burst ? s->opt.burst : s->opt.rate / 50.0 + 1, start);
 	if (getrandom(&s->key, sizeof(s->key), 0) != sizeof(s->key))
-		s->key = (uint16_t)(s->tok_ns ^ (uint64_t)getpid());
+		s->key = (uint16_t)(start ^ (uint64_t)getpid());
 	s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0) {
 		rc = portier_err_set(err, -errno,

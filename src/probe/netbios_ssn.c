@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "portier/bytes.h"
 #include "portier/kb.h"
 #include "portier/probe.h"
 
@@ -54,9 +55,7 @@ long portier_nbss_build(uint8_t *buf, size_t cap, const void *params)
 	if (cap < 4 + 68)
 		return PORTIER_EINVAL;
 	buf[0] = PORTIER_NBSS_REQUEST;
-	buf[1] = 0;
-	buf[2] = 0;
-	buf[3] = 68;
+	put_be24(buf + 1, 68);
 	if (portier_nb_encode_name(called, 0x20, buf + 4) < 0 ||
 	    portier_nb_encode_name(calling, 0x00, buf + 38) < 0)
 		return PORTIER_EINVAL;
@@ -72,8 +71,7 @@ long portier_nbss_frame_len(const uint8_t *buf, size_t len,
 	case PORTIER_NBSS_MESSAGE:
 		/* RFC 1002 4.3.1 allows 17 bits; MS-SMB2 2.1 uses all 24 on
 		 * direct TCP.  Reading 24 covers both. */
-		return 4 + (long)((uint32_t)buf[1] << 16 |
-				  (uint32_t)buf[2] << 8 | buf[3]);
+		return 4 + (long)get_be24(buf + 1);
 	case PORTIER_NBSS_REQUEST:
 	case PORTIER_NBSS_POSITIVE:
 	case PORTIER_NBSS_NEGATIVE:
@@ -84,8 +82,7 @@ long portier_nbss_frame_len(const uint8_t *buf, size_t len,
 					       "session packet flags 0x%02x "
 					       "have reserved bits set",
 					       buf[1]);
-		return 4 + (long)((uint32_t)(buf[1] & 1) << 16 |
-				  (uint32_t)buf[2] << 8 | buf[3]);
+		return 4 + (long)(get_be24(buf + 1) & 0x1ffffu);
 	default:
 		return portier_err_set(err, PORTIER_EPROTO,
 				       "unknown session packet type 0x%02x",
@@ -105,7 +102,7 @@ int portier_nbss_parse(const uint8_t *buf, size_t len, void *out,
 				       "session response of %zu bytes is "
 				       "shorter than its 4-byte header",
 				       len);
-	body = (size_t)(buf[1] & 1) << 16 | (size_t)buf[2] << 8 | buf[3];
+	body = get_be24(buf + 1) & 0x1ffffu;
 	if (body > len - 4)
 		return portier_err_set(err, PORTIER_EPROTO,
 				       "session response claims %zu bytes "
@@ -135,7 +132,7 @@ int portier_nbss_parse(const uint8_t *buf, size_t len, void *out,
 					       "with a %zu-byte body (want 6)",
 					       body);
 		memcpy(&r->retarget_addr, buf + 4, 4);
-		r->retarget_port = (uint16_t)(buf[8] << 8 | buf[9]);
+		r->retarget_port = get_be16(buf + 8);
 		return 0;
 	default:
 		return portier_err_set(err, PORTIER_EPROTO,

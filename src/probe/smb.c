@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "portier/bytes.h"
 #include "portier/kb.h"
 #include "portier/probe.h"
 
@@ -26,45 +27,10 @@ const uint16_t portier_smb_dialects[PORTIER_SMB_N_DIALECTS] = {
 	PORTIER_SMB_300, PORTIER_SMB_302, PORTIER_SMB_311,
 };
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
 static void put_frame(uint8_t *buf, size_t payload)
 {
 	buf[0] = 0;
-	buf[1] = (uint8_t)(payload >> 16);
-	buf[2] = (uint8_t)(payload >> 8);
-	buf[3] = (uint8_t)payload;
+	put_be24(buf + 1, (uint32_t)payload);
 }
 
 const char *portier_smb_dialect_name(uint16_t d)
@@ -139,11 +105,11 @@ long portier_smb1_build(uint8_t *buf, size_t cap, const void *params)
 	memcpy(buf + 4, "\xffSMB", 4);
 	buf[8] = SMB1_COM_NEGOTIATE;
 	buf[13] = 0x18; /* canonical, case-insensitive path names */
-	put16(buf + 14, SMB1_FLAGS2);
-	put16(buf + 30, 0xfeff);			  /* PID */
-	put16(buf + 34, p ? (uint16_t)p->message_id : 0); /* MID */
-	buf[36] = 0;					  /* WordCount */
-	put16(buf + 37, (uint16_t)sizeof(dialect));	  /* ByteCount */
+	put_le16(buf + 14, SMB1_FLAGS2);
+	put_le16(buf + 30, 0xfeff);			     /* PID */
+	put_le16(buf + 34, p ? (uint16_t)p->message_id : 0); /* MID */
+	buf[36] = 0;					     /* WordCount */
+	put_le16(buf + 37, (uint16_t)sizeof(dialect));	     /* ByteCount */
 	memcpy(buf + 39, dialect, sizeof(dialect));
 	return (long)(4 + body);
 }
@@ -166,7 +132,7 @@ static int smb1_parse(const uint8_t *m, size_t len,
 				       "SMB1 reply to NEGOTIATE has command "
 				       "0x%02x",
 				       m[4]);
-	r->status = get32(m + 5);
+	r->status = get_le32(m + 5);
 	wc = m[32];
 	w = 33;
 	if (r->status != 0 && wc == 0)
@@ -176,7 +142,7 @@ static int smb1_parse(const uint8_t *m, size_t len,
 				       "SMB1 negotiate reply has %u parameter "
 				       "words but only %zu bytes",
 				       wc, len);
-	idx = get16(m + w);
+	idx = get_le16(m + w);
 	if (idx == 0xffff || r->status != 0)
 		return 0; /* no dialect in common */
 	if (idx != 0)
@@ -194,11 +160,11 @@ static int smb1_parse(const uint8_t *m, size_t len,
 	mode = m[w + 2];
 	r->signing_enabled = mode & 0x04;
 	r->signing_required = mode & 0x08;
-	r->capabilities = get32(m + w + 19);
-	r->system_time = get64(m + w + 23);
-	r->tz_minutes = (int16_t)get16(m + w + 31);
+	r->capabilities = get_le32(m + w + 19);
+	r->system_time = get_le64(m + w + 23);
+	r->tz_minutes = (int16_t)get_le16(m + w + 31);
 	bc_off = w + 34;
-	nbytes = get16(m + bc_off);
+	nbytes = get_le16(m + bc_off);
 	bytes = bc_off + 2;
 	if (nbytes > len - bytes)
 		return portier_err_set(err, PORTIER_EPROTO,
@@ -219,7 +185,7 @@ static int smb1_parse(const uint8_t *m, size_t len,
 	} else {
 		/* MS-CIFS 2.2.4.52.2: challenge, then the domain name */
 		size_t ch = m[w + 33], o = bytes + ch, k = 0;
-		bool unicode = get16(m + 10) & 0x8000;
+		bool unicode = get_le16(m + 10) & 0x8000;
 
 		if (ch > nbytes)
 			return portier_err_set(err, PORTIER_EPROTO,
@@ -265,8 +231,8 @@ static size_t put_ctx(uint8_t *smb2, size_t o, uint16_t type,
 		      const uint8_t *data, uint16_t len)
 {
 	o = align8(o);
-	put16(smb2 + o, type);
-	put16(smb2 + o + 2, len);
+	put_le16(smb2 + o, type);
+	put_le16(smb2 + o + 2, len);
 	memset(smb2 + o + 4, 0, 4);
 	memcpy(smb2 + o + 8, data, len);
 	return o + 8 + len;
@@ -288,48 +254,48 @@ long portier_smb2_build(uint8_t *buf, size_t cap, const void *params)
 	memset(buf, 0, 4 + 256);
 	/* 2.2.1.2 sync header */
 	memcpy(s, "\xfeSMB", 4);
-	put16(s + 4, SMB2_HEADER_LEN);
-	put16(s + 12, 0); /* NEGOTIATE */
-	put16(s + 14, 1); /* CreditRequest */
-	put64(s + 24, p ? p->message_id : 0);
-	put32(s + 32, 0xfeff); /* ProcessId */
+	put_le16(s + 4, SMB2_HEADER_LEN);
+	put_le16(s + 12, 0); /* NEGOTIATE */
+	put_le16(s + 14, 1); /* CreditRequest */
+	put_le64(s + 24, p ? p->message_id : 0);
+	put_le32(s + 32, 0xfeff); /* ProcessId */
 	/* 2.2.3 NEGOTIATE request */
-	put16(s + 64, SMB2_NEG_REQ_LEN);
-	put16(s + 66, 1);	  /* DialectCount */
-	put16(s + 68, 0x0001);	  /* SecurityMode: signing enabled */
+	put_le16(s + 64, SMB2_NEG_REQ_LEN);
+	put_le16(s + 66, 1);	  /* DialectCount */
+	put_le16(s + 68, 0x0001); /* SecurityMode: signing enabled */
 	if (d >= PORTIER_SMB_300) /* offer every 3.x capability */
-		put32(s + 72, 0x7f);
+		put_le32(s + 72, 0x7f);
 	else if (d == PORTIER_SMB_210)
-		put32(s + 72, PORTIER_SMB2_CAP_DFS);
+		put_le32(s + 72, PORTIER_SMB2_CAP_DFS);
 	/* a 2.0.2-only client sends a zero ClientGuid (3.2.4.2.2.2) */
 	if (p && d != PORTIER_SMB_202)
 		memcpy(s + 76, p->client_guid, 16);
-	put16(s + 100, d);
+	put_le16(s + 100, d);
 	end = 102;
 	if (d == PORTIER_SMB_311) {
 		/* 2.2.3.1.1: SHA-512 with our salt */
-		put16(pre, 1);
-		put16(pre + 2, 32);
-		put16(pre + 4, 0x0001);
+		put_le16(pre, 1);
+		put_le16(pre + 2, 32);
+		put_le16(pre + 4, 0x0001);
 		if (p)
 			memcpy(pre + 6, p->salt, 32);
 		else
 			memset(pre + 6, 0x5a, 32);
 		/* 2.2.3.1.2: every cipher, GCM first */
-		put16(enc, 4);
-		put16(enc + 2, 0x0002);
-		put16(enc + 4, 0x0001);
-		put16(enc + 6, 0x0004);
-		put16(enc + 8, 0x0003);
+		put_le16(enc, 4);
+		put_le16(enc + 2, 0x0002);
+		put_le16(enc + 4, 0x0001);
+		put_le16(enc + 6, 0x0004);
+		put_le16(enc + 8, 0x0003);
 		/* 2.2.3.1.7: AES-GMAC, AES-CMAC, HMAC-SHA256 */
-		put16(sig, 3);
-		put16(sig + 2, 0x0002);
-		put16(sig + 4, 0x0001);
-		put16(sig + 6, 0x0000);
+		put_le16(sig, 3);
+		put_le16(sig + 2, 0x0002);
+		put_le16(sig + 4, 0x0001);
+		put_le16(sig + 6, 0x0000);
 		/* 2.2.3: NegotiateContextOffset at 92, Count at 96 (in
 		 * place of ClientStartTime), contexts 8-byte aligned */
-		put32(s + 92, (uint32_t)align8(end));
-		put16(s + 96, 3);
+		put_le32(s + 92, (uint32_t)align8(end));
+		put_le16(s + 96, 3);
 		end = put_ctx(s, end, SMB2_CTX_PREAUTH, pre, sizeof(pre));
 		end = put_ctx(s, end, SMB2_CTX_ENCRYPTION, enc, sizeof(enc));
 		end = put_ctx(s, end, SMB2_CTX_SIGNING, sig, sizeof(sig));
@@ -357,8 +323,8 @@ static int smb2_contexts(const uint8_t *s, size_t len, size_t off,
 					       "starts past the end (offset "
 					       "%zu of %zu)",
 					       i + 1, count, off, len);
-		type = get16(s + off);
-		dlen = get16(s + off + 2);
+		type = get_le16(s + off);
+		dlen = get_le16(s + off + 2);
 		if (dlen > len - off - 8)
 			return portier_err_set(err, PORTIER_EPROTO,
 					       "negotiate context %u claims "
@@ -367,27 +333,28 @@ static int smb2_contexts(const uint8_t *s, size_t len, size_t off,
 		d = s + off + 8;
 		switch (type) {
 		case SMB2_CTX_PREAUTH:
-			if (dlen < 6 || get16(d) < 1 ||
-			    (size_t)4 + 2u * get16(d) + get16(d + 2) > dlen)
+			if (dlen < 6 || get_le16(d) < 1 ||
+			    (size_t)4 + 2u * get_le16(d) + get_le16(d + 2) >
+				    dlen)
 				return portier_err_set(
 					err, PORTIER_EPROTO,
 					"pre-auth integrity context of %u "
 					"bytes does not hold its %u hashes",
-					dlen, dlen >= 2 ? get16(d) : 0);
-			r->preauth_hash = get16(d + 4);
+					dlen, dlen >= 2 ? get_le16(d) : 0);
+			r->preauth_hash = get_le16(d + 4);
 			break;
 		case SMB2_CTX_ENCRYPTION:
-			n = dlen >= 2 ? get16(d) : 0;
+			n = dlen >= 2 ? get_le16(d) : 0;
 			if (dlen < 2 || (size_t)2 + 2u * n > dlen)
 				return portier_err_set(
 					err, PORTIER_EPROTO,
 					"encryption context of %u bytes does "
 					"not hold its %u ciphers",
 					dlen, n);
-			r->cipher = n ? get16(d + 2) : 0;
+			r->cipher = n ? get_le16(d + 2) : 0;
 			break;
 		case SMB2_CTX_SIGNING:
-			n = dlen >= 2 ? get16(d) : 0;
+			n = dlen >= 2 ? get_le16(d) : 0;
 			if (dlen < 2 || n < 1 || (size_t)2 + 2u * n > dlen)
 				return portier_err_set(
 					err, PORTIER_EPROTO,
@@ -395,7 +362,7 @@ static int smb2_contexts(const uint8_t *s, size_t len, size_t off,
 					"hold its %u algorithms",
 					dlen, n);
 			r->have_signing_algo = true;
-			r->signing_algo = get16(d + 2);
+			r->signing_algo = get_le16(d + 2);
 			break;
 		default:
 			break; /* compression, transport, RDMA: not reported */
@@ -417,21 +384,21 @@ static int smb2_parse(const uint8_t *s, size_t len,
 				       "SMB2 reply of %zu bytes is shorter "
 				       "than its 64-byte header",
 				       len);
-	if (get16(s + 4) != SMB2_HEADER_LEN)
+	if (get_le16(s + 4) != SMB2_HEADER_LEN)
 		return portier_err_set(err, PORTIER_EPROTO,
 				       "SMB2 header StructureSize %u (want 64)",
-				       get16(s + 4));
-	if (get16(s + 12) != 0)
+				       get_le16(s + 4));
+	if (get_le16(s + 12) != 0)
 		return portier_err_set(err, PORTIER_EPROTO,
 				       "SMB2 reply to NEGOTIATE has command "
 				       "%u",
-				       get16(s + 12));
-	if (!(get32(s + 16) & 1))
+				       get_le16(s + 12));
+	if (!(get_le32(s + 16) & 1))
 		return portier_err_set(err, PORTIER_EPROTO,
 				       "SMB2 packet is a request, not a "
 				       "response (flags 0x%08x)",
-				       get32(s + 16));
-	r->status = get32(s + 8);
+				       get_le32(s + 16));
+	r->status = get_le32(s + 8);
 	if (r->status != 0)
 		return 0; /* an error response (2.2.2): refused */
 	if (len < SMB2_HEADER_LEN + SMB2_NEG_RESP_LEN)
@@ -440,27 +407,27 @@ static int smb2_parse(const uint8_t *s, size_t len,
 				       "shorter than its fixed %u bytes",
 				       len,
 				       SMB2_HEADER_LEN + SMB2_NEG_RESP_LEN);
-	size = get16(b);
+	size = get_le16(b);
 	if (size != 65)
 		return portier_err_set(err, PORTIER_EPROTO,
 				       "SMB2 negotiate reply StructureSize "
 				       "%u (want 65)",
 				       size);
-	r->signing_enabled = get16(b + 2) & 0x01;
-	r->signing_required = get16(b + 2) & 0x02;
-	r->dialect = get16(b + 4);
-	nctx = get16(b + 6);
+	r->signing_enabled = get_le16(b + 2) & 0x01;
+	r->signing_required = get_le16(b + 2) & 0x02;
+	r->dialect = get_le16(b + 4);
+	nctx = get_le16(b + 6);
 	memcpy(r->server_guid, b + 8, 16);
 	r->have_guid = true;
-	r->capabilities = get32(b + 24);
-	r->max_transact = get32(b + 28);
-	r->max_read = get32(b + 32);
-	r->max_write = get32(b + 36);
-	r->system_time = get64(b + 40);
-	r->boot_time = get64(b + 48);
-	sec_off = get16(b + 56);
-	sec_len = get16(b + 58);
-	ctx_off = get32(b + 60);
+	r->capabilities = get_le32(b + 24);
+	r->max_transact = get_le32(b + 28);
+	r->max_read = get_le32(b + 32);
+	r->max_write = get_le32(b + 36);
+	r->system_time = get_le64(b + 40);
+	r->boot_time = get_le64(b + 48);
+	sec_off = get_le16(b + 56);
+	sec_len = get_le16(b + 58);
+	ctx_off = get_le32(b + 60);
 	if (sec_len && (sec_off > len || sec_len > len - sec_off))
 		return portier_err_set(err, PORTIER_EPROTO,
 				       "security buffer (offset %u, %u bytes) "
@@ -518,7 +485,7 @@ int portier_smb_parse(const uint8_t *buf, size_t len, void *out,
 				       "reply starts with packet type 0x%02x, "
 				       "not a session message",
 				       buf[0]);
-	body = (size_t)buf[1] << 16 | (size_t)buf[2] << 8 | buf[3];
+	body = get_be24(buf + 1);
 	if (body > len - 4)
 		return portier_err_set(err, PORTIER_EPROTO,
 				       "stream header announces %zu bytes "

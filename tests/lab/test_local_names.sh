@@ -7,7 +7,9 @@
 #    socket, process and finding (the findings printed must add up to the
 #    summary), the bad bytes replaced by U+FFFD;
 #  - the table and text views must show no raw ESC or C1 byte, but the
-#    escaped form \x1b / \u009b.
+#    escaped form \x1b / \u009b;
+#  - so must `portier firewall close`, which names who still listens
+#    behind a closed port (it once let C1 through).
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_local.sh"
 lab_init
@@ -135,4 +137,20 @@ for f in local.txt audit.txt; do
 	grep -qF 'ev\xffil' "$LAB_DIR/$f" || lab_fail "escaped invalid UTF-8 name missing in $f"
 done
 grep -qF 'u\xff\x1b[31mred.sock' "$LAB_DIR/local.txt" || lab_fail "escaped unix path missing"
-lab_log "ok: odd names kept in JSON, escaped in text"
+
+# ---- firewall close names the listener: escaped, never raw --------------------
+# --dry-run applies nothing; the note about who still listens goes to stderr
+export PORTIER_STATE_DIR="$LAB_DIR/fw-state"
+rc=0
+lab_in t1 "$PORTIER" firewall close 7204,7205 --dry-run \
+	> "$LAB_DIR/fw.nft" 2> "$LAB_DIR/fw.txt" || rc=$?
+cat "$LAB_DIR/fw.txt"
+[ "$rc" = 0 ] || lab_fail "firewall close --dry-run exited $rc"
+if LC_ALL=C grep -q $'\x1b\|\xc2\x9b\|\x07' "$LAB_DIR/fw.txt"; then
+	lab_fail "raw ESC, C1 CSI or BEL in firewall close's note"
+fi
+grep -qF 'tcp/7205 is closed, but c1\u009b31mz (pid' "$LAB_DIR/fw.txt" ||
+	lab_fail "firewall close: escaped C1 name missing"
+grep -qF 'tcp/7204 is closed, but x\x1b]0;pwn\x07\x1b[2J (pid' "$LAB_DIR/fw.txt" ||
+	lab_fail "firewall close: escaped ESC name missing"
+lab_log "ok: odd names kept in JSON, escaped in text and firewall notes"

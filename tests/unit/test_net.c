@@ -3,7 +3,7 @@
  * issue 4 must fail with the bad token named), interval arithmetic, the
  * permutation (a bijection, checked exhaustively up to 2^20), shards that are
  * disjoint and cover the space, checksums, the SYN template, cookie matching
- * in the reply parser, and the token bucket.
+ * in the reply parser.  (The token bucket is tested in test_text.c.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -898,30 +898,6 @@ static void test_syn_reply_v6(void **state)
 	assert_int_equal(r.seq, seq);
 }
 
-/* ---- token bucket ------------------------------------------------------------ */
-
-static void test_bucket(void **state)
-{
-	struct portier_bucket b;
-	uint64_t t = 1000000000ull;
-	int i, got = 0;
-
-	(void)state;
-	portier_bucket_init(&b, 1000, 10, t);
-	for (i = 0; i < 20; i++)
-		got += portier_bucket_take(&b, t);
-	assert_int_equal(got, 10); /* the burst, then nothing */
-	assert_true(portier_bucket_wait_ns(&b, t) > 0);
-	assert_true(portier_bucket_wait_ns(&b, t) <= 1000001);
-	t += 5000000; /* 5 ms at 1000/s: 5 more */
-	for (got = 0, i = 0; i < 20; i++)
-		got += portier_bucket_take(&b, t);
-	assert_int_equal(got, 5);
-	portier_bucket_set_rate(&b, 0); /* unlimited */
-	assert_true(portier_bucket_take(&b, t));
-	assert_int_equal(portier_bucket_wait_ns(&b, t), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -948,7 +924,6 @@ int main(void)
 		cmocka_unit_test(test_syn_v4),
 		cmocka_unit_test(test_reply_v4),
 		cmocka_unit_test(test_syn_reply_v6),
-		cmocka_unit_test(test_bucket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,10 +1,12 @@
 /*
- * bucket.c - a token bucket: the ceiling on how fast probes leave.  Tokens
- * accrue at `rate` per second up to `burst`; each probe takes one.  The scan
- * engine lowers and raises the rate as it measures loss, so the bucket only
- * enforces whatever the engine currently believes the path can take.
+ * bucket.c - the one token bucket of libportier: the scanner's send rate,
+ * the node-status sweep's query rate and guard's alert rate all go through
+ * it.  Tokens accrue at `rate` per second up to `burst`; each event takes
+ * one.  The caller passes the time, so a test can drive the bucket with a
+ * counter and the scan engine can raise and lower the rate as it measures
+ * loss while the bucket only enforces what the caller currently believes.
  */
-#include "portier/net.h"
+#include "portier/common.h"
 
 void portier_bucket_init(struct portier_bucket *b, double rate, double burst,
 			 uint64_t now_ns)
@@ -20,6 +22,7 @@ void portier_bucket_set_rate(struct portier_bucket *b, double rate)
 	b->rate = rate;
 }
 
+/* Add what accrued since the last call; a clock that went back adds none. */
 static void refill(struct portier_bucket *b, uint64_t now_ns)
 {
 	if (now_ns > b->last_ns) {
