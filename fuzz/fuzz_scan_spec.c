@@ -1,7 +1,9 @@
 /*
  * Fuzz the target and port spec parsers of `portier scan` (what users type
  * and what -iL files hold): portier_targets_add with resolution off, and
- * portier_ports_parse.  Whatever is accepted must give a consistent set.
+ * portier_ports_parse.  Whatever is accepted must give a consistent set,
+ * and no address the address policy refuses may come out of it (with or
+ * without nbstat's and smb's skip_edges rule).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		portier_ports_release(&p);
 	}
+	opt.skip_edges = size && (data[0] & 2);
 	if (portier_targets_new(&t, &opt) == 0) {
 		bool excl = size && (data[0] & 1);
 
@@ -40,6 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			portier_targets_at(t, n - 1, &b);
 			if (n > 1 && portier_addr_cmp(&a, &b) >= 0 &&
 			    a.family == b.family)
+				abort();
+			if (portier_addr_not_target(&a, NULL) ||
+			    portier_addr_not_target(&b, NULL))
 				abort();
 		}
 		portier_targets_free(t);

@@ -25,6 +25,7 @@
 #ifndef PORTIER_GUARD_H
 #define PORTIER_GUARD_H
 
+#include "portier/addr.h"
 #include "portier/common.h"
 
 /* ---- probes --------------------------------------------------------------- */
@@ -286,10 +287,21 @@ PORTIER_API uint32_t portier_guard_ban_seconds(
 
 /* ---- the allowlist ----------------------------------------------------------- */
 
+/*
+ * One allowlist entry: a prefix (addr.h's one type) and why it is there.
+ * The unnamed struct is a transitional view of the same bytes under the
+ * old names (family, addr[16], plen), kept only for guard/nft.c and
+ * cli/cmd_guard.c until they read .prefix; new code uses .prefix.
+ */
 struct portier_guard_cidr {
-	uint8_t family;
-	uint8_t plen;
-	uint8_t addr[16];
+	union {
+		struct portier_prefix prefix;
+		struct {
+			uint8_t family;
+			uint8_t addr[16];
+			uint8_t plen;
+		};
+	};
 	uint8_t why; /* enum portier_guard_allow_why */
 };
 
@@ -306,7 +318,9 @@ struct portier_guard_allow {
 	size_t n, cap;
 };
 
-/* Parse "ADDR" or "ADDR/LEN" (v4 or v6); PORTIER_EINVAL names it. */
+/* Parse "ADDR" or "ADDR/LEN" (v4 or v6) with the one prefix parser
+ * (portier_prefix_parse; host bits past LEN are cleared), why
+ * PG_ALLOW_USER; PORTIER_EINVAL names it. */
 PORTIER_API int portier_guard_cidr_parse(const char *s,
 					 struct portier_guard_cidr *c,
 					 struct portier_err *err);
@@ -322,7 +336,8 @@ PORTIER_API int portier_guard_allow_init(struct portier_guard_allow *a);
 PORTIER_API int portier_guard_allow_system(struct portier_guard_allow *a,
 					   const char *proc_root,
 					   const char *resolv_conf, bool own);
-/* The matching entry, or NULL. */
+/* The matching entry, or NULL.  A v4-mapped address is matched as the
+ * IPv4 address it maps (portier_addr_unmap). */
 PORTIER_API const struct portier_guard_cidr *
 portier_guard_allowed(const struct portier_guard_allow *a, uint8_t family,
 		      const uint8_t addr[16]);
@@ -346,7 +361,7 @@ PORTIER_API bool portier_guard_allow_is_own(const struct portier_guard_allow *a,
 PORTIER_API void portier_guard_allow_free(struct portier_guard_allow *a);
 PORTIER_API const char *portier_guard_allow_why_name(uint8_t why);
 
-/* Address text (inet_ntop) into buf of at least 46 bytes. */
+/* Address text (portier_addr_str) into buf of at least 46 bytes. */
 PORTIER_API const char *portier_guard_addr_str(uint8_t family,
 					       const uint8_t addr[16],
 					       char *buf, size_t len);

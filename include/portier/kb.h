@@ -15,15 +15,8 @@
 #ifndef PORTIER_KB_H
 #define PORTIER_KB_H
 
+#include "portier/addr.h" /* enum portier_proto */
 #include "portier/common.h"
-
-enum portier_proto {
-	PORTIER_PROTO_TCP = 1 << 0,
-	PORTIER_PROTO_UDP = 1 << 1,
-	PORTIER_PROTO_SCTP = 1 << 2,
-	PORTIER_PROTO_DCCP = 1 << 3,
-	PORTIER_PROTO_ANY = 0xf,
-};
 
 enum portier_risk {
 	PORTIER_RISK_NONE,

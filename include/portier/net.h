@@ -15,22 +15,8 @@
 #ifndef PORTIER_NET_H
 #define PORTIER_NET_H
 
+#include "portier/addr.h"
 #include "portier/common.h"
-
-/* ---- addresses ----------------------------------------------------------- */
-
-struct portier_addr {
-	uint8_t family; /* 4 or 6 */
-	uint8_t b[16];	/* network byte order; IPv4 uses b[0..3] */
-};
-
-/* Parse a literal IPv4 or IPv6 address; 0 or PORTIER_EINVAL. */
-PORTIER_API int portier_addr_parse(const char *s, struct portier_addr *a);
-/* Text form into buf (at least 46 bytes); returns buf. */
-PORTIER_API const char *portier_addr_str(const struct portier_addr *a,
-					 char *buf, size_t len);
-PORTIER_API int portier_addr_cmp(const struct portier_addr *a,
-				 const struct portier_addr *b);
 
 /* ---- target sets ----------------------------------------------------------- */
 
@@ -44,6 +30,14 @@ struct portier_targets_options {
 	bool resolve;
 	/* For names: keep IPv6 answers (else only IPv4). */
 	bool want_v6;
+	/*
+	 * The probe commands' rule (nbtscan's) for IPv4 blocks and ranges:
+	 * leave out the .0 and .255 of every /24 they cross and the network
+	 * and broadcast address of a CIDR block of /30 or wider.  A single
+	 * address is kept as written.  A block that splits into more than
+	 * PORTIER_TARGETS_MAX_PIECES pieces, or keeps no address, is refused.
+	 */
+	bool skip_edges;
 };
 
 PORTIER_API int portier_targets_new(struct portier_targets **out,
@@ -57,7 +51,10 @@ PORTIER_API void portier_targets_free(struct portier_targets *t);
  * (resolved once, reported with the name).  A spec may hold several tokens
  * separated by commas when they are whole addresses (for --exclude lists).
  * PORTIER_EINVAL names the bad token; PORTIER_ENOENT for a name that does not
- * resolve.
+ * resolve.  A spec whose addresses are all refused by the address policy
+ * (portier_addr_not_target: multicast, broadcast, 0.0.0.0/8, ::, fe80::/10,
+ * their v4-mapped forms) is PORTIER_EINVAL "target 'X' is ..." with a hint;
+ * inside a larger spec such addresses are skipped.
  */
 PORTIER_API int portier_targets_add(struct portier_targets *t, const char *spec,
 				    bool exclude, struct portier_err *err);

@@ -13,8 +13,10 @@
  * the buffer is PORTIER_EPROTO with the offending value quoted in err.
  * Results are plain structs owned by the caller; nothing needs freeing.
  *
- * For a scanner (`portier scan --probe smb,nbstat`): convert the address
- * with portier_probe_addr_from_sockaddr() or _from_bytes(); for 137/udp call
+ * For a scanner (`portier scan --probe smb,nbstat`): targets are addr.h's
+ * struct portier_addr (portier_addr_from_sockaddr() converts a sockaddr);
+ * a command's target arguments are net.h's target set with the skip_edges
+ * option (the .0 and .255 of every /24 left out of blocks); for 137/udp call
  * portier_probe_nbstat_host() (or portier_nbstat_sweep() for many hosts
  * from one socket) and read the host with portier_nbstat_summarize() and
  * portier_nbstat_describe(); for an open 445/tcp or 139/tcp call
@@ -29,8 +31,8 @@
 #define PORTIER_PROBE_H
 
 #include <netinet/in.h>
-#include <sys/socket.h>
 
+#include "portier/addr.h"
 #include "portier/common.h"
 #include "portier/kb.h"
 
@@ -279,53 +281,6 @@ PORTIER_API const char *portier_smb_signing_name(uint16_t s);
 /* FILETIME to Unix seconds (0 stays 0). */
 PORTIER_API int64_t portier_filetime_to_unix(uint64_t ft);
 
-/* ---- addresses and target lists ---------------------------------------- */
-
-struct portier_probe_addr {
-	int family; /* AF_INET or AF_INET6 */
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-	} u;
-};
-
-/* "198.19.1.2" or "fd70:7:1::2" into buf (INET6_ADDRSTRLEN is enough). */
-PORTIER_API void portier_probe_addr_str(const struct portier_probe_addr *a,
-					char *buf, size_t cap);
-/* From a sockaddr_in/sockaddr_in6 (what a scanner holds); 0 or EINVAL. */
-PORTIER_API int portier_probe_addr_from_sockaddr(const struct sockaddr *sa,
-						 struct portier_probe_addr *a);
-/*
- * From raw network-order bytes: family AF_INET (4 bytes) or AF_INET6 (16),
- * e.g. net.h's struct portier_addr { family 4|6, b[16] } as
- * portier_probe_addr_from_bytes(x.family == 4 ? AF_INET : AF_INET6, x.b, &a).
- */
-PORTIER_API int portier_probe_addr_from_bytes(int family, const uint8_t *bytes,
-					      struct portier_probe_addr *a);
-
-/*
- * Expand target arguments: an address (198.19.1.2, fd70:7:1::2), an IPv4
- * CIDR block (198.19.1.0/24; the network and broadcast addresses of blocks
- * of /30 and wider are left out), an IPv4 range (198.19.1.10-20 or
- * 198.19.1.10-198.19.1.20), or an IPv6 block no wider than /112.
- *
- * Only unicast hosts come out.  A single address (or /32) that is
- * multicast (224.0.0.0/4, ff00::/8), 255.255.255.255, in 0.0.0.0/8 or ::
- * is PORTIER_EINVAL naming it.  Blocks and ranges skip those and also the
- * .0 and .255 of every /24 they cover (198.19.1.250-198.19.2.5 gives 10
- * addresses); one left with none is PORTIER_EINVAL.  A single x.y.z.255 or
- * x.y.z.0 is kept: the caller named that host.
- *
- * Names are not resolved.  At most max_total addresses (PORTIER_EINVAL
- * beyond, naming the argument).  The array is allocated; free it with
- * portier_free.
- */
-PORTIER_API int portier_probe_targets_parse(char *const *args, size_t n_args,
-					    size_t max_total,
-					    struct portier_probe_addr **out,
-					    size_t *n_out,
-					    struct portier_err *err);
-
 /* ---- the network side: node status sweep ------------------------------- */
 
 struct portier_nbstat_opts {
@@ -343,7 +298,7 @@ struct portier_nbstat_opts {
 
 /* Outcome for one target, handed to the callback as soon as it is known. */
 struct portier_nbstat_result {
-	struct portier_probe_addr addr;
+	struct portier_addr addr;
 	int status; /* 0 = answered; PORTIER_EPROTO = malformed reply (reason
 		      * in err); -ETIMEDOUT = no answer; -ECONNREFUSED = ICMP
 		      * port unreachable; other negative: send failed */
@@ -360,22 +315,22 @@ struct portier_nbstat_result {
  * limit and retries in opt.  A datagram counts as a target's reply only when
  * it comes from that address and the queried port, carries the target's
  * transaction id and, if it parses, answers for the name "*" (for_star);
- * anything else is ignored.  Nothing is sent to a multicast address,
- * 255.255.255.255 or 0.0.0.0/8 even if targets holds one: that target is
- * settled with status -EADDRNOTAVAIL, "not sent: not a unicast address",
- * and queries 0.  Calls on_result once per target (answered,
+ * anything else is ignored.  Nothing is sent to an address the address
+ * policy refuses (portier_addr_not_target: multicast, 255.255.255.255,
+ * 0.0.0.0/8) even if targets holds one: that target is settled with status
+ * -EADDRNOTAVAIL, "not sent: not a unicast address", and queries 0.  Calls on_result once per target (answered,
  * malformed, or given up), in the order outcomes become known.  Returns 0,
  * or a negative code when the sweep itself could not run (socket, an IPv6
  * target: NetBIOS name service is IPv4 only).
  */
 PORTIER_API int portier_nbstat_sweep(
-	const struct portier_probe_addr *targets, size_t n,
+	const struct portier_addr *targets, size_t n,
 	const struct portier_nbstat_opts *opt,
 	void (*on_result)(const struct portier_nbstat_result *r, void *ctx),
 	void *ctx, struct portier_err *err);
 
 /* One host (what a scanner calls for an open 137/udp). */
-PORTIER_API int portier_probe_nbstat_host(const struct portier_probe_addr *addr,
+PORTIER_API int portier_probe_nbstat_host(const struct portier_addr *addr,
 					  const struct portier_nbstat_opts *opt,
 					  struct portier_nbstat_result *res,
 					  struct portier_err *err);
@@ -412,7 +367,7 @@ struct portier_smb_dialect_result {
 };
 
 struct portier_smb_host {
-	struct portier_probe_addr addr;
+	struct portier_addr addr;
 	enum portier_tcp_state direct, nbss; /* how 445 and 139 answered */
 	uint16_t port; /* the port the dialects were asked on */
 	bool via_nbss; /* port is the NetBIOS session service */
@@ -447,9 +402,11 @@ portier_smb_judge(const struct portier_smb_host *h,
  * Race 445 and 139 (both at once; keep 445 if it connects, reset 139), then
  * offer each dialect in its own connection on the winning port.  Returns 0
  * when a transport answered (the per-dialect outcomes are in out), or a
- * negative code with err filled when neither port could be used.
+ * negative code with err filled when neither port could be used.  An
+ * address the address policy refuses (portier_addr_not_target: ::,
+ * multicast, fe80::/10, ...) is PORTIER_EINVAL and nothing is sent.
  */
-PORTIER_API int portier_probe_smb_host(const struct portier_probe_addr *addr,
+PORTIER_API int portier_probe_smb_host(const struct portier_addr *addr,
 				       const struct portier_smb_opts *opt,
 				       struct portier_smb_host *out,
 				       struct portier_err *err);

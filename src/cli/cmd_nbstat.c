@@ -56,7 +56,7 @@ static void show_result(const struct portier_nbstat_result *r, void *ctx)
 	char ip[INET6_ADDRSTRLEN];
 	const struct cli *cli = run->cli;
 
-	portier_probe_addr_str(&r->addr, ip, sizeof(ip));
+	portier_addr_str(&r->addr, ip, sizeof(ip));
 	save_raw(run, r, ip);
 	switch (r->status) {
 	case 0:
@@ -166,7 +166,7 @@ static int cmd_nbstat(struct cli *cli, int argc, char **argv)
 		.rate = 10000, .burst = 256, .retries = 1, .timeout_ms = 1000};
 	struct nbstat_run run = {.cli = cli, .raw_fd = -1};
 	struct portier_err err = {0};
-	struct portier_probe_addr *targets = NULL;
+	struct portier_addr *targets = NULL;
 	struct portier_kb *kb;
 	size_t n, i;
 	int c, rc;
@@ -215,15 +215,15 @@ static int cmd_nbstat(struct cli *cli, int argc, char **argv)
 			 "or a block 'portier nbstat 198.19.1.0/24'");
 		return EXIT_USAGE;
 	}
-	if (portier_probe_targets_parse(argv + optind, (size_t)(argc - optind),
-					NBSTAT_MAX_TARGETS, &targets, &n,
-					&err) < 0)
-		return cli_report(cli, &err);
+	rc = probe_out_targets(cli, argv + optind, (size_t)(argc - optind),
+			       NBSTAT_MAX_TARGETS, &targets, &n);
+	if (rc != EXIT_OK)
+		return rc;
 	for (i = 0; i < n; i++) {
-		if (targets[i].family != AF_INET) {
-			char ip[INET6_ADDRSTRLEN];
+		if (targets[i].family != 4) {
+			char ip[PORTIER_ADDR_STRLEN];
 
-			portier_probe_addr_str(&targets[i], ip, sizeof(ip));
+			portier_addr_str(&targets[i], ip, sizeof(ip));
 			cli_error(cli,
 				  "'%s' is IPv6: NetBIOS has no IPv6 "
 				  "name service",
@@ -281,10 +281,12 @@ const struct cli_command cli_cmd_nbstat = {
 		"and nmblookup -A.  Only hosts that answer are listed; a summary\n"
 		"goes to stderr.\n"
 		"\n"
-		"A TARGET is an address (198.19.1.2), a block (198.19.1.0/24: its\n"
-		"network and broadcast addresses are skipped) or a range\n"
-		"(198.19.1.10-20, 198.19.1.10-198.19.1.20).  IPv4 only: NetBIOS\n"
-		"has no IPv6 name service.  At most 65536 targets.\n"
+		"A TARGET is written as for 'portier scan' (names are not resolved):\n"
+		"an address (198.19.1.2), a block (198.19.1.0/24: its network and\n"
+		"broadcast addresses are skipped) or a range (198.19.1.10-20,\n"
+		"198.19.1.10-198.19.1.20, 198.19.1-3.1-254).  IPv4 only: NetBIOS\n"
+		"has no IPv6 name service.  At most 65536 targets, asked in\n"
+		"ascending order, each once.\n"
 		"\n"
 		"Queries go to unicast hosts only.  A multicast (224.0.0.0/4),\n"
 		"255.255.255.255 or 0.x target is an error; blocks and ranges skip\n"

@@ -65,7 +65,7 @@ struct smb_slot {
 
 struct smb_pool {
 	struct smb_run *run;
-	const struct portier_probe_addr *targets;
+	const struct portier_addr *targets;
 	struct smb_slot *slots;
 	size_t n, next_probe, next_print;
 	pthread_mutex_t lock;
@@ -77,7 +77,7 @@ static void report(struct smb_run *run, struct smb_slot *sl)
 	struct portier_smb_finding f[PORTIER_SMB_MAX_FINDINGS];
 	char ip[INET6_ADDRSTRLEN];
 
-	portier_probe_addr_str(&h->addr, ip, sizeof(ip));
+	portier_addr_str(&h->addr, ip, sizeof(ip));
 	if (!run->json && run->printed++)
 		putchar('\n');
 	if (sl->rc < 0) {
@@ -144,7 +144,7 @@ static void *smb_worker(void *arg)
 	}
 }
 
-static int probe_all(struct smb_run *run, const struct portier_probe_addr *t,
+static int probe_all(struct smb_run *run, const struct portier_addr *t,
 		     size_t n, unsigned parallel)
 {
 	struct smb_pool p = {.run = run, .targets = t, .n = n};
@@ -191,8 +191,7 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct smb_run run = {.cli = cli, .raw_fd = -1};
-	struct portier_err err = {0};
-	struct portier_probe_addr *targets = NULL;
+	struct portier_addr *targets = NULL;
 	unsigned long v;
 	unsigned parallel = 16;
 	size_t n;
@@ -256,10 +255,10 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 		cli_hint("name the servers to ask: 'portier smb 198.19.1.2'");
 		return EXIT_USAGE;
 	}
-	if (portier_probe_targets_parse(argv + optind, (size_t)(argc - optind),
-					SMB_MAX_TARGETS, &targets, &n,
-					&err) < 0)
-		return cli_report(cli, &err);
+	rc = probe_out_targets(cli, argv + optind, (size_t)(argc - optind),
+			       SMB_MAX_TARGETS, &targets, &n);
+	if (rc != EXIT_OK)
+		return rc;
 	if (run.raw_dir) {
 		run.raw_fd = probe_out_raw_dir_open(run.raw_dir);
 		if (run.raw_fd < 0) {
@@ -308,12 +307,13 @@ const struct cli_command cli_cmd_smb = {
 		"Findings: SMB1 accepted is high severity (EternalBlue, WannaCry);\n"
 		"signing not required is medium (NTLM relay).\n"
 		"\n"
-		"A TARGET is an address (198.19.1.2, fd70:7:1::2), a block\n"
-		"(198.19.1.0/28) or a range (198.19.1.10-20); at most 4096.  Hosts\n"
-		"are probed --parallel at a time and reported in target order.\n"
-		"Unicast hosts only: a multicast, 255.255.255.255, 0.x or :: target\n"
-		"is an error; blocks and ranges skip those and the .0 and .255 of\n"
-		"every /24.\n"
+		"A TARGET is written as for 'portier scan' (names are not resolved):\n"
+		"an address (198.19.1.2, fd70:7:1::2), a block (198.19.1.0/28,\n"
+		"fd70:7:1::/120) or a range (198.19.1.10-20); at most 4096.  Hosts\n"
+		"are probed --parallel at a time and reported in ascending address\n"
+		"order, each once.  Unicast hosts only: a multicast,\n"
+		"255.255.255.255, 0.x, :: or fe80:: target is an error; blocks and\n"
+		"ranges skip those and the .0 and .255 of every /24.\n"
 		"\n"
 		"options:\n"
 		"  --timeout MS    per connect and per reply (default 3000)\n"

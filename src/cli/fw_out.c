@@ -189,9 +189,7 @@ int fw_out_harden(struct cli *cli, FILE *f)
 	fprintf(f,
 		"closing the Windows-share ports, inbound, IPv4 and IPv6:\n");
 	for (i = 0; i < n; i++) {
-		unsigned proto = list[i].proto == PORTIER_FW_TCP
-					 ? PORTIER_PROTO_TCP
-					 : PORTIER_PROTO_UDP;
+		unsigned proto = 1u << list[i].proto; /* enum portier_proto */
 		const struct portier_kb_entry *e =
 			portier_kb_best(kb, list[i].port, proto);
 		const char *name =

@@ -4,7 +4,8 @@
  * docs/json-probe.md.  The judgement itself (roles, leaks, findings) comes
  * from the library (portier_nbstat_summarize, portier_nbstat_describe,
  * portier_smb_judge); this file only lays it out.  It also writes the raw
- * replies of --raw-dir, safely for a command that runs as root.
+ * replies of --raw-dir, safely for a command that runs as root, and turns
+ * the commands' target arguments into addresses.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli/probe_out.h"
+#include "portier/net.h"
 
 void probe_out_json_line(FILE *f, json_t *o)
 {
@@ -26,6 +28,49 @@ void probe_out_json_line(FILE *f, json_t *o)
 		fprintf(f, "%s\n", text);
 	free(text);
 	json_decref(o);
+}
+
+/* ---- targets ------------------------------------------------------------- */
+
+int probe_out_targets(struct cli *cli, char *const *args, size_t n_args,
+		      size_t max, struct portier_addr **out, size_t *n_out)
+{
+	struct portier_targets_options o = {.skip_edges = true};
+	struct portier_targets *t = NULL;
+	struct portier_err err = {0};
+	uint64_t n = 0, i;
+	size_t k;
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	rc = portier_targets_new(&t, &o);
+	for (k = 0; rc == 0 && k < n_args; k++)
+		rc = portier_targets_add(t, args[k], false, &err);
+	if (rc == 0)
+		rc = portier_targets_finish(t, &err);
+	if (rc == 0 && (n = portier_targets_count(t)) > max) {
+		portier_targets_free(t);
+		cli_error(cli,
+			  "the targets hold %s%llu addresses: at most %zu "
+			  "at a time",
+			  n == UINT64_MAX ? "over " : "", (unsigned long long)n,
+			  max);
+		cli_hint("give smaller blocks or fewer arguments");
+		return EXIT_USAGE;
+	}
+	if (rc == 0 && !(*out = portier_calloc((size_t)n, sizeof(**out))))
+		rc = portier_err_set(&err, PORTIER_ENOMEM, "out of memory");
+	for (i = 0; rc == 0 && i < n; i++)
+		portier_targets_at(t, i, &(*out)[i]);
+	portier_targets_free(t);
+	if (rc < 0) {
+		portier_free(*out);
+		*out = NULL;
+		return cli_report(cli, &err);
+	}
+	*n_out = (size_t)n;
+	return EXIT_OK;
 }
 
 /* ---- --raw-dir ------------------------------------------------------------ */
@@ -117,7 +162,7 @@ json_t *probe_out_nbstat_json(const struct portier_nbstat_result *r,
 	unsigned bit;
 	uint16_t i;
 
-	portier_probe_addr_str(&r->addr, ip, sizeof(ip));
+	portier_addr_str(&r->addr, ip, sizeof(ip));
 	o = json_pack("{s:s, s:s, s:i}", "host", ip, "status",
 		      probe_out_nbstat_status(r->status), "queries",
 		      r->queries);
@@ -183,7 +228,7 @@ void probe_out_nbstat_table(FILE *f, const struct portier_nbstat_result *r)
 	char ip[INET6_ADDRSTRLEN], mac[32];
 	uint16_t i;
 
-	portier_probe_addr_str(&r->addr, ip, sizeof(ip));
+	portier_addr_str(&r->addr, ip, sizeof(ip));
 	fprintf(f, "Looking up status of %s\n", ip);
 	for (i = 0; i < r->reply.n_names; i++) {
 		const struct portier_nb_name *n = &r->reply.names[i];
@@ -218,7 +263,7 @@ void probe_out_nbstat_line(FILE *f, const struct portier_nbstat_result *r)
 	struct portier_nbstat_summary s;
 	char ip[INET6_ADDRSTRLEN], mac[32];
 
-	portier_probe_addr_str(&r->addr, ip, sizeof(ip));
+	portier_addr_str(&r->addr, ip, sizeof(ip));
 	portier_nbstat_summarize(&r->reply, &s);
 	mac_str(r->reply.mac, mac, sizeof(mac));
 	fprintf(f, "%-16s %-15s  %-8s  %-15s  %s\n", ip,
@@ -328,7 +373,7 @@ void probe_out_smb_text(FILE *out, const struct cli *cli,
 	size_t i, nf = portier_smb_judge(h, f);
 	char buf[256], ip[INET6_ADDRSTRLEN];
 
-	portier_probe_addr_str(&h->addr, ip, sizeof(ip));
+	portier_addr_str(&h->addr, ip, sizeof(ip));
 	fprintf(out, "%s%s%s\n", cli_color_on(cli, CLI_BOLD), ip,
 		cli_color_off(cli));
 	fprintf(out,
@@ -468,7 +513,7 @@ json_t *probe_out_smb_json(const struct portier_smb_host *h,
 	size_t i, nf;
 	char buf[64], ip[INET6_ADDRSTRLEN];
 
-	portier_probe_addr_str(&h->addr, ip, sizeof(ip));
+	portier_addr_str(&h->addr, ip, sizeof(ip));
 	o = json_pack("{s:s, s:{s:s, s:s}}", "host", ip, "transport", "445",
 		      portier_tcp_state_name(h->direct), "139",
 		      portier_tcp_state_name(h->nbss));

@@ -55,6 +55,18 @@ int probe_out_raw_dir_open(const char *dir);
 int probe_out_raw_save(int dirfd, const char *name, const uint8_t *buf,
 		       size_t len);
 
+/* ---- targets ---- */
+
+/*
+ * The target arguments of nbstat and smb: net's target set (the scanner's
+ * syntax and address policy) without name resolution and with the
+ * skip_edges rule (no .0/.255 of a /24 inside blocks), expanded in
+ * ascending order into *out (portier_free) when it holds at most max
+ * addresses.  EXIT_OK, or the exit code after the error was printed.
+ */
+int probe_out_targets(struct cli *cli, char *const *args, size_t n_args,
+		      size_t max, struct portier_addr **out, size_t *n_out);
+
 /* Print o as one compact line and drop the reference. */
 void probe_out_json_line(FILE *f, json_t *o);
 

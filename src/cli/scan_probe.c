@@ -30,7 +30,6 @@
 
 struct sp_host {
 	struct portier_addr addr;
-	struct portier_probe_addr pa;
 	bool want_smb, want_nbstat, p445, p139;
 	struct portier_nbstat_result *nb; /* NULL until it has an outcome */
 	struct portier_smb_host *smb;	  /* NULL until probed */
@@ -192,10 +191,6 @@ static int plan(struct scan_probes *sp)
 		}
 		if (!h->want_smb && !h->want_nbstat)
 			continue;
-		if (portier_probe_addr_from_bytes(
-			    h->addr.family == 4 ? AF_INET : AF_INET6, h->addr.b,
-			    &h->pa) < 0)
-			continue;
 		sp->n_nbstat += h->want_nbstat;
 		if (h->want_smb)
 			sp->smb_list[sp->n_smb++] = k;
@@ -211,11 +206,8 @@ static int plan(struct scan_probes *sp)
 static void on_nbstat(const struct portier_nbstat_result *r, void *ctx)
 {
 	struct scan_probes *sp = ctx;
-	struct portier_addr a = {.family = 4};
-	struct sp_host *h;
+	struct sp_host *h = find(sp, &r->addr);
 
-	memcpy(a.b, &r->addr.u.v4, 4);
-	h = find(sp, &a);
 	if (!h || h->nb)
 		return;
 	h->nb = portier_malloc(sizeof(*h->nb));
@@ -233,7 +225,7 @@ static int run_nbstat(struct scan_probes *sp)
 	/* the defaults of `portier nbstat` */
 	struct portier_nbstat_opts opt = {
 		.rate = 10000, .burst = 256, .retries = 1, .timeout_ms = 1000};
-	struct portier_probe_addr *t;
+	struct portier_addr *t;
 	struct portier_err err = {0};
 	size_t i, n = 0;
 	int rc;
@@ -245,7 +237,7 @@ static int run_nbstat(struct scan_probes *sp)
 		return EXIT_RUNTIME;
 	for (i = 0; i < sp->n_hosts; i++)
 		if (sp->hosts[i].want_nbstat)
-			t[n++] = sp->hosts[i].pa;
+			t[n++] = sp->hosts[i].addr;
 	rc = portier_nbstat_sweep(t, n, &opt, on_nbstat, sp, &err);
 	portier_free(t);
 	if (rc < 0) {
@@ -291,7 +283,7 @@ static void *smb_worker(void *arg)
 			if (s.computer[0])
 				opt.called = s.computer; /* for 139 */
 		}
-		rc = portier_probe_smb_host(&h->pa, &opt, res, &err);
+		rc = portier_probe_smb_host(&h->addr, &opt, res, &err);
 		if (rc == 0) {
 			struct portier_smb_finding f[PORTIER_SMB_MAX_FINDINGS];
 			size_t nf = portier_smb_judge(res, f);
@@ -408,7 +400,7 @@ static void nbstat_text(FILE *f, const struct cli *cli,
 		return;
 	}
 	/* as `portier nbstat -a` shows a host without a good answer */
-	portier_probe_addr_str(&r->addr, ip, sizeof(ip));
+	portier_addr_str(&r->addr, ip, sizeof(ip));
 	fprintf(f, "%-16s %s%s: %s%s\n", ip,
 		cli_color_on(cli,
 			     r->status == PORTIER_EPROTO ? CLI_RED : CLI_DIM),

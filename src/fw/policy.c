@@ -8,13 +8,12 @@
  * the policy back from the kernel, `close 445` followed by `close 139`
  * leaves both closed, and running the same command twice changes nothing.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "fw/fw_int.h"
+#include "portier/addr.h"
 
 /*
  * The seeds' list: the ports an old "block Windows sharing" IPsec filter
@@ -108,51 +107,19 @@ bool portier_fw_policy_equal(const struct portier_fw_policy *a,
 int portier_fw_source_parse(const char *s, struct portier_fw_source *src,
 			    struct portier_err *err)
 {
-	char buf[64], addr[INET6_ADDRSTRLEN];
-	char *slash;
-	unsigned long plen;
-	unsigned max, i;
+	struct portier_prefix p;
+	int rc;
 
 	memset(src, 0, sizeof(*src));
-	if (strlen(s) >= sizeof(buf) || !*s)
-		goto bad;
-	portier_strlcpy(buf, s, sizeof(buf));
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash++ = '\0';
-	if (inet_pton(AF_INET, buf, src->addr) == 1) {
-		src->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, buf, src->addr) == 1) {
-		src->family = AF_INET6;
-		max = 128;
-	} else {
-		goto bad;
-	}
-	plen = max;
-	if (slash && portier_parse_ulong(slash, 0, max, &plen) < 0) {
-		portier_err_set(err, PORTIER_EINVAL,
-				"bad prefix length '%s' in '%s'", slash, s);
-		portier_err_hint(err, "an IPv%c prefix length is 0 to %u",
-				 max == 32 ? '4' : '6', max);
-		return PORTIER_EINVAL;
-	}
-	src->plen = (unsigned)plen;
-	/* clear host bits: 10.1.2.3/8 means 10.0.0.0/8 */
-	for (i = 0; i < max / 8; i++) {
-		unsigned keep = src->plen > i * 8 ? src->plen - i * 8 : 0;
-
-		if (keep < 8)
-			src->addr[i] &= (uint8_t)(0xff00u >> keep);
-	}
-	inet_ntop(src->family, src->addr, addr, sizeof(addr));
-	snprintf(src->text, sizeof(src->text), "%s/%u", addr, src->plen);
+	/* 10.1.2.3/8 means 10.0.0.0/8, as in nft */
+	rc = portier_prefix_parse(s, PORTIER_PREFIX_CLEAR_HOST_BITS, &p, err);
+	if (rc < 0)
+		return rc;
+	src->family = portier_addr_af(p.addr.family);
+	memcpy(src->addr, p.addr.b, sizeof(src->addr));
+	src->plen = p.plen;
+	portier_prefix_str(&p, src->text, sizeof(src->text));
 	return 0;
-bad:
-	portier_err_set(err, PORTIER_EINVAL, "bad source address '%s'", s);
-	portier_err_hint(err, "give an IPv4 or IPv6 address or prefix, e.g. "
-			      "10.0.0.0/8, 192.0.2.7 or fd00::/8");
-	return PORTIER_EINVAL;
 }
 
 static int add_spec(struct portier_fw_portset *dst,
@@ -277,15 +244,14 @@ int portier_fw_policy_harden(struct portier_fw_policy *p,
 static bool source_holds(const struct portier_fw_source *src,
 			 const struct portier_fw_conn *c)
 {
-	unsigned bits = src->plen, i;
+	uint8_t family = portier_addr_family_of(src->family);
+	struct portier_prefix p = {.plen = (uint8_t)src->plen};
+	struct portier_addr a;
 
-	if (src->family != c->family)
-		return false;
-	for (i = 0; bits >= 8; i++, bits -= 8)
-		if (src->addr[i] != c->raddr[i])
-			return false;
-	return bits == 0 ||
-	       ((src->addr[i] ^ c->raddr[i]) & (uint8_t)(0xff00u >> bits)) == 0;
+	return src->family == c->family &&
+	       portier_addr_set(&p.addr, family, src->addr) == 0 &&
+	       portier_addr_set(&a, family, c->raddr) == 0 &&
+	       portier_prefix_contains(&p, &a);
 }
 
 int portier_fw_guard_ssh(struct portier_fw_policy *p,

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "portier/fw.h"
+#include "portier/kb.h" /* portier_proto_parse */
 
 const char *portier_fw_proto_name(int p)
 {
@@ -228,22 +229,28 @@ void portier_fw_spec_free(struct portier_fw_spec *s)
 		portier_fw_portset_free(&s->ports[p]);
 }
 
+/* A mask of the protocols is addr.h's protocol set: fw's per-protocol
+ * array index is the bit number of the same protocol there. */
+_Static_assert((1u << PORTIER_FW_TCP) == PORTIER_PROTO_TCP &&
+		       (1u << PORTIER_FW_UDP) == PORTIER_PROTO_UDP,
+	       "fw's protocol index is the bit of enum portier_proto");
+
 int portier_fw_protos_parse(const char *s, unsigned *mask,
 			    struct portier_err *err)
 {
-	if (strcmp(s, "tcp") == 0)
-		*mask = 1u << PORTIER_FW_TCP;
-	else if (strcmp(s, "udp") == 0)
-		*mask = 1u << PORTIER_FW_UDP;
-	else if (strcmp(s, "tcp+udp") == 0 || strcmp(s, "udp+tcp") == 0)
-		*mask = 1u << PORTIER_FW_TCP | 1u << PORTIER_FW_UDP;
-	else {
+	unsigned m = 0;
+
+	/* the knowledge base's protocol names, limited to what fw renders */
+	if (portier_proto_parse(strcmp(s, "udp+tcp") == 0 ? "tcp+udp" : s, &m) <
+		    0 ||
+	    !m || (m & ~(unsigned)(PORTIER_PROTO_TCP | PORTIER_PROTO_UDP))) {
 		portier_err_set(err, PORTIER_EINVAL, "unknown protocol '%s'",
 				s);
 		portier_err_hint(err, "firewall rules take tcp, udp or "
 				      "tcp+udp");
 		return PORTIER_EINVAL;
 	}
+	*mask = m;
 	return 0;
 }
 
@@ -316,7 +323,7 @@ int portier_fw_spec_parse(const char *s, unsigned default_protos,
 
 	memset(out, 0, sizeof(*out));
 	if (!default_protos)
-		default_protos = 1u << PORTIER_FW_TCP | 1u << PORTIER_FW_UDP;
+		default_protos = PORTIER_PROTO_TCP | PORTIER_PROTO_UDP;
 	for (;;) {
 		size_t len = strcspn(p, ",");
 		const char *start = p, *end = p + len;

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "fw/fw_int.h"
+#include "portier/addr.h"
 #include "portier/audit.h"
 #include "portier/local.h"
 
@@ -50,16 +51,14 @@ static bool reachable(const struct portier_local *l, uint16_t port,
 	return false;
 }
 
+/* The one loopback rule (addr.h), v4-mapped peers included. */
 static bool peer_loopback(const struct portier_sock *s)
 {
-	static const uint8_t lo6[16] = {[15] = 1};
-	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+	struct portier_addr a;
 
-	if (s->family == AF_INET)
-		return s->raddr[0] == 127;
-	if (memcmp(s->raddr, mapped, 12) == 0)
-		return s->raddr[12] == 127;
-	return memcmp(s->raddr, lo6, 16) == 0;
+	return portier_addr_set(&a, portier_addr_family_of(s->family),
+				s->raddr) == 0 &&
+	       portier_addr_is_loopback(&a);
 }
 
 static uint32_t connections(const struct portier_local *l, uint16_t port)

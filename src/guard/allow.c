@@ -9,19 +9,39 @@
  * is a plain array of prefixes: it holds tens of entries, and a linear scan
  * of them costs less than the hash lookup of the source before it.
  */
-#include <arpa/inet.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "portier/guard.h"
 
+/* The transitional flat view of struct portier_guard_cidr (guard.h) must
+ * lie exactly over its prefix. */
+_Static_assert(offsetof(struct portier_guard_cidr, family) ==
+		       offsetof(struct portier_guard_cidr, prefix.addr.family),
+	       "family");
+_Static_assert(offsetof(struct portier_guard_cidr, addr) ==
+		       offsetof(struct portier_guard_cidr, prefix.addr.b),
+	       "addr");
+_Static_assert(offsetof(struct portier_guard_cidr, plen) ==
+		       offsetof(struct portier_guard_cidr, prefix.plen),
+	       "plen");
+
+/* (family, bytes) as the guard's older interfaces pass an address. */
+static struct portier_addr addr_of(uint8_t family, const uint8_t addr[16])
+{
+	struct portier_addr a;
+
+	if (portier_addr_set(&a, family, addr) < 0)
+		memset(&a, 0, sizeof(a));
+	return a;
+}
+
 const char *portier_guard_addr_str(uint8_t family, const uint8_t addr[16],
 				   char *buf, size_t len)
 {
-	if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf,
-		       (socklen_t)len))
-		portier_strlcpy(buf, "?", len);
-	return buf;
+	struct portier_addr a = addr_of(family, addr);
+
+	return portier_addr_str(&a, buf, len);
 }
 
 const char *portier_guard_allow_why_name(uint8_t why)
@@ -45,38 +65,10 @@ const char *portier_guard_allow_why_name(uint8_t why)
 int portier_guard_cidr_parse(const char *s, struct portier_guard_cidr *c,
 			     struct portier_err *err)
 {
-	char buf[64];
-	char *slash;
-	unsigned long plen;
-	int max;
-
 	memset(c, 0, sizeof(*c));
-	if (portier_strlcpy(buf, s, sizeof(buf)) >= sizeof(buf))
-		goto bad;
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash++ = '\0';
-	if (inet_pton(AF_INET, buf, c->addr) == 1) {
-		c->family = 4;
-		max = 32;
-	} else if (inet_pton(AF_INET6, buf, c->addr) == 1) {
-		c->family = 6;
-		max = 128;
-	} else {
-		goto bad;
-	}
-	plen = (unsigned long)max;
-	if (slash &&
-	    portier_parse_ulong(slash, 0, (unsigned long)max, &plen) < 0)
-		goto bad;
-	c->plen = (uint8_t)plen;
 	c->why = PG_ALLOW_USER;
-	return 0;
-bad:
-	portier_err_set(err, PORTIER_EINVAL, "bad address or prefix '%s'", s);
-	portier_err_hint(err, "give an address or CIDR, e.g. 192.0.2.0/24 or "
-			      "2001:db8::/32");
-	return PORTIER_EINVAL;
+	return portier_prefix_parse(s, PORTIER_PREFIX_CLEAR_HOST_BITS,
+				    &c->prefix, err);
 }
 
 int portier_guard_allow_add(struct portier_guard_allow *a,
@@ -85,8 +77,9 @@ int portier_guard_allow_add(struct portier_guard_allow *a,
 	size_t i;
 
 	for (i = 0; i < a->n; i++)
-		if (a->v[i].family == c->family && a->v[i].plen == c->plen &&
-		    !memcmp(a->v[i].addr, c->addr, 16))
+		if (a->v[i].prefix.plen == c->prefix.plen &&
+		    portier_addr_cmp(&a->v[i].prefix.addr, &c->prefix.addr) ==
+			    0)
 			return 0;
 	if (a->n == a->cap) {
 		size_t ncap = a->cap ? a->cap * 2 : 16;
@@ -104,13 +97,9 @@ int portier_guard_allow_add(struct portier_guard_allow *a,
 
 int portier_guard_allow_init(struct portier_guard_allow *a)
 {
-	struct portier_guard_cidr lo4 = {.family = 4,
-					 .plen = 8,
-					 .addr = {127},
+	struct portier_guard_cidr lo4 = {.prefix = {{4, {127}}, 8},
 					 .why = PG_ALLOW_LOOPBACK};
-	struct portier_guard_cidr lo6 = {.family = 6,
-					 .plen = 128,
-					 .addr = {[15] = 1},
+	struct portier_guard_cidr lo6 = {.prefix = {{6, {[15] = 1}}, 128},
 					 .why = PG_ALLOW_LOOPBACK};
 	int rc;
 
@@ -119,39 +108,27 @@ int portier_guard_allow_init(struct portier_guard_allow *a)
 	return rc < 0 ? rc : portier_guard_allow_add(a, &lo6);
 }
 
-static bool prefix_match(const uint8_t *net, const uint8_t *addr, unsigned plen)
+static const struct portier_guard_cidr *
+allowed(const struct portier_guard_allow *a, const struct portier_addr *x)
 {
-	unsigned full = plen / 8, rest = plen % 8;
+	size_t i;
 
-	if (memcmp(net, addr, full))
-		return false;
-	if (!rest)
-		return true;
-	return ((net[full] ^ addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+	for (i = 0; i < a->n; i++)
+		if (portier_prefix_contains(&a->v[i].prefix, x))
+			return &a->v[i];
+	return NULL;
 }
 
 const struct portier_guard_cidr *
 portier_guard_allowed(const struct portier_guard_allow *a, uint8_t family,
 		      const uint8_t addr[16])
 {
-	size_t i;
+	struct portier_addr x = addr_of(family, addr), m;
+	const struct portier_guard_cidr *hit = allowed(a, &x);
 
-	for (i = 0; i < a->n; i++)
-		if (a->v[i].family == family &&
-		    prefix_match(a->v[i].addr, addr, a->v[i].plen))
-			return &a->v[i];
 	/* an IPv4-mapped IPv6 address is the IPv4 address (RFC 4291 2.5.5.2) */
-	if (family == 6) {
-		static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
-
-		uint8_t v4[16] = {0};
-
-		if (!memcmp(addr, mapped, 12)) {
-			memcpy(v4, addr + 12, 4);
-			return portier_guard_allowed(a, 4, v4);
-		}
-	}
-	return NULL;
+	portier_addr_unmap(&x, &m);
+	return hit || m.family == x.family ? hit : allowed(a, &m);
 }
 
 unsigned portier_guard_ban_prefix(const struct portier_guard_allow *a,
@@ -159,6 +136,7 @@ unsigned portier_guard_ban_prefix(const struct portier_guard_allow *a,
 				  bool prefix64,
 				  const struct portier_guard_cidr **why)
 {
+	struct portier_prefix net64 = {addr_of(family, addr), 64};
 	size_t i;
 
 	*why = portier_guard_allowed(a, family, addr);
@@ -169,8 +147,8 @@ unsigned portier_guard_ban_prefix(const struct portier_guard_allow *a,
 	/* an entry shorter than /64 that matched would have allowlisted addr
 	 * itself; one of /64 or longer inside addr's /64 forbids the /64 */
 	for (i = 0; i < a->n; i++)
-		if (a->v[i].family == 6 && a->v[i].plen >= 64 &&
-		    !memcmp(a->v[i].addr, addr, 8)) {
+		if (a->v[i].prefix.plen >= 64 &&
+		    portier_prefix_contains(&net64, &a->v[i].prefix.addr)) {
 			*why = &a->v[i];
 			return 128;
 		}
@@ -180,11 +158,12 @@ unsigned portier_guard_ban_prefix(const struct portier_guard_allow *a,
 bool portier_guard_allow_is_own(const struct portier_guard_allow *a,
 				uint8_t family, const uint8_t addr[16])
 {
+	struct portier_addr x = addr_of(family, addr);
 	size_t i;
 
 	for (i = 0; i < a->n; i++)
-		if (a->v[i].why == PG_ALLOW_OWN && a->v[i].family == family &&
-		    !memcmp(a->v[i].addr, addr, family == 4 ? 4 : 16))
+		if (a->v[i].why == PG_ALLOW_OWN &&
+		    portier_addr_cmp(&a->v[i].prefix.addr, &x) == 0)
 			return true;
 	return false;
 }

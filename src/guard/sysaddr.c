@@ -5,26 +5,32 @@
  * servers (the nameserver lines of resolv.conf).  Whatever cannot be read
  * is skipped: the loopback and --allow entries are there regardless.
  */
-#include <arpa/inet.h>
 #include <ifaddrs.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "portier/guard.h"
 
-static int add(struct portier_guard_allow *a, uint8_t family,
-	       const uint8_t *addr, uint8_t why)
+/* One host address (a /32 or /128 entry). */
+static int add(struct portier_guard_allow *a, const struct portier_addr *x,
+	       uint8_t why)
 {
 	struct portier_guard_cidr c;
 
 	memset(&c, 0, sizeof(c));
-	c.family = family;
-	c.plen = family == 4 ? 32 : 128;
-	memcpy(c.addr, addr, family == 4 ? 4 : 16);
+	c.prefix.addr = *x;
+	c.prefix.plen = x->family == 4 ? 32 : 128;
 	c.why = why;
 	return portier_guard_allow_add(a, &c);
+}
+
+static int add_bytes(struct portier_guard_allow *a, uint8_t family,
+		     const void *bytes, uint8_t why)
+{
+	struct portier_addr x;
+
+	return portier_addr_set(&x, family, bytes) < 0 ? 0 : add(a, &x, why);
 }
 
 static int own_addresses(struct portier_guard_allow *a)
@@ -35,22 +41,11 @@ static int own_addresses(struct portier_guard_allow *a)
 	if (getifaddrs(&ifs) < 0)
 		return 0;
 	for (i = ifs; i && rc == 0; i = i->ifa_next) {
-		if (!i->ifa_addr)
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET) {
-			const struct sockaddr_in *sin =
-				(const struct sockaddr_in *)(const void *)
-					i->ifa_addr;
+		struct portier_addr x;
 
-			rc = add(a, 4, (const uint8_t *)&sin->sin_addr,
-				 PG_ALLOW_OWN);
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			const struct sockaddr_in6 *sin6 =
-				(const struct sockaddr_in6 *)(const void *)
-					i->ifa_addr;
-
-			rc = add(a, 6, sin6->sin6_addr.s6_addr, PG_ALLOW_OWN);
-		}
+		if (i->ifa_addr &&
+		    portier_addr_from_sockaddr(i->ifa_addr, &x) == 0)
+			rc = add(a, &x, PG_ALLOW_OWN);
 	}
 	freeifaddrs(ifs);
 	return rc;
@@ -75,7 +70,7 @@ static int gateways4(struct portier_guard_allow *a, const char *proc_root)
 			continue;
 		/* the kernel prints the address as a host-order number of
 		 * the network-order bytes */
-		rc = add(a, 4, (const uint8_t *)&gw, PG_ALLOW_GATEWAY);
+		rc = add_bytes(a, 4, &gw, PG_ALLOW_GATEWAY);
 	}
 	fclose(f);
 	return rc;
@@ -110,7 +105,7 @@ static int gateways6(struct portier_guard_allow *a, const char *proc_root)
 				zero = false;
 		}
 		if (!zero)
-			rc = add(a, 6, b, PG_ALLOW_GATEWAY);
+			rc = add_bytes(a, 6, b, PG_ALLOW_GATEWAY);
 	}
 	fclose(f);
 	return rc;
@@ -126,7 +121,7 @@ static int dns_servers(struct portier_guard_allow *a, const char *resolv)
 		return 0;
 	while (rc == 0 && fgets(line, sizeof(line), f)) {
 		char word[32], addr[64];
-		uint8_t b[16];
+		struct portier_addr x;
 		char *pct;
 
 		if (sscanf(line, "%31s %63s", word, addr) != 2 ||
@@ -135,10 +130,8 @@ static int dns_servers(struct portier_guard_allow *a, const char *resolv)
 		pct = strchr(addr, '%'); /* fe80::1%eth0 */
 		if (pct)
 			*pct = '\0';
-		if (inet_pton(AF_INET, addr, b) == 1)
-			rc = add(a, 4, b, PG_ALLOW_DNS);
-		else if (inet_pton(AF_INET6, addr, b) == 1)
-			rc = add(a, 6, b, PG_ALLOW_DNS);
+		if (portier_addr_parse(addr, &x) == 0)
+			rc = add(a, &x, PG_ALLOW_DNS);
 	}
 	fclose(f);
 	return rc;

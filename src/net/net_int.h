@@ -9,8 +9,4 @@
 
 __extension__ typedef unsigned __int128 net_u128;
 
-/* The address as a number (IPv4 in the low 32 bits). */
-net_u128 net_addr_to_u128(const struct portier_addr *a);
-void net_u128_to_addr(net_u128 v, uint8_t family, struct portier_addr *a);
-
 #endif

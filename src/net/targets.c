@@ -10,7 +10,6 @@
  */
 #include <ctype.h>
 #include <netdb.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,6 +20,30 @@ struct iv {
 	net_u128 lo, hi;
 	uint8_t family;
 };
+
+/* The address as a number (IPv4 in the low 32 bits): RFC 791 3.1's 32-bit
+ * number, RFC 4291 2's 128-bit one. */
+static net_u128 addr_num(const struct portier_addr *a)
+{
+	net_u128 v = 0;
+	int i, n = a->family == 4 ? 4 : 16;
+
+	for (i = 0; i < n; i++)
+		v = (v << 8) | a->b[i];
+	return v;
+}
+
+static void num_addr(net_u128 v, uint8_t family, struct portier_addr *a)
+{
+	int i, n = family == 4 ? 4 : 16;
+
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	for (i = n - 1; i >= 0; i--) {
+		a->b[i] = (uint8_t)(v & 0xff);
+		v >>= 8;
+	}
+}
 
 struct tname {
 	struct portier_addr addr;
@@ -102,16 +125,16 @@ static int bad(struct portier_err *err, const char *what, const char *token,
 	return PORTIER_EINVAL;
 }
 
-/* "A/N": the interval of the prefix. */
+/* "A/N": the interval of the prefix (host bits of A are ignored, as in
+ * nmap: 10.0.0.5/24 is the /24). */
 static int add_cidr(struct ivlist *l, const char *spec, const char *slash,
 		    struct portier_err *err)
 {
 	char addr_s[64];
-	struct portier_addr a;
-	unsigned long plen;
-	unsigned width;
-	net_u128 v, mask;
+	struct portier_addr a, last;
+	struct portier_prefix p;
 	size_t alen = (size_t)(slash - spec);
+	int rc;
 
 	if (alen == 0 || alen >= sizeof(addr_s))
 		return bad(err, "address", alen ? spec : "", spec);
@@ -119,24 +142,12 @@ static int add_cidr(struct ivlist *l, const char *spec, const char *slash,
 	addr_s[alen] = '\0';
 	if (portier_addr_parse(addr_s, &a) < 0)
 		return bad(err, "address", addr_s, spec);
-	width = a.family == 4 ? 32 : 128;
-	if (portier_parse_ulong(slash + 1, 0, width, &plen) < 0) {
-		portier_err_set(err, PORTIER_EINVAL,
-				"bad prefix length '%s' in '%s'", slash + 1,
-				spec);
-		portier_err_hint(err, "an %s prefix length is 0 to %u, e.g. %s",
-				 a.family == 4 ? "IPv4" : "IPv6", width,
-				 a.family == 4 ? "10.0.0.0/16" : "fd00::/120");
-		return PORTIER_EINVAL;
-	}
-	v = net_addr_to_u128(&a);
-	if (plen == width)
-		mask = 0;
-	else if (width - plen >= 128)
-		mask = ~(net_u128)0;
-	else
-		mask = ((net_u128)1 << (width - plen)) - 1;
-	return iv_push(l, v & ~mask, v | mask, a.family);
+	rc = portier_prefix_parse(spec, PORTIER_PREFIX_CLEAR_HOST_BITS, &p,
+				  err);
+	if (rc < 0)
+		return rc; /* the prefix length */
+	portier_prefix_last(&p, &last);
+	return iv_push(l, addr_num(&p.addr), addr_num(&last), a.family);
 }
 
 /* One dot-part of nmap's octet syntax: "5", "1-254", "*", "1,3,7-9", "-9". */
@@ -319,7 +330,7 @@ static int add_full_range(struct ivlist *l, const char *spec, const char *dash,
 		return bad(err, "address", dash + 1, spec);
 	if (portier_addr_cmp(&a, &b) > 0)
 		return bad(err, "range (start above end)", spec, spec);
-	return iv_push(l, net_addr_to_u128(&a), net_addr_to_u128(&b), a.family);
+	return iv_push(l, addr_num(&a), addr_num(&b), a.family);
 }
 
 static bool looks_like_name(const char *s)
@@ -351,7 +362,9 @@ static int add_name(struct portier_targets *t, struct ivlist *l,
 			err, PORTIER_EINVAL,
 			"host name '%s' given, but name resolution is off",
 			name);
-		portier_err_hint(err, "give addresses, or drop -n");
+		portier_err_hint(err, "give its address (portier scan resolves "
+				      "names unless -n is given; nbstat and "
+				      "smb never do)");
 		return PORTIER_EINVAL;
 	}
 	memset(&hints, 0, sizeof(hints));
@@ -395,114 +408,166 @@ static int add_name(struct portier_targets *t, struct ivlist *l,
 	if (!names[t->n_names].name)
 		return PORTIER_ENOMEM;
 	t->n_names++;
-	return iv_push(l, net_addr_to_u128(&a), net_addr_to_u128(&a), a.family);
+	return iv_push(l, addr_num(&a), addr_num(&a), a.family);
 }
 
 /*
- * Addresses no probe may go to: IPv4 0.0.0.0/8 ("this network", RFC 1122
- * 3.2.1.3), multicast 224.0.0.0/4 (RFC 5771), limited broadcast
- * 255.255.255.255 (RFC 919); IPv6 multicast ff00::/8 (RFC 4291 2.7) and
- * link-local fe80::/10 (RFC 4291 2.5.6), which needs an interface scope that
- * portier does not take.  The blocks are disjoint and none touches another.
+ * The blocks no probe may go to come from the one address policy
+ * (portier_addr_not_target, addr.h): 0.0.0.0/8, multicast, the limited
+ * broadcast, ::, IPv6 link-local, and the v4-mapped forms of the IPv4 ones.
  */
-static const struct {
-	uint8_t family;
-	uint8_t lo[16], hi[16];
-	const char *what, *hint;
-} reserved[] = {
-	{4,
-	 {0, 0, 0, 0},
-	 {0, 255, 255, 255},
-	 "in 0.0.0.0/8 (this network)",
-	 "0.0.0.0/8 is not a host address"},
-	{4,
-	 {224, 0, 0, 0},
-	 {239, 255, 255, 255},
-	 "a multicast address",
-	 "portier probes unicast hosts only: a SYN to a multicast group "
-	 "(224.0.0.0/4) reaches every member"},
-	{4,
-	 {255, 255, 255, 255},
-	 {255, 255, 255, 255},
-	 "the broadcast address",
-	 "portier probes unicast hosts only: 255.255.255.255 is every host on "
-	 "the link"},
-	{6,
-	 {0xfe, 0x80},
-	 {0xfe, 0xbf, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-	  255, 255, 255},
-	 "an IPv6 link-local address",
-	 "link-local addresses (fe80::/10) need an interface scope (%eth0), "
-	 "which portier does not support: scan the host's global or ULA address"},
-	{6,
-	 {0xff},
-	 {0xff, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-	  255, 255},
-	 "an IPv6 multicast address",
-	 "portier probes unicast hosts only: ff00::/8 is multicast"},
+#define MAX_REFUSED 32
+
+struct refused {
+	struct iv v[MAX_REFUSED];
+	size_t n;
 };
 
-#define N_RESERVED (sizeof(reserved) / sizeof(reserved[0]))
-
-static void reserved_iv(size_t k, net_u128 *lo, net_u128 *hi)
+static void refused_blocks(struct refused *r)
 {
-	struct portier_addr a = {.family = reserved[k].family};
+	struct portier_prefix p[MAX_REFUSED];
+	size_t i;
 
-	memcpy(a.b, reserved[k].lo, 16);
-	*lo = net_addr_to_u128(&a);
-	memcpy(a.b, reserved[k].hi, 16);
-	*hi = net_addr_to_u128(&a);
+	r->n = portier_addr_not_target_blocks(p, MAX_REFUSED);
+	if (r->n > MAX_REFUSED)
+		r->n = MAX_REFUSED; /* not reached: the policy has 14 */
+	for (i = 0; i < r->n; i++) {
+		struct portier_addr last;
+
+		portier_prefix_last(&p[i], &last);
+		r->v[i].lo = addr_num(&p[i].addr);
+		r->v[i].hi = addr_num(&last);
+		r->v[i].family = p[i].addr.family;
+	}
 }
 
 /*
  * The intervals [from, l->n) one spec just added: when every address in
- * them is reserved the spec is refused, naming it; when only some are, those
- * are skipped later (finish() subtracts the reserved blocks).
+ * them is refused by the policy the spec is refused, naming it; when only
+ * some are, those are skipped later (finish() subtracts the blocks).
  */
 static int check_reserved(const struct ivlist *l, size_t from, const char *spec,
 			  struct portier_err *err)
 {
-	size_t i, k, hit = N_RESERVED;
+	struct refused r;
+	struct portier_addr first;
+	const char *what, *hint = "";
+	size_t i, k, hit = MAX_REFUSED;
 
 	if (from >= l->n)
 		return 0;
+	refused_blocks(&r);
 	for (i = from; i < l->n; i++) {
-		for (k = 0; k < N_RESERVED; k++) {
-			net_u128 lo, hi;
-
-			reserved_iv(k, &lo, &hi);
-			if (reserved[k].family == l->v[i].family &&
-			    l->v[i].lo >= lo && l->v[i].hi <= hi)
+		for (k = 0; k < r.n; k++)
+			if (r.v[k].family == l->v[i].family &&
+			    l->v[i].lo >= r.v[k].lo && l->v[i].hi <= r.v[k].hi)
 				break;
-		}
-		if (k == N_RESERVED)
+		if (k == r.n)
 			return 0; /* this piece has scannable addresses */
-		if (hit == N_RESERVED)
-			hit = k;
+		if (hit == MAX_REFUSED)
+			hit = i;
 	}
+	num_addr(l->v[hit].lo, l->v[hit].family, &first);
+	what = portier_addr_not_target(&first, &hint);
 	portier_err_set(err, PORTIER_EINVAL, "target '%s' is %s", spec,
-			reserved[hit].what);
+			what ? what : "not a host address");
 	portier_err_hint(err,
 			 "%s; inside a larger CIDR or range such addresses "
 			 "are skipped",
-			 reserved[hit].hint);
+			 hint);
 	return PORTIER_EINVAL;
 }
 
+/*
+ * Probe commands' rule for IPv4 blocks and ranges (nbtscan's): the .0 and
+ * .255 of every /24 they cross are left out, and so are the network and
+ * broadcast address of a CIDR block of /30 or wider: those are the directed
+ * broadcasts of the usual subnets, not hosts.  The intervals [from, l->n)
+ * are replaced by their pieces; more than PORTIER_TARGETS_MAX_PIECES of
+ * them is refused, and a spec left with no address at all too.
+ */
+static int cut_edges(struct ivlist *l, size_t from, unsigned plen,
+		     const char *spec, struct portier_err *err)
+{
+	struct iv *old;
+	size_t i, n = l->n - from;
+	uint64_t pieces = 0;
+	int rc = 0;
+
+	for (i = from; i < l->n; i++)
+		if (l->v[i].family == 4)
+			pieces += (uint64_t)(l->v[i].hi >> 8) -
+				  (uint64_t)(l->v[i].lo >> 8) + 1;
+	if (pieces > PORTIER_TARGETS_MAX_PIECES) {
+		portier_err_set(err, PORTIER_EINVAL,
+				"target '%s' splits into more than %d address "
+				"ranges",
+				spec, PORTIER_TARGETS_MAX_PIECES);
+		portier_err_hint(err, "give blocks of /8 or smaller");
+		return PORTIER_EINVAL;
+	}
+	if (!(old = portier_malloc(n * sizeof(*old))))
+		return PORTIER_ENOMEM;
+	memcpy(old, l->v + from, n * sizeof(*old));
+	l->n = from;
+	for (i = 0; i < n && rc == 0; i++) {
+		net_u128 lo = old[i].lo, hi = old[i].hi, c;
+
+		if (old[i].family != 4) {
+			rc = iv_push(l, lo, hi, old[i].family);
+			continue;
+		}
+		if (plen <= 30) { /* a CIDR block: no network, no broadcast */
+			lo++;
+			hi--;
+		}
+		for (c = lo >> 8; c <= hi >> 8 && rc == 0; c++) {
+			net_u128 a = c << 8 | 1, b = c << 8 | 254;
+
+			if (a < lo)
+				a = lo;
+			if (b > hi)
+				b = hi;
+			if (a <= b)
+				rc = iv_push(l, a, b, 4);
+		}
+	}
+	portier_free(old);
+	if (rc == 0 && l->n == from) {
+		portier_err_set(err, PORTIER_EINVAL,
+				"target '%s' has no host address left", spec);
+		portier_err_hint(err,
+				 "blocks and ranges skip the .0 and .255 of "
+				 "every /24 and a block's network and "
+				 "broadcast address; name a single host to ask "
+				 "one of those");
+		return PORTIER_EINVAL;
+	}
+	return rc;
+}
+
+/* *plen: the prefix length of a CIDR spec, 0xff for other blocks and
+ * ranges, 0 for one address or name. */
 static int add_spec(struct portier_targets *t, const char *spec, bool exclude,
-		    struct portier_err *err)
+		    unsigned *plen, struct portier_err *err)
 {
 	struct ivlist *l = exclude ? &t->exc : &t->inc;
 	struct portier_addr a;
 	const char *slash = strchr(spec, '/'), *dash = strchr(spec, '-');
+	unsigned long bits;
 
+	*plen = 0xff;
 	if (!*spec)
 		return bad(err, "spec", spec, spec);
-	if (slash)
+	if (slash) {
+		if (portier_parse_ulong(slash + 1, 0, 128, &bits) == 0)
+			*plen = (unsigned)bits;
 		return add_cidr(l, spec, slash, err);
+	}
+	*plen = 0;
 	if (portier_addr_parse(spec, &a) == 0)
-		return iv_push(l, net_addr_to_u128(&a), net_addr_to_u128(&a),
-			       a.family);
+		return iv_push(l, addr_num(&a), addr_num(&a), a.family);
+	*plen = 0xff;
 	if (strchr(spec, ':')) {
 		if (dash)
 			return add_full_range(l, spec, dash, err);
@@ -519,8 +584,10 @@ static int add_spec(struct portier_targets *t, const char *spec, bool exclude,
 			return add_full_range(l, spec, dash, err);
 		return add_octets(l, spec, err);
 	}
-	if (looks_like_name(spec))
+	if (looks_like_name(spec)) {
+		*plen = 0;
 		return add_name(t, l, spec, err);
+	}
 	return bad(err, "spec", spec, spec);
 }
 
@@ -528,11 +595,15 @@ static int add_one(struct portier_targets *t, const char *spec, bool exclude,
 		   struct portier_err *err)
 {
 	size_t from = t->inc.n;
-	int rc = add_spec(t, spec, exclude, err);
+	unsigned plen;
+	int rc = add_spec(t, spec, exclude, &plen, err);
 
 	if (rc < 0 || exclude)
 		return rc;
-	if ((rc = check_reserved(&t->inc, from, spec, err)) < 0)
+	rc = check_reserved(&t->inc, from, spec, err);
+	if (rc == 0 && t->opt.skip_edges && plen != 0)
+		rc = cut_edges(&t->inc, from, plen, spec, err);
+	if (rc < 0)
 		t->inc.n = from; /* forget the refused spec */
 	return rc;
 }
@@ -558,85 +629,6 @@ int portier_targets_add(struct portier_targets *t, const char *spec,
 	if (rc == 0 && !strpbrk(spec, "0123456789abcdefABCDEF"))
 		rc = bad(err, "spec", spec, spec);
 	portier_free(copy);
-	return rc;
-}
-
-/* Longest -iL line accepted: far beyond any list of targets a person writes. */
-#define TARGET_LINE_MAX 65536
-
-int portier_targets_add_file(struct portier_targets *t, const char *path,
-			     bool exclude, struct portier_err *err)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0, added = 0, lineno = 0;
-	ssize_t len;
-	int rc = 0;
-
-	if (!f) {
-		portier_err_set(err, PORTIER_ENOENT,
-				"cannot open target file '%s': %s", path,
-				strerror(errno));
-		portier_err_hint(err,
-				 "-iL takes a file of targets, one or more "
-				 "per line, or - for standard input");
-		return PORTIER_ENOENT;
-	}
-	/* whole lines (getline), so a comment is always cut at its own '#' */
-	while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
-		char *hash, *tok, *save = NULL;
-
-		lineno++;
-		if (len > TARGET_LINE_MAX) {
-			portier_err_set(err, PORTIER_EINVAL,
-					"%s:%zu: line of %zd bytes is too long",
-					path, lineno, len);
-			portier_err_hint(err,
-					 "a target file line holds at most "
-					 "%d bytes: put the targets on several "
-					 "lines",
-					 TARGET_LINE_MAX);
-			rc = PORTIER_EINVAL;
-			break;
-		}
-		if (memchr(line, '\0', (size_t)len)) {
-			portier_err_set(err, PORTIER_EINVAL,
-					"%s:%zu: a NUL byte in a target file",
-					path, lineno);
-			portier_err_hint(err,
-					 "-iL takes a text file of targets");
-			rc = PORTIER_EINVAL;
-			break;
-		}
-		if ((hash = strchr(line, '#')))
-			*hash = '\0';
-		for (tok = strtok_r(line, " \t\r\n", &save); tok && rc == 0;
-		     tok = strtok_r(NULL, " \t\r\n", &save)) {
-			rc = portier_targets_add(t, tok, exclude, err);
-			if (rc < 0 && err) {
-				char msg[PORTIER_ERR_MSG_MAX];
-
-				portier_strlcpy(msg, err->msg, sizeof(msg));
-				/* a long path may cut the message: still useful */
-				if (snprintf(err->msg, sizeof(err->msg),
-					     "%s:%zu: %s", path, lineno,
-					     msg) >= (int)sizeof(err->msg))
-					err->msg[sizeof(err->msg) - 2] = '~';
-			}
-			added++;
-		}
-	}
-	free(line);
-	if (f != stdin)
-		fclose(f);
-	if (rc == 0 && added == 0) {
-		portier_err_set(err, PORTIER_EINVAL,
-				"target file '%s' holds no targets", path);
-		portier_err_hint(err,
-				 "put one or more targets per line; # starts "
-				 "a comment");
-		return PORTIER_EINVAL;
-	}
 	return rc;
 }
 
@@ -721,19 +713,18 @@ fail:
 
 int portier_targets_finish(struct portier_targets *t, struct portier_err *err)
 {
+	struct refused r;
 	size_t i;
 	int rc;
 
 	if (t->finished)
 		return 0;
-	/* reserved addresses inside larger specs are skipped, never probed */
-	for (i = 0; i < N_RESERVED; i++) {
-		net_u128 lo, hi;
-
-		reserved_iv(i, &lo, &hi);
-		if ((rc = iv_push(&t->exc, lo, hi, reserved[i].family)) < 0)
+	/* refused addresses inside larger specs are skipped, never probed */
+	refused_blocks(&r);
+	for (i = 0; i < r.n; i++)
+		if ((rc = iv_push(&t->exc, r.v[i].lo, r.v[i].hi,
+				  r.v[i].family)) < 0)
 			return rc;
-	}
 	iv_merge(&t->inc);
 	iv_merge(&t->exc);
 	if (t->exc.n && (rc = iv_subtract(&t->inc, &t->exc)) < 0)
@@ -807,8 +798,7 @@ void portier_targets_at(const struct portier_targets *t, uint64_t i,
 		else
 			hi = mid;
 	}
-	net_u128_to_addr(t->inc.v[lo].lo + (i - t->cum[lo]),
-			 t->inc.v[lo].family, out);
+	num_addr(t->inc.v[lo].lo + (i - t->cum[lo]), t->inc.v[lo].family, out);
 }
 
 static int name_cmp(const void *x, const void *y)

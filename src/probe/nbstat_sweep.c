@@ -45,7 +45,7 @@ struct target_state {
 };
 
 struct sweep {
-	const struct portier_probe_addr *t;
+	const struct portier_addr *t;
 	size_t n;
 	struct target_state *st;
 	struct portier_nbstat_opts opt;
@@ -132,15 +132,6 @@ static uint16_t query_port(const struct sweep *s)
 	return s->opt.port ? s->opt.port : 137;
 }
 
-/* Multicast (224.0.0.0/4), the limited broadcast and 0.0.0.0/8: never a
- * destination, whatever the caller passed in. */
-static bool unicast4(struct in_addr a)
-{
-	uint32_t h = ntohl(a.s_addr);
-
-	return (h >> 28) != 0xe && h != INADDR_BROADCAST && (h >> 24) != 0;
-}
-
 static int send_query(struct sweep *s, size_t i, uint64_t now)
 {
 	struct portier_nbstat_params p = {.trn_id = (uint16_t)(i ^ s->key)};
@@ -151,8 +142,9 @@ static int send_query(struct sweep *s, size_t i, uint64_t now)
 	ssize_t n = -1;
 
 	sin.sin_port = htons(query_port(s));
-	sin.sin_addr = s->t[i].u.v4;
-	if (!unicast4(sin.sin_addr)) {
+	memcpy(&sin.sin_addr, s->t[i].b, 4);
+	/* the address policy (addr.h), whatever the caller passed in */
+	if (portier_addr_not_target(&s->t[i], NULL)) {
 		settle(s, i, -EADDRNOTAVAIL, 0, NULL, NULL, now,
 		       "not sent: not a unicast address");
 		return 0;
@@ -187,7 +179,7 @@ static long match(const struct sweep *s, const struct sockaddr_in *sin,
 {
 	size_t i = (size_t)(trn ^ s->key);
 
-	if (i >= s->n || s->t[i].u.v4.s_addr != sin->sin_addr.s_addr ||
+	if (i >= s->n || memcmp(s->t[i].b, &sin->sin_addr, 4) != 0 ||
 	    s->st[i].done || !s->st[i].tries)
 		return -1;
 	if (port_too && ntohs(sin->sin_port) != query_port(s))
@@ -333,7 +325,7 @@ static uint64_t send_due(struct sweep *s, uint64_t now)
 	while (s->next < s->n && token_at(s, now) <= now) {
 		size_t k = s->next++;
 
-		if (s->t[k].family != AF_INET) {
+		if (s->t[k].family != 4) {
 			settle(s, k, -EAFNOSUPPORT, 0, NULL, NULL, now, NULL);
 			continue;
 		}
@@ -355,7 +347,7 @@ static uint64_t send_due(struct sweep *s, uint64_t now)
 }
 
 int portier_nbstat_sweep(
-	const struct portier_probe_addr *targets, size_t n,
+	const struct portier_addr *targets, size_t n,
 	const struct portier_nbstat_opts *opt,
 	void (*on_result)(const struct portier_nbstat_result *r, void *ctx),
 	void *ctx, struct portier_err *err)
@@ -454,7 +446,7 @@ static void keep_one(const struct portier_nbstat_result *r, void *ctx)
 	*c->res = *r;
 }
 
-int portier_probe_nbstat_host(const struct portier_probe_addr *addr,
+int portier_probe_nbstat_host(const struct portier_addr *addr,
 			      const struct portier_nbstat_opts *opt,
 			      struct portier_nbstat_result *res,
 			      struct portier_err *err)
@@ -463,7 +455,7 @@ int portier_probe_nbstat_host(const struct portier_probe_addr *addr,
 	struct one_ctx c = {res};
 	int rc;
 
-	if (addr->family != AF_INET)
+	if (addr->family != 4)
 		return portier_err_set(err, PORTIER_EINVAL,
 				       "NetBIOS name service runs over IPv4 "
 				       "only");

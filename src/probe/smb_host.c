@@ -52,28 +52,6 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static socklen_t make_sa(const struct portier_probe_addr *a, uint16_t port,
-			 struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		s6->sin6_addr = a->u.v6;
-		return sizeof(*s6);
-	}
-	{
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		s4->sin_addr = a->u.v4;
-		return sizeof(*s4);
-	}
-}
-
 /* Close with a RST rather than a FIN: nothing of ours is left to say. */
 static void abort_fd(int fd)
 {
@@ -85,12 +63,12 @@ static void abort_fd(int fd)
 	close(fd);
 }
 
-static int start_connect(const struct portier_probe_addr *a, uint16_t port)
+static int start_connect(const struct portier_addr *a, uint16_t port)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = make_sa(a, port, &ss);
-	int fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			0),
+	socklen_t sl = portier_addr_to_sockaddr(a, port, &ss);
+	int fd = socket(portier_addr_af(a->family),
+			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
 	    one = 1;
 
 	if (fd < 0)
@@ -148,9 +126,8 @@ static int finish_connect(int fd, long deadline)
  * Race the two ports.  Fills out->direct / out->nbss and returns the fd of
  * the winner (its port in *port), or a negative code when neither answered.
  */
-static int race(const struct portier_probe_addr *a,
-		const struct portier_smb_opts *o, struct portier_smb_host *out,
-		uint16_t *port)
+static int race(const struct portier_addr *a, const struct portier_smb_opts *o,
+		struct portier_smb_host *out, uint16_t *port)
 {
 	uint16_t pd = o->port_direct ? o->port_direct : 445;
 	uint16_t pn = o->port_nbss ? o->port_nbss : 139;
@@ -355,7 +332,7 @@ static int session(int fd, const char *called, long deadline,
 }
 
 /* Offer one dialect on a connection (fd < 0: open a new one). */
-static void offer(const struct portier_probe_addr *a,
+static void offer(const struct portier_addr *a,
 		  const struct portier_smb_opts *o, int fd, const char *called,
 		  struct portier_smb_host *out,
 		  struct portier_smb_dialect_result *dr)
@@ -426,7 +403,7 @@ done:
 }
 
 /* The <20> name from a node status query, for the 139 session. */
-static bool learn_name(const struct portier_probe_addr *a, unsigned timeout,
+static bool learn_name(const struct portier_addr *a, unsigned timeout,
 		       char *name, size_t cap)
 {
 	struct portier_nbstat_opts o = {
@@ -437,8 +414,7 @@ static bool learn_name(const struct portier_probe_addr *a, unsigned timeout,
 
 	if (!r)
 		return false;
-	if (a->family == AF_INET &&
-	    portier_probe_nbstat_host(a, &o, r, NULL) == 0) {
+	if (a->family == 4 && portier_probe_nbstat_host(a, &o, r, NULL) == 0) {
 		for (i = 0; i < r->reply.n_names && !found; i++) {
 			const struct portier_nb_name *n = &r->reply.names[i];
 
@@ -476,15 +452,15 @@ static void summarize(struct portier_smb_host *out)
 	}
 }
 
-int portier_probe_smb_host(const struct portier_probe_addr *addr,
+int portier_probe_smb_host(const struct portier_addr *addr,
 			   const struct portier_smb_opts *opt,
 			   struct portier_smb_host *out,
 			   struct portier_err *err)
 {
 	struct portier_smb_opts o = {0};
 	char learned[PORTIER_NB_NAME_LEN + 1] = "";
-	const char *called = NULL;
-	char ip[INET6_ADDRSTRLEN];
+	const char *called = NULL, *refused, *hint = "";
+	char ip[PORTIER_ADDR_STRLEN];
 	int fd, silent = 0;
 	size_t i;
 
@@ -495,10 +471,17 @@ int portier_probe_smb_host(const struct portier_probe_addr *addr,
 	memset(out, 0, sizeof(*out));
 	out->addr = *addr;
 	out->nbss_refusal = -1;
-	portier_probe_addr_str(addr, ip, sizeof(ip));
+	portier_addr_str(addr, ip, sizeof(ip));
 	if (o.only_nbss && o.only_direct)
 		return portier_err_set(err, PORTIER_EINVAL,
 				       "both 445 and 139 are excluded");
+	/* the address policy (addr.h), whatever the caller passed in */
+	if ((refused = portier_addr_not_target(addr, &hint))) {
+		portier_err_set(err, PORTIER_EINVAL, "target '%s' is %s", ip,
+				refused);
+		portier_err_hint(err, "%s", hint);
+		return PORTIER_EINVAL;
+	}
 	fd = race(addr, &o, out, &out->port);
 	if (fd < 0) {
 		portier_err_set(err, fd,

@@ -606,7 +606,12 @@ static void test_allowlist(void **state)
 	assert_null(portier_guard_allowed(&a, 4, x));
 	assert_int_equal(portier_guard_cidr_parse("fd70:7:1::/52", &c, NULL),
 			 0);
-	assert_int_equal(c.plen, 52);
+	assert_int_equal(c.prefix.plen, 52);
+	/* the one prefix parser clears host bits: nft is given the network */
+	assert_int_equal(portier_guard_cidr_parse("198.19.1.50/29", &c, NULL),
+			 0);
+	assert_int_equal(c.prefix.addr.b[3], 48);
+	assert_int_equal(c.why, PG_ALLOW_USER);
 	assert_int_equal(portier_guard_cidr_parse("1.2.3.4/33", &c, &e),
 			 PORTIER_EINVAL);
 	assert_non_null(strstr(e.msg, "'1.2.3.4/33'"));
@@ -626,10 +631,11 @@ static void test_allowlist(void **state)
 	memcpy(x, ((const uint8_t[]){192, 0, 2, 53}), 4);
 	assert_int_equal(portier_guard_allowed(&a, 4, x)->why, PG_ALLOW_DNS);
 	assert_int_equal(portier_guard_cidr_parse("2001:db8::53", &c, NULL), 0);
-	assert_int_equal(portier_guard_allowed(&a, 6, c.addr)->why,
+	assert_int_equal(portier_guard_allowed(&a, 6, c.prefix.addr.b)->why,
 			 PG_ALLOW_DNS);
 	assert_int_equal(portier_guard_cidr_parse("fe80::1", &c, NULL), 0);
-	assert_non_null(portier_guard_allowed(&a, 6, c.addr)); /* gw and dns */
+	assert_non_null(
+		portier_guard_allowed(&a, 6, c.prefix.addr.b)); /* gw and dns */
 	/* own addresses: loopback's 127.0.0.1 is one; a gateway is not */
 	assert_false(portier_guard_allow_is_own(&a, 4, x));
 	assert_int_equal(portier_guard_allow_system(&a, proc, resolv, true), 0);

@@ -172,50 +172,58 @@ static void test_ban_prefix(void **state)
 	assert_int_equal(portier_guard_allow_add(&a, &gw), 0);
 
 	/* the allowlisted host itself: nothing is blocked, with or without */
-	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why),
-			 0);
+	assert_int_equal(
+		portier_guard_ban_prefix(&a, 6, c.prefix.addr.b, true, &why),
+		0);
 	assert_non_null(why);
 	assert_int_equal(why->why, PG_ALLOW_USER);
-	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, false, &why),
-			 0);
+	assert_int_equal(
+		portier_guard_ban_prefix(&a, 6, c.prefix.addr.b, false, &why),
+		0);
 	/* another host of the LAN: only itself, the /64 holds own/allowed */
 	assert_int_equal(portier_guard_cidr_parse("2001:db8:1::99", &c, NULL),
 			 0);
-	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why),
-			 128);
+	assert_int_equal(
+		portier_guard_ban_prefix(&a, 6, c.prefix.addr.b, true, &why),
+		128);
 	assert_non_null(why);
-	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, false, &why),
-			 128);
+	assert_int_equal(
+		portier_guard_ban_prefix(&a, 6, c.prefix.addr.b, false, &why),
+		128);
 	assert_null(why);
 	/* a /64 holding the gateway is not banned whole either */
 	assert_int_equal(portier_guard_cidr_parse("2001:db8:5::1234", &c, NULL),
 			 0);
-	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why),
-			 128);
+	assert_int_equal(
+		portier_guard_ban_prefix(&a, 6, c.prefix.addr.b, true, &why),
+		128);
 	assert_int_equal(why->why, PG_ALLOW_GATEWAY);
 	/* a foreign /64: the /64 */
 	assert_int_equal(portier_guard_cidr_parse("2001:db8:9::5", &c, NULL),
 			 0);
-	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why),
-			 64);
+	assert_int_equal(
+		portier_guard_ban_prefix(&a, 6, c.prefix.addr.b, true, &why),
+		64);
 	assert_null(why);
 	/* the /64 network address itself (what the detector counts) is not
 	 * allowlisted, which is why the real address must be asked */
 	assert_int_equal(portier_guard_cidr_parse("2001:db8:1::", &c, NULL), 0);
-	assert_null(portier_guard_allowed(&a, 6, c.addr));
+	assert_null(portier_guard_allowed(&a, 6, c.prefix.addr.b));
 	/* a wider --allow network covering the /64 allowlists its hosts */
 	assert_int_equal(portier_guard_cidr_parse("2001:db8:40::/48", &c, NULL),
 			 0);
 	assert_int_equal(portier_guard_allow_add(&a, &c), 0);
 	assert_int_equal(portier_guard_cidr_parse("2001:db8:40:7::5", &c, NULL),
 			 0);
-	assert_int_equal(portier_guard_ban_prefix(&a, 6, c.addr, true, &why),
-			 0);
+	assert_int_equal(
+		portier_guard_ban_prefix(&a, 6, c.prefix.addr.b, true, &why),
+		0);
 	/* IPv4: the address */
-	memset(c.addr, 0, 16);
-	memcpy(c.addr, ((const uint8_t[]){198, 51, 100, 7}), 4);
-	assert_int_equal(portier_guard_ban_prefix(&a, 4, c.addr, true, &why),
-			 32);
+	memset(c.prefix.addr.b, 0, 16);
+	memcpy(c.prefix.addr.b, ((const uint8_t[]){198, 51, 100, 7}), 4);
+	assert_int_equal(
+		portier_guard_ban_prefix(&a, 4, c.prefix.addr.b, true, &why),
+		32);
 	portier_guard_allow_free(&a);
 }
 

@@ -249,6 +249,13 @@ static void test_reserved_targets(void **state)
 	assert_bad_target("ff02::1", "ff02::1");
 	assert_bad_target("fe80::1", "fe80::1");
 	assert_bad_target(v6r[0], v6r[0]);
+	/* the one address policy (addr.h) is stricter than net's old list:
+	 * :: and the v4-mapped forms of refused IPv4 blocks are refused too */
+	assert_bad_target("::", "::");
+	assert_bad_target("::/128", "::/128");
+	assert_bad_target("::ffff:224.0.0.1", "::ffff:224.0.0.1");
+	assert_bad_target("::ffff:255.255.255.255", "::ffff:255.255.255.255");
+	assert_bad_target("::ffff:0.0.0.0/104", "::ffff:0.0.0.0/104");
 	assert_int_equal(portier_targets_new(&t, NULL), 0);
 	assert_int_equal(portier_targets_add(t, "fe80::1-fe80::3", false, &err),
 			 PORTIER_EINVAL);
@@ -272,6 +279,18 @@ static void test_reserved_targets(void **state)
 	assert_at(t, 4, "feff:ffff:ffff:ffff:ffff:ffff:ffff:fffe");
 	assert_at(t, 5, "feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 	portier_targets_free(t);
+
+	/* :: and the v4-mapped multicast block are skipped inside a block */
+	{
+		const char *v6[] = {"::/126", "::ffff:223.255.255.254-"
+					      "::ffff:224.0.0.1"};
+
+		t = targets(v6, 2, NULL, 0);
+		assert_int_equal(portier_targets_count(t), 5);
+		assert_at(t, 0, "::1");
+		assert_at(t, 4, "::ffff:223.255.255.255");
+		portier_targets_free(t);
+	}
 
 	/* excluding a reserved address is fine (nothing to refuse) */
 	{

@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "portier/kb.h"
+#include "portier/net.h"
 #include "portier/probe.h"
 
 static size_t load(const char *name, uint8_t *buf, size_t cap)
@@ -729,27 +730,57 @@ static void test_vtables(void **state)
 
 /* ---- targets --------------------------------------------------------------- */
 
-static size_t targets(const char *arg, struct portier_probe_addr **v, int *rc)
+/*
+ * nbstat's and smb's targets: net's target set with the skip_edges rule
+ * and no name resolution (what probe_out_targets() builds), expanded.
+ */
+static int expand(const char *arg, size_t max, struct portier_addr **v,
+		  size_t *n, struct portier_err *err)
 {
-	char *args[1];
-	size_t n = 0;
+	struct portier_targets_options o = {.skip_edges = true};
+	struct portier_targets *t = NULL;
+	uint64_t i;
+	int rc;
 
-	args[0] = (char *)(uintptr_t)arg;
-	*rc = portier_probe_targets_parse(args, 1, 70000, v, &n, NULL);
+	*v = NULL;
+	*n = 0;
+	rc = portier_targets_new(&t, &o);
+	if (rc == 0)
+		rc = portier_targets_add(t, arg, false, err);
+	if (rc == 0)
+		rc = portier_targets_finish(t, err);
+	if (rc == 0 && portier_targets_count(t) > max)
+		rc = PORTIER_EINVAL;
+	if (rc == 0 &&
+	    !(*v = portier_calloc(portier_targets_count(t), sizeof(**v))))
+		rc = PORTIER_ENOMEM;
+	for (i = 0; rc == 0 && i < portier_targets_count(t); i++)
+		portier_targets_at(t, i, &(*v)[i]);
+	if (rc == 0)
+		*n = (size_t)portier_targets_count(t);
+	portier_targets_free(t);
+	return rc;
+}
+
+static size_t targets(const char *arg, struct portier_addr **v, int *rc)
+{
+	size_t n;
+
+	*rc = expand(arg, 70000, v, &n, NULL);
 	return n;
 }
 
 static void test_targets(void **state)
 {
-	struct portier_probe_addr *v = NULL;
+	struct portier_addr *v = NULL;
 	char s[64];
 	int rc;
 	(void)state;
 
 	assert_int_equal(targets("198.19.1.0/24", &v, &rc), 254);
-	portier_probe_addr_str(&v[0], s, sizeof(s));
+	portier_addr_str(&v[0], s, sizeof(s));
 	assert_string_equal(s, "198.19.1.1");
-	portier_probe_addr_str(&v[253], s, sizeof(s));
+	portier_addr_str(&v[253], s, sizeof(s));
 	assert_string_equal(s, "198.19.1.254"); /* never .255 */
 	portier_free(v);
 	assert_int_equal(targets("198.19.1.7/31", &v, &rc), 2);
@@ -758,63 +789,46 @@ static void test_targets(void **state)
 	portier_free(v);
 	assert_int_equal(targets("198.19.1.250-198.19.2.3", &v, &rc), 8);
 	portier_free(v);
+	/* a /28: network and broadcast address left out */
+	assert_int_equal(targets("198.19.1.16/28", &v, &rc), 14);
+	portier_addr_str(&v[0], s, sizeof(s));
+	assert_string_equal(s, "198.19.1.17");
+	portier_free(v);
 	assert_int_equal(targets("fd70:7:1::2", &v, &rc), 1);
-	assert_int_equal(v[0].family, AF_INET6);
+	assert_int_equal(v[0].family, 6);
 	portier_free(v);
 	assert_int_equal(targets("fd70:7:1::5/126", &v, &rc), 4);
-	portier_probe_addr_str(&v[3], s, sizeof(s));
+	portier_addr_str(&v[3], s, sizeof(s));
 	assert_string_equal(s, "fd70:7:1::7");
 	portier_free(v);
 	targets("198.19.1.20-10", &v, &rc);
 	assert_int_equal(rc, PORTIER_EINVAL);
-	targets("198.19.1.0/4", &v, &rc);
+	targets("198.19.1.0/4", &v, &rc); /* more than 65536 /24 pieces */
 	assert_int_equal(rc, PORTIER_EINVAL);
-	targets("host.example", &v, &rc);
+	targets("host.example", &v, &rc); /* names are not resolved */
 	assert_int_equal(rc, PORTIER_EINVAL);
-	targets("fd70::/64", &v, &rc);
+	targets("fd70::/64", &v, &rc); /* more than max */
 	assert_int_equal(rc, PORTIER_EINVAL);
-	targets("10.0.0.0/8", &v, &rc); /* more than max_total */
+	targets("10.0.0.0/8", &v, &rc);
 	assert_int_equal(rc, PORTIER_EINVAL);
-	{
-		static const uint8_t b4[4] = {198, 19, 1, 2};
-		struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
-		struct portier_probe_addr a;
-
-		assert_int_equal(portier_probe_addr_from_bytes(AF_INET, b4, &a),
-				 0);
-		portier_probe_addr_str(&a, s, sizeof(s));
-		assert_string_equal(s, "198.19.1.2");
-		assert_int_equal(portier_probe_addr_from_bytes(7, b4, &a),
-				 PORTIER_EINVAL);
-		inet_pton(AF_INET6, "fd70:7:1::2", &sin6.sin6_addr);
-		assert_int_equal(portier_probe_addr_from_sockaddr(
-					 (struct sockaddr *)&sin6, &a),
-				 0);
-		portier_probe_addr_str(&a, s, sizeof(s));
-		assert_string_equal(s, "fd70:7:1::2");
-	}
 	portier_alloc_fail_after(0);
 	targets("198.19.1.2", &v, &rc);
 	portier_alloc_fail_after(-1);
 	assert_int_equal(rc, PORTIER_ENOMEM);
 }
 
-/* Targets that are not one host: a lone multicast, limited broadcast or
- * 0.x address is refused with its name; blocks and ranges skip them and
- * the .0 and .255 of every /24 (the directed broadcasts of the usual
- * subnets), so a sweep never puts a broadcast or multicast query on the
- * wire. */
+/* Targets that are not one host: a lone multicast, limited broadcast,
+ * 0.x, :: or fe80:: address is refused with its name; blocks and ranges
+ * skip them and the .0 and .255 of every /24 (the directed broadcasts of
+ * the usual subnets), so a sweep never puts a broadcast or multicast query
+ * on the wire. */
 static void expect_refused(const char *arg, const char *why)
 {
-	char *args[1];
-	struct portier_probe_addr *v = NULL;
+	struct portier_addr *v = NULL;
 	struct portier_err err = {0};
 	size_t n = 99;
 
-	args[0] = (char *)(uintptr_t)arg;
-	assert_int_equal(
-		portier_probe_targets_parse(args, 1, 70000, &v, &n, &err),
-		PORTIER_EINVAL);
+	assert_int_equal(expand(arg, 70000, &v, &n, &err), PORTIER_EINVAL);
 	assert_null(v);
 	assert_int_equal(n, 0);
 	assert_non_null(strstr(err.msg, arg));
@@ -822,23 +836,52 @@ static void expect_refused(const char *arg, const char *why)
 	assert_true(err.hint[0] != '\0');
 }
 
-static bool has_addr(const struct portier_probe_addr *v, size_t n,
-		     const char *ip)
+static bool has_addr(const struct portier_addr *v, size_t n, const char *ip)
 {
 	char s[INET6_ADDRSTRLEN];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		portier_probe_addr_str(&v[i], s, sizeof(s));
+		portier_addr_str(&v[i], s, sizeof(s));
 		if (strcmp(s, ip) == 0)
 			return true;
 	}
 	return false;
 }
 
+/* The SMB probe applies the address policy to whatever it is handed:
+ * refused before any socket is opened (so nothing can be sent). */
+static void test_smb_host_not_target(void **state)
+{
+	static const char *const bad[] = {"::",
+					  "ff02::1",
+					  "fe80::1",
+					  "224.0.0.1",
+					  "255.255.255.255",
+					  "0.0.0.0",
+					  "::ffff:224.0.0.1"};
+	struct portier_smb_host *h = portier_malloc(sizeof(*h));
+	size_t i;
+	(void)state;
+
+	assert_non_null(h);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct portier_addr a;
+		struct portier_err err = {0};
+
+		assert_int_equal(portier_addr_parse(bad[i], &a), 0);
+		assert_int_equal(portier_probe_smb_host(&a, NULL, h, &err),
+				 PORTIER_EINVAL);
+		assert_non_null(strstr(err.msg, bad[i]));
+		assert_int_equal(h->direct, PORTIER_TCP_UNTRIED);
+		assert_int_equal(h->nbss, PORTIER_TCP_UNTRIED);
+	}
+	portier_free(h);
+}
+
 static void test_targets_not_unicast(void **state)
 {
-	struct portier_probe_addr *v = NULL;
+	struct portier_addr *v = NULL;
 	size_t n;
 	int rc;
 	(void)state;
@@ -851,12 +894,15 @@ static void test_targets_not_unicast(void **state)
 	expect_refused("224.0.0.1/32", "multicast");
 	expect_refused("ff02::1", "multicast");
 	expect_refused("::", "unspecified");
+	/* the stricter rule of net, now probe's too: no link-local IPv6 */
+	expect_refused("fe80::1", "link-local");
+	expect_refused("::ffff:224.0.0.1", "multicast");
 	/* blocks and ranges with nothing left to ask */
-	expect_refused("224.0.0.0/24", "no unicast host");
-	expect_refused("224.0.0.1-20", "no unicast host");
-	expect_refused("198.19.1.255-255", "no unicast host");
-	expect_refused("198.19.1.255/32", "no unicast host");
-	expect_refused("ff02::/120", "no unicast host");
+	expect_refused("224.0.0.0/24", "multicast");
+	expect_refused("224.0.0.1-20", "multicast");
+	expect_refused("198.19.1.255-255", "no host address left");
+	expect_refused("198.19.1.255/32", "no host address left");
+	expect_refused("ff02::/120", "multicast");
 	/* a range over a /24 boundary skips .255 and .0 */
 	n = targets("198.19.1.250-198.19.2.5", &v, &rc);
 	assert_int_equal(rc, 0);
@@ -937,7 +983,7 @@ static void test_sweep_never_sends_to_groups(void **state)
 		static const char *const bad_dst[] = {
 			"224.0.0.1", "239.255.255.250", "255.255.255.255",
 			"0.0.0.0"};
-		struct portier_probe_addr t[4];
+		struct portier_addr t[4];
 		struct portier_nbstat_opts o = {.timeout_ms = 50};
 		struct nosend_seen seen = {0};
 		struct portier_err err = {0};
@@ -946,11 +992,8 @@ static void test_sweep_never_sends_to_groups(void **state)
 		if (unshare(CLONE_NEWNET) < 0 &&
 		    unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
 			_exit(77);
-		for (i = 0; i < 4; i++) {
-			memset(&t[i], 0, sizeof(t[i]));
-			t[i].family = AF_INET;
-			inet_pton(AF_INET, bad_dst[i], &t[i].u.v4);
-		}
+		for (i = 0; i < 4; i++)
+			portier_addr_parse(bad_dst[i], &t[i]);
 		if (portier_nbstat_sweep(t, 4, &o, nosend_cb, &seen, &err) < 0)
 			_exit(3);
 		_exit(seen.n == 4 && seen.ok == 4 ? 0 : 1);
@@ -1058,7 +1101,7 @@ static int sweep_against_fake(bool answer, unsigned retries,
 	struct sockaddr_in a = {.sin_family = AF_INET,
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t al = sizeof(a);
-	struct portier_probe_addr t = {.family = AF_INET};
+	struct portier_addr t = {.family = 4, .b = {127, 0, 0, 1}};
 	struct portier_nbstat_opts o = {.retries = retries, .timeout_ms = 300};
 	struct portier_err err = {0};
 	int rs, ws, rc;
@@ -1075,7 +1118,6 @@ static int sweep_against_fake(bool answer, unsigned retries,
 		return -101;
 	if (pid == 0)
 		nb_responder(rs, ws, good, n, answer);
-	t.u.v4.s_addr = htonl(INADDR_LOOPBACK);
 	o.port = ntohs(a.sin_port);
 	rc = portier_probe_nbstat_host(&t, &o, res, &err);
 	kill(pid, SIGKILL);
@@ -1144,6 +1186,7 @@ int main(void)
 		cmocka_unit_test(test_vtables),
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_targets_not_unicast),
+		cmocka_unit_test(test_smb_host_not_target),
 		cmocka_unit_test(test_sweep_never_sends_to_groups),
 		cmocka_unit_test(test_nbstat_for_star),
 		cmocka_unit_test(test_sweep_matches_port_and_name),
