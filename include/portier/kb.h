@@ -141,6 +141,9 @@ PORTIER_API size_t portier_iana_count(void);
 PORTIER_API const struct portier_iana_entry *portier_iana_at(size_t i);
 /* Index of the first IANA entry with port >= port (may be count). */
 PORTIER_API size_t portier_iana_lower_bound(uint16_t port);
+/* IANA's first entry for port with a protocol in protos, or NULL. */
+PORTIER_API const struct portier_iana_entry *portier_iana_find(uint16_t port,
+							       unsigned protos);
 
 PORTIER_API enum portier_port_class portier_port_class(uint16_t port);
 PORTIER_API const char *portier_port_class_name(enum portier_port_class c);

@@ -622,26 +622,10 @@ static void rule_trojan_remote(struct audit_ctx *c,
 			sizeof(f->advice));
 }
 
-/* IANA's name for port/protos, or NULL. */
-static const char *iana_name(uint16_t port, unsigned protos)
-{
-	size_t i;
-
-	for (i = portier_iana_lower_bound(port); i < portier_iana_count();
-	     i++) {
-		const struct portier_iana_entry *e = portier_iana_at(i);
-
-		if (e->port != port)
-			break;
-		if (e->proto & protos)
-			return e->name;
-	}
-	return NULL;
-}
-
 void audit_socket(struct audit_ctx *c, const struct portier_sock *s)
 {
 	struct judged j = {.s = s, .proc = -1};
+	const struct portier_iana_entry *ia;
 	bool port_rule;
 
 	if (s->family == AF_UNIX || s->proto == PORTIER_LOCAL_RAW)
@@ -656,7 +640,8 @@ void audit_socket(struct audit_ctx *c, const struct portier_sock *s)
 						 : PORTIER_PROTO_UDP;
 	j.lo = portier_sock_loopback(s);
 	j.e = c->kb ? portier_kb_best(c->kb, s->lport, j.protos) : NULL;
-	j.svc = iana_name(s->lport, j.protos);
+	ia = portier_iana_find(s->lport, j.protos);
+	j.svc = ia ? ia->name : NULL;
 	if (!j.svc && j.e && j.e->lo == j.e->hi)
 		j.svc = j.e->name;
 	j.p = portier_local_owner(c->l, s, 0, NULL);

@@ -155,26 +155,15 @@ void fw_out_status(struct cli *cli, const struct portier_fw_policy *p,
 /* No notes of portier's own: say at least what IANA assigned. */
 static bool iana_text(uint16_t port, unsigned proto, char *buf, size_t len)
 {
-	size_t i;
+	const struct portier_iana_entry *e = portier_iana_find(port, proto);
 
-	for (i = portier_iana_lower_bound(port); i < portier_iana_count();
-	     i++) {
-		const struct portier_iana_entry *e = portier_iana_at(i);
-
-		if (e->port != port)
-			break;
-		if (e->proto == proto) {
-			snprintf(buf, len,
-				 "IANA assigns it to %s (%s); portier has no "
-				 "notes of its own, the port is closed because "
-				 "the seeds' list closes it",
-				 e->name,
-				 *e->description ? e->description
-						 : "no description");
-			return true;
-		}
-	}
-	return false;
+	if (!e)
+		return false;
+	snprintf(buf, len,
+		 "IANA assigns it to %s (%s); portier has no notes of its "
+		 "own, the port is closed because the seeds' list closes it",
+		 e->name, *e->description ? e->description : "no description");
+	return true;
 }
 
 int fw_out_harden(struct cli *cli, FILE *f)

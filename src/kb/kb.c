@@ -373,21 +373,32 @@ size_t portier_iana_lower_bound(uint16_t port)
 	return lo;
 }
 
+const struct portier_iana_entry *portier_iana_find(uint16_t port,
+						   unsigned protos)
+{
+	size_t i;
+
+	for (i = portier_iana_lower_bound(port);
+	     i < kb_iana_count && kb_iana_entries[i].port == port; i++)
+		if (kb_iana_entries[i].proto & protos)
+			return &kb_iana_entries[i];
+	return NULL;
+}
+
 const char *portier_kb_service_name(const struct portier_kb *kb, uint16_t port,
 				    unsigned proto)
 {
 	const struct portier_kb_entry *e =
 		kb ? portier_kb_best(kb, port, proto) : NULL;
-	size_t i;
+	const struct portier_iana_entry *ia;
 
 	/* portier's own name for exactly this port says what runs there today
 	 * (9200 elasticsearch, not IANA's wap-wsp) */
 	if (e && e->lo == e->hi && *e->name)
 		return e->name;
-	for (i = portier_iana_lower_bound(port);
-	     i < kb_iana_count && kb_iana_entries[i].port == port; i++)
-		if (kb_iana_entries[i].proto & proto)
-			return kb_iana_entries[i].name;
+	ia = portier_iana_find(port, proto);
+	if (ia)
+		return ia->name;
 	return e && *e->name ? e->name : NULL;
 }
 
