@@ -197,13 +197,20 @@ static int race(const struct portier_addr *a, const struct portier_smb_opts *o,
 	return !o->only_nbss ? res[0] : res[1];
 }
 
-static int send_all(int fd, const uint8_t *buf, size_t len, long deadline)
+/*
+ * Move exactly len bytes in or out of fd (a non-blocking socket) before
+ * deadline: -ETIMEDOUT when time runs out, -ECONNRESET when the peer closes
+ * before everything was read.
+ */
+static int xfer_all(int fd, uint8_t *buf, size_t len, bool out, long deadline)
 {
 	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+		ssize_t n = out ? send(fd, buf, len, MSG_NOSIGNAL)
+				: recv(fd, buf, len, 0);
 
 		if (n < 0 && errno == EAGAIN) {
-			struct pollfd p = {.fd = fd, .events = POLLOUT};
+			struct pollfd p = {.fd = fd,
+					   .events = out ? POLLOUT : POLLIN};
 			long left = deadline - now_ms();
 
 			if (left <= 0 || poll(&p, 1, (int)left) <= 0)
@@ -214,36 +221,22 @@ static int send_all(int fd, const uint8_t *buf, size_t len, long deadline)
 			continue;
 		if (n < 0)
 			return -errno;
+		if (n == 0 && !out)
+			return -ECONNRESET;
 		buf += n;
 		len -= (size_t)n;
 	}
 	return 0;
 }
 
-/* Read exactly len bytes; -ECONNRESET when the peer closes first. */
+static int send_all(int fd, uint8_t *buf, size_t len, long deadline)
+{
+	return xfer_all(fd, buf, len, true, deadline);
+}
+
 static int recv_all(int fd, uint8_t *buf, size_t len, long deadline)
 {
-	while (len) {
-		ssize_t n = recv(fd, buf, len, 0);
-
-		if (n < 0 && errno == EAGAIN) {
-			struct pollfd p = {.fd = fd, .events = POLLIN};
-			long left = deadline - now_ms();
-
-			if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-				return -ETIMEDOUT;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ECONNRESET;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return xfer_all(fd, buf, len, false, deadline);
 }
 
 /* One framed packet (4-byte header + body); returns its length. */
