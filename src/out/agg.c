@@ -208,12 +208,13 @@ int out_host_add(struct portier_out *o, struct out_host *h,
 	return 0;
 }
 
-static const struct portier_out *port_sort_ctx;
-
-static int port_cmp(const void *x, const void *y)
+/* qsort_r comparators: ctx points to the (const) struct portier_out * whose
+ * indices are sorted. */
+static int port_cmp(const void *x, const void *y, void *ctx)
 {
-	const struct out_port *a = out_p(port_sort_ctx, *(const int32_t *)x);
-	const struct out_port *b = out_p(port_sort_ctx, *(const int32_t *)y);
+	const struct portier_out *o = *(const struct portier_out **)ctx;
+	const struct out_port *a = out_p(o, *(const int32_t *)x);
+	const struct out_port *b = out_p(o, *(const int32_t *)y);
 
 	if (a->port != b->port)
 		return a->port < b->port ? -1 : 1;
@@ -234,8 +235,7 @@ static size_t chain_sorted(const struct portier_out *o,
 		v[n++] = p;
 	}
 	if (!sorted) {
-		port_sort_ctx = o;
-		qsort(v, n, sizeof(*v), port_cmp);
+		qsort_r(v, n, sizeof(*v), port_cmp, &o);
 	}
 	return n;
 }
@@ -265,14 +265,12 @@ int out_sort_ports(struct portier_out *o)
 	return 0;
 }
 
-static const struct portier_out *sort_ctx;
-
-static int host_cmp(const void *x, const void *y)
+static int host_cmp(const void *x, const void *y, void *ctx)
 {
+	const struct portier_out *o = *(const struct portier_out **)ctx;
 	const size_t *a = x, *b = y;
 
-	return portier_addr_cmp(&out_h(sort_ctx, *a)->addr,
-				&out_h(sort_ctx, *b)->addr);
+	return portier_addr_cmp(&out_h(o, *a)->addr, &out_h(o, *b)->addr);
 }
 
 size_t *out_hosts_sorted(const struct portier_out *o)
@@ -283,9 +281,14 @@ size_t *out_hosts_sorted(const struct portier_out *o)
 		return NULL;
 	for (i = 0; i < o->n_hosts; i++)
 		v[i] = i;
-	sort_ctx = o;
-	qsort(v, o->n_hosts, sizeof(*v), host_cmp);
+	qsort_r(v, o->n_hosts, sizeof(*v), host_cmp, &o);
 	return v;
+}
+
+const char *out_host_name(const struct portier_out *o,
+			  const struct portier_addr *a)
+{
+	return o->opt.targets ? portier_targets_name(o->opt.targets, a) : NULL;
 }
 
 bool out_host_shown(const struct portier_out *o, const struct out_host *h)

@@ -34,9 +34,7 @@ static int put(struct portier_out *o, json_t *obj)
 int out_json_result(struct portier_out *o, const struct portier_scan_result *r)
 {
 	char addr[64], when[32];
-	const char *name =
-		o->opt.targets ? portier_targets_name(o->opt.targets, &r->addr)
-			       : NULL;
+	const char *name = out_host_name(o, &r->addr);
 	enum portier_risk risk;
 	const char *risk_s = out_risk(o, r->port, &risk);
 	json_t *obj;

@@ -111,6 +111,9 @@ int out_host_add(struct portier_out *o, struct out_host *h,
 int out_sort_ports(struct portier_out *o);
 /* Host numbers sorted by address; caller frees with portier_free. */
 size_t *out_hosts_sorted(const struct portier_out *o);
+/* The name the user gave for a (a target's host name), or NULL. */
+const char *out_host_name(const struct portier_out *o,
+			  const struct portier_addr *a);
 /* Whether a host is shown under --open, and whether a port is listed. */
 bool out_host_shown(const struct portier_out *o, const struct out_host *h);
 bool out_state_listed(const struct portier_out *o, const struct out_host *h,

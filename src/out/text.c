@@ -52,10 +52,7 @@ int out_text_finish(struct portier_out *o, const struct portier_scan_stats *st)
 		return PORTIER_ENOMEM;
 	for (i = 0; i < o->n_hosts; i++) {
 		const struct out_host *h = out_h(o, order[i]);
-		const char *name =
-			o->opt.targets
-				? portier_targets_name(o->opt.targets, &h->addr)
-				: NULL;
+		const char *name = out_host_name(o, &h->addr);
 		char a[64];
 		int32_t p;
 		bool header = false;

@@ -256,9 +256,7 @@ static int write_host(struct portier_out *o, const struct out_host *h,
 		      const char *mac)
 {
 	xmlTextWriterPtr w = o->xml;
-	const char *name =
-		o->opt.targets ? portier_targets_name(o->opt.targets, &h->addr)
-			       : NULL;
+	const char *name = out_host_name(o, &h->addr);
 	char a[64];
 	int32_t p;
 
