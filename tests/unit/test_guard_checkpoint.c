@@ -86,10 +86,9 @@ static void test_v1_loads(void **state)
 	hosts = &c.s[1];
 	flagged = &c.s[2];
 
-	assert_string_equal(portier_guard_addr_str(flagged->family,
-						   flagged->addr, text,
-						   sizeof(text)),
-			    "198.19.1.9");
+	assert_string_equal(
+		portier_addr_str(&flagged->addr, text, sizeof(text)),
+		"198.19.1.9");
 	assert_int_equal(flagged->first_us, 1000);
 	assert_int_equal(flagged->last_us, 4000);
 	assert_int_equal(flagged->flagged_us, 4000);
@@ -103,25 +102,21 @@ static void test_v1_loads(void **state)
 	assert_int_equal(flagged->touch[3].port, 21);
 	assert_int_equal(flagged->touch[3].outcome, PG_FAILURE);
 
-	assert_string_equal(portier_guard_addr_str(hosts->family, hosts->addr,
-						   text, sizeof(text)),
+	assert_string_equal(portier_addr_str(&hosts->addr, text, sizeof(text)),
 			    "198.19.1.10");
 	assert_int_equal(hosts->n_hosts, 4);
-	assert_string_equal(portier_guard_addr_str(hosts->family,
-						   hosts->hosts[3], text,
-						   sizeof(text)),
-			    "198.19.1.102");
+	assert_string_equal(
+		portier_addr_str(&hosts->hosts[3], text, sizeof(text)),
+		"198.19.1.102");
 	assert_int_equal(hosts->successes, 2);
 	assert_int_equal(hosts->n_touch, 7);
 	assert_int_equal(hosts->touch[6].host, PORTIER_GUARD_HOST_OTHER);
 	assert_int_equal(hosts->touch_head, 7);
 
-	assert_int_equal(v6->family, 6);
-	assert_string_equal(portier_guard_addr_str(v6->family, v6->addr, text,
-						   sizeof(text)),
+	assert_int_equal(v6->addr.family, 6);
+	assert_string_equal(portier_addr_str(&v6->addr, text, sizeof(text)),
 			    "c613:10b::b");
-	assert_string_equal(portier_guard_addr_str(v6->family, v6->hosts[0],
-						   text, sizeof(text)),
+	assert_string_equal(portier_addr_str(&v6->hosts[0], text, sizeof(text)),
 			    "c613:102::");
 	assert_int_equal(v6->n_touch, PORTIER_GUARD_PORTS_KEPT);
 	assert_int_equal(v6->touch_head, 8); /* a ring that wrapped */
