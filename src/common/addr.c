@@ -53,6 +53,16 @@ int portier_addr_cmp(const struct portier_addr *a, const struct portier_addr *b)
 	return memcmp(a->b, b->b, a->family == 4 ? 4 : 16);
 }
 
+uint64_t portier_addr_hash(const struct portier_addr *a)
+{
+	uint64_t h = 1469598103934665603ull ^ a->family;
+	size_t i;
+
+	for (i = 0; i < 16; i++)
+		h = (h ^ a->b[i]) * 1099511628211ull;
+	return h ^ (h >> 31);
+}
+
 int portier_addr_set(struct portier_addr *a, unsigned family, const void *bytes)
 {
 	memset(a, 0, sizeof(*a));

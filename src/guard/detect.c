@@ -93,7 +93,7 @@ int portier_guard_det_new(struct portier_guard_det **out,
 			  struct portier_err *err)
 {
 	struct portier_guard_det *d;
-	uint32_t nb = 16;
+	uint32_t nb;
 
 	*out = NULL;
 	if (!(cfg->theta1 > 0 && cfg->theta1 < cfg->theta0 && cfg->theta0 < 1))
@@ -126,8 +126,8 @@ int portier_guard_det_new(struct portier_guard_det **out,
 	d->step_success = log(cfg->theta1 / cfg->theta0);
 	d->upper = log(cfg->pd / cfg->pf);
 	d->lower = log((1 - cfg->pd) / (1 - cfg->pf));
-	while (nb < cfg->max_sources)
-		nb <<= 1;
+	/* max_sources is at most 2^24 (checked above) */
+	nb = (uint32_t)portier_pow2_size(cfg->max_sources, 16, (size_t)1 << 24);
 	d->nbuckets = nb;
 	d->buckets = portier_malloc(nb * sizeof(*d->buckets));
 	if (!d->buckets) {
@@ -165,16 +165,6 @@ size_t portier_guard_det_count(const struct portier_guard_det *d)
 	return d->n;
 }
 
-static uint32_t addr_hash(const struct portier_addr *a)
-{
-	uint32_t h = 2166136261u ^ a->family;
-	int i;
-
-	for (i = 0; i < (a->family == 4 ? 4 : 16); i++)
-		h = (h ^ a->b[i]) * 16777619u;
-	return h;
-}
-
 static void lru_unlink(struct portier_guard_det *d, uint32_t i)
 {
 	struct node *x = &d->pool[i];
@@ -206,7 +196,7 @@ static void lru_front(struct portier_guard_det *d, uint32_t i)
 static uint32_t *bucket_of(struct portier_guard_det *d,
 			   const struct portier_addr *a)
 {
-	return &d->buckets[addr_hash(a) & (d->nbuckets - 1)];
+	return &d->buckets[portier_addr_hash(a) & (d->nbuckets - 1)];
 }
 
 static uint32_t find(struct portier_guard_det *d, const struct portier_addr *a)
@@ -361,7 +351,8 @@ void portier_guard_det_expire(struct portier_guard_det *d, uint64_t now_us)
 	}
 }
 
-/* ---- the walk ---------------------------------------------------------------- */
+/* ---- the walk
+ * ---------------------------------------------------------------- */
 
 /* The index of this host's address dst among those s probed (added when
  * there is room), or PORTIER_GUARD_HOST_OTHER. */

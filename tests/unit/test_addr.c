@@ -254,6 +254,22 @@ static void test_prefix(void **state)
 	assert_int_equal(p.plen, 0);
 }
 
+/* Equal addresses hash alike; the family counts (0.0.0.0 is not ::). */
+static void test_hash(void **state)
+{
+	struct portier_addr a, b;
+
+	(void)state;
+	assert_int_equal(portier_addr_parse("192.0.2.7", &a), 0);
+	assert_int_equal(portier_addr_parse("192.0.2.7", &b), 0);
+	assert_true(portier_addr_hash(&a) == portier_addr_hash(&b));
+	b.b[3] = 8;
+	assert_true(portier_addr_hash(&a) != portier_addr_hash(&b));
+	assert_int_equal(portier_addr_parse("0.0.0.0", &a), 0);
+	assert_int_equal(portier_addr_parse("::", &b), 0);
+	assert_true(portier_addr_hash(&a) != portier_addr_hash(&b));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_parse_str),
 		cmocka_unit_test(test_sockaddr),
 		cmocka_unit_test(test_prefix),
+		cmocka_unit_test(test_hash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
