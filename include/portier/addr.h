@@ -163,4 +163,8 @@ enum portier_proto {
 	PORTIER_PROTO_ANY = 0xf,
 };
 
+/* The bit of an IP protocol number (IPPROTO_TCP, _UDP, _SCTP, _DCCP as a
+ * packet carries it), 0 for any other protocol. */
+PORTIER_API enum portier_proto portier_proto_of_ip(unsigned ipproto);
+
 #endif

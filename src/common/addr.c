@@ -399,3 +399,21 @@ size_t portier_addr_not_target_blocks(struct portier_prefix *out, size_t cap)
 	}
 	return n;
 }
+
+/* ---- protocols ------------------------------------------------------------- */
+
+enum portier_proto portier_proto_of_ip(unsigned ipproto)
+{
+	switch (ipproto) {
+	case IPPROTO_TCP:
+		return PORTIER_PROTO_TCP;
+	case IPPROTO_UDP:
+		return PORTIER_PROTO_UDP;
+	case IPPROTO_SCTP:
+		return PORTIER_PROTO_SCTP;
+	case IPPROTO_DCCP:
+		return PORTIER_PROTO_DCCP;
+	default:
+		return (enum portier_proto)0;
+	}
+}

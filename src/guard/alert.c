@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "portier/guard.h"
+#include "portier/kb.h" /* portier_proto_name */
 
 const char *portier_guard_time_str(uint64_t us, char *buf, size_t len)
 {
@@ -37,9 +38,12 @@ static const char *outcome_name(uint8_t o)
 				 : "neutral";
 }
 
-static const char *proto_name(uint8_t p)
+/* "tcp", "udp" (kb's one spelling of protocol names), else "other". */
+static const char *proto_name(uint8_t ipproto)
 {
-	return p == 6 ? "tcp" : p == 17 ? "udp" : "other";
+	enum portier_proto p = portier_proto_of_ip(ipproto);
+
+	return p ? portier_proto_name(p) : "other";
 }
 
 static json_t *ports_json(const struct portier_guard_source *s)

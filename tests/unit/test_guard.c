@@ -808,6 +808,9 @@ static void test_alert_json(void **state)
 				    json_array_get(ports, 0), "host")),
 			    "198.19.1.2");
 	assert_int_equal(json_array_size(json_object_get(o, "hosts")), 1);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(ports, 0), "proto")),
+			    "tcp");
 	assert_int_equal(json_integer_value(json_object_get(
 				 json_array_get(ports, 0), "port")),
 			 7);
