@@ -5,6 +5,7 @@
  * prefix length that fits it.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "portier/guard.h"
 
@@ -19,10 +20,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (portier_guard_nft_parse((const char *)data, size, &l, &err) != 0)
 		return 0;
 	for (i = 0; i < l.n; i++) {
-		const struct portier_guard_block *b = &l.blocks[i];
+		const struct portier_prefix *b = &l.blocks[i].prefix;
+		struct portier_prefix net = *b;
 
-		if (!(b->family == 4 ? b->plen <= 32
-				     : b->family == 6 && b->plen <= 128))
+		if (!(b->addr.family == 4
+			      ? b->plen <= 32
+			      : b->addr.family == 6 && b->plen <= 128))
+			abort();
+		/* the parser hands out networks: no host bits past plen */
+		portier_prefix_clear_host(&net);
+		if (memcmp(&net, b, sizeof(net)) != 0)
 			abort();
 	}
 	portier_guard_nft_listing_free(&l);

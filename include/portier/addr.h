@@ -41,6 +41,8 @@ PORTIER_API const char *portier_addr_str(const struct portier_addr *a,
 /* Order: IPv4 before IPv6, then by the bytes. */
 PORTIER_API int portier_addr_cmp(const struct portier_addr *a,
 				 const struct portier_addr *b);
+/* A hash of a (FNV-1a over family and bytes, mixed), for hash tables. */
+PORTIER_API uint64_t portier_addr_hash(const struct portier_addr *a);
 /* family 4 or 6 and its 4 or 16 bytes into *a; PORTIER_EINVAL otherwise. */
 PORTIER_API int portier_addr_set(struct portier_addr *a, unsigned family,
 				 const void *bytes);
@@ -160,5 +162,9 @@ enum portier_proto {
 	PORTIER_PROTO_DCCP = 1 << 3,
 	PORTIER_PROTO_ANY = 0xf,
 };
+
+/* The bit of an IP protocol number (IPPROTO_TCP, _UDP, _SCTP, _DCCP as a
+ * packet carries it), 0 for any other protocol. */
+PORTIER_API enum portier_proto portier_proto_of_ip(unsigned ipproto);
 
 #endif

@@ -66,6 +66,10 @@ PORTIER_API void portier_free(void *ptr);
  * state in the library, and only tests touch it.
  */
 PORTIER_API void portier_alloc_fail_after(long n);
+/* The smallest power of two that is at least n and at least lo (a power of
+ * two), but no more than hi (a power of two): the size of a hash table
+ * indexed with & (size - 1). */
+PORTIER_API size_t portier_pow2_size(size_t n, size_t lo, size_t hi);
 
 /*
  * Parse all of s as an unsigned decimal number in [min, max].  Returns 0, or

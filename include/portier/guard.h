@@ -19,8 +19,9 @@
  * nft.c touch the system.
  *
  * Ownership: objects returned through **out are freed with their _free
- * function.  Addresses are in network byte order, IPv4 in the first four
- * bytes of a 16-byte array.
+ * function.  Addresses and prefixes are addr.h's types; only the probe
+ * record keeps the packet's raw form (one family, two 16-byte arrays),
+ * which portier_guard_probe_src/_dst turn into addresses.
  */
 #ifndef PORTIER_GUARD_H
 #define PORTIER_GUARD_H
@@ -47,11 +48,11 @@
 
 /* One inbound packet as the detector sees it. */
 struct portier_guard_probe {
-	uint64_t ts_us; /* arrival, microseconds (any epoch) */
-	uint8_t family; /* 4 or 6 */
-	uint8_t proto;	/* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
-	uint8_t src[16], dst[16];
-	uint16_t sport, dport; /* host order; 0 for ICMP */
+	uint64_t ts_us;		  /* arrival, microseconds (any epoch) */
+	uint8_t family;		  /* 4 or 6 */
+	uint8_t proto;		  /* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
+	uint8_t src[16], dst[16]; /* network order, IPv4 in the first 4 */
+	uint16_t sport, dport;	  /* host order; 0 for ICMP */
 	uint8_t tcp_flags;
 	uint8_t ttl; /* TTL or hop limit */
 	uint16_t window;
@@ -85,6 +86,12 @@ enum portier_guard_link {
 PORTIER_API int portier_guard_parse(const uint8_t *buf, size_t len,
 				    enum portier_guard_link link,
 				    struct portier_guard_probe *p);
+
+/* The probe's source and destination as addresses. */
+PORTIER_API struct portier_addr
+portier_guard_probe_src(const struct portier_guard_probe *p);
+PORTIER_API struct portier_addr
+portier_guard_probe_dst(const struct portier_guard_probe *p);
 
 /* What a probe looks like to a scan classifier. */
 enum portier_guard_kind {
@@ -192,8 +199,7 @@ enum portier_guard_reason {
 
 /* Everything known about one source address. */
 struct portier_guard_source {
-	uint8_t family;
-	uint8_t addr[16];
+	struct portier_addr addr;
 	uint64_t first_us, last_us;
 	uint64_t flagged_us;   /* 0 while not flagged */
 	uint64_t ban_until_us; /* 0 if never banned; while not flagged,
@@ -208,8 +214,7 @@ struct portier_guard_source {
 	uint32_t nmap_like, masscan_like; /* probes with those fingerprints */
 	uint32_t same_sport; /* probes from the previous source port */
 	uint16_t last_sport;
-	uint8_t hosts[PORTIER_GUARD_HOSTS_KEPT]
-		     [16]; /* of the source's family */
+	struct portier_addr hosts[PORTIER_GUARD_HOSTS_KEPT]; /* addr's family */
 	uint8_t n_hosts;
 	uint8_t reason; /* enum portier_guard_reason */
 	uint8_t n_touch;
@@ -259,7 +264,7 @@ PORTIER_API int portier_guard_det_feed(struct portier_guard_det *d,
  * unblocked for a whole ban period.  PORTIER_ENOENT if it is not tracked.
  */
 PORTIER_API int portier_guard_det_unflag(struct portier_guard_det *d,
-					 uint8_t family, const uint8_t addr[16],
+					 const struct portier_addr *addr,
 					 uint64_t retry_us);
 /* Is p's source flagged, with its ban (or quiet period) still running? */
 PORTIER_API bool portier_guard_det_flagged(struct portier_guard_det *d,
@@ -287,21 +292,9 @@ PORTIER_API uint32_t portier_guard_ban_seconds(
 
 /* ---- the allowlist ----------------------------------------------------------- */
 
-/*
- * One allowlist entry: a prefix (addr.h's one type) and why it is there.
- * The unnamed struct is a transitional view of the same bytes under the
- * old names (family, addr[16], plen), kept only for guard/nft.c and
- * cli/cmd_guard.c until they read .prefix; new code uses .prefix.
- */
+/* One allowlist entry: a prefix (addr.h's one type) and why it is there. */
 struct portier_guard_cidr {
-	union {
-		struct portier_prefix prefix;
-		struct {
-			uint8_t family;
-			uint8_t addr[16];
-			uint8_t plen;
-		};
-	};
+	struct portier_prefix prefix;
 	uint8_t why; /* enum portier_guard_allow_why */
 };
 
@@ -339,8 +332,8 @@ PORTIER_API int portier_guard_allow_system(struct portier_guard_allow *a,
 /* The matching entry, or NULL.  A v4-mapped address is matched as the
  * IPv4 address it maps (portier_addr_unmap). */
 PORTIER_API const struct portier_guard_cidr *
-portier_guard_allowed(const struct portier_guard_allow *a, uint8_t family,
-		      const uint8_t addr[16]);
+portier_guard_allowed(const struct portier_guard_allow *a,
+		      const struct portier_addr *addr);
 /*
  * How much of a flagged source may be blocked, judged on its real address
  * (never on the /64 the detector counts it as).  0 when addr itself is
@@ -351,20 +344,14 @@ portier_guard_allowed(const struct portier_guard_allow *a, uint8_t family,
  * without prefix64 the address (32 or 128), *why NULL.  Pure.
  */
 PORTIER_API unsigned
-portier_guard_ban_prefix(const struct portier_guard_allow *a, uint8_t family,
-			 const uint8_t addr[16], bool prefix64,
+portier_guard_ban_prefix(const struct portier_guard_allow *a,
+			 const struct portier_addr *addr, bool prefix64,
 			 const struct portier_guard_cidr **why);
 /* Is addr one of this host's own addresses (a PG_ALLOW_OWN entry)? */
 PORTIER_API bool portier_guard_allow_is_own(const struct portier_guard_allow *a,
-					    uint8_t family,
-					    const uint8_t addr[16]);
+					    const struct portier_addr *addr);
 PORTIER_API void portier_guard_allow_free(struct portier_guard_allow *a);
 PORTIER_API const char *portier_guard_allow_why_name(uint8_t why);
-
-/* Address text (portier_addr_str) into buf of at least 46 bytes. */
-PORTIER_API const char *portier_guard_addr_str(uint8_t family,
-					       const uint8_t addr[16],
-					       char *buf, size_t len);
 
 /* ---- alerts ------------------------------------------------------------------ */
 
@@ -464,7 +451,7 @@ PORTIER_API struct portier_guard_decision
 portier_guard_policy_decide(struct portier_guard_policy *p,
 			    const struct portier_guard_allow *allow,
 			    const struct portier_guard_alert *a,
-			    const uint8_t real[16], uint64_t now_us);
+			    const struct portier_addr *real, uint64_t now_us);
 
 /*
  * The block of decision d failed with code (PORTIER_E*) at now_us; rebuilt:
@@ -598,27 +585,25 @@ PORTIER_API int portier_guard_nft_set_allow(struct portier_guard_nft *n,
 /* Add a block element with a timeout (replacing an older one); an IPv6
  * address is blocked as its /64 when the options say v6_prefix64. */
 PORTIER_API int portier_guard_nft_block(struct portier_guard_nft *n,
-					uint8_t family, const uint8_t addr[16],
+					const struct portier_addr *addr,
 					uint32_t seconds,
 					struct portier_err *err);
-/* The same with the prefix length given: the address (32, 128) or, for
- * IPv6, its /64 (see portier_guard_ban_prefix). */
+/* The same with the prefix given: an address (/32, /128) or an IPv6 /64
+ * (see portier_guard_ban_prefix; its host bits are cleared). */
 PORTIER_API int portier_guard_nft_block_prefix(struct portier_guard_nft *n,
-					       uint8_t family,
-					       const uint8_t addr[16],
-					       unsigned plen, uint32_t seconds,
+					       const struct portier_prefix *p,
+					       uint32_t seconds,
 					       struct portier_err *err);
 /* Remove a block; PORTIER_ENOENT if the address was not blocked,
  * PORTIER_EPERM without CAP_NET_ADMIN. */
-PORTIER_API int portier_guard_nft_unblock(uint8_t family,
-					  const uint8_t addr[16],
+PORTIER_API int portier_guard_nft_unblock(const struct portier_addr *addr,
 					  struct portier_err *err);
 
 /*
  * The scripts the blocker runs, pure (for tests and --dry-run views).
  * _table: the whole table as _open and _restore run it; _allow: the
  * allowlist sets refilled.  Caller frees with portier_free; NULL when out
- * of memory.  _block: one block element (plen 32, 64 or 128, as for
+ * of memory.  _block: one block element (a /32, /64 or /128, as for
  * _block_prefix; a /64 is cut to its network) into buf; PORTIER_EINVAL for
  * a bad prefix length or a buf too small.
  */
@@ -627,16 +612,13 @@ portier_guard_nft_script_table(const struct portier_guard_nft_options *o,
 			       const struct portier_guard_allow *a);
 PORTIER_API char *
 portier_guard_nft_script_allow(const struct portier_guard_allow *a);
-PORTIER_API int portier_guard_nft_script_block(uint8_t family,
-					       const uint8_t addr[16],
-					       unsigned plen, uint32_t seconds,
-					       char *buf, size_t len,
+PORTIER_API int portier_guard_nft_script_block(const struct portier_prefix *p,
+					       uint32_t seconds, char *buf,
+					       size_t len,
 					       struct portier_err *err);
 
 struct portier_guard_block {
-	uint8_t family;
-	uint8_t addr[16];
-	uint8_t plen;
+	struct portier_prefix prefix;
 	uint32_t timeout_s, expires_s; /* expires_s: seconds left */
 };
 

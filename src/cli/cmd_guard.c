@@ -90,10 +90,10 @@ static void print_human(struct guard_run *r,
 			const struct portier_guard_action *x)
 {
 	const struct portier_guard_source *s = &a->src;
-	char addr[64], when[32];
+	char addr[PORTIER_ADDR_STRLEN], when[32];
 	uint8_t i, shown = 0;
 
-	portier_guard_addr_str(s->family, s->addr, addr, sizeof(addr));
+	portier_addr_str(&s->addr, addr, sizeof(addr));
 	printf("%s %sscan from %s%s: %s (%s), %u probes, ports ",
 	       portier_guard_time_str(s->flagged_us, when, sizeof(when)),
 	       cli_color_on(r->cli, CLI_BOLD), addr, cli_color_off(r->cli),
@@ -129,16 +129,15 @@ static void print_human(struct guard_run *r,
  * otherwise, with the reason in err.
  */
 static struct portier_guard_decision
-block(struct guard_run *r, const struct portier_guard_alert *a,
-      const uint8_t real[16], struct portier_guard_decision d, uint64_t now,
-      struct portier_err *err)
+block(struct guard_run *r, const struct portier_addr *real,
+      struct portier_guard_decision d, uint64_t now, struct portier_err *err)
 {
 	struct portier_guard_decision f;
+	struct portier_prefix ban = {*real, (uint8_t)d.prefix};
 	bool rebuilt = false;
 
 	for (;;) {
-		int rc = portier_guard_nft_block_prefix(r->nft, a->src.family,
-							real, d.prefix,
+		int rc = portier_guard_nft_block_prefix(r->nft, &ban,
 							d.timeout_s, err);
 
 		if (rc == 0)
@@ -162,7 +161,7 @@ block(struct guard_run *r, const struct portier_guard_alert *a,
 /* Act on an alert; real is the address the flagging probe came from (the
  * alert's source is its /64 with --v6-prefix64). */
 static void act(struct guard_run *r, const struct portier_guard_alert *a,
-		const uint8_t real[16])
+		const struct portier_addr *real)
 {
 	const struct portier_guard_source *s = &a->src;
 	struct portier_guard_action x = {0};
@@ -170,14 +169,14 @@ static void act(struct guard_run *r, const struct portier_guard_alert *a,
 	uint64_t now = wall_us();
 	struct portier_guard_decision d = portier_guard_policy_decide(
 		&r->policy, &r->o->allow, a, real, now);
-	char *json, realtxt[64], note[160], whytxt[64];
+	char *json, realtxt[PORTIER_ADDR_STRLEN], note[160];
+	char whytxt[PORTIER_PREFIX_STRLEN];
 	const struct portier_guard_cidr *why = d.why;
 
-	if (memcmp(real, s->addr, s->family == 4 ? 4 : 16) != 0)
-		x.address = portier_guard_addr_str(s->family, real, realtxt,
-						   sizeof(realtxt));
+	if (portier_addr_cmp(real, &s->addr) != 0)
+		x.address = portier_addr_str(real, realtxt, sizeof(realtxt));
 	if (d.verdict == PG_ACT_BLOCK || d.verdict == PG_ACT_EXTEND)
-		d = block(r, a, real, d, now, &err);
+		d = block(r, real, d, now, &err);
 	switch (d.verdict) {
 	case PG_ACT_SKIP_ALLOWED:
 		x.allow_why = portier_guard_allow_why_name(why->why);
@@ -187,8 +186,7 @@ static void act(struct guard_run *r, const struct portier_guard_alert *a,
 	case PG_ACT_REBUILD:
 		if (d.verdict != PG_ACT_SKIP_RATE)
 			x.error = err.msg;
-		portier_guard_det_unflag(r->det, s->family, s->addr,
-					 d.retry_us);
+		portier_guard_det_unflag(r->det, &s->addr, d.retry_us);
 		break;
 	case PG_ACT_BLOCK:
 	case PG_ACT_EXTEND:
@@ -196,10 +194,9 @@ static void act(struct guard_run *r, const struct portier_guard_alert *a,
 		if (why) { /* the /64 holds an allowlisted address */
 			snprintf(note, sizeof(note),
 				 "blocked the address "
-				 "only: its /64 holds %s/%u (%s)",
-				 portier_guard_addr_str(why->family, why->addr,
-							whytxt, sizeof(whytxt)),
-				 why->plen,
+				 "only: its /64 holds %s (%s)",
+				 portier_prefix_str(&why->prefix, whytxt,
+						    sizeof(whytxt)),
 				 portier_guard_allow_why_name(why->why));
 			x.note = note;
 		}
@@ -224,13 +221,13 @@ static void act(struct guard_run *r, const struct portier_guard_alert *a,
 		print_human(r, a, &x);
 	}
 	if (r->o->use_syslog) {
-		char addr[64];
+		char addr[PORTIER_ADDR_STRLEN];
 
 		syslog(LOG_WARNING, "%s scan from %s (%s, %u probes): %s",
 		       portier_guard_kind_name(a->cls.kind),
-		       x.address ? x.address
-				 : portier_guard_addr_str(s->family, s->addr,
-							  addr, sizeof(addr)),
+		       x.address
+			       ? x.address
+			       : portier_addr_str(&s->addr, addr, sizeof(addr)),
 		       a->cls.tool, s->probes_at_flag, x.action);
 	}
 	portier_free(json);
@@ -278,8 +275,10 @@ static int drain(struct guard_run *r)
 			return n;
 		/* on a router most packets for our MAC are for other hosts:
 		 * only what is addressed to this host can be a scan of it */
+		struct portier_addr dst = portier_guard_probe_dst(&p), real;
+
 		if (!p.outgoing &&
-		    !portier_guard_allow_is_own(&r->o->allow, p.family, p.dst))
+		    !portier_guard_allow_is_own(&r->o->allow, &dst))
 			continue;
 		k = portier_guard_kind_of(&p);
 		/* the detector's view: with --v6-prefix64 an IPv6 source is
@@ -301,7 +300,8 @@ static int drain(struct guard_run *r)
 		if (n < 0)
 			return n;
 		if (n == 1) {
-			act(r, &a, p.src); /* the real source, not its /64 */
+			real = portier_guard_probe_src(&p);
+			act(r, &a, &real); /* the real source, not its /64 */
 			r->dirty =
 				true; /* offence counts must survive a crash */
 		}
@@ -479,7 +479,7 @@ static int show_status(struct guard_run *r)
 	struct portier_guard_det *det = NULL;
 	struct portier_err err = {0};
 	struct top top = {.n = 0};
-	char dirbuf[4096], path[4200], addr[64], when[32];
+	char dirbuf[4096], path[4200], addr[PORTIER_PREFIX_STRLEN], when[32];
 	size_t n = 0, i;
 	uint64_t drops4 = 0, drops6 = 0;
 	int rc = portier_guard_nft_list(&blocks, &n, &err);
@@ -508,17 +508,18 @@ static int show_status(struct guard_run *r)
 		       (unsigned long long)drops4, (unsigned long long)drops6);
 	}
 	for (i = 0; i < n; i++) {
-		portier_guard_addr_str(blocks[i].family, blocks[i].addr, addr,
-				       sizeof(addr));
 		if (r->o->json)
 			printf("{\"type\":\"block\",\"address\":\"%s\","
 			       "\"prefix\":%u,\"timeout\":%u,\"expires\":%u}\n",
-			       addr, blocks[i].plen, blocks[i].timeout_s,
+			       portier_addr_str(&blocks[i].prefix.addr, addr,
+						sizeof(addr)),
+			       blocks[i].prefix.plen, blocks[i].timeout_s,
 			       blocks[i].expires_s);
 		else
-			printf("  %s/%u  expires in %us (of %us)\n", addr,
-			       blocks[i].plen, blocks[i].expires_s,
-			       blocks[i].timeout_s);
+			printf("  %s  expires in %us (of %us)\n",
+			       portier_prefix_str(&blocks[i].prefix, addr,
+						  sizeof(addr)),
+			       blocks[i].expires_s, blocks[i].timeout_s);
 	}
 	if (!r->o->json)
 		printf("top sources (checkpoint %s): %zu\n", path, top.n);
@@ -526,7 +527,7 @@ static int show_status(struct guard_run *r)
 		const struct portier_guard_source *s = top.v[i];
 		struct portier_guard_class c = portier_guard_classify(s);
 
-		portier_guard_addr_str(s->family, s->addr, addr, sizeof(addr));
+		portier_addr_str(&s->addr, addr, sizeof(addr));
 		if (r->o->json)
 			printf("{\"type\":\"source\",\"source\":\"%s\",\"llr\":%.3f,"
 			       "\"probes\":%u,\"failures\":%u,\"successes\":%u,"
@@ -553,17 +554,18 @@ static int show_status(struct guard_run *r)
 
 static int do_unblock(struct guard_run *r)
 {
-	struct portier_guard_cidr c;
+	struct portier_prefix c;
 	struct portier_err err = {0};
 
-	if (portier_guard_cidr_parse(r->o->unblock, &c, &err) < 0 ||
-	    (c.family == 4 ? c.plen != 32 : c.plen != 128)) {
+	if (portier_prefix_parse(r->o->unblock, PORTIER_PREFIX_CLEAR_HOST_BITS,
+				 &c, &err) < 0 ||
+	    (c.addr.family == 4 ? c.plen != 32 : c.plen != 128)) {
 		cli_error(r->cli, "bad address '%s'", r->o->unblock);
 		cli_hint("--unblock takes one address, e.g. 192.0.2.7 or "
 			 "2001:db8::7");
 		return EXIT_USAGE;
 	}
-	if (portier_guard_nft_unblock(c.family, c.addr, &err) < 0)
+	if (portier_guard_nft_unblock(&c.addr, &err) < 0)
 		return cli_report(r->cli, &err);
 	printf("unblocked %s\n", r->o->unblock);
 	return EXIT_OK;

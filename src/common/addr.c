@@ -53,6 +53,16 @@ int portier_addr_cmp(const struct portier_addr *a, const struct portier_addr *b)
 	return memcmp(a->b, b->b, a->family == 4 ? 4 : 16);
 }
 
+uint64_t portier_addr_hash(const struct portier_addr *a)
+{
+	uint64_t h = 1469598103934665603ull ^ a->family;
+	size_t i;
+
+	for (i = 0; i < 16; i++)
+		h = (h ^ a->b[i]) * 1099511628211ull;
+	return h ^ (h >> 31);
+}
+
 int portier_addr_set(struct portier_addr *a, unsigned family, const void *bytes)
 {
 	memset(a, 0, sizeof(*a));
@@ -388,4 +398,22 @@ size_t portier_addr_not_target_blocks(struct portier_prefix *out, size_t cap)
 		n++;
 	}
 	return n;
+}
+
+/* ---- protocols ------------------------------------------------------------- */
+
+enum portier_proto portier_proto_of_ip(unsigned ipproto)
+{
+	switch (ipproto) {
+	case IPPROTO_TCP:
+		return PORTIER_PROTO_TCP;
+	case IPPROTO_UDP:
+		return PORTIER_PROTO_UDP;
+	case IPPROTO_SCTP:
+		return PORTIER_PROTO_SCTP;
+	case IPPROTO_DCCP:
+		return PORTIER_PROTO_DCCP;
+	default:
+		return (enum portier_proto)0;
+	}
 }

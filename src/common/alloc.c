@@ -62,3 +62,12 @@ void portier_free(void *ptr)
 {
 	free(ptr);
 }
+
+size_t portier_pow2_size(size_t n, size_t lo, size_t hi)
+{
+	size_t p = lo;
+
+	while (p < n && p < hi)
+		p <<= 1;
+	return p;
+}

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "portier/guard.h"
+#include "portier/kb.h" /* portier_proto_name */
 
 const char *portier_guard_time_str(uint64_t us, char *buf, size_t len)
 {
@@ -37,9 +38,12 @@ static const char *outcome_name(uint8_t o)
 				 : "neutral";
 }
 
-static const char *proto_name(uint8_t p)
+/* "tcp", "udp" (kb's one spelling of protocol names), else "other". */
+static const char *proto_name(uint8_t ipproto)
 {
-	return p == 6 ? "tcp" : p == 17 ? "udp" : "other";
+	enum portier_proto p = portier_proto_of_ip(ipproto);
+
+	return p ? portier_proto_name(p) : "other";
 }
 
 static json_t *ports_json(const struct portier_guard_source *s)
@@ -53,11 +57,11 @@ static json_t *ports_json(const struct portier_guard_source *s)
 		const struct portier_guard_touch *t =
 			&s->touch[(start + i) % PORTIER_GUARD_PORTS_KEPT];
 
-		char host[64];
+		char host[PORTIER_ADDR_STRLEN];
 
 		if (t->host < s->n_hosts)
-			portier_guard_addr_str(s->family, s->hosts[t->host],
-					       host, sizeof(host));
+			portier_addr_str(&s->hosts[t->host], host,
+					 sizeof(host));
 		else
 			portier_strlcpy(host, "other", sizeof(host));
 		json_array_append_new(
@@ -88,16 +92,16 @@ char *portier_guard_alert_json(const struct portier_guard_alert *a,
 			       const struct portier_guard_action *x)
 {
 	const struct portier_guard_source *s = &a->src;
-	char addr[64], first[32], last[32], flagged[32];
+	char addr[PORTIER_ADDR_STRLEN], first[32], last[32], flagged[32];
 	json_t *o;
 	char *text, *out;
 
-	portier_guard_addr_str(s->family, s->addr, addr, sizeof(addr));
+	portier_addr_str(&s->addr, addr, sizeof(addr));
 	o = json_pack(
 		"{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i,"
 		" s:f, s:i, s:i, s:s, s:o, s:{s:o, s:i, s:i, s:i}, s:I, s:i,"
 		" s:I}",
-		"type", "scan", "source", addr, "family", s->family,
+		"type", "scan", "source", addr, "family", s->addr.family,
 		"first_seen", portier_guard_time_str(s->first_us, first, 32),
 		"last_seen", portier_guard_time_str(s->last_us, last, 32),
 		"flagged_at",
@@ -119,12 +123,11 @@ char *portier_guard_alert_json(const struct portier_guard_alert *a,
 		uint8_t i;
 
 		for (i = 0; hosts && i < s->n_hosts; i++) {
-			char h[64];
+			char h[PORTIER_ADDR_STRLEN];
 
 			json_array_append_new(
-				hosts,
-				json_string(portier_guard_addr_str(
-					s->family, s->hosts[i], h, sizeof(h))));
+				hosts, json_string(portier_addr_str(
+					       &s->hosts[i], h, sizeof(h))));
 		}
 		json_object_set_new(o, "hosts", hosts);
 	}

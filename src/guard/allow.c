@@ -9,40 +9,9 @@
  * is a plain array of prefixes: it holds tens of entries, and a linear scan
  * of them costs less than the hash lookup of the source before it.
  */
-#include <stddef.h>
 #include <string.h>
 
 #include "portier/guard.h"
-
-/* The transitional flat view of struct portier_guard_cidr (guard.h) must
- * lie exactly over its prefix. */
-_Static_assert(offsetof(struct portier_guard_cidr, family) ==
-		       offsetof(struct portier_guard_cidr, prefix.addr.family),
-	       "family");
-_Static_assert(offsetof(struct portier_guard_cidr, addr) ==
-		       offsetof(struct portier_guard_cidr, prefix.addr.b),
-	       "addr");
-_Static_assert(offsetof(struct portier_guard_cidr, plen) ==
-		       offsetof(struct portier_guard_cidr, prefix.plen),
-	       "plen");
-
-/* (family, bytes) as the guard's older interfaces pass an address. */
-static struct portier_addr addr_of(uint8_t family, const uint8_t addr[16])
-{
-	struct portier_addr a;
-
-	if (portier_addr_set(&a, family, addr) < 0)
-		memset(&a, 0, sizeof(a));
-	return a;
-}
-
-const char *portier_guard_addr_str(uint8_t family, const uint8_t addr[16],
-				   char *buf, size_t len)
-{
-	struct portier_addr a = addr_of(family, addr);
-
-	return portier_addr_str(&a, buf, len);
-}
 
 const char *portier_guard_allow_why_name(uint8_t why)
 {
@@ -120,30 +89,30 @@ allowed(const struct portier_guard_allow *a, const struct portier_addr *x)
 }
 
 const struct portier_guard_cidr *
-portier_guard_allowed(const struct portier_guard_allow *a, uint8_t family,
-		      const uint8_t addr[16])
+portier_guard_allowed(const struct portier_guard_allow *a,
+		      const struct portier_addr *x)
 {
-	struct portier_addr x = addr_of(family, addr), m;
-	const struct portier_guard_cidr *hit = allowed(a, &x);
+	struct portier_addr m;
+	const struct portier_guard_cidr *hit = allowed(a, x);
 
 	/* an IPv4-mapped IPv6 address is the IPv4 address (RFC 4291 2.5.5.2) */
-	portier_addr_unmap(&x, &m);
-	return hit || m.family == x.family ? hit : allowed(a, &m);
+	portier_addr_unmap(x, &m);
+	return hit || m.family == x->family ? hit : allowed(a, &m);
 }
 
 unsigned portier_guard_ban_prefix(const struct portier_guard_allow *a,
-				  uint8_t family, const uint8_t addr[16],
+				  const struct portier_addr *addr,
 				  bool prefix64,
 				  const struct portier_guard_cidr **why)
 {
-	struct portier_prefix net64 = {addr_of(family, addr), 64};
+	struct portier_prefix net64 = {*addr, 64};
 	size_t i;
 
-	*why = portier_guard_allowed(a, family, addr);
+	*why = portier_guard_allowed(a, addr);
 	if (*why)
 		return 0;
-	if (family != 6 || !prefix64)
-		return family == 4 ? 32 : 128;
+	if (addr->family != 6 || !prefix64)
+		return addr->family == 4 ? 32 : 128;
 	/* an entry shorter than /64 that matched would have allowlisted addr
 	 * itself; one of /64 or longer inside addr's /64 forbids the /64 */
 	for (i = 0; i < a->n; i++)
@@ -156,14 +125,13 @@ unsigned portier_guard_ban_prefix(const struct portier_guard_allow *a,
 }
 
 bool portier_guard_allow_is_own(const struct portier_guard_allow *a,
-				uint8_t family, const uint8_t addr[16])
+				const struct portier_addr *x)
 {
-	struct portier_addr x = addr_of(family, addr);
 	size_t i;
 
 	for (i = 0; i < a->n; i++)
 		if (a->v[i].why == PG_ALLOW_OWN &&
-		    portier_addr_cmp(&a->v[i].prefix.addr, &x) == 0)
+		    portier_addr_cmp(&a->v[i].prefix.addr, x) == 0)
 			return true;
 	return false;
 }

@@ -17,7 +17,6 @@
  * Lines that do not parse are skipped (a checkpoint is a cache, not a
  * source of truth), and counted in the error message when all are bad.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -35,15 +34,15 @@
 static bool save_one(const struct portier_guard_source *s, void *ctx)
 {
 	FILE *f = ctx;
-	char addr[64];
+	char addr[PORTIER_ADDR_STRLEN];
 	int k;
 	uint8_t i;
 
-	portier_guard_addr_str(s->family, s->addr, addr, sizeof(addr));
+	portier_addr_str(&s->addr, addr, sizeof(addr));
 	fprintf(f,
 		"%u %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
 		" %.17g %u %u %u %u %u %u ",
-		s->family, addr, s->first_us, s->last_us, s->flagged_us,
+		s->addr.family, addr, s->first_us, s->last_us, s->flagged_us,
 		s->ban_until_us, s->llr, s->probes, s->failures, s->successes,
 		s->probes_at_flag, s->offenses, s->reason);
 	for (k = 0; k < PG_KIND_COUNT; k++)
@@ -54,8 +53,7 @@ static bool save_one(const struct portier_guard_source *s, void *ctx)
 		fputc('-', f);
 	for (i = 0; i < s->n_hosts; i++)
 		fprintf(f, "%s%s", i ? "," : "",
-			portier_guard_addr_str(s->family, s->hosts[i], addr,
-					       sizeof(addr)));
+			portier_addr_str(&s->hosts[i], addr, sizeof(addr)));
 	fputc(' ', f);
 	if (!s->n_touch)
 		fputc('-', f);
@@ -116,24 +114,31 @@ static bool expect(char **p, char c)
 	return true;
 }
 
+/* An address of the family given, up to the next ',', ' ' or newline. */
+static bool parse_addr(char **p, uint8_t family, struct portier_addr *a)
+{
+	char text[PORTIER_ADDR_STRLEN];
+	size_t len = strcspn(*p, ", \n");
+
+	if (len >= sizeof(text))
+		return false;
+	memcpy(text, *p, len);
+	text[len] = '\0';
+	*p += len;
+	return portier_addr_parse(text, a) == 0 && a->family == family;
+}
+
 /* One line into s; false if anything is off. */
 static bool parse_line(char *line, struct portier_guard_source *s)
 {
-	char addr[64];
 	uint32_t v[8];
-	int n = 0, k;
-	char *p, *end;
+	int k;
+	char *p = line, *end;
 
 	memset(s, 0, sizeof(*s));
-	if (sscanf(line, "%u %63s %n", &v[0], addr, &n) != 2 || !n)
+	if (!parse_u32(&p, &v[0], 6) || (v[0] != 4 && v[0] != 6) ||
+	    !expect(&p, ' ') || !parse_addr(&p, (uint8_t)v[0], &s->addr))
 		return false;
-	if (v[0] == 4 && inet_pton(AF_INET, addr, s->addr) == 1)
-		s->family = 4;
-	else if (v[0] == 6 && inet_pton(AF_INET6, addr, s->addr) == 1)
-		s->family = 6;
-	else
-		return false;
-	p = line + n;
 	if (!parse_u64(&p, &s->first_us) || !parse_u64(&p, &s->last_us) ||
 	    !parse_u64(&p, &s->flagged_us) || !parse_u64(&p, &s->ban_until_us))
 		return false;
@@ -170,19 +175,11 @@ static bool parse_line(char *line, struct portier_guard_source *s)
 		p++;
 	} else {
 		while (*p && *p != ' ') {
-			char host[64];
-			size_t len = strcspn(p, ", \n");
-
 			if (s->n_hosts == PORTIER_GUARD_HOSTS_KEPT ||
-			    len >= sizeof(host))
-				return false;
-			memcpy(host, p, len);
-			host[len] = '\0';
-			if (inet_pton(s->family == 4 ? AF_INET : AF_INET6, host,
-				      s->hosts[s->n_hosts]) != 1)
+			    !parse_addr(&p, s->addr.family,
+					&s->hosts[s->n_hosts]))
 				return false;
 			s->n_hosts++;
-			p += len;
 			if (*p == ',')
 				p++;
 		}

@@ -93,7 +93,7 @@ int portier_guard_det_new(struct portier_guard_det **out,
 			  struct portier_err *err)
 {
 	struct portier_guard_det *d;
-	uint32_t nb = 16;
+	uint32_t nb;
 
 	*out = NULL;
 	if (!(cfg->theta1 > 0 && cfg->theta1 < cfg->theta0 && cfg->theta0 < 1))
@@ -126,8 +126,8 @@ int portier_guard_det_new(struct portier_guard_det **out,
 	d->step_success = log(cfg->theta1 / cfg->theta0);
 	d->upper = log(cfg->pd / cfg->pf);
 	d->lower = log((1 - cfg->pd) / (1 - cfg->pf));
-	while (nb < cfg->max_sources)
-		nb <<= 1;
+	/* max_sources is at most 2^24 (checked above) */
+	nb = (uint32_t)portier_pow2_size(cfg->max_sources, 16, (size_t)1 << 24);
 	d->nbuckets = nb;
 	d->buckets = portier_malloc(nb * sizeof(*d->buckets));
 	if (!d->buckets) {
@@ -165,22 +165,6 @@ size_t portier_guard_det_count(const struct portier_guard_det *d)
 	return d->n;
 }
 
-static uint32_t addr_hash(uint8_t family, const uint8_t a[16])
-{
-	uint32_t h = 2166136261u ^ family;
-	int i;
-
-	for (i = 0; i < (family == 4 ? 4 : 16); i++)
-		h = (h ^ a[i]) * 16777619u;
-	return h;
-}
-
-static bool same_addr(const struct portier_guard_source *s, uint8_t family,
-		      const uint8_t a[16])
-{
-	return s->family == family && !memcmp(s->addr, a, family == 4 ? 4 : 16);
-}
-
 static void lru_unlink(struct portier_guard_det *d, uint32_t i)
 {
 	struct node *x = &d->pool[i];
@@ -209,18 +193,17 @@ static void lru_front(struct portier_guard_det *d, uint32_t i)
 		d->tail = i;
 }
 
-static uint32_t *bucket_of(struct portier_guard_det *d, uint8_t family,
-			   const uint8_t a[16])
+static uint32_t *bucket_of(struct portier_guard_det *d,
+			   const struct portier_addr *a)
 {
-	return &d->buckets[addr_hash(family, a) & (d->nbuckets - 1)];
+	return &d->buckets[portier_addr_hash(a) & (d->nbuckets - 1)];
 }
 
-static uint32_t find(struct portier_guard_det *d, uint8_t family,
-		     const uint8_t a[16])
+static uint32_t find(struct portier_guard_det *d, const struct portier_addr *a)
 {
-	uint32_t i = *bucket_of(d, family, a);
+	uint32_t i = *bucket_of(d, a);
 
-	while (i != NIL && !same_addr(&d->pool[i].s, family, a))
+	while (i != NIL && portier_addr_cmp(&d->pool[i].s.addr, a) != 0)
 		i = d->pool[i].hnext;
 	return i;
 }
@@ -228,7 +211,7 @@ static uint32_t find(struct portier_guard_det *d, uint8_t family,
 /* Remove node i from the table and the LRU list, onto the free list. */
 static void drop(struct portier_guard_det *d, uint32_t i)
 {
-	uint32_t *pp = bucket_of(d, d->pool[i].s.family, d->pool[i].s.addr);
+	uint32_t *pp = bucket_of(d, &d->pool[i].s.addr);
 
 	while (*pp != i)
 		pp = &d->pool[*pp].hnext;
@@ -281,7 +264,7 @@ static int insert(struct portier_guard_det *d,
 	if (rc < 0)
 		return rc;
 	d->pool[i].s = *s;
-	b = bucket_of(d, s->family, s->addr);
+	b = bucket_of(d, &s->addr);
 	d->pool[i].hnext = *b;
 	*b = i;
 	d->pool[i].prev = d->pool[i].next = NIL;
@@ -294,7 +277,7 @@ static int insert(struct portier_guard_det *d,
 int portier_guard_det_put(struct portier_guard_det *d,
 			  const struct portier_guard_source *s)
 {
-	uint32_t i = find(d, s->family, s->addr);
+	uint32_t i = find(d, &s->addr);
 
 	if (i != NIL) {
 		d->pool[i].s = *s;
@@ -330,17 +313,18 @@ void guard_det_each_oldest(const struct portier_guard_det *d,
 bool portier_guard_det_flagged(struct portier_guard_det *d,
 			       const struct portier_guard_probe *p)
 {
-	uint32_t i = find(d, p->family, p->src);
+	struct portier_addr src = portier_guard_probe_src(p);
+	uint32_t i = find(d, &src);
 
 	if (i == NIL)
 		return false;
 	return d->pool[i].s.flagged_us && p->ts_us < d->pool[i].s.ban_until_us;
 }
 
-int portier_guard_det_unflag(struct portier_guard_det *d, uint8_t family,
-			     const uint8_t addr[16], uint64_t retry_us)
+int portier_guard_det_unflag(struct portier_guard_det *d,
+			     const struct portier_addr *addr, uint64_t retry_us)
 {
-	uint32_t i = find(d, family, addr);
+	uint32_t i = find(d, addr);
 	struct portier_guard_source *s;
 
 	if (i == NIL)
@@ -367,22 +351,22 @@ void portier_guard_det_expire(struct portier_guard_det *d, uint64_t now_us)
 	}
 }
 
-/* ---- the walk ---------------------------------------------------------------- */
+/* ---- the walk
+ * ---------------------------------------------------------------- */
 
 /* The index of this host's address dst among those s probed (added when
  * there is room), or PORTIER_GUARD_HOST_OTHER. */
-static uint8_t host_index(struct portier_guard_source *s, const uint8_t dst[16])
+static uint8_t host_index(struct portier_guard_source *s,
+			  const struct portier_addr *dst)
 {
-	size_t len = s->family == 4 ? 4 : 16;
 	uint8_t i;
 
 	for (i = 0; i < s->n_hosts; i++)
-		if (!memcmp(s->hosts[i], dst, len))
+		if (!portier_addr_cmp(&s->hosts[i], dst))
 			return i;
 	if (s->n_hosts == PORTIER_GUARD_HOSTS_KEPT)
 		return PORTIER_GUARD_HOST_OTHER;
-	memset(s->hosts[s->n_hosts], 0, 16);
-	memcpy(s->hosts[s->n_hosts], dst, len);
+	s->hosts[s->n_hosts] = *dst;
 	return s->n_hosts++;
 }
 
@@ -532,19 +516,20 @@ int portier_guard_det_feed(struct portier_guard_det *d,
 {
 	struct portier_guard_source *s;
 	struct portier_guard_touch *t;
+	struct portier_addr src, dst;
 	uint32_t i;
 	uint8_t host;
 	int rc;
 
 	if (k >= PG_KIND_NONE || o == PG_NEUTRAL || p->outgoing)
 		return 0;
-	i = find(d, p->family, p->src);
+	src = portier_guard_probe_src(p);
+	i = find(d, &src);
 	if (i == NIL) {
 		struct portier_guard_source fresh;
 
 		memset(&fresh, 0, sizeof(fresh));
-		fresh.family = p->family;
-		memcpy(fresh.addr, p->src, p->family == 4 ? 4 : 16);
+		fresh.addr = src;
 		fresh.first_us = p->ts_us;
 		fresh.last_sport = p->sport;
 		rc = insert(d, &fresh, &i);
@@ -577,7 +562,8 @@ int portier_guard_det_feed(struct portier_guard_det *d,
 	s->last_sport = p->sport;
 	guard_fingerprint(s, p, k);
 
-	host = host_index(s, p->dst);
+	dst = portier_guard_probe_dst(p);
+	host = host_index(s, &dst);
 	t = touched(s, host, p->dport, p->proto);
 	if (t) {
 		/* not new evidence; but a port that opened since counts so */

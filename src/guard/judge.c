@@ -34,11 +34,9 @@ int portier_guard_judge_new(struct portier_guard_judge **out, size_t n_flows,
 			    const struct portier_guard_env *env)
 {
 	struct portier_guard_judge *j;
-	size_t n = 64;
+	size_t n = portier_pow2_size(n_flows, 64, (size_t)1 << 24);
 
 	*out = NULL;
-	while (n < n_flows && n < ((size_t)1 << 24))
-		n <<= 1;
 	j = portier_calloc(1, sizeof(*j));
 	if (!j)
 		return PORTIER_ENOMEM;

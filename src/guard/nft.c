@@ -48,18 +48,18 @@ static void allow_elements(struct portier_nft_buf *b,
 		bool any = false;
 
 		for (i = 0; i < a->n; i++) {
-			char addr[64];
+			char pfx[PORTIER_PREFIX_STRLEN];
 
-			if (a->v[i].family != fams[f])
+			if (a->v[i].prefix.addr.family != fams[f])
 				continue;
-			portier_guard_addr_str(a->v[i].family, a->v[i].addr,
-					       addr, sizeof(addr));
 			if (!any)
 				portier_nft_buf_printf(
 					b, "add element " TABLE " allow%d { ",
 					fams[f]);
-			portier_nft_buf_printf(b, "%s%s/%u", any ? ", " : "",
-					       addr, a->v[i].plen);
+			portier_nft_buf_printf(
+				b, "%s%s", any ? ", " : "",
+				portier_prefix_str(&a->v[i].prefix, pfx,
+						   sizeof(pfx)));
 			any = true;
 		}
 		if (any)
@@ -119,27 +119,38 @@ char *portier_guard_nft_script_table(const struct portier_guard_nft_options *o,
 	return portier_nft_buf_take(&b);
 }
 
-int portier_guard_nft_script_block(uint8_t family, const uint8_t addr[16],
-				   unsigned plen, uint32_t seconds, char *buf,
-				   size_t len, struct portier_err *err)
+/* An element of block4/block6: the address alone, or a /64 as a prefix. */
+static const char *block_elem(const struct portier_prefix *p, char *buf,
+			      size_t len)
 {
-	char text[64];
-	uint8_t a[16];
-	bool net64 = family == 6 && plen == 64;
+	struct portier_prefix net = *p;
+
+	if (p->plen == 64) {
+		portier_prefix_clear_host(&net);
+		return portier_prefix_str(&net, buf, len);
+	}
+	return portier_addr_str(&p->addr, buf, len);
+}
+
+int portier_guard_nft_script_block(const struct portier_prefix *p,
+				   uint32_t seconds, char *buf, size_t len,
+				   struct portier_err *err)
+{
+	char text[PORTIER_PREFIX_STRLEN];
+	unsigned family = p->addr.family, plen = p->plen;
 	int n;
 
-	if (!(family == 4 ? plen == 32 : plen == 64 || plen == 128))
+	if (!(family == 4   ? plen == 32
+	      : family == 6 ? plen == 64 || plen == 128
+			    : false))
 		return portier_err_set(err, PORTIER_EINVAL,
 				       "bad block prefix length %u", plen);
-	memcpy(a, addr, 16);
-	if (net64)
-		memset(a + 8, 0, 8);
-	portier_guard_addr_str(family, a, text, sizeof(text));
+	block_elem(p, text, sizeof(text));
 	if (seconds < 1)
 		seconds = 1;
 	n = snprintf(buf, len,
-		     "add element " TABLE " block%d { %s%s timeout %us }\n",
-		     family == 4 ? 4 : 6, text, net64 ? "/64" : "", seconds);
+		     "add element " TABLE " block%u { %s timeout %us }\n",
+		     family, text, seconds);
 	if (n < 0 || (size_t)n >= len)
 		return portier_err_set(err, PORTIER_EINVAL,
 				       "no room for the block of '%s'", text);
@@ -216,24 +227,24 @@ int portier_guard_nft_set_allow(struct portier_guard_nft *n,
 			"setting up table " TABLE, err);
 }
 
-int portier_guard_nft_block(struct portier_guard_nft *n, uint8_t family,
-			    const uint8_t addr[16], uint32_t seconds,
+int portier_guard_nft_block(struct portier_guard_nft *n,
+			    const struct portier_addr *addr, uint32_t seconds,
 			    struct portier_err *err)
 {
-	return portier_guard_nft_block_prefix(n, family, addr,
-					      family == 4	   ? 32
-					      : n->opt.v6_prefix64 ? 64
-								   : 128,
-					      seconds, err);
+	struct portier_prefix p = {*addr, addr->family == 4    ? 32
+					  : n->opt.v6_prefix64 ? 64
+							       : 128};
+
+	return portier_guard_nft_block_prefix(n, &p, seconds, err);
 }
 
-int portier_guard_nft_block_prefix(struct portier_guard_nft *n, uint8_t family,
-				   const uint8_t addr[16], unsigned plen,
+int portier_guard_nft_block_prefix(struct portier_guard_nft *n,
+				   const struct portier_prefix *p,
 				   uint32_t seconds, struct portier_err *err)
 {
 	char cmd[256];
-	int rc = portier_guard_nft_script_block(family, addr, plen, seconds,
-						cmd, sizeof(cmd), err);
+	int rc = portier_guard_nft_script_block(p, seconds, cmd, sizeof(cmd),
+						err);
 
 	if (rc < 0)
 		return rc;
@@ -241,28 +252,26 @@ int portier_guard_nft_block_prefix(struct portier_guard_nft *n, uint8_t family,
 			       "adding a block to table " TABLE, err);
 }
 
-int portier_guard_nft_unblock(uint8_t family, const uint8_t addr[16],
+int portier_guard_nft_unblock(const struct portier_addr *addr,
 			      struct portier_err *err)
 {
 	struct portier_nft *c;
-	char cmd[256], text[64], net[64];
-	uint8_t a[16];
+	struct portier_prefix net64 = {*addr, 64};
+	char cmd[256], text[PORTIER_ADDR_STRLEN], net[PORTIER_PREFIX_STRLEN];
 	int rc;
 
 	rc = portier_nft_open(&c, err);
 	if (rc < 0)
 		return rc;
-	portier_guard_addr_str(family, addr, text, sizeof(text));
-	snprintf(cmd, sizeof(cmd), "delete element " TABLE " block%d { %s }\n",
-		 family == 4 ? 4 : 6, text);
+	portier_addr_str(addr, text, sizeof(text));
+	snprintf(cmd, sizeof(cmd), "delete element " TABLE " block%u { %s }\n",
+		 addr->family == 4 ? 4u : 6u, text);
 	rc = portier_nft_run(c, cmd, false, "removing the block", err);
-	if (rc < 0 && rc != PORTIER_EPERM && family == 6) {
+	if (rc < 0 && rc != PORTIER_EPERM && addr->family == 6) {
 		/* perhaps banned as its /64 */
-		memcpy(a, addr, 16);
-		memset(a + 8, 0, 8);
-		portier_guard_addr_str(6, a, net, sizeof(net));
+		block_elem(&net64, net, sizeof(net));
 		snprintf(cmd, sizeof(cmd),
-			 "delete element " TABLE " block6 { %s/64 }\n", net);
+			 "delete element " TABLE " block6 { %s }\n", net);
 		if (portier_nft_run(c, cmd, false, "removing the block",
 				    NULL) == 0)
 			rc = 0;
@@ -287,7 +296,7 @@ static int add_block(struct portier_guard_nft_listing *l, size_t *cap,
 {
 	json_t *val = json_object_get(elem, "val");
 	struct portier_guard_block *b;
-	struct portier_guard_cidr c;
+	struct portier_prefix elem_pfx;
 	const char *text = NULL;
 	json_int_t plen = 0, timeout, expires;
 	char buf[80];
@@ -306,7 +315,9 @@ static int add_block(struct portier_guard_nft_listing *l, size_t *cap,
 		return 0;
 	if (plen)
 		snprintf(buf, sizeof(buf), "%.60s/%u", text, (unsigned)plen);
-	if (portier_guard_cidr_parse(plen ? buf : text, &c, NULL) < 0)
+	if (portier_prefix_parse(plen ? buf : text,
+				 PORTIER_PREFIX_CLEAR_HOST_BITS, &elem_pfx,
+				 NULL) < 0)
 		return 0;
 	if (l->n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 32;
@@ -320,9 +331,7 @@ static int add_block(struct portier_guard_nft_listing *l, size_t *cap,
 	}
 	b = &l->blocks[l->n++];
 	memset(b, 0, sizeof(*b));
-	b->family = c.family;
-	memcpy(b->addr, c.addr, 16);
-	b->plen = c.plen;
+	b->prefix = elem_pfx;
 	timeout = json_integer_value(json_object_get(elem, "timeout"));
 	expires = json_integer_value(json_object_get(elem, "expires"));
 	b->timeout_s =

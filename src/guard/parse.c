@@ -302,3 +302,20 @@ const char *portier_guard_kind_name(enum portier_guard_kind k)
 
 	return (unsigned)k < PG_KIND_COUNT ? names[k] : "none";
 }
+
+/* A family that is neither 4 nor 6 (a zeroed probe) gives a zeroed address. */
+struct portier_addr portier_guard_probe_src(const struct portier_guard_probe *p)
+{
+	struct portier_addr a;
+
+	portier_addr_set(&a, p->family, p->src);
+	return a;
+}
+
+struct portier_addr portier_guard_probe_dst(const struct portier_guard_probe *p)
+{
+	struct portier_addr a;
+
+	portier_addr_set(&a, p->family, p->dst);
+	return a;
+}

@@ -28,11 +28,11 @@ struct portier_guard_decision
 portier_guard_policy_decide(struct portier_guard_policy *p,
 			    const struct portier_guard_allow *allow,
 			    const struct portier_guard_alert *a,
-			    const uint8_t real[16], uint64_t now_us)
+			    const struct portier_addr *real, uint64_t now_us)
 {
 	struct portier_guard_decision d = {.verdict = PG_ACT_MONITOR};
 	const struct portier_guard_source *s = &a->src;
-	unsigned plen = portier_guard_ban_prefix(allow, s->family, real,
+	unsigned plen = portier_guard_ban_prefix(allow, real,
 						 p->cfg.v6_prefix64, &d.why);
 
 	p->n_alerts++;
@@ -114,10 +114,11 @@ void portier_guard_policy_view(const struct portier_guard_policy *p,
 			       struct portier_guard_probe *out)
 {
 	const struct portier_guard_cidr *why;
+	struct portier_addr src = portier_guard_probe_src(in);
 
 	*out = *in;
 	if (p->cfg.v6_prefix64 && in->family == 6 && !in->outgoing &&
-	    portier_guard_ban_prefix(allow, 6, in->src, true, &why) == 64)
+	    portier_guard_ban_prefix(allow, &src, true, &why) == 64)
 		memset(out->src + 8, 0, 8);
 }
 

@@ -20,16 +20,6 @@
 
 #include "out/out_int.h"
 
-static uint64_t addr_hash(const struct portier_addr *a)
-{
-	uint64_t h = 1469598103934665603ull ^ a->family;
-	size_t i;
-
-	for (i = 0; i < 16; i++)
-		h = (h ^ a->b[i]) * 1099511628211ull;
-	return h ^ (h >> 31);
-}
-
 /* A new zeroed element at the end of c; its index in *idx.  NULL: no memory. */
 static void *chunk_add(struct out_chunks *c, size_t elem, size_t *idx)
 {
@@ -114,7 +104,7 @@ static int reindex(struct portier_out *o, size_t size)
 	if (!idx)
 		return PORTIER_ENOMEM;
 	for (i = 0; i < o->n_hosts; i++) {
-		size_t j = addr_hash(&out_h(o, i)->addr) & (size - 1);
+		size_t j = portier_addr_hash(&out_h(o, i)->addr) & (size - 1);
 
 		while (idx[j])
 			j = (j + 1) & (size - 1);
@@ -134,7 +124,7 @@ struct out_host *out_host_get(struct portier_out *o,
 
 	if (o->index_size == 0 && reindex(o, 1024) < 0)
 		return NULL;
-	j = addr_hash(a) & (o->index_size - 1);
+	j = portier_addr_hash(a) & (o->index_size - 1);
 	while (o->index[j]) {
 		h = out_h(o, o->index[j] - 1);
 		if (portier_addr_cmp(&h->addr, a) == 0)
@@ -326,7 +316,7 @@ static const struct out_host *host_find(const struct portier_out *o,
 
 	if (o->index_size == 0)
 		return NULL;
-	j = addr_hash(a) & (o->index_size - 1);
+	j = portier_addr_hash(a) & (o->index_size - 1);
 	while (o->index[j]) {
 		const struct out_host *h = out_h(o, o->index[j] - 1);
 

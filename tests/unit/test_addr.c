@@ -254,6 +254,34 @@ static void test_prefix(void **state)
 	assert_int_equal(p.plen, 0);
 }
 
+/* Equal addresses hash alike; the family counts (0.0.0.0 is not ::). */
+static void test_hash(void **state)
+{
+	struct portier_addr a, b;
+
+	(void)state;
+	assert_int_equal(portier_addr_parse("192.0.2.7", &a), 0);
+	assert_int_equal(portier_addr_parse("192.0.2.7", &b), 0);
+	assert_true(portier_addr_hash(&a) == portier_addr_hash(&b));
+	b.b[3] = 8;
+	assert_true(portier_addr_hash(&a) != portier_addr_hash(&b));
+	assert_int_equal(portier_addr_parse("0.0.0.0", &a), 0);
+	assert_int_equal(portier_addr_parse("::", &b), 0);
+	assert_true(portier_addr_hash(&a) != portier_addr_hash(&b));
+}
+
+/* Wire protocol numbers (RFC 790 / IANA) to the protocol bits. */
+static void test_proto_of_ip(void **state)
+{
+	(void)state;
+	assert_int_equal(portier_proto_of_ip(6), PORTIER_PROTO_TCP);
+	assert_int_equal(portier_proto_of_ip(17), PORTIER_PROTO_UDP);
+	assert_int_equal(portier_proto_of_ip(132), PORTIER_PROTO_SCTP);
+	assert_int_equal(portier_proto_of_ip(33), PORTIER_PROTO_DCCP);
+	assert_int_equal(portier_proto_of_ip(1), 0);  /* ICMP */
+	assert_int_equal(portier_proto_of_ip(58), 0); /* ICMPv6 */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +291,8 @@ int main(void)
 		cmocka_unit_test(test_parse_str),
 		cmocka_unit_test(test_sockaddr),
 		cmocka_unit_test(test_prefix),
+		cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_proto_of_ip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

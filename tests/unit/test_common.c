@@ -402,9 +402,23 @@ static void test_state_dir_above(void **state)
 	}
 }
 
+/* Hash table sizes: powers of two between the bounds. */
+static void test_pow2_size(void **state)
+{
+	(void)state;
+	assert_int_equal(portier_pow2_size(0, 64, 1024), 64);
+	assert_int_equal(portier_pow2_size(64, 64, 1024), 64);
+	assert_int_equal(portier_pow2_size(65, 64, 1024), 128);
+	assert_int_equal(portier_pow2_size(1000, 16, 1024), 1024);
+	assert_int_equal(portier_pow2_size(5000, 16, 1024), 1024);
+	assert_int_equal(portier_pow2_size(1, 1, 8), 1);
+	assert_int_equal(portier_pow2_size(3, 1, 8), 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pow2_size),
 		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_replace_no_follow_no_dir_check, setup, teardown),

@@ -277,7 +277,7 @@ static void test_hosts_touched(void **state)
 	assert_int_equal(r.flagged_at, 4);
 	assert_int_equal(r.alert.src.n_hosts, 4);
 	assert_int_equal(r.alert.src.touch[3].host, 3);
-	assert_int_equal(r.alert.src.hosts[3][3], 5);
+	assert_int_equal(r.alert.src.hosts[3].b[3], 5);
 	rig_free(&r);
 }
 
@@ -575,35 +575,41 @@ static void test_ban_escalation(void **state)
 	rig_free(&r);
 }
 
-static void test_allowlist(void **state)
+/* An address from its text (the test's own literals). */
+static struct portier_addr A(const char *text) {
+	struct portier_addr a;
+
+	assert_int_equal(portier_addr_parse(text, &a), 0);
+	return a;
+}
+
+static void
+test_allowlist(void **state)
 {
 	struct portier_guard_allow a;
 	struct portier_guard_cidr c;
+	struct portier_addr x;
 	struct portier_err e;
 	char proc[4096], resolv[4096];
 	const char *dir = getenv("PORTIER_TESTDATA");
-	uint8_t x[16] = {127, 5, 5, 5};
 
 	(void)state;
 	assert_int_equal(portier_guard_allow_init(&a), 0);
-	assert_non_null(portier_guard_allowed(&a, 4, x));
-	memset(x, 0, 16);
-	x[15] = 1;
-	assert_non_null(portier_guard_allowed(&a, 6, x)); /* ::1 */
-	memset(x, 0, 16);
-	x[10] = x[11] = 0xff;
-	x[12] = 127;
-	x[15] = 1;
-	assert_non_null(portier_guard_allowed(&a, 6, x)); /* ::ffff:127.0.0.1 */
+	assert_non_null(portier_guard_allowed(
+		&a, &(struct portier_addr){4, {127, 5, 5, 5}}));
+	x = A("::1");
+	assert_non_null(portier_guard_allowed(&a, &x));
+	x = A("::ffff:127.0.0.1");
+	assert_non_null(portier_guard_allowed(&a, &x));
 	assert_int_equal(portier_guard_cidr_parse("198.19.1.48/29", &c, NULL),
 			 0);
 	assert_int_equal(portier_guard_allow_add(&a, &c), 0);
-	memcpy(x, ((const uint8_t[]){198, 19, 1, 55}), 4);
-	assert_non_null(portier_guard_allowed(&a, 4, x));
-	x[3] = 56;
-	assert_null(portier_guard_allowed(&a, 4, x));
-	x[3] = 47;
-	assert_null(portier_guard_allowed(&a, 4, x));
+	x = A("198.19.1.55");
+	assert_non_null(portier_guard_allowed(&a, &x));
+	x.b[3] = 56;
+	assert_null(portier_guard_allowed(&a, &x));
+	x.b[3] = 47;
+	assert_null(portier_guard_allowed(&a, &x));
 	assert_int_equal(portier_guard_cidr_parse("fd70:7:1::/52", &c, NULL),
 			 0);
 	assert_int_equal(c.prefix.plen, 52);
@@ -623,26 +629,25 @@ static void test_allowlist(void **state)
 		 dir ? dir : "tests/data");
 	assert_int_equal(portier_guard_allow_system(&a, proc, resolv, false),
 			 0);
-	memcpy(x, ((const uint8_t[]){10, 0, 2, 1}), 4);
-	assert_int_equal(portier_guard_allowed(&a, 4, x)->why,
-			 PG_ALLOW_GATEWAY);
-	x[3] = 2;
-	assert_null(portier_guard_allowed(&a, 4, x));
-	memcpy(x, ((const uint8_t[]){192, 0, 2, 53}), 4);
-	assert_int_equal(portier_guard_allowed(&a, 4, x)->why, PG_ALLOW_DNS);
+	x = A("10.0.2.1");
+	assert_int_equal(portier_guard_allowed(&a, &x)->why, PG_ALLOW_GATEWAY);
+	x = A("10.0.2.2");
+	assert_null(portier_guard_allowed(&a, &x));
+	x = A("192.0.2.53");
+	assert_int_equal(portier_guard_allowed(&a, &x)->why, PG_ALLOW_DNS);
 	assert_int_equal(portier_guard_cidr_parse("2001:db8::53", &c, NULL), 0);
-	assert_int_equal(portier_guard_allowed(&a, 6, c.prefix.addr.b)->why,
+	assert_int_equal(portier_guard_allowed(&a, &c.prefix.addr)->why,
 			 PG_ALLOW_DNS);
 	assert_int_equal(portier_guard_cidr_parse("fe80::1", &c, NULL), 0);
 	assert_non_null(
-		portier_guard_allowed(&a, 6, c.prefix.addr.b)); /* gw and dns */
+		portier_guard_allowed(&a, &c.prefix.addr)); /* gw and dns */
 	/* own addresses: loopback's 127.0.0.1 is one; a gateway is not */
-	assert_false(portier_guard_allow_is_own(&a, 4, x));
+	assert_false(portier_guard_allow_is_own(&a, &x));
 	assert_int_equal(portier_guard_allow_system(&a, proc, resolv, true), 0);
-	memcpy(x, ((const uint8_t[]){127, 0, 0, 1}), 4);
-	assert_true(portier_guard_allow_is_own(&a, 4, x));
-	memcpy(x, ((const uint8_t[]){198, 51, 100, 77}), 4);
-	assert_false(portier_guard_allow_is_own(&a, 4, x));
+	x = A("127.0.0.1");
+	assert_true(portier_guard_allow_is_own(&a, &x));
+	x = A("198.51.100.77");
+	assert_false(portier_guard_allow_is_own(&a, &x));
 	portier_guard_allow_free(&a);
 }
 
@@ -665,8 +670,7 @@ static void same_source(const struct portier_guard_source *x,
 {
 	int k;
 
-	assert_int_equal(x->family, y->family);
-	assert_memory_equal(x->addr, y->addr, 16);
+	assert_int_equal(portier_addr_cmp(&x->addr, &y->addr), 0);
 	assert_true(x->first_us == y->first_us && x->last_us == y->last_us);
 	assert_true(x->flagged_us == y->flagged_us);
 	assert_true(x->ban_until_us == y->ban_until_us);
@@ -685,7 +689,8 @@ static void same_source(const struct portier_guard_source *x,
 	assert_int_equal(x->reason, y->reason);
 	assert_int_equal(x->n_hosts, y->n_hosts);
 	for (k = 0; k < x->n_hosts; k++)
-		assert_memory_equal(x->hosts[k], y->hosts[k], 16);
+		assert_int_equal(portier_addr_cmp(&x->hosts[k], &y->hosts[k]),
+				 0);
 	assert_int_equal(x->n_touch, y->n_touch);
 	assert_int_equal(x->touch_head, y->touch_head);
 	for (k = 0; k < x->n_touch; k++) {
@@ -803,6 +808,9 @@ static void test_alert_json(void **state)
 				    json_array_get(ports, 0), "host")),
 			    "198.19.1.2");
 	assert_int_equal(json_array_size(json_object_get(o, "hosts")), 1);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(ports, 0), "proto")),
+			    "tcp");
 	assert_int_equal(json_integer_value(json_object_get(
 				 json_array_get(ports, 0), "port")),
 			 7);

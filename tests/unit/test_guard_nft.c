@@ -49,26 +49,23 @@ static void parse_fixture(const char *name, struct portier_guard_nft_listing *l)
 static void test_parse_table(void **state)
 {
 	struct portier_guard_nft_listing l;
-	char addr[64];
+	char text[PORTIER_PREFIX_STRLEN];
 
 	(void)state;
 	parse_fixture("table_bans.json", &l);
 	/* the allowlist sets are not blocks */
 	assert_int_equal(l.n, 4);
-	assert_int_equal(l.blocks[0].family, 4);
 	assert_string_equal(
-		portier_guard_addr_str(4, l.blocks[0].addr, addr, sizeof(addr)),
-		"198.19.1.11");
-	assert_int_equal(l.blocks[0].plen, 32);
+		portier_prefix_str(&l.blocks[0].prefix, text, sizeof(text)),
+		"198.19.1.11/32");
 	assert_int_equal(l.blocks[0].timeout_s, 600);
 	assert_true(l.blocks[0].expires_s > 590 && l.blocks[0].expires_s < 600);
 	assert_int_equal(l.blocks[1].timeout_s, 2400);
-	assert_int_equal(l.blocks[2].family, 6);
-	assert_int_equal(l.blocks[2].plen, 128);
-	assert_int_equal(l.blocks[3].plen, 64);
+	assert_int_equal(l.blocks[2].prefix.addr.family, 6);
+	assert_int_equal(l.blocks[2].prefix.plen, 128);
 	assert_string_equal(
-		portier_guard_addr_str(6, l.blocks[3].addr, addr, sizeof(addr)),
-		"fd70:7:2::");
+		portier_prefix_str(&l.blocks[3].prefix, text, sizeof(text)),
+		"fd70:7:2::/64");
 	assert_int_equal(l.blocks[3].timeout_s, 9600);
 	assert_int_equal(l.drops4, 0);
 	assert_int_equal(l.drops6, 0);
@@ -124,7 +121,7 @@ static void test_scripts(void **state)
 	struct portier_guard_allow a;
 	struct portier_guard_cidr c;
 	struct portier_err err = {0};
-	uint8_t addr[16] = {0};
+	struct portier_prefix ban;
 	char *s, buf[256];
 
 	(void)state;
@@ -151,24 +148,34 @@ static void test_scripts(void **state)
 		    0);
 	portier_free(s);
 	/* a /64 ban is the network, whatever the host bits */
-	assert_int_equal(inet_pton(AF_INET6, "2001:db8:1:2::99", addr), 1);
-	assert_int_equal(portier_guard_nft_script_block(6, addr, 64, 2400, buf,
+	assert_int_equal(portier_addr_parse("2001:db8:1:2::99", &ban.addr), 0);
+	ban.plen = 64;
+	assert_int_equal(portier_guard_nft_script_block(&ban, 2400, buf,
 							sizeof(buf), NULL),
 			 0);
 	assert_string_equal(buf, "add element inet portier_guard block6 { "
 				 "2001:db8:1:2::/64 timeout 2400s }\n");
-	assert_int_equal(portier_guard_nft_script_block(6, addr, 128, 0, buf,
-							sizeof(buf), NULL),
-			 0);
+	ban.plen = 128;
+	assert_int_equal(
+		portier_guard_nft_script_block(&ban, 0, buf, sizeof(buf), NULL),
+		0);
 	assert_string_equal(buf, "add element inet portier_guard block6 { "
 				 "2001:db8:1:2::99 timeout 1s }\n");
-	assert_int_equal(portier_guard_nft_script_block(4, addr, 64, 60, buf,
+	assert_int_equal(
+		portier_guard_nft_script_block(&ban, 60, buf, 10, NULL),
+		PORTIER_EINVAL);
+	assert_int_equal(portier_addr_parse("192.0.2.7", &ban.addr), 0);
+	ban.plen = 64;
+	assert_int_equal(portier_guard_nft_script_block(&ban, 60, buf,
 							sizeof(buf), &err),
 			 PORTIER_EINVAL);
 	assert_non_null(strstr(err.msg, "64"));
-	assert_int_equal(
-		portier_guard_nft_script_block(6, addr, 128, 60, buf, 10, NULL),
-		PORTIER_EINVAL);
+	ban.plen = 32;
+	assert_int_equal(portier_guard_nft_script_block(&ban, 60, buf,
+							sizeof(buf), NULL),
+			 0);
+	assert_string_equal(buf, "add element inet portier_guard block4 { "
+				 "192.0.2.7 timeout 60s }\n");
 	portier_guard_allow_free(&a);
 }
 
@@ -204,8 +211,9 @@ static void test_no_privilege(void **state)
 		    !strstr(err.msg, "CAP_NET_ADMIN") || n)
 			_exit(12);
 		memset(&err, 0, sizeof(err));
-		if (portier_guard_nft_unblock(4, (const uint8_t[16]){192, 0, 2},
-					      &err) != PORTIER_EPERM ||
+		if (portier_guard_nft_unblock(
+			    &(struct portier_addr){4, {192, 0, 2}}, &err) !=
+			    PORTIER_EPERM ||
 		    !strstr(err.msg, "CAP_NET_ADMIN"))
 			_exit(13);
 		memset(&err, 0, sizeof(err));

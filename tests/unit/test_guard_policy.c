@@ -54,10 +54,7 @@ static struct portier_guard_alert alert(const struct fix *f, const char *text,
 	struct portier_guard_alert a;
 
 	memset(&a, 0, sizeof(a));
-	a.src.family = strchr(text, ':') ? 6 : 4;
-	assert_int_equal(inet_pton(a.src.family == 4 ? AF_INET : AF_INET6, text,
-				   a.src.addr),
-			 1);
+	assert_int_equal(portier_addr_parse(text, &a.src.addr), 0);
 	a.src.offenses = n;
 	a.ban_s = portier_guard_ban_seconds(&f->cfg, n);
 	return a;
@@ -70,7 +67,7 @@ static struct portier_guard_decision first_block(struct fix *f)
 
 	fix_init(f, true, false, 60);
 	a = alert(f, "198.51.100.7", 1);
-	return portier_guard_policy_decide(&f->pol, &f->allow, &a, a.src.addr,
+	return portier_guard_policy_decide(&f->pol, &f->allow, &a, &a.src.addr,
 					   T0);
 }
 
@@ -101,16 +98,16 @@ static void test_repeat_escalates(void **state)
 	(void)state;
 	fix_init(&f, true, false, 60);
 	a = alert(&f, "198.51.100.7", 2);
-	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, a.src.addr, T0);
+	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, &a.src.addr, T0);
 	assert_int_equal(d.verdict, PG_ACT_EXTEND);
 	assert_int_equal(d.timeout_s, 600 * 4);
 	assert_string_equal(portier_guard_verdict_action(d.verdict), "blocked");
 	a = alert(&f, "198.51.100.7", 3);
-	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, a.src.addr, T0);
+	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, &a.src.addr, T0);
 	assert_int_equal(d.timeout_s, 600 * 16);
 	/* capped at ban_max_s */
 	a = alert(&f, "198.51.100.7", 30);
-	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, a.src.addr, T0);
+	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, &a.src.addr, T0);
 	assert_int_equal(d.timeout_s, f.cfg.ban_max_s);
 	portier_guard_allow_free(&f.allow);
 }
@@ -126,33 +123,33 @@ static void test_rate_cap_and_retry(void **state)
 	fix_init(&f, true, false, 2);
 	a = alert(&f, "198.51.100.7", 1);
 	b = alert(&f, "198.51.100.8", 1);
-	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, a.src.addr, T0);
+	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, &a.src.addr, T0);
 	assert_int_equal(d.verdict, PG_ACT_BLOCK);
 	portier_guard_policy_blocked(&f.pol);
 	/* a refused block does not count against the cap */
-	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, a.src.addr,
+	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, &a.src.addr,
 					T0 + US);
 	assert_int_equal(d.verdict, PG_ACT_BLOCK);
 	d = portier_guard_policy_failed(&f.pol, &d, PORTIER_EIO, false,
 					T0 + US);
 	assert_int_equal(d.verdict, PG_ACT_RETRY);
-	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, a.src.addr,
+	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, &a.src.addr,
 					T0 + 2 * US);
 	assert_int_equal(d.verdict, PG_ACT_BLOCK);
 	portier_guard_policy_blocked(&f.pol);
 	/* the minute's budget is spent: retry at the next minute */
-	d = portier_guard_policy_decide(&f.pol, &f.allow, &b, b.src.addr,
+	d = portier_guard_policy_decide(&f.pol, &f.allow, &b, &b.src.addr,
 					T0 + 3 * US);
 	assert_int_equal(d.verdict, PG_ACT_SKIP_RATE);
 	assert_int_equal(d.retry_us, minute_end);
 	assert_string_equal(portier_guard_verdict_action(d.verdict),
 			    "rate-limited");
 	/* still the same minute, one microsecond before: still capped */
-	d = portier_guard_policy_decide(&f.pol, &f.allow, &b, b.src.addr,
+	d = portier_guard_policy_decide(&f.pol, &f.allow, &b, &b.src.addr,
 					minute_end - 1);
 	assert_int_equal(d.verdict, PG_ACT_SKIP_RATE);
 	/* the retry fires when the budget has refilled */
-	d = portier_guard_policy_decide(&f.pol, &f.allow, &b, b.src.addr,
+	d = portier_guard_policy_decide(&f.pol, &f.allow, &b, &b.src.addr,
 					minute_end);
 	assert_int_equal(d.verdict, PG_ACT_BLOCK);
 	assert_int_equal(d.timeout_s, 600);
@@ -168,6 +165,7 @@ static void test_rate_retry_with_detector(void **state)
 	struct portier_guard_alert a, got;
 	struct portier_guard_decision d;
 	struct portier_guard_probe p;
+	struct portier_addr src;
 	uint64_t t = T0;
 	unsigned i, alerts = 0;
 
@@ -175,7 +173,7 @@ static void test_rate_retry_with_detector(void **state)
 	fix_init(&f, true, false, 1);
 	assert_int_equal(portier_guard_det_new(&det, &f.cfg, NULL), 0);
 	a = alert(&f, "198.51.100.1", 1);
-	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, a.src.addr, t);
+	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, &a.src.addr, t);
 	portier_guard_policy_blocked(&f.pol);
 	memset(&p, 0, sizeof(p));
 	p.family = 4;
@@ -190,10 +188,10 @@ static void test_rate_retry_with_detector(void **state)
 							   PG_FAILURE, &got);
 	}
 	assert_int_equal(alerts, 1);
-	d = portier_guard_policy_decide(&f.pol, &f.allow, &got, p.src, p.ts_us);
+	src = portier_guard_probe_src(&p);
+	d = portier_guard_policy_decide(&f.pol, &f.allow, &got, &src, p.ts_us);
 	assert_int_equal(d.verdict, PG_ACT_SKIP_RATE);
-	assert_int_equal(portier_guard_det_unflag(det, 4, p.src, d.retry_us),
-			 0);
+	assert_int_equal(portier_guard_det_unflag(det, &src, d.retry_us), 0);
 	/* probes before the retry time raise nothing */
 	p.dport = 100;
 	p.ts_us = d.retry_us - US;
@@ -206,7 +204,7 @@ static void test_rate_retry_with_detector(void **state)
 		portier_guard_det_feed(det, &p, PG_KIND_SYN, PG_FAILURE, &got),
 		1);
 	assert_int_equal(got.src.offenses, 1); /* no escalation */
-	d = portier_guard_policy_decide(&f.pol, &f.allow, &got, p.src, p.ts_us);
+	d = portier_guard_policy_decide(&f.pol, &f.allow, &got, &src, p.ts_us);
 	assert_int_equal(d.verdict, PG_ACT_BLOCK);
 	assert_int_equal(d.timeout_s, 600);
 	portier_guard_det_free(det);
@@ -226,7 +224,7 @@ static void test_allowlisted_never_blocked(void **state)
 		allow(&f, "192.0.2.1", PG_ALLOW_GATEWAY);
 		a = alert(&f, "192.0.2.1", 1);
 		d = portier_guard_policy_decide(&f.pol, &f.allow, &a,
-						a.src.addr, T0);
+						&a.src.addr, T0);
 		assert_int_equal(d.verdict, PG_ACT_SKIP_ALLOWED);
 		assert_non_null(d.why);
 		assert_int_equal(d.why->why, PG_ALLOW_GATEWAY);
@@ -248,7 +246,7 @@ static void test_monitor_without_block(void **state)
 	a = alert(&f, "198.51.100.7", 1);
 	for (i = 0; i < 3; i++) { /* no cap without blocking */
 		d = portier_guard_policy_decide(&f.pol, &f.allow, &a,
-						a.src.addr, T0);
+						&a.src.addr, T0);
 		assert_int_equal(d.verdict, PG_ACT_MONITOR);
 	}
 	assert_string_equal(portier_guard_verdict_action(d.verdict), "monitor");
@@ -260,26 +258,26 @@ static void test_prefix64(void **state)
 	struct fix f;
 	struct portier_guard_alert a;
 	struct portier_guard_decision d;
-	uint8_t real[16];
+	struct portier_addr real;
 
 	(void)state;
 	fix_init(&f, true, true, 60);
 	a = alert(&f, "2001:db8:1:2::", 1);
-	assert_int_equal(inet_pton(AF_INET6, "2001:db8:1:2::99", real), 1);
-	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, real, T0);
+	assert_int_equal(portier_addr_parse("2001:db8:1:2::99", &real), 0);
+	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, &real, T0);
 	assert_int_equal(d.verdict, PG_ACT_BLOCK);
 	assert_int_equal(d.prefix, 64);
 	assert_null(d.why);
 	/* a gateway in the /64: the address only, and why */
 	allow(&f, "2001:db8:1:2::1", PG_ALLOW_GATEWAY);
-	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, real, T0);
+	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, &real, T0);
 	assert_int_equal(d.prefix, 128);
 	assert_non_null(d.why);
 	assert_int_equal(d.why->why, PG_ALLOW_GATEWAY);
 	portier_guard_allow_free(&f.allow);
 	/* without --v6-prefix64 the address */
 	fix_init(&f, true, false, 60);
-	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, real, T0);
+	d = portier_guard_policy_decide(&f.pol, &f.allow, &a, &real, T0);
 	assert_int_equal(d.prefix, 128);
 	portier_guard_allow_free(&f.allow);
 }

@@ -118,6 +118,7 @@ static void test_unflag_retries(void **state)
 {
 	struct det t;
 	struct portier_guard_probe p = syn(9, 1, 0);
+	struct portier_addr src = portier_guard_probe_src(&p);
 	unsigned i;
 
 	(void)state;
@@ -127,7 +128,7 @@ static void test_unflag_retries(void **state)
 	assert_int_equal(t.alerts, 1);
 	assert_int_equal(t.a.src.offenses, 1);
 	/* rate-limited: pending until the next minute */
-	assert_int_equal(portier_guard_det_unflag(t.d, 4, p.src, 60 * US), 0);
+	assert_int_equal(portier_guard_det_unflag(t.d, &src, 60 * US), 0);
 	p.ts_us = 10 * US;
 	assert_false(portier_guard_det_flagged(t.d, &p));
 	assert_int_equal(miss(&t, 9, 200, 10 * US), 0); /* still waiting */
@@ -140,10 +141,10 @@ static void test_unflag_retries(void **state)
 	p.ts_us = 62 * US;
 	assert_true(portier_guard_det_flagged(t.d, &p));
 	/* a retransmission (no new port) after the retry time re-alerts too */
-	assert_int_equal(portier_guard_det_unflag(t.d, 4, p.src, 100 * US), 0);
+	assert_int_equal(portier_guard_det_unflag(t.d, &src, 100 * US), 0);
 	assert_int_equal(miss(&t, 9, 202, 101 * US), 1);
-	p.src[3] = 99;
-	assert_int_equal(portier_guard_det_unflag(t.d, 4, p.src, 1),
+	src.b[3] = 99;
+	assert_int_equal(portier_guard_det_unflag(t.d, &src, 1),
 			 PORTIER_ENOENT);
 	portier_guard_det_free(t.d);
 }
@@ -173,42 +174,36 @@ static void test_ban_prefix(void **state)
 
 	/* the allowlisted host itself: nothing is blocked, with or without */
 	assert_int_equal(
-		portier_guard_ban_prefix(&a, 6, c.prefix.addr.b, true, &why),
-		0);
+		portier_guard_ban_prefix(&a, &c.prefix.addr, true, &why), 0);
 	assert_non_null(why);
 	assert_int_equal(why->why, PG_ALLOW_USER);
 	assert_int_equal(
-		portier_guard_ban_prefix(&a, 6, c.prefix.addr.b, false, &why),
-		0);
+		portier_guard_ban_prefix(&a, &c.prefix.addr, false, &why), 0);
 	/* another host of the LAN: only itself, the /64 holds own/allowed */
 	assert_int_equal(portier_guard_cidr_parse("2001:db8:1::99", &c, NULL),
 			 0);
 	assert_int_equal(
-		portier_guard_ban_prefix(&a, 6, c.prefix.addr.b, true, &why),
-		128);
+		portier_guard_ban_prefix(&a, &c.prefix.addr, true, &why), 128);
 	assert_non_null(why);
 	assert_int_equal(
-		portier_guard_ban_prefix(&a, 6, c.prefix.addr.b, false, &why),
-		128);
+		portier_guard_ban_prefix(&a, &c.prefix.addr, false, &why), 128);
 	assert_null(why);
 	/* a /64 holding the gateway is not banned whole either */
 	assert_int_equal(portier_guard_cidr_parse("2001:db8:5::1234", &c, NULL),
 			 0);
 	assert_int_equal(
-		portier_guard_ban_prefix(&a, 6, c.prefix.addr.b, true, &why),
-		128);
+		portier_guard_ban_prefix(&a, &c.prefix.addr, true, &why), 128);
 	assert_int_equal(why->why, PG_ALLOW_GATEWAY);
 	/* a foreign /64: the /64 */
 	assert_int_equal(portier_guard_cidr_parse("2001:db8:9::5", &c, NULL),
 			 0);
 	assert_int_equal(
-		portier_guard_ban_prefix(&a, 6, c.prefix.addr.b, true, &why),
-		64);
+		portier_guard_ban_prefix(&a, &c.prefix.addr, true, &why), 64);
 	assert_null(why);
 	/* the /64 network address itself (what the detector counts) is not
 	 * allowlisted, which is why the real address must be asked */
 	assert_int_equal(portier_guard_cidr_parse("2001:db8:1::", &c, NULL), 0);
-	assert_null(portier_guard_allowed(&a, 6, c.prefix.addr.b));
+	assert_null(portier_guard_allowed(&a, &c.prefix.addr));
 	/* a wider --allow network covering the /64 allowlists its hosts */
 	assert_int_equal(portier_guard_cidr_parse("2001:db8:40::/48", &c, NULL),
 			 0);
@@ -216,14 +211,11 @@ static void test_ban_prefix(void **state)
 	assert_int_equal(portier_guard_cidr_parse("2001:db8:40:7::5", &c, NULL),
 			 0);
 	assert_int_equal(
-		portier_guard_ban_prefix(&a, 6, c.prefix.addr.b, true, &why),
-		0);
+		portier_guard_ban_prefix(&a, &c.prefix.addr, true, &why), 0);
 	/* IPv4: the address */
-	memset(c.prefix.addr.b, 0, 16);
-	memcpy(c.prefix.addr.b, ((const uint8_t[]){198, 51, 100, 7}), 4);
+	assert_int_equal(portier_addr_parse("198.51.100.7", &c.prefix.addr), 0);
 	assert_int_equal(
-		portier_guard_ban_prefix(&a, 4, c.prefix.addr.b, true, &why),
-		32);
+		portier_guard_ban_prefix(&a, &c.prefix.addr, true, &why), 32);
 	portier_guard_allow_free(&a);
 }
 
@@ -235,9 +227,9 @@ static void test_action_json(void **state)
 
 	(void)state;
 	memset(&a, 0, sizeof(a));
-	a.src.family = 6;
-	a.src.addr[0] = 0x20;
-	a.src.addr[1] = 0x01;
+	a.src.addr.family = 6;
+	a.src.addr.b[0] = 0x20;
+	a.src.addr.b[1] = 0x01;
 	a.cls.tool = "unknown";
 	x.address = "2001::99";
 	x.block_prefix = 128;
