@@ -26,7 +26,7 @@ reps=${GUARD_BENCH_REPS:-5}
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_guard.sh"
 lab_init
-command -v nmap >/dev/null || { echo "bench_guard: nmap missing; skipped"; exit 0; }
+need_tool nmap
 
 lab_target t1
 lab_http t1 80
