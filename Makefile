@@ -12,13 +12,17 @@ PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 10
 
-# Debian packages: libraries we link, tools the tests run against (the peers).
+# Debian packages.  BUILD_DEPS: the compilers, the libraries we link (the
+# pkg_check_modules list of CMakeLists.txt), cmocka for the unit tests and
+# clang-format for format-check.  TEST_DEPS: every program a test or bench
+# runs, the peers it compares with included (nmap, masscan, nbtscan, samba's
+# nmbd/smbd and nmblookup, ss, netstat, lsof...).
 BUILD_DEPS = build-essential cmake pkg-config clang libclang-rt-14-dev \
-	libmnl-dev libpcap-dev libsqlite3-dev libnftables-dev libjansson-dev \
-	libxml2-dev libncurses-dev libcap-ng-dev libcmocka-dev
-TEST_DEPS = iproute2 nftables nmap masscan nbtscan samba smbclient \
-	libxml2-utils busybox procps net-tools lsof hyperfine python3 ndiff time \
-	util-linux
+	clang-format libmnl-dev libnftables-dev libjansson-dev libxml2-dev \
+	libcap-ng-dev libcmocka-dev
+TEST_DEPS = iproute2 nftables nmap ndiff masscan nbtscan samba \
+	samba-common-bin libxml2-utils jq curl iputils-ping busybox python3 \
+	procps net-tools lsof hyperfine time bc coreutils util-linux
 
 .PHONY: all deps build run check asan test test-unit test-lab fuzz fuzz-smoke \
 	bench install format format-check clean

@@ -18,9 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 PORTIER_SRC=${PORTIER_SRC:-$(cd "$here/.." && pwd)}
 . "$PORTIER_SRC/tests/lab/lib.sh"
 lab_init
-for tool in hyperfine nft python3; do
-	command -v $tool >/dev/null || { echo "$tool missing; skipped"; exit 77; }
-done
+need_tool hyperfine nft python3
 nports=${BENCH_PORTS:-5000}
 runs=${BENCH_RUNS:-5}
 export PORTIER_STATE_DIR="$LAB_DIR/fw-state"

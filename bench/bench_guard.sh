@@ -16,8 +16,8 @@
 # read and what PACKET_STATISTICS says the kernel dropped.
 #
 # No peer is measured: psad, PortSentry and fail2ban are not installed here
-# (and psad needs 10,000 packets of syslog before it blocks); the design
-# target is "within 5 probes on average" (DESIGN.md).
+# (and psad needs 10,000 packets of syslog before it blocks); the target is
+# a scanner flagged within 5 probes on average.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export PORTIER_SRC=${PORTIER_SRC:-$(cd "$here/.." && pwd)}
@@ -26,7 +26,7 @@ reps=${GUARD_BENCH_REPS:-5}
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_guard.sh"
 lab_init
-command -v nmap >/dev/null || { echo "bench_guard: nmap missing; skipped"; exit 0; }
+need_tool nmap
 
 lab_target t1
 lab_http t1 80

@@ -19,13 +19,9 @@ LAB_BIN=${LAB_BIN:-$(dirname "$PORTIER")/tests}
 SIZES=${BENCH_LOCAL_SIZES:-"1000 50000"}
 RUNS=${BENCH_RUNS:-10}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "bench_local: needs root (a network namespace); skipped"
-	exit 0
-fi
-for t in ss netstat lsof python3; do
-	command -v "$t" >/dev/null || { echo "bench_local: $t missing; skipped"; exit 0; }
-done
+. "$(dirname "$0")/../tests/need.sh"
+[ "$(id -u)" = 0 ] || need_skip "bench_local: needs root (a network namespace)"
+need_tool ss netstat lsof python3
 [ -x "$LAB_BIN/lab-sockfill" ] || { echo "bench_local: $LAB_BIN/lab-sockfill not built"; exit 1; }
 
 ns=""

@@ -19,9 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 PORTIER_SRC=${PORTIER_SRC:-$(cd "$here/.." && pwd)}
 . "$PORTIER_SRC/tests/lab/lib.sh"
 lab_init
-for tool in nbtscan nmbd hyperfine jq; do
-	command -v $tool >/dev/null || { echo "$tool missing; skipped"; exit 77; }
-done
+need_tool nbtscan nmbd hyperfine jq
 hosts=${BENCH_HOSTS:-8}
 runs=${BENCH_RUNS:-5}
 net=198.19.200
@@ -70,7 +68,8 @@ want=$(sort <<<"$want" | sed '/^$/d')
 range="$net.1-254"
 
 sweep_portier() {
-	{ lab_scan "$PORTIER" nbstat --json --timeout 1000 --retries 1 "$range" || true; } \
+	# exit 1: the nmbd hosts reveal their names
+	lab_expect 1 lab_scan "$PORTIER" nbstat --json --timeout 1000 --retries 1 "$range" \
 		| jq -r 'select(.status == "ok") | "\(.host) \(.computer)"' | sort
 }
 sweep_nbtscan() {

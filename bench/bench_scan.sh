@@ -22,9 +22,7 @@ fi
 . "$here/tests/lab/lib.sh"
 . "$here/tests/lab/lib_scan.sh"
 lab_init
-for t in nmap masscan /usr/bin/time; do
-	command -v "$t" >/dev/null || { echo "bench_scan: $t missing; skipped"; exit 77; }
-done
+need_tool nmap masscan /usr/bin/time
 [ -x "$PORTIER" ] || { echo "bench_scan: PORTIER=$PORTIER is not executable" >&2; exit 2; }
 
 lab_target t1

@@ -9,6 +9,7 @@
 #ifndef PORTIER_CLI_H
 #define PORTIER_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -17,7 +18,7 @@
 #include "portier/common.h"
 #include "portier/kb.h"
 
-/* Exit codes (DESIGN.md). */
+/* Exit codes, the same for every command (docs/portier.1, EXIT STATUS). */
 enum {
 	EXIT_OK = 0,
 	EXIT_FINDINGS =
@@ -54,6 +55,30 @@ void cli_notice(const struct cli *cli, const char *fmt, ...)
 int cli_report(const struct cli *cli, const struct portier_err *err);
 /* Exit code for a negative PORTIER_E* code. */
 int cli_exit_code(int code);
+
+/*
+ * Options (opts.c): getopt_long without glibc's own messages.  Returns what
+ * getopt_long returns, or CLI_OPT_ERROR after printing, in the one wording
+ * all commands share, that the option is unrecognized, lacks its argument
+ * or takes none, with the hint of cli_usage_hint(); the caller then returns
+ * EXIT_USAGE.  shortopts as for getopt_long, without the leading ':'.
+ */
+#define CLI_OPT_ERROR '?'
+int cli_getopt(const struct cli *cli, int argc, char **argv,
+	       const char *shortopts, const struct option *longopts,
+	       int *longindex);
+/* "hint: 'portier CMD --help' (or 'portier help CMD') lists the options" */
+void cli_usage_hint(const struct cli *cli);
+/*
+ * A value an option refuses: "invalid value 'VALUE' for option 'OPT'" and a
+ * hint saying what it accepts (printf format).  Returns EXIT_USAGE.
+ */
+int cli_opt_invalid(const struct cli *cli, const char *opt, const char *value,
+		    const char *accepted, ...)
+	__attribute__((format(printf, 4, 5)));
+/* value as a whole number in [lo, hi] for opt: 0, or EXIT_USAGE printed. */
+int cli_opt_ulong(const struct cli *cli, const char *opt, const char *value,
+		  unsigned long lo, unsigned long hi, unsigned long *out);
 
 /* The knowledge base with the user's overlays, or NULL after an error. */
 struct portier_kb *cli_kb(struct cli *cli);

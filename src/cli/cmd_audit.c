@@ -106,21 +106,18 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 	unsigned long v;
 	int c;
 
-	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", long_opts, NULL)) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "+", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON:
 			a->json = true;
 			break;
 		case OPT_FAIL_ON:
 			if (portier_audit_severity_parse(optarg, &a->fail_on) <
-			    0) {
-				cli_error(cli, "unknown severity '%s'", optarg);
-				cli_hint("--fail-on takes high, medium, low or "
-					 "info");
-				return EXIT_USAGE;
-			}
+			    0)
+				return cli_opt_invalid(cli, "--fail-on", optarg,
+						       "--fail-on takes high, "
+						       "medium, low or info");
 			a->have_fail = true;
 			break;
 		case OPT_NETNS:
@@ -130,18 +127,12 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 			a->q.all_netns = true;
 			break;
 		case OPT_CW:
-			if (portier_parse_ulong(optarg, 1, 1000000, &v) < 0) {
-				cli_error(cli, "bad --close-wait count '%s'",
-					  optarg);
-				cli_hint("give a number from 1 to 1000000");
+			if (cli_opt_ulong(cli, "--close-wait", optarg, 1,
+					  1000000, &v) != 0)
 				return EXIT_USAGE;
-			}
 			a->close_wait = (uint32_t)v;
 			break;
-		default:
-			cli_error(cli, "unknown or incomplete option '%s'",
-				  argv[optind - 1]);
-			cli_hint("'portier audit --help' lists the options");
+		default: /* cli_getopt said why */
 			return EXIT_USAGE;
 		}
 	}

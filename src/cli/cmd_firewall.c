@@ -41,9 +41,9 @@ struct fw_run {
 	char what[256]; /* "close 445 --proto tcp", for the undo point */
 };
 
-static int usage_error(void)
+static int usage_error(const struct cli *cli)
 {
-	cli_hint("see 'portier firewall --help'");
+	cli_usage_hint(cli);
 	return EXIT_USAGE;
 }
 
@@ -85,23 +85,14 @@ static int parse_opts(struct fw_run *r, int argc, char **argv, unsigned allowed)
 		len += (size_t)snprintf(r->what + len, sizeof(r->what) - len,
 					"%s%s", i ? " " : "", argv[i]);
 	optind = 0; /* glibc: start afresh, argv[0] is the verb */
-	opterr = 0; /* our own messages, naming the command */
-	while ((c = getopt_long(argc, argv, "", longopts, &li)) != -1) {
-		if (c <= 0 || (size_t)c >= sizeof(bit) / sizeof(bit[0]) ||
-		    !bit[c]) {
-			if (optopt)
-				cli_error(r->cli, "option '%s' needs a value",
-					  argv[optind - 1]);
-			else
-				cli_error(r->cli, "unknown option '%s'",
-					  argv[optind - 1]);
-			return usage_error();
-		}
+	while ((c = cli_getopt(r->cli, argc, argv, "", longopts, &li)) != -1) {
+		if (c == CLI_OPT_ERROR)
+			return EXIT_USAGE;
 		if (!(allowed & bit[c])) {
 			cli_error(r->cli,
 				  "option '--%s' does not apply to '%s'",
 				  li >= 0 ? longopts[li].name : "?", r->verb);
-			return usage_error();
+			return usage_error(r->cli);
 		}
 		switch (c) {
 		case 'n':
@@ -136,7 +127,7 @@ static int need_operands(struct fw_run *r, int argc, char **argv, int want,
 	else
 		cli_error(r->cli, "'%s' takes %s; '%s' is one too many",
 			  r->verb, what, argv[optind + want]);
-	return usage_error();
+	return usage_error(r->cli);
 }
 
 /* ---- the shared path of the verbs that change rules --------------------- */
@@ -659,14 +650,21 @@ static const struct fw_verb verbs[] = {
 
 static int cmd_firewall(struct cli *cli, int argc, char **argv)
 {
+	static const struct option none[] = {{NULL, 0, NULL, 0}};
 	struct fw_run r = {.cli = cli};
 	size_t i;
 
 	if (argc < 2) {
 		cli_error(cli, "which change? close, open, allow-only, harden, "
 			       "suggest, status, undo or reset");
-		cli_hint("see 'portier firewall --help'");
-		return EXIT_USAGE;
+		return usage_error(cli);
+	}
+	/* the options belong to a verb: none may come before it */
+	if (argv[1][0] == '-' && argv[1][1]) {
+		optind = 1;
+		if (cli_getopt(cli, argc, argv, "+", none, NULL) ==
+		    CLI_OPT_ERROR)
+			return EXIT_USAGE;
 	}
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		if (strcmp(argv[1], verbs[i].name) == 0) {

@@ -573,16 +573,6 @@ static int do_unblock(struct guard_run *r)
 
 /* ---- options -------------------------------------------------------------------- */
 
-static int num(struct cli *cli, const char *opt, const char *arg,
-	       unsigned long lo, unsigned long hi, unsigned long *out)
-{
-	if (portier_parse_ulong(arg, lo, hi, out) == 0)
-		return 0;
-	cli_error(cli, "bad value '%s' for %s", arg, opt);
-	cli_hint("a whole number from %lu to %lu", lo, hi);
-	return -1;
-}
-
 static int cmd_guard(struct cli *cli, int argc, char **argv)
 {
 	enum {
@@ -645,7 +635,7 @@ static int cmd_guard(struct cli *cli, int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	rc = EXIT_USAGE;
-	while ((ch = getopt_long(argc, argv, "i:", longopts, NULL)) != -1) {
+	while ((ch = cli_getopt(cli, argc, argv, "i:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case O_BLOCK:
 			o.block = true;
@@ -680,59 +670,61 @@ static int cmd_guard(struct cli *cli, int argc, char **argv)
 			o.state_dir = optarg;
 			break;
 		case O_BAN:
-			if (num(cli, "--ban-time", optarg, 1, 31536000, &v) < 0)
+			if (cli_opt_ulong(cli, "--ban-time", optarg, 1,
+					  31536000, &v) != 0)
 				goto out;
 			o.cfg.ban_s = (uint32_t)v;
 			break;
 		case O_BANMAX:
-			if (num(cli, "--ban-max", optarg, 1, 31536000, &v) < 0)
+			if (cli_opt_ulong(cli, "--ban-max", optarg, 1, 31536000,
+					  &v) != 0)
 				goto out;
 			o.cfg.ban_max_s = (uint32_t)v;
 			break;
 		case O_BANRATE:
-			if (num(cli, "--ban-rate", optarg, 1, 1000000,
-				&o.ban_rate) < 0)
+			if (cli_opt_ulong(cli, "--ban-rate", optarg, 1, 1000000,
+					  &o.ban_rate) != 0)
 				goto out;
 			break;
 		case O_MAXBANS:
-			if (num(cli, "--max-bans", optarg, 16, 16777216,
-				&o.max_bans) < 0)
+			if (cli_opt_ulong(cli, "--max-bans", optarg, 16,
+					  16777216, &o.max_bans) != 0)
 				goto out;
 			break;
 		case O_V6:
 			o.v6_prefix64 = true;
 			break;
 		case O_MAXSRC:
-			if (num(cli, "--max-sources", optarg, 16, 16777216,
-				&v) < 0)
+			if (cli_opt_ulong(cli, "--max-sources", optarg, 16,
+					  16777216, &v) != 0)
 				goto out;
 			o.cfg.max_sources = v;
 			break;
 		case O_SLOW:
-			if (num(cli, "--slow-ports", optarg, 2,
-				PORTIER_GUARD_PORTS_KEPT, &v) < 0)
+			if (cli_opt_ulong(cli, "--slow-ports", optarg, 2,
+					  PORTIER_GUARD_PORTS_KEPT, &v) != 0)
 				goto out;
 			o.cfg.slow_ports = (unsigned)v;
 			break;
 		case O_WINDOW:
-			if (num(cli, "--window", optarg, 60, 30 * 86400, &v) <
-			    0)
+			if (cli_opt_ulong(cli, "--window", optarg, 60,
+					  30 * 86400, &v) != 0)
 				goto out;
 			o.cfg.window_s = (uint32_t)v;
 			break;
 		case O_CP:
-			if (num(cli, "--checkpoint", optarg, 1, 3600,
-				&o.checkpoint_s) < 0)
+			if (cli_opt_ulong(cli, "--checkpoint", optarg, 1, 3600,
+					  &o.checkpoint_s) != 0)
 				goto out;
 			break;
 		case O_ARATE:
-			if (num(cli, "--alert-rate", optarg, 1, 100000,
-				&o.alert_rate) < 0)
+			if (cli_opt_ulong(cli, "--alert-rate", optarg, 1,
+					  100000, &o.alert_rate) != 0)
 				goto out;
 			break;
 		case O_DUR:
-			if (num(cli, "--duration", optarg, 1, 31536000,
-				&o.duration_s) < 0)
+			if (cli_opt_ulong(cli, "--duration", optarg, 1,
+					  31536000, &o.duration_s) != 0)
 				goto out;
 			break;
 		case O_STATUS:
@@ -741,8 +733,7 @@ static int cmd_guard(struct cli *cli, int argc, char **argv)
 		case O_UNBLOCK:
 			o.unblock = optarg;
 			break;
-		default:
-			cli_hint("see 'portier guard --help'");
+		default: /* cli_getopt said why */
 			goto out;
 		}
 	}

@@ -487,7 +487,7 @@ static int cmd_info(struct cli *cli, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			r.opt.json = true;
@@ -501,8 +501,7 @@ static int cmd_info(struct cli *cli, int argc, char **argv)
 		case 'A':
 			r.opt.all = true;
 			break;
-		default:
-			cli_hint("see 'portier info --help'");
+		default: /* cli_getopt said why */
 			return EXIT_USAGE;
 		}
 	}

@@ -167,10 +167,9 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 	unsigned protos;
 	int c;
 
-	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+tuwx46lanpovse", long_opts,
-				NULL)) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "+tuwx46lanpovse", long_opts,
+			       NULL)) != -1) {
 		switch (c) {
 		case 't':
 			o->q.protos |= PORTIER_LOCAL_TCP;
@@ -215,16 +214,13 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 			o->interfaces = true;
 			break;
 		case OPT_STATE:
-			if (portier_sock_state_parse(optarg, &mask) < 0) {
-				cli_error(cli, "unknown socket state '%s'",
-					  optarg);
-				cli_hint(
+			if (portier_sock_state_parse(optarg, &mask) < 0)
+				return cli_opt_invalid(
+					cli, "--state", optarg,
 					"use listen, estab, syn-sent, syn-recv, "
 					"fin-wait-1, fin-wait-2, time-wait, "
 					"close-wait, last-ack, closing, unconn, "
 					"connected or all");
-				return EXIT_USAGE;
-			}
 			o->states |= mask;
 			o->have_states = true;
 			break;
@@ -249,12 +245,9 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 			o->have_port = true;
 			break;
 		case OPT_PID:
-			if (portier_parse_ulong(optarg, 1, INT32_MAX, &v) < 0) {
-				cli_error(cli, "bad process id '%s'", optarg);
-				cli_hint("give a number from 1 to %d",
-					 INT32_MAX);
+			if (cli_opt_ulong(cli, "--pid", optarg, 1, INT32_MAX,
+					  &v) != 0)
 				return EXIT_USAGE;
-			}
 			o->pid = (long)v;
 			o->have_pid = true;
 			break;
@@ -275,15 +268,7 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 		case OPT_JSON:
 			o->json = true;
 			break;
-		default:
-			if (optopt && optopt < 256)
-				cli_error(cli, "unknown option '-%c'", optopt);
-			else
-				cli_error(cli,
-					  "unknown or incomplete option "
-					  "'%s'",
-					  argv[optind - 1]);
-			cli_hint("'portier local --help' lists the options");
+		default: /* cli_getopt said why */
 			return EXIT_USAGE;
 		}
 	}

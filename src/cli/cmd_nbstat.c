@@ -139,11 +139,8 @@ static int parse_num(const struct cli *cli, const char *opt, const char *s,
 {
 	unsigned long v;
 
-	if (portier_parse_ulong(s, lo, hi, &v) < 0) {
-		cli_error(cli, "bad %s '%s'", opt, s);
-		cli_hint("%s takes a number from %lu to %lu", opt, lo, hi);
+	if (cli_opt_ulong(cli, opt, s, lo, hi, &v) != 0)
 		return -1;
-	}
 	*out = (unsigned)v;
 	return 0;
 }
@@ -171,7 +168,7 @@ static int cmd_nbstat(struct cli *cli, int argc, char **argv)
 	size_t n, i;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "vaq", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "vaq", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (parse_num(cli, "--rate", optarg, 0, 1000000,
@@ -204,8 +201,7 @@ static int cmd_nbstat(struct cli *cli, int argc, char **argv)
 		case 'D':
 			run.raw_dir = optarg;
 			break;
-		default:
-			cli_hint("see 'portier nbstat --help'");
+		default: /* cli_getopt said why */
 			return EXIT_USAGE;
 		}
 	}

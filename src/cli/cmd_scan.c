@@ -108,13 +108,13 @@ static int build_ports(struct cli *cli, struct scan_opts *o,
 
 			portier_out_port_ranges(p->udp, p->n_udp, list,
 						sizeof(list));
-			cli_error(
-				cli,
-				"UDP scanning (U:%s in '%s') is not supported "
-				"yet",
-				list, o->ports);
-			cli_hint("drop the U: part to scan the TCP ports; UDP "
-				 "comes with the UDP scan issue");
+			cli_error(cli,
+				  "UDP ports (U:%s in '%s') cannot be scanned: "
+				  "portier scan does TCP only",
+				  list, o->ports);
+			cli_hint("drop the U: part to scan the TCP ports; for "
+				 "UDP services use 'portier nbstat' (137/udp) "
+				 "or nmap -sU");
 			portier_ports_release(p);
 			return EXIT_USAGE;
 		}
@@ -529,7 +529,7 @@ const struct cli_command cli_cmd_scan = {
 		"\n"
 		"ports (default: the 1000 most common):\n"
 		"  -p, --ports SPEC          22,80,1000-2000; - for 1-65535; -1024;\n"
-		"                            60000-; T:445 (U: is refused: no UDP yet)\n"
+		"                            60000-; T:445 (U: is refused: TCP only)\n"
 		"  --top-ports N             the N most often open ports (nmap's\n"
 		"                            nmap-services if installed, else portier's)\n"
 		"  -F, --fast                the top 100\n"

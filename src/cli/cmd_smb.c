@@ -198,14 +198,14 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 	int c, rc;
 
 	run.opt.timeout_ms = 3000;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(cli, argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			if (portier_parse_ulong(optarg, 10, 60000, &v) < 0) {
-				cli_error(cli, "bad --timeout '%s'", optarg);
-				cli_hint("milliseconds from 10 to 60000");
-				return EXIT_USAGE;
-			}
+			if (portier_parse_ulong(optarg, 10, 60000, &v) < 0)
+				return cli_opt_invalid(cli, "--timeout", optarg,
+						       "--timeout takes "
+						       "milliseconds, from 10 "
+						       "to 60000");
 			run.opt.timeout_ms = (unsigned)v;
 			break;
 		case 'o':
@@ -214,20 +214,19 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 			} else if (strcmp(optarg, "139") == 0) {
 				run.opt.only_nbss = true;
 			} else {
-				cli_error(cli, "bad --only '%s'", optarg);
-				cli_hint("--only 445 (direct SMB) or --only "
-					 "139 (NetBIOS session)");
-				return EXIT_USAGE;
+				return cli_opt_invalid(
+					cli, "--only", optarg,
+					"--only 445 (direct SMB) or --only 139 "
+					"(NetBIOS session)");
 			}
 			break;
 		case 'n':
-			if (!*optarg || strlen(optarg) > PORTIER_NB_NAME_LEN) {
-				cli_error(cli, "bad --name '%s'", optarg);
-				cli_hint("a NetBIOS name has 1 to 15 "
-					 "characters, e.g. FILESRV or "
-					 "*SMBSERVER");
-				return EXIT_USAGE;
-			}
+			if (!*optarg || strlen(optarg) > PORTIER_NB_NAME_LEN)
+				return cli_opt_invalid(
+					cli, "--name", optarg,
+					"a NetBIOS name has 1 to 15 "
+					"characters, e.g. FILESRV or "
+					"*SMBSERVER");
 			run.opt.called = optarg;
 			break;
 		case 'j':
@@ -237,16 +236,14 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 			run.raw_dir = optarg;
 			break;
 		case 'P':
-			if (portier_parse_ulong(optarg, 1, 256, &v) < 0) {
-				cli_error(cli, "bad --parallel '%s'", optarg);
-				cli_hint("how many hosts to probe at once, 1 "
-					 "to 256");
-				return EXIT_USAGE;
-			}
+			if (portier_parse_ulong(optarg, 1, 256, &v) < 0)
+				return cli_opt_invalid(
+					cli, "--parallel", optarg,
+					"--parallel takes how many hosts to "
+					"probe at once, 1 to 256");
 			parallel = (unsigned)v;
 			break;
-		default:
-			cli_hint("see 'portier smb --help'");
+		default: /* cli_getopt said why */
 			return EXIT_USAGE;
 		}
 	}

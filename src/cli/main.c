@@ -89,6 +89,29 @@ static int print_help(const struct cli_command *cmd)
 	return EXIT_OK;
 }
 
+/* `portier help [COMMAND]`; its only option is --help, as everywhere. */
+static int help(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const struct cli cli = {.cmd = "help"};
+	const struct cli_command *cmd;
+	int c;
+
+	optind = 1;
+	while ((c = cli_getopt(&cli, argc, argv, "+h", longopts, NULL)) != -1)
+		if (c == CLI_OPT_ERROR)
+			return EXIT_USAGE;
+	if (optind == argc || strcmp(argv[optind], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	cmd = find_command(argv[optind]);
+	return cmd ? print_help(cmd) : unknown_command(argv[optind]);
+}
+
 static int run_command(const struct cli_command *cmd, int argc, char **argv)
 {
 	struct cli cli = {0};
@@ -127,16 +150,10 @@ int main(int argc, char **argv)
 		printf("portier %s\n", PORTIER_VERSION);
 		return EXIT_OK;
 	}
-	if (strcmp(argv[1], "help") == 0) {
-		if (argc < 3) {
-			usage(stdout);
-			return EXIT_OK;
-		}
-		cmd = find_command(argv[2]);
-		return cmd ? print_help(cmd) : unknown_command(argv[2]);
-	}
+	if (strcmp(argv[1], "help") == 0)
+		return help(argc - 1, argv + 1);
 	if (argv[1][0] == '-') {
-		fprintf(stderr, "portier: unknown option '%s'\n", argv[1]);
+		fprintf(stderr, "portier: unrecognized option '%s'\n", argv[1]);
 		cli_hint("options go after the command: portier COMMAND "
 			 "[OPTIONS]; see 'portier --help'");
 		return EXIT_USAGE;

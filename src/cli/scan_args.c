@@ -101,28 +101,15 @@ static void translate_argv(int argc, char **argv)
 	}
 }
 
-static int bad_number(struct cli *cli, const char *opt, const char *value,
-		      const char *accepted)
-{
-	cli_error(cli, "bad value '%s' for %s", value, opt);
-	cli_hint("%s", accepted);
-	return EXIT_USAGE;
-}
-
 static int number(struct cli *cli, const char *opt, const char *value,
 		  unsigned long lo, unsigned long hi, unsigned *out)
 {
 	unsigned long v;
-	char hint[128];
+	int rc = cli_opt_ulong(cli, opt, value, lo, hi, &v);
 
-	if (portier_parse_ulong(value, lo, hi, &v) < 0) {
-		snprintf(hint, sizeof(hint),
-			 "%s takes a whole number from %lu to %lu", opt, lo,
-			 hi);
-		return bad_number(cli, opt, value, hint);
-	}
-	*out = (unsigned)v;
-	return 0;
+	if (rc == 0)
+		*out = (unsigned)v;
+	return rc;
 }
 
 /*
@@ -154,7 +141,6 @@ static void join_args(int argc, char **argv, char *buf, size_t len)
 
 int scan_parse_opts(struct cli *cli, int argc, char **argv, struct scan_opts *o)
 {
-	static char all_json[4096], all_xml[4096], all_grep[4096];
 	unsigned long long seed;
 	char *end;
 	int c, rc;
@@ -166,8 +152,7 @@ int scan_parse_opts(struct cli *cli, int argc, char **argv, struct scan_opts *o)
 	o->progress = true;
 	translate_argv(argc, argv);
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:Fnq6v", long_opts, NULL)) !=
+	while ((c = cli_getopt(cli, argc, argv, "p:Fnq6v", long_opts, NULL)) !=
 	       -1) {
 		rc = 0;
 		switch (c) {
@@ -188,11 +173,11 @@ int scan_parse_opts(struct cli *cli, int argc, char **argv, struct scan_opts *o)
 			o->method = PORTIER_SCAN_CONNECT;
 			break;
 		case OPT_UDP:
-			cli_error(cli,
-				  "UDP scanning (-sU) is not supported yet");
-			cli_hint(
-				"scan TCP ports with -sS or -sT; UDP comes with "
-				"the UDP scan issue");
+			cli_error(cli, "UDP port scanning (-sU) is not "
+				       "supported: portier scan does TCP only");
+			cli_hint("scan TCP ports with -sS or -sT; for UDP "
+				 "services use 'portier nbstat' (137/udp) or "
+				 "nmap -sU");
 			return EXIT_USAGE;
 		case OPT_RATE: {
 			unsigned r;
@@ -225,9 +210,10 @@ int scan_parse_opts(struct cli *cli, int argc, char **argv, struct scan_opts *o)
 			errno = 0;
 			seed = strtoull(optarg, &end, 0);
 			if (errno || *end || !*optarg || *optarg == '-')
-				return bad_number(cli, "--seed", optarg,
-						  "--seed takes a number, e.g. "
-						  "--seed 42 or --seed 0x2a");
+				return cli_opt_invalid(cli, "--seed", optarg,
+						       "--seed takes a number, "
+						       "e.g. --seed 42 or "
+						       "--seed 0x2a");
 			o->seed = seed;
 			o->have_seed = true;
 			break;
@@ -247,14 +233,15 @@ int scan_parse_opts(struct cli *cli, int argc, char **argv, struct scan_opts *o)
 			o->grep = optarg;
 			break;
 		case OPT_ALL:
-			snprintf(all_json, sizeof(all_json), "%s.jsonl",
+			snprintf(o->all_json, sizeof(o->all_json), "%s.jsonl",
 				 optarg);
-			snprintf(all_xml, sizeof(all_xml), "%s.xml", optarg);
-			snprintf(all_grep, sizeof(all_grep), "%s.gnmap",
+			snprintf(o->all_xml, sizeof(o->all_xml), "%s.xml",
 				 optarg);
-			o->json = all_json;
-			o->xml = all_xml;
-			o->grep = all_grep;
+			snprintf(o->all_grep, sizeof(o->all_grep), "%s.gnmap",
+				 optarg);
+			o->json = o->all_json;
+			o->xml = o->all_xml;
+			o->grep = o->all_grep;
 			break;
 		case OPT_INPUT: {
 			const char **v =
@@ -302,14 +289,7 @@ int scan_parse_opts(struct cli *cli, int argc, char **argv, struct scan_opts *o)
 		case 'v':
 			o->verbose = true;
 			break;
-		case ':':
-			cli_error(cli, "option '%s' needs a value",
-				  argv[optind - 1]);
-			cli_hint("see 'portier scan --help'");
-			return EXIT_USAGE;
-		default:
-			cli_error(cli, "unknown option '%s'", argv[optind - 1]);
-			cli_hint("see 'portier scan --help' for the options");
+		default: /* cli_getopt said why */
 			return EXIT_USAGE;
 		}
 		if (rc)

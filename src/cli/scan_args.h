@@ -22,6 +22,9 @@ struct scan_opts {
 	unsigned max_retries, max_parallel;
 	unsigned min_rtt, max_rtt, init_rtt;
 	char args[2048]; /* the command line as typed, for output headers */
+	/* -oA BASE: the three file names it stands for (json, xml, grep
+	 * point here) */
+	char all_json[4096], all_xml[4096], all_grep[4096];
 };
 
 /*

@@ -1,5 +1,6 @@
 # tests/cli/lib.sh - small assertions for tests of the portier command line.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/../need.sh"
 PORTIER=${PORTIER:?PORTIER must name the built binary}
 CLI_FAILS=0
 CLI_CHECKS=0

@@ -2,6 +2,7 @@
 # portier info through the command line: answers, listings, JSON, bad input,
 # overlays, and the dispatcher's --help / --version / unknown commands.
 . "$PORTIER_SRC/tests/cli/lib.sh"
+need_tool python3
 
 expect_exit 0 "$PORTIER" --version
 expect_in "$OUT" "portier " "--version"

@@ -19,7 +19,7 @@ expect_in "$ERR" "empty probe name" "empty list"
 expect_exit 2 "$PORTIER" scan --probe smb, 127.0.0.1
 expect_in "$ERR" "empty probe name" "trailing comma"
 expect_exit 2 "$PORTIER" scan 127.0.0.1 --probe
-expect_in "$ERR" "needs a value" "--probe without a list"
+expect_in "$ERR" "option '--probe' requires an argument" "--probe without a list"
 
 # good lists (and -sV) are accepted: the run then stops at the next check,
 # the missing target, still before any socket

@@ -15,9 +15,11 @@
 #   RFC 2544, never used on a real network.
 #
 # Everything a test creates is removed on exit, on failure and on ^C.  A
-# test that cannot run for lack of privileges exits 77 (ctest: skipped).
+# test that cannot run for lack of privileges or of a tool (need_tool, from
+# tests/need.sh) exits 77 (ctest: skipped), or fails under CI=true.
 
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/../need.sh"
 
 declare -gA LAB_NS=() LAB_IP=() LAB_IP6=()
 LAB_ID=""
@@ -52,11 +54,8 @@ lab_cleanup() {
 }
 
 lab_init() {
-	if [ "$(id -u)" != 0 ]; then
-		echo "lab: needs root (network namespaces); skipped" >&2
-		exit 77
-	fi
-	command -v ip >/dev/null || { echo "lab: iproute2 missing; skipped" >&2; exit 77; }
+	[ "$(id -u)" = 0 ] || need_skip "lab: needs root (network namespaces)"
+	need_tool ip
 	LAB_ID="pt$(printf '%04x' $(( (RANDOM << 1 ^ $$) & 0xffff )))"
 	LAB_DIR=$(mktemp -d "/tmp/portier-lab.$LAB_ID.XXXXXX")
 	trap lab_cleanup EXIT
@@ -101,6 +100,14 @@ lab_anyip() {
 }
 
 lab_in() { local name=$1; shift; ip netns exec "${LAB_NS[$name]}" "$@"; }
+
+# lab_expect WANT CMD...: run CMD (its output passes through) and fail the
+# test unless it exits WANT, so no run is asserted on with its status unseen.
+lab_expect() {
+	local want=$1 rc=0; shift
+	"$@" || rc=$?
+	[ "$rc" = "$want" ] || lab_fail "'$*' exited $rc, expected $want"
+}
 lab_scan() { ip netns exec "$LAB_SCANNER" "$@"; }
 
 # lab_bg NAME LABEL CMD...: run CMD in target NAME in the background (its own

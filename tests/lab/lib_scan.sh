@@ -6,7 +6,7 @@
 #   scan_summary FILE FIELD      a field of the summary object (JSON form)
 #   scan_has FILE PORT STATE REASON   true if such a port object exists
 
-command -v python3 >/dev/null || { echo "lab: python3 missing; skipped" >&2; exit 77; }
+need_tool python3
 
 scan_ports() {
 	python3 - "$1" "${2:-}" <<'PY'

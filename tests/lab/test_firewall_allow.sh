@@ -8,8 +8,7 @@
 . "$PORTIER_SRC/tests/lab/lib.sh"
 lab_init
 . "$PORTIER_SRC/tests/lab/lib_fw.sh"
-command -v nmap >/dev/null || { echo "nmap missing; skipped"; exit 77; }
-command -v nft >/dev/null || { echo "nft missing; skipped"; exit 77; }
+need_tool nmap nft
 
 lab_target t1
 lab_listen t1 tcp:22 tcp:80 tcp:445 tcp:8080

@@ -9,8 +9,7 @@
 . "$PORTIER_SRC/tests/lab/lib.sh"
 lab_init
 . "$PORTIER_SRC/tests/lab/lib_fw.sh"
-command -v nmap >/dev/null || { echo "nmap missing; skipped"; exit 77; }
-command -v nft >/dev/null || { echo "nft missing; skipped"; exit 77; }
+need_tool nmap nft
 
 lab_target t1
 lab_listen t1 tcp:22 tcp:80 tcp:139 tcp:445 tcp:8080 udp:137
@@ -76,7 +75,8 @@ cat "$LAB_DIR/suggest"
 grep -q '^close  445/tcp' "$LAB_DIR/suggest" || lab_fail "suggest does not name 445/tcp"
 grep -q 'portier firewall close .*445/tcp' "$LAB_DIR/suggest" ||
 	lab_fail "suggest prints no close command"
-fw t1 suggest --dry-run > "$LAB_DIR/suggest.nft" 2>/dev/null || true
+rc=0; fw t1 suggest --dry-run > "$LAB_DIR/suggest.nft" 2>/dev/null || rc=$?
+[ "$rc" = 1 ] || lab_fail "suggest --dry-run exited $rc, want 1 (it names 445)"
 grep -q '445' "$LAB_DIR/suggest.nft" || lab_fail "suggest --dry-run: no script"
 lab_in t1 nft -c -f "$LAB_DIR/suggest.nft" || lab_fail "nft -c rejects suggest's script"
 [ "$(fw_ruleset t1)" = "$before" ] || lab_fail "suggest changed the ruleset"

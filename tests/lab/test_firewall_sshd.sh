@@ -9,7 +9,7 @@
 . "$PORTIER_SRC/tests/lab/lib.sh"
 lab_init
 . "$PORTIER_SRC/tests/lab/lib_fw.sh"
-command -v nft >/dev/null || { echo "nft missing; skipped"; exit 77; }
+need_tool nft
 
 lab_target t1
 lab_listen t1 tcp:80

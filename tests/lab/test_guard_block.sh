@@ -9,8 +9,7 @@
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_guard.sh"
 lab_init
-command -v nmap >/dev/null || { echo "nmap missing; skipped"; exit 77; }
-command -v nft >/dev/null || { echo "nft missing; skipped"; exit 77; }
+need_tool nmap nft masscan curl
 [ -x "$LAB_BIN/lab-guard_client" ] || lab_fail "lab-guard_client not built"
 
 lab_target t1
@@ -49,15 +48,13 @@ lab_scan nmap -n -Pn -sS -T5 --max-retries 0 --max-rate 300 -p 1-100 -e "$dev" -
 alert=$(guard_wait_alert "$allowed" 10) || { echo "FAIL: no alert for the allowlisted scanner"; fail=1; }
 echo "allowlisted scanner: action $(guard_field "$alert" action) ($(guard_field "$alert" allowlisted_as))"
 [ "$(guard_field "$alert" action)" = allowlisted ] || { echo "FAIL: allowlisted source not reported as such"; fail=1; }
-if command -v masscan >/dev/null; then
-	# nmap refuses a source equal to the target; masscan sends anything
-	mac=$(ip -n "${LAB_NS[t1]}" -br link show "${LAB_ID}t1" | awk '{print $3}')
-	lab_scan timeout 20 masscan -e "$dev" --router-mac "$mac" --source-ip "$T4" \
-		-p1-100 --rate 300 --wait 0 --range "$T4" >/dev/null 2>&1 || true
-	alert=$(guard_wait_alert "$T4" 10) || { echo "FAIL: no alert for the scan spoofed from the target's own address"; fail=1; }
-	echo "spoofed own address: action $(guard_field "$alert" action) ($(guard_field "$alert" allowlisted_as))"
-	[ "$(guard_field "$alert" allowlisted_as)" = own-address ] || { echo "FAIL: own address not recognised"; fail=1; }
-fi
+# nmap refuses a source equal to the target; masscan sends anything
+mac=$(ip -n "${LAB_NS[t1]}" -br link show "${LAB_ID}t1" | awk '{print $3}')
+lab_scan timeout 20 masscan -e "$dev" --router-mac "$mac" --source-ip "$T4" \
+	-p1-100 --rate 300 --wait 0 --range "$T4" >/dev/null 2>&1 || true
+alert=$(guard_wait_alert "$T4" 10) || { echo "FAIL: no alert for the scan spoofed from the target's own address"; fail=1; }
+echo "spoofed own address: action $(guard_field "$alert" action) ($(guard_field "$alert" allowlisted_as))"
+[ "$(guard_field "$alert" allowlisted_as)" = own-address ] || { echo "FAIL: own address not recognised"; fail=1; }
 set4=$(lab_in t1 nft list set inet portier_guard block4)
 grep -qF -e "$allowed" -e "$T4" <<<"$set4" && { echo "FAIL: an allowlisted address was blocked"; fail=1; }
 lab_scan curl -s -o /dev/null --max-time 3 --interface "$allowed" "http://$T4/" \

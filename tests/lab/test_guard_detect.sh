@@ -8,8 +8,7 @@
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_guard.sh"
 lab_init
-command -v nmap >/dev/null || { echo "nmap missing; skipped"; exit 77; }
-command -v nft >/dev/null || { echo "nft missing; skipped"; exit 77; }
+need_tool nmap nft masscan curl
 
 lab_target t1
 lab_http t1 80
@@ -29,9 +28,7 @@ scans=(
 	"sM|maimon|nmap-like|nmap -n -Pn -sM -T5 --max-retries 0 --max-rate 300 -p 1-200 -e $dev -S SRC V TGT"
 	"sU|udp||nmap -n -Pn -sU -T5 --max-retries 0 --max-rate 300 -p 1-200 -e $dev -S SRC V TGT"
 )
-if command -v masscan >/dev/null; then
-	scans+=("masscan|syn|masscan-like|masscan -e $dev --router-mac $mac --source-ip SRC -p1-200 --rate 300 --wait 0 --range TGT")
-fi
+scans+=("masscan|syn|masscan-like|masscan -e $dev --router-mac $mac --source-ip SRC -p1-200 --rate 300 --wait 0 --range TGT")
 
 probes=()
 idx=0
@@ -82,6 +79,9 @@ awk -v m="$median" 'BEGIN { exit !(m <= 5) }' || { echo "FAIL: median $median > 
 # loopback is never in a block set, whatever happened
 set=$(lab_in t1 nft list set inet portier_guard block4)
 grep -q '127\.' <<<"$set" && { echo "FAIL: loopback blocked"; fail=1; }
-grep -q "lost by the kernel" "$LAB_DIR/guard.err" || true
+# packets the kernel dropped are worth a line in the log, not a failure
+if grep -q "lost by the kernel" "$LAB_DIR/guard.err"; then
+	echo "note: guard reported packets lost by the kernel"
+fi
 [ "$fail" = 0 ] || { cat "$LAB_DIR/guard.err" >&2; lab_fail "guard detection"; }
 echo "guard detection ok: ${#probes[@]} scans detected, classified and blocked"

@@ -8,8 +8,7 @@
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_guard.sh"
 lab_init
-command -v nmap >/dev/null || { echo "nmap missing; skipped"; exit 77; }
-command -v nft >/dev/null || { echo "nft missing; skipped"; exit 77; }
+need_tool nmap nft
 
 lab_target t1
 dev="${LAB_ID}s1"

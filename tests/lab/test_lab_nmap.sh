@@ -4,7 +4,7 @@
 # web server, real Samba), and nothing else.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 lab_init
-command -v nmap >/dev/null || { echo "nmap missing; skipped"; exit 77; }
+need_tool nmap
 
 lab_target t1
 mapfile -t ports < <(lab_random_ports 6 1024 60000)

@@ -11,7 +11,7 @@
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_local.sh"
 lab_init
-command -v python3 >/dev/null || { echo "python3 missing; skipped"; exit 77; }
+need_tool python3
 
 lab_target t1
 ns=${LAB_NS[t1]}

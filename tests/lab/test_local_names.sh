@@ -13,7 +13,7 @@
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_local.sh"
 lab_init
-command -v python3 >/dev/null || { echo "python3 missing; skipped"; exit 77; }
+need_tool python3
 
 lab_target t1
 ns=${LAB_NS[t1]}
@@ -123,7 +123,7 @@ EOF
 
 # ---- text views: escaped, never raw -------------------------------------------
 "$PORTIER" local -tlxv --netns "$ns" > "$LAB_DIR/local.txt"
-"$PORTIER" audit --netns "$ns" > "$LAB_DIR/audit.txt" || true
+"$PORTIER" audit --netns "$ns" > "$LAB_DIR/audit.txt" || lab_fail "audit --netns failed (no --fail-on: exit 0 expected)"
 cat "$LAB_DIR/local.txt" "$LAB_DIR/audit.txt"
 for f in local.txt audit.txt; do
 	if LC_ALL=C grep -q $'\x1b' "$LAB_DIR/$f"; then

@@ -6,7 +6,7 @@
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_local.sh"
 lab_init
-command -v python3 >/dev/null || { echo "python3 missing; skipped"; exit 77; }
+need_tool python3
 
 lab_target t1
 ns=${LAB_NS[t1]}
@@ -40,7 +40,8 @@ grep -q "\"rule\":\"close-wait\".*\"pid\":$leak_pid," "$LAB_DIR/audit.jsonl" \
 	|| lab_fail "audit has no close-wait finding for pid $leak_pid"
 
 # Judging every namespace from outside finds the same pile, labelled.
-"$PORTIER" audit --all-netns --json > "$LAB_DIR/audit-all.jsonl" || true
+"$PORTIER" audit --all-netns --json > "$LAB_DIR/audit-all.jsonl" \
+	|| lab_fail "audit --all-netns failed (no --fail-on: exit 0 expected)"
 grep -q "\"rule\":\"close-wait\".*\"pid\":$leak_pid,.*\"netns\":\"$ns\"" \
 	"$LAB_DIR/audit-all.jsonl" || lab_fail "audit --all-netns: no close-wait labelled $ns"
 
@@ -59,7 +60,8 @@ local_hold t1 only "$LAB_BIN/lab-sockhold" "tcp:0.0.0.0:$port"
 only_pid=$LOCAL_PID
 "$PORTIER" local -tl -p --all-netns --json > "$LAB_DIR/all.jsonl"
 "$PORTIER" local -tl -p --json > "$LAB_DIR/host.jsonl"
-"$PORTIER" local -tlp --all-netns | grep -E "^(NETNS|$ns) " || true
+"$PORTIER" local -tlp --all-netns > "$LAB_DIR/all.txt" || lab_fail "local -tlp --all-netns failed"
+grep -E "^(NETNS|$ns) " "$LAB_DIR/all.txt" || lab_fail "local -tlp --all-netns: no row labelled $ns"
 python3 - "$LAB_DIR/all.jsonl" "$LAB_DIR/host.jsonl" "$ns" "$port" "$only_pid" <<'PY' || lab_fail "--all-netns"
 import json, sys
 allns, host, ns, port, pid = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])

@@ -6,9 +6,7 @@
 # such targets exit 2; ranges skip .255 and .0, counted by nft).
 . "$PORTIER_SRC/tests/lab/lib.sh"
 lab_init
-for tool in nmblookup nbtscan nmap jq; do
-	command -v $tool >/dev/null || { echo "$tool missing; skipped"; exit 77; }
-done
+need_tool nmblookup nbtscan nmap jq
 
 lab_target t1
 lab_target t2 # no NetBIOS at all
@@ -110,7 +108,7 @@ from_nmap() {
 		}' | sort
 }
 from_portier() {
-	{ lab_scan "$PORTIER" nbstat --json "$ip" || true; } | jq -r '
+	lab_expect 1 lab_scan "$PORTIER" nbstat --json "$ip" | jq -r '
 		(.names[] | "\(.name)<\(.suffix)>\(if .group then "G" else "U" end)"),
 		"MAC \(.mac)"' | sort
 }
@@ -147,7 +145,7 @@ if [ "$browser" = yes ]; then
 	grep -q 'roles: file server, master browser' <<<"$out" || lab_fail "master browser role missing"
 fi
 # -v lists every name like nmblookup
-[ "$({ lab_scan "$PORTIER" nbstat -v "$ip" || true; } | grep -c '<..>')" = "$(grep -c '<' <<<"$want")" ] \
+[ "$(lab_expect 1 lab_scan "$PORTIER" nbstat -v "$ip" | grep -c '<..>')" = "$(grep -c '<' <<<"$want")" ] \
 	|| lab_fail "-v table has a different number of names"
 
 # A host with no name service: ICMP port unreachable, reported, exit 0.
@@ -165,17 +163,17 @@ jq -r .error <<<"$out" | grep -q 'name count 200' || lab_fail "t3: error does no
 jq -e 'has("names") | not' <<<"$out" >/dev/null || lab_fail "t3: names shown from a bad reply"
 
 # 200 names in one 3.7 KB reply: all of them, not a cut-off list
-out=$(lab_scan "$PORTIER" nbstat --json "${LAB_IP[t4]}") || true
+out=$(lab_expect 1 lab_scan "$PORTIER" nbstat --json "${LAB_IP[t4]}")
 [ "$(jq -r '.names | length' <<<"$out")" = 200 ] || lab_fail "t4: expected 200 names"
 # a datagram larger than any node status reply: malformed, with its size
-out=$(lab_scan "$PORTIER" nbstat --json "${LAB_IP[t5]}") || true
+out=$(lab_expect 1 lab_scan "$PORTIER" nbstat --json "${LAB_IP[t5]}")
 echo "$out"
 jq -r .error <<<"$out" | grep -q 'larger than any node status reply' || lab_fail "t5: oversize not named"
 
 # A /24 sweep: exactly the Samba host answers, fast, and .255 is never
 # asked (the socket has no SO_BROADCAST and the block skips it).
 start=$(date +%s%N)
-out=$(lab_scan "$PORTIER" nbstat --json --all --timeout 500 198.19.1.0/24) || true
+out=$(lab_expect 1 lab_scan "$PORTIER" nbstat --json --all --timeout 500 198.19.1.0/24)
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "/24 sweep: $(jq -r .status <<<"$out" | sort | uniq -c | tr '\n' ' ') in ${ms} ms"
 [ "$(jq -r 'select(.status == "ok") | .host' <<<"$out")" = "$ip" ] || lab_fail "/24 sweep: wrong answering set"
@@ -238,8 +236,8 @@ done
 rc=0; lab_scan "$PORTIER" nbstat 224.0.0.0/28 >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || lab_fail "a multicast block should exit 2, got $rc"
 # a range over a /24 boundary: 10 hosts, never .255 nor .0
-out=$(lab_scan "$PORTIER" nbstat --json --all --retries 0 --timeout 300 \
-	198.18.0.250-198.18.1.5) || true
+out=$(lab_expect 0 lab_scan "$PORTIER" nbstat --json --all --retries 0 --timeout 300 \
+	198.18.0.250-198.18.1.5)
 hosts=$(jq -r .host <<<"$out" | sort -t. -k3,3n -k4,4n | paste -sd' ' -)
 echo "range 198.18.0.250-198.18.1.5 asked: $hosts"
 [ "$hosts" = "198.18.0.250 198.18.0.251 198.18.0.252 198.18.0.253 198.18.0.254 198.18.1.1 198.18.1.2 198.18.1.3 198.18.1.4 198.18.1.5" ] \

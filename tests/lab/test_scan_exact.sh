@@ -8,9 +8,7 @@
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_scan.sh"
 lab_init
-for tool in nmap ndiff xmllint nft; do
-	command -v $tool >/dev/null || { echo "$tool missing; skipped"; exit 77; }
-done
+need_tool nmap ndiff xmllint nft
 
 lab_target t1
 ip=${LAB_IP[t1]}

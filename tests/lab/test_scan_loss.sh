@@ -9,7 +9,7 @@
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_scan.sh"
 lab_init
-command -v nft >/dev/null || { echo "nft missing; skipped"; exit 77; }
+need_tool nft
 
 lab_target t1
 ip=${LAB_IP[t1]}
@@ -79,7 +79,8 @@ sleep 1.5
 capeff=$(awk '/^CapEff/ {print $2}' "/proc/$pid/status")
 caprnd=$(awk '/^CapBnd/ {print $2}' "/proc/$pid/status")
 nnp=$(awk '/^NoNewPrivs/ {print $2}' "/proc/$pid/status")
-kill -INT "$pid"; wait "$pid" || true
+kill -INT "$pid"; rc=0; wait "$pid" || rc=$?
+[ "$rc" = 3 ] || lab_fail "an interrupted scan should exit 3, got $rc"
 echo "during a SYN scan: CapEff $capeff CapBnd $caprnd NoNewPrivs $nnp"
 [ "$capeff" = 0000000000000000 ] || lab_fail "capabilities kept: $capeff"
 [ "$caprnd" = 0000000000000000 ] || lab_fail "bounding set kept: $caprnd"

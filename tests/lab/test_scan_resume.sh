@@ -6,7 +6,7 @@
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_scan.sh"
 lab_init
-command -v xmllint >/dev/null || { echo "xmllint missing; skipped"; exit 77; }
+need_tool xmllint
 
 lab_target t1
 ip=${LAB_IP[t1]}

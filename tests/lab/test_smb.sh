@@ -6,9 +6,7 @@
 # a clear per-host error in bounded time.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 lab_init
-for tool in nmap jq nft; do
-	command -v $tool >/dev/null || { echo "$tool missing; skipped"; exit 77; }
-done
+need_tool nmap jq nft
 
 lab_target t1 # SMB2_10 and up: no SMB1
 lab_target t2 # NT1 allowed, signing mandatory
@@ -70,7 +68,8 @@ nmap_signing() {
 	lab_scan nmap -n -Pn -p "$2" --script smb2-security-mode "$1" \
 		| grep -o 'Message signing [a-z ]*' | head -1
 }
-portier_json() { { lab_scan "$PORTIER" smb --json "$@" || true; } }
+# portier_json WANT ARGS...: portier smb --json ARGS, which must exit WANT
+portier_json() { lab_expect "$1" lab_scan "$PORTIER" smb --json "${@:2}"; }
 
 check() { # name port json
 	local name=$1 port=$2 json=$3 want got
@@ -88,7 +87,7 @@ check() { # name port json
 }
 
 # t1: no SMB1, signing optional -> one medium finding, exit 1
-j1=$(portier_json "${LAB_IP[t1]}")
+j1=$(portier_json 1 "${LAB_IP[t1]}")
 check t1 445 "$j1"
 [ "$(jq -r .smb1 <<<"$j1")" = false ] || lab_fail "t1: SMB1 reported with SMB2_10"
 [ "$(jq -r '.transport.used' <<<"$j1")" = 445 ] || lab_fail "t1: 445 not used"
@@ -109,13 +108,13 @@ d=$(( $(date -u -d "${nt}Z" +%s) - $(date -u -d "$pt" +%s) ))
 [ "${d#-}" -le 5 ] || lab_fail "t1: server time differs from smb2-time by ${d}s"
 
 # the same server over IPv6
-j6=$(portier_json "${LAB_IP6[t1]}")
+j6=$(portier_json 1 "${LAB_IP6[t1]}")
 [ "$(jq -c .accepted <<<"$j6")" = "$(jq -c .accepted <<<"$j1")" ] \
 	|| lab_fail "t1: IPv6 and IPv4 dialect sets differ"
 echo "t1 over IPv6: $(jq -c '{transport, accepted}' <<<"$j6")"
 
 # t2: SMB1 accepted and flagged high; signing required
-j2=$(portier_json "${LAB_IP[t2]}")
+j2=$(portier_json 1 "${LAB_IP[t2]}")
 check t2 445 "$j2"
 [ "$(jq -r .smb1 <<<"$j2")" = true ] || lab_fail "t2: SMB1 not reported with NT1"
 jq -e '.findings[] | select(.id == "smb1-accepted" and .severity == "high")' <<<"$j2" \
@@ -129,7 +128,7 @@ grep -q 'NT LM 0.12  accepted' <<<"$out" || lab_fail "t2: text output lacks SMB1
 
 # t3: 445 dropped -> filtered, 139 used with a NetBIOS session
 start=$(date +%s%N)
-j3=$(portier_json --timeout 1500 "${LAB_IP[t3]}")
+j3=$(portier_json 1 --timeout 1500 "${LAB_IP[t3]}")
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "t3: $(jq -c .transport <<<"$j3") in ${ms} ms"
 [ "$(jq -r '.transport."445"' <<<"$j3")" = filtered ] || lab_fail "t3: 445 should be filtered"
@@ -140,7 +139,7 @@ jq -r .transport.called <<<"$j3" | grep -Eq '^LABSRV[0-9]+$' \
 	|| lab_fail "t3: called name not learned from 137"
 check t3 139 "$j3"
 # the generic name works too
-j3b=$(portier_json --only 139 --name '*SMBSERVER' "${LAB_IP[t3]}")
+j3b=$(portier_json 1 --only 139 --name '*SMBSERVER' "${LAB_IP[t3]}")
 [ "$(jq -r .transport.called <<<"$j3b")" = '*SMBSERVER' ] || lab_fail "t3: *SMBSERVER refused"
 
 # t4: a banner on 445 and a silent 139: clear errors, bounded time, exit 0
@@ -151,21 +150,23 @@ echo "$out"; echo "t4 took ${ms} ms"
 [ "$rc" = 0 ] || lab_fail "t4: no SMB means no finding, got exit $rc"
 grep -q 'highest       none' <<<"$out" || lab_fail "t4: should report no dialect"
 grep -q 'unknown session packet type' <<<"$out" || lab_fail "t4: garbage not named"
-out=$(lab_scan "$PORTIER" smb --only 139 --timeout 500 "${LAB_IP[t4]}" 2>&1) || true
+out=$(lab_scan "$PORTIER" smb --only 139 --timeout 500 "${LAB_IP[t4]}" 2>&1) && rc=0 || rc=$?
 echo "$out"
+[ "$rc" = 0 ] || lab_fail "t4 --only 139: a silent session is no finding, got exit $rc"
 grep -q 'no reply before the timeout' <<<"$out" || lab_fail "t4: silent session not reported"
 [ "$ms" -lt 8000 ] || lab_fail "t4 took too long"
 # t5 swallows every offer: after two silent offers the rest are skipped
 start=$(date +%s%N)
-out=$(lab_scan "$PORTIER" smb --only 445 --timeout 300 "${LAB_IP[t5]}" 2>&1) || true
+out=$(lab_scan "$PORTIER" smb --only 445 --timeout 300 "${LAB_IP[t5]}" 2>&1) && rc=0 || rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "$out"; echo "t5 took ${ms} ms"
+[ "$rc" = 0 ] || lab_fail "t5: silent offers are no finding, got exit $rc"
 [ "$(grep -c 'no reply before the timeout' <<<"$out")" = 2 ] || lab_fail "t5: two timeouts expected"
 grep -q 'not offered' <<<"$out" || lab_fail "t5: the rest should be skipped"
 [ "$ms" -lt 1500 ] || lab_fail "t5 took ${ms} ms"
 
 # t6 refuses our name: portier says so and falls back to *SMBSERVER
-j6=$(portier_json --only 139 --name FILESRV --timeout 500 "${LAB_IP[t6]}")
+j6=$(portier_json 0 --only 139 --name FILESRV --timeout 500 "${LAB_IP[t6]}")
 echo "t6: $(jq -c .transport <<<"$j6")"
 [ "$(jq -r .transport.refused.name <<<"$j6")" = FILESRV ] || lab_fail "t6: refusal not reported"
 [ "$(jq -r .transport.refused.reason <<<"$j6")" = "called name not present" ] \
@@ -174,7 +175,7 @@ echo "t6: $(jq -c .transport <<<"$j6")"
 [ "$(jq -r '.accepted | length' <<<"$j6")" = 0 ] || lab_fail "t6: nothing can be accepted"
 
 # Several hosts at once: reported in target order, one object each
-all=$(portier_json --timeout 1000 --parallel 4 "${LAB_IP[t1]}" "${LAB_IP[t2]}" \
+all=$(portier_json 1 --timeout 1000 --parallel 4 "${LAB_IP[t1]}" "${LAB_IP[t2]}" \
 	"${LAB_IP[t3]}" "${LAB_IP[t4]}")
 [ "$(jq -r .host <<<"$all" | paste -sd' ' -)" = \
 	"${LAB_IP[t1]} ${LAB_IP[t2]} ${LAB_IP[t3]} ${LAB_IP[t4]}" ] \
@@ -192,7 +193,8 @@ raw=$(mktemp -d "$LAB_DIR/raw.XXXXXX")
 echo precious > "$LAB_DIR/victim"
 ln -s "$LAB_DIR/victim" "$raw/smb-${LAB_IP[t1]}-445-0311.bin"
 err=$(lab_scan timeout 30 "$PORTIER" smb --only 445 --timeout 1000 --raw-dir "$raw" \
-	"${LAB_IP[t1]}" 2>&1 >/dev/null) || true
+	"${LAB_IP[t1]}" 2>&1 >/dev/null) && rc=0 || rc=$?
+[ "$rc" = 1 ] || lab_fail "--raw-dir run: t1's signing finding should exit 1, got $rc"
 [ "$(cat "$LAB_DIR/victim")" = precious ] || lab_fail "--raw-dir wrote through a symlink"
 grep -q "smb-${LAB_IP[t1]}-445-0311.bin': it is a symbolic link" <<<"$err" \
 	|| lab_fail "--raw-dir: symlink not reported"

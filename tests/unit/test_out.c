@@ -1,6 +1,6 @@
 /*
- * test_out.c - the output sinks: XML valid against nmap.dtd (when nmap's DTD
- * is installed) with states merged per host and "extraports" beyond 25,
+ * test_out.c - the output sinks: XML valid against nmap.dtd (a missing DTD
+ * is a failure under CI=true) with states merged per host and "extraports" beyond 25,
  * IPv6 addrtype, JSON Lines one object per non-closed port plus a summary,
  * the grepable lines, the per-host records surviving a save/load round trip,
  * the checkpoint file, and what follow-up probes (scan --probe) use: the
@@ -24,6 +24,38 @@
 #include "portier/out.h"
 
 #define DTD "/usr/share/nmap/nmap.dtd"
+
+/*
+ * file must validate against nmap's DTD.  Without the DTD (nmap not
+ * installed) the check is left out with a note, except under CI=true, where
+ * every test tool is installed and a missing DTD fails instead of letting
+ * the XML pass unchecked.
+ */
+static void assert_valid_xml(const char *file)
+{
+	const char *ci = getenv("CI");
+	xmlDocPtr doc;
+	xmlDtdPtr dtd;
+	xmlValidCtxtPtr v;
+
+	if (access(DTD, R_OK) != 0) {
+		if (ci && strcmp(ci, "true") == 0)
+			fail_msg("%s missing: CI=true needs nmap (make deps)",
+				 DTD);
+		print_message("note: %s missing, %s not validated\n", DTD,
+			      file);
+		return;
+	}
+	doc = xmlReadFile(file, NULL, 0);
+	dtd = xmlParseDTD(NULL, (const xmlChar *)DTD);
+	v = xmlNewValidCtxt();
+	assert_non_null(doc);
+	assert_non_null(dtd);
+	assert_int_equal(xmlValidateDtd(v, doc, dtd), 1);
+	xmlFreeValidCtxt(v);
+	xmlFreeDtd(dtd);
+	xmlFreeDoc(doc);
+}
 
 static char dir[64];
 static char path_buf[8][256];
@@ -197,18 +229,7 @@ static void test_sinks(void **state)
 	assert_non_null(
 		strstr(xml, "<hosts up=\"2\" down=\"0\" total=\"2\"/>"));
 	free(xml);
-	if (access(DTD, R_OK) == 0) {
-		xmlDocPtr doc = xmlReadFile(path("r.xml"), NULL, 0);
-		xmlDtdPtr dtd = xmlParseDTD(NULL, (const xmlChar *)DTD);
-		xmlValidCtxtPtr v = xmlNewValidCtxt();
-
-		assert_non_null(doc);
-		assert_non_null(dtd);
-		assert_int_equal(xmlValidateDtd(v, doc, dtd), 1);
-		xmlFreeValidCtxt(v);
-		xmlFreeDtd(dtd);
-		xmlFreeDoc(doc);
-	}
+	assert_valid_xml(path("r.xml"));
 
 	gnmap = slurp(path("r.gnmap"));
 	assert_non_null(strstr(
@@ -745,18 +766,7 @@ static void test_probe_hooks(void **state)
 			       "</hostscript>\n</host>"));
 	assert_non_null(strstr(xml, "</ports></host>")); /* the IPv6 host */
 	free(xml);
-	if (access(DTD, R_OK) == 0) {
-		xmlDocPtr doc = xmlReadFile(path("p.xml"), NULL, 0);
-		xmlDtdPtr dtd = xmlParseDTD(NULL, (const xmlChar *)DTD);
-		xmlValidCtxtPtr v = xmlNewValidCtxt();
-
-		assert_non_null(doc);
-		assert_non_null(dtd);
-		assert_int_equal(xmlValidateDtd(v, doc, dtd), 1);
-		xmlFreeValidCtxt(v);
-		xmlFreeDtd(dtd);
-		xmlFreeDoc(doc);
-	}
+	assert_valid_xml(path("p.xml"));
 }
 
 static void test_port_ranges(void **state)

@@ -12,15 +12,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
-#include <sched.h>
-#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -28,24 +25,7 @@
 #include "portier/kb.h"
 #include "portier/net.h"
 #include "portier/probe.h"
-
-static size_t load(const char *name, uint8_t *buf, size_t cap)
-{
-	const char *dir = getenv("PORTIER_TESTDATA");
-	char path[4096];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/probe/%s", dir ? dir : "tests/data",
-		 name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("fixture %s missing", path);
-	n = fread(buf, 1, cap, f);
-	fclose(f);
-	assert_true(n > 0 && n < cap);
-	return n;
-}
+#include "probe_fixture.h"
 
 static struct portier_nbstat_reply nb; /* 8 KiB: not on the stack */
 
@@ -74,7 +54,7 @@ static void test_nbstat_build(void **state)
 {
 	struct portier_nbstat_params p = {.trn_id = 0xd79e};
 	uint8_t q[64], r[2048];
-	size_t rn = load("nbstat-samba-5names.bin", r, sizeof(r));
+	size_t rn = probe_fixture_load("nbstat-samba-5names.bin", r, sizeof(r));
 	(void)state;
 
 	assert_int_equal(portier_nbstat_build(q, sizeof(q), &p), 50);
@@ -92,7 +72,7 @@ static void test_nbstat_build(void **state)
 static void test_nbstat_samba(void **state)
 {
 	uint8_t r[2048];
-	size_t n = load("nbstat-samba-5names.bin", r, sizeof(r));
+	size_t n = probe_fixture_load("nbstat-samba-5names.bin", r, sizeof(r));
 	struct portier_nbstat_summary s;
 	struct portier_err err = {0};
 	static const struct {
@@ -138,7 +118,8 @@ static void test_nbstat_samba(void **state)
 static void test_nbstat_samba_master(void **state)
 {
 	uint8_t r[2048];
-	size_t n = load("nbstat-samba-master-browser.bin", r, sizeof(r));
+	size_t n = probe_fixture_load("nbstat-samba-master-browser.bin", r,
+				      sizeof(r));
 	struct portier_nbstat_summary s;
 	struct portier_err err = {0};
 	(void)state;
@@ -164,7 +145,8 @@ static void test_nbstat_samba_master(void **state)
 static void test_nbstat_every_truncation(void **state)
 {
 	uint8_t r[2048];
-	size_t n = load("nbstat-samba-5names.bin", r, sizeof(r)), k;
+	size_t n = probe_fixture_load("nbstat-samba-5names.bin", r, sizeof(r)),
+	       k;
 	(void)state;
 
 	/* RDLENGTH covers the whole statistics block, so every shorter
@@ -494,7 +476,7 @@ static void test_smb_samba_replies(void **state)
 	(void)state;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		n = load(v[i].file, b, sizeof(b));
+		n = probe_fixture_load(v[i].file, b, sizeof(b));
 		assert_int_equal(portier_smb_parse(b, n, &r, &err), 0);
 		assert_true(r.accepted);
 		assert_false(r.smb1);
@@ -517,17 +499,17 @@ static void test_smb_samba_replies(void **state)
 	assert_string_equal(portier_smb_signing_name(r.signing_algo),
 			    "AES-GMAC");
 
-	n = load("smb2-0311-signing-required.bin", b, sizeof(b));
+	n = probe_fixture_load("smb2-0311-signing-required.bin", b, sizeof(b));
 	assert_int_equal(portier_smb_parse(b, n, &r, &err), 0);
 	assert_true(r.accepted);
 	assert_true(r.signing_required);
 
-	n = load("smb1-refused-samba.bin", b, sizeof(b));
+	n = probe_fixture_load("smb1-refused-samba.bin", b, sizeof(b));
 	assert_int_equal(portier_smb_parse(b, n, &r, &err), 0);
 	assert_true(r.smb1);
 	assert_false(r.accepted);
 
-	n = load("smb1-nt1-only.bin", b, sizeof(b));
+	n = probe_fixture_load("smb1-nt1-only.bin", b, sizeof(b));
 	assert_int_equal(portier_smb_parse(b, n, &r, &err), 0);
 	assert_true(r.smb1);
 	assert_true(r.accepted);
@@ -536,7 +518,7 @@ static void test_smb_samba_replies(void **state)
 	assert_true(r.have_guid);
 	assert_memory_equal(r.server_guid, "labsrv2", 7);
 
-	n = load("smb1-nt1-signing-required.bin", b, sizeof(b));
+	n = probe_fixture_load("smb1-nt1-signing-required.bin", b, sizeof(b));
 	assert_int_equal(portier_smb_parse(b, n, &r, &err), 0);
 	assert_true(r.accepted);
 	assert_true(r.signing_enabled);
@@ -554,7 +536,7 @@ static void test_smb_every_truncation(void **state)
 	(void)state;
 
 	for (f = 0; f < 4; f++) {
-		n = load(files[f], b, sizeof(b));
+		n = probe_fixture_load(files[f], b, sizeof(b));
 		for (k = 0; k < n; k++) {
 			struct portier_err err = {0};
 
@@ -589,7 +571,7 @@ static void test_smb_hostile(void **state)
 	struct portier_err err = {0};
 	uint8_t b[2048], c[2048];
 	uint8_t *s = c + 4, *body = c + 4 + 64;
-	size_t n = load("smb2-0311-samba.bin", b, sizeof(b));
+	size_t n = probe_fixture_load("smb2-0311-samba.bin", b, sizeof(b));
 	(void)state;
 
 #define FRESH() memcpy(c, b, n)
@@ -628,7 +610,7 @@ static void test_smb_hostile(void **state)
 	c[0] = 0x85;
 	expect_smb_bad(c, n, "0x85");
 
-	n = load("smb1-nt1-only.bin", b, sizeof(b));
+	n = probe_fixture_load("smb1-nt1-only.bin", b, sizeof(b));
 	FRESH(); /* SMB1 ByteCount past the end */
 	c[4 + 33 + 34] = 0xff;
 	c[4 + 33 + 35] = 0xff;
@@ -950,67 +932,13 @@ static void test_targets_not_unicast(void **state)
 	portier_free(v);
 }
 
-/*
- * The sweep itself refuses to send to multicast and 255.255.255.255 even
- * when handed them directly (bypassing the target parser).  Run in a
- * child inside a fresh, empty network namespace, so that even a broken
- * sweep cannot put a packet on a real network; skipped when namespaces
- * cannot be made.
- */
-struct nosend_seen {
-	unsigned n, ok;
-};
-
-static void nosend_cb(const struct portier_nbstat_result *r, void *ctx)
-{
-	struct nosend_seen *seen = ctx;
-
-	seen->n++;
-	if (r->status == -EADDRNOTAVAIL && r->queries == 0 &&
-	    strstr(r->err.msg, "not a unicast address"))
-		seen->ok++;
-}
-
-static void test_sweep_never_sends_to_groups(void **state)
-{
-	pid_t pid;
-	int st = 0;
-	(void)state;
-
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		static const char *const bad_dst[] = {
-			"224.0.0.1", "239.255.255.250", "255.255.255.255",
-			"0.0.0.0"};
-		struct portier_addr t[4];
-		struct portier_nbstat_opts o = {.timeout_ms = 50};
-		struct nosend_seen seen = {0};
-		struct portier_err err = {0};
-		size_t i;
-
-		if (unshare(CLONE_NEWNET) < 0 &&
-		    unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
-			_exit(77);
-		for (i = 0; i < 4; i++)
-			portier_addr_parse(bad_dst[i], &t[i]);
-		if (portier_nbstat_sweep(t, 4, &o, nosend_cb, &seen, &err) < 0)
-			_exit(3);
-		_exit(seen.n == 4 && seen.ok == 4 ? 0 : 1);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	if (WEXITSTATUS(st) == 77)
-		skip();
-	assert_int_equal(WEXITSTATUS(st), 0);
-}
-
 /* The answer is for "*" (what we asked): for_star.  Another name, or a
  * compression pointer that leads elsewhere, parses but is not ours. */
 static void test_nbstat_for_star(void **state)
 {
 	uint8_t r[PORTIER_NBSTAT_MAX_REPLY], c[PORTIER_NBSTAT_MAX_REPLY];
-	size_t n = load("nbstat-samba-5names.bin", r, sizeof(r)), k;
+	size_t n = probe_fixture_load("nbstat-samba-5names.bin", r, sizeof(r)),
+	       k;
 	struct portier_err err = {0};
 	(void)state;
 
@@ -1057,113 +985,6 @@ static void test_nbstat_for_star(void **state)
 	assert_false(nb.for_star);
 }
 
-/*
- * A sweep takes only the reply that comes from the queried port and answers
- * for "*"; a reply with the right transaction id from another port, or for
- * another name, is ignored.  retries = UINT_MAX is capped (it made the
- * retry interval divide by zero).  Runs in a child inside a private network
- * namespace (loopback only, brought up there), with a fake name service in
- * a second child; skipped when namespaces cannot be made.
- */
-static void nb_responder(int rs, int ws, const uint8_t *good, size_t n,
-			 bool answer)
-{
-	uint8_t q[128], rep[PORTIER_NBSTAT_MAX_REPLY];
-
-	for (;;) {
-		struct sockaddr_in peer;
-		socklen_t sl = sizeof(peer);
-		ssize_t m = recvfrom(rs, q, sizeof(q), 0,
-				     (struct sockaddr *)&peer, &sl);
-
-		if (m < 2)
-			_exit(m < 0 ? 1 : 0);
-		memcpy(rep, good, n);
-		rep[0] = q[0];
-		rep[1] = q[1];
-		/* right id, wrong source port */
-		sendto(ws, rep, n, 0, (struct sockaddr *)&peer, sl);
-		/* right id and port, answer for another name */
-		portier_nb_encode_name("OTHER", 0x20, rep + 12);
-		sendto(rs, rep, n, 0, (struct sockaddr *)&peer, sl);
-		if (answer) {
-			memcpy(rep + 12, good + 12, 34);
-			sendto(rs, rep, n, 0, (struct sockaddr *)&peer, sl);
-		}
-	}
-}
-
-static int sweep_against_fake(bool answer, unsigned retries,
-			      struct portier_nbstat_result *res)
-{
-	uint8_t good[PORTIER_NBSTAT_MAX_REPLY];
-	size_t n = load("nbstat-samba-5names.bin", good, sizeof(good));
-	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t al = sizeof(a);
-	struct portier_addr t = {.family = 4, .b = {127, 0, 0, 1}};
-	struct portier_nbstat_opts o = {.retries = retries, .timeout_ms = 300};
-	struct portier_err err = {0};
-	int rs, ws, rc;
-	pid_t pid;
-
-	rs = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	ws = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (rs < 0 || ws < 0 || bind(rs, (struct sockaddr *)&a, al) < 0 ||
-	    bind(ws, (struct sockaddr *)&a, al) < 0 ||
-	    getsockname(rs, (struct sockaddr *)&a, &al) < 0)
-		return -100;
-	pid = fork();
-	if (pid < 0)
-		return -101;
-	if (pid == 0)
-		nb_responder(rs, ws, good, n, answer);
-	o.port = ntohs(a.sin_port);
-	rc = portier_probe_nbstat_host(&t, &o, res, &err);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	close(rs);
-	close(ws);
-	return rc;
-}
-
-static void test_sweep_matches_port_and_name(void **state)
-{
-	pid_t pid;
-	int st = 0;
-	(void)state;
-
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		static struct portier_nbstat_result res;
-
-		if (unshare(CLONE_NEWNET) < 0 &&
-		    unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
-			_exit(77);
-		if (system("ip link set lo up 2>/dev/null") != 0)
-			_exit(77);
-		/* only wrong replies: the host stays unanswered */
-		if (sweep_against_fake(false, 1, &res) != -ETIMEDOUT ||
-		    res.queries != 2)
-			_exit(10);
-		/* wrong ones first, then the real one: that one is taken */
-		if (sweep_against_fake(true, 1, &res) != 0 ||
-		    !res.reply.for_star || res.reply.n_names != 5)
-			_exit(11);
-		/* retries from the public API beyond the cap: 1 + 10 */
-		if (sweep_against_fake(false, UINT_MAX, &res) != -ETIMEDOUT ||
-		    res.queries != PORTIER_NBSTAT_MAX_RETRIES + 1)
-			_exit(12);
-		_exit(0);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	if (WEXITSTATUS(st) == 77)
-		skip();
-	assert_int_equal(WEXITSTATUS(st), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1187,9 +1008,7 @@ int main(void)
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_targets_not_unicast),
 		cmocka_unit_test(test_smb_host_not_target),
-		cmocka_unit_test(test_sweep_never_sends_to_groups),
 		cmocka_unit_test(test_nbstat_for_star),
-		cmocka_unit_test(test_sweep_matches_port_and_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

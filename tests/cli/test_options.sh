@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Every subcommand words a bad option the same way (src/cli/opts.c): the
+# exact message, then the exact hint, nothing on stdout, exit status 2.
+# Nothing here gets as far as a socket or a file: options are parsed first.
+. "$PORTIER_SRC/tests/cli/lib.sh"
+export HOME=/nonexistent XDG_CONFIG_HOME=/nonexistent # no user overlay
+
+hint() {
+	echo "hint: 'portier $1 --help' (or 'portier help $1') lists the options"
+}
+
+# expect_usage CMD MESSAGE HINT ARGS...: `portier ARGS` exits 2, prints
+# nothing on stdout and exactly "portier CMD: MESSAGE" and HINT on stderr.
+expect_usage() {
+	local cmd=$1 msg=$2 want_hint=$3; shift 3
+	expect_exit 2 "$PORTIER" "$@"
+	CLI_CHECKS=$((CLI_CHECKS + 1))
+	if [ "$ERR" != "portier $cmd: $msg"$'\n'"$want_hint" ] || [ -n "$OUT" ]; then
+		echo "FAIL: 'portier $*' printed:" >&2
+		echo "$ERR" >&2
+		echo "expected:" >&2
+		echo "portier $cmd: $msg" >&2
+		echo "$want_hint" >&2
+		[ -z "$OUT" ] || echo "and on stdout: ${OUT:0:200}" >&2
+		CLI_FAILS=$((CLI_FAILS + 1))
+	fi
+}
+
+# unknown CMD [ARGS...]: --no-such-option and -Z are refused
+unknown() {
+	local cmd=$1; shift
+	expect_usage "$cmd" "unrecognized option '--no-such-option'" \
+		"$(hint "$cmd")" "$cmd" "$@" --no-such-option
+	expect_usage "$cmd" "unrecognized option '--no-such-option'" \
+		"$(hint "$cmd")" "$cmd" "$@" --no-such-option=1
+	expect_usage "$cmd" "unrecognized option '-Z'" "$(hint "$cmd")" \
+		"$cmd" "$@" -Z
+}
+
+# missing CMD OPTION [ARGS...]: OPTION as the last word lacks its argument
+missing() {
+	local cmd=$1 opt=$2; shift 2
+	expect_usage "$cmd" "option '$opt' requires an argument" \
+		"$(hint "$cmd")" "$cmd" "$@" "$opt"
+}
+
+# invalid CMD OPTION VALUE ACCEPTED [ARGS...]: the value is refused
+invalid() {
+	local cmd=$1 opt=$2 value=$3 accepted=$4; shift 4
+	expect_usage "$cmd" "invalid value '$value' for option '$opt'" \
+		"hint: $accepted" "$cmd" "$@" "$opt" "$value"
+}
+
+# ---- each command: unknown option, missing argument, bad value -----------
+unknown info 445
+expect_usage info "option '--json' takes no argument" "$(hint info)" \
+	info --json=yes 445
+
+unknown local
+missing local --state
+missing local --port -t
+invalid local --pid abc "--pid takes a whole number from 1 to 2147483647"
+expect_usage local "unrecognized option '-Z'" "$(hint local)" local -tZ
+
+unknown audit
+missing audit --fail-on
+missing audit --close-wait --json
+invalid audit --fail-on severe "--fail-on takes high, medium, low or info"
+invalid audit --close-wait 0 "--close-wait takes a whole number from 1 to 1000000"
+
+unknown scan 198.19.1.2
+missing scan --rate 198.19.1.2
+missing scan -p 198.19.1.2
+invalid scan --rate 0 "--rate takes a whole number from 1 to 100000000" 198.19.1.2
+invalid scan --max-retries 51 "--max-retries takes a whole number from 0 to 50" 198.19.1.2
+expect_usage scan "ambiguous option '--max': it could be --max-retries, --max-rtt-timeout, --max-parallel" \
+	"$(hint scan)" scan --max 9 198.19.1.2
+
+unknown nbstat 198.19.1.2
+missing nbstat --rate 198.19.1.2
+invalid nbstat --retries 11 "--retries takes a whole number from 0 to 10" 198.19.1.2
+
+unknown smb 198.19.1.2
+missing smb --timeout 198.19.1.2
+invalid smb --only 80 "--only 445 (direct SMB) or --only 139 (NetBIOS session)" 198.19.1.2
+invalid smb --parallel 0 "--parallel takes how many hosts to probe at once, 1 to 256" 198.19.1.2
+
+unknown firewall close 445
+missing firewall --from close 445
+expect_usage firewall "unrecognized option '--dry-run'" "$(hint firewall)" \
+	firewall --dry-run close 445
+
+unknown guard
+missing guard --ban-time
+missing guard -i
+invalid guard --window 5 "--window takes a whole number from 60 to 2592000"
+
+# help has no option that takes an argument
+expect_usage help "unrecognized option '--no-such-option'" \
+	"hint: 'portier help' lists the commands, 'portier help COMMAND' explains one" \
+	help --no-such-option
+expect_usage help "unrecognized option '-Z'" \
+	"hint: 'portier help' lists the commands, 'portier help COMMAND' explains one" \
+	help -Z scan
+expect_exit 0 "$PORTIER" help --help
+expect_in "$OUT" "commands:" "help --help shows the overview"
+
+# ---- every command of the table is covered above -------------------------
+expect_exit 0 "$PORTIER" --help
+for cmd in $(sed -n 's/^  \([a-z]*\) .*/\1/p' <<<"$OUT"); do
+	expect_in " info local audit scan nbstat smb firewall guard " " $cmd " \
+		"command '$cmd' has its bad-option cases here"
+done
+
+# ---- -sU and U: say what to use instead ---------------------------------
+expect_exit 2 "$PORTIER" scan -sU 198.19.1.2
+expect_in "$ERR" "portier scan does TCP only" "-sU refused"
+expect_in "$ERR" "portier nbstat" "-sU points to nbstat"
+expect_exit 2 "$PORTIER" scan -p T:445,U:137 198.19.1.2
+expect_in "$ERR" "U:137" "U: quoted"
+expect_in "$ERR" "portier nbstat" "U: points to nbstat"
+
+cli_done
