@@ -114,6 +114,13 @@ int cli_parse_port_arg(const char *s, uint16_t *lo, uint16_t *hi,
  */
 json_t *cli_json_string(const char *s);
 
+/*
+ * Write o to f as one compact JSON line (reals with 4 significant digits)
+ * and release it.  Returns 0, or -1 when o is NULL or could not be
+ * serialized (out of memory): the caller reports it, never skips a line.
+ */
+int cli_json_line(FILE *f, json_t *o);
+
 /* An aligned text table: add rows of strings, then print. */
 struct cli_table;
 struct cli_table *cli_table_new(size_t ncols, const char *const *headers);

@@ -186,21 +186,6 @@ static json_t *proc_json(const struct portier_proc *p)
 			 cli_json_string(p->container));
 }
 
-/*
- * Print o as one line.  Returns 0, or -1 when o could not be built or
- * written (out of memory): the caller reports it, never skips the object.
- */
-static int print_line(json_t *o)
-{
-	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-
-	if (s)
-		printf("%s\n", s);
-	free(s);
-	json_decref(o);
-	return s ? 0 : -1;
-}
-
 static int print_finding_json(const struct portier_local *l,
 			      const struct portier_finding *f)
 {
@@ -239,7 +224,7 @@ static int print_finding_json(const struct portier_local *l,
 		json_decref(o);
 		o = NULL;
 	}
-	return print_line(o);
+	return cli_json_line(stdout, o);
 }
 
 static void print_finding(struct cli *cli, const struct portier_local *l,
@@ -471,7 +456,7 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 						  portier_audit_severity_name(
 							  a.fail_on))
 					: json_null());
-		if (print_line(o) < 0) {
+		if (cli_json_line(stdout, o) < 0) {
 			cli_error(cli, "out of memory while writing the JSON "
 				       "summary");
 			exit_code = EXIT_RUNTIME;

@@ -64,24 +64,35 @@ static json_t *split_list(const char *csv)
 	return arr;
 }
 
-static json_t *iana_json(uint16_t lo, uint16_t hi, unsigned protos)
+/* The next IANA entry from *i on with port <= hi and a protocol in protos. */
+static const struct portier_iana_entry *iana_next(size_t *i, uint16_t hi,
+						  unsigned protos)
 {
-	json_t *arr = json_array();
-	size_t i;
-
-	for (i = portier_iana_lower_bound(lo); i < portier_iana_count(); i++) {
-		const struct portier_iana_entry *e = portier_iana_at(i);
+	for (; *i < portier_iana_count(); ++*i) {
+		const struct portier_iana_entry *e = portier_iana_at(*i);
 
 		if (e->port > hi)
 			break;
-		if (!(e->proto & protos))
-			continue;
+		if (e->proto & protos) {
+			++*i;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+static json_t *iana_json(uint16_t lo, uint16_t hi, unsigned protos)
+{
+	json_t *arr = json_array();
+	const struct portier_iana_entry *e;
+	size_t i = portier_iana_lower_bound(lo);
+
+	while ((e = iana_next(&i, hi, protos)))
 		json_array_append_new(
 			arr,
 			json_pack("{s:i, s:s, s:s, s:s}", "port", e->port,
 				  "proto", portier_proto_name(e->proto), "name",
 				  e->name, "description", e->description));
-	}
 	return arr;
 }
 
@@ -117,16 +128,6 @@ static json_t *entry_json(const struct portier_kb_entry *e, long port)
 	return o;
 }
 
-static void print_json(json_t *o)
-{
-	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-
-	if (s)
-		printf("%s\n", s);
-	free(s);
-	json_decref(o);
-}
-
 /* ---- human output ---------------------------------------------------------- */
 
 static void print_field(const struct info_run *r, const char *label,
@@ -157,16 +158,11 @@ static void print_class(const struct info_run *r, uint16_t port)
 
 static void print_iana(uint16_t lo, uint16_t hi, unsigned protos)
 {
-	size_t i;
+	const struct portier_iana_entry *e;
+	size_t i = portier_iana_lower_bound(lo);
 	bool first = true;
 
-	for (i = portier_iana_lower_bound(lo); i < portier_iana_count(); i++) {
-		const struct portier_iana_entry *e = portier_iana_at(i);
-
-		if (e->port > hi)
-			break;
-		if (!(e->proto & protos))
-			continue;
+	while ((e = iana_next(&i, hi, protos))) {
 		printf("  %-9s %u/%s %s%s%s\n", first ? "iana" : "", e->port,
 		       portier_proto_name(e->proto), e->name,
 		       *e->description ? " - " : "", e->description);
@@ -221,7 +217,7 @@ static void print_bare_port(struct info_run *r, uint16_t port, unsigned protos)
 		if (o)
 			json_object_set_new(o, "iana",
 					    iana_json(port, port, protos));
-		print_json(o);
+		(void)cli_json_line(stdout, o);
 		return;
 	}
 	if (r->printed++)
@@ -254,7 +250,7 @@ static void emit_entry(struct info_run *r, const struct portier_kb_entry *e)
 	char port[16];
 
 	if (r->opt.json) {
-		print_json(entry_json(e, -1));
+		(void)cli_json_line(stdout, entry_json(e, -1));
 		return;
 	}
 	if (e->lo == e->hi)
@@ -280,12 +276,14 @@ static void emit_iana(struct info_run *r, const struct portier_iana_entry *e)
 	char port[8];
 
 	if (r->opt.json) {
-		print_json(json_pack(
-			"{s:i, s:s, s:s, s:s, s:s}", "port", e->port, "proto",
-			portier_proto_name(e->proto), "class",
-			portier_port_class_name(portier_port_class(e->port)),
-			"service", e->name, "iana_description",
-			e->description));
+		(void)cli_json_line(
+			stdout, json_pack("{s:i, s:s, s:s, s:s, s:s}", "port",
+					  e->port, "proto",
+					  portier_proto_name(e->proto), "class",
+					  portier_port_class_name(
+						  portier_port_class(e->port)),
+					  "service", e->name,
+					  "iana_description", e->description));
 		return;
 	}
 	snprintf(port, sizeof(port), "%u", e->port);
@@ -385,7 +383,7 @@ static void show_port(struct info_run *r, uint16_t port, unsigned protos)
 	}
 	for (i = 0; i < n; i++) {
 		if (r->opt.json)
-			print_json(entry_json(found[i], port));
+			(void)cli_json_line(stdout, entry_json(found[i], port));
 		else
 			print_entry(r, found[i], port);
 	}
@@ -394,6 +392,7 @@ static void show_port(struct info_run *r, uint16_t port, unsigned protos)
 static void show_range(struct info_run *r, uint16_t lo, uint16_t hi,
 		       unsigned protos)
 {
+	const struct portier_iana_entry *ia;
 	size_t i;
 
 	for (i = 0; i < portier_kb_count(r->kb); i++) {
@@ -402,14 +401,9 @@ static void show_range(struct info_run *r, uint16_t lo, uint16_t hi,
 		if (e->lo <= hi && e->hi >= lo && (e->protos & protos))
 			row_entry(e, r);
 	}
-	for (i = portier_iana_lower_bound(lo); i < portier_iana_count(); i++) {
-		const struct portier_iana_entry *e = portier_iana_at(i);
-
-		if (e->port > hi)
-			break;
-		if (e->proto & protos)
-			row_iana(e, r);
-	}
+	i = portier_iana_lower_bound(lo);
+	while ((ia = iana_next(&i, hi, protos)))
+		row_iana(ia, r);
 	flush_table(r);
 }
 

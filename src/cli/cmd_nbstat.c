@@ -77,7 +77,7 @@ static void show_result(const struct portier_nbstat_result *r, void *ctx)
 	}
 	if (run->json) {
 		if (r->status == 0 || r->status == PORTIER_EPROTO || run->all)
-			probe_out_json_line(
+			(void)cli_json_line(
 				stdout, probe_out_nbstat_json(r, run->kb137));
 		return;
 	}

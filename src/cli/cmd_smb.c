@@ -83,7 +83,7 @@ static void report(struct smb_run *run, struct smb_slot *sl)
 	if (sl->rc < 0) {
 		run->hosts_down++;
 		if (run->json)
-			probe_out_json_line(stdout,
+			(void)cli_json_line(stdout,
 					    probe_out_smb_json(h, &sl->err));
 		else
 			printf("%s\n", sl->err.msg);
@@ -97,7 +97,7 @@ static void report(struct smb_run *run, struct smb_slot *sl)
 	save_raw(run, h, ip);
 	run->findings += (unsigned)portier_smb_judge(h, f);
 	if (run->json)
-		probe_out_json_line(stdout, probe_out_smb_json(h, NULL));
+		(void)cli_json_line(stdout, probe_out_smb_json(h, NULL));
 	else
 		probe_out_smb_text(stdout, run->cli, h);
 	fflush(stdout);

@@ -10,93 +10,98 @@
 
 #include "cli/fw_out.h"
 
-static int label_width = 24;
+/* How a description is laid out: the label column, the counters if known. */
+struct fw_view {
+	int width;
+	const struct portier_fw_counters *counts;
+};
 
-static void row(const char *label, const char *text)
+static void row(const struct fw_view *v, const char *label, const char *text)
 {
-	printf("  %-*s %s\n", label_width, label, text);
+	printf("  %-*s %s\n", v->width, label, text);
 }
 
-static void ports_row(const char *label, const struct portier_fw_portset *s)
+static void ports_row(const struct fw_view *v, const char *label,
+		      const struct portier_fw_portset *s)
 {
 	char *text;
 
 	if (!s->n)
 		return;
 	text = portier_fw_portset_format(s, ", ");
-	row(label, text ? text : "(out of memory)");
+	row(v, label, text ? text : "(out of memory)");
 	portier_free(text);
 }
 
 /* " (12 packets dropped)" after a row, when counters are known */
-static const struct portier_fw_counters *counts;
-
-static void ports_row_n(const char *label, const struct portier_fw_portset *s,
-			uint64_t dropped)
+static void ports_row_n(const struct fw_view *v, const char *label,
+			const struct portier_fw_portset *s, uint64_t dropped)
 {
 	char *text, line[64];
 
 	if (!s->n)
 		return;
 	text = portier_fw_portset_format(s, ", ");
-	if (!counts) {
-		ports_row(label, s);
+	if (!v->counts) {
+		ports_row(v, label, s);
 		portier_free(text);
 		return;
 	}
 	snprintf(line, sizeof(line), "%llu packet%s dropped",
 		 (unsigned long long)dropped, dropped == 1 ? "" : "s");
-	printf("  %-*s %s (%s)\n", label_width, label,
+	printf("  %-*s %s (%s)\n", v->width, label,
 	       text ? text : "(out of memory)", line);
 	portier_free(text);
 }
 
-static void describe(const struct portier_fw_policy *p)
+/* Describe p (with drop counters c, may be NULL); returns the label width. */
+static int describe(const struct portier_fw_policy *p,
+		    const struct portier_fw_counters *c)
 {
+	struct fw_view view = {.width = 24, .counts = c}, *v = &view;
 	char label[96];
 	size_t i;
 	int q;
 
-	label_width = 24;
 	for (i = 0; i < p->n_from; i++) {
 		int w = (int)strlen(p->from[i].text) + 16;
 
-		if (w > label_width)
-			label_width = w;
+		if (w > v->width)
+			v->width = w;
 	}
 	if (p->allow_only)
-		row("inbound", "dropped, except what is allowed below");
+		row(v, "inbound", "dropped, except what is allowed below");
 	else
-		row("inbound", "accepted, except what is closed below");
+		row(v, "inbound", "accepted, except what is closed below");
 	for (q = 0; q < PORTIER_FW_NPROTO; q++) {
 		snprintf(label, sizeof(label), "closed %s",
 			 portier_fw_proto_name(q));
-		ports_row_n(label, &p->close[q], counts ? counts->close[q] : 0);
+		ports_row_n(v, label, &p->close[q], c ? c->close[q] : 0);
 	}
 	for (i = 0; i < p->n_from; i++) {
 		for (q = 0; q < PORTIER_FW_NPROTO; q++) {
 			snprintf(label, sizeof(label), "closed %s from %s",
 				 portier_fw_proto_name(q), p->from[i].text);
-			ports_row(label, &p->from[i].ports[q]);
+			ports_row(v, label, &p->from[i].ports[q]);
 		}
 	}
 	if (p->allow_only) {
 		for (q = 0; q < PORTIER_FW_NPROTO; q++) {
 			snprintf(label, sizeof(label), "allowed %s",
 				 portier_fw_proto_name(q));
-			ports_row(label, &p->allow[q]);
+			ports_row(v, label, &p->allow[q]);
 		}
-		row("always allowed",
+		row(v, "always allowed",
 		    "loopback, established connections, the ICMP the network "
 		    "needs, DHCP replies");
-		if (counts) {
+		if (c) {
 			char text[96];
 
 			snprintf(text, sizeof(text),
 				 "%llu packets not on the list, %llu invalid",
-				 (unsigned long long)counts->not_allowed,
-				 (unsigned long long)counts->invalid);
-			row("dropped", text);
+				 (unsigned long long)c->not_allowed,
+				 (unsigned long long)c->invalid);
+			row(v, "dropped", text);
 		}
 		if (p->n_keep) {
 			char text[96];
@@ -104,12 +109,13 @@ static void describe(const struct portier_fw_policy *p)
 			snprintf(text, sizeof(text),
 				 "%zu TCP connection%s made before allow-only",
 				 p->n_keep, p->n_keep == 1 ? "" : "s");
-			row("also allowed", text);
+			row(v, "also allowed", text);
 		}
 	} else {
-		row("never dropped",
+		row(v, "never dropped",
 		    "loopback, replies to this host's own connections");
 	}
+	return v->width;
 }
 
 void fw_out_applied(struct cli *cli, const struct portier_fw_policy *p,
@@ -125,7 +131,7 @@ void fw_out_applied(struct cli *cli, const struct portier_fw_policy *p,
 		       " removed, portier filters nothing\n");
 	} else {
 		printf("applied to table inet " PORTIER_FW_TABLE ":\n");
-		describe(p);
+		(void)describe(p, NULL);
 	}
 	printf("undo with: portier firewall undo\n");
 }
@@ -133,22 +139,22 @@ void fw_out_applied(struct cli *cli, const struct portier_fw_policy *p,
 void fw_out_status(struct cli *cli, const struct portier_fw_policy *p,
 		   const struct portier_fw_counters *c, size_t undo_depth)
 {
+	int width = 24;
+
 	(void)cli;
-	counts = c;
 	if (portier_fw_policy_empty(p)) {
 		printf("portier filters nothing: there is no table inet " PORTIER_FW_TABLE
 		       "\n");
 	} else {
 		printf("table inet " PORTIER_FW_TABLE ":\n");
-		describe(p);
+		width = describe(p, c);
 		if (c && c->from)
-			printf("  %-*s %llu packets\n", label_width,
+			printf("  %-*s %llu packets\n", width,
 			       "dropped per source",
 			       (unsigned long long)c->from);
 	}
-	counts = NULL;
 	if (undo_depth)
-		printf("  %-*s %zu (portier firewall undo)\n", label_width,
+		printf("  %-*s %zu (portier firewall undo)\n", width,
 		       "undo points", undo_depth);
 }
 
@@ -227,7 +233,6 @@ void fw_out_status_json(const struct portier_fw_policy *p,
 			const struct portier_fw_counters *c, size_t undo_depth)
 {
 	json_t *from = json_array(), *o;
-	char *text;
 	size_t i;
 
 	for (i = 0; from && i < p->n_from; i++)
@@ -254,9 +259,5 @@ void fw_out_status_json(const struct portier_fw_policy *p,
 		      (json_int_t)c->not_allowed, "invalid",
 		      (json_int_t)c->invalid, "undo_points",
 		      (json_int_t)undo_depth);
-	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	if (text)
-		printf("%s\n", text);
-	free(text);
-	json_decref(o);
+	(void)cli_json_line(stdout, o);
 }

@@ -352,7 +352,6 @@ int local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
 				  : portier_local_outbound(s, m) ? "out"
 								 : "in";
 		json_t *o;
-		char *text;
 
 		portier_sock_addr(s, false, la, sizeof(la));
 		portier_sock_addr(s, true, ra, sizeof(ra));
@@ -406,15 +405,12 @@ int local_out_json(const struct local_view *v, const uint32_t *idx, size_t n,
 		    json_object_set_new(o, "inode",
 					json_integer((json_int_t)s->inode)) ||
 		    json_object_set_new(o, "processes",
-					local_out_procs_json(v->l, s)) ||
-		    !(text = json_dumps(o,
-					JSON_COMPACT | JSON_PRESERVE_ORDER))) {
+					local_out_procs_json(v->l, s))) {
 			json_decref(o);
 			return PORTIER_ENOMEM;
 		}
-		fprintf(f, "%s\n", text);
-		free(text);
-		json_decref(o);
+		if (cli_json_line(f, o) < 0)
+			return PORTIER_ENOMEM;
 	}
 	return 0;
 }

@@ -71,21 +71,6 @@ const char *local_stat_meaning(const char *group, const char *name)
 	return NULL;
 }
 
-/*
- * Print o as one JSON line; false when o could not be built or written
- * (out of memory), which the caller reports rather than skip the object.
- */
-static bool print_json(json_t *o)
-{
-	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-
-	if (s)
-		printf("%s\n", s);
-	free(s);
-	json_decref(o);
-	return s != NULL;
-}
-
 /* The extended groups have hundreds of counters: show the non-zero ones. */
 static bool long_group(const char *g)
 {
@@ -116,7 +101,7 @@ static bool print_stats(const struct portier_stats *st, bool json)
 				json_decref(o);
 				o = NULL;
 			}
-			if (!print_json(o))
+			if (cli_json_line(stdout, o))
 				return false;
 			continue;
 		}
@@ -148,19 +133,25 @@ static bool print_ifaces(const struct portier_ifstat *v, size_t n, bool json)
 		const struct portier_ifstat *s = &v[i];
 
 		if (json) {
-			if (!print_json(json_pack(
-				    "{s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-				    " s:I}",
-				    "type", "interface", "name",
-				    cli_json_string(s->name), "rx_bytes",
-				    (json_int_t)s->rx_bytes, "rx_packets",
-				    (json_int_t)s->rx_packets, "rx_errors",
-				    (json_int_t)s->rx_errs, "rx_dropped",
-				    (json_int_t)s->rx_drop, "tx_bytes",
-				    (json_int_t)s->tx_bytes, "tx_packets",
-				    (json_int_t)s->tx_packets, "tx_errors",
-				    (json_int_t)s->tx_errs, "tx_dropped",
-				    (json_int_t)s->tx_drop)))
+			if (cli_json_line(
+				    stdout,
+				    json_pack(
+					    "{s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+					    " s:I}",
+					    "type", "interface", "name",
+					    cli_json_string(s->name),
+					    "rx_bytes", (json_int_t)s->rx_bytes,
+					    "rx_packets",
+					    (json_int_t)s->rx_packets,
+					    "rx_errors", (json_int_t)s->rx_errs,
+					    "rx_dropped",
+					    (json_int_t)s->rx_drop, "tx_bytes",
+					    (json_int_t)s->tx_bytes,
+					    "tx_packets",
+					    (json_int_t)s->tx_packets,
+					    "tx_errors", (json_int_t)s->tx_errs,
+					    "tx_dropped",
+					    (json_int_t)s->tx_drop)))
 				return false;
 			continue;
 		}
@@ -242,7 +233,7 @@ static bool print_counts(const struct portier_local *l, bool json)
 			}
 			json_object_set_new(o, proto_names[p], m);
 		}
-		return print_json(o);
+		return cli_json_line(stdout, o) == 0;
 	}
 	printf("%zu sockets\n%-12s %8s %8s %8s\n", l->n_socks, "STATE", "TCP",
 	       "UDP", "RAW");
@@ -304,14 +295,17 @@ int local_summary_view(struct cli *cli, const struct portier_local_query *q,
 
 		if (json) {
 			/* text names processes: anyone's bytes */
-			if (!print_json(json_pack(
-				    "{s:s, s:s, s:s, s:i, s:i, s:o}", "type",
-				    "diagnosis", "kind", kinds[d[i].kind],
-				    "severity",
-				    portier_risk_name(
-					    (enum portier_risk)d[i].severity),
-				    "pid", d[i].pid, "count", (int)d[i].count,
-				    "text", cli_json_string(d[i].text))))
+			if (cli_json_line(
+				    stdout,
+				    json_pack("{s:s, s:s, s:s, s:i, s:i, s:o}",
+					      "type", "diagnosis", "kind",
+					      kinds[d[i].kind], "severity",
+					      portier_risk_name(
+						      (enum portier_risk)d[i]
+							      .severity),
+					      "pid", d[i].pid, "count",
+					      (int)d[i].count, "text",
+					      cli_json_string(d[i].text))))
 				failed = true;
 			continue;
 		}

@@ -19,17 +19,6 @@
 #include "cli/probe_out.h"
 #include "portier/net.h"
 
-void probe_out_json_line(FILE *f, json_t *o)
-{
-	char *text =
-		o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(4)) : NULL;
-
-	if (text)
-		fprintf(f, "%s\n", text);
-	free(text);
-	json_decref(o);
-}
-
 /* ---- targets ------------------------------------------------------------- */
 
 int probe_out_targets(struct cli *cli, char *const *args, size_t n_args,

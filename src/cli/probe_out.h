@@ -67,7 +67,4 @@ int probe_out_raw_save(int dirfd, const char *name, const uint8_t *buf,
 int probe_out_targets(struct cli *cli, char *const *args, size_t n_args,
 		      size_t max, struct portier_addr **out, size_t *n_out);
 
-/* Print o as one compact line and drop the reference. */
-void probe_out_json_line(FILE *f, json_t *o);
-
 #endif

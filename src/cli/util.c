@@ -11,26 +11,31 @@
 
 #include "cli/cli.h"
 
+/* "portier CMD: " + kind + the message, one line on stderr. */
+static void __attribute__((format(printf, 3, 0)))
+say(const struct cli *cli, const char *kind, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "portier %s: %s", cli->cmd, kind);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void cli_error(const struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "portier %s: ", cli->cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(cli, "", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void cli_notice(const struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "portier %s: note: ", cli->cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(cli, "note: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void cli_hint(const char *fmt, ...)
@@ -195,4 +200,16 @@ json_t *cli_json_string(const char *s)
 	j = json_stringn(buf, len);
 	free(buf);
 	return j;
+}
+
+int cli_json_line(FILE *f, json_t *o)
+{
+	char *text =
+		o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(4)) : NULL;
+
+	if (text)
+		fprintf(f, "%s\n", text);
+	free(text);
+	json_decref(o);
+	return text ? 0 : -1;
 }
