@@ -412,30 +412,29 @@ static int verb_close(struct fw_run *r, int argc, char **argv)
 	return rc;
 }
 
-static int verb_allow_only(struct fw_run *r, int argc, char **argv)
+/* A verb whose one operand is a PORTSPEC and whose change is fn. */
+static int spec_change(struct fw_run *r, int argc, char **argv, unsigned opts,
+		       const char *want, change_fn fn)
 {
 	struct change c = {0};
-	int rc;
+	int rc = parse_spec_verb(r, argc, argv, opts, want, &c);
 
-	rc = parse_spec_verb(r, argc, argv, OPT_DRY_RUN | OPT_PROTO | OPT_SSH,
-			     "one PORTSPEC, e.g. 22,80", &c);
 	if (rc == EXIT_OK)
-		rc = do_change(r, &c, apply_allow_only);
+		rc = do_change(r, &c, fn);
 	portier_fw_spec_free(&c.spec);
 	return rc;
 }
 
+static int verb_allow_only(struct fw_run *r, int argc, char **argv)
+{
+	return spec_change(r, argc, argv, OPT_DRY_RUN | OPT_PROTO | OPT_SSH,
+			   "one PORTSPEC, e.g. 22,80", apply_allow_only);
+}
+
 static int verb_open(struct fw_run *r, int argc, char **argv)
 {
-	struct change c = {0};
-	int rc;
-
-	rc = parse_spec_verb(r, argc, argv, OPT_DRY_RUN | OPT_PROTO,
-			     "one PORTSPEC, e.g. 139", &c);
-	if (rc == EXIT_OK)
-		rc = do_change(r, &c, apply_open);
-	portier_fw_spec_free(&c.spec);
-	return rc;
+	return spec_change(r, argc, argv, OPT_DRY_RUN | OPT_PROTO,
+			   "one PORTSPEC, e.g. 139", apply_open);
 }
 
 static int verb_harden(struct fw_run *r, int argc, char **argv)
