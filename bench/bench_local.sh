@@ -27,12 +27,16 @@ need_tool ss netstat lsof python3
 ns=""
 dir=$(mktemp -d /tmp/portier-bench-local.XXXXXX)
 fill=""
+# Best-effort teardown between sizes and on exit: a process that is already
+# gone makes kill fail, which must not end the benchmark under set -e.
 drop_ns() {
-	[ -n "$fill" ] && kill -- -"$fill" 2>/dev/null
+	local pids
+	if [ -n "$fill" ]; then kill -- -"$fill" 2>/dev/null || :; fi
 	fill=""
 	if [ -n "$ns" ]; then
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
+		pids=$(ip netns pids "$ns" 2>/dev/null) || pids=""
+		if [ -n "$pids" ]; then kill -KILL $pids 2>/dev/null || :; fi
+		ip netns del "$ns" 2>/dev/null || :
 	fi
 	ns=""
 }
