@@ -245,6 +245,15 @@ PORTIER_API int
 portier_local_table_open(const struct portier_local_table_query *q,
 			 struct portier_local_table **out,
 			 struct portier_err *err);
+/*
+ * Read t again for q (the old entries are gone), with the netlink socket
+ * and buffer t keeps from the last read: what a caller asking per packet
+ * wants.  On failure t is empty, and still to be closed.
+ */
+PORTIER_API int
+portier_local_table_reread(struct portier_local_table *t,
+			   const struct portier_local_table_query *q,
+			   struct portier_err *err);
 PORTIER_API void portier_local_table_close(struct portier_local_table *t);
 
 /*

@@ -28,6 +28,8 @@ struct lport {
 };
 
 struct portier_guard_sys {
+	/* read again for each question: its netlink socket stays open */
+	struct portier_local_table *tab;
 	unsigned refresh_ms;
 	uint64_t loaded_ms;
 	struct lport *v;
@@ -61,6 +63,7 @@ void portier_guard_sys_free(struct portier_guard_sys *s)
 {
 	if (!s)
 		return;
+	portier_local_table_close(s->tab);
 	portier_free(s->v);
 	portier_free(s);
 }
@@ -99,20 +102,27 @@ static int add_port(struct portier_guard_sys *s,
 	return 0;
 }
 
+/* Read s->tab for q (the first time: open it). */
+static int read_table(struct portier_guard_sys *s,
+		      const struct portier_local_table_query *q)
+{
+	if (!s->tab)
+		return portier_local_table_open(q, &s->tab, NULL);
+	return portier_local_table_reread(s->tab, q, NULL);
+}
+
 /* Add the local ends of the sockets of one protocol in the given states. */
 static int add_table(struct portier_guard_sys *s, unsigned proto,
 		     uint32_t states)
 {
 	struct portier_local_table_query q = {.protos = proto,
 					      .states = states};
-	struct portier_local_table *t;
 	struct portier_local_entry e;
 	size_t pos = 0;
-	int rc = portier_local_table_open(&q, &t, NULL);
+	int rc = read_table(s, &q);
 
-	while (rc == 0 && portier_local_table_each(t, &pos, &e))
+	while (rc == 0 && portier_local_table_each(s->tab, &pos, &e))
 		rc = add_port(s, &e.tuple);
-	portier_local_table_close(t);
 	return rc;
 }
 
@@ -196,17 +206,13 @@ static bool sys_connected(void *ctx, const struct portier_guard_probe *p)
 			  ~PORTIER_STATE_BIT(PORTIER_SS_LISTEN),
 		.exact = &t,
 	};
-	struct portier_local_table *tab;
-	bool found;
+	struct portier_guard_sys *s = ctx;
 
-	(void)ctx;
 	if (p->proto != IPPROTO_TCP || probe_tuple(p, &t) < 0)
 		return false;
-	if (portier_local_table_open(&q, &tab, NULL) < 0)
+	if (read_table(s, &q) < 0)
 		return true; /* cannot tell: give the benefit of the doubt */
-	found = portier_local_table_find(tab, &t, NULL);
-	portier_local_table_close(tab);
-	return found;
+	return portier_local_table_find(s->tab, &t, NULL);
 }
 
 void portier_guard_sys_env(struct portier_guard_sys *s,

@@ -82,13 +82,28 @@ int local_procnet_parse(const char *text, size_t len, uint8_t family,
 /* ---- reading (sockets.c) ------------------------------------------------ */
 
 /*
+ * What reading needs and a caller asking often may keep between reads: the
+ * NETLINK_SOCK_DIAG socket of its own namespace (dropped after a failed
+ * read, so that no half-read reply is taken for the next one's) and the
+ * receive buffer.  Zeroed to start; local_reader_close frees both.
+ */
+struct mnl_socket;
+struct local_reader {
+	struct mnl_socket *nl;
+	uint32_t *buf;
+};
+void local_reader_close(struct local_reader *r);
+
+/*
  * portier_local_collect, or with exact set only the socket of that tuple
  * (the kernel's one-socket lookup, no /proc/net fallback; see
  * portier_local_table_query).  q->protos and q->families are ignored then.
+ * r: a reader to use and keep, or NULL for one of this call's own.
  */
 int local_collect(const struct portier_local_query *q,
 		  const struct portier_local_tuple *exact,
-		  struct portier_local **out, struct portier_err *err);
+		  struct local_reader *r, struct portier_local **out,
+		  struct portier_err *err);
 
 /* ---- namespaces (netns.c) ---------------------------------------------- */
 

@@ -6,7 +6,9 @@
  *
  * A table is a snapshot (struct portier_local) seen through tuples: the
  * iterator converts each socket with portier_local_tuple_of and skips what
- * does not validate, so a caller never sees a half-filled address.
+ * does not validate, so a caller never sees a half-filled address.  The
+ * table keeps its netlink socket and receive buffer, so that a caller
+ * asking per packet (guard) rereads it without opening a socket each time.
  */
 #include <string.h>
 #include <sys/socket.h>
@@ -14,7 +16,8 @@
 #include "local/local_int.h"
 
 struct portier_local_table {
-	struct portier_local *l;
+	struct portier_local *l; /* NULL after a failed reread: empty */
+	struct local_reader r;	 /* kept for rereads */
 };
 
 static bool unspecified(const struct portier_addr *a)
@@ -82,9 +85,9 @@ bool portier_local_tuple_equal(const struct portier_local_tuple *a,
 	       portier_addr_cmp(&a->remote, &b->remote) == 0;
 }
 
-int portier_local_table_open(const struct portier_local_table_query *q,
-			     struct portier_local_table **out,
-			     struct portier_err *err)
+int portier_local_table_reread(struct portier_local_table *t,
+			       const struct portier_local_table_query *q,
+			       struct portier_err *err)
 {
 	unsigned protos =
 		q->protos ? q->protos : PORTIER_PROTO_TCP | PORTIER_PROTO_UDP;
@@ -96,21 +99,30 @@ int portier_local_table_open(const struct portier_local_table_query *q,
 		.processes = q->owners,
 		.proc_root = q->proc_root,
 	};
-	struct portier_local_table *t;
-	int rc;
 
-	*out = NULL;
+	portier_local_free(t->l);
+	t->l = NULL;
 	if (!lq.protos)
 		return portier_err_set(err, PORTIER_EINVAL,
 				       "the socket table holds TCP and UDP "
 				       "sockets only");
-	t = portier_calloc(1, sizeof(*t));
+	return local_collect(&lq, q->exact, &t->r, &t->l, err);
+}
+
+int portier_local_table_open(const struct portier_local_table_query *q,
+			     struct portier_local_table **out,
+			     struct portier_err *err)
+{
+	struct portier_local_table *t = portier_calloc(1, sizeof(*t));
+	int rc;
+
+	*out = NULL;
 	if (!t)
 		return portier_err_set(err, PORTIER_ENOMEM,
 				       "out of memory for the socket table");
-	rc = local_collect(&lq, q->exact, &t->l, err);
+	rc = portier_local_table_reread(t, q, err);
 	if (rc < 0) {
-		portier_free(t);
+		portier_local_table_close(t);
 		return rc;
 	}
 	*out = t;
@@ -122,13 +134,14 @@ void portier_local_table_close(struct portier_local_table *t)
 	if (!t)
 		return;
 	portier_local_free(t->l);
+	local_reader_close(&t->r);
 	portier_free(t);
 }
 
 bool portier_local_table_each(const struct portier_local_table *t, size_t *pos,
 			      struct portier_local_entry *e)
 {
-	while (*pos < t->l->n_socks) {
+	while (t->l && *pos < t->l->n_socks) {
 		const struct portier_sock *s = &t->l->socks[(*pos)++];
 
 		if (portier_local_tuple_of(s, &e->tuple) < 0)

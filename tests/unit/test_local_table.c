@@ -270,6 +270,49 @@ static void test_exact_v6(void **state)
 	test_conn_close(&c);
 }
 
+/* One table read again and again (guard asks per packet). */
+static void test_reread(void **state)
+{
+	struct portier_local_tuple k;
+	struct portier_local_table_query q = {.protos = PORTIER_PROTO_TCP,
+					      .exact = &k},
+					 bad = {.protos = PORTIER_PROTO_DCCP};
+	struct portier_local_table *t = NULL;
+	struct portier_local_entry e;
+	struct portier_err err = {0};
+	struct test_conn c;
+	size_t pos;
+	int i;
+
+	(void)state;
+	assert_true(test_conn_open(&c, SOCK_STREAM, "127.0.0.1", "127.0.0.1"));
+	k = tuple_of(PORTIER_PROTO_TCP, "127.0.0.1", c.sport, "127.0.0.1",
+		     c.cport);
+	assert_int_equal(portier_local_table_open(&q, &t, NULL), 0);
+	for (i = 0; i < 3; i++) {
+		/* the connection, then a port next to it, in turn */
+		k.rport = (uint16_t)(c.cport + (i & 1));
+		assert_int_equal(portier_local_table_reread(t, &q, NULL), 0);
+		assert_int_equal(portier_local_table_find(t, &k, &e),
+				 (i & 1) == 0);
+	}
+	/* a failed read leaves the table empty, and usable again */
+	assert_int_equal(portier_local_table_reread(t, &bad, &err),
+			 PORTIER_EINVAL);
+	pos = 0;
+	assert_false(portier_local_table_each(t, &pos, &e));
+	k.rport = c.cport;
+	assert_int_equal(portier_local_table_reread(t, &q, NULL), 0);
+	assert_true(portier_local_table_find(t, &k, &e));
+	assert_int_equal(e.inode, c.sino);
+	/* a dump after lookups, through the same socket */
+	q.exact = NULL;
+	assert_int_equal(portier_local_table_reread(t, &q, NULL), 0);
+	assert_true(portier_local_table_find(t, &k, NULL));
+	portier_local_table_close(t);
+	test_conn_close(&c);
+}
+
 /* ---- owners from a planted /proc ------------------------------------------------ */
 
 static void test_owners(void **state)
@@ -343,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_exact_lookup),
 		cmocka_unit_test(test_exact_udp),
 		cmocka_unit_test(test_exact_v6),
+		cmocka_unit_test(test_reread),
 		cmocka_unit_test(test_owners),
 		cmocka_unit_test(test_errors),
 	};
