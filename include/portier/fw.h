@@ -29,6 +29,7 @@
 
 #include <sys/types.h>
 
+#include "portier/addr.h"
 #include "portier/common.h"
 
 #define PORTIER_FW_TABLE     "portier" /* table inet portier */
@@ -124,8 +125,7 @@ struct portier_fw_source {
  * would be a lie.  Once a packet has passed, conntrack knows the connection.
  */
 struct portier_fw_conn {
-	int family;	   /* AF_INET or AF_INET6 */
-	uint8_t raddr[16]; /* the peer; v4 in the first 4 bytes */
+	struct portier_addr peer; /* an IPv4-mapped peer is given as IPv4 */
 	uint16_t rport, lport;
 };
 
@@ -188,13 +188,14 @@ PORTIER_API int portier_fw_policy_harden(struct portier_fw_policy *p,
 					 struct portier_err *err);
 
 /*
- * The established TCP connections of this network namespace from
- * <proc_root>/net/tcp and tcp6 (peers on loopback left out).  *out is
- * freed by the caller with portier_free.
+ * The established TCP connections of this network namespace, from the
+ * socket table (local.h; proc_root, NULL for "/proc", only serves its
+ * /proc/net fallback), peers on loopback left out.  *out is freed by the
+ * caller with portier_free.
  */
-PORTIER_API int portier_fw_conns_from_proc(const char *proc_root,
-					   struct portier_fw_conn **out,
-					   size_t *n, struct portier_err *err);
+PORTIER_API int portier_fw_conns_read(const char *proc_root,
+				      struct portier_fw_conn **out, size_t *n,
+				      struct portier_err *err);
 /*
  * Replace p's kept connections by those of conns that allow-only would
  * otherwise drop: none unless p is allow-only; none to a port that is
@@ -241,8 +242,8 @@ PORTIER_API int portier_fw_counters_from_json(const char *json,
 /* ---- the SSH-session guard -------------------------------------------------- */
 
 /*
- * The SSH session, as a struct portier_fw_conn: the client (family, raddr,
- * rport) and the server port (lport).
+ * The SSH session, as a struct portier_fw_conn: the client (peer, rport)
+ * and the server port (lport).
  *
  * From $SSH_CONNECTION ("client_ip client_port server_ip server_port"):
  * returns 0, PORTIER_ENOENT when value is NULL or empty, or PORTIER_EINVAL
@@ -251,10 +252,10 @@ PORTIER_API int portier_fw_counters_from_json(const char *json,
 PORTIER_API int portier_fw_ssh_from_env(const char *value,
 					struct portier_fw_conn *sess);
 /*
- * From the socket table: walk pid's ancestors up to an sshd process and
- * find the established TCP connection that process holds
- * (<proc_root>/net/tcp, tcp6 and fd links).  PORTIER_ENOENT when pid is not
- * inside an SSH session.
+ * From the socket table: walk pid's ancestors (<proc_root>/PID/stat) up to
+ * an sshd process and find the established TCP connection that process
+ * owns (portier_local_table with owners, read from <proc_root>).
+ * PORTIER_ENOENT when pid is not inside an SSH session.
  */
 PORTIER_API int portier_fw_ssh_from_proc(const char *proc_root, pid_t pid,
 					 struct portier_fw_conn *sess,

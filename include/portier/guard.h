@@ -15,8 +15,8 @@
  *
  * The parser, the judge, the detector, the classifier, the allowlist and the
  * checkpoint format are pure over their inputs, so the unit tests drive them
- * with synthetic probe streams; only capture.c, sockdiag.c, sysaddr.c and
- * nft.c touch the system.
+ * with synthetic probe streams; only capture.c, sys.c (through the socket
+ * table of local.h), sysaddr.c and nft.c touch the system.
  *
  * Ownership: objects returned through **out are freed with their _free
  * function.  Addresses and prefixes are addr.h's types; only the probe
@@ -516,8 +516,8 @@ PORTIER_API int portier_guard_checkpoint_load(struct portier_guard_det *d,
 struct portier_guard_sys;
 
 /*
- * The socket table of this namespace via NETLINK_SOCK_DIAG: the set of
- * listening TCP ports and bound UDP ports (refreshed when older than
+ * The socket table of this namespace (portier_local_table, local.h): the
+ * set of listening TCP ports and bound UDP ports (refreshed when older than
  * refresh_ms on a miss), and exact 4-tuple lookups.  Implements
  * struct portier_guard_env.
  */

@@ -15,10 +15,16 @@
 #ifndef PORTIER_LOCAL_H
 #define PORTIER_LOCAL_H
 
+#include "portier/addr.h"
 #include "portier/common.h"
 #include "portier/kb.h"
 
-/* Socket kinds (a mask in queries). */
+/*
+ * Socket kinds (a mask in queries).  TCP and UDP have the values of
+ * PORTIER_PROTO_TCP/UDP (addr.h); raw and AF_UNIX sockets have no place in
+ * that set, so a snapshot keeps its own kinds.  The socket table below
+ * speaks addr.h's set.
+ */
 enum portier_local_proto {
 	PORTIER_LOCAL_TCP = 1 << 0,
 	PORTIER_LOCAL_UDP = 1 << 1,
@@ -185,6 +191,109 @@ PORTIER_API void portier_local_listen_ports(const struct portier_local *l,
  */
 PORTIER_API bool portier_local_outbound(const struct portier_sock *s,
 					const struct portier_portmap *listen);
+
+/* ---- the socket table: one reader for every module -------------------- */
+
+/*
+ * The TCP and UDP sockets of the caller's network namespace as 4-tuples,
+ * for modules that ask "which connections exist?" or "does this exact one
+ * exist?" (guard's flow lookup, the firewall's SSH-session and
+ * existing-connection checks).  Read through the same sock_diag reader and
+ * /proc/net fallback as portier_local_collect, with owners from the same
+ * <proc>/[pid]/fd pass when asked.
+ */
+struct portier_local_tuple {
+	uint8_t proto; /* PORTIER_PROTO_TCP or PORTIER_PROTO_UDP (addr.h) */
+	/* an IPv4-mapped address (a dual-stack socket talking IPv4) is given
+	 * as the IPv4 address it maps, so tuples from packets compare equal */
+	struct portier_addr local, remote;
+	uint16_t lport, rport; /* host order */
+};
+
+struct portier_local_table_query {
+	unsigned protos;       /* PORTIER_PROTO_TCP|UDP mask; 0 means both */
+	uint32_t states;       /* PORTIER_STATE_BIT mask; 0 means all */
+	bool owners;	       /* look up the owning processes */
+	const char *proc_root; /* NULL means "/proc" (owners, fallback) */
+	/*
+	 * Not NULL: only the socket with exactly this tuple, asked with the
+	 * kernel's one-socket lookup instead of a dump (cheap enough per
+	 * packet).  The kernel answers ENOENT both for "no such socket" and
+	 * for a missing sock_diag handler, so this mode has no /proc/net
+	 * fallback: the table is then empty.
+	 */
+	const struct portier_local_tuple *exact;
+};
+
+/* One socket of a table. */
+struct portier_local_entry {
+	struct portier_local_tuple tuple;
+	uint8_t state;	      /* enum portier_sock_state */
+	uint64_t inode;	      /* 0 when no file refers to it (TIME_WAIT) */
+	uint32_t owner_count; /* 0 unless the table was opened with owners */
+	const struct portier_sock *sock; /* everything the kernel said */
+};
+
+struct portier_local_table;
+
+/*
+ * Read the sockets q asks for.  Returns 0, or a negative PORTIER_E* code
+ * with err filled (no NETLINK_SOCK_DIAG, out of memory).  Free the table
+ * with portier_local_table_close.
+ */
+PORTIER_API int
+portier_local_table_open(const struct portier_local_table_query *q,
+			 struct portier_local_table **out,
+			 struct portier_err *err);
+/*
+ * Read t again for q (the old entries are gone), with the netlink socket
+ * and buffer t keeps from the last read: what a caller asking per packet
+ * wants.  On failure t is empty, and still to be closed.
+ */
+PORTIER_API int
+portier_local_table_reread(struct portier_local_table *t,
+			   const struct portier_local_table_query *q,
+			   struct portier_err *err);
+PORTIER_API void portier_local_table_close(struct portier_local_table *t);
+
+/*
+ * Walk the table: start with *pos = 0; each call fills *e with the next
+ * socket and returns true, or returns false at the end.  Sockets whose
+ * tuple does not validate (portier_local_tuple_of) are skipped.
+ */
+PORTIER_API bool portier_local_table_each(const struct portier_local_table *t,
+					  size_t *pos,
+					  struct portier_local_entry *e);
+/* The socket with exactly tuple k (proto, both addresses, both ports);
+ * false if there is none.  e may be NULL. */
+PORTIER_API bool portier_local_table_find(const struct portier_local_table *t,
+					  const struct portier_local_tuple *k,
+					  struct portier_local_entry *e);
+/* The i-th owner of e (i < e->owner_count), as portier_local_owner. */
+PORTIER_API const struct portier_proc *
+portier_local_table_owner(const struct portier_local_table *t,
+			  const struct portier_local_entry *e, uint32_t i,
+			  int *fd);
+
+/*
+ * A tuple from addresses as the kernel gives them (family 4 or 6, network
+ * order; proto PORTIER_PROTO_TCP or _UDP).  IPv4-mapped addresses become
+ * IPv4 ones, and with them an unset other end (:: becomes 0.0.0.0); a
+ * mapped address beside a real IPv6 one is PORTIER_EINVAL.  Pure.
+ */
+PORTIER_API int portier_local_tuple_set(struct portier_local_tuple *t,
+					uint8_t proto, uint8_t family,
+					const uint8_t *laddr, uint16_t lport,
+					const uint8_t *raddr, uint16_t rport);
+/*
+ * The tuple of s: 0, or PORTIER_EINVAL when s is not a TCP or UDP socket
+ * of AF_INET/AF_INET6 in a state the kernel has.  Pure.
+ */
+PORTIER_API int portier_local_tuple_of(const struct portier_sock *s,
+				       struct portier_local_tuple *t);
+/* Are a and b the same 4-tuple? */
+PORTIER_API bool portier_local_tuple_equal(const struct portier_local_tuple *a,
+					   const struct portier_local_tuple *b);
 
 /* ---- namespaces ------------------------------------------------------- */
 

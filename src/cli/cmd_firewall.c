@@ -249,7 +249,7 @@ static int keep_connections(struct fw_run *r, struct portier_fw_policy *p)
 	int rc = 0;
 
 	if (p->allow_only &&
-	    portier_fw_conns_from_proc(r->cli->proc_root, &conns, &n, &err) < 0)
+	    portier_fw_conns_read(r->cli->proc_root, &conns, &n, &err) < 0)
 		rc = -1;
 	if (rc == 0 && portier_fw_policy_keep(p, conns, n, &err) < 0)
 		rc = -1;

@@ -17,18 +17,6 @@
 #define FW_SET_FROM  "from"   /* from<N>_tcp, comment holds the prefix */
 #define FW_SET_KEEP  "keep_"  /* keep_v4, keep_v6: peer . sport . dport */
 
-/* One line of /proc/net/tcp or tcp6. */
-struct fw_procnet {
-	bool v6;
-	uint8_t laddr[16], raddr[16]; /* network order; v4 in the first 4 */
-	uint16_t lport, rport;
-	unsigned state; /* 0x01 established, 0x0A listen */
-	unsigned long inode;
-};
-
-/* Parse one line; 0, or -1 for the header and anything malformed. */
-int fw_procnet_line(const char *line, struct fw_procnet *out);
-
 /* Sort and deduplicate connections. */
 void fw_conns_sort(struct portier_fw_conn *c, size_t *n);
 

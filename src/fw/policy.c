@@ -246,12 +246,10 @@ static bool source_holds(const struct portier_fw_source *src,
 {
 	uint8_t family = portier_addr_family_of(src->family);
 	struct portier_prefix p = {.plen = (uint8_t)src->plen};
-	struct portier_addr a;
 
-	return src->family == c->family &&
+	return family == c->peer.family &&
 	       portier_addr_set(&p.addr, family, src->addr) == 0 &&
-	       portier_addr_set(&a, family, c->raddr) == 0 &&
-	       portier_prefix_contains(&p, &a);
+	       portier_prefix_contains(&p, &c->peer);
 }
 
 int portier_fw_guard_ssh(struct portier_fw_policy *p,
@@ -296,9 +294,7 @@ static int cmp_conn(const void *a, const void *b)
 	const struct portier_fw_conn *x = a, *y = b;
 	int c;
 
-	if (x->family != y->family)
-		return x->family < y->family ? -1 : 1;
-	c = memcmp(x->raddr, y->raddr, sizeof(x->raddr));
+	c = portier_addr_cmp(&x->peer, &y->peer);
 	if (c)
 		return c;
 	if (x->rport != y->rport)
@@ -343,8 +339,7 @@ int portier_fw_policy_keep(struct portier_fw_policy *p,
 			continue;
 		k = &p->keep[p->n_keep++];
 		memset(k, 0, sizeof(*k)); /* padding too: keep is memcmp'd */
-		k->family = c->family;
-		memcpy(k->raddr, c->raddr, sizeof(k->raddr));
+		k->peer = c->peer;
 		k->rport = c->rport;
 		k->lport = c->lport;
 	}

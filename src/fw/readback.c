@@ -12,9 +12,9 @@
  * rather than skipped, because the next apply replaces the table and would
  * silently throw it away.
  */
-#include <arpa/inet.h>
 #include <jansson.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "fw/fw_int.h"
 
@@ -143,10 +143,10 @@ static int read_keep_set(struct portier_fw_policy *p, json_t *set,
 		const char *addr;
 
 		memset(c, 0, sizeof(*c));
-		c->family = family;
 		if (!json_is_array(parts) || json_array_size(parts) != 3 ||
 		    !(addr = json_string_value(json_array_get(parts, 0))) ||
-		    inet_pton(family, addr, c->raddr) != 1 ||
+		    portier_addr_parse(addr, &c->peer) < 0 ||
+		    portier_addr_af(c->peer.family) != family ||
 		    port_of(json_array_get(parts, 1), &c->rport) < 0 ||
 		    port_of(json_array_get(parts, 2), &c->lport) < 0)
 			return bad(err, "an element in set", name);

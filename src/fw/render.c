@@ -22,7 +22,6 @@
  *      invalid dropped, the ICMP the network needs, DHCP replies, the
  *      allowed ports; the rest dropped.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
@@ -78,13 +77,13 @@ static const char icmp6_types[] =
 static void put_keep(struct portier_nft_buf *b,
 		     const struct portier_fw_policy *p, int family)
 {
-	char addr[INET6_ADDRSTRLEN];
+	char addr[PORTIER_ADDR_STRLEN];
 	size_t i, k = 0;
 
 	for (i = 0; i < p->n_keep; i++) {
 		const struct portier_fw_conn *c = &p->keep[i];
 
-		if (c->family != family)
+		if (portier_addr_af(c->peer.family) != family)
 			continue;
 		if (k++ == 0)
 			portier_nft_buf_printf(
@@ -99,9 +98,10 @@ static void put_keep(struct portier_nft_buf *b,
 				family == AF_INET ? "ipv4_addr" : "ipv6_addr");
 		else
 			portier_nft_buf_puts(b, ",\n\t\t\t     ");
-		inet_ntop(family, c->raddr, addr, sizeof(addr));
-		portier_nft_buf_printf(b, "%s . %u . %u", addr, c->rport,
-				       c->lport);
+		portier_nft_buf_printf(
+			b, "%s . %u . %u",
+			portier_addr_str(&c->peer, addr, sizeof(addr)),
+			c->rport, c->lport);
 	}
 	if (k)
 		portier_nft_buf_puts(b, " }\n\t}\n");
@@ -112,7 +112,7 @@ static bool has_keep(const struct portier_fw_policy *p, int family)
 	size_t i;
 
 	for (i = 0; i < p->n_keep; i++)
-		if (p->keep[i].family == family)
+		if (portier_addr_af(p->keep[i].peer.family) == family)
 			return true;
 	return false;
 }

@@ -1,15 +1,16 @@
 /*
- * ssh.c - which port the SSH session this command runs in came through, so
- * that allow-only keeps it open and close refuses to cut it.
+ * ssh.c - where the firewall meets the socket table (local.h): the
+ * connections allow-only keeps alive, and which port the SSH session this
+ * command runs in came through, so that allow-only keeps it open and close
+ * refuses to cut it.
  *
- * Two sources.  $SSH_CONNECTION, set by sshd for the session, names the
- * server port directly.  When it is gone (sudo resets the environment), the
- * socket table answers: walk up from our process through its parents to the
- * sshd process serving the session, take the socket inodes among its open
- * files (/proc/PID/fd -> "socket:[INODE]"), and find the established TCP
- * connection with one of those inodes in /proc/net/tcp or tcp6; its local
- * port is the one to keep.  /proc/net/ is the reading process's network
- * namespace, so inside a namespace with no SSH session nothing is found.
+ * The session has two sources.  $SSH_CONNECTION, set by sshd for the
+ * session, names the server port directly.  When it is gone (sudo resets
+ * the environment), the socket table answers: walk up from our process
+ * through its parents to the sshd process serving the session and take the
+ * established TCP connection that process owns; its local port is the one
+ * to keep.  The table is the caller's network namespace, so inside a
+ * namespace with no SSH session nothing is found.
  *
  * Neither source works everywhere: sudo's env_reset removes
  * $SSH_CONNECTION, and inside tmux or screen the walk up the parents ends
@@ -17,12 +18,7 @@
  * is found, the listeners speak instead: a change that would drop new
  * connections to a port an sshd process listens on is refused
  * (portier_fw_guard_sshd) - the admin may well be logged in through it.
- *
- * Note: src/local/ reads the socket table in full via sock_diag; this file
- * reads only the few lines it needs and may move onto that module's API.
  */
-#include <arpa/inet.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,30 +28,64 @@
 #include "fw/fw_int.h"
 #include "portier/local.h"
 
-/* Text address -> conn's family and raddr (v4-mapped IPv6 as IPv4). */
-static int parse_addr(const char *text, struct portier_fw_conn *c)
+static int add_conn(struct portier_fw_conn **out, size_t *n, size_t *cap,
+		    const struct portier_local_tuple *t)
 {
-	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+	struct portier_fw_conn *c;
 
-	if (inet_pton(AF_INET, text, c->raddr) == 1) {
-		c->family = AF_INET;
-		return 0;
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct portier_fw_conn *p =
+			portier_realloc(*out, ncap * sizeof(*p));
+
+		if (!p)
+			return PORTIER_ENOMEM;
+		*out = p;
+		*cap = ncap;
 	}
-	if (inet_pton(AF_INET6, text, c->raddr) != 1)
-		return -1;
-	c->family = AF_INET6;
-	if (memcmp(c->raddr, mapped, 12) == 0) {
-		memmove(c->raddr, c->raddr + 12, 4);
-		memset(c->raddr + 4, 0, 12);
-		c->family = AF_INET;
-	}
+	c = &(*out)[(*n)++];
+	memset(c, 0, sizeof(*c));
+	c->peer = t->remote; /* the table gives v4-mapped peers as IPv4 */
+	c->rport = t->rport;
+	c->lport = t->lport;
 	return 0;
+}
+
+int portier_fw_conns_read(const char *proc_root, struct portier_fw_conn **out,
+			  size_t *n, struct portier_err *err)
+{
+	struct portier_local_table_query q = {
+		.protos = PORTIER_PROTO_TCP,
+		.states = PORTIER_STATE_BIT(PORTIER_SS_ESTABLISHED),
+		.proc_root = proc_root && *proc_root ? proc_root : NULL,
+	};
+	struct portier_local_table *t;
+	struct portier_local_entry e;
+	size_t cap = 0, pos = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = portier_local_table_open(&q, &t, err);
+	while (rc == 0 && portier_local_table_each(t, &pos, &e))
+		if (!portier_addr_is_loopback(&e.tuple.remote))
+			rc = add_conn(out, n, &cap, &e.tuple);
+	portier_local_table_close(t);
+	if (rc < 0) {
+		portier_free(*out);
+		*out = NULL;
+		*n = 0;
+		if (rc == PORTIER_ENOMEM)
+			portier_err_set(err, rc, "out of memory");
+	}
+	return rc;
 }
 
 int portier_fw_ssh_from_env(const char *value, struct portier_fw_conn *sess)
 {
 	char buf[256], *f[5], *save = NULL, *tok;
 	unsigned long cport, sport;
+	struct portier_addr client;
 	int nf = 0;
 
 	memset(sess, 0, sizeof(*sess));
@@ -66,12 +96,14 @@ int portier_fw_ssh_from_env(const char *value, struct portier_fw_conn *sess)
 	for (tok = strtok_r(buf, " \t", &save); tok && nf < 5;
 	     tok = strtok_r(NULL, " \t", &save))
 		f[nf++] = tok;
-	if (nf != 4 || parse_addr(f[0], sess) < 0 ||
+	if (nf != 4 || portier_addr_parse(f[0], &client) < 0 ||
 	    portier_parse_ulong(f[1], 1, 65535, &cport) < 0 ||
 	    portier_parse_ulong(f[3], 1, 65535, &sport) < 0) {
 		memset(sess, 0, sizeof(*sess));
 		return PORTIER_EINVAL;
 	}
+	/* an IPv4 client seen through a dual-stack socket is an IPv4 one */
+	portier_addr_unmap(&client, &sess->peer);
 	sess->rport = (uint16_t)cport;
 	sess->lport = (uint16_t)sport;
 	return 0;
@@ -109,109 +141,71 @@ static int read_stat(const char *root, pid_t pid, char *comm, size_t len,
 	return 0;
 }
 
-/* Up to max socket inodes among pid's open files. */
-static size_t socket_inodes(const char *root, pid_t pid, unsigned long *out,
-			    size_t max)
-{
-	char dir[4200], path[4500], link[64];
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "%s/%ld/fd", root, (long)pid);
-	d = opendir(dir);
-	if (!d)
-		return 0;
-	while ((de = readdir(d)) != NULL && n < max) {
-		ssize_t len;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		len = readlink(path, link, sizeof(link) - 1);
-		if (len <= 0)
-			continue;
-		link[len] = '\0';
-		if (sscanf(link, "socket:[%lu]", &out[n]) == 1)
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
-/*
- * In one <root>/net/tcp{,6} file, the established connection whose inode
- * is one of inodes.
- */
-static int find_established(const char *file, const unsigned long *inodes,
-			    size_t n, struct portier_fw_conn *sess)
-{
-	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
-	char line[512];
-	FILE *f = fopen(file, "re");
-	int found = 0;
-
-	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f)) {
-		struct fw_procnet e;
-		size_t i;
-
-		if (fw_procnet_line(line, &e) < 0 || e.state != 0x01)
-			continue; /* not TCP_ESTABLISHED */
-		for (i = 0; i < n && !found; i++) {
-			if (inodes[i] != e.inode)
-				continue;
-			memset(sess, 0, sizeof(*sess));
-			if (e.v6 && memcmp(e.raddr, mapped, 12) != 0) {
-				sess->family = AF_INET6;
-				memcpy(sess->raddr, e.raddr, 16);
-			} else {
-				sess->family = AF_INET;
-				memcpy(sess->raddr, e.raddr + (e.v6 ? 12 : 0),
-				       4);
-			}
-			sess->rport = e.rport;
-			sess->lport = e.lport;
-			found = 1;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 static bool is_sshd(const char *comm)
 {
 	/* OpenSSH 9.8 runs sessions as sshd-session */
 	return strcmp(comm, "sshd") == 0 || strcmp(comm, "sshd-session") == 0;
 }
 
+/* Does pid own the socket of e? */
+static bool owned_by(const struct portier_local_table *t,
+		     const struct portier_local_entry *e, pid_t pid)
+{
+	uint32_t i;
+
+	for (i = 0; i < e->owner_count; i++) {
+		const struct portier_proc *p =
+			portier_local_table_owner(t, e, i, NULL);
+
+		if (p && p->pid == pid)
+			return true;
+	}
+	return false;
+}
+
 int portier_fw_ssh_from_proc(const char *proc_root, pid_t pid,
 			     struct portier_fw_conn *sess,
 			     struct portier_err *err)
 {
-	char comm[64], file[4200];
-	unsigned long inodes[64];
+	struct portier_local_table_query q = {
+		.protos = PORTIER_PROTO_TCP,
+		.states = PORTIER_STATE_BIT(PORTIER_SS_ESTABLISHED),
+		.owners = true,
+	};
+	struct portier_local_table *t = NULL;
+	struct portier_local_entry e;
+	pid_t sshd[64];
+	size_t n_sshd = 0, i, pos;
+	char comm[64];
 	int depth;
 
 	if (!proc_root || !*proc_root)
 		proc_root = "/proc";
+	q.proc_root = proc_root;
+	/* the sshd processes above pid, nearest first */
 	for (depth = 0; depth < 64 && pid > 1; depth++) {
 		pid_t ppid;
-		size_t n;
 
 		if (read_stat(proc_root, pid, comm, sizeof(comm), &ppid) < 0)
 			break;
-		if (is_sshd(comm)) {
-			n = socket_inodes(proc_root, pid, inodes, 64);
-			snprintf(file, sizeof(file), "%s/net/tcp", proc_root);
-			if (n && find_established(file, inodes, n, sess))
-				return 0;
-			snprintf(file, sizeof(file), "%s/net/tcp6", proc_root);
-			if (n && find_established(file, inodes, n, sess))
-				return 0;
-		}
+		if (is_sshd(comm))
+			sshd[n_sshd++] = pid;
 		pid = ppid;
+	}
+	if (n_sshd && portier_local_table_open(&q, &t, NULL) == 0) {
+		for (i = 0; i < n_sshd; i++) {
+			for (pos = 0; portier_local_table_each(t, &pos, &e);) {
+				if (!owned_by(t, &e, sshd[i]))
+					continue;
+				memset(sess, 0, sizeof(*sess));
+				sess->peer = e.tuple.remote;
+				sess->rport = e.tuple.rport;
+				sess->lport = e.tuple.lport;
+				portier_local_table_close(t);
+				return 0;
+			}
+		}
+		portier_local_table_close(t);
 	}
 	portier_err_set(err, PORTIER_ENOENT, "not inside an SSH session");
 	return PORTIER_ENOENT;

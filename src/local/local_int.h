@@ -47,6 +47,15 @@ size_t sockdiag_build_inet(uint8_t *buf, size_t cap, uint8_t family,
 size_t sockdiag_build_inet_ports(uint8_t *buf, size_t cap, uint8_t family,
 				 uint8_t ipproto, uint32_t states, uint32_t seq,
 				 uint16_t lo, uint16_t hi);
+/*
+ * A request for the one socket with tuple t (t->proto TCP or UDP; family
+ * from t->local), not a dump: the kernel answers with that socket, with
+ * another one that would take the tuple's packets (TCP: the listener; UDP:
+ * an unconnected socket), or with an ENOENT error.
+ */
+size_t sockdiag_build_inet_exact(uint8_t *buf, size_t cap,
+				 const struct portier_local_tuple *t,
+				 uint32_t seq);
 /* The same for AF_UNIX sockets (name, peer and queue lengths asked for). */
 size_t sockdiag_build_unix(uint8_t *buf, size_t cap, uint32_t states,
 			   uint32_t seq);
@@ -69,6 +78,32 @@ int sockdiag_parse(const uint8_t *buf, size_t len, uint8_t proto,
  */
 int local_procnet_parse(const char *text, size_t len, uint8_t family,
 			uint8_t proto, struct local_socks *out);
+
+/* ---- reading (sockets.c) ------------------------------------------------ */
+
+/*
+ * What reading needs and a caller asking often may keep between reads: the
+ * NETLINK_SOCK_DIAG socket of its own namespace (dropped after a failed
+ * read, so that no half-read reply is taken for the next one's) and the
+ * receive buffer.  Zeroed to start; local_reader_close frees both.
+ */
+struct mnl_socket;
+struct local_reader {
+	struct mnl_socket *nl;
+	uint32_t *buf;
+};
+void local_reader_close(struct local_reader *r);
+
+/*
+ * portier_local_collect, or with exact set only the socket of that tuple
+ * (the kernel's one-socket lookup, no /proc/net fallback; see
+ * portier_local_table_query).  q->protos and q->families are ignored then.
+ * r: a reader to use and keep, or NULL for one of this call's own.
+ */
+int local_collect(const struct portier_local_query *q,
+		  const struct portier_local_tuple *exact,
+		  struct local_reader *r, struct portier_local **out,
+		  struct portier_err *err);
 
 /* ---- namespaces (netns.c) ---------------------------------------------- */
 

@@ -80,6 +80,44 @@ size_t sockdiag_build_inet(uint8_t *buf, size_t cap, uint8_t family,
 }
 
 /*
+ * The kernel looks one socket up as if a packet of the tuple arrived, but
+ * the two protocols read the request's addresses differently: tcp_diag
+ * takes idiag_src/sport as the local end (inet_diag_find_one_icsk), while
+ * udp_diag takes them as the sender, the remote end ("swapped for
+ * historical reasons", udp_dump_one).
+ */
+size_t sockdiag_build_inet_exact(uint8_t *buf, size_t cap,
+				 const struct portier_local_tuple *t,
+				 uint32_t seq)
+{
+	bool udp = t->proto == PORTIER_PROTO_UDP;
+	const struct portier_addr *src = udp ? &t->remote : &t->local;
+	const struct portier_addr *dst = udp ? &t->local : &t->remote;
+	struct nlmsghdr *nlh;
+	struct inet_diag_req_v2 *req;
+	size_t alen = t->local.family == 4 ? 4 : 16;
+
+	if ((t->local.family != 4 && t->local.family != 6) ||
+	    t->remote.family != t->local.family ||
+	    (t->proto != PORTIER_PROTO_TCP && !udp))
+		return 0;
+	nlh = put_header(buf, cap, sizeof(*req), seq);
+	if (!nlh)
+		return 0;
+	nlh->nlmsg_flags = NLM_F_REQUEST; /* one socket, not a dump */
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = (uint8_t)portier_addr_af(t->local.family);
+	req->sdiag_protocol = udp ? IPPROTO_UDP : IPPROTO_TCP;
+	req->idiag_states = PORTIER_STATES_ALL;
+	req->id.idiag_sport = htons(udp ? t->rport : t->lport);
+	req->id.idiag_dport = htons(udp ? t->lport : t->rport);
+	memcpy(req->id.idiag_src, src->b, alen);
+	memcpy(req->id.idiag_dst, dst->b, alen);
+	req->id.idiag_cookie[0] = req->id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	return nlh->nlmsg_len;
+}
+
+/*
  * The kernel's filter language (struct inet_diag_bc_op, run by
  * inet_diag_bc_run): each op is a test that jumps `yes` or `no` bytes on;
  * landing exactly on the end accepts the socket, jumping past it rejects.

@@ -85,6 +85,70 @@ static int open_procnet(const char *root, const char *name, int nsfd, int *fd,
 }
 
 /*
+ * Drop the sockets from first on that the kernel would have filtered out
+ * for q: another state, or (have_ports) neither port in the range.
+ */
+static void keep_matching(const struct portier_local_query *q, uint32_t states,
+			  size_t first, struct local_socks *out)
+{
+	size_t i, kept;
+
+	for (i = kept = first; i < out->n; i++) {
+		const struct portier_sock *s = &out->v[i];
+
+		if (s->state >= PORTIER_SS_MAX ||
+		    !(states & PORTIER_STATE_BIT(s->state)))
+			continue;
+		if (q->have_ports &&
+		    !(s->lport >= q->port_lo && s->lport <= q->port_hi) &&
+		    !(s->rport >= q->port_lo && s->rport <= q->port_hi))
+			continue;
+		out->v[kept++] = out->v[i];
+	}
+	out->n = kept;
+}
+
+/*
+ * The answer to a one-socket request (sockdiag_build_inet_exact): a single
+ * message and no NLMSG_DONE, or an error; ENOENT means no such socket.
+ * The kernel does not apply the state filter to it, so it is done here.
+ */
+static int lookup_one(const struct portier_local_query *q,
+		      struct mnl_socket *nl, const uint8_t *req, size_t reqlen,
+		      uint8_t proto, uint32_t states, struct local_socks *out,
+		      uint32_t *buf, struct portier_err *err)
+{
+	size_t first = out->n;
+	ssize_t n;
+	int rc;
+
+	if (!reqlen)
+		return portier_err_set(err, PORTIER_EINVAL,
+				       "not a TCP or UDP tuple of one address "
+				       "family");
+	if (mnl_socket_sendto(nl, req, reqlen) < 0)
+		return portier_err_set(err, PORTIER_EIO,
+				       "cannot send sock_diag request: %s",
+				       strerror(errno));
+	do
+		n = mnl_socket_recvfrom(nl, buf, RECV_BUF);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return portier_err_set(err, PORTIER_EIO,
+				       "cannot read sock_diag reply: %s",
+				       strerror(errno));
+	rc = sockdiag_parse((const uint8_t *)buf, (size_t)n, proto, out, err);
+	if (rc == PORTIER_ENOENT) {
+		portier_err_clear(err);
+		rc = 0;
+	}
+	if (rc < 0)
+		return rc;
+	keep_matching(q, states, first, out);
+	return 0;
+}
+
+/*
  * For a kernel without the sock_diag handler of a protocol (raw_diag is
  * often not built; udp_diag and tcp_diag are modules that may be absent):
  * the same sockets from /proc/net/{tcp,udp,raw}{,6}, filtered like the
@@ -96,7 +160,7 @@ static int procnet_fallback(const struct portier_local_query *q, int nsfd,
 			    struct portier_err *err)
 {
 	char *text = NULL;
-	size_t len = 0, cap = 0, first = out->n, i, kept;
+	size_t len = 0, cap = 0, first = out->n;
 	int fd, rc = open_procnet(q->proc_root, name, nsfd, &fd, err);
 
 	if (rc < 0 || fd < 0)
@@ -123,44 +187,17 @@ static int procnet_fallback(const struct portier_local_query *q, int nsfd,
 	if (rc == 0)
 		rc = local_procnet_parse(text, len, family, proto, out);
 	portier_free(text);
-	for (i = kept = first; i < out->n; i++) {
-		const struct portier_sock *s = &out->v[i];
-
-		if (!(states & PORTIER_STATE_BIT(s->state)))
-			continue;
-		if (q->have_ports &&
-		    !(s->lport >= q->port_lo && s->lport <= q->port_hi) &&
-		    !(s->rport >= q->port_lo && s->rport <= q->port_hi))
-			continue;
-		out->v[kept++] = out->v[i];
-	}
-	out->n = kept;
+	keep_matching(q, states, first, out);
 	return rc;
 }
 
-/* Every dump one namespace needs for q. */
-static int dump_netns(const struct portier_local_query *q, int nsfd,
-		      struct local_socks *out, uint32_t *buf,
-		      struct portier_err *err)
+/* A bound NETLINK_SOCK_DIAG socket of namespace nsfd (-1: ours). */
+static int open_diag(int nsfd, struct mnl_socket **out, struct portier_err *err)
 {
-	static const struct {
-		unsigned proto;
-		uint8_t ipproto;
-		const char *file[2]; /* the /proc/net fallback, v4 and v6 */
-	} kinds[] = {{PORTIER_LOCAL_TCP, IPPROTO_TCP, {"tcp", "tcp6"}},
-		     {PORTIER_LOCAL_UDP, IPPROTO_UDP, {"udp", "udp6"}},
-		     {PORTIER_LOCAL_RAW, IPPROTO_RAW, {"raw", "raw6"}}};
 	struct mnl_socket *nl;
-	uint8_t req[SOCKDIAG_REQ_MAX] __attribute__((aligned(4)));
-	unsigned protos =
-		q->protos ? q->protos : PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP;
-	unsigned fams =
-		q->families ? q->families : PORTIER_LOCAL_V4 | PORTIER_LOCAL_V6;
-	uint32_t states = q->states ? q->states : PORTIER_STATES_ALL;
-	int self = -1, rc = 0;
-	size_t k, len;
-	uint32_t seq = 1;
+	int self = -1;
 
+	*out = NULL;
 	if (nsfd >= 0) {
 		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 		if (self < 0 || local_setns(nsfd, CLONE_NEWNET) < 0) {
@@ -192,9 +229,69 @@ static int dump_netns(const struct portier_local_query *q, int nsfd,
 			strerror(errno));
 	}
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		rc = portier_err_set(err, PORTIER_EIO,
-				     "cannot bind a netlink socket: %s",
-				     strerror(errno));
+		int rc = portier_err_set(err, PORTIER_EIO,
+					 "cannot bind a netlink socket: %s",
+					 strerror(errno));
+
+		mnl_socket_close(nl);
+		return rc;
+	}
+	*out = nl;
+	return 0;
+}
+
+void local_reader_close(struct local_reader *r)
+{
+	if (r->nl)
+		mnl_socket_close(r->nl);
+	portier_free(r->buf);
+	r->nl = NULL;
+	r->buf = NULL;
+}
+
+/*
+ * Every dump one namespace needs for q (or the one lookup of exact).  In
+ * the caller's own namespace the reader's socket serves, and stays open
+ * for the next call; another namespace gets a socket of its own.
+ */
+static int dump_netns(const struct portier_local_query *q,
+		      const struct portier_local_tuple *exact, int nsfd,
+		      struct local_reader *r, struct local_socks *out,
+		      struct portier_err *err)
+{
+	static const struct {
+		unsigned proto;
+		uint8_t ipproto;
+		const char *file[2]; /* the /proc/net fallback, v4 and v6 */
+	} kinds[] = {{PORTIER_LOCAL_TCP, IPPROTO_TCP, {"tcp", "tcp6"}},
+		     {PORTIER_LOCAL_UDP, IPPROTO_UDP, {"udp", "udp6"}},
+		     {PORTIER_LOCAL_RAW, IPPROTO_RAW, {"raw", "raw6"}}};
+	struct mnl_socket *nl = nsfd < 0 ? r->nl : NULL;
+	uint32_t *buf = r->buf;
+	uint8_t req[SOCKDIAG_REQ_MAX] __attribute__((aligned(4)));
+	unsigned protos =
+		q->protos ? q->protos : PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP;
+	unsigned fams =
+		q->families ? q->families : PORTIER_LOCAL_V4 | PORTIER_LOCAL_V6;
+	uint32_t states = q->states ? q->states : PORTIER_STATES_ALL;
+	int rc = 0;
+	size_t k, len;
+	uint32_t seq = 1;
+
+	if (!nl) {
+		rc = open_diag(nsfd, &nl, err);
+		if (rc < 0)
+			return rc;
+		if (nsfd < 0)
+			r->nl = nl;
+	}
+	if (exact) {
+		len = sockdiag_build_inet_exact(req, sizeof(req), exact, seq++);
+		rc = lookup_one(q, nl, req, len,
+				exact->proto == PORTIER_PROTO_UDP
+					? PORTIER_LOCAL_UDP
+					: PORTIER_LOCAL_TCP,
+				states, out, buf, err);
 		goto out;
 	}
 	for (k = 0; rc == 0 && k < sizeof(kinds) / sizeof(kinds[0]); k++) {
@@ -233,7 +330,13 @@ static int dump_netns(const struct portier_local_query *q, int nsfd,
 		rc = dump(nl, req, len, PORTIER_LOCAL_UNIX, out, buf, err);
 	}
 out:
-	mnl_socket_close(nl);
+	if (nl != r->nl) {
+		mnl_socket_close(nl);
+	} else if (rc < 0) {
+		/* a reply may be left half read: the next call starts afresh */
+		mnl_socket_close(nl);
+		r->nl = NULL;
+	}
 	return rc;
 }
 
@@ -269,7 +372,7 @@ static int add_label(struct portier_local *l, const char *label)
 
 static int collect_all_netns(const struct portier_local_query *q,
 			     struct portier_local *l, struct local_socks *socks,
-			     uint32_t *buf, struct portier_err *err)
+			     struct local_reader *r, struct portier_err *err)
 {
 	struct portier_netns *ns = NULL;
 	size_t n = 0, i;
@@ -286,7 +389,7 @@ static int collect_all_netns(const struct portier_local_query *q,
 		rc = add_label(l, ns[i].label);
 		socks->netns = (uint32_t)(l->n_netns - 1);
 		if (rc == 0)
-			rc = dump_netns(q, fd, socks, buf, err);
+			rc = dump_netns(q, NULL, fd, r, socks, err);
 		if (fd >= 0)
 			close(fd);
 	}
@@ -297,8 +400,9 @@ static int collect_all_netns(const struct portier_local_query *q,
 }
 
 static int collect_one_netns(const struct portier_local_query *q,
+			     const struct portier_local_tuple *exact,
 			     struct portier_local *l, struct local_socks *socks,
-			     uint32_t *buf, struct portier_err *err)
+			     struct local_reader *r, struct portier_err *err)
 {
 	int fd = -1, rc, restore, oe;
 
@@ -324,7 +428,7 @@ static int collect_one_netns(const struct portier_local_query *q,
 	if (rc < 0)
 		portier_err_set(err, rc, "out of memory");
 	else
-		rc = dump_netns(q, fd, socks, buf, err);
+		rc = dump_netns(q, exact, fd, r, socks, err);
 	if (fd >= 0)
 		close(fd);
 	return rc;
@@ -333,24 +437,36 @@ static int collect_one_netns(const struct portier_local_query *q,
 int portier_local_collect(const struct portier_local_query *q,
 			  struct portier_local **out, struct portier_err *err)
 {
+	return local_collect(q, NULL, NULL, out, err);
+}
+
+int local_collect(const struct portier_local_query *q,
+		  const struct portier_local_tuple *exact,
+		  struct local_reader *r, struct portier_local **out,
+		  struct portier_err *err)
+{
 	struct portier_local *l = portier_calloc(1, sizeof(*l));
 	struct local_socks socks = {0};
-	uint32_t *buf = portier_malloc(RECV_BUF);
+	struct local_reader own = {0};
 	int rc;
 
 	*out = NULL;
+	if (!r)
+		r = &own; /* closed again below */
+	if (!r->buf)
+		r->buf = portier_malloc(RECV_BUF);
 	if (l)
 		l->priv = socks.arena = local_arena_new();
-	if (!l || !buf || !socks.arena) {
-		portier_free(buf);
+	if (!l || !r->buf || !socks.arena) {
+		local_reader_close(&own);
 		portier_local_free(l);
 		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
 	}
-	if (q->all_netns)
-		rc = collect_all_netns(q, l, &socks, buf, err);
+	if (q->all_netns && !exact)
+		rc = collect_all_netns(q, l, &socks, r, err);
 	else
-		rc = collect_one_netns(q, l, &socks, buf, err);
-	portier_free(buf);
+		rc = collect_one_netns(q, exact, l, &socks, r, err);
+	local_reader_close(&own);
 	l->socks = socks.v;
 	l->n_socks = socks.n;
 	if (rc == 0 && q->processes)

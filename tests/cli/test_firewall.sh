@@ -10,14 +10,17 @@ data="$PORTIER_SRC/tests/data/fw"
 tmp=$(mktemp -d /tmp/portier-cli-fw.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 export PORTIER_STATE_DIR="$tmp/state"
-export PORTIER_PROC_ROOT="$tmp/proc" # no SSH session, no connections
+export PORTIER_PROC_ROOT="$tmp/proc" # no SSH session above us
 mkdir -p "$PORTIER_PROC_ROOT"
 unset SSH_CONNECTION
 
-# unprivileged: drop CAP_NET_ADMIN when running as root
+# unprivileged: drop CAP_NET_ADMIN when running as root, and run in a
+# network namespace of its own there: the connections allow-only keeps come
+# from the socket table, and this host's must not end up in the scripts
 nocap() {
 	if [ "$(id -u)" = 0 ]; then
-		setpriv --inh-caps=-net_admin --bounding-set=-net_admin "$@"
+		unshare -n setpriv --inh-caps=-net_admin \
+			--bounding-set=-net_admin "$@"
 	else
 		"$@"
 	fi

@@ -1,12 +1,14 @@
 /*
  * test_fw_host.c - the firewall module where it meets the host, without a
- * kernel: the SSH session from $SSH_CONNECTION and from a fake /proc
- * (tests/data/fw/proc), the guard that keeps it alive, the connections
- * allow-only keeps, suggestions from synthetic audit findings, the guard
- * by sshd's listeners when no session is found, and the stop command
- * printed after close.  The session (apply, undo, state directory) is in
- * test_fw_session.c.
+ * ruleset: the SSH session from $SSH_CONNECTION and from the socket table
+ * (a real loopback connection owned by an sshd in a planted /proc), the
+ * guard that keeps it alive, the connections allow-only keeps (from the
+ * socket table in a namespace of the test's own), suggestions from
+ * synthetic audit findings, the guard by sshd's listeners when no session
+ * is found, and the stop command printed after close.  The session (apply,
+ * undo, state directory) is in test_fw_session.c.
  */
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +25,7 @@
 #include "portier/audit.h"
 #include "portier/local.h"
 #include "fw_test_util.h"
+#include "sock_test_util.h"
 
 /* ---- the SSH guard ---------------------------------------------------------------- */
 
@@ -36,20 +39,20 @@ static void test_ssh_from_env(void **state)
 		0);
 	assert_int_equal(c.lport, 22);
 	assert_int_equal(c.rport, 51234);
-	assert_int_equal(c.family, AF_INET);
-	assert_memory_equal(c.raddr, "\xc6\x33\x64\x09", 4);
+	assert_int_equal(c.peer.family, 4);
+	assert_memory_equal(c.peer.b, "\xc6\x33\x64\x09", 4);
 	assert_int_equal(portier_fw_ssh_from_env(
 				 "2001:db8::9 40000 2001:db8::1 2222", &c),
 			 0);
 	assert_int_equal(c.lport, 2222);
-	assert_int_equal(c.family, AF_INET6);
+	assert_int_equal(c.peer.family, 6);
 	/* an IPv4 client seen through a dual-stack socket */
 	assert_int_equal(
 		portier_fw_ssh_from_env(
 			"::ffff:192.0.2.9 40000 ::ffff:192.0.2.1 22", &c),
 		0);
-	assert_int_equal(c.family, AF_INET);
-	assert_memory_equal(c.raddr, "\xc0\x00\x02\x09", 4);
+	assert_int_equal(c.peer.family, 4);
+	assert_memory_equal(c.peer.b, "\xc0\x00\x02\x09", 4);
 	assert_int_equal(portier_fw_ssh_from_env(NULL, &c), PORTIER_ENOENT);
 	assert_int_equal(portier_fw_ssh_from_env("", &c), PORTIER_ENOENT);
 	assert_int_equal(portier_fw_ssh_from_env("garbage", &c),
@@ -64,21 +67,36 @@ static void test_ssh_from_env(void **state)
 
 static void test_ssh_from_proc(void **state)
 {
-	char root[4096];
+	char root[] = "/tmp/portier-fw-proc.XXXXXX";
 	struct portier_fw_conn c;
+	struct test_conn tc;
 
 	(void)state;
-	snprintf(root, sizeof(root), "%s", fixture("proc"));
-	/* 300 (portier) <- 200 (bash) <- 100 (sshd, holds inode 31337) */
+	assert_non_null(mkdtemp(root));
+	/* a real connection; the planted sshd owns its server end, which a
+	 * dual-stack socket holds (the table gives its peer as IPv4) */
+	assert_true(test_conn_open(&tc, SOCK_STREAM, "::ffff:127.0.0.1",
+				   "127.0.0.1"));
+	/* 300 (portier) <- 200 (bash) <- 100 (sshd) */
+	test_plant_proc(root, 100, "sshd", 1, 3, tc.sino);
+	test_plant_proc(root, 200, "bash", 100, 0, 0);
+	test_plant_proc(root, 300, "portier", 200, 0, 0);
+	/* 400 (a cron job) holds the client end, with no sshd above it */
+	test_plant_proc(root, 400, "sh (cron) x", 1, 3, tc.cino);
 	assert_int_equal(portier_fw_ssh_from_proc(root, 300, &c, NULL), 0);
-	assert_int_equal(c.lport, 2222);
-	assert_int_equal(c.rport, 50000);
-	assert_int_equal(c.family, AF_INET6);
-	/* 400 (cron job) has no sshd above it */
+	assert_int_equal(c.lport, tc.sport);
+	assert_int_equal(c.rport, tc.cport);
+	assert_int_equal(c.peer.family, 4);
+	assert_memory_equal(c.peer.b, "\x7f\x00\x00\x01", 4);
 	assert_int_equal(portier_fw_ssh_from_proc(root, 400, &c, NULL),
 			 PORTIER_ENOENT);
 	assert_int_equal(portier_fw_ssh_from_proc(root, 999, &c, NULL),
 			 PORTIER_ENOENT);
+	/* the session closed: sshd owns no established connection */
+	test_conn_close(&tc);
+	assert_int_equal(portier_fw_ssh_from_proc(root, 300, &c, NULL),
+			 PORTIER_ENOENT);
+	test_unplant(root);
 }
 
 static void test_ssh_guard(void **state)
@@ -138,23 +156,33 @@ static void test_ssh_guard(void **state)
 
 /* ---- connections established before allow-only ------------------------------------ */
 
+static struct portier_fw_conn conn(const char *peer, uint16_t rport,
+				   uint16_t lport)
+{
+	struct portier_fw_conn c;
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(portier_addr_parse(peer, &c.peer), 0);
+	c.rport = rport;
+	c.lport = lport;
+	return c;
+}
+
+/* What portier_fw_conns_read gives for a host with these connections. */
 static void test_conns_and_keep(void **state)
 {
-	struct portier_fw_conn *c = NULL;
+	struct portier_fw_conn c[3];
 	struct portier_fw_policy p = {0}, back;
 	struct portier_fw_spec spec;
-	char root[4096], *json;
-	size_t n = 0;
+	char *json;
+	size_t n = 3;
 
 	(void)state;
-	snprintf(root, sizeof(root), "%s", fixture("proc"));
-	assert_int_equal(portier_fw_conns_from_proc(root, &c, &n, NULL), 0);
-	/*
-	 * net/tcp: 192.168.0.9:54321 -> :80; tcp6: ::ffff:192.168.1.10:49153
-	 * -> :8080 (an IPv4 peer), 1234::2:40961 -> :22; not the listener,
-	 * the TIME_WAIT line or the loopback session
-	 */
-	assert_int_equal(n, 3);
+	/* 192.168.0.9:54321 -> :80; 192.168.1.10:49153 -> :8080 (an IPv4
+	 * peer of a dual-stack socket), 1234::2:40961 -> :22 */
+	c[0] = conn("192.168.0.9", 54321, 80);
+	c[1] = conn("192.168.1.10", 49153, 8080);
+	c[2] = conn("1234::2", 40961, 22);
 	/* allow-only 22: the connections to 80 and 8080 are kept */
 	spec_of("22/tcp", &spec);
 	assert_int_equal(portier_fw_policy_allow_only(&p, &spec, NULL), 0);
@@ -187,6 +215,54 @@ static void test_conns_and_keep(void **state)
 	assert_int_equal(portier_fw_policy_keep(&p, c, n, NULL), 0);
 	assert_int_equal(p.n_keep, 0);
 	portier_fw_policy_free(&p);
+}
+
+static bool has_conn(const struct portier_fw_conn *c, size_t n,
+		     const char *peer, uint16_t rport, uint16_t lport)
+{
+	struct portier_fw_conn k = conn(peer, rport, lport);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (portier_addr_cmp(&c[i].peer, &k.peer) == 0 &&
+		    c[i].rport == rport && c[i].lport == lport)
+			return true;
+	return false;
+}
+
+/*
+ * The connections from the socket table, in a network namespace of the
+ * test's own (root only) where lo also carries 192.0.2.1/32: a connection
+ * over that address is one from another host as far as the check knows,
+ * one over 127.0.0.1 is loopback and left out.
+ */
+static void test_conns_read(void **state)
+{
+	struct portier_fw_conn *c = NULL;
+	struct test_conn other, lo;
+	size_t n = 0;
+
+	(void)state;
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0)
+		skip();
+	assert_int_equal(system("ip link set lo up && "
+				"ip addr add 192.0.2.1/32 dev lo"),
+			 0);
+	assert_true(
+		test_conn_open(&other, SOCK_STREAM, "192.0.2.1", "192.0.2.1"));
+	assert_true(test_conn_open(&lo, SOCK_STREAM, "127.0.0.1", "127.0.0.1"));
+	assert_int_equal(portier_fw_conns_read(NULL, &c, &n, NULL), 0);
+	/* both ends of the one connection, not the loopback one or the
+	 * listeners */
+	assert_int_equal(n, 2);
+	assert_true(has_conn(c, n, "192.0.2.1", other.cport, other.sport));
+	assert_true(has_conn(c, n, "192.0.2.1", other.sport, other.cport));
+	portier_free(c);
+	test_conn_close(&other);
+	test_conn_close(&lo);
+	assert_int_equal(portier_fw_conns_read("/nonexistent", &c, &n, NULL),
+			 0);
+	assert_int_equal(n, 0);
 	portier_free(c);
 }
 
@@ -476,6 +552,8 @@ int main(void)
 		cmocka_unit_test(test_suggest),
 		cmocka_unit_test(test_stop_command),
 		cmocka_unit_test(test_sshd_guard),
+		/* last: it leaves the process in a namespace of its own */
+		cmocka_unit_test(test_conns_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
