@@ -109,10 +109,8 @@ PORTIER_API void portier_fw_spec_free(struct portier_fw_spec *s);
 
 /* Ports closed to one source prefix only (close --from CIDR). */
 struct portier_fw_source {
-	int family;	  /* AF_INET or AF_INET6 */
-	uint8_t addr[16]; /* network address, host bits cleared */
-	unsigned plen;	  /* prefix length */
-	char text[64];	  /* canonical "10.0.0.0/8", "fd00::/8" */
+	struct portier_prefix net; /* host bits cleared */
+	char text[64];		   /* canonical "10.0.0.0/8", "fd00::/8" */
 	struct portier_fw_portset ports[PORTIER_FW_NPROTO];
 };
 

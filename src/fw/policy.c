@@ -107,18 +107,15 @@ bool portier_fw_policy_equal(const struct portier_fw_policy *a,
 int portier_fw_source_parse(const char *s, struct portier_fw_source *src,
 			    struct portier_err *err)
 {
-	struct portier_prefix p;
 	int rc;
 
 	memset(src, 0, sizeof(*src));
 	/* 10.1.2.3/8 means 10.0.0.0/8, as in nft */
-	rc = portier_prefix_parse(s, PORTIER_PREFIX_CLEAR_HOST_BITS, &p, err);
+	rc = portier_prefix_parse(s, PORTIER_PREFIX_CLEAR_HOST_BITS, &src->net,
+				  err);
 	if (rc < 0)
 		return rc;
-	src->family = portier_addr_af(p.addr.family);
-	memcpy(src->addr, p.addr.b, sizeof(src->addr));
-	src->plen = p.plen;
-	portier_prefix_str(&p, src->text, sizeof(src->text));
+	portier_prefix_str(&src->net, src->text, sizeof(src->text));
 	return 0;
 }
 
@@ -244,12 +241,7 @@ int portier_fw_policy_harden(struct portier_fw_policy *p,
 static bool source_holds(const struct portier_fw_source *src,
 			 const struct portier_fw_conn *c)
 {
-	uint8_t family = portier_addr_family_of(src->family);
-	struct portier_prefix p = {.plen = (uint8_t)src->plen};
-
-	return family == c->peer.family &&
-	       portier_addr_set(&p.addr, family, src->addr) == 0 &&
-	       portier_prefix_contains(&p, &c->peer);
+	return portier_prefix_contains(&src->net, &c->peer);
 }
 
 int portier_fw_guard_ssh(struct portier_fw_policy *p,

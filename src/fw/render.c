@@ -145,8 +145,8 @@ static void put_chain(struct portier_nft_buf *b,
 					"\t\t%s saddr %s %s dport "
 					"@" FW_SET_FROM "%zu_%s counter "
 					"drop\n",
-					p->from[i].family == AF_INET ? "ip"
-								     : "ip6",
+					p->from[i].net.addr.family == 4 ? "ip"
+									: "ip6",
 					p->from[i].text,
 					portier_fw_proto_name(q), i + 1,
 					portier_fw_proto_name(q));
