@@ -61,6 +61,14 @@ PORTIER_API char *portier_strdup(const char *s);
 PORTIER_API char *portier_strndup(const char *s, size_t n);
 PORTIER_API void portier_free(void *ptr);
 /*
+ * Grow the array *arrayp (a pointer to any element pointer) of *cap
+ * elements of elem bytes so that it holds at least need: the capacity
+ * doubles, starting at first.  Returns 0, or PORTIER_ENOMEM with the array
+ * and *cap untouched when memory runs out or the size would overflow.
+ */
+PORTIER_API int portier_grow(void *arrayp, size_t *cap, size_t need,
+			     size_t elem, size_t first);
+/*
  * Test hook: after n more successful allocations, every allocation fails;
  * n < 0 switches failure injection off.  The one piece of mutable global
  * state in the library, and only tests touch it.

@@ -96,17 +96,9 @@ struct portier_finding *audit_add(struct audit_ctx *c, uint8_t rule,
 			return NULL; /* already described */
 		}
 	}
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 32;
-		struct portier_finding *v =
-			portier_realloc(c->v, cap * sizeof(*v));
-
-		if (!v) {
-			c->nomem = true;
-			return NULL;
-		}
-		c->v = v;
-		c->cap = cap;
+	if (portier_grow(&c->v, &c->cap, c->n + 1, sizeof(*c->v), 32) < 0) {
+		c->nomem = true;
+		return NULL;
 	}
 	f = &c->v[c->n++];
 	memset(f, 0, sizeof(*f));

@@ -4,6 +4,7 @@
  * that every caller returns PORTIER_ENOMEM cleanly (curl's torture tests,
  * sqlite's OOM tests).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,32 @@ void *portier_calloc(size_t n, size_t size)
 void *portier_realloc(void *ptr, size_t size)
 {
 	return alloc_allowed() ? realloc(ptr, size ? size : 1) : NULL;
+}
+
+int portier_grow(void *arrayp, size_t *cap, size_t need, size_t elem,
+		 size_t first)
+{
+	size_t ncap = *cap ? *cap : (first ? first : 1);
+	void *old, *grown;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2)
+			return PORTIER_ENOMEM;
+		ncap *= 2;
+	}
+	if (elem && ncap > SIZE_MAX / elem)
+		return PORTIER_ENOMEM;
+	/* the element pointer is read and written as bytes: its type is the
+	 * caller's, not void * */
+	memcpy(&old, arrayp, sizeof(old));
+	grown = portier_realloc(old, ncap * elem);
+	if (!grown)
+		return PORTIER_ENOMEM;
+	memcpy(arrayp, &grown, sizeof(grown));
+	*cap = ncap;
+	return 0;
 }
 
 char *portier_strndup(const char *s, size_t n)

@@ -22,20 +22,7 @@ const char *portier_fw_proto_name(int p)
 
 static int reserve(struct portier_fw_portset *s, size_t need)
 {
-	struct portier_fw_range *r;
-	size_t cap;
-
-	if (need <= s->cap)
-		return 0;
-	cap = s->cap ? s->cap * 2 : 8;
-	while (cap < need)
-		cap *= 2;
-	r = portier_realloc(s->r, cap * sizeof(*r));
-	if (!r)
-		return PORTIER_ENOMEM;
-	s->r = r;
-	s->cap = cap;
-	return 0;
+	return portier_grow(&s->r, &s->cap, need, sizeof(*s->r), 8);
 }
 
 int portier_fw_portset_add(struct portier_fw_portset *s, uint16_t lo,

@@ -33,16 +33,8 @@ static int add_conn(struct portier_fw_conn **out, size_t *n, size_t *cap,
 {
 	struct portier_fw_conn *c;
 
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		struct portier_fw_conn *p =
-			portier_realloc(*out, ncap * sizeof(*p));
-
-		if (!p)
-			return PORTIER_ENOMEM;
-		*out = p;
-		*cap = ncap;
-	}
+	if (portier_grow(out, cap, *n + 1, sizeof(**out), 64) < 0)
+		return PORTIER_ENOMEM;
 	c = &(*out)[(*n)++];
 	memset(c, 0, sizeof(*c));
 	c->peer = t->remote; /* the table gives v4-mapped peers as IPv4 */

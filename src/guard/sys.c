@@ -84,15 +84,8 @@ static int add_port(struct portier_guard_sys *s,
 	static const uint8_t zero[16];
 	struct lport *l;
 
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 64;
-		struct lport *nv = portier_realloc(s->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return PORTIER_ENOMEM;
-		s->v = nv;
-		s->cap = ncap;
-	}
+	if (portier_grow(&s->v, &s->cap, s->n + 1, sizeof(*s->v), 64) < 0)
+		return PORTIER_ENOMEM;
 	l = &s->v[s->n++];
 	memset(l, 0, sizeof(*l));
 	l->proto = t->proto == PORTIER_PROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP;

@@ -34,16 +34,8 @@ static int ns_add(struct ns_list *l, uint64_t ino, const char *label,
 	for (i = 0; i < l->n; i++)
 		if (l->v[i].inode == ino)
 			return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct portier_netns *v =
-			portier_realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return PORTIER_ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (portier_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v), 16) < 0)
+		return PORTIER_ENOMEM;
 	l->v[l->n].inode = ino;
 	portier_strlcpy(l->v[l->n].label, label, sizeof(l->v[0].label));
 	portier_strlcpy(l->v[l->n].path, path, sizeof(l->v[0].path));

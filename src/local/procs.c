@@ -38,10 +38,9 @@ static size_t hash_u64(uint64_t k)
 
 static int index_build(struct inode_index *ix, const struct portier_local *l)
 {
-	size_t cap = 64, i;
+	/* at most half full; the largest table still fits the index type */
+	size_t cap = portier_pow2_size(l->n_socks * 2, 64, (size_t)1 << 40), i;
 
-	while (cap < l->n_socks * 2)
-		cap *= 2;
 	ix->keys = portier_calloc(cap, sizeof(*ix->keys));
 	ix->vals = portier_malloc(cap * sizeof(*ix->vals));
 	if (!ix->keys || !ix->vals)
@@ -229,16 +228,9 @@ static int proc_details(struct scan *sc, const char *pid_s, int pid,
 	ssize_t n;
 	const char *uidl;
 
-	if (sc->l->n_procs == sc->cap_procs) {
-		size_t cap = sc->cap_procs ? sc->cap_procs * 2 : 64;
-		struct portier_proc *v =
-			portier_realloc(sc->l->procs, cap * sizeof(*v));
-
-		if (!v)
-			return PORTIER_ENOMEM;
-		sc->l->procs = v;
-		sc->cap_procs = cap;
-	}
+	if (portier_grow(&sc->l->procs, &sc->cap_procs, sc->l->n_procs + 1,
+			 sizeof(*sc->l->procs), 64) < 0)
+		return PORTIER_ENOMEM;
 	p = &sc->l->procs[sc->l->n_procs];
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
@@ -282,15 +274,9 @@ static int proc_details(struct scan *sc, const char *pid_s, int pid,
 
 static int add_found(struct scan *sc, uint32_t sock, uint32_t proc, int fd)
 {
-	if (sc->n_found == sc->cap_found) {
-		size_t cap = sc->cap_found ? sc->cap_found * 2 : 256;
-		void *v = portier_realloc(sc->found, cap * sizeof(*sc->found));
-
-		if (!v)
-			return PORTIER_ENOMEM;
-		sc->found = v;
-		sc->cap_found = cap;
-	}
+	if (portier_grow(&sc->found, &sc->cap_found, sc->n_found + 1,
+			 sizeof(*sc->found), 256) < 0)
+		return PORTIER_ENOMEM;
 	sc->found[sc->n_found].sock = sock;
 	sc->found[sc->n_found].proc = proc;
 	sc->found[sc->n_found].fd = fd;

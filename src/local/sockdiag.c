@@ -24,16 +24,8 @@
 
 struct portier_sock *local_socks_push(struct local_socks *s)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		struct portier_sock *v =
-			portier_realloc(s->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		s->v = v;
-		s->cap = cap;
-	}
+	if (portier_grow(&s->v, &s->cap, s->n + 1, sizeof(*s->v), 256) < 0)
+		return NULL;
 	memset(&s->v[s->n], 0, sizeof(s->v[0]));
 	s->v[s->n].netns = s->netns;
 	return &s->v[s->n++];

@@ -97,15 +97,8 @@ void portier_targets_free(struct portier_targets *t)
 
 static int iv_push(struct ivlist *l, net_u128 lo, net_u128 hi, uint8_t family)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct iv *v = portier_realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return PORTIER_ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (portier_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v), 16) < 0)
+		return PORTIER_ENOMEM;
 	l->v[l->n].lo = lo;
 	l->v[l->n].hi = hi;
 	l->v[l->n].family = family;

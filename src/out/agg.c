@@ -26,15 +26,9 @@ static void *chunk_add(struct out_chunks *c, size_t elem, size_t *idx)
 	size_t k = c->n >> OUT_CHUNK_BITS;
 
 	if (k == c->n_chunks) {
-		if (k == c->cap_chunks) {
-			size_t cap = c->cap_chunks ? c->cap_chunks * 2 : 16;
-			void **v = portier_realloc(c->chunk, cap * sizeof(*v));
-
-			if (!v)
-				return NULL;
-			c->chunk = v;
-			c->cap_chunks = cap;
-		}
+		if (portier_grow(&c->chunk, &c->cap_chunks, k + 1,
+				 sizeof(*c->chunk), 16) < 0)
+			return NULL;
 		if (!(c->chunk[k] = portier_calloc(OUT_CHUNK, elem)))
 			return NULL;
 		c->n_chunks++;

@@ -415,10 +415,43 @@ static void test_pow2_size(void **state)
 	assert_int_equal(portier_pow2_size(3, 1, 8), 4);
 }
 
+/* portier_grow: doubling from first, room for need, failures change nothing */
+static void test_grow(void **state)
+{
+	uint32_t *v = NULL;
+	size_t cap = 0;
+
+	(void)state;
+	assert_int_equal(portier_grow(&v, &cap, 1, sizeof(*v), 16), 0);
+	assert_non_null(v);
+	assert_int_equal(cap, 16);
+	v[15] = 7;
+	assert_int_equal(portier_grow(&v, &cap, 16, sizeof(*v), 16), 0);
+	assert_int_equal(cap, 16); /* already room */
+	assert_int_equal(portier_grow(&v, &cap, 17, sizeof(*v), 16), 0);
+	assert_int_equal(cap, 32);
+	assert_int_equal(v[15], 7);
+	assert_int_equal(portier_grow(&v, &cap, 100, sizeof(*v), 16), 0);
+	assert_int_equal(cap, 128);
+	/* a size that would overflow is refused, the array kept */
+	assert_int_equal(portier_grow(&v, &cap, SIZE_MAX / 2, sizeof(*v), 16),
+			 PORTIER_ENOMEM);
+	assert_int_equal(cap, 128);
+	/* so is running out of memory */
+	portier_alloc_fail_after(0);
+	assert_int_equal(portier_grow(&v, &cap, 129, sizeof(*v), 16),
+			 PORTIER_ENOMEM);
+	portier_alloc_fail_after(-1);
+	assert_int_equal(cap, 128);
+	assert_int_equal(v[15], 7);
+	portier_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pow2_size),
+		cmocka_unit_test(test_grow),
 		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_replace_no_follow_no_dir_check, setup, teardown),
