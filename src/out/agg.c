@@ -275,6 +275,27 @@ const char *out_host_name(const struct portier_out *o,
 	return o->opt.targets ? portier_targets_name(o->opt.targets, a) : NULL;
 }
 
+const struct out_host *out_next_shown(const struct portier_out *o,
+				      const size_t *order, size_t *i)
+{
+	while (*i < o->n_hosts) {
+		const struct out_host *h = out_h(o, order[(*i)++]);
+
+		if (out_host_shown(o, h))
+			return h;
+	}
+	return NULL;
+}
+
+size_t out_hidden_reasons(const struct portier_out *o, const struct out_host *h,
+			  unsigned state, uint8_t *reasons, uint32_t *counts)
+{
+	if (!h->counts[state] || out_state_listed(o, h, state))
+		return 0;
+	return out_host_reasons(o, h, state, reasons, counts,
+				PORTIER_REASON_COUNT);
+}
+
 bool out_host_shown(const struct portier_out *o, const struct out_host *h)
 {
 	return !o->opt.open_only || h->counts[PORTIER_PORT_OPEN] > 0;

@@ -28,21 +28,19 @@ int out_grep_open(struct portier_out *o)
 
 int out_grep_finish(struct portier_out *o, const struct portier_scan_stats *st)
 {
-	size_t *order = out_hosts_sorted(o), i, up = 0;
+	size_t *order = out_hosts_sorted(o), i = 0, up = 0;
+	const struct out_host *h;
 	char w[64];
 
 	if (!order)
 		return PORTIER_ENOMEM;
-	for (i = 0; i < o->n_hosts; i++) {
-		const struct out_host *h = out_h(o, order[i]);
+	while ((h = out_next_shown(o, order, &i))) {
 		const char *name = out_host_name(o, &h->addr);
 		char a[64];
 		int32_t p;
 		bool first = true;
 		unsigned s, hidden_state = 3;
 
-		if (!out_host_shown(o, h))
-			continue;
 		up++;
 		portier_addr_str(&h->addr, a, sizeof(a));
 		fprintf(o->grep, "Host: %s (%s)\tStatus: Up\n", a,

@@ -114,6 +114,19 @@ size_t *out_hosts_sorted(const struct portier_out *o);
 /* The name the user gave for a (a target's host name), or NULL. */
 const char *out_host_name(const struct portier_out *o,
 			  const struct portier_addr *a);
+/*
+ * The next host shown (see out_host_shown) from position *i of order (from
+ * out_hosts_sorted) on, advancing *i; NULL after the last.
+ */
+const struct out_host *out_next_shown(const struct portier_out *o,
+				      const size_t *order, size_t *i);
+/*
+ * The reasons behind h's ports in state when they are summed up rather than
+ * listed ("Not shown", <extraports>): as out_host_reasons, 0 when the state
+ * is listed or h has no port in it.
+ */
+size_t out_hidden_reasons(const struct portier_out *o, const struct out_host *h,
+			  unsigned state, uint8_t *reasons, uint32_t *counts);
 /* Whether a host is shown under --open, and whether a port is listed. */
 bool out_host_shown(const struct portier_out *o, const struct out_host *h);
 bool out_state_listed(const struct portier_out *o, const struct out_host *h,

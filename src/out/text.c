@@ -27,14 +27,13 @@ static void not_shown(struct portier_out *o, const struct out_host *h)
 	for (s = 1; s < 3; s++) {
 		uint8_t why[PORTIER_REASON_COUNT];
 		uint32_t cnt[PORTIER_REASON_COUNT];
-		size_t k, n;
+		size_t k, n = out_hidden_reasons(o, h, s, why, cnt);
 
-		if (!h->counts[s] || out_state_listed(o, h, s))
+		if (!n)
 			continue;
 		fprintf(f, "Not shown: %u %s tcp port%s (", h->counts[s],
 			portier_port_state_name((enum portier_port_state)s),
 			h->counts[s] == 1 ? "" : "s");
-		n = out_host_reasons(o, h, s, why, cnt, PORTIER_REASON_COUNT);
 		for (k = 0; k < n; k++)
 			fprintf(f, "%s%u %s", k ? ", " : "", cnt[k],
 				portier_reason_name(
@@ -46,19 +45,17 @@ static void not_shown(struct portier_out *o, const struct out_host *h)
 int out_text_finish(struct portier_out *o, const struct portier_scan_stats *st)
 {
 	FILE *f = o->opt.text;
-	size_t *order = out_hosts_sorted(o), i, shown = 0;
+	size_t *order = out_hosts_sorted(o), i = 0, shown = 0;
+	const struct out_host *h;
 
 	if (!order)
 		return PORTIER_ENOMEM;
-	for (i = 0; i < o->n_hosts; i++) {
-		const struct out_host *h = out_h(o, order[i]);
+	while ((h = out_next_shown(o, order, &i))) {
 		const char *name = out_host_name(o, &h->addr);
 		char a[64];
 		int32_t p;
 		bool header = false;
 
-		if (!out_host_shown(o, h))
-			continue;
 		shown++;
 		portier_addr_str(&h->addr, a, sizeof(a));
 		if (name)

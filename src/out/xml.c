@@ -203,15 +203,14 @@ static int write_extraports(struct portier_out *o, const struct out_host *h)
 	for (s = 1; s < 3; s++) {
 		uint8_t why[PORTIER_REASON_COUNT];
 		uint32_t cnt[PORTIER_REASON_COUNT];
-		size_t k, n;
+		size_t k, n = out_hidden_reasons(o, h, s, why, cnt);
 
-		if (!h->counts[s] || out_state_listed(o, h, s))
+		if (!n)
 			continue;
 		W(xmlTextWriterStartElement(w, X("extraports")));
 		W(attr(w, "state",
 		       portier_port_state_name((enum portier_port_state)s)));
 		W(attr_u(w, "count", h->counts[s]));
-		n = out_host_reasons(o, h, s, why, cnt, PORTIER_REASON_COUNT);
 		for (k = 0; k < n; k++) {
 			W(xmlTextWriterStartElement(w, X("extrareasons")));
 			W(attr(w, "reason",
@@ -330,7 +329,8 @@ static int write_host(struct portier_out *o, const struct out_host *h,
 int out_xml_finish(struct portier_out *o, const struct portier_scan_stats *st)
 {
 	xmlTextWriterPtr w = o->xml;
-	size_t *order = out_hosts_sorted(o), i, up = 0, n_arp;
+	size_t *order = out_hosts_sorted(o), i = 0, up = 0, n_arp;
+	const struct out_host *h;
 	struct arp_entry *arp;
 	time_t now = time(NULL);
 	char ts[64], summary[256];
@@ -343,11 +343,7 @@ int out_xml_finish(struct portier_out *o, const struct portier_scan_stats *st)
 	n_arp = o->opt.method == PORTIER_SCAN_SYN ? read_arp(o, &arp) : 0;
 	if (!n_arp)
 		arp = NULL;
-	for (i = 0; i < o->n_hosts && rc == 0; i++) {
-		const struct out_host *h = out_h(o, order[i]);
-
-		if (!out_host_shown(o, h))
-			continue;
+	while (rc == 0 && (h = out_next_shown(o, order, &i))) {
 		up++;
 		rc = write_host(o, h, mac_of(arp, n_arp, &h->addr));
 	}
