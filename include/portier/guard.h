@@ -505,11 +505,20 @@ PORTIER_API int portier_guard_checkpoint_save(const struct portier_guard_det *d,
 					      struct portier_err *err);
 /* Load a checkpoint into d; PORTIER_ENOENT if there is none.  Neither
  * function follows a symbolic link at path (or at the temporary file), and
- * a checkpoint that is not this user's alone (owner, mode) is refused.
- * The directory is checked with portier_file_state_dir (file.h). */
+ * a checkpoint that is not this user's alone (owner, mode) is refused
+ * (PORTIER_EPERM).  The directory is checked with portier_file_state_dir
+ * (file.h).  The file is believed whole or not at all: a foreign file, a
+ * newer format or any damaged line is PORTIER_EINVAL, with err saying
+ * which, and d is left as it was. */
 PORTIER_API int portier_guard_checkpoint_load(struct portier_guard_det *d,
 					      const char *path,
 					      struct portier_err *err);
+/* Keep a refused checkpoint aside: rename path to "PATH.refused-NOW_S";
+ * its new name into aside (len bytes). */
+PORTIER_API int portier_guard_checkpoint_set_aside(const char *path,
+						   uint64_t now_s, char *aside,
+						   size_t len,
+						   struct portier_err *err);
 
 /* ---- the live system: listeners, capture, nftables ---------------------------- */
 

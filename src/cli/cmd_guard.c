@@ -330,6 +330,41 @@ static int refresh_allow(struct guard_run *r, size_t user_n)
 	return 0;
 }
 
+/*
+ * The checkpoint, believed whole or not at all: a refused one (damaged,
+ * foreign, newer) is renamed aside and guard starts empty.  0, or an exit
+ * code.
+ */
+static int load_state(struct guard_run *r)
+{
+	struct portier_err err = {0};
+	char aside[4200];
+	int rc = portier_guard_checkpoint_load(r->det, r->state_path, &err);
+
+	if (rc == 0 || rc == PORTIER_ENOENT)
+		return 0;
+	cli_report(r->cli, &err);
+	portier_err_clear(&err);
+	if (rc == PORTIER_EINVAL) {
+		if (portier_guard_checkpoint_set_aside(
+			    r->state_path, wall_us() / 1000000, aside,
+			    sizeof(aside), &err) == 0)
+			cli_notice(r->cli,
+				   "kept the refused checkpoint as '%s'",
+				   aside);
+		else
+			cli_report(r->cli, &err);
+	}
+	cli_notice(r->cli, "starting without the old state");
+	/* nothing of it may remain (ENOMEM can stop a load half-way) */
+	portier_guard_det_free(r->det);
+	r->det = NULL;
+	portier_err_clear(&err);
+	if (portier_guard_det_new(&r->det, &r->o->cfg, &err) < 0)
+		return cli_report(r->cli, &err);
+	return 0;
+}
+
 static int daemon_run(struct guard_run *r)
 {
 	struct guard_opts *o = r->o;
@@ -361,12 +396,8 @@ static int daemon_run(struct guard_run *r)
 	}
 	if ((rc = portier_guard_det_new(&r->det, &o->cfg, &err)) < 0)
 		return cli_report(r->cli, &err);
-	rc = portier_guard_checkpoint_load(r->det, r->state_path, &err);
-	if (rc < 0 && rc != PORTIER_ENOENT) {
-		cli_report(r->cli, &err);
-		cli_notice(r->cli, "starting without the old state");
-	}
-	portier_err_clear(&err);
+	if ((rc = load_state(r)) != 0)
+		return rc;
 	if (o->alert_file) {
 		r->alerts = fopen(o->alert_file, "a");
 		if (!r->alerts) {
