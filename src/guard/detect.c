@@ -321,6 +321,21 @@ bool portier_guard_det_flagged(struct portier_guard_det *d,
 	return d->pool[i].s.flagged_us && p->ts_us < d->pool[i].s.ban_until_us;
 }
 
+int portier_guard_det_release(struct portier_guard_det *d,
+			      const struct portier_addr *addr, uint64_t now_us)
+{
+	uint32_t i = find(d, addr);
+	struct portier_guard_source *s;
+
+	if (i == NIL)
+		return PORTIER_ENOENT;
+	s = &d->pool[i].s;
+	/* det_feed starts a new trial at the first probe past ban_until_us */
+	if (s->flagged_us && s->ban_until_us > now_us)
+		s->ban_until_us = now_us;
+	return 0;
+}
+
 int portier_guard_det_unflag(struct portier_guard_det *d,
 			     const struct portier_addr *addr, uint64_t retry_us)
 {
