@@ -50,16 +50,20 @@ void guard_emit(struct guard_run *r, const char *json)
 static void report(struct guard_run *r, const struct portier_guard_bans *b,
 		   const char *reason, bool rebuilt, uint64_t now)
 {
-	char *json = portier_guard_bans_json(b, reason, rebuilt, now);
+	/* an event when something was done; a start with nothing to do is
+	 * only noted */
+	if (rebuilt || b->count[PG_BAN_RESTORE] || b->count[PG_BAN_RELEASE]) {
+		char *json = portier_guard_bans_json(b, reason, rebuilt, now);
 
-	if (json)
-		guard_emit(r, json);
-	portier_free(json);
+		if (json)
+			guard_emit(r, json);
+		portier_free(json);
+	}
 	cli_notice(r->cli,
 		   "%s: %zu bans restored, %zu already in the kernel, %zu "
 		   "released to be judged again%s",
-		   reason, b->count[PG_BAN_RESTORE],
-		   b->count[PG_BAN_IN_KERNEL], b->count[PG_BAN_RELEASE],
+		   reason, b->count[PG_BAN_RESTORE], b->count[PG_BAN_IN_KERNEL],
+		   b->count[PG_BAN_RELEASE],
 		   rebuilt ? "; table inet portier_guard built again" : "");
 }
 
@@ -71,9 +75,9 @@ int guard_keep_bans(struct guard_run *r, bool running, const char *reason)
 	struct portier_guard_bans_config cfg = {.block = o->block,
 						.v6_prefix64 = o->v6_prefix64,
 						.running = running};
-	struct portier_guard_nft_options no = {
-		.max_elements = (uint32_t)o->max_bans,
-		.v6_prefix64 = o->v6_prefix64};
+	struct portier_guard_nft_options no = {.max_elements =
+						       (uint32_t)o->max_bans,
+					       .v6_prefix64 = o->v6_prefix64};
 	struct portier_err err = {0};
 	uint64_t now = guard_wall_us();
 	bool have, rebuild;
@@ -88,7 +92,8 @@ int guard_keep_bans(struct guard_run *r, bool running, const char *reason)
 	portier_err_clear(&err);
 	rc = portier_guard_bans_compare(r->det, have ? &l : NULL, &o->allow,
 					&cfg, now, &b);
-	rebuild = o->block && (!r->nft || !have || !portier_guard_nft_intact(&l));
+	rebuild =
+		o->block && (!r->nft || !have || !portier_guard_nft_intact(&l));
 	if (have)
 		portier_guard_nft_listing_free(&l);
 	if (rc < 0) {
@@ -101,8 +106,8 @@ int guard_keep_bans(struct guard_run *r, bool running, const char *reason)
 	if (b.count[PG_BAN_RELEASE])
 		r->dirty = true;
 	if (!r->nft && o->block)
-		rc = portier_guard_nft_open_restore(&r->nft, &no, &o->allow,
-						    &b, &err);
+		rc = portier_guard_nft_open_restore(&r->nft, &no, &o->allow, &b,
+						    &err);
 	else if (rebuild || b.count[PG_BAN_RESTORE])
 		rc = portier_guard_nft_restore_bans(r->nft, &o->allow, &b,
 						    &err);

@@ -35,7 +35,7 @@ static bool keep_top(const struct portier_guard_source *s, void *ctx)
 /* How a ban stands between the state file and the kernel. */
 static const char *where(enum portier_guard_ban_state s)
 {
-	return s == PG_BAN_IN_KERNEL	? "both"
+	return s == PG_BAN_IN_KERNEL	 ? "both"
 	       : s == PG_BAN_KERNEL_ONLY ? "kernel-only"
 					 : "state-only";
 }
@@ -169,4 +169,3 @@ int guard_show_status(struct guard_run *r)
 	portier_guard_nft_listing_free(&l);
 	return EXIT_OK;
 }
-

@@ -34,9 +34,9 @@ struct portier_guard_nftmon {
 static const char *attr_str(const struct nlmsghdr *nlh, uint16_t t)
 {
 	const char *end = (const char *)nlh + nlh->nlmsg_len;
-	const struct nlattr *a = (const void *)((const char *)nlh +
-						MNL_NLMSG_HDRLEN +
-						MNL_ALIGN(sizeof(struct nfgenmsg)));
+	const struct nlattr *a =
+		(const void *)((const char *)nlh + MNL_NLMSG_HDRLEN +
+			       MNL_ALIGN(sizeof(struct nfgenmsg)));
 
 	while (mnl_attr_ok(a, (int)(end - (const char *)a))) {
 		const char *s = mnl_attr_get_payload(a);
@@ -79,18 +79,29 @@ static bool touches_guard(const struct nlmsghdr *nlh)
 	return set && (!strcmp(set, "block4") || !strcmp(set, "block6"));
 }
 
+/*
+ * The messages are walked here rather than with mnl_nlmsg_ok/_next, which
+ * compare nlmsg_len as a signed int: a length of 0xffffffff passes them
+ * and walks off the buffer (found by fuzz_guard_nftmon).
+ */
 bool portier_guard_nftmon_parse(const void *buf, size_t len)
 {
-	const struct nlmsghdr *nlh = buf;
-	int left = len > (size_t)INT32_MAX ? INT32_MAX : (int)len;
+	size_t off = 0;
 
-	/* mnl_nlmsg_ok wants aligned headers */
-	if ((uintptr_t)buf % 4 != 0)
+	if ((uintptr_t)buf % 4 != 0) /* netlink headers are aligned */
 		return false;
-	while (mnl_nlmsg_ok(nlh, left)) {
+	while (len - off >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh =
+			(const void *)((const char *)buf + off);
+		size_t n = nlh->nlmsg_len, step = MNL_ALIGN(n);
+
+		if (n < sizeof(*nlh) || n > len - off)
+			return false;
 		if (touches_guard(nlh))
 			return true;
-		nlh = mnl_nlmsg_next(nlh, &left);
+		if (step >= len - off)
+			return false;
+		off += step;
 	}
 	return false;
 }
@@ -104,8 +115,9 @@ int portier_guard_nftmon_open(struct portier_guard_nftmon **out,
 	*out = NULL;
 	m = portier_calloc(1, sizeof(*m));
 	if (!m)
-		return portier_err_set(err, PORTIER_ENOMEM,
-				       "out of memory for the nftables monitor");
+		return portier_err_set(
+			err, PORTIER_ENOMEM,
+			"out of memory for the nftables monitor");
 	m->nl = mnl_socket_open(NETLINK_NETFILTER);
 	if (!m->nl || mnl_socket_bind(m->nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
 	    mnl_socket_setsockopt(m->nl, NETLINK_ADD_MEMBERSHIP, &group,

@@ -128,14 +128,14 @@ static bool compare_one(const struct portier_guard_source *s, void *ctx)
 		plen = portier_guard_ban_prefix(c->allow, &s->addr,
 						c->cfg->v6_prefix64, &why);
 		r.ban.addr = s->addr;
-		r.ban.plen = (uint8_t)(plen ? plen
-					    : s->addr.family == 4 ? 32
-								  : 128);
+		r.ban.plen = (uint8_t)(plen		     ? plen
+				       : s->addr.family == 4 ? 32
+							     : 128);
 		portier_prefix_clear_host(&r.ban);
-		r.state = c->cfg->block && plen &&
-					  !(c->cfg->running && c->intact)
-				  ? PG_BAN_RESTORE
-				  : PG_BAN_RELEASE;
+		r.state =
+			c->cfg->block && plen && !(c->cfg->running && c->intact)
+				? PG_BAN_RESTORE
+				: PG_BAN_RELEASE;
 	}
 	c->rc = add_row(c, &r);
 	return c->rc == 0;
@@ -150,7 +150,8 @@ int portier_guard_bans_compare(const struct portier_guard_det *d,
 	struct cmp_ctx c = {.kernel = kernel,
 			    .allow = allow,
 			    .cfg = cfg,
-			    .intact = kernel && portier_guard_nft_intact(kernel),
+			    .intact =
+				    kernel && portier_guard_nft_intact(kernel),
 			    .now_us = now_us,
 			    .out = out};
 	size_t i, n = kernel ? kernel->n : 0;
@@ -206,8 +207,7 @@ const char *portier_guard_ban_state_name(enum portier_guard_ban_state s)
 }
 
 char *portier_guard_bans_json(const struct portier_guard_bans *b,
-			      const char *reason, bool rebuilt,
-			      uint64_t now_us)
+			      const char *reason, bool rebuilt, uint64_t now_us)
 {
 	json_t *o, *bans = json_array();
 	char when[32];
@@ -221,13 +221,14 @@ char *portier_guard_bans_json(const struct portier_guard_bans *b,
 			continue;
 		json_array_append_new(
 			bans,
-			json_pack("{s:s, s:i, s:s, s:s, s:I}", "address",
-				  portier_addr_str(&r->ban.addr, addr,
-						   sizeof(addr)),
-				  "prefix", r->ban.plen, "source",
-				  portier_addr_str(&r->source, src, sizeof(src)),
-				  "state", portier_guard_ban_state_name(r->state),
-				  "seconds", (json_int_t)r->state_s));
+			json_pack(
+				"{s:s, s:i, s:s, s:s, s:I}", "address",
+				portier_addr_str(&r->ban.addr, addr,
+						 sizeof(addr)),
+				"prefix", r->ban.plen, "source",
+				portier_addr_str(&r->source, src, sizeof(src)),
+				"state", portier_guard_ban_state_name(r->state),
+				"seconds", (json_int_t)r->state_s));
 	}
 	o = json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:o}", "type",
 		      "restore", "time",

@@ -102,9 +102,12 @@ guard_wait_alert_n() {
 
 # guard_in_set NAME ADDR: is ADDR an element of block4/block6 in NAME?
 guard_in_set() {
-	local set=block4
+	local set=block4 out
 	[[ $2 == *:* ]] && set=block6
-	lab_in "$1" nft list set inet portier_guard "$set" 2>/dev/null | grep -qF -- "$2"
+	# read it whole first: with pipefail, grep -q quitting early would
+	# fail the pipeline on nft's SIGPIPE
+	out=$(lab_in "$1" nft list set inet portier_guard "$set" 2>/dev/null) || return 1
+	grep -qF -- "$2" <<<"$out"
 }
 
 # guard_events TYPE: the event lines of that type ("restore") so far.

@@ -57,7 +57,11 @@ lab_in t1 nft flush ruleset
 guard_in_set t1 "$A" && lab_fail "the flush left the ban in place"
 guard_start t1 --block --ban-time 600
 # guard says "watching" only after the restore, before judging a packet
-guard_in_set t1 "$A" || { echo "FAIL: the ban of $A is not back after the start"; fail=1; }
+if ! guard_in_set t1 "$A"; then
+	echo "FAIL: the ban of $A is not back after the start"
+	lab_in t1 nft list table inet portier_guard; echo "nft: $?"
+	fail=1
+fi
 ev=$(guard_events restore | tail -1)
 echo "start after a flush: $ev"
 [ "$(guard_field "$ev" reason)" = start ] || { echo "FAIL: no restore event at the start"; fail=1; }

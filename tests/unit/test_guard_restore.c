@@ -71,9 +71,9 @@ static void rig_init(struct rig *r)
 	portier_guard_config_default(&cfg);
 	assert_int_equal(portier_guard_det_new(&r->d, &cfg, NULL), 0);
 	assert_int_equal(portier_guard_allow_init(&r->allow), 0);
-	source(r, "198.51.100.1", NOW - 10 * US, NOW + 590 * US); /* A */
-	source(r, "198.51.100.2", NOW - 900 * US, NOW - 300 * US); /* B */
-	source(r, "198.51.100.3", 0, 0);			   /* C */
+	source(r, "198.51.100.1", NOW - 10 * US, NOW + 590 * US);     /* A */
+	source(r, "198.51.100.2", NOW - 900 * US, NOW - 300 * US);    /* B */
+	source(r, "198.51.100.3", 0, 0);			      /* C */
 	source(r, "2001:db8:1:2::", NOW - 100 * US, NOW + 2300 * US); /* D */
 	r->kernel.blocks = r->blocks;
 	kernel_ban(r, "198.51.100.1/32", 589);
@@ -88,8 +88,8 @@ static void rig_free(struct rig *r)
 	portier_guard_allow_free(&r->allow);
 }
 
-static const struct portier_guard_ban_row *row(const struct portier_guard_bans *b,
-					       const char *text)
+static const struct portier_guard_ban_row *
+row(const struct portier_guard_bans *b, const char *text)
 {
 	char buf[PORTIER_PREFIX_STRLEN];
 	size_t i;
@@ -274,7 +274,8 @@ static void test_script_and_event(void **state)
 	assert_int_equal(json_array_size(json_object_get(j, "bans")), 1);
 	assert_string_equal(
 		json_string_value(json_object_get(
-			json_array_get(json_object_get(j, "bans"), 0), "state")),
+			json_array_get(json_object_get(j, "bans"), 0),
+			"state")),
 		"restored");
 	json_decref(j);
 	portier_free(s);
@@ -347,8 +348,10 @@ static void test_nftmon_filter(void **state)
 			"block6"));
 	/* what does not: other tables, families, additions, allowlist */
 	assert_false(one(NFT_MSG_DELTABLE, NFPROTO_INET, "portier", NULL));
-	assert_false(one(NFT_MSG_DELTABLE, NFPROTO_IPV4, "portier_guard", NULL));
-	assert_false(one(NFT_MSG_NEWTABLE, NFPROTO_INET, "portier_guard", NULL));
+	assert_false(
+		one(NFT_MSG_DELTABLE, NFPROTO_IPV4, "portier_guard", NULL));
+	assert_false(
+		one(NFT_MSG_NEWTABLE, NFPROTO_INET, "portier_guard", NULL));
 	assert_false(one(NFT_MSG_NEWSETELEM, NFPROTO_INET, "portier_guard",
 			 "block4"));
 	assert_false(one(NFT_MSG_DELSETELEM, NFPROTO_INET, "portier_guard",
@@ -361,6 +364,13 @@ static void test_nftmon_filter(void **state)
 	/* cut short: nothing is read past the end */
 	assert_false(portier_guard_nftmon_parse(m.w, m.len - 4));
 	assert_false(portier_guard_nftmon_parse(m.w, 3));
+	/* a length that only a signed compare lets through (libmnl's
+	 * mnl_nlmsg_ok does): not followed past the buffer */
+	m.len = 0;
+	put_msg(&m, NFT_MSG_NEWGEN, NFPROTO_UNSPEC, NULL, NULL);
+	put_msg(&m, NFT_MSG_DELCHAIN, NFPROTO_INET, "portier_guard", NULL);
+	((struct nlmsghdr *)((char *)m.w + 20))->nlmsg_len = 0xffffffffu;
+	assert_false(portier_guard_nftmon_parse(m.w, m.len));
 	/* a name without its terminating NUL is no name */
 	m.len = 0;
 	put_msg(&m, NFT_MSG_DELTABLE, NFPROTO_INET, NULL, NULL);
