@@ -8,7 +8,10 @@
 #      alerted within 5 probes and blocked again (escalated);
 #   3. while guard runs, `nft delete table inet portier_guard` and, apart,
 #      `nft flush ruleset`: the bans are back within 1 s, each restore an
-#      event, and a scan in the gap is still alerted and blocked.
+#      event, and a scan in the gap is still alerted and blocked;
+#   4. a checkpoint of a newer format is refused with a clear message, kept
+#      aside, and guard starts empty.
+# On the way --status shows the state file against the kernel.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_guard.sh"
 lab_init
@@ -55,6 +58,13 @@ remembered "$A" || lab_fail "the checkpoint does not hold $A"
 guard_stop
 lab_in t1 nft flush ruleset
 guard_in_set t1 "$A" && lab_fail "the flush left the ban in place"
+# --status, read-only, shows the state file ahead of the kernel
+st=$(lab_in t1 env PORTIER_STATE_DIR="$LAB_DIR/state" "$PORTIER" guard --status) || { echo "FAIL: --status exit $?"; fail=1; }
+echo "$st" | grep -E "bans in|only in"
+grep -q "bans in the state file: 1, in the kernel: 0, differences: 1" <<<"$st" || { echo "FAIL: --status does not count the difference"; fail=1; }
+grep -qF "$A/32  only in the state file" <<<"$st" || { echo "FAIL: --status does not name the missing ban"; fail=1; }
+stj=$(lab_in t1 env PORTIER_STATE_DIR="$LAB_DIR/state" "$PORTIER" guard --status --json) || { echo "FAIL: --status --json exit $?"; fail=1; }
+grep -q "\"type\":\"ban\",\"address\":\"$A\",\"prefix\":32,\"where\":\"state-only\"" <<<"$stj" || { echo "$stj"; echo "FAIL: --status --json lacks the state-only ban"; fail=1; }
 guard_start t1 --block --ban-time 600
 # guard says "watching" only after the restore, before judging a packet
 if ! guard_in_set t1 "$A"; then
@@ -77,6 +87,8 @@ echo "restored ban timeout: ${left}s (the time left of 600)"
 [ -n "$left" ] && [ "$left" -le 600 ] && [ "$left" -ge 550 ] || { echo "FAIL: the ban was not restored with its time left"; fail=1; }
 out=$(lab_scan nmap -n -Pn -sS -p 80 --max-retries 1 --host-timeout 10s -e "$dev" -S "$A" "$T4" 2>&1 || true)
 grep -q "80/tcp *filtered" <<<"$out" || { echo "$out"; echo "FAIL: the restored ban does not filter $A"; fail=1; }
+st=$(lab_in t1 env PORTIER_STATE_DIR="$LAB_DIR/state" "$PORTIER" guard --status) || { echo "FAIL: --status exit $?"; fail=1; }
+grep -q "bans in the state file: 1, in the kernel: 1, differences: 0" <<<"$st" || { echo "$st"; echo "FAIL: --status after the restore"; fail=1; }
 # still one alert: the ban is in force, nothing new to say
 n=$(grep -F "\"source\":\"$A\"" "$GUARD_ALERTS" | grep -cF '"type":"scan"')
 [ "$n" = 1 ] || { echo "FAIL: $n alerts for $A (want 1)"; fail=1; }
@@ -133,6 +145,17 @@ lab_in t1 env PORTIER_STATE_DIR="$LAB_DIR/state" "$PORTIER" guard --unblock "$A"
 sleep 1
 guard_in_set t1 "$A" && { echo "FAIL: guard put back a ban removed with --unblock"; fail=1; }
 guard_stop
+
+# --- 4: a checkpoint of a newer portier: refused, kept aside, start empty -----
+printf 'portier-guard 2\nwhatever comes next\n' > "$state"
+guard_start t1 --block --ban-time 600
+grep -q "format 2, written by a newer portier" "$LAB_DIR/guard.err" || { echo "FAIL: no clear message for a newer checkpoint"; fail=1; }
+grep -q "0 sources remembered" "$LAB_DIR/guard.err" || { echo "FAIL: guard did not start empty"; fail=1; }
+aside=$(ls "$LAB_DIR/state/guard/" | grep -c '^guard.state.refused-' || true)
+[ "$aside" = 1 ] || { echo "FAIL: the refused checkpoint was not kept aside"; fail=1; }
+grep -q "^portier-guard 2" "$LAB_DIR"/state/guard/guard.state.refused-* || { echo "FAIL: the kept file is not the old one"; fail=1; }
+guard_stop
+head -1 "$state" | grep -q "^portier-guard 1" || { echo "FAIL: no fresh checkpoint after the refused one"; fail=1; }
 
 [ "$fail" = 0 ] || { cat "$LAB_DIR/guard.err.old" "$LAB_DIR/guard.err" >&2; lab_fail "guard restore"; }
 echo "guard restore ok: bans survive a flush across a restart, come back within 1 s while running, and an expired ban hides no scan"
