@@ -4,6 +4,7 @@
 # scanner namespace from extra lab addresses of their own, one per scan, so
 # that one scan's block does not hide the next scan.
 #
+#   guard_lab_init               lab_init; skipped without nmap or nft
 #   guard_start NAME [ARGS...]   portier guard --json in target NAME, alerts
 #                                in $GUARD_ALERTS, state in $LAB_DIR/state
 #   guard_src IDX                add 198.19.1.(10+IDX) and fd70:7:1::(10+IDX)
@@ -17,6 +18,13 @@
 
 GUARD_ALERTS=""
 GUARD_PID=""
+
+# guard_lab_init: lab_init, and skip (77) without nmap or nft.
+guard_lab_init() {
+	lab_init
+	command -v nmap >/dev/null || { echo "nmap missing; skipped"; exit 77; }
+	command -v nft >/dev/null || { echo "nft missing; skipped"; exit 77; }
+}
 
 guard_start() {
 	local name=$1; shift

@@ -14,9 +14,7 @@
 # On the way --status shows the state file against the kernel.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_guard.sh"
-lab_init
-command -v nmap >/dev/null || { echo "nmap missing; skipped"; exit 77; }
-command -v nft >/dev/null || { echo "nft missing; skipped"; exit 77; }
+guard_lab_init
 
 lab_target t1
 lab_http t1 80

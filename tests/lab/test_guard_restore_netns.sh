@@ -6,9 +6,7 @@
 # table before the first probe is judged, and its probes are dropped.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_guard.sh"
-lab_init
-command -v nmap >/dev/null || { echo "nmap missing; skipped"; exit 77; }
-command -v nft >/dev/null || { echo "nft missing; skipped"; exit 77; }
+guard_lab_init
 
 lab_target t1
 lab_target t2
