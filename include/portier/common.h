@@ -66,6 +66,13 @@ PORTIER_API void portier_free(void *ptr);
  * state in the library, and only tests touch it.
  */
 PORTIER_API void portier_alloc_fail_after(long n);
+/*
+ * Room for one more element in a growing array: when n == *cap, *v is
+ * reallocated to twice *cap (first elements when *cap is 0) and *cap
+ * updated.  0, or PORTIER_ENOMEM with *v and *cap as they were.
+ */
+PORTIER_API int portier_grow(void *v, size_t *cap, size_t n, size_t elem,
+			     size_t first);
 /* The smallest power of two that is at least n and at least lo (a power of
  * two), but no more than hi (a power of two): the size of a hash table
  * indexed with & (size - 1). */

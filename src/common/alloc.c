@@ -71,3 +71,22 @@ size_t portier_pow2_size(size_t n, size_t lo, size_t hi)
 		p <<= 1;
 	return p;
 }
+
+int portier_grow(void *v, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	void **pv = v;
+	size_t ncap;
+	void *nv;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : first;
+	if (ncap <= n || ncap > SIZE_MAX / elem)
+		return PORTIER_ENOMEM;
+	nv = portier_realloc(*pv, ncap * elem);
+	if (!nv)
+		return PORTIER_ENOMEM;
+	*pv = nv;
+	*cap = ncap;
+	return 0;
+}

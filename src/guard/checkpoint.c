@@ -262,16 +262,8 @@ struct loaded {
 
 static int keep(struct loaded *l, const struct portier_guard_source *s)
 {
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 64;
-		struct portier_guard_source *nv =
-			portier_realloc(l->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return PORTIER_ENOMEM;
-		l->v = nv;
-		l->cap = ncap;
-	}
+	if (portier_grow(&l->v, &l->cap, l->n, sizeof(*l->v), 64) < 0)
+		return PORTIER_ENOMEM;
 	l->v[l->n++] = *s;
 	return 0;
 }

@@ -364,16 +364,8 @@ static int add_block(struct portier_guard_nft_listing *l, size_t *cap,
 				 PORTIER_PREFIX_CLEAR_HOST_BITS, &elem_pfx,
 				 NULL) < 0)
 		return 0;
-	if (l->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 32;
-		struct portier_guard_block *nv =
-			portier_realloc(l->blocks, ncap * sizeof(*nv));
-
-		if (!nv)
-			return PORTIER_ENOMEM;
-		l->blocks = nv;
-		*cap = ncap;
-	}
+	if (portier_grow(&l->blocks, cap, l->n, sizeof(*l->blocks), 32) < 0)
+		return PORTIER_ENOMEM;
 	b = &l->blocks[l->n++];
 	memset(b, 0, sizeof(*b));
 	b->prefix = elem_pfx;

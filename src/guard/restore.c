@@ -82,16 +82,8 @@ static int add_row(struct cmp_ctx *c, const struct portier_guard_ban_row *r)
 {
 	struct portier_guard_bans *b = c->out;
 
-	if (b->n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 32;
-		struct portier_guard_ban_row *nv =
-			portier_realloc(b->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return PORTIER_ENOMEM;
-		b->v = nv;
-		c->cap = ncap;
-	}
+	if (portier_grow(&b->v, &c->cap, b->n, sizeof(*b->v), 32) < 0)
+		return PORTIER_ENOMEM;
 	b->v[b->n++] = *r;
 	b->count[r->state]++;
 	return 0;

@@ -415,10 +415,34 @@ static void test_pow2_size(void **state)
 	assert_int_equal(portier_pow2_size(3, 1, 8), 4);
 }
 
+/* A growing array doubles, and a failed allocation leaves it whole. */
+static void test_grow(void **state)
+{
+	int *v = NULL;
+	size_t cap = 0, n;
+
+	(void)state;
+	for (n = 0; n < 40; n++) {
+		assert_int_equal(portier_grow(&v, &cap, n, sizeof(*v), 8), 0);
+		v[n] = (int)n;
+	}
+	assert_int_equal(cap, 64);
+	assert_int_equal(portier_grow(&v, &cap, 40, sizeof(*v), 8), 0);
+	assert_int_equal(cap, 64); /* room already */
+	portier_alloc_fail_after(0);
+	assert_int_equal(portier_grow(&v, &cap, 64, sizeof(*v), 8),
+			 PORTIER_ENOMEM);
+	portier_alloc_fail_after(-1);
+	assert_int_equal(cap, 64);
+	assert_int_equal(v[39], 39);
+	portier_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pow2_size),
+		cmocka_unit_test(test_grow),
 		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_replace_no_follow_no_dir_check, setup, teardown),
