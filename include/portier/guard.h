@@ -751,6 +751,9 @@ portier_guard_bans_compare(const struct portier_guard_det *d,
 			   const struct portier_guard_bans_config *cfg,
 			   uint64_t now_us, struct portier_guard_bans *out);
 PORTIER_API void portier_guard_bans_free(struct portier_guard_bans *b);
+/* The kernel refused to take the RESTORE bans back: they become RELEASE
+ * (their sources judged again, never ignored). */
+PORTIER_API void portier_guard_bans_give_up(struct portier_guard_bans *b);
 /*
  * What a check of the table did, as one JSON object on one line
  * (docs/json-guard.md, "type":"restore"): the reason given ("start",

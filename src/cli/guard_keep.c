@@ -67,6 +67,24 @@ static void report(struct guard_run *r, const struct portier_guard_bans *b,
 		   rebuilt ? "; table inet portier_guard built again" : "");
 }
 
+/* Carry b out: open the blocker with it (at start), or run it when the
+ * table must be built again or bans put back. */
+static int apply(struct guard_run *r,
+		 const struct portier_guard_nft_options *no,
+		 const struct portier_guard_bans *b, bool rebuild,
+		 struct portier_err *err)
+{
+	if (!r->o->block)
+		return 0;
+	if (!r->nft)
+		return portier_guard_nft_open_restore(&r->nft, no, &r->o->allow,
+						      b, err);
+	if (rebuild || b->count[PG_BAN_RESTORE])
+		return portier_guard_nft_restore_bans(r->nft, &r->o->allow, b,
+						      err);
+	return 0;
+}
+
 int guard_keep_bans(struct guard_run *r, bool running, const char *reason)
 {
 	struct guard_opts *o = r->o;
@@ -100,21 +118,25 @@ int guard_keep_bans(struct guard_run *r, bool running, const char *reason)
 		portier_err_set(&err, rc, "out of memory comparing bans");
 		return cli_report(r->cli, &err);
 	}
+	rc = apply(r, &no, &b, rebuild, &err);
+	if (rc < 0 && rc != PORTIER_EPERM && b.count[PG_BAN_RESTORE]) {
+		/* the kernel refused a ban of the batch (an element that
+		 * overlaps one of someone else's): the table alone, and the
+		 * sources of those bans are judged again */
+		cli_report(r->cli, &err);
+		portier_err_clear(&err);
+		portier_guard_bans_give_up(&b);
+		rc = apply(r, &no, &b, rebuild, &err);
+	}
+	if (rc < 0) {
+		portier_guard_bans_free(&b);
+		return cli_report(r->cli, &err);
+	}
 	for (i = 0; i < b.n; i++)
 		if (b.v[i].state == PG_BAN_RELEASE)
 			portier_guard_det_release(r->det, &b.v[i].source, now);
 	if (b.count[PG_BAN_RELEASE])
 		r->dirty = true;
-	if (!r->nft && o->block)
-		rc = portier_guard_nft_open_restore(&r->nft, &no, &o->allow, &b,
-						    &err);
-	else if (rebuild || b.count[PG_BAN_RESTORE])
-		rc = portier_guard_nft_restore_bans(r->nft, &o->allow, &b,
-						    &err);
-	if (rc < 0) {
-		portier_guard_bans_free(&b);
-		return cli_report(r->cli, &err);
-	}
 	if (!running || rebuild || b.count[PG_BAN_RESTORE] ||
 	    b.count[PG_BAN_RELEASE])
 		report(r, &b, reason, running && rebuild, now);

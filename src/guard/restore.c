@@ -176,6 +176,17 @@ done:
 	return c.rc;
 }
 
+void portier_guard_bans_give_up(struct portier_guard_bans *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->v[i].state == PG_BAN_RESTORE)
+			b->v[i].state = PG_BAN_RELEASE;
+	b->count[PG_BAN_RELEASE] += b->count[PG_BAN_RESTORE];
+	b->count[PG_BAN_RESTORE] = 0;
+}
+
 void portier_guard_bans_free(struct portier_guard_bans *b)
 {
 	portier_free(b->v);

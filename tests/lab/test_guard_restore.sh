@@ -10,7 +10,9 @@
 #      `nft flush ruleset`: the bans are back within 1 s, each restore an
 #      event, and a scan in the gap is still alerted and blocked;
 #   4. a checkpoint of a newer format is refused with a clear message, kept
-#      aside, and guard starts empty.
+#      aside, and guard starts empty;
+#   5. a ban the kernel refuses to take back (it overlaps someone else's
+#      element) is released, and guard starts all the same.
 # On the way --status shows the state file against the kernel.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_guard.sh"
@@ -154,6 +156,25 @@ aside=$(ls "$LAB_DIR/state/guard/" | grep -c '^guard.state.refused-' || true)
 grep -q "^portier-guard 2" "$LAB_DIR"/state/guard/guard.state.refused-* || { echo "FAIL: the kept file is not the old one"; fail=1; }
 guard_stop
 head -1 "$state" | grep -q "^portier-guard 1" || { echo "FAIL: no fresh checkpoint after the refused one"; fail=1; }
+
+# --- 5: a ban the kernel will not take back does not stop guard ---------------
+# a remembered /64 ban, and someone else's element inside that /64 in the
+# set: the kernel refuses the overlapping interval, so guard builds its
+# table without it and judges the source again instead
+now=$(date +%s%6N)
+printf 'portier-guard 1\n6 fd70:7:9:: %s %s %s %s 5.5 4 4 0 4 1 1 4,0,0,0,0,0,0,0,0,0 4 0 4 45000 0 - -\n' \
+	"$now" "$now" "$now" "$((now + 600000000))" > "$state"
+lab_in t1 nft flush ruleset
+lab_in t1 nft add table inet portier_guard
+lab_in t1 nft add set inet portier_guard block6 '{ type ipv6_addr; flags interval, timeout; size 65536; }'
+lab_in t1 nft add element inet portier_guard block6 '{ fd70:7:9::5 timeout 600s }'
+guard_start t1 --block --v6-prefix64
+ev=$(guard_events restore | tail -1)
+echo "a refused restore: $ev"
+[ "$(guard_field "$ev" released)" = 1 ] || { echo "FAIL: the refused ban was not released"; fail=1; }
+grep -q "interval overlaps" "$LAB_DIR/guard.err" || { echo "FAIL: the kernel's refusal was not reported"; fail=1; }
+lab_in t1 nft list chain inet portier_guard input | grep -q "@block6 counter" || { echo "FAIL: no table after a refused restore"; fail=1; }
+guard_stop
 
 [ "$fail" = 0 ] || { cat "$LAB_DIR/guard.err.old" "$LAB_DIR/guard.err" >&2; lab_fail "guard restore"; }
 echo "guard restore ok: bans survive a flush across a restart, come back within 1 s while running, and an expired ban hides no scan"

@@ -134,6 +134,12 @@ static void test_start_restores_missing(void **state)
 	assert_int_equal(b.count[PG_BAN_KERNEL_ONLY], 1);
 	assert_null(row(&b, "198.51.100.2/32")); /* ran out: nothing */
 	assert_null(row(&b, "198.51.100.3/32"));
+	/* the kernel would not take them back: released, never ignored */
+	portier_guard_bans_give_up(&b);
+	assert_int_equal(row(&b, "2001:db8:1:2::/64")->state, PG_BAN_RELEASE);
+	assert_int_equal(b.count[PG_BAN_RESTORE], 0);
+	assert_int_equal(b.count[PG_BAN_RELEASE], 1);
+	assert_int_equal(row(&b, "198.51.100.1/32")->state, PG_BAN_IN_KERNEL);
 	portier_guard_bans_free(&b);
 
 	/* no table at all: every ban in force comes back */
