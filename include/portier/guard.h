@@ -266,6 +266,16 @@ PORTIER_API int portier_guard_det_feed(struct portier_guard_det *d,
 PORTIER_API int portier_guard_det_unflag(struct portier_guard_det *d,
 					 const struct portier_addr *addr,
 					 uint64_t retry_us);
+/*
+ * End the ban (or quiet period) of a flagged source at now_us: its next
+ * probe starts a new trial, as after a ban that ran out; its offences stay
+ * (a new alert escalates).  For a remembered ban that is not in the kernel
+ * and will not be put back: the source must be judged, never ignored.
+ * PORTIER_ENOENT if it is not tracked.
+ */
+PORTIER_API int portier_guard_det_release(struct portier_guard_det *d,
+					  const struct portier_addr *addr,
+					  uint64_t now_us);
 /* Is p's source flagged, with its ban (or quiet period) still running? */
 PORTIER_API bool portier_guard_det_flagged(struct portier_guard_det *d,
 					   const struct portier_guard_probe *p);
@@ -505,11 +515,20 @@ PORTIER_API int portier_guard_checkpoint_save(const struct portier_guard_det *d,
 					      struct portier_err *err);
 /* Load a checkpoint into d; PORTIER_ENOENT if there is none.  Neither
  * function follows a symbolic link at path (or at the temporary file), and
- * a checkpoint that is not this user's alone (owner, mode) is refused.
- * The directory is checked with portier_file_state_dir (file.h). */
+ * a checkpoint that is not this user's alone (owner, mode) is refused
+ * (PORTIER_EPERM).  The directory is checked with portier_file_state_dir
+ * (file.h).  The file is believed whole or not at all: a foreign file, a
+ * newer format or any damaged line is PORTIER_EINVAL, with err saying
+ * which, and d is left as it was. */
 PORTIER_API int portier_guard_checkpoint_load(struct portier_guard_det *d,
 					      const char *path,
 					      struct portier_err *err);
+/* Keep a refused checkpoint aside: rename path to "PATH.refused-NOW_S";
+ * its new name into aside (len bytes). */
+PORTIER_API int portier_guard_checkpoint_set_aside(const char *path,
+						   uint64_t now_s, char *aside,
+						   size_t len,
+						   struct portier_err *err);
 
 /* ---- the live system: listeners, capture, nftables ---------------------------- */
 
@@ -627,6 +646,9 @@ struct portier_guard_nft_listing {
 	struct portier_guard_block *blocks; /* elements of block4, block6 */
 	size_t n;
 	uint64_t drops4, drops6; /* packets counted by the drop rules */
+	/* which parts of guard's table were seen: sets block4/block6 and
+	 * the rules dropping their sources (portier_guard_nft_intact) */
+	bool set4, set6, rule4, rule6;
 };
 
 /*
@@ -642,6 +664,131 @@ PORTIER_API int portier_guard_nft_parse(const char *text, size_t len,
 					struct portier_err *err);
 PORTIER_API void
 portier_guard_nft_listing_free(struct portier_guard_nft_listing *l);
+/* Does the listing hold guard's whole blocking machinery (both block sets
+ * and both drop rules)?  Pure. */
+PORTIER_API bool
+portier_guard_nft_intact(const struct portier_guard_nft_listing *l);
+/* The table as the kernel has it now; PORTIER_ENOENT when it is gone. */
+PORTIER_API int portier_guard_nft_read(struct portier_guard_nft_listing *l,
+				       struct portier_err *err);
+
+/*
+ * Watching the table: the nftables events of this namespace (netlink group
+ * NFNLGRP_NFTABLES).  _read takes every queued event without blocking and
+ * returns 1 when one of them deleted a part of table inet portier_guard
+ * (the table, its chain, a rule, a set, or elements of block4/block6), or
+ * when events were lost; 0 otherwise; negative on error.  Opening needs
+ * CAP_NET_ADMIN.
+ */
+struct portier_guard_nftmon;
+
+PORTIER_API int portier_guard_nftmon_open(struct portier_guard_nftmon **out,
+					  struct portier_err *err);
+PORTIER_API int portier_guard_nftmon_fd(const struct portier_guard_nftmon *m);
+PORTIER_API int portier_guard_nftmon_read(struct portier_guard_nftmon *m);
+PORTIER_API void portier_guard_nftmon_close(struct portier_guard_nftmon *m);
+/* Pure: does this buffer of netlink messages (as received, 4-byte
+ * aligned) delete a part of guard's table, as _read counts it? */
+PORTIER_API bool portier_guard_nftmon_parse(const void *buf, size_t len);
+
+/* ---- the kernel is the truth: remembered bans against the block sets ------ */
+
+enum portier_guard_ban_state {
+	PG_BAN_IN_KERNEL,   /* remembered, and in the kernel's set */
+	PG_BAN_RESTORE,	    /* remembered, in force, missing: put it back
+			       for the time left */
+	PG_BAN_RELEASE,	    /* remembered, missing, not to be put back: the
+			       source is judged afresh (det_release) */
+	PG_BAN_KERNEL_ONLY, /* in the kernel, of no remembered banned source */
+	PG_BAN_STATES
+};
+
+struct portier_guard_ban_row {
+	enum portier_guard_ban_state state;
+	struct portier_prefix ban;  /* the set element */
+	struct portier_addr source; /* the remembered source (not for
+				       KERNEL_ONLY) */
+	uint32_t state_s;	    /* seconds left by memory, 0 for
+				       KERNEL_ONLY */
+	uint32_t kernel_s;	    /* seconds left in the kernel, 0: absent */
+};
+
+struct portier_guard_bans {
+	struct portier_guard_ban_row *v;
+	size_t n;
+	size_t count[PG_BAN_STATES]; /* rows per state */
+};
+
+struct portier_guard_bans_config {
+	bool block;	  /* guard blocks (--block) */
+	bool v6_prefix64; /* an IPv6 source's /64 is banned where allowed */
+	/*
+	 * false: guard is starting (or checking after its own checkpoint was
+	 * restored): every remembered ban still in force that the kernel
+	 * lacks is put back.  true: guard is running and the table changed
+	 * under it: a ban missing from a table that is otherwise whole was
+	 * removed on purpose (nft delete element, guard --unblock) and is
+	 * released; when the table, a block set or a drop rule is gone, every
+	 * missing ban is put back.
+	 */
+	bool running;
+};
+
+/*
+ * Compare the bans guard remembers (flagged sources of d whose ban runs
+ * past now_us) with the kernel's listing (NULL: the table does not exist)
+ * and decide each one.  Without cfg->block a missing ban is released,
+ * never put back; so is one whose source is allowlisted now.  Elements of
+ * the kernel that no remembered ban explains are listed as KERNEL_ONLY and
+ * left alone.  Rows come in the order of d (most recent first), then the
+ * kernel-only ones.  Pure; PORTIER_ENOMEM.  Free with
+ * portier_guard_bans_free.
+ */
+PORTIER_API int
+portier_guard_bans_compare(const struct portier_guard_det *d,
+			   const struct portier_guard_nft_listing *kernel,
+			   const struct portier_guard_allow *allow,
+			   const struct portier_guard_bans_config *cfg,
+			   uint64_t now_us, struct portier_guard_bans *out);
+PORTIER_API void portier_guard_bans_free(struct portier_guard_bans *b);
+/* The kernel refused to take the RESTORE bans back: they become RELEASE
+ * (their sources judged again, never ignored). */
+PORTIER_API void portier_guard_bans_give_up(struct portier_guard_bans *b);
+/*
+ * What a check of the table did, as one JSON object on one line
+ * (docs/json-guard.md, "type":"restore"): the reason given ("start",
+ * "table-changed", ...), whether the table was built again, the count of
+ * each state, and the bans restored or released.  Caller frees with
+ * portier_free; NULL when out of memory.
+ */
+PORTIER_API char *portier_guard_bans_json(const struct portier_guard_bans *b,
+					  const char *reason, bool rebuilt,
+					  uint64_t now_us);
+/* "in-kernel", "restored", "released", "kernel-only". */
+PORTIER_API const char *
+portier_guard_ban_state_name(enum portier_guard_ban_state s);
+
+/*
+ * The whole table (as _script_table) and every RESTORE ban of b, with the
+ * time it has left, as one script: one transaction puts guard back as it
+ * was.  Pure; caller frees with portier_free; NULL when out of memory.
+ */
+PORTIER_API char *
+portier_guard_nft_script_restore(const struct portier_guard_nft_options *o,
+				 const struct portier_guard_allow *a,
+				 const struct portier_guard_bans *b);
+/* Open the blocker as portier_guard_nft_open does, its first transaction
+ * being that script (b NULL: the table alone). */
+PORTIER_API int
+portier_guard_nft_open_restore(struct portier_guard_nft **out,
+			       const struct portier_guard_nft_options *o,
+			       const struct portier_guard_allow *a,
+			       const struct portier_guard_bans *b,
+			       struct portier_err *err);
+/* Run that script: the table and the bans back in one transaction. */
+PORTIER_API int portier_guard_nft_restore_bans(
+	struct portier_guard_nft *n, const struct portier_guard_allow *a,
+	const struct portier_guard_bans *b, struct portier_err *err);
 
 /*
  * The current block elements of the kernel set, without the daemon

@@ -24,35 +24,9 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/guard_run.h"
 #include "portier/file.h"
 #include "portier/guard.h"
-
-struct guard_opts {
-	bool block, json, use_syslog, status, v6_prefix64;
-	const char *unblock;
-	const char *ifname;
-	const char *alert_file;
-	const char *state_dir;
-	unsigned long ban_rate, max_bans, checkpoint_s, alert_rate, duration_s;
-	struct portier_guard_config cfg;
-	struct portier_guard_allow allow;
-};
-
-struct guard_run {
-	struct cli *cli;
-	struct guard_opts *o;
-	struct portier_guard_det *det;
-	struct portier_guard_judge *judge;
-	struct portier_guard_sys *sys;
-	struct portier_guard_cap *cap;
-	struct portier_guard_nft *nft;
-	FILE *alerts;
-	char state_path[4096];
-	struct portier_guard_policy policy; /* what to do about alerts */
-	bool dirty;	     /* an alert since the last checkpoint */
-	uint64_t last_cp_us; /* when the last checkpoint was written */
-	uint64_t drops_told; /* kernel drops already reported */
-};
 
 static volatile sig_atomic_t stop_flag;
 
@@ -60,27 +34,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
-}
-
-static uint64_t wall_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
-}
-
-static const char *state_dir(const struct guard_opts *o, char *buf, size_t len)
-{
-	const char *env = getenv("PORTIER_STATE_DIR");
-
-	if (o->state_dir)
-		return o->state_dir;
-	if (env && *env) {
-		snprintf(buf, len, "%s/guard", env);
-		return buf;
-	}
-	return "/var/lib/portier/guard";
 }
 
 /* ---- acting on an alert ------------------------------------------------ */
@@ -147,14 +100,15 @@ block(struct guard_run *r, const struct portier_addr *real,
 		if (f.verdict != PG_ACT_REBUILD)
 			return f;
 		portier_err_clear(err);
-		cli_notice(
-			r->cli,
-			"table inet portier_guard is gone; creating it again");
 		rebuilt = true;
-		rc = portier_guard_nft_restore(r->nft, &r->o->allow, err);
-		if (rc < 0)
-			return portier_guard_policy_failed(&r->policy, &d, rc,
-							   rebuilt, now);
+		/* the table and every ban in force back, this one included */
+		if (guard_keep_bans(r, true, "table-gone") != 0) {
+			portier_err_set(err, PORTIER_EIO,
+					"cannot build table inet "
+					"portier_guard again");
+			return portier_guard_policy_failed(
+				&r->policy, &d, PORTIER_EIO, rebuilt, now);
+		}
 	}
 }
 
@@ -166,7 +120,7 @@ static void act(struct guard_run *r, const struct portier_guard_alert *a,
 	const struct portier_guard_source *s = &a->src;
 	struct portier_guard_action x = {0};
 	struct portier_err err = {0};
-	uint64_t now = wall_us();
+	uint64_t now = guard_wall_us();
 	struct portier_guard_decision d = portier_guard_policy_decide(
 		&r->policy, &r->o->allow, a, real, now);
 	char *json, realtxt[PORTIER_ADDR_STRLEN], note[160];
@@ -200,7 +154,7 @@ static void act(struct guard_run *r, const struct portier_guard_alert *a,
 				 portier_guard_allow_why_name(why->why));
 			x.note = note;
 		}
-		x.block_us = wall_us();
+		x.block_us = guard_wall_us();
 		portier_guard_policy_blocked(&r->policy);
 		break;
 	case PG_ACT_MONITOR:
@@ -240,7 +194,7 @@ static void checkpoint(struct guard_run *r)
 	if (portier_guard_checkpoint_save(r->det, r->state_path, &err) < 0)
 		cli_report(r->cli, &err);
 	r->dirty = false;
-	r->last_cp_us = wall_us();
+	r->last_cp_us = guard_wall_us();
 }
 
 /* Say so when the kernel had to drop packets since the last report. */
@@ -320,13 +274,45 @@ static int refresh_allow(struct guard_run *r, size_t user_n)
 	    portier_guard_nft_set_allow(r->nft, &r->o->allow, &err) < 0) {
 		if (err.code != PORTIER_ENOENT)
 			return cli_report(r->cli, &err);
-		/* the table was flushed away under us: build it again */
-		cli_notice(r->cli, "table inet portier_guard is gone; creating "
-				   "it again");
-		portier_err_clear(&err);
-		if (portier_guard_nft_restore(r->nft, &r->o->allow, &err) < 0)
-			return cli_report(r->cli, &err);
+		/* the table was flushed away under us: build it again, with
+		 * every ban still in force */
+		return guard_keep_bans(r, true, "table-gone");
 	}
+	return 0;
+}
+
+/*
+ * The checkpoint, believed whole or not at all: a refused one (damaged,
+ * foreign, newer) is renamed aside and guard starts empty.  0, or an exit
+ * code.
+ */
+static int load_state(struct guard_run *r)
+{
+	struct portier_err err = {0};
+	char aside[4200];
+	int rc = portier_guard_checkpoint_load(r->det, r->state_path, &err);
+
+	if (rc == 0 || rc == PORTIER_ENOENT)
+		return 0;
+	cli_report(r->cli, &err);
+	portier_err_clear(&err);
+	if (rc == PORTIER_EINVAL) {
+		if (portier_guard_checkpoint_set_aside(
+			    r->state_path, guard_wall_us() / 1000000, aside,
+			    sizeof(aside), &err) == 0)
+			cli_notice(r->cli,
+				   "kept the refused checkpoint as '%s'",
+				   aside);
+		else
+			cli_report(r->cli, &err);
+	}
+	cli_notice(r->cli, "starting without the old state");
+	/* nothing of it may remain (ENOMEM can stop a load half-way) */
+	portier_guard_det_free(r->det);
+	r->det = NULL;
+	portier_err_clear(&err);
+	if (portier_guard_det_new(&r->det, &r->o->cfg, &err) < 0)
+		return cli_report(r->cli, &err);
 	return 0;
 }
 
@@ -337,9 +323,9 @@ static int daemon_run(struct guard_run *r)
 	struct portier_guard_env env;
 	struct sigaction sa;
 	size_t user_n = o->allow.n;
-	uint64_t start = wall_us(), last_cp = start, received, dropped;
+	uint64_t start = guard_wall_us(), last_cp = start, received, dropped;
 	char dirbuf[4096];
-	const char *dir = state_dir(o, dirbuf, sizeof(dirbuf));
+	const char *dir = guard_state_dir(o, dirbuf, sizeof(dirbuf));
 	int rc;
 
 	struct portier_guard_policy_config pc = {.block = o->block,
@@ -361,12 +347,8 @@ static int daemon_run(struct guard_run *r)
 	}
 	if ((rc = portier_guard_det_new(&r->det, &o->cfg, &err)) < 0)
 		return cli_report(r->cli, &err);
-	rc = portier_guard_checkpoint_load(r->det, r->state_path, &err);
-	if (rc < 0 && rc != PORTIER_ENOENT) {
-		cli_report(r->cli, &err);
-		cli_notice(r->cli, "starting without the old state");
-	}
-	portier_err_clear(&err);
+	if ((rc = load_state(r)) != 0)
+		return rc;
 	if (o->alert_file) {
 		r->alerts = fopen(o->alert_file, "a");
 		if (!r->alerts) {
@@ -387,14 +369,13 @@ static int daemon_run(struct guard_run *r)
 	}
 	portier_guard_allow_system(&o->allow, r->cli->proc_root,
 				   "/etc/resolv.conf", true);
-	if (o->block) {
-		struct portier_guard_nft_options no = {
-			.max_elements = (uint32_t)o->max_bans,
-			.v6_prefix64 = o->v6_prefix64};
-
-		if (portier_guard_nft_open(&r->nft, &no, &o->allow, &err) < 0)
-			return cli_report(r->cli, &err);
-	}
+	/* the kernel is the truth: before the first probe is judged, every
+	 * remembered ban in force is in the kernel, or its source is judged
+	 * again; then watch the table for anyone taking it away */
+	if ((rc = guard_keep_bans(r, false, "start")) != 0)
+		return rc;
+	if (o->block && portier_guard_nftmon_open(&r->mon, &err) < 0)
+		return cli_report(r->cli, &err);
 	if (o->use_syslog)
 		openlog("portier-guard", LOG_PID, LOG_DAEMON);
 	memset(&sa, 0, sizeof(sa));
@@ -409,17 +390,23 @@ static int daemon_run(struct guard_run *r)
 		   portier_guard_det_count(r->det), o->allow.n);
 	rc = 0;
 	while (!stop_flag) {
-		struct pollfd pfd = {.fd = portier_guard_cap_fd(r->cap),
-				     .events = POLLIN};
+		struct pollfd pfd[2] = {
+			{.fd = portier_guard_cap_fd(r->cap), .events = POLLIN},
+			{.fd = r->mon ? portier_guard_nftmon_fd(r->mon) : -1,
+			 .events = POLLIN}};
 		uint64_t now;
 
-		if (poll(&pfd, 1, 500) < 0 && errno != EINTR) {
+		if (poll(pfd, 2, 500) < 0 && errno != EINTR) {
 			rc = -errno;
 			break;
 		}
-		if ((pfd.revents & POLLIN) && (rc = drain(r)) < 0)
+		/* the table first: a scan in the gap is judged all the same */
+		if ((pfd[1].revents & POLLIN) &&
+		    portier_guard_nftmon_read(r->mon) > 0)
+			guard_keep_bans(r, true, "table-changed");
+		if ((pfd[0].revents & POLLIN) && (rc = drain(r)) < 0)
 			break;
-		now = wall_us();
+		now = guard_wall_us();
 		if (now >= last_cp + o->checkpoint_s * 1000000) {
 			portier_guard_det_expire(r->det, now);
 			checkpoint(r);
@@ -448,109 +435,7 @@ static int daemon_run(struct guard_run *r)
 	return EXIT_OK;
 }
 
-/* ---- --status and --unblock ------------------------------------------------- */
-
-struct top {
-	const struct portier_guard_source *v[10];
-	size_t n;
-};
-
-static bool keep_top(const struct portier_guard_source *s, void *ctx)
-{
-	struct top *t = ctx;
-	size_t i, at;
-
-	for (at = 0; at < t->n; at++)
-		if (s->llr > t->v[at]->llr)
-			break;
-	if (at >= 10)
-		return true;
-	if (t->n < 10)
-		t->n++;
-	for (i = t->n - 1; i > at; i--)
-		t->v[i] = t->v[i - 1];
-	t->v[at] = s;
-	return true;
-}
-
-static int show_status(struct guard_run *r)
-{
-	struct portier_guard_block *blocks = NULL;
-	struct portier_guard_det *det = NULL;
-	struct portier_err err = {0};
-	struct top top = {.n = 0};
-	char dirbuf[4096], path[4200], addr[PORTIER_PREFIX_STRLEN], when[32];
-	size_t n = 0, i;
-	uint64_t drops4 = 0, drops6 = 0;
-	int rc = portier_guard_nft_list(&blocks, &n, &err);
-
-	if (rc < 0 && rc != PORTIER_ENOENT)
-		return cli_report(r->cli, &err);
-	snprintf(path, sizeof(path), "%s/guard.state",
-		 state_dir(r->o, dirbuf, sizeof(dirbuf)));
-	if (portier_guard_det_new(&det, &r->o->cfg, NULL) == 0 &&
-	    portier_guard_checkpoint_load(det, path, NULL) == 0)
-		portier_guard_det_each(det, keep_top, &top);
-	if (rc == 0)
-		portier_guard_nft_drops(&drops4, &drops6, NULL);
-	if (!r->o->json) {
-		printf("blocks in table inet portier_guard: %zu%s\n", n,
-		       rc == PORTIER_ENOENT ? " (no table: guard --block has "
-					      "not run here)"
-					    : "");
-		if (rc == 0)
-			printf("packets dropped by the block rules: %llu IPv4, "
-			       "%llu IPv6\n",
-			       (unsigned long long)drops4,
-			       (unsigned long long)drops6);
-	} else if (rc == 0) {
-		printf("{\"type\":\"drops\",\"ipv4\":%llu,\"ipv6\":%llu}\n",
-		       (unsigned long long)drops4, (unsigned long long)drops6);
-	}
-	for (i = 0; i < n; i++) {
-		if (r->o->json)
-			printf("{\"type\":\"block\",\"address\":\"%s\","
-			       "\"prefix\":%u,\"timeout\":%u,\"expires\":%u}\n",
-			       portier_addr_str(&blocks[i].prefix.addr, addr,
-						sizeof(addr)),
-			       blocks[i].prefix.plen, blocks[i].timeout_s,
-			       blocks[i].expires_s);
-		else
-			printf("  %s  expires in %us (of %us)\n",
-			       portier_prefix_str(&blocks[i].prefix, addr,
-						  sizeof(addr)),
-			       blocks[i].expires_s, blocks[i].timeout_s);
-	}
-	if (!r->o->json)
-		printf("top sources (checkpoint %s): %zu\n", path, top.n);
-	for (i = 0; i < top.n; i++) {
-		const struct portier_guard_source *s = top.v[i];
-		struct portier_guard_class c = portier_guard_classify(s);
-
-		portier_addr_str(&s->addr, addr, sizeof(addr));
-		if (r->o->json)
-			printf("{\"type\":\"source\",\"source\":\"%s\",\"llr\":%.3f,"
-			       "\"probes\":%u,\"failures\":%u,\"successes\":%u,"
-			       "\"offenses\":%u,\"scan_type\":\"%s\","
-			       "\"last_seen\":\"%s\"}\n",
-			       addr, s->llr, s->probes, s->failures,
-			       s->successes, s->offenses,
-			       portier_guard_kind_name(c.kind),
-			       portier_guard_time_str(s->last_us, when,
-						      sizeof(when)));
-		else
-			printf("  %-39s score %6.2f  %u probes, %u failed, %u "
-			       "open, %u offences, %s, last %s\n",
-			       addr, s->llr, s->probes, s->failures,
-			       s->successes, s->offenses,
-			       portier_guard_kind_name(c.kind),
-			       portier_guard_time_str(s->last_us, when,
-						      sizeof(when)));
-	}
-	portier_guard_det_free(det);
-	portier_free(blocks);
-	return EXIT_OK;
-}
+/* ---- --unblock ----------------------------------------------------------- */
 
 static int do_unblock(struct guard_run *r)
 {
@@ -749,12 +634,13 @@ static int cmd_guard(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (o.status)
-		rc = show_status(&r);
+		rc = guard_show_status(&r);
 	else if (o.unblock)
 		rc = do_unblock(&r);
 	else
 		rc = daemon_run(&r);
 out:
+	portier_guard_nftmon_close(r.mon);
 	portier_guard_nft_close(r.nft);
 	portier_guard_cap_close(r.cap);
 	portier_guard_judge_free(r.judge);
@@ -804,10 +690,16 @@ const struct cli_command cli_cmd_guard = {
 		"  --max-sources N    sources remembered, least recent forgotten (32768)\n"
 		"  --slow-ports N     slow-scan window: N failed ports ... (10)\n"
 		"  --window SECS      ... within SECS; also how long state is kept (86400)\n"
-		"  --checkpoint SECS  save state this often (60) and at every alert\n"
+		"  --checkpoint SECS  save state this often (60) and at every alert; at\n"
+		"                     start every remembered ban in force is put back\n"
+		"                     into the kernel (or, without --block, its source\n"
+		"                     judged again), and a table taken away while\n"
+		"                     guard runs is built again with its bans\n"
 		"  --alert-rate N     at most N alerts per second are written (20)\n"
 		"  --duration SECS    stop after SECS (default: until SIGINT/SIGTERM)\n"
-		"  --status           list current blocks and the top sources\n"
+		"  --status           list current blocks, the bans of the state file\n"
+		"                     against the kernel's (and every difference), and\n"
+		"                     the top sources\n"
 		"  --unblock ADDR     remove ADDR from the block set\n"
 		"\n"
 		"examples:\n"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "portier/guard.h"
+#include "guard/guard_int.h"
 #include "portier/kb.h" /* portier_proto_name */
 
 const char *portier_guard_time_str(uint64_t us, char *buf, size_t len)
@@ -94,7 +94,6 @@ char *portier_guard_alert_json(const struct portier_guard_alert *a,
 	const struct portier_guard_source *s = &a->src;
 	char addr[PORTIER_ADDR_STRLEN], first[32], last[32], flagged[32];
 	json_t *o;
-	char *text, *out;
 
 	portier_addr_str(&s->addr, addr, sizeof(addr));
 	o = json_pack(
@@ -154,6 +153,15 @@ char *portier_guard_alert_json(const struct portier_guard_alert *a,
 	if (x->suppressed)
 		json_object_set_new(o, "suppressed_before",
 				    json_integer(x->suppressed));
+	return guard_json_line(o);
+}
+
+char *guard_json_line(json_t *o)
+{
+	char *text, *out;
+
+	if (!o)
+		return NULL;
 	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!text)

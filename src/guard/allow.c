@@ -50,16 +50,8 @@ int portier_guard_allow_add(struct portier_guard_allow *a,
 		    portier_addr_cmp(&a->v[i].prefix.addr, &c->prefix.addr) ==
 			    0)
 			return 0;
-	if (a->n == a->cap) {
-		size_t ncap = a->cap ? a->cap * 2 : 16;
-		struct portier_guard_cidr *nv =
-			portier_realloc(a->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return PORTIER_ENOMEM;
-		a->v = nv;
-		a->cap = ncap;
-	}
+	if (portier_grow(&a->v, &a->cap, a->n + 1, sizeof(*a->v), 16) < 0)
+		return PORTIER_ENOMEM;
 	a->v[a->n++] = *c;
 	return 0;
 }

@@ -14,12 +14,15 @@
  *   OFFENSES REASON K0,..,K9 NMAP MASSCAN SAME_SPORT LAST_SPORT HEAD
  *   HOST,...                   (this host's addresses probed, or "-")
  *   T:PORT:PROTO:OUTCOME:HOST,...   (or "-" for no touches)
- * Lines that do not parse are skipped (a checkpoint is a cache, not a
- * source of truth), and counted in the error message when all are bad.
+ * A checkpoint is loaded whole or not at all: a line that does not parse,
+ * a first line of another program or of a newer format refuses the file
+ * (the caller keeps it aside with portier_guard_checkpoint_set_aside and
+ * starts empty), so guard never runs on half of its memory.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +32,9 @@
 #include "guard/guard_int.h"
 #include "portier/file.h"
 
-#define MAGIC "portier-guard 1"
+#define MAGIC_WORD "portier-guard"
+#define FORMAT	   1
+#define MAGIC	   "portier-guard 1"
 
 static bool save_one(const struct portier_guard_source *s, void *ctx)
 {
@@ -215,43 +220,122 @@ static bool parse_line(char *line, struct portier_guard_source *s)
 	return true;
 }
 
+/* The first line: "portier-guard 1".  A number above FORMAT is a newer
+ * portier's file; anything else is not a checkpoint at all. */
+static int check_header(const char *line, const char *path,
+			struct portier_err *err)
+{
+	unsigned long v;
+	char num[16];
+	size_t len;
+
+	if (strncmp(line, MAGIC_WORD " ", strlen(MAGIC_WORD " ")) != 0)
+		goto foreign;
+	line += strlen(MAGIC_WORD " ");
+	len = strcspn(line, "\n");
+	if (len == 0 || len >= sizeof(num) || line[len] != '\n')
+		goto foreign;
+	memcpy(num, line, len);
+	num[len] = '\0';
+	if (portier_parse_ulong(num, 1, ULONG_MAX, &v) < 0)
+		goto foreign;
+	if (v == FORMAT)
+		return 0;
+	portier_err_set(err, PORTIER_EINVAL,
+			"checkpoint '%s' is format %lu, written by a newer "
+			"portier; this one reads format %u",
+			path, v, FORMAT);
+	portier_err_hint(err, "run the newer portier, or let this one start "
+			      "without the old state");
+	return PORTIER_EINVAL;
+foreign:
+	portier_err_set(err, PORTIER_EINVAL, "'%s' is not a guard checkpoint",
+			path);
+	portier_err_hint(err, "its first line should read '%s'", MAGIC);
+	return PORTIER_EINVAL;
+}
+
+struct loaded {
+	struct portier_guard_source *v;
+	size_t n, cap;
+};
+
+static int keep(struct loaded *l, const struct portier_guard_source *s)
+{
+	if (portier_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v), 64) < 0)
+		return PORTIER_ENOMEM;
+	l->v[l->n++] = *s;
+	return 0;
+}
+
+/* Every line of f into l, or the first reason not to believe the file. */
+static int read_all(FILE *f, const char *path, struct loaded *l,
+		    struct portier_err *err)
+{
+	char line[2048];
+	size_t lineno = 1;
+	int rc;
+
+	if (!fgets(line, sizeof(line), f))
+		return check_header("", path, err);
+	rc = check_header(line, path, err);
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		struct portier_guard_source s;
+
+		lineno++;
+		if (!strchr(line, '\n') || !parse_line(line, &s)) {
+			portier_err_set(err, PORTIER_EINVAL,
+					"checkpoint '%s' is damaged at line "
+					"%zu",
+					path, lineno);
+			portier_err_hint(err, "a checkpoint is loaded whole "
+					      "or not at all");
+			return PORTIER_EINVAL;
+		}
+		rc = keep(l, &s);
+		if (rc < 0)
+			return portier_err_set(
+				err, rc, "out of memory loading '%s'", path);
+	}
+	if (rc == 0 && ferror(f))
+		return portier_err_set(err, PORTIER_EIO,
+				       "cannot read checkpoint '%s'", path);
+	return rc;
+}
+
 int portier_guard_checkpoint_load(struct portier_guard_det *d, const char *path,
 				  struct portier_err *err)
 {
-	char line[2048];
-	size_t good = 0, bad = 0;
+	struct loaded l = {0};
+	size_t i;
 	FILE *f;
 	int rc = portier_file_open_read(AT_FDCWD, NULL, path, PORTIER_FILE_OURS,
 					&f, err);
 
 	if (rc < 0)
 		return rc;
-	if (!fgets(line, sizeof(line), f) ||
-	    strncmp(line, MAGIC, strlen(MAGIC))) {
-		fclose(f);
-		portier_err_set(err, PORTIER_EINVAL,
-				"'%s' is not a guard checkpoint", path);
-		portier_err_hint(err, "its first line should read '%s'", MAGIC);
-		return PORTIER_EINVAL;
-	}
-	while (rc == 0 && fgets(line, sizeof(line), f)) {
-		struct portier_guard_source s;
-
-		if (!parse_line(line, &s)) {
-			bad++;
-			continue;
-		}
-		rc = portier_guard_det_put(d, &s);
-		good++;
-	}
+	rc = read_all(f, path, &l, err);
 	fclose(f);
-	if (rc < 0)
-		return portier_err_set(err, rc, "out of memory loading '%s'",
+	for (i = 0; rc == 0 && i < l.n; i++)
+		rc = portier_guard_det_put(d, &l.v[i]);
+	portier_free(l.v);
+	if (rc == PORTIER_ENOMEM)
+		portier_err_set(err, rc, "out of memory loading '%s'", path);
+	return rc;
+}
+
+int portier_guard_checkpoint_set_aside(const char *path, uint64_t now_s,
+				       char *aside, size_t len,
+				       struct portier_err *err)
+{
+	if ((size_t)snprintf(aside, len, "%s.refused-%" PRIu64, path, now_s) >=
+	    len)
+		return portier_err_set(err, PORTIER_EINVAL,
+				       "no room for the name of '%s' set aside",
 				       path);
-	if (bad && !good)
-		return portier_err_set(
-			err, PORTIER_EINVAL,
-			"no valid line in checkpoint '%s' (%zu bad)", path,
-			bad);
+	if (rename(path, aside) < 0)
+		return portier_err_set(err, -errno,
+				       "cannot set checkpoint '%s' aside: %s",
+				       path, strerror(errno));
 	return 0;
 }

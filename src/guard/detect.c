@@ -321,15 +321,35 @@ bool portier_guard_det_flagged(struct portier_guard_det *d,
 	return d->pool[i].s.flagged_us && p->ts_us < d->pool[i].s.ban_until_us;
 }
 
+/* The tracked source of addr, or NULL. */
+static struct portier_guard_source *tracked(struct portier_guard_det *d,
+					    const struct portier_addr *addr)
+{
+	uint32_t i = find(d, addr);
+
+	return i == NIL ? NULL : &d->pool[i].s;
+}
+
+int portier_guard_det_release(struct portier_guard_det *d,
+			      const struct portier_addr *addr, uint64_t now_us)
+{
+	struct portier_guard_source *s = tracked(d, addr);
+
+	if (!s)
+		return PORTIER_ENOENT;
+	/* det_feed starts a new trial at the first probe past ban_until_us */
+	if (s->flagged_us && s->ban_until_us > now_us)
+		s->ban_until_us = now_us;
+	return 0;
+}
+
 int portier_guard_det_unflag(struct portier_guard_det *d,
 			     const struct portier_addr *addr, uint64_t retry_us)
 {
-	uint32_t i = find(d, addr);
-	struct portier_guard_source *s;
+	struct portier_guard_source *s = tracked(d, addr);
 
-	if (i == NIL)
+	if (!s)
 		return PORTIER_ENOENT;
-	s = &d->pool[i].s;
 	if (s->flagged_us && s->offenses)
 		s->offenses--; /* unpunished: the next ban must not escalate */
 	s->flagged_us = 0;

@@ -157,6 +157,32 @@ int portier_guard_nft_script_block(const struct portier_prefix *p,
 	return 0;
 }
 
+char *
+portier_guard_nft_script_restore(const struct portier_guard_nft_options *o,
+				 const struct portier_guard_allow *a,
+				 const struct portier_guard_bans *b)
+{
+	struct portier_nft_buf buf = {0};
+	char *table = portier_guard_nft_script_table(o, a);
+	size_t i;
+
+	if (!table)
+		return NULL;
+	portier_nft_buf_puts(&buf, table);
+	portier_free(table);
+	for (i = 0; i < b->n; i++) {
+		char line[256];
+
+		if (b->v[i].state != PG_BAN_RESTORE ||
+		    portier_guard_nft_script_block(&b->v[i].ban,
+						   b->v[i].state_s, line,
+						   sizeof(line), NULL) < 0)
+			continue;
+		portier_nft_buf_puts(&buf, line);
+	}
+	return portier_nft_buf_take(&buf);
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 static int run_text(struct portier_nft *c, char *script, const char *doing,
@@ -183,6 +209,15 @@ int portier_guard_nft_open(struct portier_guard_nft **out,
 			   const struct portier_guard_allow *a,
 			   struct portier_err *err)
 {
+	return portier_guard_nft_open_restore(out, o, a, NULL, err);
+}
+
+int portier_guard_nft_open_restore(struct portier_guard_nft **out,
+				   const struct portier_guard_nft_options *o,
+				   const struct portier_guard_allow *a,
+				   const struct portier_guard_bans *b,
+				   struct portier_err *err)
+{
 	struct portier_guard_nft *n;
 	int rc;
 
@@ -195,7 +230,8 @@ int portier_guard_nft_open(struct portier_guard_nft **out,
 	n->opt = *o;
 	rc = portier_nft_open(&n->ctx, err);
 	if (rc == 0)
-		rc = build(n, a, err);
+		rc = b ? portier_guard_nft_restore_bans(n, a, b, err)
+		       : build(n, a, err);
 	if (rc < 0) {
 		portier_guard_nft_close(n);
 		return rc;
@@ -209,6 +245,15 @@ int portier_guard_nft_restore(struct portier_guard_nft *n,
 			      struct portier_err *err)
 {
 	return build(n, a, err);
+}
+
+int portier_guard_nft_restore_bans(struct portier_guard_nft *n,
+				   const struct portier_guard_allow *a,
+				   const struct portier_guard_bans *b,
+				   struct portier_err *err)
+{
+	return run_text(n->ctx, portier_guard_nft_script_restore(&n->opt, a, b),
+			"restoring table " TABLE " and its bans", err);
 }
 
 void portier_guard_nft_close(struct portier_guard_nft *n)
@@ -319,16 +364,8 @@ static int add_block(struct portier_guard_nft_listing *l, size_t *cap,
 				 PORTIER_PREFIX_CLEAR_HOST_BITS, &elem_pfx,
 				 NULL) < 0)
 		return 0;
-	if (l->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 32;
-		struct portier_guard_block *nv =
-			portier_realloc(l->blocks, ncap * sizeof(*nv));
-
-		if (!nv)
-			return PORTIER_ENOMEM;
-		l->blocks = nv;
-		*cap = ncap;
-	}
+	if (portier_grow(&l->blocks, cap, l->n + 1, sizeof(*l->blocks), 32) < 0)
+		return PORTIER_ENOMEM;
 	b = &l->blocks[l->n++];
 	memset(b, 0, sizeof(*b));
 	b->prefix = elem_pfx;
@@ -352,6 +389,10 @@ static int read_set(struct portier_guard_nft_listing *l, size_t *cap,
 
 	if (!name || (strcmp(name, "block4") && strcmp(name, "block6")))
 		return 0;
+	if (!strcmp(name, "block4"))
+		l->set4 = true;
+	else
+		l->set6 = true;
 	json_array_foreach(json_object_get(set, "elem"), j, e)
 	{
 		json_t *inner = json_object_get(e, "elem");
@@ -384,10 +425,13 @@ static void read_rule(struct portier_guard_nft_listing *l, json_t *rule)
 	}
 	if (!set || packets < 0)
 		return;
-	if (!strcmp(set, "@block4"))
+	if (!strcmp(set, "@block4")) {
 		l->drops4 = (uint64_t)packets;
-	else if (!strcmp(set, "@block6"))
+		l->rule4 = true;
+	} else if (!strcmp(set, "@block6")) {
 		l->drops6 = (uint64_t)packets;
+		l->rule6 = true;
+	}
 }
 
 int portier_guard_nft_parse(const char *text, size_t len,
@@ -434,9 +478,14 @@ void portier_guard_nft_listing_free(struct portier_guard_nft_listing *l)
 	memset(l, 0, sizeof(*l));
 }
 
+bool portier_guard_nft_intact(const struct portier_guard_nft_listing *l)
+{
+	return l->set4 && l->set6 && l->rule4 && l->rule6;
+}
+
 /* The table as the kernel has it, read with a context of its own. */
-static int read_table(struct portier_guard_nft_listing *l,
-		      struct portier_err *err)
+int portier_guard_nft_read(struct portier_guard_nft_listing *l,
+			   struct portier_err *err)
 {
 	struct portier_nft *c;
 	char *json = NULL;
@@ -459,7 +508,7 @@ int portier_guard_nft_list(struct portier_guard_block **out, size_t *n,
 			   struct portier_err *err)
 {
 	struct portier_guard_nft_listing l;
-	int rc = read_table(&l, err);
+	int rc = portier_guard_nft_read(&l, err);
 
 	*out = rc == 0 ? l.blocks : NULL;
 	*n = rc == 0 ? l.n : 0;
@@ -470,7 +519,7 @@ int portier_guard_nft_drops(uint64_t *drops4, uint64_t *drops6,
 			    struct portier_err *err)
 {
 	struct portier_guard_nft_listing l;
-	int rc = read_table(&l, err);
+	int rc = portier_guard_nft_read(&l, err);
 
 	*drops4 = rc == 0 ? l.drops4 : 0;
 	*drops6 = rc == 0 ? l.drops6 : 0;

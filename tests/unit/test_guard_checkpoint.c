@@ -2,7 +2,8 @@
  * test_guard_checkpoint.c - guard's checkpoint file across versions of the
  * code: tests/data/guard/checkpoint-v1 was written by the code before the
  * guard moved to addr.h's address types, and must load unchanged, value
- * for value.
+ * for value.  A damaged, foreign or newer file is refused whole, leaving
+ * the detector as it was, and can be set aside.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -127,10 +128,56 @@ static void test_v1_loads(void **state)
 	portier_guard_det_free(d);
 }
 
+/* Each bad file: EINVAL naming what is wrong, nothing loaded. */
+static void test_refused_whole(void **state)
+{
+	static const struct {
+		const char *name, *says;
+	} bad[] = {
+		{"checkpoint-damaged", "damaged at line 3"},
+		{"checkpoint-future", "format 2, written by a newer portier"},
+		{"checkpoint-foreign", "is not a guard checkpoint"},
+	};
+	struct portier_guard_config cfg;
+	struct portier_guard_det *d;
+	struct portier_err e;
+	char path[64], aside[128];
+	size_t i;
+
+	(void)state;
+	portier_guard_config_default(&cfg);
+	assert_int_equal(portier_guard_det_new(&d, &cfg, NULL), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		copy_fixture(bad[i].name, path, sizeof(path));
+		assert_int_equal(portier_guard_checkpoint_load(d, path, &e),
+				 PORTIER_EINVAL);
+		assert_non_null(strstr(e.msg, bad[i].says));
+		assert_int_equal(portier_guard_det_count(d), 0);
+		/* kept aside under a new name, the old name free */
+		assert_int_equal(
+			portier_guard_checkpoint_set_aside(path, 1234, aside,
+							   sizeof(aside), NULL),
+			0);
+		assert_non_null(strstr(aside, ".refused-1234"));
+		assert_int_equal(access(path, F_OK), -1);
+		assert_int_equal(access(aside, R_OK), 0);
+		unlink(aside);
+	}
+	/* an empty file is no checkpoint either */
+	copy_fixture("checkpoint-foreign", path, sizeof(path));
+	assert_int_equal(truncate(path, 0), 0);
+	assert_int_equal(portier_guard_checkpoint_load(d, path, &e),
+			 PORTIER_EINVAL);
+	unlink(path);
+	portier_guard_det_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v1_loads),
+		cmocka_unit_test(test_refused_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -69,6 +69,10 @@ static void test_parse_table(void **state)
 	assert_int_equal(l.blocks[3].timeout_s, 9600);
 	assert_int_equal(l.drops4, 0);
 	assert_int_equal(l.drops6, 0);
+	/* both block sets and both drop rules: the table is whole */
+	assert_true(portier_guard_nft_intact(&l));
+	l.rule6 = false;
+	assert_false(portier_guard_nft_intact(&l));
 	portier_guard_nft_listing_free(&l);
 	/* counters of drops on both families (captured after pings) */
 	parse_fixture("table_drops.json", &l);
