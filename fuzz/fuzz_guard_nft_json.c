@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "portier/guard.h"
+#include "portier/guard_nft.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

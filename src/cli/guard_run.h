@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "portier/guard.h"
+#include "portier/guard_nft.h"
 
 struct guard_opts {
 	bool block, json, use_syslog, status, v6_prefix64;

@@ -26,7 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "portier/guard.h"
+#include "portier/guard_nft.h"
 #include "portier/nft.h"
 
 #define TABLE "inet portier_guard"

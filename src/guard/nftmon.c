@@ -22,7 +22,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
-#include "portier/guard.h"
+#include "portier/guard_nft.h"
 
 #define GUARD_TABLE "portier_guard"
 

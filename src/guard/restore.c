@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "guard/guard_int.h"
+#include "portier/guard_nft.h"
 
 struct cmp_ctx {
 	const struct portier_guard_nft_listing *kernel;

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "portier/fw.h"
-#include "portier/guard.h"
+#include "portier/guard_nft.h"
 #include "portier/nft.h"
 
 /* Read fixture name and parse it into *l (asserting that it parses). */

@@ -19,7 +19,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
-#include "portier/guard.h"
+#include "portier/guard_nft.h"
 
 #define US  1000000ull
 #define NOW (1800000000ull * US)

@@ -22,7 +22,7 @@
 #include <cmocka.h>
 
 #include "fsync_spy.h"
-#include "portier/guard.h"
+#include "portier/guard_nft.h"
 
 #define US 1000000ull
 
