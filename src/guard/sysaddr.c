@@ -25,14 +25,6 @@ static int add(struct portier_guard_allow *a, const struct portier_addr *x,
 	return portier_guard_allow_add(a, &c);
 }
 
-static int add_bytes(struct portier_guard_allow *a, uint8_t family,
-		     const void *bytes, uint8_t why)
-{
-	struct portier_addr x;
-
-	return portier_addr_set(&x, family, bytes) < 0 ? 0 : add(a, &x, why);
-}
-
 static int own_addresses(struct portier_guard_allow *a)
 {
 	struct ifaddrs *ifs, *i;
@@ -52,60 +44,58 @@ static int own_addresses(struct portier_guard_allow *a)
 }
 
 /* /proc/net/route: Iface Destination Gateway ... in little-endian hex. */
-static int gateways4(struct portier_guard_allow *a, const char *proc_root)
+static bool gateway4(const char *line, struct portier_addr *gw)
 {
-	char path[4096], line[512];
-	FILE *f;
-	int rc = 0;
+	char ifname[64];
+	unsigned dst, hop;
 
-	snprintf(path, sizeof(path), "%s/net/route", proc_root);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (rc == 0 && fgets(line, sizeof(line), f)) {
-		char ifname[64];
-		unsigned dst, gw;
-
-		if (sscanf(line, "%63s %x %x", ifname, &dst, &gw) != 3 || !gw)
-			continue;
-		/* the kernel prints the address as a host-order number of
-		 * the network-order bytes */
-		rc = add_bytes(a, 4, &gw, PG_ALLOW_GATEWAY);
-	}
-	fclose(f);
-	return rc;
+	if (sscanf(line, "%63s %x %x", ifname, &dst, &hop) != 3 || !hop)
+		return false;
+	/* the kernel prints the address as a host-order number of the
+	 * network-order bytes */
+	return portier_addr_set(gw, 4, &hop) == 0;
 }
 
 /* /proc/net/ipv6_route: dst plen src plen nexthop ... as 32 hex digits. */
-static int gateways6(struct portier_guard_allow *a, const char *proc_root)
+static bool gateway6(const char *line, struct portier_addr *gw)
+{
+	char dst[33], src[33], hop[33];
+	unsigned dl, sl, i;
+	uint8_t b[16];
+	bool zero = true;
+
+	if (sscanf(line, "%32s %x %32s %x %32s", dst, &dl, src, &sl, hop) !=
+		    5 ||
+	    strlen(hop) != 32)
+		return false;
+	for (i = 0; i < 16; i++) {
+		char two[3] = {hop[2 * i], hop[2 * i + 1], 0};
+
+		b[i] = (uint8_t)strtoul(two, NULL, 16);
+		if (b[i])
+			zero = false;
+	}
+	return !zero && portier_addr_set(gw, 6, b) == 0;
+}
+
+/* The gateways of one route table, <proc>/net/<name>, one line at a time. */
+static int gateways(struct portier_guard_allow *a, const char *proc_root,
+		    const char *name,
+		    bool (*gateway)(const char *, struct portier_addr *))
 {
 	char path[4096], line[512];
 	FILE *f;
 	int rc = 0;
 
-	snprintf(path, sizeof(path), "%s/net/ipv6_route", proc_root);
+	snprintf(path, sizeof(path), "%s/net/%s", proc_root, name);
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
 	while (rc == 0 && fgets(line, sizeof(line), f)) {
-		char dst[33], src[33], hop[33];
-		unsigned dl, sl, i;
-		uint8_t b[16];
-		bool zero = true;
+		struct portier_addr gw;
 
-		if (sscanf(line, "%32s %x %32s %x %32s", dst, &dl, src, &sl,
-			   hop) != 5 ||
-		    strlen(hop) != 32)
-			continue;
-		for (i = 0; i < 16; i++) {
-			char two[3] = {hop[2 * i], hop[2 * i + 1], 0};
-
-			b[i] = (uint8_t)strtoul(two, NULL, 16);
-			if (b[i])
-				zero = false;
-		}
-		if (!zero)
-			rc = add_bytes(a, 6, b, PG_ALLOW_GATEWAY);
+		if (gateway(line, &gw))
+			rc = add(a, &gw, PG_ALLOW_GATEWAY);
 	}
 	fclose(f);
 	return rc;
@@ -148,9 +138,9 @@ int portier_guard_allow_system(struct portier_guard_allow *a,
 	if (own)
 		rc = own_addresses(a);
 	if (rc == 0)
-		rc = gateways4(a, proc_root);
+		rc = gateways(a, proc_root, "route", gateway4);
 	if (rc == 0)
-		rc = gateways6(a, proc_root);
+		rc = gateways(a, proc_root, "ipv6_route", gateway6);
 	if (rc == 0 && resolv_conf)
 		rc = dns_servers(a, resolv_conf);
 	return rc;
