@@ -437,10 +437,56 @@ static int daemon_run(struct guard_run *r)
 
 /* ---- --unblock ----------------------------------------------------------- */
 
+/*
+ * End a remembered ban of a in the state file, so that the next start
+ * does not put it back (a running guard sees the element go and releases
+ * the source itself; its next checkpoint agrees).  1 if the state file
+ * banned a, 0 if it did not or there is none, or the exit code after the
+ * error was printed.
+ */
+static int forget_ban(struct guard_run *r, const struct portier_addr *a)
+{
+	struct portier_guard_det *det = NULL;
+	struct portier_err err = {0};
+	char dirbuf[4096], path[4200];
+	uint64_t now = guard_wall_us();
+	struct portier_guard_probe p = {0};
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/guard.state",
+		 guard_state_dir(r->o, dirbuf, sizeof(dirbuf)));
+	if (portier_guard_det_new(&det, &r->o->cfg, &err) < 0)
+		return cli_report(r->cli, &err);
+	rc = portier_guard_checkpoint_load(det, path, &err);
+	if (rc == PORTIER_ENOENT) {
+		rc = 0;
+		goto out;
+	}
+	if (rc < 0) {
+		rc = cli_report(r->cli, &err);
+		goto out;
+	}
+	p.family = a->family;
+	memcpy(p.src, a->b, sizeof(p.src));
+	p.ts_us = now;
+	if (!portier_guard_det_flagged(det, &p)) {
+		rc = 0;
+		goto out;
+	}
+	rc = portier_guard_det_release(det, a, now);
+	if (rc == 0)
+		rc = portier_guard_checkpoint_save(det, path, &err);
+	rc = rc < 0 ? cli_report(r->cli, &err) : 1;
+out:
+	portier_guard_det_free(det);
+	return rc;
+}
+
 static int do_unblock(struct guard_run *r)
 {
 	struct portier_prefix c;
 	struct portier_err err = {0};
+	int in_kernel, in_state;
 
 	if (portier_prefix_parse(r->o->unblock, PORTIER_PREFIX_CLEAR_HOST_BITS,
 				 &c, &err) < 0 ||
@@ -450,9 +496,18 @@ static int do_unblock(struct guard_run *r)
 			 "2001:db8::7");
 		return EXIT_USAGE;
 	}
-	if (portier_guard_nft_unblock(&c.addr, &err) < 0)
+	in_kernel = portier_guard_nft_unblock(&c.addr, &err);
+	if (in_kernel < 0 && in_kernel != PORTIER_ENOENT)
 		return cli_report(r->cli, &err);
-	printf("unblocked %s\n", r->o->unblock);
+	in_state = forget_ban(r, &c.addr);
+	if (in_state > 1)
+		return in_state; /* an exit code: the error is printed */
+	if (in_kernel < 0 && !in_state)
+		return cli_report(r->cli, &err);
+	printf("unblocked %s%s\n", r->o->unblock,
+	       in_kernel < 0 ? " (it was banned in the state file only: the "
+			       "next start will not put it back)"
+			     : "");
 	return EXIT_OK;
 }
 
@@ -700,7 +755,7 @@ const struct cli_command cli_cmd_guard = {
 		"  --status           list current blocks, the bans of the state file\n"
 		"                     against the kernel's (and every difference), and\n"
 		"                     the top sources\n"
-		"  --unblock ADDR     remove ADDR from the block set\n"
+		"  --unblock ADDR     lift ADDR's ban, in the kernel and in the state file\n"
 		"\n"
 		"examples:\n"
 		"  portier guard --json\n"

@@ -11,6 +11,7 @@
 #      event, and a scan in the gap is still alerted and blocked;
 #   4. a checkpoint of a newer format is refused with a clear message, kept
 #      aside, and guard starts empty;
+#   3b. `guard --unblock` while guard is down lifts the remembered ban too;
 #   5. a ban the kernel refuses to take back (it overlaps someone else's
 #      element) is released, and guard starts all the same.
 # On the way --status shows the state file against the kernel.
@@ -144,6 +145,15 @@ grep -q "table-changed: .* bans restored" "$LAB_DIR/guard.err" || { echo "FAIL: 
 lab_in t1 env PORTIER_STATE_DIR="$LAB_DIR/state" "$PORTIER" guard --unblock "$A" || { echo "FAIL: --unblock"; fail=1; }
 sleep 1
 guard_in_set t1 "$A" && { echo "FAIL: guard put back a ban removed with --unblock"; fail=1; }
+guard_stop
+# ... and so does one lifted while guard is down, when only the state file
+# still holds it: the next start must not put it back
+lab_in t1 nft flush ruleset
+out=$(lab_in t1 env PORTIER_STATE_DIR="$LAB_DIR/state" "$PORTIER" guard --unblock "$C") || { echo "FAIL: --unblock while guard is down: exit $?"; fail=1; }
+echo "$out"
+grep -q "banned in the state file only" <<<"$out" || { echo "FAIL: --unblock did not say it lifted a remembered ban"; fail=1; }
+guard_start t1 --block --ban-time 600
+guard_in_set t1 "$C" && { echo "FAIL: a ban lifted with --unblock while guard was down came back"; fail=1; }
 guard_stop
 
 # --- 4: a checkpoint of a newer portier: refused, kept aside, start empty -----
