@@ -384,9 +384,9 @@ struct portier_smb_host {
 	bool signing_enabled;
 };
 
-/* A judgement on one host's SMB exposure. */
-struct portier_smb_finding {
-	enum portier_risk risk; /* HIGH for SMB1, MEDIUM for signing */
+/* A judgement on one host's exposure (SMB, the RPC endpoint mapper). */
+struct portier_probe_finding {
+	enum portier_risk risk; /* e.g. HIGH for SMB1, MEDIUM for signing */
 	const char *id;		/* "smb1-accepted", "signing-not-required" */
 	const char *text;	/* why it matters */
 	const char *advice;	/* how to fix it, Windows and Samba */
@@ -396,7 +396,7 @@ struct portier_smb_finding {
 /* The findings for a probed host, worst first; returns how many. */
 PORTIER_API size_t
 portier_smb_judge(const struct portier_smb_host *h,
-		  struct portier_smb_finding out[PORTIER_SMB_MAX_FINDINGS]);
+		  struct portier_probe_finding out[PORTIER_SMB_MAX_FINDINGS]);
 
 /*
  * Race 445 and 139 (both at once; keep 445 if it connects, reset 139), then

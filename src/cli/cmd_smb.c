@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,37 +55,23 @@ static void save_raw(const struct smb_run *run,
 	}
 }
 
-/* One finished host, waiting to be printed in target order. */
-struct smb_slot {
-	struct portier_smb_host *h; /* NULL until probed */
-	int rc;
-	struct portier_err err;
-};
-
-struct smb_pool {
-	struct smb_run *run;
-	const struct portier_addr *targets;
-	struct smb_slot *slots;
-	size_t n, next_probe, next_print;
-	pthread_mutex_t lock;
-};
-
-static void report(struct smb_run *run, struct smb_slot *sl)
+static void report(void *ctx, void *result, int rc,
+		   const struct portier_err *err)
 {
-	struct portier_smb_host *h = sl->h;
-	struct portier_smb_finding f[PORTIER_SMB_MAX_FINDINGS];
+	struct smb_run *run = ctx;
+	struct portier_smb_host *h = result;
+	struct portier_probe_finding f[PORTIER_SMB_MAX_FINDINGS];
 	char ip[INET6_ADDRSTRLEN];
 
 	portier_addr_str(&h->addr, ip, sizeof(ip));
 	if (!run->json && run->printed++)
 		putchar('\n');
-	if (sl->rc < 0) {
+	if (rc < 0) {
 		run->hosts_down++;
 		if (run->json)
-			(void)cli_json_line(stdout,
-					    probe_out_smb_json(h, &sl->err));
+			(void)cli_json_line(stdout, probe_out_smb_json(h, err));
 		else
-			printf("%s\n", sl->err.msg);
+			printf("%s\n", err->msg);
 		fflush(stdout);
 		return;
 	}
@@ -103,81 +88,19 @@ static void report(struct smb_run *run, struct smb_slot *sl)
 	fflush(stdout);
 }
 
-/* A worker: probe the next target, then print every finished host that
- * is next in target order. */
-static void *smb_worker(void *arg)
+static int probe(void *ctx, const struct portier_addr *a, void *result,
+		 struct portier_err *err)
 {
-	struct smb_pool *p = arg;
+	const struct smb_run *run = ctx;
 
-	for (;;) {
-		struct portier_smb_host *h = portier_malloc(sizeof(*h));
-		struct portier_err err = {0};
-		size_t i;
-		int rc;
-
-		pthread_mutex_lock(&p->lock);
-		i = p->next_probe < p->n ? p->next_probe++ : p->n;
-		pthread_mutex_unlock(&p->lock);
-		if (i == p->n || !h) {
-			portier_free(h);
-			if (i < p->n) { /* out of memory: record it, go on */
-				pthread_mutex_lock(&p->lock);
-				p->next_probe = p->n;
-				pthread_mutex_unlock(&p->lock);
-			}
-			return NULL;
-		}
-		rc = portier_probe_smb_host(&p->targets[i], &p->run->opt, h,
-					    &err);
-		pthread_mutex_lock(&p->lock);
-		p->slots[i].rc = rc;
-		p->slots[i].err = err;
-		p->slots[i].h = h;
-		while (p->next_print < p->n && p->slots[p->next_print].h) {
-			struct smb_slot *sl = &p->slots[p->next_print++];
-
-			report(p->run, sl);
-			portier_free(sl->h);
-			sl->h = NULL;
-		}
-		pthread_mutex_unlock(&p->lock);
-	}
+	return portier_probe_smb_host(a, &run->opt, result, err);
 }
 
-static int probe_all(struct smb_run *run, const struct portier_addr *t,
-		     size_t n, unsigned parallel)
-{
-	struct smb_pool p = {.run = run, .targets = t, .n = n};
-	pthread_t tid[256];
-	unsigned started = 0;
-	size_t k;
-
-	p.slots = portier_calloc(n, sizeof(*p.slots));
-	if (!p.slots) {
-		cli_error(run->cli, "out of memory for %zu targets", n);
-		return EXIT_RUNTIME;
-	}
-	pthread_mutex_init(&p.lock, NULL);
-	if (parallel > n)
-		parallel = (unsigned)n;
-	while (started + 1 < parallel &&
-	       pthread_create(&tid[started], NULL, smb_worker, &p) == 0)
-		started++;
-	smb_worker(&p); /* this thread works too */
-	for (k = 0; k < started; k++)
-		pthread_join(tid[k], NULL);
-	pthread_mutex_destroy(&p.lock);
-	for (k = 0; k < n; k++) /* finished but stuck behind a failure */
-		portier_free(p.slots[k].h);
-	portier_free(p.slots);
-	if (p.next_print < n) {
-		cli_error(run->cli,
-			  "out of memory: %zu of %zu hosts not probed",
-			  n - p.next_print, n);
-		return EXIT_RUNTIME;
-	}
-	return EXIT_OK;
-}
+static const struct probe_pool_ops smb_pool_ops = {
+	.result_size = sizeof(struct portier_smb_host),
+	.probe = probe,
+	.report = report,
+};
 
 static int cmd_smb(struct cli *cli, int argc, char **argv)
 {
@@ -267,7 +190,7 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	rc = probe_all(&run, targets, n, parallel);
+	rc = probe_out_pool(cli, targets, n, parallel, &smb_pool_ops, &run);
 	portier_free(targets);
 	if (run.raw_fd >= 0)
 		close(run.raw_fd);

@@ -275,6 +275,38 @@ void probe_out_nbstat_leak(FILE *f, const struct cli *cli,
 		cli_color_off(cli), leak, probe_out_nbstat_advice(kb137, &s));
 }
 
+/* ---- findings ------------------------------------------------------------ */
+
+void probe_out_findings_text(FILE *out, const struct cli *cli,
+			     const struct portier_probe_finding *f, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		bool high = f[i].risk == PORTIER_RISK_HIGH;
+
+		fprintf(out, "  %sfinding%s       [%s] %s\n",
+			cli_color_on(cli, high ? CLI_RED : CLI_YELLOW),
+			cli_color_off(cli), portier_risk_name(f[i].risk),
+			f[i].text);
+		fprintf(out, "                fix: %s\n", f[i].advice);
+	}
+}
+
+json_t *probe_out_findings_json(const struct portier_probe_finding *f, size_t n)
+{
+	json_t *fa = json_array();
+	size_t i;
+
+	for (i = 0; fa && i < n; i++)
+		json_array_append_new(
+			fa,
+			json_pack("{s:s, s:s, s:s, s:s}", "severity",
+				  portier_risk_name(f[i].risk), "id", f[i].id,
+				  "text", f[i].text, "advice", f[i].advice));
+	return fa;
+}
+
 /* ---- smb ----------------------------------------------------------------- */
 
 static void guid_str(const uint8_t g[16], char *buf, size_t cap)
@@ -358,7 +390,7 @@ void probe_out_smb_text(FILE *out, const struct cli *cli,
 			const struct portier_smb_host *h)
 {
 	const struct portier_smb_negotiate *b = best_smb2(h), *s311, *nt1;
-	struct portier_smb_finding f[PORTIER_SMB_MAX_FINDINGS];
+	struct portier_probe_finding f[PORTIER_SMB_MAX_FINDINGS];
 	size_t i, nf = portier_smb_judge(h, f);
 	char buf[256], ip[INET6_ADDRSTRLEN];
 
@@ -442,15 +474,7 @@ void probe_out_smb_text(FILE *out, const struct cli *cli,
 		fputc('\n', out);
 	}
 findings:
-	for (i = 0; i < nf; i++) {
-		bool high = f[i].risk == PORTIER_RISK_HIGH;
-
-		fprintf(out, "  %sfinding%s       [%s] %s\n",
-			cli_color_on(cli, high ? CLI_RED : CLI_YELLOW),
-			cli_color_off(cli), portier_risk_name(f[i].risk),
-			f[i].text);
-		fprintf(out, "                fix: %s\n", f[i].advice);
-	}
+	probe_out_findings_text(out, cli, f, nf);
 }
 
 static json_t *neg_json(const struct portier_smb_dialect_result *r)
@@ -497,8 +521,8 @@ json_t *probe_out_smb_json(const struct portier_smb_host *h,
 			   const struct portier_err *err)
 {
 	const struct portier_smb_negotiate *b = best_smb2(h), *nt1;
-	struct portier_smb_finding f[PORTIER_SMB_MAX_FINDINGS];
-	json_t *o, *arr, *acc, *fa;
+	struct portier_probe_finding f[PORTIER_SMB_MAX_FINDINGS];
+	json_t *o, *arr, *acc;
 	size_t i, nf;
 	char buf[64], ip[INET6_ADDRSTRLEN];
 
@@ -567,13 +591,6 @@ json_t *probe_out_smb_json(const struct portier_smb_host *h,
 		json_object_set_new(o, "capabilities", json_string(buf));
 	}
 	nf = portier_smb_judge(h, f);
-	fa = json_array();
-	for (i = 0; i < nf; i++)
-		json_array_append_new(
-			fa,
-			json_pack("{s:s, s:s, s:s, s:s}", "severity",
-				  portier_risk_name(f[i].risk), "id", f[i].id,
-				  "text", f[i].text, "advice", f[i].advice));
-	json_object_set_new(o, "findings", fa);
+	json_object_set_new(o, "findings", probe_out_findings_json(f, nf));
 	return o;
 }

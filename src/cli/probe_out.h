@@ -32,6 +32,15 @@ void probe_out_nbstat_leak(FILE *f, const struct cli *cli,
 			   const struct portier_nbstat_result *r,
 			   const struct portier_kb_entry *kb137);
 
+/* ---- findings (smb, rpc) ---- */
+
+/* "  finding       [high] text" and "fix: advice" lines. */
+void probe_out_findings_text(FILE *f, const struct cli *cli,
+			     const struct portier_probe_finding *fs, size_t n);
+/* [{severity, id, text, advice}] (new reference, or NULL). */
+json_t *probe_out_findings_json(const struct portier_probe_finding *fs,
+				size_t n);
+
 /* ---- smb ---- */
 
 /* The JSON object of docs/json-probe.md; err non-NULL when the probe
@@ -54,6 +63,30 @@ int probe_out_raw_dir_open(const char *dir);
  */
 int probe_out_raw_save(int dirfd, const char *name, const uint8_t *buf,
 		       size_t len);
+
+/* ---- many hosts at once (probe_pool.c) ---- */
+
+#define PROBE_POOL_MAX_PARALLEL 256
+
+/* How a command probes one host and prints it. */
+struct probe_pool_ops {
+	size_t result_size; /* each result starts zeroed */
+	int (*probe)(void *ctx, const struct portier_addr *a, void *result,
+		     struct portier_err *err);
+	/* called under the pool's lock, in target order, once per host */
+	void (*report)(void *ctx, void *result, int rc,
+		       const struct portier_err *err);
+	void (*release)(void *result); /* inner allocations; may be NULL */
+};
+
+/*
+ * Probe the n targets, parallel (at most PROBE_POOL_MAX_PARALLEL) at a
+ * time, and report each in target order.  EXIT_OK, or EXIT_RUNTIME after
+ * an error message when memory ran out.
+ */
+int probe_out_pool(struct cli *cli, const struct portier_addr *t, size_t n,
+		   unsigned parallel, const struct probe_pool_ops *ops,
+		   void *ctx);
 
 /* ---- targets ---- */
 

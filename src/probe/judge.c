@@ -100,12 +100,12 @@ void portier_nbstat_describe(const struct portier_nbstat_reply *r,
 
 size_t
 portier_smb_judge(const struct portier_smb_host *h,
-		  struct portier_smb_finding out[PORTIER_SMB_MAX_FINDINGS])
+		  struct portier_probe_finding out[PORTIER_SMB_MAX_FINDINGS])
 {
 	size_t n = 0;
 
 	if (h->smb1)
-		out[n++] = (struct portier_smb_finding){
+		out[n++] = (struct portier_probe_finding){
 			PORTIER_RISK_HIGH, "smb1-accepted",
 			"SMB1 (NT LM 0.12) is accepted: the protocol that "
 			"EternalBlue (MS17-010), WannaCry and NotPetya used",
@@ -113,7 +113,7 @@ portier_smb_judge(const struct portier_smb_host *h,
 			"`Set-SmbServerConfiguration -EnableSMB1Protocol "
 			"$false`; in Samba `server min protocol = SMB2_10`"};
 	if (h->highest && !h->signing_required)
-		out[n++] = (struct portier_smb_finding){
+		out[n++] = (struct portier_probe_finding){
 			PORTIER_RISK_MEDIUM, "signing-not-required",
 			"message signing is not required: a man in the middle "
 			"can relay or alter SMB sessions (NTLM relay)",
