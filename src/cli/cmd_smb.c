@@ -8,7 +8,6 @@
  * protocol of EternalBlue/WannaCry), signing not required a medium one
  * (relay attacks), each with the knowledge base's advice for the port.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,23 +34,14 @@ static void save_raw(const struct smb_run *run,
 {
 	size_t i;
 
-	for (i = 0; run->raw_fd >= 0 && i < h->n_results; i++) {
+	for (i = 0; i < h->n_results; i++) {
 		const struct portier_smb_dialect_result *r = &h->results[i];
 		char name[96];
-		int rc;
 
-		if (!r->raw_len)
-			continue;
 		snprintf(name, sizeof(name), "smb-%s-%s-%04x.bin", ip,
 			 h->via_nbss ? "139" : "445", r->dialect);
-		rc = probe_out_raw_save(run->raw_fd, name, r->raw, r->raw_len);
-		if (rc < 0)
-			cli_error(run->cli, "cannot write '%s/%s': %s",
-				  run->raw_dir, name,
-				  rc == -ELOOP ? "it is a symbolic link (not "
-						 "followed)"
-				  : rc == -EINVAL ? "it is not a regular file"
-						  : strerror(-rc));
+		probe_out_raw_write(run->cli, run->raw_fd, run->raw_dir, name,
+				    r->raw, r->raw_len);
 	}
 }
 
@@ -114,7 +104,6 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct smb_run run = {.cli = cli, .raw_fd = -1};
-	struct portier_addr *targets = NULL;
 	unsigned long v;
 	unsigned parallel = 16;
 	size_t n;
@@ -170,30 +159,9 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind == argc) {
-		cli_error(cli, "no targets given");
-		cli_hint("name the servers to ask: 'portier smb 198.19.1.2'");
-		return EXIT_USAGE;
-	}
-	rc = probe_out_targets(cli, argv + optind, (size_t)(argc - optind),
-			       SMB_MAX_TARGETS, &targets, &n);
-	if (rc != EXIT_OK)
-		return rc;
-	if (run.raw_dir) {
-		run.raw_fd = probe_out_raw_dir_open(run.raw_dir);
-		if (run.raw_fd < 0) {
-			cli_error(cli, "--raw-dir '%s' is not a directory: %s",
-				  run.raw_dir, strerror(-run.raw_fd));
-			cli_hint("create it first (mkdir -p '%s')",
-				 run.raw_dir);
-			portier_free(targets);
-			return EXIT_USAGE;
-		}
-	}
-	rc = probe_out_pool(cli, targets, n, parallel, &smb_pool_ops, &run);
-	portier_free(targets);
-	if (run.raw_fd >= 0)
-		close(run.raw_fd);
+	rc = probe_out_run(cli, argv + optind, (size_t)(argc - optind),
+			   SMB_MAX_TARGETS, run.raw_dir, &run.raw_fd, parallel,
+			   &smb_pool_ops, &run, &n);
 	if (rc != EXIT_OK)
 		return rc;
 	if (!run.json)

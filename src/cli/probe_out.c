@@ -62,13 +62,58 @@ int probe_out_targets(struct cli *cli, char *const *args, size_t n_args,
 	return EXIT_OK;
 }
 
+int probe_out_run(struct cli *cli, char *const *args, size_t n_args, size_t max,
+		  const char *raw_dir, int *raw_fd, unsigned parallel,
+		  const struct probe_pool_ops *ops, void *ctx, size_t *n_hosts)
+{
+	struct portier_addr *targets = NULL;
+	int rc;
+
+	*n_hosts = 0;
+	if (!n_args) {
+		cli_error(cli, "no targets given");
+		cli_hint("name the servers to ask: 'portier %s 198.19.1.2'",
+			 cli->cmd);
+		return EXIT_USAGE;
+	}
+	rc = probe_out_targets(cli, args, n_args, max, &targets, n_hosts);
+	if (rc == EXIT_OK && raw_dir)
+		rc = probe_out_raw_dir(cli, raw_dir, raw_fd);
+	if (rc == EXIT_OK)
+		rc = probe_out_pool(cli, targets, *n_hosts, parallel, ops, ctx);
+	portier_free(targets);
+	if (*raw_fd >= 0)
+		close(*raw_fd);
+	*raw_fd = -1;
+	return rc;
+}
+
 /* ---- --raw-dir ------------------------------------------------------------ */
 
-int probe_out_raw_dir_open(const char *dir)
+int probe_out_raw_dir(const struct cli *cli, const char *dir, int *fd)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd >= 0)
+		return EXIT_OK;
+	cli_error(cli, "--raw-dir '%s' is not a directory: %s", dir,
+		  strerror(errno));
+	cli_hint("create it first (mkdir -p '%s')", dir);
+	return EXIT_USAGE;
+}
 
-	return fd < 0 ? -errno : fd;
+void probe_out_raw_write(const struct cli *cli, int dirfd, const char *dir,
+			 const char *name, const uint8_t *buf, size_t len)
+{
+	int rc;
+
+	if (dirfd < 0 || !len)
+		return;
+	rc = probe_out_raw_save(dirfd, name, buf, len);
+	if (rc < 0)
+		cli_error(cli, "cannot write '%s/%s': %s", dir, name,
+			  rc == -ELOOP ? "it is a symbolic link (not followed)"
+			  : rc == -EINVAL ? "it is not a regular file"
+					  : strerror(-rc));
 }
 
 /* The commands run as root and the directory may be writable by others: a
@@ -309,16 +354,6 @@ json_t *probe_out_findings_json(const struct portier_probe_finding *f, size_t n)
 
 /* ---- smb ----------------------------------------------------------------- */
 
-static void guid_str(const uint8_t g[16], char *buf, size_t cap)
-{
-	/* MS-DTYP 2.3.4: Data1-3 little-endian, Data4 as bytes */
-	snprintf(buf, cap,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		 "%02x%02x%02x%02x%02x%02x",
-		 g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9],
-		 g[10], g[11], g[12], g[13], g[14], g[15]);
-}
-
 static void time_str(uint64_t ft, char *buf, size_t cap)
 {
 	time_t t = (time_t)portier_filetime_to_unix(ft);
@@ -446,8 +481,8 @@ void probe_out_smb_text(FILE *out, const struct cli *cli,
 				     : "disabled");
 	nt1 = find_neg(h, PORTIER_SMB_NT1);
 	if (b || (nt1 && nt1->have_guid)) {
-		guid_str(b ? b->server_guid : nt1->server_guid, buf,
-			 sizeof(buf));
+		portier_guid_str(b ? b->server_guid : nt1->server_guid, buf,
+				 sizeof(buf));
 		fprintf(out, "  server guid   %s\n", buf);
 	}
 	time_str(b     ? b->system_time
@@ -571,8 +606,8 @@ json_t *probe_out_smb_json(const struct portier_smb_host *h,
 				      h->signing_required));
 	nt1 = find_neg(h, PORTIER_SMB_NT1);
 	if (b || (nt1 && nt1->have_guid)) {
-		guid_str(b ? b->server_guid : nt1->server_guid, buf,
-			 sizeof(buf));
+		portier_guid_str(b ? b->server_guid : nt1->server_guid, buf,
+				 sizeof(buf));
 		json_object_set_new(o, "server_guid", json_string(buf));
 	}
 	if (b || nt1) {

@@ -53,8 +53,13 @@ void probe_out_smb_text(FILE *f, const struct cli *cli,
 
 /* ---- --raw-dir ---- */
 
-/* Open DIR for --raw-dir (O_DIRECTORY): the fd, or -errno. */
-int probe_out_raw_dir_open(const char *dir);
+/* Open DIR for --raw-dir (O_DIRECTORY) into *fd: EXIT_OK, or EXIT_USAGE
+ * after saying why and how to fix it. */
+int probe_out_raw_dir(const struct cli *cli, const char *dir, int *fd);
+/* Save one reply as name in the --raw-dir dir (open as dirfd; nothing
+ * when dirfd < 0 or len is 0); a failure is printed, not fatal. */
+void probe_out_raw_write(const struct cli *cli, int dirfd, const char *dir,
+			 const char *name, const uint8_t *buf, size_t len);
 /*
  * Write len bytes as file name inside the directory dirfd: created 0644 or
  * truncated, never through a symlink (O_NOFOLLOW), and only if it is a
@@ -87,6 +92,17 @@ struct probe_pool_ops {
 int probe_out_pool(struct cli *cli, const struct portier_addr *t, size_t n,
 		   unsigned parallel, const struct probe_pool_ops *ops,
 		   void *ctx);
+
+/*
+ * The common run of `portier smb` and `portier rpc`: the target arguments
+ * (an error when there are none), --raw-dir opened into *raw_fd (when
+ * raw_dir is set; closed again at the end), then the pool over the hosts.
+ * *n_hosts gets the target count.  EXIT_OK, or the exit code after the
+ * error was printed.
+ */
+int probe_out_run(struct cli *cli, char *const *args, size_t n_args, size_t max,
+		  const char *raw_dir, int *raw_fd, unsigned parallel,
+		  const struct probe_pool_ops *ops, void *ctx, size_t *n_hosts);
 
 /* ---- targets ---- */
 
