@@ -211,6 +211,7 @@ static int lookup_entry(struct ndr *r, struct portier_epm_entry *e,
 	int rc;
 
 	r->what = "an entry";
+	r->off = (r->off + 3) & ~(size_t)3; /* a GUID starts 4-aligned */
 	if ((rc = ndr_bytes(r, 16, &p)) < 0 || (rc = ndr_u32(r, tower_ref)) < 0)
 		return rc;
 	memcpy(e->object, p, 16);

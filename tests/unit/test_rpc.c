@@ -198,6 +198,25 @@ static void test_lookup_samba(void **state)
 	assert_string_equal(info->finding, "rpc-spooler-exposed");
 }
 
+/* Entries after an annotation of odd length start on a 4-byte boundary:
+ * an object UUID that is not all zeros must be read from there. */
+static void test_lookup_object_aligned(void **state)
+{
+	static uint8_t b[16384];
+	struct portier_err err = {0};
+	uint8_t want[16];
+	(void)state;
+
+	memcpy(b, stub, stub_len);
+	/* entry 0: object at 36, annotation count at 60 ("eventlog\0") */
+	assert_int_equal(get_le32(b + 60), 9);
+	memset(b + 76, 0x11, 16); /* entry 1's object, after 3 pad bytes */
+	memset(want, 0x11, sizeof(want));
+	assert_int_equal(portier_epm_lookup_parse(b, stub_len, &page, &err), 0);
+	assert_memory_equal(page.entries[1].object, want, 16);
+	assert_string_equal(page.entries[1].annotation, "ntsvcs");
+}
+
 static void test_lookup_truncations(void **state)
 {
 	struct portier_err err = {0};
@@ -451,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_bind),
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_lookup_samba),
+		cmocka_unit_test(test_lookup_object_aligned),
 		cmocka_unit_test(test_lookup_truncations),
 		cmocka_unit_test(test_lookup_hostile),
 		cmocka_unit_test(test_tower_hostile),
