@@ -10,6 +10,7 @@
  * page count, the entry count, and the size of one reassembled response.
  * Every PDU goes through the pure parsers of dcerpc.c and epm.c.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,10 +18,14 @@
 
 #define RPC_RAW_MAX   (256 * 1024)
 #define RPC_MAX_FRAGS 256
+/* A host gets this many timeouts in all, however it spreads its replies:
+ * a server that drips a fragment just before each timeout cannot hold a
+ * probe for pages x fragments x timeout. */
+#define RPC_HOST_BUDGET 8
 
 struct rpc_conn {
 	int fd;
-	long deadline;
+	long deadline, host_deadline; /* this exchange's, the whole host's */
 	unsigned timeout_ms;
 	struct portier_rpc_host *h;
 	uint8_t pdu[65536]; /* one fragment: frag_length is 16 bits */
@@ -61,9 +66,24 @@ static long recv_pdu(struct rpc_conn *c, struct portier_dcerpc_pdu *p)
 	return rc < 0 ? rc : fl;
 }
 
+/* The deadline of the next exchange: a timeout from now, but never past
+ * the host's budget. */
+static void arm(struct rpc_conn *c)
+{
+	c->deadline = probe_now_ms() + c->timeout_ms;
+	if (c->deadline > c->host_deadline)
+		c->deadline = c->host_deadline;
+}
+
 /* Set the host's failure: status and why (from err, else the I/O). */
 static int fail(struct rpc_conn *c, int rc, const char *stage)
 {
+	if (rc == -ETIMEDOUT && probe_now_ms() >= c->host_deadline)
+		portier_err_set(&c->err, rc,
+				"the host used up its %u ms (%u times the "
+				"timeout)",
+				c->timeout_ms * RPC_HOST_BUDGET,
+				RPC_HOST_BUDGET);
 	c->h->status = rc;
 	snprintf(c->h->why, sizeof(c->h->why), "%s: %.200s", stage,
 		 c->err.msg[0] ? c->err.msg : probe_io_why(rc));
@@ -78,7 +98,7 @@ static int epm_bind(struct rpc_conn *c)
 	long len = portier_dcerpc_bind_build(req, sizeof(req), &bp);
 	int rc;
 
-	c->deadline = probe_now_ms() + c->timeout_ms;
+	arm(c);
 	rc = len < 0 ? (int)len
 		     : probe_send_all(c->fd, req, (size_t)len, c->deadline);
 	if (rc == 0)
@@ -125,7 +145,7 @@ static int call(struct rpc_conn *c, uint32_t call_id,
 	rp.stub_len = len < 0 ? 0 : (size_t)len;
 	len = len < 0 ? len
 		      : portier_dcerpc_request_build(req, sizeof(req), &rp);
-	c->deadline = probe_now_ms() + c->timeout_ms;
+	arm(c);
 	rc = len < 0 ? (int)len
 		     : probe_send_all(c->fd, req, (size_t)len, c->deadline);
 	reasm->len = 0;
@@ -255,6 +275,8 @@ int portier_probe_rpc_host(const struct portier_addr *addr,
 	}
 	c->h = out;
 	c->timeout_ms = o.timeout_ms;
+	c->host_deadline =
+		probe_now_ms() + (long)o.timeout_ms * RPC_HOST_BUDGET;
 	c->fd = probe_tcp_start(addr, o.port);
 	rc = c->fd < 0 ? c->fd
 		       : probe_tcp_finish(c->fd, probe_now_ms() + o.timeout_ms);

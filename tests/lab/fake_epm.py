@@ -8,7 +8,8 @@
 #   endless  the same page and a live handle forever
 #   flood    one response that never ends: fragments without LAST_FRAG
 #   bigfrag  a header announcing 65535 bytes, then silence
-import socket, struct, sys, threading
+#   drip     endless, each page sent just under half a second late
+import socket, struct, sys, threading, time
 
 addr, mode, data = sys.argv[1], sys.argv[2], sys.argv[3]
 ack = open(data + "/probe/rpc-samba-bind-ack.bin", "rb").read()
@@ -76,6 +77,9 @@ def serve(c):
                 mid[3] = 0
                 while True:
                     c.sendall(mid)
+            elif mode == "drip":
+                time.sleep(0.45)
+                c.sendall(response(call_id, page(HANDLE, 0), 4000))
             elif mode == "bigfrag":
                 c.sendall(struct.pack("<BBBB4sHHI", 5, 0, 2, 3, b"\x10\0\0\0",
                                       65535, 0, call_id) + bytes(100))

@@ -21,6 +21,7 @@ lab_target t4 # fake: a live handle forever
 lab_target t5 # fake: fragments without end
 lab_target t6 # fake: a fragment announced and never sent
 lab_target t7 # silent 135
+lab_target t8 # fake: each page just inside the timeout, forever
 lab_samba t1 "rpc start on demand helpers = no" "disable spoolss = no"
 lab_samba_rpc t1
 lab_samba t2
@@ -33,6 +34,7 @@ fake t3 windows
 fake t4 endless
 fake t5 flood
 fake t6 bigfrag
+fake t8 drip
 lab_bg t7 silent135 python3 -c '
 import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -118,6 +120,14 @@ jq -e '.status == "error" and (.error | test("bind: no reply before the timeout"
 	<<<"$(host t7)" >/dev/null || lab_fail "t7: $(host t7)"
 jq -e '.status == "ok"' <<<"$(host t1)" >/dev/null || lab_fail "t1 in the sweep: $(host t1)"
 [ "$took" -le 10 ] || lab_fail "hostile sweep took ${took}s (bound: 10)"
+# a server answering each page just inside the timeout: the host's budget
+# (8 timeouts in all) ends it, with the entries read so far
+start=$(date +%s)
+out=$(portier_json 1 --timeout 500 "${LAB_IP[t8]}")
+took=$(($(date +%s) - start))
+jq -e '.status == "partial" and (.error | test("used up its 4000 ms")) and .pages >= 1' \
+	<<<"$out" >/dev/null || lab_fail "t8: $(jq -c '{status, error, pages}' <<<"$out")"
+[ "$took" -le 6 ] || lab_fail "t8: the drip held portier for ${took}s"
 # the endless handle with the default bounds stops at 4096 entries
 out=$(portier_json 1 --timeout 1000 "${LAB_IP[t4]}")
 jq -e '.error | test("more than 4096 entries")' <<<"$out" >/dev/null ||
