@@ -446,6 +446,51 @@ static void test_judge(void **state)
 	assert_string_equal(f[1].id, "rpc-efsr-exposed");
 }
 
+/* The address policy holds before any socket: nothing is sent to a
+ * multicast, broadcast or unspecified address, and the result is clean. */
+static void test_host_not_target(void **state)
+{
+	static const char *const bad[] = {
+		"::",	     "ff02::1",		"fe80::1",
+		"224.0.0.1", "255.255.255.255", "0.0.0.0"};
+	struct portier_rpc_host h;
+	size_t i;
+	(void)state;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct portier_addr a;
+		struct portier_err err = {0};
+
+		assert_int_equal(portier_addr_parse(bad[i], &a), 0);
+		assert_int_equal(portier_probe_rpc_host(&a, NULL, &h, &err),
+				 PORTIER_EINVAL);
+		assert_non_null(strstr(err.msg, bad[i]));
+		assert_int_equal(h.tcp, PORTIER_TCP_UNTRIED);
+		assert_int_equal(h.n_entries, 0);
+		portier_rpc_host_free(&h);
+	}
+}
+
+/* Out of memory before the connection: an error, no leak, no socket. */
+static void test_host_nomem(void **state)
+{
+	struct portier_rpc_host h;
+	struct portier_addr a;
+	struct portier_err err = {0};
+	long n;
+	(void)state;
+
+	assert_int_equal(portier_addr_parse("198.19.1.2", &a), 0);
+	for (n = 0; n < 4; n++) {
+		portier_alloc_fail_after(n);
+		assert_int_equal(portier_probe_rpc_host(&a, NULL, &h, &err),
+				 PORTIER_ENOMEM);
+		portier_alloc_fail_after(-1);
+		assert_non_null(strstr(err.msg, "out of memory"));
+		portier_rpc_host_free(&h);
+	}
+}
+
 static void test_vtables(void **state)
 {
 	struct portier_err err = {0};
@@ -477,6 +522,8 @@ int main(void)
 		cmocka_unit_test(test_frag_hostile),
 		cmocka_unit_test(test_fault_and_nak),
 		cmocka_unit_test(test_judge),
+		cmocka_unit_test(test_host_not_target),
+		cmocka_unit_test(test_host_nomem),
 		cmocka_unit_test(test_vtables),
 	};
 
