@@ -206,7 +206,7 @@ static int ndr_bytes(struct ndr *r, size_t n, const uint8_t **p)
 static int lookup_entry(struct ndr *r, struct portier_epm_entry *e,
 			uint32_t *tower_ref)
 {
-	const uint8_t *p;
+	const uint8_t *p = NULL;
 	uint32_t off, count;
 	int rc;
 
@@ -231,7 +231,7 @@ static int lookup_entry(struct ndr *r, struct portier_epm_entry *e,
 
 static int lookup_tower(struct ndr *r, struct portier_epm_entry *e)
 {
-	const uint8_t *p;
+	const uint8_t *p = NULL;
 	uint32_t max, tlen;
 	int rc;
 
@@ -253,7 +253,7 @@ int portier_epm_lookup_parse(const uint8_t *buf, size_t len, void *out,
 	struct portier_epm_lookup_reply *o = out;
 	struct ndr r = {.b = buf, .len = len, .err = err, .what = "the handle"};
 	uint32_t refs[PORTIER_EPM_MAX_PAGE], max, off, actual, i;
-	const uint8_t *h;
+	const uint8_t *h = NULL;
 	int rc;
 
 	o->n_entries = 0;
