@@ -1,6 +1,7 @@
 /*
  * probe.h - ask a service what it reveals: NetBIOS node status (UDP 137),
- * the NetBIOS session service (TCP 139) and SMB negotiation (TCP 445/139).
+ * the NetBIOS session service (TCP 139), SMB negotiation (TCP 445/139) and
+ * the DCE/RPC endpoint mapper (TCP 135).
  *
  * Two layers.  The protocol layer builds requests and parses replies as pure
  * functions over byte buffers: no sockets, no clocks, no allocation, no
@@ -281,6 +282,187 @@ PORTIER_API const char *portier_smb_signing_name(uint16_t s);
 /* FILETIME to Unix seconds (0 stays 0). */
 PORTIER_API int64_t portier_filetime_to_unix(uint64_t ft);
 
+/* ---- DCE/RPC connection-oriented PDUs (DCE 1.1 RPC ch. 12, MS-RPCE 2.2) - */
+
+enum portier_dcerpc_ptype {
+	PORTIER_DCERPC_REQUEST = 0,
+	PORTIER_DCERPC_RESPONSE = 2,
+	PORTIER_DCERPC_FAULT = 3,
+	PORTIER_DCERPC_BIND = 11,
+	PORTIER_DCERPC_BIND_ACK = 12,
+	PORTIER_DCERPC_BIND_NAK = 13,
+};
+#define PORTIER_DCERPC_FIRST_FRAG 0x01 /* pfc_flags */
+#define PORTIER_DCERPC_LAST_FRAG  0x02
+#define PORTIER_DCERPC_HDR_LEN	  16
+#define PORTIER_DCERPC_MAX_FRAG	  4280 /* what we offer as max_recv_frag */
+
+/* An interface or transfer syntax: a UUID in its wire form (MS-DTYP 2.3.4:
+ * the first three fields little-endian) and a version. */
+struct portier_rpc_syntax {
+	uint8_t uuid[16];
+	uint16_t major, minor;
+};
+/* The endpoint mapper e1af8308-5d1f-11c9-91a4-08002b14a0fa v3.0 and the
+ * NDR transfer syntax 8a885d04-1ceb-11c9-9fe8-08002b104860 v2.0. */
+PORTIER_API extern const struct portier_rpc_syntax portier_rpc_epm_syntax;
+PORTIER_API extern const struct portier_rpc_syntax portier_rpc_ndr_syntax;
+
+/* "e1af8308-5d1f-11c9-91a4-08002b14a0fa" for a wire-form UUID (37 bytes). */
+PORTIER_API void portier_guid_str(const uint8_t g[16], char *buf, size_t cap);
+/* The string form back to the wire form; 0 or PORTIER_EINVAL. */
+PORTIER_API int portier_guid_parse(const char *s, uint8_t g[16]);
+
+struct portier_dcerpc_bind_params {
+	uint32_t call_id;
+	/* NULL: the endpoint mapper, and NDR */
+	const struct portier_rpc_syntax *abstract, *transfer;
+};
+
+struct portier_dcerpc_request_params {
+	uint32_t call_id;
+	uint16_t context_id;
+	uint16_t opnum;
+	const uint8_t *stub; /* the NDR-encoded arguments */
+	size_t stub_len;
+};
+
+/* One PDU as parsed; stub_off/stub_len locate a response's stub in the
+ * buffer that was parsed. */
+struct portier_dcerpc_pdu {
+	uint8_t ptype; /* enum portier_dcerpc_ptype */
+	uint8_t flags; /* PORTIER_DCERPC_FIRST_FRAG | ... */
+	uint16_t frag_len, auth_len;
+	uint32_t call_id;
+	/* bind_ack */
+	uint16_t max_xmit, max_recv;
+	uint32_t assoc_group;
+	char sec_addr[64]; /* the port the server names, printable */
+	uint16_t n_results;
+	uint16_t result, reason; /* of the first presentation context:
+				  * 0 acceptance, 2 provider rejection */
+	struct portier_rpc_syntax accepted_syntax;
+	/* bind_nak */
+	uint16_t reject_reason;
+	/* response, fault */
+	uint32_t alloc_hint;
+	uint16_t context_id;
+	uint32_t fault_status;
+	size_t stub_off, stub_len;
+};
+
+/*
+ * The length of the PDU that starts buf (its frag_length), once the first
+ * 10 bytes are there: 0 when fewer are, PORTIER_EPROTO when it is not a
+ * DCE/RPC 5.0 connection-oriented PDU in little-endian NDR or its length is
+ * smaller than the header.
+ */
+PORTIER_API long portier_dcerpc_frag_len(const uint8_t *buf, size_t len,
+					 struct portier_err *err);
+/* Pure: a bind offering one presentation context (72 bytes). */
+PORTIER_API long portier_dcerpc_bind_build(uint8_t *buf, size_t cap,
+					   const void *params);
+/* Pure: a request PDU carrying the whole stub in one fragment. */
+PORTIER_API long portier_dcerpc_request_build(uint8_t *buf, size_t cap,
+					      const void *params);
+/* Pure: parse exactly one PDU of len bytes (out: portier_dcerpc_pdu). */
+PORTIER_API int portier_dcerpc_parse(const uint8_t *buf, size_t len, void *out,
+				     struct portier_err *err);
+/* "operation out of range", "access denied", ... for a fault status. */
+PORTIER_API const char *portier_dcerpc_fault_name(uint32_t status);
+
+/*
+ * Reassembly of a fragmented response (12.6.3.7): the stubs of the
+ * fragments of one call, in order, into buf (cap bytes, the bound).  Start
+ * with len = frags = 0; add each parsed response PDU with its bytes.
+ * PORTIER_EPROTO for a fragment of another call, a first fragment without
+ * FIRST_FRAG or a later one with it, a fragment after the last, or more
+ * than cap bytes (or max_frags fragments) in all; done turns true on the
+ * LAST_FRAG.
+ */
+struct portier_dcerpc_reasm {
+	uint8_t *buf;
+	size_t cap, len;
+	unsigned frags, max_frags;
+	uint32_t call_id;
+	bool done;
+};
+PORTIER_API int portier_dcerpc_reasm_add(struct portier_dcerpc_reasm *r,
+					 const uint8_t *pdu,
+					 const struct portier_dcerpc_pdu *p,
+					 struct portier_err *err);
+
+/* params: struct portier_dcerpc_bind_params; out: portier_dcerpc_pdu */
+PORTIER_API extern const struct portier_probe portier_dcerpc_bind_probe;
+
+/* ---- the endpoint mapper: ept_lookup (DCE 1.1 RPC app. O, MS-RPCE 2.2.1.2) */
+
+#define PORTIER_EPM_OPNUM_LOOKUP     2
+#define PORTIER_EPT_S_NOT_REGISTERED 0x16c9a0d6 /* "no more entries" */
+#define PORTIER_EPM_MAX_PAGE	     64		/* max_ents we ask for */
+#define PORTIER_EPM_HANDLE_LEN	     20
+
+struct portier_epm_lookup_params {
+	uint8_t handle[PORTIER_EPM_HANDLE_LEN]; /* zeros for the first call */
+	uint32_t max_ents; /* 0 means PORTIER_EPM_MAX_PAGE */
+};
+
+/* The protocol of a tower's third floor (DCE 1.1 RPC app. I). */
+enum portier_epm_rpc_proto {
+	PORTIER_EPM_NCADG = 0x0a,   /* connectionless */
+	PORTIER_EPM_NCACN = 0x0b,   /* connection-oriented */
+	PORTIER_EPM_NCALRPC = 0x0c, /* local */
+};
+
+/* One endpoint, its tower decoded. */
+struct portier_epm_entry {
+	uint8_t object[16];
+	bool have_iface; /* the tower had the interface floor */
+	struct portier_rpc_syntax iface, transfer;
+	uint8_t rpc_proto; /* enum portier_epm_rpc_proto, 0 if none */
+	char protseq[16];  /* "ncacn_ip_tcp", "ncadg_ip_udp", "ncacn_np",
+			    * "ncalrpc", "ncacn_http", or "" */
+	uint16_t port;	   /* TCP, UDP or HTTP port, 0 if none */
+	char endpoint[80]; /* port number, pipe or local name */
+	char host[64];	   /* IP address or NetBIOS host, "" if none */
+	char binding[192]; /* the string binding: "ncacn_ip_tcp:198.19.1.2
+			    * [49152]", "ncacn_np:\\\\SRV[\\pipe\\x]" */
+	char annotation[65];
+};
+
+struct portier_epm_lookup_reply {
+	uint8_t handle[PORTIER_EPM_HANDLE_LEN];
+	bool handle_null; /* all zeros: the server ended the lookup */
+	uint32_t status;  /* 0, or PORTIER_EPT_S_NOT_REGISTERED at the end */
+	uint32_t n_entries;
+	struct portier_epm_entry entries[PORTIER_EPM_MAX_PAGE];
+};
+
+/* Pure: the stub of ept_lookup(RPC_C_EP_ALL_ELTS, no object, no interface,
+ * RPC_C_VERS_ALL, handle, max_ents): 44 bytes. */
+PORTIER_API long portier_epm_lookup_build(uint8_t *buf, size_t cap,
+					  const void *params);
+/* Pure: parse the reassembled response stub (out: the reply above). */
+PORTIER_API int portier_epm_lookup_parse(const uint8_t *buf, size_t len,
+					 void *out, struct portier_err *err);
+/* Pure: decode one tower's octet string into e's tower fields. */
+PORTIER_API int portier_epm_tower_parse(const uint8_t *buf, size_t len,
+					struct portier_epm_entry *e,
+					struct portier_err *err);
+/* params: struct portier_epm_lookup_params; out: the reply above */
+PORTIER_API extern const struct portier_probe portier_epm_lookup_probe;
+
+/* A well-known RPC interface: what it is and what it exposes. */
+struct portier_rpc_iface_info {
+	const char *uuid; /* lower case string form */
+	const char *name; /* "MS-RPRN print spooler" */
+	const char *exposes;
+	const char *finding; /* a finding id when reachable is a risk */
+};
+/* The table entry for an interface UUID, or NULL. */
+PORTIER_API const struct portier_rpc_iface_info *
+portier_rpc_iface_find(const uint8_t uuid[16]);
+
 /* ---- the network side: node status sweep ------------------------------- */
 
 struct portier_nbstat_opts {
@@ -384,9 +566,9 @@ struct portier_smb_host {
 	bool signing_enabled;
 };
 
-/* A judgement on one host's SMB exposure. */
-struct portier_smb_finding {
-	enum portier_risk risk; /* HIGH for SMB1, MEDIUM for signing */
+/* A judgement on one host's exposure (SMB, the RPC endpoint mapper). */
+struct portier_probe_finding {
+	enum portier_risk risk; /* e.g. HIGH for SMB1, MEDIUM for signing */
 	const char *id;		/* "smb1-accepted", "signing-not-required" */
 	const char *text;	/* why it matters */
 	const char *advice;	/* how to fix it, Windows and Samba */
@@ -396,7 +578,7 @@ struct portier_smb_finding {
 /* The findings for a probed host, worst first; returns how many. */
 PORTIER_API size_t
 portier_smb_judge(const struct portier_smb_host *h,
-		  struct portier_smb_finding out[PORTIER_SMB_MAX_FINDINGS]);
+		  struct portier_probe_finding out[PORTIER_SMB_MAX_FINDINGS]);
 
 /*
  * Race 445 and 139 (both at once; keep 445 if it connects, reset 139), then
@@ -410,5 +592,54 @@ PORTIER_API int portier_probe_smb_host(const struct portier_addr *addr,
 				       const struct portier_smb_opts *opt,
 				       struct portier_smb_host *out,
 				       struct portier_err *err);
+
+/* ---- the network side: the RPC endpoint mapper ----------------------- */
+
+struct portier_rpc_opts {
+	unsigned timeout_ms;  /* connect and each reply; 0 means 3000 */
+	uint16_t port;	      /* 0 means 135 */
+	unsigned max_pages;   /* ept_lookup calls; 0 means 256 */
+	unsigned max_entries; /* 0 means 4096 */
+	size_t max_stub;      /* one reassembled response; 0 means 1 MiB */
+};
+
+struct portier_rpc_host {
+	struct portier_addr addr;
+	uint16_t port;
+	enum portier_tcp_state tcp;
+	bool bound; /* the endpoint mapper accepted our bind */
+	int status; /* 0: the list ended as the server said; negative:
+			 * the lookup stopped early (why), entries so far kept */
+	char why[256];
+	const char *end; /* how the list ended: "null handle",
+			  * "EPT_S_NOT_REGISTERED", or NULL */
+	unsigned pages;	 /* ept_lookup calls answered */
+	uint16_t max_xmit;
+	size_t n_entries, cap_entries;
+	struct portier_epm_entry *entries; /* portier_rpc_host_free */
+	size_t raw_len;			   /* the PDUs received, in order, */
+	uint8_t *raw;			   /* cut at 256 KiB */
+};
+
+/*
+ * Connect to the endpoint mapper (TCP 135), bind, and call ept_lookup on
+ * the returned context handle until the server ends the list (a zeroed
+ * handle, or EPT_S_NOT_REGISTERED), within the bounds in opt.  Returns 0
+ * when the mapper answered the bind (out->status tells how the lookup
+ * went), or a negative code with err filled (no connection, no bind).  The
+ * address policy of portier_probe_smb_host applies.  Free out with
+ * portier_rpc_host_free, also after a failure.
+ */
+PORTIER_API int portier_probe_rpc_host(const struct portier_addr *addr,
+				       const struct portier_rpc_opts *opt,
+				       struct portier_rpc_host *out,
+				       struct portier_err *err);
+PORTIER_API void portier_rpc_host_free(struct portier_rpc_host *h);
+
+#define PORTIER_RPC_MAX_FINDINGS 3
+/* The findings for an endpoint list, worst first; returns how many. */
+PORTIER_API size_t
+portier_rpc_judge(const struct portier_rpc_host *h,
+		  struct portier_probe_finding out[PORTIER_RPC_MAX_FINDINGS]);
 
 #endif

@@ -36,18 +36,10 @@ static void save_raw(const struct nbstat_run *run,
 		     const struct portier_nbstat_result *r, const char *ip)
 {
 	char name[64];
-	int rc;
 
-	if (run->raw_fd < 0 || !r->raw_len)
-		return;
 	snprintf(name, sizeof(name), "nbstat-%s.bin", ip);
-	rc = probe_out_raw_save(run->raw_fd, name, r->raw, r->raw_len);
-	if (rc < 0)
-		cli_error(run->cli, "cannot write '%s/%s': %s", run->raw_dir,
-			  name,
-			  rc == -ELOOP ? "it is a symbolic link (not followed)"
-			  : rc == -EINVAL ? "it is not a regular file"
-					  : strerror(-rc));
+	probe_out_raw_write(run->cli, run->raw_fd, run->raw_dir, name, r->raw,
+			    r->raw_len);
 }
 
 static void show_result(const struct portier_nbstat_result *r, void *ctx)
@@ -230,16 +222,10 @@ static int cmd_nbstat(struct cli *cli, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (run.raw_dir) {
-		run.raw_fd = probe_out_raw_dir_open(run.raw_dir);
-		if (run.raw_fd < 0) {
-			cli_error(cli, "--raw-dir '%s' is not a directory: %s",
-				  run.raw_dir, strerror(-run.raw_fd));
-			cli_hint("create it first (mkdir -p '%s')",
-				 run.raw_dir);
-			portier_free(targets);
-			return EXIT_USAGE;
-		}
+	if (run.raw_dir &&
+	    probe_out_raw_dir(cli, run.raw_dir, &run.raw_fd) != EXIT_OK) {
+		portier_free(targets);
+		return EXIT_USAGE;
 	}
 	kb = cli_kb(cli);
 	run.kb137 = kb ? portier_kb_best(kb, 137, PORTIER_PROTO_UDP) : NULL;

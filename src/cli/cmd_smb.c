@@ -8,9 +8,7 @@
  * protocol of EternalBlue/WannaCry), signing not required a medium one
  * (relay attacks), each with the knowledge base's advice for the port.
  */
-#include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,57 +34,34 @@ static void save_raw(const struct smb_run *run,
 {
 	size_t i;
 
-	for (i = 0; run->raw_fd >= 0 && i < h->n_results; i++) {
+	for (i = 0; i < h->n_results; i++) {
 		const struct portier_smb_dialect_result *r = &h->results[i];
 		char name[96];
-		int rc;
 
-		if (!r->raw_len)
-			continue;
 		snprintf(name, sizeof(name), "smb-%s-%s-%04x.bin", ip,
 			 h->via_nbss ? "139" : "445", r->dialect);
-		rc = probe_out_raw_save(run->raw_fd, name, r->raw, r->raw_len);
-		if (rc < 0)
-			cli_error(run->cli, "cannot write '%s/%s': %s",
-				  run->raw_dir, name,
-				  rc == -ELOOP ? "it is a symbolic link (not "
-						 "followed)"
-				  : rc == -EINVAL ? "it is not a regular file"
-						  : strerror(-rc));
+		probe_out_raw_write(run->cli, run->raw_fd, run->raw_dir, name,
+				    r->raw, r->raw_len);
 	}
 }
 
-/* One finished host, waiting to be printed in target order. */
-struct smb_slot {
-	struct portier_smb_host *h; /* NULL until probed */
-	int rc;
-	struct portier_err err;
-};
-
-struct smb_pool {
-	struct smb_run *run;
-	const struct portier_addr *targets;
-	struct smb_slot *slots;
-	size_t n, next_probe, next_print;
-	pthread_mutex_t lock;
-};
-
-static void report(struct smb_run *run, struct smb_slot *sl)
+static void report(void *ctx, void *result, int rc,
+		   const struct portier_err *err)
 {
-	struct portier_smb_host *h = sl->h;
-	struct portier_smb_finding f[PORTIER_SMB_MAX_FINDINGS];
+	struct smb_run *run = ctx;
+	struct portier_smb_host *h = result;
+	struct portier_probe_finding f[PORTIER_SMB_MAX_FINDINGS];
 	char ip[INET6_ADDRSTRLEN];
 
 	portier_addr_str(&h->addr, ip, sizeof(ip));
 	if (!run->json && run->printed++)
 		putchar('\n');
-	if (sl->rc < 0) {
+	if (rc < 0) {
 		run->hosts_down++;
 		if (run->json)
-			(void)cli_json_line(stdout,
-					    probe_out_smb_json(h, &sl->err));
+			(void)cli_json_line(stdout, probe_out_smb_json(h, err));
 		else
-			printf("%s\n", sl->err.msg);
+			printf("%s\n", err->msg);
 		fflush(stdout);
 		return;
 	}
@@ -103,81 +78,19 @@ static void report(struct smb_run *run, struct smb_slot *sl)
 	fflush(stdout);
 }
 
-/* A worker: probe the next target, then print every finished host that
- * is next in target order. */
-static void *smb_worker(void *arg)
+static int probe(void *ctx, const struct portier_addr *a, void *result,
+		 struct portier_err *err)
 {
-	struct smb_pool *p = arg;
+	const struct smb_run *run = ctx;
 
-	for (;;) {
-		struct portier_smb_host *h = portier_malloc(sizeof(*h));
-		struct portier_err err = {0};
-		size_t i;
-		int rc;
-
-		pthread_mutex_lock(&p->lock);
-		i = p->next_probe < p->n ? p->next_probe++ : p->n;
-		pthread_mutex_unlock(&p->lock);
-		if (i == p->n || !h) {
-			portier_free(h);
-			if (i < p->n) { /* out of memory: record it, go on */
-				pthread_mutex_lock(&p->lock);
-				p->next_probe = p->n;
-				pthread_mutex_unlock(&p->lock);
-			}
-			return NULL;
-		}
-		rc = portier_probe_smb_host(&p->targets[i], &p->run->opt, h,
-					    &err);
-		pthread_mutex_lock(&p->lock);
-		p->slots[i].rc = rc;
-		p->slots[i].err = err;
-		p->slots[i].h = h;
-		while (p->next_print < p->n && p->slots[p->next_print].h) {
-			struct smb_slot *sl = &p->slots[p->next_print++];
-
-			report(p->run, sl);
-			portier_free(sl->h);
-			sl->h = NULL;
-		}
-		pthread_mutex_unlock(&p->lock);
-	}
+	return portier_probe_smb_host(a, &run->opt, result, err);
 }
 
-static int probe_all(struct smb_run *run, const struct portier_addr *t,
-		     size_t n, unsigned parallel)
-{
-	struct smb_pool p = {.run = run, .targets = t, .n = n};
-	pthread_t tid[256];
-	unsigned started = 0;
-	size_t k;
-
-	p.slots = portier_calloc(n, sizeof(*p.slots));
-	if (!p.slots) {
-		cli_error(run->cli, "out of memory for %zu targets", n);
-		return EXIT_RUNTIME;
-	}
-	pthread_mutex_init(&p.lock, NULL);
-	if (parallel > n)
-		parallel = (unsigned)n;
-	while (started + 1 < parallel &&
-	       pthread_create(&tid[started], NULL, smb_worker, &p) == 0)
-		started++;
-	smb_worker(&p); /* this thread works too */
-	for (k = 0; k < started; k++)
-		pthread_join(tid[k], NULL);
-	pthread_mutex_destroy(&p.lock);
-	for (k = 0; k < n; k++) /* finished but stuck behind a failure */
-		portier_free(p.slots[k].h);
-	portier_free(p.slots);
-	if (p.next_print < n) {
-		cli_error(run->cli,
-			  "out of memory: %zu of %zu hosts not probed",
-			  n - p.next_print, n);
-		return EXIT_RUNTIME;
-	}
-	return EXIT_OK;
-}
+static const struct probe_pool_ops smb_pool_ops = {
+	.result_size = sizeof(struct portier_smb_host),
+	.probe = probe,
+	.report = report,
+};
 
 static int cmd_smb(struct cli *cli, int argc, char **argv)
 {
@@ -191,7 +104,6 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct smb_run run = {.cli = cli, .raw_fd = -1};
-	struct portier_addr *targets = NULL;
 	unsigned long v;
 	unsigned parallel = 16;
 	size_t n;
@@ -247,30 +159,9 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind == argc) {
-		cli_error(cli, "no targets given");
-		cli_hint("name the servers to ask: 'portier smb 198.19.1.2'");
-		return EXIT_USAGE;
-	}
-	rc = probe_out_targets(cli, argv + optind, (size_t)(argc - optind),
-			       SMB_MAX_TARGETS, &targets, &n);
-	if (rc != EXIT_OK)
-		return rc;
-	if (run.raw_dir) {
-		run.raw_fd = probe_out_raw_dir_open(run.raw_dir);
-		if (run.raw_fd < 0) {
-			cli_error(cli, "--raw-dir '%s' is not a directory: %s",
-				  run.raw_dir, strerror(-run.raw_fd));
-			cli_hint("create it first (mkdir -p '%s')",
-				 run.raw_dir);
-			portier_free(targets);
-			return EXIT_USAGE;
-		}
-	}
-	rc = probe_all(&run, targets, n, parallel);
-	portier_free(targets);
-	if (run.raw_fd >= 0)
-		close(run.raw_fd);
+	rc = probe_out_run(cli, argv + optind, (size_t)(argc - optind),
+			   SMB_MAX_TARGETS, run.raw_dir, &run.raw_fd, parallel,
+			   &smb_pool_ops, &run, &n);
 	if (rc != EXIT_OK)
 		return rc;
 	if (!run.json)

@@ -62,13 +62,58 @@ int probe_out_targets(struct cli *cli, char *const *args, size_t n_args,
 	return EXIT_OK;
 }
 
+int probe_out_run(struct cli *cli, char *const *args, size_t n_args, size_t max,
+		  const char *raw_dir, int *raw_fd, unsigned parallel,
+		  const struct probe_pool_ops *ops, void *ctx, size_t *n_hosts)
+{
+	struct portier_addr *targets = NULL;
+	int rc;
+
+	*n_hosts = 0;
+	if (!n_args) {
+		cli_error(cli, "no targets given");
+		cli_hint("name the servers to ask: 'portier %s 198.19.1.2'",
+			 cli->cmd);
+		return EXIT_USAGE;
+	}
+	rc = probe_out_targets(cli, args, n_args, max, &targets, n_hosts);
+	if (rc == EXIT_OK && raw_dir)
+		rc = probe_out_raw_dir(cli, raw_dir, raw_fd);
+	if (rc == EXIT_OK)
+		rc = probe_out_pool(cli, targets, *n_hosts, parallel, ops, ctx);
+	portier_free(targets);
+	if (*raw_fd >= 0)
+		close(*raw_fd);
+	*raw_fd = -1;
+	return rc;
+}
+
 /* ---- --raw-dir ------------------------------------------------------------ */
 
-int probe_out_raw_dir_open(const char *dir)
+int probe_out_raw_dir(const struct cli *cli, const char *dir, int *fd)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd >= 0)
+		return EXIT_OK;
+	cli_error(cli, "--raw-dir '%s' is not a directory: %s", dir,
+		  strerror(errno));
+	cli_hint("create it first (mkdir -p '%s')", dir);
+	return EXIT_USAGE;
+}
 
-	return fd < 0 ? -errno : fd;
+void probe_out_raw_write(const struct cli *cli, int dirfd, const char *dir,
+			 const char *name, const uint8_t *buf, size_t len)
+{
+	int rc;
+
+	if (dirfd < 0 || !len)
+		return;
+	rc = probe_out_raw_save(dirfd, name, buf, len);
+	if (rc < 0)
+		cli_error(cli, "cannot write '%s/%s': %s", dir, name,
+			  rc == -ELOOP ? "it is a symbolic link (not followed)"
+			  : rc == -EINVAL ? "it is not a regular file"
+					  : strerror(-rc));
 }
 
 /* The commands run as root and the directory may be writable by others: a
@@ -275,17 +320,39 @@ void probe_out_nbstat_leak(FILE *f, const struct cli *cli,
 		cli_color_off(cli), leak, probe_out_nbstat_advice(kb137, &s));
 }
 
-/* ---- smb ----------------------------------------------------------------- */
+/* ---- findings ------------------------------------------------------------ */
 
-static void guid_str(const uint8_t g[16], char *buf, size_t cap)
+void probe_out_findings_text(FILE *out, const struct cli *cli,
+			     const struct portier_probe_finding *f, size_t n)
 {
-	/* MS-DTYP 2.3.4: Data1-3 little-endian, Data4 as bytes */
-	snprintf(buf, cap,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		 "%02x%02x%02x%02x%02x%02x",
-		 g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9],
-		 g[10], g[11], g[12], g[13], g[14], g[15]);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		bool high = f[i].risk == PORTIER_RISK_HIGH;
+
+		fprintf(out, "  %sfinding%s       [%s] %s\n",
+			cli_color_on(cli, high ? CLI_RED : CLI_YELLOW),
+			cli_color_off(cli), portier_risk_name(f[i].risk),
+			f[i].text);
+		fprintf(out, "                fix: %s\n", f[i].advice);
+	}
 }
+
+json_t *probe_out_findings_json(const struct portier_probe_finding *f, size_t n)
+{
+	json_t *fa = json_array();
+	size_t i;
+
+	for (i = 0; fa && i < n; i++)
+		json_array_append_new(
+			fa,
+			json_pack("{s:s, s:s, s:s, s:s}", "severity",
+				  portier_risk_name(f[i].risk), "id", f[i].id,
+				  "text", f[i].text, "advice", f[i].advice));
+	return fa;
+}
+
+/* ---- smb ----------------------------------------------------------------- */
 
 static void time_str(uint64_t ft, char *buf, size_t cap)
 {
@@ -358,7 +425,7 @@ void probe_out_smb_text(FILE *out, const struct cli *cli,
 			const struct portier_smb_host *h)
 {
 	const struct portier_smb_negotiate *b = best_smb2(h), *s311, *nt1;
-	struct portier_smb_finding f[PORTIER_SMB_MAX_FINDINGS];
+	struct portier_probe_finding f[PORTIER_SMB_MAX_FINDINGS];
 	size_t i, nf = portier_smb_judge(h, f);
 	char buf[256], ip[INET6_ADDRSTRLEN];
 
@@ -414,8 +481,8 @@ void probe_out_smb_text(FILE *out, const struct cli *cli,
 				     : "disabled");
 	nt1 = find_neg(h, PORTIER_SMB_NT1);
 	if (b || (nt1 && nt1->have_guid)) {
-		guid_str(b ? b->server_guid : nt1->server_guid, buf,
-			 sizeof(buf));
+		portier_guid_str(b ? b->server_guid : nt1->server_guid, buf,
+				 sizeof(buf));
 		fprintf(out, "  server guid   %s\n", buf);
 	}
 	time_str(b     ? b->system_time
@@ -442,15 +509,7 @@ void probe_out_smb_text(FILE *out, const struct cli *cli,
 		fputc('\n', out);
 	}
 findings:
-	for (i = 0; i < nf; i++) {
-		bool high = f[i].risk == PORTIER_RISK_HIGH;
-
-		fprintf(out, "  %sfinding%s       [%s] %s\n",
-			cli_color_on(cli, high ? CLI_RED : CLI_YELLOW),
-			cli_color_off(cli), portier_risk_name(f[i].risk),
-			f[i].text);
-		fprintf(out, "                fix: %s\n", f[i].advice);
-	}
+	probe_out_findings_text(out, cli, f, nf);
 }
 
 static json_t *neg_json(const struct portier_smb_dialect_result *r)
@@ -497,8 +556,8 @@ json_t *probe_out_smb_json(const struct portier_smb_host *h,
 			   const struct portier_err *err)
 {
 	const struct portier_smb_negotiate *b = best_smb2(h), *nt1;
-	struct portier_smb_finding f[PORTIER_SMB_MAX_FINDINGS];
-	json_t *o, *arr, *acc, *fa;
+	struct portier_probe_finding f[PORTIER_SMB_MAX_FINDINGS];
+	json_t *o, *arr, *acc;
 	size_t i, nf;
 	char buf[64], ip[INET6_ADDRSTRLEN];
 
@@ -547,8 +606,8 @@ json_t *probe_out_smb_json(const struct portier_smb_host *h,
 				      h->signing_required));
 	nt1 = find_neg(h, PORTIER_SMB_NT1);
 	if (b || (nt1 && nt1->have_guid)) {
-		guid_str(b ? b->server_guid : nt1->server_guid, buf,
-			 sizeof(buf));
+		portier_guid_str(b ? b->server_guid : nt1->server_guid, buf,
+				 sizeof(buf));
 		json_object_set_new(o, "server_guid", json_string(buf));
 	}
 	if (b || nt1) {
@@ -567,13 +626,6 @@ json_t *probe_out_smb_json(const struct portier_smb_host *h,
 		json_object_set_new(o, "capabilities", json_string(buf));
 	}
 	nf = portier_smb_judge(h, f);
-	fa = json_array();
-	for (i = 0; i < nf; i++)
-		json_array_append_new(
-			fa,
-			json_pack("{s:s, s:s, s:s, s:s}", "severity",
-				  portier_risk_name(f[i].risk), "id", f[i].id,
-				  "text", f[i].text, "advice", f[i].advice));
-	json_object_set_new(o, "findings", fa);
+	json_object_set_new(o, "findings", probe_out_findings_json(f, nf));
 	return o;
 }

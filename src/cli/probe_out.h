@@ -32,6 +32,15 @@ void probe_out_nbstat_leak(FILE *f, const struct cli *cli,
 			   const struct portier_nbstat_result *r,
 			   const struct portier_kb_entry *kb137);
 
+/* ---- findings (smb, rpc) ---- */
+
+/* "  finding       [high] text" and "fix: advice" lines. */
+void probe_out_findings_text(FILE *f, const struct cli *cli,
+			     const struct portier_probe_finding *fs, size_t n);
+/* [{severity, id, text, advice}] (new reference, or NULL). */
+json_t *probe_out_findings_json(const struct portier_probe_finding *fs,
+				size_t n);
+
 /* ---- smb ---- */
 
 /* The JSON object of docs/json-probe.md; err non-NULL when the probe
@@ -44,8 +53,13 @@ void probe_out_smb_text(FILE *f, const struct cli *cli,
 
 /* ---- --raw-dir ---- */
 
-/* Open DIR for --raw-dir (O_DIRECTORY): the fd, or -errno. */
-int probe_out_raw_dir_open(const char *dir);
+/* Open DIR for --raw-dir (O_DIRECTORY) into *fd: EXIT_OK, or EXIT_USAGE
+ * after saying why and how to fix it. */
+int probe_out_raw_dir(const struct cli *cli, const char *dir, int *fd);
+/* Save one reply as name in the --raw-dir dir (open as dirfd; nothing
+ * when dirfd < 0 or len is 0); a failure is printed, not fatal. */
+void probe_out_raw_write(const struct cli *cli, int dirfd, const char *dir,
+			 const char *name, const uint8_t *buf, size_t len);
 /*
  * Write len bytes as file name inside the directory dirfd: created 0644 or
  * truncated, never through a symlink (O_NOFOLLOW), and only if it is a
@@ -54,6 +68,41 @@ int probe_out_raw_dir_open(const char *dir);
  */
 int probe_out_raw_save(int dirfd, const char *name, const uint8_t *buf,
 		       size_t len);
+
+/* ---- many hosts at once (probe_pool.c) ---- */
+
+#define PROBE_POOL_MAX_PARALLEL 256
+
+/* How a command probes one host and prints it. */
+struct probe_pool_ops {
+	size_t result_size; /* each result starts zeroed */
+	int (*probe)(void *ctx, const struct portier_addr *a, void *result,
+		     struct portier_err *err);
+	/* called under the pool's lock, in target order, once per host */
+	void (*report)(void *ctx, void *result, int rc,
+		       const struct portier_err *err);
+	void (*release)(void *result); /* inner allocations; may be NULL */
+};
+
+/*
+ * Probe the n targets, parallel (at most PROBE_POOL_MAX_PARALLEL) at a
+ * time, and report each in target order.  EXIT_OK, or EXIT_RUNTIME after
+ * an error message when memory ran out.
+ */
+int probe_out_pool(struct cli *cli, const struct portier_addr *t, size_t n,
+		   unsigned parallel, const struct probe_pool_ops *ops,
+		   void *ctx);
+
+/*
+ * The common run of `portier smb` and `portier rpc`: the target arguments
+ * (an error when there are none), --raw-dir opened into *raw_fd (when
+ * raw_dir is set; closed again at the end), then the pool over the hosts.
+ * *n_hosts gets the target count.  EXIT_OK, or the exit code after the
+ * error was printed.
+ */
+int probe_out_run(struct cli *cli, char *const *args, size_t n_args, size_t max,
+		  const char *raw_dir, int *raw_fd, unsigned parallel,
+		  const struct probe_pool_ops *ops, void *ctx, size_t *n_hosts);
 
 /* ---- targets ---- */
 

@@ -285,7 +285,8 @@ static void *smb_worker(void *arg)
 		}
 		rc = portier_probe_smb_host(&h->addr, &opt, res, &err);
 		if (rc == 0) {
-			struct portier_smb_finding f[PORTIER_SMB_MAX_FINDINGS];
+			struct portier_probe_finding
+				f[PORTIER_SMB_MAX_FINDINGS];
 			size_t nf = portier_smb_judge(res, f);
 
 			pthread_mutex_lock(&sp->lock);

@@ -100,12 +100,12 @@ void portier_nbstat_describe(const struct portier_nbstat_reply *r,
 
 size_t
 portier_smb_judge(const struct portier_smb_host *h,
-		  struct portier_smb_finding out[PORTIER_SMB_MAX_FINDINGS])
+		  struct portier_probe_finding out[PORTIER_SMB_MAX_FINDINGS])
 {
 	size_t n = 0;
 
 	if (h->smb1)
-		out[n++] = (struct portier_smb_finding){
+		out[n++] = (struct portier_probe_finding){
 			PORTIER_RISK_HIGH, "smb1-accepted",
 			"SMB1 (NT LM 0.12) is accepted: the protocol that "
 			"EternalBlue (MS17-010), WannaCry and NotPetya used",
@@ -113,7 +113,7 @@ portier_smb_judge(const struct portier_smb_host *h,
 			"`Set-SmbServerConfiguration -EnableSMB1Protocol "
 			"$false`; in Samba `server min protocol = SMB2_10`"};
 	if (h->highest && !h->signing_required)
-		out[n++] = (struct portier_smb_finding){
+		out[n++] = (struct portier_probe_finding){
 			PORTIER_RISK_MEDIUM, "signing-not-required",
 			"message signing is not required: a man in the middle "
 			"can relay or alter SMB sessions (NTLM relay)",
@@ -121,5 +121,61 @@ portier_smb_judge(const struct portier_smb_host *h,
 			"`Set-SmbServerConfiguration "
 			"-RequireSecuritySignature $true`; in Samba "
 			"`server signing = mandatory`"};
+	return n;
+}
+
+/* Does the list hold an interface with this finding id? */
+static const struct portier_epm_entry *
+has_finding(const struct portier_rpc_host *h, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < h->n_entries; i++) {
+		const struct portier_rpc_iface_info *f =
+			portier_rpc_iface_find(h->entries[i].iface.uuid);
+
+		if (f && f->finding && strcmp(f->finding, id) == 0)
+			return &h->entries[i];
+	}
+	return NULL;
+}
+
+size_t
+portier_rpc_judge(const struct portier_rpc_host *h,
+		  struct portier_probe_finding out[PORTIER_RPC_MAX_FINDINGS])
+{
+	size_t n = 0;
+
+	if (has_finding(h, "rpc-spooler-exposed"))
+		out[n++] = (struct portier_probe_finding){
+			PORTIER_RISK_HIGH, "rpc-spooler-exposed",
+			"the print spooler is registered: any authenticated "
+			"user can make this host authenticate to a machine "
+			"of their choice (PrinterBug) and relay that NTLM "
+			"login; PrintNightmare attacked the same service",
+			"stop the spooler where nothing prints: on Windows "
+			"`Stop-Service Spooler; Set-Service Spooler "
+			"-StartupType Disabled`; in Samba `disable spoolss = "
+			"yes`"};
+	if (has_finding(h, "rpc-efsr-exposed"))
+		out[n++] = (struct portier_probe_finding){
+			PORTIER_RISK_HIGH, "rpc-efsr-exposed",
+			"the EFS remote protocol is registered: a caller can "
+			"make this host authenticate to a machine of their "
+			"choice (PetitPotam) and relay that NTLM login",
+			"apply the PetitPotam updates, block EFSR with an RPC "
+			"filter (`netsh rpc filter` on c681d488-d850-11d0-"
+			"8c52-00c04fd90f7e and df1941c5-fe89-4e79-bf10-"
+			"463657acf44d), require EPA/signing for NTLM on AD CS "
+			"and LDAP"};
+	if (h->bound && h->pages)
+		out[n++] = (struct portier_probe_finding){
+			PORTIER_RISK_MEDIUM, "rpc-endpoints-listed",
+			"the endpoint mapper on 135 tells anyone which RPC "
+			"interfaces, ports and named pipes this host offers",
+			"block 135/tcp from untrusted networks (Windows "
+			"firewall, an edge filter); in Samba leave `rpc start "
+			"on demand helpers = yes` (the default) so that "
+			"samba-dcerpcd does not listen on TCP"};
 	return n;
 }

@@ -13,114 +13,17 @@
  * pure parsers of smb.c and netbios_ssn.c.
  */
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "portier/probe.h"
+#include "probe/probe_int.h"
 
 #define SMB_MAX_REPLY 65536
-
-const char *portier_tcp_state_name(enum portier_tcp_state s)
-{
-	switch (s) {
-	case PORTIER_TCP_OPEN:
-		return "open";
-	case PORTIER_TCP_CLOSED:
-		return "closed";
-	case PORTIER_TCP_FILTERED:
-		return "filtered";
-	case PORTIER_TCP_ERROR:
-		return "unreachable";
-	default:
-		return "not tried";
-	}
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Close with a RST rather than a FIN: nothing of ours is left to say. */
-static void abort_fd(int fd)
-{
-	struct linger l = {1, 0};
-
-	if (fd < 0)
-		return;
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-	close(fd);
-}
-
-static int start_connect(const struct portier_addr *a, uint16_t port)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = portier_addr_to_sockaddr(a, port, &ss);
-	int fd = socket(portier_addr_af(a->family),
-			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
-	    one = 1;
-
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 &&
-	    errno != EINPROGRESS) {
-		int e = errno;
-
-		close(fd);
-		return -e;
-	}
-	return fd;
-}
-
-static enum portier_tcp_state state_of(int e)
-{
-	if (e == 0)
-		return PORTIER_TCP_OPEN;
-	if (e == ECONNREFUSED)
-		return PORTIER_TCP_CLOSED;
-	if (e == ETIMEDOUT)
-		return PORTIER_TCP_FILTERED;
-	return PORTIER_TCP_ERROR;
-}
-
-/* Wait for a pending connect; 0 or -errno (-ETIMEDOUT at the deadline). */
-static int finish_connect(int fd, long deadline)
-{
-	struct pollfd p = {.fd = fd, .events = POLLOUT};
-	int e = 0;
-	socklen_t el = sizeof(e);
-
-	for (;;) {
-		long left = deadline - now_ms();
-		int n;
-
-		if (left <= 0)
-			return -ETIMEDOUT;
-		n = poll(&p, 1, (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ETIMEDOUT;
-		break;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
-		return -errno;
-	return -e;
-}
 
 /*
  * Race the two ports.  Fills out->direct / out->nbss and returns the fd of
@@ -133,20 +36,20 @@ static int race(const struct portier_addr *a, const struct portier_smb_opts *o,
 	uint16_t pn = o->port_nbss ? o->port_nbss : 139;
 	/* res: 1 while pending, then 0 or -errno; -ENOTCONN when not tried */
 	int fds[2] = {-1, -1}, res[2] = {-ENOTCONN, -ENOTCONN};
-	long deadline = now_ms() + o->timeout_ms;
+	long deadline = probe_now_ms() + o->timeout_ms;
 	int k;
 
 	if (!o->only_nbss) {
-		fds[0] = start_connect(a, pd);
+		fds[0] = probe_tcp_start(a, pd);
 		res[0] = fds[0] < 0 ? fds[0] : 1;
 	}
 	if (!o->only_direct) {
-		fds[1] = start_connect(a, pn);
+		fds[1] = probe_tcp_start(a, pn);
 		res[1] = fds[1] < 0 ? fds[1] : 1;
 	}
 	for (;;) {
 		struct pollfd p[2];
-		long left = deadline - now_ms();
+		long left = deadline - probe_now_ms();
 		int n;
 
 		for (k = 0; k < 2; k++) {
@@ -178,11 +81,12 @@ static int race(const struct portier_addr *a, const struct portier_smb_opts *o,
 		if (res[k] == 1)
 			res[k] = -ETIMEDOUT;
 	if (!o->only_nbss)
-		out->direct = state_of(-res[0]);
+		out->direct = probe_tcp_state(-res[0]);
 	if (!o->only_direct)
-		out->nbss = state_of(-res[1]);
+		out->nbss = probe_tcp_state(-res[1]);
 	if (res[0] == 0) {
-		abort_fd(fds[1]); /* 445 won: reset 139 like Windows does */
+		probe_tcp_abort(
+			fds[1]); /* 445 won: reset 139 like Windows does */
 		*port = pd;
 		return fds[0];
 	}
@@ -197,54 +101,12 @@ static int race(const struct portier_addr *a, const struct portier_smb_opts *o,
 	return !o->only_nbss ? res[0] : res[1];
 }
 
-/*
- * Move exactly len bytes in or out of fd (a non-blocking socket) before
- * deadline: -ETIMEDOUT when time runs out, -ECONNRESET when the peer closes
- * before everything was read.
- */
-static int xfer_all(int fd, uint8_t *buf, size_t len, bool out, long deadline)
-{
-	while (len) {
-		ssize_t n = out ? send(fd, buf, len, MSG_NOSIGNAL)
-				: recv(fd, buf, len, 0);
-
-		if (n < 0 && errno == EAGAIN) {
-			struct pollfd p = {.fd = fd,
-					   .events = out ? POLLOUT : POLLIN};
-			long left = deadline - now_ms();
-
-			if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-				return -ETIMEDOUT;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0 && !out)
-			return -ECONNRESET;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int send_all(int fd, uint8_t *buf, size_t len, long deadline)
-{
-	return xfer_all(fd, buf, len, true, deadline);
-}
-
-static int recv_all(int fd, uint8_t *buf, size_t len, long deadline)
-{
-	return xfer_all(fd, buf, len, false, deadline);
-}
-
 /* One framed packet (4-byte header + body); returns its length. */
 static long recv_packet(int fd, uint8_t *buf, size_t cap, long deadline,
 			struct portier_err *err)
 {
 	long total;
-	int rc = recv_all(fd, buf, 4, deadline);
+	int rc = probe_recv_all(fd, buf, 4, deadline);
 
 	if (rc < 0)
 		return rc;
@@ -256,22 +118,8 @@ static long recv_packet(int fd, uint8_t *buf, size_t cap, long deadline,
 				       "reply of %ld bytes is larger than the "
 				       "%zu a negotiate reply can need",
 				       total, cap);
-	rc = recv_all(fd, buf + 4, (size_t)total - 4, deadline);
+	rc = probe_recv_all(fd, buf + 4, (size_t)total - 4, deadline);
 	return rc < 0 ? rc : total;
-}
-
-static const char *io_why(int rc)
-{
-	switch (rc) {
-	case -ETIMEDOUT:
-		return "no reply before the timeout";
-	case -ECONNRESET:
-		return "the server closed the connection without a reply";
-	case -ECONNREFUSED:
-		return "connection refused";
-	default:
-		return strerror(-rc);
-	}
 }
 
 /* Open a NetBIOS session on fd; 0, or negative with the reason in why. */
@@ -289,12 +137,12 @@ static int session(int fd, const char *called, long deadline,
 		snprintf(why, why_len, "bad NetBIOS name '%s'", called);
 		return (int)len;
 	}
-	rc = send_all(fd, buf, (size_t)len, deadline);
+	rc = probe_send_all(fd, buf, (size_t)len, deadline);
 	if (rc == 0)
 		rc = (int)recv_packet(fd, buf, sizeof(buf), deadline, &e);
 	if (rc < 0) {
 		snprintf(why, why_len, "NetBIOS session request: %.200s",
-			 e.msg[0] ? e.msg : io_why(rc));
+			 e.msg[0] ? e.msg : probe_io_why(rc));
 		return rc;
 	}
 	rc = portier_nbss_parse(buf, (size_t)rc, &r, &e);
@@ -332,26 +180,26 @@ static void offer(const struct portier_addr *a,
 {
 	struct portier_smb_params p = {.dialect = dr->dialect, .message_id = 0};
 	struct portier_err e = {0};
-	long deadline = now_ms() + o->timeout_ms, len;
+	long deadline = probe_now_ms() + o->timeout_ms, len;
 	uint8_t *buf = portier_malloc(SMB_MAX_REPLY);
 	int rc;
 
 	if (!buf) {
 		dr->status = PORTIER_ENOMEM;
 		snprintf(dr->why, sizeof(dr->why), "out of memory");
-		abort_fd(fd);
+		probe_tcp_abort(fd);
 		return;
 	}
 	if (getrandom(p.client_guid, sizeof(p.client_guid), 0) < 0 ||
 	    getrandom(p.salt, sizeof(p.salt), 0) < 0)
 		memset(p.salt, 0x42, sizeof(p.salt));
 	if (fd < 0) {
-		fd = start_connect(a, out->port);
-		rc = fd < 0 ? fd : finish_connect(fd, deadline);
+		fd = probe_tcp_start(a, out->port);
+		rc = fd < 0 ? fd : probe_tcp_finish(fd, deadline);
 		if (rc < 0) {
 			dr->status = rc;
 			snprintf(dr->why, sizeof(dr->why), "connect: %s",
-				 io_why(rc));
+				 probe_io_why(rc));
 			goto done;
 		}
 		if (out->via_nbss) {
@@ -366,14 +214,15 @@ static void offer(const struct portier_addr *a,
 	len = dr->dialect == PORTIER_SMB_NT1
 		      ? portier_smb1_build(buf, SMB_MAX_REPLY, &p)
 		      : portier_smb2_build(buf, SMB_MAX_REPLY, &p);
-	rc = len < 0 ? (int)len : send_all(fd, buf, (size_t)len, deadline);
+	rc = len < 0 ? (int)len
+		     : probe_send_all(fd, buf, (size_t)len, deadline);
 	if (rc == 0)
 		len = recv_packet(fd, buf, SMB_MAX_REPLY, deadline, &e);
 	if (rc < 0 || len < 0) {
 		dr->status = rc < 0 ? rc : (int)len;
 		snprintf(dr->why, sizeof(dr->why), "%s%.200s",
 			 dr->status == PORTIER_EPROTO ? "not SMB: " : "",
-			 e.msg[0] ? e.msg : io_why(dr->status));
+			 e.msg[0] ? e.msg : probe_io_why(dr->status));
 		goto done;
 	}
 	dr->raw_len =
@@ -391,7 +240,7 @@ static void offer(const struct portier_addr *a,
 		dr->neg.accepted = false;
 	dr->status = 0;
 done:
-	abort_fd(fd);
+	probe_tcp_abort(fd);
 	portier_free(buf);
 }
 
@@ -487,7 +336,7 @@ int portier_probe_smb_host(const struct portier_addr *addr,
 	out->via_nbss = out->port == (o.port_nbss ? o.port_nbss : 139);
 	if (out->via_nbss) {
 		char why[256];
-		long deadline = now_ms() + o.timeout_ms;
+		long deadline = probe_now_ms() + o.timeout_ms;
 
 		called = o.called;
 		if (!called &&
@@ -496,7 +345,7 @@ int portier_probe_smb_host(const struct portier_addr *addr,
 		if (!called)
 			called = "*SMBSERVER";
 		if (session(fd, called, deadline, out, why, sizeof(why)) < 0) {
-			abort_fd(fd);
+			probe_tcp_abort(fd);
 			fd = -1;
 			if (called == learned ||
 			    (o.called && strcmp(o.called, "*SMBSERVER") != 0)) {

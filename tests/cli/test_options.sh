@@ -85,6 +85,14 @@ missing smb --timeout 198.19.1.2
 invalid smb --only 80 "--only 445 (direct SMB) or --only 139 (NetBIOS session)" 198.19.1.2
 invalid smb --parallel 0 "--parallel takes how many hosts to probe at once, 1 to 256" 198.19.1.2
 
+unknown rpc 198.19.1.2
+missing rpc --timeout 198.19.1.2
+invalid rpc --max-pages 0 "--max-pages takes a whole number from 1 to 4096" 198.19.1.2
+invalid rpc --timeout 5 "--timeout takes a whole number from 10 to 60000" 198.19.1.2
+invalid rpc --parallel 257 "--parallel takes a whole number from 1 to 256" 198.19.1.2
+expect_usage rpc "no targets given" \
+	"hint: name the servers to ask: 'portier rpc 198.19.1.2'" rpc --json
+
 unknown firewall close 445
 missing firewall --from close 445
 expect_usage firewall "unrecognized option '--dry-run'" "$(hint firewall)" \
@@ -108,7 +116,7 @@ expect_in "$OUT" "commands:" "help --help shows the overview"
 # ---- every command of the table is covered above -------------------------
 expect_exit 0 "$PORTIER" --help
 for cmd in $(sed -n 's/^  \([a-z]*\) .*/\1/p' <<<"$OUT"); do
-	expect_in " info local audit scan nbstat smb firewall guard " " $cmd " \
+	expect_in " info local audit scan nbstat smb rpc firewall guard " " $cmd " \
 		"command '$cmd' has its bad-option cases here"
 done
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# One address policy for scan, nbstat and smb (include/portier/addr.h):
-# every target below is refused by all three before any socket is opened
+# One address policy for scan, nbstat, smb and rpc (include/portier/addr.h):
+# every target below is refused by all of them before any socket is opened
 # (no network traffic), with exit 2, the same "target 'X' is ..." message
 # and a hint.  :: and fe80::/10 were let through by one of the old copies,
 # and nothing looked at v4-mapped addresses: the stricter rule holds for all.
@@ -11,7 +11,7 @@ refused=(:: 0.0.0.0 0.1.2.3 255.255.255.255 224.0.0.1 239.255.255.250
 	::ffff:0.0.0.0 ::ffff:255.255.255.255)
 for t in "${refused[@]}"; do
 	first=""
-	for cmd in "scan -sT -p 80" "scan -sS -p 80" nbstat smb; do
+	for cmd in "scan -sT -p 80" "scan -sS -p 80" nbstat smb rpc; do
 		# shellcheck disable=SC2086 # cmd is a command and its options
 		expect_exit 2 "$PORTIER" $cmd "$t"
 		expect_in "$ERR" "target '$t' is" "$cmd $t refused, named"

@@ -198,6 +198,20 @@ lab_samba() {
 	LAB_SAMBA_CONF=$d/smb.conf
 }
 
+# lab_samba_rpc NAME: the endpoint mapper on 135/tcp for the Samba that
+# lab_samba started in NAME, which must have been given
+# "rpc start on demand helpers = no": then samba-dcerpcd runs on its own and
+# listens on TCP (135 and a port per RPC service) instead of being started by
+# smbd for named pipes only.
+lab_samba_rpc() {
+	local name=$1 bin
+	bin=$(command -v samba-dcerpcd || echo /usr/libexec/samba/samba-dcerpcd)
+	[ -x "$bin" ] || need_skip "samba-dcerpcd missing (Samba 4.16 or later)"
+	lab_bg "$name" "dcerpcd-$name" "$bin" --libexec-rpcds --foreground \
+		--no-process-group --debug-stdout -s "$LAB_SAMBA_CONF"
+	lab_wait_port "$name" tcp 135 30
+}
+
 # lab_open_ports NAME: the TCP ports listening on non-loopback addresses in
 # NAME, sorted, one per line (ground truth from ss).
 lab_open_ports() {

@@ -647,7 +647,7 @@ static void test_dialect_names(void **state)
 static void test_judge(void **state)
 {
 	static struct portier_smb_host h;
-	struct portier_smb_finding f[PORTIER_SMB_MAX_FINDINGS];
+	struct portier_probe_finding f[PORTIER_SMB_MAX_FINDINGS];
 	struct portier_nbstat_summary s;
 	char buf[512];
 	uint8_t b[1024];

@@ -1,0 +1,36 @@
+/*
+ * probe_int.h - what the network files of the probe module share: a TCP
+ * connection to one target with every wait bounded by a deadline (SMB on
+ * 445/139, DCE/RPC on 135).  Times are CLOCK_MONOTONIC milliseconds.
+ */
+#ifndef PORTIER_PROBE_INT_H
+#define PORTIER_PROBE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "portier/probe.h"
+
+/* Now, in monotonic milliseconds (the unit of every deadline). */
+long probe_now_ms(void);
+/* Start a non-blocking connect (TCP_NODELAY set): the fd, or -errno. */
+int probe_tcp_start(const struct portier_addr *a, uint16_t port);
+/* Wait for a pending connect; 0 or -errno (-ETIMEDOUT at the deadline). */
+int probe_tcp_finish(int fd, long deadline);
+/* Close with a RST rather than a FIN: nothing of ours is left to say.
+ * fd < 0 is ignored. */
+void probe_tcp_abort(int fd);
+/* The connect outcome -errno (or 0) as a port state. */
+enum portier_tcp_state probe_tcp_state(int neg_errno);
+/*
+ * Move exactly len bytes out of or into fd before deadline: 0, -ETIMEDOUT
+ * when time runs out, -ECONNRESET when the peer closes before everything
+ * was read, or another -errno.
+ */
+int probe_send_all(int fd, const uint8_t *buf, size_t len, long deadline);
+int probe_recv_all(int fd, uint8_t *buf, size_t len, long deadline);
+/* A failed exchange in words ("no reply before the timeout", ...). */
+const char *probe_io_why(int rc);
+
+#endif
