@@ -32,22 +32,22 @@
 #include "portier/kb.h"
 
 struct portier_inspect_query {
-	int pid;	/* > 0: inspect this process's sockets */
-	uint16_t port;	/* pid == 0: the listeners of this port */
-	unsigned protos; /* PORTIER_PROTO_TCP|UDP mask; 0 means both */
+	int pid;	       /* > 0: inspect this process's sockets */
+	uint16_t port;	       /* pid == 0: the listeners of this port */
+	unsigned protos;       /* PORTIER_PROTO_TCP|UDP mask; 0 means both */
 	const char *root;      /* NULL or "" means "/" */
 	const char *proc_root; /* NULL means "/proc" */
-	unsigned window_min;   /* companions: minutes around the binary; 0: 10 */
-	bool no_hidden;	       /* skip the sock_diag / /proc/net cross-check */
+	unsigned window_min; /* companions: minutes around the binary; 0: 10 */
+	bool no_hidden;	     /* skip the sock_diag / /proc/net cross-check */
 	const struct portier_kb *kb; /* per-port history; may be NULL */
 };
 
 /* The executable of a process, read through <proc>/PID/exe. */
 struct portier_inspect_exe {
-	char *path;   /* the link's text without " (deleted)"; NULL unreadable */
-	bool deleted; /* the file was removed while it runs */
-	bool memfd;   /* an anonymous memory file (memfd_create) */
-	bool opened;  /* the fields below are valid */
+	char *path; /* the link's text without " (deleted)"; NULL unreadable */
+	bool deleted;		  /* the file was removed while it runs */
+	bool memfd;		  /* an anonymous memory file (memfd_create) */
+	bool opened;		  /* the fields below are valid */
 	char sha256[65], md5[33]; /* lower-case hex */
 	uint64_t size;
 	int64_t mtime, ctime; /* seconds since the epoch */
@@ -86,7 +86,7 @@ enum portier_inspect_place {
 	PORTIER_PLACE_SYSTEMD,
 	PORTIER_PLACE_TIMER,
 	PORTIER_PLACE_CRON,
-	PORTIER_PLACE_RC,      /* /etc/rc.local, /etc/init.d */
+	PORTIER_PLACE_RC, /* /etc/rc.local, /etc/init.d */
 	PORTIER_PLACE_UDEV,
 	PORTIER_PLACE_XDG,     /* XDG autostart .desktop */
 	PORTIER_PLACE_SHELL,   /* profiles and rc files */
@@ -101,7 +101,7 @@ enum portier_inspect_match {
 	PORTIER_MATCH_PATH, /* its path (or the merged-/usr alias) */
 	PORTIER_MATCH_HASH, /* its SHA-256 (a hash-named copy) */
 	PORTIER_MATCH_NAME, /* its file name as a word */
-	PORTIER_MATCH_DIR,  /* another file in its directory (not a system one) */
+	PORTIER_MATCH_DIR, /* another file in its directory (not a system one) */
 	PORTIER_MATCH_UNIT, /* a unit found above: its timer or enabling link */
 };
 

@@ -64,8 +64,8 @@ static const char *state_name(const struct portier_inspect_sock *s)
 	return portier_sock_state_name(&ps);
 }
 
-static const char *package_text(const struct portier_inspect_exe *e,
-				 char *buf, size_t cap)
+static const char *package_text(const struct portier_inspect_exe *e, char *buf,
+				size_t cap)
 {
 	if (!e->package[0])
 		return "none: not owned by any package";
@@ -76,8 +76,7 @@ static const char *package_text(const struct portier_inspect_exe *e,
 	return buf;
 }
 
-static void print_proc(const struct cli *cli,
-		       const struct portier_inspect *r,
+static void print_proc(const struct cli *cli, const struct portier_inspect *r,
 		       const struct portier_inspect_proc *p, FILE *f)
 {
 	const struct portier_inspect_exe *e = &p->exe;
@@ -129,8 +128,8 @@ void inspect_out_text(const struct cli *cli, const struct portier_inspect *r,
 
 		endpoint(s, false, a, sizeof(a));
 		endpoint(s, true, b, sizeof(b));
-		fprintf(f, "  %-4s %-7s %-24s %-24s", portier_proto_name(s->proto),
-			state_name(s), a, b);
+		fprintf(f, "  %-4s %-7s %-24s %-24s",
+			portier_proto_name(s->proto), state_name(s), a, b);
 		if (s->pid)
 			fprintf(f, " pid %d fd %d\n", s->pid, s->fd);
 		else
@@ -228,28 +227,27 @@ static json_t *sock_json(const struct portier_inspect_sock *s)
 
 static json_t *exe_json(const struct portier_inspect_exe *e)
 {
-	json_t *o = json_pack("{s:o, s:b, s:b}", "path",
-			      cli_json_string(e->path), "deleted", e->deleted,
-			      "memfd", e->memfd);
+	json_t *o =
+		json_pack("{s:o, s:b, s:b}", "path", cli_json_string(e->path),
+			  "deleted", e->deleted, "memfd", e->memfd);
 
 	if (o && e->opened &&
 	    json_object_update_new(
-		    o, json_pack("{s:s, s:s, s:I, s:I, s:I, s:i, s:i, s:i, "
-				 "s:b, s:b, s:o, s:o}",
-				 "sha256", e->sha256, "md5", e->md5, "size",
-				 (json_int_t)e->size, "mtime",
-				 (json_int_t)e->mtime, "ctime",
-				 (json_int_t)e->ctime, "uid", (int)e->uid,
-				 "gid", (int)e->gid, "mode",
-				 (int)(e->mode & 07777), "setid",
-				 (e->mode & 06000) != 0, "capabilities",
-				 e->caps, "package",
-				 e->package[0] ? cli_json_string(e->package)
-					       : json_null(),
-				 "verified",
-				 e->verified < 0 ? json_null()
-						 : json_boolean(e->verified))) <
-		    0) {
+		    o,
+		    json_pack(
+			    "{s:s, s:s, s:I, s:I, s:I, s:i, s:i, s:i, "
+			    "s:b, s:b, s:o, s:o}",
+			    "sha256", e->sha256, "md5", e->md5, "size",
+			    (json_int_t)e->size, "mtime", (json_int_t)e->mtime,
+			    "ctime", (json_int_t)e->ctime, "uid", (int)e->uid,
+			    "gid", (int)e->gid, "mode", (int)(e->mode & 07777),
+			    "setid", (e->mode & 06000) != 0, "capabilities",
+			    e->caps, "package",
+			    e->package[0] ? cli_json_string(e->package)
+					  : json_null(),
+			    "verified",
+			    e->verified < 0 ? json_null()
+					    : json_boolean(e->verified))) < 0) {
 		json_decref(o);
 		return NULL;
 	}
@@ -258,19 +256,17 @@ static json_t *exe_json(const struct portier_inspect_exe *e)
 
 static json_t *proc_json(const struct portier_inspect_proc *p)
 {
-	return json_pack("{s:i, s:i, s:b, s:o, s:o, s:o, s:i, s:o, s:I, s:o, "
-			 "s:o, s:o, s:I, s:o}",
-			 "pid", p->pid, "ppid", p->ppid, "owner", p->owner,
-			 "comm", cli_json_string(p->comm), "cmdline",
-			 cli_json_string(p->cmdline), "user",
-			 cli_json_string(p->user), "uid", (int)p->uid, "cwd",
-			 cli_json_string(p->cwd), "start",
-			 (json_int_t)p->start, "cgroup",
-			 cli_json_string(p->cgroup), "unit",
-			 cli_json_string(p->unit), "container",
-			 cli_json_string(p->container), "netns",
-			 (json_int_t)p->netns, "exe",
-			 p->owner ? exe_json(&p->exe) : json_null());
+	return json_pack(
+		"{s:i, s:i, s:b, s:o, s:o, s:o, s:i, s:o, s:I, s:o, "
+		"s:o, s:o, s:I, s:o}",
+		"pid", p->pid, "ppid", p->ppid, "owner", p->owner, "comm",
+		cli_json_string(p->comm), "cmdline",
+		cli_json_string(p->cmdline), "user", cli_json_string(p->user),
+		"uid", (int)p->uid, "cwd", cli_json_string(p->cwd), "start",
+		(json_int_t)p->start, "cgroup", cli_json_string(p->cgroup),
+		"unit", cli_json_string(p->unit), "container",
+		cli_json_string(p->container), "netns", (json_int_t)p->netns,
+		"exe", p->owner ? exe_json(&p->exe) : json_null());
 }
 
 static int append(json_t *arr, json_t *o)
@@ -295,16 +291,14 @@ int inspect_out_json(const struct portier_inspect *r, FILE *f)
 	for (i = 0; !bad && i < r->n_hits; i++) {
 		const struct portier_inspect_hit *h = &r->hits[i];
 
-		bad |= append(hits, json_pack("{s:s, s:s, s:o, s:i, s:o}",
-					      "place",
-					      portier_inspect_place_name(
-						      h->place),
-					      "match",
-					      portier_inspect_match_name(
-						      h->match),
-					      "file", cli_json_string(h->file),
-					      "line", (int)h->line, "text",
-					      cli_json_string(h->text))) < 0;
+		bad |= append(hits,
+			      json_pack("{s:s, s:s, s:o, s:i, s:o}", "place",
+					portier_inspect_place_name(h->place),
+					"match",
+					portier_inspect_match_name(h->match),
+					"file", cli_json_string(h->file),
+					"line", (int)h->line, "text",
+					cli_json_string(h->text))) < 0;
 	}
 	for (i = 0; !bad && i < r->n_companions; i++) {
 		const struct portier_inspect_companion *k = &r->companions[i];
@@ -331,19 +325,18 @@ int inspect_out_json(const struct portier_inspect *r, FILE *f)
 					"local", a, "port", h->port, "inode",
 					(json_int_t)h->inode, "sock_diag",
 					h->in_diag, "procnet", h->in_procnet,
-					"bind_busy", h->bind_busy,
-					"confidence",
-					portier_risk_name((enum portier_risk)
-								  h->confidence))) <
-		       0;
+					"bind_busy", h->bind_busy, "confidence",
+					portier_risk_name(
+						(enum portier_risk)
+							h->confidence))) < 0;
 	}
 	for (i = 0; !bad && i < r->n_findings; i++) {
 		const struct portier_inspect_finding *x = &r->findings[i];
 
 		bad |= append(finds,
 			      json_pack("{s:s, s:s, s:i, s:o}", "severity",
-					portier_risk_name((enum portier_risk)
-								  x->severity),
+					portier_risk_name(
+						(enum portier_risk)x->severity),
 					"rule", x->rule, "pid", x->pid, "text",
 					cli_json_string(x->text))) < 0;
 	}

@@ -38,8 +38,10 @@ static void add(struct cwalk *cw, const char *file, const struct stat *st)
 			return;
 	if (r->n_companions >= INSPECT_COMP_MAX) {
 		if (r->n_companions == INSPECT_COMP_MAX)
-			inspect_note(c, "more than %d companion files: the "
-				     "rest are not listed", INSPECT_COMP_MAX);
+			inspect_note(c,
+				     "more than %d companion files: the "
+				     "rest are not listed",
+				     INSPECT_COMP_MAX);
 		return;
 	}
 	if (portier_grow(&r->companions, &c->cap_comp, r->n_companions + 1,
@@ -81,8 +83,7 @@ static void walk_dir(struct cwalk *cw, int fd, const char *dir, int depth)
 		if (snprintf(file, sizeof(file), "%s/%s",
 			     strcmp(dir, "/") ? dir : "",
 			     de->d_name) >= (int)sizeof(file) ||
-		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) <
-			    0)
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
 			int sub;

@@ -17,8 +17,7 @@
 #define INFO_DIR "var/lib/dpkg/info"
 
 /* The md5 pkg's .md5sums records for path or its twin. */
-static void find_md5(int infofd, const char *pkg,
-		     struct inspect_owner *o)
+static void find_md5(int infofd, const char *pkg, struct inspect_owner *o)
 {
 	char name[160], twin[4096], *text = NULL;
 	int rc;
@@ -45,10 +44,11 @@ void inspect_dpkg_owners(struct inspect_ctx *c, struct inspect_owner *o,
 
 	for (i = 0; i < n; i++)
 		o[i].package[0] = o[i].md5[0] = '\0';
-	infofd = openat(c->rootfd, INFO_DIR,
-			O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	infofd =
+		openat(c->rootfd, INFO_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (infofd < 0) {
-		inspect_note(c, "no dpkg database at %s/" INFO_DIR
+		inspect_note(c,
+			     "no dpkg database at %s/" INFO_DIR
 			     ": package ownership unknown",
 			     c->root);
 		return;
@@ -67,7 +67,8 @@ void inspect_dpkg_owners(struct inspect_ctx *c, struct inspect_owner *o,
 			continue;
 		if (portier_file_read(infofd, INFO_DIR, de->d_name, 0,
 				      INSPECT_LIST_MAX, &text, NULL) < 0) {
-			inspect_note(c, "cannot read dpkg list %s (too big, "
+			inspect_note(c,
+				     "cannot read dpkg list %s (too big, "
 				     "not a file, or unreadable)",
 				     de->d_name);
 			continue;

@@ -83,12 +83,13 @@ int inspect_read(struct inspect_ctx *c, const char *rel, size_t max,
 	*text = NULL;
 	if (slash) {
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - rel), rel);
-		dfd = openat(c->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		dfd = openat(c->rootfd, dir,
+			     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
 			return -errno;
 	}
-	rc = portier_file_read(dfd, NULL, slash ? slash + 1 : rel, 0, max,
-			       text, NULL);
+	rc = portier_file_read(dfd, NULL, slash ? slash + 1 : rel, 0, max, text,
+			       NULL);
 	if (slash)
 		close(dfd);
 	if (rc < 0 && rc != PORTIER_ENOENT)
@@ -134,8 +135,6 @@ static void load_homes(struct inspect_ctx *c)
 	}
 	portier_free(text);
 }
-
-
 
 const struct portier_inspect_proc *
 portier_inspect_proc_of(const struct portier_inspect *r, int pid)
@@ -237,7 +236,8 @@ static int collect(struct inspect_ctx *c, struct portier_err *err)
 		const struct portier_sock *s = &l->socks[i];
 		bool mine = !q->pid;
 
-		if (!q->pid && (s->lport != q->port || !portier_sock_listening(s)))
+		if (!q->pid &&
+		    (s->lport != q->port || !portier_sock_listening(s)))
 			continue;
 		for (k = 0; q->pid && k < s->owner_count; k++)
 			if (portier_local_owner(l, s, k, NULL)->pid == q->pid)
@@ -254,27 +254,31 @@ static int collect(struct inspect_ctx *c, struct portier_err *err)
 			if (q->pid && p->pid != q->pid)
 				continue;
 			rc = add_sock(c, l, s, p->pid, fd);
-			if (rc == 0 && add_proc(c, p->pid, true, p) == PORTIER_ENOMEM)
+			if (rc == 0 &&
+			    add_proc(c, p->pid, true, p) == PORTIER_ENOMEM)
 				rc = PORTIER_ENOMEM;
 		}
 	}
 	if (rc == 0 && l->procs_denied)
-		inspect_note(c, "%zu processes could not be read: run as root "
-			     "to see every owner", l->procs_denied);
+		inspect_note(c,
+			     "%zu processes could not be read: run as root "
+			     "to see every owner",
+			     l->procs_denied);
 	portier_local_free(l);
 	if (rc < 0)
 		return portier_err_set(err, rc, "out of memory");
 	if (q->pid && !portier_inspect_proc_of(c->r, q->pid)) {
 		rc = add_proc(c, q->pid, true, NULL);
 		if (rc == PORTIER_ENOENT)
-			return portier_err_set(err, rc, "no process with pid %d",
-					       q->pid);
+			return portier_err_set(
+				err, rc, "no process with pid %d", q->pid);
 		if (rc < 0)
 			return portier_err_set(err, rc, "out of memory");
 	}
 	if (!q->pid && !c->r->n_socks) {
 		portier_err_set(err, PORTIER_ENOENT,
-				"nothing listens on port %u", (unsigned)q->port);
+				"nothing listens on port %u",
+				(unsigned)q->port);
 		portier_err_hint(err, "'portier local -l' lists the listeners; "
 				      "inspect --pid PID works for any "
 				      "process");
@@ -338,7 +342,7 @@ static void judge_exe(struct inspect_ctx *c, struct portier_inspect_proc *p)
 	struct portier_inspect_exe *e = &p->exe;
 	struct inspect_owner o = {0};
 	struct inspect_needles n = {0};
-	char shown[4096], alias[4096], dir[4096];
+	char shown[4096], alias[4096], dir[4096], dir_alias[4096];
 	const char *base;
 	size_t first_hit = c->r->n_hits, i;
 	bool trusted;
@@ -396,9 +400,15 @@ static void judge_exe(struct inspect_ctx *c, struct portier_inspect_proc *p)
 		n.name = base;
 	n.sha256 = e->opened ? e->sha256 : NULL;
 	if (!system_dir(shown) && base > e->path + 1) {
+		const char *sb = strrchr(shown, '/');
+
 		snprintf(dir, sizeof(dir), "%.*s", (int)(base - e->path),
 			 e->path);
 		n.dir = dir;
+		snprintf(dir_alias, sizeof(dir_alias), "%.*s",
+			 (int)(sb - shown + 1), shown);
+		if (strcmp(dir, dir_alias) != 0 && sb > shown)
+			n.dir_alias = dir_alias;
 	}
 	inspect_persistence(c, &n);
 	for (i = first_hit; !trusted && i < c->r->n_hits; i++) {
@@ -462,16 +472,17 @@ static void judge(struct inspect_ctx *c)
 				"port %u was used by %s", c->q->port,
 				r->kb->trojans);
 	for (i = 0; i < r->n_hidden; i++)
-		inspect_finding(c, (enum portier_risk)r->hidden[i].confidence,
-				"hidden-listener", 0,
-				"%s port %u is listed by %s but not by %s",
-				portier_proto_name(r->hidden[i].proto),
-				r->hidden[i].port,
-				r->hidden[i].in_diag ? "sock_diag"
-						     : "/proc/net",
-				r->hidden[i].in_diag ? "/proc/net"
-						     : "sock_diag");
-	qsort(r->findings, r->n_findings, sizeof(*r->findings), by_severity);
+		inspect_finding(
+			c, (enum portier_risk)r->hidden[i].confidence,
+			"hidden-listener", 0,
+			"%s port %u is listed by %s but not by %s",
+			portier_proto_name(r->hidden[i].proto),
+			r->hidden[i].port,
+			r->hidden[i].in_diag ? "sock_diag" : "/proc/net",
+			r->hidden[i].in_diag ? "/proc/net" : "sock_diag");
+	if (r->n_findings)
+		qsort(r->findings, r->n_findings, sizeof(*r->findings),
+		      by_severity);
 }
 
 int portier_inspect_run(const struct portier_inspect_query *q,
@@ -516,10 +527,11 @@ int portier_inspect_run(const struct portier_inspect_query *q,
 	if (rc == 0) {
 		ancestors(&c);
 		if (!q->pid && q->kb)
-			c.r->kb = portier_kb_best(q->kb, q->port,
-						  q->protos ? q->protos
-							    : PORTIER_PROTO_TCP |
-								      PORTIER_PROTO_UDP);
+			c.r->kb = portier_kb_best(
+				q->kb, q->port,
+				q->protos ? q->protos
+					  : PORTIER_PROTO_TCP |
+						    PORTIER_PROTO_UDP);
 		if (!q->no_hidden)
 			inspect_hidden(&c);
 		judge(&c);
@@ -569,8 +581,8 @@ void portier_inspect_free(struct portier_inspect *r)
 const char *portier_inspect_place_name(unsigned place)
 {
 	static const char *const names[] = {
-		"systemd", "timer",	  "cron",    "rc",	   "udev",
-		"xdg",	   "shell",	  "preload", "ssh",	   "sudoers"};
+		"systemd", "timer", "cron",    "rc",  "udev",
+		"xdg",	   "shell", "preload", "ssh", "sudoers"};
 
 	return place < sizeof(names) / sizeof(names[0]) ? names[place] : "?";
 }

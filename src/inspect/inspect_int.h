@@ -27,7 +27,9 @@
  * name and its SHA-256 (hex); any may be NULL. */
 struct inspect_needles {
 	const char *path, *alias, *name, *sha256;
-	const char *dir; /* "/tmp/.x/" (with the slash), NULL for system dirs */
+	/* "/tmp/.x/" (with the slash), NULL for system dirs; dir_alias: the
+	 * same directory as seen from the root, when that differs */
+	const char *dir, *dir_alias;
 };
 
 /*
@@ -57,7 +59,8 @@ struct inspect_unit_kv {
 	size_t key_len, val_len;
 };
 /* Returns 1 for Key=Value, 2 for [Section], 0 blank or comment, -1 other. */
-int inspect_unit_parse(const char *line, size_t len, struct inspect_unit_kv *kv);
+int inspect_unit_parse(const char *line, size_t len,
+		       struct inspect_unit_kv *kv);
 
 /*
  * The value of a command="..." option of an authorized_keys line (quotes

@@ -17,7 +17,7 @@ static bool path_char(char ch)
 	       ch == '-' || ch == '+' || ch == '/';
 }
 
-/* Is needle in s[0..len) with no char of more() on either side? */
+/* Is needle in s[0..len) with no path character on either side? */
 static bool find_alone(const char *s, size_t len, const char *needle,
 		       bool slash_before_ok)
 {
@@ -33,8 +33,11 @@ static bool find_alone(const char *s, size_t len, const char *needle,
 		i = (size_t)(at - s);
 		if (memcmp(at, needle, nl) != 0)
 			continue;
+		/* before a path, systemd's prefixes (-, +, @, !, :) are fine;
+		 * before a name, a directory */
 		if (i > 0 && path_char(s[i - 1]) &&
-		    !(slash_before_ok && s[i - 1] == '/'))
+		    (slash_before_ok ? s[i - 1] != '/'
+				     : !strchr("-+@!", s[i - 1])))
 			continue;
 		if (i + nl < len && path_char(s[i + nl]))
 			continue;
@@ -62,8 +65,9 @@ int inspect_match(const char *s, size_t len, const struct inspect_needles *n)
 		return PORTIER_MATCH_HASH;
 	if (find_alone(s, len, n->name, true))
 		return PORTIER_MATCH_NAME;
-	if (n->dir && n->dir[0] && len >= strlen(n->dir) &&
-	    memmem(s, len, n->dir, strlen(n->dir)))
+	if ((n->dir && n->dir[0] && memmem(s, len, n->dir, strlen(n->dir))) ||
+	    (n->dir_alias && n->dir_alias[0] &&
+	     memmem(s, len, n->dir_alias, strlen(n->dir_alias))))
 		return PORTIER_MATCH_DIR;
 	return -1;
 }

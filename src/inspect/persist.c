@@ -126,7 +126,8 @@ static void add_hit(struct walk *w, uint8_t place, int match, const char *file,
 	size_t i;
 
 	for (i = 0; i < r->n_hits; i++)
-		if (r->hits[i].line == line && strcmp(r->hits[i].file, file) == 0)
+		if (r->hits[i].line == line &&
+		    strcmp(r->hits[i].file, file) == 0)
 			return; /* one file seen twice (lib -> usr/lib) */
 	if (r->n_hits >= INSPECT_HITS_MAX ||
 	    portier_grow(&r->hits, &c->cap_hits, r->n_hits + 1,
@@ -140,9 +141,8 @@ static void add_hit(struct walk *w, uint8_t place, int match, const char *file,
 	h->match = (uint8_t)match;
 	h->line = line;
 	h->file = portier_strdup(file);
-	h->text = portier_strndup(text, len < INSPECT_TEXT_MAX
-						? len
-						: INSPECT_TEXT_MAX);
+	h->text = portier_strndup(
+		text, len < INSPECT_TEXT_MAX ? len : INSPECT_TEXT_MAX);
 	if (!h->file || !h->text) {
 		portier_free(h->file);
 		portier_free(h->text);
@@ -334,9 +334,9 @@ static void scan_entry(struct walk *w, const struct place *pl, int dirfd,
 		return;
 	/* a file named after the hash: a copy kept for later */
 	if (!w->units_pass && w->n->sha256 &&
-	    (m = inspect_match(name, strlen(name),
-			       &(struct inspect_needles){
-				       .sha256 = w->n->sha256})) >= 0)
+	    (m = inspect_match(
+		     name, strlen(name),
+		     &(struct inspect_needles){.sha256 = w->n->sha256})) >= 0)
 		add_hit(w, pl->place, m, file, 0, name, strlen(name));
 	if (S_ISLNK(st.st_mode)) {
 		char target[4096];
@@ -369,8 +369,12 @@ static void scan_entry(struct walk *w, const struct place *pl, int dirfd,
 			scan_dir(w, pl, fd, file, depth);
 		return;
 	}
-	if (!S_ISREG(st.st_mode))
+	if (!S_ISREG(st.st_mode)) {
+		if (!w->units_pass)
+			inspect_note(w->c, "%s is not a regular file: not read",
+				     file);
 		return;
+	}
 	if (w->units_pass && !ends_with(name, ".timer"))
 		return;
 	if (++w->files > 50000)
@@ -389,8 +393,7 @@ static void scan_entry(struct walk *w, const struct place *pl, int dirfd,
 }
 
 /* A place under base (a root-relative directory, "" for the root). */
-static void scan_place(struct walk *w, const struct place *pl,
-		       const char *base)
+static void scan_place(struct walk *w, const struct place *pl, const char *base)
 {
 	char rel[4096], file[4096], dir[4096];
 	const char *slash;

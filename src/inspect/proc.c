@@ -149,9 +149,10 @@ static void read_exe(struct inspect_ctx *c, struct portier_inspect_proc *p)
 		return;
 	}
 	if (size < (uint64_t)st.st_size)
-		inspect_note(c, "pid %d: only the first %llu bytes of its "
-			     "executable were hashed", p->pid,
-			     (unsigned long long)size);
+		inspect_note(c,
+			     "pid %d: only the first %llu bytes of its "
+			     "executable were hashed",
+			     p->pid, (unsigned long long)size);
 	e->opened = true;
 	e->size = (uint64_t)st.st_size;
 	e->mtime = st.st_mtim.tv_sec;
