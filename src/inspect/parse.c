@@ -125,7 +125,8 @@ int inspect_cron_parse(const char *line, size_t len, bool has_user,
 			size_t k;
 
 			for (k = 0; k < fl; k++)
-				if (!strchr("0123456789*/,-abcdefghijklmnopqrs"
+				if (!f[k] ||
+				    !strchr("0123456789*/,-abcdefghijklmnopqrs"
 					    "tuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
 					    f[k]))
 					return -1;

@@ -149,10 +149,8 @@ static int teardown(void **state)
 
 static struct portier_inspect *run_pid(int pid)
 {
-	struct portier_inspect_query q = {.pid = pid,
-					  .root = root,
-					  .proc_root = proc,
-					  .no_hidden = true};
+	struct portier_inspect_query q = {
+		.pid = pid, .root = root, .proc_root = proc, .no_hidden = true};
 	struct portier_inspect *r = NULL;
 	struct portier_err err = {0};
 
@@ -292,8 +290,8 @@ static void test_dpkg_text(void **state)
 	assert_string_equal(hex, "0123456789abcdef0123456789abcdef");
 	assert_false(
 		inspect_md5sums_find(sums, strlen(sums), "/usr/bin/x", hex));
-	assert_false(inspect_md5sums_find(sums, strlen(sums), "usr/bin/ls",
-					  hex));
+	assert_false(
+		inspect_md5sums_find(sums, strlen(sums), "usr/bin/ls", hex));
 	assert_true(inspect_usr_alias("/bin/sh", buf, sizeof(buf)));
 	assert_string_equal(buf, "/usr/bin/sh");
 	assert_true(inspect_usr_alias("/usr/sbin/sshd", buf, sizeof(buf)));
@@ -422,8 +420,8 @@ static void test_planted(void **state)
 	       PORTIER_PLACE_SYSTEMD, PORTIER_MATCH_PATH);
 	hit_is(r, "/etc/systemd/system/getty@.service.d/override.conf", 2,
 	       PORTIER_PLACE_SYSTEMD, PORTIER_MATCH_PATH);
-	hit_is(r, "/etc/systemd/system/sk-update.timer", 0,
-	       PORTIER_PLACE_TIMER, PORTIER_MATCH_UNIT);
+	hit_is(r, "/etc/systemd/system/sk-update.timer", 0, PORTIER_PLACE_TIMER,
+	       PORTIER_MATCH_UNIT);
 	hit_is(r,
 	       "/etc/systemd/system/multi-user.target.wants/sk-update.service",
 	       0, PORTIER_PLACE_SYSTEMD, PORTIER_MATCH_UNIT);
