@@ -14,16 +14,11 @@
 
 #define CLEAN_MAX PORTIER_TEXT_MAX(4096)
 
-/* Untrusted text made safe for a terminal, in one of two rotating buffers. */
-static const char *term(const char *s)
+/* Untrusted text made safe for a terminal, in buf (CLEAN_MAX bytes). */
+static const char *term(char *buf, const char *s)
 {
-	static char buf[2][CLEAN_MAX];
-	static int k;
-
-	k ^= 1;
-	portier_text_clean(buf[k], sizeof(buf[k]), s ? s : "-",
-			   PORTIER_TEXT_TERM);
-	return buf[k];
+	portier_text_clean(buf, CLEAN_MAX, s ? s : "-", PORTIER_TEXT_TERM);
+	return buf;
 }
 
 static const char *when(int64_t t, char *buf, size_t cap)
@@ -67,9 +62,11 @@ static const char *state_name(const struct portier_inspect_sock *s)
 static const char *package_text(const struct portier_inspect_exe *e, char *buf,
 				size_t cap)
 {
+	char c1[CLEAN_MAX];
+
 	if (!e->package[0])
 		return "none: not owned by any package";
-	snprintf(buf, cap, "%s (%s)", term(e->package),
+	snprintf(buf, cap, "%s (%s)", term(c1, e->package),
 		 e->verified == 1   ? "md5sum verified"
 		 : e->verified == 0 ? "md5sum DIFFERS"
 				    : "no md5sum to check");
@@ -81,27 +78,28 @@ static void print_proc(const struct cli *cli, const struct portier_inspect *r,
 {
 	const struct portier_inspect_exe *e = &p->exe;
 	const struct portier_inspect_proc *a;
-	char t1[64], t2[64], pkg[300];
+	char t1[64], t2[64], pkg[CLEAN_MAX + 32];
+	char c1[CLEAN_MAX], c2[CLEAN_MAX];
 	int depth = 0;
 
 	fprintf(f, "\n%sprocess %d (%s)%s  user %s (%u)  started %s\n",
-		cli_color_on(cli, CLI_BOLD), p->pid, term(p->comm),
-		cli_color_off(cli), term(p->user), p->uid,
+		cli_color_on(cli, CLI_BOLD), p->pid, term(c1, p->comm),
+		cli_color_off(cli), term(c2, p->user), p->uid,
 		when(p->start, t1, sizeof(t1)));
-	fprintf(f, "  command    %s\n", term(p->cmdline));
-	fprintf(f, "  cwd        %s\n", term(p->cwd));
-	fprintf(f, "  unit       %s", term(p->unit));
-	fprintf(f, "  container %s\n", term(p->container));
-	fprintf(f, "  cgroup     %s\n", term(p->cgroup));
+	fprintf(f, "  command    %s\n", term(c1, p->cmdline));
+	fprintf(f, "  cwd        %s\n", term(c1, p->cwd));
+	fprintf(f, "  unit       %s", term(c1, p->unit));
+	fprintf(f, "  container %s\n", term(c1, p->container));
+	fprintf(f, "  cgroup     %s\n", term(c1, p->cgroup));
 	if (p->netns)
 		fprintf(f, "  netns      net:[%llu]\n",
 			(unsigned long long)p->netns);
 	fprintf(f, "  parents   ");
 	for (a = portier_inspect_proc_of(r, p->ppid); a && depth++ < 64;
 	     a = portier_inspect_proc_of(r, a->ppid))
-		fprintf(f, " <- %d %s", a->pid, term(a->comm));
+		fprintf(f, " <- %d %s", a->pid, term(c1, a->comm));
 	fprintf(f, depth ? "\n" : " -\n");
-	fprintf(f, "  executable %s%s%s\n", term(e->path),
+	fprintf(f, "  executable %s%s%s\n", term(c1, e->path),
 		e->deleted ? " (deleted)" : "", e->memfd ? " (memfd)" : "");
 	if (!e->opened)
 		return;
@@ -119,6 +117,7 @@ void inspect_out_text(const struct cli *cli, const struct portier_inspect *r,
 		      FILE *f)
 {
 	char a[128], b[128], t1[64];
+	char c1[CLEAN_MAX], c2[CLEAN_MAX];
 	size_t i;
 
 	fprintf(f, "%ssockets (%zu)%s\n", cli_color_on(cli, CLI_BOLD),
@@ -145,16 +144,16 @@ void inspect_out_text(const struct cli *cli, const struct portier_inspect *r,
 		const struct portier_inspect_hit *h = &r->hits[i];
 
 		fprintf(f, "  %-8s %s:%u [%s]\n      %s\n",
-			portier_inspect_place_name(h->place), term(h->file),
+			portier_inspect_place_name(h->place), term(c1, h->file),
 			h->line, portier_inspect_match_name(h->match),
-			term(h->text));
+			term(c2, h->text));
 	}
 	fprintf(f, "\n%scompanions within %u minutes (%zu)%s\n",
 		cli_color_on(cli, CLI_BOLD), r->window_min, r->n_companions,
 		cli_color_off(cli));
 	for (i = 0; i < r->n_companions; i++)
 		fprintf(f, "  %s  %llu bytes  mtime %s\n",
-			term(r->companions[i].path),
+			term(c1, r->companions[i].path),
 			(unsigned long long)r->companions[i].size,
 			when(r->companions[i].mtime, t1, sizeof(t1)));
 
@@ -203,12 +202,12 @@ void inspect_out_text(const struct cli *cli, const struct portier_inspect *r,
 		fprintf(f, "  %s%-6s%s %-16s %s\n",
 			cli_color_on(cli, cli_risk_color(sev)),
 			portier_risk_name(sev), cli_color_off(cli), x->rule,
-			term(x->text));
+			term(c1, x->text));
 	}
 	if (r->n_notes)
 		fprintf(f, "\nnotes\n");
 	for (i = 0; i < r->n_notes; i++)
-		fprintf(f, "  %s\n", term(r->notes[i]));
+		fprintf(f, "  %s\n", term(c1, r->notes[i]));
 }
 
 /* ---- JSON ---------------------------------------------------------------- */

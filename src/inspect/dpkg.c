@@ -23,8 +23,8 @@ static void find_md5(int infofd, const char *pkg, struct inspect_owner *o)
 	int rc;
 
 	snprintf(name, sizeof(name), "%s.md5sums", pkg);
-	rc = portier_file_read(infofd, INFO_DIR, name, 0, INSPECT_LIST_MAX,
-			       &text, NULL);
+	rc = portier_file_read(infofd, INFO_DIR, name, PORTIER_FILE_TEXT,
+			       INSPECT_LIST_MAX, &text, NULL);
 	if (rc < 0)
 		return; /* a package without sums: nothing to verify */
 	if (!inspect_md5sums_find(text, strlen(text), o->path, o->md5) &&
@@ -42,8 +42,11 @@ void inspect_dpkg_owners(struct inspect_ctx *c, struct inspect_owner *o,
 	DIR *d;
 	struct dirent *de;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		o[i].package[0] = o[i].md5[0] = '\0';
+		if (!o[i].path[0])
+			left--; /* "": nothing to look up */
+	}
 	infofd =
 		openat(c->rootfd, INFO_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (infofd < 0) {
@@ -65,8 +68,9 @@ void inspect_dpkg_owners(struct inspect_ctx *c, struct inspect_owner *o,
 		if (nl < 6 || nl - 5 >= sizeof(pkg) ||
 		    strcmp(de->d_name + nl - 5, ".list") != 0)
 			continue;
-		if (portier_file_read(infofd, INFO_DIR, de->d_name, 0,
-				      INSPECT_LIST_MAX, &text, NULL) < 0) {
+		if (portier_file_read(infofd, INFO_DIR, de->d_name,
+				      PORTIER_FILE_TEXT, INSPECT_LIST_MAX,
+				      &text, NULL) < 0) {
 			inspect_note(c,
 				     "cannot read dpkg list %s (too big, "
 				     "not a file, or unreadable)",
@@ -78,7 +82,7 @@ void inspect_dpkg_owners(struct inspect_ctx *c, struct inspect_owner *o,
 		for (i = 0; i < n; i++) {
 			size_t len = strlen(text);
 
-			if (o[i].package[0])
+			if (o[i].package[0] || !o[i].path[0])
 				continue;
 			if (inspect_dpkg_list_has(text, len, o[i].path) ||
 			    (inspect_usr_alias(o[i].path, twin, sizeof(twin)) &&

@@ -88,8 +88,8 @@ int inspect_read(struct inspect_ctx *c, const char *rel, size_t max,
 		if (dfd < 0)
 			return -errno;
 	}
-	rc = portier_file_read(dfd, NULL, slash ? slash + 1 : rel, 0, max, text,
-			       NULL);
+	rc = portier_file_read(dfd, NULL, slash ? slash + 1 : rel,
+			       PORTIER_FILE_TEXT, max, text, NULL);
 	if (slash)
 		close(dfd);
 	if (rc < 0 && rc != PORTIER_ENOENT)

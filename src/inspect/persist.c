@@ -379,8 +379,8 @@ static void scan_entry(struct walk *w, const struct place *pl, int dirfd,
 		return;
 	if (++w->files > 50000)
 		return;
-	rc = portier_file_read(dirfd, NULL, name, 0, INSPECT_FILE_MAX, &text,
-			       NULL);
+	rc = portier_file_read(dirfd, NULL, name, PORTIER_FILE_TEXT,
+			       INSPECT_FILE_MAX, &text, NULL);
 	if (rc < 0) {
 		if (rc != PORTIER_ENOENT)
 			inspect_note(w->c, "cannot read %s: %s", file,
@@ -402,7 +402,8 @@ static void scan_place(struct walk *w, const struct place *pl, const char *base)
 	if (snprintf(rel, sizeof(rel), "%s%s%s", base, base[0] ? "/" : "",
 		     pl->path) >= (int)sizeof(rel))
 		return;
-	snprintf(file, sizeof(file), "/%s", rel);
+	if (snprintf(file, sizeof(file), "/%s", rel) >= (int)sizeof(file))
+		return;
 	if (pl->dir) {
 		dfd = openat(w->c->rootfd, rel,
 			     O_RDONLY | O_DIRECTORY | O_CLOEXEC);

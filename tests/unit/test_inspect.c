@@ -103,6 +103,8 @@ static void fake_proc(int pid, int ppid, const char *comm, const char *exe,
 	assert_int_equal(symlink("net:[4026531999]", path), 0);
 }
 
+static const char nul_crontab[] = "# x\0y\n* * * * * root /tmp/.x/sksocks\n";
+
 static int setup(void **state)
 {
 	const char *data = getenv("PORTIER_TESTDATA");
@@ -127,6 +129,13 @@ static int setup(void **state)
 	set_mtime("tmp/.x/readme.txt", t + 30);
 	/* a FIFO where a crontab should be: noted, never waited on */
 	sh("mkfifo %s/etc/cron.d/fifo", root);
+	/* a NUL byte must not hide the line after it */
+	{
+		char nul[600];
+
+		snprintf(nul, sizeof(nul), "%s/etc/cron.d/nul", root);
+		put(nul, nul_crontab, sizeof(nul_crontab) - 1);
+	}
 	putf("%s/stat", "cpu 1 2 3\nbtime 1700000000\n", proc);
 	fake_proc(1, 0, "systemd", NULL, "/sbin/init", "0::/init.scope\n");
 	fake_proc(4200, 1, "bash", NULL, "bash", "0::/user.slice\n");
@@ -414,6 +423,7 @@ static void test_planted(void **state)
 	/* every planted entry, and no comment */
 	hit_is(r, "/etc/crontab", 6, PORTIER_PLACE_CRON, PORTIER_MATCH_PATH);
 	assert_null(hit(r, "/etc/crontab", 2));
+	hit_is(r, "/etc/cron.d/nul", 2, PORTIER_PLACE_CRON, PORTIER_MATCH_PATH);
 	hit_is(r, "/var/spool/cron/crontabs/alice", 1, PORTIER_PLACE_CRON,
 	       PORTIER_MATCH_PATH);
 	hit_is(r, "/etc/systemd/system/sk-update.service", 6,
