@@ -34,7 +34,7 @@ static const char inspect_help[] =
 	"    in its directory, /tmp, /var/tmp, /dev/shm, ~/.cache, ~/.config\n"
 	"    (package files that verify are left out);\n"
 	"  - hidden listeners: sockets sock_diag and /proc/net disagree on,\n"
-	"    read twice and bind-tested, with a confidence;\n"
+	"    confirmed by a second read and a bind test, with a confidence;\n"
 	"  - findings with a severity, and the port's history from the\n"
 	"    knowledge base.\n"
 	"A bare number is a port: ports and pids overlap, so a pid takes --pid.\n"

@@ -118,8 +118,26 @@ static void walk(struct cwalk *cw, const char *dir, int depth)
 		walk_dir(cw, fd, shown, depth);
 }
 
+static const char *const drops[] = {"/tmp/", "/var/tmp/", "/dev/shm/"};
+
+/* Could a package own path?  Not in a drop directory or a home, unless
+ * it is the binary's own directory (exe_dir, with its '/'). */
+static bool packageable(const char *path, const char *exe_dir)
+{
+	size_t i;
+
+	if (strncmp(path, exe_dir, strlen(exe_dir)) == 0 &&
+	    !strchr(path + strlen(exe_dir), '/'))
+		return true;
+	for (i = 0; i < sizeof(drops) / sizeof(drops[0]); i++)
+		if (strncmp(path, drops[i], strlen(drops[i])) == 0)
+			return false;
+	return strncmp(path, "/home/", 6) != 0 &&
+	       strncmp(path, "/root/", 6) != 0;
+}
+
 /* Drop the companions dpkg owns whose content still matches its md5. */
-static void drop_packaged(struct inspect_ctx *c)
+static void drop_packaged(struct inspect_ctx *c, const char *exe_dir)
 {
 	struct portier_inspect *r = c->r;
 	struct inspect_owner *o;
@@ -127,13 +145,22 @@ static void drop_packaged(struct inspect_ctx *c)
 
 	if (!r->n_companions)
 		return;
+	/* packages install nothing in the drop directories and homes: the
+	 * pass over dpkg's lists is for the other files */
+	for (i = 0; i < r->n_companions; i++)
+		if (packageable(r->companions[i].path, exe_dir))
+			break;
+	if (i == r->n_companions)
+		return;
 	o = portier_calloc(r->n_companions, sizeof(*o));
 	if (!o) {
 		c->err = PORTIER_ENOMEM;
 		return;
 	}
 	for (i = 0; i < r->n_companions; i++)
-		o[i].path = r->companions[i].path;
+		o[i].path = packageable(r->companions[i].path, exe_dir)
+				    ? r->companions[i].path
+				    : "";
 	inspect_dpkg_owners(c, o, r->n_companions);
 	for (i = 0; i < r->n_companions; i++) {
 		char md5[33] = "";
@@ -160,7 +187,6 @@ static void drop_packaged(struct inspect_ctx *c)
 void inspect_companions(struct inspect_ctx *c,
 			const struct portier_inspect_proc *p)
 {
-	static const char *const drops[] = {"/tmp", "/var/tmp", "/dev/shm"};
 	struct cwalk cw = {.c = c, .exe = &p->exe};
 	size_t i;
 
@@ -179,8 +205,14 @@ void inspect_companions(struct inspect_ctx *c,
 			walk(&cw, dir, 0);
 		}
 	}
-	for (i = 0; i < sizeof(drops) / sizeof(drops[0]); i++)
-		walk(&cw, drops[i], 3);
+	for (i = 0; i < sizeof(drops) / sizeof(drops[0]); i++) {
+		char d[32];
+
+		/* "/tmp/" -> "/tmp" */
+		snprintf(d, sizeof(d), "%.*s", (int)strlen(drops[i]) - 1,
+			 drops[i]);
+		walk(&cw, d, 3);
+	}
 	for (i = 0; i < c->n_homes; i++) {
 		char d[4096];
 
@@ -189,5 +221,11 @@ void inspect_companions(struct inspect_ctx *c,
 		snprintf(d, sizeof(d), "%s/.config", c->homes[i]);
 		walk(&cw, d, 3);
 	}
-	drop_packaged(c);
+	{
+		char *slash = strrchr(cw.exe_path, '/');
+
+		if (slash)
+			slash[1] = '\0';
+		drop_packaged(c, cw.exe_path);
+	}
 }

@@ -114,7 +114,7 @@ void inspect_proc_clear(struct portier_inspect_proc *p);
 
 /* dpkg.c: which package owns each path and its recorded md5 ("" none). */
 struct inspect_owner {
-	const char *path; /* absolute, as dpkg lists it */
+	const char *path; /* absolute, as dpkg lists it; "" to skip */
 	char package[128];
 	char md5[33];
 };
