@@ -93,6 +93,10 @@ enum portier_inspect_place {
 	PORTIER_PLACE_PRELOAD, /* /etc/ld.so.preload */
 	PORTIER_PLACE_SSH,     /* authorized_keys command= */
 	PORTIER_PLACE_SUDOERS,
+	PORTIER_PLACE_AT,	 /* at jobs */
+	PORTIER_PLACE_PAM,	 /* /etc/pam.d (pam_exec, a module path) */
+	PORTIER_PLACE_APT,	 /* apt hooks (DPkg::Pre-Invoke ...) */
+	PORTIER_PLACE_GENERATOR, /* systemd generators (read as bytes) */
 	PORTIER_PLACE_MAX,
 };
 

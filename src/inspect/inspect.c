@@ -581,8 +581,9 @@ void portier_inspect_free(struct portier_inspect *r)
 const char *portier_inspect_place_name(unsigned place)
 {
 	static const char *const names[] = {
-		"systemd", "timer", "cron",    "rc",  "udev",
-		"xdg",	   "shell", "preload", "ssh", "sudoers"};
+		"systemd", "timer", "cron",    "rc",	   "udev",
+		"xdg",	   "shell", "preload", "ssh",	   "sudoers",
+		"at",	   "pam",   "apt",     "generator"};
 
 	return place < sizeof(names) / sizeof(names[0]) ? names[place] : "?";
 }

@@ -4,7 +4,8 @@
  * another file in its directory: systemd units, drop-ins, timers and
  * enabling links; cron (system and users, the periodic directories);
  * /etc/rc.local and init.d; udev rules; XDG autostart; shell profiles and
- * rc files; /etc/ld.so.preload; authorized_keys command= options; sudoers.
+ * rc files; /etc/ld.so.preload; authorized_keys command= options; sudoers;
+ * at jobs; PAM configuration; apt hooks; systemd generators.
  *
  * Each file is read whole but bounded (INSPECT_FILE_MAX), never through a
  * symbolic link at its last component (a link's target is matched as
@@ -67,6 +68,21 @@ static const struct place sys_places[] = {
 	{"etc/ld.so.preload", PORTIER_PLACE_PRELOAD, HOW_LINES, false},
 	{"etc/sudoers", PORTIER_PLACE_SUDOERS, HOW_TEXT, false},
 	{"etc/sudoers.d", PORTIER_PLACE_SUDOERS, HOW_TEXT, true},
+	{"var/spool/cron/atjobs", PORTIER_PLACE_AT, HOW_TEXT, true},
+	{"var/spool/at", PORTIER_PLACE_AT, HOW_TEXT, true},
+	{"etc/pam.d", PORTIER_PLACE_PAM, HOW_TEXT, true},
+	{"etc/apt/apt.conf.d", PORTIER_PLACE_APT, HOW_TEXT, true},
+	/* generators are programs: their bytes are searched (NULs as spaces) */
+	{"etc/systemd/system-generators", PORTIER_PLACE_GENERATOR, HOW_LINES,
+	 true},
+	{"run/systemd/system-generators", PORTIER_PLACE_GENERATOR, HOW_LINES,
+	 true},
+	{"usr/lib/systemd/system-generators", PORTIER_PLACE_GENERATOR,
+	 HOW_LINES, true},
+	{"lib/systemd/system-generators", PORTIER_PLACE_GENERATOR, HOW_LINES,
+	 true},
+	{"usr/local/lib/systemd/system-generators", PORTIER_PLACE_GENERATOR,
+	 HOW_LINES, true},
 };
 
 static const struct place home_places[] = {

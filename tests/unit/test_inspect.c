@@ -450,6 +450,15 @@ static void test_planted(void **state)
 	       PORTIER_MATCH_PATH);
 	hit_is(r, "/etc/sudoers.d/sk", 1, PORTIER_PLACE_SUDOERS,
 	       PORTIER_MATCH_PATH);
+	hit_is(r, "/etc/pam.d/sshd", 2, PORTIER_PLACE_PAM, PORTIER_MATCH_PATH);
+	assert_null(hit(r, "/etc/pam.d/sshd", 1));
+	hit_is(r, "/etc/apt/apt.conf.d/99update", 1, PORTIER_PLACE_APT,
+	       PORTIER_MATCH_PATH);
+	hit_is(r, "/var/spool/cron/atjobs/a0000101b2c3d4", 4, PORTIER_PLACE_AT,
+	       PORTIER_MATCH_PATH);
+	/* a compiled generator: its bytes, NULs read as spaces */
+	hit_is(r, "/etc/systemd/system-generators/sk-gen", 1,
+	       PORTIER_PLACE_GENERATOR, PORTIER_MATCH_PATH);
 	for (i = 0; i < r->n_hits; i++)
 		assert_null(strstr(r->hits[i].file, "goodd"));
 	/* companions: near in time; the package file that verifies is not */
