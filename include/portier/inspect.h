@@ -153,6 +153,7 @@ struct portier_inspect {
 	struct portier_inspect_hidden *hidden;
 	size_t n_hidden;
 	bool hidden_checked;
+	bool dpkg_db; /* dpkg's database was found: "no package" is known */
 	struct portier_inspect_finding *findings; /* most severe first */
 	size_t n_findings;
 	char **notes; /* what could not be read, in words */

@@ -59,13 +59,15 @@ static const char *state_name(const struct portier_inspect_sock *s)
 	return portier_sock_state_name(&ps);
 }
 
-static const char *package_text(const struct portier_inspect_exe *e, char *buf,
+static const char *package_text(const struct portier_inspect *r,
+				const struct portier_inspect_exe *e, char *buf,
 				size_t cap)
 {
 	char c1[CLEAN_MAX];
 
 	if (!e->package[0])
-		return "none: not owned by any package";
+		return r->dpkg_db ? "none: not owned by any package"
+				  : "unknown: no dpkg database";
 	snprintf(buf, cap, "%s (%s)", term(c1, e->package),
 		 e->verified == 1   ? "md5sum verified"
 		 : e->verified == 0 ? "md5sum DIFFERS"
@@ -110,7 +112,7 @@ static void print_proc(const struct cli *cli, const struct portier_inspect *r,
 		e->caps ? ", file capabilities" : "");
 	fprintf(f, "    times    mtime %s  ctime %s\n",
 		when(e->mtime, t1, sizeof(t1)), when(e->ctime, t2, sizeof(t2)));
-	fprintf(f, "    package  %s\n", package_text(e, pkg, sizeof(pkg)));
+	fprintf(f, "    package  %s\n", package_text(r, e, pkg, sizeof(pkg)));
 }
 
 void inspect_out_text(const struct cli *cli, const struct portier_inspect *r,
@@ -351,12 +353,12 @@ int inspect_out_json(const struct portier_inspect *r, FILE *f)
 		json_decref(notes);
 		return -1;
 	}
-	o = json_pack("{s:s, s:o, s:o, s:o, s:i, s:o, s:{s:b, s:o}, s:o, "
-		      "s:o, s:o}",
+	o = json_pack("{s:s, s:o, s:o, s:b, s:o, s:i, s:o, s:{s:b, s:o}, "
+		      "s:o, s:o, s:o}",
 		      "type", "inspect", "sockets", socks, "processes", procs,
-		      "persistence", hits, "window_min", (int)r->window_min,
-		      "companions", comp, "hidden", "checked",
-		      r->hidden_checked, "listeners", hidden, "kb",
+		      "dpkg", r->dpkg_db, "persistence", hits, "window_min",
+		      (int)r->window_min, "companions", comp, "hidden",
+		      "checked", r->hidden_checked, "listeners", hidden, "kb",
 		      r->kb ? json_pack("{s:s, s:s, s:s, s:s}", "risk",
 					portier_risk_name(
 						(enum portier_risk)r->kb->risk),

@@ -56,6 +56,7 @@ void inspect_dpkg_owners(struct inspect_ctx *c, struct inspect_owner *o,
 			     c->root);
 		return;
 	}
+	c->r->dpkg_db = true;
 	dfd = dup(infofd);
 	d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	if (!d && dfd >= 0)

@@ -371,7 +371,7 @@ static void judge_exe(struct inspect_ctx *c, struct portier_inspect_proc *p)
 	portier_strlcpy(e->package, o.package, sizeof(e->package));
 	if (o.md5[0] && e->opened)
 		e->verified = strcmp(o.md5, e->md5) == 0 ? 1 : 0;
-	if (!o.package[0])
+	if (!o.package[0] && c->r->dpkg_db)
 		inspect_finding(c, PORTIER_RISK_MEDIUM, "not-packaged", p->pid,
 				"%s is not owned by any package", shown);
 	else if (e->verified == 0)

@@ -70,8 +70,10 @@ static int64_t boot_time(struct inspect_ctx *c)
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	b = strstr(buf, "\nbtime ");
-	return b ? strtoll(b + 7, NULL, 10) : 0;
+	b = strncmp(buf, "btime ", 6) == 0 ? buf : strstr(buf, "\nbtime ");
+	if (b && *b == '\n')
+		b++;
+	return b ? strtoll(b + 6, NULL, 10) : 0;
 }
 
 /* ppid and start time from <proc>/PID/stat; false if it cannot be read. */
@@ -218,10 +220,15 @@ int inspect_proc_read(struct inspect_ctx *c, int pid, bool owner,
 		p->cmdline = portier_strdup(buf);
 	}
 	p->uid = UINT32_MAX;
-	if (read_proc(c, pid, "status", buf, sizeof(buf)) > 0 &&
-	    (uidl = strstr(buf, "\nUid:")) != NULL) {
-		p->uid = (uint32_t)strtoul(uidl + 5, NULL, 10);
-		p->user = user_of(c, p->uid);
+	if (read_proc(c, pid, "status", buf, sizeof(buf)) > 0) {
+		uidl = strncmp(buf, "Uid:", 4) == 0 ? buf
+						    : strstr(buf, "\nUid:");
+		if (uidl && *uidl == '\n')
+			uidl++;
+		if (uidl) {
+			p->uid = (uint32_t)strtoul(uidl + 4, NULL, 10);
+			p->user = user_of(c, p->uid);
+		}
 	}
 	p->cwd = link_of(c, pid, "cwd");
 	n = read_proc(c, pid, "cgroup", buf, sizeof(buf));
