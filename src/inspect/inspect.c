@@ -354,7 +354,7 @@ static void judge_exe(struct inspect_ctx *c, struct portier_inspect_proc *p)
 				"pid %d runs from an anonymous memory file "
 				"(%s): nothing on disk to check",
 				p->pid, e->path);
-	if (e->deleted)
+	if (e->deleted && !e->memfd) /* a memfd is always "(deleted)" */
 		inspect_finding(c, PORTIER_RISK_HIGH, "exe-deleted", p->pid,
 				"pid %d runs %s, which was deleted", p->pid,
 				e->path);

@@ -11,6 +11,8 @@
 #  - busybox httpd (dpkg lists it as /bin/busybox, it runs as
 #    /usr/bin/busybox on merged /usr) is reported owned and verified
 #    against the REAL dpkg database, with no package finding;
+#  - a copy run from an anonymous memory file is reported as memfd and
+#    hashed;
 #  - a port nobody listens on is a clear error, exit 2.
 # Every portier run checks its exit code.
 . "$PORTIER_SRC/tests/lab/lib.sh"
@@ -18,6 +20,7 @@ lab_init
 need_tool jq
 need_tool sha256sum
 need_tool busybox
+[ -x /usr/bin/python3 ] || need_skip "inspect lab: needs /usr/bin/python3 (memfd_create)"
 
 lab_target t1
 ROOT=$LAB_DIR/root
@@ -114,6 +117,26 @@ lab_expect 0 lab_in t1 env PORTIER_ROOT="$ROOT" "$PORTIER" inspect 45576 \
 [ "$(q "$owner | .exe.sha256")" = "$want_sha" ] ||
 	lab_fail "a deleted binary was not hashed"
 q '.findings[].rule' | grep -qx exe-deleted || lab_fail "no exe-deleted"
+
+# ---- a binary run from an anonymous memory file (memfd_create) -----------
+cat > "$LAB_DIR/memfd.py" <<'PY'
+import os, sys
+src, ready, port = sys.argv[1:4]
+fd = os.memfd_create("kworker", 0)
+with open(src, "rb") as f:
+    os.write(fd, f.read())
+os.execv("/proc/self/fd/%d" % fd, ["kworker", "-r", ready, "tcp:" + port])
+PY
+lab_bg t1 memfd /usr/bin/python3 "$LAB_DIR/memfd.py" "$LAB_BIN/lab-listen" \
+	"$LAB_DIR/memfd.ready" 45579
+lab_wait_port t1 tcp 45579
+lab_expect 0 lab_in t1 env PORTIER_ROOT="$ROOT" "$PORTIER" inspect 45579 \
+	--json --no-hidden > "$OUT"
+[ "$(q "$owner | .exe.memfd")" = true ] || lab_fail "memfd not seen: $(q "$owner | .exe.path")"
+[ "$(q "$owner | .exe.sha256")" = "$(sha256sum < "$LAB_BIN/lab-listen" | cut -d' ' -f1)" ] ||
+	lab_fail "a memfd binary was not hashed"
+q '.findings[].rule' | grep -qx exe-memfd || lab_fail "no exe-memfd finding"
+q '.findings[].rule' | grep -qx exe-deleted && lab_fail "a memfd counted as deleted too"
 
 # ---- a packaged daemon against the real dpkg database --------------------
 lab_http t1 8080
