@@ -39,6 +39,10 @@ struct portier_inspect_query {
 	const char *proc_root; /* NULL means "/proc" */
 	unsigned window_min; /* companions: minutes around the binary; 0: 10 */
 	bool no_hidden;	     /* skip the sock_diag / /proc/net cross-check */
+	/* the network namespace of the sockets, as portier_local_query.netns
+	 * (NULL: the caller's); its hidden listeners are checked without the
+	 * bind test, which would run in the caller's namespace */
+	const char *netns;
 	const struct portier_kb *kb; /* per-port history; may be NULL */
 };
 

@@ -45,6 +45,9 @@ static const char inspect_help[] =
 	"  --window MIN     companions: minutes around the binary's mtime and\n"
 	"                   ctime (default 10, at most 10080)\n"
 	"  --no-hidden      skip the hidden-listener cross-check\n"
+	"  --netns NAME     the sockets of network namespace NAME (/run/netns/\n"
+	"                   NAME or an absolute path); its hidden listeners are\n"
+	"                   checked without the bind test\n"
 	"  --json           one JSON object (docs/json-inspect.md)\n"
 	"  --fail-on LEVEL  exit 1 if a finding of LEVEL or worse exists: high,\n"
 	"                   medium, low or info\n"
@@ -65,7 +68,14 @@ static const char inspect_help[] =
 	"listener on the port or no such process, 3 the system could not be\n"
 	"read\n";
 
-enum { OPT_PID = 256, OPT_WINDOW, OPT_NO_HIDDEN, OPT_JSON, OPT_FAIL_ON };
+enum {
+	OPT_PID = 256,
+	OPT_WINDOW,
+	OPT_NO_HIDDEN,
+	OPT_JSON,
+	OPT_FAIL_ON,
+	OPT_NETNS,
+};
 
 static const struct option long_opts[] = {
 	{"pid", required_argument, NULL, OPT_PID},
@@ -73,6 +83,7 @@ static const struct option long_opts[] = {
 	{"no-hidden", no_argument, NULL, OPT_NO_HIDDEN},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	{"netns", required_argument, NULL, OPT_NETNS},
 	{NULL, 0, NULL, 0},
 };
 
@@ -105,6 +116,9 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 			break;
 		case OPT_NO_HIDDEN:
 			a->q.no_hidden = true;
+			break;
+		case OPT_NETNS:
+			a->q.netns = optarg;
 			break;
 		case OPT_JSON:
 			a->json = true;

@@ -60,6 +60,7 @@ static int read_view(struct inspect_ctx *c, bool procnet,
 		.protos = PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP,
 		.states = PORTIER_STATES_LISTENING,
 		.proc_root = c->q->proc_root,
+		.netns = c->q->netns,
 		.procnet = procnet,
 	};
 
@@ -130,7 +131,8 @@ static void add(struct inspect_ctx *c, const struct portier_sock *s,
 	h->in_diag = in_diag;
 	h->in_procnet = !in_diag;
 	/* a TCP listener holds its port: bind must fail */
-	busy = s->proto == PORTIER_LOCAL_TCP ? bind_busy(s) : -1;
+	busy = s->proto == PORTIER_LOCAL_TCP && !c->q->netns ? bind_busy(s)
+							     : -1;
 	h->bind_busy = busy == 1;
 	h->confidence = busy == 1   ? PORTIER_RISK_HIGH
 			: busy == 0 ? PORTIER_RISK_LOW

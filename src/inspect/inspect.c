@@ -212,6 +212,7 @@ static int collect(struct inspect_ctx *c, struct portier_err *err)
 		.protos = 0,
 		.processes = true,
 		.proc_root = q->proc_root,
+		.netns = q->netns,
 	};
 	struct portier_local *l = NULL;
 	size_t i;

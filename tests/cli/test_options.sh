@@ -93,6 +93,7 @@ expect_usage firewall "unrecognized option '--dry-run'" "$(hint firewall)" \
 unknown inspect 45576
 missing inspect --pid
 missing inspect --window 45576
+missing inspect --netns
 invalid inspect --window 0 "--window takes a whole number from 1 to 10080" 45576
 invalid inspect --pid x "--pid takes a whole number from 1 to 2147483647"
 invalid inspect --fail-on severe "--fail-on takes high, medium, low or info" 45576

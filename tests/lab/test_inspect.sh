@@ -97,6 +97,15 @@ q '.companions[].path' | grep -qxF /tmp/.x/sksocks &&
 [ "$(q '.kb.trojans')" != null ] || lab_fail "no kb entry for 45576"
 q '.kb.trojans' | grep -qi sksocks || lab_fail "kb does not name SkSocks"
 
+# the same from outside, naming the namespace
+lab_expect 0 env PORTIER_ROOT="$ROOT" "$PORTIER" inspect 45576 \
+	--netns "${LAB_NS[t1]}" --json > "$LAB_DIR/netns.json"
+[ "$(jq -r "$owner | .exe.sha256" "$LAB_DIR/netns.json")" = "$want_sha" ] ||
+	lab_fail "--netns: not the planted binary"
+[ "$(jq -r '.hidden.checked' "$LAB_DIR/netns.json")" = true ] &&
+[ "$(jq -r '.hidden.listeners | length' "$LAB_DIR/netns.json")" = 0 ] ||
+	lab_fail "--netns: hidden check $(jq -c .hidden "$LAB_DIR/netns.json")"
+
 # text view, --pid, and --fail-on
 lab_expect 0 lab_in t1 env PORTIER_ROOT="$ROOT" "$PORTIER" inspect 45576 \
 	> "$LAB_DIR/inspect.txt"
