@@ -146,6 +146,8 @@ static int setup(void **state)
 		  "0::/system.slice/goodd.service\n");
 	snprintf(exe, sizeof(exe), "%s/usr/bin/badd", root);
 	fake_proc(4444, 1, "badd", exe, "/usr/bin/badd", "0::/\n");
+	/* a process whose parent exited between two reads (4599 is gone) */
+	fake_proc(4545, 4599, "orphan", exe, "/usr/bin/badd", "0::/\n");
 	return 0;
 }
 
@@ -512,6 +514,21 @@ static void test_bad_input(void **state)
 	assert_int_equal(portier_inspect_run(&q, &r, &err), PORTIER_ENOENT);
 	assert_null(r);
 	assert_string_equal(err.msg, "no process with pid 9999");
+	/* a parent that vanished mid-way: a note, the rest reported */
+	r = run_pid(4545);
+	assert_non_null(portier_inspect_proc_of(r, 4545));
+	assert_null(portier_inspect_proc_of(r, 4599));
+	{
+		size_t i;
+
+		for (i = 0; i < r->n_notes; i++)
+			if (strcmp(r->notes[i], "pid 4599 vanished while it "
+						"was inspected") == 0)
+				break;
+		assert_true(i < r->n_notes);
+	}
+	portier_inspect_free(r);
+	r = NULL;
 	q.pid = 0;
 	assert_int_equal(portier_inspect_run(&q, &r, &err), PORTIER_EINVAL);
 	/* a port nobody listens on: one the kernel just gave back */
