@@ -59,6 +59,12 @@ enum {
 	 * acted on as root.
 	 */
 	PORTIER_FILE_OURS = 1,
+	/*
+	 * portier_file_read only: NUL bytes in the file become spaces, so
+	 * the string returned is all of the file (a NUL cannot hide the lines
+	 * after it from a reader that stops there).
+	 */
+	PORTIER_FILE_TEXT = 2,
 };
 
 /*

@@ -136,6 +136,12 @@ struct portier_local_query {
 	 */
 	bool have_ports;
 	uint16_t port_lo, port_hi;
+	/*
+	 * Read <proc_root>/net/{tcp,udp,raw}{,6} instead of asking the kernel
+	 * through sock_diag: the second view a cross-check compares (inspect's
+	 * hidden listeners).  A file that cannot be opened adds nothing.
+	 */
+	bool procnet;
 };
 
 /*

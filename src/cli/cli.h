@@ -80,6 +80,11 @@ int cli_opt_invalid(const struct cli *cli, const char *opt, const char *value,
 int cli_opt_ulong(const struct cli *cli, const char *opt, const char *value,
 		  unsigned long lo, unsigned long hi, unsigned long *out);
 
+/* --fail-on LEVEL (high, medium, low, info): 0 with *out set, or EXIT_USAGE
+ * after printing what it accepts. */
+int cli_opt_fail_on(const struct cli *cli, const char *value,
+		    enum portier_risk *out);
+
 /* The knowledge base with the user's overlays, or NULL after an error. */
 struct portier_kb *cli_kb(struct cli *cli);
 

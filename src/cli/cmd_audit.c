@@ -113,11 +113,8 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 			a->json = true;
 			break;
 		case OPT_FAIL_ON:
-			if (portier_audit_severity_parse(optarg, &a->fail_on) <
-			    0)
-				return cli_opt_invalid(cli, "--fail-on", optarg,
-						       "--fail-on takes high, "
-						       "medium, low or info");
+			if (cli_opt_fail_on(cli, optarg, &a->fail_on) != 0)
+				return EXIT_USAGE;
 			a->have_fail = true;
 			break;
 		case OPT_NETNS:

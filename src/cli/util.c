@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "portier/audit.h"
 
 /* "portier CMD: " + kind + the message, one line on stderr. */
 static void __attribute__((format(printf, 3, 0)))
@@ -61,6 +62,16 @@ int cli_report(const struct cli *cli, const struct portier_err *err)
 	if (err->hint[0])
 		cli_hint("%s", err->hint);
 	return cli_exit_code(err->code);
+}
+
+int cli_opt_fail_on(const struct cli *cli, const char *value,
+		    enum portier_risk *out)
+{
+	if (portier_audit_severity_parse(value, out) < 0)
+		return cli_opt_invalid(cli, "--fail-on", value,
+				       "--fail-on takes high, medium, low or "
+				       "info");
+	return 0;
 }
 
 struct portier_kb *cli_kb(struct cli *cli)

@@ -269,6 +269,10 @@ int portier_file_read(int dirfd, const char *dir, const char *name,
 		portier_free(data);
 		return rc;
 	}
+	if (flags & PORTIER_FILE_TEXT)
+		for (got = 0; got < len; got++)
+			if (!data[got])
+				data[got] = ' ';
 	data[len] = '\0';
 	*text = data;
 	return 0;

@@ -278,6 +278,24 @@ static int dump_netns(const struct portier_local_query *q,
 	size_t k, len;
 	uint32_t seq = 1;
 
+	if (q->procnet && !exact) {
+		/* the text view alone: what netstat and rootkit checks read */
+		for (k = 0; rc == 0 && k < sizeof(kinds) / sizeof(kinds[0]);
+		     k++) {
+			int f;
+
+			for (f = 0; rc == 0 && f < 2; f++)
+				if ((protos & kinds[k].proto) &&
+				    (fams &
+				     (f ? PORTIER_LOCAL_V6 : PORTIER_LOCAL_V4)))
+					rc = procnet_fallback(
+						q, nsfd, kinds[k].file[f],
+						f ? AF_INET6 : AF_INET,
+						(uint8_t)kinds[k].proto, states,
+						out, err);
+		}
+		return rc;
+	}
 	if (!nl) {
 		rc = open_diag(nsfd, &nl, err);
 		if (rc < 0)

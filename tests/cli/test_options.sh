@@ -98,6 +98,14 @@ missing firewall --from close 445
 expect_usage firewall "unrecognized option '--dry-run'" "$(hint firewall)" \
 	firewall --dry-run close 445
 
+unknown inspect 45576
+missing inspect --pid
+missing inspect --window 45576
+missing inspect --netns
+invalid inspect --window 0 "--window takes a whole number from 1 to 10080" 45576
+invalid inspect --pid x "--pid takes a whole number from 1 to 2147483647"
+invalid inspect --fail-on severe "--fail-on takes high, medium, low or info" 45576
+
 unknown guard
 missing guard --ban-time
 missing guard -i
@@ -116,7 +124,7 @@ expect_in "$OUT" "commands:" "help --help shows the overview"
 # ---- every command of the table is covered above -------------------------
 expect_exit 0 "$PORTIER" --help
 for cmd in $(sed -n 's/^  \([a-z]*\) .*/\1/p' <<<"$OUT"); do
-	expect_in " info local audit scan nbstat smb rpc firewall guard " " $cmd " \
+	expect_in " info local audit inspect scan nbstat smb rpc firewall guard " " $cmd " \
 		"command '$cmd' has its bad-option cases here"
 done
 

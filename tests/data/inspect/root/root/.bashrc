@@ -1,0 +1,3 @@
+# ~/.bashrc
+# /tmp/.x/sksocks must not match: a comment
+alias ll="ls -l"
