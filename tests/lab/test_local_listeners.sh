@@ -140,7 +140,21 @@ EOF
 
 # With the offenders gone, nothing is left to fail on.
 kill "$tmp_pid" "$gone_pid" "$svc_pid"
-sleep 0.3
+# wait until each has exited (a zombie has closed its sockets too), not a
+# fixed time: under load a holder may take longer than any sleep
+exited() {
+	local p
+	for p; do
+		[ -e "/proc/$p" ] || continue
+		# the state follows the last ')' (a name may hold spaces)
+		[ "$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)" = Z ] || return 1
+	done
+}
+for ((i = 0; i < 200; i++)); do
+	exited "$tmp_pid" "$gone_pid" "$svc_pid" && break
+	sleep 0.05
+done
+exited "$tmp_pid" "$gone_pid" "$svc_pid" || lab_fail "the socket holders did not exit within 10 s"
 if ! "$PORTIER" audit --netns "$ns" --fail-on info > "$LAB_DIR/audit2.txt"; then
 	cat "$LAB_DIR/audit2.txt"
 	lab_fail "no finding is left, yet --fail-on info failed"
