@@ -167,4 +167,11 @@ enum portier_text_mode {
 PORTIER_API size_t portier_text_clean(char *dst, size_t cap, const char *src,
 				      enum portier_text_mode mode);
 
+/*
+ * In a NUL-terminated text of lines (/proc/PID/status, /proc/stat...): the
+ * rest of the first line that starts with key, just past key; NULL if no
+ * line does.  The first line counts like the others.
+ */
+PORTIER_API const char *portier_text_line(const char *text, const char *key);
+
 #endif

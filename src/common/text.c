@@ -71,3 +71,18 @@ size_t portier_text_clean(char *dst, size_t cap, const char *src,
 		dst[used] = '\0';
 	return total;
 }
+
+const char *portier_text_line(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+	const char *p = text;
+
+	while (p) {
+		if (strncmp(p, key, n) == 0)
+			return p + n;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}

@@ -70,10 +70,8 @@ static int64_t boot_time(struct inspect_ctx *c)
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	b = strncmp(buf, "btime ", 6) == 0 ? buf : strstr(buf, "\nbtime ");
-	if (b && *b == '\n')
-		b++;
-	return b ? strtoll(b + 6, NULL, 10) : 0;
+	b = portier_text_line(buf, "btime ");
+	return b ? strtoll(b, NULL, 10) : 0;
 }
 
 /* ppid and start time from <proc>/PID/stat; false if it cannot be read. */
@@ -221,12 +219,9 @@ int inspect_proc_read(struct inspect_ctx *c, int pid, bool owner,
 	}
 	p->uid = UINT32_MAX;
 	if (read_proc(c, pid, "status", buf, sizeof(buf)) > 0) {
-		uidl = strncmp(buf, "Uid:", 4) == 0 ? buf
-						    : strstr(buf, "\nUid:");
-		if (uidl && *uidl == '\n')
-			uidl++;
+		uidl = portier_text_line(buf, "Uid:");
 		if (uidl) {
-			p->uid = (uint32_t)strtoul(uidl + 4, NULL, 10);
+			p->uid = (uint32_t)strtoul(uidl, NULL, 10);
 			p->user = user_of(c, p->uid);
 		}
 	}

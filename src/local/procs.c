@@ -256,8 +256,8 @@ static int proc_details(struct scan *sc, const char *pid_s, int pid,
 	snprintf(path, sizeof(path), "%.32s/status", pid_s);
 	p->uid = UINT32_MAX;
 	if (local_read_small(sc->rootfd, path, buf, sizeof(buf)) > 0 &&
-	    (uidl = strstr(buf, "\nUid:")) != NULL) {
-		unsigned long u = strtoul(uidl + 5, NULL, 10);
+	    (uidl = portier_text_line(buf, "Uid:")) != NULL) {
+		unsigned long u = strtoul(uidl, NULL, 10);
 
 		p->uid = (uint32_t)u;
 		p->user = user_name(sc, p->uid);

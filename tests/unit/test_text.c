@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -255,9 +256,29 @@ static void test_bytes(void **state)
 	assert_true(get_le64(out + 1) == 0x8807060504030201ull);
 }
 
+/* portier_text_line: a key at the start of any line, the first included */
+static void test_text_line(void **state)
+{
+	const char *st = "Uid:\t0\t0\nGid:\t5\nXUid:\t9\n";
+
+	(void)state;
+	assert_string_equal(portier_text_line(st, "Uid:"),
+			    "\t0\t0\nGid:\t5\nXUid:\t9\n");
+	assert_int_equal(strtoul(portier_text_line(st, "Gid:"), NULL, 10), 5);
+	assert_null(portier_text_line(st, "Pid:"));
+	assert_null(portier_text_line("", "Uid:"));
+	assert_int_equal(
+		strtoul(portier_text_line("cpu 1\nbtime 42\n", "btime "), NULL,
+			10),
+		42);
+	/* "XUid:" is not "Uid:": only a line's start counts */
+	assert_ptr_equal(portier_text_line("XUid: 9\n", "Uid:"), NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text_line),
 		cmocka_unit_test(test_term_ordinary_text_kept),
 		cmocka_unit_test(test_term_escapes),
 		cmocka_unit_test(test_line_mode),
