@@ -180,7 +180,7 @@ int scan_parse_opts(struct cli *cli, int argc, char **argv, struct scan_opts *o)
 				 "nmap -sU");
 			return EXIT_USAGE;
 		case OPT_RATE: {
-			unsigned r;
+			unsigned r = 0;
 
 			rc = number(cli, "--rate", optarg, 1, 100000000, &r);
 			o->rate = r;

@@ -35,8 +35,9 @@ static const char *attr_str(const struct nlmsghdr *nlh, uint16_t t)
 {
 	const char *end = (const char *)nlh + nlh->nlmsg_len;
 	const struct nlattr *a =
-		(const void *)((const char *)nlh + MNL_NLMSG_HDRLEN +
-			       MNL_ALIGN(sizeof(struct nfgenmsg)));
+		(const void *)((const char *)nlh +
+			       NLMSG_ALIGN(sizeof(struct nlmsghdr)) +
+			       NLMSG_ALIGN(sizeof(struct nfgenmsg)));
 
 	while (mnl_attr_ok(a, (int)(end - (const char *)a))) {
 		const char *s = mnl_attr_get_payload(a);
@@ -57,7 +58,7 @@ static bool touches_guard(const struct nlmsghdr *nlh)
 	unsigned msg;
 
 	if (nlh->nlmsg_type >> 8 != NFNL_SUBSYS_NFTABLES ||
-	    nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*g))
+	    nlh->nlmsg_len < NLMSG_ALIGN(sizeof(struct nlmsghdr)) + sizeof(*g))
 		return false;
 	msg = nlh->nlmsg_type & 0xff;
 	if (msg != NFT_MSG_DELTABLE && msg != NFT_MSG_DELCHAIN &&
@@ -93,7 +94,7 @@ bool portier_guard_nftmon_parse(const void *buf, size_t len)
 	while (len - off >= sizeof(struct nlmsghdr)) {
 		const struct nlmsghdr *nlh =
 			(const void *)((const char *)buf + off);
-		size_t n = nlh->nlmsg_len, step = MNL_ALIGN(n);
+		size_t n = nlh->nlmsg_len, step = NLMSG_ALIGN(n);
 
 		if (n < sizeof(*nlh) || n > len - off)
 			return false;
