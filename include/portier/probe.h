@@ -282,6 +282,72 @@ PORTIER_API const char *portier_smb_signing_name(uint16_t s);
 /* FILETIME to Unix seconds (0 stays 0). */
 PORTIER_API int64_t portier_filetime_to_unix(uint64_t ft);
 
+/* ---- NTLM over SMB2 SESSION_SETUP (MS-NLMP 2.2.1, MS-SMB2 2.2.5/2.2.6) - */
+
+#define PORTIER_NTLM_NAME_MAX	       256 /* UTF-8 bytes of one name, + NUL */
+#define PORTIER_NTLM_NEG_VERSION       0x02000000u /* NegotiateFlags: a VERSION */
+#define PORTIER_STATUS_MORE_PROCESSING 0xc0000016u
+
+/*
+ * What a CHALLENGE_MESSAGE says about the server before any password: the
+ * names are UTF-8 as the server sent them (its UTF-16 decoded, a bad code
+ * unit as U+FFFD), not cleaned for a terminal; "" when absent.
+ */
+struct portier_ntlm_info {
+	uint32_t flags;				  /* NegotiateFlags */
+	uint8_t challenge[8];			  /* ServerChallenge */
+	char target[PORTIER_NTLM_NAME_MAX];	  /* TargetName */
+	char nb_computer[PORTIER_NTLM_NAME_MAX];  /* MsvAvNbComputerName */
+	char nb_domain[PORTIER_NTLM_NAME_MAX];	  /* MsvAvNbDomainName */
+	char dns_computer[PORTIER_NTLM_NAME_MAX]; /* MsvAvDnsComputerName */
+	char dns_domain[PORTIER_NTLM_NAME_MAX];	  /* MsvAvDnsDomainName */
+	char dns_tree[PORTIER_NTLM_NAME_MAX];	  /* MsvAvDnsTreeName */
+	uint64_t timestamp; /* MsvAvTimestamp (FILETIME), 0 if absent */
+	unsigned n_pairs;   /* AV_PAIRs before MsvAvEOL */
+	bool have_version;  /* the VERSION flag and the 8 bytes (2.2.2.10) */
+	uint8_t os_major, os_minor, ntlm_revision;
+	uint16_t os_build;
+};
+
+/* Pure: an NTLMSSP NEGOTIATE_MESSAGE asking for the target information,
+ * without domain or workstation (40 bytes). */
+PORTIER_API long portier_ntlmssp_negotiate_build(uint8_t *buf, size_t cap,
+						 const void *params);
+/*
+ * Pure: parse a CHALLENGE_MESSAGE (out: struct portier_ntlm_info).  buf may
+ * hold bytes before it (a SPNEGO wrapper): the message is the first
+ * "NTLMSSP\0" signature of type 2, and every offset is from there.
+ */
+PORTIER_API int portier_ntlmssp_challenge_parse(const uint8_t *buf, size_t len,
+						void *out,
+						struct portier_err *err);
+
+struct portier_smb2_setup_params {
+	uint64_t message_id;
+	uint64_t session_id; /* 0 for the first leg */
+	const uint8_t *blob; /* the security token (NTLMSSP) */
+	size_t blob_len;
+};
+
+/* SESSION_SETUP response: SessionFlags (2.2.6). */
+#define PORTIER_SMB2_SESSION_IS_GUEST 0x0001
+#define PORTIER_SMB2_SESSION_IS_NULL  0x0002
+
+struct portier_smb2_setup_reply {
+	uint32_t status;     /* NT status in the header */
+	uint64_t session_id; /* from the header */
+	uint16_t session_flags;
+	size_t blob_off, blob_len; /* the security buffer within buf */
+};
+
+/* Pure: a framed SMB2 SESSION_SETUP request carrying params->blob. */
+PORTIER_API long portier_smb2_session_setup_build(uint8_t *buf, size_t cap,
+						  const void *params);
+/* Pure: parse one framed SESSION_SETUP response (an error response too). */
+PORTIER_API int portier_smb2_session_setup_parse(const uint8_t *buf, size_t len,
+						 void *out,
+						 struct portier_err *err);
+
 /* ---- DCE/RPC connection-oriented PDUs (DCE 1.1 RPC ch. 12, MS-RPCE 2.2) - */
 
 enum portier_dcerpc_ptype {
@@ -536,6 +602,8 @@ struct portier_smb_opts {
 	bool only_direct;     /* skip 139 */
 	const char *called;   /* NetBIOS name for 139; NULL: ask 137 first,
 			       * then fall back to "*SMBSERVER" */
+	bool shares; /* also ask what the server reveals before a password:
+		      * the NTLM challenge's target information */
 };
 
 struct portier_smb_dialect_result {
@@ -564,6 +632,14 @@ struct portier_smb_host {
 	bool signing_required; /* required by the highest SMB2+ dialect, or
 				  * SMB1's when only SMB1 was accepted */
 	bool signing_enabled;
+	/* with opts.shares: the first leg of an NTLM login on a fresh
+	 * connection that negotiates the highest SMB2+ dialect */
+	bool ntlm_tried;
+	int ntlm_status; /* 0: the challenge parsed; negative: ntlm_why */
+	char ntlm_why[256];
+	struct portier_ntlm_info ntlm;
+	size_t ntlm_raw_len; /* the SESSION_SETUP reply, cut at the size */
+	uint8_t ntlm_raw[4096];
 };
 
 /* A judgement on one host's exposure (SMB, the RPC endpoint mapper). */
@@ -573,7 +649,7 @@ struct portier_probe_finding {
 	const char *text;	/* why it matters */
 	const char *advice;	/* how to fix it, Windows and Samba */
 };
-#define PORTIER_SMB_MAX_FINDINGS 2
+#define PORTIER_SMB_MAX_FINDINGS 3
 
 /* The findings for a probed host, worst first; returns how many. */
 PORTIER_API size_t

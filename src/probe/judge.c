@@ -121,6 +121,21 @@ portier_smb_judge(const struct portier_smb_host *h,
 			"`Set-SmbServerConfiguration "
 			"-RequireSecuritySignature $true`; in Samba "
 			"`server signing = mandatory`"};
+	if (h->ntlm_tried && h->ntlm_status == 0 &&
+	    (h->ntlm.nb_computer[0] || h->ntlm.dns_computer[0] ||
+	     h->ntlm.nb_domain[0] || h->ntlm.dns_domain[0]))
+		out[n++] = (struct portier_probe_finding){
+			PORTIER_RISK_LOW, "ntlm-info-leak",
+			"the NTLM challenge tells anyone, before any password, "
+			"the computer and domain names (NetBIOS and DNS) and "
+			"the server's clock: a map of the network for an "
+			"attacker",
+			"a server that offers NTLM answers this to anyone: "
+			"let only the clients that need SMB reach 445/139 "
+			"(Windows firewall scope; in Samba `hosts allow` and "
+			"a firewall), and on Windows restrict NTLM "
+			"(`Network security: Restrict NTLM` policies) so "
+			"that Kerberos is used"};
 	return n;
 }
 

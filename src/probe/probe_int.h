@@ -33,4 +33,19 @@ int probe_recv_all(int fd, uint8_t *buf, size_t len, long deadline);
 /* A failed exchange in words ("no reply before the timeout", ...). */
 const char *probe_io_why(int rc);
 
+/*
+ * SMB on a connected fd (smb_host.c).  probe_smb_recv reads one framed
+ * packet (4-byte header + body, at most cap bytes) and returns its length.
+ * probe_nbss_session opens a NetBIOS session calling the name called: 0,
+ * or negative with the reason in why (a refusal is noted in out).
+ */
+long probe_smb_recv(int fd, uint8_t *buf, size_t cap, long deadline,
+		    struct portier_err *err);
+int probe_nbss_session(int fd, const char *called, long deadline,
+		       struct portier_smb_host *out, char *why, size_t why_len);
+/* The NTLM challenge of an SMB2 server (smb_auth.c), into h->ntlm*. */
+void probe_smb_ntlm(const struct portier_addr *a,
+		    const struct portier_smb_opts *o,
+		    struct portier_smb_host *h);
+
 #endif

@@ -1,0 +1,320 @@
+/*
+ * ntlmssp.c - the first leg of an NTLM login over SMB2 as pure functions:
+ * the SESSION_SETUP request that carries an NTLMSSP NEGOTIATE_MESSAGE, its
+ * response, and the CHALLENGE_MESSAGE inside it.
+ *
+ * The CHALLENGE_MESSAGE (MS-NLMP 2.2.1.2) is sent before the client proves
+ * anything, and its target information (AV_PAIRs, 2.2.2.1) names the
+ * server: NetBIOS and DNS computer and domain names, the forest, its clock,
+ * and with the VERSION flag the Windows build.  That is what portier smb
+ * reports as leaked before any password.
+ */
+#include <string.h>
+
+#include "portier/bytes.h"
+#include "portier/probe.h"
+
+#define NTLMSSP_SIG	"NTLMSSP\0"
+#define NTLMSSP_SIG_LEN 8
+#define NTLM_NEG_LEN	40
+#define NTLM_CHAL_MIN	48 /* up to TargetInfoFields; Version follows */
+#define SMB2_HDR	64
+#define SMB2_SETUP_REQ	24 /* fixed part of 2.2.5 */
+#define SMB2_SETUP_RESP 8  /* fixed part of 2.2.6 */
+
+/* MS-NLMP 2.2.2.5 */
+#define NEG_UNICODE	   0x00000001u
+#define NEG_OEM		   0x00000002u
+#define NEG_REQUEST_TARGET 0x00000004u
+#define NEG_NTLM	   0x00000200u
+#define NEG_ALWAYS_SIGN	   0x00008000u
+#define NEG_EXTENDED_SEC   0x00080000u
+#define NEG_128		   0x20000000u
+#define NEG_56		   0x80000000u
+
+long portier_ntlmssp_negotiate_build(uint8_t *buf, size_t cap,
+				     const void *params)
+{
+	(void)params;
+	if (cap < NTLM_NEG_LEN)
+		return PORTIER_EINVAL;
+	memset(buf, 0, NTLM_NEG_LEN);
+	memcpy(buf, NTLMSSP_SIG, NTLMSSP_SIG_LEN);
+	put_le32(buf + 8, 1); /* NEGOTIATE_MESSAGE */
+	put_le32(buf + 12, NEG_UNICODE | NEG_OEM | NEG_REQUEST_TARGET |
+				   NEG_NTLM | NEG_ALWAYS_SIGN |
+				   NEG_EXTENDED_SEC | PORTIER_NTLM_NEG_VERSION |
+				   NEG_128 | NEG_56);
+	/* DomainNameFields and WorkstationFields stay empty; the Version
+	 * (2.2.2.10) says 6.1 build 7601, NTLM revision 15, as many
+	 * clients do */
+	buf[32] = 6;
+	buf[33] = 1;
+	put_le16(buf + 34, 7601);
+	buf[39] = 15;
+	return NTLM_NEG_LEN;
+}
+
+/* Append code point cp as UTF-8 at *k, if it fits with the NUL. */
+static void put_utf8(char *dst, size_t cap, size_t *k, uint32_t cp)
+{
+	uint8_t u[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		u[0] = (uint8_t)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (uint8_t)(0xc0 | cp >> 6);
+		u[1] = (uint8_t)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (uint8_t)(0xe0 | cp >> 12);
+		u[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
+		u[2] = (uint8_t)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (uint8_t)(0xf0 | cp >> 18);
+		u[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3f));
+		u[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
+		u[3] = (uint8_t)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	if (*k + n < cap) {
+		memcpy(dst + *k, u, n);
+		*k += n;
+	}
+}
+
+/*
+ * UTF-16LE (len bytes) to UTF-8 in dst: a lone surrogate, an odd last byte
+ * or a U+0000 becomes U+FFFD, so that the result is one valid string; what
+ * does not fit in cap is cut at a character.
+ */
+static void utf16_to_utf8(const uint8_t *p, size_t len, char *dst, size_t cap)
+{
+	size_t i = 0, k = 0;
+
+	while (i < len) {
+		uint32_t cp;
+
+		if (len - i < 2) {
+			put_utf8(dst, cap, &k, 0xfffd);
+			break;
+		}
+		cp = get_le16(p + i);
+		i += 2;
+		if (cp >= 0xd800 && cp < 0xdc00 && len - i >= 2 &&
+		    get_le16(p + i) >= 0xdc00 && get_le16(p + i) < 0xe000) {
+			cp = 0x10000 + ((cp - 0xd800) << 10) +
+			     (get_le16(p + i) - 0xdc00u);
+			i += 2;
+		} else if (cp == 0 || (cp >= 0xd800 && cp < 0xe000)) {
+			cp = 0xfffd;
+		}
+		put_utf8(dst, cap, &k, cp);
+	}
+	dst[k] = '\0';
+}
+
+/* The first type-2 NTLMSSP message in buf, or NULL. */
+static const uint8_t *find_challenge(const uint8_t *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; len >= 12 && i <= len - 12; i++)
+		if (memcmp(buf + i, NTLMSSP_SIG, NTLMSSP_SIG_LEN) == 0 &&
+		    get_le32(buf + i + 8) == 2)
+			return buf + i;
+	return NULL;
+}
+
+static int av_pairs(const uint8_t *p, size_t len, struct portier_ntlm_info *r,
+		    struct portier_err *err)
+{
+	size_t o = 0;
+
+	while (o < len) {
+		uint16_t id, n;
+		char *dst = NULL;
+
+		if (len - o < 4)
+			return portier_err_set(err, PORTIER_EPROTO,
+					       "target information ends inside "
+					       "an AV_PAIR header (%zu of %zu "
+					       "bytes)",
+					       o, len);
+		id = get_le16(p + o);
+		n = get_le16(p + o + 2);
+		o += 4;
+		if (n > len - o)
+			return portier_err_set(
+				err, PORTIER_EPROTO,
+				"AV_PAIR %u claims %u bytes, %zu "
+				"are left",
+				id, n, len - o);
+		if (id == 0) /* MsvAvEOL */
+			return 0;
+		r->n_pairs++;
+		/* MsvAvNbComputerName (1) .. MsvAvDnsTreeName (5) */
+		if (id >= 1 && id <= 5) {
+			char *names[] = {r->nb_computer, r->nb_domain,
+					 r->dns_computer, r->dns_domain,
+					 r->dns_tree};
+
+			dst = names[id - 1];
+		} else if (id == 7) { /* MsvAvTimestamp */
+			if (n != 8)
+				return portier_err_set(err, PORTIER_EPROTO,
+						       "MsvAvTimestamp of %u "
+						       "bytes (want 8)",
+						       n);
+			r->timestamp = get_le64(p + o);
+		} /* flags, single host, channel bindings: not reported */
+		if (dst)
+			utf16_to_utf8(p + o, n, dst, PORTIER_NTLM_NAME_MAX);
+		o += n;
+	}
+	return 0; /* no MsvAvEOL: what was there is kept */
+}
+
+/* A security buffer (len, maxlen, offset) of a message of mlen bytes. */
+static int field(const uint8_t *m, size_t mlen, size_t at, const char *what,
+		 size_t *off, size_t *n, struct portier_err *err)
+{
+	*n = get_le16(m + at);
+	*off = get_le32(m + at + 4);
+	if (*n && (*off > mlen || *n > mlen - *off))
+		return portier_err_set(err, PORTIER_EPROTO,
+				       "%s (offset %zu, %zu bytes) runs past "
+				       "the %zu-byte CHALLENGE_MESSAGE",
+				       what, *off, *n, mlen);
+	return 0;
+}
+
+int portier_ntlmssp_challenge_parse(const uint8_t *buf, size_t len, void *out,
+				    struct portier_err *err)
+{
+	struct portier_ntlm_info *r = out;
+	const uint8_t *m;
+	size_t mlen, off, n;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	m = find_challenge(buf, len);
+	if (!m)
+		return portier_err_set(err, PORTIER_EPROTO,
+				       "no NTLMSSP CHALLENGE_MESSAGE in the "
+				       "%zu-byte security buffer",
+				       len);
+	mlen = len - (size_t)(m - buf);
+	if (mlen < NTLM_CHAL_MIN)
+		return portier_err_set(err, PORTIER_EPROTO,
+				       "CHALLENGE_MESSAGE of %zu bytes is "
+				       "shorter than its fixed %d",
+				       mlen, NTLM_CHAL_MIN);
+	r->flags = get_le32(m + 20);
+	memcpy(r->challenge, m + 24, 8);
+	rc = field(m, mlen, 12, "TargetName", &off, &n, err);
+	if (rc < 0)
+		return rc;
+	if (r->flags & NEG_UNICODE) {
+		utf16_to_utf8(m + off, n, r->target, sizeof(r->target));
+	} else {
+		/* OEM: the bytes as sent (a NUL ends them), cleaned later */
+		size_t k =
+			n < sizeof(r->target) - 1 ? n : sizeof(r->target) - 1;
+
+		memcpy(r->target, m + off, k);
+		r->target[k] = '\0';
+	}
+	rc = field(m, mlen, 40, "TargetInfo", &off, &n, err);
+	if (rc < 0)
+		return rc;
+	if (r->flags & PORTIER_NTLM_NEG_VERSION && mlen >= NTLM_CHAL_MIN + 8 &&
+	    (!n || off >= NTLM_CHAL_MIN + 8)) {
+		r->have_version = true;
+		r->os_major = m[48];
+		r->os_minor = m[49];
+		r->os_build = get_le16(m + 50);
+		r->ntlm_revision = m[55];
+	}
+	return av_pairs(m + off, n, r, err);
+}
+
+long portier_smb2_session_setup_build(uint8_t *buf, size_t cap,
+				      const void *params)
+{
+	const struct portier_smb2_setup_params *p = params;
+	size_t body = SMB2_HDR + SMB2_SETUP_REQ + p->blob_len;
+	uint8_t *s = buf + 4;
+
+	if (p->blob_len > 0xffff || cap < 4 + body)
+		return PORTIER_EINVAL;
+	memset(buf, 0, 4 + SMB2_HDR + SMB2_SETUP_REQ);
+	buf[0] = 0;
+	put_be24(buf + 1, (uint32_t)body);
+	memcpy(s, "\xfeSMB", 4);
+	put_le16(s + 4, SMB2_HDR);
+	put_le16(s + 12, 1);  /* SESSION_SETUP */
+	put_le16(s + 14, 33); /* CreditRequest */
+	put_le64(s + 24, p->message_id);
+	put_le32(s + 32, 0xfeff); /* ProcessId */
+	put_le64(s + 40, p->session_id);
+	put_le16(s + 64, 25); /* StructureSize */
+	s[67] = 0x01;	      /* SecurityMode: signing enabled */
+	put_le16(s + 76, SMB2_HDR + SMB2_SETUP_REQ);
+	put_le16(s + 78, (uint16_t)p->blob_len);
+	if (p->blob_len)
+		memcpy(s + SMB2_HDR + SMB2_SETUP_REQ, p->blob, p->blob_len);
+	return (long)(4 + body);
+}
+
+int portier_smb2_session_setup_parse(const uint8_t *buf, size_t len, void *out,
+				     struct portier_err *err)
+{
+	struct portier_smb2_setup_reply *r = out;
+	const uint8_t *s = buf + 4;
+	size_t body, off, n;
+
+	memset(r, 0, sizeof(*r));
+	if (len < 4 || buf[0] != 0)
+		return portier_err_set(err, PORTIER_EPROTO,
+				       "SESSION_SETUP reply is not a session "
+				       "message");
+	body = get_be24(buf + 1);
+	if (body > len - 4 || body < SMB2_HDR)
+		return portier_err_set(err, PORTIER_EPROTO,
+				       "SESSION_SETUP reply of %zu bytes (%zu "
+				       "received) has no SMB2 header",
+				       body, len - 4);
+	if (memcmp(s, "\xfeSMB", 4) != 0 || get_le16(s + 12) != 1 ||
+	    !(get_le32(s + 16) & 1))
+		return portier_err_set(err, PORTIER_EPROTO,
+				       "reply is not an SMB2 SESSION_SETUP "
+				       "response (command %u)",
+				       get_le16(s + 12));
+	r->status = get_le32(s + 8);
+	r->session_id = get_le64(s + 40);
+	if (r->status != 0 && r->status != PORTIER_STATUS_MORE_PROCESSING)
+		return 0; /* an error response (2.2.2): refused */
+	if (body < SMB2_HDR + SMB2_SETUP_RESP || get_le16(s + 64) != 9)
+		return portier_err_set(err, PORTIER_EPROTO,
+				       "SESSION_SETUP response of %zu bytes "
+				       "lacks its 8-byte body (StructureSize "
+				       "must be 9)",
+				       body);
+	r->session_flags = get_le16(s + 66);
+	off = get_le16(s + 68);
+	n = get_le16(s + 70);
+	if (n &&
+	    (off < SMB2_HDR + SMB2_SETUP_RESP || off > body || n > body - off))
+		return portier_err_set(err, PORTIER_EPROTO,
+				       "security buffer (offset %zu, %zu "
+				       "bytes) is outside the %zu-byte "
+				       "response",
+				       off, n, body);
+	r->blob_off = 4 + off;
+	r->blob_len = n;
+	return 0;
+}

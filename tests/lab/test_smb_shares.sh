@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# portier smb --shares against real Samba: what the server reveals before
+# any password.  The NTLM challenge's names equal the ones smb.conf gives
+# Samba (netbios name, workgroup); the challenge is saved with --raw-dir;
+# and a server that answers the SESSION_SETUP with garbage, a cut or an
+# oversized reply gets a clear per-host error in bounded time.
+. "$PORTIER_SRC/tests/lab/lib.sh"
+lab_init
+need_tool jq python3
+
+lab_target t1 # Samba defaults (as lab_samba writes them)
+lab_target t2 # Samba with its own netbios name and SMB 3.1.1 only
+# fake SMB2 servers: they negotiate 3.1.1, then answer the SESSION_SETUP
+# with control bytes in the names, a cut challenge, an AV_PAIR that runs
+# past the end, and a 16 MiB frame
+lab_target f1
+lab_target f2
+lab_target f3
+lab_target f4
+lab_samba t1
+conf1=$LAB_SAMBA_CONF
+lab_samba t2 "netbios name = FILES-T2" "server min protocol = SMB3_11"
+conf2=$LAB_SAMBA_CONF
+
+# conf_get CONF KEY: the value of KEY in a lab smb.conf
+# (Samba takes the last of two lines)
+conf_get() { sed -n "s/^ *$2 = //p" "$1" | tail -1; }
+
+# portier_json WANT ARGS...: portier smb --shares --json ARGS, exit WANT
+portier_json() { lab_expect "$1" lab_scan "$PORTIER" smb --shares --json "${@:2}"; }
+
+check_names() { # name conf json
+	local name=$1 conf=$2 json=$3 nb
+	nb=$(conf_get "$conf" "netbios name")
+	echo "$name: smb.conf netbios name $nb"
+	echo "$name: portier: $(jq -c .ntlm <<<"$json")"
+	[ "$(jq -r .ntlm.netbios_computer <<<"$json")" = "$nb" ] \
+		|| lab_fail "$name: NetBIOS computer name differs from smb.conf"
+	# a standalone server is its own SAM domain: Samba names the domain
+	# after the computer (get_global_sam_name), not the workgroup
+	[ "$(jq -r .ntlm.netbios_domain <<<"$json")" = "$nb" ] \
+		|| lab_fail "$name: NetBIOS domain is not the standalone server's own"
+	[ "$(jq -r .ntlm.target <<<"$json")" = "$nb" ] \
+		|| lab_fail "$name: TargetName is not the server's domain"
+	# the DNS computer name is the host's (the namespaces share its UTS)
+	[ "$(jq -r .ntlm.dns_computer <<<"$json")" = "$(lab_in "$name" hostname -f 2>/dev/null || lab_in "$name" hostname)" ] \
+		|| lab_fail "$name: DNS computer name is not the host name"
+	jq -e '.ntlm.timestamp | test("^[0-9]{4}-")' <<<"$json" >/dev/null \
+		|| lab_fail "$name: no timestamp"
+	jq -e '.findings[] | select(.id == "ntlm-info-leak" and .severity == "low")' \
+		<<<"$json" >/dev/null || lab_fail "$name: the leak is not a finding"
+}
+
+raw=$(mktemp -d "$LAB_DIR/raw.XXXXXX")
+j1=$(portier_json 1 --raw-dir "$raw" "${LAB_IP[t1]}")
+check_names t1 "$conf1" "$j1"
+[ -s "$raw/smb-${LAB_IP[t1]}-445-ntlm.bin" ] || lab_fail "t1: challenge not saved"
+
+j2=$(portier_json 1 --raw-dir "$raw" "${LAB_IP[t2]}")
+check_names t2 "$conf2" "$j2"
+[ "$(jq -r .highest <<<"$j2")" = 3.1.1 ] || lab_fail "t2: 3.1.1 expected"
+
+# the text view says the same
+out=$(lab_scan "$PORTIER" smb --shares "${LAB_IP[t1]}" 2>&1) && rc=0 || rc=$?
+echo "$out"
+[ "$rc" = 1 ] || lab_fail "t1 text: findings should exit 1, got $rc"
+grep -q "netbios computer  $(conf_get "$conf1" "netbios name")" <<<"$out" \
+	|| lab_fail "t1 text: computer name missing"
+grep -q 'before any password' <<<"$out" || lab_fail "t1 text: no leak heading"
+
+# without --shares nothing of it is asked
+j=$(lab_expect 1 lab_scan "$PORTIER" smb --json "${LAB_IP[t1]}")
+[ "$(jq -r 'has("ntlm")' <<<"$j")" = false ] || lab_fail "ntlm without --shares"
+
+# fake NAME MODE: a server in NAME that answers any NEGOTIATE with 3.1.1
+# and the SESSION_SETUP as MODE says
+fake() {
+	lab_bg "$1" "fake-$2" python3 "$PORTIER_SRC/tests/lab/fake_smb_ntlm.py" \
+		"${LAB_IP[$1]}" "$2"
+	lab_wait_port "$1" tcp 445
+}
+fake f1 control
+fake f2 cut
+fake f3 overrun
+fake f4 huge
+for f in f1:control f2:cut f3:overrun f4:huge; do
+	t=${f%%:*} mode=${f#*:}
+	start=$(date +%s%N)
+	# signing is not required by the fakes: exit 1 for that finding
+	j=$(portier_json 1 --only 445 --timeout 1000 "${LAB_IP[$t]}")
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	echo "$t $mode (${ms} ms): $(jq -c .ntlm <<<"$j")"
+	[ "$ms" -lt 10000 ] || lab_fail "$t $mode took ${ms} ms"
+	case $mode in
+	control)
+		[ "$(jq -r .ntlm.netbios_computer <<<"$j")" = $'EVIL\e[31mNAME\a' ] \
+			|| lab_fail "$t: control bytes not kept as data in JSON"
+		[ "$(jq -r .ntlm.netbios_domain <<<"$j")" = $'DOM\xef\xbf\xbd' ] \
+			|| lab_fail "$t: lone surrogate not U+FFFD"
+		[ "$(jq -r .ntlm.os_version <<<"$j")" = 10.0.17763 ] \
+			|| lab_fail "$t: OS version not read"
+		out=$(lab_expect 1 lab_scan "$PORTIER" smb --shares --only 445 "${LAB_IP[f1]}")
+		grep -q 'EVIL\\x1b\[31mNAME\\x07' <<<"$out" || lab_fail "$t: text not cleaned"
+		! grep -q $'\e' <<<"$out" || lab_fail "$t: an escape reached the terminal"
+		;;
+	cut) jq -e '.ntlm.error | test("shorter than its fixed 48")' <<<"$j" >/dev/null \
+		|| lab_fail "$t: cut challenge not named" ;;
+	overrun) jq -e '.ntlm.error | test("AV_PAIR 1 claims 60000 bytes")' <<<"$j" >/dev/null \
+		|| lab_fail "$t: overrunning AV_PAIR not named" ;;
+	huge) jq -e '.ntlm.error | test("larger than")' <<<"$j" >/dev/null \
+		|| lab_fail "$t: oversized reply not refused" ;;
+	esac
+done
+echo "smb --shares ok: the NTLM names equal smb.conf's; hostile replies give clear errors"
