@@ -1,7 +1,8 @@
 /*
  * Fuzz the NTLM challenge parsers: an SMB2 SESSION_SETUP response as it
  * arrives (framed), then the CHALLENGE_MESSAGE in its security buffer; the
- * input also goes to the challenge parser whole (a SPNEGO-wrapped token).
+ * input also goes to the challenge parser whole (a SPNEGO-wrapped token)
+ * and to the TREE_CONNECT response parser.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ static void check(const struct portier_ntlm_info *n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct portier_smb2_setup_reply r;
+	struct portier_smb2_tree_reply t;
 	struct portier_ntlm_info n;
 	struct portier_err err;
 
@@ -40,5 +42,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (portier_ntlmssp_challenge_parse(data, size, &n, &err) == 0)
 		check(&n);
+	(void)portier_smb2_tree_connect_parse(data, size, &t, &err);
 	return 0;
 }

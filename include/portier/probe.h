@@ -307,6 +307,7 @@ struct portier_ntlm_info {
 	bool have_version;  /* the VERSION flag and the 8 bytes (2.2.2.10) */
 	uint8_t os_major, os_minor, ntlm_revision;
 	uint16_t os_build;
+	size_t info_off, info_len; /* the raw TargetInfo in the parsed buffer */
 };
 
 /* Pure: an NTLMSSP NEGOTIATE_MESSAGE asking for the target information,
@@ -321,6 +322,33 @@ PORTIER_API long portier_ntlmssp_negotiate_build(uint8_t *buf, size_t cap,
 PORTIER_API int portier_ntlmssp_challenge_parse(const uint8_t *buf, size_t len,
 						void *out,
 						struct portier_err *err);
+
+#define PORTIER_NTLM_NEG_ANONYMOUS 0x00000800u
+/* The server's flags an anonymous AUTHENTICATE keeps: unicode, request
+ * target, NTLM, always sign, extended security, target info, version, 128,
+ * 56 (no signing or key exchange: there is no key) */
+#define PORTIER_NTLM_NEG_ANON_KEEP 0xa2888205u
+
+/* An AUTHENTICATE_MESSAGE (2.2.1.3).  Names are ASCII (sent as UTF-16LE,
+ * at most 64 characters each); NULL is empty. */
+struct portier_ntlm_auth_params {
+	uint32_t flags; /* NegotiateFlags; 0: those of our NEGOTIATE */
+	const char *domain, *user, *workstation;
+	const uint8_t *lm, *nt; /* the challenge responses */
+	size_t lm_len, nt_len;
+};
+/* Pure: the AUTHENTICATE_MESSAGE, with a zero MIC field; its length. */
+PORTIER_API long portier_ntlmssp_authenticate_build(uint8_t *buf, size_t cap,
+						    const void *params);
+/*
+ * Pure: an NTLMv2 response (2.2.2.8) for proof (the 16-byte NTProofStr),
+ * the client challenge, the server's timestamp and its TargetInfo as sent
+ * (info, info_len, ending in MsvAvEOL or not: one is added when missing).
+ */
+PORTIER_API long portier_ntlmssp_v2_response_build(
+	uint8_t *buf, size_t cap, const uint8_t proof[16],
+	const uint8_t client_challenge[8], uint64_t timestamp,
+	const uint8_t *info, size_t info_len);
 
 struct portier_smb2_setup_params {
 	uint64_t message_id;
@@ -339,6 +367,27 @@ struct portier_smb2_setup_reply {
 	uint16_t session_flags;
 	size_t blob_off, blob_len; /* the security buffer within buf */
 };
+
+struct portier_smb2_tree_params {
+	uint64_t message_id, session_id;
+	const char *path; /* ASCII "\\\\host\\share", at most 256 characters */
+};
+
+struct portier_smb2_tree_reply {
+	uint32_t status;
+	uint32_t tree_id;
+	uint8_t share_type; /* 1 disk, 2 pipe, 3 print */
+	uint32_t share_flags, capabilities;
+	uint32_t maximal_access; /* the access mask the session would get */
+};
+
+/* Pure: a framed TREE_CONNECT request (2.2.9) for params->path. */
+PORTIER_API long portier_smb2_tree_connect_build(uint8_t *buf, size_t cap,
+						 const void *params);
+/* Pure: parse one framed TREE_CONNECT response (2.2.10), or an error. */
+PORTIER_API int portier_smb2_tree_connect_parse(const uint8_t *buf, size_t len,
+						void *out,
+						struct portier_err *err);
 
 /* Pure: a framed SMB2 SESSION_SETUP request carrying params->blob. */
 PORTIER_API long portier_smb2_session_setup_build(uint8_t *buf, size_t cap,
@@ -616,6 +665,26 @@ struct portier_smb_dialect_result {
 	uint8_t raw[1024];
 };
 
+/* One login attempt; the SESSION_SETUP response decides, not the absence
+ * of an error: SessionFlags say whether the server made it a guest or a
+ * null session. */
+struct portier_smb_login {
+	bool tried;
+	int status; /* 0: the server answered (nt_status); negative:
+			     * no answer (why) */
+	char why[256];
+	char user[32];		/* the user name sent ("" for a null session) */
+	uint32_t nt_status;	/* 0 = logged on */
+	uint16_t session_flags; /* PORTIER_SMB2_SESSION_IS_* */
+	/* once logged on: a TREE_CONNECT to IPC$ (what share listing and
+	 * every RPC call needs) */
+	char ipc_path[PORTIER_ADDR_STRLEN + 8]; /* UNC path of IPC$ */
+	bool ipc_tried;
+	int ipc_io;	     /* 0: answered (ipc_status); negative: why */
+	uint32_t ipc_status; /* 0 = connected */
+	uint32_t ipc_access; /* MaximalAccess */
+};
+
 struct portier_smb_host {
 	struct portier_addr addr;
 	enum portier_tcp_state direct, nbss; /* how 445 and 139 answered */
@@ -640,6 +709,10 @@ struct portier_smb_host {
 	struct portier_ntlm_info ntlm;
 	size_t ntlm_raw_len; /* the SESSION_SETUP reply, cut at the size */
 	uint8_t ntlm_raw[4096];
+	/* with opts.shares: a null session (anonymous, on the connection of
+	 * the challenge) and a guest attempt (a random user name with a
+	 * random NTLMv2 response, on a connection of its own) */
+	struct portier_smb_login null_login, guest_login;
 };
 
 /* A judgement on one host's exposure (SMB, the RPC endpoint mapper). */
@@ -649,7 +722,11 @@ struct portier_probe_finding {
 	const char *text;	/* why it matters */
 	const char *advice;	/* how to fix it, Windows and Samba */
 };
-#define PORTIER_SMB_MAX_FINDINGS 3
+#define PORTIER_SMB_MAX_FINDINGS 5
+
+/* The login was accepted and IPC$ connected: what a client needs to list
+ * shares or call RPC (the verdict behind the session findings). */
+PORTIER_API bool portier_smb_login_usable(const struct portier_smb_login *l);
 
 /* The findings for a probed host, worst first; returns how many. */
 PORTIER_API size_t

@@ -627,8 +627,10 @@ json_t *probe_out_smb_json(const struct portier_smb_host *h,
 		caps_str(b->capabilities, buf, sizeof(buf));
 		json_object_set_new(o, "capabilities", json_string(buf));
 	}
-	if (h->ntlm_tried)
+	if (h->ntlm_tried) {
 		json_object_set_new(o, "ntlm", probe_out_ntlm_json(h));
+		json_object_set_new(o, "sessions", probe_out_sessions_json(h));
+	}
 	nf = portier_smb_judge(h, f);
 	json_object_set_new(o, "findings", probe_out_findings_json(f, nf));
 	return o;

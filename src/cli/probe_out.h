@@ -57,6 +57,8 @@ void probe_out_filetime(uint64_t ft, char *buf, size_t cap);
 void probe_out_ntlm_text(FILE *f, const struct cli *cli,
 			 const struct portier_smb_host *h);
 json_t *probe_out_ntlm_json(const struct portier_smb_host *h);
+/* {null, guest}: the two login attempts of --shares (null if not made). */
+json_t *probe_out_sessions_json(const struct portier_smb_host *h);
 
 /* ---- --raw-dir ---- */
 

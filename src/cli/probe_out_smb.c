@@ -5,6 +5,7 @@
  * reaches a terminal; the JSON encoder cleans its own (cli_json_string).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "cli/probe_out.h"
@@ -29,6 +30,95 @@ static const struct {
 static const char *ntlm_name(const struct portier_ntlm_info *n, size_t i)
 {
 	return (const char *)n + ntlm_names[i].off;
+}
+
+static void login_state(const struct portier_smb_login *l, char *buf,
+			size_t cap);
+
+/* A login attempt in words: "accepted as a guest (IS_GUEST)". */
+static void login_words(const struct portier_smb_login *l, char *buf,
+			size_t cap)
+{
+	char ipc[96] = "";
+	size_t n;
+
+	if (l->ipc_tried && l->ipc_io == 0)
+		snprintf(ipc, sizeof(ipc), "; IPC$ %s (status 0x%08x)",
+			 l->ipc_status ? "refused" : "connected",
+			 l->ipc_status);
+	login_state(l, buf, cap);
+	n = strlen(buf);
+	if (n < cap)
+		snprintf(buf + n, cap - n, "%s", ipc);
+}
+
+static void login_state(const struct portier_smb_login *l, char *buf,
+			size_t cap)
+{
+	if (l->status < 0 || (l->ipc_tried && l->ipc_io < 0))
+		snprintf(buf, cap, "failed: %s", l->why);
+	else if (l->nt_status != 0)
+		snprintf(buf, cap, "refused (status 0x%08x%s)", l->nt_status,
+			 l->nt_status == 0xc000006du   ? ", logon failure"
+			 : l->nt_status == 0xc0000022u ? ", access denied"
+						       : "");
+	else if (l->session_flags & PORTIER_SMB2_SESSION_IS_NULL)
+		snprintf(buf, cap, "accepted as a null session (IS_NULL)");
+	else if (l->session_flags & PORTIER_SMB2_SESSION_IS_GUEST)
+		snprintf(buf, cap, "accepted as guest (IS_GUEST)");
+	else if (!l->user[0])
+		snprintf(buf, cap,
+			 "accepted (no session flag set, as Samba answers "
+			 "an anonymous logon)");
+	else
+		snprintf(buf, cap,
+			 "accepted as a user (no guest or null flag)");
+}
+
+/* "null", "guest", "user" or "refused" for JSON; NULL when not answered. */
+static const char *login_key(const struct portier_smb_login *l)
+{
+	if (l->status < 0)
+		return NULL;
+	if (l->nt_status != 0)
+		return "refused";
+	if (l->session_flags & PORTIER_SMB2_SESSION_IS_NULL)
+		return "null";
+	if (l->session_flags & PORTIER_SMB2_SESSION_IS_GUEST)
+		return "guest";
+	return l->user[0] ? "user" : "null";
+}
+
+static json_t *login_json(const struct portier_smb_login *l)
+{
+	char st[16];
+	json_t *o;
+
+	if (!l->tried)
+		return json_null();
+	if (l->status < 0)
+		return json_pack("{s:s?, s:o}", "user", l->user, "error",
+				 cli_json_string(l->why));
+	snprintf(st, sizeof(st), "0x%08x", l->nt_status);
+	o = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b}", "user", l->user,
+		      "status", st, "result", login_key(l), "usable",
+		      portier_smb_login_usable(l), "is_guest",
+		      (l->session_flags & PORTIER_SMB2_SESSION_IS_GUEST) != 0,
+		      "is_null",
+		      (l->session_flags & PORTIER_SMB2_SESSION_IS_NULL) != 0);
+	if (o && l->ipc_tried) {
+		snprintf(st, sizeof(st), "0x%08x", l->ipc_status);
+		json_object_set_new(
+			o, "ipc",
+			l->ipc_io < 0
+				? json_pack("{s:o}", "error",
+					    cli_json_string(l->why))
+				: json_pack("{s:b, s:s, s:I}", "connected",
+					    l->ipc_status == 0, "status", st,
+					    "maximal_access",
+					    (json_int_t)l->ipc_access));
+	}
+	return o;
 }
 
 void probe_out_ntlm_text(FILE *out, const struct cli *cli,
@@ -61,6 +151,15 @@ void probe_out_ntlm_text(FILE *out, const struct cli *cli,
 		fprintf(out, "    %-17s %u.%u build %u (NTLM revision %u)\n",
 			"os version", n->os_major, n->os_minor, n->os_build,
 			n->ntlm_revision);
+	if (h->null_login.tried) {
+		login_words(&h->null_login, buf, sizeof(buf));
+		fprintf(out, "  null session  %s\n", buf);
+	}
+	if (h->guest_login.tried) {
+		login_words(&h->guest_login, buf, sizeof(buf));
+		fprintf(out, "  guest         user %s: %s\n",
+			h->guest_login.user, buf);
+	}
 }
 
 json_t *probe_out_ntlm_json(const struct portier_smb_host *h)
@@ -94,4 +193,10 @@ json_t *probe_out_ntlm_json(const struct portier_smb_host *h)
 		json_object_set_new(o, "os_version", json_null());
 	}
 	return o;
+}
+
+json_t *probe_out_sessions_json(const struct portier_smb_host *h)
+{
+	return json_pack("{s:o, s:o}", "null", login_json(&h->null_login),
+			 "guest", login_json(&h->guest_login));
 }

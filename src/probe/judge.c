@@ -98,6 +98,12 @@ void portier_nbstat_describe(const struct portier_nbstat_reply *r,
 		add(buf, cap, &used, "%s", ", its MAC address");
 }
 
+bool portier_smb_login_usable(const struct portier_smb_login *l)
+{
+	return l->tried && l->status == 0 && l->nt_status == 0 &&
+	       l->ipc_tried && l->ipc_io == 0 && l->ipc_status == 0;
+}
+
 size_t
 portier_smb_judge(const struct portier_smb_host *h,
 		  struct portier_probe_finding out[PORTIER_SMB_MAX_FINDINGS])
@@ -121,6 +127,27 @@ portier_smb_judge(const struct portier_smb_host *h,
 			"`Set-SmbServerConfiguration "
 			"-RequireSecuritySignature $true`; in Samba "
 			"`server signing = mandatory`"};
+	if (portier_smb_login_usable(&h->null_login))
+		out[n++] = (struct portier_probe_finding){
+			PORTIER_RISK_MEDIUM, "smb-null-session",
+			"a null session (no user, no password) is accepted "
+			"and reaches IPC$: anyone can ask for shares, users "
+			"and policies",
+			"on Windows set `RestrictAnonymous` = 1 and "
+			"`RestrictNullSessAccess` = 1 (Network access: "
+			"Restrict anonymous access to Named Pipes and "
+			"Shares); in Samba `restrict anonymous = 2`"};
+	if (portier_smb_login_usable(&h->guest_login))
+		out[n++] = (struct portier_probe_finding){
+			PORTIER_RISK_MEDIUM, "smb-guest-mapping",
+			"a user name that does not exist, with any password, "
+			"is logged on (as guest) and reaches IPC$: whatever a "
+			"guest may read or write is open to everyone who can "
+			"reach the port",
+			"on Windows keep the Guest account disabled and "
+			"`AllowInsecureGuestAuth` off; in Samba `map to guest "
+			"= Never` and no `guest ok = yes` share that needs "
+			"protection"};
 	if (h->ntlm_tried && h->ntlm_status == 0 &&
 	    (h->ntlm.nb_computer[0] || h->ntlm.dns_computer[0] ||
 	     h->ntlm.nb_domain[0] || h->ntlm.dns_domain[0]))

@@ -239,7 +239,147 @@ int portier_ntlmssp_challenge_parse(const uint8_t *buf, size_t len, void *out,
 		r->os_build = get_le16(m + 50);
 		r->ntlm_revision = m[55];
 	}
+	r->info_off = (size_t)(m - buf) + off;
+	r->info_len = n;
 	return av_pairs(m + off, n, r, err);
+}
+
+#define NTLM_AUTH_HDR 88 /* through the MIC (2.2.1.3) */
+#define NTLM_MAX_NAME 64
+
+/* Put one security buffer's fields at at and its bytes at *payload. */
+static void put_field(uint8_t *m, size_t at, size_t *payload,
+		      const uint8_t *data, size_t n)
+{
+	put_le16(m + at, (uint16_t)n);
+	put_le16(m + at + 2, (uint16_t)n);
+	put_le32(m + at + 4, (uint32_t)*payload);
+	if (n)
+		memcpy(m + *payload, data, n);
+	*payload += n;
+}
+
+/* An ASCII name as UTF-16LE into u (2 * NTLM_MAX_NAME bytes); its length. */
+static size_t to_utf16(const char *s, uint8_t *u)
+{
+	size_t i, n = s ? strlen(s) : 0;
+
+	for (i = 0; i < n; i++) {
+		u[2 * i] = (uint8_t)s[i];
+		u[2 * i + 1] = 0;
+	}
+	return 2 * n;
+}
+
+long portier_ntlmssp_authenticate_build(uint8_t *buf, size_t cap,
+					const void *params)
+{
+	const struct portier_ntlm_auth_params *p = params;
+	uint8_t dom[2 * NTLM_MAX_NAME], user[2 * NTLM_MAX_NAME],
+		ws[2 * NTLM_MAX_NAME];
+	size_t payload = NTLM_AUTH_HDR, total;
+
+	if ((p->domain && strlen(p->domain) > NTLM_MAX_NAME) ||
+	    (p->user && strlen(p->user) > NTLM_MAX_NAME) ||
+	    (p->workstation && strlen(p->workstation) > NTLM_MAX_NAME) ||
+	    p->lm_len > 0xffff || p->nt_len > 0xffff)
+		return PORTIER_EINVAL;
+	total = NTLM_AUTH_HDR + p->lm_len + p->nt_len +
+		to_utf16(p->domain, dom) + to_utf16(p->user, user) +
+		to_utf16(p->workstation, ws);
+	if (cap < total)
+		return PORTIER_EINVAL;
+	memset(buf, 0, NTLM_AUTH_HDR);
+	memcpy(buf, NTLMSSP_SIG, NTLMSSP_SIG_LEN);
+	put_le32(buf + 8, 3); /* AUTHENTICATE_MESSAGE */
+	put_field(buf, 12, &payload, p->lm, p->lm_len);
+	put_field(buf, 20, &payload, p->nt, p->nt_len);
+	put_field(buf, 28, &payload, dom, to_utf16(p->domain, dom));
+	put_field(buf, 36, &payload, user, to_utf16(p->user, user));
+	put_field(buf, 44, &payload, ws, to_utf16(p->workstation, ws));
+	put_field(buf, 52, &payload, NULL, 0); /* no session key exchange */
+	put_le32(buf + 60, p->flags ? p->flags
+				    : NEG_UNICODE | NEG_REQUEST_TARGET |
+					      NEG_NTLM | NEG_ALWAYS_SIGN |
+					      NEG_EXTENDED_SEC |
+					      PORTIER_NTLM_NEG_VERSION |
+					      NEG_128 | NEG_56);
+	buf[64] = 6; /* the Version of our NEGOTIATE */
+	buf[65] = 1;
+	put_le16(buf + 66, 7601);
+	buf[71] = 15;
+	return (long)total;
+}
+
+long portier_ntlmssp_v2_response_build(uint8_t *buf, size_t cap,
+				       const uint8_t proof[16],
+				       const uint8_t client_challenge[8],
+				       uint64_t timestamp, const uint8_t *info,
+				       size_t info_len)
+{
+	/* 2.2.2.7: RespType, HiRespType, 6 reserved, TimeStamp, the client
+	 * challenge, 4 reserved, the AV_PAIRs, then 4 reserved */
+	bool eol = info_len >= 4 && get_le32(info + info_len - 4) == 0;
+	size_t n = 16 + 28 + info_len + (eol ? 0 : 4) + 4;
+
+	if (cap < n)
+		return PORTIER_EINVAL;
+	memset(buf, 0, n);
+	memcpy(buf, proof, 16);
+	buf[16] = 1;
+	buf[17] = 1;
+	put_le64(buf + 24, timestamp);
+	memcpy(buf + 32, client_challenge, 8);
+	if (info_len)
+		memcpy(buf + 44, info, info_len);
+	return (long)n;
+}
+
+/* The stream header and a sync SMB2 request header for cmd (2.2.1.2). */
+static void smb2_request(uint8_t *buf, size_t body, uint16_t cmd, uint64_t mid,
+			 uint64_t sid)
+{
+	uint8_t *s = buf + 4;
+
+	memset(buf, 0, 4 + SMB2_HDR);
+	put_be24(buf + 1, (uint32_t)body);
+	memcpy(s, "\xfeSMB", 4);
+	put_le16(s + 4, SMB2_HDR);
+	put_le16(s + 12, cmd);
+	put_le16(s + 14, 33); /* CreditRequest */
+	put_le64(s + 24, mid);
+	put_le32(s + 32, 0xfeff); /* ProcessId */
+	put_le64(s + 40, sid);
+}
+
+/*
+ * Check a framed SMB2 response to cmd: its body length in *body (from the
+ * SMB2 header on), its status in *status.  0, or PORTIER_EPROTO.
+ */
+static int smb2_response(const uint8_t *buf, size_t len, uint16_t cmd,
+			 const char *what, size_t *body, uint32_t *status,
+			 struct portier_err *err)
+{
+	const uint8_t *s = buf + 4;
+
+	if (len < 4 || buf[0] != 0)
+		return portier_err_set(err, PORTIER_EPROTO,
+				       "%s reply is not a session message",
+				       what);
+	*body = get_be24(buf + 1);
+	if (*body > len - 4 || *body < SMB2_HDR)
+		return portier_err_set(err, PORTIER_EPROTO,
+				       "%s reply of %zu bytes (%zu received) "
+				       "has no SMB2 header",
+				       what, *body, len - 4);
+	if (memcmp(s, "\xfeSMB", 4) != 0 || get_le16(s + 12) != cmd ||
+	    !(get_le32(s + 16) & 1))
+		return portier_err_set(err, PORTIER_EPROTO,
+				       "reply is not an SMB2 %s response "
+				       "(command %u)",
+				       what, get_le16(s + 12));
+	*status = get_le32(s + 8);
+	return 0;
 }
 
 long portier_smb2_session_setup_build(uint8_t *buf, size_t cap,
@@ -251,16 +391,8 @@ long portier_smb2_session_setup_build(uint8_t *buf, size_t cap,
 
 	if (p->blob_len > 0xffff || cap < 4 + body)
 		return PORTIER_EINVAL;
-	memset(buf, 0, 4 + SMB2_HDR + SMB2_SETUP_REQ);
-	buf[0] = 0;
-	put_be24(buf + 1, (uint32_t)body);
-	memcpy(s, "\xfeSMB", 4);
-	put_le16(s + 4, SMB2_HDR);
-	put_le16(s + 12, 1);  /* SESSION_SETUP */
-	put_le16(s + 14, 33); /* CreditRequest */
-	put_le64(s + 24, p->message_id);
-	put_le32(s + 32, 0xfeff); /* ProcessId */
-	put_le64(s + 40, p->session_id);
+	smb2_request(buf, body, 1, p->message_id, p->session_id);
+	memset(s + SMB2_HDR, 0, SMB2_SETUP_REQ);
 	put_le16(s + 64, 25); /* StructureSize */
 	s[67] = 0x01;	      /* SecurityMode: signing enabled */
 	put_le16(s + 76, SMB2_HDR + SMB2_SETUP_REQ);
@@ -276,25 +408,13 @@ int portier_smb2_session_setup_parse(const uint8_t *buf, size_t len, void *out,
 	struct portier_smb2_setup_reply *r = out;
 	const uint8_t *s = buf + 4;
 	size_t body, off, n;
+	int rc;
 
 	memset(r, 0, sizeof(*r));
-	if (len < 4 || buf[0] != 0)
-		return portier_err_set(err, PORTIER_EPROTO,
-				       "SESSION_SETUP reply is not a session "
-				       "message");
-	body = get_be24(buf + 1);
-	if (body > len - 4 || body < SMB2_HDR)
-		return portier_err_set(err, PORTIER_EPROTO,
-				       "SESSION_SETUP reply of %zu bytes (%zu "
-				       "received) has no SMB2 header",
-				       body, len - 4);
-	if (memcmp(s, "\xfeSMB", 4) != 0 || get_le16(s + 12) != 1 ||
-	    !(get_le32(s + 16) & 1))
-		return portier_err_set(err, PORTIER_EPROTO,
-				       "reply is not an SMB2 SESSION_SETUP "
-				       "response (command %u)",
-				       get_le16(s + 12));
-	r->status = get_le32(s + 8);
+	rc = smb2_response(buf, len, 1, "SESSION_SETUP", &body, &r->status,
+			   err);
+	if (rc < 0)
+		return rc;
 	r->session_id = get_le64(s + 40);
 	if (r->status != 0 && r->status != PORTIER_STATUS_MORE_PROCESSING)
 		return 0; /* an error response (2.2.2): refused */
@@ -316,5 +436,56 @@ int portier_smb2_session_setup_parse(const uint8_t *buf, size_t len, void *out,
 				       off, n, body);
 	r->blob_off = 4 + off;
 	r->blob_len = n;
+	return 0;
+}
+
+#define SMB2_TREE_REQ  8  /* fixed part of 2.2.9 */
+#define SMB2_TREE_RESP 16 /* 2.2.10 */
+#define SMB2_MAX_PATH  256
+
+long portier_smb2_tree_connect_build(uint8_t *buf, size_t cap,
+				     const void *params)
+{
+	const struct portier_smb2_tree_params *p = params;
+	size_t n = p->path ? strlen(p->path) : 0, i,
+	       body = SMB2_HDR + SMB2_TREE_REQ + 2 * n;
+	uint8_t *s = buf + 4;
+
+	if (n == 0 || n > SMB2_MAX_PATH || cap < 4 + body)
+		return PORTIER_EINVAL;
+	smb2_request(buf, body, 3, p->message_id, p->session_id);
+	memset(s + SMB2_HDR, 0, SMB2_TREE_REQ);
+	put_le16(s + 64, 9); /* StructureSize */
+	put_le16(s + 68, SMB2_HDR + SMB2_TREE_REQ);
+	put_le16(s + 70, (uint16_t)(2 * n));
+	for (i = 0; i < n; i++)
+		put_le16(s + SMB2_HDR + SMB2_TREE_REQ + 2 * i,
+			 (uint8_t)p->path[i]);
+	return (long)(4 + body);
+}
+
+int portier_smb2_tree_connect_parse(const uint8_t *buf, size_t len, void *out,
+				    struct portier_err *err)
+{
+	struct portier_smb2_tree_reply *r = out;
+	const uint8_t *s = buf + 4;
+	size_t body;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	rc = smb2_response(buf, len, 3, "TREE_CONNECT", &body, &r->status, err);
+	if (rc < 0 || r->status != 0)
+		return rc;
+	if (body < SMB2_HDR + SMB2_TREE_RESP || get_le16(s + 64) != 16)
+		return portier_err_set(err, PORTIER_EPROTO,
+				       "TREE_CONNECT response of %zu bytes "
+				       "lacks its 16-byte body (StructureSize "
+				       "must be 16)",
+				       body);
+	r->tree_id = get_le32(s + 36);
+	r->share_type = s[66];
+	r->share_flags = get_le32(s + 68);
+	r->capabilities = get_le32(s + 72);
+	r->maximal_access = get_le32(s + 76);
 	return 0;
 }

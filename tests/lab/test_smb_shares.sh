@@ -6,10 +6,12 @@
 # oversized reply gets a clear per-host error in bounded time.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 lab_init
-need_tool jq python3
+need_tool jq python3 smbclient
 
 lab_target t1 # Samba defaults (as lab_samba writes them)
 lab_target t2 # Samba with its own netbios name and SMB 3.1.1 only
+lab_target t3 # map to guest = Never
+lab_target t4 # restrict anonymous = 2
 # fake SMB2 servers: they negotiate 3.1.1, then answer the SESSION_SETUP
 # with control bytes in the names, a cut challenge, an AV_PAIR that runs
 # past the end, and a 16 MiB frame
@@ -21,6 +23,8 @@ lab_samba t1
 conf1=$LAB_SAMBA_CONF
 lab_samba t2 "netbios name = FILES-T2" "server min protocol = SMB3_11"
 conf2=$LAB_SAMBA_CONF
+lab_samba t3 "map to guest = Never"
+lab_samba t4 "restrict anonymous = 2"
 
 # conf_get CONF KEY: the value of KEY in a lab smb.conf
 # (Samba takes the last of two lines)
@@ -71,6 +75,43 @@ grep -q 'before any password' <<<"$out" || lab_fail "t1 text: no leak heading"
 # without --shares nothing of it is asked
 j=$(lab_expect 1 lab_scan "$PORTIER" smb --json "${LAB_IP[t1]}")
 [ "$(jq -r 'has("ntlm")' <<<"$j")" = false ] || lab_fail "ntlm without --shares"
+
+# sessions: portier's verdicts against what smbclient can do with the same
+# logons (-U% is the null session, -U someone%x an unknown user)
+# smbclient_can NAME USER%PASS: "true" when smbclient lists NAME's shares
+smbclient_can() {
+	if lab_scan smbclient -U "$2" -L "${LAB_IP[$1]}" </dev/null >/dev/null 2>&1
+	then echo true; else echo false; fi
+}
+declare -A want_null=([t1]=true [t3]=true [t4]=false)
+declare -A want_guest=([t1]=true [t3]=false [t4]=false)
+for t in t1 t3 t4; do
+	j=$(portier_json 1 "${LAB_IP[$t]}")
+	echo "$t: $(jq -c .sessions <<<"$j")"
+	nul=$(smbclient_can "$t" %)
+	gst=$(smbclient_can "$t" "nobody$RANDOM%x$RANDOM")
+	echo "$t: smbclient null $nul, guest $gst"
+	# the configurations do what they are meant to (else the test
+	# proves nothing)
+	[ "$nul" = "${want_null[$t]}" ] && [ "$gst" = "${want_guest[$t]}" ] \
+		|| lab_fail "$t: smbclient's access is not what smb.conf should give"
+	[ "$(jq -r .sessions.null.usable <<<"$j")" = "$nul" ] \
+		|| lab_fail "$t: null session verdict differs from smbclient -U%"
+	[ "$(jq -r .sessions.guest.usable <<<"$j")" = "$gst" ] \
+		|| lab_fail "$t: guest verdict differs from smbclient -U someone%x"
+	[ "$(jq -r '[.findings[].id | select(. == "smb-null-session")] | length' <<<"$j")" \
+		= "$([ "$nul" = true ] && echo 1 || echo 0)" ] || lab_fail "$t: null finding wrong"
+	[ "$(jq -r '[.findings[].id | select(. == "smb-guest-mapping")] | length' <<<"$j")" \
+		= "$([ "$gst" = true ] && echo 1 || echo 0)" ] || lab_fail "$t: guest finding wrong"
+	# how each refusal shows: Never refuses the logon itself, restrict
+	# anonymous = 2 lets it log on and refuses IPC$ (access denied)
+	case $t in
+	t3) [ "$(jq -r .sessions.guest.status <<<"$j")" = 0xc000006d ] \
+		|| lab_fail "t3: the guest logon should fail (LOGON_FAILURE)" ;;
+	t4) [ "$(jq -r .sessions.null.ipc.status <<<"$j")" = 0xc0000022 ] \
+		|| lab_fail "t4: IPC$ should be refused to the null session" ;;
+	esac
+done
 
 # fake NAME MODE: a server in NAME that answers any NEGOTIATE with 3.1.1
 # and the SESSION_SETUP as MODE says

@@ -261,6 +261,115 @@ static void test_refusal(void **state)
 		  &err, "not an SMB2 SESSION_SETUP response");
 }
 
+/* MS-NLMP 3.2.5.1.2: the anonymous AUTHENTICATE_MESSAGE. */
+static void test_authenticate_anonymous(void **state)
+{
+	static const uint8_t z1[1] = {0};
+	struct portier_ntlm_auth_params p = {
+		.flags = 0xa2888205u | PORTIER_NTLM_NEG_ANONYMOUS,
+		.lm = z1,
+		.lm_len = 1};
+	uint8_t b[256];
+	long n;
+
+	(void)state;
+	n = portier_ntlmssp_authenticate_build(b, sizeof(b), &p);
+	assert_int_equal(n, 88 + 1);
+	assert_memory_equal(b, "NTLMSSP\0", 8);
+	assert_int_equal(get_le32(b + 8), 3);
+	assert_int_equal(get_le16(b + 12), 1); /* LM: one zero byte */
+	assert_int_equal(get_le32(b + 16), 88);
+	assert_int_equal(b[88], 0);
+	assert_int_equal(get_le16(b + 20), 0); /* no NT response */
+	assert_int_equal(get_le16(b + 36), 0); /* no user */
+	assert_int_equal(get_le32(b + 60), p.flags);
+	assert_int_equal(portier_ntlmssp_authenticate_build(b, 88, &p),
+			 PORTIER_EINVAL);
+}
+
+static void test_authenticate_user(void **state)
+{
+	uint8_t nt[256], b[512], proof[16], cc[8];
+	struct portier_ntlm_auth_params p = {.user = "portier-0a0b0c0d",
+					     .workstation = "PORTIER"};
+	static const uint8_t info[] = {2, 0, 2, 0, 'A', 0};
+	long nl, n;
+
+	(void)state;
+	memset(proof, 0x11, sizeof(proof));
+	memset(cc, 0x22, sizeof(cc));
+	nl = portier_ntlmssp_v2_response_build(nt, sizeof(nt), proof, cc,
+					       0x0102030405060708ull, info,
+					       sizeof(info));
+	/* proof, the 28-byte header, the pairs, the added EOL, 4 reserved */
+	assert_int_equal(nl, 16 + 28 + 6 + 4 + 4);
+	assert_memory_equal(nt, proof, 16);
+	assert_int_equal(nt[16], 1);
+	assert_int_equal(nt[17], 1);
+	assert_int_equal(get_le64(nt + 24), 0x0102030405060708ull);
+	assert_memory_equal(nt + 32, cc, 8);
+	assert_memory_equal(nt + 44, info, sizeof(info));
+	assert_int_equal(get_le32(nt + 50), 0);
+	p.nt = nt;
+	p.nt_len = (size_t)nl;
+	n = portier_ntlmssp_authenticate_build(b, sizeof(b), &p);
+	assert_int_equal(n, 88 + nl + 2 * 16 + 2 * 7);
+	assert_int_equal(get_le16(b + 20), nl);
+	assert_memory_equal(b + get_le32(b + 24), nt, (size_t)nl);
+	assert_int_equal(get_le16(b + 36), 32);
+	assert_memory_equal(b + get_le32(b + 40), "p\0o\0r\0t\0", 8);
+	assert_int_equal(get_le16(b + 44), 14);
+	/* a name longer than 64 characters is refused */
+	p.user =
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	assert_int_equal(portier_ntlmssp_authenticate_build(b, sizeof(b), &p),
+			 PORTIER_EINVAL);
+}
+
+static void test_tree_connect(void **state)
+{
+	struct portier_smb2_tree_params p = {
+		.message_id = 3, .session_id = 9, .path = "\\\\h\\IPC$"};
+	struct portier_smb2_tree_reply r;
+	struct portier_err err = {0};
+	uint8_t b[256];
+	long n;
+
+	(void)state;
+	n = portier_smb2_tree_connect_build(b, sizeof(b), &p);
+	assert_int_equal(n, 4 + 64 + 8 + 2 * 8);
+	assert_int_equal(get_le16(b + 4 + 12), 3);
+	assert_int_equal(get_le16(b + 4 + 68), 72);
+	assert_int_equal(get_le16(b + 4 + 70), 16);
+	assert_memory_equal(b + 4 + 72, "\\\0\\\0h\0\\\0I\0", 10);
+	p.path = "";
+	assert_int_equal(portier_smb2_tree_connect_build(b, sizeof(b), &p),
+			 PORTIER_EINVAL);
+	/* a response: the request turned around, with a 16-byte body */
+	p.path = "\\\\h\\IPC$";
+	n = portier_smb2_tree_connect_build(b, sizeof(b), &p);
+	put_be24(b + 1, 64 + 16);
+	put_le32(b + 4 + 16, 1); /* SERVER_TO_REDIR */
+	put_le32(b + 4 + 36, 7); /* TreeId */
+	put_le16(b + 4 + 64, 16);
+	b[4 + 66] = 2; /* pipe */
+	put_le32(b + 4 + 76, 0x001f01ff);
+	assert_int_equal(
+		portier_smb2_tree_connect_parse(b, 4 + 64 + 16, &r, &err), 0);
+	assert_int_equal(r.tree_id, 7);
+	assert_int_equal(r.share_type, 2);
+	assert_int_equal(r.maximal_access, 0x001f01ff);
+	/* cut inside the body */
+	put_be24(b + 1, 64 + 8);
+	must_fail(portier_smb2_tree_connect_parse(b, 4 + 64 + 8, &r, &err),
+		  &err, "lacks its 16-byte body");
+	/* an error response parses with its status */
+	put_le32(b + 4 + 8, 0xc0000022);
+	assert_int_equal(
+		portier_smb2_tree_connect_parse(b, 4 + 64 + 8, &r, &err), 0);
+	assert_int_equal(r.status, 0xc0000022);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +381,9 @@ int main(void)
 		cmocka_unit_test(test_wrapped),
 		cmocka_unit_test(test_utf16),
 		cmocka_unit_test(test_refusal),
+		cmocka_unit_test(test_authenticate_anonymous),
+		cmocka_unit_test(test_authenticate_user),
+		cmocka_unit_test(test_tree_connect),
 	};
 
 	return cmocka_run_group_tests(tests, load, NULL);
