@@ -13,6 +13,7 @@
 
 #include "portier/bytes.h"
 #include "portier/probe.h"
+#include "probe/wire.h"
 
 #define NTLMSSP_SIG	"NTLMSSP\0"
 #define NTLMSSP_SIG_LEN 8
@@ -53,68 +54,6 @@ long portier_ntlmssp_negotiate_build(uint8_t *buf, size_t cap,
 	put_le16(buf + 34, 7601);
 	buf[39] = 15;
 	return NTLM_NEG_LEN;
-}
-
-/* Append code point cp as UTF-8 at *k, if it fits with the NUL. */
-static void put_utf8(char *dst, size_t cap, size_t *k, uint32_t cp)
-{
-	uint8_t u[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		u[0] = (uint8_t)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (uint8_t)(0xc0 | cp >> 6);
-		u[1] = (uint8_t)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (uint8_t)(0xe0 | cp >> 12);
-		u[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
-		u[2] = (uint8_t)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (uint8_t)(0xf0 | cp >> 18);
-		u[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3f));
-		u[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
-		u[3] = (uint8_t)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	if (*k + n < cap) {
-		memcpy(dst + *k, u, n);
-		*k += n;
-	}
-}
-
-/*
- * UTF-16LE (len bytes) to UTF-8 in dst: a lone surrogate, an odd last byte
- * or a U+0000 becomes U+FFFD, so that the result is one valid string; what
- * does not fit in cap is cut at a character.
- */
-static void utf16_to_utf8(const uint8_t *p, size_t len, char *dst, size_t cap)
-{
-	size_t i = 0, k = 0;
-
-	while (i < len) {
-		uint32_t cp;
-
-		if (len - i < 2) {
-			put_utf8(dst, cap, &k, 0xfffd);
-			break;
-		}
-		cp = get_le16(p + i);
-		i += 2;
-		if (cp >= 0xd800 && cp < 0xdc00 && len - i >= 2 &&
-		    get_le16(p + i) >= 0xdc00 && get_le16(p + i) < 0xe000) {
-			cp = 0x10000 + ((cp - 0xd800) << 10) +
-			     (get_le16(p + i) - 0xdc00u);
-			i += 2;
-		} else if (cp == 0 || (cp >= 0xd800 && cp < 0xe000)) {
-			cp = 0xfffd;
-		}
-		put_utf8(dst, cap, &k, cp);
-	}
-	dst[k] = '\0';
 }
 
 /* The first type-2 NTLMSSP message in buf, or NULL. */
@@ -172,7 +111,8 @@ static int av_pairs(const uint8_t *p, size_t len, struct portier_ntlm_info *r,
 			r->timestamp = get_le64(p + o);
 		} /* flags, single host, channel bindings: not reported */
 		if (dst)
-			utf16_to_utf8(p + o, n, dst, PORTIER_NTLM_NAME_MAX);
+			probe_utf16_to_utf8(p + o, n, dst,
+					    PORTIER_NTLM_NAME_MAX);
 		o += n;
 	}
 	return 0; /* no MsvAvEOL: what was there is kept */
@@ -219,7 +159,7 @@ int portier_ntlmssp_challenge_parse(const uint8_t *buf, size_t len, void *out,
 	if (rc < 0)
 		return rc;
 	if (r->flags & NEG_UNICODE) {
-		utf16_to_utf8(m + off, n, r->target, sizeof(r->target));
+		probe_utf16_to_utf8(m + off, n, r->target, sizeof(r->target));
 	} else {
 		/* OEM: the bytes as sent (a NUL ends them), cleaned later */
 		size_t k =
