@@ -397,6 +397,88 @@ PORTIER_API int portier_smb2_session_setup_parse(const uint8_t *buf, size_t len,
 						 void *out,
 						 struct portier_err *err);
 
+/* ---- shares: a named pipe over SMB2 and srvsvc NetrShareEnum ----------- */
+
+/* An SMB2 request on an open tree and file (CREATE, IOCTL, READ). */
+struct portier_smb2_file_params {
+	uint64_t message_id, session_id;
+	uint32_t tree_id;
+	uint8_t file_id[16]; /* IOCTL, READ */
+	const char *name;    /* CREATE: the pipe ("srvsvc"), ASCII */
+	const uint8_t *data; /* IOCTL: the input (a DCE/RPC PDU) */
+	size_t data_len;
+	uint32_t max_out; /* IOCTL, READ: the most to return */
+};
+
+/* A CREATE, IOCTL or READ response: status, the FileId of a CREATE, and
+ * the data of an IOCTL (its output) or a READ, within buf. */
+struct portier_smb2_file_reply {
+	uint32_t status;
+	uint8_t file_id[16];
+	size_t data_off, data_len;
+};
+
+#define PORTIER_STATUS_BUFFER_OVERFLOW 0x80000005u
+#define PORTIER_FSCTL_PIPE_TRANSCEIVE  0x0011c017u
+
+/* Pure: framed SMB2 CREATE of a named pipe on IPC$ (2.2.13), read/write,
+ * FILE_OPEN: nothing is created. */
+PORTIER_API long portier_smb2_pipe_open_build(uint8_t *buf, size_t cap,
+					      const void *params);
+/* Pure: framed IOCTL FSCTL_PIPE_TRANSCEIVE (2.2.31) with data. */
+PORTIER_API long portier_smb2_transceive_build(uint8_t *buf, size_t cap,
+					       const void *params);
+/* Pure: framed READ (2.2.19) of max_out bytes from the pipe. */
+PORTIER_API long portier_smb2_read_build(uint8_t *buf, size_t cap,
+					 const void *params);
+/* Pure: parse the response to one of the three (the command in buf says
+ * which); an error response parses with its status. */
+PORTIER_API int portier_smb2_file_parse(const uint8_t *buf, size_t len,
+					void *out, struct portier_err *err);
+
+/* srvsvc 4b324fc8-1670-01d3-1278-5a47bf6ee188 v3.0 (MS-SRVS) */
+PORTIER_API extern const struct portier_rpc_syntax portier_rpc_srvsvc_syntax;
+#define PORTIER_SRVSVC_OPNUM_SHARE_ENUM 15
+
+#define PORTIER_SMB_MAX_SHARES 128  /* kept; more are counted */
+#define PORTIER_SHARE_MAX_ENUM 4096 /* more in one reply is refused */
+#define PORTIER_SHARE_NAME_MAX 96   /* UTF-8 bytes + NUL */
+
+/* MS-SRVS 2.2.2.4 share types */
+#define PORTIER_STYPE_MASK	0x000000ffu
+#define PORTIER_STYPE_SPECIAL	0x80000000u
+#define PORTIER_STYPE_TEMPORARY 0x40000000u
+
+struct portier_smb_share {
+	char name[PORTIER_SHARE_NAME_MAX]; /* UTF-8 as sent, not cleaned */
+	uint32_t type;
+	char remark[PORTIER_SHARE_NAME_MAX];
+};
+
+struct portier_share_list {
+	uint32_t n_entries; /* EntriesRead: how many the reply holds */
+	uint32_t n;	    /* kept in shares[] (at most the max) */
+	uint32_t total;	    /* TotalEntries */
+	uint32_t status;    /* the WERROR of NetrShareEnum, 0 = success */
+	struct portier_smb_share shares[PORTIER_SMB_MAX_SHARES];
+};
+
+struct portier_share_enum_params {
+	const char *server; /* ServerName, ASCII ("\\\\198.19.1.2") */
+};
+
+/* Pure: the NDR stub of NetrShareEnum level 1 (MS-SRVS 3.1.4.8). */
+PORTIER_API long portier_srvsvc_share_enum_build(uint8_t *buf, size_t cap,
+						 const void *params);
+/* Pure: parse its response stub (out: struct portier_share_list): counts
+ * and string lengths are checked against the stub, at most
+ * PORTIER_SHARE_MAX_ENUM entries are walked. */
+PORTIER_API int portier_srvsvc_share_enum_parse(const uint8_t *buf, size_t len,
+						void *out,
+						struct portier_err *err);
+/* "Disk", "Printer", "Device", "IPC" or "?" for a share type. */
+PORTIER_API const char *portier_share_type_name(uint32_t type);
+
 /* ---- DCE/RPC connection-oriented PDUs (DCE 1.1 RPC ch. 12, MS-RPCE 2.2) - */
 
 enum portier_dcerpc_ptype {
@@ -713,6 +795,13 @@ struct portier_smb_host {
 	 * the challenge) and a guest attempt (a random user name with a
 	 * random NTLMv2 response, on a connection of its own) */
 	struct portier_smb_login null_login, guest_login;
+	/* with opts.shares: NetrShareEnum over \\pipe\\srvsvc on IPC$, in
+	 * the first session that reached IPC$ (the null one, else guest) */
+	bool shares_tried;
+	int shares_status; /* 0: listed (shares); negative: shares_why */
+	char shares_why[256];
+	const char *shares_via; /* "null" or "guest" */
+	struct portier_share_list shares;
 };
 
 /* A judgement on one host's exposure (SMB, the RPC endpoint mapper). */

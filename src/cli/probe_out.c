@@ -630,6 +630,7 @@ json_t *probe_out_smb_json(const struct portier_smb_host *h,
 	if (h->ntlm_tried) {
 		json_object_set_new(o, "ntlm", probe_out_ntlm_json(h));
 		json_object_set_new(o, "sessions", probe_out_sessions_json(h));
+		json_object_set_new(o, "shares", probe_out_shares_json(h));
 	}
 	nf = portier_smb_judge(h, f);
 	json_object_set_new(o, "findings", probe_out_findings_json(f, nf));

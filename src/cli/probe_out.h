@@ -59,6 +59,9 @@ void probe_out_ntlm_text(FILE *f, const struct cli *cli,
 json_t *probe_out_ntlm_json(const struct portier_smb_host *h);
 /* {null, guest}: the two login attempts of --shares (null if not made). */
 json_t *probe_out_sessions_json(const struct portier_smb_host *h);
+/* {via, entries, total, list: [{name, type, type_bits, hidden, remark}]}
+ * or {via, error}; null when no session reached IPC$. */
+json_t *probe_out_shares_json(const struct portier_smb_host *h);
 
 /* ---- --raw-dir ---- */
 

@@ -121,6 +121,42 @@ static json_t *login_json(const struct portier_smb_login *l)
 	return o;
 }
 
+/* The share list, one line per share, names and remarks cleaned. */
+static void shares_text(FILE *out, const struct portier_smb_host *h)
+{
+	char name[PORTIER_TEXT_MAX(PORTIER_SHARE_NAME_MAX)],
+		remark[PORTIER_TEXT_MAX(PORTIER_SHARE_NAME_MAX)];
+	uint32_t i;
+
+	if (!h->shares_tried) {
+		fprintf(out, "  shares        not listed: no session without a "
+			     "password reached IPC$\n");
+		return;
+	}
+	if (h->shares_status < 0) {
+		portier_text_clean(name, sizeof(name), h->shares_why,
+				   PORTIER_TEXT_TERM);
+		fprintf(out, "  shares        not listed (%s session): %s\n",
+			h->shares_via, name);
+		return;
+	}
+	fprintf(out, "  shares        listed by the %s session: %u",
+		h->shares_via, h->shares.n_entries);
+	if (h->shares.n < h->shares.n_entries)
+		fprintf(out, " (the first %u shown)", h->shares.n);
+	fputc('\n', out);
+	for (i = 0; i < h->shares.n; i++) {
+		const struct portier_smb_share *sh = &h->shares.shares[i];
+
+		portier_text_clean(name, sizeof(name), sh->name,
+				   PORTIER_TEXT_TERM);
+		portier_text_clean(remark, sizeof(remark), sh->remark,
+				   PORTIER_TEXT_TERM);
+		fprintf(out, "    %-16s %-8s %s\n", name,
+			portier_share_type_name(sh->type), remark);
+	}
+}
+
 void probe_out_ntlm_text(FILE *out, const struct cli *cli,
 			 const struct portier_smb_host *h)
 {
@@ -160,6 +196,7 @@ void probe_out_ntlm_text(FILE *out, const struct cli *cli,
 		fprintf(out, "  guest         user %s: %s\n",
 			h->guest_login.user, buf);
 	}
+	shares_text(out, h);
 }
 
 json_t *probe_out_ntlm_json(const struct portier_smb_host *h)
@@ -193,6 +230,35 @@ json_t *probe_out_ntlm_json(const struct portier_smb_host *h)
 		json_object_set_new(o, "os_version", json_null());
 	}
 	return o;
+}
+
+json_t *probe_out_shares_json(const struct portier_smb_host *h)
+{
+	json_t *arr;
+	uint32_t i;
+
+	if (!h->shares_tried)
+		return json_null();
+	if (h->shares_status < 0)
+		return json_pack("{s:s, s:o}", "via", h->shares_via, "error",
+				 cli_json_string(h->shares_why));
+	arr = json_array();
+	for (i = 0; arr && i < h->shares.n; i++) {
+		const struct portier_smb_share *sh = &h->shares.shares[i];
+		size_t n = strlen(sh->name);
+
+		json_array_append_new(
+			arr,
+			json_pack("{s:o, s:s, s:I, s:b, s:o}", "name",
+				  cli_json_string(sh->name), "type",
+				  portier_share_type_name(sh->type),
+				  "type_bits", (json_int_t)sh->type, "hidden",
+				  n > 0 && sh->name[n - 1] == '$', "remark",
+				  cli_json_string(sh->remark)));
+	}
+	return json_pack("{s:s, s:I, s:I, s:o}", "via", h->shares_via,
+			 "entries", (json_int_t)h->shares.n_entries, "total",
+			 (json_int_t)h->shares.total, "list", arr);
 }
 
 json_t *probe_out_sessions_json(const struct portier_smb_host *h)

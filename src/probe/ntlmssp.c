@@ -202,12 +202,9 @@ static void put_field(uint8_t *m, size_t at, size_t *payload,
 /* An ASCII name as UTF-16LE into u (2 * NTLM_MAX_NAME bytes); its length. */
 static size_t to_utf16(const char *s, uint8_t *u)
 {
-	size_t i, n = s ? strlen(s) : 0;
+	size_t n = s ? strlen(s) : 0;
 
-	for (i = 0; i < n; i++) {
-		u[2 * i] = (uint8_t)s[i];
-		u[2 * i + 1] = 0;
-	}
+	probe_ascii_to_utf16(s, n, u);
 	return 2 * n;
 }
 
@@ -276,8 +273,8 @@ long portier_ntlmssp_v2_response_build(uint8_t *buf, size_t cap,
 }
 
 /* The stream header and a sync SMB2 request header for cmd (2.2.1.2). */
-static void smb2_request(uint8_t *buf, size_t body, uint16_t cmd, uint64_t mid,
-			 uint64_t sid)
+void probe_smb2_request(uint8_t *buf, size_t body, uint16_t cmd, uint64_t mid,
+			uint64_t sid)
 {
 	uint8_t *s = buf + 4;
 
@@ -296,9 +293,9 @@ static void smb2_request(uint8_t *buf, size_t body, uint16_t cmd, uint64_t mid,
  * Check a framed SMB2 response to cmd: its body length in *body (from the
  * SMB2 header on), its status in *status.  0, or PORTIER_EPROTO.
  */
-static int smb2_response(const uint8_t *buf, size_t len, uint16_t cmd,
-			 const char *what, size_t *body, uint32_t *status,
-			 struct portier_err *err)
+int probe_smb2_response(const uint8_t *buf, size_t len, uint16_t cmd,
+			const char *what, size_t *body, uint32_t *status,
+			struct portier_err *err)
 {
 	const uint8_t *s = buf + 4;
 
@@ -331,7 +328,7 @@ long portier_smb2_session_setup_build(uint8_t *buf, size_t cap,
 
 	if (p->blob_len > 0xffff || cap < 4 + body)
 		return PORTIER_EINVAL;
-	smb2_request(buf, body, 1, p->message_id, p->session_id);
+	probe_smb2_request(buf, body, 1, p->message_id, p->session_id);
 	memset(s + SMB2_HDR, 0, SMB2_SETUP_REQ);
 	put_le16(s + 64, 25); /* StructureSize */
 	s[67] = 0x01;	      /* SecurityMode: signing enabled */
@@ -351,8 +348,8 @@ int portier_smb2_session_setup_parse(const uint8_t *buf, size_t len, void *out,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	rc = smb2_response(buf, len, 1, "SESSION_SETUP", &body, &r->status,
-			   err);
+	rc = probe_smb2_response(buf, len, 1, "SESSION_SETUP", &body,
+				 &r->status, err);
 	if (rc < 0)
 		return rc;
 	r->session_id = get_le64(s + 40);
@@ -387,20 +384,18 @@ long portier_smb2_tree_connect_build(uint8_t *buf, size_t cap,
 				     const void *params)
 {
 	const struct portier_smb2_tree_params *p = params;
-	size_t n = p->path ? strlen(p->path) : 0, i,
+	size_t n = p->path ? strlen(p->path) : 0,
 	       body = SMB2_HDR + SMB2_TREE_REQ + 2 * n;
 	uint8_t *s = buf + 4;
 
 	if (n == 0 || n > SMB2_MAX_PATH || cap < 4 + body)
 		return PORTIER_EINVAL;
-	smb2_request(buf, body, 3, p->message_id, p->session_id);
+	probe_smb2_request(buf, body, 3, p->message_id, p->session_id);
 	memset(s + SMB2_HDR, 0, SMB2_TREE_REQ);
 	put_le16(s + 64, 9); /* StructureSize */
 	put_le16(s + 68, SMB2_HDR + SMB2_TREE_REQ);
 	put_le16(s + 70, (uint16_t)(2 * n));
-	for (i = 0; i < n; i++)
-		put_le16(s + SMB2_HDR + SMB2_TREE_REQ + 2 * i,
-			 (uint8_t)p->path[i]);
+	probe_ascii_to_utf16(p->path, n, s + SMB2_HDR + SMB2_TREE_REQ);
 	return (long)(4 + body);
 }
 
@@ -413,7 +408,8 @@ int portier_smb2_tree_connect_parse(const uint8_t *buf, size_t len, void *out,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	rc = smb2_response(buf, len, 3, "TREE_CONNECT", &body, &r->status, err);
+	rc = probe_smb2_response(buf, len, 3, "TREE_CONNECT", &body, &r->status,
+				 err);
 	if (rc < 0 || r->status != 0)
 		return rc;
 	if (body < SMB2_HDR + SMB2_TREE_RESP || get_le16(s + 64) != 16)

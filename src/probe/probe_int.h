@@ -48,4 +48,8 @@ void probe_smb_ntlm(const struct portier_addr *a,
 		    const struct portier_smb_opts *o,
 		    struct portier_smb_host *h);
 
+/* On a session's IPC$ tree: NetrShareEnum into h->shares* (smb_shares.c). */
+void probe_smb_shares(int fd, uint64_t sid, uint32_t tid, long deadline,
+		      const char *via, struct portier_smb_host *h);
+
 #endif

@@ -13,7 +13,8 @@
  *      logon means the server maps unknown users to guest.
  *
  * The SESSION_SETUP response's status and SessionFlags (IS_GUEST, IS_NULL)
- * are reported as they are.  Nothing is opened, read or written here.  The
+ * are reported as they are; the first session that reaches IPC$ lists the
+ * shares (smb_shares.c).  No file is opened, read or written.  The
  * pure halves are in smb.c and ntlmssp.c.
  */
 #include <stdio.h>
@@ -180,7 +181,7 @@ static int first_leg(const struct portier_addr *a,
 
 /* Once logged on: TREE_CONNECT to IPC$, into l->ipc_*. */
 static void ipc(int fd, uint64_t sid, long deadline, uint8_t *buf,
-		struct portier_smb_login *l)
+		struct portier_smb_login *l, uint32_t *tid)
 {
 	struct portier_smb2_tree_params tp = {
 		.message_id = 3, .session_id = sid, .path = l->ipc_path};
@@ -202,17 +203,20 @@ static void ipc(int fd, uint64_t sid, long deadline, uint8_t *buf,
 	}
 	l->ipc_status = tr.status;
 	l->ipc_access = tr.maximal_access;
+	*tid = tr.tree_id;
 }
 
 /* The second leg with the AUTHENTICATE_MESSAGE of ap, into l. */
 static void second_leg(int fd, uint64_t sid, long deadline, uint8_t *buf,
 		       const struct portier_ntlm_auth_params *ap,
-		       struct portier_smb_login *l)
+		       struct portier_smb_login *l, const char *via,
+		       struct portier_smb_host *h)
 {
 	uint8_t auth[1024];
 	struct portier_smb2_setup_params sp = {
 		.message_id = 2, .session_id = sid, .blob = auth};
 	struct portier_smb2_setup_reply sr;
+	uint32_t tid = 0;
 	long len = portier_ntlmssp_authenticate_build(auth, sizeof(auth), ap);
 
 	if (len < 0) {
@@ -230,14 +234,18 @@ static void second_leg(int fd, uint64_t sid, long deadline, uint8_t *buf,
 	l->status = 0;
 	l->nt_status = sr.status;
 	l->session_flags = sr.session_flags;
-	if (sr.status == 0)
-		ipc(fd, sr.session_id ? sr.session_id : sid, deadline, buf, l);
+	if (sr.status != 0)
+		return;
+	sid = sr.session_id ? sr.session_id : sid;
+	ipc(fd, sid, deadline, buf, l, &tid);
+	/* the first session that reaches IPC$ lists the shares */
+	if (portier_smb_login_usable(l) && !h->shares_tried)
+		probe_smb_shares(fd, sid, tid, deadline, via, h);
 }
 
 /* A random user name with a random NTLMv2 response, on its own connection. */
-static void guest(const struct portier_addr *a,
-		  const struct portier_smb_host *h, long deadline, uint8_t *buf,
-		  struct portier_smb_login *l)
+static void guest(const struct portier_addr *a, struct portier_smb_host *h,
+		  long deadline, uint8_t *buf, struct portier_smb_login *l)
 {
 	struct portier_ntlm_info n;
 	uint8_t rnd[28], nt[600], lm[24] = {0};
@@ -274,7 +282,7 @@ static void guest(const struct portier_addr *a,
 	} else {
 		ap.nt = nt;
 		ap.nt_len = (size_t)len;
-		second_leg(fd, sid, deadline, buf, &ap, l);
+		second_leg(fd, sid, deadline, buf, &ap, l, "guest", h);
 	}
 	probe_tcp_abort(fd);
 }
@@ -286,7 +294,7 @@ void probe_smb_ntlm(const struct portier_addr *a,
 	static const uint8_t z1[1] = {0};
 	struct portier_ntlm_auth_params ap = {.lm = z1, .lm_len = 1};
 	uint8_t *buf;
-	long deadline = probe_now_ms() + 4 * (long)o->timeout_ms;
+	long deadline = probe_now_ms() + 8 * (long)o->timeout_ms;
 	uint64_t sid = 0;
 	char ip[PORTIER_ADDR_STRLEN];
 	int fd;
@@ -319,7 +327,8 @@ void probe_smb_ntlm(const struct portier_addr *a,
 		h->null_login.tried = true;
 		ap.flags = (h->ntlm.flags & PORTIER_NTLM_NEG_ANON_KEEP) |
 			   PORTIER_NTLM_NEG_ANONYMOUS;
-		second_leg(fd, sid, deadline, buf, &ap, &h->null_login);
+		second_leg(fd, sid, deadline, buf, &ap, &h->null_login, "null",
+			   h);
 		probe_tcp_abort(fd);
 		guest(a, h, deadline, buf, &h->guest_login);
 	}

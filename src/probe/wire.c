@@ -87,3 +87,11 @@ void probe_utf16_to_utf8(const uint8_t *p, size_t len, char *dst, size_t cap)
 	}
 	dst[k] = '\0';
 }
+
+void probe_ascii_to_utf16(const char *s, size_t n, uint8_t *dst)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		put_le16(dst + 2 * i, (uint8_t)s[i]);
+}

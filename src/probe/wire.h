@@ -33,4 +33,18 @@ int probe_ndr_bytes(struct probe_ndr *r, size_t n, const uint8_t **p);
  */
 void probe_utf16_to_utf8(const uint8_t *p, size_t len, char *dst, size_t cap);
 
+/* The n ASCII bytes of s as UTF-16LE at dst (2n bytes, no NUL added). */
+void probe_ascii_to_utf16(const char *s, size_t n, uint8_t *dst);
+
+/* SMB2 framing (ntlmssp.c): the stream header and a sync request header
+ * for cmd with body bytes in all from the SMB2 header on (2.2.1.2); and
+ * the check of a framed response to cmd (its body length and status out,
+ * what names the command in errors). */
+#define PROBE_SMB2_HDR 64
+void probe_smb2_request(uint8_t *buf, size_t body, uint16_t cmd, uint64_t mid,
+			uint64_t sid);
+int probe_smb2_response(const uint8_t *buf, size_t len, uint16_t cmd,
+			const char *what, size_t *body, uint32_t *status,
+			struct portier_err *err);
+
 #endif

@@ -19,7 +19,14 @@ lab_target f1
 lab_target f2
 lab_target f3
 lab_target f4
-lab_samba t1
+# t1's shares besides lab_samba's guest-readable [pub]: guest-writable,
+# password-only and hidden (the lines go in before [pub], sections and all)
+sh=$LAB_DIR/shares
+mkdir -p "$sh"/{gw,secret,x}
+chmod 0777 "$sh/gw"
+lab_samba t1 "[gw]" "path = $sh/gw" "guest ok = yes" "read only = no" \
+	"[secret]" "path = $sh/secret" "guest ok = no" "valid users = root" \
+	"[x\$]" "path = $sh/x" "guest ok = yes" "read only = yes"
 conf1=$LAB_SAMBA_CONF
 lab_samba t2 "netbios name = FILES-T2" "server min protocol = SMB3_11"
 conf2=$LAB_SAMBA_CONF
@@ -112,6 +119,27 @@ for t in t1 t3 t4; do
 		|| lab_fail "t4: IPC$ should be refused to the null session" ;;
 	esac
 done
+
+# shares: the list equals smbclient's (names and types), as the first
+# session that reached IPC$ read it
+j=$(portier_json 1 "${LAB_IP[t1]}")
+want=$(lab_scan smbclient -N -g -L "${LAB_IP[t1]}" </dev/null 2>/dev/null \
+	| awk -F'|' '$1 == "Disk" || $1 == "IPC" || $1 == "Printer" { print $2 "|" $1 }' | sort)
+got=$(jq -r '.shares.list[] | "\(.name)|\(.type)"' <<<"$j" | sort)
+echo "t1: smbclient -N -L: $(paste -sd' ' <<<"$want")"
+echo "t1: portier:         $(paste -sd' ' <<<"$got") (via $(jq -r .shares.via <<<"$j"))"
+[ -n "$want" ] || lab_fail "t1: smbclient listed no shares"
+[ "$want" = "$got" ] || lab_fail "t1: share lists differ"
+[ "$(jq -r '.shares.list[] | select(.name == "x$") | .hidden' <<<"$j")" = true ] \
+	|| lab_fail "t1: x\$ not marked hidden"
+[ "$(jq -r .shares.via <<<"$j")" = null ] || lab_fail "t1: the null session should list"
+# t3 (Never) lists through its null session too; t4 (restrict anonymous =
+# 2) has no session that reaches IPC$, so nothing is listed
+j=$(portier_json 1 "${LAB_IP[t4]}")
+[ "$(jq -r .shares <<<"$j")" = null ] || lab_fail "t4: shares listed without IPC$"
+out=$(lab_expect 1 lab_scan "$PORTIER" smb --shares "${LAB_IP[t4]}")
+grep -q 'not listed: no session without a password reached IPC\$' <<<"$out" \
+	|| lab_fail "t4: text does not say why no shares"
 
 # fake NAME MODE: a server in NAME that answers any NEGOTIATE with 3.1.1
 # and the SESSION_SETUP as MODE says
