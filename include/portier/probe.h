@@ -416,6 +416,9 @@ struct portier_smb2_file_reply {
 	uint32_t status;
 	uint8_t file_id[16];
 	size_t data_off, data_len;
+	/* CREATE: the "MxAc" create context of the response (2.2.14.2.5) */
+	bool have_mxac;
+	uint32_t mxac_status, mxac_access;
 };
 
 #define PORTIER_STATUS_BUFFER_OVERFLOW 0x80000005u
@@ -424,6 +427,11 @@ struct portier_smb2_file_reply {
 /* Pure: framed SMB2 CREATE of a named pipe on IPC$ (2.2.13), read/write,
  * FILE_OPEN: nothing is created. */
 PORTIER_API long portier_smb2_pipe_open_build(uint8_t *buf, size_t cap,
+					      const void *params);
+/* Pure: framed CREATE of the share's root directory (an empty name) for
+ * reading only (list, read attributes, synchronize), FILE_OPEN, with an
+ * "MxAc" context asking what access the session would have. */
+PORTIER_API long portier_smb2_root_open_build(uint8_t *buf, size_t cap,
 					      const void *params);
 /* Pure: framed IOCTL FSCTL_PIPE_TRANSCEIVE (2.2.31) with data. */
 PORTIER_API long portier_smb2_transceive_build(uint8_t *buf, size_t cap,
@@ -449,11 +457,35 @@ PORTIER_API extern const struct portier_rpc_syntax portier_rpc_srvsvc_syntax;
 #define PORTIER_STYPE_SPECIAL	0x80000000u
 #define PORTIER_STYPE_TEMPORARY 0x40000000u
 
+/* What one session may do on one share: a TREE_CONNECT (its MaximalAccess)
+ * and a read-only open of the root directory (with MxAc). */
+struct portier_share_access {
+	bool tried;
+	int io;		      /* 0: answered; negative: no answer */
+	uint32_t tree_status; /* TREE_CONNECT status */
+	uint32_t tree_access; /* its MaximalAccess */
+	bool opened;	      /* the root directory CREATE succeeded */
+	uint32_t open_status;
+	uint32_t dir_access; /* MxAc on the root, 0 if not sent */
+};
+
+/* FILE_LIST_DIRECTORY / FILE_ADD_FILE (MS-SMB2 2.2.13.1.2) */
+#define PORTIER_FILE_LIST_DIRECTORY 0x00000001u
+#define PORTIER_FILE_ADD_FILE	    0x00000002u
+
 struct portier_smb_share {
 	char name[PORTIER_SHARE_NAME_MAX]; /* UTF-8 as sent, not cleaned */
 	uint32_t type;
 	char remark[PORTIER_SHARE_NAME_MAX];
+	struct portier_share_access null_access, guest_access;
 };
+
+/* The share is reachable (TREE_CONNECT), readable (the root directory
+ * opened for listing), writable (files may be added: both the share's and
+ * the directory's maximal access grant FILE_ADD_FILE). */
+PORTIER_API bool portier_share_reachable(const struct portier_share_access *a);
+PORTIER_API bool portier_share_readable(const struct portier_share_access *a);
+PORTIER_API bool portier_share_writable(const struct portier_share_access *a);
 
 struct portier_share_list {
 	uint32_t n_entries; /* EntriesRead: how many the reply holds */
@@ -811,7 +843,7 @@ struct portier_probe_finding {
 	const char *text;	/* why it matters */
 	const char *advice;	/* how to fix it, Windows and Samba */
 };
-#define PORTIER_SMB_MAX_FINDINGS 5
+#define PORTIER_SMB_MAX_FINDINGS 8
 
 /* The login was accepted and IPC$ connected: what a client needs to list
  * shares or call RPC (the verdict behind the session findings). */

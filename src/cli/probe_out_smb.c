@@ -121,6 +121,41 @@ static json_t *login_json(const struct portier_smb_login *l)
 	return o;
 }
 
+/* What a session may do on a share, in one word. */
+static const char *access_word(const struct portier_share_access *a)
+{
+	if (!a->tried)
+		return "-";
+	if (a->io < 0)
+		return "error";
+	if (portier_share_writable(a))
+		return "read+write";
+	if (portier_share_readable(a))
+		return "read";
+	if (portier_share_reachable(a))
+		return "connect";
+	return "denied";
+}
+
+static json_t *access_json(const struct portier_share_access *a)
+{
+	if (!a->tried)
+		return json_null();
+	if (a->io < 0)
+		return json_pack("{s:s}", "error",
+				 a->io == PORTIER_EINVAL
+					 ? "not asked: the name is not ASCII"
+					 : "no answer");
+	return json_pack("{s:b, s:b, s:b, s:I, s:I, s:I, s:I}", "reachable",
+			 portier_share_reachable(a), "readable",
+			 portier_share_readable(a), "writable",
+			 portier_share_writable(a), "tree_status",
+			 (json_int_t)a->tree_status, "maximal_access",
+			 (json_int_t)a->tree_access, "open_status",
+			 (json_int_t)a->open_status, "directory_access",
+			 (json_int_t)a->dir_access);
+}
+
 /* The share list, one line per share, names and remarks cleaned. */
 static void shares_text(FILE *out, const struct portier_smb_host *h)
 {
@@ -152,8 +187,10 @@ static void shares_text(FILE *out, const struct portier_smb_host *h)
 				   PORTIER_TEXT_TERM);
 		portier_text_clean(remark, sizeof(remark), sh->remark,
 				   PORTIER_TEXT_TERM);
-		fprintf(out, "    %-16s %-8s %s\n", name,
-			portier_share_type_name(sh->type), remark);
+		fprintf(out, "    %-16s %-8s null %-11s guest %-11s %s\n", name,
+			portier_share_type_name(sh->type),
+			access_word(&sh->null_access),
+			access_word(&sh->guest_access), remark);
 	}
 }
 
@@ -249,12 +286,14 @@ json_t *probe_out_shares_json(const struct portier_smb_host *h)
 
 		json_array_append_new(
 			arr,
-			json_pack("{s:o, s:s, s:I, s:b, s:o}", "name",
+			json_pack("{s:o, s:s, s:I, s:b, s:o, s:o, s:o}", "name",
 				  cli_json_string(sh->name), "type",
 				  portier_share_type_name(sh->type),
 				  "type_bits", (json_int_t)sh->type, "hidden",
 				  n > 0 && sh->name[n - 1] == '$', "remark",
-				  cli_json_string(sh->remark)));
+				  cli_json_string(sh->remark), "null",
+				  access_json(&sh->null_access), "guest",
+				  access_json(&sh->guest_access)));
 	}
 	return json_pack("{s:s, s:I, s:I, s:o}", "via", h->shares_via,
 			 "entries", (json_int_t)h->shares.n_entries, "total",

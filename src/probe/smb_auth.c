@@ -14,7 +14,8 @@
  *
  * The SESSION_SETUP response's status and SessionFlags (IS_GUEST, IS_NULL)
  * are reported as they are; the first session that reaches IPC$ lists the
- * shares (smb_shares.c).  No file is opened, read or written.  The
+ * shares and every session tries each disk share (smb_shares.c).  No file
+ * is created, read or written.  The
  * pure halves are in smb.c and ntlmssp.c.
  */
 #include <stdio.h>
@@ -24,37 +25,6 @@
 #include "probe/probe_int.h"
 
 #define SMB_AUTH_MAX_REPLY 65536
-
-typedef int (*parse_fn)(const uint8_t *buf, size_t len, void *out,
-			struct portier_err *err);
-
-/*
- * One request and its reply: send the len bytes of buf (a negative len is
- * the builder's error), read the reply into buf and parse it into out.
- * 0 with the reply's length in *got, or negative (e says why when it can).
- */
-static int exchange(int fd, uint8_t *buf, long len, long deadline,
-		    parse_fn parse, void *out, struct portier_err *e, long *got)
-{
-	int rc = len < 0 ? (int)len
-			 : probe_send_all(fd, buf, (size_t)len, deadline);
-
-	if (rc < 0)
-		return rc;
-	len = probe_smb_recv(fd, buf, SMB_AUTH_MAX_REPLY, deadline, e);
-	if (len < 0)
-		return (int)len;
-	*got = len;
-	return parse(buf, (size_t)len, out, e);
-}
-
-/* "WHAT: why" into why for a failed exchange. */
-static void explain(char *why, size_t why_len, const char *what, int rc,
-		    const struct portier_err *e)
-{
-	snprintf(why, why_len, "%s: %.200s", what,
-		 e->msg[0] ? e->msg : probe_io_why(rc));
-}
 
 /*
  * Connect, open the NetBIOS session when h used 139, and negotiate
@@ -89,8 +59,9 @@ static int smb2_connect(const struct portier_addr *a,
 			return rc;
 		}
 	}
-	rc = exchange(fd, buf, portier_smb2_build(buf, cap, &p), deadline,
-		      portier_smb_parse, &neg, &e, &len);
+	rc = probe_smb_exchange(fd, buf, SMB_AUTH_MAX_REPLY,
+				portier_smb2_build(buf, cap, &p), deadline,
+				portier_smb_parse, &neg, &e, &len);
 	if (rc == 0 && (!neg.accepted || neg.dialect != h->highest)) {
 		snprintf(why, why_len,
 			 "NEGOTIATE for %s refused on a new connection "
@@ -98,7 +69,7 @@ static int smb2_connect(const struct portier_addr *a,
 			 portier_smb_dialect_name(h->highest), neg.status);
 		rc = PORTIER_EPROTO;
 	} else if (rc < 0) {
-		explain(why, why_len, "NEGOTIATE", rc, &e);
+		probe_smb_explain(why, why_len, "NEGOTIATE", rc, &e);
 	}
 	if (rc < 0) {
 		probe_tcp_abort(fd);
@@ -116,13 +87,13 @@ static long setup(int fd, const struct portier_smb2_setup_params *sp,
 {
 	struct portier_err e = {0};
 	long len = 0;
-	int rc = exchange(
-		fd, buf,
+	int rc = probe_smb_exchange(
+		fd, buf, SMB_AUTH_MAX_REPLY,
 		portier_smb2_session_setup_build(buf, SMB_AUTH_MAX_REPLY, sp),
 		deadline, portier_smb2_session_setup_parse, sr, &e, &len);
 
 	if (rc < 0) {
-		explain(why, why_len, "SESSION_SETUP", rc, &e);
+		probe_smb_explain(why, why_len, "SESSION_SETUP", rc, &e);
 		return rc;
 	}
 	return len;
@@ -188,8 +159,8 @@ static void ipc(int fd, uint64_t sid, long deadline, uint8_t *buf,
 	struct portier_smb2_tree_reply tr;
 	struct portier_err e = {0};
 	long len = 0;
-	int rc = exchange(
-		fd, buf,
+	int rc = probe_smb_exchange(
+		fd, buf, SMB_AUTH_MAX_REPLY,
 		portier_smb2_tree_connect_build(buf, SMB_AUTH_MAX_REPLY, &tp),
 		deadline, portier_smb2_tree_connect_parse, &tr, &e, &len);
 	char what[sizeof(l->ipc_path) + 16];
@@ -198,7 +169,7 @@ static void ipc(int fd, uint64_t sid, long deadline, uint8_t *buf,
 	l->ipc_io = rc;
 	if (rc < 0) {
 		snprintf(what, sizeof(what), "TREE_CONNECT %s", l->ipc_path);
-		explain(l->why, sizeof(l->why), what, rc, &e);
+		probe_smb_explain(l->why, sizeof(l->why), what, rc, &e);
 		return;
 	}
 	l->ipc_status = tr.status;
@@ -217,6 +188,7 @@ static void second_leg(int fd, uint64_t sid, long deadline, uint8_t *buf,
 		.message_id = 2, .session_id = sid, .blob = auth};
 	struct portier_smb2_setup_reply sr;
 	uint32_t tid = 0;
+	uint64_t mid = 4; /* after NEGOTIATE, two SESSION_SETUPs, IPC$ */
 	long len = portier_ntlmssp_authenticate_build(auth, sizeof(auth), ap);
 
 	if (len < 0) {
@@ -238,9 +210,13 @@ static void second_leg(int fd, uint64_t sid, long deadline, uint8_t *buf,
 		return;
 	sid = sr.session_id ? sr.session_id : sid;
 	ipc(fd, sid, deadline, buf, l, &tid);
-	/* the first session that reaches IPC$ lists the shares */
+	/* the first session that reaches IPC$ lists the shares; each
+	 * session that logged on tries every listed disk share */
 	if (portier_smb_login_usable(l) && !h->shares_tried)
-		probe_smb_shares(fd, sid, tid, deadline, via, h);
+		mid = probe_smb_shares(fd, sid, tid, mid, deadline, via, h);
+	if (h->shares_tried && h->shares_status == 0)
+		probe_smb_share_access(fd, sid, mid, deadline,
+				       l == &h->guest_login, h);
 }
 
 /* A random user name with a random NTLMv2 response, on its own connection. */

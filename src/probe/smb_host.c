@@ -381,3 +381,26 @@ int portier_probe_smb_host(const struct portier_addr *addr,
 		probe_smb_ntlm(addr, &o, out);
 	return 0;
 }
+
+int probe_smb_exchange(int fd, uint8_t *buf, size_t cap, long len,
+		       long deadline, probe_parse_fn parse, void *out,
+		       struct portier_err *e, long *got)
+{
+	int rc = len < 0 ? (int)len
+			 : probe_send_all(fd, buf, (size_t)len, deadline);
+
+	if (rc < 0)
+		return rc;
+	len = probe_smb_recv(fd, buf, cap, deadline, e);
+	if (len < 0)
+		return (int)len;
+	*got = len;
+	return parse(buf, (size_t)len, out, e);
+}
+
+void probe_smb_explain(char *why, size_t why_len, const char *what, int rc,
+		       const struct portier_err *e)
+{
+	snprintf(why, why_len, "%s: %.200s", what,
+		 e->msg[0] ? e->msg : probe_io_why(rc));
+}

@@ -4,8 +4,13 @@
  * NetrShareEnum level 1, each PDU through IOCTL FSCTL_PIPE_TRANSCEIVE and
  * any further fragment through READ.  Bounded: one fragment at most
  * PORTIER_DCERPC_MAX_FRAG bytes, the reply at most SHARES_MAX_STUB bytes
- * in at most SHARES_MAX_FRAGS fragments, every wait by the deadline.  The
- * pure halves are in srvsvc.c and dcerpc.c.
+ * in at most SHARES_MAX_FRAGS fragments, every wait by the deadline.
+ *
+ * Then, per listed disk share and per session: a TREE_CONNECT (its
+ * MaximalAccess) and a CREATE of the root directory for listing only,
+ * FILE_OPEN, with an MxAc context: reachable, readable, writable.  No file
+ * is created, read or written.  The pure halves are in srvsvc.c and
+ * dcerpc.c.
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,18 +36,12 @@ static int call(struct pipe *p, long len, const char *what,
 		struct portier_smb2_file_reply *r)
 {
 	struct portier_err e = {0};
-	int rc = len < 0 ? (int)len
-			 : probe_send_all(p->fd, p->buf, (size_t)len,
-					  p->deadline);
+	long got = 0;
+	int rc = probe_smb_exchange(p->fd, p->buf, SHARES_MAX_REPLY, len,
+				    p->deadline, portier_smb2_file_parse, r, &e,
+				    &got);
 
 	p->fp.message_id++;
-	if (rc == 0) {
-		len = probe_smb_recv(p->fd, p->buf, SHARES_MAX_REPLY,
-				     p->deadline, &e);
-		rc = len < 0 ? (int)len
-			     : portier_smb2_file_parse(p->buf, (size_t)len, r,
-						       &e);
-	}
 	if (rc == 0 && r->status != 0 &&
 	    r->status != PORTIER_STATUS_BUFFER_OVERFLOW) {
 		snprintf(p->why, p->why_len, "%s: status 0x%08x", what,
@@ -50,8 +49,7 @@ static int call(struct pipe *p, long len, const char *what,
 		return PORTIER_EPROTO;
 	}
 	if (rc < 0)
-		snprintf(p->why, p->why_len, "%s: %.200s", what,
-			 e.msg[0] ? e.msg : probe_io_why(rc));
+		probe_smb_explain(p->why, p->why_len, what, rc, &e);
 	return rc;
 }
 
@@ -147,12 +145,13 @@ static int enum_call(struct pipe *p, const char *server,
 	return rc;
 }
 
-void probe_smb_shares(int fd, uint64_t sid, uint32_t tid, long deadline,
-		      const char *via, struct portier_smb_host *h)
+uint64_t probe_smb_shares(int fd, uint64_t sid, uint32_t tid, uint64_t mid,
+			  long deadline, const char *via,
+			  struct portier_smb_host *h)
 {
 	struct pipe p = {.fd = fd,
 			 .deadline = deadline,
-			 .fp = {.message_id = 4,
+			 .fp = {.message_id = mid,
 				.session_id = sid,
 				.tree_id = tid,
 				.name = "srvsvc"},
@@ -200,4 +199,78 @@ out:
 	h->shares_status = rc;
 	portier_free(p.buf);
 	portier_free(ra.buf);
+	return p.fp.message_id;
+}
+
+/* One share: TREE_CONNECT, then the read-only root open, into a. */
+static void one_share(struct pipe *p, const char *ip,
+		      const struct portier_smb_share *sh,
+		      struct portier_share_access *a)
+{
+	struct portier_smb2_tree_params tp = {.message_id = p->fp.message_id,
+					      .session_id = p->fp.session_id};
+	struct portier_smb2_tree_reply tr;
+	struct portier_smb2_file_reply r;
+	struct portier_err e = {0};
+	char path[PORTIER_ADDR_STRLEN + PORTIER_SHARE_NAME_MAX + 4];
+	long got = 0;
+	const char *c;
+
+	a->tried = true;
+	for (c = sh->name; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e) {
+			a->io = PORTIER_EINVAL; /* our paths are ASCII */
+			return;
+		}
+	snprintf(path, sizeof(path), "\\\\%s\\%s", ip, sh->name);
+	tp.path = path;
+	a->io = probe_smb_exchange(
+		p->fd, p->buf, SHARES_MAX_REPLY,
+		portier_smb2_tree_connect_build(p->buf, SHARES_MAX_REPLY, &tp),
+		p->deadline, portier_smb2_tree_connect_parse, &tr, &e, &got);
+	p->fp.message_id++;
+	if (a->io < 0)
+		return;
+	a->tree_status = tr.status;
+	a->tree_access = tr.maximal_access;
+	if (tr.status != 0)
+		return;
+	p->fp.tree_id = tr.tree_id;
+	a->io = probe_smb_exchange(
+		p->fd, p->buf, SHARES_MAX_REPLY,
+		portier_smb2_root_open_build(p->buf, SHARES_MAX_REPLY, &p->fp),
+		p->deadline, portier_smb2_file_parse, &r, &e, &got);
+	p->fp.message_id++;
+	if (a->io < 0)
+		return;
+	a->open_status = r.status;
+	a->opened = r.status == 0;
+	a->dir_access = r.have_mxac && r.mxac_status == 0 ? r.mxac_access : 0;
+}
+
+void probe_smb_share_access(int fd, uint64_t sid, uint64_t mid, long deadline,
+			    bool guest, struct portier_smb_host *h)
+{
+	struct pipe p = {.fd = fd,
+			 .deadline = deadline,
+			 .fp = {.message_id = mid, .session_id = sid}};
+	char ip[PORTIER_ADDR_STRLEN];
+	uint32_t i;
+
+	p.buf = portier_malloc(SHARES_MAX_REPLY);
+	if (!p.buf)
+		return;
+	portier_addr_str(&h->addr, ip, sizeof(ip));
+	for (i = 0; i < h->shares.n; i++) {
+		struct portier_smb_share *sh = &h->shares.shares[i];
+
+		/* disk shares only: IPC$ is judged by the session itself */
+		if ((sh->type & PORTIER_STYPE_MASK) != 0)
+			continue;
+		one_share(&p, ip, sh,
+			  guest ? &sh->guest_access : &sh->null_access);
+		if (probe_now_ms() >= deadline)
+			break;
+	}
+	portier_free(p.buf);
 }

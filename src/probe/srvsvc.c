@@ -62,6 +62,78 @@ long portier_smb2_pipe_open_build(uint8_t *buf, size_t cap, const void *params)
 	return (long)(4 + body);
 }
 
+long portier_smb2_root_open_build(uint8_t *buf, size_t cap, const void *params)
+{
+	const struct portier_smb2_file_params *p = params;
+	/* one create context, 8-byte aligned after the fixed part: its
+	 * 16-byte header and the name "MxAc" (no data: no timestamp) */
+	size_t ctx = PROBE_SMB2_HDR + CREATE_REQ, body = ctx + 24;
+	uint8_t *s;
+
+	if (cap < 4 + body)
+		return PORTIER_EINVAL;
+	s = file_request(buf, body, SMB2_CREATE, p);
+	put_le16(s + 64, 57);
+	put_le32(s + 68, 2);
+	/* list, read attributes, synchronize: nothing that writes */
+	put_le32(s + 88, 0x00100081);
+	put_le32(s + 96, 7);		  /* ShareAccess: read, write, delete */
+	put_le32(s + 100, 1);		  /* FILE_OPEN: never create */
+	put_le32(s + 104, 1);		  /* FILE_DIRECTORY_FILE */
+	put_le16(s + 108, (uint16_t)ctx); /* an empty name: the root */
+	put_le32(s + 112, (uint32_t)ctx); /* CreateContextsOffset */
+	put_le32(s + 116, 20);		  /* CreateContextsLength */
+	put_le16(s + ctx + 4, 16);	  /* NameOffset */
+	put_le16(s + ctx + 6, 4);	  /* NameLength */
+	memcpy(s + ctx + 16, "MxAc", 4);
+	return (long)(4 + body);
+}
+
+/* The MxAc context among a CREATE response's contexts, if any. */
+static int create_contexts(const uint8_t *s, size_t body,
+			   struct portier_smb2_file_reply *r,
+			   struct portier_err *err)
+{
+	size_t off = get_le32(s + 144), len = get_le32(s + 148), end, k;
+
+	if (!len)
+		return 0;
+	if (off < PROBE_SMB2_HDR + 88 || off > body || len > body - off)
+		return portier_err_set(err, PORTIER_EPROTO,
+				       "create contexts (offset %zu, %zu "
+				       "bytes) are outside the %zu-byte "
+				       "response",
+				       off, len, body);
+	end = off + len;
+	for (k = 0; k < 64; k++) {
+		size_t next, no, nl, dof, dl;
+
+		if (end - off < 16)
+			break;
+		next = get_le32(s + off);
+		no = get_le16(s + off + 4);
+		nl = get_le16(s + off + 6);
+		dof = get_le16(s + off + 10);
+		dl = get_le32(s + off + 12);
+		if (no > end - off || nl > end - off - no ||
+		    (dl && (dof > end - off || dl > end - off - dof)))
+			return portier_err_set(err, PORTIER_EPROTO,
+					       "create context %zu runs past "
+					       "the response",
+					       k + 1);
+		if (nl == 4 && memcmp(s + off + no, "MxAc", 4) == 0 &&
+		    dl >= 8) {
+			r->have_mxac = true;
+			r->mxac_status = get_le32(s + off + dof);
+			r->mxac_access = get_le32(s + off + dof + 4);
+		}
+		if (!next || next > end - off)
+			break;
+		off += next;
+	}
+	return 0;
+}
+
 long portier_smb2_transceive_build(uint8_t *buf, size_t cap, const void *params)
 {
 	const struct portier_smb2_file_params *p = params;
@@ -129,7 +201,7 @@ int portier_smb2_file_parse(const uint8_t *buf, size_t len, void *out,
 				       cmd, body, PROBE_SMB2_HDR + need);
 	if (cmd == SMB2_CREATE) {
 		memcpy(r->file_id, s + 128, 16);
-		return 0;
+		return create_contexts(s, body, r, err);
 	}
 	if (cmd == SMB2_IOCTL) {
 		off = get_le32(s + 96);
@@ -294,6 +366,23 @@ int portier_srvsvc_share_enum_parse(const uint8_t *buf, size_t len, void *out,
 		return rc;
 	r.what = "the status";
 	return probe_ndr_u32(&r, &o->status);
+}
+
+bool portier_share_reachable(const struct portier_share_access *a)
+{
+	return a->tried && a->io == 0 && a->tree_status == 0;
+}
+
+bool portier_share_readable(const struct portier_share_access *a)
+{
+	return portier_share_reachable(a) && a->opened;
+}
+
+bool portier_share_writable(const struct portier_share_access *a)
+{
+	return portier_share_readable(a) &&
+	       (a->tree_access & PORTIER_FILE_ADD_FILE) &&
+	       (a->dir_access & PORTIER_FILE_ADD_FILE);
 }
 
 const char *portier_share_type_name(uint32_t type)

@@ -28,6 +28,8 @@ lab_samba t1 "[gw]" "path = $sh/gw" "guest ok = yes" "read only = no" \
 	"[secret]" "path = $sh/secret" "guest ok = no" "valid users = root" \
 	"[x\$]" "path = $sh/x" "guest ok = yes" "read only = yes"
 conf1=$LAB_SAMBA_CONF
+# the guest account (nobody) must be able to walk to the share folders
+chmod o+x "$LAB_DIR" "$LAB_DIR/samba-t1"
 lab_samba t2 "netbios name = FILES-T2" "server min protocol = SMB3_11"
 conf2=$LAB_SAMBA_CONF
 lab_samba t3 "map to guest = Never"
@@ -128,11 +130,46 @@ want=$(lab_scan smbclient -N -g -L "${LAB_IP[t1]}" </dev/null 2>/dev/null \
 got=$(jq -r '.shares.list[] | "\(.name)|\(.type)"' <<<"$j" | sort)
 echo "t1: smbclient -N -L: $(paste -sd' ' <<<"$want")"
 echo "t1: portier:         $(paste -sd' ' <<<"$got") (via $(jq -r .shares.via <<<"$j"))"
+echo "t1: $(jq -c '.shares.list[] | {name, null, guest}' <<<"$j")"
 [ -n "$want" ] || lab_fail "t1: smbclient listed no shares"
 [ "$want" = "$got" ] || lab_fail "t1: share lists differ"
 [ "$(jq -r '.shares.list[] | select(.name == "x$") | .hidden' <<<"$j")" = true ] \
 	|| lab_fail "t1: x\$ not marked hidden"
 [ "$(jq -r .shares.via <<<"$j")" = null ] || lab_fail "t1: the null session should list"
+# portier opened nothing for writing: the share folders are as they were
+[ -z "$(find "$sh" -mindepth 2)" ] || lab_fail "t1: something appeared in a share folder"
+
+# per share, what smbclient can do with the same logon: read = list the
+# root, write = put a file (the test writes; the file is removed after)
+echo probe > "$LAB_DIR/put.txt"
+can() { # share user%pass command: true when smbclient succeeds
+	if lab_scan smbclient "//${LAB_IP[t1]}/$1" -U "$2" -c "$3" </dev/null >/dev/null 2>&1
+	then echo true; else echo false; fi
+}
+for share in gw secret 'x$' pub; do
+	for who in null guest; do
+		cred=%; [ "$who" = guest ] && cred="nobody$RANDOM%x$RANDOM"
+		r=$(can "$share" "$cred" ls)
+		w=$(can "$share" "$cred" "lcd $LAB_DIR; put put.txt portier-test-$who.txt")
+		rm -f "$sh/gw/portier-test-$who.txt"
+		pr=$(jq -r --arg s "$share" --arg w "$who" \
+			'.shares.list[] | select(.name == $s) | .[$w].readable' <<<"$j")
+		pw=$(jq -r --arg s "$share" --arg w "$who" \
+			'.shares.list[] | select(.name == $s) | .[$w].writable' <<<"$j")
+		echo "t1 $share $who: smbclient read $r write $w; portier read $pr write $pw"
+		[ "$r" = "$pr" ] && [ "$w" = "$pw" ] \
+			|| lab_fail "t1 $share ($who): portier's verdict differs from smbclient's"
+	done
+done
+[ "$(jq -r '.shares.list[] | select(.name == "gw") | .guest.writable' <<<"$j")" = true ] \
+	|| lab_fail "t1: the guest-writable share is not reported writable"
+for id in smb-share-writable smb-share-readable smb-hidden-share-reachable; do
+	jq -e --arg id "$id" '.findings[] | select(.id == $id)' <<<"$j" >/dev/null \
+		|| lab_fail "t1: finding $id missing"
+done
+jq -e '.findings[0].id == "smb-share-writable" and .findings[0].severity == "high"' <<<"$j" \
+	>/dev/null || lab_fail "t1: a writable share should be the first, high finding"
+
 # t3 (Never) lists through its null session too; t4 (restrict anonymous =
 # 2) has no session that reaches IPC$, so nothing is listed
 j=$(portier_json 1 "${LAB_IP[t4]}")

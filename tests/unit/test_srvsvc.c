@@ -225,6 +225,116 @@ static void test_pipe_requests(void **state)
 		  "outside the");
 }
 
+/* The root open asks for reading only and never creates; its response's
+ * MxAc context is read, a context past the end refused. */
+static void test_root_open(void **state)
+{
+	uint8_t b[512];
+	struct portier_smb2_file_params p = {
+		.message_id = 9, .session_id = 5, .tree_id = 6};
+	struct portier_smb2_file_reply r;
+	struct portier_err err = {0};
+	uint8_t *s = b + 4;
+	long n;
+
+	(void)state;
+	n = portier_smb2_root_open_build(b, sizeof(b), &p);
+	assert_int_equal(n, 4 + 64 + 56 + 24);
+	assert_int_equal(get_le32(s + 88), 0x00100081); /* no write bit */
+	assert_int_equal(get_le32(s + 100), 1);		/* FILE_OPEN */
+	assert_int_equal(get_le16(s + 110), 0);		/* the root */
+	assert_memory_equal(s + 120 + 16, "MxAc", 4);
+	/* a CREATE response with one MxAc context after its 88 bytes */
+	memset(b, 0, sizeof(b));
+	memcpy(s, "\xfeSMB", 4);
+	put_le16(s + 4, 64);
+	put_le16(s + 12, 5);
+	put_le32(s + 16, 1);
+	put_le16(s + 64, 89);
+	memset(s + 128, 0xab, 16);
+	put_le32(s + 144, 152); /* CreateContextsOffset */
+	put_le32(s + 148, 32);
+	put_le16(s + 152 + 4, 16);
+	put_le16(s + 152 + 6, 4);
+	put_le16(s + 152 + 10, 24);
+	put_le32(s + 152 + 12, 8);
+	memcpy(s + 152 + 16, "MxAc", 4);
+	put_le32(s + 152 + 28, 0x001f01ff);
+	put_be24(b + 1, 184);
+	assert_int_equal(portier_smb2_file_parse(b, 4 + 184, &r, &err), 0);
+	assert_true(r.have_mxac);
+	assert_int_equal(r.mxac_status, 0);
+	assert_int_equal(r.mxac_access, 0x001f01ff);
+	assert_int_equal(r.file_id[0], 0xab);
+	put_le32(s + 148, 400);
+	must_fail(portier_smb2_file_parse(b, 4 + 184, &r, &err), &err,
+		  "create contexts");
+	put_le32(s + 148, 32);
+	put_le32(s + 152 + 12, 4000);
+	must_fail(portier_smb2_file_parse(b, 4 + 184, &r, &err), &err,
+		  "create context 1 runs past");
+}
+
+/* Readable needs the open, writable FILE_ADD_FILE in both masks. */
+static void test_access_verdicts(void **state)
+{
+	struct portier_share_access a = {.tried = true,
+					 .tree_access = 0x001f01ff,
+					 .opened = true,
+					 .dir_access = 0x001200a9};
+
+	(void)state;
+	assert_true(portier_share_reachable(&a));
+	assert_true(portier_share_readable(&a));
+	assert_false(portier_share_writable(&a));
+	a.dir_access |= PORTIER_FILE_ADD_FILE;
+	assert_true(portier_share_writable(&a));
+	a.tree_access &= ~PORTIER_FILE_ADD_FILE;
+	assert_false(portier_share_writable(&a));
+	a.tree_status = 0xc0000022;
+	assert_false(portier_share_reachable(&a));
+	assert_false(portier_share_readable(&a));
+	a = (struct portier_share_access){.tried = true, .io = -110};
+	assert_false(portier_share_reachable(&a));
+}
+
+/* The share findings, worst first, and only where a share allows it. */
+static void test_judge(void **state)
+{
+	static struct portier_smb_host h;
+	struct portier_probe_finding f[PORTIER_SMB_MAX_FINDINGS];
+	struct portier_share_access rw = {.tried = true,
+					  .tree_access = 0x001f01ff,
+					  .opened = true,
+					  .dir_access = 0x001f01ff};
+	size_t n;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	h.highest = PORTIER_SMB_311; /* signing not required: medium */
+	h.shares_tried = true;
+	h.shares.n = 2;
+	strcpy(h.shares.shares[0].name, "data");
+	strcpy(h.shares.shares[1].name, "x$");
+	n = portier_smb_judge(&h, f);
+	assert_int_equal(n, 1);
+	assert_string_equal(f[0].id, "signing-not-required");
+	h.shares.shares[0].guest_access = rw;
+	h.shares.shares[1].null_access =
+		(struct portier_share_access){.tried = true};
+	n = portier_smb_judge(&h, f);
+	assert_int_equal(n, 4);
+	assert_string_equal(f[0].id, "smb-share-writable");
+	assert_int_equal(f[0].risk, PORTIER_RISK_HIGH);
+	assert_string_equal(f[1].id, "smb-share-readable");
+	/* the two mediums keep their order */
+	assert_string_equal(f[2].id, "signing-not-required");
+	assert_string_equal(f[3].id, "smb-hidden-share-reachable");
+	/* a listing that failed judges no share */
+	h.shares_status = PORTIER_EPROTO;
+	assert_int_equal(portier_smb_judge(&h, f), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +343,9 @@ int main(void)
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_pipe_requests),
+		cmocka_unit_test(test_root_open),
+		cmocka_unit_test(test_access_verdicts),
+		cmocka_unit_test(test_judge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
