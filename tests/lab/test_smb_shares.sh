@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# portier smb --shares against real Samba: what the server reveals before
-# any password.  The NTLM challenge's names equal the ones smb.conf gives
-# Samba (netbios name, workgroup); the challenge is saved with --raw-dir;
-# and a server that answers the SESSION_SETUP with garbage, a cut or an
-# oversized reply gets a clear per-host error in bounded time.
+# portier smb --shares against real Samba: what a server reveals and grants
+# before any password.  The NTLM challenge's names equal smb.conf's (a
+# standalone server names its domain after itself); the null and guest
+# verdicts, the share list and each share's read/write verdicts equal what
+# smbclient can do on map to guest = Bad User / Never and restrict
+# anonymous = 0 / 2; and hostile servers (control bytes, cut or oversized
+# challenges, a million shares, a cut share list) get a clear per-host
+# error in bounded time.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 lab_init
 need_tool jq python3 smbclient
@@ -19,6 +22,11 @@ lab_target f1
 lab_target f2
 lab_target f3
 lab_target f4
+# and fake servers that let anyone in and answer NetrShareEnum with control
+# bytes in a name, a million entries, or a list cut inside a name
+lab_target f5
+lab_target f6
+lab_target f7
 # t1's shares besides lab_samba's guest-readable [pub]: guest-writable,
 # password-only and hidden (the lines go in before [pub], sections and all)
 sh=$LAB_DIR/shares
@@ -185,17 +193,28 @@ fake() {
 		"${LAB_IP[$1]}" "$2"
 	lab_wait_port "$1" tcp 445
 }
+# text_cleaned NAME REGEX: the text view of NAME shows REGEX (the escaped
+# name) and no raw escape byte
+text_cleaned() {
+	local out
+	out=$(lab_expect 1 lab_scan "$PORTIER" smb --shares --only 445 "${LAB_IP[$1]}")
+	grep -q "$2" <<<"$out" || lab_fail "$1: text not cleaned"
+	! grep -q $'\e' <<<"$out" || lab_fail "$1: an escape reached the terminal"
+}
 fake f1 control
 fake f2 cut
 fake f3 overrun
 fake f4 huge
-for f in f1:control f2:cut f3:overrun f4:huge; do
+fake f5 names
+fake f6 many
+fake f7 stubcut
+for f in f1:control f2:cut f3:overrun f4:huge f5:names f6:many f7:stubcut; do
 	t=${f%%:*} mode=${f#*:}
 	start=$(date +%s%N)
 	# signing is not required by the fakes: exit 1 for that finding
 	j=$(portier_json 1 --only 445 --timeout 1000 "${LAB_IP[$t]}")
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
-	echo "$t $mode (${ms} ms): $(jq -c .ntlm <<<"$j")"
+	echo "$t $mode (${ms} ms): $(jq -c '{ntlm, shares}' <<<"$j")"
 	[ "$ms" -lt 10000 ] || lab_fail "$t $mode took ${ms} ms"
 	case $mode in
 	control)
@@ -205,9 +224,7 @@ for f in f1:control f2:cut f3:overrun f4:huge; do
 			|| lab_fail "$t: lone surrogate not U+FFFD"
 		[ "$(jq -r .ntlm.os_version <<<"$j")" = 10.0.17763 ] \
 			|| lab_fail "$t: OS version not read"
-		out=$(lab_expect 1 lab_scan "$PORTIER" smb --shares --only 445 "${LAB_IP[f1]}")
-		grep -q 'EVIL\\x1b\[31mNAME\\x07' <<<"$out" || lab_fail "$t: text not cleaned"
-		! grep -q $'\e' <<<"$out" || lab_fail "$t: an escape reached the terminal"
+		text_cleaned "$t" 'EVIL\\x1b\[31mNAME\\x07'
 		;;
 	cut) jq -e '.ntlm.error | test("shorter than its fixed 48")' <<<"$j" >/dev/null \
 		|| lab_fail "$t: cut challenge not named" ;;
@@ -215,6 +232,17 @@ for f in f1:control f2:cut f3:overrun f4:huge; do
 		|| lab_fail "$t: overrunning AV_PAIR not named" ;;
 	huge) jq -e '.ntlm.error | test("larger than")' <<<"$j" >/dev/null \
 		|| lab_fail "$t: oversized reply not refused" ;;
+	names)
+		[ "$(jq -r '.shares.list[0].name' <<<"$j")" = $'EVIL\e[2Jshare\a' ] \
+			|| lab_fail "$t: the name is not kept as data in JSON"
+		[ "$(jq -r '.shares.list[0].null.error' <<<"$j")" = "not asked: the name is not ASCII" ] \
+			|| lab_fail "$t: a name portier cannot send was asked for"
+		text_cleaned "$t" 'EVIL\\x1b\[2Jshare\\x07'
+		;;
+	many) jq -e '.shares.error | test("claims 1000000 shares")' <<<"$j" >/dev/null \
+		|| lab_fail "$t: a million shares not refused" ;;
+	stubcut) jq -e '.shares.error | test("malformed share list: .*(ends inside|runs past)")' \
+		<<<"$j" >/dev/null || lab_fail "$t: a cut list not named" ;;
 	esac
 done
-echo "smb --shares ok: the NTLM names equal smb.conf's; hostile replies give clear errors"
+echo "smb --shares ok: names, sessions, shares and access agree with smb.conf and smbclient; hostile replies give clear errors"
