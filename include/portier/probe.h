@@ -832,9 +832,13 @@ struct portier_smb_host {
 	bool shares_tried;
 	int shares_status; /* 0: listed (shares); negative: shares_why */
 	char shares_why[256];
-	const char *shares_via; /* "null" or "guest" */
-	struct portier_share_list shares;
+	const char *shares_via;		   /* "null" or "guest" */
+	struct portier_share_list *shares; /* when shares_tried (32 KiB, so
+					    * only then); portier_smb_host_free */
 };
+
+/* Free what a probed host holds besides itself (the share list). */
+PORTIER_API void portier_smb_host_free(struct portier_smb_host *h);
 
 /* A judgement on one host's exposure (SMB, the RPC endpoint mapper). */
 struct portier_probe_finding {
@@ -861,6 +865,7 @@ portier_smb_judge(const struct portier_smb_host *h,
  * negative code with err filled when neither port could be used.  An
  * address the address policy refuses (portier_addr_not_target: ::,
  * multicast, fe80::/10, ...) is PORTIER_EINVAL and nothing is sent.
+ * With opts.shares, free out with portier_smb_host_free afterwards.
  */
 PORTIER_API int portier_probe_smb_host(const struct portier_addr *addr,
 				       const struct portier_smb_opts *opt,

@@ -94,10 +94,16 @@ static int probe(void *ctx, const struct portier_addr *a, void *result,
 	return portier_probe_smb_host(a, &run->opt, result, err);
 }
 
+static void release(void *result)
+{
+	portier_smb_host_free(result);
+}
+
 static const struct probe_pool_ops smb_pool_ops = {
 	.result_size = sizeof(struct portier_smb_host),
 	.probe = probe,
 	.report = report,
+	.release = release,
 };
 
 static int cmd_smb(struct cli *cli, int argc, char **argv)

@@ -176,12 +176,12 @@ static void shares_text(FILE *out, const struct portier_smb_host *h)
 		return;
 	}
 	fprintf(out, "  shares        listed by the %s session: %u",
-		h->shares_via, h->shares.n_entries);
-	if (h->shares.n < h->shares.n_entries)
-		fprintf(out, " (the first %u shown)", h->shares.n);
+		h->shares_via, h->shares->n_entries);
+	if (h->shares->n < h->shares->n_entries)
+		fprintf(out, " (the first %u shown)", h->shares->n);
 	fputc('\n', out);
-	for (i = 0; i < h->shares.n; i++) {
-		const struct portier_smb_share *sh = &h->shares.shares[i];
+	for (i = 0; i < h->shares->n; i++) {
+		const struct portier_smb_share *sh = &h->shares->shares[i];
 
 		portier_text_clean(name, sizeof(name), sh->name,
 				   PORTIER_TEXT_TERM);
@@ -280,8 +280,8 @@ json_t *probe_out_shares_json(const struct portier_smb_host *h)
 		return json_pack("{s:s, s:o}", "via", h->shares_via, "error",
 				 cli_json_string(h->shares_why));
 	arr = json_array();
-	for (i = 0; arr && i < h->shares.n; i++) {
-		const struct portier_smb_share *sh = &h->shares.shares[i];
+	for (i = 0; arr && i < h->shares->n; i++) {
+		const struct portier_smb_share *sh = &h->shares->shares[i];
 		size_t n = strlen(sh->name);
 
 		json_array_append_new(
@@ -296,8 +296,8 @@ json_t *probe_out_shares_json(const struct portier_smb_host *h)
 				  access_json(&sh->guest_access)));
 	}
 	return json_pack("{s:s, s:I, s:I, s:o}", "via", h->shares_via,
-			 "entries", (json_int_t)h->shares.n_entries, "total",
-			 (json_int_t)h->shares.total, "list", arr);
+			 "entries", (json_int_t)h->shares->n_entries, "total",
+			 (json_int_t)h->shares->total, "list", arr);
 }
 
 json_t *probe_out_sessions_json(const struct portier_smb_host *h)

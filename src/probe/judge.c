@@ -128,8 +128,8 @@ share_where(const struct portier_smb_host *h,
 
 	if (!h->shares_tried || h->shares_status < 0)
 		return NULL;
-	for (i = 0; i < h->shares.n; i++) {
-		const struct portier_smb_share *sh = &h->shares.shares[i];
+	for (i = 0; i < h->shares->n; i++) {
+		const struct portier_smb_share *sh = &h->shares->shares[i];
 		size_t n = strlen(sh->name);
 
 		if (hidden_only && (n == 0 || sh->name[n - 1] != '$'))

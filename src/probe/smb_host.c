@@ -404,3 +404,9 @@ void probe_smb_explain(char *why, size_t why_len, const char *what, int rc,
 	snprintf(why, why_len, "%s: %.200s", what,
 		 e->msg[0] ? e->msg : probe_io_why(rc));
 }
+
+void portier_smb_host_free(struct portier_smb_host *h)
+{
+	portier_free(h->shares);
+	h->shares = NULL;
+}

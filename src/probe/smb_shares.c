@@ -168,7 +168,8 @@ uint64_t probe_smb_shares(int fd, uint64_t sid, uint32_t tid, uint64_t mid,
 	h->shares_via = via;
 	p.buf = portier_malloc(SHARES_MAX_REPLY);
 	ra.buf = portier_malloc(SHARES_MAX_STUB);
-	if (!p.buf || !ra.buf) {
+	h->shares = portier_calloc(1, sizeof(*h->shares));
+	if (!p.buf || !ra.buf || !h->shares) {
 		rc = PORTIER_ENOMEM;
 		snprintf(h->shares_why, sizeof(h->shares_why), "out of memory");
 		goto out;
@@ -183,16 +184,16 @@ uint64_t probe_smb_shares(int fd, uint64_t sid, uint32_t tid, uint64_t mid,
 		rc = enum_call(&p, server, &ra);
 	}
 	if (rc == 0) {
-		rc = portier_srvsvc_share_enum_parse(ra.buf, ra.len, &h->shares,
+		rc = portier_srvsvc_share_enum_parse(ra.buf, ra.len, h->shares,
 						     &e);
 		if (rc < 0)
 			snprintf(h->shares_why, sizeof(h->shares_why),
 				 "malformed share list: %.200s", e.msg);
 	}
-	if (rc == 0 && h->shares.status != 0) {
+	if (rc == 0 && h->shares->status != 0) {
 		snprintf(h->shares_why, sizeof(h->shares_why),
 			 "NetrShareEnum answered WERROR 0x%08x",
-			 h->shares.status);
+			 h->shares->status);
 		rc = PORTIER_EPROTO;
 	}
 out:
@@ -257,12 +258,14 @@ void probe_smb_share_access(int fd, uint64_t sid, uint64_t mid, long deadline,
 	char ip[PORTIER_ADDR_STRLEN];
 	uint32_t i;
 
+	if (!h->shares)
+		return;
 	p.buf = portier_malloc(SHARES_MAX_REPLY);
 	if (!p.buf)
 		return;
 	portier_addr_str(&h->addr, ip, sizeof(ip));
-	for (i = 0; i < h->shares.n; i++) {
-		struct portier_smb_share *sh = &h->shares.shares[i];
+	for (i = 0; i < h->shares->n; i++) {
+		struct portier_smb_share *sh = &h->shares->shares[i];
 
 		/* disk shares only: IPC$ is judged by the session itself */
 		if ((sh->type & PORTIER_STYPE_MASK) != 0)

@@ -313,14 +313,16 @@ static void test_judge(void **state)
 	memset(&h, 0, sizeof(h));
 	h.highest = PORTIER_SMB_311; /* signing not required: medium */
 	h.shares_tried = true;
-	h.shares.n = 2;
-	strcpy(h.shares.shares[0].name, "data");
-	strcpy(h.shares.shares[1].name, "x$");
+	h.shares = &list;
+	memset(&list, 0, sizeof(list));
+	list.n = 2;
+	strcpy(list.shares[0].name, "data");
+	strcpy(list.shares[1].name, "x$");
 	n = portier_smb_judge(&h, f);
 	assert_int_equal(n, 1);
 	assert_string_equal(f[0].id, "signing-not-required");
-	h.shares.shares[0].guest_access = rw;
-	h.shares.shares[1].null_access =
+	list.shares[0].guest_access = rw;
+	list.shares[1].null_access =
 		(struct portier_share_access){.tried = true};
 	n = portier_smb_judge(&h, f);
 	assert_int_equal(n, 4);
