@@ -20,7 +20,8 @@ FUZZ_SECONDS ?= 10
 BUILD_DEPS = build-essential cmake pkg-config clang libclang-rt-14-dev \
 	clang-format libmnl-dev libnftables-dev libjansson-dev libxml2-dev \
 	libcap-ng-dev libcmocka-dev libssl-dev
-TEST_DEPS = iproute2 nftables nmap ndiff masscan nbtscan samba python3-impacket \
+TEST_DEPS = iproute2 nftables nmap ndiff masscan nbtscan samba smbclient \
+	python3-impacket \
 	samba-common-bin libxml2-utils jq curl iputils-ping busybox python3 \
 	procps net-tools lsof hyperfine time bc coreutils util-linux
 

@@ -36,6 +36,7 @@
 #include "portier/addr.h"
 #include "portier/common.h"
 #include "portier/kb.h"
+#include "portier/smb_wire.h"
 
 /* ---- the vtable -------------------------------------------------------- */
 
@@ -536,6 +537,8 @@ struct portier_smb_opts {
 	bool only_direct;     /* skip 139 */
 	const char *called;   /* NetBIOS name for 139; NULL: ask 137 first,
 			       * then fall back to "*SMBSERVER" */
+	bool shares; /* also ask what the server reveals before a password:
+		      * the NTLM challenge's target information */
 };
 
 struct portier_smb_dialect_result {
@@ -546,6 +549,26 @@ struct portier_smb_dialect_result {
 	struct portier_smb_negotiate neg;
 	size_t raw_len; /* the reply as received, cut at sizeof(raw) */
 	uint8_t raw[1024];
+};
+
+/* One login attempt; the SESSION_SETUP response decides, not the absence
+ * of an error: SessionFlags say whether the server made it a guest or a
+ * null session. */
+struct portier_smb_login {
+	bool tried;
+	int status; /* 0: the server answered (nt_status); negative:
+			     * no answer (why) */
+	char why[256];
+	char user[32];		/* the user name sent ("" for a null session) */
+	uint32_t nt_status;	/* 0 = logged on */
+	uint16_t session_flags; /* PORTIER_SMB2_SESSION_IS_* */
+	/* once logged on: a TREE_CONNECT to IPC$ (what share listing and
+	 * every RPC call needs) */
+	char ipc_path[PORTIER_ADDR_STRLEN + 8]; /* UNC path of IPC$ */
+	bool ipc_tried;
+	int ipc_io;	     /* 0: answered (ipc_status); negative: why */
+	uint32_t ipc_status; /* 0 = connected */
+	uint32_t ipc_access; /* MaximalAccess */
 };
 
 struct portier_smb_host {
@@ -564,7 +587,30 @@ struct portier_smb_host {
 	bool signing_required; /* required by the highest SMB2+ dialect, or
 				  * SMB1's when only SMB1 was accepted */
 	bool signing_enabled;
+	/* with opts.shares: the first leg of an NTLM login on a fresh
+	 * connection that negotiates the highest SMB2+ dialect */
+	bool ntlm_tried;
+	int ntlm_status; /* 0: the challenge parsed; negative: ntlm_why */
+	char ntlm_why[256];
+	struct portier_ntlm_info ntlm;
+	size_t ntlm_raw_len; /* the SESSION_SETUP reply, cut at the size */
+	uint8_t ntlm_raw[4096];
+	/* with opts.shares: a null session (anonymous, on the connection of
+	 * the challenge) and a guest attempt (a random user name with a
+	 * random NTLMv2 response, on a connection of its own) */
+	struct portier_smb_login null_login, guest_login;
+	/* with opts.shares: NetrShareEnum over \\pipe\\srvsvc on IPC$, in
+	 * the first session that reached IPC$ (the null one, else guest) */
+	bool shares_tried;
+	int shares_status; /* 0: listed (shares); negative: shares_why */
+	char shares_why[256];
+	const char *shares_via;		   /* "null" or "guest" */
+	struct portier_share_list *shares; /* when shares_tried (32 KiB, so
+					    * only then); portier_smb_host_free */
 };
+
+/* Free what a probed host holds besides itself (the share list). */
+PORTIER_API void portier_smb_host_free(struct portier_smb_host *h);
 
 /* A judgement on one host's exposure (SMB, the RPC endpoint mapper). */
 struct portier_probe_finding {
@@ -573,7 +619,11 @@ struct portier_probe_finding {
 	const char *text;	/* why it matters */
 	const char *advice;	/* how to fix it, Windows and Samba */
 };
-#define PORTIER_SMB_MAX_FINDINGS 2
+#define PORTIER_SMB_MAX_FINDINGS 8
+
+/* The login was accepted and IPC$ connected: what a client needs to list
+ * shares or call RPC (the verdict behind the session findings). */
+PORTIER_API bool portier_smb_login_usable(const struct portier_smb_login *l);
 
 /* The findings for a probed host, worst first; returns how many. */
 PORTIER_API size_t
@@ -587,6 +637,7 @@ portier_smb_judge(const struct portier_smb_host *h,
  * negative code with err filled when neither port could be used.  An
  * address the address policy refuses (portier_addr_not_target: ::,
  * multicast, fe80::/10, ...) is PORTIER_EINVAL and nothing is sent.
+ * With opts.shares, free out with portier_smb_host_free afterwards.
  */
 PORTIER_API int portier_probe_smb_host(const struct portier_addr *addr,
 				       const struct portier_smb_opts *opt,

@@ -43,6 +43,14 @@ static void save_raw(const struct smb_run *run,
 		probe_out_raw_write(run->cli, run->raw_fd, run->raw_dir, name,
 				    r->raw, r->raw_len);
 	}
+	if (h->ntlm_raw_len) {
+		char name[96];
+
+		snprintf(name, sizeof(name), "smb-%s-%s-ntlm.bin", ip,
+			 h->via_nbss ? "139" : "445");
+		probe_out_raw_write(run->cli, run->raw_fd, run->raw_dir, name,
+				    h->ntlm_raw, h->ntlm_raw_len);
+	}
 }
 
 static void report(void *ctx, void *result, int rc,
@@ -86,10 +94,16 @@ static int probe(void *ctx, const struct portier_addr *a, void *result,
 	return portier_probe_smb_host(a, &run->opt, result, err);
 }
 
+static void release(void *result)
+{
+	portier_smb_host_free(result);
+}
+
 static const struct probe_pool_ops smb_pool_ops = {
 	.result_size = sizeof(struct portier_smb_host),
 	.probe = probe,
 	.report = report,
+	.release = release,
 };
 
 static int cmd_smb(struct cli *cli, int argc, char **argv)
@@ -101,6 +115,7 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"raw-dir", required_argument, NULL, 'D'},
 		{"parallel", required_argument, NULL, 'P'},
+		{"shares", no_argument, NULL, 's'},
 		{NULL, 0, NULL, 0},
 	};
 	struct smb_run run = {.cli = cli, .raw_fd = -1};
@@ -141,6 +156,9 @@ static int cmd_smb(struct cli *cli, int argc, char **argv)
 					"*SMBSERVER");
 			run.opt.called = optarg;
 			break;
+		case 's':
+			run.opt.shares = true;
+			break;
 		case 'j':
 			run.json = true;
 			break;
@@ -178,7 +196,8 @@ const struct cli_command cli_cmd_smb = {
 	.run = cmd_smb,
 	.rank = 60,
 	.summary = "SMB dialects (SMB1?), signing, 445 vs 139 of a server",
-	.help = "usage: portier smb [--json] [--timeout MS] [--only 445|139]\n"
+	.help = "usage: portier smb [--json] [--shares] [--timeout MS]\n"
+		"                   [--only 445|139]\n"
 		"                   [--name NAME] [--parallel N] [--raw-dir DIR]\n"
 		"                   TARGET...\n"
 		"\n"
@@ -192,8 +211,25 @@ const struct cli_command cli_cmd_smb = {
 		"its clock and boot time when given, its capabilities, and the hash,\n"
 		"cipher and signing algorithm it picks for 3.1.1.\n"
 		"\n"
+		"With --shares portier also asks what the server says before any\n"
+		"password: on a new connection with the highest SMB2+ dialect it\n"
+		"starts an NTLM login (SESSION_SETUP with an NTLMSSP NEGOTIATE) and\n"
+		"reports the challenge's target information: NetBIOS and DNS\n"
+		"computer and domain names, the forest, the server's clock and its\n"
+		"OS version when sent.  Then it tries a null session (anonymous)\n"
+		"and a random user with a random password (guest), reports the\n"
+		"status and session flags (IS_GUEST, IS_NULL), and whether the\n"
+		"session reaches IPC$; the first that does lists the shares\n"
+		"(NetrShareEnum over the srvsvc pipe, as smbclient -L), and each\n"
+		"session tries every disk share: TREE_CONNECT's MaximalAccess and\n"
+		"a read-only open of its root decide connect / read / read+write.\n"
+		"No file is created, read or written.\n"
+		"\n"
 		"Findings: SMB1 accepted is high severity (EternalBlue, WannaCry);\n"
-		"signing not required is medium (NTLM relay).\n"
+		"signing not required is medium (NTLM relay); with --shares, a\n"
+		"share readable or writable without a password is high, a hidden\n"
+		"$ share reachable, a null session or unknown users mapped to\n"
+		"guest (reaching IPC$) medium, the NTLM names low.\n"
 		"\n"
 		"A TARGET is written as for 'portier scan' (names are not resolved):\n"
 		"an address (198.19.1.2, fd70:7:1::2), a block (198.19.1.0/28,\n"
@@ -209,16 +245,23 @@ const struct cli_command cli_cmd_smb = {
 		"  --name NAME     the NetBIOS name to call on 139 (default: learned\n"
 		"                  from 137/udp, else *SMBSERVER)\n"
 		"  --parallel N    probe N hosts at once (default 16, 1-256)\n"
+		"  --shares        also report what the server reveals and grants\n"
+		"                  before any password (NTLM names, null and guest\n"
+		"                  sessions, shares and their access)\n"
 		"  --json          JSON Lines, one object per host (docs/json-probe.md)\n"
 		"  --raw-dir DIR   save each negotiate reply as\n"
-		"                  DIR/smb-IP-PORT-DIALECT.bin; an existing\n"
+		"                  DIR/smb-IP-PORT-DIALECT.bin (with --shares\n"
+		"                  also the challenge as smb-IP-PORT-ntlm.bin);\n"
+		"                  an existing\n"
 		"                  symlink or non-regular file is not written\n"
 		"\n"
-		"exit status: 0 no finding, 1 findings (SMB1 or signing not\n"
-		"required), 2 bad usage, 3 runtime failure.\n"
+		"exit status: 0 no finding, 1 findings (SMB1, signing not\n"
+		"required; with --shares an open share, a null or guest session\n"
+		"or the NTLM names), 2 bad usage, 3 runtime failure.\n"
 		"\n"
 		"examples:\n"
 		"  portier smb 198.19.1.2\n"
 		"  portier smb --only 139 --name LABSRV 198.19.1.2\n"
-		"  portier smb --json 198.19.1.2 fd70:7:1::2\n",
+		"  portier smb --json 198.19.1.2 fd70:7:1::2\n"
+		"  portier smb --shares 198.19.1.2\n",
 };

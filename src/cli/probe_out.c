@@ -354,7 +354,7 @@ json_t *probe_out_findings_json(const struct portier_probe_finding *f, size_t n)
 
 /* ---- smb ----------------------------------------------------------------- */
 
-static void time_str(uint64_t ft, char *buf, size_t cap)
+void probe_out_filetime(uint64_t ft, char *buf, size_t cap)
 {
 	time_t t = (time_t)portier_filetime_to_unix(ft);
 	struct tm tm;
@@ -485,13 +485,13 @@ void probe_out_smb_text(FILE *out, const struct cli *cli,
 				 sizeof(buf));
 		fprintf(out, "  server guid   %s\n", buf);
 	}
-	time_str(b     ? b->system_time
-		 : nt1 ? nt1->system_time
-		       : 0,
-		 buf, sizeof(buf));
+	probe_out_filetime(b	 ? b->system_time
+			   : nt1 ? nt1->system_time
+				 : 0,
+			   buf, sizeof(buf));
 	fprintf(out, "  system time   %s\n", buf);
 	if (b) {
-		time_str(b->boot_time, buf, sizeof(buf));
+		probe_out_filetime(b->boot_time, buf, sizeof(buf));
 		fprintf(out, "  boot time     %s\n", buf);
 		caps_str(b->capabilities, buf, sizeof(buf));
 		fprintf(out, "  capabilities  %s\n", buf);
@@ -508,6 +508,8 @@ void probe_out_smb_text(FILE *out, const struct cli *cli,
 				portier_smb_signing_name(s311->signing_algo));
 		fputc('\n', out);
 	}
+	if (h->ntlm_tried)
+		probe_out_ntlm_text(out, cli, h);
 findings:
 	probe_out_findings_text(out, cli, f, nf);
 }
@@ -613,17 +615,22 @@ json_t *probe_out_smb_json(const struct portier_smb_host *h,
 	if (b || nt1) {
 		uint64_t st = b ? b->system_time : nt1->system_time;
 
-		time_str(st, buf, sizeof(buf));
+		probe_out_filetime(st, buf, sizeof(buf));
 		json_object_set_new(o, "system_time",
 				    st ? json_string(buf) : json_null());
 	}
 	if (b) {
-		time_str(b->boot_time, buf, sizeof(buf));
+		probe_out_filetime(b->boot_time, buf, sizeof(buf));
 		json_object_set_new(o, "boot_time",
 				    b->boot_time ? json_string(buf)
 						 : json_null());
 		caps_str(b->capabilities, buf, sizeof(buf));
 		json_object_set_new(o, "capabilities", json_string(buf));
+	}
+	if (h->ntlm_tried) {
+		json_object_set_new(o, "ntlm", probe_out_ntlm_json(h));
+		json_object_set_new(o, "sessions", probe_out_sessions_json(h));
+		json_object_set_new(o, "shares", probe_out_shares_json(h));
 	}
 	nf = portier_smb_judge(h, f);
 	json_object_set_new(o, "findings", probe_out_findings_json(f, nf));

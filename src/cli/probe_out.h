@@ -50,6 +50,18 @@ json_t *probe_out_smb_json(const struct portier_smb_host *h,
 /* The nmap-like text block (without a leading blank line). */
 void probe_out_smb_text(FILE *f, const struct cli *cli,
 			const struct portier_smb_host *h);
+/* A FILETIME as "2026-12-04T11:35:34Z", or "not given" for 0. */
+void probe_out_filetime(uint64_t ft, char *buf, size_t cap);
+/* What `portier smb --shares` learned before any password (probe_out_smb.c):
+ * the NTLM challenge's target information, or why it is missing. */
+void probe_out_ntlm_text(FILE *f, const struct cli *cli,
+			 const struct portier_smb_host *h);
+json_t *probe_out_ntlm_json(const struct portier_smb_host *h);
+/* {null, guest}: the two login attempts of --shares (null if not made). */
+json_t *probe_out_sessions_json(const struct portier_smb_host *h);
+/* {via, entries, total, list: [{name, type, type_bits, hidden, remark}]}
+ * or {via, error}; null when no session reached IPC$. */
+json_t *probe_out_shares_json(const struct portier_smb_host *h);
 
 /* ---- --raw-dir ---- */
 

@@ -14,6 +14,7 @@
 
 #include "portier/bytes.h"
 #include "portier/probe.h"
+#include "probe/wire.h"
 
 long portier_epm_lookup_build(uint8_t *buf, size_t cap, const void *params)
 {
@@ -169,41 +170,7 @@ trunc:
 			       k + 1, len);
 }
 
-/* A cursor over the NDR stub: 4-byte reads with alignment (relative to the
- * stub's start, which the PDU puts on an 8-byte boundary). */
-struct ndr {
-	const uint8_t *b;
-	size_t len, off;
-	struct portier_err *err;
-	const char *what;
-};
-
-static int ndr_u32(struct ndr *r, uint32_t *v)
-{
-	r->off = (r->off + 3) & ~(size_t)3;
-	if (r->off > r->len || r->len - r->off < 4)
-		return portier_err_set(r->err, PORTIER_EPROTO,
-				       "ept_lookup response ends inside %s "
-				       "(offset %zu of %zu)",
-				       r->what, r->off, r->len);
-	*v = get_le32(r->b + r->off);
-	r->off += 4;
-	return 0;
-}
-
-static int ndr_bytes(struct ndr *r, size_t n, const uint8_t **p)
-{
-	if (r->off > r->len || r->len - r->off < n)
-		return portier_err_set(r->err, PORTIER_EPROTO,
-				       "%s of %zu bytes runs past the "
-				       "response (offset %zu of %zu)",
-				       r->what, n, r->off, r->len);
-	*p = r->b + r->off;
-	r->off += n;
-	return 0;
-}
-
-static int lookup_entry(struct ndr *r, struct portier_epm_entry *e,
+static int lookup_entry(struct probe_ndr *r, struct portier_epm_entry *e,
 			uint32_t *tower_ref)
 {
 	const uint8_t *p = NULL;
@@ -212,37 +179,40 @@ static int lookup_entry(struct ndr *r, struct portier_epm_entry *e,
 
 	r->what = "an entry";
 	r->off = (r->off + 3) & ~(size_t)3; /* a GUID starts 4-aligned */
-	if ((rc = ndr_bytes(r, 16, &p)) < 0 || (rc = ndr_u32(r, tower_ref)) < 0)
+	if ((rc = probe_ndr_bytes(r, 16, &p)) < 0 ||
+	    (rc = probe_ndr_u32(r, tower_ref)) < 0)
 		return rc;
 	memcpy(e->object, p, 16);
 	r->what = "an annotation";
-	if ((rc = ndr_u32(r, &off)) < 0 || (rc = ndr_u32(r, &count)) < 0)
+	if ((rc = probe_ndr_u32(r, &off)) < 0 ||
+	    (rc = probe_ndr_u32(r, &count)) < 0)
 		return rc;
 	if (off != 0 || count > 64)
 		return portier_err_set(r->err, PORTIER_EPROTO,
 				       "annotation of %u characters at offset "
 				       "%u (at most 64 at 0)",
 				       count, off);
-	if ((rc = ndr_bytes(r, count, &p)) < 0)
+	if ((rc = probe_ndr_bytes(r, count, &p)) < 0)
 		return rc;
 	printable(e->annotation, sizeof(e->annotation), p, count);
 	return 0;
 }
 
-static int lookup_tower(struct ndr *r, struct portier_epm_entry *e)
+static int lookup_tower(struct probe_ndr *r, struct portier_epm_entry *e)
 {
 	const uint8_t *p = NULL;
 	uint32_t max, tlen;
 	int rc;
 
 	r->what = "a tower";
-	if ((rc = ndr_u32(r, &max)) < 0 || (rc = ndr_u32(r, &tlen)) < 0)
+	if ((rc = probe_ndr_u32(r, &max)) < 0 ||
+	    (rc = probe_ndr_u32(r, &tlen)) < 0)
 		return rc;
 	if (tlen != max)
 		return portier_err_set(r->err, PORTIER_EPROTO,
 				       "tower length %u but %u bytes sent",
 				       tlen, max);
-	if ((rc = ndr_bytes(r, tlen, &p)) < 0)
+	if ((rc = probe_ndr_bytes(r, tlen, &p)) < 0)
 		return rc;
 	return portier_epm_tower_parse(p, tlen, e, r->err);
 }
@@ -251,14 +221,18 @@ int portier_epm_lookup_parse(const uint8_t *buf, size_t len, void *out,
 			     struct portier_err *err)
 {
 	struct portier_epm_lookup_reply *o = out;
-	struct ndr r = {.b = buf, .len = len, .err = err, .what = "the handle"};
+	struct probe_ndr r = {.b = buf,
+			      .len = len,
+			      .err = err,
+			      .resp = "ept_lookup response",
+			      .what = "the handle"};
 	uint32_t refs[PORTIER_EPM_MAX_PAGE], max, off, actual, i;
 	const uint8_t *h = NULL;
 	int rc;
 
 	o->n_entries = 0;
 	o->status = 0;
-	if ((rc = ndr_bytes(&r, PORTIER_EPM_HANDLE_LEN, &h)) < 0)
+	if ((rc = probe_ndr_bytes(&r, PORTIER_EPM_HANDLE_LEN, &h)) < 0)
 		return rc;
 	memcpy(o->handle, h, PORTIER_EPM_HANDLE_LEN);
 	o->handle_null = true;
@@ -266,7 +240,7 @@ int portier_epm_lookup_parse(const uint8_t *buf, size_t len, void *out,
 		if (h[i])
 			o->handle_null = false;
 	r.what = "the entry count";
-	if ((rc = ndr_u32(&r, &o->n_entries)) < 0)
+	if ((rc = probe_ndr_u32(&r, &o->n_entries)) < 0)
 		return rc;
 	if (o->n_entries > PORTIER_EPM_MAX_PAGE) {
 		uint32_t n = o->n_entries;
@@ -278,8 +252,9 @@ int portier_epm_lookup_parse(const uint8_t *buf, size_t len, void *out,
 				       n, PORTIER_EPM_MAX_PAGE);
 	}
 	r.what = "the entry array";
-	if ((rc = ndr_u32(&r, &max)) < 0 || (rc = ndr_u32(&r, &off)) < 0 ||
-	    (rc = ndr_u32(&r, &actual)) < 0)
+	if ((rc = probe_ndr_u32(&r, &max)) < 0 ||
+	    (rc = probe_ndr_u32(&r, &off)) < 0 ||
+	    (rc = probe_ndr_u32(&r, &actual)) < 0)
 		goto bad;
 	if (off != 0 || actual != o->n_entries || actual > max) {
 		rc = portier_err_set(err, PORTIER_EPROTO,
@@ -297,7 +272,7 @@ int portier_epm_lookup_parse(const uint8_t *buf, size_t len, void *out,
 		if (refs[i] && (rc = lookup_tower(&r, &o->entries[i])) < 0)
 			goto bad;
 	r.what = "the status";
-	if ((rc = ndr_u32(&r, &o->status)) < 0)
+	if ((rc = probe_ndr_u32(&r, &o->status)) < 0)
 		goto bad;
 	return 0;
 bad:

@@ -98,6 +98,48 @@ void portier_nbstat_describe(const struct portier_nbstat_reply *r,
 		add(buf, cap, &used, "%s", ", its MAC address");
 }
 
+bool portier_smb_login_usable(const struct portier_smb_login *l)
+{
+	return l->tried && l->status == 0 && l->nt_status == 0 &&
+	       l->ipc_tried && l->ipc_io == 0 && l->ipc_status == 0;
+}
+
+/* A stable insertion sort, highest risk first. */
+static void sort_worst_first(struct portier_probe_finding *f, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		struct portier_probe_finding x = f[i];
+
+		for (j = i; j > 0 && f[j - 1].risk < x.risk; j--)
+			f[j] = f[j - 1];
+		f[j] = x;
+	}
+}
+
+/* The first listed share for which test holds in the null or the guest
+ * session; hidden_only: names ending in $ only. */
+static const struct portier_smb_share *
+share_where(const struct portier_smb_host *h,
+	    bool (*test)(const struct portier_share_access *), bool hidden_only)
+{
+	uint32_t i;
+
+	if (!h->shares_tried || h->shares_status < 0)
+		return NULL;
+	for (i = 0; i < h->shares->n; i++) {
+		const struct portier_smb_share *sh = &h->shares->shares[i];
+		size_t n = strlen(sh->name);
+
+		if (hidden_only && (n == 0 || sh->name[n - 1] != '$'))
+			continue;
+		if (test(&sh->null_access) || test(&sh->guest_access))
+			return sh;
+	}
+	return NULL;
+}
+
 size_t
 portier_smb_judge(const struct portier_smb_host *h,
 		  struct portier_probe_finding out[PORTIER_SMB_MAX_FINDINGS])
@@ -121,6 +163,75 @@ portier_smb_judge(const struct portier_smb_host *h,
 			"`Set-SmbServerConfiguration "
 			"-RequireSecuritySignature $true`; in Samba "
 			"`server signing = mandatory`"};
+	if (share_where(h, portier_share_writable, false))
+		out[n++] = (struct portier_probe_finding){
+			PORTIER_RISK_HIGH, "smb-share-writable",
+			"a share is writable without a password (null or guest "
+			"session): anyone who reaches the port can plant or "
+			"destroy files there (ransomware, trojaned programs)",
+			"on Windows give Everyone/Guest/ANONYMOUS LOGON no "
+			"write right on the share and its folder and keep the "
+			"Guest account disabled; in Samba drop `guest ok = "
+			"yes` or set `read only = yes`, and `map to guest = "
+			"Never`"};
+	if (share_where(h, portier_share_readable, false))
+		out[n++] = (struct portier_probe_finding){
+			PORTIER_RISK_HIGH, "smb-share-readable",
+			"a share is readable without a password (null or guest "
+			"session): its files are open to anyone who reaches "
+			"the port",
+			"on Windows remove Everyone/Guest/ANONYMOUS LOGON from "
+			"the share and folder permissions; in Samba drop "
+			"`guest ok = yes` where the data is not public, and "
+			"`map to guest = Never`"};
+	if (share_where(h, portier_share_reachable, true))
+		out[n++] = (struct portier_probe_finding){
+			PORTIER_RISK_MEDIUM, "smb-hidden-share-reachable",
+			"a hidden or administrative share (a name ending in $) "
+			"can be connected to without a password: the $ only "
+			"hides it from browsing",
+			"on Windows leave C$/ADMIN$ to administrators (no "
+			"Everyone or Guest rights) and remove custom $ shares "
+			"that need none; in Samba drop `guest ok = yes` on "
+			"them and set `browseable = no` only as a courtesy, "
+			"not as protection"};
+	if (portier_smb_login_usable(&h->null_login))
+		out[n++] = (struct portier_probe_finding){
+			PORTIER_RISK_MEDIUM, "smb-null-session",
+			"a null session (no user, no password) is accepted "
+			"and reaches IPC$: anyone can ask for shares, users "
+			"and policies",
+			"on Windows set `RestrictAnonymous` = 1 and "
+			"`RestrictNullSessAccess` = 1 (Network access: "
+			"Restrict anonymous access to Named Pipes and "
+			"Shares); in Samba `restrict anonymous = 2`"};
+	if (portier_smb_login_usable(&h->guest_login))
+		out[n++] = (struct portier_probe_finding){
+			PORTIER_RISK_MEDIUM, "smb-guest-mapping",
+			"a user name that does not exist, with any password, "
+			"is logged on (as guest) and reaches IPC$: whatever a "
+			"guest may read or write is open to everyone who can "
+			"reach the port",
+			"on Windows keep the Guest account disabled and "
+			"`AllowInsecureGuestAuth` off; in Samba `map to guest "
+			"= Never` and no `guest ok = yes` share that needs "
+			"protection"};
+	if (h->ntlm_tried && h->ntlm_status == 0 &&
+	    (h->ntlm.nb_computer[0] || h->ntlm.dns_computer[0] ||
+	     h->ntlm.nb_domain[0] || h->ntlm.dns_domain[0]))
+		out[n++] = (struct portier_probe_finding){
+			PORTIER_RISK_LOW, "ntlm-info-leak",
+			"the NTLM challenge tells anyone, before any password, "
+			"the computer and domain names (NetBIOS and DNS) and "
+			"the server's clock: a map of the network for an "
+			"attacker",
+			"a server that offers NTLM answers this to anyone: "
+			"let only the clients that need SMB reach 445/139 "
+			"(Windows firewall scope; in Samba `hosts allow` and "
+			"a firewall), and on Windows restrict NTLM "
+			"(`Network security: Restrict NTLM` policies) so "
+			"that Kerberos is used"};
+	sort_worst_first(out, n);
 	return n;
 }
 

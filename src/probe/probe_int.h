@@ -33,4 +33,43 @@ int probe_recv_all(int fd, uint8_t *buf, size_t len, long deadline);
 /* A failed exchange in words ("no reply before the timeout", ...). */
 const char *probe_io_why(int rc);
 
+/*
+ * SMB on a connected fd (smb_host.c).  probe_smb_recv reads one framed
+ * packet (4-byte header + body, at most cap bytes) and returns its length.
+ * probe_nbss_session opens a NetBIOS session calling the name called: 0,
+ * or negative with the reason in why (a refusal is noted in out).
+ */
+long probe_smb_recv(int fd, uint8_t *buf, size_t cap, long deadline,
+		    struct portier_err *err);
+int probe_nbss_session(int fd, const char *called, long deadline,
+		       struct portier_smb_host *out, char *why, size_t why_len);
+/*
+ * One SMB request and its reply on fd: send the len bytes of buf (a
+ * negative len is the builder's error), read the reply into buf (cap
+ * bytes) and parse it into out.  0 with the reply's length in *got, or
+ * negative (e says why when it can; probe_smb_explain puts "WHAT: why"
+ * into why).
+ */
+typedef int (*probe_parse_fn)(const uint8_t *buf, size_t len, void *out,
+			      struct portier_err *err);
+int probe_smb_exchange(int fd, uint8_t *buf, size_t cap, long len,
+		       long deadline, probe_parse_fn parse, void *out,
+		       struct portier_err *e, long *got);
+void probe_smb_explain(char *why, size_t why_len, const char *what, int rc,
+		       const struct portier_err *e);
+/* The NTLM challenge of an SMB2 server (smb_auth.c), into h->ntlm*. */
+void probe_smb_ntlm(const struct portier_addr *a,
+		    const struct portier_smb_opts *o,
+		    struct portier_smb_host *h);
+
+/* On a session's IPC$ tree: NetrShareEnum into h->shares* (smb_shares.c),
+ * message ids from mid on; returns the next free message id. */
+uint64_t probe_smb_shares(int fd, uint64_t sid, uint32_t tid, uint64_t mid,
+			  long deadline, const char *via,
+			  struct portier_smb_host *h);
+/* For each listed disk share: TREE_CONNECT and a read-only open of its
+ * root, into the share's null_access or guest_access. */
+void probe_smb_share_access(int fd, uint64_t sid, uint64_t mid, long deadline,
+			    bool guest, struct portier_smb_host *h);
+
 #endif

@@ -101,9 +101,8 @@ static int race(const struct portier_addr *a, const struct portier_smb_opts *o,
 	return !o->only_nbss ? res[0] : res[1];
 }
 
-/* One framed packet (4-byte header + body); returns its length. */
-static long recv_packet(int fd, uint8_t *buf, size_t cap, long deadline,
-			struct portier_err *err)
+long probe_smb_recv(int fd, uint8_t *buf, size_t cap, long deadline,
+		    struct portier_err *err)
 {
 	long total;
 	int rc = probe_recv_all(fd, buf, 4, deadline);
@@ -116,15 +115,14 @@ static long recv_packet(int fd, uint8_t *buf, size_t cap, long deadline,
 	if ((size_t)total > cap)
 		return portier_err_set(err, PORTIER_EPROTO,
 				       "reply of %ld bytes is larger than the "
-				       "%zu a negotiate reply can need",
+				       "%zu this exchange can need",
 				       total, cap);
 	rc = probe_recv_all(fd, buf + 4, (size_t)total - 4, deadline);
 	return rc < 0 ? rc : total;
 }
 
-/* Open a NetBIOS session on fd; 0, or negative with the reason in why. */
-static int session(int fd, const char *called, long deadline,
-		   struct portier_smb_host *out, char *why, size_t why_len)
+int probe_nbss_session(int fd, const char *called, long deadline,
+		       struct portier_smb_host *out, char *why, size_t why_len)
 {
 	struct portier_nbss_params p = {.called = called};
 	struct portier_nbss_reply r;
@@ -139,7 +137,7 @@ static int session(int fd, const char *called, long deadline,
 	}
 	rc = probe_send_all(fd, buf, (size_t)len, deadline);
 	if (rc == 0)
-		rc = (int)recv_packet(fd, buf, sizeof(buf), deadline, &e);
+		rc = (int)probe_smb_recv(fd, buf, sizeof(buf), deadline, &e);
 	if (rc < 0) {
 		snprintf(why, why_len, "NetBIOS session request: %.200s",
 			 e.msg[0] ? e.msg : probe_io_why(rc));
@@ -203,8 +201,8 @@ static void offer(const struct portier_addr *a,
 			goto done;
 		}
 		if (out->via_nbss) {
-			rc = session(fd, called, deadline, out, dr->why,
-				     sizeof(dr->why));
+			rc = probe_nbss_session(fd, called, deadline, out,
+						dr->why, sizeof(dr->why));
 			if (rc < 0) {
 				dr->status = rc;
 				goto done;
@@ -217,7 +215,7 @@ static void offer(const struct portier_addr *a,
 	rc = len < 0 ? (int)len
 		     : probe_send_all(fd, buf, (size_t)len, deadline);
 	if (rc == 0)
-		len = recv_packet(fd, buf, SMB_MAX_REPLY, deadline, &e);
+		len = probe_smb_recv(fd, buf, SMB_MAX_REPLY, deadline, &e);
 	if (rc < 0 || len < 0) {
 		dr->status = rc < 0 ? rc : (int)len;
 		snprintf(dr->why, sizeof(dr->why), "%s%.200s",
@@ -344,7 +342,8 @@ int portier_probe_smb_host(const struct portier_addr *addr,
 			called = learned;
 		if (!called)
 			called = "*SMBSERVER";
-		if (session(fd, called, deadline, out, why, sizeof(why)) < 0) {
+		if (probe_nbss_session(fd, called, deadline, out, why,
+				       sizeof(why)) < 0) {
 			probe_tcp_abort(fd);
 			fd = -1;
 			if (called == learned ||
@@ -378,5 +377,36 @@ int portier_probe_smb_host(const struct portier_addr *addr,
 		silent = dr->status == -ETIMEDOUT ? silent + 1 : 0;
 	}
 	summarize(out);
+	if (o.shares)
+		probe_smb_ntlm(addr, &o, out);
 	return 0;
+}
+
+int probe_smb_exchange(int fd, uint8_t *buf, size_t cap, long len,
+		       long deadline, probe_parse_fn parse, void *out,
+		       struct portier_err *e, long *got)
+{
+	int rc = len < 0 ? (int)len
+			 : probe_send_all(fd, buf, (size_t)len, deadline);
+
+	if (rc < 0)
+		return rc;
+	len = probe_smb_recv(fd, buf, cap, deadline, e);
+	if (len < 0)
+		return (int)len;
+	*got = len;
+	return parse(buf, (size_t)len, out, e);
+}
+
+void probe_smb_explain(char *why, size_t why_len, const char *what, int rc,
+		       const struct portier_err *e)
+{
+	snprintf(why, why_len, "%s: %.200s", what,
+		 e->msg[0] ? e->msg : probe_io_why(rc));
+}
+
+void portier_smb_host_free(struct portier_smb_host *h)
+{
+	portier_free(h->shares);
+	h->shares = NULL;
 }

@@ -1,0 +1,312 @@
+/*
+ * smb_auth.c - what an SMB2 server grants before any password.  On a fresh
+ * connection to the port the dialect probe used (with its NetBIOS session
+ * on 139), negotiated at the highest SMB2+ dialect it accepted:
+ *
+ *   1. a SESSION_SETUP with an NTLMSSP NEGOTIATE_MESSAGE: the server's
+ *      CHALLENGE_MESSAGE names it (its target information);
+ *   2. on the same connection an anonymous AUTHENTICATE_MESSAGE (MS-NLMP
+ *      3.2.5.1.2: no user, an empty NT response, a one-byte LM response):
+ *      a null session;
+ *   3. on a second connection the same first leg, then a random user name
+ *      with a random NTLMv2 response: no password can match it, so a
+ *      logon means the server maps unknown users to guest.
+ *
+ * The SESSION_SETUP response's status and SessionFlags (IS_GUEST, IS_NULL)
+ * are reported as they are; the first session that reaches IPC$ lists the
+ * shares and every session tries each disk share (smb_shares.c).  No file
+ * is created, read or written.  The
+ * pure halves are in smb.c and ntlmssp.c.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "probe/probe_int.h"
+
+#define SMB_AUTH_MAX_REPLY 65536
+
+/*
+ * Connect, open the NetBIOS session when h used 139, and negotiate
+ * h->highest; the fd, or negative with why filled.
+ */
+static int smb2_connect(const struct portier_addr *a,
+			const struct portier_smb_host *h, long deadline,
+			uint8_t *buf, size_t cap, char *why, size_t why_len)
+{
+	struct portier_smb_params p = {.dialect = h->highest};
+	struct portier_smb_negotiate neg;
+	struct portier_smb_host scratch = *h;
+	struct portier_err e = {0};
+	long len;
+	int fd, rc;
+
+	if (getrandom(p.client_guid, sizeof(p.client_guid), 0) < 0 ||
+	    getrandom(p.salt, sizeof(p.salt), 0) < 0)
+		memset(p.salt, 0x42, sizeof(p.salt));
+	fd = probe_tcp_start(a, h->port);
+	rc = fd < 0 ? fd : probe_tcp_finish(fd, deadline);
+	if (rc < 0) {
+		snprintf(why, why_len, "connect: %s", probe_io_why(rc));
+		probe_tcp_abort(fd);
+		return rc;
+	}
+	if (h->via_nbss) {
+		rc = probe_nbss_session(fd, h->called, deadline, &scratch, why,
+					why_len);
+		if (rc < 0) {
+			probe_tcp_abort(fd);
+			return rc;
+		}
+	}
+	rc = probe_smb_exchange(fd, buf, SMB_AUTH_MAX_REPLY,
+				portier_smb2_build(buf, cap, &p), deadline,
+				portier_smb_parse, &neg, &e, &len);
+	if (rc == 0 && (!neg.accepted || neg.dialect != h->highest)) {
+		snprintf(why, why_len,
+			 "NEGOTIATE for %s refused on a new connection "
+			 "(status 0x%08x)",
+			 portier_smb_dialect_name(h->highest), neg.status);
+		rc = PORTIER_EPROTO;
+	} else if (rc < 0) {
+		probe_smb_explain(why, why_len, "NEGOTIATE", rc, &e);
+	}
+	if (rc < 0) {
+		probe_tcp_abort(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* One SESSION_SETUP exchange; the reply's length in buf, or negative
+ * with why filled. */
+static long setup(int fd, const struct portier_smb2_setup_params *sp,
+		  uint8_t *buf, long deadline,
+		  struct portier_smb2_setup_reply *sr, char *why,
+		  size_t why_len)
+{
+	struct portier_err e = {0};
+	long len = 0;
+	int rc = probe_smb_exchange(
+		fd, buf, SMB_AUTH_MAX_REPLY,
+		portier_smb2_session_setup_build(buf, SMB_AUTH_MAX_REPLY, sp),
+		deadline, portier_smb2_session_setup_parse, sr, &e, &len);
+
+	if (rc < 0) {
+		probe_smb_explain(why, why_len, "SESSION_SETUP", rc, &e);
+		return rc;
+	}
+	return len;
+}
+
+/* The first leg on a new connection: the fd with the challenge in *n and
+ * the session id in *sid, or negative with why filled. */
+static int first_leg(const struct portier_addr *a,
+		     const struct portier_smb_host *h, long deadline,
+		     uint8_t *buf, struct portier_ntlm_info *n, uint64_t *sid,
+		     uint8_t *raw, size_t *raw_len, size_t raw_cap, char *why,
+		     size_t why_len)
+{
+	uint8_t neg[64];
+	struct portier_smb2_setup_params sp = {.message_id = 1, .blob = neg};
+	struct portier_smb2_setup_reply sr;
+	struct portier_err e = {0};
+	long len;
+	int fd = smb2_connect(a, h, deadline, buf, SMB_AUTH_MAX_REPLY, why,
+			      why_len),
+	    rc;
+
+	if (fd < 0)
+		return fd;
+	sp.blob_len =
+		(size_t)portier_ntlmssp_negotiate_build(neg, sizeof(neg), NULL);
+	len = setup(fd, &sp, buf, deadline, &sr, why, why_len);
+	if (len >= 0 && raw) {
+		*raw_len = (size_t)len < raw_cap ? (size_t)len : raw_cap;
+		memcpy(raw, buf, *raw_len);
+	}
+	rc = len < 0 ? (int)len : 0;
+	if (rc == 0 && sr.status != PORTIER_STATUS_MORE_PROCESSING) {
+		snprintf(why, why_len,
+			 "SESSION_SETUP with NTLMSSP answered status "
+			 "0x%08x, not a challenge",
+			 sr.status);
+		rc = PORTIER_EPROTO;
+	}
+	if (rc == 0) {
+		rc = portier_ntlmssp_challenge_parse(buf + sr.blob_off,
+						     sr.blob_len, n, &e);
+		if (rc < 0)
+			snprintf(why, why_len, "malformed reply: %.200s",
+				 e.msg);
+		/* the raw TargetInfo counts from buf, not the blob */
+		n->info_off += sr.blob_off;
+	}
+	if (rc < 0) {
+		probe_tcp_abort(fd);
+		return rc;
+	}
+	*sid = sr.session_id;
+	return fd;
+}
+
+/* Once logged on: TREE_CONNECT to IPC$, into l->ipc_*. */
+static void ipc(int fd, uint64_t sid, long deadline, uint8_t *buf,
+		struct portier_smb_login *l, uint32_t *tid)
+{
+	struct portier_smb2_tree_params tp = {
+		.message_id = 3, .session_id = sid, .path = l->ipc_path};
+	struct portier_smb2_tree_reply tr;
+	struct portier_err e = {0};
+	long len = 0;
+	int rc = probe_smb_exchange(
+		fd, buf, SMB_AUTH_MAX_REPLY,
+		portier_smb2_tree_connect_build(buf, SMB_AUTH_MAX_REPLY, &tp),
+		deadline, portier_smb2_tree_connect_parse, &tr, &e, &len);
+	char what[sizeof(l->ipc_path) + 16];
+
+	l->ipc_tried = true;
+	l->ipc_io = rc;
+	if (rc < 0) {
+		snprintf(what, sizeof(what), "TREE_CONNECT %s", l->ipc_path);
+		probe_smb_explain(l->why, sizeof(l->why), what, rc, &e);
+		return;
+	}
+	l->ipc_status = tr.status;
+	l->ipc_access = tr.maximal_access;
+	*tid = tr.tree_id;
+}
+
+/* The second leg with the AUTHENTICATE_MESSAGE of ap, into l. */
+static void second_leg(int fd, uint64_t sid, long deadline, uint8_t *buf,
+		       const struct portier_ntlm_auth_params *ap,
+		       struct portier_smb_login *l, const char *via,
+		       struct portier_smb_host *h)
+{
+	uint8_t auth[1024];
+	struct portier_smb2_setup_params sp = {
+		.message_id = 2, .session_id = sid, .blob = auth};
+	struct portier_smb2_setup_reply sr;
+	uint32_t tid = 0;
+	uint64_t mid = 4; /* after NEGOTIATE, two SESSION_SETUPs, IPC$ */
+	long len = portier_ntlmssp_authenticate_build(auth, sizeof(auth), ap);
+
+	if (len < 0) {
+		l->status = (int)len;
+		snprintf(l->why, sizeof(l->why),
+			 "the target information is too long to answer");
+		return;
+	}
+	sp.blob_len = (size_t)len;
+	len = setup(fd, &sp, buf, deadline, &sr, l->why, sizeof(l->why));
+	if (len < 0) {
+		l->status = (int)len;
+		return;
+	}
+	l->status = 0;
+	l->nt_status = sr.status;
+	l->session_flags = sr.session_flags;
+	if (sr.status != 0)
+		return;
+	sid = sr.session_id ? sr.session_id : sid;
+	ipc(fd, sid, deadline, buf, l, &tid);
+	/* the first session that reaches IPC$ lists the shares; each
+	 * session that logged on tries every listed disk share */
+	if (portier_smb_login_usable(l) && !h->shares_tried)
+		mid = probe_smb_shares(fd, sid, tid, mid, deadline, via, h);
+	if (h->shares_tried && h->shares_status == 0)
+		probe_smb_share_access(fd, sid, mid, deadline,
+				       l == &h->guest_login, h);
+}
+
+/* A random user name with a random NTLMv2 response, on its own connection. */
+static void guest(const struct portier_addr *a, struct portier_smb_host *h,
+		  long deadline, uint8_t *buf, struct portier_smb_login *l)
+{
+	struct portier_ntlm_info n;
+	uint8_t rnd[28], nt[600], lm[24] = {0};
+	struct portier_ntlm_auth_params ap = {
+		.workstation = "PORTIER", .lm = lm, .lm_len = sizeof(lm)};
+	uint64_t sid = 0;
+	long len;
+	int fd;
+
+	l->tried = true;
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		l->status = PORTIER_EINVAL;
+		snprintf(l->why, sizeof(l->why), "no random bytes");
+		return;
+	}
+	snprintf(l->user, sizeof(l->user), "portier-%02x%02x%02x%02x", rnd[24],
+		 rnd[25], rnd[26], rnd[27]);
+	ap.user = l->user;
+	fd = first_leg(a, h, deadline, buf, &n, &sid, NULL, NULL, 0, l->why,
+		       sizeof(l->why));
+	if (fd < 0) {
+		l->status = fd;
+		return;
+	}
+	len = portier_ntlmssp_v2_response_build(nt, sizeof(nt), rnd, rnd + 16,
+						n.timestamp, buf + n.info_off,
+						n.info_len);
+	if (len < 0) {
+		l->status = (int)len;
+		snprintf(l->why, sizeof(l->why),
+			 "the server's target information (%zu bytes) is too "
+			 "long to answer",
+			 n.info_len);
+	} else {
+		ap.nt = nt;
+		ap.nt_len = (size_t)len;
+		second_leg(fd, sid, deadline, buf, &ap, l, "guest", h);
+	}
+	probe_tcp_abort(fd);
+}
+
+void probe_smb_ntlm(const struct portier_addr *a,
+		    const struct portier_smb_opts *o,
+		    struct portier_smb_host *h)
+{
+	static const uint8_t z1[1] = {0};
+	struct portier_ntlm_auth_params ap = {.lm = z1, .lm_len = 1};
+	uint8_t *buf;
+	long deadline = probe_now_ms() + 8 * (long)o->timeout_ms;
+	uint64_t sid = 0;
+	char ip[PORTIER_ADDR_STRLEN];
+	int fd;
+
+	h->ntlm_tried = true;
+	portier_addr_str(a, ip, sizeof(ip));
+	snprintf(h->null_login.ipc_path, sizeof(h->null_login.ipc_path),
+		 "\\\\%s\\IPC$", ip);
+	memcpy(h->guest_login.ipc_path, h->null_login.ipc_path,
+	       sizeof(h->guest_login.ipc_path));
+	if (h->highest < PORTIER_SMB_202) {
+		h->ntlm_status = PORTIER_EINVAL;
+		snprintf(h->ntlm_why, sizeof(h->ntlm_why),
+			 "not asked: the server accepts no SMB2+ dialect");
+		return;
+	}
+	buf = portier_malloc(SMB_AUTH_MAX_REPLY);
+	if (!buf) {
+		h->ntlm_status = PORTIER_ENOMEM;
+		snprintf(h->ntlm_why, sizeof(h->ntlm_why), "out of memory");
+		return;
+	}
+	fd = first_leg(a, h, deadline, buf, &h->ntlm, &sid, h->ntlm_raw,
+		       &h->ntlm_raw_len, sizeof(h->ntlm_raw), h->ntlm_why,
+		       sizeof(h->ntlm_why));
+	h->ntlm_status = fd < 0 ? fd : 0;
+	if (fd >= 0) {
+		/* MS-NLMP 3.2.5.1.2: anonymous is the flag, no user, no NT
+		 * response and a single zero byte of LM response */
+		h->null_login.tried = true;
+		ap.flags = (h->ntlm.flags & PORTIER_NTLM_NEG_ANON_KEEP) |
+			   PORTIER_NTLM_NEG_ANONYMOUS;
+		second_leg(fd, sid, deadline, buf, &ap, &h->null_login, "null",
+			   h);
+		probe_tcp_abort(fd);
+		guest(a, h, deadline, buf, &h->guest_login);
+	}
+	portier_free(buf);
+}
