@@ -161,6 +161,7 @@ struct portier_snapshot_info {
 	int64_t id;
 	int64_t time;
 	size_t listeners;
+	char host[256];
 };
 /* Every snapshot, oldest first (free *out with portier_free). */
 PORTIER_API int portier_store_list(struct portier_store *st,
@@ -215,6 +216,9 @@ PORTIER_API void portier_scan_file_free(struct portier_scan_file *f);
 struct portier_scan_change {
 	const struct portier_scan_host *ha, *hb;
 	const struct portier_scan_port *a, *b;
+	/* ndiff prints a side's line only when its state is not one of
+	 * its host's extra-ports states (and it is listed). */
+	bool show_a, show_b;
 };
 
 /*

@@ -216,8 +216,8 @@ int portier_store_list(struct portier_store *st,
 	*n = 0;
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT s.id, s.time, (SELECT count(*) FROM"
-			       " listener WHERE snapshot = s.id) FROM snapshot"
-			       " s ORDER BY s.id",
+			       " listener WHERE snapshot = s.id), s.host FROM"
+			       " snapshot s ORDER BY s.id",
 			       -1, &q, NULL) != SQLITE_OK)
 		return store_sql_err(st, err, "cannot list snapshots");
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -231,7 +231,14 @@ int portier_store_list(struct portier_store *st,
 		}
 		(*out)[*n].id = sqlite3_column_int64(q, 0);
 		(*out)[*n].time = sqlite3_column_int64(q, 1);
-		(*out)[(*n)++].listeners = (size_t)sqlite3_column_int64(q, 2);
+		(*out)[*n].listeners = (size_t)sqlite3_column_int64(q, 2);
+		portier_strlcpy(
+			(*out)[*n].host,
+			(const char *)sqlite3_column_text(q, 3)
+				? (const char *)sqlite3_column_text(q, 3)
+				: "",
+			sizeof(*out)[*n].host);
+		++*n;
 	}
 	if (rc != SQLITE_DONE) {
 		rc = store_sql_err(st, err, "cannot list snapshots");

@@ -14,17 +14,6 @@ struct changes {
 	size_t n, cap;
 };
 
-static int add(struct changes *ch, const struct portier_scan_host *ha,
-	       const struct portier_scan_host *hb,
-	       const struct portier_scan_port *a,
-	       const struct portier_scan_port *b)
-{
-	if (portier_grow(&ch->c, &ch->cap, ch->n + 1, sizeof *ch->c, 16))
-		return PORTIER_ENOMEM;
-	ch->c[ch->n++] = (struct portier_scan_change){ha, hb, a, b};
-	return 0;
-}
-
 /* Is state one of h's extra-ports states ("unknown" always is)? */
 static bool extra(const struct portier_scan_host *h,
 		  const struct portier_scan_port *p)
@@ -41,6 +30,24 @@ static bool extra(const struct portier_scan_host *h,
 		if ((e == h->extraports || e[-1] == ';') && e[n] == '=')
 			return true;
 	return false;
+}
+
+static int add(struct changes *ch, const struct portier_scan_host *ha,
+	       const struct portier_scan_host *hb,
+	       const struct portier_scan_port *a,
+	       const struct portier_scan_port *b)
+{
+	if (portier_grow(&ch->c, &ch->cap, ch->n + 1, sizeof *ch->c, 16))
+		return PORTIER_ENOMEM;
+	ch->c[ch->n++] = (struct portier_scan_change){
+		.ha = ha,
+		.hb = hb,
+		.a = a,
+		.b = b,
+		.show_a = a && !extra(ha, a),
+		.show_b = b && !extra(hb, b),
+	};
+	return 0;
 }
 
 static bool port_differs(const struct portier_scan_port *a,
