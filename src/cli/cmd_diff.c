@@ -87,6 +87,24 @@ static void port_line(char mark, const struct portier_scan_port *p, FILE *f)
 		portier_proto_name(p->proto), p->state, *svc ? " " : "", svc);
 }
 
+/* "closed=998;filtered=2" as ndiff says it: "998 closed ports, 2 ..." */
+static void extra_line(char mark, const char *extra, FILE *f)
+{
+	const char *p = extra;
+
+	fprintf(f, "%cNot shown: ", mark);
+	while (*p) {
+		size_t n = strcspn(p, "=");
+		const char *count = p + n + (p[n] == '=');
+		size_t m = strcspn(count, ";");
+
+		fprintf(f, "%s%.*s %.*s ports", p == extra ? "" : ", ", (int)m,
+			count, (int)n, p);
+		p = count + m + (count[m] == ';');
+	}
+	fputc('\n', f);
+}
+
 static void host_text(const struct portier_scan_change *c, FILE *f)
 {
 	const struct portier_scan_host *ha = c->ha, *hb = c->hb;
@@ -101,9 +119,9 @@ static void host_text(const struct portier_scan_change *c, FILE *f)
 		if (strcmp(ha ? ha->extraports : "",
 			   hb ? hb->extraports : "")) {
 			if (ha && *ha->extraports)
-				fprintf(f, "-Not shown: %s\n", ha->extraports);
+				extra_line('-', ha->extraports, f);
 			if (hb && *hb->extraports)
-				fprintf(f, "+Not shown: %s\n", hb->extraports);
+				extra_line('+', hb->extraports, f);
 		}
 		return;
 	}
