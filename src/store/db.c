@@ -205,12 +205,12 @@ int portier_store_open(const char *path, unsigned flags,
 	int rc;
 
 	*out = NULL;
-	if ((rc = check_dir(path, create, err)))
-		return rc;
 	if (!create && access(path, F_OK) != 0)
 		return portier_err_set(err, PORTIER_ENOENT,
 				       "no store at %s (no snapshot yet)",
 				       path);
+	if ((rc = check_dir(path, create, err)))
+		return rc;
 	st = portier_calloc(1, sizeof *st);
 	if (!st || !(st->path = portier_strdup(path))) {
 		portier_free(st);

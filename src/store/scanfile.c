@@ -283,21 +283,25 @@ struct json_recs {
 static int json_port(struct json_recs *recs, json_t *o, const char *name,
 		     size_t line, struct portier_err *err)
 {
-	const char *addr = NULL, *hostname = NULL, *proto = NULL, *state = NULL,
-		   *service = NULL;
+	const char *addr = NULL, *proto = NULL, *state = NULL;
+	const char *hostname, *service;
+	json_t *jhost = NULL, *jservice = NULL;
 	json_int_t port = -1;
 	struct json_rec *r;
 	char key[80];
 	unsigned pr;
 
-	if (json_unpack(o, "{s:s, s?s, s:I, s:s, s:s, s?s}", "addr", &addr,
-			"hostname", &hostname, "port", &port, "proto", &proto,
-			"state", &state, "service", &service) ||
+	/* hostname and service may be null or missing */
+	if (json_unpack(o, "{s:s, s?o, s:I, s:s, s:s, s?o}", "addr", &addr,
+			"hostname", &jhost, "port", &port, "proto", &proto,
+			"state", &state, "service", &jservice) ||
 	    port < 0 || port > 65535 || portier_proto_parse(proto, &pr))
 		return portier_err_set(err, PORTIER_EINVAL,
 				       "%s:%zu: a port line without a valid "
 				       "addr, port, proto and state",
 				       name, line);
+	hostname = json_string_value(jhost);
+	service = json_string_value(jservice);
 	if (portier_grow(&recs->r, &recs->cap, recs->n + 1, sizeof *recs->r,
 			 64))
 		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");

@@ -624,6 +624,7 @@ static void test_scan_diff(void **state)
 
 	/* portier -oJ, lines in any order */
 	a = parse("{\"type\":\"port\",\"addr\":\"10.0.0.3\",\"port\":80,"
+		  "\"hostname\":null,"
 		  "\"proto\":\"tcp\",\"state\":\"open\",\"service\":\"http\"}\n"
 		  "{\"type\":\"port\",\"addr\":\"10.0.0.2\",\"port\":22,"
 		  "\"proto\":\"tcp\",\"state\":\"open\",\"service\":\"ssh\"}\n"
