@@ -21,6 +21,7 @@ LISTEN=${BENCH_STORE_LISTEN:-20000}
 RUNS=${BENCH_RUNS:-5}
 
 . "$(dirname "$0")/../tests/need.sh"
+. "$(dirname "$0")/lib_ns.sh"
 [ "$(id -u)" = 0 ] || need_skip "bench_store: needs root (a network namespace)"
 need_tool ss python3
 [ -x "$LAB_BIN/lab-sockfill" ] || { echo "bench_store: $LAB_BIN/lab-sockfill not built"; exit 1; }
@@ -31,25 +32,24 @@ holder=""
 holders=()
 dir=$(mktemp -d /tmp/portier-bench-store.XXXXXX)
 chmod 700 "$dir"
-drop_ns() {
-	local pids
-	for h in $holder "${holders[@]}"; do kill -- -"$h" 2>/dev/null || :; done
-	holder=""; holders=()
-	if [ -n "$ns" ]; then
-		pids=$(ip netns pids "$ns" 2>/dev/null) || pids=""
-		if [ -n "$pids" ]; then kill -KILL $pids 2>/dev/null || :; fi
-		ip netns del "$ns" 2>/dev/null || :
-	fi
-	ns=""
-}
+drop_ns() { bench_ns_drop "$ns" $holder "${holders[@]}"; holder=""; holders=(); ns=""; }
 trap 'drop_ns; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM
 in_ns() { ip netns exec "$ns" "$@"; }
 
+# wait_ready FILE PID LOG: until FILE says ready (PID still alive)
+wait_ready() {
+	for ((i = 0; i < 600; i++)); do
+		[ -s "$1" ] && return 0
+		kill -0 "$2" 2>/dev/null || { cat "$3"; exit 1; }
+		sleep 0.1
+	done
+	echo "bench_store: $3: not ready"; exit 1
+}
+
 # wall seconds and peak KB of one run: "S KB"
 measure() { in_ns /usr/bin/time -f '%e %M' "$@" 2>&1 >/dev/null | tail -1; }
 
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # run LABEL: the snapshot cold, then warm RUNS times, and ss -tlnp
 run() {
@@ -64,9 +64,9 @@ run() {
 	done
 	printf '%-26s %9s %10s %12s %10s %10s %9s\n' "$label" \
 		"$(in_ns ss -Htan | wc -l)" "$(in_ns ss -Htln | wc -l)" \
-		"${cold% *}" "$(median "${warm[@]}")" \
-		"$(awk -v k="$(median "${wmem[@]}")" 'BEGIN {printf "%.1f", k / 1024}')" \
-		"$(median "${ssr[@]}")"
+		"${cold% *}" "$(bench_median "${warm[@]}")" \
+		"$(awk -v k="$(bench_median "${wmem[@]}")" 'BEGIN {printf "%.1f", k / 1024}')" \
+		"$(bench_median "${ssr[@]}")"
 	[ "$(in_ns "$PORTIER" history --list --store "$store" | wc -l)" = $((RUNS + 1)) ] \
 		|| { echo "bench_store: snapshots missing in $store"; exit 1; }
 	printf '%-26s store %s after %d snapshots\n' "" "$(du -h "$store" | cut -f1)" $((RUNS + 1))
@@ -85,12 +85,7 @@ new_ns fill
 setsid ip netns exec "$ns" "$LAB_BIN/lab-sockfill" -r "$dir/ready" "$FILL" \
 	> "$dir/fill.log" 2>&1 < /dev/null &
 holder=$!
-for ((i = 0; i < 600; i++)); do
-	[ -s "$dir/ready" ] && break
-	kill -0 "$holder" 2>/dev/null || { cat "$dir/fill.log"; exit 1; }
-	sleep 0.1
-done
-[ -s "$dir/ready" ] || { echo "bench_store: lab-sockfill did not finish"; exit 1; }
+wait_ready "$dir/ready" "$holder" "$dir/fill.log"
 run "sockfill $FILL"
 drop_ns
 
@@ -113,12 +108,7 @@ for i in range(n):
 open(sys.argv[2], "w").write("ready\n")
 time.sleep(1e6)' "$chunk" "$dir/ready.$k" > "$dir/listen.$k.log" 2>&1 < /dev/null &
 	holders+=($!)
-	for ((i = 0; i < 600; i++)); do
-		[ -s "$dir/ready.$k" ] && break
-		kill -0 "${holders[-1]}" 2>/dev/null || { cat "$dir/listen.$k.log"; exit 1; }
-		sleep 0.1
-	done
-	[ -s "$dir/ready.$k" ] || { echo "bench_store: the listeners did not start"; exit 1; }
+	wait_ready "$dir/ready.$k" "${holders[-1]}" "$dir/listen.$k.log"
 	left=$((left - chunk)); k=$((k + 1))
 done
 run "$LISTEN listeners"
