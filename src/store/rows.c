@@ -194,7 +194,8 @@ int portier_store_load(struct portier_store *st, int64_t id,
 		portier_snapshot_free(s);
 		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
 	}
-	qsort(s->l, s->n, sizeof *s->l, listener_qcmp);
+	if (s->n)
+		qsort(s->l, s->n, sizeof *s->l, listener_qcmp);
 	*out = s;
 	return 0;
 sqlfail:

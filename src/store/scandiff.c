@@ -23,9 +23,9 @@ static bool extra(const struct portier_scan_host *h,
 
 	if (!p)
 		return true;
-	if (!h || !h->extraports)
-		return false;
 	n = strlen(p->state);
+	if (!h || !h->extraports || !n)
+		return false;
 	for (e = h->extraports; (e = strstr(e, p->state)); e += n)
 		if ((e == h->extraports || e[-1] == ';') && e[n] == '=')
 			return true;

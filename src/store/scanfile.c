@@ -332,7 +332,8 @@ static int rec_cmp(const void *pa, const void *pb)
 /* Hosts from the collected lines (a host is up: it answered). */
 static int json_hosts(struct builder *b, struct json_recs *recs)
 {
-	qsort(recs->r, recs->n, sizeof *recs->r, rec_cmp);
+	if (recs->n)
+		qsort(recs->r, recs->n, sizeof *recs->r, rec_cmp);
 	for (size_t i = 0; i < recs->n;) {
 		struct portier_scan_host *h = host_add(b);
 		size_t cap = 0;
@@ -425,10 +426,13 @@ int portier_scan_file_parse(const char *text, size_t len, const char *name,
 		portier_scan_file_free(b.f);
 		return rc;
 	}
+	/* qsort wants an array, even of nothing */
 	for (i = 0; i < b.f->n; i++)
-		qsort(b.f->hosts[i].ports, b.f->hosts[i].n_ports,
-		      sizeof *b.f->hosts[i].ports, port_cmp);
-	qsort(b.f->hosts, b.f->n, sizeof *b.f->hosts, host_cmp);
+		if (b.f->hosts[i].n_ports)
+			qsort(b.f->hosts[i].ports, b.f->hosts[i].n_ports,
+			      sizeof *b.f->hosts[i].ports, port_cmp);
+	if (b.f->n)
+		qsort(b.f->hosts, b.f->n, sizeof *b.f->hosts, host_cmp);
 	*out = b.f;
 	return 0;
 }

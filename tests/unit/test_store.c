@@ -633,6 +633,20 @@ static void test_scan_diff(void **state)
 	assert_string_equal(a->hosts[0].name, "10.0.0.2");
 	portier_scan_file_free(a);
 
+	/* A port without a state (the fuzzer's hang: an empty state matched
+	 * every extra-ports state forever). */
+	a = parse("{\"type\":\"port\",\"addr\":\"10.0.0.2\",\"port\":1,"
+		  "\"proto\":\"tcp\",\"state\":\"\"}\n");
+	b = parse(XML_HEAD XML_HOST(
+		"10.0.0.2", "9",
+		"<port protocol=\"tcp\" portid=\"1\"/>") "</nmaprun>");
+	assert_int_equal(portier_scan_file_diff(a, b, &c, &n, &err), 0);
+	assert_int_equal(n, 1); /* only the host's extra ports differ */
+	assert_null(c[0].a);
+	portier_free(c);
+	portier_scan_file_free(a);
+	portier_scan_file_free(b);
+
 	/* bad input is an error, never a crash */
 	static const char *const bad[] = {
 		"",
