@@ -11,6 +11,8 @@
 #  - nmap -oX of two lab hosts before and after a change: `portier diff
 #    a.xml b.xml` prints the same port changes as `ndiff a.xml b.xml` and
 #    exits the same (1 changed, 0 the same).
+#  - A UDP client socket on an ephemeral port and 20 TCP connections at the
+#    second snapshot make no event.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_local.sh"
 lab_init
@@ -68,9 +70,25 @@ cp "$LAB_BIN/lab-sockhold" "$sys_dir/svc-b.new"
 printf 'rebuilt' >> "$sys_dir/svc-b.new"
 mv "$sys_dir/svc-b.new" "$sys_dir/svc-b"
 local_hold t1 b2 "$sys_dir/svc-b" tcp:0.0.0.0:7202
+# A client's unconnected UDP socket on an ephemeral port (a resolver's),
+# and TCP connections (clients' and accepted ones): no event for any.
+lab_bg t1 udpclient python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"x", ("127.0.0.1", 9))
+c = [socket.create_connection(("127.0.0.1", 7204)) for i in range(20)]
+open(sys.argv[1], "w").write("%d\n" % s.getsockname()[1])
+time.sleep(1e6)' "$LAB_DIR/udpport"
+for ((i = 0; i < 100; i++)); do [ -s "$LAB_DIR/udpport" ] && break; sleep 0.05; done
+udp_port=$(cat "$LAB_DIR/udpport")
+lab_in t1 ss -H -uan "sport = :$udp_port" | grep -q UNCONN || lab_fail "no UDP client socket on $udp_port"
 snap > "$LAB_DIR/snap.txt"
+lab_expect 0 lab_in t1 "$PORTIER" history --store "$store" --list --json > "$LAB_DIR/list.jsonl"
+# the client socket is in the snapshot (it looks like a listener) ...
+[ "$(jq -s ".[-1].listeners" "$LAB_DIR/list.jsonl")" = 4 ] || lab_fail "snapshot 3 should hold 3 listeners and the UDP client socket"
 cat "$LAB_DIR/snap.txt"
 got=$(events 1)
+# ... but makes no event
 want=$(printf '%s\n' "BINARY_MODIFIED 7202" "GONE 7203" "NEW 7204" "REBOUND 7201" | sort)
 [ "$got" = "$want" ] || lab_fail "events: got '$got', want '$want'"
 lab_log "diff of two snapshots: $(echo $got)"
