@@ -24,7 +24,7 @@
 #include "portier/local.h"
 
 /* The schema this build writes; older ones are migrated on open. */
-#define PORTIER_STORE_SCHEMA 2
+#define PORTIER_STORE_SCHEMA 3
 
 /* One listener of a snapshot.  Strings are NULL when unknown. */
 struct portier_listener {
@@ -43,6 +43,9 @@ struct portier_listener {
 	uint8_t sha256[32];
 	char *unit;
 	char *container;
+	/* The Debian package that ships exe; "" for none, NULL when unknown
+	 * (no dpkg database, or not looked up). */
+	char *package;
 	uint8_t kb_risk; /* enum portier_risk of the port's kb entry */
 	uint8_t audit;	 /* highest audit severity for it, enum portier_risk */
 	char *rules;	 /* audit rule names, comma separated, or NULL */
@@ -146,6 +149,15 @@ PORTIER_API int portier_store_hash_exes(struct portier_store *st,
 					struct portier_snapshot *s,
 					const char *proc_root,
 					struct portier_err *err);
+
+/*
+ * Fill in each listener's package from dpkg's lists in admindir
+ * ("/var/lib/dpkg"): every list is read once.  Without a dpkg database
+ * packages stay NULL (unknown) and this returns 0.
+ */
+PORTIER_API int portier_store_packages(struct portier_snapshot *s,
+				       const char *admindir,
+				       struct portier_err *err);
 
 /* Save s as one transaction; s->id gets its id. */
 PORTIER_API int portier_store_save(struct portier_store *st,

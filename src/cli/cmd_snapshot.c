@@ -1,8 +1,8 @@
 /*
  * cmd_snapshot.c - `portier snapshot`: record this host's listeners, their
- * programs (with the executables' SHA-256) and the audit's verdict in the
- * store, for `portier history` and `portier diff` to compare.  One run
- * per call, for cron or a systemd timer.
+ * programs (with the executables' SHA-256 and Debian package) and the
+ * audit's verdict in the store, for `portier history` and `portier diff`
+ * to compare.  One run per call, for cron or a systemd timer.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -18,9 +18,10 @@ static const char snapshot_help[] =
 	"                        [--json] [--quiet]\n"
 	"\n"
 	"Record the listening sockets of this host (TCP listeners, bound UDP\n"
-	"and raw sockets) with their owners, the SHA-256 of each program and\n"
-	"the audit's verdict, as one snapshot in the store.  Then print what\n"
-	"changed since the previous snapshot (see portier-diff(1)).\n"
+	"and raw sockets) with their owners, each program's SHA-256 and\n"
+	"Debian package, and the audit's verdict, as one snapshot in the\n"
+	"store.  Then print what changed since the previous snapshot (see\n"
+	"portier-diff(1)).\n"
 	"\n"
 	"  --store PATH   the database (default $PORTIER_STORE, else\n"
 	"                 /var/lib/portier/portier.db as root,\n"
@@ -160,6 +161,14 @@ static int print_changes(struct cli *cli, struct portier_store *st,
 	return 0;
 }
 
+/* dpkg's database: $PORTIER_DPKG_ADMINDIR (tests) or /var/lib/dpkg */
+static const char *dpkg_dir(void)
+{
+	const char *d = getenv("PORTIER_DPKG_ADMINDIR");
+
+	return d && *d ? d : "/var/lib/dpkg";
+}
+
 static int cmd_snapshot(struct cli *cli, int argc, char **argv)
 {
 	struct snap_args a = {0};
@@ -184,6 +193,7 @@ static int cmd_snapshot(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (portier_store_hash_exes(st, s, cli->proc_root, &err) ||
+	    portier_store_packages(s, dpkg_dir(), &err) ||
 	    portier_store_save(st, s, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;

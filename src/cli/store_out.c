@@ -79,8 +79,9 @@ static void owner(const struct portier_listener *x, char *buf, size_t len)
 				     : "?",
 			   PORTIER_TEXT_TERM);
 	if (x->pid)
-		snprintf(buf, len, "%s (pid %d%s)", exe, x->pid,
-			 x->exe_deleted ? ", deleted" : "");
+		snprintf(buf, len, "%s (pid %d%s%s)", exe, x->pid,
+			 x->exe_deleted ? ", deleted" : "",
+			 x->package && !x->package[0] ? ", no package" : "");
 	else
 		snprintf(buf, len, "no visible owner");
 }
@@ -130,7 +131,7 @@ static json_t *listener_json(const struct portier_listener *x)
 	for (int i = 0; x->have_sha && i < 32; i++)
 		snprintf(sha + 2 * i, 3, "%02x", x->sha256[i]);
 	return json_pack("{s:s, s:s, s:i, s:o, s:i, s:i, s:o, s:o, s:b, s:o,"
-			 " s:o, s:o, s:s, s:s, s:o}",
+			 " s:o, s:o, s:o, s:s, s:s, s:o}",
 			 "proto", portier_local_proto_name(x->proto), "addr",
 			 addr, "port", x->port, "netns",
 			 cli_json_string(x->netns), "pid", x->pid, "uid",
@@ -138,7 +139,8 @@ static json_t *listener_json(const struct portier_listener *x)
 			 cli_json_string(x->exe), "exe_deleted", x->exe_deleted,
 			 "sha256", x->have_sha ? json_string(sha) : json_null(),
 			 "unit", cli_json_string(x->unit), "container",
-			 cli_json_string(x->container), "kb_risk",
+			 cli_json_string(x->container), "package",
+			 cli_json_string(x->package), "kb_risk",
 			 portier_risk_name(x->kb_risk), "audit",
 			 portier_audit_severity_name(x->audit), "rules",
 			 cli_json_string(x->rules));

@@ -40,6 +40,8 @@ static const char *const migrations[PORTIER_STORE_SCHEMA] = {
 	" mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL,"
 	" sha256 BLOB NOT NULL, PRIMARY KEY(dev, inode, mtime_ns, size))"
 	" WITHOUT ROWID;",
+	/* 2 -> 3: the Debian package of the executable. */
+	"ALTER TABLE listener ADD COLUMN package TEXT;",
 };
 
 int store_sql_err(struct portier_store *st, struct portier_err *err,

@@ -36,13 +36,15 @@ static bool str_eq(const char *a, const char *b)
 }
 
 /* The severity of an event: the audit verdict or the kb risk of the port,
- * whichever is higher; a new listener of a deleted binary is high. */
+ * whichever is higher; a new listener of a deleted binary, or of one no
+ * package ships, is high. */
 static uint8_t severity(enum portier_event_kind k,
 			const struct portier_listener *x)
 {
 	uint8_t s = x->audit > x->kb_risk ? x->audit : x->kb_risk;
 
-	if (k == PORTIER_EV_NEW && x->exe_deleted)
+	if (k == PORTIER_EV_NEW &&
+	    (x->exe_deleted || (x->package && !x->package[0])))
 		s = PORTIER_RISK_HIGH;
 	if (k == PORTIER_EV_BINARY_MODIFIED && s < PORTIER_RISK_MEDIUM)
 		s = PORTIER_RISK_MEDIUM;

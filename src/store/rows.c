@@ -45,6 +45,7 @@ static int insert_listener(sqlite3_stmt *q, int64_t id,
 	sqlite3_bind_int(q, 16, x->kb_risk);
 	sqlite3_bind_int(q, 17, x->audit);
 	bind_text(q, 18, x->rules);
+	bind_text(q, 19, x->package);
 	return sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
 }
 
@@ -71,8 +72,9 @@ int portier_store_save(struct portier_store *st, struct portier_snapshot *s,
 		    st->db,
 		    "INSERT INTO listener(snapshot, proto, family, addr, port,"
 		    " netns, inode, pid, uid, comm, exe, exe_deleted, unit,"
-		    " container, sha256, kb_risk, audit, rules) VALUES(?, ?,"
-		    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		    " container, sha256, kb_risk, audit, rules, package)"
+		    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		    " ?, ?)",
 		    -1, &q, NULL) != SQLITE_OK)
 		goto fail;
 	for (size_t i = 0; i < s->n; i++)
@@ -132,6 +134,7 @@ static bool read_listener(sqlite3_stmt *q, struct portier_listener *x)
 	x->kb_risk = (uint8_t)sqlite3_column_int(q, 14);
 	x->audit = (uint8_t)sqlite3_column_int(q, 15);
 	x->rules = col_text(q, 16, &fail);
+	x->package = col_text(q, 17, &fail);
 	return !fail;
 }
 
@@ -175,7 +178,7 @@ int portier_store_load(struct portier_store *st, int64_t id,
 		    st->db,
 		    "SELECT proto, family, addr, port, netns, inode, pid, uid,"
 		    " comm, exe, exe_deleted, unit, container, sha256, kb_risk,"
-		    " audit, rules FROM listener WHERE snapshot = ?",
+		    " audit, rules, package FROM listener WHERE snapshot = ?",
 		    -1, &q, NULL) != SQLITE_OK)
 		goto sqlfail;
 	sqlite3_bind_int64(q, 1, id);

@@ -40,6 +40,7 @@ static void listener_clear(struct portier_listener *x)
 	portier_free(x->exe);
 	portier_free(x->unit);
 	portier_free(x->container);
+	portier_free(x->package);
 	portier_free(x->rules);
 }
 

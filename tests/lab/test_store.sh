@@ -97,6 +97,9 @@ for ev in "NEW +tcp 0.0.0.0:7204" "REBOUND +tcp 127.0.0.1:7201 -> 0.0.0.0:7201" 
 	"BINARY_MODIFIED +tcp 0.0.0.0:7202" "GONE +tcp 0.0.0.0:7203"; do
 	grep -Eq "^$ev" "$LAB_DIR/snap.txt" || lab_fail "snapshot output lacks '$ev'"
 done
+# A new listener of a program no Debian package ships is high.
+jq -s -e 'map(select(.event == "NEW"))[0] | .severity == "high" and .after.package == ""' \
+	"$LAB_DIR/ev.jsonl" > /dev/null || lab_fail "NEW of an unpackaged program is not high"
 # The REBOUND event keeps the old address and the new.
 jq -s -e 'map(select(.event == "REBOUND")) | length == 1 and
 	.[0].before.addr == "127.0.0.1" and .[0].after.addr == "0.0.0.0"' \

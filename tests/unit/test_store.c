@@ -300,6 +300,7 @@ drop(struct portier_listener *l, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		portier_free(l[i].netns);
 		portier_free(l[i].exe);
+		portier_free(l[i].package);
 	}
 }
 
@@ -313,10 +314,13 @@ static struct portier_snapshot *snap(const struct portier_listener *l, size_t n)
 	struct portier_snapshot *s = portier_calloc(1, sizeof *s);
 
 	s->l = portier_calloc(n + 1, sizeof *s->l);
-	memcpy(s->l, l, n * sizeof *l);
+	if (n)
+		memcpy(s->l, l, n * sizeof *l);
 	for (size_t i = 0; i < n; i++) {
 		s->l[i].netns = portier_strdup(l[i].netns);
 		s->l[i].exe = l[i].exe ? portier_strdup(l[i].exe) : NULL;
+		s->l[i].package =
+			l[i].package ? portier_strdup(l[i].package) : NULL;
 	}
 	s->n = n;
 	s->host = portier_strdup("lab");
@@ -426,6 +430,53 @@ static void test_hash_cache(void **state)
 	assert_int_equal(portier_store_hash_exes(st, s, dir, &err), 0);
 	assert_memory_equal(s->l[0].sha256, want, 32);
 	portier_store_close(st);
+	portier_snapshot_free(s);
+}
+
+static void test_packages(void **state)
+{
+	struct portier_listener l[] = {
+		L(PORTIER_LOCAL_TCP, "0.0.0.0", 22, 10, "/usr/sbin/sshd", 0),
+		L(PORTIER_LOCAL_TCP, "0.0.0.0", 23, 11, "/usr/bin/lab", 0),
+		L(PORTIER_LOCAL_TCP, "0.0.0.0", 24, 12, "/opt/x/server", 0),
+		L(PORTIER_LOCAL_TCP, "0.0.0.0", 25, 0, NULL, 0),
+	};
+	struct portier_snapshot *s = snap(l, 4);
+	struct portier_err err = {0};
+	char path[200];
+	FILE *f;
+
+	(void)state;
+	drop(l, 4);
+	snprintf(path, sizeof path, "%s/dpkg", base);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/dpkg/info", base);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/dpkg/info/openssh-server.list", base);
+	f = fopen(path, "w");
+	fputs("/.\n/usr\n/usr/sbin\n/usr/sbin/sshd\n", f);
+	fclose(f);
+	/* merged /usr: listed as /bin/lab, running as /usr/bin/lab */
+	snprintf(path, sizeof path, "%s/dpkg/info/labpkg:amd64.list", base);
+	f = fopen(path, "w");
+	fputs("/bin\n/bin/lab\n", f);
+	fclose(f);
+	snprintf(path, sizeof path, "%s/dpkg/info/labpkg:amd64.md5sums", base);
+	f = fopen(path, "w");
+	fputs("/opt/x/server\n", f); /* not a list */
+	fclose(f);
+
+	snprintf(path, sizeof path, "%s/dpkg", base);
+	assert_int_equal(portier_store_packages(s, path, &err), 0);
+	assert_string_equal(s->l[0].package, "openssh-server");
+	assert_string_equal(s->l[1].package, "labpkg");
+	assert_string_equal(s->l[2].package, "");
+	assert_null(s->l[3].package);
+	portier_snapshot_free(s);
+
+	/* no dpkg: unknown, not "no package" */
+	s = snap(l, 0);
+	assert_int_equal(portier_store_packages(s, "/nonexistent", &err), 0);
 	portier_snapshot_free(s);
 }
 
@@ -545,6 +596,25 @@ static void test_events(void **state)
 		diff_is(a, 1, b, 4, w, 3);
 		drop(a, 1);
 		drop(b, 4);
+	}
+	/* A new listener of a program no package ships is high; of a
+	 * packaged one, or where packages are unknown, it is not. */
+	{
+		struct portier_listener b[] = {
+			L(PORTIER_LOCAL_TCP, "0.0.0.0", 8001, 10, "/opt/a", 0),
+			L(PORTIER_LOCAL_TCP, "0.0.0.0", 8002, 11, "/usr/b", 0),
+			L(PORTIER_LOCAL_TCP, "0.0.0.0", 8003, 12, "/usr/c", 0),
+		};
+		const struct ev_want w[] = {
+			{PORTIER_EV_NEW, 8001, PORTIER_RISK_HIGH},
+			{PORTIER_EV_NEW, 8002, PORTIER_RISK_NONE},
+			{PORTIER_EV_NEW, 8003, PORTIER_RISK_NONE},
+		};
+
+		b[0].package = portier_strdup("");
+		b[1].package = portier_strdup("bpkg");
+		diff_is(NULL, 0, b, 3, w, 3);
+		drop(b, 3);
 	}
 	/* Two addresses of one port: one stays, one moves. */
 	{
@@ -682,6 +752,7 @@ int main(void)
 		cmocka_unit_test(test_schema_foreign),
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_hash_cache),
+		cmocka_unit_test(test_packages),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_scan_diff),
 	};
