@@ -32,6 +32,16 @@ for p in a b c d; do cp "$LAB_BIN/lab-sockhold" "$sys_dir/svc-$p"; done
 store="$LAB_DIR/state/portier.db"
 mkdir -m 700 "$LAB_DIR/state"
 
+# wait_gone NAME PORT: until nothing listens on tcp/PORT in NAME (a killed
+# holder's socket closes a moment after the signal).
+wait_gone() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		lab_in "$1" ss -H -tln "sport = :$2" | grep -q . || return 0
+		sleep 0.05
+	done
+	lab_fail "tcp/$2 in $1 still listening 10 s after its holder was killed"
+}
 snap() { lab_expect 0 lab_in t1 "$PORTIER" snapshot --store "$store" "$@"; }
 # The events of the last two snapshots as "EVENT PORT", sorted.
 events() {
@@ -58,12 +68,7 @@ pg_d=${LAB_PIDS[-1]}
 kill -TERM -- "-$pg_a"
 kill -TERM -- "-$pg_b"
 kill -TERM -- "-$pg_c"
-for port in 7201 7202 7203; do
-	for ((i = 0; i < 100; i++)); do
-		lab_in t1 ss -H -tln "sport = :$port" | grep -q . || break
-		sleep 0.05
-	done
-done
+for port in 7201 7202 7203; do wait_gone t1 "$port"; done
 local_hold t1 a2 "$sys_dir/svc-a" tcp:0.0.0.0:7201
 # A new build at the same path: the old file replaced by another.
 cp "$LAB_BIN/lab-sockhold" "$sys_dir/svc-b.new"
@@ -125,12 +130,11 @@ pg_t2=${LAB_PIDS[-1]}
 scan() { lab_expect 0 lab_scan nmap -n -Pn -sT -p 7200-7310 -oX "$1" "${LAB_IP[t1]}" "${LAB_IP[t2]}" > /dev/null; }
 scan "$LAB_DIR/a.xml"
 kill -TERM -- "-$pg_t2"
+wait_gone t2 7301
+wait_gone t2 7302
 local_hold t2 t2b "$sys_dir/svc-c" tcp:0.0.0.0:7302 tcp:0.0.0.0:7303
 kill -TERM -- "-$pg_d"
-for ((i = 0; i < 100; i++)); do
-	lab_in t1 ss -H -tln "sport = :7204" | grep -q . || break
-	sleep 0.05
-done
+wait_gone t1 7204
 scan "$LAB_DIR/b.xml"
 scan "$LAB_DIR/c.xml"
 
