@@ -20,6 +20,7 @@ SIZES=${BENCH_LOCAL_SIZES:-"1000 50000"}
 RUNS=${BENCH_RUNS:-10}
 
 . "$(dirname "$0")/../tests/need.sh"
+. "$(dirname "$0")/lib_ns.sh"
 [ "$(id -u)" = 0 ] || need_skip "bench_local: needs root (a network namespace)"
 need_tool ss netstat lsof python3
 [ -x "$LAB_BIN/lab-sockfill" ] || { echo "bench_local: $LAB_BIN/lab-sockfill not built"; exit 1; }
@@ -27,19 +28,8 @@ need_tool ss netstat lsof python3
 ns=""
 dir=$(mktemp -d /tmp/portier-bench-local.XXXXXX)
 fill=""
-# Best-effort teardown between sizes and on exit: a process that is already
-# gone makes kill fail, which must not end the benchmark under set -e.
-drop_ns() {
-	local pids
-	if [ -n "$fill" ]; then kill -- -"$fill" 2>/dev/null || :; fi
-	fill=""
-	if [ -n "$ns" ]; then
-		pids=$(ip netns pids "$ns" 2>/dev/null) || pids=""
-		if [ -n "$pids" ]; then kill -KILL $pids 2>/dev/null || :; fi
-		ip netns del "$ns" 2>/dev/null || :
-	fi
-	ns=""
-}
+# Teardown between sizes and on exit.
+drop_ns() { bench_ns_drop "$ns" $fill; fill=""; ns=""; }
 trap 'drop_ns; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM
 in_ns() { ip netns exec "$ns" "$@"; }
@@ -48,8 +38,6 @@ in_ns() { ip netns exec "$ns" "$@"; }
 names=(portier ss netstat lsof)
 cmds=("$PORTIER local -tanp" "ss -tanp" "netstat -tanp" "lsof -nP -iTCP")
 
-# median of the given numbers
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 for n in $SIZES; do
 	# a fresh namespace per size: no TIME-WAIT left from the last one
@@ -91,7 +79,7 @@ for r in json.load(open(sys.argv[1]))["results"]:
 				t1=$(date +%s.%N)
 				ts+=("$(echo "$t1 - $t0" | bc)")
 			done
-			med[${names[$k]}]=$(median "${ts[@]}")
+			med[${names[$k]}]=$(bench_median "${ts[@]}")
 		done
 	fi
 	for k in "${!names[@]}"; do

@@ -121,10 +121,18 @@ expect_usage help "unrecognized option '-Z'" \
 expect_exit 0 "$PORTIER" help --help
 expect_in "$OUT" "commands:" "help --help shows the overview"
 
+unknown snapshot
+missing snapshot --store
+missing snapshot --netns --json
+unknown history 22
+missing history --store
+unknown diff
+missing diff --store
+
 # ---- every command of the table is covered above -------------------------
 expect_exit 0 "$PORTIER" --help
 for cmd in $(sed -n 's/^  \([a-z]*\) .*/\1/p' <<<"$OUT"); do
-	expect_in " info local audit inspect scan nbstat smb rpc firewall guard " " $cmd " \
+	expect_in " info local audit inspect snapshot history diff scan nbstat smb rpc firewall guard " " $cmd " \
 		"command '$cmd' has its bad-option cases here"
 done
 

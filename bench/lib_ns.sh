@@ -1,0 +1,18 @@
+# bench/lib_ns.sh - what the benchmarks that fill a namespace with sockets
+# share (bench_local.sh, bench_store.sh).  Source it.
+
+# bench_median N...: the median of the numbers
+bench_median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# bench_ns_drop NS [PGID...]: end the process groups, every process left in
+# namespace NS, and NS (NS may be ""). Best effort: a process that is
+# already gone makes kill fail, which must not end a benchmark under set -e.
+bench_ns_drop() {
+	local ns=$1 pids pg; shift
+	for pg in "$@"; do kill -- -"$pg" 2>/dev/null || :; done
+	if [ -n "$ns" ]; then
+		pids=$(ip netns pids "$ns" 2>/dev/null) || pids=""
+		if [ -n "$pids" ]; then kill -KILL $pids 2>/dev/null || :; fi
+		ip netns del "$ns" 2>/dev/null || :
+	fi
+}

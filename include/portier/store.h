@@ -1,0 +1,248 @@
+/*
+ * store.h - port history: snapshots of this host's listeners kept in a
+ * SQLite database, and the events between two of them (`portier snapshot`,
+ * `history`, `diff`).  docs/store.md documents the schema.
+ *
+ * The database lives in a private state directory (portier_store_dir),
+ * checked with portier_file_state_dir; it is opened in WAL mode and its
+ * schema carries a version (PRAGMA user_version) that opening migrates
+ * forward.  A database of a newer schema, a corrupt file or one that is
+ * not portier's is refused with PORTIER_EIO and left as it is.
+ *
+ * Snapshots and events are plain data that own their strings; the event
+ * diff is a pure function over two snapshots.
+ */
+#ifndef PORTIER_STORE_H
+#define PORTIER_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "portier/audit.h"
+#include "portier/common.h"
+#include "portier/kb.h"
+#include "portier/local.h"
+
+/* The schema this build writes; older ones are migrated on open. */
+#define PORTIER_STORE_SCHEMA 3
+
+/* One listener of a snapshot.  Strings are NULL when unknown. */
+struct portier_listener {
+	uint8_t proto;	/* enum portier_local_proto */
+	uint8_t family; /* 4 or 6 */
+	uint8_t addr[16];
+	uint16_t port;
+	char *netns; /* "" for the host's own namespace */
+	uint64_t inode;
+	int pid; /* 0 when no owner was visible */
+	uint32_t uid;
+	char *comm;
+	char *exe;
+	bool exe_deleted;
+	bool have_sha;
+	uint8_t sha256[32];
+	char *unit;
+	char *container;
+	/* The Debian package that ships exe; "" for none, NULL when unknown
+	 * (no dpkg database, or not looked up). */
+	char *package;
+	uint8_t kb_risk; /* enum portier_risk of the port's kb entry */
+	uint8_t audit;	 /* highest audit severity for it, enum portier_risk */
+	char *rules;	 /* audit rule names, comma separated, or NULL */
+};
+
+struct portier_snapshot {
+	int64_t id;   /* 0 until saved */
+	int64_t time; /* seconds since the epoch, UTC */
+	char *host;   /* the host name */
+	struct portier_listener *l;
+	size_t n;
+};
+
+/*
+ * The listeners of a socket table (TCP LISTEN, unbound-peer UDP and raw),
+ * one per key (proto, address, port, netns), with their first owner, kb
+ * risk and the audit findings about them (findings may be NULL).  Sorted
+ * by key.  time and host are filled in by the caller.
+ */
+PORTIER_API int portier_snapshot_from_local(const struct portier_local *l,
+					    const struct portier_kb *kb,
+					    const struct portier_finding *f,
+					    size_t n_f,
+					    struct portier_snapshot **out,
+					    struct portier_err *err);
+PORTIER_API void portier_snapshot_free(struct portier_snapshot *s);
+
+/* Order of listeners by key; snapshots are kept sorted by it. */
+PORTIER_API int portier_listener_cmp(const struct portier_listener *a,
+				     const struct portier_listener *b);
+
+/* ---- events -------------------------------------------------------------- */
+
+enum portier_event_kind {
+	PORTIER_EV_NEW,
+	PORTIER_EV_GONE,
+	PORTIER_EV_REBOUND,	    /* the same port, another address */
+	PORTIER_EV_OWNER_CHANGED,   /* another program */
+	PORTIER_EV_BINARY_MODIFIED, /* the same program path, a new hash */
+};
+
+struct portier_event {
+	uint8_t kind;	  /* enum portier_event_kind */
+	uint8_t severity; /* enum portier_risk */
+	/* The listener before and after (into the two snapshots); NULL for
+	 * the side that has none (NEW has no a, GONE no b). */
+	const struct portier_listener *a, *b;
+};
+
+/*
+ * The events that turn snapshot a into b (both sorted by key).  UDP
+ * listeners whose port lies in eph_lo..eph_hi are clients' sockets and
+ * make no event (pass 0, 0 when unknown).  A pid that changed with the same
+ * executable and hash makes none either.  *out (free with portier_free)
+ * points into a and b, which must outlive it.
+ */
+PORTIER_API int portier_store_diff(const struct portier_snapshot *a,
+				   const struct portier_snapshot *b,
+				   uint16_t eph_lo, uint16_t eph_hi,
+				   struct portier_event **out, size_t *n,
+				   struct portier_err *err);
+/* "NEW", "GONE", "REBOUND", "OWNER_CHANGED", "BINARY_MODIFIED". */
+PORTIER_API const char *portier_event_name(enum portier_event_kind k);
+
+/* ---- the database -------------------------------------------------------- */
+
+struct portier_store;
+
+/*
+ * Where the database is by default: $PORTIER_STORE, else
+ * /var/lib/portier/portier.db for root, else
+ * $XDG_STATE_HOME/portier/portier.db ($HOME/.local/state when unset).
+ * Returns an allocated path (portier_free) or NULL (err says why).
+ */
+PORTIER_API char *portier_store_default_path(struct portier_err *err);
+
+enum {
+	PORTIER_STORE_CREATE = 1, /* create the directory and the file */
+};
+
+/*
+ * Open the database at path.  Its directory must pass
+ * portier_file_state_dir (made with PORTIER_STORE_CREATE).  A missing file
+ * without CREATE is PORTIER_ENOENT; a newer schema, a corrupt or foreign
+ * file PORTIER_EIO, the file untouched.
+ */
+PORTIER_API int portier_store_open(const char *path, unsigned flags,
+				   struct portier_store **out,
+				   struct portier_err *err);
+PORTIER_API void portier_store_close(struct portier_store *st);
+/* The schema version of the open database (after migration). */
+PORTIER_API int portier_store_version(const struct portier_store *st);
+
+/*
+ * Fill in the SHA-256 of each listener's executable, read through
+ * <proc_root>/PID/exe; a binary whose (device, inode, mtime, size) the
+ * store has hashed before is not read again.  Listeners whose executable
+ * cannot be read keep have_sha false.
+ */
+PORTIER_API int portier_store_hash_exes(struct portier_store *st,
+					struct portier_snapshot *s,
+					const char *proc_root,
+					struct portier_err *err);
+
+/*
+ * Fill in each listener's package from dpkg's lists in admindir
+ * ("/var/lib/dpkg"): every list is read once.  Without a dpkg database
+ * packages stay NULL (unknown) and this returns 0.
+ */
+PORTIER_API int portier_store_packages(struct portier_snapshot *s,
+				       const char *admindir,
+				       struct portier_err *err);
+
+/* Save s as one transaction; s->id gets its id. */
+PORTIER_API int portier_store_save(struct portier_store *st,
+				   struct portier_snapshot *s,
+				   struct portier_err *err);
+/* Load the snapshot id; PORTIER_ENOENT if there is none. */
+PORTIER_API int portier_store_load(struct portier_store *st, int64_t id,
+				   struct portier_snapshot **out,
+				   struct portier_err *err);
+
+/* A saved snapshot, as listed by portier_store_list. */
+struct portier_snapshot_info {
+	int64_t id;
+	int64_t time;
+	size_t listeners;
+	char host[256];
+};
+/* Every snapshot, oldest first (free *out with portier_free). */
+PORTIER_API int portier_store_list(struct portier_store *st,
+				   struct portier_snapshot_info **out,
+				   size_t *n, struct portier_err *err);
+
+/* ---- scan files (portier -oJ, nmap -oX) ---------------------------------- */
+
+/* One port of a scanned host. */
+struct portier_scan_port {
+	uint16_t port;
+	uint8_t proto;	   /* PORTIER_PROTO_* (addr.h) */
+	char state[24];	   /* "open", "closed", "filtered", ... */
+	char service[128]; /* name and version as the file gives it, or "" */
+};
+
+struct portier_scan_host {
+	char *id;	  /* the lowest address, then the first host name */
+	char *name;	  /* "name (address)" or the address, for display */
+	char state[16];	  /* "up", "down", or "" when unknown */
+	char *extraports; /* "closed=998;filtered=2" (nmap's order), or "" */
+	struct portier_scan_port *ports; /* sorted by (port, proto) */
+	size_t n_ports;
+};
+
+struct portier_scan_file {
+	struct portier_scan_host *hosts; /* sorted by id */
+	size_t n;
+};
+
+/*
+ * Read a scan result: nmap's XML (-oX, also portier's) or portier's JSON
+ * Lines (-oJ), told apart by the first character.  PORTIER_EINVAL names
+ * the file and what is wrong with it.
+ */
+PORTIER_API int portier_scan_file_read(const char *path,
+				       struct portier_scan_file **out,
+				       struct portier_err *err);
+/* The same for text in memory (what the reader parses; fuzzed, tested). */
+PORTIER_API int portier_scan_file_parse(const char *text, size_t len,
+					const char *name,
+					struct portier_scan_file **out,
+					struct portier_err *err);
+PORTIER_API void portier_scan_file_free(struct portier_scan_file *f);
+
+/*
+ * One difference between two scans, as ndiff counts them.  For a host in
+ * only one scan, the other side's host is NULL.  A port change has a or b
+ * (NULL: the port is not listed on that side, state "unknown"); a host
+ * change (state, extra ports) has neither.
+ */
+struct portier_scan_change {
+	const struct portier_scan_host *ha, *hb;
+	const struct portier_scan_port *a, *b;
+	/* ndiff prints a side's line only when its state is not one of
+	 * its host's extra-ports states (and it is listed). */
+	bool show_a, show_b;
+};
+
+/*
+ * The changes from scan a to b in ndiff's order (hosts by id, ports by
+ * number), following ndiff's rules: ports compared by number/protocol,
+ * state and service; a port listed on neither side as anything but an
+ * "extra ports" state is no change.  *out is NULL when the scans are the
+ * same (free with portier_free).
+ */
+PORTIER_API int portier_scan_file_diff(const struct portier_scan_file *a,
+				       const struct portier_scan_file *b,
+				       struct portier_scan_change **out,
+				       size_t *n, struct portier_err *err);
+
+#endif

@@ -1,0 +1,231 @@
+/*
+ * cmd_snapshot.c - `portier snapshot`: record this host's listeners, their
+ * programs (with the executables' SHA-256 and Debian package) and the
+ * audit's verdict in the store, for `portier history` and `portier diff`
+ * to compare.  One run per call, for cron or a systemd timer.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/store_out.h"
+#include "portier/audit.h"
+
+static const char snapshot_help[] =
+	"usage: portier snapshot [--store PATH] [--netns NAME | --all-netns]\n"
+	"                        [--json] [--quiet]\n"
+	"\n"
+	"Record the listening sockets of this host (TCP listeners, bound UDP\n"
+	"and raw sockets) with their owners, each program's SHA-256 and\n"
+	"Debian package, and the audit's verdict, as one snapshot in the\n"
+	"store.  Then print what changed since the previous snapshot (see\n"
+	"portier-diff(1)).\n"
+	"\n"
+	"  --store PATH   the database (default $PORTIER_STORE, else\n"
+	"                 /var/lib/portier/portier.db as root,\n"
+	"                 $XDG_STATE_HOME/portier/portier.db otherwise); its\n"
+	"                 directory must be private to the user\n"
+	"  --netns NAME   the sockets of network namespace NAME\n"
+	"  --all-netns    the sockets of every network namespace\n"
+	"  --json         the snapshot's id and the events as JSON Lines\n"
+	"  -q, --quiet    print nothing on success\n"
+	"\n"
+	"exit: 0 recorded, 2 bad usage, 3 the sockets or the store could not\n"
+	"be read or written (a newer, foreign or damaged store is left alone)\n";
+
+enum { OPT_STORE = 256, OPT_NETNS, OPT_ALL_NETNS, OPT_JSON };
+
+static const struct option long_opts[] = {
+	{"store", required_argument, NULL, OPT_STORE},
+	{"netns", required_argument, NULL, OPT_NETNS},
+	{"all-netns", no_argument, NULL, OPT_ALL_NETNS},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"quiet", no_argument, NULL, 'q'},
+	{NULL, 0, NULL, 0},
+};
+
+struct snap_args {
+	const char *store;
+	bool json, quiet;
+	struct portier_local_query q;
+};
+
+static int parse_args(struct cli *cli, int argc, char **argv,
+		      struct snap_args *a)
+{
+	int c;
+
+	optind = 1;
+	while ((c = cli_getopt(cli, argc, argv, "+q", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_STORE:
+			a->store = optarg;
+			break;
+		case OPT_NETNS:
+			a->q.netns = optarg;
+			break;
+		case OPT_ALL_NETNS:
+			a->q.all_netns = true;
+			break;
+		case OPT_JSON:
+			a->json = true;
+			break;
+		case 'q':
+			a->quiet = true;
+			break;
+		default: /* cli_getopt said why */
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		cli_error(cli, "unexpected argument '%s'", argv[optind]);
+		cli_usage_hint(cli);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* Read the listeners and judge them; 0 or an exit code, printed. */
+static int collect(struct cli *cli, struct snap_args *a,
+		   struct portier_snapshot **snap)
+{
+	struct portier_err err = {0};
+	struct portier_local *l = NULL;
+	struct portier_finding *f = NULL;
+	struct portier_audit_opts ao = {.privileged = geteuid() == 0};
+	struct portier_kb *kb = cli_kb(cli);
+	size_t n = 0;
+	int rc;
+
+	if (!kb)
+		return EXIT_USAGE;
+	a->q.protos = PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP | PORTIER_LOCAL_RAW;
+	a->q.states = PORTIER_STATES_LISTENING;
+	a->q.processes = true;
+	a->q.proc_root = cli->proc_root;
+	store_out_ephemeral(cli, &ao.eph_lo, &ao.eph_hi);
+	if (portier_local_collect(&a->q, &l, &err) < 0)
+		return cli_report(cli, &err);
+	rc = portier_audit_run(l, kb, &ao, &f, &n, &err);
+	if (!rc)
+		rc = portier_snapshot_from_local(l, kb, f, n, snap, &err);
+	portier_free(f);
+	portier_local_free(l);
+	return rc ? cli_report(cli, &err) : 0;
+}
+
+/* The events since the snapshot before s, if there is one. */
+static int print_changes(struct cli *cli, struct portier_store *st,
+			 const struct portier_snapshot *s, bool json)
+{
+	struct portier_err err = {0};
+	struct portier_snapshot_info *info = NULL;
+	struct portier_snapshot *prev = NULL;
+	struct portier_event *ev = NULL;
+	size_t n = 0, n_ev = 0;
+	uint16_t lo, hi;
+	int rc;
+
+	if ((rc = portier_store_list(st, &info, &n, &err)))
+		return cli_report(cli, &err);
+	if (n < 2) {
+		portier_free(info);
+		return 0;
+	}
+	rc = portier_store_load(st, info[n - 2].id, &prev, &err);
+	portier_free(info);
+	store_out_ephemeral(cli, &lo, &hi);
+	if (!rc)
+		rc = portier_store_diff(prev, s, lo, hi, &ev, &n_ev, &err);
+	if (rc) {
+		portier_snapshot_free(prev);
+		return cli_report(cli, &err);
+	}
+	for (size_t i = 0; i < n_ev && !rc; i++)
+		if (json)
+			rc = store_out_event_json(&ev[i], prev->id, s->id,
+						  s->time, stdout);
+		else
+			store_out_event_text(cli, &ev[i], "", stdout);
+	if (!json)
+		printf("%zu change%s since snapshot %lld\n", n_ev,
+		       n_ev == 1 ? "" : "s", (long long)prev->id);
+	portier_free(ev);
+	portier_snapshot_free(prev);
+	if (rc) {
+		cli_error(cli, "out of memory while writing events");
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+/* dpkg's database: $PORTIER_DPKG_ADMINDIR (tests) or /var/lib/dpkg */
+static const char *dpkg_dir(void)
+{
+	const char *d = getenv("PORTIER_DPKG_ADMINDIR");
+
+	return d && *d ? d : "/var/lib/dpkg";
+}
+
+static int cmd_snapshot(struct cli *cli, int argc, char **argv)
+{
+	struct snap_args a = {0};
+	struct portier_err err = {0};
+	struct portier_snapshot *s = NULL;
+	struct portier_store *st = NULL;
+	char host[256] = "", when[32];
+	int rc = parse_args(cli, argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	if ((rc = store_out_open(cli, a.store, true, &st)))
+		return rc;
+	if ((rc = collect(cli, &a, &s)))
+		goto out;
+	s->time = (int64_t)time(NULL);
+	gethostname(host, sizeof host - 1);
+	if (!(s->host = portier_strdup(host))) {
+		rc = cli_report(cli,
+				&(struct portier_err){.code = PORTIER_ENOMEM,
+						      .msg = "out of memory"});
+		goto out;
+	}
+	if (portier_store_hash_exes(st, s, cli->proc_root, &err) ||
+	    portier_store_packages(s, dpkg_dir(), &err) ||
+	    portier_store_save(st, s, &err)) {
+		rc = cli_report(cli, &err);
+		goto out;
+	}
+	store_out_time(s->time, when, sizeof when);
+	if (a.json) {
+		json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:i}", "type",
+				      "snapshot", "id", (json_int_t)s->id,
+				      "time", when, "host", s->host,
+				      "listeners", (int)s->n);
+
+		if (cli_json_line(stdout, o) < 0) {
+			cli_error(cli, "out of memory while writing JSON");
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
+	} else if (!a.quiet) {
+		printf("snapshot %lld: %zu listener%s at %s\n",
+		       (long long)s->id, s->n, s->n == 1 ? "" : "s", when);
+	}
+	if (!a.quiet || a.json)
+		rc = print_changes(cli, st, s, a.json);
+out:
+	portier_snapshot_free(s);
+	portier_store_close(st);
+	return rc;
+}
+
+const struct cli_command cli_cmd_snapshot = {
+	.name = "snapshot",
+	.run = cmd_snapshot,
+	.summary = "record this host's listeners in the port history",
+	.help = snapshot_help,
+	.rank = 35,
+};

@@ -1,0 +1,176 @@
+/*
+ * store_out.c - the store's database for the commands, and its events
+ * printed (store_out.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "cli/local_out.h"
+#include "cli/store_out.h"
+
+int store_out_open(struct cli *cli, const char *path, bool create,
+		   struct portier_store **st)
+{
+	struct portier_err err = {0};
+	char *def = NULL;
+	int rc;
+
+	*st = NULL;
+	if (!path && !(path = def = portier_store_default_path(&err)))
+		return cli_report(cli, &err);
+	rc = portier_store_open(path, create ? PORTIER_STORE_CREATE : 0, st,
+				&err);
+	portier_free(def);
+	return rc ? cli_report(cli, &err) : 0; /* a refused file: exit 3 */
+}
+
+void store_out_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) ||
+	    !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "%lld", (long long)t);
+}
+
+/* x's address and port as local_out_endpoint writes a socket's. */
+static void endpoint(const struct portier_listener *x, char *buf, size_t len)
+{
+	struct portier_sock s = {
+		.family = x->family == 6 ? AF_INET6 : AF_INET,
+		.proto = x->proto,
+		.lport = x->port,
+	};
+
+	memcpy(s.laddr, x->addr, 16);
+	local_out_endpoint(&s, false, buf, len);
+}
+
+void store_out_key(const struct portier_listener *x, char *buf, size_t len)
+{
+	char ep[80], ns[PORTIER_TEXT_MAX(64)];
+
+	endpoint(x, ep, sizeof ep);
+	portier_text_clean(ns, sizeof ns, x->netns, PORTIER_TEXT_TERM);
+	snprintf(buf, len, "%s %s%s%s", portier_local_proto_name(x->proto), ep,
+		 *ns ? " netns " : "", ns);
+}
+
+static void hex8(const struct portier_listener *x, char *buf)
+{
+	if (!x->have_sha) {
+		strcpy(buf, "?");
+		return;
+	}
+	for (int i = 0; i < 6; i++)
+		snprintf(buf + 2 * i, 3, "%02x", x->sha256[i]);
+}
+
+static void owner(const struct portier_listener *x, char *buf, size_t len)
+{
+	char exe[PORTIER_TEXT_MAX(256)];
+
+	portier_text_clean(exe, sizeof exe,
+			   x->exe    ? x->exe
+			   : x->comm ? x->comm
+				     : "?",
+			   PORTIER_TEXT_TERM);
+	if (x->pid)
+		snprintf(buf, len, "%s (pid %d%s%s)", exe, x->pid,
+			 x->exe_deleted ? ", deleted" : "",
+			 x->package && !x->package[0] ? ", no package" : "");
+	else
+		snprintf(buf, len, "no visible owner");
+}
+
+void store_out_event_text(const struct cli *cli, const struct portier_event *e,
+			  const char *prefix, FILE *f)
+{
+	const struct portier_listener *x = e->b ? e->b : e->a;
+	char key[256], ep[80], oa[1100], ob[1100], ha[16], hb[16];
+	enum portier_risk r = e->severity;
+
+	store_out_key(e->a ? e->a : e->b, key, sizeof key);
+	fprintf(f, "%s%s%-15s%s %s", prefix,
+		cli_color_on(cli, cli_risk_color(r)),
+		portier_event_name(e->kind), cli_color_off(cli), key);
+	owner(x, ob, sizeof ob);
+	switch (e->kind) {
+	case PORTIER_EV_REBOUND:
+		endpoint(e->b, ep, sizeof ep);
+		fprintf(f, " -> %s  %s", ep, ob);
+		break;
+	case PORTIER_EV_OWNER_CHANGED:
+		owner(e->a, oa, sizeof oa);
+		fprintf(f, "  %s -> %s", oa, ob);
+		break;
+	case PORTIER_EV_BINARY_MODIFIED:
+		hex8(e->a, ha);
+		hex8(e->b, hb);
+		fprintf(f, "  %s sha256 %s.. -> %s..", ob, ha, hb);
+		break;
+	default:
+		fprintf(f, "  %s", ob);
+	}
+	fprintf(f, "  risk %s", portier_audit_severity_name(r));
+	if (x->rules)
+		fprintf(f, " (%s)", x->rules);
+	fputc('\n', f);
+}
+
+static json_t *listener_json(const struct portier_listener *x)
+{
+	char addr[PORTIER_ADDR_STRLEN], sha[65] = "";
+	struct portier_addr a = {.family = x->family};
+
+	memcpy(a.b, x->addr, 16);
+	portier_addr_str(&a, addr, sizeof addr);
+	for (int i = 0; x->have_sha && i < 32; i++)
+		snprintf(sha + 2 * i, 3, "%02x", x->sha256[i]);
+	return json_pack("{s:s, s:s, s:i, s:o, s:i, s:i, s:o, s:o, s:b, s:o,"
+			 " s:o, s:o, s:o, s:s, s:s, s:o}",
+			 "proto", portier_local_proto_name(x->proto), "addr",
+			 addr, "port", x->port, "netns",
+			 cli_json_string(x->netns), "pid", x->pid, "uid",
+			 (int)x->uid, "comm", cli_json_string(x->comm), "exe",
+			 cli_json_string(x->exe), "exe_deleted", x->exe_deleted,
+			 "sha256", x->have_sha ? json_string(sha) : json_null(),
+			 "unit", cli_json_string(x->unit), "container",
+			 cli_json_string(x->container), "package",
+			 cli_json_string(x->package), "kb_risk",
+			 portier_risk_name(x->kb_risk), "audit",
+			 portier_audit_severity_name(x->audit), "rules",
+			 cli_json_string(x->rules));
+}
+
+int store_out_event_json(const struct portier_event *e, int64_t from,
+			 int64_t to, int64_t time, FILE *f)
+{
+	json_t *o =
+		json_pack("{s:s, s:s, s:s, s:o, s:o}", "type", "event", "event",
+			  portier_event_name(e->kind), "severity",
+			  portier_audit_severity_name(e->severity), "before",
+			  e->a ? listener_json(e->a) : json_null(), "after",
+			  e->b ? listener_json(e->b) : json_null());
+
+	if (o && from)
+		json_object_set_new(o, "from", json_integer(from));
+	if (o && to)
+		json_object_set_new(o, "to", json_integer(to));
+	if (o && time) {
+		char t[32];
+
+		store_out_time(time, t, sizeof t);
+		json_object_set_new(o, "time", json_string(t));
+	}
+	return cli_json_line(f, o);
+}
+
+void store_out_ephemeral(const struct cli *cli, uint16_t *lo, uint16_t *hi)
+{
+	*lo = *hi = 0;
+	portier_ephemeral_range(cli->proc_root, lo, hi, NULL);
+}

@@ -1,0 +1,39 @@
+/*
+ * store_out.h - what `portier snapshot`, `history` and `diff` share: the
+ * --store option's database, and events as text lines or JSON Lines.
+ */
+#ifndef PORTIER_CLI_STORE_OUT_H
+#define PORTIER_CLI_STORE_OUT_H
+
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "portier/store.h"
+
+/*
+ * Open the store at path (NULL: the default, portier_store_default_path).
+ * Returns 0, or the exit code after printing why.
+ */
+int store_out_open(struct cli *cli, const char *path, bool create,
+		   struct portier_store **st);
+
+/* "2026-12-04T11:40:00Z" */
+void store_out_time(int64_t t, char *buf, size_t len);
+
+/* "tcp 127.0.0.1:8080" (with " netns NAME" outside the host's own) */
+void store_out_key(const struct portier_listener *x, char *buf, size_t len);
+
+/*
+ * One event: a text line, or a JSON object (type "event") with snapshot
+ * ids and time when given (0: left out).  JSON returns -1 when out of
+ * memory.
+ */
+void store_out_event_text(const struct cli *cli, const struct portier_event *e,
+			  const char *prefix, FILE *f);
+int store_out_event_json(const struct portier_event *e, int64_t from,
+			 int64_t to, int64_t time, FILE *f);
+
+/* The ephemeral range of this host (0, 0 when unknown). */
+void store_out_ephemeral(const struct cli *cli, uint16_t *lo, uint16_t *hi);
+
+#endif

@@ -1,0 +1,381 @@
+/*
+ * rows.c - snapshots in and out of the database, and the executables'
+ * hashes with their cache.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "portier/sha256.h"
+#include "store/store_int.h"
+
+static void bind_text(sqlite3_stmt *q, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+static int insert_listener(sqlite3_stmt *q, int64_t id,
+			   const struct portier_listener *x)
+{
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int(q, 2, x->proto);
+	sqlite3_bind_int(q, 3, x->family);
+	sqlite3_bind_blob(q, 4, x->addr, 16, SQLITE_STATIC);
+	sqlite3_bind_int(q, 5, x->port);
+	bind_text(q, 6, x->netns ? x->netns : "");
+	sqlite3_bind_int64(q, 7, (sqlite3_int64)x->inode);
+	sqlite3_bind_int(q, 8, x->pid);
+	sqlite3_bind_int64(q, 9, x->uid);
+	bind_text(q, 10, x->comm);
+	bind_text(q, 11, x->exe);
+	sqlite3_bind_int(q, 12, x->exe_deleted);
+	bind_text(q, 13, x->unit);
+	bind_text(q, 14, x->container);
+	if (x->have_sha)
+		sqlite3_bind_blob(q, 15, x->sha256, 32, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, 15);
+	sqlite3_bind_int(q, 16, x->kb_risk);
+	sqlite3_bind_int(q, 17, x->audit);
+	bind_text(q, 18, x->rules);
+	bind_text(q, 19, x->package);
+	return sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
+}
+
+int portier_store_save(struct portier_store *st, struct portier_snapshot *s,
+		       struct portier_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t id;
+	int rc;
+
+	if ((rc = store_exec(st, "BEGIN IMMEDIATE", err)))
+		return rc;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO snapshot(time, host) VALUES(?, ?)",
+			       -1, &q, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(q, 1, s->time);
+	bind_text(q, 2, s->host ? s->host : "");
+	if (sqlite3_step(q) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(q);
+	id = sqlite3_last_insert_rowid(st->db);
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    "INSERT INTO listener(snapshot, proto, family, addr, port,"
+		    " netns, inode, pid, uid, comm, exe, exe_deleted, unit,"
+		    " container, sha256, kb_risk, audit, rules, package)"
+		    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		    " ?, ?)",
+		    -1, &q, NULL) != SQLITE_OK)
+		goto fail;
+	for (size_t i = 0; i < s->n; i++)
+		if (insert_listener(q, id, &s->l[i]))
+			goto fail;
+	sqlite3_finalize(q);
+	q = NULL;
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	s->id = id;
+	return 0;
+fail:
+	rc = store_sql_err(st, err, "cannot save the snapshot");
+	sqlite3_finalize(q);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* A copy of column i as a string, NULL for NULL; *fail on no memory. */
+static char *col_text(sqlite3_stmt *q, int i, bool *fail)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+	char *d;
+
+	if (!t)
+		return NULL;
+	d = portier_strdup((const char *)t);
+	if (!d)
+		*fail = true;
+	return d;
+}
+
+static bool read_listener(sqlite3_stmt *q, struct portier_listener *x)
+{
+	bool fail = false;
+	const void *addr = sqlite3_column_blob(q, 2);
+	const void *sha = sqlite3_column_blob(q, 13);
+
+	x->proto = (uint8_t)sqlite3_column_int(q, 0);
+	x->family = (uint8_t)sqlite3_column_int(q, 1);
+	if (addr && sqlite3_column_bytes(q, 2) == 16)
+		memcpy(x->addr, addr, 16);
+	x->port = (uint16_t)sqlite3_column_int(q, 3);
+	x->netns = col_text(q, 4, &fail);
+	x->inode = (uint64_t)sqlite3_column_int64(q, 5);
+	x->pid = sqlite3_column_int(q, 6);
+	x->uid = (uint32_t)sqlite3_column_int64(q, 7);
+	x->comm = col_text(q, 8, &fail);
+	x->exe = col_text(q, 9, &fail);
+	x->exe_deleted = sqlite3_column_int(q, 10) != 0;
+	x->unit = col_text(q, 11, &fail);
+	x->container = col_text(q, 12, &fail);
+	if (sha && sqlite3_column_bytes(q, 13) == 32) {
+		memcpy(x->sha256, sha, 32);
+		x->have_sha = true;
+	}
+	x->kb_risk = (uint8_t)sqlite3_column_int(q, 14);
+	x->audit = (uint8_t)sqlite3_column_int(q, 15);
+	x->rules = col_text(q, 16, &fail);
+	x->package = col_text(q, 17, &fail);
+	return !fail;
+}
+
+static int listener_qcmp(const void *a, const void *b)
+{
+	return portier_listener_cmp(a, b);
+}
+
+int portier_store_load(struct portier_store *st, int64_t id,
+		       struct portier_snapshot **out, struct portier_err *err)
+{
+	struct portier_snapshot *s = portier_calloc(1, sizeof *s);
+	sqlite3_stmt *q = NULL;
+	size_t cap = 0;
+	bool fail = false;
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT time, host FROM snapshot WHERE id = ?",
+			       -1, &q, NULL) != SQLITE_OK)
+		goto sqlfail;
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		sqlite3_finalize(q);
+		portier_snapshot_free(s);
+		return portier_err_set(err, PORTIER_ENOENT,
+				       "no snapshot %lld in %s", (long long)id,
+				       st->path);
+	}
+	if (rc != SQLITE_ROW)
+		goto sqlfail;
+	s->id = id;
+	s->time = sqlite3_column_int64(q, 0);
+	s->host = col_text(q, 1, &fail);
+	sqlite3_finalize(q);
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    "SELECT proto, family, addr, port, netns, inode, pid, uid,"
+		    " comm, exe, exe_deleted, unit, container, sha256, kb_risk,"
+		    " audit, rules, package FROM listener WHERE snapshot = ?",
+		    -1, &q, NULL) != SQLITE_OK)
+		goto sqlfail;
+	sqlite3_bind_int64(q, 1, id);
+	while (!fail && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (portier_grow(&s->l, &cap, s->n + 1, sizeof *s->l, 64)) {
+			fail = true;
+			break;
+		}
+		memset(&s->l[s->n], 0, sizeof *s->l);
+		fail = !read_listener(q, &s->l[s->n++]);
+	}
+	if (!fail && rc != SQLITE_DONE)
+		goto sqlfail;
+	sqlite3_finalize(q);
+	if (fail) {
+		portier_snapshot_free(s);
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	}
+	if (s->n)
+		qsort(s->l, s->n, sizeof *s->l, listener_qcmp);
+	*out = s;
+	return 0;
+sqlfail:
+	rc = store_sql_err(st, err, "cannot read a snapshot");
+	sqlite3_finalize(q);
+	portier_snapshot_free(s);
+	return rc;
+}
+
+int portier_store_list(struct portier_store *st,
+		       struct portier_snapshot_info **out, size_t *n,
+		       struct portier_err *err)
+{
+	sqlite3_stmt *q;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT s.id, s.time, (SELECT count(*) FROM"
+			       " listener WHERE snapshot = s.id), s.host FROM"
+			       " snapshot s ORDER BY s.id",
+			       -1, &q, NULL) != SQLITE_OK)
+		return store_sql_err(st, err, "cannot list snapshots");
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (portier_grow(out, &cap, *n + 1, sizeof **out, 16)) {
+			sqlite3_finalize(q);
+			portier_free(*out);
+			*out = NULL;
+			*n = 0;
+			return portier_err_set(err, PORTIER_ENOMEM,
+					       "out of memory");
+		}
+		(*out)[*n].id = sqlite3_column_int64(q, 0);
+		(*out)[*n].time = sqlite3_column_int64(q, 1);
+		(*out)[*n].listeners = (size_t)sqlite3_column_int64(q, 2);
+		portier_strlcpy(
+			(*out)[*n].host,
+			(const char *)sqlite3_column_text(q, 3)
+				? (const char *)sqlite3_column_text(q, 3)
+				: "",
+			sizeof(*out)[*n].host);
+		++*n;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = store_sql_err(st, err, "cannot list snapshots");
+		sqlite3_finalize(q);
+		portier_free(*out);
+		*out = NULL;
+		*n = 0;
+		return rc;
+	}
+	sqlite3_finalize(q);
+	return 0;
+}
+
+/* ---- executables' hashes ------------------------------------------------- */
+
+static int hash_fd(int fd, uint8_t out[32])
+{
+	struct portier_sha256_ctx c;
+	uint8_t buf[65536];
+	ssize_t r;
+
+	portier_sha256_init(&c);
+	while ((r = read(fd, buf, sizeof buf)) != 0) {
+		if (r < 0)
+			return -1;
+		portier_sha256_update(&c, buf, (size_t)r);
+	}
+	portier_sha256_final(&c, out);
+	return 0;
+}
+
+struct hash_q {
+	sqlite3_stmt *get, *put;
+};
+
+/* The hash of pid's executable into x; false when it cannot be read. */
+static bool hash_exe(struct portier_store *st, struct hash_q *h,
+		     const char *proc_root, int pid, uint8_t out[32])
+{
+	char path[4096];
+	struct stat sb;
+	int64_t mtime;
+	bool ok = false;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/%d/exe", proc_root, pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode))
+		goto out;
+	mtime = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+	sqlite3_reset(h->get);
+	sqlite3_bind_int64(h->get, 1, (sqlite3_int64)sb.st_dev);
+	sqlite3_bind_int64(h->get, 2, (sqlite3_int64)sb.st_ino);
+	sqlite3_bind_int64(h->get, 3, mtime);
+	sqlite3_bind_int64(h->get, 4, sb.st_size);
+	if (sqlite3_step(h->get) == SQLITE_ROW &&
+	    sqlite3_column_bytes(h->get, 0) == 32) {
+		memcpy(out, sqlite3_column_blob(h->get, 0), 32);
+		ok = true;
+		goto out;
+	}
+	if (hash_fd(fd, out))
+		goto out;
+	ok = true;
+	sqlite3_reset(h->put);
+	sqlite3_bind_int64(h->put, 1, (sqlite3_int64)sb.st_dev);
+	sqlite3_bind_int64(h->put, 2, (sqlite3_int64)sb.st_ino);
+	sqlite3_bind_int64(h->put, 3, mtime);
+	sqlite3_bind_int64(h->put, 4, sb.st_size);
+	sqlite3_bind_blob(h->put, 5, out, 32, SQLITE_TRANSIENT);
+	sqlite3_step(h->put); /* a cache: a failed insert costs a rehash */
+out:
+	(void)st;
+	close(fd);
+	return ok;
+}
+
+static int pid_qcmp(const void *a, const void *b)
+{
+	const struct portier_listener *x =
+		*(const struct portier_listener *const *)a;
+	const struct portier_listener *y =
+		*(const struct portier_listener *const *)b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+int portier_store_hash_exes(struct portier_store *st,
+			    struct portier_snapshot *s, const char *proc_root,
+			    struct portier_err *err)
+{
+	struct portier_listener **by_pid;
+	struct hash_q h = {0};
+	size_t n = 0;
+	int rc = 0;
+
+	by_pid = portier_calloc(s->n ? s->n : 1, sizeof *by_pid);
+	if (!by_pid)
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->l[i].pid > 0 && s->l[i].exe)
+			by_pid[n++] = &s->l[i];
+	qsort(by_pid, n, sizeof *by_pid, pid_qcmp);
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT sha256 FROM exe_hash WHERE dev = ? AND"
+			       " inode = ? AND mtime_ns = ? AND size = ?",
+			       -1, &h.get, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db,
+			       "INSERT OR REPLACE INTO exe_hash(dev, inode,"
+			       " mtime_ns, size, sha256) VALUES(?, ?, ?, ?, ?)",
+			       -1, &h.put, NULL) != SQLITE_OK) {
+		rc = store_sql_err(st, err, "cannot read the hash cache");
+		goto out;
+	}
+	for (size_t i = 0; i < n;) {
+		size_t k = i + 1;
+		uint8_t sum[32];
+		bool ok = hash_exe(st, &h, proc_root ? proc_root : "/proc",
+				   by_pid[i]->pid, sum);
+
+		while (k < n && by_pid[k]->pid == by_pid[i]->pid)
+			k++;
+		for (; ok && i < k; i++) {
+			memcpy(by_pid[i]->sha256, sum, 32);
+			by_pid[i]->have_sha = true;
+		}
+		i = k;
+	}
+out:
+	sqlite3_finalize(h.get);
+	sqlite3_finalize(h.put);
+	portier_free(by_pid);
+	return rc;
+}

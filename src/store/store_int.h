@@ -1,0 +1,22 @@
+/* store_int.h - what the files of src/store/ share. */
+#ifndef PORTIER_STORE_INT_H
+#define PORTIER_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "portier/store.h"
+
+struct portier_store {
+	sqlite3 *db;
+	char *path;
+	int version; /* schema version */
+};
+
+/* err from the database's last error ("PATH: what: reason"); PORTIER_EIO. */
+int store_sql_err(struct portier_store *st, struct portier_err *err,
+		  const char *what);
+/* Run sql (no results); 0 or PORTIER_EIO. */
+int store_exec(struct portier_store *st, const char *sql,
+	       struct portier_err *err);
+
+#endif
