@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "portier/common.h"
+#include "portier/digest.h"
 #include "portier/kb.h"
 
 struct portier_inspect_query {
@@ -184,16 +185,5 @@ PORTIER_API const char *portier_inspect_match_name(unsigned match);
 /* The process with this pid in r, or NULL. */
 PORTIER_API const struct portier_inspect_proc *
 portier_inspect_proc_of(const struct portier_inspect *r, int pid);
-
-/* ---- digests (OpenSSL's libcrypto) ------------------------------------ */
-
-/*
- * SHA-256 and MD5 of everything read from fd (from its current offset) in
- * one pass, as lower-case hex; either output may be NULL.  At most max
- * bytes are read (0: no limit); *size (may be NULL) gets the count.
- * Returns 0, -errno when a read fails, PORTIER_EIO when libcrypto does.
- */
-PORTIER_API int portier_digests_fd(int fd, uint64_t max, char sha256[65],
-				   char md5[33], uint64_t *size);
 
 #endif

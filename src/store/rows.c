@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "portier/sha256.h"
+#include "portier/digest.h"
 #include "store/store_int.h"
 
 static void bind_text(sqlite3_stmt *q, int i, const char *s)
@@ -258,22 +258,6 @@ int portier_store_list(struct portier_store *st,
 
 /* ---- executables' hashes ------------------------------------------------- */
 
-static int hash_fd(int fd, uint8_t out[32])
-{
-	struct portier_sha256_ctx c;
-	uint8_t buf[65536];
-	ssize_t r;
-
-	portier_sha256_init(&c);
-	while ((r = read(fd, buf, sizeof buf)) != 0) {
-		if (r < 0)
-			return -1;
-		portier_sha256_update(&c, buf, (size_t)r);
-	}
-	portier_sha256_final(&c, out);
-	return 0;
-}
-
 struct hash_q {
 	sqlite3_stmt *get, *put;
 };
@@ -306,7 +290,7 @@ static bool hash_exe(struct portier_store *st, struct hash_q *h,
 		ok = true;
 		goto out;
 	}
-	if (hash_fd(fd, out))
+	if (portier_sha256_fd(fd, out))
 		goto out;
 	ok = true;
 	sqlite3_reset(h->put);
