@@ -13,9 +13,14 @@
  * has structure (cron, units, authorized_keys), so a comment never counts.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "inspect/inspect_int.h"
@@ -408,6 +413,31 @@ static void scan_entry(struct walk *w, const struct place *pl, int dirfd,
 	portier_free(text);
 }
 
+/*
+ * Open the directory rel of the root.  Places under a home directory are
+ * the user's to point anywhere with a symbolic link: links are resolved
+ * inside the root (never to the host's / when the root is an image), and a
+ * directory on procfs or sysfs is refused, so root is never led to read
+ * /proc/kmsg or another process's files as if they were persistence.
+ */
+static int open_place_dir(int rootfd, const char *rel)
+{
+	struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+			       .resolve =
+				       RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	struct statfs sf;
+	int fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+
+	if (fd < 0 && errno == ENOSYS) /* before Linux 5.6 */
+		fd = openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && fstatfs(fd, &sf) == 0 &&
+	    (sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* A place under base (a root-relative directory, "" for the root). */
 static void scan_place(struct walk *w, const struct place *pl, const char *base)
 {
@@ -421,8 +451,7 @@ static void scan_place(struct walk *w, const struct place *pl, const char *base)
 	if (snprintf(file, sizeof(file), "/%s", rel) >= (int)sizeof(file))
 		return;
 	if (pl->dir) {
-		dfd = openat(w->c->rootfd, rel,
-			     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		dfd = open_place_dir(w->c->rootfd, rel);
 		if (dfd >= 0 && seen_before(w, dfd))
 			close(dfd);
 		else if (dfd >= 0)
@@ -435,7 +464,7 @@ static void scan_place(struct walk *w, const struct place *pl, const char *base)
 		return;
 	}
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - rel), rel);
-	dfd = openat(w->c->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open_place_dir(w->c->rootfd, dir);
 	if (dfd < 0)
 		return;
 	scan_entry(w, pl, dfd, slash + 1, file, 0);
