@@ -92,9 +92,9 @@ void portier_free(void *ptr)
 
 size_t portier_pow2_size(size_t n, size_t lo, size_t hi)
 {
-	size_t p = lo;
+	size_t p = lo ? lo : 1;
 
-	while (p < n && p < hi)
+	while (p < n && p < hi && p <= SIZE_MAX / 2)
 		p <<= 1;
 	return p;
 }

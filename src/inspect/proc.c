@@ -172,13 +172,17 @@ static char *user_of(struct inspect_ctx *c, uint32_t uid)
 	if (inspect_read(c, "etc/passwd", INSPECT_FILE_MAX, &text) == 0) {
 		for (line = strtok_r(text, "\n", &save); line && !name;
 		     line = strtok_r(NULL, "\n", &save)) {
-			char *c1 = strchr(line, ':'), *c2, *c3;
+			char *c1 = strchr(line, ':'), *c2, *c3, *end;
+			unsigned long u;
 
 			if (!c1 || !(c2 = strchr(c1 + 1, ':')) ||
 			    !(c3 = strchr(c2 + 1, ':')))
 				continue;
+			if (c3 == c2 + 1)
+				continue; /* no uid: never read as 0 */
 			*c1 = *c3 = '\0';
-			if (strtoul(c2 + 1, NULL, 10) == uid && c2[1] != ':')
+			u = strtoul(c2 + 1, &end, 10);
+			if (*end == '\0' && u == uid)
 				name = portier_strdup(line);
 		}
 	}

@@ -413,6 +413,9 @@ static void test_pow2_size(void **state)
 	assert_int_equal(portier_pow2_size(5000, 16, 1024), 1024);
 	assert_int_equal(portier_pow2_size(1, 1, 8), 1);
 	assert_int_equal(portier_pow2_size(3, 1, 8), 4);
+	assert_int_equal(portier_pow2_size(5, 0, 8), 8); /* lo 0 starts at 1 */
+	assert_int_equal(portier_pow2_size(SIZE_MAX, 1, SIZE_MAX),
+			 ((size_t)SIZE_MAX >> 1) + 1); /* no wrap to 0 */
 }
 
 /* portier_grow: doubling from first, room for need, failures change nothing */
