@@ -371,11 +371,13 @@ static int daemon_run(struct guard_run *r)
 				   "/etc/resolv.conf", true);
 	/* the kernel is the truth: before the first probe is judged, every
 	 * remembered ban in force is in the kernel, or its source is judged
-	 * again; then watch the table for anyone taking it away */
-	if ((rc = guard_keep_bans(r, false, "start")) != 0)
-		return rc;
+	 * again.  The monitor opens first, so a deletion made while the
+	 * restore runs is an event the loop still sees (our own writes only
+	 * cost one more comparison) */
 	if (o->block && portier_guard_nftmon_open(&r->mon, &err) < 0)
 		return cli_report(r->cli, &err);
+	if ((rc = guard_keep_bans(r, false, "start")) != 0)
+		return rc;
 	if (o->use_syslog)
 		openlog("portier-guard", LOG_PID, LOG_DAEMON);
 	memset(&sa, 0, sizeof(sa));

@@ -76,8 +76,12 @@ static void show_diff(struct guard_run *r, const struct portier_guard_det *det,
 			printf("  %s  %s (%us left by the %s)\n", text,
 			       w->state == PG_BAN_KERNEL_ONLY
 				       ? "only in the kernel"
-				       : "only in the state file: guard puts "
-					 "it back when it starts",
+			       : w->state == PG_BAN_RESTORE
+				       ? "only in the state file: guard puts "
+					 "it back when it starts"
+				       : "only in the state file: guard "
+					 "judges the source afresh when it "
+					 "starts",
 			       w->state == PG_BAN_KERNEL_ONLY ? w->kernel_s
 							      : w->state_s,
 			       w->state == PG_BAN_KERNEL_ONLY ? "kernel"
