@@ -62,6 +62,19 @@ PORTIER_API int portier_top_rows(const struct portier_local *l,
 				 struct portier_top_row **out, size_t *n,
 				 struct portier_err *err);
 
+/*
+ * Owners without the walk over every process: for each row of rows (from
+ * a snapshot taken without owners) that is the same socket (key and
+ * inode) as a row of known (from the last snapshot with owners), take that
+ * row's owner (pid, program, user, unit; none if it had none).  Both
+ * key-sorted.  Returns how many rows with an inode were not in known: the
+ * sockets whose owner only a new walk can tell.
+ */
+PORTIER_API size_t portier_top_owners_from(struct portier_top_row *rows,
+					   size_t n,
+					   const struct portier_top_row *known,
+					   size_t nknown);
+
 /* Order of two rows by key (tuple, then dup). */
 PORTIER_API int portier_top_key_cmp(const struct portier_top_row *a,
 				    const struct portier_top_row *b);

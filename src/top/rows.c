@@ -175,6 +175,31 @@ int portier_top_rows(const struct portier_local *l, const struct portier_kb *kb,
 	return 0;
 }
 
+size_t portier_top_owners_from(struct portier_top_row *rows, size_t n,
+			       const struct portier_top_row *known,
+			       size_t nknown)
+{
+	size_t i, j = 0, miss = 0;
+
+	for (i = 0; i < n; i++) {
+		struct portier_top_row *r = &rows[i];
+
+		while (j < nknown && portier_top_key_cmp(&known[j], r) < 0)
+			j++;
+		if (j < nknown && portier_top_key_cmp(&known[j], r) == 0 &&
+		    known[j].inode == r->inode) {
+			r->pid = known[j].pid;
+			memcpy(r->program, known[j].program,
+			       sizeof(r->program));
+			memcpy(r->user, known[j].user, sizeof(r->user));
+			memcpy(r->unit, known[j].unit, sizeof(r->unit));
+		} else if (r->inode) {
+			miss++;
+		}
+	}
+	return miss;
+}
+
 static bool same_shown(const struct portier_top_row *a,
 		       const struct portier_top_row *b)
 {
