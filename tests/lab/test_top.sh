@@ -99,6 +99,16 @@ tm send-keys -t top c
 wait_screen 5 "close question" \
 	"close tcp $ip4:7000 <-> 198.19.1.1:$peer_port .*\\[y/N\\]"
 tm send-keys -t top y
+# the closed row is red for one refresh (it is the selected one, and the
+# only one the search shows)
+red=""
+for ((i = 0; i < 100; i++)); do
+	red=$(tm capture-pane -p -e -t top | grep -F ":$peer_port" || true)
+	grep -qE $'\e\\[([0-9;]*;)?31(;[0-9;]*)?m' <<<"$red" && break
+	red=""
+	sleep 0.05
+done
+[ -n "$red" ] || { screen >&2; lab_fail "the closed connection's row is never red"; }
 for ((i = 0; i < 100; i++)); do
 	grep -q . "$LAB_DIR/peer.log" && break
 	sleep 0.05
@@ -106,13 +116,28 @@ done
 [ "$(cat "$LAB_DIR/peer.log")" = reset ] ||
 	lab_fail "the peer did not read a reset: $(cat "$LAB_DIR/peer.log")"
 wait_screen 5 "closed message" "closed tcp $ip4:7000"
-echo "ok: c + y closed the connection; the peer read ECONNRESET"
+echo "ok: c + y closed the connection (its row red once); the peer read ECONNRESET"
 
 # ---- kill a chosen process, only after y ---------------------------------
 local_hold t1 victim "$LAB_BIN/lab-sockhold" tcp:0.0.0.0:7100
 victim=$LOCAL_PID
 search ":7100"
 wait_screen 5 "the victim's row" "^tcp +LISTEN +0.0.0.0:7100 .* $victim +lab-so"
+# z stops it, z again continues it
+pstate() { awk '/^State:/ {print $2}' "/proc/$1/status"; }
+tm send-keys -t top z
+wait_screen 5 "stop question" "stop \\(SIGSTOP\\) pid $victim \\(lab-sockhold\\)\\? \\[y/N\\]"
+tm send-keys -t top y
+wait_screen 5 "stopped message" "sent STOP to pid $victim"
+for ((i = 0; i < 100; i++)); do [ "$(pstate "$victim")" = T ] && break; sleep 0.05; done
+[ "$(pstate "$victim")" = T ] || lab_fail "z + y did not stop pid $victim"
+tm send-keys -t top z
+wait_screen 5 "continue question" "continue \\(SIGCONT\\) pid $victim"
+tm send-keys -t top y
+wait_screen 5 "continued message" "sent CONT to pid $victim"
+for ((i = 0; i < 100; i++)); do [ "$(pstate "$victim")" != T ] && break; sleep 0.05; done
+[ "$(pstate "$victim")" != T ] || lab_fail "z + y did not continue pid $victim"
+echo "ok: z + y stopped pid $victim, z + y again continued it"
 tm send-keys -t top k
 wait_screen 5 "kill question" "terminate \\(SIGTERM\\) pid $victim \\(lab-sockhold\\)\\? \\[y/N\\]"
 tm send-keys -t top n
