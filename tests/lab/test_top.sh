@@ -173,11 +173,36 @@ wait_screen 10 "undone message" 'undone: close 7300/tcp'
 fw_expect "7300 after undo" "$(fw_scan 7300 "$ip4")" "7300/open"
 echo "ok: b + y blocked 7300 (filtered to a scan); u + y opened it again"
 
+# ---- without CAP_NET_ADMIN: close and block say what is missing ----------
+ready2="$LAB_DIR/peer2.ready"
+setsid ip netns exec "$LAB_SCANNER" "$LAB_BIN/lab-resetpeer" -r "$ready2" \
+	-c "$ip4:7000" > "$LAB_DIR/peer2.log" 2>&1 < /dev/null &
+LAB_PIDS+=($!)
+for ((i = 0; i < 100; i++)); do [ -s "$ready2" ] && break; sleep 0.05; done
+[ -s "$ready2" ] || lab_fail "the second peer did not connect"
+port2=$(awk '{print $3}' "$ready2")
+tm kill-session -t top
+lab_in t1 tmux -S "$sock" -f /dev/null new-session -d -x 80 -y 24 -s top \
+	"setpriv --inh-caps=-net_admin --bounding-set=-net_admin $PORTIER top --search 198.19.1.1:$port2; echo top-exited-\$?; sleep 600"
+wait_screen 10 "the unprivileged top's row" "^tcp +ESTAB +$ip4:7000 .*:$port2 "
+tm send-keys -t top c
+wait_screen 5 "close question" "close tcp $ip4:7000 <-> 198.19.1.1:$port2"
+tm send-keys -t top y
+wait_screen 5 "close refused" 'cannot close it: closing a connection needs CAP_NET_ADMIN'
+tm send-keys -t top b
+wait_screen 5 "block question" 'block tcp/7000 in the firewall'
+tm send-keys -t top y
+wait_screen 10 "block refused" 'block failed: .*CAP_NET_ADMIN'
+[ ! -s "$LAB_DIR/peer2.log" ] || lab_fail "the peer saw: $(cat "$LAB_DIR/peer2.log")"
+rules=$(lab_in t1 nft list ruleset)
+! grep -q 'table inet portier' <<<"$rules" || lab_fail "a block without privileges: $rules"
+echo "ok: without CAP_NET_ADMIN, c and b say so and change nothing"
+
 # ---- the kb pane and quitting --------------------------------------------
 tm send-keys -t top i
-wait_screen 5 "info pane" '^portier info 7300/tcp'
+wait_screen 5 "info pane" '^portier info 7000/tcp'
 tm send-keys -t top Escape
-wait_gone 5 "info pane closed" '^portier info 7300/tcp'
+wait_gone 5 "info pane closed" '^portier info 7000/tcp'
 tm send-keys -t top q
 wait_screen 5 "quit" '^top-exited-0'
 echo "ok: i shows portier info's text; q quits with status 0"
