@@ -71,9 +71,11 @@ static int server(const struct sockaddr_in *sin, const char *file)
 	    listen(fd, 16) < 0)
 		die("bind/listen");
 	ready(file, 0);
-	for (;;) /* accepted sockets are held until we are killed */
-		if (accept(fd, NULL, NULL) < 0 && errno != EINTR)
-			die("accept");
+	/* accepted sockets are held until we are killed */
+	while (accept(fd, NULL, NULL) >= 0 || errno == EINTR)
+		;
+	die("accept");
+	return 2;
 }
 
 static int client(const struct sockaddr_in *sin, const char *file)
