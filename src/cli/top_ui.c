@@ -76,9 +76,9 @@ static const struct portier_top_row *selected(const struct top_state *st)
 
 static void draw_status(const struct top_state *st)
 {
-	static const char keys[] = "q quit  / find  s sort  l listen  p proto  "
-				   "i info  c close  z stop  k kill  b block  "
-				   "u undo  ? help";
+	static const char keys[] = "? help  q quit  / find  s sort  l listen  "
+				   "p proto  i info  c close  z stop  k kill  "
+				   "b block  u undo";
 
 	move(LINES - 1, 0);
 	clrtoeol();
