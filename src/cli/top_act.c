@@ -108,9 +108,10 @@ static int run_self(char *const argv[], char **out)
 	}
 	buf[len] = '\0';
 	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
 	*out = buf;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
