@@ -208,6 +208,12 @@ bool top_act_question(struct top_state *st, enum top_action a,
 			    "port (b) or stop its program instead");
 			return false;
 		}
+		if (r->state == PORTIER_SS_TIME_WAIT) {
+			say(st, true,
+			    "a TIME-WAIT socket is closed already; the kernel "
+			    "drops it by itself");
+			return false;
+		}
 		snprintf(q, len, "close tcp %s <-> %s (the peer gets a reset)?",
 			 r->local, r->remote);
 		return true;
