@@ -128,6 +128,13 @@ portier_addr_classify(const struct portier_addr *a);
 PORTIER_API const char *portier_addr_class_name(enum portier_addr_class c);
 /* Loopback, also as ::ffff:127.x.y.z. */
 PORTIER_API bool portier_addr_is_loopback(const struct portier_addr *a);
+/*
+ * An address of a site's own network, which the internet does not route to
+ * a host: private IPv4 (10/8, 172.16/12, 192.168/16), shared 100.64/10,
+ * link-local (169.254/16, fe80::/10) and unique-local fc00::/7; also as
+ * ::ffff:a.b.c.d.  Loopback is not one.
+ */
+PORTIER_API bool portier_addr_is_site(const struct portier_addr *a);
 
 /*
  * May a probe (a scan's SYN or connect, a NetBIOS query, an SMB connection)

@@ -301,6 +301,16 @@ PORTIER_API int portier_local_tuple_of(const struct portier_sock *s,
 PORTIER_API bool portier_local_tuple_equal(const struct portier_local_tuple *a,
 					   const struct portier_local_tuple *b);
 
+/*
+ * Abort the TCP connection with exactly tuple t in the caller's network
+ * namespace (sock_diag SOCK_DESTROY, as `ss -K`): the peer gets a reset.
+ * Returns 0; PORTIER_EPERM without CAP_NET_ADMIN; -EOPNOTSUPP when the
+ * kernel lacks CONFIG_INET_DIAG_DESTROY; PORTIER_ENOENT when there is no
+ * such connection; PORTIER_EINVAL for a UDP tuple.
+ */
+PORTIER_API int portier_local_destroy(const struct portier_local_tuple *t,
+				      struct portier_err *err);
+
 /* ---- namespaces ------------------------------------------------------- */
 
 struct portier_netns {

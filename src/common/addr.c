@@ -317,6 +317,29 @@ bool portier_addr_is_loopback(const struct portier_addr *a)
 	return portier_addr_classify(&m) == PORTIER_ADDR_LOOPBACK;
 }
 
+/* Site networks: what the internet does not route to a host. */
+static const struct {
+	unsigned family, plen;
+	uint8_t b[16];
+} site_nets[] = {
+	{4, 8, {10}},	       {4, 12, {172, 16}},  {4, 16, {192, 168}},
+	{4, 10, {100, 64}},    {4, 16, {169, 254}}, {6, 7, {0xfc}},
+	{6, 10, {0xfe, 0x80}},
+};
+
+bool portier_addr_is_site(const struct portier_addr *a)
+{
+	struct portier_addr m;
+	size_t i;
+
+	portier_addr_unmap(a, &m);
+	for (i = 0; i < sizeof(site_nets) / sizeof(site_nets[0]); i++)
+		if (site_nets[i].family == m.family &&
+		    prefix_match(site_nets[i].b, m.b, site_nets[i].plen))
+			return true;
+	return false;
+}
+
 /* Why a class (of an address of family) is never a probe target, or NULL. */
 static const char *refusal(enum portier_addr_class c, unsigned family,
 			   const char **hint)

@@ -56,6 +56,14 @@ size_t sockdiag_build_inet_ports(uint8_t *buf, size_t cap, uint8_t family,
 size_t sockdiag_build_inet_exact(uint8_t *buf, size_t cap,
 				 const struct portier_local_tuple *t,
 				 uint32_t seq);
+/*
+ * A SOCK_DESTROY request for the TCP connection t (as `ss -K` sends): the
+ * exact request above with the kernel asked to abort the socket and to
+ * acknowledge.  0 for a tuple that is not TCP.
+ */
+size_t sockdiag_build_inet_destroy(uint8_t *buf, size_t cap,
+				   const struct portier_local_tuple *t,
+				   uint32_t seq);
 /* The same for AF_UNIX sockets (name, peer and queue lengths asked for). */
 size_t sockdiag_build_unix(uint8_t *buf, size_t cap, uint32_t states,
 			   uint32_t seq);

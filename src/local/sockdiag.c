@@ -109,6 +109,24 @@ size_t sockdiag_build_inet_exact(uint8_t *buf, size_t cap,
 	return nlh->nlmsg_len;
 }
 
+size_t sockdiag_build_inet_destroy(uint8_t *buf, size_t cap,
+				   const struct portier_local_tuple *t,
+				   uint32_t seq)
+{
+	size_t len;
+
+	if (t->proto != PORTIER_PROTO_TCP)
+		return 0;
+	len = sockdiag_build_inet_exact(buf, cap, t, seq);
+	if (len) {
+		struct nlmsghdr *nlh = (struct nlmsghdr *)(void *)buf;
+
+		nlh->nlmsg_type = SOCK_DESTROY;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	}
+	return len;
+}
+
 /*
  * The kernel's filter language (struct inet_diag_bc_op, run by
  * inet_diag_bc_run): each op is a test that jumps `yes` or `no` bytes on;

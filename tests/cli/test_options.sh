@@ -62,6 +62,26 @@ missing local --port -t
 invalid local --pid abc "--pid takes a whole number from 1 to 2147483647"
 expect_usage local "unrecognized option '-Z'" "$(hint local)" local -tZ
 
+unknown top
+missing top --interval
+missing top --sort -l
+invalid top --interval 0 "--interval takes a whole number from 1 to 3600"
+invalid top --sort size "--sort takes port, proto, state, remote, program, pid, user, exposure or risk"
+expect_usage top "unexpected argument 'now'" "$(hint top)" top now
+# no terminal: refused with the commands that work without one
+expect_exit 2 "$PORTIER" top
+expect_in "$ERR" "needs a terminal" "top without a terminal says why"
+expect_in "$ERR" "portier local" "top without a terminal names portier local"
+expect_in "$ERR" "--once" "top without a terminal names --once"
+# --once: one frame as text, the header first, every line within 80 columns
+expect_exit 0 "$PORTIER" top --once --listening --sort risk
+expect_in "$(head -1 <<<"$OUT")" "PROTO STATE" "top --once prints the header"
+CLI_CHECKS=$((CLI_CHECKS + 1))
+if awk 'length > 80 { bad = 1 } END { exit !bad }' <<<"$OUT"; then
+	echo "FAIL: top --once printed a line longer than 80 columns" >&2
+	CLI_FAILS=$((CLI_FAILS + 1))
+fi
+
 unknown audit
 missing audit --fail-on
 missing audit --close-wait --json
@@ -132,7 +152,7 @@ missing diff --store
 # ---- every command of the table is covered above -------------------------
 expect_exit 0 "$PORTIER" --help
 for cmd in $(sed -n 's/^  \([a-z]*\) .*/\1/p' <<<"$OUT"); do
-	expect_in " info local audit inspect snapshot history diff scan nbstat smb rpc firewall guard " " $cmd " \
+	expect_in " info local top audit inspect snapshot history diff scan nbstat smb rpc firewall guard " " $cmd " \
 		"command '$cmd' has its bad-option cases here"
 done
 

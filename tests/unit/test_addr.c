@@ -282,6 +282,36 @@ static void test_proto_of_ip(void **state)
 	assert_int_equal(portier_proto_of_ip(58), 0); /* ICMPv6 */
 }
 
+/* Site networks (what top calls "lan"): private, shared, link-local, ULA,
+ * also as v4-mapped; loopback and public addresses are not. */
+static void test_site(void **state)
+{
+	static const char *const site[] = {
+		"10.1.2.3",	   "172.16.0.1", "172.31.255.254",
+		"192.168.7.7",	   "100.64.0.1", "169.254.1.1",
+		"fd00::1",	   "fc12::5",	 "fe80::1",
+		"::ffff:10.0.0.1",
+	};
+	static const char *const not_site[] = {
+		"127.0.0.1",   "::1",	      "8.8.8.8",     "172.32.0.1",
+		"100.128.0.1", "192.169.0.1", "2001:db8::1", "::ffff:8.8.8.8",
+		"0.0.0.0",     "::",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(site) / sizeof(site[0]); i++) {
+		struct portier_addr a = A(site[i]);
+
+		assert_true(portier_addr_is_site(&a));
+	}
+	for (i = 0; i < sizeof(not_site) / sizeof(not_site[0]); i++) {
+		struct portier_addr a = A(not_site[i]);
+
+		assert_false(portier_addr_is_site(&a));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_hash),
 		cmocka_unit_test(test_proto_of_ip),
+		cmocka_unit_test(test_site),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

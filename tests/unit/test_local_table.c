@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
 #include <stdlib.h>
 
 #include <cmocka.h>
@@ -378,6 +379,46 @@ static void test_errors(void **state)
 	portier_local_table_close(NULL);
 }
 
+/*
+ * portier_local_destroy aborts a real loopback connection: the other end
+ * reads a reset.  Skipped without CAP_NET_ADMIN or on a kernel built
+ * without CONFIG_INET_DIAG_DESTROY, which must be reported as such.
+ */
+static void test_destroy(void **state)
+{
+	struct portier_err err = {0};
+	struct portier_local_tuple t, udp;
+	struct test_conn c;
+	char b;
+	int rc;
+
+	(void)state;
+	assert_true(test_conn_open(&c, SOCK_STREAM, "127.0.0.1", "127.0.0.1"));
+	assert_int_equal(
+		portier_local_tuple_set(&t, PORTIER_PROTO_TCP, 4,
+					(const uint8_t *)"\x7f\0\0\1", c.cport,
+					(const uint8_t *)"\x7f\0\0\1", c.sport),
+		0);
+	udp = t;
+	udp.proto = PORTIER_PROTO_UDP;
+	assert_int_equal(portier_local_destroy(&udp, &err), PORTIER_EINVAL);
+	rc = portier_local_destroy(&t, &err);
+	if (rc == PORTIER_EPERM || rc == -EOPNOTSUPP) {
+		assert_non_null(strstr(err.msg, rc == PORTIER_EPERM
+							? "CAP_NET_ADMIN"
+							: "CONFIG_INET_DIAG_"
+							  "DESTROY"));
+		test_conn_close(&c);
+		skip();
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(recv(c.sfd, &b, 1, 0), -1);
+	assert_int_equal(errno, ECONNRESET);
+	/* gone now: a second try finds nothing */
+	assert_int_equal(portier_local_destroy(&t, &err), PORTIER_ENOENT);
+	test_conn_close(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_reread),
 		cmocka_unit_test(test_owners),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_destroy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
