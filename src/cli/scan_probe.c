@@ -472,15 +472,15 @@ static size_t host_scripts(void *ctx, const struct portier_addr *a,
 		if (!h->xml_nb)
 			h->xml_nb = plain_text(sp, h, false);
 		if (h->xml_nb)
-			out[n++] = (struct portier_out_script){"nbstat",
-							       h->xml_nb};
+			out[n++] = (struct portier_out_script){
+				"nbstat", h->xml_nb, NULL, 0};
 	}
 	if (h->smb && n < max) {
 		if (!h->xml_smb)
 			h->xml_smb = plain_text(sp, h, true);
 		if (h->xml_smb)
-			out[n++] = (struct portier_out_script){"smb-protocols",
-							       h->xml_smb};
+			out[n++] = (struct portier_out_script){
+				"smb-protocols", h->xml_smb, NULL, 0};
 	}
 	return n;
 }
