@@ -63,6 +63,17 @@ json_t *probe_out_sessions_json(const struct portier_smb_host *h);
  * or {via, error}; null when no session reached IPC$. */
 json_t *probe_out_shares_json(const struct portier_smb_host *h);
 
+/* ---- rpc (probe_out_rpc.c) ---- */
+
+/* The JSON object of docs/json-probe.md for one host; rc and err are the
+ * probe's outcome (err names why when rc < 0). */
+json_t *probe_out_rpc_json(const struct portier_rpc_host *h, int rc,
+			   const struct portier_err *err);
+/* The text block of a host whose mapper answered: a summary line, each
+ * interface with what it exposes and its bindings, the findings. */
+void probe_out_rpc_text(FILE *f, const struct cli *cli,
+			const struct portier_rpc_host *h);
+
 /* ---- --raw-dir ---- */
 
 /* Open DIR for --raw-dir (O_DIRECTORY) into *fd: EXIT_OK, or EXIT_USAGE
