@@ -8,6 +8,7 @@
 # challenges, a million shares, a cut share list) get a clear per-host
 # error in bounded time.
 . "$PORTIER_SRC/tests/lab/lib.sh"
+. "$PORTIER_SRC/tests/lab/smb_access.sh"
 lab_init
 need_tool jq python3 smbclient
 
@@ -152,28 +153,8 @@ echo "t1: $(jq -c '.shares.list[] | {name, null, guest}' <<<"$j")"
 # portier opened nothing for writing: the share folders are as they were
 [ -z "$(find "$sh" -mindepth 2)" ] || lab_fail "t1: something appeared in a share folder"
 
-# per share, what smbclient can do with the same logon: read = list the
-# root, write = put a file (the test writes; the file is removed after)
-echo probe > "$LAB_DIR/put.txt"
-can() { # share user%pass command: true when smbclient succeeds
-	if lab_scan smbclient "//${LAB_IP[t1]}/$1" -U "$2" -c "$3" </dev/null >/dev/null 2>&1
-	then echo true; else echo false; fi
-}
-for share in gw secret 'x$' pub; do
-	for who in null guest; do
-		cred=%; [ "$who" = guest ] && cred="nobody$RANDOM%x$RANDOM"
-		r=$(can "$share" "$cred" ls)
-		w=$(can "$share" "$cred" "lcd $LAB_DIR; put put.txt portier-test-$who.txt")
-		rm -f "$sh/gw/portier-test-$who.txt"
-		pr=$(jq -r --arg s "$share" --arg w "$who" \
-			'.shares.list[] | select(.name == $s) | .[$w].readable' <<<"$j")
-		pw=$(jq -r --arg s "$share" --arg w "$who" \
-			'.shares.list[] | select(.name == $s) | .[$w].writable' <<<"$j")
-		echo "t1 $share $who: smbclient read $r write $w; portier read $pr write $pw"
-		[ "$r" = "$pr" ] && [ "$w" = "$pw" ] \
-			|| lab_fail "t1 $share ($who): portier's verdict differs from smbclient's"
-	done
-done
+# per share, what smbclient can do with the same logon
+smb_access_check "${LAB_IP[t1]}" "$sh" "$j"
 [ "$(jq -r '.shares.list[] | select(.name == "gw") | .guest.writable' <<<"$j")" = true ] \
 	|| lab_fail "t1: the guest-writable share is not reported writable"
 for id in smb-share-writable smb-share-readable smb-hidden-share-reachable; do
