@@ -5,8 +5,9 @@
 # verdicts, the share list and each share's read/write verdicts equal what
 # smbclient can do on map to guest = Bad User / Never and restrict
 # anonymous = 0 / 2; and hostile servers (control bytes, cut or oversized
-# challenges, a million shares, a cut share list) get a clear per-host
-# error in bounded time.
+# challenges, a million shares, a cut share list, a flood of interim
+# responses) get a clear per-host error in bounded time, while an answer
+# behind one interim response (STATUS_PENDING) is read.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/smb_access.sh"
 lab_init
@@ -28,6 +29,10 @@ lab_target f4
 lab_target f5
 lab_target f6
 lab_target f7
+# and one that answers each pipe call after an interim response, one that
+# floods interim responses
+lab_target f8
+lab_target f9
 # t1's shares besides lab_samba's guest-readable [pub]: guest-writable,
 # password-only and hidden (the lines go in before [pub], sections and all)
 sh=$LAB_DIR/shares
@@ -194,7 +199,10 @@ fake f4 huge
 fake f5 names
 fake f6 many
 fake f7 stubcut
-for f in f1:control f2:cut f3:overrun f4:huge f5:names f6:many f7:stubcut; do
+fake f8 pending
+fake f9 pendflood
+for f in f1:control f2:cut f3:overrun f4:huge f5:names f6:many f7:stubcut \
+	f8:pending f9:pendflood; do
 	t=${f%%:*} mode=${f#*:}
 	start=$(date +%s%N)
 	# signing is not required by the fakes: exit 1 for that finding
@@ -229,6 +237,10 @@ for f in f1:control f2:cut f3:overrun f4:huge f5:names f6:many f7:stubcut; do
 		|| lab_fail "$t: a million shares not refused" ;;
 	stubcut) jq -e '.shares.error | test("malformed share list: .*(ends inside|runs past)")' \
 		<<<"$j" >/dev/null || lab_fail "$t: a cut list not named" ;;
+	pending) [ "$(jq -r '[.shares.list[].name] | join(",")' <<<"$j")" = "a,IPC\$" ] \
+		|| lab_fail "$t: the list behind interim responses not read" ;;
+	pendflood) jq -e '.ntlm.error | test("more than 16 interim responses")' <<<"$j" >/dev/null \
+		|| lab_fail "$t: a flood of interim responses not named" ;;
 	esac
 done
 echo "smb --shares ok: names, sessions, shares and access agree with smb.conf and smbclient; hostile replies give clear errors"
