@@ -6,11 +6,13 @@
 # equal smb.conf's, the share list equals `smbclient -N -L -m NT1`'s, the
 # null and guest verdicts and each share's read/write verdicts equal what
 # smbclient can do over NT1 (map to guest = Bad User, then Never), nothing
-# is written by portier, and SMB1 is still the high finding.
+# is written by portier, and SMB1 is still the high finding; the scanner's
+# --probe smb-shares reports the same list, in XML that validates.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/smb_access.sh"
 lab_init
-need_tool jq smbclient
+need_tool jq smbclient xmllint
+need_file /usr/share/nmap/nmap.dtd
 
 lab_target t1 # SMB1 only, guest-readable pub, guest-writable gw, secret, x$
 lab_target t2 # SMB1 only, map to guest = Never
@@ -70,4 +72,12 @@ for id in smb1-accepted smb-share-writable smb-share-readable smb-hidden-share-r
 	jq -e --arg id "$id" '.findings[] | select(.id == $id)' <<<"$j" >/dev/null \
 		|| lab_fail "t1: finding $id missing"
 done
+# the scanner's --probe smb-shares gives the same over SMB1, and -oX stays valid
+lab_expect 0 lab_scan "$PORTIER" scan -sT -p 445 --probe smb-shares "$ip1" -q \
+	-oJ "$LAB_DIR/scan.jsonl" -oX "$LAB_DIR/scan.xml"
+got=$(jq -r 'select(.type == "smb") | .shares.list[] | "\(.name)|\(.type)"' "$LAB_DIR/scan.jsonl" | sort)
+[ "$want" = "$got" ] || lab_fail "scan --probe smb-shares: share list over SMB1 differs"
+xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$LAB_DIR/scan.xml" \
+	|| lab_fail "scan -oX with SMB1 shares does not validate"
+grep -q '<script id="smb-enum-shares"' "$LAB_DIR/scan.xml" || lab_fail "scan -oX: no smb-enum-shares"
 echo "smb1 --shares ok: logons, share list and access over SMB1 agree with smbclient -m NT1"
