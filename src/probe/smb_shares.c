@@ -60,9 +60,16 @@ static int call(struct pipe *p, long len, const char *what,
 	int rc;
 
 	if (p->smb1) {
+		uint8_t want = len >= 9 ? p->buf[8] : 0; /* the request's */
+
 		rc = probe_smb_exchange(p->fd, p->buf, SHARES_MAX_REPLY, len,
 					p->deadline, portier_smb1_parse, &r->r1,
 					&e, &got);
+		if (rc == 0 && r->r1.command != want)
+			rc = portier_err_set(&e, PORTIER_EPROTO,
+					     "reply to command 0x%02x, not "
+					     "0x%02x",
+					     r->r1.command, want);
 		p->p1.mid++;
 		r->status = r->r1.status;
 		r->data_off = r->r1.data_off;
@@ -289,6 +296,10 @@ int probe_smb_tree_connect(int fd, bool smb1, uint64_t sid, uint64_t mid,
 			fd, buf, cap,
 			portier_smb1_tree_connect_build(buf, cap, &p1),
 			deadline, portier_smb1_parse, &r1, &e, &got);
+		if (rc == 0 && r1.command != 0x75)
+			rc = portier_err_set(&e, PORTIER_EPROTO,
+					     "reply to command 0x%02x",
+					     r1.command);
 		t->status = r1.status;
 		t->tid = r1.tid;
 		t->access = r1.have_access ? r1.max_access : 0;
