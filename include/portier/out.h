@@ -29,12 +29,31 @@
 /* A state with more ports than this is summarised ("Not shown"), as nmap does. */
 #define PORTIER_OUT_LIST_MAX 25
 
+/*
+ * One part of a script's structured output, as nmap's XML has it (nmap.dtd:
+ * <elem key="k">value</elem> and <table key="k">...</table>).  A script's
+ * elems are a flat list in document order: an entry with value NULL opens
+ * a <table> that holds the entries after it with depth + 1, up to the next
+ * entry of its own depth or less.  key NULL leaves the key out (a list
+ * item).  Values and keys are UTF-8 without control characters.
+ */
+struct portier_out_elem {
+	unsigned depth; /* 0: directly in the <script> */
+	const char *key;
+	const char *value;
+};
+
 /* What a follow-up probe found on a host, as nmap's XML names it:
- * <hostscript><script id="smb-protocols" output="..."/></hostscript>. */
+ * <hostscript><script id="smb-protocols" output="...">elems</script>
+ * </hostscript>. */
 struct portier_out_script {
 	const char *id;
 	const char *output;
+	const struct portier_out_elem *elems; /* may be NULL */
+	size_t n_elems;
 };
+/* The most scripts host_scripts is asked for per host. */
+#define PORTIER_OUT_MAX_SCRIPTS 8
 
 struct portier_out_options {
 	const char *json_path; /* NULL: none; "-": standard output */

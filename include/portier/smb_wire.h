@@ -181,6 +181,65 @@ PORTIER_API long portier_smb2_read_build(uint8_t *buf, size_t cap,
 PORTIER_API int portier_smb2_file_parse(const uint8_t *buf, size_t len,
 					void *out, struct portier_err *err);
 
+/* ---- the same over SMB1 (MS-SMB, MS-CIFS), for NT LM 0.12-only servers -- */
+
+/* A request without AndX chaining; the ids come from the replies. */
+struct portier_smb1_params {
+	uint16_t mid, uid, tid, fid;
+	const uint8_t *data; /* SESSION_SETUP: the security blob (NTLMSSP);
+			      * TRANSACTION: the pipe message (a PDU) */
+	size_t data_len;
+	const char *path;   /* TREE_CONNECT: "\\\\host\\share"; NT_CREATE:
+			     * the pipe ("srvsvc"), ASCII, at most 256 */
+	bool dir;	    /* NT_CREATE: the share's root directory instead */
+	uint32_t access;    /* NT_CREATE of the root: DesiredAccess */
+	uint16_t max_count; /* TRANSACTION, READ_ANDX: the most to return */
+};
+
+/* SMB_SETUP_GUEST in a SESSION_SETUP_ANDX response's Action */
+#define PORTIER_SMB1_SETUP_GUEST 0x0001
+
+/* The response to one of the five requests below. */
+struct portier_smb1_reply {
+	uint8_t command;
+	uint32_t status;	   /* NT status in the header */
+	uint16_t uid, tid;	   /* from the header */
+	uint16_t action;	   /* SESSION_SETUP */
+	uint16_t fid;		   /* NT_CREATE */
+	bool have_access;	   /* TREE_CONNECT's extended response: */
+	uint32_t max_access;	   /*   the session's access to the share */
+	uint32_t guest_access;	   /*   and a guest's */
+	size_t data_off, data_len; /* SESSION_SETUP: the security blob;
+				       * TRANSACTION, READ_ANDX: the data;
+				       * within the parsed buffer */
+};
+
+/* Pure: framed SESSION_SETUP_ANDX with extended security (MS-SMB 2.2.4.6.1)
+ * carrying data as the security blob; uid 0 for the first leg. */
+PORTIER_API long portier_smb1_session_setup_build(uint8_t *buf, size_t cap,
+						  const void *params);
+/* Pure: framed TREE_CONNECT_ANDX (2.2.4.7.1) asking the extended response
+ * (the access masks), with an empty password. */
+PORTIER_API long portier_smb1_tree_connect_build(uint8_t *buf, size_t cap,
+						 const void *params);
+/* Pure: framed NT_CREATE_ANDX, FILE_OPEN (nothing is created): the named
+ * pipe path, read/write; or with dir the share's root directory with
+ * DesiredAccess access. */
+PORTIER_API long portier_smb1_create_build(uint8_t *buf, size_t cap,
+					   const void *params);
+/* Pure: framed TRANSACTION TransactNmPipe on fid: data in, at most
+ * max_count bytes back (MS-CIFS 2.2.5.6). */
+PORTIER_API long portier_smb1_transact_build(uint8_t *buf, size_t cap,
+					     const void *params);
+/* Pure: framed READ_ANDX of max_count bytes from fid (2.2.4.42). */
+PORTIER_API long portier_smb1_read_build(uint8_t *buf, size_t cap,
+					 const void *params);
+/* Pure: parse one framed SMB1 response to one of the five (out: struct
+ * portier_smb1_reply); an error response (no parameter words) parses with
+ * its status. */
+PORTIER_API int portier_smb1_parse(const uint8_t *buf, size_t len, void *out,
+				   struct portier_err *err);
+
 /* srvsvc 4b324fc8-1670-01d3-1278-5a47bf6ee188 v3.0 (MS-SRVS) */
 PORTIER_API extern const struct portier_rpc_syntax portier_rpc_srvsvc_syntax;
 #define PORTIER_SRVSVC_OPNUM_SHARE_ENUM 15

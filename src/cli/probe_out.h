@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "portier/out.h"
 #include "portier/probe.h"
 
 /* ---- nbstat ---- */
@@ -62,6 +63,37 @@ json_t *probe_out_sessions_json(const struct portier_smb_host *h);
 /* {via, entries, total, list: [{name, type, type_bits, hidden, remark}]}
  * or {via, error}; null when no session reached IPC$. */
 json_t *probe_out_shares_json(const struct portier_smb_host *h);
+
+/* ---- rpc (probe_out_rpc.c) ---- */
+
+/* The JSON object of docs/json-probe.md for one host; rc and err are the
+ * probe's outcome (err names why when rc < 0). */
+json_t *probe_out_rpc_json(const struct portier_rpc_host *h, int rc,
+			   const struct portier_err *err);
+/* The text block of a host whose mapper answered: a summary line, each
+ * interface with what it exposes and its bindings, the findings. */
+void probe_out_rpc_text(FILE *f, const struct cli *cli,
+			const struct portier_rpc_host *h);
+
+/* ---- XML host scripts (probe_elems.c) ---- */
+
+/* A script's structured part (out.h): el[0..n) point into text. */
+struct probe_out_elems {
+	struct portier_out_elem *el;
+	size_t n, cap;
+	char *text;
+	size_t text_len, text_cap;
+};
+/*
+ * The members of the JSON object o as <elem> and <table> parts: with only,
+ * those named in names (a NULL-terminated list, or NULL); without, all but
+ * those.  Objects and lists are tables, list items have no key, null is
+ * left out, text is cleaned.  0, PORTIER_EINVAL when o is not an object, or
+ * PORTIER_ENOMEM (e is then empty).  Free with probe_out_elems_free.
+ */
+int probe_out_elems_from_json(json_t *o, const char *const *names, bool only,
+			      struct probe_out_elems *e);
+void probe_out_elems_free(struct probe_out_elems *e);
 
 /* ---- --raw-dir ---- */
 

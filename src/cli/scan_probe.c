@@ -1,20 +1,28 @@
 /*
  * scan_probe.c - the scanner's follow-up probes: once the port scan is over,
- * ask the hosts it found what NetBIOS and SMB give away, reusing the probe
- * module (portier_nbstat_sweep, portier_probe_smb_host, portier_smb_judge)
- * and the views `portier nbstat` and `portier smb` print (probe_out.h).
+ * ask the hosts it found what NetBIOS, SMB and the RPC endpoint mapper give
+ * away, reusing the probe module (portier_nbstat_sweep,
+ * portier_probe_smb_host, portier_probe_rpc_host and their judges) and the
+ * views `portier nbstat`, `portier smb` and `portier rpc` print
+ * (probe_out.h).
  *
  * Which host gets what: with -sV, smb and nbstat for every host with 139 or
- * 445 open; with --probe smb, the same hosts for SMB; with --probe nbstat,
- * every host that answered the scan at all (an open or a closed port), over
- * 137/udp, IPv4 only.  The hosts come from the output records of the scan,
- * so nothing is ever sent to an address that was not a scan target.
+ * 445 open; with --probe smb, the same hosts for SMB; --probe smb-shares
+ * the same with `portier smb --shares` (NTLM names, null and guest
+ * sessions, shares and their access); --probe rpc every host with 135 open;
+ * with --probe nbstat, every host that answered the scan at all (an open or
+ * a closed port), over 137/udp, IPv4 only.  -sV alone never logs in or
+ * lists: smb-shares and rpc run only when --probe names them, as nmap's -sV
+ * runs no scripts.  The hosts come from the output records of the scan, so
+ * nothing is ever sent to an address that was not a scan target.
  *
  * NetBIOS goes first, as one rate-limited sweep from one socket; its computer
  * names then serve as the called name when SMB has only 139 to talk to.  SMB
- * runs up to SMB_PARALLEL hosts at once.  Each result goes to the JSON sink
- * the moment it is known; the table and XML read them back through the
- * per-host hooks of struct portier_out_options when the scan output ends.
+ * and RPC hosts run up to PROBE_PARALLEL at once.  Each result goes to the
+ * JSON sink the moment it is known; the table and XML read them back through
+ * the per-host hooks of struct portier_out_options when the scan output
+ * ends.  In XML each becomes a <script> with the text view as its output
+ * and the JSON object's members as <elem> and <table> (probe_elems.c).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -25,17 +33,42 @@
 #include "cli/probe_out.h"
 #include "cli/scan_probe.h"
 
-#define SMB_PARALLEL   16u
-#define SMB_TIMEOUT_MS 3000u
+#define PROBE_PARALLEL	 16u
+#define PROBE_TIMEOUT_MS 3000u
+
+/* The host scripts of XML, in the order they are written. */
+enum { SC_NBSTAT, SC_SMB, SC_SHARES, SC_RPC, SC_N };
+static const char *const script_id[SC_N] = {"nbstat", "smb-protocols",
+					    "smb-enum-shares", "msrpc-enum"};
+/* The JSON object each script's elems come from, and which members. */
+enum { JS_NBSTAT, JS_SMB, JS_RPC, JS_N };
+static const unsigned script_json[SC_N] = {JS_NBSTAT, JS_SMB, JS_SMB, JS_RPC};
+static const char *const shares_members[] = {"ntlm", "sessions", "shares",
+					     NULL};
+static const char *const not_host[] = {"host", NULL};
+static const char *const smb_skip[] = {"host", "ntlm", "sessions", "shares",
+				       NULL};
 
 struct sp_host {
 	struct portier_addr addr;
-	bool want_smb, want_nbstat, p445, p139;
+	bool want_smb, want_nbstat, want_rpc, p445, p139;
 	struct portier_nbstat_result *nb; /* NULL until it has an outcome */
 	struct portier_smb_host *smb;	  /* NULL until probed */
 	int smb_rc;
 	struct portier_err smb_err;
-	char *xml_nb, *xml_smb; /* XML script outputs, made lazily */
+	struct portier_rpc_host *rpc; /* NULL until probed */
+	int rpc_rc;
+	struct portier_err rpc_err;
+	json_t *json[JS_N]; /* the objects -oJ got, kept for XML */
+	/* XML script outputs and elems, made lazily */
+	char *xml[SC_N];
+	struct probe_out_elems elems[SC_N];
+};
+
+/* One SMB or RPC probe of a host. */
+struct sp_job {
+	size_t host;
+	bool rpc;
 };
 
 struct scan_probes {
@@ -45,14 +78,25 @@ struct scan_probes {
 	const struct portier_kb_entry *kb137;
 	struct portier_out *out;
 	struct sp_host *hosts;
-	size_t n_hosts, n_nbstat, n_smb, n_v6_skipped;
-	unsigned nb_answered, smb_up, smb_findings;
+	size_t n_hosts, n_nbstat, n_smb, n_rpc, n_v6_skipped;
+	unsigned nb_answered, smb_up, smb_findings, rpc_up, rpc_findings;
 	int json_rc;
 	bool oom; /* a host could not be probed for lack of memory */
 	volatile sig_atomic_t *stop;
-	pthread_mutex_t lock; /* the JSON sink and next_smb, between workers */
-	size_t next_smb;
-	size_t *smb_list;
+	pthread_mutex_t lock; /* the JSON sink and next_job, between workers */
+	size_t next_job, n_jobs;
+	struct sp_job *jobs;
+};
+
+/* The probes --probe knows: each name, its bit. */
+static const struct {
+	const char *name;
+	unsigned bit;
+} probe_names[] = {
+	{"smb", SCAN_PROBE_SMB},
+	{"smb-shares", SCAN_PROBE_SHARES},
+	{"nbstat", SCAN_PROBE_NBSTAT},
+	{"rpc", SCAN_PROBE_RPC},
 };
 
 /* ---- the list of probes ------------------------------------------------- */
@@ -62,12 +106,15 @@ int scan_probe_parse(const struct cli *cli, const char *list, unsigned *bits)
 	const char *p = list;
 
 	for (;;) {
-		size_t len = strcspn(p, ",");
+		size_t len = strcspn(p, ","), k;
 
-		if (len == 3 && strncmp(p, "smb", 3) == 0) {
-			*bits |= SCAN_PROBE_SMB;
-		} else if (len == 6 && strncmp(p, "nbstat", 6) == 0) {
-			*bits |= SCAN_PROBE_NBSTAT;
+		for (k = 0; k < sizeof(probe_names) / sizeof(probe_names[0]);
+		     k++)
+			if (strlen(probe_names[k].name) == len &&
+			    strncmp(p, probe_names[k].name, len) == 0)
+				break;
+		if (k < sizeof(probe_names) / sizeof(probe_names[0])) {
+			*bits |= probe_names[k].bit;
 		} else {
 			if (len)
 				cli_error(cli,
@@ -111,13 +158,25 @@ void scan_probes_free(struct scan_probes *sp)
 	if (!sp)
 		return;
 	for (i = 0; i < sp->n_hosts; i++) {
-		portier_free(sp->hosts[i].nb);
-		portier_free(sp->hosts[i].smb);
-		free(sp->hosts[i].xml_nb);
-		free(sp->hosts[i].xml_smb);
+		struct sp_host *h = &sp->hosts[i];
+		unsigned k;
+
+		portier_free(h->nb);
+		if (h->smb)
+			portier_smb_host_free(h->smb);
+		portier_free(h->smb);
+		if (h->rpc)
+			portier_rpc_host_free(h->rpc);
+		portier_free(h->rpc);
+		for (k = 0; k < JS_N; k++)
+			json_decref(h->json[k]);
+		for (k = 0; k < SC_N; k++) {
+			free(h->xml[k]);
+			probe_out_elems_free(&h->elems[k]);
+		}
 	}
 	portier_free(sp->hosts);
-	portier_free(sp->smb_list);
+	portier_free(sp->jobs);
 	pthread_mutex_destroy(&sp->lock);
 	portier_free(sp);
 }
@@ -137,8 +196,10 @@ static struct sp_host *find(const struct scan_probes *sp,
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-/* {"type": type, ...the fields of `portier smb|nbstat --json`...} */
-static void put_json(struct scan_probes *sp, const char *type, json_t *o)
+/* {"type": type, ...the fields of `portier smb|nbstat|rpc --json`...};
+ * o itself is kept in *keep for the XML scripts. */
+static void put_json(struct scan_probes *sp, const char *type, json_t *o,
+		     json_t **keep)
 {
 	json_t *t = json_pack("{s:s}", "type", type);
 	char *text = NULL;
@@ -147,7 +208,7 @@ static void put_json(struct scan_probes *sp, const char *type, json_t *o)
 	if (t && o && json_object_update(t, o) == 0)
 		text = json_dumps(t, JSON_COMPACT | JSON_REAL_PRECISION(4));
 	json_decref(t);
-	json_decref(o);
+	*keep = o;
 	pthread_mutex_lock(&sp->lock);
 	rc = text ? portier_out_json_line(sp->out, text) : PORTIER_ENOMEM;
 	if (rc < 0 && !sp->json_rc)
@@ -167,8 +228,8 @@ static int plan(struct scan_probes *sp)
 	if ((rc = portier_out_host_list(sp->out, &info, &n)) < 0)
 		return rc;
 	sp->hosts = n ? portier_calloc(n, sizeof(*sp->hosts)) : NULL;
-	sp->smb_list = n ? portier_calloc(n, sizeof(*sp->smb_list)) : NULL;
-	if (n && (!sp->hosts || !sp->smb_list)) {
+	sp->jobs = n ? portier_calloc(2 * n, sizeof(*sp->jobs)) : NULL;
+	if (n && (!sp->hosts || !sp->jobs)) {
 		portier_free(info);
 		return PORTIER_ENOMEM;
 	}
@@ -180,8 +241,12 @@ static int plan(struct scan_probes *sp)
 		h->p445 = portier_out_port_open(sp->out, &h->addr, 445);
 		h->p139 = portier_out_port_open(sp->out, &h->addr, 139);
 		smb_port = h->p445 || h->p139;
-		h->want_smb = smb_port &&
-			      (sp->auto_sv || (sp->bits & SCAN_PROBE_SMB));
+		h->want_smb =
+			smb_port &&
+			(sp->auto_sv ||
+			 (sp->bits & (SCAN_PROBE_SMB | SCAN_PROBE_SHARES)));
+		h->want_rpc = (sp->bits & SCAN_PROBE_RPC) &&
+			      portier_out_port_open(sp->out, &h->addr, 135);
 		h->want_nbstat = (sp->auto_sv && smb_port) ||
 				 ((sp->bits & SCAN_PROBE_NBSTAT) && answered);
 		if (h->want_nbstat && h->addr.family != 4) {
@@ -189,11 +254,15 @@ static int plan(struct scan_probes *sp)
 				false; /* NetBIOS names are IPv4 only */
 			sp->n_v6_skipped++;
 		}
-		if (!h->want_smb && !h->want_nbstat)
+		if (!h->want_smb && !h->want_nbstat && !h->want_rpc)
 			continue;
 		sp->n_nbstat += h->want_nbstat;
+		sp->n_smb += h->want_smb;
+		sp->n_rpc += h->want_rpc;
 		if (h->want_smb)
-			sp->smb_list[sp->n_smb++] = k;
+			sp->jobs[sp->n_jobs++] = (struct sp_job){k, false};
+		if (h->want_rpc)
+			sp->jobs[sp->n_jobs++] = (struct sp_job){k, true};
 		k++;
 	}
 	sp->n_hosts = k; /* still sorted by address: info was */
@@ -217,7 +286,8 @@ static void on_nbstat(const struct portier_nbstat_result *r, void *ctx)
 	}
 	memcpy(h->nb, r, sizeof(*r));
 	sp->nb_answered += r->status == 0;
-	put_json(sp, "nbstat", probe_out_nbstat_json(r, sp->kb137));
+	put_json(sp, "nbstat", probe_out_nbstat_json(r, sp->kb137),
+		 &h->json[JS_NBSTAT]);
 }
 
 static int run_nbstat(struct scan_probes *sp)
@@ -247,74 +317,116 @@ static int run_nbstat(struct scan_probes *sp)
 	return EXIT_OK;
 }
 
-/* ---- SMB ----------------------------------------------------------------- */
+/* ---- SMB and RPC ------------------------------------------------------- */
 
-static void *smb_worker(void *arg)
+static void count(struct scan_probes *sp, unsigned *up, unsigned *findings,
+		  bool is_up, size_t nf)
+{
+	pthread_mutex_lock(&sp->lock);
+	*up += is_up;
+	*findings += (unsigned)nf;
+	pthread_mutex_unlock(&sp->lock);
+}
+
+static void probe_smb(struct scan_probes *sp, struct sp_host *h,
+		      struct portier_smb_host *res)
+{
+	struct portier_smb_opts opt = {
+		.timeout_ms = PROBE_TIMEOUT_MS,
+		.shares = (sp->bits & SCAN_PROBE_SHARES) != 0};
+	struct portier_nbstat_summary s;
+	struct portier_err err = {0};
+	int rc;
+
+	/* the scan knows which port is open: no race needed */
+	opt.only_direct = h->p445;
+	opt.only_nbss = !h->p445;
+	if (h->nb && h->nb->status == 0) {
+		portier_nbstat_summarize(&h->nb->reply, &s);
+		if (s.computer[0])
+			opt.called = s.computer; /* for 139 */
+	}
+	rc = portier_probe_smb_host(&h->addr, &opt, res, &err);
+	if (rc == 0) {
+		struct portier_probe_finding f[PORTIER_SMB_MAX_FINDINGS];
+
+		count(sp, &sp->smb_up, &sp->smb_findings, res->highest != 0,
+		      portier_smb_judge(res, f));
+	}
+	h->smb_rc = rc;
+	h->smb_err = err;
+	put_json(sp, "smb", probe_out_smb_json(res, rc < 0 ? &err : NULL),
+		 &h->json[JS_SMB]);
+	h->smb = res; /* read by the sinks only after every join */
+}
+
+static void probe_rpc(struct scan_probes *sp, struct sp_host *h,
+		      struct portier_rpc_host *res)
+{
+	struct portier_rpc_opts opt = {.timeout_ms = PROBE_TIMEOUT_MS};
+	struct portier_err err = {0};
+	int rc = portier_probe_rpc_host(&h->addr, &opt, res, &err);
+
+	if (rc == 0) {
+		struct portier_probe_finding f[PORTIER_RPC_MAX_FINDINGS];
+
+		count(sp, &sp->rpc_up, &sp->rpc_findings, true,
+		      portier_rpc_judge(res, f));
+	}
+	h->rpc_rc = rc;
+	h->rpc_err = err;
+	put_json(sp, "rpc", probe_out_rpc_json(res, rc, &err),
+		 &h->json[JS_RPC]);
+	h->rpc = res;
+}
+
+static void *worker(void *arg)
 {
 	struct scan_probes *sp = arg;
 
 	for (;;) {
-		struct portier_smb_opts opt = {.timeout_ms = SMB_TIMEOUT_MS};
-		struct portier_nbstat_summary s;
-		struct portier_smb_host *res;
-		struct portier_err err = {0};
 		struct sp_host *h;
+		void *res;
 		size_t i;
-		int rc;
 
 		pthread_mutex_lock(&sp->lock);
-		i = sp->next_smb < sp->n_smb && !*sp->stop ? sp->next_smb++
-							   : sp->n_smb;
+		i = sp->next_job < sp->n_jobs && !*sp->stop ? sp->next_job++
+							    : sp->n_jobs;
 		pthread_mutex_unlock(&sp->lock);
-		if (i == sp->n_smb)
+		if (i == sp->n_jobs)
 			return NULL;
-		h = &sp->hosts[sp->smb_list[i]];
-		if (!(res = portier_calloc(1, sizeof(*res)))) {
+		h = &sp->hosts[sp->jobs[i].host];
+		res = sp->jobs[i].rpc
+			      ? portier_calloc(1,
+					       sizeof(struct portier_rpc_host))
+			      : portier_calloc(1,
+					       sizeof(struct portier_smb_host));
+		if (!res) {
 			pthread_mutex_lock(&sp->lock);
 			sp->oom = true;
 			pthread_mutex_unlock(&sp->lock);
 			continue;
 		}
-		/* the scan knows which port is open: no race needed */
-		opt.only_direct = h->p445;
-		opt.only_nbss = !h->p445;
-		if (h->nb && h->nb->status == 0) {
-			portier_nbstat_summarize(&h->nb->reply, &s);
-			if (s.computer[0])
-				opt.called = s.computer; /* for 139 */
-		}
-		rc = portier_probe_smb_host(&h->addr, &opt, res, &err);
-		if (rc == 0) {
-			struct portier_probe_finding
-				f[PORTIER_SMB_MAX_FINDINGS];
-			size_t nf = portier_smb_judge(res, f);
-
-			pthread_mutex_lock(&sp->lock);
-			sp->smb_up += res->highest != 0;
-			sp->smb_findings += (unsigned)nf;
-			pthread_mutex_unlock(&sp->lock);
-		}
-		h->smb_rc = rc;
-		h->smb_err = err;
-		put_json(sp, "smb",
-			 probe_out_smb_json(res, rc < 0 ? &err : NULL));
-		h->smb = res; /* read by the sinks only after every join */
+		if (sp->jobs[i].rpc)
+			probe_rpc(sp, h, res);
+		else
+			probe_smb(sp, h, res);
 	}
 }
 
-static void run_smb(struct scan_probes *sp)
+static void run_jobs(struct scan_probes *sp)
 {
-	pthread_t tid[SMB_PARALLEL];
-	unsigned started = 0, want = SMB_PARALLEL, k;
+	pthread_t tid[PROBE_PARALLEL];
+	unsigned started = 0, want = PROBE_PARALLEL, k;
 
-	if (!sp->n_smb)
+	if (!sp->n_jobs)
 		return;
-	if (want > sp->n_smb)
-		want = (unsigned)sp->n_smb;
+	if (want > sp->n_jobs)
+		want = (unsigned)sp->n_jobs;
 	while (started + 1 < want &&
-	       pthread_create(&tid[started], NULL, smb_worker, sp) == 0)
+	       pthread_create(&tid[started], NULL, worker, sp) == 0)
 		started++;
-	smb_worker(sp); /* this thread works too */
+	worker(sp); /* this thread works too */
 	for (k = 0; k < started; k++)
 		pthread_join(tid[k], NULL);
 }
@@ -322,17 +434,29 @@ static void run_smb(struct scan_probes *sp)
 void scan_probes_check_ports(const struct scan_probes *sp,
 			     const uint16_t *ports, size_t n)
 {
+	bool smb = false, rpc = false;
 	size_t i;
 
-	if (sp->quiet || (sp->bits & SCAN_PROBE_NBSTAT))
-		return; /* nbstat asks every host that answered, any port */
-	for (i = 0; i < n; i++)
-		if (ports[i] == 139 || ports[i] == 445)
-			return;
-	cli_notice(sp->cli,
-		   "%s probes only hosts with 139/tcp or 445/tcp "
-		   "open, and neither port is scanned; add -p 139,445",
-		   sp->auto_sv ? "-sV" : "--probe smb");
+	if (sp->quiet)
+		return;
+	for (i = 0; i < n; i++) {
+		smb |= ports[i] == 139 || ports[i] == 445;
+		rpc |= ports[i] == 135;
+	}
+	/* nbstat asks every host that answered, any port */
+	if (!smb && !(sp->bits & SCAN_PROBE_NBSTAT) &&
+	    (sp->auto_sv || (sp->bits & (SCAN_PROBE_SMB | SCAN_PROBE_SHARES))))
+		cli_notice(sp->cli,
+			   "%s probes only hosts with 139/tcp or 445/tcp "
+			   "open, and neither port is scanned; add -p 139,445",
+			   sp->auto_sv ? "-sV"
+			   : (sp->bits & SCAN_PROBE_SHARES)
+				   ? "--probe smb-shares"
+				   : "--probe smb");
+	if (!rpc && (sp->bits & SCAN_PROBE_RPC))
+		cli_notice(sp->cli, "--probe rpc probes only hosts with "
+				    "135/tcp open, and it is not scanned; "
+				    "add -p 135");
 }
 
 int scan_probes_run(struct scan_probes *sp, struct portier_out *out,
@@ -355,10 +479,11 @@ int scan_probes_run(struct scan_probes *sp, struct portier_out *out,
 			   sp->n_v6_skipped, sp->n_v6_skipped == 1 ? "" : "s");
 	rc = run_nbstat(sp);
 	if (!*stop)
-		run_smb(sp);
-	if (*stop && sp->next_smb < sp->n_smb) {
-		cli_error(sp->cli, "interrupted: %zu of %zu SMB hosts probed",
-			  sp->next_smb, sp->n_smb);
+		run_jobs(sp);
+	if (*stop && sp->next_job < sp->n_jobs) {
+		cli_error(sp->cli,
+			  "interrupted: %zu of %zu SMB and RPC probes made",
+			  sp->next_job, sp->n_jobs);
 		cli_hint("the port scan itself completed; its results and the "
 			 "probes that finished are in the outputs");
 		return EXIT_RUNTIME;
@@ -385,6 +510,12 @@ void scan_probes_report(const struct scan_probes *sp)
 		sp->n_nbstat, sp->n_nbstat == 1 ? "" : "s", sp->nb_answered,
 		sp->n_smb, sp->n_smb == 1 ? "" : "s", sp->smb_up,
 		sp->smb_findings, sp->smb_findings == 1 ? "" : "s");
+	if (sp->bits & SCAN_PROBE_RPC)
+		fprintf(stderr,
+			"portier scan: probes: rpc asked %zu host%s (%u "
+			"listed endpoints, %u finding%s)\n",
+			sp->n_rpc, sp->n_rpc == 1 ? "" : "s", sp->rpc_up,
+			sp->rpc_findings, sp->rpc_findings == 1 ? "" : "s");
 }
 
 /* ---- the sinks' hooks ------------------------------------------------------ */
@@ -417,6 +548,14 @@ static void smb_text(FILE *f, const struct cli *cli, const struct sp_host *h)
 		probe_out_smb_text(f, cli, h->smb);
 }
 
+static void rpc_text(FILE *f, const struct cli *cli, const struct sp_host *h)
+{
+	if (h->rpc_rc < 0)
+		fprintf(f, "%s\n", h->rpc_err.msg);
+	else
+		probe_out_rpc_text(f, cli, h->rpc);
+}
+
 static void host_text(void *ctx, const struct portier_addr *a, FILE *f)
 {
 	struct scan_probes *sp = ctx;
@@ -432,11 +571,16 @@ static void host_text(void *ctx, const struct portier_addr *a, FILE *f)
 		fputc('\n', f);
 		smb_text(f, sp->cli, h);
 	}
+	if (h->rpc) {
+		fputc('\n', f);
+		rpc_text(f, sp->cli, h);
+	}
 }
 
-/* The text view without colour, as one string (for an XML attribute). */
+/* Script sc's text view without colour, as one string (for an XML
+ * attribute). */
 static char *plain_text(const struct scan_probes *sp, const struct sp_host *h,
-			bool smb)
+			unsigned sc)
 {
 	struct cli plain = *sp->cli;
 	char *buf = NULL;
@@ -446,8 +590,12 @@ static char *plain_text(const struct scan_probes *sp, const struct sp_host *h,
 	if (!f)
 		return NULL;
 	plain.color = false;
-	if (smb)
+	if (sc == SC_SMB)
 		smb_text(f, &plain, h);
+	else if (sc == SC_SHARES)
+		probe_out_ntlm_text(f, &plain, h->smb);
+	else if (sc == SC_RPC)
+		rpc_text(f, &plain, h);
 	else
 		nbstat_text(f, &plain, sp, h->nb);
 	if (fclose(f) != 0) {
@@ -459,28 +607,52 @@ static char *plain_text(const struct scan_probes *sp, const struct sp_host *h,
 	return buf;
 }
 
+/* Does host h have a result for script sc? */
+static bool has_script(const struct sp_host *h, unsigned sc)
+{
+	switch (sc) {
+	case SC_NBSTAT:
+		return h->nb;
+	case SC_SMB:
+		return h->smb;
+	case SC_SHARES:
+		return h->smb && h->smb_rc == 0 && h->smb->ntlm_tried;
+	default:
+		return h->rpc;
+	}
+}
+
 static size_t host_scripts(void *ctx, const struct portier_addr *a,
 			   struct portier_out_script *out, size_t max)
 {
 	struct scan_probes *sp = ctx;
 	struct sp_host *h = find(sp, a);
 	size_t n = 0;
+	unsigned sc;
 
 	if (!h)
 		return 0;
-	if (h->nb && n < max) {
-		if (!h->xml_nb)
-			h->xml_nb = plain_text(sp, h, false);
-		if (h->xml_nb)
-			out[n++] = (struct portier_out_script){"nbstat",
-							       h->xml_nb};
-	}
-	if (h->smb && n < max) {
-		if (!h->xml_smb)
-			h->xml_smb = plain_text(sp, h, true);
-		if (h->xml_smb)
-			out[n++] = (struct portier_out_script){"smb-protocols",
-							       h->xml_smb};
+	for (sc = 0; sc < SC_N && n < max; sc++) {
+		json_t *o = h->json[script_json[sc]];
+		struct probe_out_elems *e = &h->elems[sc];
+
+		if (!has_script(h, sc))
+			continue;
+		if (!h->xml[sc])
+			h->xml[sc] = plain_text(sp, h, sc);
+		if (!h->xml[sc])
+			continue;
+		/* the elems are made once; without memory the script has its
+		 * output only */
+		if (!e->el && o)
+			(void)probe_out_elems_from_json(
+				o,
+				sc == SC_SHARES ? shares_members
+				: sc == SC_SMB	? smb_skip
+						: not_host,
+				sc == SC_SHARES, e);
+		out[n++] = (struct portier_out_script){script_id[sc],
+						       h->xml[sc], e->el, e->n};
 	}
 	return n;
 }

@@ -1,6 +1,7 @@
 /*
- * scan_probe.h - `portier scan --probe smb,nbstat` and `-sV`: after the port
- * scan, ask the hosts that fit what NetBIOS (137/udp) and SMB (445/139) reveal,
+ * scan_probe.h - `portier scan --probe smb,smb-shares,nbstat,rpc` and `-sV`:
+ * after the port scan, ask the hosts that fit what NetBIOS (137/udp), SMB
+ * (445/139) and the RPC endpoint mapper (135/tcp) reveal,
  * with the probe module's code, and hand the results to the output sinks
  * (a block under each host's table, JSON objects, XML host scripts).
  * Only src/cli/cmd_scan.c uses it.
@@ -16,10 +17,12 @@
 enum {
 	SCAN_PROBE_SMB = 1 << 0,
 	SCAN_PROBE_NBSTAT = 1 << 1,
+	SCAN_PROBE_SHARES = 1 << 2, /* smb with `portier smb --shares` */
+	SCAN_PROBE_RPC = 1 << 3,    /* the endpoint mapper on 135 */
 };
 
-/* The accepted names, for help and errors: "smb, nbstat". */
-#define SCAN_PROBE_NAMES "smb, nbstat"
+/* The accepted names, for help and errors. */
+#define SCAN_PROBE_NAMES "smb, smb-shares, nbstat, rpc"
 
 /*
  * Parse a comma list of probe names ("smb,nbstat") into SCAN_PROBE_* bits,
@@ -43,7 +46,7 @@ void scan_probes_check_ports(const struct scan_probes *sp,
 void scan_probes_hook(struct scan_probes *sp, struct portier_out_options *oo);
 /*
  * Pick the hosts from the scan's records, probe them (nbstat in one sweep,
- * SMB up to 16 hosts at a time), write each result to the JSON sink as it
+ * SMB and RPC up to 16 hosts at a time), write each result to the JSON sink as it
  * comes, and keep them for the table and XML that portier_out_finish writes.
  * Only hosts the scan has a record of are probed: they were scan targets.
  * *stop set (SIGINT) ends the probing early.  Returns EXIT_OK or

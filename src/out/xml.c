@@ -226,24 +226,54 @@ static int write_extraports(struct portier_out *o, const struct out_host *h)
 	return 0;
 }
 
+/* A script's structured output: the flat list of out.h as nested <table>
+ * and <elem> elements.  A depth deeper than one below its table is taken
+ * as one below it, so the document stays well formed whatever the list. */
+static int write_elems(xmlTextWriterPtr w, const struct portier_out_script *sc)
+{
+	unsigned open = 0; /* tables open */
+	size_t i;
+
+	for (i = 0; i < sc->n_elems; i++) {
+		const struct portier_out_elem *e = &sc->elems[i];
+
+		for (; open > e->depth; open--)
+			W(xmlTextWriterEndElement(w));
+		W(xmlTextWriterStartElement(w, X(e->value ? "elem" : "table")));
+		if (e->key)
+			W(attr(w, "key", e->key));
+		if (e->value) {
+			W(xmlTextWriterWriteString(w, X(e->value)));
+			W(xmlTextWriterEndElement(w));
+		} else {
+			open++;
+		}
+	}
+	for (; open; open--)
+		W(xmlTextWriterEndElement(w));
+	return 0;
+}
+
 /* Follow-up probe results as nmap's host scripts (nmap.dtd: hostscript is
  * one of the elements a host may hold after its addresses). */
 static int write_hostscript(struct portier_out *o, const struct out_host *h)
 {
-	struct portier_out_script sc[4];
+	struct portier_out_script sc[PORTIER_OUT_MAX_SCRIPTS] = {0};
 	xmlTextWriterPtr w = o->xml;
 	size_t i, n;
 
 	if (!o->opt.host_scripts)
 		return 0;
-	n = o->opt.host_scripts(o->opt.host_ctx, &h->addr, sc, 4);
+	n = o->opt.host_scripts(o->opt.host_ctx, &h->addr, sc,
+				PORTIER_OUT_MAX_SCRIPTS);
 	if (!n)
 		return 0;
 	W(xmlTextWriterStartElement(w, X("hostscript")));
-	for (i = 0; i < n && i < 4; i++) {
+	for (i = 0; i < n && i < PORTIER_OUT_MAX_SCRIPTS; i++) {
 		W(xmlTextWriterStartElement(w, X("script")));
 		W(attr(w, "id", sc[i].id));
 		W(attr(w, "output", sc[i].output));
+		W(write_elems(w, &sc[i]));
 		W(xmlTextWriterEndElement(w));
 	}
 	W(xmlTextWriterEndElement(w));

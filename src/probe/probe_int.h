@@ -62,14 +62,29 @@ void probe_smb_ntlm(const struct portier_addr *a,
 		    const struct portier_smb_opts *o,
 		    struct portier_smb_host *h);
 
+/* A TREE_CONNECT's answer, SMB2 or SMB1. */
+struct probe_tree {
+	uint32_t status, tid;
+	uint32_t access; /* MaximalAccess (SMB1: the extended response's
+			  * MaximalShareAccessRights, 0 without it) */
+};
+/* TREE_CONNECT (SMB2) or TREE_CONNECT_ANDX (smb1) to path in session sid
+ * with message id mid, in buf (cap bytes): 0 with t filled, or negative
+ * with why filled (smb_shares.c). */
+int probe_smb_tree_connect(int fd, bool smb1, uint64_t sid, uint64_t mid,
+			   const char *path, uint8_t *buf, size_t cap,
+			   long deadline, struct probe_tree *t, char *why,
+			   size_t why_len);
 /* On a session's IPC$ tree: NetrShareEnum into h->shares* (smb_shares.c),
- * message ids from mid on; returns the next free message id. */
-uint64_t probe_smb_shares(int fd, uint64_t sid, uint32_t tid, uint64_t mid,
-			  long deadline, const char *via,
+ * over SMB2 or SMB1, message ids from mid on; returns the next free message
+ * id. */
+uint64_t probe_smb_shares(int fd, bool smb1, uint64_t sid, uint32_t tid,
+			  uint64_t mid, long deadline, const char *via,
 			  struct portier_smb_host *h);
 /* For each listed disk share: TREE_CONNECT and a read-only open of its
  * root, into the share's null_access or guest_access. */
-void probe_smb_share_access(int fd, uint64_t sid, uint64_t mid, long deadline,
-			    bool guest, struct portier_smb_host *h);
+void probe_smb_share_access(int fd, bool smb1, uint64_t sid, uint64_t mid,
+			    long deadline, bool guest,
+			    struct portier_smb_host *h);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * smb_auth.c - what an SMB2 server grants before any password.  On a fresh
+ * smb_auth.c - what an SMB server grants before any password.  On a fresh
  * connection to the port the dialect probe used (with its NetBIOS session
- * on 139), negotiated at the highest SMB2+ dialect it accepted:
+ * on 139), negotiated at the highest dialect it accepted (SMB1 NT LM 0.12
+ * when that is all it speaks, with extended security):
  *
  *   1. a SESSION_SETUP with an NTLMSSP NEGOTIATE_MESSAGE: the server's
  *      CHALLENGE_MESSAGE names it (its target information);
@@ -15,8 +16,10 @@
  * The SESSION_SETUP response's status and SessionFlags (IS_GUEST, IS_NULL)
  * are reported as they are; the first session that reaches IPC$ lists the
  * shares and every session tries each disk share (smb_shares.c).  No file
- * is created, read or written.  The
- * pure halves are in smb.c and ntlmssp.c.
+ * is created, read or written.  SMB1 has one flag, the Action's
+ * SMB_SETUP_GUEST: on the anonymous attempt it is reported as IS_NULL, on
+ * the random user as IS_GUEST.  The pure halves are in smb.c, ntlmssp.c
+ * and smb1.c.
  */
 #include <stdio.h>
 #include <string.h>
@@ -26,13 +29,21 @@
 
 #define SMB_AUTH_MAX_REPLY 65536
 
+#define SMB1_CAP_EXTENDED_SECURITY 0x80000000u
+
+/* SMB1 or SMB2 for the logons: what the server's highest dialect is. */
+static bool is_smb1(const struct portier_smb_host *h)
+{
+	return h->highest == PORTIER_SMB_NT1;
+}
+
 /*
  * Connect, open the NetBIOS session when h used 139, and negotiate
  * h->highest; the fd, or negative with why filled.
  */
-static int smb2_connect(const struct portier_addr *a,
-			const struct portier_smb_host *h, long deadline,
-			uint8_t *buf, size_t cap, char *why, size_t why_len)
+static int smb_connect(const struct portier_addr *a,
+		       const struct portier_smb_host *h, long deadline,
+		       uint8_t *buf, size_t cap, char *why, size_t why_len)
 {
 	struct portier_smb_params p = {.dialect = h->highest};
 	struct portier_smb_negotiate neg;
@@ -60,13 +71,20 @@ static int smb2_connect(const struct portier_addr *a,
 		}
 	}
 	rc = probe_smb_exchange(fd, buf, SMB_AUTH_MAX_REPLY,
-				portier_smb2_build(buf, cap, &p), deadline,
-				portier_smb_parse, &neg, &e, &len);
+				is_smb1(h) ? portier_smb1_build(buf, cap, &p)
+					   : portier_smb2_build(buf, cap, &p),
+				deadline, portier_smb_parse, &neg, &e, &len);
 	if (rc == 0 && (!neg.accepted || neg.dialect != h->highest)) {
 		snprintf(why, why_len,
 			 "NEGOTIATE for %s refused on a new connection "
 			 "(status 0x%08x)",
 			 portier_smb_dialect_name(h->highest), neg.status);
+		rc = PORTIER_EPROTO;
+	} else if (rc == 0 && is_smb1(h) &&
+		   !(neg.capabilities & SMB1_CAP_EXTENDED_SECURITY)) {
+		snprintf(why, why_len,
+			 "not asked: the SMB1 server offers no extended "
+			 "security, so no NTLMSSP logon");
 		rc = PORTIER_EPROTO;
 	} else if (rc < 0) {
 		probe_smb_explain(why, why_len, "NEGOTIATE", rc, &e);
@@ -78,22 +96,53 @@ static int smb2_connect(const struct portier_addr *a,
 	return fd;
 }
 
-/* One SESSION_SETUP exchange; the reply's length in buf, or negative
- * with why filled. */
-static long setup(int fd, const struct portier_smb2_setup_params *sp,
+/* One SMB2 or SMB1 SESSION_SETUP exchange: the reply's length in buf (its
+ * status, session id, flags and security blob in *sr), or negative with
+ * why filled. */
+static long setup(int fd, bool smb1, const struct portier_smb2_setup_params *sp,
 		  uint8_t *buf, long deadline,
 		  struct portier_smb2_setup_reply *sr, char *why,
 		  size_t why_len)
 {
+	struct portier_smb1_params p1 = {.mid = (uint16_t)sp->message_id,
+					 .uid = (uint16_t)sp->session_id,
+					 .data = sp->blob,
+					 .data_len = sp->blob_len};
+	struct portier_smb1_reply r1;
 	struct portier_err e = {0};
 	long len = 0;
-	int rc = probe_smb_exchange(
-		fd, buf, SMB_AUTH_MAX_REPLY,
-		portier_smb2_session_setup_build(buf, SMB_AUTH_MAX_REPLY, sp),
-		deadline, portier_smb2_session_setup_parse, sr, &e, &len);
+	int rc;
 
+	if (smb1) {
+		rc = probe_smb_exchange(fd, buf, SMB_AUTH_MAX_REPLY,
+					portier_smb1_session_setup_build(
+						buf, SMB_AUTH_MAX_REPLY, &p1),
+					deadline, portier_smb1_parse, &r1, &e,
+					&len);
+		if (rc == 0 && r1.command != 0x73)
+			rc = portier_err_set(&e, PORTIER_EPROTO,
+					     "reply to command 0x%02x",
+					     r1.command);
+		*sr = (struct portier_smb2_setup_reply){
+			.status = r1.status,
+			.session_id = r1.uid,
+			.session_flags = (r1.action & PORTIER_SMB1_SETUP_GUEST)
+						 ? PORTIER_SMB2_SESSION_IS_GUEST
+						 : 0,
+			.blob_off = r1.data_off,
+			.blob_len = r1.data_len};
+	} else {
+		rc = probe_smb_exchange(fd, buf, SMB_AUTH_MAX_REPLY,
+					portier_smb2_session_setup_build(
+						buf, SMB_AUTH_MAX_REPLY, sp),
+					deadline,
+					portier_smb2_session_setup_parse, sr,
+					&e, &len);
+	}
 	if (rc < 0) {
-		probe_smb_explain(why, why_len, "SESSION_SETUP", rc, &e);
+		probe_smb_explain(why, why_len,
+				  smb1 ? "SESSION_SETUP_ANDX" : "SESSION_SETUP",
+				  rc, &e);
 		return rc;
 	}
 	return len;
@@ -112,15 +161,15 @@ static int first_leg(const struct portier_addr *a,
 	struct portier_smb2_setup_reply sr;
 	struct portier_err e = {0};
 	long len;
-	int fd = smb2_connect(a, h, deadline, buf, SMB_AUTH_MAX_REPLY, why,
-			      why_len),
+	int fd = smb_connect(a, h, deadline, buf, SMB_AUTH_MAX_REPLY, why,
+			     why_len),
 	    rc;
 
 	if (fd < 0)
 		return fd;
 	sp.blob_len =
 		(size_t)portier_ntlmssp_negotiate_build(neg, sizeof(neg), NULL);
-	len = setup(fd, &sp, buf, deadline, &sr, why, why_len);
+	len = setup(fd, is_smb1(h), &sp, buf, deadline, &sr, why, why_len);
 	if (len >= 0 && raw) {
 		*raw_len = (size_t)len < raw_cap ? (size_t)len : raw_cap;
 		memcpy(raw, buf, *raw_len);
@@ -151,30 +200,24 @@ static int first_leg(const struct portier_addr *a,
 }
 
 /* Once logged on: TREE_CONNECT to IPC$, into l->ipc_*. */
-static void ipc(int fd, uint64_t sid, long deadline, uint8_t *buf,
+static void ipc(int fd, bool smb1, uint64_t sid, long deadline, uint8_t *buf,
 		struct portier_smb_login *l, uint32_t *tid)
 {
-	struct portier_smb2_tree_params tp = {
-		.message_id = 3, .session_id = sid, .path = l->ipc_path};
-	struct portier_smb2_tree_reply tr;
-	struct portier_err e = {0};
-	long len = 0;
-	int rc = probe_smb_exchange(
-		fd, buf, SMB_AUTH_MAX_REPLY,
-		portier_smb2_tree_connect_build(buf, SMB_AUTH_MAX_REPLY, &tp),
-		deadline, portier_smb2_tree_connect_parse, &tr, &e, &len);
-	char what[sizeof(l->ipc_path) + 16];
+	struct probe_tree t;
+	char what[sizeof(l->ipc_path) + 24];
+	int rc = probe_smb_tree_connect(fd, smb1, sid, 3, l->ipc_path, buf,
+					SMB_AUTH_MAX_REPLY, deadline, &t, what,
+					sizeof(what));
 
 	l->ipc_tried = true;
 	l->ipc_io = rc;
 	if (rc < 0) {
-		snprintf(what, sizeof(what), "TREE_CONNECT %s", l->ipc_path);
-		probe_smb_explain(l->why, sizeof(l->why), what, rc, &e);
+		snprintf(l->why, sizeof(l->why), "%s", what);
 		return;
 	}
-	l->ipc_status = tr.status;
-	l->ipc_access = tr.maximal_access;
-	*tid = tr.tree_id;
+	l->ipc_status = t.status;
+	l->ipc_access = t.access;
+	*tid = t.tid;
 }
 
 /* The second leg with the AUTHENTICATE_MESSAGE of ap, into l. */
@@ -198,7 +241,8 @@ static void second_leg(int fd, uint64_t sid, long deadline, uint8_t *buf,
 		return;
 	}
 	sp.blob_len = (size_t)len;
-	len = setup(fd, &sp, buf, deadline, &sr, l->why, sizeof(l->why));
+	len = setup(fd, is_smb1(h), &sp, buf, deadline, &sr, l->why,
+		    sizeof(l->why));
 	if (len < 0) {
 		l->status = (int)len;
 		return;
@@ -206,16 +250,21 @@ static void second_leg(int fd, uint64_t sid, long deadline, uint8_t *buf,
 	l->status = 0;
 	l->nt_status = sr.status;
 	l->session_flags = sr.session_flags;
+	/* SMB1's one flag on the anonymous logon: a null session */
+	if (is_smb1(h) && !l->user[0] &&
+	    (l->session_flags & PORTIER_SMB2_SESSION_IS_GUEST))
+		l->session_flags = PORTIER_SMB2_SESSION_IS_NULL;
 	if (sr.status != 0)
 		return;
 	sid = sr.session_id ? sr.session_id : sid;
-	ipc(fd, sid, deadline, buf, l, &tid);
+	ipc(fd, is_smb1(h), sid, deadline, buf, l, &tid);
 	/* the first session that reaches IPC$ lists the shares; each
 	 * session that logged on tries every listed disk share */
 	if (portier_smb_login_usable(l) && !h->shares_tried)
-		mid = probe_smb_shares(fd, sid, tid, mid, deadline, via, h);
+		mid = probe_smb_shares(fd, is_smb1(h), sid, tid, mid, deadline,
+				       via, h);
 	if (h->shares_tried && h->shares_status == 0)
-		probe_smb_share_access(fd, sid, mid, deadline,
+		probe_smb_share_access(fd, is_smb1(h), sid, mid, deadline,
 				       l == &h->guest_login, h);
 }
 
@@ -281,10 +330,10 @@ void probe_smb_ntlm(const struct portier_addr *a,
 		 "\\\\%s\\IPC$", ip);
 	memcpy(h->guest_login.ipc_path, h->null_login.ipc_path,
 	       sizeof(h->guest_login.ipc_path));
-	if (h->highest < PORTIER_SMB_202) {
+	if (!h->highest) {
 		h->ntlm_status = PORTIER_EINVAL;
 		snprintf(h->ntlm_why, sizeof(h->ntlm_why),
-			 "not asked: the server accepts no SMB2+ dialect");
+			 "not asked: the server accepts no dialect");
 		return;
 	}
 	buf = portier_malloc(SMB_AUTH_MAX_REPLY);

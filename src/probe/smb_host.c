@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "portier/bytes.h"
 #include "probe/probe_int.h"
 
 #define SMB_MAX_REPLY 65536
@@ -382,18 +383,43 @@ int portier_probe_smb_host(const struct portier_addr *addr,
 	return 0;
 }
 
+/*
+ * An SMB2 interim response (MS-SMB2 3.3.4.2): ASYNC_COMMAND set and
+ * STATUS_PENDING; the real response follows on the same connection (Samba
+ * sends one when a named pipe's RPC server answers through
+ * samba-dcerpcd).
+ */
+#define SMB2_STATUS_PENDING 0x00000103u
+#define SMB2_FLAGS_ASYNC    0x00000002u
+#define SMB2_MAX_INTERIM    16
+static bool smb2_interim(const uint8_t *b, size_t len)
+{
+	return len >= 4 + 64 && memcmp(b + 4, "\xfeSMB", 4) == 0 &&
+	       get_le32(b + 4 + 8) == SMB2_STATUS_PENDING &&
+	       (get_le32(b + 4 + 16) & SMB2_FLAGS_ASYNC);
+}
+
 int probe_smb_exchange(int fd, uint8_t *buf, size_t cap, long len,
 		       long deadline, probe_parse_fn parse, void *out,
 		       struct portier_err *e, long *got)
 {
+	int interim = 0;
 	int rc = len < 0 ? (int)len
 			 : probe_send_all(fd, buf, (size_t)len, deadline);
 
 	if (rc < 0)
 		return rc;
-	len = probe_smb_recv(fd, buf, cap, deadline, e);
+	do
+		len = probe_smb_recv(fd, buf, cap, deadline, e);
+	while (len >= 0 && smb2_interim(buf, (size_t)len) &&
+	       ++interim <= SMB2_MAX_INTERIM);
 	if (len < 0)
 		return (int)len;
+	if (interim > SMB2_MAX_INTERIM)
+		return portier_err_set(e, PORTIER_EPROTO,
+				       "more than %d interim responses "
+				       "(STATUS_PENDING) to one request",
+				       SMB2_MAX_INTERIM);
 	*got = len;
 	return parse(buf, (size_t)len, out, e);
 }

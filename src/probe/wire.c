@@ -2,6 +2,7 @@
  * wire.c - the NDR cursor and the UTF-16 decoder the probe parsers share
  * (epm.c, ntlmssp.c, srvsvc.c); the contract is in wire.h.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "portier/bytes.h"
@@ -31,8 +32,9 @@ int probe_ndr_bytes(struct probe_ndr *r, size_t n, const uint8_t **p)
 	return 0;
 }
 
-/* Append code point cp as UTF-8 at *k, if it fits with the NUL. */
-static void put_utf8(char *dst, size_t cap, size_t *k, uint32_t cp)
+/* Append code point cp as UTF-8 at *k if it fits with the NUL; false when
+ * it does not (nothing is written then). */
+static bool put_utf8(char *dst, size_t cap, size_t *k, uint32_t cp)
 {
 	uint8_t u[4];
 	size_t n;
@@ -56,21 +58,24 @@ static void put_utf8(char *dst, size_t cap, size_t *k, uint32_t cp)
 		u[3] = (uint8_t)(0x80 | (cp & 0x3f));
 		n = 4;
 	}
-	if (*k + n < cap) {
-		memcpy(dst + *k, u, n);
-		*k += n;
-	}
+	if (*k + n >= cap)
+		return false;
+	memcpy(dst + *k, u, n);
+	*k += n;
+	return true;
 }
 
 void probe_utf16_to_utf8(const uint8_t *p, size_t len, char *dst, size_t cap)
 {
 	size_t i = 0, k = 0;
 
+	if (!cap)
+		return;
 	while (i < len) {
 		uint32_t cp;
 
 		if (len - i < 2) {
-			put_utf8(dst, cap, &k, 0xfffd);
+			(void)put_utf8(dst, cap, &k, 0xfffd);
 			break;
 		}
 		cp = get_le16(p + i);
@@ -83,7 +88,11 @@ void probe_utf16_to_utf8(const uint8_t *p, size_t len, char *dst, size_t cap)
 		} else if (cp == 0 || (cp >= 0xd800 && cp < 0xe000)) {
 			cp = 0xfffd;
 		}
-		put_utf8(dst, cap, &k, cp);
+		/* the text ends at the first character that does not fit:
+		 * a later, shorter one must not take its place (a cut name
+		 * could then end in '$' and pass for a hidden share) */
+		if (!put_utf8(dst, cap, &k, cp))
+			break;
 	}
 	dst[k] = '\0';
 }

@@ -29,7 +29,9 @@ int probe_ndr_bytes(struct probe_ndr *r, size_t n, const uint8_t **p);
 /*
  * UTF-16LE (len bytes) as UTF-8 in dst (cap bytes, always terminated): a
  * lone surrogate, an odd last byte or a U+0000 becomes U+FFFD, so the
- * result is one valid string; what does not fit is cut at a character.
+ * result is one valid string.  What does not fit is cut at the first
+ * character that does not fit: nothing after it is kept.  cap 0 writes
+ * nothing.
  */
 void probe_utf16_to_utf8(const uint8_t *p, size_t len, char *dst, size_t cap);
 

@@ -7,7 +7,11 @@
 # bad names, empty names: exit 2, the bad part and the accepted ones named
 expect_exit 2 "$PORTIER" scan --probe bogus 127.0.0.1
 expect_in "$ERR" "unknown probe 'bogus' in --probe 'bogus'" "bogus named"
-expect_in "$ERR" "smb, nbstat" "accepted names listed"
+expect_in "$ERR" "smb, smb-shares, nbstat, rpc" "accepted names listed"
+expect_exit 2 "$PORTIER" scan --probe smb-shares,rpcdump 127.0.0.1
+expect_in "$ERR" "unknown probe 'rpcdump'" "rpcdump is not a probe name"
+expect_exit 2 "$PORTIER" scan --probe smb-share 127.0.0.1
+expect_in "$ERR" "unknown probe 'smb-share'" "a prefix is not a name"
 expect_exit 2 "$PORTIER" scan --probe smb,nbstatx 127.0.0.1
 expect_in "$ERR" "unknown probe 'nbstatx'" "second name checked"
 expect_exit 2 "$PORTIER" scan --probe SMB 127.0.0.1
@@ -23,7 +27,8 @@ expect_in "$ERR" "option '--probe' requires an argument" "--probe without a list
 
 # good lists (and -sV) are accepted: the run then stops at the next check,
 # the missing target, still before any socket
-for list in smb nbstat smb,nbstat nbstat,smb smb,smb; do
+for list in smb nbstat smb,nbstat nbstat,smb smb,smb smb-shares rpc \
+	smb-shares,rpc smb,smb-shares,nbstat,rpc; do
 	expect_exit 2 "$PORTIER" scan -p 445 --probe "$list"
 	expect_in "$ERR" "no targets given" "--probe $list accepted"
 done
@@ -36,4 +41,5 @@ expect_in "$ERR" "no targets given" "--service-probes accepted"
 expect_exit 0 "$PORTIER" scan --help
 expect_in "$OUT" "--probe LIST" "help: --probe"
 expect_in "$OUT" "-sV, --service-probes" "help: -sV"
+expect_in "$OUT" "smb-shares" "help: smb-shares"
 cli_done

@@ -7,18 +7,21 @@
 #   cut      the challenge cut to 40 bytes
 #   overrun  an AV_PAIR that claims 60000 bytes
 #   huge     a stream header announcing 16 MiB
+#   pendflood  40 interim responses (STATUS_PENDING, async) and no answer
 # and in the share modes logs anyone on (no session flag), connects IPC$,
 # opens the srvsvc pipe, accepts the bind and answers NetrShareEnum with:
 #   names      two shares, one named with an escape sequence and a BEL
 #   many       EntriesRead 1000000
 #   stubcut    the share list cut inside its entries
+#   pending    the list ["a", "IPC$"], each pipe answer after an interim
+#              response (STATUS_PENDING), as Samba's samba-dcerpcd gives
 import socket, struct, sys
 ip, mode = sys.argv[1], sys.argv[2]
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((ip, 445)); s.listen(8)
 def frame(b): return b"\0" + len(b).to_bytes(3, "big") + b
-def hdr(cmd, status, mid):
-    return (b"\xfeSMB" + struct.pack("<HHIHHII", 64, 0, status, cmd, 1, 1, 0)
+def hdr(cmd, status, mid, flags=1):
+    return (b"\xfeSMB" + struct.pack("<HHIHHII", 64, 0, status, cmd, 1, flags, 0)
             + struct.pack("<Q", mid) + b"\0" * 4 + b"\0" * 4 + struct.pack("<Q", 0x11) + b"\0" * 16)
 def negresp():
     ctx = struct.pack("<HHI", 1, 38, 0) + struct.pack("<HHH", 1, 32, 1) + b"\x11" * 32
@@ -34,6 +37,8 @@ def chal(pairs):
     m = b"NTLMSSP\0" + struct.pack("<IHHII", 2, 0, 0, 56, 0xa2898205) + b"\x33" * 8 + b"\0" * 8
     m += struct.pack("<HHI", len(info), len(info), 56) + bytes([10, 0, 0x63, 0x45, 0, 0, 0, 15]) + info
     return m
+def interim(cmd, mid):  # MS-SMB2 3.3.4.2: async, STATUS_PENDING, an error body
+    return frame(hdr(cmd, 0x103, mid, 3) + struct.pack("<HBBI", 9, 0, 0, 0) + b"\0")
 def ok(cmd, mid, body):
     return frame(hdr(cmd, 0, mid) + body)
 def stub_of(names):
@@ -52,6 +57,7 @@ def shares_stub():
     if mode == "names": return stub_of(["EVIL\x1b[2Jshare\x07", "IPC$"])
     b = stub_of(["a", "IPC$"])
     if mode == "many": return b[:12] + struct.pack("<I", 1000000) + b[16:]
+    if mode == "pending": return b
     return b[:40]  # stubcut: inside the entries
 def rpc_response(stub):
     h = struct.pack("<BBBB4sHHI", 5, 0, 2, 3, b"\x10\0\0\0", 24 + len(stub), 0, 2)
@@ -68,6 +74,8 @@ def serve(c):
         if cmd == 1 and b"NTLMSSP\0\x01" in m:
             if mode == "huge":
                 c.sendall(b"\0\xff\xff\xff" + b"\0" * 1000); return
+            if mode == "pendflood":
+                c.sendall(interim(1, mid) * 40); recv(c); return
             if mode == "control":
                 blob = chal([(1, "EVIL\x1b[31mNAME\x07".encode("utf-16-le")),
                              (2, "DOM\ud800".encode("utf-16-le", "surrogatepass"))])
@@ -95,6 +103,8 @@ def serve(c):
         elif cmd == 11:
             pdu = m[120:]
             out = BIND_ACK if pdu[2] == 11 else rpc_response(shares_stub())
+            if mode == "pending":
+                c.sendall(interim(11, mid))
             c.sendall(ok(11, mid, struct.pack("<HHI", 49, 0, 0x11c017) + b"\x44" * 16
                          + struct.pack("<IIIIII", 112, 0, 112, len(out), 0, 0) + out))
         else:

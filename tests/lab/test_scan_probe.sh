@@ -6,7 +6,10 @@
 # (but, having answered, a NetBIOS one with --probe nbstat, and none with
 # -sV); IPv6 hosts skip NetBIOS with a note; findings leave the exit code at
 # 0; the table shows the probe blocks; -oX with host scripts still validates
-# against nmap.dtd; --probe bogus exits 2 before anything is sent.  The
+# against nmap.dtd; --probe bogus exits 2 before anything is sent.
+# --probe smb-shares,rpc gives the shares of `portier smb --shares` and the
+# endpoints of `portier rpc` for hosts with 445 or 135 open, in every sink
+# (the XML as nmap's <elem>/<table>), and -sV alone runs neither.  The
 # SYN scan of two targets on two interfaces finds both (one source address
 # per route).
 . "$PORTIER_SRC/tests/lab/lib.sh"
@@ -14,9 +17,10 @@ lab_init
 need_tool python3 xmllint
 need_file /usr/share/nmap/nmap.dtd
 
-lab_target t1 # Samba with SMB1 allowed: findings to show
+lab_target t1 # Samba with SMB1 allowed: findings to show; mapper on 135
 lab_target t2 # nothing listening: 139 and 445 closed
-lab_samba t1 "server min protocol = NT1"
+lab_samba t1 "server min protocol = NT1" "rpc start on demand helpers = no"
+lab_samba_rpc t1
 ip1=${LAB_IP[t1]} ip2=${LAB_IP[t2]} ip6=${LAB_IP6[t1]}
 F=$LAB_DIR/scan.jsonl
 
@@ -144,6 +148,63 @@ grep -q '<script id="smb-protocols" output="[^"]*NT LM 0.12  accepted' "$LAB_DIR
 lab_scan "$PORTIER" scan -sT -sV -p 80 "$ip2" > /dev/null 2> "$LAB_DIR/err.txt" || lab_fail "-sV -p 80 failed"
 grep -q 'note: -sV probes only hosts with 139/tcp or 445/tcp open' "$LAB_DIR/err.txt" \
 	|| lab_fail "-sV -p 80: no note"
+
+# --probe smb-shares,rpc: what portier smb --shares and portier rpc say
+SHARES='",".join(sorted("%s:%s" % (s["name"], s["type"]) for s in o["shares"]["list"]))'
+EPS='",".join(sorted("%s/%s/%s" % (e["uuid"], e["version"], e["binding"]) for e in o["entries"]))'
+js=$(lab_expect 1 lab_scan "$PORTIER" smb --shares --json "$ip1")
+echo "$js" | jq -c .shares
+want_shares=$(one_field "$js" "$SHARES")
+want_eps=$(one_field "$(lab_expect 1 lab_scan "$PORTIER" rpc --json "$ip1")" "$EPS")
+echo "portier smb --shares: $want_shares"
+echo "portier rpc: $want_eps"
+case ",$want_shares," in *,pub:Disk,*) ;; *) lab_fail "portier smb --shares did not list pub" ;; esac
+[ -n "$want_eps" ] || lab_fail "portier rpc listed nothing on t1"
+rc=0
+lab_scan "$PORTIER" scan -sT -p 135,139,445 --probe smb-shares,rpc "$ip1" "$ip2" \
+	-oJ "$F" -oX "$LAB_DIR/sr.xml" > "$LAB_DIR/out.txt" 2> "$LAB_DIR/err.txt" || rc=$?
+cat "$LAB_DIR/err.txt"
+[ "$rc" = 0 ] || lab_fail "--probe smb-shares,rpc: scan exited $rc"
+[ "$(probe_field "$F" smb "$ip1" "$SHARES")" = "$want_shares" ] \
+	|| lab_fail "--probe smb-shares: shares differ from portier smb --shares"
+[ "$(probe_field "$F" smb "$ip1" 'o["sessions"]["guest"]["result"] if o["sessions"]["guest"] else None')" != None ] \
+	|| lab_fail "--probe smb-shares: no guest session reported"
+[ "$(probe_field "$F" rpc "$ip1" "$EPS")" = "$want_eps" ] \
+	|| lab_fail "--probe rpc: endpoints differ from portier rpc"
+[ "$(probe_field "$F" rpc "$ip1" 'o["end"]')" = EPT_S_NOT_REGISTERED ] || lab_fail "--probe rpc: list end"
+[ "$(probe_field "$F" rpc "$ip2" 'o')" = none ] || lab_fail "--probe rpc: t2 (135 closed) was asked"
+[ "$(probe_field "$F" smb "$ip2" 'o')" = none ] || lab_fail "--probe smb-shares: t2 (445 closed) was asked"
+grep -q '^portier scan: probes: rpc asked 1 host (1 listed endpoints' "$LAB_DIR/err.txt" \
+	|| lab_fail "--probe rpc: summary line"
+grep -Eq '^    pub +Disk +null' "$LAB_DIR/out.txt" || lab_fail "table: no share line"
+grep -q "^$ip1  135/tcp  [0-9]* endpoints" "$LAB_DIR/out.txt" || lab_fail "table: no rpc block"
+xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$LAB_DIR/sr.xml" \
+	|| lab_fail "XML with shares and rpc scripts does not validate"
+python3 - "$LAB_DIR/sr.xml" "$ip1" "$want_shares" "$want_eps" <<'PY' || lab_fail "XML: scripts do not carry the JSON facts"
+import sys, xml.etree.ElementTree as ET
+path, ip, shares, eps = sys.argv[1:5]
+host = [h for h in ET.parse(path).getroot().iter("host")
+        if h.find("address").get("addr") == ip][0]
+sc = {s.get("id"): s for s in host.iter("script")}
+assert set(sc) == {"smb-protocols", "smb-enum-shares", "msrpc-enum"}, set(sc)
+def table(node, key):
+    return [t for t in node if t.tag == "table" and t.get("key") == key][0]
+def elem(node, key):
+    return [e for e in node if e.tag == "elem" and e.get("key") == key][0].text
+lst = table(table(sc["smb-enum-shares"], "shares"), "list")
+got = ",".join(sorted("%s:%s" % (elem(t, "name"), elem(t, "type")) for t in lst))
+assert got == shares, (got, shares)
+assert "pub" in sc["smb-enum-shares"].get("output")
+ents = table(sc["msrpc-enum"], "entries")
+got = ",".join(sorted("%s/%s/%s" % (elem(t, "uuid"), elem(t, "version"), elem(t, "binding")) for t in ents))
+assert got == eps, (got, eps)
+assert elem(sc["smb-protocols"], "smb1") == "true"
+assert not [t for t in sc["smb-protocols"] if t.get("key") == "shares"]
+PY
+# -sV alone neither logs on nor asks 135
+lab_scan "$PORTIER" scan -sT -p 135,139,445 -sV "$ip1" -oJ "$F" -q || lab_fail "-sV -p 135 failed"
+[ "$(probe_field "$F" rpc "$ip1" 'o')" = none ] || lab_fail "-sV asked the endpoint mapper"
+[ "$(probe_field "$F" smb "$ip1" '"sessions" in o')" = False ] || lab_fail "-sV logged on"
 
 # a bad probe name: exit 2, nothing sent
 rc=0

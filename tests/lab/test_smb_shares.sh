@@ -5,9 +5,11 @@
 # verdicts, the share list and each share's read/write verdicts equal what
 # smbclient can do on map to guest = Bad User / Never and restrict
 # anonymous = 0 / 2; and hostile servers (control bytes, cut or oversized
-# challenges, a million shares, a cut share list) get a clear per-host
-# error in bounded time.
+# challenges, a million shares, a cut share list, a flood of interim
+# responses) get a clear per-host error in bounded time, while an answer
+# behind one interim response (STATUS_PENDING) is read.
 . "$PORTIER_SRC/tests/lab/lib.sh"
+. "$PORTIER_SRC/tests/lab/smb_access.sh"
 lab_init
 need_tool jq python3 smbclient
 
@@ -27,6 +29,10 @@ lab_target f4
 lab_target f5
 lab_target f6
 lab_target f7
+# and one that answers each pipe call after an interim response, one that
+# floods interim responses
+lab_target f8
+lab_target f9
 # t1's shares besides lab_samba's guest-readable [pub]: guest-writable,
 # password-only and hidden (the lines go in before [pub], sections and all)
 sh=$LAB_DIR/shares
@@ -152,28 +158,8 @@ echo "t1: $(jq -c '.shares.list[] | {name, null, guest}' <<<"$j")"
 # portier opened nothing for writing: the share folders are as they were
 [ -z "$(find "$sh" -mindepth 2)" ] || lab_fail "t1: something appeared in a share folder"
 
-# per share, what smbclient can do with the same logon: read = list the
-# root, write = put a file (the test writes; the file is removed after)
-echo probe > "$LAB_DIR/put.txt"
-can() { # share user%pass command: true when smbclient succeeds
-	if lab_scan smbclient "//${LAB_IP[t1]}/$1" -U "$2" -c "$3" </dev/null >/dev/null 2>&1
-	then echo true; else echo false; fi
-}
-for share in gw secret 'x$' pub; do
-	for who in null guest; do
-		cred=%; [ "$who" = guest ] && cred="nobody$RANDOM%x$RANDOM"
-		r=$(can "$share" "$cred" ls)
-		w=$(can "$share" "$cred" "lcd $LAB_DIR; put put.txt portier-test-$who.txt")
-		rm -f "$sh/gw/portier-test-$who.txt"
-		pr=$(jq -r --arg s "$share" --arg w "$who" \
-			'.shares.list[] | select(.name == $s) | .[$w].readable' <<<"$j")
-		pw=$(jq -r --arg s "$share" --arg w "$who" \
-			'.shares.list[] | select(.name == $s) | .[$w].writable' <<<"$j")
-		echo "t1 $share $who: smbclient read $r write $w; portier read $pr write $pw"
-		[ "$r" = "$pr" ] && [ "$w" = "$pw" ] \
-			|| lab_fail "t1 $share ($who): portier's verdict differs from smbclient's"
-	done
-done
+# per share, what smbclient can do with the same logon
+smb_access_check "${LAB_IP[t1]}" "$sh" "$j"
 [ "$(jq -r '.shares.list[] | select(.name == "gw") | .guest.writable' <<<"$j")" = true ] \
 	|| lab_fail "t1: the guest-writable share is not reported writable"
 for id in smb-share-writable smb-share-readable smb-hidden-share-reachable; do
@@ -213,7 +199,10 @@ fake f4 huge
 fake f5 names
 fake f6 many
 fake f7 stubcut
-for f in f1:control f2:cut f3:overrun f4:huge f5:names f6:many f7:stubcut; do
+fake f8 pending
+fake f9 pendflood
+for f in f1:control f2:cut f3:overrun f4:huge f5:names f6:many f7:stubcut \
+	f8:pending f9:pendflood; do
 	t=${f%%:*} mode=${f#*:}
 	start=$(date +%s%N)
 	# signing is not required by the fakes: exit 1 for that finding
@@ -248,6 +237,10 @@ for f in f1:control f2:cut f3:overrun f4:huge f5:names f6:many f7:stubcut; do
 		|| lab_fail "$t: a million shares not refused" ;;
 	stubcut) jq -e '.shares.error | test("malformed share list: .*(ends inside|runs past)")' \
 		<<<"$j" >/dev/null || lab_fail "$t: a cut list not named" ;;
+	pending) [ "$(jq -r '[.shares.list[].name] | join(",")' <<<"$j")" = "a,IPC\$" ] \
+		|| lab_fail "$t: the list behind interim responses not read" ;;
+	pendflood) jq -e '.ntlm.error | test("more than 16 interim responses")' <<<"$j" >/dev/null \
+		|| lab_fail "$t: a flood of interim responses not named" ;;
 	esac
 done
 echo "smb --shares ok: names, sessions, shares and access agree with smb.conf and smbclient; hostile replies give clear errors"

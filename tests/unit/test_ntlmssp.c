@@ -17,6 +17,7 @@
 
 #include "portier/bytes.h"
 #include "portier/probe.h"
+#include "probe/wire.h"
 #include "probe_fixture.h"
 
 static uint8_t reply[512];
@@ -239,6 +240,33 @@ static void test_utf16(void **state)
 	assert_string_equal(n.nb_computer, "LABSRV7");
 }
 
+/* A character that does not fit ends the text: a later, shorter one never
+ * takes its place ("ab" and not "ab$" from "ab\u20ac$" in 5 bytes). */
+static void test_utf16_cut(void **state)
+{
+	static const uint8_t s[] = {'a', 0, 'b', 0, 0xac, 0x20, '$', 0};
+	static const uint8_t astral[] = {'x',  0,    0x3d, 0xd8,
+					 0x00, 0xde, 'y',  0};
+	char out[16];
+
+	(void)state;
+	memset(out, 'Z', sizeof(out));
+	probe_utf16_to_utf8(s, sizeof(s), out, 5);
+	assert_string_equal(out, "ab");
+	probe_utf16_to_utf8(s, sizeof(s), out, 6);
+	assert_string_equal(out, "ab\xe2\x82\xac");
+	probe_utf16_to_utf8(s, sizeof(s), out, 7);
+	assert_string_equal(out, "ab\xe2\x82\xac$");
+	probe_utf16_to_utf8(astral, sizeof(astral), out, 5);
+	assert_string_equal(out, "x");
+	probe_utf16_to_utf8(s, sizeof(s), out, 1);
+	assert_string_equal(out, "");
+	/* cap 0 writes nothing at all */
+	out[0] = 'Z';
+	probe_utf16_to_utf8(s, sizeof(s), out, 0);
+	assert_int_equal(out[0], 'Z');
+}
+
 static void test_refusal(void **state)
 {
 	uint8_t b[512];
@@ -380,6 +408,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_fields),
 		cmocka_unit_test(test_wrapped),
 		cmocka_unit_test(test_utf16),
+		cmocka_unit_test(test_utf16_cut),
 		cmocka_unit_test(test_refusal),
 		cmocka_unit_test(test_authenticate_anonymous),
 		cmocka_unit_test(test_authenticate_user),

@@ -680,11 +680,22 @@ static void extra_text(void *ctx, const struct portier_addr *a, FILE *f)
 static size_t extra_scripts(void *ctx, const struct portier_addr *a,
 			    struct portier_out_script *out, size_t max)
 {
+	/* a table of a list and a keyed elem; the last entry's depth jumps
+	 * back two levels at once */
+	static const struct portier_out_elem el[] = {
+		{0, "highest", "3.1.1"}, {0, "accepted", NULL},
+		{1, NULL, "NT LM 0.12"}, {1, NULL, "3.1.1"},
+		{0, "shares", NULL},	 {1, NULL, NULL},
+		{2, "name", "a<&>$"},	 {0, "smb1", "true"},
+	};
+
 	(void)ctx;
 	if (a->family != 4 || max < 2)
 		return 0; /* only the IPv4 host has results */
-	out[0] = (struct portier_out_script){"nbstat", "Looking up\n\tA <00>"};
-	out[1] = (struct portier_out_script){"smb-protocols", "x \"<&> y"};
+	out[0] = (struct portier_out_script){"nbstat", "Looking up\n\tA <00>",
+					     NULL, 0};
+	out[1] = (struct portier_out_script){"smb-protocols", "x \"<&> y", el,
+					     sizeof(el) / sizeof(el[0])};
 	return 2;
 }
 
@@ -762,7 +773,14 @@ static void test_probe_hooks(void **state)
 			       "</ports><hostscript><script id=\"nbstat\" "
 			       "output=\"Looking up&#10;&#9;A &lt;00&gt;\"/>"
 			       "<script id=\"smb-protocols\" "
-			       "output=\"x &quot;&lt;&amp;&gt; y\"/>"
+			       "output=\"x &quot;&lt;&amp;&gt; y\">"
+			       "<elem key=\"highest\">3.1.1</elem>"
+			       "<table key=\"accepted\"><elem>NT LM 0.12</elem>"
+			       "<elem>3.1.1</elem></table>"
+			       "<table key=\"shares\"><table>"
+			       "<elem key=\"name\">a&lt;&amp;&gt;$</elem>"
+			       "</table></table>"
+			       "<elem key=\"smb1\">true</elem></script>"
 			       "</hostscript>\n</host>"));
 	assert_non_null(strstr(xml, "</ports></host>")); /* the IPv6 host */
 	free(xml);
