@@ -559,7 +559,7 @@ const struct cli_command cli_cmd_scan = {
 		"\n"
 		"after the scan (findings shown, exit code unchanged):\n"
 		"  --probe LIST              smb,smb-shares,nbstat,rpc (portier-scan(1))\n"
-		"  -sV, --service-probes     smb and nbstat where 139 or 445 is open\n"
+		"  -sV, --service-probes     smb-shares, nbstat, rpc where 139/445/135 open\n"
 		"\n"
 		"output (any together, as in nmap):\n"
 		"  -oJ, --json FILE          JSON Lines, one object per open or\n"

@@ -245,7 +245,7 @@ static int plan(struct scan_probes *sp)
 			smb_port &&
 			(sp->auto_sv ||
 			 (sp->bits & (SCAN_PROBE_SMB | SCAN_PROBE_SHARES)));
-		h->want_rpc = (sp->bits & SCAN_PROBE_RPC) &&
+		h->want_rpc = (sp->auto_sv || (sp->bits & SCAN_PROBE_RPC)) &&
 			      portier_out_port_open(sp->out, &h->addr, 135);
 		h->want_nbstat = (sp->auto_sv && smb_port) ||
 				 ((sp->bits & SCAN_PROBE_NBSTAT) && answered);
@@ -333,7 +333,7 @@ static void probe_smb(struct scan_probes *sp, struct sp_host *h,
 {
 	struct portier_smb_opts opt = {
 		.timeout_ms = PROBE_TIMEOUT_MS,
-		.shares = (sp->bits & SCAN_PROBE_SHARES) != 0};
+		.shares = sp->auto_sv || (sp->bits & SCAN_PROBE_SHARES)};
 	struct portier_nbstat_summary s;
 	struct portier_err err = {0};
 	int rc;
@@ -444,16 +444,19 @@ void scan_probes_check_ports(const struct scan_probes *sp,
 		rpc |= ports[i] == 135;
 	}
 	/* nbstat asks every host that answered, any port */
-	if (!smb && !(sp->bits & SCAN_PROBE_NBSTAT) &&
-	    (sp->auto_sv || (sp->bits & (SCAN_PROBE_SMB | SCAN_PROBE_SHARES))))
+	if (sp->auto_sv && !smb && !rpc && !(sp->bits & SCAN_PROBE_NBSTAT))
+		cli_notice(sp->cli,
+			   "-sV probes only hosts with 135/tcp, 139/tcp or "
+			   "445/tcp open, and none is scanned; add "
+			   "-p 135,139,445");
+	else if (!sp->auto_sv && !smb && !(sp->bits & SCAN_PROBE_NBSTAT) &&
+		 (sp->bits & (SCAN_PROBE_SMB | SCAN_PROBE_SHARES)))
 		cli_notice(sp->cli,
 			   "%s probes only hosts with 139/tcp or 445/tcp "
 			   "open, and neither port is scanned; add -p 139,445",
-			   sp->auto_sv ? "-sV"
-			   : (sp->bits & SCAN_PROBE_SHARES)
-				   ? "--probe smb-shares"
-				   : "--probe smb");
-	if (!rpc && (sp->bits & SCAN_PROBE_RPC))
+			   (sp->bits & SCAN_PROBE_SHARES) ? "--probe smb-shares"
+							  : "--probe smb");
+	if (!rpc && !sp->auto_sv && (sp->bits & SCAN_PROBE_RPC))
 		cli_notice(sp->cli, "--probe rpc probes only hosts with "
 				    "135/tcp open, and it is not scanned; "
 				    "add -p 135");

@@ -34,8 +34,9 @@ int scan_probe_parse(const struct cli *cli, const char *list, unsigned *bits);
 struct scan_probes;
 
 /*
- * Which probes to run: bits from --probe; auto_sv for -sV (smb and nbstat for
- * hosts with 139 or 445 open).  Returns NULL when out of memory.
+ * Which probes to run: bits from --probe; auto_sv for -sV (smb-shares and
+ * nbstat for hosts with 139 or 445 open, rpc for hosts with 135 open).
+ * Returns NULL when out of memory.
  */
 struct scan_probes *scan_probes_new(struct cli *cli, unsigned bits,
 				    bool auto_sv, bool quiet);

@@ -9,7 +9,7 @@
 # against nmap.dtd; --probe bogus exits 2 before anything is sent.
 # --probe smb-shares,rpc gives the shares of `portier smb --shares` and the
 # endpoints of `portier rpc` for hosts with 445 or 135 open, in every sink
-# (the XML as nmap's <elem>/<table>), and -sV alone runs neither.  The
+# (the XML as nmap's <elem>/<table>), and -sV runs them too.  The
 # SYN scan of two targets on two interfaces finds both (one source address
 # per route).
 . "$PORTIER_SRC/tests/lab/lib.sh"
@@ -146,7 +146,7 @@ grep -q '<script id="smb-protocols" output="[^"]*NT LM 0.12  accepted' "$LAB_DIR
 
 # -sV without 139 or 445 among the ports can find nothing to probe: a note
 lab_scan "$PORTIER" scan -sT -sV -p 80 "$ip2" > /dev/null 2> "$LAB_DIR/err.txt" || lab_fail "-sV -p 80 failed"
-grep -q 'note: -sV probes only hosts with 139/tcp or 445/tcp open' "$LAB_DIR/err.txt" \
+grep -q 'note: -sV probes only hosts with 135/tcp, 139/tcp or 445/tcp open' "$LAB_DIR/err.txt" \
 	|| lab_fail "-sV -p 80: no note"
 
 # --probe smb-shares,rpc: what portier smb --shares and portier rpc say
@@ -201,10 +201,14 @@ assert got == eps, (got, eps)
 assert elem(sc["smb-protocols"], "smb1") == "true"
 assert not [t for t in sc["smb-protocols"] if t.get("key") == "shares"]
 PY
-# -sV alone neither logs on nor asks 135
+# -sV runs the same probes as --probe smb-shares,nbstat,rpc on these ports;
+# --probe smb alone never logs on nor asks 135
 lab_scan "$PORTIER" scan -sT -p 135,139,445 -sV "$ip1" -oJ "$F" -q || lab_fail "-sV -p 135 failed"
-[ "$(probe_field "$F" rpc "$ip1" 'o')" = none ] || lab_fail "-sV asked the endpoint mapper"
-[ "$(probe_field "$F" smb "$ip1" '"sessions" in o')" = False ] || lab_fail "-sV logged on"
+[ "$(probe_field "$F" rpc "$ip1" "$EPS")" = "$want_eps" ] || lab_fail "-sV: endpoints differ from portier rpc"
+[ "$(probe_field "$F" smb "$ip1" "$SHARES")" = "$want_shares" ] || lab_fail "-sV: shares differ from portier smb --shares"
+lab_scan "$PORTIER" scan -sT -p 135,139,445 --probe smb "$ip1" -oJ "$F" -q || lab_fail "--probe smb -p 135 failed"
+[ "$(probe_field "$F" rpc "$ip1" 'o')" = none ] || lab_fail "--probe smb asked the endpoint mapper"
+[ "$(probe_field "$F" smb "$ip1" '"sessions" in o')" = False ] || lab_fail "--probe smb logged on"
 
 # a bad probe name: exit 2, nothing sent
 rc=0
