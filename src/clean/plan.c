@@ -168,6 +168,10 @@ static void choose_targets(struct planner *pl)
 		}
 		pl->targets[pl->n_targets++] = pr->pid;
 	}
+	if (!pl->n_targets && !pl->p->n_kept)
+		kept(pl, "the sockets",
+		     "no owning process could be seen (as root, every "
+		     "process is)");
 	/* the ancestors, in one line: they may be a shell or init */
 	for (i = 0, o = 0; pl->n_targets && i < r->n_procs; i++)
 		if (!r->procs[i].owner && o < sizeof(chain) - 40)
