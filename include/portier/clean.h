@@ -89,6 +89,9 @@ struct portier_clean_step {
 	uint32_t *lines;
 	size_t n_lines;
 	char new_sha256[65];
+	/* file steps: the directory the file is in, as act found it (device
+	 * and inode; 0 unknown): undo puts nothing into another one */
+	uint64_t dir_dev, dir_ino;
 	/* MOVE, MASK: the systemd unit concerned ("x.service"), or NULL */
 	char *unit;
 	/* BLOCK: the port, its protocol (PORTIER_PROTO_TCP/UDP) and the

@@ -465,6 +465,25 @@ static int run_step(struct actor *a, size_t i, struct portier_err *err)
 	}
 }
 
+/* Note the directory a file step works in, before it starts. */
+static void note_dir(struct actor *a, struct portier_clean_step *s)
+{
+	char name[256];
+	struct stat st;
+	int dfd;
+
+	if (!s->path || s->kind == PORTIER_CLEAN_SAVE)
+		return;
+	dfd = clean_parent(a->rootfd, clean_rel("", s->path), name,
+			   sizeof(name));
+	if (dfd >= 0 && fstat(dfd, &st) == 0) {
+		s->dir_dev = (uint64_t)st.st_dev;
+		s->dir_ino = (uint64_t)st.st_ino;
+	}
+	if (dfd >= 0)
+		close(dfd);
+}
+
 int portier_clean_act(const struct portier_clean_env *env,
 		      struct portier_clean_plan *p, struct portier_err *err)
 {
@@ -487,6 +506,7 @@ int portier_clean_act(const struct portier_clean_env *env,
 	for (i = 0; rc == 0 && i < p->n_steps; i++) {
 		struct portier_clean_step *s = &p->steps[i];
 
+		note_dir(&a, s);
 		s->state = PORTIER_CLEAN_STARTED;
 		rc = clean_q_save_manifest(&a.q, p, err);
 		if (rc < 0)

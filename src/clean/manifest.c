@@ -70,6 +70,8 @@ static json_t *encode_step(const struct portier_clean_step *s)
 		bad |= set(o, "gid", json_integer(s->file.gid));
 		bad |= set(o, "atime_ns", json_integer(s->file.atime_ns));
 		bad |= set(o, "mtime_ns", json_integer(s->file.mtime_ns));
+		bad |= set(o, "dir_dev", json_integer((json_int_t)s->dir_dev));
+		bad |= set(o, "dir_ino", json_integer((json_int_t)s->dir_ino));
 		if (s->unit)
 			bad |= set(o, "unit", json_string(s->unit));
 		if (s->kind == PORTIER_CLEAN_REWRITE) {
@@ -280,6 +282,8 @@ static void decode_file_step(struct dec *d, json_t *o,
 	s->file.gid = (uint32_t)get_int(d, o, "gid", 0, UINT32_MAX);
 	s->file.atime_ns = get_int(d, o, "atime_ns", INT64_MIN, INT64_MAX);
 	s->file.mtime_ns = get_int(d, o, "mtime_ns", INT64_MIN, INT64_MAX);
+	s->dir_dev = (uint64_t)get_int(d, o, "dir_dev", 0, INT64_MAX);
+	s->dir_ino = (uint64_t)get_int(d, o, "dir_ino", 0, INT64_MAX);
 	if (s->kind != PORTIER_CLEAN_REWRITE || d->rc)
 		return;
 	v = json_object_get(o, "lines");

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clean/quarantine.h"
@@ -67,6 +68,31 @@ static int refuse(const struct portier_clean_step *s, const char *what,
 	return PORTIER_EINVAL;
 }
 
+/* The directory of a file step must be there, and be the one clean took
+ * the file from (not a link or a new directory put in its place). */
+static int check_dir(const struct undoer *u, const struct portier_clean_step *s,
+		     struct portier_err *err)
+{
+	char name[256];
+	struct stat st;
+	int dfd = clean_parent(u->rootfd, clean_rel("", s->path), name,
+			       sizeof(name));
+	bool same;
+
+	if (dfd < 0)
+		return refuse(s, "has no directory to go back to (it is gone)",
+			      err);
+	same = fstat(dfd, &st) == 0 &&
+	       (!s->dir_ino || ((uint64_t)st.st_dev == s->dir_dev &&
+				(uint64_t)st.st_ino == s->dir_ino));
+	close(dfd);
+	return same ? 0
+		    : refuse(s,
+			     "would go into another directory than the one "
+			     "clean took it from",
+			     err);
+}
+
 /* What a file step needs, judged from what is there now. */
 static int check_file(struct undoer *u, size_t i, struct portier_err *err)
 {
@@ -75,6 +101,9 @@ static int check_file(struct undoer *u, size_t i, struct portier_err *err)
 	bool gone, same, rewritten;
 	int rc, fd;
 
+	rc = check_dir(u, s, err);
+	if (rc < 0)
+		return rc;
 	rc = clean_file_info(u->rootfd, clean_rel("", s->path), &now, NULL,
 			     NULL, NULL);
 	gone = rc == PORTIER_ENOENT ||

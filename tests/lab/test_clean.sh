@@ -194,6 +194,16 @@ jq -r '.steps[] | select(.qname != null and .link == false and .kind != "remove"
 	lab_fail "quarantine copies do not match the manifest"
 
 # ---- undo ----------------------------------------------------------------------
+# a directory put in place of the one clean took files from: refused whole
+mv "$ROOT/tmp/.x" "$ROOT/tmp/.x.moved"
+mkdir "$ROOT/tmp/.x"
+lab_expect 2 clean --undo "$ID" 2> "$LAB_DIR/err.txt"
+grep -qF "would go into another directory" "$LAB_DIR/err.txt" ||
+	lab_fail "swapped directory: $(cat "$LAB_DIR/err.txt")"
+[ "$(readlink "$ROOT/etc/systemd/system/dbus-helper.service")" = /dev/null ] ||
+	lab_fail "a refused undo changed something"
+rmdir "$ROOT/tmp/.x"
+mv "$ROOT/tmp/.x.moved" "$ROOT/tmp/.x"
 lab_expect 0 clean --undo "$ID" > "$LAB_DIR/undo.txt"
 snapshot | diff - "$LAB_DIR/before.txt" || lab_fail "undo did not restore every file exactly"
 lab_in t1 nft list table inet portier 2> /dev/null | grep -q 45576 &&
