@@ -422,32 +422,65 @@ static int do_block(struct actor *a, size_t i, struct portier_err *err)
 	return rc;
 }
 
-/* On a live system (root "/", systemd running) the manager rereads its
- * units, so a mask and the removed unit files count at once. */
-void clean_systemd_reload(const struct portier_clean_env *env)
+/* Is this a live system whose systemd clean should tell (root "/",
+ * systemd running)? */
+static bool live_systemd(const struct portier_clean_env *env)
 {
-	char prog[] = "systemctl", verb[] = "daemon-reload";
-	char *const argv[] = {prog, verb, NULL};
 	struct stat st;
+
+	return (!env->root || !env->root[0] || strcmp(env->root, "/") == 0) &&
+	       stat("/run/systemd/system", &st) == 0;
+}
+
+/* Run systemctl VERB [UNIT] on a live system; its status is not judged
+ * (the files are what clean records). */
+static void systemctl(const struct portier_clean_env *env, const char *verb,
+		      const char *unit)
+{
+	char prog[] = "systemctl", dashes[] = "--", v[32], u[256];
+	char *const with_unit[] = {prog, v, dashes, u, NULL};
+	char *const without[] = {prog, v, NULL};
 	pid_t pid;
 	int status;
 
-	if ((env->root && env->root[0] && strcmp(env->root, "/") != 0) ||
-	    stat("/run/systemd/system", &st) < 0)
+	if (!live_systemd(env))
 		return;
-	if (posix_spawnp(&pid, "systemctl", NULL, NULL, argv, environ) == 0)
+	portier_strlcpy(v, verb, sizeof(v));
+	portier_strlcpy(u, unit ? unit : "", sizeof(u));
+	if (posix_spawnp(&pid, "systemctl", NULL, NULL,
+			 unit ? with_unit : without, environ) == 0)
 		waitpid(pid, &status, 0);
+}
+
+/* On a live system the manager rereads its units, so a mask and the
+ * removed unit files count at once. */
+void clean_systemd_reload(const struct portier_clean_env *env)
+{
+	systemctl(env, "daemon-reload", NULL);
+}
+
+static bool unit_step(const struct portier_clean_step *s)
+{
+	return s->kind == PORTIER_CLEAN_MASK ||
+	       (s->kind == PORTIER_CLEAN_MOVE && s->unit);
 }
 
 static int run_step(struct actor *a, size_t i, struct portier_err *err)
 {
+	int rc;
+
 	switch (a->p->steps[i].kind) {
 	case PORTIER_CLEAN_STOP:
 		return do_signal(a, i, SIGSTOP, err);
 	case PORTIER_CLEAN_SAVE:
 		return do_save(a, i, err);
 	case PORTIER_CLEAN_KILL:
-		return do_signal(a, i, SIGKILL, err);
+		rc = do_signal(a, i, SIGKILL, err);
+		/* a unit with Restart= would start it again: stopping the
+		 * unit cancels that (its unit file is judged bad and moved) */
+		if (rc == 0 && a->p->steps[i].unit)
+			systemctl(a->env, "stop", a->p->steps[i].unit);
+		return rc;
 	case PORTIER_CLEAN_MOVE:
 		if (a->p->steps[i].unit)
 			a->units_changed = true;
@@ -521,6 +554,12 @@ int portier_clean_act(const struct portier_clean_env *env,
 		}
 		s->state = PORTIER_CLEAN_DONE;
 		rc = clean_q_save_manifest(&a.q, p, err);
+		/* the units are done: the manager rereads them now */
+		if (a.units_changed &&
+		    (i + 1 == p->n_steps || !unit_step(&p->steps[i + 1]))) {
+			clean_systemd_reload(env);
+			a.units_changed = false;
+		}
 		if (rc == 0 && env->progress)
 			env->progress(s, env->ctx);
 	}

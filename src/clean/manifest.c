@@ -49,6 +49,8 @@ static json_t *encode_step(const struct portier_clean_step *s)
 	switch (s->kind) {
 	case PORTIER_CLEAN_STOP:
 	case PORTIER_CLEAN_KILL:
+		if (s->unit)
+			bad |= set(o, "unit", json_string(s->unit));
 		break;
 	case PORTIER_CLEAN_BLOCK:
 		bad |= set(o, "port", json_integer(s->port));
@@ -345,6 +347,12 @@ static void decode_step(struct dec *d, json_t *o, struct portier_clean_step *s)
 		decode_file_step(d, o, s);
 		if (ki != PORTIER_CLEAN_SAVE || !json_object_get(o, "pid"))
 			return;
+	}
+	if (ki == PORTIER_CLEAN_STOP || ki == PORTIER_CLEAN_KILL) {
+		s->unit = get_str(d, o, "unit", true);
+		if (s->unit && (strchr(s->unit, '/') || !s->unit[0]))
+			bad(d, "manifest: unit '%.200s' is not a unit name",
+			    s->unit);
 	}
 	s->pid = (int)get_int(d, o, "pid", 1, INT32_MAX);
 	s->start = get_int(d, o, "start", 0, INT64_MAX);

@@ -620,6 +620,31 @@ static void plan_blocks(struct planner *pl)
 	}
 }
 
+/* A killed owner whose systemd service has its unit file moved: the
+ * service is stopped too, or Restart= would start it again. */
+static void plan_kill_units(struct planner *pl)
+{
+	size_t i, j;
+
+	for (i = 0; i < pl->p->n_steps && !pl->err; i++) {
+		struct portier_clean_step *k = &pl->p->steps[i];
+		const struct portier_inspect_proc *pr;
+
+		if (k->kind != PORTIER_CLEAN_KILL)
+			continue;
+		pr = portier_inspect_proc_of(pl->r, k->pid);
+		if (!pr || !pr->unit)
+			continue;
+		for (j = 0; j < pl->p->n_steps; j++)
+			if (pl->p->steps[j].kind == PORTIER_CLEAN_MOVE &&
+			    pl->p->steps[j].unit &&
+			    strcmp(pl->p->steps[j].unit, pr->unit) == 0) {
+				set_str(pl, &k->unit, pr->unit);
+				break;
+			}
+	}
+}
+
 static void plan_stops(struct planner *pl)
 {
 	plan_procs(pl, PORTIER_CLEAN_STOP);
@@ -632,8 +657,9 @@ static void plan_kills(struct planner *pl)
 
 /* The parts of a plan, in the order their steps run. */
 static void (*const parts[])(struct planner *) = {
-	choose_targets, plan_stops,	  plan_exes,	plan_companions,
-	plan_kills,	plan_persistence, plan_removes, plan_blocks,
+	choose_targets,	 plan_stops,   plan_exes,
+	plan_companions, plan_kills,   plan_persistence,
+	plan_kill_units, plan_removes, plan_blocks,
 };
 
 int portier_clean_plan(const struct portier_clean_query *q,

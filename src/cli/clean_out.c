@@ -38,7 +38,10 @@ void clean_out_step(const struct cli *cli, const struct portier_clean_step *s,
 	switch (s->kind) {
 	case PORTIER_CLEAN_STOP:
 	case PORTIER_CLEAN_KILL:
-		fprintf(f, "pid %d (%s)\n", s->pid, term(s->comm, a));
+		fprintf(f, "pid %d (%s)", s->pid, term(s->comm, a));
+		if (s->unit)
+			fprintf(f, ", and stop %s", term(s->unit, b));
+		fputc('\n', f);
 		return;
 	case PORTIER_CLEAN_BLOCK:
 		fprintf(f, "port %u/%s in the firewall (table inet portier)",

@@ -133,6 +133,7 @@ static struct portier_clean_plan *sample(void)
 	s->file.atime_ns = 1700000000123456789LL;
 	s->file.mtime_ns = -5; /* before 1970 is a time too */
 	s = add(p, PORTIER_CLEAN_KILL);
+	s->unit = sdup("dbus-helper.service");
 	s->pid = 4242;
 	strcpy(s->comm, "sksocks");
 	s = add(p, PORTIER_CLEAN_MOVE);
@@ -199,6 +200,7 @@ static void test_manifest_round_trip(void **state)
 	assert_int_equal(q->steps[1].file.atime_ns, 1700000000123456789LL);
 	assert_int_equal(q->steps[1].file.mtime_ns, -5);
 	assert_int_equal(q->steps[1].pid, 4242);
+	assert_string_equal(q->steps[2].unit, "dbus-helper.service");
 	assert_string_equal(q->steps[1].comm, "sksocks");
 	assert_true(q->steps[3].file.link);
 	assert_string_equal(q->steps[3].file.target,
@@ -365,7 +367,8 @@ static void fake_report(struct fake *f, const char *exe_sha)
 	static char exe[600], comp[] = "/tmp/.x/sk.conf";
 	static char unit[] = "/etc/systemd/system/dbus-helper.service",
 		    cron[] = "/etc/crontab",
-		    xdg[] = "/etc/xdg/autostart/h.desktop", text[] = "x";
+		    xdg[] = "/etc/xdg/autostart/h.desktop", text[] = "x",
+		    svc[] = "dbus-helper.service";
 
 	memset(f, 0, sizeof(*f));
 	snprintf(exe, sizeof(exe), "%s/tmp/.x/sksocks", tmp);
@@ -373,6 +376,7 @@ static void fake_report(struct fake *f, const char *exe_sha)
 	f->procs[0].owner = true;
 	strcpy(f->procs[0].comm, "sksocks");
 	f->procs[0].exe.path = exe;
+	f->procs[0].unit = svc;
 	f->procs[0].exe.opened = true;
 	strcpy(f->procs[0].exe.sha256, exe_sha);
 	f->procs[1].pid = 1;
@@ -436,6 +440,9 @@ static void test_plan(void **state)
 	assert_string_equal(p->steps[1].path, "/tmp/.x/sksocks");
 	assert_string_equal(p->steps[1].file.sha256, sha);
 	assert_string_equal(p->steps[4].unit, "dbus-helper.service");
+	/* its service is stopped with the kill (Restart= would start it) */
+	assert_string_equal(p->steps[3].unit, "dbus-helper.service");
+	assert_null(p->steps[0].unit);
 	assert_string_equal(p->steps[5].path,
 			    "/etc/systemd/system/dbus-helper.service");
 	assert_int_equal(p->steps[6].n_lines, 1);
