@@ -48,11 +48,11 @@ int clean_signal(int pidfd, int sig)
 
 bool clean_same_comm(const char *proc_root, int pid, const char *comm)
 {
-	char path[4200], buf[64];
+	char path[4200], buf[512], *lp, *rp;
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%d/comm",
+	snprintf(path, sizeof(path), "%s/%d/stat",
 		 proc_root ? proc_root : "/proc", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -62,8 +62,14 @@ bool clean_same_comm(const char *proc_root, int pid, const char *comm)
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return strcmp(buf, comm) == 0;
+	lp = strchr(buf, '(');
+	rp = strrchr(buf, ')');
+	/* a zombie or dead task has nothing left to stop or save */
+	if (!lp || !rp || rp < lp || rp[1] != ' ' || rp[2] == 'Z' ||
+	    rp[2] == 'X')
+		return false;
+	*rp = '\0';
+	return strcmp(lp + 1, comm) == 0;
 }
 
 /* Pin every process of the plan before anything is done. */

@@ -51,7 +51,7 @@ int clean_cmp_str(const void *a, const void *b);
 /* act.c: processes through pidfds, the firewall, systemd. */
 int clean_pidfd(int pid);
 int clean_signal(int pidfd, int sig);
-/* Is <proc>/PID/comm comm? */
+/* Is pid alive (not a zombie) with this command name (<proc>/PID/stat)? */
 bool clean_same_comm(const char *proc_root, int pid, const char *comm);
 struct portier_fw;
 /* The firewall session of env (its state directory), locked. */

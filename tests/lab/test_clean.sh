@@ -140,17 +140,39 @@ snapshot | diff - "$LAB_DIR/before.txt" || lab_fail "refused run changed files"
 [ "$(ps -o stat= -p "$SKPID" | cut -c1)" != T ] || lab_fail "refused run stopped the process"
 chmod 0700 "$ROOT/var/lib/portier/quarantine"
 
+# on_tty WHILE-WAITING ARGS...: clean ARGS on a terminal (script(1)); once it
+# asks, run WHILE-WAITING, then answer y.  Its output and "exit=N" land in
+# $LAB_DIR/tty.txt.
+on_tty() {
+	local meanwhile=$1; shift
+	rm -f "$LAB_DIR/tty.txt"
+	{
+		for ((i = 0; i < 100; i++)); do
+			grep -qF 'carry out this plan?' "$LAB_DIR/tty.txt" 2> /dev/null && break
+			sleep 0.1
+		done
+		$meanwhile
+		echo y
+		sleep 2
+	} | script -qefc "ip netns exec ${LAB_NS[t1]} env PORTIER_ROOT=$ROOT PORTIER_STATE_DIR=$PORTIER_STATE_DIR $PORTIER clean $*; echo exit=\$?" "$LAB_DIR/tty.txt" > /dev/null ||
+		lab_fail "script(1) failed"
+}
+quarantines() { find "$ROOT/var/lib/portier/quarantine" -mindepth 1 -maxdepth 1 | wc -l; }
+
+# ---- the process vanishes while clean waits for y: nothing is done ------
+vanish() { kill -KILL "$SKPID"; while alive "$SKPID"; do sleep 0.05; done; }
+n=$(quarantines)
+on_tty vanish --pid "$SKPID"
+grep -qF 'exit=2' "$LAB_DIR/tty.txt" &&
+	grep -qF "vanished before it could be stopped: nothing was changed" "$LAB_DIR/tty.txt" ||
+	lab_fail "vanished pid: $(cat "$LAB_DIR/tty.txt")"
+[ "$(quarantines)" = "$n" ] || lab_fail "a quarantine was made for a vanished pid"
+snapshot | diff - "$LAB_DIR/before.txt" || lab_fail "a vanished pid changed files"
+start_backdoor
+
 # ---- a file that changes while clean waits for y -------------------------
-{
-	for ((i = 0; i < 100; i++)); do
-		grep -qF 'carry out this plan?' "$LAB_DIR/tty.txt" 2> /dev/null && break
-		sleep 0.1
-	done
-	echo '# added by the admin' >> "$ROOT/etc/crontab"
-	echo y
-	sleep 2
-} | script -qefc "ip netns exec ${LAB_NS[t1]} env PORTIER_ROOT=$ROOT PORTIER_STATE_DIR=$PORTIER_STATE_DIR $PORTIER clean 45576; echo exit=\$?" "$LAB_DIR/tty.txt" > /dev/null ||
-	lab_fail "script(1) failed"
+change_crontab() { echo '# added by the admin' >> "$ROOT/etc/crontab"; }
+on_tty change_crontab 45576
 grep -qF 'exit=2' "$LAB_DIR/tty.txt" || lab_fail "changed crontab: $(cat "$LAB_DIR/tty.txt")"
 grep -qF '/etc/crontab changed since the plan was made' "$LAB_DIR/tty.txt" ||
 	lab_fail "no clear message for a changed file"
