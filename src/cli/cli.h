@@ -79,6 +79,8 @@ int cli_opt_invalid(const struct cli *cli, const char *opt, const char *value,
 /* value as a whole number in [lo, hi] for opt: 0, or EXIT_USAGE printed. */
 int cli_opt_ulong(const struct cli *cli, const char *opt, const char *value,
 		  unsigned long lo, unsigned long hi, unsigned long *out);
+/* --pid PID (1 to 2147483647): 0 with *pid set, or EXIT_USAGE printed. */
+int cli_opt_pid(const struct cli *cli, const char *value, int *pid);
 
 /* --fail-on LEVEL (high, medium, low, info): 0 with *out set, or EXIT_USAGE
  * after printing what it accepts. */

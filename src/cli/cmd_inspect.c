@@ -103,10 +103,8 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 	while ((c = cli_getopt(cli, argc, argv, "", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_PID:
-			if (cli_opt_ulong(cli, "--pid", optarg, 1, INT32_MAX,
-					  &v) != 0)
+			if (cli_opt_pid(cli, optarg, &a->q.pid) != 0)
 				return EXIT_USAGE;
-			a->q.pid = (int)v;
 			break;
 		case OPT_WINDOW:
 			if (cli_opt_ulong(cli, "--window", optarg, 1, 10080,
