@@ -24,14 +24,42 @@
 
 #define MANIFEST_VERSION 1
 
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 static int set(json_t *o, const char *key, json_t *v)
 {
 	return v ? json_object_set_new(o, key, v) : -1;
+}
+
+/*
+ * Text from the system (paths, names) under key; bytes that are not UTF-8
+ * (a file name may hold any) go as hex under key_hex, so that no name can
+ * keep its file out of the manifest.
+ */
+static int put_text(json_t *o, const char *key, const char *s)
+{
+	static const char hx[] = "0123456789abcdef";
+	char k[32], *h;
+	size_t i, n;
+	json_t *v;
+	int rc;
+
+	if (!s)
+		return set(o, key, json_null());
+	v = json_string(s);
+	if (v)
+		return set(o, key, v);
+	n = strlen(s);
+	h = malloc(2 * n + 1);
+	if (!h)
+		return -1;
+	for (i = 0; i < n; i++) {
+		h[2 * i] = hx[(unsigned char)s[i] >> 4];
+		h[2 * i + 1] = hx[(unsigned char)s[i] & 15];
+	}
+	h[2 * n] = '\0';
+	snprintf(k, sizeof(k), "%s_hex", key);
+	rc = set(o, k, json_string(h));
+	free(h);
+	return rc;
 }
 
 static json_t *encode_step(const struct portier_clean_step *s)
@@ -45,12 +73,12 @@ static json_t *encode_step(const struct portier_clean_step *s)
 	bad |= set(o, "kind", json_string(portier_clean_kind_name(s->kind)));
 	bad |= set(o, "state", json_string(portier_clean_state_name(s->state)));
 	if (s->why)
-		bad |= set(o, "why", json_string(s->why));
+		bad |= put_text(o, "why", s->why);
 	switch (s->kind) {
 	case PORTIER_CLEAN_STOP:
 	case PORTIER_CLEAN_KILL:
 		if (s->unit)
-			bad |= set(o, "unit", json_string(s->unit));
+			bad |= put_text(o, "unit", s->unit);
 		break;
 	case PORTIER_CLEAN_BLOCK:
 		bad |= set(o, "port", json_integer(s->port));
@@ -61,10 +89,10 @@ static json_t *encode_step(const struct portier_clean_step *s)
 			   json_integer((json_int_t)s->fw_point));
 		return bad ? (json_decref(o), NULL) : o;
 	default:
-		bad |= set(o, "path", str_or_null(s->path));
-		bad |= set(o, "qname", str_or_null(s->qname));
+		bad |= put_text(o, "path", s->path);
+		bad |= put_text(o, "qname", s->qname);
 		bad |= set(o, "link", json_boolean(s->file.link));
-		bad |= set(o, "target", str_or_null(s->file.target));
+		bad |= put_text(o, "target", s->file.target);
 		bad |= set(o, "sha256", json_string(s->file.sha256));
 		bad |= set(o, "size", json_integer((json_int_t)s->file.size));
 		bad |= set(o, "mode", json_integer(s->file.mode));
@@ -75,7 +103,7 @@ static json_t *encode_step(const struct portier_clean_step *s)
 		bad |= set(o, "dir_dev", json_integer((json_int_t)s->dir_dev));
 		bad |= set(o, "dir_ino", json_integer((json_int_t)s->dir_ino));
 		if (s->unit)
-			bad |= set(o, "unit", json_string(s->unit));
+			bad |= put_text(o, "unit", s->unit);
 		if (s->kind == PORTIER_CLEAN_REWRITE) {
 			lines = json_array();
 			for (i = 0; lines && i < s->n_lines; i++)
@@ -90,7 +118,7 @@ static json_t *encode_step(const struct portier_clean_step *s)
 	}
 	bad |= set(o, "pid", json_integer(s->pid));
 	bad |= set(o, "start", json_integer(s->start));
-	bad |= set(o, "comm", json_string(s->comm));
+	bad |= put_text(o, "comm", s->comm);
 	return bad ? (json_decref(o), NULL) : o;
 }
 
@@ -105,15 +133,18 @@ int portier_clean_manifest_encode(const struct portier_clean_plan *p,
 	*out = NULL;
 	for (i = 0; !bad && i < p->n_steps; i++)
 		bad |= json_array_append_new(steps, encode_step(&p->steps[i]));
-	for (i = 0; !bad && i < p->n_kept; i++)
-		bad |= json_array_append_new(
-			kept, json_pack("{s:s?, s:s?}", "path", p->kept[i].path,
-					"why", p->kept[i].why));
+	for (i = 0; !bad && i < p->n_kept; i++) {
+		json_t *k = json_object();
+
+		bad |= !k || put_text(k, "path", p->kept[i].path) ||
+		       put_text(k, "why", p->kept[i].why);
+		bad |= json_array_append_new(kept, k);
+	}
 	if (!bad) {
 		bad |= set(o, "portier_clean", json_integer(MANIFEST_VERSION));
 		bad |= set(o, "id", json_string(p->id));
 		bad |= set(o, "created", json_string(p->created));
-		bad |= set(o, "root", str_or_null(p->root));
+		bad |= put_text(o, "root", p->root);
 		bad |= set(o, "port", json_integer(p->port));
 		bad |= set(o, "pid", json_integer(p->pid));
 		bad |= set(o, "reboot", json_boolean(p->reboot));
@@ -177,11 +208,58 @@ static int64_t get_int(struct dec *d, json_t *o, const char *key, int64_t lo,
 }
 
 /* A string member copied (NULL allowed when null_ok and null). */
+static int unhex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* key_hex: text put_text wrote as hex (no NUL byte in it). */
+static char *get_hex(struct dec *d, json_t *v, const char *key)
+{
+	const char *h = json_string_value(v);
+	size_t i, n = h ? strlen(h) : 1;
+	char *s;
+
+	if (!h || n % 2 || !n) {
+		bad(d, "manifest: '%s_hex' is not hex", key);
+		return NULL;
+	}
+	s = portier_malloc(n / 2 + 1);
+	if (!s) {
+		d->rc = d->rc ? d->rc
+			      : portier_err_set(d->err, PORTIER_ENOMEM,
+						"out of memory");
+		return NULL;
+	}
+	for (i = 0; i < n / 2; i++) {
+		int a = unhex(h[2 * i]), b = unhex(h[2 * i + 1]);
+
+		if (a < 0 || b < 0 || (a == 0 && b == 0)) {
+			portier_free(s);
+			bad(d, "manifest: '%s_hex' is not hex", key);
+			return NULL;
+		}
+		s[i] = (char)(a << 4 | b);
+	}
+	s[n / 2] = '\0';
+	return s;
+}
+
 static char *get_str(struct dec *d, json_t *o, const char *key, bool null_ok)
 {
 	json_t *v = json_object_get(o, key);
-	char *s;
+	char *s, hk[32];
 
+	snprintf(hk, sizeof(hk), "%s_hex", key);
+	if (json_object_get(o, hk)) {
+		if (v)
+			bad(d, "manifest: both '%s' and its hex", key);
+		return d->rc ? NULL : get_hex(d, json_object_get(o, hk), key);
+	}
 	if (null_ok && (!v || json_is_null(v)))
 		return NULL;
 	if (!json_is_string(v) ||

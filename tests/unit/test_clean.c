@@ -272,6 +272,10 @@ static void test_manifest_refused(void **state)
 		 "not a unit name"},
 		{"\"lines\": [", "\"lines\": [0, ", "line numbers"},
 		{"\"fw_point\": 17", "\"fw_point\": -1", "out of range"},
+		{"\"path\": \"/etc/crontab\"", "\"path_hex\": \"2f00\"",
+		 "not hex"},
+		{"\"path\": \"/etc/crontab\"",
+		 "\"path\": \"/etc/crontab\", \"path_hex\": \"2f\"", "its hex"},
 		{"\"id\": \"20261204T132240Z-45576\"", "\"id\": \"../fw\"",
 		 "not a plain name"},
 	};
@@ -287,6 +291,26 @@ static void test_manifest_refused(void **state)
 			fail_msg("case %zu (%s -> %s): rc %d, '%s'", i,
 				 cases[i].from, cases[i].to, rc, msg);
 	}
+}
+
+/* A file name that is not UTF-8 still has its place in the manifest. */
+static void test_manifest_bytes(void **state)
+{
+	struct portier_clean_plan *p = sample(), *q = NULL;
+	struct portier_err err = {0};
+	char *a = NULL;
+
+	(void)state;
+	portier_free(p->steps[1].path);
+	p->steps[1].path = sdup("/tmp/.x/\xff\xfe\x01name");
+	assert_int_equal(portier_clean_manifest_encode(p, &a, &err), 0);
+	assert_non_null(strstr(a, "\"path_hex\": \"2f746d702f2e782fff"));
+	assert_int_equal(portier_clean_manifest_decode(a, strlen(a), &q, &err),
+			 0);
+	assert_string_equal(q->steps[1].path, "/tmp/.x/\xff\xfe\x01name");
+	portier_free(a);
+	portier_clean_plan_free(p);
+	portier_clean_plan_free(q);
 }
 
 static void test_manifest_garbage(void **state)
@@ -532,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_drop_lines),
 		cmocka_unit_test(test_manifest_round_trip),
 		cmocka_unit_test(test_manifest_refused),
+		cmocka_unit_test(test_manifest_bytes),
 		cmocka_unit_test(test_manifest_garbage),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_plan_packaged),
