@@ -408,6 +408,11 @@ int clean_fw_change(struct portier_fw *fw, uint16_t port, uint8_t proto,
 	return rc;
 }
 
+void clean_fw_what(const char *id, uint16_t port, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "portier clean (quarantine %s): close %u", id, port);
+}
+
 static int do_block(struct actor *a, size_t i, struct portier_err *err)
 {
 	struct portier_clean_step *s = &a->p->steps[i];
@@ -416,8 +421,7 @@ static int do_block(struct actor *a, size_t i, struct portier_err *err)
 	bool did;
 	int rc;
 
-	snprintf(what, sizeof(what), "portier clean (quarantine %s): close %u",
-		 a->p->id, s->port);
+	clean_fw_what(a->p->id, s->port, what, sizeof(what));
 	rc = clean_fw_open(a->env, &fw, err);
 	if (rc == 0)
 		rc = clean_fw_change(fw, s->port, s->proto, true, what, &did,

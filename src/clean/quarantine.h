@@ -63,5 +63,7 @@ int clean_fw_change(struct portier_fw *fw, uint16_t port, uint8_t proto,
 		    bool close_it, const char *what, bool *did,
 		    struct portier_err *err);
 void clean_systemd_reload(const struct portier_clean_env *env);
+/* The description of the firewall undo point a block saves. */
+void clean_fw_what(const char *id, uint16_t port, char *buf, size_t cap);
 
 #endif

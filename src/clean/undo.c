@@ -167,7 +167,9 @@ static int check(struct undoer *u, struct portier_err *err)
 			portier_free(now.target);
 			break;
 		case PORTIER_CLEAN_BLOCK:
-			if (s->fw_point)
+			/* started but not recorded: the firewall's newest
+			 * undo point tells whether it was applied */
+			if (s->fw_point || s->state == PORTIER_CLEAN_STARTED)
 				u->act[i] = ACT_UNBLOCK;
 			break;
 		case PORTIER_CLEAN_STOP:
@@ -191,7 +193,16 @@ static int unblock(struct undoer *u, struct portier_clean_step *s,
 
 	if (rc < 0)
 		return rc;
-	if (portier_fw_undo_top(fw) == s->fw_point) {
+	if (!s->fw_point) {
+		char *script = NULL, *w = NULL;
+
+		clean_fw_what(u->p->id, s->port, what, sizeof(what));
+		if (portier_fw_undo_peek(fw, &script, &w, NULL) == 0 && w &&
+		    strcmp(w, what) == 0)
+			rc = portier_fw_undo(fw, err);
+		portier_free(script);
+		portier_free(w);
+	} else if (portier_fw_undo_top(fw) == s->fw_point) {
 		rc = portier_fw_undo(fw, err);
 	} else {
 		/* later changes stay: only this port is opened again */

@@ -226,6 +226,11 @@ grep -qF "would go into another directory" "$LAB_DIR/err.txt" ||
 	lab_fail "a refused undo changed something"
 rmdir "$ROOT/tmp/.x"
 mv "$ROOT/tmp/.x.moved" "$ROOT/tmp/.x"
+# as after a crash while the port was being blocked: the step started, its
+# undo point not recorded; undo finds the firewall's by its description
+jq '.steps |= map(if .kind == "block" then .state = "started" | .fw_point = 0 else . end)' \
+	"$Q/manifest.json" > "$Q/manifest.new"
+mv "$Q/manifest.new" "$Q/manifest.json"
 lab_expect 0 clean --undo "$ID" > "$LAB_DIR/undo.txt"
 snapshot | diff - "$LAB_DIR/before.txt" || lab_fail "undo did not restore every file exactly"
 lab_in t1 nft list table inet portier 2> /dev/null | grep -q 45576 &&
