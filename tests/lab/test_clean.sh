@@ -239,6 +239,27 @@ grep -qF "reboot" "$LAB_DIR/undo.txt" || lab_fail "no reboot advice (ld.so.prelo
 lab_expect 2 clean --undo "$ID" 2> "$LAB_DIR/err.txt"
 grep -qF "undone already" "$LAB_DIR/err.txt" || lab_fail "second undo"
 
+# ---- a binary deleted while it runs: saved through /proc/PID/exe -----------------
+R2=$LAB_DIR/root2
+mkdir -p "$R2/tmp/.y" "$R2/etc"
+printf 'root:x:0:0:root:/root:/bin/bash\n' > "$R2/etc/passwd"
+cp "$LAB_BIN/lab-listen" "$R2/tmp/.y/kworker"
+lab_bg t1 deleted "$R2/tmp/.y/kworker" -r "$LAB_DIR/del.ready" tcp:45578
+lab_wait_port t1 tcp 45578
+rm "$R2/tmp/.y/kworker"
+lab_expect 0 lab_in t1 env PORTIER_ROOT="$R2" "$PORTIER" clean 45578 --yes \
+	> "$LAB_DIR/deleted.txt"
+grep -qF "the executable (deleted while it runs)" "$LAB_DIR/deleted.txt" ||
+	lab_fail "deleted binary: $(cat "$LAB_DIR/deleted.txt")"
+grep -qF "remove " "$LAB_DIR/deleted.txt" && lab_fail "a deleted binary planned for removal"
+ID2=$(grep -o "clean --undo [0-9A-Za-z-]*" "$LAB_DIR/deleted.txt" | head -1 | cut -d' ' -f3)
+Q2=$R2/var/lib/portier/quarantine/$ID2
+q=$(jq -r '.steps[] | select(.kind == "save") | .qname' "$Q2/manifest.json")
+[ "$(sha256sum < "$Q2/$q" | cut -d' ' -f1)" = "$(sha256sum < "$LAB_BIN/lab-listen" | cut -d' ' -f1)" ] ||
+	lab_fail "the deleted binary's copy does not hash as the binary"
+lab_expect 0 lab_in t1 env PORTIER_ROOT="$R2" "$PORTIER" clean --undo "$ID2" > /dev/null
+[ -e "$R2/tmp/.y/kworker" ] && lab_fail "undo made up a file that was deleted before clean"
+
 # ---- a packaged daemon ----------------------------------------------------------
 lab_http t1 8080
 lab_expect 0 lab_in t1 "$PORTIER" clean 8080 > "$LAB_DIR/pkg.txt"
