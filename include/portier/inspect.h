@@ -205,4 +205,19 @@ PORTIER_API int portier_inspect_owners(const char *root,
 				       struct portier_inspect_owned *o,
 				       size_t n, struct portier_err *err);
 
+/* A process below another (portier_inspect_descendants). */
+struct portier_inspect_child {
+	int pid, ppid;
+	char comm[17];
+};
+
+/*
+ * The descendants of pid (its children, theirs, ...), read from
+ * <proc_root>/[pid]/stat (NULL: /proc), parents before their children;
+ * zombies left out.  *out is freed by the caller with portier_free.
+ */
+PORTIER_API int portier_inspect_descendants(const char *proc_root, int pid,
+					    struct portier_inspect_child **out,
+					    size_t *n, struct portier_err *err);
+
 #endif
