@@ -130,9 +130,10 @@ PORTIER_API const char *portier_clean_state_name(unsigned state);
 /* ---- the plan (plan.c) ------------------------------------------------- */
 
 struct portier_clean_query {
-	const char *root; /* NULL or "" means "/" */
-	uint16_t port;	  /* what inspect was asked: a port */
-	int pid;	  /* or a process */
+	const char *root;      /* NULL or "" means "/" */
+	const char *proc_root; /* NULL means "/proc" (the owners' children) */
+	uint16_t port;	       /* what inspect was asked: a port */
+	int pid;	       /* or a process */
 };
 
 /*

@@ -72,6 +72,18 @@ bool clean_same_comm(const char *proc_root, int pid, const char *comm)
 	return strcmp(lp + 1, comm) == 0;
 }
 
+/* Does pid own what the plan saves (its executable)? */
+static bool owner(const struct portier_clean_plan *p, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_steps; i++)
+		if (p->steps[i].kind == PORTIER_CLEAN_SAVE &&
+		    p->steps[i].pid == pid)
+			return true;
+	return false;
+}
+
 /* Pin every process of the plan before anything is done. */
 static int pin(struct actor *a, struct portier_err *err)
 {
@@ -87,16 +99,23 @@ static int pin(struct actor *a, struct portier_err *err)
 
 		if (!s->pid)
 			continue;
-		for (j = 0; j < i; j++)
-			if (a->p->steps[j].pid == s->pid && a->pidfds[j] >= 0) {
-				a->pidfds[i] = dup(a->pidfds[j]);
-				break;
-			}
-		if (a->pidfds[i] >= 0)
+		/* a later step of the same process shares its pin (or
+		 * its absence: the pid is never looked up twice) */
+		for (j = 0; j < i && a->p->steps[j].pid != s->pid; j++)
+			;
+		if (j < i) {
+			a->pidfds[i] =
+				a->pidfds[j] >= 0 ? dup(a->pidfds[j]) : -1;
 			continue;
+		}
 		a->pidfds[i] = clean_pidfd(s->pid);
-		if (a->pidfds[i] < 0 ||
+		if (a->pidfds[i] >= 0 &&
 		    !clean_same_comm(a->env->proc_root, s->pid, s->comm)) {
+			close(a->pidfds[i]);
+			a->pidfds[i] = -1;
+		}
+		/* a child that came and went is no matter; an owner is */
+		if (a->pidfds[i] < 0 && owner(a->p, s->pid)) {
 			portier_err_set(err, PORTIER_ENOENT,
 					"process %d (%s) vanished before it "
 					"could be stopped: nothing was changed",
@@ -222,6 +241,8 @@ static int do_signal(struct actor *a, size_t i, int sig,
 	const struct portier_clean_step *s = &a->p->steps[i];
 	struct pollfd pfd = {.fd = a->pidfds[i], .events = POLLIN};
 
+	if (a->pidfds[i] < 0)
+		return 0; /* a child gone before the run began */
 	if (clean_signal(a->pidfds[i], sig) < 0) {
 		if (errno == ESRCH)
 			return 0; /* gone already */

@@ -33,10 +33,15 @@ struct pfile {
 struct planner {
 	struct portier_clean_plan *p;
 	const struct portier_inspect *r;
+	size_t cap_kids;
 	const char *root; /* "" or the prefix */
 	int rootfd;
 	int *targets; /* pids of the owners that are cleaned */
 	size_t n_targets;
+	/* their descendants that own no socket (stopped and killed too) */
+	struct portier_inspect_child *kids;
+	size_t n_kids;
+	const char *proc_root;
 	struct pfile *files;
 	size_t n_files, cap_files;
 	struct portier_inspect_owned *owned; /* per files[] */
@@ -135,6 +140,42 @@ file_step(struct planner *pl, enum portier_clean_kind kind, const char *path,
 	return s;
 }
 
+static bool is_target(const struct planner *pl, int pid);
+
+/* The rest of the tree below the owners: a child a backdoor forked holds
+ * no socket but is part of it. */
+static void find_kids(struct planner *pl)
+{
+	struct portier_inspect_child *c = NULL;
+	size_t i, j, k, n = 0;
+
+	for (i = 0; i < pl->n_targets && !pl->err; i++) {
+		if (portier_inspect_descendants(pl->proc_root, pl->targets[i],
+						&c, &n, NULL) < 0) {
+			kept(pl, "the children",
+			     "could not be read from the process table");
+			return;
+		}
+		for (j = 0; j < n; j++) {
+			bool seen = is_target(pl, c[j].pid) ||
+				    c[j].pid == getpid() || c[j].pid == 1;
+
+			for (k = 0; k < pl->n_kids && !seen; k++)
+				seen = pl->kids[k].pid == c[j].pid;
+			if (seen)
+				continue;
+			if (portier_grow(&pl->kids, &pl->cap_kids,
+					 pl->n_kids + 1, sizeof(*pl->kids),
+					 8) < 0) {
+				pl->err = PORTIER_ENOMEM;
+				break;
+			}
+			pl->kids[pl->n_kids++] = c[j];
+		}
+		portier_free(c);
+	}
+}
+
 /* The owners: left alone when they run a packaged binary that verifies. */
 static void choose_targets(struct planner *pl)
 {
@@ -181,6 +222,7 @@ static void choose_targets(struct planner *pl)
 					      r->procs[i].comm);
 	if (o)
 		kept(pl, "the parent chain", "%s: left running", chain);
+	find_kids(pl);
 }
 
 static void keep_for_remove(struct planner *pl);
@@ -189,18 +231,29 @@ static void plan_procs(struct planner *pl, enum portier_clean_kind kind)
 {
 	size_t i;
 
-	for (i = 0; i < pl->n_targets && !pl->err; i++) {
-		const struct portier_inspect_proc *pr =
-			portier_inspect_proc_of(pl->r, pl->targets[i]);
+	for (i = 0; i < pl->n_targets + pl->n_kids && !pl->err; i++) {
 		struct portier_clean_step *s = clean_add_step(pl->p, kind);
+		char why[64];
 
 		if (!s) {
 			pl->err = PORTIER_ENOMEM;
 			return;
 		}
-		s->pid = pr->pid;
-		s->start = pr->start;
-		portier_strlcpy(s->comm, pr->comm, sizeof(s->comm));
+		if (i < pl->n_targets) {
+			const struct portier_inspect_proc *pr =
+				portier_inspect_proc_of(pl->r, pl->targets[i]);
+
+			s->pid = pr->pid;
+			s->start = pr->start;
+			portier_strlcpy(s->comm, pr->comm, sizeof(s->comm));
+			continue;
+		}
+		s->pid = pl->kids[i - pl->n_targets].pid;
+		portier_strlcpy(s->comm, pl->kids[i - pl->n_targets].comm,
+				sizeof(s->comm));
+		snprintf(why, sizeof(why), "a child of pid %d",
+			 pl->kids[i - pl->n_targets].ppid);
+		set_str(pl, &s->why, why);
 	}
 }
 
@@ -681,6 +734,7 @@ int portier_clean_plan(const struct portier_clean_query *q,
 		pl.err = PORTIER_ENOMEM;
 		goto out;
 	}
+	pl.proc_root = q->proc_root;
 	pl.p->port = q->port;
 	pl.p->pid = q->pid;
 	if (gmtime_r(&now, &tm))
@@ -695,6 +749,7 @@ out:
 	portier_free(pl.files);
 	portier_free(pl.owned);
 	portier_free(pl.targets);
+	portier_free(pl.kids);
 	portier_free(pl.removes);
 	if (pl.err) {
 		portier_clean_plan_free(pl.p);

@@ -39,6 +39,8 @@ void clean_out_step(const struct cli *cli, const struct portier_clean_step *s,
 	case PORTIER_CLEAN_STOP:
 	case PORTIER_CLEAN_KILL:
 		fprintf(f, "pid %d (%s)", s->pid, term(s->comm, a));
+		if (s->why)
+			fprintf(f, ", %s", term(s->why, b));
 		if (s->unit)
 			fprintf(f, ", and stop %s", term(s->unit, b));
 		fputc('\n', f);

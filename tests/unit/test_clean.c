@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -519,6 +521,66 @@ static void test_plan_packaged(void **state)
 	portier_clean_plan_free(p);
 }
 
+/* The children of an owner are stopped and killed with it. */
+static void test_plan_tree(void **state)
+{
+	struct portier_clean_query q = {.root = tmp, .port = 45576};
+	struct portier_clean_plan *p = NULL;
+	struct portier_err err = {0};
+	struct portier_inspect_child *kids = NULL;
+	int ready[2], status;
+	size_t n = 0, i, waited;
+	struct fake f;
+	char buf[512], c;
+	pid_t a;
+
+	(void)state;
+	assert_int_equal(pipe(ready), 0);
+	a = fork();
+	assert_true(a >= 0);
+	if (a == 0) { /* A forks B, both wait to be killed */
+		if (fork() == 0) {
+			(void)!write(ready[1], "b", 1);
+			pause();
+			_exit(0);
+		}
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	for (waited = 0; waited < 200 && n == 0; waited++) {
+		portier_free(kids);
+		assert_int_equal(
+			portier_inspect_descendants(NULL, a, &kids, &n, &err),
+			0);
+		if (!n)
+			usleep(10000);
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(kids[0].ppid, a);
+	fake_report(&f, SHA_A);
+	f.procs[0].pid = a;
+	f.sock.pid = a;
+	strcpy(f.procs[0].comm, kids[0].comm); /* a fork keeps the name */
+	f.r.n_hits = 0;
+	f.r.n_companions = 0;
+	assert_int_equal(portier_clean_plan(&q, &f.r, &p, &err), 0);
+	assert_string_equal(kinds(p, buf, sizeof(buf)),
+			    "stop stop save kill kill block");
+	assert_int_equal(p->steps[0].pid, a);
+	assert_int_equal(p->steps[1].pid, kids[0].pid);
+	snprintf(buf, sizeof(buf), "a child of pid %d", (int)a);
+	assert_string_equal(p->steps[1].why, buf);
+	for (i = 0; i < n; i++)
+		kill(kids[i].pid, SIGKILL);
+	kill(a, SIGKILL);
+	waitpid(a, &status, 0);
+	portier_free(kids);
+	portier_clean_plan_free(p);
+	close(ready[0]);
+	close(ready[1]);
+}
+
 static void test_act_needs_root_or_good_dir(void **state)
 {
 	struct portier_clean_env env = {.root = tmp};
@@ -560,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_manifest_garbage),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_plan_packaged),
+		cmocka_unit_test(test_plan_tree),
 		cmocka_unit_test(test_act_needs_root_or_good_dir),
 	};
 
