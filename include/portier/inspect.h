@@ -216,6 +216,9 @@ struct portier_inspect_child {
  * <proc_root>/[pid]/stat (NULL: /proc), parents before their children;
  * zombies left out.  *out is freed by the caller with portier_free.
  */
+/* One process as above; PORTIER_ENOENT when it is gone or a zombie. */
+PORTIER_API int portier_inspect_child_read(const char *proc_root, int pid,
+					   struct portier_inspect_child *c);
 PORTIER_API int portier_inspect_descendants(const char *proc_root, int pid,
 					    struct portier_inspect_child **out,
 					    size_t *n, struct portier_err *err);

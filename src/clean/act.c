@@ -24,6 +24,7 @@
 #include "portier/digest.h"
 #include "portier/file.h"
 #include "portier/fw.h"
+#include "portier/inspect.h"
 
 extern char **environ;
 
@@ -48,28 +49,10 @@ int clean_signal(int pidfd, int sig)
 
 bool clean_same_comm(const char *proc_root, int pid, const char *comm)
 {
-	char path[4200], buf[512], *lp, *rp;
-	ssize_t n;
-	int fd;
+	struct portier_inspect_child c;
 
-	snprintf(path, sizeof(path), "%s/%d/stat",
-		 proc_root ? proc_root : "/proc", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	lp = strchr(buf, '(');
-	rp = strrchr(buf, ')');
-	/* a zombie or dead task has nothing left to stop or save */
-	if (!lp || !rp || rp < lp || rp[1] != ' ' || rp[2] == 'Z' ||
-	    rp[2] == 'X')
-		return false;
-	*rp = '\0';
-	return strcmp(lp + 1, comm) == 0;
+	return portier_inspect_child_read(proc_root, pid, &c) == 0 &&
+	       strcmp(c.comm, comm) == 0;
 }
 
 /* Does pid own what the plan saves (its executable)? */

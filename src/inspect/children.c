@@ -33,7 +33,8 @@ static bool read_stat(int procfd, const char *name,
 	buf[n] = '\0';
 	lp = strchr(buf, '(');
 	rp = strrchr(buf, ')');
-	if (!lp || !rp || rp < lp || !rp[1] || !rp[2] || rp[2] == 'Z')
+	if (!lp || !rp || rp < lp || !rp[1] || !rp[2] || rp[2] == 'Z' ||
+	    rp[2] == 'X')
 		return false;
 	c->pid = atoi(buf);
 	portier_strlcpy(c->comm, lp + 1,
@@ -41,6 +42,22 @@ static bool read_stat(int procfd, const char *name,
 							    : sizeof(c->comm));
 	c->ppid = atoi(rp + 4); /* ") S ppid" */
 	return c->pid > 0;
+}
+
+int portier_inspect_child_read(const char *proc_root, int pid,
+			       struct portier_inspect_child *c)
+{
+	char name[16];
+	int procfd = open(proc_root ? proc_root : "/proc",
+			  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool ok;
+
+	if (procfd < 0)
+		return PORTIER_ENOENT;
+	snprintf(name, sizeof(name), "%d", pid);
+	ok = read_stat(procfd, name, c) && c->pid == pid;
+	close(procfd);
+	return ok ? 0 : PORTIER_ENOENT;
 }
 
 int portier_inspect_descendants(const char *proc_root, int pid,
