@@ -25,7 +25,7 @@ static const char clean_help[] =
 	"Remove the program behind a listening port (or a process) so that\n"
 	"it can be put back exactly.  What `portier inspect` finds becomes a\n"
 	"plan, printed first:\n"
-	"  - the owning processes are stopped (SIGSTOP);\n"
+	"  - the owning processes and their children are stopped (SIGSTOP);\n"
 	"  - their executables (read through /proc/PID/exe, so a deleted\n"
 	"    binary is still saved) and companion files are copied into a\n"
 	"    private quarantine, with a manifest of hashes, paths, modes,\n"
