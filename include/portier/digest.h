@@ -22,5 +22,7 @@ PORTIER_API int portier_digests_fd(int fd, uint64_t max, char sha256[65],
 PORTIER_API int portier_sha256_fd(int fd, uint8_t out[32]);
 /* SHA-256 of len bytes at data, as 32 bytes. */
 PORTIER_API int portier_sha256(const void *data, size_t len, uint8_t out[32]);
+/* The same as lower-case hex. */
+PORTIER_API int portier_sha256_hex(const void *data, size_t len, char hex[65]);
 
 #endif

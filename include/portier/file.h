@@ -87,6 +87,12 @@ PORTIER_API int portier_file_open_read(int dirfd, const char *dir,
 PORTIER_API int portier_file_read(int dirfd, const char *dir, const char *name,
 				  unsigned flags, size_t max, char **text,
 				  struct portier_err *err);
+/* The same, with the length in *n (may be NULL): without PORTIER_FILE_TEXT
+ * the text may hold NUL bytes, and *n counts them. */
+PORTIER_API int portier_file_read_len(int dirfd, const char *dir,
+				      const char *name, unsigned flags,
+				      size_t max, char **text, size_t *n,
+				      struct portier_err *err);
 
 /*
  * The state directory check: dir must be a directory this user alone can

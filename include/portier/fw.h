@@ -419,6 +419,10 @@ PORTIER_API int portier_fw_apply(struct portier_fw *fw, const char *script,
 
 /* How many undo points are saved. */
 PORTIER_API size_t portier_fw_undo_depth(struct portier_fw *fw);
+/* The number N of the newest undo point (undo-N.nft), 0 when there is
+ * none: a caller that applied a change can record it and later tell
+ * whether its change is still the newest. */
+PORTIER_API unsigned long portier_fw_undo_top(struct portier_fw *fw);
 /*
  * The restore script of the newest undo point (*script, caller frees) and
  * its one-line description (*what, caller frees; may be NULL).

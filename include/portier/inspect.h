@@ -186,4 +186,41 @@ PORTIER_API const char *portier_inspect_match_name(unsigned match);
 PORTIER_API const struct portier_inspect_proc *
 portier_inspect_proc_of(const struct portier_inspect *r, int pid);
 
+/* A file's Debian package and whether it still verifies. */
+struct portier_inspect_owned {
+	const char *path;  /* absolute, as seen from the root */
+	char package[128]; /* "" when no package lists it */
+	int8_t verified;   /* 1 md5 matches, 0 differs, -1 no sum to check */
+};
+
+/*
+ * Which package owns each path under root (NULL or "" for "/"), read from
+ * dpkg's database as inspect does (merged-/usr twins too), and whether the
+ * file's MD5 still matches dpkg's sum (read through root, never through a
+ * link at the last component).  Returns 0, or PORTIER_ENOENT when root has
+ * no dpkg database (nothing is known), PORTIER_EIO when root cannot be
+ * opened.
+ */
+PORTIER_API int portier_inspect_owners(const char *root,
+				       struct portier_inspect_owned *o,
+				       size_t n, struct portier_err *err);
+
+/* A process below another (portier_inspect_descendants). */
+struct portier_inspect_child {
+	int pid, ppid;
+	char comm[17];
+};
+
+/*
+ * The descendants of pid (its children, theirs, ...), read from
+ * <proc_root>/[pid]/stat (NULL: /proc), parents before their children;
+ * zombies left out.  *out is freed by the caller with portier_free.
+ */
+/* One process as above; PORTIER_ENOENT when it is gone or a zombie. */
+PORTIER_API int portier_inspect_child_read(const char *proc_root, int pid,
+					   struct portier_inspect_child *c);
+PORTIER_API int portier_inspect_descendants(const char *proc_root, int pid,
+					    struct portier_inspect_child **out,
+					    size_t *n, struct portier_err *err);
+
 #endif

@@ -79,6 +79,8 @@ int cli_opt_invalid(const struct cli *cli, const char *opt, const char *value,
 /* value as a whole number in [lo, hi] for opt: 0, or EXIT_USAGE printed. */
 int cli_opt_ulong(const struct cli *cli, const char *opt, const char *value,
 		  unsigned long lo, unsigned long hi, unsigned long *out);
+/* --pid PID (1 to 2147483647): 0 with *pid set, or EXIT_USAGE printed. */
+int cli_opt_pid(const struct cli *cli, const char *value, int *pid);
 
 /* --fail-on LEVEL (high, medium, low, info): 0 with *out set, or EXIT_USAGE
  * after printing what it accepts. */
@@ -109,6 +111,15 @@ void cli_print_wrapped(FILE *f, const char *text, int indent, int width);
  */
 int cli_parse_port_arg(const char *s, uint16_t *lo, uint16_t *hi,
 		       unsigned *protos, struct portier_err *err);
+/*
+ * The operand of a command aimed at one port or one process (inspect,
+ * clean), after the options: with pid set there must be none, else exactly
+ * one port (1-65535, optionally /tcp or /udp) into *port and *protos.
+ * which says what to give when nothing is (the error's text).  Returns -1
+ * to go on, or the exit code after printing.
+ */
+int cli_port_or_pid(const struct cli *cli, int argc, char **argv, int pid,
+		    const char *which, uint16_t *port, unsigned *protos);
 
 /*
  * A JSON string for text that comes from the system (process names, paths,

@@ -103,10 +103,8 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 	while ((c = cli_getopt(cli, argc, argv, "", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_PID:
-			if (cli_opt_ulong(cli, "--pid", optarg, 1, INT32_MAX,
-					  &v) != 0)
+			if (cli_opt_pid(cli, optarg, &a->q.pid) != 0)
 				return EXIT_USAGE;
-			a->q.pid = (int)v;
 			break;
 		case OPT_WINDOW:
 			if (cli_opt_ulong(cli, "--window", optarg, 1, 10080,
@@ -132,39 +130,8 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 			return EXIT_USAGE;
 		}
 	}
-	if (a->q.pid && optind < argc) {
-		cli_error(cli, "--pid %d and port '%s' exclude each other",
-			  a->q.pid, argv[optind]);
-		cli_hint("inspect one port or one process");
-		return EXIT_USAGE;
-	}
-	if (!a->q.pid) {
-		struct portier_err err = {0};
-		uint16_t lo, hi;
-
-		if (optind >= argc) {
-			cli_error(cli, "which port? give PORT or --pid PID");
-			cli_usage_hint(cli);
-			return EXIT_USAGE;
-		}
-		if (optind + 1 < argc) {
-			cli_error(cli, "unexpected argument '%s'",
-				  argv[optind + 1]);
-			cli_hint("inspect takes one port");
-			return EXIT_USAGE;
-		}
-		if (cli_parse_port_arg(argv[optind], &lo, &hi, &a->q.protos,
-				       &err) < 0)
-			return cli_report(cli, &err);
-		if (lo != hi || lo == 0) {
-			cli_error(cli, "'%s' is not one port", argv[optind]);
-			cli_hint("give one port from 1 to 65535, such as "
-				 "45576 or 53/udp");
-			return EXIT_USAGE;
-		}
-		a->q.port = lo;
-	}
-	return -1;
+	return cli_port_or_pid(cli, argc, argv, a->q.pid, "PORT or --pid PID",
+			       &a->q.port, &a->q.protos);
 }
 
 static int run(struct cli *cli, int argc, char **argv)

@@ -151,3 +151,13 @@ int cli_opt_ulong(const struct cli *cli, const char *opt, const char *value,
 			       "%s takes a whole number from %lu to %lu", opt,
 			       lo, hi);
 }
+
+int cli_opt_pid(const struct cli *cli, const char *value, int *pid)
+{
+	unsigned long v;
+
+	if (cli_opt_ulong(cli, "--pid", value, 1, INT32_MAX, &v) != 0)
+		return EXIT_USAGE;
+	*pid = (int)v;
+	return 0;
+}

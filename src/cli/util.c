@@ -224,3 +224,39 @@ int cli_json_line(FILE *f, json_t *o)
 	json_decref(o);
 	return text ? 0 : -1;
 }
+
+int cli_port_or_pid(const struct cli *cli, int argc, char **argv, int pid,
+		    const char *which, uint16_t *port, unsigned *protos)
+{
+	struct portier_err err = {0};
+	uint16_t lo, hi;
+
+	if (pid && optind < argc) {
+		cli_error(cli, "--pid %d and port '%s' exclude each other", pid,
+			  argv[optind]);
+		cli_hint("%s one port or one process", cli->cmd);
+		return EXIT_USAGE;
+	}
+	if (pid)
+		return -1;
+	if (optind >= argc) {
+		cli_error(cli, "which port? give %s", which);
+		cli_usage_hint(cli);
+		return EXIT_USAGE;
+	}
+	if (optind + 1 < argc) {
+		cli_error(cli, "unexpected argument '%s'", argv[optind + 1]);
+		cli_hint("%s takes one port", cli->cmd);
+		return EXIT_USAGE;
+	}
+	if (cli_parse_port_arg(argv[optind], &lo, &hi, protos, &err) < 0)
+		return cli_report(cli, &err);
+	if (lo != hi || lo == 0) {
+		cli_error(cli, "'%s' is not one port", argv[optind]);
+		cli_hint("give one port from 1 to 65535, such as 45576 or "
+			 "53/udp");
+		return EXIT_USAGE;
+	}
+	*port = lo;
+	return -1;
+}

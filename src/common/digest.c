@@ -90,3 +90,13 @@ int portier_sha256(const void *data, size_t len, uint8_t out[32])
 		       ? 0
 		       : PORTIER_EIO;
 }
+
+int portier_sha256_hex(const void *data, size_t len, char hex[65])
+{
+	uint8_t d[32];
+	int rc = portier_sha256(data, len, d);
+
+	if (rc == 0)
+		to_hex(d, sizeof(d), hex);
+	return rc;
+}

@@ -224,6 +224,14 @@ int portier_file_read(int dirfd, const char *dir, const char *name,
 		      unsigned flags, size_t max, char **text,
 		      struct portier_err *err)
 {
+	return portier_file_read_len(dirfd, dir, name, flags, max, text, NULL,
+				     err);
+}
+
+int portier_file_read_len(int dirfd, const char *dir, const char *name,
+			  unsigned flags, size_t max, char **text, size_t *n,
+			  struct portier_err *err)
+{
 	char buf[PATH_MAX + NAME_MAX];
 	char *data = NULL, *grown;
 	size_t len = 0, cap = 0, got;
@@ -275,6 +283,8 @@ int portier_file_read(int dirfd, const char *dir, const char *name,
 				data[got] = ' ';
 	data[len] = '\0';
 	*text = data;
+	if (n)
+		*n = len;
 	return 0;
 }
 

@@ -236,6 +236,15 @@ size_t portier_fw_undo_depth(struct portier_fw *fw)
 	return scan_points(fw, &lo, &hi);
 }
 
+unsigned long portier_fw_undo_top(struct portier_fw *fw)
+{
+	unsigned long lo, hi;
+
+	if (open_dir(fw, false, NULL) < 0 || !scan_points(fw, &lo, &hi))
+		return 0;
+	return hi;
+}
+
 int portier_fw_lock(struct portier_fw *fw, struct portier_err *err)
 {
 	char path[4200];

@@ -126,6 +126,21 @@ invalid inspect --window 0 "--window takes a whole number from 1 to 10080" 45576
 invalid inspect --pid x "--pid takes a whole number from 1 to 2147483647"
 invalid inspect --fail-on severe "--fail-on takes high, medium, low or info" 45576
 
+unknown clean 45576
+missing clean --pid
+missing clean --window 45576
+missing clean --undo
+invalid clean --window 0 "--window takes a whole number from 1 to 10080" 45576
+invalid clean --pid x "--pid takes a whole number from 1 to 2147483647"
+expect_usage clean "which port? give PORT, --pid PID, --undo ID or --list" \
+	"$(hint clean)" clean --yes
+expect_usage clean "--undo stands alone: no port, --pid or other action with it" \
+	"$(hint clean)" clean --undo 20261204T132240Z-45576 45576
+expect_usage clean "--list stands alone: no port, --pid or other action with it" \
+	"$(hint clean)" clean --list --pid 1
+expect_usage clean "'0' is not one port" \
+	"hint: give one port from 1 to 65535, such as 45576 or 53/udp" clean 0
+
 unknown guard
 missing guard --ban-time
 missing guard -i
@@ -152,7 +167,7 @@ missing diff --store
 # ---- every command of the table is covered above -------------------------
 expect_exit 0 "$PORTIER" --help
 for cmd in $(sed -n 's/^  \([a-z]*\) .*/\1/p' <<<"$OUT"); do
-	expect_in " info local top audit inspect snapshot history diff scan nbstat smb rpc firewall guard " " $cmd " \
+	expect_in " info local top audit inspect clean snapshot history diff scan nbstat smb rpc firewall guard " " $cmd " \
 		"command '$cmd' has its bad-option cases here"
 done
 

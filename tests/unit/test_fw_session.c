@@ -106,6 +106,7 @@ static void test_apply_undo(void **state)
 	assert_int_equal(portier_fw_lock(fw, NULL), 0); /* held already */
 	assert_int_equal(portier_fw_undo_depth(fw),
 			 0); /* the lock is no point */
+	assert_int_equal(portier_fw_undo_top(fw), 0);
 	assert_int_equal(portier_fw_undo(fw, &err), PORTIER_ENOENT);
 	assert_non_null(strstr(err.msg, "nothing to undo"));
 
@@ -121,6 +122,7 @@ static void test_apply_undo(void **state)
 	assert_int_equal(
 		portier_fw_apply(fw, script_b, "close 2", &changed, NULL), 0);
 	assert_int_equal(portier_fw_undo_depth(fw), 2);
+	assert_int_equal(portier_fw_undo_top(fw), 2); /* undo-2.nft */
 	/* a refused script leaves no undo point and the table as it was */
 	assert_int_equal(portier_fw_apply(fw, "FAIL", "bad", &changed, &err),
 			 PORTIER_EIO);
@@ -152,6 +154,7 @@ static void test_apply_undo(void **state)
 	assert_int_equal(portier_fw_undo(fw, NULL), 0);
 	assert_string_equal(fake_kernel.table, ""); /* no table at first */
 	assert_int_equal(portier_fw_undo_depth(fw), 0);
+	assert_int_equal(portier_fw_undo_top(fw), 0);
 
 	/* old undo points are pruned */
 	for (i = 0; i < PORTIER_FW_UNDO_KEEP + 5; i++)
