@@ -96,7 +96,10 @@ start_backdoor() {
 	SKPID=$(lab_in t1 ss -Htlnp "sport = :45576" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
 	[ -n "$SKPID" ] || lab_fail "no pid for the backdoor"
 }
-alive() { [ -e "/proc/$1" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat")" != Z ]; }
+alive() { # a zombie is gone; so is a process that ends while we look
+	local st
+	st=$(cut -d' ' -f3 "/proc/$1/stat" 2> /dev/null) && [ "$st" != Z ]
+}
 answers() { # answers NS-RUNNER ADDR: does 45576 accept a connection?
 	"$@" timeout 3 bash -c 'exec 3<>/dev/tcp/'"${ADDR}"'/45576' 2> /dev/null
 }
@@ -200,7 +203,10 @@ jq -e '.steps | all(.state == "done")' "$Q/manifest.json" > /dev/null ||
 alive "$SKPID" && lab_fail "the backdoor still runs"
 ADDR=127.0.0.1 answers lab_in t1 && lab_fail "45576 still answers in the namespace"
 ADDR=${LAB_IP[t1]} answers lab_scan && lab_fail "45576 still answers from outside"
-lab_in t1 nft list table inet portier | grep -q 45576 || lab_fail "45576 not blocked"
+# read the listing whole: grep -q would leave early and nft, still writing,
+# die of SIGPIPE, which pipefail turns into a failure
+ruleset=$(lab_in t1 nft list table inet portier) || lab_fail "no portier table after clean"
+grep -q 45576 <<<"$ruleset" || lab_fail "45576 not blocked"
 for f in /tmp/.x/sksocks /tmp/.x/sk.conf /var/tmp/.sk.log /etc/ld.so.preload \
 	/etc/xdg/autostart/helper.desktop "$LINK"; do
 	[ -e "$ROOT$f" ] || [ -L "$ROOT$f" ] && lab_fail "$f still there"
@@ -233,8 +239,8 @@ jq '.steps |= map(if .kind == "block" then .state = "started" | .fw_point = 0 el
 mv "$Q/manifest.new" "$Q/manifest.json"
 lab_expect 0 clean --undo "$ID" > "$LAB_DIR/undo.txt"
 snapshot | diff - "$LAB_DIR/before.txt" || lab_fail "undo did not restore every file exactly"
-lab_in t1 nft list table inet portier 2> /dev/null | grep -q 45576 &&
-	lab_fail "45576 still blocked after undo"
+ruleset=$(lab_in t1 nft list table inet portier 2> /dev/null) || ruleset=""
+grep -q 45576 <<<"$ruleset" && lab_fail "45576 still blocked after undo"
 grep -qF "reboot" "$LAB_DIR/undo.txt" || lab_fail "no reboot advice (ld.so.preload)"
 lab_expect 2 clean --undo "$ID" 2> "$LAB_DIR/err.txt"
 grep -qF "undone already" "$LAB_DIR/err.txt" || lab_fail "second undo"
