@@ -235,7 +235,7 @@ static int pg_version(struct portier_store *st, int *version,
 		      struct portier_err *err)
 {
 	PGresult *r;
-	int64_t tables, ours;
+	int64_t tables, ours, ver;
 	int rc = 0;
 
 	r = pg_query(st->pg,
@@ -266,9 +266,7 @@ static int pg_version(struct portier_store *st, int *version,
 		}
 		if (PQntuples(r) == 1 && PQgetlength(r, 0, 0) == 7 &&
 		    !memcmp(PQgetvalue(r, 0, 0), "portier", 7)) {
-			*version = (int)r_int(r, 0, 1);
-			if (r_int(r, 0, 1) > PORTIER_STORE_SCHEMA)
-				*version = PORTIER_STORE_SCHEMA + 1;
+			ver = r_int(r, 0, 1);
 			PQclear(r);
 			goto check;
 		}
@@ -281,16 +279,17 @@ static int pg_version(struct portier_store *st, int *version,
 	portier_err_hint(err, "name an empty database, or one portier made");
 	return PORTIER_EIO;
 check:
-	if (*version > PORTIER_STORE_SCHEMA || *version < 1) {
+	if (ver > PORTIER_STORE_SCHEMA || ver < 0) {
 		portier_err_set(err, PORTIER_EIO,
-				"%s: schema version %d is newer than this "
+				"%s: schema version %lld is newer than this "
 				"portier knows (%d)",
-				st->path, *version, PORTIER_STORE_SCHEMA);
+				st->path, (long long)ver, PORTIER_STORE_SCHEMA);
 		portier_err_hint(err, "use the portier that wrote it, or a "
 				      "newer one; the database was left as it "
 				      "is");
 		return PORTIER_EIO;
 	}
+	*version = (int)ver;
 	return 0;
 }
 
