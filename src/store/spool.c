@@ -286,8 +286,8 @@ int portier_spool_decode(const uint8_t *buf, size_t len,
 	key = r_str(&r);
 	if (key && strlen(key) < sizeof s->key)
 		memcpy(s->key, key, strlen(key) + 1);
-	else if (key)
-		r.fail = true;
+	else
+		r.fail = true; /* written as a string, "" at least */
 	portier_free(key);
 	n = r_u32(&r);
 	if (!r.fail && (r.len - r.off) / SPOOL_MIN_LISTENER < n)
