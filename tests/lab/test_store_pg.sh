@@ -130,6 +130,9 @@ snap h2 0
 [ "$(count h2)" = 5 ] || lab_fail "h2 has $(count h2) snapshots, want 5"
 snap h3 0
 [ "$(count h3)" = 4 ] || lab_fail "h3 has $(count h3) snapshots, want 4 (2, one spooled, one now)"
+# diff without ids: h3's last two (the spooled one and now), not h2's and h3's
+lab_expect 0 "$PORTIER" diff --store "$store" > "$LAB_DIR/diff.txt"
+[ ! -s "$LAB_DIR/diff.txt" ] || lab_fail "diff of h3's last two: $(cat "$LAB_DIR/diff.txt")"
 lab_log "after the restart: $(sql "SELECT count(*) FROM snapshot") snapshots, $(sql "SELECT count(*) FROM listener") listeners"
 
 # ---- refusals: nothing written, nothing spooled ---------------------------------

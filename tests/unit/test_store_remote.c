@@ -88,17 +88,18 @@ static void test_sql_text(void **state)
 	char out[2048];
 
 	(void)state;
-	assert_int_equal(store_sql_text(store_migrations[0], STORE_PG, out,
-					sizeof out),
-			 0);
+	assert_int_equal(
+		store_sql_text(store_migrations[0], STORE_PG, out, sizeof out),
+		0);
 	assert_non_null(strstr(out, "id BIGSERIAL PRIMARY KEY, time BIGINT"));
 	assert_non_null(strstr(out, "addr BYTEA NOT NULL"));
 	assert_null(strstr(out, "INTEGER"));
-	assert_int_equal(store_sql_text(store_migrations[1], STORE_PG, out,
-					sizeof out),
-			 0);
+	assert_int_equal(
+		store_sql_text(store_migrations[1], STORE_PG, out, sizeof out),
+		0);
 	assert_null(strstr(out, "ROWID"));
-	assert_non_null(strstr(out, "PRIMARY KEY(dev, inode, mtime_ns, size));"));
+	assert_non_null(
+		strstr(out, "PRIMARY KEY(dev, inode, mtime_ns, size));"));
 	assert_int_equal(store_sql_text("SELECT '?', x FROM t WHERE a = ? AND"
 					" b = ? AND INTEGERS = 1",
 					STORE_PG, out, sizeof out),
@@ -109,9 +110,9 @@ static void test_sql_text(void **state)
 					out, sizeof out),
 			 0);
 	assert_non_null(strstr(out, "$19)"));
-	assert_int_equal(store_sql_text(store_sql_list, STORE_SQLITE, out,
-					sizeof out),
-			 0);
+	assert_int_equal(
+		store_sql_text(store_sql_list, STORE_SQLITE, out, sizeof out),
+		0);
 	assert_string_equal(out, store_sql_list);
 	assert_int_equal(store_sql_text(store_migrations[0], STORE_PG, out, 40),
 			 PORTIER_EINVAL);
@@ -129,9 +130,16 @@ static struct portier_snapshot *sample(const char *key)
 	s->l = portier_calloc(2, sizeof *s->l);
 	s->n = 2;
 	s->l[0] = (struct portier_listener){
-		.proto = PORTIER_LOCAL_TCP, .family = 6, .port = 22,
-		.inode = 1ull << 40, .pid = 77, .uid = 4000000000u,
-		.exe_deleted = true, .have_sha = true, .kb_risk = 2, .audit = 3,
+		.proto = PORTIER_LOCAL_TCP,
+		.family = 6,
+		.port = 22,
+		.inode = 1ull << 40,
+		.pid = 77,
+		.uid = 4000000000u,
+		.exe_deleted = true,
+		.have_sha = true,
+		.kb_risk = 2,
+		.audit = 3,
 	};
 	s->l[0].addr[15] = 1;
 	memset(s->l[0].sha256, 0xab, 32);
@@ -142,8 +150,8 @@ static struct portier_snapshot *sample(const char *key)
 	s->l[0].container = portier_strdup("");
 	s->l[0].package = portier_strdup("openssh-server");
 	s->l[0].rules = portier_strdup("risky-port,any-address");
-	s->l[1] = (struct portier_listener){.proto = PORTIER_LOCAL_UDP,
-					    .family = 4, .port = 53};
+	s->l[1] = (struct portier_listener){
+		.proto = PORTIER_LOCAL_UDP, .family = 4, .port = 53};
 	s->l[1].netns = portier_strdup("");
 	return s;
 }
