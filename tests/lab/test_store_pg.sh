@@ -7,9 +7,11 @@
 #    the schema): every snapshot and listener is there, and each host's
 #    history compares it with its own snapshots only.
 #  - PostgreSQL stopped: snapshots are spooled (exit 0, a note), the
-#    password never printed; a full spool refuses (exit 3).  After a
-#    restart the next run sends them first; a spool file sent again (a
-#    crash between sending and removing) is stored once.
+#    password never printed; a full spool refuses (exit 3).  Stopped in the
+#    middle of a snapshot (its insert waiting on a lock): spooled too.
+#    After a restart the next run sends them first; a spool file sent again
+#    (a crash between sending and removing) is stored once; `portier diff`
+#    compares the last snapshot with its own host's one before.
 #  - A database of a newer schema, or of another program: exit 3, the data
 #    untouched, nothing spooled.
 . "$PORTIER_SRC/tests/lab/lib.sh"
@@ -113,6 +115,33 @@ lab_in h3 env PORTIER_HOST_ID=h3 PORTIER_SPOOL="$LAB_DIR/spool-h3" PORTIER_SPOOL
 grep -q "is full (1 snapshots" "$LAB_DIR/full.err" || lab_fail "full spool: $(cat "$LAB_DIR/full.err")"
 [ "$(ls "$LAB_DIR/spool-h3" | wc -l)" = 1 ] || lab_fail "the full spool changed"
 
+# ---- the server stopped in the middle of a snapshot ---------------------------
+# A session holds the snapshot table locked, so h1's snapshot waits inside
+# its transaction; the server is stopped then.  The insert fails with the
+# connection, the reconnect finds nobody, the snapshot goes to the spool.
+pg_start
+psql -h "$pgdir" -U postgres -d portier -v ON_ERROR_STOP=1 -qc \
+	"BEGIN; LOCK TABLE snapshot IN EXCLUSIVE MODE; SELECT pg_sleep(60)" \
+	> /dev/null 2>&1 &
+locker=$!
+for ((i = 0; i < 100; i++)); do
+	[ "$(sql "SELECT count(*) FROM pg_locks WHERE relation = 'snapshot'::regclass AND mode = 'ExclusiveLock' AND granted")" = 1 ] && break
+	sleep 0.1
+done
+snap h1 0 &
+snapper=$!
+for ((i = 0; i < 100; i++)); do
+	[ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'portier' AND wait_event_type = 'Lock'")" = 1 ] && break
+	sleep 0.1
+done
+[ "$i" -lt 100 ] || lab_fail "h1's snapshot never waited on the lock"
+pg_ctl stop -m fast
+wait "$snapper" || lab_fail "the snapshot cut off by the server's stop failed"
+rc=0; wait "$locker" || rc=$?
+[ "$rc" != 0 ] || lab_fail "the locking session outlived the server's stop"
+grep -q "snapshot spooled in $LAB_DIR/spool-h1 (1 waiting)" "$LAB_DIR/h1.err" || lab_fail "no spool after a stop mid-snapshot: $(cat "$LAB_DIR/h1.err")"
+grep -q "cannot save the snapshot" "$LAB_DIR/h1.err" || lab_fail "the lost connection is not reported: $(cat "$LAB_DIR/h1.err")"
+
 # ---- back: the spool is sent first, once ---------------------------------------
 pg_start
 snap h2 0
@@ -133,6 +162,9 @@ snap h3 0
 # diff without ids: h3's last two (the spooled one and now), not h2's and h3's
 lab_expect 0 "$PORTIER" diff --store "$store" > "$LAB_DIR/diff.txt"
 [ ! -s "$LAB_DIR/diff.txt" ] || lab_fail "diff of h3's last two: $(cat "$LAB_DIR/diff.txt")"
+snap h1 0
+grep -q "sent 1 spooled snapshot" "$LAB_DIR/h1.err" || lab_fail "h1 did not send its spool: $(cat "$LAB_DIR/h1.err")"
+[ "$(count h1)" = 4 ] || lab_fail "h1 has $(count h1) snapshots, want 4 (2, one cut off and spooled, one now)"
 lab_log "after the restart: $(sql "SELECT count(*) FROM snapshot") snapshots, $(sql "SELECT count(*) FROM listener") listeners"
 
 # ---- refusals: nothing written, nothing spooled ---------------------------------
