@@ -18,6 +18,8 @@
 #define PG_LOCK_KEY   "1347375700"
 #define PG_SQL_MAX    8192
 #define PG_MAX_PARAMS 19
+/* Listener inserts per pipeline. */
+#define PG_BATCH 256
 
 /* Type oids of the parameters we send (pg_type.h). */
 #define OID_BYTEA 17
@@ -438,6 +440,75 @@ static int64_t pg_key_id(struct store_pg *pg, const char *key)
 	return id;
 }
 
+/*
+ * The results of a pipeline of n inserts and its sync: 0, or the first
+ * error.  Reads until the sync (or the connection fails).
+ */
+static int pg_pipeline_results(struct portier_store *st, size_t n,
+			       struct portier_err *err)
+{
+	PGconn *c = st->pg->conn;
+	size_t nulls = 0;
+	int rc = 0;
+
+	for (;;) {
+		PGresult *r = PQgetResult(c);
+		ExecStatusType t;
+
+		if (!r) { /* the end of one insert's results */
+			if (++nulls > n || PQstatus(c) == CONNECTION_BAD)
+				return rc ? rc
+					  : pg_err(st, NULL, err,
+						   "cannot save the snapshot");
+			continue;
+		}
+		t = PQresultStatus(r);
+		if (t != PGRES_COMMAND_OK && t != PGRES_PIPELINE_SYNC &&
+		    t != PGRES_PIPELINE_ABORTED && !rc)
+			rc = pg_err(st, r, err, "cannot save the snapshot");
+		PQclear(r);
+		if (t == PGRES_PIPELINE_SYNC)
+			return rc;
+	}
+}
+
+/*
+ * n listeners sent as one pipeline: a round trip for the lot instead of
+ * one each.  Batches stay small enough that the server's answers fit in
+ * the socket's buffer while we are still writing (no deadlock in libpq's
+ * blocking mode).
+ */
+static int pg_insert_batch(struct portier_store *st, int64_t id,
+			   const struct portier_listener *l, size_t n,
+			   struct portier_err *err)
+{
+	PGconn *c = st->pg->conn;
+	struct params p = {0};
+	int rc = 0;
+
+	if (!PQenterPipelineMode(c))
+		return pg_err(st, NULL, err, "cannot save the snapshot");
+	for (size_t i = 0; i < n; i++) {
+		p_listener(&p, id, &l[i]);
+		if (!PQsendQueryPrepared(c, "portier_listener", p.n, p.v, p.len,
+					 p.fmt, 1)) {
+			n = i;
+			rc = pg_err(st, NULL, err, "cannot save the snapshot");
+			break;
+		}
+	}
+	if (PQpipelineSync(c)) {
+		int rc2 = pg_pipeline_results(st, n, err);
+
+		rc = rc ? rc : rc2;
+	} else if (!rc) {
+		rc = pg_err(st, NULL, err, "cannot save the snapshot");
+	}
+	if (!PQexitPipelineMode(c) && !rc)
+		rc = pg_err(st, NULL, err, "cannot save the snapshot");
+	return rc;
+}
+
 static int pg_insert_listeners(struct portier_store *st, int64_t id,
 			       const struct portier_snapshot *s,
 			       struct portier_err *err)
@@ -461,14 +532,10 @@ static int pg_insert_listeners(struct portier_store *st, int64_t id,
 			return rc;
 		pg->prepared = true;
 	}
-	for (size_t i = 0; i < s->n && !rc; i++) {
-		p_listener(&p, id, &s->l[i]);
-		r = PQexecPrepared(pg->conn, "portier_listener", p.n, p.v,
-				   p.len, p.fmt, 1);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK)
-			rc = pg_err(st, r, err, "cannot save the snapshot");
-		PQclear(r);
-	}
+	for (size_t i = 0; i < s->n && !rc; i += PG_BATCH)
+		rc = pg_insert_batch(st, id, s->l + i,
+				     s->n - i < PG_BATCH ? s->n - i : PG_BATCH,
+				     err);
 	return rc;
 }
 
