@@ -126,10 +126,12 @@ static int list(struct cli *cli, const struct history_args *a,
 		store_out_time(info[i].time, t, sizeof t);
 		if (a->json) {
 			json_t *o = json_pack(
-				"{s:s, s:I, s:s, s:o, s:I}", "type", "snapshot",
-				"id", (json_int_t)info[i].id, "time", t, "host",
-				cli_json_string(info[i].host), "listeners",
-				(json_int_t)info[i].listeners);
+				"{s:s, s:I, s:s, s:o, s:o, s:I}", "type",
+				"snapshot", "id", (json_int_t)info[i].id,
+				"time", t, "host",
+				cli_json_string(info[i].host), "machine_id",
+				cli_json_string(info[i].machine_id),
+				"listeners", (json_int_t)info[i].listeners);
 
 			if (cli_json_line(stdout, o) < 0) {
 				cli_error(cli, "out of memory writing JSON");

@@ -74,6 +74,9 @@ got=$(sql "SELECT s.host, l.port FROM snapshot s JOIN listener l ON l.snapshot =
 want="h1|7401 2 h1|7421 1 h2|7402 2 h2|7412 2 h3|7403 2 h3|7413 2 "
 [ "$got" = "$want" ] || lab_fail "rows: got '$got', want '$want'"
 [ "$(sql "SELECT count(DISTINCT machine_id) FROM snapshot WHERE machine_id <> ''")" -le 1 ] || lab_fail "machine ids differ"
+lab_expect 0 "$PORTIER" history --list --json --store "$store" > "$LAB_DIR/list.jsonl"
+[ "$(jq -r .machine_id "$LAB_DIR/list.jsonl" | sort -u)" = "$(sql "SELECT DISTINCT machine_id FROM snapshot")" ] ||
+	lab_fail "history --list --json lacks the machine ids"
 
 # history, per host: each host's first snapshot is all NEW, then only its
 # own changes (h1's new 7421), although the ids interleave.
