@@ -209,12 +209,19 @@ static int spool(struct cli *cli, const struct portier_snapshot *s,
 	struct portier_spool_limits lim = {0};
 	struct portier_err err = {0};
 	const char *max = getenv("PORTIER_SPOOL_MAX");
+	unsigned long files = 0;
 	size_t waiting;
 	char when[32];
 
-	if (max && *max)
-		lim.files = strtoul(max, NULL, 10);
 	cli_error(cli, "%s", why->msg);
+	if (max && *max && portier_parse_ulong(max, 1, 1000000, &files)) {
+		cli_error(cli,
+			  "PORTIER_SPOOL_MAX '%s' is not a number of "
+			  "files (1 to 1000000): the snapshot is lost",
+			  max);
+		return EXIT_USAGE;
+	}
+	lim.files = files;
 	if (portier_spool_put(dir, s, &lim, &waiting, &err)) {
 		cli_report(cli, &err);
 		cli_hint("the snapshot is lost; nothing was written");

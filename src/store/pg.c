@@ -237,7 +237,7 @@ static int pg_version(struct portier_store *st, int *version,
 		      struct portier_err *err)
 {
 	PGresult *r;
-	int64_t tables, ours, ver;
+	int64_t tables, ours, ver = 0;
 	int rc = 0;
 
 	r = pg_query(st->pg,
@@ -315,7 +315,7 @@ static int pg_exec_schema(struct portier_store *st, const char *sql,
 static int pg_migrate(struct portier_store *st, struct portier_err *err)
 {
 	char sql[128];
-	int v, rc;
+	int v = 0, rc;
 
 	if ((rc = pg_exec(st, "BEGIN", err, "cannot begin")) ||
 	    (rc = pg_exec(st, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")",

@@ -82,6 +82,9 @@ expect_in "$ERR" "not a valid connection string" "bad connection string"
 PORTIER_SPOOL_MAX=2 expect_exit 3 "$PORTIER" snapshot -q --store "$pg"
 no_secret
 expect_in "$ERR" "is full (2 snapshots" "full spool"
+PORTIER_SPOOL_MAX=lots expect_exit 2 "$PORTIER" snapshot -q --store "$pg"
+no_secret
+expect_in "$ERR" "PORTIER_SPOOL_MAX 'lots' is not a number" "bad spool bound"
 for f in "$dir"/spool/*; do
 	case $f in *.snap) ;; *) echo "FAIL: unexpected spool file $f" >&2; CLI_FAILS=$((CLI_FAILS + 1)) ;; esac
 	grep -q Sekr1tPw "$f" && { echo "FAIL: the password is in $f" >&2; CLI_FAILS=$((CLI_FAILS + 1)); }
