@@ -325,6 +325,13 @@ static int pg_migrate(struct portier_store *st, struct portier_err *err)
 	st->version = v;
 	if (v == PORTIER_STORE_SCHEMA)
 		return pg_exec(st, "COMMIT", err, "cannot commit");
+	if (v == 0 && !(st->pg->o.flags & PORTIER_STORE_CREATE)) {
+		/* history and diff create nothing */
+		rc = portier_err_set(err, PORTIER_ENOENT,
+				     "no store in %s (no snapshot yet)",
+				     st->path);
+		goto fail;
+	}
 	if (v == 0 &&
 	    (rc = pg_exec_schema(st,
 				 "CREATE TABLE schema_version(app TEXT NOT"

@@ -169,6 +169,27 @@ grep -q "sent 1 spooled snapshot" "$LAB_DIR/h1.err" || lab_fail "h1 did not send
 [ "$(count h1)" = 4 ] || lab_fail "h1 has $(count h1) snapshots, want 4 (2, one cut off and spooled, one now)"
 lab_log "after the restart: $(sql "SELECT count(*) FROM snapshot") snapshots, $(sql "SELECT count(*) FROM listener") listeners"
 
+# ---- eight first-time writers at once on a new database ---------------------------
+# history creates nothing; the writers wait on the advisory lock for the one
+# that creates the schema, and all eight snapshots arrive.
+DB=postgres sql "CREATE DATABASE race" > /dev/null
+race="host=$pgdir user=postgres dbname=race"
+rc=0; "$PORTIER" history --store "$race" 2> "$LAB_DIR/race.err" || rc=$?
+[ "$rc" = 2 ] || lab_fail "history of an empty database exited $rc, want 2"
+grep -q "no store in" "$LAB_DIR/race.err" || lab_fail "history of an empty database: $(cat "$LAB_DIR/race.err")"
+[ "$(DB=race sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0 ] || lab_fail "history created tables"
+pids=()
+t0=$(date +%s%N)
+for i in 1 2 3 4 5 6 7 8; do
+	lab_in h$((i % 3 + 1)) env PORTIER_HOST_ID="race$i" "$PORTIER" snapshot -q --store "$race" \
+		2> "$LAB_DIR/race$i.err" & pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || lab_fail "a first-time writer failed: $(cat "$LAB_DIR"/race*.err)"; done
+t1=$(date +%s%N)
+[ "$(DB=race sql "SELECT count(DISTINCT host) FROM snapshot")" = 8 ] || lab_fail "first-time writers: $(DB=race sql "SELECT host FROM snapshot")"
+[ "$(DB=race sql "SELECT version FROM schema_version")" = 4 ] || lab_fail "the raced schema is not version 4"
+lab_log "8 first-time writers on a new database: $(( (t1 - t0) / 1000000 )) ms, $(DB=race sql "SELECT count(*) FROM listener") listeners"
+
 # ---- refusals: nothing written, nothing spooled ---------------------------------
 before=$(sql "SELECT count(*) FROM snapshot")
 sql "UPDATE schema_version SET version = 99" > /dev/null
