@@ -332,6 +332,47 @@ static void test_stamp(void **state)
 	portier_free(s.machine_id);
 }
 
+static void count_log(void *ctx, const char *msg)
+{
+	assert_null(strstr(msg, "Sekr1t"));
+	++*(int *)ctx;
+}
+
+/* No server: a socket directory with nobody in it. */
+static void test_open_unreachable(void **state)
+{
+	char conninfo[256];
+	int logged = 0;
+	const struct portier_store_opts o = {
+		.flags = PORTIER_STORE_CREATE,
+		.attempts = 3,
+		.delay_ms = 1,
+		.log = count_log,
+		.log_ctx = &logged,
+	};
+	struct portier_store *st = (void *)1;
+	struct portier_err err = {0};
+
+	(void)state;
+	snprintf(conninfo, sizeof conninfo, "host=%s dbname=x password=Sekr1t",
+		 base);
+	assert_int_equal(portier_store_open_opts(conninfo, &o, &st, &err),
+			 PORTIER_STORE_EDOWN);
+	assert_null(st);
+	assert_int_equal(logged, 2); /* before the second and the third */
+	assert_non_null(strstr(err.msg, "after 3 attempts"));
+	assert_non_null(strstr(err.msg, "password=***"));
+	assert_null(strstr(err.msg, "Sekr1t"));
+	/* a string libpq cannot parse: refused at once, not retried */
+	logged = 0;
+	assert_int_equal(portier_store_open_opts("host=x password='Sekr1t", &o,
+						 &st, &err),
+			 PORTIER_EIO);
+	assert_int_equal(logged, 0);
+	assert_non_null(strstr(err.msg, "not a valid connection string"));
+	assert_null(strstr(err.msg, "Sekr1t"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_spool_format),
 		cmocka_unit_test(test_spool_dir),
 		cmocka_unit_test(test_stamp),
+		cmocka_unit_test(test_open_unreachable),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
