@@ -167,7 +167,10 @@ lab_expect 0 "$PORTIER" diff --store "$store" > "$LAB_DIR/diff.txt"
 snap h1 0
 grep -q "sent 1 spooled snapshot" "$LAB_DIR/h1.err" || lab_fail "h1 did not send its spool: $(cat "$LAB_DIR/h1.err")"
 [ "$(count h1)" = 4 ] || lab_fail "h1 has $(count h1) snapshots, want 4 (2, one cut off and spooled, one now)"
-lab_log "after the restart: $(sql "SELECT count(*) FROM snapshot") snapshots, $(sql "SELECT count(*) FROM listener") listeners"
+# every row exactly once: h1 7 listeners (1+2+2+2), h2 13 (2+2+3+3+3), h3 8
+rows=$(sql "SELECT s.host || ':' || string_agg(l.port::text || '/' || l.proto, ',' ORDER BY s.id, l.port) FROM snapshot s JOIN listener l ON l.snapshot = s.id GROUP BY s.host ORDER BY 1" | tr '\n' ' ')
+[ "$(sql "SELECT count(*) FROM listener")" = 28 ] || lab_fail "listeners after the restart: $rows"
+lab_log "after the restart: $(sql "SELECT count(*) FROM snapshot") snapshots, 28 listeners ($rows)"
 
 # ---- eight first-time writers at once on a new database ---------------------------
 # history creates nothing; the writers wait on the advisory lock for the one
