@@ -232,7 +232,8 @@ struct portier_snapshot_info {
 	char host[256];
 	char machine_id[64];
 };
-/* Were a and b taken on the same host (name and machine id)? */
+/* Were a and b taken on the same host: the same name, and the same
+ * machine id unless one has none (a snapshot from before schema 4)? */
 PORTIER_API bool
 portier_snapshot_same_host(const struct portier_snapshot_info *a,
 			   const struct portier_snapshot_info *b);

@@ -254,8 +254,11 @@ int portier_store_load(struct portier_store *st, int64_t id,
 bool portier_snapshot_same_host(const struct portier_snapshot_info *a,
 				const struct portier_snapshot_info *b)
 {
+	/* A snapshot of a store older than version 4 (or of a host without
+	 * /etc/machine-id) has no machine id: its name alone says. */
 	return !strcmp(a->host, b->host) &&
-	       !strcmp(a->machine_id, b->machine_id);
+	       (!a->machine_id[0] || !b->machine_id[0] ||
+		!strcmp(a->machine_id, b->machine_id));
 }
 
 /* Column i as a string into buf ("" for NULL). */

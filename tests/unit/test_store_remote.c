@@ -311,6 +311,21 @@ static void test_spool_dir(void **state)
 	portier_store_close(st);
 }
 
+static void test_same_host(void **state)
+{
+	struct portier_snapshot_info old = {.host = "h"},
+				     a = {.host = "h", .machine_id = "x"},
+				     b = {.host = "h", .machine_id = "y"},
+				     c = {.host = "g", .machine_id = "x"};
+
+	(void)state;
+	assert_true(portier_snapshot_same_host(&a, &a));
+	assert_true(portier_snapshot_same_host(&old, &a)); /* before v4 */
+	assert_true(portier_snapshot_same_host(&b, &old));
+	assert_false(portier_snapshot_same_host(&a, &b)); /* a clone's name */
+	assert_false(portier_snapshot_same_host(&a, &c));
+}
+
 static void test_stamp(void **state)
 {
 	struct portier_snapshot s = {0};
@@ -381,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_sql_text),
 		cmocka_unit_test(test_spool_format),
 		cmocka_unit_test(test_spool_dir),
+		cmocka_unit_test(test_same_host),
 		cmocka_unit_test(test_stamp),
 		cmocka_unit_test(test_open_unreachable),
 	};
