@@ -19,13 +19,13 @@ FUZZ_SECONDS ?= 10
 # nmbd/smbd and nmblookup, ss, netstat, lsof...).
 BUILD_DEPS = build-essential cmake pkg-config clang libclang-rt-14-dev \
 	clang-format libmnl-dev libnftables-dev libjansson-dev libxml2-dev \
-	libcap-ng-dev libcmocka-dev libssl-dev libsqlite3-dev \
+	libcap-ng-dev libcmocka-dev libssl-dev libsqlite3-dev libpq-dev \
 	libncurses-dev
 TEST_DEPS = iproute2 nftables nmap ndiff masscan nbtscan samba smbclient \
 	python3-impacket \
 	samba-common-bin libxml2-utils jq curl iputils-ping busybox python3 \
 	procps net-tools lsof hyperfine time bc coreutils util-linux \
-	tmux
+	tmux postgresql
 
 .PHONY: all deps build run check asan test test-unit test-lab fuzz fuzz-smoke \
 	bench install format format-check clean

@@ -1,7 +1,8 @@
 /*
  * store.h - port history: snapshots of this host's listeners kept in a
- * SQLite database, and the events between two of them (`portier snapshot`,
- * `history`, `diff`).  docs/store.md documents the schema.
+ * SQLite database or, for a fleet, in PostgreSQL, and the events between
+ * two of them (`portier snapshot`, `history`, `diff`).  docs/store.md
+ * documents the schema, the PostgreSQL backend and the spool.
  *
  * The database lives in a private state directory (portier_store_dir),
  * checked with portier_file_state_dir; it is opened in WAL mode and its
@@ -24,7 +25,7 @@
 #include "portier/local.h"
 
 /* The schema this build writes; older ones are migrated on open. */
-#define PORTIER_STORE_SCHEMA 3
+#define PORTIER_STORE_SCHEMA 4
 
 /* One listener of a snapshot.  Strings are NULL when unknown. */
 struct portier_listener {
@@ -57,6 +58,10 @@ struct portier_snapshot {
 	char *host;   /* the host name */
 	struct portier_listener *l;
 	size_t n;
+	char *machine_id; /* /etc/machine-id, "" or NULL when unknown */
+	/* The idempotency key (32 hex digits, "" for none): a snapshot whose
+	 * key the store holds already is not stored again. */
+	char key[33];
 };
 
 /*
@@ -72,6 +77,15 @@ PORTIER_API int portier_snapshot_from_local(const struct portier_local *l,
 					    struct portier_snapshot **out,
 					    struct portier_err *err);
 PORTIER_API void portier_snapshot_free(struct portier_snapshot *s);
+
+/*
+ * Say where and when s was taken: time now, host the name in
+ * $PORTIER_HOST_ID (a lab host or a container that shares the host name)
+ * or gethostname(), machine_id from /etc/machine-id ("" when unreadable),
+ * and a new random key.
+ */
+PORTIER_API int portier_snapshot_stamp(struct portier_snapshot *s, int64_t now,
+				       struct portier_err *err);
 
 /* Order of listeners by key; snapshots are kept sorted by it. */
 PORTIER_API int portier_listener_cmp(const struct portier_listener *a,
@@ -126,6 +140,33 @@ enum {
 	PORTIER_STORE_CREATE = 1, /* create the directory and the file */
 };
 
+/* A PostgreSQL server that could not be reached (after the retries); the
+ * caller may spool the snapshot.  An exit 3 like PORTIER_EIO. */
+#define PORTIER_STORE_EDOWN (-ENOTCONN)
+
+/*
+ * Is name a PostgreSQL connection string ("postgresql://...",
+ * "postgres://...", or libpq's "key=value ..." form) rather than a file?
+ */
+PORTIER_API bool portier_store_is_remote(const char *name);
+/*
+ * A connection string fit to print: the password of a URI
+ * ("user:SECRET@") or of a password=SECRET pair (quoted or not) and a
+ * password= query parameter become "***".  Always NUL-terminates buf.
+ */
+PORTIER_API void portier_store_redact(const char *conninfo, char *buf,
+				      size_t len);
+
+struct portier_store_opts {
+	unsigned flags; /* PORTIER_STORE_CREATE */
+	/* PostgreSQL: connection attempts (0: 4), the delay before the
+	 * second (0: 250 ms), doubled each time up to 4 s. */
+	unsigned attempts, delay_ms;
+	/* Told each failed attempt before the next (may be NULL). */
+	void (*log)(void *ctx, const char *msg);
+	void *log_ctx;
+};
+
 /*
  * Open the database at path.  Its directory must pass
  * portier_file_state_dir (made with PORTIER_STORE_CREATE).  A missing file
@@ -135,6 +176,17 @@ enum {
 PORTIER_API int portier_store_open(const char *path, unsigned flags,
 				   struct portier_store **out,
 				   struct portier_err *err);
+/*
+ * The same with options; name is a file or a PostgreSQL connection string
+ * (portier_store_is_remote).  A server that cannot be reached after the
+ * attempts is PORTIER_STORE_EDOWN; a bad connection string, a refused
+ * login, a newer schema or a database of something else PORTIER_EIO, with
+ * the password never in a message.
+ */
+PORTIER_API int portier_store_open_opts(const char *name,
+					const struct portier_store_opts *o,
+					struct portier_store **out,
+					struct portier_err *err);
 PORTIER_API void portier_store_close(struct portier_store *st);
 /* The schema version of the open database (after migration). */
 PORTIER_API int portier_store_version(const struct portier_store *st);
@@ -142,8 +194,9 @@ PORTIER_API int portier_store_version(const struct portier_store *st);
 /*
  * Fill in the SHA-256 of each listener's executable, read through
  * <proc_root>/PID/exe; a binary whose (device, inode, mtime, size) the
- * store has hashed before is not read again.  Listeners whose executable
- * cannot be read keep have_sha false.
+ * store has hashed before is not read again (SQLite only: a shared
+ * PostgreSQL store or st NULL hashes every one).  Listeners whose
+ * executable cannot be read keep have_sha false.
  */
 PORTIER_API int portier_store_hash_exes(struct portier_store *st,
 					struct portier_snapshot *s,
@@ -159,7 +212,10 @@ PORTIER_API int portier_store_packages(struct portier_snapshot *s,
 				       const char *admindir,
 				       struct portier_err *err);
 
-/* Save s as one transaction; s->id gets its id. */
+/* Save s as one transaction; s->id gets its id.  If the store holds a
+ * snapshot of s->key already, nothing is added and s->id is that one's.
+ * PostgreSQL: a connection lost on the way is reconnected (with the open's
+ * attempts) and the save repeated; PORTIER_STORE_EDOWN when that fails. */
 PORTIER_API int portier_store_save(struct portier_store *st,
 				   struct portier_snapshot *s,
 				   struct portier_err *err);
@@ -174,11 +230,64 @@ struct portier_snapshot_info {
 	int64_t time;
 	size_t listeners;
 	char host[256];
+	char machine_id[64];
 };
+/* Were a and b taken on the same host: the same name, and the same
+ * machine id unless one has none (a snapshot from before schema 4)? */
+PORTIER_API bool
+portier_snapshot_same_host(const struct portier_snapshot_info *a,
+			   const struct portier_snapshot_info *b);
 /* Every snapshot, oldest first (free *out with portier_free). */
 PORTIER_API int portier_store_list(struct portier_store *st,
 				   struct portier_snapshot_info **out,
 				   size_t *n, struct portier_err *err);
+
+/* ---- the spool: snapshots kept while PostgreSQL is down ------------------ */
+
+/*
+ * A snapshot as the bytes of a spool file, and back.  The format
+ * (docs/store.md) starts with "PORTIERSPOOL", a version and the length of
+ * the rest; decode refuses anything short, long, truncated or with a NUL
+ * inside a string (PORTIER_EINVAL), never reading past len.
+ */
+PORTIER_API int portier_spool_encode(const struct portier_snapshot *s,
+				     uint8_t **out, size_t *len,
+				     struct portier_err *err);
+PORTIER_API int portier_spool_decode(const uint8_t *buf, size_t len,
+				     struct portier_snapshot **out,
+				     struct portier_err *err);
+
+/* The spool directory: $PORTIER_SPOOL, else spool/ beside the default
+ * SQLite store (/var/lib/portier/spool as root).  Allocated, or NULL. */
+PORTIER_API char *portier_spool_default_dir(struct portier_err *err);
+
+struct portier_spool_limits {
+	size_t files; /* 0: 1000 */
+	size_t bytes; /* 0: 64 MiB */
+};
+
+/*
+ * Keep s in dir (a private state directory, created as needed) as one
+ * file, written with portier_file_replace_at.  When the spool already
+ * holds limits' files or bytes, s is not kept (the oldest are) and this is
+ * PORTIER_EIO saying so.  *waiting gets the number of files after.
+ */
+PORTIER_API int portier_spool_put(const char *dir,
+				  const struct portier_snapshot *s,
+				  const struct portier_spool_limits *limits,
+				  size_t *waiting, struct portier_err *err);
+
+/*
+ * Send every spooled snapshot to st, oldest first, each in its own
+ * transaction, and remove its file once stored (a file sent before a crash
+ * is found by its key and not stored twice).  A file that does not decode
+ * is renamed NAME.bad and counted in *bad.  Stops at the first failure of
+ * the store (PORTIER_STORE_EDOWN when it went away).  A missing dir is
+ * nothing to send.
+ */
+PORTIER_API int portier_spool_flush(const char *dir, struct portier_store *st,
+				    size_t *sent, size_t *bad,
+				    struct portier_err *err);
 
 /* ---- scan files (portier -oJ, nmap -oX) ---------------------------------- */
 

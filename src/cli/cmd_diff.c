@@ -14,7 +14,8 @@ static const char diff_help[] =
 	"usage: portier diff [--store PATH] [--json] [A B]\n"
 	"\n"
 	"Without arguments: the events between the last two snapshots of the\n"
-	"store.  With two snapshot ids (see portier history --list): the\n"
+	"host that took the store's last one (a fleet's store holds many\n"
+	"hosts').  With two snapshot ids (see portier history --list): the\n"
 	"events from A to B.  With two scan files (portier scan -oJ, or nmap\n"
 	"or portier -oX): the port changes, as ndiff prints them.\n"
 	"\n"
@@ -228,26 +229,35 @@ static int snapshot_id(struct cli *cli, const char *s, int64_t *id)
 	return 0;
 }
 
-/* The ids of the last two snapshots. */
+/* The ids of the last snapshot and of the one before it of its host. */
 static int last_two(struct cli *cli, struct portier_store *st, int64_t *a,
 		    int64_t *b)
 {
 	struct portier_err err = {0};
 	struct portier_snapshot_info *info;
-	size_t n;
+	size_t n, i = 0;
 
 	if (portier_store_list(st, &info, &n, &err))
 		return cli_report(cli, &err);
-	if (n < 2) {
+	for (i = n > 1 ? n - 1 : 0; i-- > 0;)
+		if (portier_snapshot_same_host(&info[i], &info[n - 1]))
+			break;
+	if (i == (size_t)-1) {
+		if (n < 2)
+			cli_error(cli,
+				  "the store holds %zu snapshot%s: nothing to "
+				  "compare",
+				  n, n == 1 ? "" : "s");
+		else
+			cli_error(cli,
+				  "snapshot %lld is the first of its host: "
+				  "nothing to compare",
+				  (long long)info[n - 1].id);
 		portier_free(info);
-		cli_error(cli,
-			  "the store holds %zu snapshot%s: nothing to "
-			  "compare",
-			  n, n == 1 ? "" : "s");
 		cli_hint("run 'portier snapshot' again later");
 		return EXIT_USAGE;
 	}
-	*a = info[n - 2].id;
+	*a = info[i].id;
 	*b = info[n - 1].id;
 	portier_free(info);
 	return 0;

@@ -9,26 +9,31 @@
 #include "cli/store_out.h"
 
 static const char history_help[] =
-	"usage: portier history [--store PATH] [--json] [--list] [PORT|HOST]\n"
+	"usage: portier history [--store PATH] [--host NAME] [--json] [--list]\n"
+	"                       [PORT|HOST]\n"
 	"\n"
 	"The changes of this host's listeners from snapshot to snapshot (see\n"
 	"portier-snapshot(1)): every listener of a host's first snapshot as\n"
 	"NEW, then the events between each snapshot and the one before it\n"
 	"(see portier-diff(1)).  PORT (\"22\", \"53/udp\", \"8000-8100\") keeps\n"
 	"the events of those ports, HOST the snapshots taken on that host.\n"
+	"Each host (name and machine id) is compared with its own snapshots\n"
+	"only, so a store a fleet shares reads as one history per host.\n"
 	"\n"
 	"  --store PATH   the database (see portier snapshot --help)\n"
+	"  --host NAME    only the snapshots of host NAME (or machine id)\n"
 	"  --list         list the snapshots (id, time, host, listeners)\n"
 	"  --json         JSON Lines: events (type \"event\") or snapshots\n"
 	"\n"
 	"exit: 0 done, 2 bad usage or no store, 3 the store could not be read\n";
 
-enum { OPT_STORE = 256, OPT_JSON, OPT_LIST };
+enum { OPT_STORE = 256, OPT_JSON, OPT_LIST, OPT_HOST };
 
 static const struct option long_opts[] = {
 	{"store", required_argument, NULL, OPT_STORE},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"list", no_argument, NULL, OPT_LIST},
+	{"host", required_argument, NULL, OPT_HOST},
 	{NULL, 0, NULL, 0},
 };
 
@@ -59,6 +64,9 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 		case OPT_LIST:
 			a->list = true;
 			break;
+		case OPT_HOST:
+			a->host = optarg;
+			break;
 		default: /* cli_getopt said why */
 			return EXIT_USAGE;
 		}
@@ -76,11 +84,23 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 					       &err))
 				return cli_report(cli, &err);
 			a->have_port = true;
+		} else if (a->host && strcmp(a->host, s)) {
+			cli_error(cli, "two hosts: '%s' and '%s'", a->host, s);
+			cli_usage_hint(cli);
+			return EXIT_USAGE;
 		} else {
 			a->host = s;
 		}
 	}
 	return -1;
+}
+
+/* Is snapshot x of the host asked for (all when none)? */
+static bool of_host(const struct history_args *a,
+		    const struct portier_snapshot_info *x)
+{
+	return !a->host || !strcmp(a->host, x->host) ||
+	       (x->machine_id[0] && !strcmp(a->host, x->machine_id));
 }
 
 static bool wanted(const struct history_args *a, const struct portier_event *e)
@@ -101,15 +121,17 @@ static int list(struct cli *cli, const struct history_args *a,
 	for (size_t i = 0; i < n; i++) {
 		char t[32], host[PORTIER_TEXT_MAX(256)];
 
-		if (a->host && strcmp(a->host, info[i].host))
+		if (!of_host(a, &info[i]))
 			continue;
 		store_out_time(info[i].time, t, sizeof t);
 		if (a->json) {
 			json_t *o = json_pack(
-				"{s:s, s:I, s:s, s:o, s:I}", "type", "snapshot",
-				"id", (json_int_t)info[i].id, "time", t, "host",
-				cli_json_string(info[i].host), "listeners",
-				(json_int_t)info[i].listeners);
+				"{s:s, s:I, s:s, s:o, s:o, s:I}", "type",
+				"snapshot", "id", (json_int_t)info[i].id,
+				"time", t, "host",
+				cli_json_string(info[i].host), "machine_id",
+				cli_json_string(info[i].machine_id),
+				"listeners", (json_int_t)info[i].listeners);
 
 			if (cli_json_line(stdout, o) < 0) {
 				cli_error(cli, "out of memory writing JSON");
@@ -160,14 +182,66 @@ static int show(struct cli *cli, const struct history_args *a,
 	return 0;
 }
 
+/* The last snapshot seen of each host: what the next one of it is
+ * compared with. */
+struct last {
+	const struct portier_snapshot_info *info;
+	struct portier_snapshot *snap;
+};
+
+static void lasts_free(struct last *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		portier_snapshot_free(l[i].snap);
+	portier_free(l);
+}
+
+/* Every wanted snapshot, oldest first, against its host's one before. */
+static int walk(struct cli *cli, const struct history_args *a,
+		struct portier_store *st,
+		const struct portier_snapshot_info *info, size_t n)
+{
+	struct portier_err err = {0};
+	struct last *last = NULL;
+	size_t n_last = 0, cap = 0, k;
+	int rc = 0;
+
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct portier_snapshot *cur;
+
+		if (!of_host(a, &info[i]))
+			continue;
+		if (portier_store_load(st, info[i].id, &cur, &err)) {
+			rc = cli_report(cli, &err);
+			break;
+		}
+		for (k = 0; k < n_last; k++)
+			if (portier_snapshot_same_host(last[k].info, &info[i]))
+				break;
+		if (k == n_last) {
+			if (portier_grow(&last, &cap, n_last + 1, sizeof *last,
+					 8)) {
+				portier_snapshot_free(cur);
+				cli_error(cli, "out of memory");
+				rc = EXIT_RUNTIME;
+				break;
+			}
+			last[n_last++] = (struct last){0};
+		}
+		rc = show(cli, a, last[k].snap, cur);
+		portier_snapshot_free(last[k].snap);
+		last[k] = (struct last){&info[i], cur};
+	}
+	lasts_free(last, n_last);
+	return rc;
+}
+
 static int cmd_history(struct cli *cli, int argc, char **argv)
 {
 	struct history_args a = {0};
 	struct portier_err err = {0};
 	struct portier_store *st = NULL;
 	struct portier_snapshot_info *info = NULL;
-	struct portier_snapshot *prev = NULL, *cur = NULL;
-	const char *prev_host = NULL;
 	size_t n = 0;
 	int rc = parse_args(cli, argc, argv, &a);
 
@@ -175,34 +249,12 @@ static int cmd_history(struct cli *cli, int argc, char **argv)
 		return rc;
 	if ((rc = store_out_open(cli, a.store, false, &st)))
 		return rc;
-	if (portier_store_list(st, &info, &n, &err)) {
+	if (portier_store_list(st, &info, &n, &err))
 		rc = cli_report(cli, &err);
-		goto out;
-	}
-	if (a.list) {
+	else if (a.list)
 		rc = list(cli, &a, info, n);
-		goto out;
-	}
-	for (size_t i = 0; i < n && !rc; i++) {
-		if (a.host && strcmp(a.host, info[i].host))
-			continue;
-		if (portier_store_load(st, info[i].id, &cur, &err)) {
-			rc = cli_report(cli, &err);
-			break;
-		}
-		/* Each host's snapshots follow their own line. */
-		if (prev && strcmp(prev_host, info[i].host)) {
-			portier_snapshot_free(prev);
-			prev = NULL;
-		}
-		rc = show(cli, &a, prev, cur);
-		portier_snapshot_free(prev);
-		prev = cur;
-		prev_host = info[i].host;
-		cur = NULL;
-	}
-out:
-	portier_snapshot_free(prev);
+	else
+		rc = walk(cli, &a, st, info, n);
 	portier_free(info);
 	portier_store_close(st);
 	return rc;

@@ -32,8 +32,15 @@ static const char snapshot_help[] =
 	"  --json         the snapshot's id and the events as JSON Lines\n"
 	"  -q, --quiet    print nothing on success\n"
 	"\n"
-	"exit: 0 recorded, 2 bad usage, 3 the sockets or the store could not\n"
-	"be read or written (a newer, foreign or damaged store is left alone)\n";
+	"PostgreSQL down: after a few tries the snapshot is kept in the spool\n"
+	"($PORTIER_SPOOL, else spool/ beside the default store) and the next\n"
+	"run that reaches the server sends it (and every older one) first.\n"
+	"$PORTIER_HOST_ID replaces the host name recorded.\n"
+	"\n"
+	"exit: 0 recorded (or spooled, with a note saying so), 2 bad usage, 3\n"
+	"the sockets or the store could not be read or written and the\n"
+	"snapshot was not spooled (a newer, foreign or damaged store is left\n"
+	"alone)\n";
 
 enum { OPT_STORE = 256, OPT_NETNS, OPT_ALL_NETNS, OPT_JSON };
 
@@ -116,25 +123,32 @@ static int collect(struct cli *cli, struct snap_args *a,
 	return rc ? cli_report(cli, &err) : 0;
 }
 
-/* The events since the snapshot before s, if there is one. */
+/* The events since this host's snapshot before s, if there is one. */
 static int print_changes(struct cli *cli, struct portier_store *st,
 			 const struct portier_snapshot *s, bool json)
 {
 	struct portier_err err = {0};
-	struct portier_snapshot_info *info = NULL;
+	struct portier_snapshot_info *info = NULL, me = {0};
 	struct portier_snapshot *prev = NULL;
 	struct portier_event *ev = NULL;
-	size_t n = 0, n_ev = 0;
+	size_t n = 0, n_ev = 0, i;
 	uint16_t lo, hi;
 	int rc;
 
 	if ((rc = portier_store_list(st, &info, &n, &err)))
 		return cli_report(cli, &err);
-	if (n < 2) {
+	portier_strlcpy(me.host, s->host, sizeof me.host);
+	portier_strlcpy(me.machine_id, s->machine_id ? s->machine_id : "",
+			sizeof me.machine_id);
+	for (i = n; i-- > 0;)
+		if (info[i].id < s->id &&
+		    portier_snapshot_same_host(&info[i], &me))
+			break;
+	if (i == (size_t)-1) {
 		portier_free(info);
 		return 0;
 	}
-	rc = portier_store_load(st, info[n - 2].id, &prev, &err);
+	rc = portier_store_load(st, info[i].id, &prev, &err);
 	portier_free(info);
 	store_out_ephemeral(cli, &lo, &hi);
 	if (!rc)
@@ -143,7 +157,7 @@ static int print_changes(struct cli *cli, struct portier_store *st,
 		portier_snapshot_free(prev);
 		return cli_report(cli, &err);
 	}
-	for (size_t i = 0; i < n_ev && !rc; i++)
+	for (i = 0; i < n_ev && !rc; i++)
 		if (json)
 			rc = store_out_event_json(&ev[i], prev->id, s->id,
 						  s->time, stdout);
@@ -169,41 +183,127 @@ static const char *dpkg_dir(void)
 	return d && *d ? d : "/var/lib/dpkg";
 }
 
+/* Send what the spool holds before s, so each host's history stays in
+ * order; 0, or the error (PORTIER_STORE_EDOWN: spool s too). */
+static int flush_spool(struct cli *cli, struct portier_store *st,
+		       const char *dir, struct portier_err *err)
+{
+	size_t sent, bad;
+	int rc = portier_spool_flush(dir, st, &sent, &bad, err);
+
+	if (sent)
+		cli_notice(cli, "sent %zu spooled snapshot%s from %s", sent,
+			   sent == 1 ? "" : "s", dir);
+	if (bad)
+		cli_notice(cli,
+			   "%zu damaged spool file%s in %s set aside as "
+			   "*.bad",
+			   bad, bad == 1 ? "" : "s", dir);
+	return rc;
+}
+
+/* The store is down: keep s in the spool; 0 with a note, or exit 3. */
+static int spool(struct cli *cli, const struct portier_snapshot *s,
+		 const char *dir, bool json, const struct portier_err *why)
+{
+	struct portier_spool_limits lim = {0};
+	struct portier_err err = {0};
+	const char *max = getenv("PORTIER_SPOOL_MAX");
+	unsigned long files = 0;
+	size_t waiting;
+	char when[32];
+
+	cli_error(cli, "%s", why->msg);
+	if (max && *max && portier_parse_ulong(max, 1, 1000000, &files)) {
+		cli_error(cli,
+			  "PORTIER_SPOOL_MAX '%s' is not a number of "
+			  "files (1 to 1000000): the snapshot is lost",
+			  max);
+		return EXIT_USAGE;
+	}
+	lim.files = files;
+	if (portier_spool_put(dir, s, &lim, &waiting, &err)) {
+		cli_report(cli, &err);
+		cli_hint("the snapshot is lost; nothing was written");
+		return EXIT_RUNTIME;
+	}
+	store_out_time(s->time, when, sizeof when);
+	cli_notice(cli,
+		   "snapshot spooled in %s (%zu waiting): the next run "
+		   "that reaches the store sends it",
+		   dir, waiting);
+	if (json) {
+		json_t *o =
+			json_pack("{s:s, s:b, s:s, s:o, s:i, s:I}", "type",
+				  "snapshot", "spooled", 1, "time", when,
+				  "host", cli_json_string(s->host), "listeners",
+				  (int)s->n, "waiting", (json_int_t)waiting);
+
+		if (cli_json_line(stdout, o) < 0) {
+			cli_error(cli, "out of memory while writing JSON");
+			return EXIT_RUNTIME;
+		}
+	}
+	return 0;
+}
+
 static int cmd_snapshot(struct cli *cli, int argc, char **argv)
 {
 	struct snap_args a = {0};
 	struct portier_err err = {0};
 	struct portier_snapshot *s = NULL;
 	struct portier_store *st = NULL;
-	char host[256] = "", when[32];
+	char *spool_dir = NULL, *def = NULL, when[32];
+	const char *name;
+	bool down;
 	int rc = parse_args(cli, argc, argv, &a);
 
 	if (rc >= 0)
 		return rc;
-	if ((rc = store_out_open(cli, a.store, true, &st)))
-		return rc;
-	if ((rc = collect(cli, &a, &s)))
-		goto out;
-	s->time = (int64_t)time(NULL);
-	gethostname(host, sizeof host - 1);
-	if (!(s->host = portier_strdup(host))) {
-		rc = cli_report(cli,
-				&(struct portier_err){.code = PORTIER_ENOMEM,
-						      .msg = "out of memory"});
+	if (!(name = a.store) &&
+	    !(name = def = portier_store_default_path(&err)))
+		return cli_report(cli, &err);
+	if (portier_store_is_remote(name) &&
+	    !(spool_dir = portier_spool_default_dir(&err))) {
+		rc = cli_report(cli, &err);
 		goto out;
 	}
-	if (portier_store_hash_exes(st, s, cli->proc_root, &err) ||
-	    portier_store_packages(s, dpkg_dir(), &err) ||
-	    portier_store_save(st, s, &err)) {
+	rc = store_out_open_err(cli, name, true, &st, &err);
+	if (rc && (!spool_dir || err.code != PORTIER_STORE_EDOWN)) {
 		rc = cli_report(cli, &err);
+		goto out;
+	}
+	down = rc != 0;
+	if ((rc = collect(cli, &a, &s)))
+		goto out;
+	if (portier_snapshot_stamp(s, (int64_t)time(NULL), &err) ||
+	    portier_store_hash_exes(st, s, cli->proc_root, &err) ||
+	    portier_store_packages(s, dpkg_dir(), &err)) {
+		rc = cli_report(cli, &err);
+		goto out;
+	}
+	if (st && spool_dir && (rc = flush_spool(cli, st, spool_dir, &err)) &&
+	    rc != PORTIER_STORE_EDOWN) {
+		/* One that cannot be stored stays there, and is no reason
+		 * to lose this one. */
+		cli_notice(cli, "a spooled snapshot stays in %s: %s", spool_dir,
+			   err.msg);
+		rc = 0;
+	}
+	if (st && !rc)
+		rc = portier_store_save(st, s, &err);
+	if (down || rc) {
+		rc = err.code == PORTIER_STORE_EDOWN && spool_dir
+			     ? spool(cli, s, spool_dir, a.json, &err)
+			     : cli_report(cli, &err);
 		goto out;
 	}
 	store_out_time(s->time, when, sizeof when);
 	if (a.json) {
-		json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:i}", "type",
-				      "snapshot", "id", (json_int_t)s->id,
-				      "time", when, "host", s->host,
-				      "listeners", (int)s->n);
+		json_t *o = json_pack(
+			"{s:s, s:I, s:s, s:o, s:i}", "type", "snapshot", "id",
+			(json_int_t)s->id, "time", when, "host",
+			cli_json_string(s->host), "listeners", (int)s->n);
 
 		if (cli_json_line(stdout, o) < 0) {
 			cli_error(cli, "out of memory while writing JSON");
@@ -219,6 +319,8 @@ static int cmd_snapshot(struct cli *cli, int argc, char **argv)
 out:
 	portier_snapshot_free(s);
 	portier_store_close(st);
+	portier_free(spool_dir);
+	portier_free(def);
 	return rc;
 }
 

@@ -10,6 +10,24 @@
 #include "cli/local_out.h"
 #include "cli/store_out.h"
 
+/* The PostgreSQL store's retries, as notes on stderr. */
+static void log_note(void *ctx, const char *msg)
+{
+	cli_notice(ctx, "%s", msg);
+}
+
+int store_out_open_err(struct cli *cli, const char *name, bool create,
+		       struct portier_store **st, struct portier_err *err)
+{
+	const struct portier_store_opts o = {
+		.flags = create ? PORTIER_STORE_CREATE : 0,
+		.log = log_note,
+		.log_ctx = cli,
+	};
+
+	return portier_store_open_opts(name, &o, st, err);
+}
+
 int store_out_open(struct cli *cli, const char *path, bool create,
 		   struct portier_store **st)
 {
@@ -20,8 +38,7 @@ int store_out_open(struct cli *cli, const char *path, bool create,
 	*st = NULL;
 	if (!path && !(path = def = portier_store_default_path(&err)))
 		return cli_report(cli, &err);
-	rc = portier_store_open(path, create ? PORTIER_STORE_CREATE : 0, st,
-				&err);
+	rc = store_out_open_err(cli, path, create, st, &err);
 	portier_free(def);
 	return rc ? cli_report(cli, &err) : 0; /* a refused file: exit 3 */
 }

@@ -16,6 +16,10 @@
  */
 int store_out_open(struct cli *cli, const char *path, bool create,
 		   struct portier_store **st);
+/* The same for name (a file or a connection string), printing only the
+ * PostgreSQL retries: the caller reports err (or spools). */
+int store_out_open_err(struct cli *cli, const char *name, bool create,
+		       struct portier_store **st, struct portier_err *err);
 
 /* "2026-12-04T11:40:00Z" */
 void store_out_time(int64_t t, char *buf, size_t len);

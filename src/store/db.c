@@ -1,7 +1,8 @@
 /*
  * db.c - the SQLite database of snapshots: where it lives, opening it
  * (refusing what is not ours before anything is written), and the schema
- * migrations.  docs/store.md describes the tables.
+ * migrations (schema.c holds them).  A PostgreSQL connection string goes
+ * to pg.c instead.  docs/store.md describes the tables.
  */
 #include <limits.h>
 #include <sqlite3.h>
@@ -14,35 +15,6 @@
 
 /* PRAGMA application_id of a portier store: "PORT". */
 #define STORE_APP_ID 0x504f5254
-
-/*
- * Migration i turns schema i into i + 1; a new database runs them all.
- * Never edit one that has shipped: add the next.
- */
-static const char *const migrations[PORTIER_STORE_SCHEMA] = {
-	/* 0 -> 1: snapshots and their listeners. */
-	"CREATE TABLE snapshot(id INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
-	" host TEXT NOT NULL);"
-	"CREATE TABLE listener(snapshot INTEGER NOT NULL REFERENCES"
-	" snapshot(id) ON DELETE CASCADE, proto INTEGER NOT NULL,"
-	" family INTEGER NOT NULL, addr BLOB NOT NULL, port INTEGER NOT NULL,"
-	" netns TEXT NOT NULL, inode INTEGER, pid INTEGER, uid INTEGER,"
-	" comm TEXT, exe TEXT, exe_deleted INTEGER NOT NULL DEFAULT 0,"
-	" unit TEXT, container TEXT);"
-	"CREATE INDEX listener_snapshot ON listener(snapshot);",
-	/* 1 -> 2: executable hashes, the verdicts, and the hash cache. */
-	"ALTER TABLE listener ADD COLUMN sha256 BLOB;"
-	"ALTER TABLE listener ADD COLUMN kb_risk INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE listener ADD COLUMN audit INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE listener ADD COLUMN rules TEXT;"
-	"CREATE INDEX listener_port ON listener(port);"
-	"CREATE TABLE exe_hash(dev INTEGER NOT NULL, inode INTEGER NOT NULL,"
-	" mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL,"
-	" sha256 BLOB NOT NULL, PRIMARY KEY(dev, inode, mtime_ns, size))"
-	" WITHOUT ROWID;",
-	/* 2 -> 3: the Debian package of the executable. */
-	"ALTER TABLE listener ADD COLUMN package TEXT;",
-};
 
 int store_sql_err(struct portier_store *st, struct portier_err *err,
 		  const char *what)
@@ -86,23 +58,22 @@ static int query_int(struct portier_store *st, const char *sql, int64_t *out,
 	return 0;
 }
 
-char *portier_store_default_path(struct portier_err *err)
+/* <state>/name: /var/lib/portier/NAME for root, else under
+ * $XDG_STATE_HOME/portier (~/.local/state when unset). */
+static char *state_path(const char *name, struct portier_err *err)
 {
-	const char *env = getenv("PORTIER_STORE");
 	const char *base = getenv("XDG_STATE_HOME");
 	const char *home = getenv("HOME");
 	char buf[PATH_MAX];
 	int n;
 
-	if (env && *env)
-		return portier_strdup(env);
 	if (geteuid() == 0)
-		n = snprintf(buf, sizeof buf, "/var/lib/portier/portier.db");
+		n = snprintf(buf, sizeof buf, "/var/lib/portier/%s", name);
 	else if (base && base[0] == '/')
-		n = snprintf(buf, sizeof buf, "%s/portier/portier.db", base);
+		n = snprintf(buf, sizeof buf, "%s/portier/%s", base, name);
 	else if (home && home[0] == '/')
-		n = snprintf(buf, sizeof buf,
-			     "%s/.local/state/portier/portier.db", home);
+		n = snprintf(buf, sizeof buf, "%s/.local/state/portier/%s",
+			     home, name);
 	else {
 		portier_err_set(err, PORTIER_EINVAL,
 				"no place for the store: neither "
@@ -115,6 +86,24 @@ char *portier_store_default_path(struct portier_err *err)
 		return NULL;
 	}
 	return portier_strdup(buf);
+}
+
+char *portier_store_default_path(struct portier_err *err)
+{
+	const char *env = getenv("PORTIER_STORE");
+
+	if (env && *env)
+		return portier_strdup(env);
+	return state_path("portier.db", err);
+}
+
+char *portier_spool_default_dir(struct portier_err *err)
+{
+	const char *env = getenv("PORTIER_SPOOL");
+
+	if (env && *env)
+		return portier_strdup(env);
+	return state_path("spool", err);
 }
 
 /* Is this file ours, and of a schema this build knows?  Reads only. */
@@ -161,7 +150,7 @@ static int migrate(struct portier_store *st, struct portier_err *err)
 	if ((rc = store_exec(st, "BEGIN IMMEDIATE", err)))
 		return rc;
 	for (int v = st->version; v < PORTIER_STORE_SCHEMA; v++)
-		if ((rc = store_exec(st, migrations[v], err)))
+		if ((rc = store_exec(st, store_migrations[v], err)))
 			goto fail;
 	snprintf(sql, sizeof sql, "PRAGMA application_id=%d", STORE_APP_ID);
 	if ((rc = store_exec(st, sql, err)))
@@ -200,13 +189,44 @@ static int check_dir(const char *path, bool create, struct portier_err *err)
 int portier_store_open(const char *path, unsigned flags,
 		       struct portier_store **out, struct portier_err *err)
 {
-	bool create = flags & PORTIER_STORE_CREATE;
+	const struct portier_store_opts o = {.flags = flags};
+
+	return portier_store_open_opts(path, &o, out, err);
+}
+
+static int open_pg(const char *conninfo, const struct portier_store_opts *o,
+		   struct portier_store **out, struct portier_err *err)
+{
+	struct portier_store *st = portier_calloc(1, sizeof *st);
+	char shown[1024];
+	int rc;
+
+	portier_store_redact(conninfo, shown, sizeof shown);
+	if (!st || !(st->path = portier_strdup(shown))) {
+		portier_free(st);
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	}
+	if ((rc = store_pg_open(st, conninfo, o, err))) {
+		portier_store_close(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+int portier_store_open_opts(const char *path,
+			    const struct portier_store_opts *o,
+			    struct portier_store **out, struct portier_err *err)
+{
+	bool create = o->flags & PORTIER_STORE_CREATE;
 	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW |
 		     SQLITE_OPEN_NOMUTEX;
 	struct portier_store *st;
 	int rc;
 
 	*out = NULL;
+	if (portier_store_is_remote(path))
+		return open_pg(path, o, out, err);
 	if (!create && access(path, F_OK) != 0)
 		return portier_err_set(err, PORTIER_ENOENT,
 				       "no store at %s (no snapshot yet)",
@@ -244,6 +264,7 @@ void portier_store_close(struct portier_store *st)
 {
 	if (!st)
 		return;
+	store_pg_close(st);
 	sqlite3_close(st->db);
 	portier_free(st->path);
 	portier_free(st);

@@ -49,6 +49,22 @@ static int insert_listener(sqlite3_stmt *q, int64_t id,
 	return sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
 }
 
+/* The id of the snapshot already stored under key; 0 when none. */
+static int64_t sqlite_key_id(struct portier_store *st, const char *key)
+{
+	sqlite3_stmt *q;
+	int64_t id = 0;
+
+	if (sqlite3_prepare_v2(st->db, store_sql_snapshot_by_key, -1, &q,
+			       NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		id = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return id;
+}
+
 int portier_store_save(struct portier_store *st, struct portier_snapshot *s,
 		       struct portier_err *err)
 {
@@ -56,26 +72,30 @@ int portier_store_save(struct portier_store *st, struct portier_snapshot *s,
 	int64_t id;
 	int rc;
 
+	if (st->pg)
+		return store_pg_save(st, s, err);
 	if ((rc = store_exec(st, "BEGIN IMMEDIATE", err)))
 		return rc;
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO snapshot(time, host) VALUES(?, ?)",
-			       -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, store_sql_insert_snapshot, -1, &q,
+			       NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(q, 1, s->time);
 	bind_text(q, 2, s->host ? s->host : "");
-	if (sqlite3_step(q) != SQLITE_DONE)
+	bind_text(q, 3, s->machine_id ? s->machine_id : "");
+	bind_text(q, 4, s->key[0] ? s->key : NULL);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) { /* this key is stored already */
+		sqlite3_finalize(q);
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		s->id = sqlite_key_id(st, s->key);
+		return 0;
+	}
+	if (rc != SQLITE_ROW)
 		goto fail;
+	id = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
-	id = sqlite3_last_insert_rowid(st->db);
-	if (sqlite3_prepare_v2(
-		    st->db,
-		    "INSERT INTO listener(snapshot, proto, family, addr, port,"
-		    " netns, inode, pid, uid, comm, exe, exe_deleted, unit,"
-		    " container, sha256, kb_risk, audit, rules, package)"
-		    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		    " ?, ?)",
-		    -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, store_sql_insert_listener, -1, &q,
+			       NULL) != SQLITE_OK)
 		goto fail;
 	for (size_t i = 0; i < s->n; i++)
 		if (insert_listener(q, id, &s->l[i]))
@@ -143,45 +163,20 @@ static int listener_qcmp(const void *a, const void *b)
 	return portier_listener_cmp(a, b);
 }
 
-int portier_store_load(struct portier_store *st, int64_t id,
-		       struct portier_snapshot **out, struct portier_err *err)
+/* The listeners of snapshot s->id into s. */
+static int sqlite_load_listeners(struct portier_store *st,
+				 struct portier_snapshot *s,
+				 struct portier_err *err)
 {
-	struct portier_snapshot *s = portier_calloc(1, sizeof *s);
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q;
 	size_t cap = 0;
 	bool fail = false;
-	int rc;
+	int rc = SQLITE_DONE;
 
-	*out = NULL;
-	if (!s)
-		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT time, host FROM snapshot WHERE id = ?",
-			       -1, &q, NULL) != SQLITE_OK)
-		goto sqlfail;
-	sqlite3_bind_int64(q, 1, id);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(q);
-		portier_snapshot_free(s);
-		return portier_err_set(err, PORTIER_ENOENT,
-				       "no snapshot %lld in %s", (long long)id,
-				       st->path);
-	}
-	if (rc != SQLITE_ROW)
-		goto sqlfail;
-	s->id = id;
-	s->time = sqlite3_column_int64(q, 0);
-	s->host = col_text(q, 1, &fail);
-	sqlite3_finalize(q);
-	if (sqlite3_prepare_v2(
-		    st->db,
-		    "SELECT proto, family, addr, port, netns, inode, pid, uid,"
-		    " comm, exe, exe_deleted, unit, container, sha256, kb_risk,"
-		    " audit, rules, package FROM listener WHERE snapshot = ?",
-		    -1, &q, NULL) != SQLITE_OK)
-		goto sqlfail;
-	sqlite3_bind_int64(q, 1, id);
+	if (sqlite3_prepare_v2(st->db, store_sql_select_listeners, -1, &q,
+			       NULL) != SQLITE_OK)
+		return store_sql_err(st, err, "cannot read a snapshot");
+	sqlite3_bind_int64(q, 1, s->id);
 	while (!fail && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		if (portier_grow(&s->l, &cap, s->n + 1, sizeof *s->l, 64)) {
 			fail = true;
@@ -190,22 +185,88 @@ int portier_store_load(struct portier_store *st, int64_t id,
 		memset(&s->l[s->n], 0, sizeof *s->l);
 		fail = !read_listener(q, &s->l[s->n++]);
 	}
-	if (!fail && rc != SQLITE_DONE)
-		goto sqlfail;
+	if (!fail && rc != SQLITE_DONE) {
+		rc = store_sql_err(st, err, "cannot read a snapshot");
+		sqlite3_finalize(q);
+		return rc;
+	}
 	sqlite3_finalize(q);
-	if (fail) {
-		portier_snapshot_free(s);
+	if (fail)
 		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Snapshot id into s: PORTIER_ENOENT when there is none. */
+static int sqlite_load(struct portier_store *st, int64_t id,
+		       struct portier_snapshot *s, struct portier_err *err)
+{
+	sqlite3_stmt *q;
+	bool fail = false;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, store_sql_select_snapshot, -1, &q,
+			       NULL) != SQLITE_OK)
+		return store_sql_err(st, err, "cannot read a snapshot");
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(q);
+		if (rc == SQLITE_DONE)
+			return portier_err_set(err, PORTIER_ENOENT,
+					       "no snapshot %lld in %s",
+					       (long long)id, st->path);
+		return store_sql_err(st, err, "cannot read a snapshot");
+	}
+	s->id = id;
+	s->time = sqlite3_column_int64(q, 0);
+	s->host = col_text(q, 1, &fail);
+	s->machine_id = col_text(q, 2, &fail);
+	if (sqlite3_column_text(q, 3))
+		portier_strlcpy(s->key, (const char *)sqlite3_column_text(q, 3),
+				sizeof s->key);
+	sqlite3_finalize(q);
+	if (fail)
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	return sqlite_load_listeners(st, s, err);
+}
+
+int portier_store_load(struct portier_store *st, int64_t id,
+		       struct portier_snapshot **out, struct portier_err *err)
+{
+	struct portier_snapshot *s = portier_calloc(1, sizeof *s);
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	rc = st->pg ? store_pg_load(st, id, s, err)
+		    : sqlite_load(st, id, s, err);
+	if (rc) {
+		portier_snapshot_free(s);
+		return rc;
 	}
 	if (s->n)
 		qsort(s->l, s->n, sizeof *s->l, listener_qcmp);
 	*out = s;
 	return 0;
-sqlfail:
-	rc = store_sql_err(st, err, "cannot read a snapshot");
-	sqlite3_finalize(q);
-	portier_snapshot_free(s);
-	return rc;
+}
+
+bool portier_snapshot_same_host(const struct portier_snapshot_info *a,
+				const struct portier_snapshot_info *b)
+{
+	/* A snapshot of a store older than version 4 (or of a host without
+	 * /etc/machine-id) has no machine id: its name alone says. */
+	return !strcmp(a->host, b->host) &&
+	       (!a->machine_id[0] || !b->machine_id[0] ||
+		!strcmp(a->machine_id, b->machine_id));
+}
+
+/* Column i as a string into buf ("" for NULL). */
+static void col_copy(sqlite3_stmt *q, int i, char *buf, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+
+	portier_strlcpy(buf, t ? (const char *)t : "", len);
 }
 
 int portier_store_list(struct portier_store *st,
@@ -218,13 +279,14 @@ int portier_store_list(struct portier_store *st,
 
 	*out = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT s.id, s.time, (SELECT count(*) FROM"
-			       " listener WHERE snapshot = s.id), s.host FROM"
-			       " snapshot s ORDER BY s.id",
-			       -1, &q, NULL) != SQLITE_OK)
+	if (st->pg)
+		return store_pg_list(st, out, n, err);
+	if (sqlite3_prepare_v2(st->db, store_sql_list, -1, &q, NULL) !=
+	    SQLITE_OK)
 		return store_sql_err(st, err, "cannot list snapshots");
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct portier_snapshot_info *x;
+
 		if (portier_grow(out, &cap, *n + 1, sizeof **out, 16)) {
 			sqlite3_finalize(q);
 			portier_free(*out);
@@ -233,16 +295,12 @@ int portier_store_list(struct portier_store *st,
 			return portier_err_set(err, PORTIER_ENOMEM,
 					       "out of memory");
 		}
-		(*out)[*n].id = sqlite3_column_int64(q, 0);
-		(*out)[*n].time = sqlite3_column_int64(q, 1);
-		(*out)[*n].listeners = (size_t)sqlite3_column_int64(q, 2);
-		portier_strlcpy(
-			(*out)[*n].host,
-			(const char *)sqlite3_column_text(q, 3)
-				? (const char *)sqlite3_column_text(q, 3)
-				: "",
-			sizeof(*out)[*n].host);
-		++*n;
+		x = &(*out)[(*n)++];
+		x->id = sqlite3_column_int64(q, 0);
+		x->time = sqlite3_column_int64(q, 1);
+		x->listeners = (size_t)sqlite3_column_int64(q, 2);
+		col_copy(q, 3, x->host, sizeof x->host);
+		col_copy(q, 4, x->machine_id, sizeof x->machine_id);
 	}
 	if (rc != SQLITE_DONE) {
 		rc = store_sql_err(st, err, "cannot list snapshots");
@@ -279,6 +337,10 @@ static bool hash_exe(struct portier_store *st, struct hash_q *h,
 	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode))
 		goto out;
 	mtime = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+	if (!h->get) { /* no cache */
+		ok = portier_sha256_fd(fd, out) == 0;
+		goto out;
+	}
 	sqlite3_reset(h->get);
 	sqlite3_bind_int64(h->get, 1, (sqlite3_int64)sb.st_dev);
 	sqlite3_bind_int64(h->get, 2, (sqlite3_int64)sb.st_ino);
@@ -332,14 +394,18 @@ int portier_store_hash_exes(struct portier_store *st,
 		if (s->l[i].pid > 0 && s->l[i].exe)
 			by_pid[n++] = &s->l[i];
 	qsort(by_pid, n, sizeof *by_pid, pid_qcmp);
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT sha256 FROM exe_hash WHERE dev = ? AND"
-			       " inode = ? AND mtime_ns = ? AND size = ?",
-			       -1, &h.get, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(st->db,
-			       "INSERT OR REPLACE INTO exe_hash(dev, inode,"
-			       " mtime_ns, size, sha256) VALUES(?, ?, ?, ?, ?)",
-			       -1, &h.put, NULL) != SQLITE_OK) {
+	/* The cache is keyed by device and inode: only a store of this host
+	 * (SQLite) may keep it. */
+	if (st && st->db &&
+	    (sqlite3_prepare_v2(st->db,
+				"SELECT sha256 FROM exe_hash WHERE dev = ? AND"
+				" inode = ? AND mtime_ns = ? AND size = ?",
+				-1, &h.get, NULL) != SQLITE_OK ||
+	     sqlite3_prepare_v2(
+		     st->db,
+		     "INSERT OR REPLACE INTO exe_hash(dev, inode,"
+		     " mtime_ns, size, sha256) VALUES(?, ?, ?, ?, ?)",
+		     -1, &h.put, NULL) != SQLITE_OK)) {
 		rc = store_sql_err(st, err, "cannot read the hash cache");
 		goto out;
 	}

@@ -3,11 +3,15 @@
  * one row per key (proto, address, port, netns) with its first owner, the
  * kb risk of the port and the audit findings about it.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include "portier/file.h"
 #include "portier/store.h"
 
 int portier_listener_cmp(const struct portier_listener *a,
@@ -52,6 +56,7 @@ void portier_snapshot_free(struct portier_snapshot *s)
 		listener_clear(&s->l[i]);
 	portier_free(s->l);
 	portier_free(s->host);
+	portier_free(s->machine_id);
 	portier_free(s);
 }
 
@@ -212,5 +217,47 @@ out:
 		return portier_err_set(err, rc, "out of memory for a snapshot");
 	}
 	*out = s;
+	return 0;
+}
+
+/* /etc/machine-id's 32 hex digits, or "" when it cannot be read. */
+static char *machine_id(void)
+{
+	char *text = NULL, *id;
+	size_t n;
+
+	if (portier_file_read(AT_FDCWD, NULL, "/etc/machine-id",
+			      PORTIER_FILE_TEXT, 4096, &text, NULL))
+		return portier_strdup("");
+	n = strspn(text, "0123456789abcdef");
+	id = portier_strndup(text, n == 32 ? n : 0);
+	portier_free(text);
+	return id;
+}
+
+int portier_snapshot_stamp(struct portier_snapshot *s, int64_t now,
+			   struct portier_err *err)
+{
+	const char *env = getenv("PORTIER_HOST_ID");
+	char host[256] = "";
+	uint8_t r[16];
+
+	if (env && *env)
+		portier_strlcpy(host, env, sizeof host);
+	else
+		gethostname(host, sizeof host - 1);
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+		return portier_err_set(
+			err, PORTIER_EIO,
+			"no random bytes for the snapshot's key");
+	for (size_t i = 0; i < sizeof r; i++)
+		snprintf(s->key + 2 * i, 3, "%02x", r[i]);
+	portier_free(s->host);
+	portier_free(s->machine_id);
+	s->host = portier_strdup(host);
+	s->machine_id = machine_id();
+	s->time = now;
+	if (!s->host || !s->machine_id)
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
 	return 0;
 }

@@ -6,8 +6,13 @@
 
 #include "portier/store.h"
 
+struct store_pg; /* pg.c */
+
 struct portier_store {
-	sqlite3 *db;
+	sqlite3 *db;	     /* the SQLite backend, or NULL */
+	struct store_pg *pg; /* the PostgreSQL backend, or NULL */
+	/* The file, or the connection string with its password hidden: what
+	 * messages name. */
 	char *path;
 	int version; /* schema version */
 };
@@ -18,5 +23,41 @@ int store_sql_err(struct portier_store *st, struct portier_err *err,
 /* Run sql (no results); 0 or PORTIER_EIO. */
 int store_exec(struct portier_store *st, const char *sql,
 	       struct portier_err *err);
+
+/* ---- the one schema (schema.c) ------------------------------------------- */
+
+enum store_dialect { STORE_SQLITE, STORE_PG };
+
+/* The migrations, in SQLite's words: store_migrations[i] turns schema i
+ * into i + 1. */
+extern const char *const store_migrations[PORTIER_STORE_SCHEMA];
+/* The statements both backends run, in SQLite's words. */
+extern const char store_sql_insert_snapshot[];
+extern const char store_sql_snapshot_by_key[];
+extern const char store_sql_insert_listener[];
+extern const char store_sql_select_snapshot[];
+extern const char store_sql_select_listeners[];
+extern const char store_sql_list[];
+
+/*
+ * sql in dialect d into out: for PostgreSQL the types become its own
+ * (INTEGER -> BIGINT, BLOB -> BYTEA, INTEGER PRIMARY KEY -> BIGSERIAL,
+ * WITHOUT ROWID dropped) and each ? the next $N, outside quotes.  0, or
+ * PORTIER_EINVAL when out is too small.
+ */
+int store_sql_text(const char *sql, enum store_dialect d, char *out,
+		   size_t len);
+
+/* ---- PostgreSQL (pg.c) ---------------------------------------------------- */
+
+int store_pg_open(struct portier_store *st, const char *conninfo,
+		  const struct portier_store_opts *o, struct portier_err *err);
+void store_pg_close(struct portier_store *st);
+int store_pg_save(struct portier_store *st, struct portier_snapshot *s,
+		  struct portier_err *err);
+int store_pg_load(struct portier_store *st, int64_t id,
+		  struct portier_snapshot *s, struct portier_err *err);
+int store_pg_list(struct portier_store *st, struct portier_snapshot_info **out,
+		  size_t *n, struct portier_err *err);
 
 #endif

@@ -49,12 +49,48 @@ refused() {
 	[ "$(sha256sum "$1")" = "$sum" ] || { echo "FAIL: $1 was changed" >&2; CLI_FAILS=$((CLI_FAILS + 1)); }
 }
 cp "$db" "$dir/newer.db"
-sqlite3 "$dir/newer.db" "PRAGMA user_version = 4"
-refused "$dir/newer.db" "schema version 4 is newer"
+sqlite3 "$dir/newer.db" "PRAGMA user_version = 5"
+refused "$dir/newer.db" "schema version 5 is newer"
 head -c 8192 /dev/urandom > "$dir/junk.db"
 refused "$dir/junk.db" "not a database"
 sqlite3 "$dir/other.db" "CREATE TABLE t(x); INSERT INTO t VALUES(1)"
 refused "$dir/other.db" "not a portier store"
+
+# PostgreSQL without a server (a closed port on loopback): the snapshot is
+# spooled (exit 0, a note), the password never printed; history cannot read
+# (exit 3); a bad connection string is exit 3 and spools nothing.
+pg="postgresql://portier:Sekr1tPw@127.0.0.1:1/portier"
+export PORTIER_SPOOL="$dir/spool"
+no_secret() {
+	case "$OUT$ERR" in *Sekr1tPw*) echo "FAIL: the password was printed: $ERR" >&2; CLI_FAILS=$((CLI_FAILS + 1)) ;; esac
+}
+expect_exit 0 "$PORTIER" snapshot --store "$pg"
+no_secret
+expect_in "$ERR" "snapshot spooled in $dir/spool (1 waiting)" "spooled"
+expect_in "$ERR" "postgresql://portier:***@127.0.0.1:1/portier" "redacted"
+expect_in "$ERR" "attempt 3 of 4" "retries logged"
+expect_exit 0 "$PORTIER" snapshot --json --store "host=127.0.0.1 port=1 password=Sekr1tPw"
+no_secret
+expect_in "$OUT" '"spooled":true' "spooled as JSON"
+expect_in "$OUT" '"waiting":2' "two waiting"
+expect_exit 3 "$PORTIER" history --store "$pg"
+no_secret
+expect_in "$ERR" "cannot reach the store" "history without a server"
+expect_exit 3 "$PORTIER" snapshot --store "host=127.0.0.1 password='Sekr1tPw junk"
+no_secret
+expect_in "$ERR" "not a valid connection string" "bad connection string"
+PORTIER_SPOOL_MAX=2 expect_exit 3 "$PORTIER" snapshot -q --store "$pg"
+no_secret
+expect_in "$ERR" "is full (2 snapshots" "full spool"
+PORTIER_SPOOL_MAX=lots expect_exit 2 "$PORTIER" snapshot -q --store "$pg"
+no_secret
+expect_in "$ERR" "PORTIER_SPOOL_MAX 'lots' is not a number" "bad spool bound"
+for f in "$dir"/spool/*; do
+	case $f in *.snap) ;; *) echo "FAIL: unexpected spool file $f" >&2; CLI_FAILS=$((CLI_FAILS + 1)) ;; esac
+	grep -q Sekr1tPw "$f" && { echo "FAIL: the password is in $f" >&2; CLI_FAILS=$((CLI_FAILS + 1)); }
+done
+[ "$(ls "$dir/spool" | wc -l)" = 2 ] || { echo "FAIL: the spool should hold 2 files" >&2; CLI_FAILS=$((CLI_FAILS + 1)); }
+unset PORTIER_SPOOL
 
 # scan files
 j() { printf '{"type":"port","addr":"%s","family":"ipv4","hostname":null,"port":%s,"proto":"tcp","state":"%s","service":"x"}\n' "$@"; }

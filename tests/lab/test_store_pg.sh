@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# portier snapshot / history on PostgreSQL: three lab hosts (namespaces,
+# each with its own listeners and its own PORTIER_HOST_ID) write to one
+# database, started by this test from Debian's postgresql in a private data
+# directory that listens on a Unix socket in a temporary directory only.
+#  - The three snapshot at once, twice (the first time they race to create
+#    the schema): every snapshot and listener is there, and each host's
+#    history compares it with its own snapshots only.
+#  - PostgreSQL stopped: snapshots are spooled (exit 0, a note), the
+#    password never printed; a full spool refuses (exit 3).  Stopped in the
+#    middle of a snapshot (its insert waiting on a lock): spooled too.
+#    After a restart the next run sends them first; a spool file sent again
+#    (a crash between sending and removing) is stored once; `portier diff`
+#    compares the last snapshot with its own host's one before.
+#  - A database of a newer schema, or of another program: exit 3, the data
+#    untouched, nothing spooled.
+. "$PORTIER_SRC/tests/lab/lib.sh"
+lab_init
+need_tool jq
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -n 1)
+[ -n "$pgbin" ] && [ -x "$pgbin/initdb" ] && [ -x "$pgbin/pg_ctl" ] ||
+	need_skip "PostgreSQL's initdb and pg_ctl missing (make deps installs postgresql)"
+need_tool psql runuser
+id postgres > /dev/null 2>&1 || need_skip "no postgres user (make deps installs postgresql)"
+
+pgdir=$(mktemp -d /tmp/portier-pg.XXXXXX)
+chown postgres "$pgdir"
+pg_ctl() { runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w "$@" > /dev/null; }
+pg_stop() { [ -e "$pgdir/data/postmaster.pid" ] && pg_ctl stop -m immediate; return 0; }
+trap 'pg_stop; lab_cleanup; rm -rf "$pgdir"' EXIT
+runuser -u postgres -- "$pgbin/initdb" -D "$pgdir/data" -A trust -U postgres \
+	--no-sync > "$pgdir/initdb.log" 2>&1 || lab_fail "initdb: $(tail -3 "$pgdir/initdb.log")"
+pg_start() { pg_ctl -o "-k $pgdir -c listen_addresses=''" start || lab_fail "pg_ctl start: $(tail -5 "$pgdir/log")"; }
+pg_start
+sql() { psql -h "$pgdir" -U postgres -d "${DB:-portier}" -v ON_ERROR_STOP=1 -Atc "$1"; }
+DB=postgres sql "CREATE DATABASE portier" > /dev/null
+# The password is ignored (trust) but must never be printed.
+store="postgresql://postgres:Sekr1tPw@/portier?host=$pgdir"
+
+for h in h1 h2 h3; do lab_target "$h"; done
+lab_listen h1 tcp:7401
+lab_listen h2 tcp:7402 tcp:7412
+lab_listen h3 tcp:7403 udp:7413
+
+# snap HOST WANT [ARGS...]: portier snapshot on HOST as HOST, its stdout in
+# $LAB_DIR/HOST.out and stderr in HOST.err; fails unless it exits WANT.
+snap() {
+	local h=$1 want=$2 rc=0; shift 2
+	lab_in "$h" env PORTIER_HOST_ID="$h" PORTIER_SPOOL="$LAB_DIR/spool-$h" \
+		"$PORTIER" snapshot --json --store "$store" "$@" \
+		> "$LAB_DIR/$h.out" 2> "$LAB_DIR/$h.err" || rc=$?
+	[ "$rc" = "$want" ] || lab_fail "snapshot on $h exited $rc, expected $want: $(cat "$LAB_DIR/$h.err")"
+	! grep -q Sekr1tPw "$LAB_DIR/$h.out" "$LAB_DIR/$h.err" || lab_fail "snapshot on $h printed the password"
+}
+# all_at_once: the three hosts snapshot concurrently.
+all_at_once() {
+	local pids=() h
+	for h in h1 h2 h3; do snap "$h" 0 & pids+=($!); done
+	for h in "${pids[@]}"; do wait "$h" || lab_fail "a concurrent snapshot failed"; done
+}
+count() { sql "SELECT count(*) FROM snapshot WHERE host = '$1'"; }
+
+t0=$(date +%s%N)
+all_at_once
+t1=$(date +%s%N)
+lab_listen h1 tcp:7421
+all_at_once
+t2=$(date +%s%N)
+lab_log "3 concurrent snapshots into one PostgreSQL: $(( (t1 - t0) / 1000000 )) ms (schema created), $(( (t2 - t1) / 1000000 )) ms (second round)"
+[ "$(sql "SELECT version FROM schema_version WHERE app = 'portier'")" = 4 ] || lab_fail "schema_version is not 4"
+for h in h1 h2 h3; do [ "$(count $h)" = 2 ] || lab_fail "$h has $(count $h) snapshots, want 2"; done
+# each snapshot's listeners: exactly the host's own
+got=$(sql "SELECT s.host, l.port FROM snapshot s JOIN listener l ON l.snapshot = s.id ORDER BY 1, 2" | sort | uniq -c | awk '{print $2, $1}' | tr '\n' ' ')
+want="h1|7401 2 h1|7421 1 h2|7402 2 h2|7412 2 h3|7403 2 h3|7413 2 "
+[ "$got" = "$want" ] || lab_fail "rows: got '$got', want '$want'"
+[ "$(sql "SELECT count(DISTINCT machine_id) FROM snapshot WHERE machine_id <> ''")" -le 1 ] || lab_fail "machine ids differ"
+lab_expect 0 "$PORTIER" history --list --json --store "$store" > "$LAB_DIR/list.jsonl"
+[ "$(jq -r .machine_id "$LAB_DIR/list.jsonl" | sort -u)" = "$(sql "SELECT DISTINCT machine_id FROM snapshot")" ] ||
+	lab_fail "history --list --json lacks the machine ids"
+
+# history, per host: each host's first snapshot is all NEW, then only its
+# own changes (h1's new 7421), although the ids interleave.
+hist() {
+	local rc=0
+	"$PORTIER" history --json --store "$store" "$@" > "$LAB_DIR/hist.jsonl" 2> "$LAB_DIR/hist.err" || rc=$?
+	[ "$rc" = 0 ] || lab_fail "history $* exited $rc: $(cat "$LAB_DIR/hist.err")"
+	jq -r '"\(.event) \((.after // .before).port)"' "$LAB_DIR/hist.jsonl" | sort | tr '\n' ' '
+}
+[ "$(hist --host h1)" = "NEW 7401 NEW 7421 " ] || lab_fail "history h1: $(hist --host h1)"
+[ "$(hist --host h2)" = "NEW 7402 NEW 7412 " ] || lab_fail "history h2: $(hist --host h2)"
+[ "$(hist h3)" = "NEW 7403 NEW 7413 " ] || lab_fail "history h3: $(hist h3)"
+[ "$(hist | wc -w)" = 12 ] || lab_fail "history of the fleet: $(hist)"
+lab_expect 0 "$PORTIER" history --list --store "$store" > "$LAB_DIR/list.txt"
+[ "$(grep -c listener "$LAB_DIR/list.txt")" = 6 ] || lab_fail "history --list: $(cat "$LAB_DIR/list.txt")"
+# h1's second snapshot printed its one change since its own first
+jq -e -s 'map(select(.type == "event")) | length == 1 and .[0].event == "NEW" and .[0].after.port == 7421' \
+	"$LAB_DIR/h1.out" > /dev/null || lab_fail "h1's snapshot events: $(cat "$LAB_DIR/h1.out")"
+
+# ---- the server down ---------------------------------------------------------
+pg_ctl stop -m fast
+lab_listen h2 tcp:7432
+t0=$(date +%s%N)
+snap h2 0
+t1=$(date +%s%N)
+lab_log "snapshot with the server down (4 attempts, then spooled): $(( (t1 - t0) / 1000000 )) ms"
+grep -q "snapshot spooled in $LAB_DIR/spool-h2 (1 waiting)" "$LAB_DIR/h2.err" || lab_fail "no spool note: $(cat "$LAB_DIR/h2.err")"
+grep -q "attempt 3 of 4" "$LAB_DIR/h2.err" || lab_fail "the retries are not logged: $(cat "$LAB_DIR/h2.err")"
+jq -e '.spooled == true and .waiting == 1' "$LAB_DIR/h2.out" > /dev/null || lab_fail "JSON of a spooled snapshot: $(cat "$LAB_DIR/h2.out")"
+spooled=$(ls "$LAB_DIR/spool-h2")
+[ "$(echo "$spooled" | wc -l)" = 1 ] || lab_fail "spool of h2: $spooled"
+[ "$(stat -c %a "$LAB_DIR/spool-h2/$spooled")" = 600 ] || lab_fail "spool file not 0600"
+key=${spooled#*-}; key=${key%.snap}
+cp -p "$LAB_DIR/spool-h2/$spooled" "$LAB_DIR/kept.snap"
+snap h3 0
+PORTIER_SPOOL_MAX=1 snap h3 3
+grep -q "is full (1 snapshots" "$LAB_DIR/h3.err" || lab_fail "full spool: $(cat "$LAB_DIR/h3.err")"
+[ "$(ls "$LAB_DIR/spool-h3" | wc -l)" = 1 ] || lab_fail "the full spool changed"
+
+# ---- the server stopped in the middle of a snapshot ---------------------------
+# A session holds the listener table locked, so h1's snapshot waits inside
+# its transaction (in its listeners' pipeline); the server is stopped then.
+# The inserts fail with the connection, the reconnect finds nobody, the
+# snapshot goes to the spool.
+pg_start
+psql -h "$pgdir" -U postgres -d portier -v ON_ERROR_STOP=1 -qc \
+	"BEGIN; LOCK TABLE listener IN EXCLUSIVE MODE; SELECT pg_sleep(60)" \
+	> /dev/null 2>&1 &
+locker=$!
+for ((i = 0; i < 100; i++)); do
+	[ "$(sql "SELECT count(*) FROM pg_locks WHERE relation = 'listener'::regclass AND mode = 'ExclusiveLock' AND granted")" = 1 ] && break
+	sleep 0.1
+done
+snap h1 0 &
+snapper=$!
+for ((i = 0; i < 100; i++)); do
+	[ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'portier' AND wait_event_type = 'Lock'")" = 1 ] && break
+	sleep 0.1
+done
+[ "$i" -lt 100 ] || lab_fail "h1's snapshot never waited on the lock"
+pg_ctl stop -m fast
+wait "$snapper" || lab_fail "the snapshot cut off by the server's stop failed"
+rc=0; wait "$locker" || rc=$?
+[ "$rc" != 0 ] || lab_fail "the locking session outlived the server's stop"
+grep -q "snapshot spooled in $LAB_DIR/spool-h1 (1 waiting)" "$LAB_DIR/h1.err" || lab_fail "no spool after a stop mid-snapshot: $(cat "$LAB_DIR/h1.err")"
+grep -q "cannot save the snapshot" "$LAB_DIR/h1.err" || lab_fail "the lost connection is not reported: $(cat "$LAB_DIR/h1.err")"
+
+# ---- back: the spool is sent first, once ---------------------------------------
+pg_start
+snap h2 0
+grep -q "sent 1 spooled snapshot" "$LAB_DIR/h2.err" || lab_fail "h2 did not send its spool: $(cat "$LAB_DIR/h2.err")"
+[ -z "$(ls "$LAB_DIR/spool-h2")" ] || lab_fail "h2's spool not emptied"
+[ "$(sql "SELECT count(*) FROM snapshot WHERE uuid = '$key'")" = 1 ] || lab_fail "the spooled snapshot is not stored once"
+# the spooled one (with 7432) comes before the new one, in h2's history
+[ "$(sql "SELECT count(*) FROM snapshot s JOIN listener l ON l.snapshot = s.id WHERE s.uuid = '$key' AND l.port = 7432")" = 1 ] ||
+	lab_fail "the spooled snapshot lacks its listener 7432"
+[ "$(hist --host h2)" = "NEW 7402 NEW 7412 NEW 7432 " ] || lab_fail "history h2 after the spool: $(hist --host h2)"
+# the same file again, as after a crash before its removal: stored once
+cp -p "$LAB_DIR/kept.snap" "$LAB_DIR/spool-h2/$spooled"
+snap h2 0
+[ "$(sql "SELECT count(*) FROM snapshot WHERE uuid = '$key'")" = 1 ] || lab_fail "a spool file sent twice is stored twice"
+[ "$(count h2)" = 5 ] || lab_fail "h2 has $(count h2) snapshots, want 5"
+snap h3 0
+[ "$(count h3)" = 4 ] || lab_fail "h3 has $(count h3) snapshots, want 4 (2, one spooled, one now)"
+# diff without ids: h3's last two (the spooled one and now), not h2's and h3's
+lab_expect 0 "$PORTIER" diff --store "$store" > "$LAB_DIR/diff.txt"
+[ ! -s "$LAB_DIR/diff.txt" ] || lab_fail "diff of h3's last two: $(cat "$LAB_DIR/diff.txt")"
+snap h1 0
+grep -q "sent 1 spooled snapshot" "$LAB_DIR/h1.err" || lab_fail "h1 did not send its spool: $(cat "$LAB_DIR/h1.err")"
+[ "$(count h1)" = 4 ] || lab_fail "h1 has $(count h1) snapshots, want 4 (2, one cut off and spooled, one now)"
+# every row exactly once: h1 7 listeners (1+2+2+2), h2 13 (2+2+3+3+3), h3 8
+rows=$(sql "SELECT s.host || ':' || string_agg(l.port::text || '/' || l.proto, ',' ORDER BY s.id, l.port) FROM snapshot s JOIN listener l ON l.snapshot = s.id GROUP BY s.host ORDER BY 1" | tr '\n' ' ')
+[ "$(sql "SELECT count(*) FROM listener")" = 28 ] || lab_fail "listeners after the restart: $rows"
+lab_log "after the restart: $(sql "SELECT count(*) FROM snapshot") snapshots, 28 listeners ($rows)"
+
+# ---- eight first-time writers at once on a new database ---------------------------
+# history creates nothing; the writers wait on the advisory lock for the one
+# that creates the schema, and all eight snapshots arrive.
+DB=postgres sql "CREATE DATABASE race" > /dev/null
+race="host=$pgdir user=postgres dbname=race"
+rc=0; "$PORTIER" history --store "$race" 2> "$LAB_DIR/race.err" || rc=$?
+[ "$rc" = 2 ] || lab_fail "history of an empty database exited $rc, want 2"
+grep -q "no store in" "$LAB_DIR/race.err" || lab_fail "history of an empty database: $(cat "$LAB_DIR/race.err")"
+[ "$(DB=race sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0 ] || lab_fail "history created tables"
+pids=()
+t0=$(date +%s%N)
+for i in 1 2 3 4 5 6 7 8; do
+	lab_in h$((i % 3 + 1)) env PORTIER_HOST_ID="race$i" "$PORTIER" snapshot -q --store "$race" \
+		2> "$LAB_DIR/race$i.err" & pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || lab_fail "a first-time writer failed: $(cat "$LAB_DIR"/race*.err)"; done
+t1=$(date +%s%N)
+[ "$(DB=race sql "SELECT count(DISTINCT host) FROM snapshot")" = 8 ] || lab_fail "first-time writers: $(DB=race sql "SELECT host FROM snapshot")"
+[ "$(DB=race sql "SELECT version FROM schema_version")" = 4 ] || lab_fail "the raced schema is not version 4"
+lab_log "8 first-time writers on a new database: $(( (t1 - t0) / 1000000 )) ms, $(DB=race sql "SELECT count(*) FROM listener") listeners"
+
+# ---- refusals: nothing written, nothing spooled ---------------------------------
+before=$(sql "SELECT count(*) FROM snapshot")
+sql "UPDATE schema_version SET version = 99" > /dev/null
+snap h1 3
+grep -q "schema version 99 is newer" "$LAB_DIR/h1.err" || lab_fail "newer schema: $(cat "$LAB_DIR/h1.err")"
+[ "$(sql "SELECT count(*) FROM snapshot")" = "$before" ] || lab_fail "a newer schema was written to"
+sql "UPDATE schema_version SET version = 4" > /dev/null
+DB=postgres sql "CREATE DATABASE other" > /dev/null
+DB=other sql "CREATE TABLE accounts(id int); INSERT INTO accounts VALUES (1)" > /dev/null
+store="host=$pgdir user=postgres dbname=other password=Sekr1tPw"
+snap h1 3
+grep -q "not a portier store" "$LAB_DIR/h1.err" || lab_fail "foreign database: $(cat "$LAB_DIR/h1.err")"
+[ "$(DB=other sql "SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'public'")" = accounts ] ||
+	lab_fail "the foreign database was changed"
+[ ! -e "$LAB_DIR/spool-h1" ] || [ -z "$(ls "$LAB_DIR/spool-h1")" ] || lab_fail "a refused snapshot was spooled"
+lab_log "ok"
