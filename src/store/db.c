@@ -42,6 +42,26 @@ static const char *const migrations[PORTIER_STORE_SCHEMA] = {
 	" WITHOUT ROWID;",
 	/* 2 -> 3: the Debian package of the executable. */
 	"ALTER TABLE listener ADD COLUMN package TEXT;",
+	/* 3 -> 4: watch's events, delivered once, and stored scans. */
+	"CREATE TABLE event(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" host TEXT NOT NULL, snapshot INTEGER NOT NULL REFERENCES"
+	" snapshot(id) ON DELETE CASCADE, kind TEXT NOT NULL,"
+	" body TEXT NOT NULL);"
+	"CREATE INDEX event_host ON event(host, seq);"
+	"CREATE TABLE watch(host TEXT PRIMARY KEY, snapshot INTEGER"
+	" REFERENCES snapshot(id) ON DELETE SET NULL,"
+	" delivered INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE scan(id INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
+	" source TEXT NOT NULL);"
+	"CREATE TABLE scan_host(scan INTEGER NOT NULL REFERENCES scan(id)"
+	" ON DELETE CASCADE, hid TEXT NOT NULL, name TEXT NOT NULL,"
+	" state TEXT NOT NULL, extraports TEXT NOT NULL,"
+	" PRIMARY KEY(scan, hid));"
+	"CREATE TABLE scan_port(scan INTEGER NOT NULL, hid TEXT NOT NULL,"
+	" port INTEGER NOT NULL, proto INTEGER NOT NULL, state TEXT NOT NULL,"
+	" service TEXT NOT NULL, FOREIGN KEY(scan, hid) REFERENCES"
+	" scan_host(scan, hid) ON DELETE CASCADE);"
+	"CREATE INDEX scan_port_host ON scan_port(hid, scan);",
 };
 
 int store_sql_err(struct portier_store *st, struct portier_err *err,

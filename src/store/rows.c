@@ -49,15 +49,11 @@ static int insert_listener(sqlite3_stmt *q, int64_t id,
 	return sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
 }
 
-int portier_store_save(struct portier_store *st, struct portier_snapshot *s,
-		       struct portier_err *err)
+int store_save_rows(struct portier_store *st, struct portier_snapshot *s)
 {
 	sqlite3_stmt *q = NULL;
 	int64_t id;
-	int rc;
 
-	if ((rc = store_exec(st, "BEGIN IMMEDIATE", err)))
-		return rc;
 	if (sqlite3_prepare_v2(st->db,
 			       "INSERT INTO snapshot(time, host) VALUES(?, ?)",
 			       -1, &q, NULL) != SQLITE_OK)
@@ -81,16 +77,38 @@ int portier_store_save(struct portier_store *st, struct portier_snapshot *s,
 		if (insert_listener(q, id, &s->l[i]))
 			goto fail;
 	sqlite3_finalize(q);
-	q = NULL;
-	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
 	s->id = id;
 	return 0;
 fail:
-	rc = store_sql_err(st, err, "cannot save the snapshot");
 	sqlite3_finalize(q);
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	return -1;
+}
+
+int store_save_tx(struct portier_store *st, struct portier_snapshot *s,
+		  int (*more)(struct portier_store *st,
+			      const struct portier_snapshot *s, void *ctx),
+		  void *ctx, const char *what, struct portier_err *err)
+{
+	int64_t id = s->id;
+	int rc;
+
+	if ((rc = store_exec(st, "BEGIN IMMEDIATE", err)))
+		return rc;
+	if (store_save_rows(st, s) || (more && more(st, s, ctx)) ||
+	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = store_sql_err(st, err, what);
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		s->id = id;
+		return rc;
+	}
+	return 0;
+}
+
+int portier_store_save(struct portier_store *st, struct portier_snapshot *s,
+		       struct portier_err *err)
+{
+	return store_save_tx(st, s, NULL, NULL, "cannot save the snapshot",
+			     err);
 }
 
 /* A copy of column i as a string, NULL for NULL; *fail on no memory. */

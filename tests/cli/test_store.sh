@@ -49,8 +49,8 @@ refused() {
 	[ "$(sha256sum "$1")" = "$sum" ] || { echo "FAIL: $1 was changed" >&2; CLI_FAILS=$((CLI_FAILS + 1)); }
 }
 cp "$db" "$dir/newer.db"
-sqlite3 "$dir/newer.db" "PRAGMA user_version = 4"
-refused "$dir/newer.db" "schema version 4 is newer"
+sqlite3 "$dir/newer.db" "PRAGMA user_version = 99"
+refused "$dir/newer.db" "schema version 99 is newer"
 head -c 8192 /dev/urandom > "$dir/junk.db"
 refused "$dir/junk.db" "not a database"
 sqlite3 "$dir/other.db" "CREATE TABLE t(x); INSERT INTO t VALUES(1)"
