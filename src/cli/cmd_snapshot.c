@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "cli/store_out.h"
-#include "portier/audit.h"
 
 static const char snapshot_help[] =
 	"usage: portier snapshot [--store PATH] [--netns NAME | --all-netns]\n"
@@ -87,35 +86,6 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 	return -1;
 }
 
-/* Read the listeners and judge them; 0 or an exit code, printed. */
-static int collect(struct cli *cli, struct snap_args *a,
-		   struct portier_snapshot **snap)
-{
-	struct portier_err err = {0};
-	struct portier_local *l = NULL;
-	struct portier_finding *f = NULL;
-	struct portier_audit_opts ao = {.privileged = geteuid() == 0};
-	struct portier_kb *kb = cli_kb(cli);
-	size_t n = 0;
-	int rc;
-
-	if (!kb)
-		return EXIT_USAGE;
-	a->q.protos = PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP | PORTIER_LOCAL_RAW;
-	a->q.states = PORTIER_STATES_LISTENING;
-	a->q.processes = true;
-	a->q.proc_root = cli->proc_root;
-	store_out_ephemeral(cli, &ao.eph_lo, &ao.eph_hi);
-	if (portier_local_collect(&a->q, &l, &err) < 0)
-		return cli_report(cli, &err);
-	rc = portier_audit_run(l, kb, &ao, &f, &n, &err);
-	if (!rc)
-		rc = portier_snapshot_from_local(l, kb, f, n, snap, &err);
-	portier_free(f);
-	portier_local_free(l);
-	return rc ? cli_report(cli, &err) : 0;
-}
-
 /* The events since the snapshot before s, if there is one. */
 static int print_changes(struct cli *cli, struct portier_store *st,
 			 const struct portier_snapshot *s, bool json)
@@ -161,14 +131,6 @@ static int print_changes(struct cli *cli, struct portier_store *st,
 	return 0;
 }
 
-/* dpkg's database: $PORTIER_DPKG_ADMINDIR (tests) or /var/lib/dpkg */
-static const char *dpkg_dir(void)
-{
-	const char *d = getenv("PORTIER_DPKG_ADMINDIR");
-
-	return d && *d ? d : "/var/lib/dpkg";
-}
-
 static int cmd_snapshot(struct cli *cli, int argc, char **argv)
 {
 	struct snap_args a = {0};
@@ -182,7 +144,7 @@ static int cmd_snapshot(struct cli *cli, int argc, char **argv)
 		return rc;
 	if ((rc = store_out_open(cli, a.store, true, &st)))
 		return rc;
-	if ((rc = collect(cli, &a, &s)))
+	if ((rc = store_out_collect(cli, &a.q, &s)))
 		goto out;
 	s->time = (int64_t)time(NULL);
 	gethostname(host, sizeof host - 1);
@@ -193,7 +155,7 @@ static int cmd_snapshot(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (portier_store_hash_exes(st, s, cli->proc_root, &err) ||
-	    portier_store_packages(s, dpkg_dir(), &err) ||
+	    portier_store_packages(s, store_out_dpkg_dir(), &err) ||
 	    portier_store_save(st, s, &err)) {
 		rc = cli_report(cli, &err);
 		goto out;

@@ -6,9 +6,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/local_out.h"
 #include "cli/store_out.h"
+#include "portier/audit.h"
 
 int store_out_open(struct cli *cli, const char *path, bool create,
 		   struct portier_store **st)
@@ -146,15 +148,19 @@ static json_t *listener_json(const struct portier_listener *x)
 			 cli_json_string(x->rules));
 }
 
+json_t *store_out_event_obj(const struct portier_event *e)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:o}", "type", "event", "event",
+			 portier_event_name(e->kind), "severity",
+			 portier_audit_severity_name(e->severity), "before",
+			 e->a ? listener_json(e->a) : json_null(), "after",
+			 e->b ? listener_json(e->b) : json_null());
+}
+
 int store_out_event_json(const struct portier_event *e, int64_t from,
 			 int64_t to, int64_t time, FILE *f)
 {
-	json_t *o =
-		json_pack("{s:s, s:s, s:s, s:o, s:o}", "type", "event", "event",
-			  portier_event_name(e->kind), "severity",
-			  portier_audit_severity_name(e->severity), "before",
-			  e->a ? listener_json(e->a) : json_null(), "after",
-			  e->b ? listener_json(e->b) : json_null());
+	json_t *o = store_out_event_obj(e);
 
 	if (o && from)
 		json_object_set_new(o, "from", json_integer(from));
@@ -173,4 +179,40 @@ void store_out_ephemeral(const struct cli *cli, uint16_t *lo, uint16_t *hi)
 {
 	*lo = *hi = 0;
 	portier_ephemeral_range(cli->proc_root, lo, hi, NULL);
+}
+
+int store_out_collect(struct cli *cli, struct portier_local_query *q,
+		      struct portier_snapshot **snap)
+{
+	struct portier_err err = {0};
+	struct portier_local *l = NULL;
+	struct portier_finding *f = NULL;
+	struct portier_audit_opts ao = {.privileged = geteuid() == 0};
+	struct portier_kb *kb = cli_kb(cli);
+	size_t n = 0;
+	int rc;
+
+	*snap = NULL;
+	if (!kb)
+		return EXIT_USAGE;
+	q->protos = PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP | PORTIER_LOCAL_RAW;
+	q->states = PORTIER_STATES_LISTENING;
+	q->processes = true;
+	q->proc_root = cli->proc_root;
+	store_out_ephemeral(cli, &ao.eph_lo, &ao.eph_hi);
+	if (portier_local_collect(q, &l, &err) < 0)
+		return cli_report(cli, &err);
+	rc = portier_audit_run(l, kb, &ao, &f, &n, &err);
+	if (!rc)
+		rc = portier_snapshot_from_local(l, kb, f, n, snap, &err);
+	portier_free(f);
+	portier_local_free(l);
+	return rc ? cli_report(cli, &err) : 0;
+}
+
+const char *store_out_dpkg_dir(void)
+{
+	const char *d = getenv("PORTIER_DPKG_ADMINDIR");
+
+	return d && *d ? d : "/var/lib/dpkg";
 }
