@@ -1,5 +1,5 @@
 # bench/lib_ns.sh - what the benchmarks that fill a namespace with sockets
-# share (bench_local.sh, bench_store.sh).  Source it.
+# share (bench_local.sh, bench_store.sh, bench_watch.sh).  Source it.
 
 # bench_median N...: the median of the numbers
 bench_median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -15,4 +15,20 @@ bench_ns_drop() {
 		if [ -n "$pids" ]; then kill -KILL $pids 2>/dev/null || :; fi
 		ip netns del "$ns" 2>/dev/null || :
 	fi
+}
+
+# bench_sockfill NS N DIR: lab-sockfill N in namespace NS (its own process
+# group, pid in BENCH_FILL), until it says it is ready (DIR/ready).
+bench_sockfill() {
+	local ns=$1 n=$2 dir=$3 i
+	rm -f "$dir/ready"
+	setsid ip netns exec "$ns" "$LAB_BIN/lab-sockfill" -r "$dir/ready" "$n" \
+		> "$dir/fill.log" 2>&1 < /dev/null &
+	BENCH_FILL=$!
+	for ((i = 0; i < 600; i++)); do
+		[ -s "$dir/ready" ] && return 0
+		kill -0 "$BENCH_FILL" 2>/dev/null || { cat "$dir/fill.log"; exit 1; }
+		sleep 0.1
+	done
+	echo "lab-sockfill $n did not finish"; exit 1
 }

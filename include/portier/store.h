@@ -334,4 +334,37 @@ PORTIER_API int portier_scan_file_diff(const struct portier_scan_file *a,
 				       struct portier_scan_change **out,
 				       size_t *n, struct portier_err *err);
 
+/*
+ * What a port change between two scans means as an event: NEW (open now,
+ * not before), GONE (open before, not now), SERVICE_CHANGED (open on both
+ * sides, another service name, product or version), or -1 for any other
+ * change (a host's state, a closed port turned filtered, ...).
+ */
+PORTIER_API int portier_scan_change_kind(const struct portier_scan_change *c);
+
+/* ---- scans in the store -------------------------------------------------- */
+
+/* A stored scan, as listed by portier_store_scan_list. */
+struct portier_scan_info {
+	int64_t id;
+	int64_t time;
+	size_t hosts;
+	char source[256];
+};
+
+/* Save f as one scan (time, source: the file or "portier scan"); *id gets
+ * its id.  One transaction. */
+PORTIER_API int portier_store_scan_save(struct portier_store *st,
+					const struct portier_scan_file *f,
+					int64_t time, const char *source,
+					int64_t *id, struct portier_err *err);
+/* Load the scan id (PORTIER_ENOENT if there is none). */
+PORTIER_API int portier_store_scan_load(struct portier_store *st, int64_t id,
+					struct portier_scan_file **out,
+					struct portier_err *err);
+/* Every stored scan, oldest first (free *out with portier_free). */
+PORTIER_API int portier_store_scan_list(struct portier_store *st,
+					struct portier_scan_info **out,
+					size_t *n, struct portier_err *err);
+
 #endif

@@ -15,6 +15,7 @@
 static const char snapshot_help[] =
 	"usage: portier snapshot [--store PATH] [--netns NAME | --all-netns]\n"
 	"                        [--json] [--quiet]\n"
+	"       portier snapshot [--store PATH] [--json] --import FILE\n"
 	"\n"
 	"Record the listening sockets of this host (TCP listeners, bound UDP\n"
 	"and raw sockets) with their owners, each program's SHA-256 and\n"
@@ -29,24 +30,28 @@ static const char snapshot_help[] =
 	"  --netns NAME   the sockets of network namespace NAME\n"
 	"  --all-netns    the sockets of every network namespace\n"
 	"  --json         the snapshot's id and the events as JSON Lines\n"
+	"  --import FILE  store a scan result instead (portier scan -oJ, nmap\n"
+	"                 or portier -oX), then print its changes since the\n"
+	"                 scan stored before it (see portier diff --scans)\n"
 	"  -q, --quiet    print nothing on success\n"
 	"\n"
 	"exit: 0 recorded, 2 bad usage, 3 the sockets or the store could not\n"
 	"be read or written (a newer, foreign or damaged store is left alone)\n";
 
-enum { OPT_STORE = 256, OPT_NETNS, OPT_ALL_NETNS, OPT_JSON };
+enum { OPT_STORE = 256, OPT_NETNS, OPT_ALL_NETNS, OPT_JSON, OPT_IMPORT };
 
 static const struct option long_opts[] = {
 	{"store", required_argument, NULL, OPT_STORE},
 	{"netns", required_argument, NULL, OPT_NETNS},
 	{"all-netns", no_argument, NULL, OPT_ALL_NETNS},
 	{"json", no_argument, NULL, OPT_JSON},
+	{"import", required_argument, NULL, OPT_IMPORT},
 	{"quiet", no_argument, NULL, 'q'},
 	{NULL, 0, NULL, 0},
 };
 
 struct snap_args {
-	const char *store;
+	const char *store, *import;
 	bool json, quiet;
 	struct portier_local_query q;
 };
@@ -71,12 +76,21 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 		case OPT_JSON:
 			a->json = true;
 			break;
+		case OPT_IMPORT:
+			a->import = optarg;
+			break;
 		case 'q':
 			a->quiet = true;
 			break;
 		default: /* cli_getopt said why */
 			return EXIT_USAGE;
 		}
+	}
+	if (a->import && (a->q.netns || a->q.all_netns)) {
+		cli_error(cli, "--import stores a scan file; --netns and "
+			       "--all-netns are for this host's listeners");
+		cli_usage_hint(cli);
+		return EXIT_USAGE;
 	}
 	if (optind < argc) {
 		cli_error(cli, "unexpected argument '%s'", argv[optind]);
@@ -131,6 +145,55 @@ static int print_changes(struct cli *cli, struct portier_store *st,
 	return 0;
 }
 
+/* --import FILE: the scan stored, and its changes since the one before. */
+static int import_scan(struct cli *cli, struct portier_store *st,
+		       const struct snap_args *a)
+{
+	struct portier_err err = {0};
+	struct portier_scan_info *info = NULL;
+	struct portier_scan_file *fa = NULL, *fb = NULL;
+	struct portier_scan_change *ch = NULL;
+	size_t hosts = 0, n = 0;
+	int64_t id;
+	int rc = store_out_import(cli, st, a->import, a->import, &id, &hosts);
+
+	if (rc)
+		return rc;
+	if (a->json) {
+		json_t *o = json_pack("{s:s, s:I, s:o, s:i}", "type", "scan",
+				      "id", (json_int_t)id, "source",
+				      cli_json_string(a->import), "hosts",
+				      (int)hosts);
+
+		if (cli_json_line(stdout, o) < 0) {
+			cli_error(cli, "out of memory while writing JSON");
+			return EXIT_RUNTIME;
+		}
+	} else if (!a->quiet) {
+		char src[PORTIER_TEXT_MAX(256)];
+
+		portier_text_clean(src, sizeof src, a->import,
+				   PORTIER_TEXT_TERM);
+		printf("scan %lld: %zu host%s from %s\n", (long long)id, hosts,
+		       hosts == 1 ? "" : "s", src);
+	}
+	if (a->quiet && !a->json)
+		return 0;
+	if (portier_store_scan_list(st, &info, &n, &err))
+		return cli_report(cli, &err);
+	if (n >= 2 && (portier_store_scan_load(st, info[n - 2].id, &fa, &err) ||
+		       portier_store_scan_load(st, id, &fb, &err) ||
+		       portier_scan_file_diff(fa, fb, &ch, &n, &err)))
+		rc = cli_report(cli, &err);
+	else if (fb)
+		rc = store_out_scan_events(cli, ch, n, a->json, stdout);
+	portier_free(info);
+	portier_free(ch);
+	portier_scan_file_free(fa);
+	portier_scan_file_free(fb);
+	return rc;
+}
+
 static int cmd_snapshot(struct cli *cli, int argc, char **argv)
 {
 	struct snap_args a = {0};
@@ -144,6 +207,10 @@ static int cmd_snapshot(struct cli *cli, int argc, char **argv)
 		return rc;
 	if ((rc = store_out_open(cli, a.store, true, &st)))
 		return rc;
+	if (a.import) {
+		rc = import_scan(cli, st, &a);
+		goto out;
+	}
 	if ((rc = store_out_collect(cli, &a.q, &s)))
 		goto out;
 	s->time = (int64_t)time(NULL);

@@ -216,3 +216,90 @@ const char *store_out_dpkg_dir(void)
 
 	return d && *d ? d : "/var/lib/dpkg";
 }
+
+json_t *store_out_scan_port_json(const struct portier_scan_port *p)
+{
+	if (!p)
+		return json_null();
+	return json_pack("{s:s, s:o}", "state", p->state, "service",
+			 cli_json_string(p->service));
+}
+
+int store_out_scan_events(const struct cli *cli,
+			  const struct portier_scan_change *c, size_t n,
+			  bool json, FILE *f)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct portier_scan_host *h = c[i].ha ? c[i].ha : c[i].hb;
+		const struct portier_scan_port *p = c[i].b ? c[i].b : c[i].a;
+		int kind = portier_scan_change_kind(&c[i]);
+		const char *name =
+			kind < 0 ? "CHANGED"
+				 : portier_event_name(
+					   (enum portier_event_kind)kind);
+		char host[PORTIER_TEXT_MAX(400)], sa[PORTIER_TEXT_MAX(128)],
+			sb[PORTIER_TEXT_MAX(128)];
+
+		if (json) {
+			json_t *o = json_pack(
+				"{s:s, s:o, s:o, s:o, s:o}", "type",
+				"scan-event", "event",
+				kind < 0 ? json_null() : json_string(name),
+				"host", cli_json_string(h->name), "a",
+				store_out_scan_port_json(c[i].a), "b",
+				store_out_scan_port_json(c[i].b));
+
+			if (o && p) {
+				json_object_set_new(o, "port",
+						    json_integer(p->port));
+				json_object_set_new(
+					o, "proto",
+					json_string(
+						portier_proto_name(p->proto)));
+			}
+			if (cli_json_line(f, o) < 0) {
+				cli_error(cli, "out of memory writing JSON");
+				return EXIT_RUNTIME;
+			}
+			continue;
+		}
+		portier_text_clean(host, sizeof host, h->name,
+				   PORTIER_TEXT_TERM);
+		if (!p) {
+			fprintf(f, "%-15s %s: host %s -> %s\n", name, host,
+				c[i].ha && *c[i].ha->state ? c[i].ha->state
+							   : "unknown",
+				c[i].hb && *c[i].hb->state ? c[i].hb->state
+							   : "unknown");
+			continue;
+		}
+		portier_text_clean(sa, sizeof sa, c[i].a ? c[i].a->service : "",
+				   PORTIER_TEXT_TERM);
+		portier_text_clean(sb, sizeof sb, c[i].b ? c[i].b->service : "",
+				   PORTIER_TEXT_TERM);
+		fprintf(f, "%-15s %s %u/%s: %s '%s' -> %s '%s'\n", name, host,
+			p->port, portier_proto_name(p->proto),
+			c[i].a ? c[i].a->state : "unknown", sa,
+			c[i].b ? c[i].b->state : "unknown", sb);
+	}
+	return 0;
+}
+
+int store_out_import(struct cli *cli, struct portier_store *st,
+		     const char *path, const char *source, int64_t *id,
+		     size_t *hosts)
+{
+	struct portier_err err = {0};
+	struct portier_scan_file *f = NULL;
+	int rc;
+
+	if (portier_scan_file_read(path, &f, &err)) {
+		cli_report(cli, &err);
+		return EXIT_USAGE;
+	}
+	rc = portier_store_scan_save(st, f, (int64_t)time(NULL), source, id,
+				     &err);
+	*hosts = f->n;
+	portier_scan_file_free(f);
+	return rc ? cli_report(cli, &err) : 0;
+}

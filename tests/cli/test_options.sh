@@ -124,6 +124,7 @@ expect_in "$OUT" "commands:" "help --help shows the overview"
 unknown snapshot
 missing snapshot --store
 missing snapshot --netns --json
+missing snapshot --import
 unknown history 22
 missing history --store
 unknown diff
