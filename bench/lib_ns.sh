@@ -17,18 +17,24 @@ bench_ns_drop() {
 	fi
 }
 
+# bench_wait_ready FILE PID LOG: until FILE says ready, PID still alive
+# (else LOG is shown and the benchmark ends).
+bench_wait_ready() {
+	local i
+	for ((i = 0; i < 600; i++)); do
+		[ -s "$1" ] && return 0
+		kill -0 "$2" 2>/dev/null || { cat "$3"; exit 1; }
+		sleep 0.1
+	done
+	echo "$3: not ready"; exit 1
+}
+
 # bench_sockfill NS N DIR: lab-sockfill N in namespace NS (its own process
 # group, pid in BENCH_FILL), until it says it is ready (DIR/ready).
 bench_sockfill() {
-	local ns=$1 n=$2 dir=$3 i
-	rm -f "$dir/ready"
-	setsid ip netns exec "$ns" "$LAB_BIN/lab-sockfill" -r "$dir/ready" "$n" \
-		> "$dir/fill.log" 2>&1 < /dev/null &
+	rm -f "$3/ready"
+	setsid ip netns exec "$1" "$LAB_BIN/lab-sockfill" -r "$3/ready" "$2" \
+		> "$3/fill.log" 2>&1 < /dev/null &
 	BENCH_FILL=$!
-	for ((i = 0; i < 600; i++)); do
-		[ -s "$dir/ready" ] && return 0
-		kill -0 "$BENCH_FILL" 2>/dev/null || { cat "$dir/fill.log"; exit 1; }
-		sleep 0.1
-	done
-	echo "lab-sockfill $n did not finish"; exit 1
+	bench_wait_ready "$3/ready" "$BENCH_FILL" "$3/fill.log"
 }
