@@ -5,8 +5,8 @@
 # GONE and SERVICE_CHANGED.
 #  - portier scan --store of a lab host; a listener stopped, another
 #    started; scan --store again: exactly GONE 7301 and NEW 7302, exit 1.
-#  - nmap -sV of a web server on 8080 (busybox httpd), then of another one
-#    on the same port (python's http.server), both imported: exactly
+#  - nmap -sV of a web server on 8080 (python's SimpleHTTP), then of
+#    another one on the same port (saying it is nginx), both imported: exactly
 #    SERVICE_CHANGED 8080, exit 1; portier diff of the two files says the
 #    same.  The same scan twice: no event, exit 0.
 . "$PORTIER_SRC/tests/lab/lib.sh"
@@ -14,7 +14,6 @@
 lab_init
 need_tool jq
 need_tool nmap
-need_tool busybox
 need_tool python3
 
 lab_target t1
@@ -50,14 +49,24 @@ diff_scans 0 "$LAB_DIR/d2.jsonl"
 [ ! -s "$LAB_DIR/d2.jsonl" ] || lab_fail "the same scan twice: $(cat "$LAB_DIR/d2.jsonl")"
 
 # ---- nmap -sV, imported: SERVICE_CHANGED ----------------------------------------
-lab_http t1 8080
-pg_http=${LAB_PIDS[-1]}
+# web_server LABEL VERSION: an HTTP server on 8080 whose Server header is
+# VERSION ("" for python's own, SimpleHTTP/0.6).
+web_server() {
+	lab_bg t1 "$1" python3 -c '
+import http.server, sys
+class H(http.server.SimpleHTTPRequestHandler):
+    def version_string(self):
+        return sys.argv[1] or super().version_string()
+http.server.HTTPServer(("0.0.0.0", 8080), H).serve_forever()' "$2"
+	lab_wait_port t1 tcp 8080
+}
 nmap_sv() { lab_expect 0 lab_scan nmap -n -Pn -sT -sV -p 8080 -oX "$1" "$ip" > /dev/null; }
+web_server web1 ""
+pg_web=${LAB_PIDS[-1]}
 nmap_sv "$LAB_DIR/a.xml"
-kill -TERM -- "-$pg_http"
+kill -TERM -- "-$pg_web"
 local_wait_gone t1 8080
-lab_bg t1 pyhttp python3 -m http.server 8080 --bind 0.0.0.0 --directory "$LAB_DIR"
-lab_wait_port t1 tcp 8080
+web_server web2 "nginx/1.22.1"
 nmap_sv "$LAB_DIR/b.xml"
 grep -h '<service' "$LAB_DIR/a.xml" "$LAB_DIR/b.xml"
 lab_expect 0 "$PORTIER" snapshot --store "$store" --import "$LAB_DIR/a.xml"
@@ -67,7 +76,8 @@ grep -q "^SERVICE_CHANGED .* 8080/tcp: open" "$LAB_DIR/imp.txt" || lab_fail "the
 diff_scans 1 "$LAB_DIR/d3.jsonl"
 got=$(events "$LAB_DIR/d3.jsonl")
 [ "$got" = "SERVICE_CHANGED 8080" ] || lab_fail "nmap -sV imports: got '$got', want SERVICE_CHANGED 8080"
-jq -e '.a.service != .b.service and .a.state == "open" and .b.state == "open"' \
+jq -e '(.a.service | test("SimpleHTTPServer")) and (.b.service | test("nginx"))
+	and .a.state == "open" and .b.state == "open"' \
 	"$LAB_DIR/d3.jsonl" > /dev/null || lab_fail "SERVICE_CHANGED lacks both services"
 # the files compared directly say the same (and exit as ndiff)
 rc=0; "$PORTIER" diff --json "$LAB_DIR/a.xml" "$LAB_DIR/b.xml" > "$LAB_DIR/d4.jsonl" || rc=$?
