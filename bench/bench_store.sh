@@ -37,16 +37,6 @@ trap 'drop_ns; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM
 in_ns() { ip netns exec "$ns" "$@"; }
 
-# wait_ready FILE PID LOG: until FILE says ready (PID still alive)
-wait_ready() {
-	for ((i = 0; i < 600; i++)); do
-		[ -s "$1" ] && return 0
-		kill -0 "$2" 2>/dev/null || { cat "$3"; exit 1; }
-		sleep 0.1
-	done
-	echo "bench_store: $3: not ready"; exit 1
-}
-
 # wall seconds and peak KB of one run: "S KB"
 measure() { in_ns /usr/bin/time -f '%e %M' "$@" 2>&1 >/dev/null | tail -1; }
 
@@ -82,10 +72,8 @@ printf '%-26s %9s %10s %12s %10s %10s %9s\n' load sockets listeners \
 	"cold (s)" "warm (s)" "peak (MB)" "ss -tlnp"
 
 new_ns fill
-setsid ip netns exec "$ns" "$LAB_BIN/lab-sockfill" -r "$dir/ready" "$FILL" \
-	> "$dir/fill.log" 2>&1 < /dev/null &
-holder=$!
-wait_ready "$dir/ready" "$holder" "$dir/fill.log"
+bench_sockfill "$ns" "$FILL" "$dir"
+holder=$BENCH_FILL
 run "sockfill $FILL"
 drop_ns
 
@@ -108,7 +96,7 @@ for i in range(n):
 open(sys.argv[2], "w").write("ready\n")
 time.sleep(1e6)' "$chunk" "$dir/ready.$k" > "$dir/listen.$k.log" 2>&1 < /dev/null &
 	holders+=($!)
-	wait_ready "$dir/ready.$k" "${holders[-1]}" "$dir/listen.$k.log"
+	bench_wait_ready "$dir/ready.$k" "${holders[-1]}" "$dir/listen.$k.log"
 	left=$((left - chunk)); k=$((k + 1))
 done
 run "$LISTEN listeners"

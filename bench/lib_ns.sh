@@ -1,5 +1,5 @@
 # bench/lib_ns.sh - what the benchmarks that fill a namespace with sockets
-# share (bench_local.sh, bench_store.sh).  Source it.
+# share (bench_local.sh, bench_store.sh, bench_watch.sh).  Source it.
 
 # bench_median N...: the median of the numbers
 bench_median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -15,4 +15,26 @@ bench_ns_drop() {
 		if [ -n "$pids" ]; then kill -KILL $pids 2>/dev/null || :; fi
 		ip netns del "$ns" 2>/dev/null || :
 	fi
+}
+
+# bench_wait_ready FILE PID LOG: until FILE says ready, PID still alive
+# (else LOG is shown and the benchmark ends).
+bench_wait_ready() {
+	local i
+	for ((i = 0; i < 600; i++)); do
+		[ -s "$1" ] && return 0
+		kill -0 "$2" 2>/dev/null || { cat "$3"; exit 1; }
+		sleep 0.1
+	done
+	echo "$3: not ready"; exit 1
+}
+
+# bench_sockfill NS N DIR: lab-sockfill N in namespace NS (its own process
+# group, pid in BENCH_FILL), until it says it is ready (DIR/ready).
+bench_sockfill() {
+	rm -f "$3/ready"
+	setsid ip netns exec "$1" "$LAB_BIN/lab-sockfill" -r "$3/ready" "$2" \
+		> "$3/fill.log" 2>&1 < /dev/null &
+	BENCH_FILL=$!
+	bench_wait_ready "$3/ready" "$BENCH_FILL" "$3/fill.log"
 }

@@ -25,7 +25,7 @@
 #include "portier/local.h"
 
 /* The schema this build writes; older ones are migrated on open. */
-#define PORTIER_STORE_SCHEMA 4
+#define PORTIER_STORE_SCHEMA 5
 
 /* One listener of a snapshot.  Strings are NULL when unknown. */
 struct portier_listener {
@@ -78,6 +78,10 @@ PORTIER_API int portier_snapshot_from_local(const struct portier_local *l,
 					    struct portier_err *err);
 PORTIER_API void portier_snapshot_free(struct portier_snapshot *s);
 
+/* This host's name in the store: $PORTIER_HOST_ID (a lab host or a
+ * container that shares the host name), else gethostname(). */
+PORTIER_API void portier_store_host_name(char *buf, size_t len);
+
 /*
  * Say where and when s was taken: time now, host the name in
  * $PORTIER_HOST_ID (a lab host or a container that shares the host name)
@@ -99,6 +103,7 @@ enum portier_event_kind {
 	PORTIER_EV_REBOUND,	    /* the same port, another address */
 	PORTIER_EV_OWNER_CHANGED,   /* another program */
 	PORTIER_EV_BINARY_MODIFIED, /* the same program path, a new hash */
+	PORTIER_EV_SERVICE_CHANGED, /* a scanned port's service or banner */
 };
 
 struct portier_event {
@@ -121,7 +126,8 @@ PORTIER_API int portier_store_diff(const struct portier_snapshot *a,
 				   uint16_t eph_lo, uint16_t eph_hi,
 				   struct portier_event **out, size_t *n,
 				   struct portier_err *err);
-/* "NEW", "GONE", "REBOUND", "OWNER_CHANGED", "BINARY_MODIFIED". */
+/* "NEW", "GONE", "REBOUND", "OWNER_CHANGED", "BINARY_MODIFIED",
+ * "SERVICE_CHANGED". */
 PORTIER_API const char *portier_event_name(enum portier_event_kind k);
 
 /* ---- the database -------------------------------------------------------- */
@@ -289,6 +295,93 @@ PORTIER_API int portier_spool_flush(const char *dir, struct portier_store *st,
 				    size_t *sent, size_t *bad,
 				    struct portier_err *err);
 
+/* ---- watch: settling changes, events delivered once ---------------------- */
+
+/* A (proto, netns, port) whose observed listeners differ from the
+ * baseline, and for how many snapshots in a row they have looked so. */
+struct portier_watch_pend {
+	uint8_t proto;
+	uint16_t port;
+	char *netns;
+	uint64_t sig; /* what the group looked like (a hash) */
+	unsigned seen;
+};
+
+struct portier_watch {
+	unsigned
+		settle; /* snapshots a change must persist; 1 reports at once */
+	uint16_t eph_lo, eph_hi; /* the ephemeral range (portier_store_diff) */
+	struct portier_watch_pend *p;
+	size_t n, cap;
+};
+
+/*
+ * One step of `portier watch`: the baseline base (what was last reported)
+ * and a new observation obs give *next, the new baseline: obs, except
+ * that a (proto, netns, port) whose change has not yet been seen in
+ * w->settle observations in a row keeps base's listeners.  A change that
+ * goes away before it settles is forgotten (a flapping listener makes no
+ * event).  The events to report are portier_store_diff(base, *next).
+ * Pure: reads the two snapshots, updates w, allocates *next.
+ */
+PORTIER_API int portier_watch_step(struct portier_watch *w,
+				   const struct portier_snapshot *base,
+				   const struct portier_snapshot *obs,
+				   struct portier_snapshot **next,
+				   struct portier_err *err);
+PORTIER_API void portier_watch_clear(struct portier_watch *w);
+
+/*
+ * The packages of obs's listeners (portier_store_packages), reading dpkg's
+ * lists only when needed: a listener whose key, executable path and hash
+ * are those of base's (which may be NULL) takes base's package.
+ */
+PORTIER_API int portier_watch_packages(struct portier_snapshot *obs,
+				       const struct portier_snapshot *base,
+				       const char *admindir,
+				       struct portier_err *err);
+
+/*
+ * Where the watch of host stands: the baseline snapshot (0: none yet) and
+ * the seq of the last event delivered.  Before a watch ever ran on host,
+ * the baseline is the host's last snapshot and every stored event counts
+ * as delivered.
+ */
+PORTIER_API int portier_store_watch_get(struct portier_store *st,
+					const char *host, int64_t *snapshot,
+					int64_t *delivered,
+					struct portier_err *err);
+
+/*
+ * In one transaction: save s (s->id gets its id), append the n events
+ * (kinds[i], bodies[i]: the text to deliver) numbered from *first_seq on,
+ * and make s the watch baseline of s->host.  A failure leaves the store as
+ * it was.
+ */
+PORTIER_API int portier_store_watch_commit(struct portier_store *st,
+					   struct portier_snapshot *s,
+					   const uint8_t *kinds,
+					   const char *const *bodies, size_t n,
+					   int64_t *first_seq,
+					   struct portier_err *err);
+
+/* An event waiting to be delivered. */
+struct portier_outbox {
+	int64_t seq;
+	int64_t snapshot; /* the snapshot the event led to */
+	char *body;
+};
+/* The events of host after seq `after`, in order (free with
+ * portier_outbox_free). */
+PORTIER_API int portier_store_outbox(struct portier_store *st, const char *host,
+				     int64_t after, struct portier_outbox **out,
+				     size_t *n, struct portier_err *err);
+PORTIER_API void portier_outbox_free(struct portier_outbox *o, size_t n);
+/* Record that host's events up to seq have been delivered. */
+PORTIER_API int portier_store_delivered(struct portier_store *st,
+					const char *host, int64_t seq,
+					struct portier_err *err);
+
 /* ---- scan files (portier -oJ, nmap -oX) ---------------------------------- */
 
 /* One port of a scanned host. */
@@ -353,5 +446,38 @@ PORTIER_API int portier_scan_file_diff(const struct portier_scan_file *a,
 				       const struct portier_scan_file *b,
 				       struct portier_scan_change **out,
 				       size_t *n, struct portier_err *err);
+
+/*
+ * What a port change between two scans means as an event: NEW (open now,
+ * not before), GONE (open before, not now), SERVICE_CHANGED (open on both
+ * sides, another service name, product or version), or -1 for any other
+ * change (a host's state, a closed port turned filtered, ...).
+ */
+PORTIER_API int portier_scan_change_kind(const struct portier_scan_change *c);
+
+/* ---- scans in the store -------------------------------------------------- */
+
+/* A stored scan, as listed by portier_store_scan_list. */
+struct portier_scan_info {
+	int64_t id;
+	int64_t time;
+	size_t hosts;
+	char source[256];
+};
+
+/* Save f as one scan (time, source: the file or "portier scan"); *id gets
+ * its id.  One transaction. */
+PORTIER_API int portier_store_scan_save(struct portier_store *st,
+					const struct portier_scan_file *f,
+					int64_t time, const char *source,
+					int64_t *id, struct portier_err *err);
+/* Load the scan id (PORTIER_ENOENT if there is none). */
+PORTIER_API int portier_store_scan_load(struct portier_store *st, int64_t id,
+					struct portier_scan_file **out,
+					struct portier_err *err);
+/* Every stored scan, oldest first (free *out with portier_free). */
+PORTIER_API int portier_store_scan_list(struct portier_store *st,
+					struct portier_scan_info **out,
+					size_t *n, struct portier_err *err);
 
 #endif

@@ -11,13 +11,18 @@
 #include "cli/store_out.h"
 
 static const char diff_help[] =
-	"usage: portier diff [--store PATH] [--json] [A B]\n"
+	"usage: portier diff [--store PATH] [--json] [--scans] [A B]\n"
 	"\n"
 	"Without arguments: the events between the last two snapshots of the\n"
 	"host that took the store's last one (a fleet's store holds many\n"
 	"hosts').  With two snapshot ids (see portier history --list): the\n"
 	"events from A to B.  With two scan files (portier scan -oJ, or nmap\n"
-	"or portier -oX): the port changes, as ndiff prints them.\n"
+	"or portier -oX): the port changes, as ndiff prints them.  With\n"
+	"--scans: the changes between two scans kept in the store (portier\n"
+	"scan --store, portier snapshot --import), the last two without ids,\n"
+	"as events: NEW (a port open now), GONE (open before), SERVICE_CHANGED\n"
+	"(open on both sides, another service, product or version), CHANGED\n"
+	"(anything else ndiff would show).\n"
 	"\n"
 	"Events: NEW, GONE, REBOUND (the same port on another address),\n"
 	"OWNER_CHANGED (another program), BINARY_MODIFIED (the same program\n"
@@ -29,21 +34,24 @@ static const char diff_help[] =
 	"\n"
 	"  --store PATH   the database (see portier snapshot --help)\n"
 	"  --json         one JSON object per event or port change\n"
+	"  --scans        A and B are ids of stored scans (printed when\n"
+	"                 they were stored)\n"
 	"\n"
 	"exit: 0 no change, 1 changes, 2 bad usage or an unreadable scan file,\n"
 	"3 the store could not be read (a newer, foreign or damaged one)\n";
 
-enum { OPT_STORE = 256, OPT_JSON };
+enum { OPT_STORE = 256, OPT_JSON, OPT_SCANS };
 
 static const struct option long_opts[] = {
 	{"store", required_argument, NULL, OPT_STORE},
 	{"json", no_argument, NULL, OPT_JSON},
+	{"scans", no_argument, NULL, OPT_SCANS},
 	{NULL, 0, NULL, 0},
 };
 
 struct diff_args {
 	const char *store;
-	bool json;
+	bool json, scans;
 	const char *a, *b;
 };
 
@@ -60,6 +68,9 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 			break;
 		case OPT_JSON:
 			a->json = true;
+			break;
+		case OPT_SCANS:
+			a->scans = true;
 			break;
 		default: /* cli_getopt said why */
 			return EXIT_USAGE;
@@ -134,18 +145,11 @@ static void host_text(const struct portier_scan_change *c, FILE *f)
 		port_line('+', c->b, f);
 }
 
-static json_t *port_json(const struct portier_scan_port *p)
-{
-	if (!p)
-		return json_null();
-	return json_pack("{s:s, s:o}", "state", p->state, "service",
-			 cli_json_string(p->service));
-}
-
 static int change_json(const struct portier_scan_change *c, FILE *f)
 {
 	const struct portier_scan_host *h = c->ha ? c->ha : c->hb;
 	const struct portier_scan_port *p = c->a ? c->a : c->b;
+	int kind = portier_scan_change_kind(c);
 	json_t *o;
 
 	if (!p)
@@ -160,7 +164,14 @@ static int change_json(const struct portier_scan_change *c, FILE *f)
 			      "port-change", "host", cli_json_string(h->name),
 			      "port", p->port, "proto",
 			      portier_proto_name(p->proto), "a",
-			      port_json(c->a), "b", port_json(c->b));
+			      store_out_scan_port_json(c->a), "b",
+			      store_out_scan_port_json(c->b));
+	if (o && p)
+		json_object_set_new(
+			o, "event",
+			kind < 0 ? json_null()
+				 : json_string(portier_event_name(
+					   (enum portier_event_kind)kind)));
 	return cli_json_line(f, o);
 }
 
@@ -229,6 +240,18 @@ static int snapshot_id(struct cli *cli, const char *s, int64_t *id)
 	return 0;
 }
 
+/* The ids A and B when given (0 otherwise), and the store opened. */
+static int open_ids(struct cli *cli, const struct diff_args *a,
+		    struct portier_store **st, int64_t *ia, int64_t *ib)
+{
+	int rc;
+
+	if (a->a && ((rc = snapshot_id(cli, a->a, ia)) ||
+		     (rc = snapshot_id(cli, a->b, ib))))
+		return rc;
+	return store_out_open(cli, a->store, false, st);
+}
+
 /* The ids of the last snapshot and of the one before it of its host. */
 static int last_two(struct cli *cli, struct portier_store *st, int64_t *a,
 		    int64_t *b)
@@ -274,10 +297,7 @@ static int diff_snapshots(struct cli *cli, const struct diff_args *a)
 	uint16_t lo, hi;
 	int rc;
 
-	if (a->a && ((rc = snapshot_id(cli, a->a, &ia)) ||
-		     (rc = snapshot_id(cli, a->b, &ib))))
-		return rc;
-	if ((rc = store_out_open(cli, a->store, false, &st)))
+	if ((rc = open_ids(cli, a, &st, &ia, &ib)))
 		return rc;
 	if (!a->a && (rc = last_two(cli, st, &ia, &ib)))
 		goto out;
@@ -306,6 +326,57 @@ out:
 	return rc;
 }
 
+/* ---- two stored scans --------------------------------------------------- */
+
+static int diff_stored_scans(struct cli *cli, const struct diff_args *a)
+{
+	struct portier_err err = {0};
+	struct portier_store *st = NULL;
+	struct portier_scan_file *fa = NULL, *fb = NULL;
+	struct portier_scan_change *ch = NULL;
+	struct portier_scan_info *info = NULL;
+	int64_t ia = 0, ib = 0;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = open_ids(cli, a, &st, &ia, &ib)))
+		return rc;
+	if (!a->a) {
+		if (portier_store_scan_list(st, &info, &n, &err)) {
+			rc = cli_report(cli, &err);
+			goto out;
+		}
+		if (n < 2) {
+			cli_error(cli,
+				  "the store holds %zu scan%s: nothing to "
+				  "compare",
+				  n, n == 1 ? "" : "s");
+			cli_hint("store scans with 'portier scan --store' or "
+				 "'portier snapshot --import FILE'");
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		ia = info[n - 2].id;
+		ib = info[n - 1].id;
+	}
+	if (portier_store_scan_load(st, ia, &fa, &err) ||
+	    portier_store_scan_load(st, ib, &fb, &err) ||
+	    portier_scan_file_diff(fa, fb, &ch, &n, &err)) {
+		rc = cli_report(cli, &err);
+		goto out;
+	}
+	rc = store_out_scan_events(cli, ch, n, a->json, stdout);
+	if (!rc)
+		rc = n ? EXIT_FINDINGS : EXIT_OK;
+out:
+	portier_free(info);
+	portier_free(ch);
+	portier_scan_file_free(fa);
+	portier_scan_file_free(fb);
+	portier_store_close(st);
+	return rc;
+}
+
 /* Two arguments name scan files when either is a file that exists. */
 static bool are_files(const struct diff_args *a)
 {
@@ -321,6 +392,8 @@ static int cmd_diff(struct cli *cli, int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
+	if (a.scans)
+		return diff_stored_scans(cli, &a);
 	return are_files(&a) ? diff_files(cli, &a) : diff_snapshots(cli, &a);
 }
 

@@ -9,6 +9,7 @@
  * default target: with none given it stops with exit 2 before any socket is
  * opened.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 #include "cli/cli.h"
 #include "cli/scan_args.h"
+#include "cli/store_out.h"
 #include "cli/scan_probe.h"
 #include "portier/out.h"
 #include "portier/scan.h"
@@ -278,6 +280,60 @@ static bool is_stdout(const char *path)
 	return path && strcmp(path, "-") == 0;
 }
 
+/*
+ * --store: which of the scan's own files is read back into the store.  A
+ * file the user named (-oX, else -oJ); with none, a private temporary
+ * (nmap XML) in *tmpdir, removed by store_scan.  0, or EXIT_USAGE printed.
+ */
+static int store_file(struct cli *cli, struct scan_opts *o,
+		      struct portier_out_options *oo, char *tmpdir, size_t len,
+		      char *path, size_t plen)
+{
+	tmpdir[0] = path[0] = '\0';
+	if (o->xml && !is_stdout(o->xml)) {
+		snprintf(path, plen, "%s", o->xml);
+		return 0;
+	}
+	if (o->json && !is_stdout(o->json)) {
+		snprintf(path, plen, "%s", o->json);
+		return 0;
+	}
+	snprintf(tmpdir, len, "/tmp/portier-scan.XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		cli_error(cli, "--store: cannot make a temporary directory: %s",
+			  strerror(errno));
+		tmpdir[0] = '\0';
+		return EXIT_RUNTIME;
+	}
+	if (!o->xml) {
+		snprintf(path, plen, "%s/scan.xml", tmpdir);
+		oo->xml_path = path;
+	} else {
+		snprintf(path, plen, "%s/scan.jsonl", tmpdir);
+		oo->json_path = path;
+	}
+	return 0;
+}
+
+/* The finished scan's results into the store. */
+static int store_scan(struct cli *cli, const struct scan_opts *o,
+		      const char *path)
+{
+	struct portier_store *st = NULL;
+	size_t hosts = 0;
+	int64_t id;
+	int rc;
+
+	if ((rc = store_out_open(cli, o->store, true, &st)))
+		return rc;
+	rc = store_out_import(cli, st, path, "portier scan", &id, &hosts);
+	portier_store_close(st);
+	if (!rc && !o->quiet)
+		cli_notice(cli, "stored as scan %lld (%zu host%s)",
+			   (long long)id, hosts, hosts == 1 ? "" : "s");
+	return rc;
+}
+
 static int run_scan(struct cli *cli, struct scan_opts *o,
 		    struct portier_targets *t, struct portier_ports *p)
 {
@@ -288,6 +344,7 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	struct portier_err err = {0};
 	struct scan_probes *sp = NULL;
 	struct sigaction sa;
+	char store_tmp[64] = "", store_path[4096] = "";
 	int rc, exit_rc = EXIT_OK;
 	uint64_t k = 1, n = 1;
 	bool resuming = false;
@@ -343,6 +400,10 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	oo.keep_hosts = o->resume != NULL;
 	oo.services_path = NMAP_SERVICES;
 	oo.proc_root = cli->proc_root;
+	if (o->to_store &&
+	    (exit_rc = store_file(cli, o, &oo, store_tmp, sizeof store_tmp,
+				  store_path, sizeof store_path)))
+		goto out;
 	if (o->probes || o->probe_sv) {
 		if (!(sp = scan_probes_new(cli, o->probes, o->probe_sv,
 					   o->quiet)))
@@ -474,7 +535,13 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	}
 	if (!st.interrupted && exit_rc == EXIT_OK && o->resume)
 		unlink(o->resume); /* finished: nothing left to resume */
+	if (!st.interrupted && exit_rc == EXIT_OK && o->to_store)
+		exit_rc = store_scan(cli, o, store_path);
 out:
+	if (o->to_store && store_tmp[0]) {
+		unlink(store_path);
+		rmdir(store_tmp);
+	}
 	portier_scan_free(run.scan);
 	portier_out_free(run.out);
 	scan_probes_free(sp);
@@ -568,6 +635,7 @@ const struct cli_command cli_cmd_scan = {
 		"  -oX, --xml FILE           nmap-compatible XML (nmap.dtd, ndiff)\n"
 		"  -oG, --grepable FILE      nmap's grepable format\n"
 		"  -oA, --all-formats BASE   BASE.jsonl, BASE.xml and BASE.gnmap\n"
+		"  --store[=PATH]            into the port history (diff --scans)\n"
 		"  --open                    show only open ports and their hosts\n"
 		"  -v, --verbose             each open port on stderr at once\n"
 		"  -q, --quiet               no table, no summary on stderr\n"
@@ -576,10 +644,9 @@ const struct cli_command cli_cmd_scan = {
 		"examples:\n"
 		"  portier scan 198.19.1.2 -p-                  every TCP port\n"
 		"  portier scan -sT 198.19.0.0/16 -p 22,80,139,445,3389 --open\n"
-		"  portier scan 198.19.1.0/24 -F -oA lab        all three formats\n"
+		"  portier scan 198.19.1.0/24 -F --store        kept for diff --scans\n"
 		"  portier scan 198.19.1.0/24 -p 139,445 -sV    SMB1? signing? names\n"
 		"  portier scan -iL hosts.txt --exclude 198.19.1.1 -p 445 -oX smb.xml\n"
-		"  portier scan 198.19.0.0/16 -p 80 --seed 7 --shard 1/2  (and 2/2)\n"
 		"  portier scan 198.19.0.0/16 -p- --resume scan.ckpt   (again after ^C)\n"
 		"\n"
 		"exit: 0 done, 2 bad input (nothing sent), 3 failure or interrupted;\n"

@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #include "cli/store_out.h"
-#include "portier/audit.h"
 
 static const char snapshot_help[] =
 	"usage: portier snapshot [--store PATH] [--netns NAME | --all-netns]\n"
 	"                        [--json] [--quiet]\n"
+	"       portier snapshot [--store PATH] [--json] --import FILE\n"
 	"\n"
 	"Record the listening sockets of this host (TCP listeners, bound UDP\n"
 	"and raw sockets) with their owners, each program's SHA-256 and\n"
@@ -30,6 +30,9 @@ static const char snapshot_help[] =
 	"  --netns NAME   the sockets of network namespace NAME\n"
 	"  --all-netns    the sockets of every network namespace\n"
 	"  --json         the snapshot's id and the events as JSON Lines\n"
+	"  --import FILE  store a scan result instead (portier scan -oJ, nmap\n"
+	"                 or portier -oX), then print its changes since the\n"
+	"                 scan stored before it (see portier diff --scans)\n"
 	"  -q, --quiet    print nothing on success\n"
 	"\n"
 	"PostgreSQL down: after a few tries the snapshot is kept in the spool\n"
@@ -42,19 +45,20 @@ static const char snapshot_help[] =
 	"snapshot was not spooled (a newer, foreign or damaged store is left\n"
 	"alone)\n";
 
-enum { OPT_STORE = 256, OPT_NETNS, OPT_ALL_NETNS, OPT_JSON };
+enum { OPT_STORE = 256, OPT_NETNS, OPT_ALL_NETNS, OPT_JSON, OPT_IMPORT };
 
 static const struct option long_opts[] = {
 	{"store", required_argument, NULL, OPT_STORE},
 	{"netns", required_argument, NULL, OPT_NETNS},
 	{"all-netns", no_argument, NULL, OPT_ALL_NETNS},
 	{"json", no_argument, NULL, OPT_JSON},
+	{"import", required_argument, NULL, OPT_IMPORT},
 	{"quiet", no_argument, NULL, 'q'},
 	{NULL, 0, NULL, 0},
 };
 
 struct snap_args {
-	const char *store;
+	const char *store, *import;
 	bool json, quiet;
 	struct portier_local_query q;
 };
@@ -79,6 +83,9 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 		case OPT_JSON:
 			a->json = true;
 			break;
+		case OPT_IMPORT:
+			a->import = optarg;
+			break;
 		case 'q':
 			a->quiet = true;
 			break;
@@ -86,41 +93,18 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 			return EXIT_USAGE;
 		}
 	}
+	if (a->import && (a->q.netns || a->q.all_netns)) {
+		cli_error(cli, "--import stores a scan file; --netns and "
+			       "--all-netns are for this host's listeners");
+		cli_usage_hint(cli);
+		return EXIT_USAGE;
+	}
 	if (optind < argc) {
 		cli_error(cli, "unexpected argument '%s'", argv[optind]);
 		cli_usage_hint(cli);
 		return EXIT_USAGE;
 	}
 	return -1;
-}
-
-/* Read the listeners and judge them; 0 or an exit code, printed. */
-static int collect(struct cli *cli, struct snap_args *a,
-		   struct portier_snapshot **snap)
-{
-	struct portier_err err = {0};
-	struct portier_local *l = NULL;
-	struct portier_finding *f = NULL;
-	struct portier_audit_opts ao = {.privileged = geteuid() == 0};
-	struct portier_kb *kb = cli_kb(cli);
-	size_t n = 0;
-	int rc;
-
-	if (!kb)
-		return EXIT_USAGE;
-	a->q.protos = PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP | PORTIER_LOCAL_RAW;
-	a->q.states = PORTIER_STATES_LISTENING;
-	a->q.processes = true;
-	a->q.proc_root = cli->proc_root;
-	store_out_ephemeral(cli, &ao.eph_lo, &ao.eph_hi);
-	if (portier_local_collect(&a->q, &l, &err) < 0)
-		return cli_report(cli, &err);
-	rc = portier_audit_run(l, kb, &ao, &f, &n, &err);
-	if (!rc)
-		rc = portier_snapshot_from_local(l, kb, f, n, snap, &err);
-	portier_free(f);
-	portier_local_free(l);
-	return rc ? cli_report(cli, &err) : 0;
 }
 
 /* The events since this host's snapshot before s, if there is one. */
@@ -175,12 +159,53 @@ static int print_changes(struct cli *cli, struct portier_store *st,
 	return 0;
 }
 
-/* dpkg's database: $PORTIER_DPKG_ADMINDIR (tests) or /var/lib/dpkg */
-static const char *dpkg_dir(void)
+/* --import FILE: the scan stored, and its changes since the one before. */
+static int import_scan(struct cli *cli, struct portier_store *st,
+		       const struct snap_args *a)
 {
-	const char *d = getenv("PORTIER_DPKG_ADMINDIR");
+	struct portier_err err = {0};
+	struct portier_scan_info *info = NULL;
+	struct portier_scan_file *fa = NULL, *fb = NULL;
+	struct portier_scan_change *ch = NULL;
+	size_t hosts = 0, n = 0;
+	int64_t id;
+	int rc = store_out_import(cli, st, a->import, a->import, &id, &hosts);
 
-	return d && *d ? d : "/var/lib/dpkg";
+	if (rc)
+		return rc;
+	if (a->json) {
+		json_t *o = json_pack("{s:s, s:I, s:o, s:i}", "type", "scan",
+				      "id", (json_int_t)id, "source",
+				      cli_json_string(a->import), "hosts",
+				      (int)hosts);
+
+		if (cli_json_line(stdout, o) < 0) {
+			cli_error(cli, "out of memory while writing JSON");
+			return EXIT_RUNTIME;
+		}
+	} else if (!a->quiet) {
+		char src[PORTIER_TEXT_MAX(256)];
+
+		portier_text_clean(src, sizeof src, a->import,
+				   PORTIER_TEXT_TERM);
+		printf("scan %lld: %zu host%s from %s\n", (long long)id, hosts,
+		       hosts == 1 ? "" : "s", src);
+	}
+	if (a->quiet && !a->json)
+		return 0;
+	if (portier_store_scan_list(st, &info, &n, &err))
+		return cli_report(cli, &err);
+	if (n >= 2 && (portier_store_scan_load(st, info[n - 2].id, &fa, &err) ||
+		       portier_store_scan_load(st, id, &fb, &err) ||
+		       portier_scan_file_diff(fa, fb, &ch, &n, &err)))
+		rc = cli_report(cli, &err);
+	else if (fb)
+		rc = store_out_scan_events(cli, ch, n, a->json, stdout);
+	portier_free(info);
+	portier_free(ch);
+	portier_scan_file_free(fa);
+	portier_scan_file_free(fb);
+	return rc;
 }
 
 /* Send what the spool holds before s, so each host's history stays in
@@ -263,6 +288,12 @@ static int cmd_snapshot(struct cli *cli, int argc, char **argv)
 	if (!(name = a.store) &&
 	    !(name = def = portier_store_default_path(&err)))
 		return cli_report(cli, &err);
+	if (a.import) {
+		/* stored scans are kept in SQLite (store_need_sqlite) */
+		if ((rc = store_out_open(cli, name, true, &st)) == 0)
+			rc = import_scan(cli, st, &a);
+		goto out;
+	}
 	if (portier_store_is_remote(name) &&
 	    !(spool_dir = portier_spool_default_dir(&err))) {
 		rc = cli_report(cli, &err);
@@ -274,11 +305,11 @@ static int cmd_snapshot(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	down = rc != 0;
-	if ((rc = collect(cli, &a, &s)))
+	if ((rc = store_out_collect(cli, &a.q, &s)))
 		goto out;
 	if (portier_snapshot_stamp(s, (int64_t)time(NULL), &err) ||
 	    portier_store_hash_exes(st, s, cli->proc_root, &err) ||
-	    portier_store_packages(s, dpkg_dir(), &err)) {
+	    portier_store_packages(s, store_out_dpkg_dir(), &err)) {
 		rc = cli_report(cli, &err);
 		goto out;
 	}

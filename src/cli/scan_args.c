@@ -42,6 +42,7 @@ enum {
 	OPT_CLOSED,
 	OPT_PROBE,
 	OPT_SV,
+	OPT_STORE,
 };
 
 static const struct option long_opts[] = {
@@ -71,6 +72,7 @@ static const struct option long_opts[] = {
 	{"closed", no_argument, NULL, OPT_CLOSED},
 	{"probe", required_argument, NULL, OPT_PROBE},
 	{"service-probes", no_argument, NULL, OPT_SV},
+	{"store", optional_argument, NULL, OPT_STORE},
 	{"no-ping", no_argument, NULL, OPT_NOPING},
 	{"no-progress", no_argument, NULL, OPT_NOPROGRESS},
 	{"quiet", no_argument, NULL, 'q'},
@@ -225,6 +227,10 @@ int scan_parse_opts(struct cli *cli, int argc, char **argv, struct scan_opts *o)
 			break;
 		case OPT_JSON:
 			o->json = optarg;
+			break;
+		case OPT_STORE:
+			o->to_store = true;
+			o->store = optarg; /* NULL: the default store */
 			break;
 		case OPT_XML:
 			o->xml = optarg;

@@ -10,6 +10,8 @@
 struct scan_opts {
 	const char *ports, *resume, *shard, *exclude, *exclude_file;
 	const char *json, *xml, *grep;
+	bool to_store;	   /* --store[=PATH]: the results into the store */
+	const char *store; /* its PATH, or NULL for the default */
 	const char **input_files;
 	size_t n_input_files;
 	unsigned top_ports;

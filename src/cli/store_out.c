@@ -6,9 +6,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/local_out.h"
 #include "cli/store_out.h"
+#include "portier/audit.h"
 
 /* The PostgreSQL store's retries, as notes on stderr. */
 static void log_note(void *ctx, const char *msg)
@@ -163,15 +165,19 @@ static json_t *listener_json(const struct portier_listener *x)
 			 cli_json_string(x->rules));
 }
 
+json_t *store_out_event_obj(const struct portier_event *e)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:o}", "type", "event", "event",
+			 portier_event_name(e->kind), "severity",
+			 portier_audit_severity_name(e->severity), "before",
+			 e->a ? listener_json(e->a) : json_null(), "after",
+			 e->b ? listener_json(e->b) : json_null());
+}
+
 int store_out_event_json(const struct portier_event *e, int64_t from,
 			 int64_t to, int64_t time, FILE *f)
 {
-	json_t *o =
-		json_pack("{s:s, s:s, s:s, s:o, s:o}", "type", "event", "event",
-			  portier_event_name(e->kind), "severity",
-			  portier_audit_severity_name(e->severity), "before",
-			  e->a ? listener_json(e->a) : json_null(), "after",
-			  e->b ? listener_json(e->b) : json_null());
+	json_t *o = store_out_event_obj(e);
 
 	if (o && from)
 		json_object_set_new(o, "from", json_integer(from));
@@ -190,4 +196,127 @@ void store_out_ephemeral(const struct cli *cli, uint16_t *lo, uint16_t *hi)
 {
 	*lo = *hi = 0;
 	portier_ephemeral_range(cli->proc_root, lo, hi, NULL);
+}
+
+int store_out_collect(struct cli *cli, struct portier_local_query *q,
+		      struct portier_snapshot **snap)
+{
+	struct portier_err err = {0};
+	struct portier_local *l = NULL;
+	struct portier_finding *f = NULL;
+	struct portier_audit_opts ao = {.privileged = geteuid() == 0};
+	struct portier_kb *kb = cli_kb(cli);
+	size_t n = 0;
+	int rc;
+
+	*snap = NULL;
+	if (!kb)
+		return EXIT_USAGE;
+	q->protos = PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP | PORTIER_LOCAL_RAW;
+	q->states = PORTIER_STATES_LISTENING;
+	q->processes = true;
+	q->proc_root = cli->proc_root;
+	store_out_ephemeral(cli, &ao.eph_lo, &ao.eph_hi);
+	if (portier_local_collect(q, &l, &err) < 0)
+		return cli_report(cli, &err);
+	rc = portier_audit_run(l, kb, &ao, &f, &n, &err);
+	if (!rc)
+		rc = portier_snapshot_from_local(l, kb, f, n, snap, &err);
+	portier_free(f);
+	portier_local_free(l);
+	return rc ? cli_report(cli, &err) : 0;
+}
+
+const char *store_out_dpkg_dir(void)
+{
+	const char *d = getenv("PORTIER_DPKG_ADMINDIR");
+
+	return d && *d ? d : "/var/lib/dpkg";
+}
+
+json_t *store_out_scan_port_json(const struct portier_scan_port *p)
+{
+	if (!p)
+		return json_null();
+	return json_pack("{s:s, s:o}", "state", p->state, "service",
+			 cli_json_string(p->service));
+}
+
+int store_out_scan_events(const struct cli *cli,
+			  const struct portier_scan_change *c, size_t n,
+			  bool json, FILE *f)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct portier_scan_host *h = c[i].ha ? c[i].ha : c[i].hb;
+		const struct portier_scan_port *p = c[i].b ? c[i].b : c[i].a;
+		int kind = portier_scan_change_kind(&c[i]);
+		const char *name =
+			kind < 0 ? "CHANGED"
+				 : portier_event_name(
+					   (enum portier_event_kind)kind);
+		char host[PORTIER_TEXT_MAX(400)], sa[PORTIER_TEXT_MAX(128)],
+			sb[PORTIER_TEXT_MAX(128)];
+
+		if (json) {
+			json_t *o = json_pack(
+				"{s:s, s:o, s:o, s:o, s:o}", "type",
+				"scan-event", "event",
+				kind < 0 ? json_null() : json_string(name),
+				"host", cli_json_string(h->name), "a",
+				store_out_scan_port_json(c[i].a), "b",
+				store_out_scan_port_json(c[i].b));
+
+			if (o && p) {
+				json_object_set_new(o, "port",
+						    json_integer(p->port));
+				json_object_set_new(
+					o, "proto",
+					json_string(
+						portier_proto_name(p->proto)));
+			}
+			if (cli_json_line(f, o) < 0) {
+				cli_error(cli, "out of memory writing JSON");
+				return EXIT_RUNTIME;
+			}
+			continue;
+		}
+		portier_text_clean(host, sizeof host, h->name,
+				   PORTIER_TEXT_TERM);
+		if (!p) {
+			fprintf(f, "%-15s %s: host %s -> %s\n", name, host,
+				c[i].ha && *c[i].ha->state ? c[i].ha->state
+							   : "unknown",
+				c[i].hb && *c[i].hb->state ? c[i].hb->state
+							   : "unknown");
+			continue;
+		}
+		portier_text_clean(sa, sizeof sa, c[i].a ? c[i].a->service : "",
+				   PORTIER_TEXT_TERM);
+		portier_text_clean(sb, sizeof sb, c[i].b ? c[i].b->service : "",
+				   PORTIER_TEXT_TERM);
+		fprintf(f, "%-15s %s %u/%s: %s '%s' -> %s '%s'\n", name, host,
+			p->port, portier_proto_name(p->proto),
+			c[i].a ? c[i].a->state : "unknown", sa,
+			c[i].b ? c[i].b->state : "unknown", sb);
+	}
+	return 0;
+}
+
+int store_out_import(struct cli *cli, struct portier_store *st,
+		     const char *path, const char *source, int64_t *id,
+		     size_t *hosts)
+{
+	struct portier_err err = {0};
+	struct portier_scan_file *f = NULL;
+	int rc;
+
+	if (portier_scan_file_read(path, &f, &err)) {
+		cli_report(cli, &err);
+		return EXIT_USAGE;
+	}
+	rc = portier_store_scan_save(st, f, (int64_t)time(NULL), source, id,
+				     &err);
+	*hosts = f->n;
+	portier_scan_file_free(f);
+	return rc ? cli_report(cli, &err) : 0;
 }

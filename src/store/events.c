@@ -11,8 +11,12 @@
 
 const char *portier_event_name(enum portier_event_kind k)
 {
-	static const char *const names[] = {"NEW", "GONE", "REBOUND",
-					    "OWNER_CHANGED", "BINARY_MODIFIED"};
+	static const char *const names[] = {"NEW",
+					    "GONE",
+					    "REBOUND",
+					    "OWNER_CHANGED",
+					    "BINARY_MODIFIED",
+					    "SERVICE_CHANGED"};
 
 	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }

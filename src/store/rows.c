@@ -65,17 +65,12 @@ static int64_t sqlite_key_id(struct portier_store *st, const char *key)
 	return id;
 }
 
-int portier_store_save(struct portier_store *st, struct portier_snapshot *s,
-		       struct portier_err *err)
+int store_save_rows(struct portier_store *st, struct portier_snapshot *s)
 {
 	sqlite3_stmt *q = NULL;
 	int64_t id;
 	int rc;
 
-	if (st->pg)
-		return store_pg_save(st, s, err);
-	if ((rc = store_exec(st, "BEGIN IMMEDIATE", err)))
-		return rc;
 	if (sqlite3_prepare_v2(st->db, store_sql_insert_snapshot, -1, &q,
 			       NULL) != SQLITE_OK)
 		goto fail;
@@ -86,9 +81,8 @@ int portier_store_save(struct portier_store *st, struct portier_snapshot *s,
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_DONE) { /* this key is stored already */
 		sqlite3_finalize(q);
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		s->id = sqlite_key_id(st, s->key);
-		return 0;
+		return 1;
 	}
 	if (rc != SQLITE_ROW)
 		goto fail;
@@ -101,16 +95,46 @@ int portier_store_save(struct portier_store *st, struct portier_snapshot *s,
 		if (insert_listener(q, id, &s->l[i]))
 			goto fail;
 	sqlite3_finalize(q);
-	q = NULL;
-	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
 	s->id = id;
 	return 0;
 fail:
-	rc = store_sql_err(st, err, "cannot save the snapshot");
 	sqlite3_finalize(q);
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	return -1;
+}
+
+int store_save_tx(struct portier_store *st, struct portier_snapshot *s,
+		  int (*more)(struct portier_store *st,
+			      const struct portier_snapshot *s, void *ctx),
+		  void *ctx, const char *what, struct portier_err *err)
+{
+	int64_t id = s->id;
+	int rc, saved;
+
+	if ((rc = store_need_sqlite(st, what, err)) ||
+	    (rc = store_exec(st, "BEGIN IMMEDIATE", err)))
+		return rc;
+	saved = store_save_rows(st, s);
+	if (saved == 1) { /* its key is stored already: nothing to add */
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return 0;
+	}
+	if (saved || (more && more(st, s, ctx)) ||
+	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = store_sql_err(st, err, what);
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		s->id = id;
+		return rc;
+	}
+	return 0;
+}
+
+int portier_store_save(struct portier_store *st, struct portier_snapshot *s,
+		       struct portier_err *err)
+{
+	if (st->pg)
+		return store_pg_save(st, s, err);
+	return store_save_tx(st, s, NULL, NULL, "cannot save the snapshot",
+			     err);
 }
 
 /* A copy of column i as a string, NULL for NULL; *fail on no memory. */

@@ -134,3 +134,23 @@ int portier_scan_file_diff(const struct portier_scan_file *a,
 	*n = ch.n;
 	return 0;
 }
+
+static bool is_open(const struct portier_scan_port *p)
+{
+	return p && !strcmp(p->state, "open");
+}
+
+int portier_scan_change_kind(const struct portier_scan_change *c)
+{
+	bool oa = is_open(c->a), ob = is_open(c->b);
+
+	if (!c->a && !c->b)
+		return -1; /* a host's state or extra ports */
+	if (ob && !oa)
+		return PORTIER_EV_NEW;
+	if (oa && !ob)
+		return PORTIER_EV_GONE;
+	if (oa && ob && strcmp(c->a->service, c->b->service))
+		return PORTIER_EV_SERVICE_CHANGED;
+	return -1;
+}

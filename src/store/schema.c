@@ -44,6 +44,26 @@ const char *const store_migrations[PORTIER_STORE_SCHEMA] = {
 	"ALTER TABLE snapshot ADD COLUMN uuid TEXT;"
 	"CREATE UNIQUE INDEX snapshot_uuid ON snapshot(uuid);"
 	"CREATE INDEX snapshot_host ON snapshot(host, machine_id);",
+	/* 4 -> 5: watch's events, delivered once, and stored scans. */
+	"CREATE TABLE event(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" host TEXT NOT NULL, snapshot INTEGER NOT NULL REFERENCES"
+	" snapshot(id) ON DELETE CASCADE, kind TEXT NOT NULL,"
+	" body TEXT NOT NULL);"
+	"CREATE INDEX event_host ON event(host, seq);"
+	"CREATE TABLE watch(host TEXT PRIMARY KEY, snapshot INTEGER"
+	" REFERENCES snapshot(id) ON DELETE SET NULL,"
+	" delivered INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE scan(id INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
+	" source TEXT NOT NULL);"
+	"CREATE TABLE scan_host(scan INTEGER NOT NULL REFERENCES scan(id)"
+	" ON DELETE CASCADE, hid TEXT NOT NULL, name TEXT NOT NULL,"
+	" state TEXT NOT NULL, extraports TEXT NOT NULL,"
+	" PRIMARY KEY(scan, hid));"
+	"CREATE TABLE scan_port(scan INTEGER NOT NULL, hid TEXT NOT NULL,"
+	" port INTEGER NOT NULL, proto INTEGER NOT NULL, state TEXT NOT NULL,"
+	" service TEXT NOT NULL, FOREIGN KEY(scan, hid) REFERENCES"
+	" scan_host(scan, hid) ON DELETE CASCADE);"
+	"CREATE INDEX scan_port_host ON scan_port(hid, scan);",
 };
 
 const char store_sql_insert_snapshot[] =
@@ -70,6 +90,7 @@ const char store_sql_list[] =
 static const struct {
 	const char *sqlite, *pg;
 } words[] = {
+	{"INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"},
 	{"INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY"},
 	{"INTEGER", "BIGINT"},
 	{"BLOB", "BYTEA"},

@@ -235,17 +235,27 @@ static char *machine_id(void)
 	return id;
 }
 
+void portier_store_host_name(char *buf, size_t len)
+{
+	const char *env = getenv("PORTIER_HOST_ID");
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	if (env && *env)
+		portier_strlcpy(buf, env, len);
+	else if (len > 1)
+		gethostname(buf, len - 1);
+	buf[len - 1] = '\0';
+}
+
 int portier_snapshot_stamp(struct portier_snapshot *s, int64_t now,
 			   struct portier_err *err)
 {
-	const char *env = getenv("PORTIER_HOST_ID");
 	char host[256] = "";
 	uint8_t r[16];
 
-	if (env && *env)
-		portier_strlcpy(host, env, sizeof host);
-	else
-		gethostname(host, sizeof host - 1);
+	portier_store_host_name(host, sizeof host);
 	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
 		return portier_err_set(
 			err, PORTIER_EIO,

@@ -20,9 +20,27 @@ struct portier_store {
 /* err from the database's last error ("PATH: what: reason"); PORTIER_EIO. */
 int store_sql_err(struct portier_store *st, struct portier_err *err,
 		  const char *what);
+/* 0 on a SQLite store; on PostgreSQL PORTIER_EINVAL, err saying that what
+ * (watch state, stored scans) is kept in SQLite only. */
+int store_need_sqlite(struct portier_store *st, const char *what,
+		      struct portier_err *err);
 /* Run sql (no results); 0 or PORTIER_EIO. */
 int store_exec(struct portier_store *st, const char *sql,
 	       struct portier_err *err);
+
+/* Insert s and its listeners inside the caller's transaction (SQLite);
+ * s->id gets its id.  1 when s's key is stored already (s->id is that
+ * snapshot's, nothing was added), -1 on failure (the database's error
+ * says why). */
+int store_save_rows(struct portier_store *st, struct portier_snapshot *s);
+
+/* One transaction: s saved (store_save_rows), then more(st, s, ctx) when
+ * given (0 or -1), then COMMIT; on failure a ROLLBACK, err from what.
+ * SQLite only: on PostgreSQL it is PORTIER_EINVAL saying so. */
+int store_save_tx(struct portier_store *st, struct portier_snapshot *s,
+		  int (*more)(struct portier_store *st,
+			      const struct portier_snapshot *s, void *ctx),
+		  void *ctx, const char *what, struct portier_err *err);
 
 /* ---- the one schema (schema.c) ------------------------------------------- */
 

@@ -159,15 +159,25 @@ expect_in "$OUT" "commands:" "help --help shows the overview"
 unknown snapshot
 missing snapshot --store
 missing snapshot --netns --json
+missing snapshot --import
 unknown history 22
 missing history --store
 unknown diff
 missing diff --store
+unknown watch
+missing watch --store
+missing watch --interval
+missing watch --exec
+invalid watch --interval 0 "--interval takes a whole number from 1 to 86400"
+invalid watch --settle 1001 "--settle takes a whole number from 1 to 1000"
+invalid watch --exec-timeout x "--exec-timeout takes a whole number from 1 to 3600"
+invalid watch --exec hook.sh "the absolute path of an executable program (it is run without a shell)"
+invalid watch --exec /nonexistent/hook "the absolute path of an executable program (it is run without a shell)"
 
 # ---- every command of the table is covered above -------------------------
 expect_exit 0 "$PORTIER" --help
 for cmd in $(sed -n 's/^  \([a-z]*\) .*/\1/p' <<<"$OUT"); do
-	expect_in " info local top audit inspect clean snapshot history diff scan nbstat smb rpc firewall guard " " $cmd " \
+	expect_in " info local top audit inspect clean snapshot history diff watch scan nbstat smb rpc firewall guard " " $cmd " \
 		"command '$cmd' has its bad-option cases here"
 done
 

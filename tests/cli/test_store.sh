@@ -49,8 +49,8 @@ refused() {
 	[ "$(sha256sum "$1")" = "$sum" ] || { echo "FAIL: $1 was changed" >&2; CLI_FAILS=$((CLI_FAILS + 1)); }
 }
 cp "$db" "$dir/newer.db"
-sqlite3 "$dir/newer.db" "PRAGMA user_version = 5"
-refused "$dir/newer.db" "schema version 5 is newer"
+sqlite3 "$dir/newer.db" "PRAGMA user_version = 99"
+refused "$dir/newer.db" "schema version 99 is newer"
 head -c 8192 /dev/urandom > "$dir/junk.db"
 refused "$dir/junk.db" "not a database"
 sqlite3 "$dir/other.db" "CREATE TABLE t(x); INSERT INTO t VALUES(1)"
@@ -109,4 +109,27 @@ echo '<nmaprun><host>' > "$dir/bad.xml"
 expect_exit 2 "$PORTIER" diff "$dir/a.jsonl" "$dir/bad.xml"
 expect_in "$ERR" "not well-formed XML" "bad XML"
 expect_exit 2 "$PORTIER" diff "$dir/a.jsonl" "$dir/missing.xml"
+
+# scans in the store: --import, diff --scans (events)
+sdb="$dir/scans/p.db"
+expect_exit 0 "$PORTIER" snapshot --store "$sdb" --import "$dir/a.jsonl"
+expect_in "$OUT" "scan 1: 1 host from" "import of a -oJ file"
+expect_exit 2 "$PORTIER" diff --store "$sdb" --scans
+expect_in "$ERR" "the store holds 1 scan: nothing to compare" "one scan"
+{ j 198.19.1.2 22 open; j 198.19.1.2 80 open | sed 's/"x"/"http nginx 1.22"/'; j 198.19.1.2 443 open; } > "$dir/c.jsonl"
+expect_exit 0 "$PORTIER" snapshot --store "$sdb" --json --import "$dir/c.jsonl"
+expect_in "$OUT" '"type":"scan","id":2' "import as JSON"
+expect_in "$OUT" '"event":"SERVICE_CHANGED"' "the import's changes"
+expect_exit 1 "$PORTIER" diff --store "$sdb" --scans
+expect_in "$OUT" "SERVICE_CHANGED 198.19.1.2 80/tcp: open 'x' -> open 'http nginx 1.22'" "SERVICE_CHANGED"
+expect_in "$OUT" "NEW             198.19.1.2 443/tcp" "NEW of a stored scan"
+expect_exit 0 "$PORTIER" diff --store "$sdb" --scans 2 2
+expect_exit 2 "$PORTIER" diff --store "$sdb" --scans 1 9
+expect_in "$ERR" "no scan 9" "diff of a missing scan"
+# a bad file stores nothing
+sum=$(sha256sum "$sdb")
+expect_exit 2 "$PORTIER" snapshot --store "$sdb" --import "$dir/bad.xml"
+expect_in "$ERR" "not well-formed XML" "import of bad XML"
+[ "$(sha256sum "$sdb")" = "$sum" ] || { echo "FAIL: a refused import changed the store" >&2; CLI_FAILS=$((CLI_FAILS + 1)); }
+expect_exit 2 "$PORTIER" snapshot --store "$sdb" --import "$dir/a.jsonl" --all-netns
 cli_done

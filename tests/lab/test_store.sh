@@ -23,25 +23,12 @@ need_tool sqlite3
 
 lab_target t1
 lab_target t2
-[ -x "$LAB_BIN/lab-sockhold" ] || lab_fail "lab-sockhold not built (LAB_BIN=$LAB_BIN)"
 # The programs live in a private system-like directory, one copy each so
 # that every listener has its own path.
-sys_dir=$(mktemp -d /var/lib/portier-lab.XXXXXX)
-trap 'lab_cleanup; rm -rf "$sys_dir"' EXIT
-for p in a b c d; do cp "$LAB_BIN/lab-sockhold" "$sys_dir/svc-$p"; done
-store="$LAB_DIR/state/portier.db"
-mkdir -m 700 "$LAB_DIR/state"
-
-# wait_gone NAME PORT: until nothing listens on tcp/PORT in NAME (a killed
-# holder's socket closes a moment after the signal).
-wait_gone() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		lab_in "$1" ss -H -tln "sport = :$2" | grep -q . || return 0
-		sleep 0.05
-	done
-	lab_fail "tcp/$2 in $1 still listening 10 s after its holder was killed"
-}
+local_programs a b c d
+sys_dir=$LOCAL_SYS
+store=$LOCAL_STORE
+wait_gone() { local_wait_gone "$@"; }
 snap() { lab_expect 0 lab_in t1 "$PORTIER" snapshot --store "$store" "$@"; }
 # The events of the last two snapshots as "EVENT PORT", sorted.
 events() {
@@ -51,30 +38,15 @@ events() {
 	jq -r '"\(.event) \((.after // .before).port)"' "$LAB_DIR/ev.jsonl" | sort
 }
 
-local_hold t1 a "$sys_dir/svc-a" tcp:127.0.0.1:7201
-pg_a=${LAB_PIDS[-1]}
-local_hold t1 b "$sys_dir/svc-b" tcp:0.0.0.0:7202
-pg_b=${LAB_PIDS[-1]}
-local_hold t1 c "$sys_dir/svc-c" tcp:0.0.0.0:7203
-pg_c=${LAB_PIDS[-1]}
+local_four_start t1
 snap
 snap -q
 got=$(events 0)
 [ -z "$got" ] || lab_fail "events between two equal snapshots: $got"
 
 # The four changes.
-local_hold t1 d "$sys_dir/svc-d" tcp:0.0.0.0:7204
-pg_d=${LAB_PIDS[-1]}
-kill -TERM -- "-$pg_a"
-kill -TERM -- "-$pg_b"
-kill -TERM -- "-$pg_c"
-for port in 7201 7202 7203; do wait_gone t1 "$port"; done
-local_hold t1 a2 "$sys_dir/svc-a" tcp:0.0.0.0:7201
-# A new build at the same path: the old file replaced by another.
-cp "$LAB_BIN/lab-sockhold" "$sys_dir/svc-b.new"
-printf 'rebuilt' >> "$sys_dir/svc-b.new"
-mv "$sys_dir/svc-b.new" "$sys_dir/svc-b"
-local_hold t1 b2 "$sys_dir/svc-b" tcp:0.0.0.0:7202
+local_four_change t1
+pg_d=$LOCAL_PG_D
 # A client's unconnected UDP socket on an ephemeral port (a resolver's),
 # and TCP connections (clients' and accepted ones): no event for any.
 lab_bg t1 udpclient python3 -c '

@@ -67,7 +67,7 @@ lab_listen h1 tcp:7421
 all_at_once
 t2=$(date +%s%N)
 lab_log "3 concurrent snapshots into one PostgreSQL: $(( (t1 - t0) / 1000000 )) ms (schema created), $(( (t2 - t1) / 1000000 )) ms (second round)"
-[ "$(sql "SELECT version FROM schema_version WHERE app = 'portier'")" = 4 ] || lab_fail "schema_version is not 4"
+[ "$(sql "SELECT version FROM schema_version WHERE app = 'portier'")" = 5 ] || lab_fail "schema_version is not 5"
 for h in h1 h2 h3; do [ "$(count $h)" = 2 ] || lab_fail "$h has $(count $h) snapshots, want 2"; done
 # each snapshot's listeners: exactly the host's own
 got=$(sql "SELECT s.host, l.port FROM snapshot s JOIN listener l ON l.snapshot = s.id ORDER BY 1, 2" | sort | uniq -c | awk '{print $2, $1}' | tr '\n' ' ')
@@ -190,7 +190,7 @@ done
 for p in "${pids[@]}"; do wait "$p" || lab_fail "a first-time writer failed: $(cat "$LAB_DIR"/race*.err)"; done
 t1=$(date +%s%N)
 [ "$(DB=race sql "SELECT count(DISTINCT host) FROM snapshot")" = 8 ] || lab_fail "first-time writers: $(DB=race sql "SELECT host FROM snapshot")"
-[ "$(DB=race sql "SELECT version FROM schema_version")" = 4 ] || lab_fail "the raced schema is not version 4"
+[ "$(DB=race sql "SELECT version FROM schema_version")" = 5 ] || lab_fail "the raced schema is not version 5"
 lab_log "8 first-time writers on a new database: $(( (t1 - t0) / 1000000 )) ms, $(DB=race sql "SELECT count(*) FROM listener") listeners"
 
 # ---- refusals: nothing written, nothing spooled ---------------------------------
@@ -199,7 +199,21 @@ sql "UPDATE schema_version SET version = 99" > /dev/null
 snap h1 3
 grep -q "schema version 99 is newer" "$LAB_DIR/h1.err" || lab_fail "newer schema: $(cat "$LAB_DIR/h1.err")"
 [ "$(sql "SELECT count(*) FROM snapshot")" = "$before" ] || lab_fail "a newer schema was written to"
-sql "UPDATE schema_version SET version = 4" > /dev/null
+sql "UPDATE schema_version SET version = 5" > /dev/null
+# watch and stored scans keep their state in SQLite only: said, exit 2,
+# nothing written
+before=$(sql "SELECT count(*) FROM snapshot")
+rc=0
+lab_in h1 "$PORTIER" watch --interval 1 --store "$store" > /dev/null 2> "$LAB_DIR/w.err" || rc=$?
+[ "$rc" = 2 ] || lab_fail "watch on PostgreSQL exited $rc, expected 2: $(cat "$LAB_DIR/w.err")"
+grep -q "kept in a SQLite store only" "$LAB_DIR/w.err" || lab_fail "watch on PostgreSQL: $(cat "$LAB_DIR/w.err")"
+! grep -q Sekr1tPw "$LAB_DIR/w.err" || lab_fail "watch printed the password"
+printf '{"type":"port","addr":"198.18.0.1","port":22,"proto":"tcp","state":"open"}\n' > "$LAB_DIR/scan.jsonl"
+rc=0
+lab_in h1 "$PORTIER" snapshot --import "$LAB_DIR/scan.jsonl" --store "$store" > /dev/null 2> "$LAB_DIR/w.err" || rc=$?
+[ "$rc" = 2 ] || lab_fail "snapshot --import on PostgreSQL exited $rc, expected 2: $(cat "$LAB_DIR/w.err")"
+grep -q "kept in a SQLite store only" "$LAB_DIR/w.err" || lab_fail "--import on PostgreSQL: $(cat "$LAB_DIR/w.err")"
+[ "$(sql "SELECT count(*) FROM snapshot")" = "$before" ] || lab_fail "watch wrote a snapshot to PostgreSQL"
 DB=postgres sql "CREATE DATABASE other" > /dev/null
 DB=other sql "CREATE TABLE accounts(id int); INSERT INTO accounts VALUES (1)" > /dev/null
 store="host=$pgdir user=postgres dbname=other password=Sekr1tPw"
