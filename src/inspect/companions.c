@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "inspect/inspect_int.h"
+#include "portier/file.h"
 
 struct cwalk {
 	struct inspect_ctx *c;
@@ -140,7 +141,7 @@ static bool packageable(const char *path, const char *exe_dir)
 static void drop_packaged(struct inspect_ctx *c, const char *exe_dir)
 {
 	struct portier_inspect *r = c->r;
-	struct inspect_owner *o;
+	struct portier_dpkg_owner *o;
 	size_t i, kept = 0;
 
 	if (!r->n_companions)
@@ -163,18 +164,19 @@ static void drop_packaged(struct inspect_ctx *c, const char *exe_dir)
 				    : "";
 	inspect_dpkg_owners(c, o, r->n_companions);
 	for (i = 0; i < r->n_companions; i++) {
-		char md5[33] = "";
-		int fd = -1;
+		FILE *f = NULL;
+		int ok = -1;
 
-		if (o[i].md5[0])
-			fd = openat(c->rootfd, inspect_rel(c, o[i].path),
-				    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0) {
-			if (portier_digests_fd(fd, 0, NULL, md5, NULL) < 0)
-				md5[0] = '\0';
-			close(fd);
+		/* a FIFO or device planted where dpkg has a file must not
+		 * block the run: opened without blocking, regular files only */
+		if (o[i].md5[0] &&
+		    portier_file_open_read(c->rootfd, NULL,
+					   inspect_rel(c, o[i].path), 0, &f,
+					   NULL) == 0) {
+			ok = portier_dpkg_verify_fd(&o[i], fileno(f), 0);
+			fclose(f);
 		}
-		if (md5[0] && strcmp(md5, o[i].md5) == 0) {
+		if (ok == 1) {
 			portier_free(r->companions[i].path);
 			continue;
 		}

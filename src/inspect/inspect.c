@@ -98,6 +98,32 @@ int inspect_read(struct inspect_ctx *c, const char *rel, size_t max,
 	return rc;
 }
 
+static void note_list(void *arg, const char *name)
+{
+	inspect_note(arg,
+		     "cannot read dpkg list %s (too big, not a file, or "
+		     "unreadable)",
+		     name);
+}
+
+void inspect_dpkg_owners(struct inspect_ctx *c, struct portier_dpkg_owner *o,
+			 size_t n)
+{
+	struct portier_err err = {0};
+	int rc = portier_dpkg_owners(c->rootfd, "var/lib/dpkg", o, n,
+				     PORTIER_DPKG_MD5, note_list, c, &err);
+
+	if (rc == PORTIER_ENOENT)
+		inspect_note(c,
+			     "no dpkg database at %s/var/lib/dpkg/info: "
+			     "package ownership unknown",
+			     c->root);
+	else if (rc < 0)
+		c->err = rc;
+	else
+		c->r->dpkg_db = true;
+}
+
 /* The home directories of <root>/etc/passwd (and /root), once each. */
 static void load_homes(struct inspect_ctx *c)
 {
@@ -341,7 +367,7 @@ static bool odd_place(const struct inspect_ctx *c, const char *path)
 static void judge_exe(struct inspect_ctx *c, struct portier_inspect_proc *p)
 {
 	struct portier_inspect_exe *e = &p->exe;
-	struct inspect_owner o = {0};
+	struct portier_dpkg_owner o = {0};
 	struct inspect_needles n = {0};
 	char shown[4096], alias[4096], dir[4096], dir_alias[4096];
 	const char *base;
@@ -370,8 +396,8 @@ static void judge_exe(struct inspect_ctx *c, struct portier_inspect_proc *p)
 	o.path = shown;
 	inspect_dpkg_owners(c, &o, 1);
 	portier_strlcpy(e->package, o.package, sizeof(e->package));
-	if (o.md5[0] && e->opened)
-		e->verified = strcmp(o.md5, e->md5) == 0 ? 1 : 0;
+	if (e->opened)
+		e->verified = (int8_t)portier_dpkg_verify_md5(&o, e->md5);
 	if (!o.package[0] && c->r->dpkg_db)
 		inspect_finding(c, PORTIER_RISK_MEDIUM, "not-packaged", p->pid,
 				"%s is not owned by any package", shown);
@@ -391,7 +417,7 @@ static void judge_exe(struct inspect_ctx *c, struct portier_inspect_proc *p)
 				"%s carries file capabilities", shown);
 
 	n.path = e->path;
-	if (inspect_usr_alias(e->path, alias, sizeof(alias)))
+	if (portier_dpkg_usr_alias(e->path, alias, sizeof(alias)))
 		n.alias = alias;
 	else if (strcmp(shown, e->path) != 0)
 		n.alias = shown; /* planted under the root: its path there */
