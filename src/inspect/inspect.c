@@ -464,6 +464,19 @@ static void judge_exe(struct inspect_ctx *c, struct portier_inspect_proc *p)
 	}
 }
 
+/* The hidden-listener check, run for a port no view shows: did it find
+ * the port taken? */
+static bool hidden_on_port(struct inspect_ctx *c)
+{
+	size_t i;
+
+	inspect_hidden(c);
+	for (i = 0; i < c->r->n_hidden; i++)
+		if (c->r->hidden[i].port == c->q->port)
+			return true;
+	return false;
+}
+
 static int by_severity(const void *a, const void *b)
 {
 	const struct portier_inspect_finding *x = a, *y = b;
@@ -498,15 +511,34 @@ static void judge(struct inspect_ctx *c)
 		inspect_finding(c, PORTIER_RISK_MEDIUM, "trojan-port", 0,
 				"port %u was used by %s", c->q->port,
 				r->kb->trojans);
-	for (i = 0; i < r->n_hidden; i++)
-		inspect_finding(
-			c, (enum portier_risk)r->hidden[i].confidence,
-			"hidden-listener", 0,
-			"%s port %u is listed by %s but not by %s",
-			portier_proto_name(r->hidden[i].proto),
-			r->hidden[i].port,
-			r->hidden[i].in_diag ? "sock_diag" : "/proc/net",
-			r->hidden[i].in_diag ? "/proc/net" : "sock_diag");
+	for (i = 0; i < r->n_hidden; i++) {
+		const struct portier_inspect_hidden *h = &r->hidden[i];
+		char ns[100] = "";
+
+		if (h->netns_label[0])
+			snprintf(ns, sizeof(ns), " in namespace %s",
+				 h->netns_label);
+		if (!h->in_diag && !h->in_procnet)
+			inspect_finding(
+				c, (enum portier_risk)h->confidence,
+				"hidden-listener", 0,
+				"likely hidden: %s port %u%s is taken (bind "
+				"test, twice) but neither sock_diag nor "
+				"/proc/net shows a socket on it (or a socket "
+				"is bound there without listening)",
+				portier_proto_name(h->proto), h->port, ns);
+		else
+			inspect_finding(
+				c, (enum portier_risk)h->confidence,
+				"hidden-listener", 0,
+				"%s%s port %u%s is listed by %s but not by %s",
+				h->confidence == PORTIER_RISK_HIGH
+					? "likely hidden: "
+					: "",
+				portier_proto_name(h->proto), h->port, ns,
+				h->in_diag ? "sock_diag" : "/proc/net",
+				h->in_diag ? "/proc/net" : "sock_diag");
+	}
 	if (r->n_findings)
 		qsort(r->findings, r->n_findings, sizeof(*r->findings),
 		      by_severity);
@@ -551,6 +583,14 @@ int portier_inspect_run(const struct portier_inspect_query *q,
 	c.r->window_min = q->window_min ? q->window_min : 10;
 	load_homes(&c);
 	rc = collect(&c, err);
+	if (rc == PORTIER_ENOENT && !q->pid && !q->no_hidden &&
+	    hidden_on_port(&c)) {
+		/* no view shows a listener, but the port is taken */
+		portier_err_clear(err);
+		rc = 0;
+	} else if (rc == 0 && !q->no_hidden) {
+		inspect_hidden(&c);
+	}
 	if (rc == 0) {
 		ancestors(&c);
 		if (!q->pid && q->kb)
@@ -559,8 +599,6 @@ int portier_inspect_run(const struct portier_inspect_query *q,
 				q->protos ? q->protos
 					  : PORTIER_PROTO_TCP |
 						    PORTIER_PROTO_UDP);
-		if (!q->no_hidden)
-			inspect_hidden(&c);
 		judge(&c);
 		if (c.err)
 			rc = portier_err_set(err, c.err, "out of memory");

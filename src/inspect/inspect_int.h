@@ -82,6 +82,8 @@ struct inspect_ctx {
 	char **homes; /* home directories from <root>/etc/passwd, absolute */
 	size_t n_homes;
 	int err; /* the first allocation failure (PORTIER_ENOMEM) */
+	/* a bound was reached (noted once) */
+	bool hits_full, comp_full, hidden_full;
 };
 
 /* A path the kernel gave, relative to the root (for openat on rootfd). */

@@ -221,21 +221,29 @@ static int make_keys(struct pass *ps, size_t n)
 	return 0;
 }
 
-/* Give pkg to every path the list text names that has no owner yet. */
-static void scan_list(struct pass *ps, const char *text, size_t len,
+/* Give pkg to every path the list f names that has no owner yet; *line
+ * and *cap are the caller's buffer, reused from list to list.  false when
+ * the list is longer than the bound (the rest is not read). */
+static bool scan_list(struct pass *ps, FILE *f, char **line, size_t *cap,
 		      const char *pkg)
 {
-	const char *p = text, *end = text + len, *l;
-	size_t ll;
+	size_t total = 0;
+	ssize_t got;
 
-	while (ps->left && next_line(&p, end, &l, &ll)) {
+	while (ps->left && (got = getline(line, cap, f)) > 0) {
 		const struct key *k;
+		size_t ll = (size_t)got;
 
+		total += ll;
+		if (total > PORTIER_DPKG_LIST_MAX)
+			return false;
+		if ((*line)[ll - 1] == '\n')
+			ll--;
 		if (ll < ps->min_len || ll > ps->max_len)
 			continue;
-		k = key_find(ps->keys, ps->n_keys, l, ll);
+		k = key_find(ps->keys, ps->n_keys, *line, ll);
 		for (; k && k < ps->keys + ps->n_keys &&
-		       key_cmp_mem(k->s, k->len, l, ll) == 0;
+		       key_cmp_mem(k->s, k->len, *line, ll) == 0;
 		     k++) {
 			struct portier_dpkg_owner *o = &ps->o[k->idx];
 
@@ -245,6 +253,7 @@ static void scan_list(struct pass *ps, const char *text, size_t len,
 			ps->left--;
 		}
 	}
+	return true;
 }
 
 /* The md5 each owned path's package records for it (or for its twin);
@@ -290,7 +299,8 @@ int portier_dpkg_owners(int dirfd, const char *admindir,
 			struct portier_err *err)
 {
 	struct pass ps = {.o = o};
-	char info[4096];
+	char info[4096], *line = NULL;
+	size_t line_cap = 0;
 	size_t i, seen = 0;
 	int infofd, dfd, rc;
 	DIR *d;
@@ -313,22 +323,27 @@ int portier_dpkg_owners(int dirfd, const char *admindir,
 	while (d && ps.left && (de = readdir(d)) != NULL &&
 	       seen++ < DPKG_LISTS_MAX) {
 		size_t nl = strlen(de->d_name);
-		char *text = NULL, pkg[128];
+		char pkg[128];
+		FILE *f;
+		bool whole;
 
 		if (nl < 6 || nl - 5 >= sizeof(pkg) ||
 		    strcmp(de->d_name + nl - 5, ".list") != 0)
 			continue;
-		if (portier_file_read(infofd, NULL, de->d_name,
-				      PORTIER_FILE_TEXT, PORTIER_DPKG_LIST_MAX,
-				      &text, NULL) < 0) {
+		if (portier_file_open_read(infofd, NULL, de->d_name, 0, &f,
+					   NULL) < 0) {
 			if (skip)
 				skip(arg, de->d_name);
 			continue;
 		}
 		memcpy(pkg, de->d_name, nl - 5);
 		pkg[nl - 5] = '\0';
-		scan_list(&ps, text, strlen(text), pkg);
-		portier_free(text);
+		whole = scan_list(&ps, f, &line, &line_cap, pkg);
+		if (ferror(f) || !whole) {
+			if (skip)
+				skip(arg, de->d_name);
+		}
+		fclose(f);
 	}
 	if (d)
 		closedir(d);
@@ -336,6 +351,7 @@ int portier_dpkg_owners(int dirfd, const char *admindir,
 		find_md5s(infofd, o, n);
 out:
 	close(infofd);
+	free(line); /* getline's own */
 	portier_free(ps.keys);
 	portier_free(ps.twins);
 	return rc < 0 ? portier_err_set(err, rc, "out of memory") : 0;

@@ -5,42 +5,81 @@
  * name, without the ":arch" of a multi-arch list.
  */
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "portier/dpkg.h"
 #include "portier/store.h"
 
+static int str_qcmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The owner of path among o[0..n), sorted by path. */
+static const struct portier_dpkg_owner *
+owner_of(const struct portier_dpkg_owner *o, size_t n, const char *path)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(o[mid].path, path);
+
+		if (!c)
+			return &o[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 int portier_store_packages(struct portier_snapshot *s, const char *admindir,
 			   struct portier_err *err)
 {
-	struct portier_dpkg_owner *o;
-	int rc;
+	struct portier_dpkg_owner *o = NULL;
+	const char **exes;
+	size_t n = 0, w = 0;
+	int rc = PORTIER_ENOMEM;
 
-	o = portier_calloc(s->n + 1, sizeof(*o));
-	if (!o)
-		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
+	/* the snapshot's distinct executables, sorted: one lookup each */
+	exes = portier_calloc(s->n + 1, sizeof(*exes));
+	if (!exes)
+		goto out;
 	for (size_t i = 0; i < s->n; i++)
-		o[i].path = s->l[i].exe;
-	rc = portier_dpkg_owners(AT_FDCWD, admindir, o, s->n, 0, NULL, NULL,
-				 NULL);
+		if (s->l[i].exe)
+			exes[n++] = s->l[i].exe;
+	if (n)
+		qsort(exes, n, sizeof(*exes), str_qcmp);
+	for (size_t i = 0; i < n; i++)
+		if (!w || strcmp(exes[w - 1], exes[i]) != 0)
+			exes[w++] = exes[i];
+	o = portier_calloc(w + 1, sizeof(*o));
+	if (!o)
+		goto out;
+	for (size_t i = 0; i < w; i++)
+		o[i].path = exes[i];
+	rc = portier_dpkg_owners(AT_FDCWD, admindir, o, w, 0, NULL, NULL, NULL);
 	if (rc == PORTIER_ENOENT) {
-		/* no dpkg here: packages stay unknown (NULL) */
-		portier_free(o);
-		return 0;
-	}
-	if (rc < 0) {
-		portier_free(o);
-		return portier_err_set(err, rc, "out of memory");
+		rc = 0; /* no dpkg here: packages stay unknown (NULL) */
+		goto out;
 	}
 	for (size_t i = 0; rc == 0 && i < s->n; i++) {
+		const struct portier_dpkg_owner *k;
+		const char *pkg;
+
 		if (!s->l[i].exe)
 			continue;
-		s->l[i].package = portier_strndup(o[i].package,
-						  strcspn(o[i].package, ":"));
+		k = owner_of(o, w, s->l[i].exe);
+		pkg = k ? k->package : "";
+		s->l[i].package = portier_strndup(pkg, strcspn(pkg, ":"));
 		if (!s->l[i].package)
-			rc = portier_err_set(err, PORTIER_ENOMEM,
-					     "out of memory");
+			rc = PORTIER_ENOMEM;
 	}
+out:
+	portier_free(exes);
 	portier_free(o);
-	return rc;
+	return rc < 0 ? portier_err_set(err, rc, "out of memory") : 0;
 }

@@ -578,6 +578,50 @@ static void test_hidden(void **state)
 	assert_true(has_finding(r, "hidden-listener"));
 	portier_inspect_free(r);
 	close(fd);
+
+	/* UDP too: a bound socket the fixture hides, taken by bind */
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	a.sin_port = 0;
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	al = sizeof(a);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	q.port = ntohs(a.sin_port);
+	q.protos = PORTIER_PROTO_UDP;
+	assert_int_equal(portier_inspect_run(&q, &r, &err), 0);
+	for (i = 0; i < r->n_hidden; i++)
+		if (r->hidden[i].port == q.port &&
+		    r->hidden[i].proto == PORTIER_PROTO_UDP)
+			break;
+	assert_true(i < r->n_hidden);
+	assert_true(r->hidden[i].in_diag);
+	assert_true(r->hidden[i].bind_busy);
+	assert_int_equal(r->hidden[i].confidence, PORTIER_RISK_HIGH);
+	portier_inspect_free(r);
+	close(fd);
+
+	/* taken but in neither view (bound, never listening): reported
+	 * instead of "nothing listens" */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	a.sin_port = 0;
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	al = sizeof(a);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	q.port = ntohs(a.sin_port);
+	q.protos = PORTIER_PROTO_TCP;
+	assert_int_equal(portier_inspect_run(&q, &r, &err), 0);
+	assert_int_equal(r->n_socks, 0);
+	for (i = 0; i < r->n_hidden; i++)
+		if (r->hidden[i].port == q.port &&
+		    r->hidden[i].family == AF_INET)
+			break;
+	assert_true(i < r->n_hidden);
+	assert_false(r->hidden[i].in_diag);
+	assert_false(r->hidden[i].in_procnet);
+	assert_true(r->hidden[i].bind_busy);
+	assert_int_equal(r->hidden[i].confidence, PORTIER_RISK_MEDIUM);
+	assert_true(has_finding(r, "hidden-listener"));
+	portier_inspect_free(r);
+	close(fd);
 	sh("rm -rf %s/net", proc);
 }
 
