@@ -38,11 +38,12 @@ static void add(struct cwalk *cw, const char *file, const struct stat *st)
 		if (strcmp(r->companions[i].path, file) == 0)
 			return;
 	if (r->n_companions >= INSPECT_COMP_MAX) {
-		if (r->n_companions == INSPECT_COMP_MAX)
+		if (!c->comp_full)
 			inspect_note(c,
 				     "more than %d companion files: the "
 				     "rest are not listed",
 				     INSPECT_COMP_MAX);
+		c->comp_full = true;
 		return;
 	}
 	if (portier_grow(&r->companions, &c->cap_comp, r->n_companions + 1,

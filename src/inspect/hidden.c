@@ -31,8 +31,8 @@
 #include "inspect/inspect_int.h"
 #include "portier/local.h"
 
-#define NS_MAX	   256 /* namespaces checked */
-#define PROBES_MAX 256 /* bind tests per namespace */
+#define NS_MAX	   256			  /* namespaces checked */
+#define PROBES_MAX (INSPECT_HITS_MAX + 8) /* bind tests per namespace */
 
 /* Order of sockets by what identifies a listener in both views. */
 static int cmp(const void *pa, const void *pb)
@@ -363,6 +363,14 @@ static bool check_ns(struct inspect_ctx *c, const struct nsv *ns)
 			diag[n] = false;
 			probe_of(&p1->socks[i], &pr[n++]);
 		}
+	if (n >= PROBES_MAX - 4 && !c->hidden_full) {
+		inspect_note(c,
+			     "namespace %s: more than %d listeners differ; "
+			     "the rest are not bind-tested",
+			     ns->label[0] ? ns->label : "(own)",
+			     PROBES_MAX - 4);
+		c->hidden_full = true;
+	}
 	n_port = n;
 	n += port_probes(c, ns, pr + n, &err);
 	if (!n)

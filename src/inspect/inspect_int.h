@@ -84,6 +84,7 @@ struct inspect_ctx {
 	int err; /* the first allocation failure (PORTIER_ENOMEM) */
 	/* a bound was reached (noted once) */
 	bool hits_full, comp_full, hidden_full;
+	int64_t btime; /* <proc>/stat's boot time: 0 unread, -1 unknown */
 };
 
 /* A path the kernel gave, relative to the root (for openat on rootfd). */
