@@ -37,20 +37,10 @@ static void add(struct cwalk *cw, const char *file, const struct stat *st)
 	for (i = 0; i < r->n_companions; i++)
 		if (strcmp(r->companions[i].path, file) == 0)
 			return;
-	if (r->n_companions >= INSPECT_COMP_MAX) {
-		if (!c->comp_full)
-			inspect_note(c,
-				     "more than %d companion files: the "
-				     "rest are not listed",
-				     INSPECT_COMP_MAX);
-		c->comp_full = true;
+	if (inspect_room(c, &r->companions, &c->cap_comp, r->n_companions,
+			 sizeof(*r->companions), INSPECT_COMP_MAX,
+			 &c->comp_full, "companion files") < 0)
 		return;
-	}
-	if (portier_grow(&r->companions, &c->cap_comp, r->n_companions + 1,
-			 sizeof(*r->companions), 16) < 0) {
-		c->err = PORTIER_ENOMEM;
-		return;
-	}
 	k = &r->companions[r->n_companions];
 	k->path = portier_strdup(file);
 	if (!k->path) {

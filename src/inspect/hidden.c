@@ -208,20 +208,10 @@ static void add(struct inspect_ctx *c, const struct nsv *ns,
 	struct portier_inspect *r = c->r;
 	struct portier_inspect_hidden *h;
 
-	if (r->n_hidden >= INSPECT_HITS_MAX) {
-		if (!c->hidden_full)
-			inspect_note(c,
-				     "more than %d hidden listeners: the "
-				     "rest are not listed",
-				     INSPECT_HITS_MAX);
-		c->hidden_full = true;
+	if (inspect_room(c, &r->hidden, &c->cap_hidden, r->n_hidden,
+			 sizeof(*r->hidden), INSPECT_HITS_MAX, &c->hidden_full,
+			 "hidden listeners") < 0)
 		return;
-	}
-	if (portier_grow(&r->hidden, &c->cap_hidden, r->n_hidden + 1,
-			 sizeof(*r->hidden), 8) < 0) {
-		c->err = PORTIER_ENOMEM;
-		return;
-	}
 	h = &r->hidden[r->n_hidden++];
 	memset(h, 0, sizeof(*h));
 	h->proto = p->proto == PORTIER_LOCAL_TCP ? PORTIER_PROTO_TCP

@@ -73,6 +73,25 @@ void inspect_finding(struct inspect_ctx *c, enum portier_risk sev,
 	va_end(ap);
 }
 
+int inspect_room(struct inspect_ctx *c, void *v, size_t *cap, size_t n,
+		 size_t size, size_t max, bool *full, const char *what)
+{
+	if (n >= max) {
+		if (!*full)
+			inspect_note(c,
+				     "more than %zu %s: the rest are not "
+				     "listed",
+				     max, what);
+		*full = true;
+		return -1;
+	}
+	if (portier_grow(v, cap, n + 1, size, 16) < 0) {
+		c->err = PORTIER_ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
 int inspect_read(struct inspect_ctx *c, const char *rel, size_t max,
 		 char **text)
 {

@@ -95,6 +95,13 @@ void inspect_note(struct inspect_ctx *c, const char *fmt, ...)
 void inspect_finding(struct inspect_ctx *c, enum portier_risk sev,
 		     const char *rule, int pid, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/*
+ * Room for one more entry in a report array (v: its address; n entries, *cap
+ * allocated): 0, or -1 when the array holds max already (noted once per
+ * run, *full remembers) or memory ran out (c->err is set).
+ */
+int inspect_room(struct inspect_ctx *c, void *v, size_t *cap, size_t n,
+		 size_t size, size_t max, bool *full, const char *what);
 /* Read a file relative to rootfd (no symlink at the last component, a
  * regular file, at most max bytes).  0, or the error (noted unless it is
  * PORTIER_ENOENT). */

@@ -153,20 +153,10 @@ static void add_hit(struct walk *w, uint8_t place, int match, const char *file,
 		if (r->hits[i].line == line &&
 		    strcmp(r->hits[i].file, file) == 0)
 			return;
-	if (r->n_hits >= INSPECT_HITS_MAX) {
-		if (!c->hits_full)
-			inspect_note(c,
-				     "more than %d persistence entries: the "
-				     "rest are not listed",
-				     INSPECT_HITS_MAX);
-		c->hits_full = true;
+	if (inspect_room(c, &r->hits, &c->cap_hits, r->n_hits, sizeof(*r->hits),
+			 INSPECT_HITS_MAX, &c->hits_full,
+			 "persistence entries") < 0)
 		return;
-	}
-	if (portier_grow(&r->hits, &c->cap_hits, r->n_hits + 1,
-			 sizeof(*r->hits), 16) < 0) {
-		c->err = PORTIER_ENOMEM;
-		return;
-	}
 	h = &r->hits[r->n_hits];
 	h->place = place;
 	h->match = (uint8_t)match;
