@@ -74,6 +74,10 @@ struct portier_inspect_proc {
 	int64_t start;	/* seconds since the epoch; 0 unknown */
 	uint64_t netns; /* inode of its network namespace; 0 unknown */
 	struct portier_inspect_exe exe; /* owners only */
+	/* "/proc/PID/root" when the process lives in another mount namespace
+	 * (a container) and its executable's package, persistence and
+	 * companions were read through its own root; NULL: the host's */
+	char *root;
 };
 
 struct portier_inspect_sock {

@@ -96,6 +96,11 @@ static void print_proc(const struct cli *cli, const struct portier_inspect *r,
 	if (p->netns)
 		fprintf(f, "  netns      net:[%llu]\n",
 			(unsigned long long)p->netns);
+	if (p->root)
+		fprintf(f,
+			"  root       %s (another mount namespace: its files "
+			"were read there)\n",
+			term(c1, p->root));
 	fprintf(f, "  parents   ");
 	for (a = portier_inspect_proc_of(r, p->ppid); a && depth++ < 64;
 	     a = portier_inspect_proc_of(r, a->ppid))
@@ -268,17 +273,18 @@ static json_t *exe_json(const struct portier_inspect_exe *e)
 
 static json_t *proc_json(const struct portier_inspect_proc *p)
 {
-	return json_pack(
-		"{s:i, s:i, s:b, s:o, s:o, s:o, s:i, s:o, s:I, s:o, "
-		"s:o, s:o, s:I, s:o}",
-		"pid", p->pid, "ppid", p->ppid, "owner", p->owner, "comm",
-		cli_json_string(p->comm), "cmdline",
-		cli_json_string(p->cmdline), "user", cli_json_string(p->user),
-		"uid", (int)p->uid, "cwd", cli_json_string(p->cwd), "start",
-		(json_int_t)p->start, "cgroup", cli_json_string(p->cgroup),
-		"unit", cli_json_string(p->unit), "container",
-		cli_json_string(p->container), "netns", (json_int_t)p->netns,
-		"exe", p->owner ? exe_json(&p->exe) : json_null());
+	return json_pack("{s:i, s:i, s:b, s:o, s:o, s:o, s:i, s:o, s:I, s:o, "
+			 "s:o, s:o, s:I, s:o, s:o}",
+			 "pid", p->pid, "ppid", p->ppid, "owner", p->owner,
+			 "comm", cli_json_string(p->comm), "cmdline",
+			 cli_json_string(p->cmdline), "user",
+			 cli_json_string(p->user), "uid", (int)p->uid, "cwd",
+			 cli_json_string(p->cwd), "start", (json_int_t)p->start,
+			 "cgroup", cli_json_string(p->cgroup), "unit",
+			 cli_json_string(p->unit), "container",
+			 cli_json_string(p->container), "netns",
+			 (json_int_t)p->netns, "root", cli_json_string(p->root),
+			 "exe", p->owner ? exe_json(&p->exe) : json_null());
 }
 
 static int append(json_t *arr, json_t *o)

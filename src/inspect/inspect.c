@@ -483,6 +483,78 @@ static void judge_exe(struct inspect_ctx *c, struct portier_inspect_proc *p)
 	}
 }
 
+/* Does pid live in another mount namespace than this process (a
+ * container)?  Unknown (a proc root without self) counts as no. */
+static bool other_mnt(struct inspect_ctx *c, int pid)
+{
+	char path[64], mine[64], its[64];
+	ssize_t a, b;
+
+	snprintf(path, sizeof(path), "%d/ns/mnt", pid);
+	a = readlinkat(c->procfd, "self/ns/mnt", mine, sizeof(mine) - 1);
+	b = readlinkat(c->procfd, path, its, sizeof(its) - 1);
+	return a > 0 && b > 0 && (a != b || memcmp(mine, its, (size_t)a) != 0);
+}
+
+/*
+ * judge_exe, for a process in another mount namespace through its own
+ * root (<proc>/PID/root): the path its executable has, its persistence
+ * and companions are what it sees, not what the host has at those paths.
+ * With PORTIER_ROOT set the root given is used as it is.
+ */
+static void judge_in_root(struct inspect_ctx *c, struct portier_inspect_proc *p)
+{
+	char path[64];
+	const char *root = c->root;
+	char **homes = c->homes;
+	size_t n_homes = c->n_homes, i;
+	int rootfd = c->rootfd, fd;
+
+	if (c->root[0] || !other_mnt(c, p->pid)) {
+		judge_exe(c, p);
+		return;
+	}
+	snprintf(path, sizeof(path), "%d/root", p->pid);
+	fd = openat(c->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		inspect_note(
+			c,
+			"pid %d lives in another mount namespace but %s/%s "
+			"cannot be opened (%s): its files were read on "
+			"the host",
+			p->pid, c->q->proc_root ? c->q->proc_root : "/proc",
+			path, strerror(errno));
+		judge_exe(c, p);
+		return;
+	}
+	p->root = portier_malloc(strlen(path) + 8);
+	if (!p->root) {
+		close(fd);
+		c->err = PORTIER_ENOMEM;
+		return;
+	}
+	snprintf(p->root, strlen(path) + 8, "/proc/%s", path);
+	inspect_note(c,
+		     "pid %d lives in another mount namespace (a container): "
+		     "its executable, persistence and companions were read "
+		     "through %s",
+		     p->pid, p->root);
+	c->rootfd = fd;
+	c->root = "";
+	c->homes = NULL;
+	c->n_homes = 0;
+	load_homes(c);
+	judge_exe(c, p);
+	for (i = 0; i < c->n_homes; i++)
+		portier_free(c->homes[i]);
+	portier_free(c->homes);
+	c->homes = homes;
+	c->n_homes = n_homes;
+	c->root = root;
+	c->rootfd = rootfd;
+	close(fd);
+}
+
 /* The hidden-listener check, run for a port no view shows: did it find
  * the port taken? */
 static bool hidden_on_port(struct inspect_ctx *c)
@@ -520,7 +592,7 @@ static void judge(struct inspect_ctx *c)
 	for (i = 0; i < r->n_procs; i++) {
 		if (!r->procs[i].owner)
 			continue;
-		judge_exe(c, &r->procs[i]);
+		judge_in_root(c, &r->procs[i]);
 		if (!(r->procs[i].exe.package[0] &&
 		      r->procs[i].exe.verified == 1))
 			all_trusted = false;

@@ -266,6 +266,7 @@ void inspect_proc_clear(struct portier_inspect_proc *p)
 	portier_free(p->cgroup);
 	portier_free(p->unit);
 	portier_free(p->container);
+	portier_free(p->root);
 	portier_free(p->exe.path);
 	memset(p, 0, sizeof(*p));
 }
