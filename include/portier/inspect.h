@@ -40,6 +40,10 @@ struct portier_inspect_query {
 	const char *proc_root; /* NULL means "/proc" */
 	unsigned window_min; /* companions: minutes around the binary; 0: 10 */
 	bool no_hidden;	     /* skip the sock_diag / /proc/net cross-check */
+	/* bind-test every port no view explains (TCP/UDP as protos asks,
+	 * IPv4 and IPv6) in every namespace, as unhide-tcp does: about a
+	 * second per namespace */
+	bool sweep;
 	/* the network namespace of the sockets, as portier_local_query.netns
 	 * (NULL: the caller's); hidden listeners are looked for in every
 	 * namespace (the bind test runs inside each, in a forked child) */

@@ -47,6 +47,8 @@ static const char inspect_help[] =
 	"  --window MIN     companions: minutes around the binary's mtime and\n"
 	"                   ctime (default 10, at most 10080)\n"
 	"  --no-hidden      skip the hidden-listener cross-check\n"
+	"  --sweep          bind-test every port no view explains, in every\n"
+	"                   network namespace (as unhide-tcp; about 1 s each)\n"
 	"  --netns NAME     the sockets of network namespace NAME (/run/netns/\n"
 	"                   NAME or an absolute path)\n"
 	"  --json           one JSON object (docs/json-inspect.md)\n"
@@ -73,6 +75,7 @@ enum {
 	OPT_PID = 256,
 	OPT_WINDOW,
 	OPT_NO_HIDDEN,
+	OPT_SWEEP,
 	OPT_JSON,
 	OPT_FAIL_ON,
 	OPT_NETNS,
@@ -82,6 +85,7 @@ static const struct option long_opts[] = {
 	{"pid", required_argument, NULL, OPT_PID},
 	{"window", required_argument, NULL, OPT_WINDOW},
 	{"no-hidden", no_argument, NULL, OPT_NO_HIDDEN},
+	{"sweep", no_argument, NULL, OPT_SWEEP},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 	{"netns", required_argument, NULL, OPT_NETNS},
@@ -114,6 +118,9 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 					  &v) != 0)
 				return EXIT_USAGE;
 			a->q.window_min = (unsigned)v;
+			break;
+		case OPT_SWEEP:
+			a->q.sweep = true;
 			break;
 		case OPT_NO_HIDDEN:
 			a->q.no_hidden = true;

@@ -165,20 +165,26 @@ static void bind_tests(int nsfd, const struct probe *p, size_t n, int8_t *res)
 		return;
 	pid = fork();
 	if (pid == 0) {
-		int8_t out[PROBES_MAX];
+		int8_t *out = res; /* the child's own copy */
 		struct timespec gap = {0, 20 * 1000 * 1000};
 
 		close(fds[0]);
-		memset(out, -1, sizeof(out));
 		if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) == 0) {
 			for (i = 0; i < n; i++)
 				out[i] = (int8_t)bind_busy(&p[i]);
 			nanosleep(&gap, NULL);
 			for (i = 0; i < n; i++)
-				if (bind_busy(&p[i]) != out[i])
+				if (out[i] == 1 && bind_busy(&p[i]) != 1)
 					out[i] = -1;
 		}
-		_exit(write(fds[1], out, n) == (ssize_t)n ? 0 : 1);
+		for (i = 0; i < n;) {
+			ssize_t k = write(fds[1], out + i, n - i);
+
+			if (k <= 0)
+				_exit(1);
+			i += (size_t)k;
+		}
+		_exit(0);
 	}
 	close(fds[1]);
 	if (pid > 0) {
@@ -305,6 +311,87 @@ out:
 	return n;
 }
 
+/* Mark in seen (a bit per protocol and port) every port a socket of
+ * either view holds, in any state; false when a view cannot be read. */
+static bool explain(struct inspect_ctx *c, const struct nsv *ns, uint8_t *seen,
+		    struct portier_err *err)
+{
+	struct portier_local *v[2] = {NULL, NULL};
+	size_t i, k;
+	bool ok =
+		read_view(c, ns, false, PORTIER_STATES_ALL, 0, &v[0], err) ==
+			0 &&
+		read_view(c, ns, true, PORTIER_STATES_ALL, 0, &v[1], err) == 0;
+
+	for (k = 0; ok && k < 2; k++)
+		for (i = 0; i < v[k]->n_socks; i++) {
+			unsigned b = (v[k]->socks[i].proto == PORTIER_LOCAL_UDP
+					      ? 65536u
+					      : 0u) +
+				     v[k]->socks[i].lport;
+
+			seen[b / 8] |= (uint8_t)(1u << (b % 8));
+		}
+	portier_local_free(v[0]);
+	portier_local_free(v[1]);
+	return ok;
+}
+
+static bool marked(const uint8_t *seen, uint8_t proto, uint16_t port)
+{
+	unsigned b = (proto == PORTIER_LOCAL_UDP ? 65536u : 0u) + port;
+
+	return (seen[b / 8] >> (b % 8)) & 1;
+}
+
+/*
+ * --sweep: every port of the protocols asked for that no socket of either
+ * view holds is bind-tested in the namespace (IPv4 and IPv6), as
+ * unhide-tcp does; a port taken both times and still unexplained when the
+ * views are read again is reported as hidden from both.
+ */
+static void sweep(struct inspect_ctx *c, const struct nsv *ns, int nsfd)
+{
+	static const uint8_t protos[] = {PORTIER_LOCAL_TCP, PORTIER_LOCAL_UDP};
+	struct portier_err err = {0};
+	uint8_t *seen = portier_calloc(2 * 65536 / 8, 1);
+	struct probe *p = portier_calloc(4 * 65536, sizeof(*p));
+	int8_t *res = portier_malloc(4 * 65536);
+	size_t n = 0, i, k;
+	uint32_t port;
+
+	if (!seen || !p || !res) {
+		c->err = PORTIER_ENOMEM;
+		goto out;
+	}
+	if (!explain(c, ns, seen, &err)) {
+		inspect_note(c, "namespace %s: no sweep: %s",
+			     ns->label[0] ? ns->label : "(own)", err.msg);
+		goto out;
+	}
+	for (k = 0; k < 2; k++)
+		for (port = 1; wanted(c, protos[k]) && port <= 65535; port++) {
+			if (marked(seen, protos[k], (uint16_t)port))
+				continue;
+			for (i = 0; i < 2; i++) {
+				p[n].proto = protos[k];
+				p[n].family = i ? AF_INET6 : AF_INET;
+				p[n++].port = (uint16_t)port;
+			}
+		}
+	bind_tests(nsfd, p, n, res);
+	memset(seen, 0, 2 * 65536 / 8);
+	if (!explain(c, ns, seen, &err))
+		goto out;
+	for (i = 0; i < n; i++)
+		if (res[i] == 1 && !marked(seen, p[i].proto, p[i].port))
+			add(c, ns, NULL, &p[i], false, false, 1);
+out:
+	portier_free(seen);
+	portier_free(p);
+	portier_free(res);
+}
+
 /* Check one namespace; false when it could not be read (noted). */
 static bool check_ns(struct inspect_ctx *c, const struct nsv *ns)
 {
@@ -362,8 +449,9 @@ static bool check_ns(struct inspect_ctx *c, const struct nsv *ns)
 		c->hidden_full = true;
 	}
 	n_port = n;
-	n += port_probes(c, ns, pr + n, &err);
-	if (!n)
+	if (!c->q->sweep) /* the sweep tests the inspected port too */
+		n += port_probes(c, ns, pr + n, &err);
+	if (!n && !c->q->sweep)
 		goto out;
 	if (!ns->own) {
 		nsfd = open(ns->path, O_RDONLY | O_CLOEXEC);
@@ -376,6 +464,8 @@ static bool check_ns(struct inspect_ctx *c, const struct nsv *ns)
 		}
 	}
 	bind_tests(nsfd, pr, n, res);
+	if (c->q->sweep)
+		sweep(c, ns, nsfd);
 	if (nsfd >= 0)
 		close(nsfd);
 	for (i = 0; i < n_port; i++)

@@ -556,12 +556,14 @@ static void judge_in_root(struct inspect_ctx *c, struct portier_inspect_proc *p)
 }
 
 /* The hidden-listener check, run for a port no view shows: did it find
- * the port taken? */
+ * the port taken (or, sweeping, any port)? */
 static bool hidden_on_port(struct inspect_ctx *c)
 {
 	size_t i;
 
 	inspect_hidden(c);
+	if (c->q->sweep && c->r->n_hidden)
+		return true;
 	for (i = 0; i < c->r->n_hidden; i++)
 		if (c->r->hidden[i].port == c->q->port)
 			return true;

@@ -85,6 +85,14 @@ lab_expect 0 "$PORTIER" inspect 45583 > "$LAB_DIR/hidden.txt"
 grep -qF "seen by neither view, port taken (bind test, twice)" "$LAB_DIR/hidden.txt" ||
 	lab_fail "text view: $(cat "$LAB_DIR/hidden.txt")"
 
+# --sweep finds it while inspecting another port, as unhide-tcp would
+lab_expect 0 "$PORTIER" inspect 45581 --netns "$NS" --sweep --json > "$OUT"
+q "$sel | [.sock_diag, .procnet, .bind_busy, .netns_label] | @tsv" |
+	grep -qxF "$(printf 'false\tfalse\ttrue\t%s' "$NS")" ||
+	lab_fail "--sweep did not find 45583: $(q -c .hidden)"
+q '.hidden.listeners[] | select(.port == 45581 or .port == 45582) | .port' |
+	grep -E '^4558[12]$' > /dev/null && lab_fail "--sweep reported the visible listeners"
+
 # ---- a free port stays an error ------------------------------------------
 lab_expect 2 "$PORTIER" inspect 45584 2> "$LAB_DIR/err.txt"
 grep -qF "nothing listens on port 45584" "$LAB_DIR/err.txt" ||
