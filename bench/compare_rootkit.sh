@@ -72,6 +72,9 @@ printf '[Desktop Entry]\nType=Application\nName=Helper\nExec=/tmp/.x/sksocks tcp
 printf 'int portier_rk_planted;\n' > "$dir/libsk.c"
 cc -shared -fPIC -o "$dir/libsk.so" "$dir/libsk.c"
 mkdir -p "$dir/rkdb" "$dir/rktmp" "$dir/out"
+# the programs, copied out of a build tree that may lie under /tmp
+cp "$LAB_BIN/lab-listen" "$dir/sksocks"
+cp "$PORTIER" "$dir/portier"
 cp -a /var/lib/rkhunter/db/. "$dir/rkdb/"
 
 cat > "$dir/bound.py" <<'PY'
@@ -89,7 +92,7 @@ D=$dir
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /var/tmp
 mkdir /tmp/.x
-cp "$LAB_BIN/lab-listen" /tmp/.x/sksocks
+cp "\$D/sksocks" /tmp/.x/sksocks
 cp "\$D/libsk.so" /tmp/.x/libsk.so
 # from here on every program started preloads /tmp/.x/libsk.so
 mount --bind "\$D/etc" /etc
@@ -109,7 +112,7 @@ t() { local s=\$(date +%s.%N); "\$@"; echo "\$(date +%s.%N) - \$s" | bc > "\$D/o
 # (exit 0, or 1 for findings: never more)
 run_portier() {
 	local rc=0
-	"$PORTIER" inspect 45576 --sweep --json > "\$D/out/portier-45576.json" || rc=\$?
+	"\$D/portier" inspect 45576 --sweep --json > "\$D/out/portier-45576.json" || rc=\$?
 	[ \$rc -le 1 ] || { echo "portier inspect 45576 exited \$rc"; exit 1; }
 }
 t run_portier

@@ -150,11 +150,12 @@ static int bind_busy(const struct probe *p)
 }
 
 /*
- * Bind-test p[0..n) twice inside the namespace nsfd opens (-1: ours) in a
- * forked child, so this process never changes namespace.  res[i]: 1 taken
- * both times, 0 free both times, -1 unknown or mixed.
+ * Bind-test p[0..n) inside the namespace nsfd opens (-1: ours) in a forked
+ * child, so this process never changes namespace; twice (20 ms apart) when
+ * twice is set.  res[i]: 1 taken (each time), 0 free, -1 unknown or mixed.
  */
-static void bind_tests(int nsfd, const struct probe *p, size_t n, int8_t *res)
+static void bind_tests(int nsfd, const struct probe *p, size_t n, int8_t *res,
+		       bool twice)
 {
 	int fds[2];
 	pid_t pid;
@@ -172,8 +173,9 @@ static void bind_tests(int nsfd, const struct probe *p, size_t n, int8_t *res)
 		if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) == 0) {
 			for (i = 0; i < n; i++)
 				out[i] = (int8_t)bind_busy(&p[i]);
-			nanosleep(&gap, NULL);
-			for (i = 0; i < n; i++)
+			if (twice)
+				nanosleep(&gap, NULL);
+			for (i = 0; twice && i < n; i++)
 				if (out[i] == 1 && bind_busy(&p[i]) != 1)
 					out[i] = -1;
 		}
@@ -379,12 +381,19 @@ static void sweep(struct inspect_ctx *c, const struct nsv *ns, int nsfd)
 				p[n++].port = (uint16_t)port;
 			}
 		}
-	bind_tests(nsfd, p, n, res);
+	/* taken, then still unexplained by the views read afterwards, then
+	 * taken again: a socket that came and went between the reads cannot
+	 * pass all three */
+	bind_tests(nsfd, p, n, res, false);
 	memset(seen, 0, 2 * 65536 / 8);
 	if (!explain(c, ns, seen, &err))
 		goto out;
-	for (i = 0; i < n; i++)
+	for (i = k = 0; i < n; i++)
 		if (res[i] == 1 && !marked(seen, p[i].proto, p[i].port))
+			p[k++] = p[i];
+	bind_tests(nsfd, p, k, res, false);
+	for (i = 0; i < k; i++)
+		if (res[i] == 1)
 			add(c, ns, NULL, &p[i], false, false, 1);
 out:
 	portier_free(seen);
@@ -463,29 +472,33 @@ static bool check_ns(struct inspect_ctx *c, const struct nsv *ns)
 			goto out;
 		}
 	}
-	bind_tests(nsfd, pr, n, res);
+	/* the differences twice, 20 ms apart; the inspected port once */
+	bind_tests(nsfd, pr, n_port, res, true);
+	bind_tests(nsfd, pr + n_port, n - n_port, res + n_port, false);
+	for (i = 0; i < n_port; i++)
+		add(c, ns, src[i], &pr[i], diag[i], !diag[i], res[i]);
+	/* the port is taken and no view showed by what: read the views again
+	 * and bind again before calling it hidden from both, so that a
+	 * socket that came and went between the reads cannot pass */
+	if (n > n_port) {
+		struct probe again[4], busy[4];
+		int8_t res2[4];
+		size_t k, j, m = port_probes(c, ns, again, &err), nb = 0;
+
+		for (i = n_port; i < n; i++)
+			for (k = 0; res[i] == 1 && k < m; k++)
+				if (again[k].proto == pr[i].proto &&
+				    again[k].family == pr[i].family)
+					busy[nb++] = pr[i];
+		bind_tests(nsfd, busy, nb, res2, false);
+		for (j = 0; j < nb; j++)
+			if (res2[j] == 1)
+				add(c, ns, NULL, &busy[j], false, false, 1);
+	}
 	if (c->q->sweep)
 		sweep(c, ns, nsfd);
 	if (nsfd >= 0)
 		close(nsfd);
-	for (i = 0; i < n_port; i++)
-		add(c, ns, src[i], &pr[i], diag[i], !diag[i], res[i]);
-	/* the port is taken (both times) and no view shows by what: read
-	 * the views again before calling it hidden from both */
-	for (i = n_port; i < n; i++) {
-		struct probe again[4];
-		size_t k, m;
-
-		if (res[i] != 1)
-			continue;
-		m = port_probes(c, ns, again, &err);
-		for (k = 0; k < m; k++)
-			if (again[k].proto == pr[i].proto &&
-			    again[k].family == pr[i].family)
-				break;
-		if (k < m)
-			add(c, ns, NULL, &pr[i], false, false, 1);
-	}
 out:
 	portier_local_free(d1);
 	portier_local_free(p1);
