@@ -401,8 +401,9 @@ out:
 	portier_free(res);
 }
 
-/* Check one namespace; false when it could not be read (noted). */
-static bool check_ns(struct inspect_ctx *c, const struct nsv *ns)
+/* Check one namespace: 1, or 0 when it could not be read (noted), or
+ * PORTIER_EPERM when entering it needs a privilege (the caller counts). */
+static int check_ns(struct inspect_ctx *c, const struct nsv *ns)
 {
 	struct portier_local *d1 = NULL, *p1 = NULL, *d2 = NULL, *p2 = NULL;
 	struct portier_err err = {0};
@@ -412,18 +413,22 @@ static bool check_ns(struct inspect_ctx *c, const struct nsv *ns)
 	int8_t res[PROBES_MAX];
 	size_t i, n = 0, n_port;
 	int nsfd = -1;
-	bool ok = false;
+	int ok = 0;
 
 	if (read_view(c, ns, false, PORTIER_STATES_LISTENING, 0, &d1, &err) <
 		    0 ||
 	    read_view(c, ns, true, PORTIER_STATES_LISTENING, 0, &p1, &err) <
 		    0) {
+		if (err.code == PORTIER_EPERM && !ns->own) {
+			ok = PORTIER_EPERM;
+			goto out;
+		}
 		inspect_note(c,
 			     "hidden listeners of namespace %s not checked: %s",
 			     ns->label[0] ? ns->label : "(own)", err.msg);
 		goto out;
 	}
-	ok = true;
+	ok = 1;
 	if (differ(d1, p1) && (read_view(c, ns, false, PORTIER_STATES_LISTENING,
 					 0, &d2, &err) < 0 ||
 			       read_view(c, ns, true, PORTIER_STATES_LISTENING,
@@ -507,54 +512,13 @@ out:
 	return ok;
 }
 
-/* The first process of each namespace inode: its /proc/PID/net is the
- * namespace's text view. */
-static void pids_of(struct inspect_ctx *c, struct nsv *v, size_t n)
-{
-	DIR *d;
-	struct dirent *de;
-	int fd = dup(c->procfd);
-	size_t left = n, i;
-
-	for (i = 0; i < n; i++)
-		if (v[i].own || !v[i].enter)
-			left--;
-	d = left && fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while (left && (de = readdir(d)) != NULL) {
-		char path[300];
-		struct stat st;
-
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "%.32s/ns/net", de->d_name);
-		if (fstatat(c->procfd, path, &st, 0) < 0)
-			continue;
-		for (i = 0; i < n; i++)
-			if (v[i].enter && v[i].ino == (uint64_t)st.st_ino) {
-				snprintf(v[i].text_root, sizeof(v[i].text_root),
-					 "%s/%.32s",
-					 c->q->proc_root ? c->q->proc_root
-							 : "/proc",
-					 de->d_name);
-				v[i].enter = false;
-				left--;
-			}
-	}
-	closedir(d);
-}
-
 void inspect_hidden(struct inspect_ctx *c)
 {
 	const char *proc = c->q->proc_root ? c->q->proc_root : "/proc";
 	struct portier_netns *list = NULL;
 	struct portier_err err = {0};
 	struct nsv *v = NULL;
-	size_t n = 0, i, checked = 0;
+	size_t n = 0, i, checked = 0, denied = 0;
 	int fd = openat(c->procfd, "net/tcp", O_RDONLY | O_CLOEXEC);
 
 	/* without the text view every listener would look hidden */
@@ -589,18 +553,32 @@ void inspect_hidden(struct inspect_ctx *c)
 		portier_strlcpy(v[i].label, list[i].label, sizeof(v[i].label));
 		portier_strlcpy(v[i].path, list[i].path, sizeof(v[i].path));
 		v[i].own = i == 0; /* the caller's own comes first */
-		v[i].enter = !v[i].own;
-		portier_strlcpy(v[i].text_root, proc, sizeof(v[i].text_root));
+		/* another namespace's text view: /proc/PID/net of a process
+		 * in it, else <proc>/net seen from inside */
+		v[i].enter = !v[i].own && !list[i].pid;
+		if (v[i].own || v[i].enter)
+			portier_strlcpy(v[i].text_root, proc,
+					sizeof(v[i].text_root));
+		else
+			snprintf(v[i].text_root, sizeof(v[i].text_root),
+				 "%s/%d", proc, list[i].pid);
 	}
 	if (!n) { /* the caller's own alone */
 		v[0].own = true;
 		portier_strlcpy(v[0].text_root, proc, sizeof(v[0].text_root));
 		n = 1;
 	}
-	pids_of(c, v, n);
-	for (i = 0; i < n; i++)
-		if (check_ns(c, &v[i]))
-			checked++;
+	for (i = 0; i < n; i++) {
+		int rc = check_ns(c, &v[i]);
+
+		checked += rc == 1;
+		denied += rc == PORTIER_EPERM;
+	}
+	if (denied)
+		inspect_note(c,
+			     "%zu other network namespaces not checked for "
+			     "hidden listeners: entering them needs root",
+			     denied);
 	c->r->hidden_checked = checked > 0;
 	c->r->hidden_netns = checked;
 	portier_free(v);
