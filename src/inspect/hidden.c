@@ -86,12 +86,17 @@ struct probe {
 	uint16_t port;
 };
 
+#define BOTH (PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP)
+
+/* One view of ns: its protos (PORTIER_LOCAL_*) in states, on port alone
+ * unless it is 0.  A text view reads whole files: ask only for what is
+ * needed. */
 static int read_view(struct inspect_ctx *c, const struct nsv *ns, bool text,
-		     uint32_t states, uint16_t port, struct portier_local **out,
-		     struct portier_err *err)
+		     unsigned protos, uint32_t states, uint16_t port,
+		     struct portier_local **out, struct portier_err *err)
 {
 	struct portier_local_query q = {
-		.protos = PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP,
+		.protos = protos,
 		.states = states,
 		.proc_root = text ? ns->text_root : c->q->proc_root,
 		.netns = ns->own || (text && !ns->enter) ? NULL : ns->path,
@@ -286,15 +291,18 @@ static size_t port_probes(struct inspect_ctx *c, const struct nsv *ns,
 	int f;
 
 	if (c->q->pid || !c->q->port ||
-	    read_view(c, ns, false, PORTIER_STATES_ALL, c->q->port, &d, err) <
-		    0)
+	    read_view(c, ns, false, BOTH, PORTIER_STATES_ALL, c->q->port, &d,
+		      err) < 0)
 		goto out;
 	for (i = 0; i < 2; i++)
 		open[i] = wanted(c, protos[i]) &&
 			  !port_explained(d, &none, protos[i]);
 	/* the text view is read only when sock_diag leaves one open */
 	if ((open[0] || open[1]) &&
-	    read_view(c, ns, true, PORTIER_STATES_ALL, c->q->port, &t, err) < 0)
+	    read_view(c, ns, true,
+		      (open[0] ? PORTIER_LOCAL_TCP : 0) |
+			      (open[1] ? PORTIER_LOCAL_UDP : 0),
+		      PORTIER_STATES_ALL, c->q->port, &t, err) < 0)
 		goto out;
 	for (i = 0; i < 2; i++) {
 		if (!open[i] || port_explained(t, &none, protos[i]))
@@ -320,10 +328,10 @@ static bool explain(struct inspect_ctx *c, const struct nsv *ns, uint8_t *seen,
 {
 	struct portier_local *v[2] = {NULL, NULL};
 	size_t i, k;
-	bool ok =
-		read_view(c, ns, false, PORTIER_STATES_ALL, 0, &v[0], err) ==
-			0 &&
-		read_view(c, ns, true, PORTIER_STATES_ALL, 0, &v[1], err) == 0;
+	bool ok = read_view(c, ns, false, BOTH, PORTIER_STATES_ALL, 0, &v[0],
+			    err) == 0 &&
+		  read_view(c, ns, true, BOTH, PORTIER_STATES_ALL, 0, &v[1],
+			    err) == 0;
 
 	for (k = 0; ok && k < 2; k++)
 		for (i = 0; i < v[k]->n_socks; i++) {
@@ -415,10 +423,10 @@ static int check_ns(struct inspect_ctx *c, const struct nsv *ns)
 	int nsfd = -1;
 	int ok = 0;
 
-	if (read_view(c, ns, false, PORTIER_STATES_LISTENING, 0, &d1, &err) <
-		    0 ||
-	    read_view(c, ns, true, PORTIER_STATES_LISTENING, 0, &p1, &err) <
-		    0) {
+	if (read_view(c, ns, false, BOTH, PORTIER_STATES_LISTENING, 0, &d1,
+		      &err) < 0 ||
+	    read_view(c, ns, true, BOTH, PORTIER_STATES_LISTENING, 0, &p1,
+		      &err) < 0) {
 		if (err.code == PORTIER_EPERM && !ns->own) {
 			ok = PORTIER_EPERM;
 			goto out;
@@ -429,10 +437,11 @@ static int check_ns(struct inspect_ctx *c, const struct nsv *ns)
 		goto out;
 	}
 	ok = 1;
-	if (differ(d1, p1) && (read_view(c, ns, false, PORTIER_STATES_LISTENING,
-					 0, &d2, &err) < 0 ||
-			       read_view(c, ns, true, PORTIER_STATES_LISTENING,
-					 0, &p2, &err) < 0)) {
+	if (differ(d1, p1) &&
+	    (read_view(c, ns, false, BOTH, PORTIER_STATES_LISTENING, 0, &d2,
+		       &err) < 0 ||
+	     read_view(c, ns, true, BOTH, PORTIER_STATES_LISTENING, 0, &p2,
+		       &err) < 0)) {
 		inspect_note(c,
 			     "hidden listeners of namespace %s not "
 			     "confirmed: %s",
