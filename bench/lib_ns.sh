@@ -1,5 +1,6 @@
 # bench/lib_ns.sh - what the benchmarks that fill a namespace with sockets
-# share (bench_local.sh, bench_store.sh, bench_watch.sh).  Source it.
+# share (bench_local.sh, bench_store.sh, bench_watch.sh, compare_rootkit.sh).
+# Source it.
 
 # bench_median N...: the median of the numbers
 bench_median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }

@@ -49,10 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		break;
 	case 3:
-		inspect_dpkg_list_has(text, len, "/usr/bin/sk");
+		portier_dpkg_list_has(text, len, "/usr/bin/sk");
 		break;
 	case 4:
-		if (inspect_md5sums_find(text, len, "/usr/bin/sk", hex) &&
+		if (portier_dpkg_md5sums_find(text, len, "/usr/bin/sk", hex) &&
 		    strlen(hex) != 32)
 			abort();
 		break;

@@ -40,9 +40,13 @@ struct portier_inspect_query {
 	const char *proc_root; /* NULL means "/proc" */
 	unsigned window_min; /* companions: minutes around the binary; 0: 10 */
 	bool no_hidden;	     /* skip the sock_diag / /proc/net cross-check */
+	/* bind-test every port no view explains (TCP/UDP as protos asks,
+	 * IPv4 and IPv6) in every namespace, as unhide-tcp does: about a
+	 * second per namespace */
+	bool sweep;
 	/* the network namespace of the sockets, as portier_local_query.netns
-	 * (NULL: the caller's); its hidden listeners are checked without the
-	 * bind test, which would run in the caller's namespace */
+	 * (NULL: the caller's); hidden listeners are looked for in every
+	 * namespace (the bind test runs inside each, in a forked child) */
 	const char *netns;
 	const struct portier_kb *kb; /* per-port history; may be NULL */
 };
@@ -74,6 +78,10 @@ struct portier_inspect_proc {
 	int64_t start;	/* seconds since the epoch; 0 unknown */
 	uint64_t netns; /* inode of its network namespace; 0 unknown */
 	struct portier_inspect_exe exe; /* owners only */
+	/* "/proc/PID/root" when the process lives in another mount namespace
+	 * (a container) and its executable's package, persistence and
+	 * companions were read through its own root; NULL: the host's */
+	char *root;
 };
 
 struct portier_inspect_sock {
@@ -128,7 +136,8 @@ struct portier_inspect_companion {
 	int64_t mtime, ctime;
 };
 
-/* A listener one view shows and the other does not. */
+/* A listener one view shows and the other does not, or one the bind test
+ * finds on the inspected port while no view shows it. */
 struct portier_inspect_hidden {
 	uint8_t proto, family;
 	uint8_t laddr[16];
@@ -137,6 +146,11 @@ struct portier_inspect_hidden {
 	bool in_diag, in_procnet; /* which view showed it */
 	bool bind_busy;		  /* a bind test found the port taken */
 	uint8_t confidence;	  /* enum portier_risk: low, medium, high */
+	/* in neither view, but the bind test found the port taken twice: a
+	 * listener hidden from both (or a socket bound without listen) */
+	uint64_t netns;	      /* the namespace's inode (0 unknown) */
+	char netns_label[80]; /* "" the caller's own, a /run/netns name,
+				 * or "pid N (comm)" */
 };
 
 struct portier_inspect_finding {
@@ -158,6 +172,7 @@ struct portier_inspect {
 	struct portier_inspect_hidden *hidden;
 	size_t n_hidden;
 	bool hidden_checked;
+	size_t hidden_netns; /* network namespaces checked */
 	bool dpkg_db; /* dpkg's database was found: "no package" is known */
 	struct portier_inspect_finding *findings; /* most severe first */
 	size_t n_findings;

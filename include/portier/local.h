@@ -317,6 +317,8 @@ struct portier_netns {
 	uint64_t inode; /* the namespace's identity */
 	char label[80]; /* /run/netns name, "pid N (comm)", or "" (own) */
 	char path[300]; /* a file that opens it */
+	int pid;	/* a process living in it (its <proc>/PID/net shows
+			 * the namespace), 0 when none was seen */
 };
 
 /*

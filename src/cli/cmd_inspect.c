@@ -34,8 +34,10 @@ static const char inspect_help[] =
 	"  - companions: files changed within --window minutes of the binary\n"
 	"    in its directory, /tmp, /var/tmp, /dev/shm, ~/.cache, ~/.config\n"
 	"    (package files that verify are left out);\n"
-	"  - hidden listeners: sockets sock_diag and /proc/net disagree on,\n"
-	"    confirmed by a second read and a bind test, with a confidence;\n"
+	"  - hidden listeners: sockets sock_diag and /proc/net disagree on, in\n"
+	"    every network namespace, confirmed by a second read and a bind\n"
+	"    test inside the namespace (bind, no listen, close), and the\n"
+	"    port taken while no view shows it, with a confidence;\n"
 	"  - findings with a severity, and the port's history from the\n"
 	"    knowledge base.\n"
 	"A bare number is a port: ports and pids overlap, so a pid takes --pid.\n"
@@ -45,9 +47,10 @@ static const char inspect_help[] =
 	"  --window MIN     companions: minutes around the binary's mtime and\n"
 	"                   ctime (default 10, at most 10080)\n"
 	"  --no-hidden      skip the hidden-listener cross-check\n"
+	"  --sweep          bind-test every port no view explains, in every\n"
+	"                   network namespace (as unhide-tcp; about 1 s each)\n"
 	"  --netns NAME     the sockets of network namespace NAME (/run/netns/\n"
-	"                   NAME or an absolute path); its hidden listeners are\n"
-	"                   checked without the bind test\n"
+	"                   NAME or an absolute path)\n"
 	"  --json           one JSON object (docs/json-inspect.md)\n"
 	"  --fail-on LEVEL  exit 1 if a finding of LEVEL or worse exists: high,\n"
 	"                   medium, low or info\n"
@@ -72,6 +75,7 @@ enum {
 	OPT_PID = 256,
 	OPT_WINDOW,
 	OPT_NO_HIDDEN,
+	OPT_SWEEP,
 	OPT_JSON,
 	OPT_FAIL_ON,
 	OPT_NETNS,
@@ -81,6 +85,7 @@ static const struct option long_opts[] = {
 	{"pid", required_argument, NULL, OPT_PID},
 	{"window", required_argument, NULL, OPT_WINDOW},
 	{"no-hidden", no_argument, NULL, OPT_NO_HIDDEN},
+	{"sweep", no_argument, NULL, OPT_SWEEP},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 	{"netns", required_argument, NULL, OPT_NETNS},
@@ -111,6 +116,9 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 					  &v) != 0)
 				return EXIT_USAGE;
 			a->q.window_min = (unsigned)v;
+			break;
+		case OPT_SWEEP:
+			a->q.sweep = true;
 			break;
 		case OPT_NO_HIDDEN:
 			a->q.no_hidden = true;

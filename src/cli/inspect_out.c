@@ -96,6 +96,11 @@ static void print_proc(const struct cli *cli, const struct portier_inspect *r,
 	if (p->netns)
 		fprintf(f, "  netns      net:[%llu]\n",
 			(unsigned long long)p->netns);
+	if (p->root)
+		fprintf(f,
+			"  root       %s (another mount namespace: its files "
+			"were read there)\n",
+			term(c1, p->root));
 	fprintf(f, "  parents   ");
 	for (a = portier_inspect_proc_of(r, p->ppid); a && depth++ < 64;
 	     a = portier_inspect_proc_of(r, a->ppid))
@@ -164,9 +169,16 @@ void inspect_out_text(const struct cli *cli, const struct portier_inspect *r,
 	if (!r->hidden_checked)
 		fprintf(f, "not checked\n");
 	else if (!r->n_hidden)
-		fprintf(f, "none (sock_diag and /proc/net agree)\n");
+		fprintf(f,
+			"none (sock_diag and /proc/net agree in %zu network "
+			"namespace%s)\n",
+			r->hidden_netns, r->hidden_netns == 1 ? "" : "s");
 	else
-		fprintf(f, "%zu\n", r->n_hidden);
+		fprintf(f,
+			"%zu likely hidden (%zu network namespace%s "
+			"checked)\n",
+			r->n_hidden, r->hidden_netns,
+			r->hidden_netns == 1 ? "" : "s");
 	for (i = 0; i < r->n_hidden; i++) {
 		const struct portier_inspect_hidden *h = &r->hidden[i];
 		struct portier_inspect_sock s = {.proto = h->proto,
@@ -175,10 +187,14 @@ void inspect_out_text(const struct cli *cli, const struct portier_inspect *r,
 
 		memcpy(s.laddr, h->laddr, 16);
 		endpoint(&s, false, a, sizeof(a));
-		fprintf(f, "  %s %s  seen by %s only%s  confidence %s\n",
+		fprintf(f, "  %s %s%s%s  %s%s  confidence %s\n",
 			portier_proto_name(h->proto), a,
-			h->in_diag ? "sock_diag" : "/proc/net",
-			h->bind_busy ? ", port taken (bind test)" : "",
+			h->netns_label[0] ? "  namespace " : "",
+			term(c1, h->netns_label),
+			h->in_diag	? "seen by sock_diag only"
+			: h->in_procnet ? "seen by /proc/net only"
+					: "seen by neither view",
+			h->bind_busy ? ", port taken (bind test, twice)" : "",
 			portier_risk_name((enum portier_risk)h->confidence));
 	}
 	if (r->kb) {
@@ -257,17 +273,18 @@ static json_t *exe_json(const struct portier_inspect_exe *e)
 
 static json_t *proc_json(const struct portier_inspect_proc *p)
 {
-	return json_pack(
-		"{s:i, s:i, s:b, s:o, s:o, s:o, s:i, s:o, s:I, s:o, "
-		"s:o, s:o, s:I, s:o}",
-		"pid", p->pid, "ppid", p->ppid, "owner", p->owner, "comm",
-		cli_json_string(p->comm), "cmdline",
-		cli_json_string(p->cmdline), "user", cli_json_string(p->user),
-		"uid", (int)p->uid, "cwd", cli_json_string(p->cwd), "start",
-		(json_int_t)p->start, "cgroup", cli_json_string(p->cgroup),
-		"unit", cli_json_string(p->unit), "container",
-		cli_json_string(p->container), "netns", (json_int_t)p->netns,
-		"exe", p->owner ? exe_json(&p->exe) : json_null());
+	return json_pack("{s:i, s:i, s:b, s:o, s:o, s:o, s:i, s:o, s:I, s:o, "
+			 "s:o, s:o, s:I, s:o, s:o}",
+			 "pid", p->pid, "ppid", p->ppid, "owner", p->owner,
+			 "comm", cli_json_string(p->comm), "cmdline",
+			 cli_json_string(p->cmdline), "user",
+			 cli_json_string(p->user), "uid", (int)p->uid, "cwd",
+			 cli_json_string(p->cwd), "start", (json_int_t)p->start,
+			 "cgroup", cli_json_string(p->cgroup), "unit",
+			 cli_json_string(p->unit), "container",
+			 cli_json_string(p->container), "netns",
+			 (json_int_t)p->netns, "root", cli_json_string(p->root),
+			 "exe", p->owner ? exe_json(&p->exe) : json_null());
 }
 
 static int append(json_t *arr, json_t *o)
@@ -321,12 +338,15 @@ int inspect_out_json(const struct portier_inspect *r, FILE *f)
 		endpoint(&s, false, a, sizeof(a));
 		bad |= append(hidden,
 			      json_pack("{s:s, s:s, s:i, s:I, s:b, s:b, s:b, "
-					"s:s}",
+					"s:I, s:o, s:s}",
 					"proto", portier_proto_name(h->proto),
 					"local", a, "port", h->port, "inode",
 					(json_int_t)h->inode, "sock_diag",
 					h->in_diag, "procnet", h->in_procnet,
-					"bind_busy", h->bind_busy, "confidence",
+					"bind_busy", h->bind_busy, "netns",
+					(json_int_t)h->netns, "netns_label",
+					cli_json_string(h->netns_label),
+					"confidence",
 					portier_risk_name(
 						(enum portier_risk)
 							h->confidence))) < 0;
@@ -353,12 +373,13 @@ int inspect_out_json(const struct portier_inspect *r, FILE *f)
 		json_decref(notes);
 		return -1;
 	}
-	o = json_pack("{s:s, s:o, s:o, s:b, s:o, s:i, s:o, s:{s:b, s:o}, "
+	o = json_pack("{s:s, s:o, s:o, s:b, s:o, s:i, s:o, s:{s:b, s:i, s:o}, "
 		      "s:o, s:o, s:o}",
 		      "type", "inspect", "sockets", socks, "processes", procs,
 		      "dpkg", r->dpkg_db, "persistence", hits, "window_min",
 		      (int)r->window_min, "companions", comp, "hidden",
-		      "checked", r->hidden_checked, "listeners", hidden, "kb",
+		      "checked", r->hidden_checked, "netns",
+		      (int)r->hidden_netns, "listeners", hidden, "kb",
 		      r->kb ? json_pack("{s:s, s:s, s:s, s:s}", "risk",
 					portier_risk_name(
 						(enum portier_risk)r->kb->risk),

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "inspect/inspect_int.h"
+#include "portier/file.h"
 
 struct cwalk {
 	struct inspect_ctx *c;
@@ -36,19 +37,10 @@ static void add(struct cwalk *cw, const char *file, const struct stat *st)
 	for (i = 0; i < r->n_companions; i++)
 		if (strcmp(r->companions[i].path, file) == 0)
 			return;
-	if (r->n_companions >= INSPECT_COMP_MAX) {
-		if (r->n_companions == INSPECT_COMP_MAX)
-			inspect_note(c,
-				     "more than %d companion files: the "
-				     "rest are not listed",
-				     INSPECT_COMP_MAX);
+	if (inspect_room(c, &r->companions, &c->cap_comp, r->n_companions,
+			 sizeof(*r->companions), INSPECT_COMP_MAX,
+			 &c->comp_full, "companion files") < 0)
 		return;
-	}
-	if (portier_grow(&r->companions, &c->cap_comp, r->n_companions + 1,
-			 sizeof(*r->companions), 16) < 0) {
-		c->err = PORTIER_ENOMEM;
-		return;
-	}
 	k = &r->companions[r->n_companions];
 	k->path = portier_strdup(file);
 	if (!k->path) {
@@ -140,7 +132,7 @@ static bool packageable(const char *path, const char *exe_dir)
 static void drop_packaged(struct inspect_ctx *c, const char *exe_dir)
 {
 	struct portier_inspect *r = c->r;
-	struct inspect_owner *o;
+	struct portier_dpkg_owner *o;
 	size_t i, kept = 0;
 
 	if (!r->n_companions)
@@ -163,18 +155,19 @@ static void drop_packaged(struct inspect_ctx *c, const char *exe_dir)
 				    : "";
 	inspect_dpkg_owners(c, o, r->n_companions);
 	for (i = 0; i < r->n_companions; i++) {
-		char md5[33] = "";
-		int fd = -1;
+		FILE *f = NULL;
+		int ok = -1;
 
-		if (o[i].md5[0])
-			fd = openat(c->rootfd, inspect_rel(c, o[i].path),
-				    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0) {
-			if (portier_digests_fd(fd, 0, NULL, md5, NULL) < 0)
-				md5[0] = '\0';
-			close(fd);
+		/* a FIFO or device planted where dpkg has a file must not
+		 * block the run: opened without blocking, regular files only */
+		if (o[i].md5[0] &&
+		    portier_file_open_read(c->rootfd, NULL,
+					   inspect_rel(c, o[i].path), 0, &f,
+					   NULL) == 0) {
+			ok = portier_dpkg_verify_fd(&o[i], fileno(f), 0);
+			fclose(f);
 		}
-		if (md5[0] && strcmp(md5, o[i].md5) == 0) {
+		if (ok == 1) {
 			portier_free(r->companions[i].path);
 			continue;
 		}

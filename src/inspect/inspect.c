@@ -73,6 +73,25 @@ void inspect_finding(struct inspect_ctx *c, enum portier_risk sev,
 	va_end(ap);
 }
 
+int inspect_room(struct inspect_ctx *c, void *v, size_t *cap, size_t n,
+		 size_t size, size_t max, bool *full, const char *what)
+{
+	if (n >= max) {
+		if (!*full)
+			inspect_note(c,
+				     "more than %zu %s: the rest are not "
+				     "listed",
+				     max, what);
+		*full = true;
+		return -1;
+	}
+	if (portier_grow(v, cap, n + 1, size, 16) < 0) {
+		c->err = PORTIER_ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
 int inspect_read(struct inspect_ctx *c, const char *rel, size_t max,
 		 char **text)
 {
@@ -96,6 +115,32 @@ int inspect_read(struct inspect_ctx *c, const char *rel, size_t max,
 		inspect_note(c, "cannot read /%s: %s", rel,
 			     rc == PORTIER_EINVAL ? "too big" : strerror(-rc));
 	return rc;
+}
+
+static void note_list(void *arg, const char *name)
+{
+	inspect_note(arg,
+		     "cannot read dpkg list %s (too big, not a file, or "
+		     "unreadable)",
+		     name);
+}
+
+void inspect_dpkg_owners(struct inspect_ctx *c, struct portier_dpkg_owner *o,
+			 size_t n)
+{
+	struct portier_err err = {0};
+	int rc = portier_dpkg_owners(c->rootfd, "var/lib/dpkg", o, n,
+				     PORTIER_DPKG_MD5, note_list, c, &err);
+
+	if (rc == PORTIER_ENOENT)
+		inspect_note(c,
+			     "no dpkg database at %s/var/lib/dpkg/info: "
+			     "package ownership unknown",
+			     c->root);
+	else if (rc < 0)
+		c->err = rc;
+	else
+		c->r->dpkg_db = true;
 }
 
 /* The home directories of <root>/etc/passwd (and /root), once each. */
@@ -341,7 +386,7 @@ static bool odd_place(const struct inspect_ctx *c, const char *path)
 static void judge_exe(struct inspect_ctx *c, struct portier_inspect_proc *p)
 {
 	struct portier_inspect_exe *e = &p->exe;
-	struct inspect_owner o = {0};
+	struct portier_dpkg_owner o = {0};
 	struct inspect_needles n = {0};
 	char shown[4096], alias[4096], dir[4096], dir_alias[4096];
 	const char *base;
@@ -370,8 +415,8 @@ static void judge_exe(struct inspect_ctx *c, struct portier_inspect_proc *p)
 	o.path = shown;
 	inspect_dpkg_owners(c, &o, 1);
 	portier_strlcpy(e->package, o.package, sizeof(e->package));
-	if (o.md5[0] && e->opened)
-		e->verified = strcmp(o.md5, e->md5) == 0 ? 1 : 0;
+	if (e->opened)
+		e->verified = (int8_t)portier_dpkg_verify_md5(&o, e->md5);
 	if (!o.package[0] && c->r->dpkg_db)
 		inspect_finding(c, PORTIER_RISK_MEDIUM, "not-packaged", p->pid,
 				"%s is not owned by any package", shown);
@@ -391,7 +436,7 @@ static void judge_exe(struct inspect_ctx *c, struct portier_inspect_proc *p)
 				"%s carries file capabilities", shown);
 
 	n.path = e->path;
-	if (inspect_usr_alias(e->path, alias, sizeof(alias)))
+	if (portier_dpkg_usr_alias(e->path, alias, sizeof(alias)))
 		n.alias = alias;
 	else if (strcmp(shown, e->path) != 0)
 		n.alias = shown; /* planted under the root: its path there */
@@ -438,6 +483,93 @@ static void judge_exe(struct inspect_ctx *c, struct portier_inspect_proc *p)
 	}
 }
 
+/* Does pid live in another mount namespace than this process (a
+ * container)?  Unknown (a proc root without self) counts as no. */
+static bool other_mnt(struct inspect_ctx *c, int pid)
+{
+	char path[64], mine[64], its[64];
+	ssize_t a, b;
+
+	snprintf(path, sizeof(path), "%d/ns/mnt", pid);
+	a = readlinkat(c->procfd, "self/ns/mnt", mine, sizeof(mine) - 1);
+	b = readlinkat(c->procfd, path, its, sizeof(its) - 1);
+	return a > 0 && b > 0 && (a != b || memcmp(mine, its, (size_t)a) != 0);
+}
+
+/*
+ * judge_exe, for a process in another mount namespace through its own
+ * root (<proc>/PID/root): the path its executable has, its persistence
+ * and companions are what it sees, not what the host has at those paths.
+ * With PORTIER_ROOT set the root given is used as it is.
+ */
+static void judge_in_root(struct inspect_ctx *c, struct portier_inspect_proc *p)
+{
+	char path[64];
+	const char *root = c->root;
+	char **homes = c->homes;
+	size_t n_homes = c->n_homes, i;
+	int rootfd = c->rootfd, fd;
+
+	if (c->root[0] || !other_mnt(c, p->pid)) {
+		judge_exe(c, p);
+		return;
+	}
+	snprintf(path, sizeof(path), "%d/root", p->pid);
+	fd = openat(c->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		inspect_note(
+			c,
+			"pid %d lives in another mount namespace but %s/%s "
+			"cannot be opened (%s): its files were read on "
+			"the host",
+			p->pid, c->q->proc_root ? c->q->proc_root : "/proc",
+			path, strerror(errno));
+		judge_exe(c, p);
+		return;
+	}
+	p->root = portier_malloc(strlen(path) + 8);
+	if (!p->root) {
+		close(fd);
+		c->err = PORTIER_ENOMEM;
+		return;
+	}
+	snprintf(p->root, strlen(path) + 8, "/proc/%s", path);
+	inspect_note(c,
+		     "pid %d lives in another mount namespace (a container): "
+		     "its executable, persistence and companions were read "
+		     "through %s",
+		     p->pid, p->root);
+	c->rootfd = fd;
+	c->root = "";
+	c->homes = NULL;
+	c->n_homes = 0;
+	load_homes(c);
+	judge_exe(c, p);
+	for (i = 0; i < c->n_homes; i++)
+		portier_free(c->homes[i]);
+	portier_free(c->homes);
+	c->homes = homes;
+	c->n_homes = n_homes;
+	c->root = root;
+	c->rootfd = rootfd;
+	close(fd);
+}
+
+/* The hidden-listener check, run for a port no view shows: did it find
+ * the port taken (or, sweeping, any port)? */
+static bool hidden_on_port(struct inspect_ctx *c)
+{
+	size_t i;
+
+	inspect_hidden(c);
+	if (c->q->sweep && c->r->n_hidden)
+		return true;
+	for (i = 0; i < c->r->n_hidden; i++)
+		if (c->r->hidden[i].port == c->q->port)
+			return true;
+	return false;
+}
+
 static int by_severity(const void *a, const void *b)
 {
 	const struct portier_inspect_finding *x = a, *y = b;
@@ -462,7 +594,7 @@ static void judge(struct inspect_ctx *c)
 	for (i = 0; i < r->n_procs; i++) {
 		if (!r->procs[i].owner)
 			continue;
-		judge_exe(c, &r->procs[i]);
+		judge_in_root(c, &r->procs[i]);
 		if (!(r->procs[i].exe.package[0] &&
 		      r->procs[i].exe.verified == 1))
 			all_trusted = false;
@@ -472,15 +604,34 @@ static void judge(struct inspect_ctx *c)
 		inspect_finding(c, PORTIER_RISK_MEDIUM, "trojan-port", 0,
 				"port %u was used by %s", c->q->port,
 				r->kb->trojans);
-	for (i = 0; i < r->n_hidden; i++)
-		inspect_finding(
-			c, (enum portier_risk)r->hidden[i].confidence,
-			"hidden-listener", 0,
-			"%s port %u is listed by %s but not by %s",
-			portier_proto_name(r->hidden[i].proto),
-			r->hidden[i].port,
-			r->hidden[i].in_diag ? "sock_diag" : "/proc/net",
-			r->hidden[i].in_diag ? "/proc/net" : "sock_diag");
+	for (i = 0; i < r->n_hidden; i++) {
+		const struct portier_inspect_hidden *h = &r->hidden[i];
+		char ns[100] = "";
+
+		if (h->netns_label[0])
+			snprintf(ns, sizeof(ns), " in namespace %s",
+				 h->netns_label);
+		if (!h->in_diag && !h->in_procnet)
+			inspect_finding(
+				c, (enum portier_risk)h->confidence,
+				"hidden-listener", 0,
+				"likely hidden: %s port %u%s is taken (bind "
+				"test, twice) but neither sock_diag nor "
+				"/proc/net shows a socket on it (or a socket "
+				"is bound there without listening)",
+				portier_proto_name(h->proto), h->port, ns);
+		else
+			inspect_finding(
+				c, (enum portier_risk)h->confidence,
+				"hidden-listener", 0,
+				"%s%s port %u%s is listed by %s but not by %s",
+				h->confidence == PORTIER_RISK_HIGH
+					? "likely hidden: "
+					: "",
+				portier_proto_name(h->proto), h->port, ns,
+				h->in_diag ? "sock_diag" : "/proc/net",
+				h->in_diag ? "/proc/net" : "sock_diag");
+	}
 	if (r->n_findings)
 		qsort(r->findings, r->n_findings, sizeof(*r->findings),
 		      by_severity);
@@ -525,6 +676,14 @@ int portier_inspect_run(const struct portier_inspect_query *q,
 	c.r->window_min = q->window_min ? q->window_min : 10;
 	load_homes(&c);
 	rc = collect(&c, err);
+	if (rc == PORTIER_ENOENT && !q->pid && !q->no_hidden &&
+	    hidden_on_port(&c)) {
+		/* no view shows a listener, but the port is taken */
+		portier_err_clear(err);
+		rc = 0;
+	} else if (rc == 0 && !q->no_hidden) {
+		inspect_hidden(&c);
+	}
 	if (rc == 0) {
 		ancestors(&c);
 		if (!q->pid && q->kb)
@@ -533,8 +692,6 @@ int portier_inspect_run(const struct portier_inspect_query *q,
 				q->protos ? q->protos
 					  : PORTIER_PROTO_TCP |
 						    PORTIER_PROTO_UDP);
-		if (!q->no_hidden)
-			inspect_hidden(&c);
 		judge(&c);
 		if (c.err)
 			rc = portier_err_set(err, c.err, "out of memory");

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "portier/dpkg.h"
 #include "portier/inspect.h"
 
 /* Bounds on what is read from files anyone may have written. */
@@ -69,16 +70,6 @@ int inspect_unit_parse(const char *line, size_t len,
 bool inspect_ssh_command(const char *line, size_t len, const char **val,
 			 size_t *val_len);
 
-/* Is path a line of a dpkg .list file? */
-bool inspect_dpkg_list_has(const char *text, size_t len, const char *path);
-/* The md5 (32 hex, into hex[33]) a dpkg .md5sums file records for path
- * (absolute; the file writes it without the leading '/'). */
-bool inspect_md5sums_find(const char *text, size_t len, const char *path,
-			  char hex[33]);
-/* The merged-/usr twin of an absolute path (/bin/x <-> /usr/bin/x) into
- * buf; false when path has none. */
-bool inspect_usr_alias(const char *path, char *buf, size_t cap);
-
 /* ---- one run ---------------------------------------------------------- */
 
 struct inspect_ctx {
@@ -91,6 +82,9 @@ struct inspect_ctx {
 	char **homes; /* home directories from <root>/etc/passwd, absolute */
 	size_t n_homes;
 	int err; /* the first allocation failure (PORTIER_ENOMEM) */
+	/* a bound was reached (noted once) */
+	bool hits_full, comp_full, hidden_full;
+	int64_t btime; /* <proc>/stat's boot time: 0 unread, -1 unknown */
 };
 
 /* A path the kernel gave, relative to the root (for openat on rootfd). */
@@ -101,6 +95,13 @@ void inspect_note(struct inspect_ctx *c, const char *fmt, ...)
 void inspect_finding(struct inspect_ctx *c, enum portier_risk sev,
 		     const char *rule, int pid, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/*
+ * Room for one more entry in a report array (v: its address; n entries, *cap
+ * allocated): 0, or -1 when the array holds max already (noted once per
+ * run, *full remembers) or memory ran out (c->err is set).
+ */
+int inspect_room(struct inspect_ctx *c, void *v, size_t *cap, size_t n,
+		 size_t size, size_t max, bool *full, const char *what);
 /* Read a file relative to rootfd (no symlink at the last component, a
  * regular file, at most max bytes).  0, or the error (noted unless it is
  * PORTIER_ENOENT). */
@@ -112,13 +113,10 @@ int inspect_proc_read(struct inspect_ctx *c, int pid, bool owner,
 		      struct portier_inspect_proc *p);
 void inspect_proc_clear(struct portier_inspect_proc *p);
 
-/* dpkg.c: which package owns each path and its recorded md5 ("" none). */
-struct inspect_owner {
-	const char *path; /* absolute, as dpkg lists it; "" to skip */
-	char package[128];
-	char md5[33];
-};
-void inspect_dpkg_owners(struct inspect_ctx *c, struct inspect_owner *o,
+/* dpkg's owners of o[0..n) with their md5sums (portier/dpkg.h), read
+ * under the root; lists that cannot be read and a missing database become
+ * notes, and r->dpkg_db says whether the database was there. */
+void inspect_dpkg_owners(struct inspect_ctx *c, struct portier_dpkg_owner *o,
 			 size_t n);
 
 /* persist.c, companions.c, hidden.c */

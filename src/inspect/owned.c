@@ -1,22 +1,22 @@
 /*
  * owned.c - dpkg ownership and verification of arbitrary files, for
  * callers outside inspect (clean leaves packaged files that still verify
- * alone).  The database is read by dpkg.c, the same reader inspect's own
- * run uses; this only sets up its context and checks the sums.
+ * alone).  The database is read by the one dpkg reader (dpkg.h), as in
+ * inspect's own run; this only sets up its context and checks the sums.
  */
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "inspect/inspect_int.h"
-#include "portier/digest.h"
+#include "portier/dpkg.h"
 
 int portier_inspect_owners(const char *root, struct portier_inspect_owned *o,
 			   size_t n, struct portier_err *err)
 {
 	struct inspect_ctx c = {.rootfd = -1, .procfd = -1};
 	struct portier_inspect r = {0};
-	struct inspect_owner *io;
+	struct portier_dpkg_owner *io;
 	char rootbuf[4096];
 	size_t i;
 	int rc = 0;
@@ -44,7 +44,6 @@ int portier_inspect_owners(const char *root, struct portier_inspect_owned *o,
 		rc = portier_err_set(err, PORTIER_ENOENT,
 				     "no dpkg database under '%s'", root);
 	for (i = 0; i < n; i++) {
-		char md5[33];
 		int fd;
 
 		portier_strlcpy(o[i].package, io[i].package,
@@ -54,13 +53,11 @@ int portier_inspect_owners(const char *root, struct portier_inspect_owned *o,
 			continue;
 		fd = openat(c.rootfd, inspect_rel(&c, o[i].path),
 			    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		o[i].verified = 0;
-		if (fd < 0)
-			continue;
-		if (portier_digests_fd(fd, 0, NULL, md5, NULL) == 0 &&
-		    strcmp(md5, io[i].md5) == 0)
-			o[i].verified = 1;
-		close(fd);
+		/* a packaged file that is gone or unreadable does not verify */
+		o[i].verified =
+			fd >= 0 && portier_dpkg_verify_fd(&io[i], fd, 0) == 1;
+		if (fd >= 0)
+			close(fd);
 	}
 	for (i = 0; i < r.n_notes; i++)
 		portier_free(r.notes[i]);

@@ -1,7 +1,6 @@
 /*
  * parse.c - the pure parsers of text an attacker may have written: crontab
- * and unit-file lines, authorized_keys options, dpkg's .list and .md5sums
- * files, and the matcher that decides whether a line names the binary.
+ * and unit-file lines, authorized_keys options, and the matcher that decides whether a line names the binary.
  * Every function works on a bounded (pointer, length) and never reads past
  * it; none allocates.
  */
@@ -221,92 +220,4 @@ bool inspect_ssh_command(const char *line, size_t len, const char **val,
 			break;
 	}
 	return false;
-}
-
-/* Walk the lines of text: each call gives the next one, without '\n'. */
-static bool next_line(const char **p, const char *end, const char **l,
-		      size_t *ll)
-{
-	const char *nl;
-
-	if (*p >= end)
-		return false;
-	nl = memchr(*p, '\n', (size_t)(end - *p));
-	*l = *p;
-	*ll = (size_t)((nl ? nl : end) - *p);
-	*p = nl ? nl + 1 : end;
-	return true;
-}
-
-bool inspect_dpkg_list_has(const char *text, size_t len, const char *path)
-{
-	const char *p = text, *end = text + len, *l;
-	size_t ll, pl = strlen(path);
-
-	while (next_line(&p, end, &l, &ll))
-		if (ll == pl && memcmp(l, path, pl) == 0)
-			return true;
-	return false;
-}
-
-static bool is_hex(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strchr("0123456789abcdefABCDEF", s[i]) || !s[i])
-			return false;
-	return true;
-}
-
-bool inspect_md5sums_find(const char *text, size_t len, const char *path,
-			  char hex[33])
-{
-	const char *p = text, *end = text + len, *l;
-	size_t ll, pl;
-
-	if (path[0] != '/')
-		return false;
-	path++;
-	pl = strlen(path);
-	while (next_line(&p, end, &l, &ll)) {
-		const char *f = l + 32;
-
-		if (ll < 34 || !is_hex(l, 32) || !is_space(*f))
-			continue;
-		while (f < l + ll && is_space(*f))
-			f++;
-		if ((size_t)(l + ll - f) == pl && memcmp(f, path, pl) == 0) {
-			size_t i;
-
-			for (i = 0; i < 32; i++)
-				hex[i] = (char)(l[i] | 0x20);
-			hex[32] = '\0';
-			return true;
-		}
-	}
-	return false;
-}
-
-bool inspect_usr_alias(const char *path, char *buf, size_t cap)
-{
-	static const char *const dirs[] = {"/bin/",   "/sbin/",	 "/lib/",
-					   "/lib32/", "/lib64/", "/libx32/"};
-	size_t i;
-	int n = -1;
-
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		size_t dl = strlen(dirs[i]);
-
-		if (strncmp(path, "/usr", 4) == 0 &&
-		    strncmp(path + 4, dirs[i], dl) == 0) {
-			n = snprintf(buf, cap, "%s", path + 4);
-			break;
-		}
-		if (strncmp(path, dirs[i], dl) == 0) {
-			n = snprintf(buf, cap, "/usr%s", path);
-			break;
-		}
-	}
-	return n > 0 && (size_t)n < cap;
 }

@@ -111,7 +111,8 @@ struct walk {
 	bool units_pass;
 	char **units;
 	size_t n_units, cap_units;
-	size_t files; /* files read, for the bound */
+	size_t files;	  /* files read, for the bound */
+	size_t first_hit; /* this search's first entry in r->hits */
 	/* directories already searched (/lib is /usr/lib when merged) */
 	struct {
 		dev_t dev;
@@ -146,17 +147,16 @@ static void add_hit(struct walk *w, uint8_t place, int match, const char *file,
 	struct portier_inspect_hit *h;
 	size_t i;
 
-	for (i = 0; i < r->n_hits; i++)
+	/* one file seen twice in this search (lib -> usr/lib); an earlier
+	 * owner's hit on the same line is that owner's, not this one's */
+	for (i = w->first_hit; i < r->n_hits; i++)
 		if (r->hits[i].line == line &&
 		    strcmp(r->hits[i].file, file) == 0)
-			return; /* one file seen twice (lib -> usr/lib) */
-	if (r->n_hits >= INSPECT_HITS_MAX ||
-	    portier_grow(&r->hits, &c->cap_hits, r->n_hits + 1,
-			 sizeof(*r->hits), 16) < 0) {
-		if (r->n_hits < INSPECT_HITS_MAX)
-			c->err = PORTIER_ENOMEM;
+			return;
+	if (inspect_room(c, &r->hits, &c->cap_hits, r->n_hits, sizeof(*r->hits),
+			 INSPECT_HITS_MAX, &c->hits_full,
+			 "persistence entries") < 0)
 		return;
-	}
 	h = &r->hits[r->n_hits];
 	h->place = place;
 	h->match = (uint8_t)match;
@@ -488,7 +488,7 @@ static void scan_all(struct walk *w)
 
 void inspect_persistence(struct inspect_ctx *c, const struct inspect_needles *n)
 {
-	struct walk w = {.c = c, .n = n};
+	struct walk w = {.c = c, .n = n, .first_hit = c->r->n_hits};
 	size_t i;
 
 	scan_all(&w);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "inspect/inspect_int.h"
+#include "portier/file.h"
 
 #define EXE_HASH_MAX ((uint64_t)1 << 31) /* 2 GiB: more is noted */
 
@@ -55,23 +56,25 @@ static char *link_of(struct inspect_ctx *c, int pid, const char *name)
 	return portier_strdup(buf);
 }
 
-/* Seconds since the epoch the system booted (<proc>/stat btime), or 0. */
+/* Seconds since the epoch the system booted (<proc>/stat btime), or 0;
+ * read once per run, whatever the length of the lines before it (the intr
+ * line of a large machine runs to many kilobytes). */
 static int64_t boot_time(struct inspect_ctx *c)
 {
-	char buf[8192];
+	char *text = NULL;
 	const char *b;
-	int fd = openat(c->procfd, "stat", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
 
-	if (fd < 0)
+	if (c->btime)
+		return c->btime > 0 ? c->btime : 0;
+	c->btime = -1;
+	if (portier_file_read(c->procfd, NULL, "stat", PORTIER_FILE_TEXT,
+			      INSPECT_FILE_MAX, &text, NULL) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	b = portier_text_line(buf, "btime ");
-	return b ? strtoll(b, NULL, 10) : 0;
+	b = portier_text_line(text, "btime ");
+	if (b && strtoll(b, NULL, 10) > 0)
+		c->btime = strtoll(b, NULL, 10);
+	portier_free(text);
+	return c->btime > 0 ? c->btime : 0;
 }
 
 /* ppid and start time from <proc>/PID/stat; false if it cannot be read. */
@@ -231,13 +234,13 @@ int inspect_proc_read(struct inspect_ctx *c, int pid, bool owner,
 	}
 	p->cwd = link_of(c, pid, "cwd");
 	n = read_proc(c, pid, "cgroup", buf, sizeof(buf));
-	/* the unified hierarchy's line ("0::/path"), else the first one */
-	cg = n > 0 ? strstr(buf, "0::") : NULL;
-	if (cg && (cg == buf || cg[-1] == '\n')) {
+	/* the unified hierarchy's line ("0::/path"), at a line's start */
+	cg = n > 0 ? portier_text_line(buf, "0::") : NULL;
+	if (cg) {
 		const char *e = strchr(cg, '\n'), *u;
-		size_t len = e ? (size_t)(e - cg - 3) : strlen(cg + 3);
+		size_t len = e ? (size_t)(e - cg) : strlen(cg);
 
-		p->cgroup = portier_strndup(cg + 3, len);
+		p->cgroup = portier_strndup(cg, len);
 		/* the innermost .service or .scope names the unit */
 		if (p->cgroup && (u = strrchr(p->cgroup, '/')) != NULL &&
 		    (strstr(u, ".service") || strstr(u, ".scope")))
@@ -263,6 +266,7 @@ void inspect_proc_clear(struct portier_inspect_proc *p)
 	portier_free(p->cgroup);
 	portier_free(p->unit);
 	portier_free(p->container);
+	portier_free(p->root);
 	portier_free(p->exe.path);
 	memset(p, 0, sizeof(*p));
 }

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,6 +38,7 @@ static int ns_add(struct ns_list *l, uint64_t ino, const char *label,
 	if (portier_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v), 16) < 0)
 		return PORTIER_ENOMEM;
 	l->v[l->n].inode = ino;
+	l->v[l->n].pid = 0;
 	portier_strlcpy(l->v[l->n].label, label, sizeof(l->v[0].label));
 	portier_strlcpy(l->v[l->n].path, path, sizeof(l->v[0].path));
 	l->n++;
@@ -90,6 +92,16 @@ int portier_netns_list(const char *proc_root, struct portier_netns **out,
 			 de->d_name);
 		if (stat(path, &st) < 0)
 			continue;
+		/* a namespace seen before: only remember a process of it (the
+		 * labels are read once per namespace, not once per process) */
+		for (k = 0; k < (ssize_t)l.n; k++)
+			if (l.v[k].inode == st.st_ino)
+				break;
+		if (k < (ssize_t)l.n) {
+			if (!l.v[k].pid)
+				l.v[k].pid = atoi(de->d_name);
+			continue;
+		}
 		snprintf(label, sizeof(label), "%.32s/comm", de->d_name);
 		k = local_read_small(dirfd(d), label, comm, sizeof(comm));
 		if (k > 0 && comm[k - 1] == '\n')
@@ -105,6 +117,8 @@ int portier_netns_list(const char *proc_root, struct portier_netns **out,
 			 de->d_name, k > 0 ? comm : "?", ct ? " " : "",
 			 ct ? ct : "");
 		rc = ns_add(&l, st.st_ino, label, path);
+		if (rc == 0)
+			l.v[l.n - 1].pid = atoi(de->d_name);
 	}
 	if (d)
 		closedir(d);

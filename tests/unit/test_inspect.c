@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -148,6 +149,10 @@ static int setup(void **state)
 	fake_proc(4444, 1, "badd", exe, "/usr/bin/badd", "0::/\n");
 	/* a process whose parent exited between two reads (4599 is gone) */
 	fake_proc(4545, 4599, "orphan", exe, "/usr/bin/badd", "0::/\n");
+	/* "0::" inside an earlier line is not the unified hierarchy's line */
+	fake_proc(4646, 1, "cgd", exe, "/usr/bin/badd",
+		  "1:name=systemd:/odd0::/x.service\n"
+		  "0::/system.slice/cg.service\n");
 	return 0;
 }
 
@@ -282,35 +287,6 @@ static void test_ssh(void **state)
 	assert_false(inspect_ssh_command(l, strlen(l), &v, &vl));
 	l = "command=\"/tmp/x";
 	assert_false(inspect_ssh_command(l, strlen(l), &v, &vl));
-}
-
-static void test_dpkg_text(void **state)
-{
-	const char *list = "/.\n/usr\n/usr/bin/ls\n/usr/bin/lsblk";
-	const char *sums = "0123456789abcdef0123456789ABCDEF  usr/bin/ls\n"
-			   "short  usr/bin/x\n";
-	char hex[33], buf[64];
-
-	(void)state;
-	assert_true(inspect_dpkg_list_has(list, strlen(list), "/usr/bin/ls"));
-	assert_true(
-		inspect_dpkg_list_has(list, strlen(list), "/usr/bin/lsblk"));
-	assert_false(inspect_dpkg_list_has(list, strlen(list), "/usr/bin/l"));
-	assert_true(
-		inspect_md5sums_find(sums, strlen(sums), "/usr/bin/ls", hex));
-	assert_string_equal(hex, "0123456789abcdef0123456789abcdef");
-	assert_false(
-		inspect_md5sums_find(sums, strlen(sums), "/usr/bin/x", hex));
-	assert_false(
-		inspect_md5sums_find(sums, strlen(sums), "usr/bin/ls", hex));
-	assert_true(inspect_usr_alias("/bin/sh", buf, sizeof(buf)));
-	assert_string_equal(buf, "/usr/bin/sh");
-	assert_true(inspect_usr_alias("/usr/sbin/sshd", buf, sizeof(buf)));
-	assert_string_equal(buf, "/sbin/sshd");
-	assert_true(inspect_usr_alias("/usr/lib64/ld.so", buf, sizeof(buf)));
-	assert_string_equal(buf, "/lib64/ld.so");
-	assert_false(inspect_usr_alias("/usr/local/bin/x", buf, sizeof(buf)));
-	assert_false(inspect_usr_alias("/binary", buf, sizeof(buf)));
 }
 
 static void test_match(void **state)
@@ -500,6 +476,30 @@ static void test_packaged(void **state)
 	portier_inspect_free(r);
 }
 
+/* A FIFO planted where dpkg has a file with a sum, next to the binary and
+ * near its time: kept as a companion, never opened so as to block (the
+ * alarm ends a run that would wait for a writer). */
+static void test_companion_fifo(void **state)
+{
+	struct portier_inspect *r;
+	time_t t = time(NULL) - 3 * 86400;
+
+	(void)state;
+	sh("mkfifo %s/tmp/.x/sk.fifo && "
+	   "echo /tmp/.x/sk.fifo >> %s/var/lib/dpkg/info/goodpkg.list && "
+	   "echo '15c1ea71b660cc236b3e924a11ebce36  tmp/.x/sk.fifo' >> "
+	   "%s/var/lib/dpkg/info/goodpkg.md5sums",
+	   root, root, root);
+	set_mtime("tmp/.x/sksocks", t);
+	set_mtime("tmp/.x/sk.fifo", t + 10);
+	alarm(20);
+	r = run_pid(4242);
+	alarm(0);
+	assert_true(has_companion(r, "/tmp/.x/sk.fifo"));
+	portier_inspect_free(r);
+	sh("rm %s/tmp/.x/sk.fifo", root);
+}
+
 static void test_bad_input(void **state)
 {
 	struct portier_inspect_query q = {.root = root, .proc_root = proc};
@@ -583,6 +583,202 @@ static void test_hidden(void **state)
 	assert_true(has_finding(r, "hidden-listener"));
 	portier_inspect_free(r);
 	close(fd);
+
+	/* UDP too: a bound socket the fixture hides, taken by bind */
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	a.sin_port = 0;
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	al = sizeof(a);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	q.port = ntohs(a.sin_port);
+	q.protos = PORTIER_PROTO_UDP;
+	assert_int_equal(portier_inspect_run(&q, &r, &err), 0);
+	for (i = 0; i < r->n_hidden; i++)
+		if (r->hidden[i].port == q.port &&
+		    r->hidden[i].proto == PORTIER_PROTO_UDP)
+			break;
+	assert_true(i < r->n_hidden);
+	assert_true(r->hidden[i].in_diag);
+	assert_true(r->hidden[i].bind_busy);
+	assert_int_equal(r->hidden[i].confidence, PORTIER_RISK_HIGH);
+	portier_inspect_free(r);
+	close(fd);
+
+	/* taken but in neither view (bound, never listening): reported
+	 * instead of "nothing listens" */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	a.sin_port = 0;
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	al = sizeof(a);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	q.port = ntohs(a.sin_port);
+	q.protos = PORTIER_PROTO_TCP;
+	assert_int_equal(portier_inspect_run(&q, &r, &err), 0);
+	assert_int_equal(r->n_socks, 0);
+	for (i = 0; i < r->n_hidden; i++)
+		if (r->hidden[i].port == q.port &&
+		    r->hidden[i].family == AF_INET)
+			break;
+	assert_true(i < r->n_hidden);
+	assert_false(r->hidden[i].in_diag);
+	assert_false(r->hidden[i].in_procnet);
+	assert_true(r->hidden[i].bind_busy);
+	assert_int_equal(r->hidden[i].confidence, PORTIER_RISK_MEDIUM);
+	assert_true(has_finding(r, "hidden-listener"));
+	portier_inspect_free(r);
+	close(fd);
+	sh("rm -rf %s/net", proc);
+}
+
+/* The boot time is read whatever the length of /proc/stat's lines before
+ * it; the cgroup v2 line is found only at a line's start. */
+static void test_proc_lines(void **state)
+{
+	struct portier_inspect *r;
+	const struct portier_inspect_proc *p;
+	long hz = sysconf(_SC_CLK_TCK);
+	char *stat = malloc(40000);
+	size_t i;
+
+	(void)state;
+	assert_non_null(stat);
+	/* an intr line of 30 KiB, as on a machine with many interrupts */
+	strcpy(stat, "cpu 1 2 3\nintr 1");
+	for (i = strlen(stat); i < 30000; i += 2)
+		memcpy(stat + i, " 0", 3);
+	strcat(stat, "\nbtime 1700000000\n");
+	putf("%s/stat", stat, proc);
+	free(stat);
+	r = run_pid(4242);
+	p = portier_inspect_proc_of(r, 4242);
+	assert_int_equal(p->start, BTIME + 500 / hz);
+	portier_inspect_free(r);
+	putf("%s/stat", "cpu 1 2 3\nbtime 1700000000\n", proc);
+
+	r = run_pid(4646);
+	p = portier_inspect_proc_of(r, 4646);
+	assert_non_null(p->cgroup);
+	assert_string_equal(p->cgroup, "/system.slice/cg.service");
+	assert_string_equal(p->unit, "cg.service");
+	portier_inspect_free(r);
+}
+
+/* Two owners named on one line: each gets its own entry and finding. */
+static void test_two_owners(void **state)
+{
+	struct portier_inspect_query q = {
+		.root = root, .proc_root = proc, .no_hidden = true};
+	struct portier_inspect *r = NULL;
+	struct portier_err err = {0};
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t al = sizeof(a);
+	struct stat st;
+	char link[64];
+	size_t i, hits = 0, finds = 0;
+	int fd;
+
+	(void)state;
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	snprintf(link, sizeof(link), "socket:[%llu]",
+		 (unsigned long long)st.st_ino);
+	sh("ln -s '%s' %s/4242/fd/3 && ln -s '%s' %s/4444/fd/3", link, proc,
+	   link, proc);
+	putf("%s/etc/cron.d/both",
+	     "* * * * * root /tmp/.x/sksocks && /usr/bin/badd\n", root);
+	q.port = ntohs(a.sin_port);
+	assert_int_equal(portier_inspect_run(&q, &r, &err), 0);
+	assert_true(portier_inspect_proc_of(r, 4242)->owner);
+	assert_true(portier_inspect_proc_of(r, 4444)->owner);
+	for (i = 0; i < r->n_hits; i++)
+		if (strcmp(r->hits[i].file, "/etc/cron.d/both") == 0)
+			hits++;
+	for (i = 0; i < r->n_findings; i++)
+		if (strcmp(r->findings[i].rule, "persistence") == 0 &&
+		    strncmp(r->findings[i].text, "/etc/cron.d/both:1", 18) == 0)
+			finds++;
+	assert_int_equal(hits, 2);
+	assert_int_equal(finds, 2);
+	portier_inspect_free(r);
+	close(fd);
+	sh("rm %s/4242/fd/3 %s/4444/fd/3 %s/etc/cron.d/both", proc, proc, root);
+}
+
+static size_t notes_with(const struct portier_inspect *r, const char *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->n_notes; i++)
+		if (strstr(r->notes[i], s))
+			n++;
+	return n;
+}
+
+/* A bound reached is noted once: never silently, never once per entry. */
+static void test_caps_noted(void **state)
+{
+	struct portier_inspect_query q = {.root = root, .proc_root = proc};
+	struct portier_inspect *r;
+	struct portier_err err = {0};
+	struct rlimit rl;
+	int fds[INSPECT_HITS_MAX + 10];
+	size_t i, n = 0;
+
+	(void)state;
+	/* persistence: more crontab lines naming it than the bound */
+	sh("for i in $(seq 1010); do echo '* * * * * root /tmp/.x/sksocks'; "
+	   "done > %s/etc/cron.d/flood",
+	   root);
+	/* companions: more files changed with it than the bound */
+	sh("mkdir %s/tmp/flood && cd %s/tmp/flood && seq %d | xargs touch",
+	   root, root, INSPECT_COMP_MAX + 10);
+	r = run_pid(4242);
+	assert_int_equal(r->n_hits, INSPECT_HITS_MAX);
+	assert_int_equal(notes_with(r, "persistence entries: the rest"), 1);
+	assert_int_equal(r->n_companions <= INSPECT_COMP_MAX, 1);
+	assert_int_equal(notes_with(r, "companion files: the rest"), 1);
+	portier_inspect_free(r);
+	sh("rm -rf %s/etc/cron.d/flood %s/tmp/flood", root, root);
+
+	/* hidden listeners: more than the bound, none in the fixture */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur < 4096 && rl.rlim_max >= 4096) {
+		rl.rlim_cur = 4096;
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+	if (rl.rlim_cur < 4096)
+		skip();
+	sh("mkdir -p %s/net && printf '  sl  local_address\n' | tee "
+	   "%s/net/tcp %s/net/tcp6 %s/net/udp %s/net/udp6 >/dev/null",
+	   proc, proc, proc, proc, proc);
+	for (i = 0; i < INSPECT_HITS_MAX + 10; i++) {
+		struct sockaddr_in a = {.sin_family = AF_INET};
+		socklen_t al = sizeof(a);
+
+		fds[n] = socket(AF_INET, SOCK_STREAM, 0);
+		assert_true(fds[n] >= 0);
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		assert_int_equal(bind(fds[n], (struct sockaddr *)&a, sizeof(a)),
+				 0);
+		assert_int_equal(listen(fds[n], 1), 0);
+		if (!i) {
+			assert_int_equal(
+				getsockname(fds[n], (struct sockaddr *)&a, &al),
+				0);
+			q.port = ntohs(a.sin_port);
+		}
+		n++;
+	}
+	assert_int_equal(portier_inspect_run(&q, &r, &err), 0);
+	assert_int_equal(r->n_hidden, INSPECT_HITS_MAX);
+	assert_int_equal(notes_with(r, "the rest are not"), 1);
+	portier_inspect_free(r);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
 	sh("rm -rf %s/net", proc);
 }
 
@@ -621,13 +817,16 @@ int main(void)
 		cmocka_unit_test(test_cron),
 		cmocka_unit_test(test_unit),
 		cmocka_unit_test(test_ssh),
-		cmocka_unit_test(test_dpkg_text),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_planted),
 		cmocka_unit_test(test_packaged),
+		cmocka_unit_test(test_companion_fifo),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_hidden),
 		cmocka_unit_test(test_alloc_failures),
+		cmocka_unit_test(test_proc_lines),
+		cmocka_unit_test(test_two_owners),
+		cmocka_unit_test(test_caps_noted),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
