@@ -108,6 +108,14 @@ struct portier_ports {
 PORTIER_API int portier_ports_parse(const char *spec, struct portier_ports *out,
 				    struct portier_err *err);
 /*
+ * As portier_ports_parse, but ports without a prefix go to every protocol
+ * in plain (PORTIER_PROTO_TCP and/or PORTIER_PROTO_UDP), as nmap applies
+ * them to every scan type given (-sSU -p 53 scans 53/tcp and 53/udp).
+ */
+PORTIER_API int portier_ports_parse_for(const char *spec, unsigned plain,
+					struct portier_ports *out,
+					struct portier_err *err);
+/*
  * The n most frequently open TCP ports: from an nmap-services file when
  * services_path can be read (frequency column), else from portier's own
  * list (docs/portier-scan.1), continued with the lowest unused ports.
@@ -117,6 +125,12 @@ PORTIER_API int portier_ports_parse(const char *spec, struct portier_ports *out,
 PORTIER_API int portier_ports_top(unsigned n, const char *services_path,
 				  struct portier_ports *out,
 				  const char **source, struct portier_err *err);
+/* The same for UDP ports (nmap-services' udp lines, else portier's own
+ * list), sorted ascending into out->udp; out->tcp is left alone. */
+PORTIER_API int portier_ports_top_udp(unsigned n, const char *services_path,
+				      struct portier_ports *out,
+				      const char **source,
+				      struct portier_err *err);
 PORTIER_API void portier_ports_release(struct portier_ports *p);
 
 /* ---- permutation ------------------------------------------------------------ */
