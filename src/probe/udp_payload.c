@@ -272,8 +272,10 @@ static int header(struct cursor *c, struct portier_udp_payloads *set,
 		return bad(c, "missing port list after", name);
 	if (!word(&s, end, parser, sizeof(parser)))
 		return bad(c, "missing parser after", spec);
-	if (portier_ports_parse(spec, &ports, &perr) < 0 || ports.n_udp)
+	if (portier_ports_parse(spec, &ports, &perr) < 0 || ports.n_udp) {
+		portier_ports_release(&ports);
 		return bad(c, "bad port list", spec);
+	}
 	for (k = 0; k < PORTIER_UDP_PARSER_COUNT; k++)
 		if (strcmp(parser, parser_names[k]) == 0)
 			break;
