@@ -1,6 +1,7 @@
 /*
  * cmd_scan.c - `portier scan`: nmap's target and port syntax in, every TCP
- * port's state out, exactly, over connect (-sT) or SYN (-sS).
+ * port's state out, exactly, over connect (-sT) or SYN (-sS), and every UDP
+ * port's (-sU, after the TCP part, into the same outputs).
  *
  * This file is the glue: it turns the options (parsed in scan_args.c) into a
  * target set, a port list and a scan config, wires the engine's result events
@@ -685,14 +686,14 @@ static int scan_main(struct cli *cli, int argc, char **argv)
 const struct cli_command cli_cmd_scan = {
 	.name = "scan",
 	.run = scan_main,
-	.summary =
-		"scan TCP ports of other hosts (SYN or connect), nmap syntax",
+	.summary = "scan TCP and UDP ports of other hosts, nmap syntax",
 	.rank = 40,
-	.help = "usage: portier scan TARGETS [-p PORTS] [-sS|-sT] [options]\n"
+	.help = "usage: portier scan TARGETS [-p PORTS] [-sS|-sT] [-sU] [options]\n"
 		"\n"
 		"Find every TCP port's state, exactly: open (SYN-ACK, a connection),\n"
 		"closed (RST) or filtered (no answer, ICMP unreachable), in a keyed\n"
-		"random order; results stream out as found.  No default target.\n"
+		"random order (-sU: UDP ports too); results stream out as found.\n"
+		"No default target.\n"
 		"\n"
 		"targets (nmap's syntax; any number of them):\n"
 		"  198.19.1.2  fd70:7:1::2         addresses\n"
@@ -709,7 +710,7 @@ const struct cli_command cli_cmd_scan = {
 		"\n"
 		"ports (default: the 1000 most common):\n"
 		"  -p, --ports SPEC          22,80,1000-2000; - for 1-65535; -1024;\n"
-		"                            60000-; T:445 (U: is refused: TCP only)\n"
+		"                            60000-; T:445,U:53 (U: needs -sU)\n"
 		"  --top-ports N             the N most often open ports (nmap's\n"
 		"                            nmap-services if installed, else portier's)\n"
 		"  -F, --fast                the top 100\n"
@@ -719,6 +720,8 @@ const struct cli_command cli_cmd_scan = {
 		"                            the default when the process has it\n"
 		"  -sT, --connect            connect scan: no privileges needed; the\n"
 		"                            default otherwise (a note says so)\n"
+		"  -sU, --udp                UDP scan (or -sSU, -sTU)\n"
+		"  --udp-payloads FILE       UDP payloads from FILE (data/udp-payloads)\n"
 		"\n"
 		"speed and accuracy:\n"
 		"  --rate PPS                ceiling on probes per second; the scan\n"
@@ -757,10 +760,8 @@ const struct cli_command cli_cmd_scan = {
 		"\n"
 		"examples:\n"
 		"  portier scan 198.19.1.2 -p-                  every TCP port\n"
-		"  portier scan -sT 198.19.0.0/16 -p 22,80,139,445,3389 --open\n"
-		"  portier scan 198.19.1.0/24 -F -oA lab        all three formats\n"
+		"  portier scan -sSU 198.19.1.2 -p U:53,T:22    UDP + TCP\n"
 		"  portier scan 198.19.1.0/24 -p 139,445 -sV    SMB1? signing? names\n"
-		"  portier scan -iL hosts.txt --exclude 198.19.1.1 -p 445 -oX smb.xml\n"
 		"  portier scan 198.19.0.0/16 -p 80 --seed 7 --shard 1/2  (and 2/2)\n"
 		"  portier scan 198.19.0.0/16 -p- --resume scan.ckpt   (again after ^C)\n"
 		"\n"
