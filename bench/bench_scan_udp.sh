@@ -26,7 +26,7 @@ lab_bg t1 udp-responder "$LAB_BIN/lab-udp_responder" -a "$ip" -r "$d/ready" \
 for ((i = 0; i < 100; i++)); do [ -s "$d/ready" ] && break; sleep 0.05; done
 lab_listen t1 -a "$ip" udp:40000
 top=$(awk '$2 ~ /\/udp$/ {split($2, a, "/"); print $3, a[1]}' \
-	/usr/share/nmap/nmap-services | sort -gr | head -100 | awk '{print $2}')
+	/usr/share/nmap/nmap-services | sort -gr | awk 'NR <= 100 {print $2}')
 mapfile -t closed < <(lab_random_ports 20 41000 60000)
 ports=$(printf '%s\n' $top 53 123 11211 40000 "${closed[@]}" | sort -nu | paste -sd,)
 n=$(tr ',' '\n' <<<"$ports" | wc -l)
@@ -43,7 +43,7 @@ right() { # GNMAP: ports whose state matches the truth
 	for p in ${ports//,/ }; do
 		s=$(awk -v p="$p" '$1 == p {print $2}' <<<"$listed")
 		echo "$p ${s:-$ignored}"
-	done | sort -n | comm -12 - <(truth | sort -n) | wc -l
+	done | sort | comm -12 - <(truth | sort) | wc -l
 }
 declare -A WALL RIGHT
 run() { # NAME CMD...
