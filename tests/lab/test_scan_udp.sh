@@ -117,4 +117,19 @@ xmllint --noout --dtdvalid "$dtd" "$LAB_DIR/raw/r.xml" || lab_fail "XML not vali
 grep -q 'protocol="tcp"' "$LAB_DIR/raw/r.xml" && lab_fail "a TCP port in a -sU scan's XML"
 grep -q '<scaninfo type="udp" protocol="udp"' "$LAB_DIR/raw/r.xml" || lab_fail "no udp scaninfo"
 grep -q '53/open/udp//domain' "$LAB_DIR/raw/r.gnmap" || lab_fail "grepable lacks 53/open/udp"
+
+# -sSU: TCP then UDP into the same outputs; a plain port goes to both
+mkdir -p "$LAB_DIR/mixed"
+lab_expect 0 lab_scan "$PORTIER" scan -n -sSU -p 53,T:445,U:137 "$ip" -q \
+	-oX "$LAB_DIR/mixed/r.xml" -oG "$LAB_DIR/mixed/r.gnmap" -oJ "$LAB_DIR/mixed/r.jsonl"
+xmllint --noout --dtdvalid "$dtd" "$LAB_DIR/mixed/r.xml" || lab_fail "-sSU XML not valid"
+for want in 'protocol="tcp" portid="445"><state state="open"' \
+	'protocol="udp" portid="53"><state state="open"' \
+	'protocol="udp" portid="137"><state state="open"' \
+	'<scaninfo type="syn" protocol="tcp" numservices="2" services="53,445"' \
+	'<scaninfo type="udp" protocol="udp" numservices="2" services="53,137"'; do
+	grep -qF "$want" "$LAB_DIR/mixed/r.xml" || lab_fail "-sSU XML lacks: $want"
+done
+grep -q '445/open/tcp//.*53/open/udp//domain' "$LAB_DIR/mixed/r.gnmap" \
+	|| lab_fail "-sSU grepable lacks TCP then UDP"
 echo "lab ok: portier -sU agrees with nmap -sU on ${#closed[@]} closed ports and the servers"
