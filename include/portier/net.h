@@ -207,12 +207,15 @@ struct portier_reply {
 	uint32_t seq;		    /* the sequence number our probe carried */
 	uint8_t ttl;		    /* TTL / hop limit of the reply */
 	uint8_t icmp_type, icmp_code;
+	uint8_t quoted; /* UNREACH: the quoted protocol, 6 (TCP) or 17 (UDP) */
+	struct portier_addr offender; /* UNREACH: who sent the ICMP error */
 };
 
 /*
  * Parse one IPv4 or IPv6 packet (network header first, as AF_PACKET
  * SOCK_DGRAM delivers it) that may answer a SYN: a TCP segment with SYN+ACK
- * or RST, or an ICMP/ICMPv6 destination-unreachable quoting a TCP header.
+ * or RST, or an ICMP/ICMPv6 destination-unreachable quoting a TCP header;
+ * or a UDP probe: an unreachable quoting a UDP header (quoted = 17).
  * Pure function over bytes; returns 0 and fills r, or PORTIER_EPROTO when the
  * packet is not such a reply (truncated, other protocol, bad lengths).
  */

@@ -130,6 +130,13 @@ struct portier_scan_config {
 	 * payload k (*service: a static name).  The answer makes the port
 	 * open either way.
 	 */
+	/*
+	 * UDP over raw sockets (needs CAP_NET_RAW): datagrams from one
+	 * unconnected socket per family, ICMP errors read from raw ICMP and
+	 * ICMPv6 sockets and matched by the datagram they quote; else a
+	 * connected socket per probe with IP_RECVERR.
+	 */
+	bool udp_raw;
 	size_t (*udp_payloads)(void *ctx, uint16_t port, const uint8_t **data,
 			       size_t *len, size_t max);
 	bool (*udp_judge)(void *ctx, uint16_t port, size_t k,

@@ -34,6 +34,7 @@ struct scan_run {
 	struct portier_scan *scan;
 	struct portier_checkpoint cp;
 	const struct portier_udp_payloads *payloads;
+	bool udp_raw; /* the UDP part read ICMP from raw sockets */
 	uint64_t done_before, total, last_cp_ns;
 	int out_rc;
 	bool progress_shown;
@@ -391,9 +392,17 @@ static int run_udp(struct scan_run *run, const struct portier_scan_config *tcp,
 	cfg.shard_k = cfg.shard_n = 1;
 	cfg.udp_payloads = udp_payloads;
 	cfg.udp_judge = udp_judge;
+	/* raw ICMP sockets when allowed; the capabilities go once they are
+	 * open, as for -sS */
+	cfg.udp_raw = !run->o->unprivileged && portier_scan_can_raw();
+	run->udp_raw = cfg.udp_raw;
 	run->done_before = st->done;
 	if ((rc = portier_scan_new(&scan, &cfg, &err)) < 0)
 		return cli_report(run->cli, &err);
+	if (cfg.udp_raw && portier_scan_drop_privileges(&err) < 0) {
+		portier_scan_free(scan);
+		return cli_report(run->cli, &err);
+	}
 	rc = portier_scan_run(scan, &err);
 	portier_scan_get_stats(scan, &ust);
 	portier_scan_free(scan);
@@ -433,8 +442,11 @@ static void report(struct scan_run *run, const struct portier_scan_stats *st,
 		(unsigned long long)st->local_errors);
 	if (run->o->udp)
 		fprintf(stderr,
-			"portier scan: UDP: %llu host%s rate-limited their ICMP "
-			"errors; waiting on those limits alone cost %.2f s\n",
+			"portier scan: UDP (%s): %llu host%s rate-limited their "
+			"ICMP errors; waiting on those limits alone cost %.2f s\n",
+			run->o->unprivileged || !run->udp_raw
+				? "connected sockets"
+				: "raw ICMP sockets",
 			(unsigned long long)st->icmp_limited_hosts,
 			st->icmp_limited_hosts == 1 ? "" : "s",
 			(double)st->icmp_wait_ns / 1e9);
@@ -721,7 +733,8 @@ const struct cli_command cli_cmd_scan = {
 		"  -sT, --connect            connect scan: no privileges needed; the\n"
 		"                            default otherwise (a note says so)\n"
 		"  -sU, --udp                UDP scan (or -sSU, -sTU)\n"
-		"  --udp-payloads FILE       UDP payloads from FILE (data/udp-payloads)\n"
+		"  --udp-payloads FILE       payloads for -sU (data/udp-payloads)\n"
+		"  --unprivileged            -sU without raw sockets\n"
 		"\n"
 		"speed and accuracy:\n"
 		"  --rate PPS                ceiling on probes per second; the scan\n"
@@ -760,7 +773,7 @@ const struct cli_command cli_cmd_scan = {
 		"\n"
 		"examples:\n"
 		"  portier scan 198.19.1.2 -p-                  every TCP port\n"
-		"  portier scan -sSU 198.19.1.2 -p U:53,T:22    UDP + TCP\n"
+
 		"  portier scan 198.19.1.0/24 -p 139,445 -sV    SMB1? signing? names\n"
 		"  portier scan 198.19.0.0/16 -p 80 --seed 7 --shard 1/2  (and 2/2)\n"
 		"  portier scan 198.19.0.0/16 -p- --resume scan.ckpt   (again after ^C)\n"

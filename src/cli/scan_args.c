@@ -39,6 +39,7 @@ enum {
 	OPT_SYN_UDP,
 	OPT_CONNECT_UDP,
 	OPT_UDP_PAYLOADS,
+	OPT_UNPRIV,
 	OPT_OPEN,
 	OPT_NOPING,
 	OPT_NOPROGRESS,
@@ -57,6 +58,7 @@ static const struct option long_opts[] = {
 	{"syn-udp", no_argument, NULL, OPT_SYN_UDP},
 	{"connect-udp", no_argument, NULL, OPT_CONNECT_UDP},
 	{"udp-payloads", required_argument, NULL, OPT_UDP_PAYLOADS},
+	{"unprivileged", no_argument, NULL, OPT_UNPRIV},
 	{"rate", required_argument, NULL, OPT_RATE},
 	{"max-retries", required_argument, NULL, OPT_RETRIES},
 	{"max-rtt-timeout", required_argument, NULL, OPT_MAXRTT},
@@ -193,6 +195,9 @@ int scan_parse_opts(struct cli *cli, int argc, char **argv, struct scan_opts *o)
 			break;
 		case OPT_UDP_PAYLOADS:
 			o->udp_payloads = optarg;
+			break;
+		case OPT_UNPRIV:
+			o->unprivileged = true;
 			break;
 		case OPT_RATE: {
 			unsigned r = 0;

@@ -18,6 +18,7 @@ struct scan_opts {
 	bool have_seed, probe_sv;
 	bool udp;		  /* -sU: UDP ports too (or only) */
 	const char *udp_payloads; /* --udp-payloads FILE */
+	bool unprivileged;	  /* -sU over connected sockets, not raw */
 	unsigned probes;	  /* SCAN_PROBE_* from --probe */
 	uint64_t seed;
 	double rate;

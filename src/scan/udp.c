@@ -2,10 +2,14 @@
  * udp.c - the UDP scan (-sU): its own loop, because what limits a UDP scan
  * is not the path but each target's ICMP rate limit.
  *
- * A probe is a connected UDP socket with IP_RECVERR (IPV6_RECVERR): the
+ * Without privileges (the default without CAP_NET_RAW, or --unprivileged),
+ * a probe is a connected UDP socket with IP_RECVERR (IPV6_RECVERR): the
  * kernel matches an ICMP error to the socket whose datagram it quotes and
- * queues type, code and offender on it, so no privilege is needed and no
- * reply is attributed to the wrong port.  Any datagram back: open; ICMP
+ * queues type, code and offender on it, so no reply is attributed to the
+ * wrong port.  With cfg.udp_raw, datagrams go out of one unconnected socket
+ * per family and ICMP errors are read from raw ICMP/ICMPv6 sockets and
+ * matched by the datagram they quote (our source port, the target and its
+ * port: portier_reply_parse), so a probe costs no file descriptor.  Any datagram back: open; ICMP
  * port unreachable from the target: closed; other unreachables: filtered;
  * nothing after every try: open|filtered (nmap's states and reasons).
  *
@@ -27,8 +31,11 @@
 #include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <netinet/icmp6.h>
 #include <sys/epoll.h>
 #include <unistd.h>
+
+#include "portier/bytes.h"
 
 #include "scan/scan_int.h"
 
@@ -41,8 +48,11 @@
 #define MAX_EVENTS	 256
 #define REPLY_MAX	 2048
 
+#define RAW_TAG 0x80000000u /* epoll data of the raw mode's shared sockets */
+
 struct udp_probe {
-	int fd;		 /* -1: free */
+	bool busy;
+	int fd;		 /* connected mode: the probe's socket, else -1 */
 	uint32_t host;	 /* index into hosts */
 	uint32_t port_i; /* index into cfg.ports */
 	uint64_t sent_ns, deadline;
@@ -55,9 +65,10 @@ struct udp_host {
 	uint32_t next_port; /* first port index never started */
 	uint32_t left;	    /* ports without a final state */
 	uint32_t inflight;
-	uint8_t *tries;	  /* per port: tries that counted */
-	uint8_t *covered; /* per port: a try went out with a token */
-	uint32_t *again;  /* port indexes to send again */
+	uint8_t *tries;	   /* per port: tries that counted */
+	uint8_t *covered;  /* per port: a try went out with a token */
+	uint32_t *again;   /* port indexes to send again */
+	int32_t *probe_of; /* per port: its probe in flight, or -1 */
 	uint32_t n_again;
 	bool icmp_seen, paced;
 	struct portier_bucket limit; /* model of the host's ICMP limiter */
@@ -75,6 +86,10 @@ struct udp_state {
 	double srtt, rttvar;
 	bool have_rtt;
 	uint64_t rto_ns, min_rto_ns, max_rto_ns;
+	/* raw mode: [0] IPv4, [1] IPv6 */
+	bool raw;
+	int sock[2], icmp[2];
+	uint16_t sport[2];
 };
 
 static struct udp_state *U(struct portier_scan *s)
@@ -82,15 +97,20 @@ static struct udp_state *U(struct portier_scan *s)
 	return s->mstate;
 }
 
+static int raw_open(struct portier_scan *s, struct portier_err *err);
+static void raw_read(struct portier_scan *s, uint32_t which, uint64_t now);
+
 int scan_udp_new(struct portier_scan *s, struct portier_err *err)
 {
 	struct udp_state *u = portier_calloc(1, sizeof(*u));
 	uint32_t i;
+	int rc;
 
 	if (!u)
 		return PORTIER_ENOMEM;
 	s->mstate = u;
 	u->ep = -1;
+	u->sock[0] = u->sock[1] = u->icmp[0] = u->icmp[1] = -1;
 	if (!s->cfg.max_inflight)
 		s->cfg.max_inflight = DEFAULT_INFLIGHT;
 	scan_fd_room(s);
@@ -108,10 +128,12 @@ int scan_udp_new(struct portier_scan *s, struct portier_err *err)
 	for (i = 0; i < u->n_hosts; i++) {
 		u->hosts[i].tries = portier_calloc(s->cfg.n_ports, 1);
 		u->hosts[i].covered = portier_calloc(s->cfg.n_ports, 1);
+		u->hosts[i].probe_of =
+			portier_calloc(s->cfg.n_ports, sizeof(int32_t));
 		u->hosts[i].again =
 			portier_calloc(s->cfg.n_ports, sizeof(uint32_t));
 		if (!u->hosts[i].tries || !u->hosts[i].again ||
-		    !u->hosts[i].covered) {
+		    !u->hosts[i].covered || !u->hosts[i].probe_of) {
 			scan_udp_free(s);
 			return PORTIER_ENOMEM;
 		}
@@ -125,6 +147,10 @@ int scan_udp_new(struct portier_scan *s, struct portier_err *err)
 
 		scan_udp_free(s);
 		return portier_err_set(err, -e, "epoll: %s", strerror(e));
+	}
+	if (s->cfg.udp_raw && (rc = raw_open(s, err)) < 0) {
+		scan_udp_free(s);
+		return rc;
 	}
 	u->min_rto_ns = (uint64_t)(s->cfg.min_rtt_ms ? s->cfg.min_rtt_ms
 						     : UDP_MIN_RTO_MS) *
@@ -156,10 +182,17 @@ void scan_udp_free(struct portier_scan *s)
 	for (i = 0; u->hosts && i < u->n_hosts; i++) {
 		portier_free(u->hosts[i].tries);
 		portier_free(u->hosts[i].covered);
+		portier_free(u->hosts[i].probe_of);
 		portier_free(u->hosts[i].again);
 	}
 	if (u->ep >= 0)
 		close(u->ep);
+	for (i = 0; i < 2; i++) {
+		if (u->sock[i] >= 0)
+			close(u->sock[i]);
+		if (u->icmp[i] >= 0)
+			close(u->icmp[i]);
+	}
 	portier_free(u->probes);
 	portier_free(u->free_probes);
 	portier_free(u->hosts);
@@ -206,6 +239,8 @@ static void probe_free(struct udp_state *u, uint32_t pi)
 	if (p->fd >= 0)
 		close(p->fd);
 	p->fd = -1;
+	p->busy = false;
+	u->hosts[p->host].probe_of[p->port_i] = -1;
 	u->hosts[p->host].inflight--;
 	u->free_probes[u->n_free++] = pi;
 }
@@ -247,13 +282,12 @@ static void sample_rtt(struct udp_state *u, const struct udp_probe *p,
 	u->rto_ns = (uint64_t)rto;
 }
 
-/* The state an ICMP error (type, code, from the target or not) means. */
-static bool icmp_state(const struct sock_extended_err *ee, bool from_target,
+/* The state an ICMP (v6: ICMPv6) error of type and code, from the target or
+ * not, means; false for errors that say nothing about the port. */
+static bool icmp_state(bool v6, unsigned type, unsigned code, bool from_target,
 		       enum portier_port_state *st, enum portier_reason *why)
 {
-	unsigned code = ee->ee_code;
-
-	if (ee->ee_origin == SO_EE_ORIGIN_ICMP && ee->ee_type == 3) {
+	if (!v6 && type == 3) {
 		static const int8_t map[16] = {
 			[0] = PORTIER_REASON_NET_UNREACH,
 			[1] = PORTIER_REASON_HOST_UNREACH,
@@ -266,7 +300,7 @@ static bool icmp_state(const struct sock_extended_err *ee, bool from_target,
 		if (code >= 16 || (!map[code] && code != 0))
 			return false;
 		*why = (enum portier_reason)map[code];
-	} else if (ee->ee_origin == SO_EE_ORIGIN_ICMP6 && ee->ee_type == 1) {
+	} else if (v6 && type == 1) {
 		if (code == 4)
 			*why = PORTIER_REASON_PORT_UNREACH;
 		else if (code == 0)
@@ -284,6 +318,24 @@ static bool icmp_state(const struct sock_extended_err *ee, bool from_target,
 		      ? PORTIER_PORT_CLOSED
 		      : PORTIER_PORT_FILTERED;
 	return true;
+}
+
+/* An ICMP error decided probe pi. */
+static void got_error(struct portier_scan *s, uint32_t pi,
+		      enum portier_port_state st, enum portier_reason why,
+		      uint64_t now)
+{
+	struct udp_state *u = U(s);
+	struct udp_probe *p = &u->probes[pi];
+	struct udp_host *h = &u->hosts[p->host];
+
+	h->icmp_seen = true;
+	p->reserved = false; /* the token went into this error */
+	sample_rtt(u, p, now, h);
+	s->st.replies++;
+	emit(s, h, p->port_i, st, why, (uint32_t)((now - p->sent_ns) / 1000),
+	     false, NULL);
+	probe_free(u, pi);
 }
 
 /* Read the socket's error queue; true when it decided the port. */
@@ -332,42 +384,34 @@ static bool read_error(struct portier_scan *s, uint32_t pi, uint64_t now)
 			       16);
 		}
 		from_target = portier_addr_cmp(&oa, &h->addr) == 0;
-		if (!icmp_state(ee, from_target, &st, &why))
+		if ((ee->ee_origin != SO_EE_ORIGIN_ICMP &&
+		     ee->ee_origin != SO_EE_ORIGIN_ICMP6) ||
+		    !icmp_state(ee->ee_origin == SO_EE_ORIGIN_ICMP6,
+				ee->ee_type, ee->ee_code, from_target, &st,
+				&why))
 			continue;
-		h->icmp_seen = true;
-		p->reserved = false; /* the token went into this error */
-		sample_rtt(u, p, now, h);
-		s->st.replies++;
-		emit(s, h, p->port_i, st, why,
-		     (uint32_t)((now - p->sent_ns) / 1000), false, NULL);
-		probe_free(u, pi);
+		got_error(s, pi, st, why, now);
 		return true;
 	}
 	return false;
 }
 
-static void read_data(struct portier_scan *s, uint32_t pi, uint64_t now)
+/* A datagram (n bytes) answered probe pi: open. */
+static void got_data(struct portier_scan *s, uint32_t pi, const uint8_t *buf,
+		     size_t n, uint64_t now)
 {
 	struct udp_state *u = U(s);
 	struct udp_probe *p = &u->probes[pi];
 	struct udp_host *h = &u->hosts[p->host];
 	uint16_t port = s->cfg.ports[p->port_i];
-	uint8_t buf[REPLY_MAX];
 	const char *service = NULL;
 	bool parsed = false;
-	ssize_t n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
 	size_t k, np;
 
-	if (n < 0) {
-		if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
-		    errno == ENETUNREACH || errno == EACCES)
-			read_error(s, pi, now);
-		return;
-	}
 	np = s->cfg.udp_payloads(s->cfg.ctx, port, NULL, NULL, MAX_PAYLOADS);
 	for (k = 0; k < np && !parsed; k++)
-		parsed = s->cfg.udp_judge(s->cfg.ctx, port, k, buf, (size_t)n,
-					  &service);
+		parsed =
+			s->cfg.udp_judge(s->cfg.ctx, port, k, buf, n, &service);
 	give_back(h, p);
 	sample_rtt(u, p, now, h);
 	s->st.replies++;
@@ -375,6 +419,185 @@ static void read_data(struct portier_scan *s, uint32_t pi, uint64_t now)
 	     (uint32_t)((now - p->sent_ns) / 1000), parsed,
 	     parsed ? service : NULL);
 	probe_free(u, pi);
+}
+
+static void read_data(struct portier_scan *s, uint32_t pi, uint64_t now)
+{
+	uint8_t buf[REPLY_MAX];
+	ssize_t n = recv(U(s)->probes[pi].fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+	if (n >= 0)
+		got_data(s, pi, buf, (size_t)n, now);
+	else if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+		 errno == ENETUNREACH || errno == EACCES)
+		read_error(s, pi, now);
+}
+
+/* ---- raw mode ---------------------------------------------------------------- */
+
+static int raw_fail(struct portier_err *err, const char *what)
+{
+	int e = errno;
+
+	portier_err_set(err, e == EPERM || e == EACCES ? PORTIER_EPERM : -e,
+			"cannot open %s for the UDP scan: %s", what,
+			strerror(e));
+	if (e == EPERM || e == EACCES)
+		portier_err_hint(err, "raw ICMP sockets need CAP_NET_RAW; "
+				      "--unprivileged scans without it");
+	return e == EPERM || e == EACCES ? PORTIER_EPERM : -e;
+}
+
+static int raw_open(struct portier_scan *s, struct portier_err *err)
+{
+	struct udp_state *u = U(s);
+	static const int fam[2] = {AF_INET, AF_INET6};
+	static const int icmp_proto[2] = {IPPROTO_ICMP, IPPROTO_ICMPV6};
+	int k, big = 1 << 20;
+
+	u->raw = true;
+	for (k = 0; k < 2; k++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		struct epoll_event ev = {.events = EPOLLIN};
+
+		u->icmp[k] =
+			socket(fam[k], SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			       icmp_proto[k]);
+		if (u->icmp[k] < 0)
+			return raw_fail(err, k ? "a raw ICMPv6 socket"
+					       : "a raw ICMP socket");
+		setsockopt(u->icmp[k], SOL_SOCKET, SO_RCVBUF, &big,
+			   sizeof(big));
+		if (k == 1) { /* only destination unreachable (RFC 3542 3.2) */
+			struct icmp6_filter f;
+
+			ICMP6_FILTER_SETBLOCKALL(&f);
+			ICMP6_FILTER_SETPASS(1, &f);
+			setsockopt(u->icmp[k], IPPROTO_ICMPV6, ICMP6_FILTER, &f,
+				   sizeof(f));
+		}
+		u->sock[k] = socket(
+			fam[k], SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (u->sock[k] < 0)
+			return raw_fail(err, "a UDP socket");
+		setsockopt(u->sock[k], SOL_SOCKET, SO_RCVBUF, &big,
+			   sizeof(big));
+		memset(&ss, 0, sizeof(ss));
+		ss.ss_family = (sa_family_t)fam[k];
+		if (bind(u->sock[k], (struct sockaddr *)&ss,
+			 k ? sizeof(struct sockaddr_in6)
+			   : sizeof(struct sockaddr_in)) < 0 ||
+		    getsockname(u->sock[k], (struct sockaddr *)&ss, &sl) < 0)
+			return raw_fail(err, "a UDP socket");
+		u->sport[k] = ntohs(k ? ((struct sockaddr_in6 *)&ss)->sin6_port
+				      : ((struct sockaddr_in *)&ss)->sin_port);
+		ev.data.u32 = RAW_TAG | (uint32_t)k;
+		if (epoll_ctl(u->ep, EPOLL_CTL_ADD, u->sock[k], &ev) < 0)
+			return raw_fail(err, "epoll");
+		ev.data.u32 = RAW_TAG | (uint32_t)(2 + k);
+		if (epoll_ctl(u->ep, EPOLL_CTL_ADD, u->icmp[k], &ev) < 0)
+			return raw_fail(err, "epoll");
+	}
+	return 0;
+}
+
+/* The probe in flight to (a, port), or -1. */
+static int32_t raw_find(struct portier_scan *s, const struct portier_addr *a,
+			uint16_t port)
+{
+	struct udp_state *u = U(s);
+	size_t lo = 0, hi = s->cfg.n_ports;
+	uint32_t i;
+
+	while (lo < hi) { /* cfg.ports is ascending */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->cfg.ports[mid] < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo >= s->cfg.n_ports || s->cfg.ports[lo] != port)
+		return -1;
+	for (i = 0; i < u->n_hosts; i++)
+		if (u->hosts[i].used &&
+		    portier_addr_cmp(&u->hosts[i].addr, a) == 0)
+			return u->hosts[i].probe_of[lo];
+	return -1;
+}
+
+static void addr_of(const struct sockaddr_storage *ss, struct portier_addr *a,
+		    uint16_t *port)
+{
+	memset(a, 0, sizeof(*a));
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+
+		a->family = 4;
+		memcpy(a->b, &in->sin_addr, 4);
+		*port = ntohs(in->sin_port);
+	} else {
+		const struct sockaddr_in6 *in6 =
+			(const struct sockaddr_in6 *)ss;
+
+		a->family = 6;
+		memcpy(a->b, &in6->sin6_addr, 16);
+		*port = ntohs(in6->sin6_port);
+	}
+}
+
+/* Drain shared socket which (0/1: UDP v4/v6, 2/3: ICMP v4/v6). */
+static void raw_read(struct portier_scan *s, uint32_t which, uint64_t now)
+{
+	struct udp_state *u = U(s);
+	int fd = which < 2 ? u->sock[which] : u->icmp[which - 2];
+	/* raw ICMPv6 gives no IPv6 header: one is put back in front (40) */
+	uint8_t buf[40 + REPLY_MAX];
+	int rounds;
+
+	for (rounds = 0; rounds < 256; rounds++) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		uint8_t *b = which == 3 ? buf + 40 : buf;
+		ssize_t n = recvfrom(fd, b, REPLY_MAX, MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &fl);
+		struct portier_reply r;
+		struct portier_addr a;
+		enum portier_port_state st;
+		enum portier_reason why;
+		uint16_t port;
+		int32_t pi;
+
+		if (n < 0)
+			return;
+		if (which < 2) { /* a datagram back: who sent it? */
+			addr_of(&from, &a, &port);
+			if ((pi = raw_find(s, &a, port)) >= 0)
+				got_data(s, (uint32_t)pi, b, (size_t)n, now);
+			continue;
+		}
+		if (which == 3) {
+			memset(buf, 0, 40);
+			buf[0] = 0x60;
+			put_be16(buf + 4, (uint16_t)n);
+			buf[6] = IPPROTO_ICMPV6;
+			buf[7] = 64;
+			addr_of(&from, &a, &port);
+			memcpy(buf + 8, a.b, 16);
+			n += 40;
+		}
+		if (portier_reply_parse(buf, (size_t)n, &r) < 0 ||
+		    r.kind != PORTIER_REPLY_UNREACH || r.quoted != 17 ||
+		    r.sport != u->sport[which - 2])
+			continue; /* not about a datagram of ours */
+		if (!icmp_state(which == 3, r.icmp_type, r.icmp_code,
+				portier_addr_cmp(&r.offender, &r.target) == 0,
+				&st, &why))
+			continue;
+		if ((pi = raw_find(s, &r.target, r.port)) >= 0)
+			got_error(s, (uint32_t)pi, st, why, now);
+	}
 }
 
 /* ---- sending ---------------------------------------------------------------- */
@@ -393,6 +616,24 @@ static int send_probe(struct portier_scan *s, uint32_t pi, bool *local)
 	int one = 1, e;
 
 	*local = false;
+	if (u->raw) {
+		int fd = u->sock[h->addr.family == 6];
+
+		np = s->cfg.udp_payloads(s->cfg.ctx, port, data, len,
+					 MAX_PAYLOADS);
+		for (k = 0; k < np; k++) {
+			if (sendto(fd, data[k], len[k], MSG_NOSIGNAL,
+				   (struct sockaddr *)&ss, sl) >= 0)
+				continue;
+			e = errno;
+			if (e == ENOBUFS || e == EAGAIN || e == ENOMEM) {
+				*local = true;
+				return 0;
+			}
+			return -e;
+		}
+		return 0;
+	}
 	if (p->fd < 0) {
 		struct epoll_event ev = {.events = EPOLLIN | EPOLLERR};
 
@@ -473,6 +714,8 @@ static int host_send(struct portier_scan *s, struct udp_host *h, uint32_t hi,
 		port_i = next_port(s, h);
 		pi = u->free_probes[--u->n_free];
 		p = &u->probes[pi];
+		p->busy = true;
+		h->probe_of[port_i] = (int32_t)pi;
 		p->host = hi;
 		p->port_i = (uint32_t)port_i;
 		p->reserved = reserved;
@@ -568,6 +811,7 @@ static void host_start(struct portier_scan *s, struct udp_host *h)
 
 	memset(h->tries, 0, s->cfg.n_ports);
 	memset(h->covered, 0, s->cfg.n_ports);
+	memset(h->probe_of, 0xff, s->cfg.n_ports * sizeof(int32_t));
 	portier_targets_at(s->cfg.targets, u->next_host++, &h->addr);
 	h->used = true;
 	h->next_port = 0;
@@ -625,8 +869,7 @@ int scan_udp_run(struct portier_scan *s, struct portier_err *err)
 			break;
 		sent_any = s->st.sent != sent_before;
 		for (i = 0; i < u->n_probes; i++)
-			if (u->probes[i].fd >= 0 &&
-			    u->probes[i].deadline < wake)
+			if (u->probes[i].busy && u->probes[i].deadline < wake)
 				wake = u->probes[i].deadline;
 		if (!sent_any && blocked && u->n_free &&
 		    portier_bucket_wait_ns(&u->rate, now) == 0) {
@@ -634,7 +877,7 @@ int scan_udp_run(struct portier_scan *s, struct portier_err *err)
 			uint64_t until = wake;
 
 			for (i = 0; i < u->n_probes; i++)
-				if (u->probes[i].fd >= 0)
+				if (u->probes[i].busy)
 					until = now; /* still waiting on a probe */
 			s->st.icmp_wait_ns += until - now;
 		}
@@ -648,7 +891,11 @@ int scan_udp_run(struct portier_scan *s, struct portier_err *err)
 		for (k = 0; k < n; k++) {
 			uint32_t pi = ev[k].data.u32;
 
-			if (pi >= u->n_probes || u->probes[pi].fd < 0)
+			if (pi & RAW_TAG) {
+				raw_read(s, pi & ~RAW_TAG, now);
+				continue;
+			}
+			if (pi >= u->n_probes || !u->probes[pi].busy)
 				continue;
 			if (ev[k].events & EPOLLERR && read_error(s, pi, now))
 				continue;
@@ -656,8 +903,7 @@ int scan_udp_run(struct portier_scan *s, struct portier_err *err)
 				read_data(s, pi, now);
 		}
 		for (i = 0; i < u->n_probes; i++)
-			if (u->probes[i].fd >= 0 &&
-			    u->probes[i].deadline <= now)
+			if (u->probes[i].busy && u->probes[i].deadline <= now)
 				expire_probe(s, i);
 		if (now - last_tick >= 200000000ull) {
 			last_tick = now;

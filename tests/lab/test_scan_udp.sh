@@ -3,7 +3,8 @@
 # 137, small protocol responders for DNS, NTP and memcached, a plain
 # datagram echo) and 20 random closed ports, with the target's default ICMP
 # rate limit: the same open/closed/open|filtered states as nmap -sU on the
-# same port list, with CAP_NET_RAW and without it; the replies of the
+# same port list, with CAP_NET_RAW (raw ICMP sockets) and without it
+# (connected sockets with IP_RECVERR); the replies of the
 # protocol payloads parse; the outputs carry protocol udp (XML valid
 # against nmap.dtd).
 . "$PORTIER_SRC/tests/lab/lib.sh"
@@ -65,8 +66,9 @@ run_portier() { # DIR PREFIX...: portier -sU as PREFIX runs it, outputs in DIR
 	local dir=$1; shift
 	local t0
 	t0=$(date +%s.%N)
-	lab_expect 0 lab_scan "$@" "$PORTIER" scan -n -sU -p "$ports" "$ip" -q \
-		-oJ "$dir/r.jsonl" -oX "$dir/r.xml" -oG "$dir/r.gnmap"
+	lab_expect 0 lab_scan "$@" "$PORTIER" scan -n -sU -p "$ports" "$ip" \
+		-oJ "$dir/r.jsonl" -oX "$dir/r.xml" -oG "$dir/r.gnmap" \
+		> "$dir/table" 2> "$dir/stderr"
 	echo "$(date +%s.%N) - $t0" | bc > "$LAB_DIR/$(basename "$dir").time"
 }
 mkdir -p "$LAB_DIR/raw" "$LAB_DIR/unpriv"
@@ -76,6 +78,10 @@ chmod 711 "$LAB_DIR"
 chown 65534 "$LAB_DIR/unpriv"
 run_portier "$LAB_DIR/unpriv" setpriv --reuid 65534 --regid 65534 \
 	--clear-groups --inh-caps=-all --bounding-set=-all
+grep -F 'UDP (raw ICMP sockets)' "$LAB_DIR/raw/stderr" \
+	|| lab_fail "root's -sU did not read ICMP from raw sockets"
+grep -F 'UDP (connected sockets)' "$LAB_DIR/unpriv/stderr" \
+	|| lab_fail "-sU without privileges did not use connected sockets"
 got_raw=$(states_full "$LAB_DIR/raw/r.gnmap")
 got_unpriv=$(states_full "$LAB_DIR/unpriv/r.gnmap")
 

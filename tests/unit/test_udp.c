@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "portier/bytes.h"
+#include "portier/net.h"
 #include "portier/probe.h"
 #include "portier/udp_payloads.h"
 
@@ -94,12 +96,46 @@ static void test_bad_files(void **state)
 	}
 }
 
+/* An ICMP port unreachable from the target quoting our datagram: raw -sU's
+ * match (portier_reply_parse, quoted 17); a TCP quote stays a TCP one. */
+static void test_unreach_quoting_udp(void **state)
+{
+	uint8_t p[20 + 8 + 20 + 8] = {0};
+	struct portier_reply r;
+
+	(void)state;
+	p[0] = 0x45;
+	put_be16(p + 2, sizeof(p));
+	p[9] = 1;			       /* ICMP */
+	memcpy(p + 12, "\xc6\x13\x01\x02", 4); /* from 198.19.1.2 */
+	memcpy(p + 16, "\xc6\x13\x01\x01", 4);
+	p[20] = 3;    /* destination unreachable */
+	p[21] = 3;    /* port */
+	p[28] = 0x45; /* the quoted datagram */
+	put_be16(p + 30, 28);
+	p[37] = 17; /* UDP */
+	memcpy(p + 40, "\xc6\x13\x01\x01", 4);
+	memcpy(p + 44, "\xc6\x13\x01\x02", 4);
+	put_be16(p + 48, 40000); /* our port */
+	put_be16(p + 50, 53);	 /* the target's */
+	assert_int_equal(portier_reply_parse(p, sizeof(p), &r), 0);
+	assert_int_equal(r.kind, PORTIER_REPLY_UNREACH);
+	assert_int_equal(r.quoted, 17);
+	assert_int_equal(r.sport, 40000);
+	assert_int_equal(r.port, 53);
+	assert_int_equal(r.icmp_code, 3);
+	assert_int_equal(portier_addr_cmp(&r.offender, &r.target), 0);
+	p[37] = 47; /* GRE: no ports to match */
+	assert_int_equal(portier_reply_parse(p, sizeof(p), &r), PORTIER_EPROTO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_builtin),
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_unreach_quoting_udp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
