@@ -57,7 +57,7 @@ run() { # NAME CMD...
 }
 echo "one host, $n UDP ports ($((n - 4)) closed), default ICMP rate limit"
 run portier-sU "$PORTIER" scan -n -sU -p "$ports" "$ip" -oG "$d/out.portier-sU"
-grep 'UDP:' "$d/log.portier-sU" || :
+grep 'UDP (' "$d/log.portier-sU" || :
 sleep 6 # let the target's ICMP limit fill up again
 run nmap-sU-T4 nmap -n -Pn -sU -T4 -p "$ports" -oG "$d/out.nmap-sU-T4" "$ip"
 awk -v a="${WALL[portier-sU]}" -v b="${WALL[nmap-sU-T4]}" \
