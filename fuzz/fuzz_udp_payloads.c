@@ -13,7 +13,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct portier_udp_payloads *set = NULL, *builtin = NULL;
+	/* parsed once: the built-in set is the same on every input */
+	static struct portier_udp_payloads *builtin;
+	struct portier_udp_payloads *set = NULL;
 	uint8_t *copy = malloc(size ? size : 1);
 	const char *svc;
 	size_t i;
@@ -31,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	portier_udp_payloads_free(set);
 	/* the bytes as a reply to each built-in payload */
-	if (portier_udp_payloads_builtin(&builtin, NULL) == 0) {
+	if (builtin || portier_udp_payloads_builtin(&builtin, NULL) == 0) {
 		for (i = 0; i < portier_udp_payloads_count(builtin); i++) {
 			const struct portier_udp_payload *p =
 				portier_udp_payloads_at(builtin, i);
@@ -46,7 +48,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			portier_udp_reply_parse((enum portier_udp_parser)k,
 						copy, size, copy, size, &svc);
 	}
-	portier_udp_payloads_free(builtin);
 	free(copy);
 	return 0;
 }

@@ -406,6 +406,9 @@ static int run_udp(struct scan_run *run, const struct portier_scan_config *tcp,
 	rc = portier_scan_run(scan, &err);
 	portier_scan_get_stats(scan, &ust);
 	portier_scan_free(scan);
+	/* the progress line counted the TCP part in; the summary adds it
+	 * from the merged counters (no --resume with -sU: nothing before) */
+	run->done_before = 0;
 	if (rc < 0)
 		ust.interrupted = true;
 	add_stats(st, &ust);
