@@ -31,74 +31,10 @@
 #include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <string.h>
-#include <netinet/icmp6.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "portier/bytes.h"
-
-#include "scan/scan_int.h"
-
-#define HOST_WINDOW	 256  /* hosts probed at once */
-#define DEFAULT_INFLIGHT 1024 /* probes (sockets) in flight */
-#define UDP_MIN_RTO_MS	 100  /* services take a moment to answer */
-#define ICMP_RATE	 1.0  /* the limiter model: Linux's default */
-#define ICMP_BURST	 6.0
-#define MAX_PAYLOADS	 2
-#define MAX_EVENTS	 256
-#define REPLY_MAX	 2048
-
-#define RAW_TAG 0x80000000u /* epoll data of the raw mode's shared sockets */
-
-struct udp_probe {
-	bool busy;
-	int fd;		 /* connected mode: the probe's socket, else -1 */
-	uint32_t host;	 /* index into hosts */
-	uint32_t port_i; /* index into cfg.ports */
-	uint64_t sent_ns, deadline;
-	bool reserved; /* took a token of its host's limiter model */
-};
-
-struct udp_host {
-	bool used;
-	struct portier_addr addr;
-	uint32_t next_port; /* first port index never started */
-	uint32_t left;	    /* ports without a final state */
-	uint32_t inflight;
-	uint8_t *tries;	   /* per port: tries that counted */
-	uint8_t *covered;  /* per port: a try went out with a token */
-	uint32_t *again;   /* port indexes to send again */
-	int32_t *probe_of; /* per port: its probe in flight, or -1 */
-	uint32_t n_again;
-	bool icmp_seen, paced;
-	struct portier_bucket limit; /* model of the host's ICMP limiter */
-};
-
-struct udp_state {
-	int ep;
-	struct udp_probe *probes;
-	uint32_t n_probes, *free_probes, n_free;
-	struct udp_host *hosts;
-	uint32_t n_hosts;   /* window size */
-	uint64_t next_host; /* next target index to start */
-	uint64_t n_targets;
-	struct portier_bucket rate;
-	double srtt, rttvar;
-	bool have_rtt;
-	uint64_t rto_ns, min_rto_ns, max_rto_ns;
-	/* raw mode: [0] IPv4, [1] IPv6 */
-	bool raw;
-	int sock[2], icmp[2];
-	uint16_t sport[2];
-};
-
-static struct udp_state *U(struct portier_scan *s)
-{
-	return s->mstate;
-}
-
-static int raw_open(struct portier_scan *s, struct portier_err *err);
-static void raw_read(struct portier_scan *s, uint32_t which, uint64_t now);
+#include "scan/udp_int.h"
 
 int scan_udp_new(struct portier_scan *s, struct portier_err *err)
 {
@@ -148,7 +84,7 @@ int scan_udp_new(struct portier_scan *s, struct portier_err *err)
 		scan_udp_free(s);
 		return portier_err_set(err, -e, "epoll: %s", strerror(e));
 	}
-	if (s->cfg.udp_raw && (rc = raw_open(s, err)) < 0) {
+	if (s->cfg.udp_raw && (rc = udp_raw_open(s, err)) < 0) {
 		scan_udp_free(s);
 		return rc;
 	}
@@ -284,8 +220,8 @@ static void sample_rtt(struct udp_state *u, const struct udp_probe *p,
 
 /* The state an ICMP (v6: ICMPv6) error of type and code, from the target or
  * not, means; false for errors that say nothing about the port. */
-static bool icmp_state(bool v6, unsigned type, unsigned code, bool from_target,
-		       enum portier_port_state *st, enum portier_reason *why)
+bool udp_icmp_state(bool v6, unsigned type, unsigned code, bool from_target,
+		    enum portier_port_state *st, enum portier_reason *why)
 {
 	if (!v6 && type == 3) {
 		static const int8_t map[16] = {
@@ -321,9 +257,9 @@ static bool icmp_state(bool v6, unsigned type, unsigned code, bool from_target,
 }
 
 /* An ICMP error decided probe pi. */
-static void got_error(struct portier_scan *s, uint32_t pi,
-		      enum portier_port_state st, enum portier_reason why,
-		      uint64_t now)
+void udp_got_error(struct portier_scan *s, uint32_t pi,
+		   enum portier_port_state st, enum portier_reason why,
+		   uint64_t now)
 {
 	struct udp_state *u = U(s);
 	struct udp_probe *p = &u->probes[pi];
@@ -386,19 +322,19 @@ static bool read_error(struct portier_scan *s, uint32_t pi, uint64_t now)
 		from_target = portier_addr_cmp(&oa, &h->addr) == 0;
 		if ((ee->ee_origin != SO_EE_ORIGIN_ICMP &&
 		     ee->ee_origin != SO_EE_ORIGIN_ICMP6) ||
-		    !icmp_state(ee->ee_origin == SO_EE_ORIGIN_ICMP6,
-				ee->ee_type, ee->ee_code, from_target, &st,
-				&why))
+		    !udp_icmp_state(ee->ee_origin == SO_EE_ORIGIN_ICMP6,
+				    ee->ee_type, ee->ee_code, from_target, &st,
+				    &why))
 			continue;
-		got_error(s, pi, st, why, now);
+		udp_got_error(s, pi, st, why, now);
 		return true;
 	}
 	return false;
 }
 
 /* A datagram (n bytes) answered probe pi: open. */
-static void got_data(struct portier_scan *s, uint32_t pi, const uint8_t *buf,
-		     size_t n, uint64_t now)
+void udp_got_data(struct portier_scan *s, uint32_t pi, const uint8_t *buf,
+		  size_t n, uint64_t now)
 {
 	struct udp_state *u = U(s);
 	struct udp_probe *p = &u->probes[pi];
@@ -427,177 +363,10 @@ static void read_data(struct portier_scan *s, uint32_t pi, uint64_t now)
 	ssize_t n = recv(U(s)->probes[pi].fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 	if (n >= 0)
-		got_data(s, pi, buf, (size_t)n, now);
+		udp_got_data(s, pi, buf, (size_t)n, now);
 	else if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
 		 errno == ENETUNREACH || errno == EACCES)
 		read_error(s, pi, now);
-}
-
-/* ---- raw mode ---------------------------------------------------------------- */
-
-static int raw_fail(struct portier_err *err, const char *what)
-{
-	int e = errno;
-
-	portier_err_set(err, e == EPERM || e == EACCES ? PORTIER_EPERM : -e,
-			"cannot open %s for the UDP scan: %s", what,
-			strerror(e));
-	if (e == EPERM || e == EACCES)
-		portier_err_hint(err, "raw ICMP sockets need CAP_NET_RAW; "
-				      "--unprivileged scans without it");
-	return e == EPERM || e == EACCES ? PORTIER_EPERM : -e;
-}
-
-static int raw_open(struct portier_scan *s, struct portier_err *err)
-{
-	struct udp_state *u = U(s);
-	static const int fam[2] = {AF_INET, AF_INET6};
-	static const int icmp_proto[2] = {IPPROTO_ICMP, IPPROTO_ICMPV6};
-	int k, big = 1 << 20;
-
-	u->raw = true;
-	for (k = 0; k < 2; k++) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		struct epoll_event ev = {.events = EPOLLIN};
-
-		u->icmp[k] =
-			socket(fam[k], SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			       icmp_proto[k]);
-		if (u->icmp[k] < 0)
-			return raw_fail(err, k ? "a raw ICMPv6 socket"
-					       : "a raw ICMP socket");
-		setsockopt(u->icmp[k], SOL_SOCKET, SO_RCVBUF, &big,
-			   sizeof(big));
-		if (k == 1) { /* only destination unreachable (RFC 3542 3.2) */
-			struct icmp6_filter f;
-
-			ICMP6_FILTER_SETBLOCKALL(&f);
-			ICMP6_FILTER_SETPASS(1, &f);
-			setsockopt(u->icmp[k], IPPROTO_ICMPV6, ICMP6_FILTER, &f,
-				   sizeof(f));
-		}
-		u->sock[k] = socket(
-			fam[k], SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (u->sock[k] < 0)
-			return raw_fail(err, "a UDP socket");
-		setsockopt(u->sock[k], SOL_SOCKET, SO_RCVBUF, &big,
-			   sizeof(big));
-		memset(&ss, 0, sizeof(ss));
-		ss.ss_family = (sa_family_t)fam[k];
-		if (bind(u->sock[k], (struct sockaddr *)&ss,
-			 k ? sizeof(struct sockaddr_in6)
-			   : sizeof(struct sockaddr_in)) < 0 ||
-		    getsockname(u->sock[k], (struct sockaddr *)&ss, &sl) < 0)
-			return raw_fail(err, "a UDP socket");
-		u->sport[k] = ntohs(k ? ((struct sockaddr_in6 *)&ss)->sin6_port
-				      : ((struct sockaddr_in *)&ss)->sin_port);
-		ev.data.u32 = RAW_TAG | (uint32_t)k;
-		if (epoll_ctl(u->ep, EPOLL_CTL_ADD, u->sock[k], &ev) < 0)
-			return raw_fail(err, "epoll");
-		ev.data.u32 = RAW_TAG | (uint32_t)(2 + k);
-		if (epoll_ctl(u->ep, EPOLL_CTL_ADD, u->icmp[k], &ev) < 0)
-			return raw_fail(err, "epoll");
-	}
-	return 0;
-}
-
-/* The probe in flight to (a, port), or -1. */
-static int32_t raw_find(struct portier_scan *s, const struct portier_addr *a,
-			uint16_t port)
-{
-	struct udp_state *u = U(s);
-	size_t lo = 0, hi = s->cfg.n_ports;
-	uint32_t i;
-
-	while (lo < hi) { /* cfg.ports is ascending */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->cfg.ports[mid] < port)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo >= s->cfg.n_ports || s->cfg.ports[lo] != port)
-		return -1;
-	for (i = 0; i < u->n_hosts; i++)
-		if (u->hosts[i].used &&
-		    portier_addr_cmp(&u->hosts[i].addr, a) == 0)
-			return u->hosts[i].probe_of[lo];
-	return -1;
-}
-
-static void addr_of(const struct sockaddr_storage *ss, struct portier_addr *a,
-		    uint16_t *port)
-{
-	memset(a, 0, sizeof(*a));
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-
-		a->family = 4;
-		memcpy(a->b, &in->sin_addr, 4);
-		*port = ntohs(in->sin_port);
-	} else {
-		const struct sockaddr_in6 *in6 =
-			(const struct sockaddr_in6 *)ss;
-
-		a->family = 6;
-		memcpy(a->b, &in6->sin6_addr, 16);
-		*port = ntohs(in6->sin6_port);
-	}
-}
-
-/* Drain shared socket which (0/1: UDP v4/v6, 2/3: ICMP v4/v6). */
-static void raw_read(struct portier_scan *s, uint32_t which, uint64_t now)
-{
-	struct udp_state *u = U(s);
-	int fd = which < 2 ? u->sock[which] : u->icmp[which - 2];
-	/* raw ICMPv6 gives no IPv6 header: one is put back in front (40) */
-	uint8_t buf[40 + REPLY_MAX];
-	int rounds;
-
-	for (rounds = 0; rounds < 256; rounds++) {
-		struct sockaddr_storage from;
-		socklen_t fl = sizeof(from);
-		uint8_t *b = which == 3 ? buf + 40 : buf;
-		ssize_t n = recvfrom(fd, b, REPLY_MAX, MSG_DONTWAIT,
-				     (struct sockaddr *)&from, &fl);
-		struct portier_reply r;
-		struct portier_addr a;
-		enum portier_port_state st;
-		enum portier_reason why;
-		uint16_t port;
-		int32_t pi;
-
-		if (n < 0)
-			return;
-		if (which < 2) { /* a datagram back: who sent it? */
-			addr_of(&from, &a, &port);
-			if ((pi = raw_find(s, &a, port)) >= 0)
-				got_data(s, (uint32_t)pi, b, (size_t)n, now);
-			continue;
-		}
-		if (which == 3) {
-			memset(buf, 0, 40);
-			buf[0] = 0x60;
-			put_be16(buf + 4, (uint16_t)n);
-			buf[6] = IPPROTO_ICMPV6;
-			buf[7] = 64;
-			addr_of(&from, &a, &port);
-			memcpy(buf + 8, a.b, 16);
-			n += 40;
-		}
-		if (portier_reply_parse(buf, (size_t)n, &r) < 0 ||
-		    r.kind != PORTIER_REPLY_UNREACH || r.quoted != 17 ||
-		    r.sport != u->sport[which - 2])
-			continue; /* not about a datagram of ours */
-		if (!icmp_state(which == 3, r.icmp_type, r.icmp_code,
-				portier_addr_cmp(&r.offender, &r.target) == 0,
-				&st, &why))
-			continue;
-		if ((pi = raw_find(s, &r.target, r.port)) >= 0)
-			got_error(s, (uint32_t)pi, st, why, now);
-	}
 }
 
 /* ---- sending ---------------------------------------------------------------- */
@@ -616,24 +385,9 @@ static int send_probe(struct portier_scan *s, uint32_t pi, bool *local)
 	int one = 1, e;
 
 	*local = false;
-	if (u->raw) {
-		int fd = u->sock[h->addr.family == 6];
-
-		np = s->cfg.udp_payloads(s->cfg.ctx, port, data, len,
-					 MAX_PAYLOADS);
-		for (k = 0; k < np; k++) {
-			if (sendto(fd, data[k], len[k], MSG_NOSIGNAL,
-				   (struct sockaddr *)&ss, sl) >= 0)
-				continue;
-			e = errno;
-			if (e == ENOBUFS || e == EAGAIN || e == ENOMEM) {
-				*local = true;
-				return 0;
-			}
-			return -e;
-		}
-		return 0;
-	}
+	if (u->raw)
+		return udp_raw_send(s, &h->addr, port, (struct sockaddr *)&ss,
+				    sl, local);
 	if (p->fd < 0) {
 		struct epoll_event ev = {.events = EPOLLIN | EPOLLERR};
 
@@ -892,7 +646,7 @@ int scan_udp_run(struct portier_scan *s, struct portier_err *err)
 			uint32_t pi = ev[k].data.u32;
 
 			if (pi & RAW_TAG) {
-				raw_read(s, pi & ~RAW_TAG, now);
+				udp_raw_read(s, pi & ~RAW_TAG, now);
 				continue;
 			}
 			if (pi >= u->n_probes || !u->probes[pi].busy)
