@@ -15,10 +15,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 export PORTIER_SRC=${PORTIER_SRC:-$here}
-if [ -z "${LAB_BIN:-}" ]; then
-	LAB_BIN=$(mktemp -d)
-	cc -O2 -o "$LAB_BIN/lab-listen" "$here/tests/lab/listen.c"
-fi
+. "$here/bench/lib_ns.sh"
+bench_lab_bin listen
 . "$here/tests/lab/lib.sh"
 . "$here/tests/lab/lib_scan.sh"
 lab_init

@@ -39,3 +39,15 @@ bench_sockfill() {
 	BENCH_FILL=$!
 	bench_wait_ready "$3/ready" "$BENCH_FILL" "$3/fill.log"
 }
+
+# bench_lab_bin HELPER...: unless LAB_BIN is set (ctest sets it), build the
+# lab helpers tests/lab/HELPER.c into a fresh LAB_BIN as lab-HELPER, the
+# names tests/lab/lib.sh expects.  Needs $here (the source tree).
+bench_lab_bin() {
+	local h
+	[ -n "${LAB_BIN:-}" ] && return 0
+	LAB_BIN=$(mktemp -d)
+	for h in "$@"; do
+		cc -O2 -o "$LAB_BIN/lab-$h" "$here/tests/lab/$h.c"
+	done
+}

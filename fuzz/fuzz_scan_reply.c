@@ -27,6 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (r.target.family != 4 && r.target.family != 6)
 			abort();
+		if (r.kind == PORTIER_REPLY_UNREACH && r.quoted != 6 &&
+		    r.quoted != 17)
+			abort();
 	}
 	free(copy);
 	return 0;

@@ -108,6 +108,14 @@ struct portier_ports {
 PORTIER_API int portier_ports_parse(const char *spec, struct portier_ports *out,
 				    struct portier_err *err);
 /*
+ * As portier_ports_parse, but ports without a prefix go to every protocol
+ * in plain (PORTIER_PROTO_TCP and/or PORTIER_PROTO_UDP), as nmap applies
+ * them to every scan type given (-sSU -p 53 scans 53/tcp and 53/udp).
+ */
+PORTIER_API int portier_ports_parse_for(const char *spec, unsigned plain,
+					struct portier_ports *out,
+					struct portier_err *err);
+/*
  * The n most frequently open TCP ports: from an nmap-services file when
  * services_path can be read (frequency column), else from portier's own
  * list (docs/portier-scan.1), continued with the lowest unused ports.
@@ -117,6 +125,12 @@ PORTIER_API int portier_ports_parse(const char *spec, struct portier_ports *out,
 PORTIER_API int portier_ports_top(unsigned n, const char *services_path,
 				  struct portier_ports *out,
 				  const char **source, struct portier_err *err);
+/* The same for UDP ports (nmap-services' udp lines, else portier's own
+ * list), sorted ascending into out->udp; out->tcp is left alone. */
+PORTIER_API int portier_ports_top_udp(unsigned n, const char *services_path,
+				      struct portier_ports *out,
+				      const char **source,
+				      struct portier_err *err);
 PORTIER_API void portier_ports_release(struct portier_ports *p);
 
 /* ---- permutation ------------------------------------------------------------ */
@@ -193,12 +207,15 @@ struct portier_reply {
 	uint32_t seq;		    /* the sequence number our probe carried */
 	uint8_t ttl;		    /* TTL / hop limit of the reply */
 	uint8_t icmp_type, icmp_code;
+	uint8_t quoted; /* UNREACH: the quoted protocol, 6 (TCP) or 17 (UDP) */
+	struct portier_addr offender; /* UNREACH: who sent the ICMP error */
 };
 
 /*
  * Parse one IPv4 or IPv6 packet (network header first, as AF_PACKET
  * SOCK_DGRAM delivers it) that may answer a SYN: a TCP segment with SYN+ACK
- * or RST, or an ICMP/ICMPv6 destination-unreachable quoting a TCP header.
+ * or RST, or an ICMP/ICMPv6 destination-unreachable quoting a TCP header;
+ * or a UDP probe: an unreachable quoting a UDP header (quoted = 17).
  * Pure function over bytes; returns 0 and fills r, or PORTIER_EPROTO when the
  * packet is not such a reply (truncated, other protocol, bad lengths).
  */

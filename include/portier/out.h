@@ -65,10 +65,12 @@ struct portier_out_options {
 	bool json_closed; /* --closed: JSON lists closed ports too */
 	const struct portier_kb *kb; /* service names, risk; may be NULL */
 	const struct portier_targets *targets; /* names the user gave */
-	const char *args; /* the command line, for headers */
-	enum portier_scan_method method;
-	const uint16_t *ports; /* the scanned ports, for <scaninfo> */
+	const char *args;		 /* the command line, for headers */
+	enum portier_scan_method method; /* of the TCP ports */
+	const uint16_t *ports; /* the scanned TCP ports, for <scaninfo> */
 	size_t n_ports;
+	const uint16_t *udp_ports; /* the scanned UDP ports (-sU) */
+	size_t n_udp_ports;
 	time_t start; /* wall-clock start of the scan */
 	/* nmap-services file: XML and grepable name ports as nmap does (and
 	 * leave out ports nmap has no name for), so ndiff sees no difference;

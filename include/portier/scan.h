@@ -1,5 +1,5 @@
 /*
- * scan.h - the TCP port scan engine: walks the keyed permutation of the
+ * scan.h - the port scan engines: TCP walks the keyed permutation of the
  * target x port space (net.h), hands each (address, port) to a method -
  * connect (non-blocking sockets on epoll) or SYN (raw packets, stateless
  * cookies) - retransmits what goes unanswered, adapts its window and rate to
@@ -21,7 +21,9 @@ enum portier_port_state {
 	PORTIER_PORT_OPEN,
 	PORTIER_PORT_CLOSED,
 	PORTIER_PORT_FILTERED,
+	PORTIER_PORT_OPEN_FILTERED, /* UDP: no answer to any try */
 };
+#define PORTIER_PORT_STATES 4
 
 /* Why a port got its state; the names are nmap's (reason strings). */
 enum portier_reason {
@@ -41,12 +43,24 @@ enum portier_reason {
 	 */
 	PORTIER_REASON_BROADCAST,   /* "broadcast" */
 	PORTIER_REASON_LOCAL_ERROR, /* "local-error" */
+	/* UDP (nmap's names) */
+	PORTIER_REASON_UDP_RESPONSE,	/* "udp-response": any datagram back */
+	PORTIER_REASON_PROTO_UNREACH,	/* "proto-unreach" (ICMP 3/2) */
+	PORTIER_REASON_NET_PROHIBITED,	/* "net-prohibited" (ICMP 3/9) */
+	PORTIER_REASON_HOST_PROHIBITED, /* "host-prohibited" (ICMP 3/10) */
 	PORTIER_REASON_COUNT,
 };
 
 enum portier_scan_method {
 	PORTIER_SCAN_CONNECT,
 	PORTIER_SCAN_SYN,
+	/*
+	 * UDP: a connected socket per probe with IP_RECVERR/IPV6_RECVERR, so
+	 * the kernel hands each ICMP error to the probe it answers (no
+	 * privileges needed).  Per-port payloads come from the udp_payloads
+	 * callback; every target host's ICMP rate limit is respected (udp.c).
+	 */
+	PORTIER_SCAN_UDP,
 };
 
 struct portier_scan_result {
@@ -57,6 +71,9 @@ struct portier_scan_result {
 	uint8_t ttl;	 /* of the reply (SYN scan), else 0 */
 	uint8_t tries;	 /* probes sent for this port */
 	uint32_t rtt_us; /* 0 when no reply */
+	uint8_t proto;	 /* PORTIER_PROTO_UDP, else TCP */
+	bool parsed;	 /* UDP: the answer parsed as the payload's protocol */
+	const char *service; /* UDP: who answered, when parsed (static) */
 };
 
 struct portier_scan_stats {
@@ -66,7 +83,7 @@ struct portier_scan_stats {
 	uint64_t retransmits;
 	uint64_t replies;      /* probes that got an answer */
 	uint64_t late_replies; /* answered only after a retransmission */
-	uint64_t open, closed, filtered;
+	uint64_t open, closed, filtered, open_filtered;
 	uint64_t
 		local_errors; /* EMFILE, ENOBUFS, ...: retried, never a state */
 	uint64_t slowdowns;   /* times the scan slowed down for loss */
@@ -78,6 +95,10 @@ struct portier_scan_stats {
 	uint32_t rto_us; /* current retransmission timeout */
 	unsigned inflight;
 	bool interrupted;
+	/* UDP: hosts whose ICMP errors were rate limited, and the time the
+	 * scan spent waiting for their limit alone (nothing else to send) */
+	uint64_t icmp_limited_hosts;
+	uint64_t icmp_wait_ns;
 };
 
 struct portier_scan_config {
@@ -103,6 +124,24 @@ struct portier_scan_config {
 	/* every ~200 ms and at the end (progress, checkpoints) */
 	void (*on_tick)(void *ctx, const struct portier_scan_stats *s);
 	void *ctx;
+	/*
+	 * UDP: the payloads sent to a port on each try (at most max, at least
+	 * one, possibly empty), and whether an answer parses as the reply to
+	 * payload k (*service: a static name).  The answer makes the port
+	 * open either way.
+	 */
+	/*
+	 * UDP over raw sockets (needs CAP_NET_RAW): datagrams from one
+	 * unconnected socket per family, ICMP errors read from raw ICMP and
+	 * ICMPv6 sockets and matched by the datagram they quote; else a
+	 * connected socket per probe with IP_RECVERR.
+	 */
+	bool udp_raw;
+	size_t (*udp_payloads)(void *ctx, uint16_t port, const uint8_t **data,
+			       size_t *len, size_t max);
+	bool (*udp_judge)(void *ctx, uint16_t port, size_t k,
+			  const uint8_t *reply, size_t len,
+			  const char **service);
 	/* set non-zero (from a signal handler) to stop; the scan then returns
 	 * 0 with stats.interrupted and the rest left pending */
 	volatile sig_atomic_t *stop;

@@ -42,7 +42,11 @@ struct cli_command {
 	int (*run)(struct cli *cli, int argc, char **argv);
 	const char *summary; /* one line for `portier --help` */
 	const char *help;    /* the text of `portier CMD --help` */
-	int rank;	     /* order in `portier --help` */
+	/* more of it, printed after help: C99 promises string literals
+	 * only up to 4095 bytes (-Woverlength-strings), so a long text is
+	 * two; NULL for most commands */
+	const char *help_more;
+	int rank; /* order in `portier --help` */
 };
 
 /* Messages on stderr: "portier CMD: msg" and "hint: ..." (git's style). */

@@ -1,6 +1,7 @@
 /*
  * cmd_scan.c - `portier scan`: nmap's target and port syntax in, every TCP
- * port's state out, exactly, over connect (-sT) or SYN (-sS).
+ * port's state out, exactly, over connect (-sT) or SYN (-sS), and every UDP
+ * port's (-sU, after the TCP part, into the same outputs).
  *
  * This file is the glue: it turns the options (parsed in scan_args.c) into a
  * target set, a port list and a scan config, wires the engine's result events
@@ -23,6 +24,7 @@
 #include "cli/scan_probe.h"
 #include "portier/out.h"
 #include "portier/scan.h"
+#include "portier/udp_payloads.h"
 
 #define NMAP_SERVICES "/usr/share/nmap/nmap-services"
 #define CHECKPOINT_NS 4000000000ull
@@ -33,6 +35,8 @@ struct scan_run {
 	struct portier_out *out;
 	struct portier_scan *scan;
 	struct portier_checkpoint cp;
+	const struct portier_udp_payloads *payloads;
+	bool udp_raw; /* the UDP part read ICMP from raw sockets */
 	uint64_t done_before, total, last_cp_ns;
 	int out_rc;
 	bool progress_shown;
@@ -89,11 +93,76 @@ static int build_targets(struct cli *cli, struct scan_opts *o, int argc,
 	return 0;
 }
 
+/* Why a port list does not fit the scan types given; 0 when it does. */
+static int ports_fit(struct cli *cli, struct scan_opts *o,
+		     struct portier_ports *p)
+{
+	char list[64];
+
+	if (p->n_udp && !o->udp) {
+		portier_out_port_ranges(p->udp, p->n_udp, list, sizeof(list));
+		cli_error(cli,
+			  "UDP ports (U:%s in '%s') given, but no UDP scan "
+			  "(-sU)",
+			  list, o->ports);
+		cli_hint("add -sU (with -sS or -sT for the T: ports too), or "
+			 "drop the U: part");
+		return EXIT_USAGE;
+	}
+	if (p->n_tcp && o->udp && o->method < 0) {
+		portier_out_port_ranges(p->tcp, p->n_tcp, list, sizeof(list));
+		cli_error(cli,
+			  "TCP ports (T:%s in '%s') given, but only a UDP scan "
+			  "(-sU)",
+			  list, o->ports);
+		cli_hint("add -sS or -sT (-sSU, -sTU) to scan them, or drop "
+			 "the T: part");
+		return EXIT_USAGE;
+	}
+	if (o->udp && !p->n_udp) {
+		cli_error(cli, "-sU given, but '%s' names no UDP port",
+			  o->ports);
+		cli_hint("ports without a prefix are scanned over every "
+			 "protocol given; U:53,T:22 names them apart");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* What -sU cannot do yet: stop before anything is sent. */
+static int udp_fit(struct cli *cli, const struct scan_opts *o)
+{
+	const char *what = o->resume ? "--resume" : o->shard ? "--shard" : NULL;
+
+	if (!o->udp && o->udp_payloads) {
+		cli_error(cli, "--udp-payloads given without a UDP scan (-sU)");
+		cli_hint("add -sU");
+		return EXIT_USAGE;
+	}
+	if (o->udp && what) {
+		cli_error(cli, "%s is not supported with -sU yet", what);
+		cli_hint("scan UDP ports without %s, or the TCP ports alone "
+			 "with it",
+			 what);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int build_ports(struct cli *cli, struct scan_opts *o,
 		       struct portier_ports *p)
 {
 	struct portier_err err = {0};
 	const char *source;
+	unsigned plain = 0;
+	int rc;
+
+	if ((rc = udp_fit(cli, o)) != 0)
+		return rc;
+	if (!o->udp || o->method >= 0)
+		plain |= PORTIER_PROTO_TCP;
+	if (o->udp)
+		plain |= PORTIER_PROTO_UDP;
 
 	if (o->ports && o->top_ports) {
 		cli_error(cli, "give either -p or --top-ports/-F, not both");
@@ -103,29 +172,66 @@ static int build_ports(struct cli *cli, struct scan_opts *o,
 		return EXIT_USAGE;
 	}
 	if (o->ports) {
-		if (portier_ports_parse(o->ports, p, &err) < 0)
+		if (portier_ports_parse_for(o->ports, plain, p, &err) < 0)
 			return cli_report(cli, &err);
-		if (p->n_udp) {
-			char list[64];
-
-			portier_out_port_ranges(p->udp, p->n_udp, list,
-						sizeof(list));
-			cli_error(cli,
-				  "UDP ports (U:%s in '%s') cannot be scanned: "
-				  "portier scan does TCP only",
-				  list, o->ports);
-			cli_hint("drop the U: part to scan the TCP ports; for "
-				 "UDP services use 'portier nbstat' (137/udp) "
-				 "or nmap -sU");
+		if ((rc = ports_fit(cli, o, p)) != 0) {
 			portier_ports_release(p);
-			return EXIT_USAGE;
+			return rc;
 		}
 		return 0;
 	}
-	if (portier_ports_top(o->top_ports ? o->top_ports : 1000, NMAP_SERVICES,
+	if ((plain & PORTIER_PROTO_TCP) &&
+	    portier_ports_top(o->top_ports ? o->top_ports : 1000, NMAP_SERVICES,
 			      p, &source, &err) < 0)
 		return cli_report(cli, &err);
+	if ((plain & PORTIER_PROTO_UDP) &&
+	    portier_ports_top_udp(o->top_ports ? o->top_ports : 1000,
+				  NMAP_SERVICES, p, &source, &err) < 0)
+		return cli_report(cli, &err);
 	return 0;
+}
+
+/* The payload set for -sU: --udp-payloads FILE or the built-in one. */
+static int load_payloads(struct cli *cli, const struct scan_opts *o,
+			 struct portier_udp_payloads **out)
+{
+	struct portier_err err = {0};
+	int rc;
+
+	*out = NULL;
+	if (!o->udp)
+		return 0;
+	rc = o->udp_payloads
+		     ? portier_udp_payloads_load(o->udp_payloads, out, &err)
+		     : portier_udp_payloads_builtin(out, &err);
+	return rc < 0 ? cli_report(cli, &err) : 0;
+}
+
+static size_t udp_payloads(void *ctx, uint16_t port, const uint8_t **data,
+			   size_t *len, size_t max)
+{
+	const struct scan_run *run = ctx;
+	const struct portier_udp_payload *v[PORTIER_UDP_PER_PORT];
+	size_t n = portier_udp_payloads_for(run->payloads, port, v), k;
+
+	if (n > max)
+		n = max;
+	for (k = 0; data && k < n; k++) {
+		data[k] = v[k]->data;
+		len[k] = v[k]->len;
+	}
+	return n;
+}
+
+static bool udp_judge(void *ctx, uint16_t port, size_t k, const uint8_t *reply,
+		      size_t len, const char **service)
+{
+	const struct scan_run *run = ctx;
+	const struct portier_udp_payload *v[PORTIER_UDP_PER_PORT];
+	size_t n = portier_udp_payloads_for(run->payloads, port, v);
+
+	return k < n && portier_udp_reply_parse(v[k]->parser, v[k]->data,
+						v[k]->len, reply, len, service);
 }
 
 /* ---- events ---------------------------------------------------------------- */
@@ -140,8 +246,9 @@ static void on_result(void *ctx, const struct portier_scan_result *r,
 	if (run->o->verbose && r->state == PORTIER_PORT_OPEN) {
 		char a[64];
 
-		fprintf(stderr, "%sDiscovered open port %u/tcp on %s\n",
+		fprintf(stderr, "%sDiscovered open port %u/%s on %s\n",
 			run->progress_shown ? "\r\033[K" : "", r->port,
+			r->proto == PORTIER_PROTO_UDP ? "udp" : "tcp",
 			portier_addr_str(&r->addr, a, sizeof(a)));
 	}
 	rc = portier_out_result(run->out, r);
@@ -247,6 +354,69 @@ static uint64_t fingerprint(const struct portier_scan_config *cfg)
 	return h;
 }
 
+static void add_stats(struct portier_scan_stats *a,
+		      const struct portier_scan_stats *b)
+{
+	a->total += b->total;
+	a->done += b->done;
+	a->sent += b->sent;
+	a->retransmits += b->retransmits;
+	a->replies += b->replies;
+	a->late_replies += b->late_replies;
+	a->open += b->open;
+	a->closed += b->closed;
+	a->filtered += b->filtered;
+	a->open_filtered += b->open_filtered;
+	a->local_errors += b->local_errors;
+	a->slowdowns += b->slowdowns;
+	a->elapsed_ns += b->elapsed_ns;
+	a->avg_rate = a->elapsed_ns
+			      ? (double)a->sent * 1e9 / (double)a->elapsed_ns
+			      : 0;
+	a->icmp_limited_hosts += b->icmp_limited_hosts;
+	a->icmp_wait_ns += b->icmp_wait_ns;
+	a->interrupted = a->interrupted || b->interrupted;
+}
+
+/* The UDP part of the scan (after the TCP part, into the same outputs). */
+static int run_udp(struct scan_run *run, const struct portier_scan_config *tcp,
+		   const struct portier_ports *p, struct portier_scan_stats *st)
+{
+	struct portier_scan_config cfg = *tcp;
+	struct portier_scan_stats ust;
+	struct portier_scan *scan = NULL;
+	struct portier_err err = {0};
+	int rc;
+
+	cfg.method = PORTIER_SCAN_UDP;
+	cfg.ports = p->udp;
+	cfg.n_ports = p->n_udp;
+	cfg.shard_k = cfg.shard_n = 1;
+	cfg.udp_payloads = udp_payloads;
+	cfg.udp_judge = udp_judge;
+	/* raw ICMP sockets when allowed; the capabilities go once they are
+	 * open, as for -sS */
+	cfg.udp_raw = !run->o->unprivileged && portier_scan_can_raw();
+	run->udp_raw = cfg.udp_raw;
+	run->done_before = st->done;
+	if ((rc = portier_scan_new(&scan, &cfg, &err)) < 0)
+		return cli_report(run->cli, &err);
+	if (cfg.udp_raw && portier_scan_drop_privileges(&err) < 0) {
+		portier_scan_free(scan);
+		return cli_report(run->cli, &err);
+	}
+	rc = portier_scan_run(scan, &err);
+	portier_scan_get_stats(scan, &ust);
+	portier_scan_free(scan);
+	/* the progress line counted the TCP part in; the summary adds it
+	 * from the merged counters (no --resume with -sU: nothing before) */
+	run->done_before = 0;
+	if (rc < 0)
+		ust.interrupted = true;
+	add_stats(st, &ust);
+	return rc < 0 ? cli_report(run->cli, &err) : EXIT_OK;
+}
+
 static void report(struct scan_run *run, const struct portier_scan_stats *st,
 		   size_t n_ports)
 {
@@ -258,14 +428,16 @@ static void report(struct scan_run *run, const struct portier_scan_stats *st,
 		return;
 	fprintf(stderr,
 		"portier scan: %llu of %llu probes decided in %.2f s: %llu open, "
-		"%llu closed, %llu filtered (%zu port%s, %zu host%s answered)\n"
+		"%llu closed, %llu filtered, %llu open|filtered (%zu port%s, "
+		"%zu host%s answered)\n"
 		"portier scan: sent %llu probes (%llu retransmitted), %llu replies, "
 		"estimated loss %.2f%%, rate %.0f pps, %llu slowdown%s for loss, "
 		"%llu local errors retried\n",
 		(unsigned long long)(run->done_before + st->done),
 		(unsigned long long)run->total, (double)st->elapsed_ns / 1e9,
 		(unsigned long long)st->open, (unsigned long long)st->closed,
-		(unsigned long long)st->filtered, n_ports,
+		(unsigned long long)st->filtered,
+		(unsigned long long)st->open_filtered, n_ports,
 		n_ports == 1 ? "" : "s", hosts, hosts == 1 ? "" : "s",
 		(unsigned long long)st->sent,
 		(unsigned long long)st->retransmits,
@@ -273,6 +445,16 @@ static void report(struct scan_run *run, const struct portier_scan_stats *st,
 		(unsigned long long)st->slowdowns,
 		st->slowdowns == 1 ? "" : "s",
 		(unsigned long long)st->local_errors);
+	if (run->o->udp)
+		fprintf(stderr,
+			"portier scan: UDP (%s): %llu host%s rate-limited their "
+			"ICMP errors; waiting on those limits alone cost %.2f s\n",
+			run->o->unprivileged || !run->udp_raw
+				? "connected sockets"
+				: "raw ICMP sockets",
+			(unsigned long long)st->icmp_limited_hosts,
+			st->icmp_limited_hosts == 1 ? "" : "s",
+			(double)st->icmp_wait_ns / 1e9);
 }
 
 static bool is_stdout(const char *path)
@@ -335,9 +517,10 @@ static int store_scan(struct cli *cli, const struct scan_opts *o,
 }
 
 static int run_scan(struct cli *cli, struct scan_opts *o,
-		    struct portier_targets *t, struct portier_ports *p)
+		    struct portier_targets *t, struct portier_ports *p,
+		    const struct portier_udp_payloads *payloads)
 {
-	struct scan_run run = {.cli = cli, .o = o};
+	struct scan_run run = {.cli = cli, .o = o, .payloads = payloads};
 	struct portier_scan_config cfg = {0};
 	struct portier_out_options oo = {0};
 	struct portier_scan_stats st;
@@ -351,6 +534,8 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 
 	if (o->shard && portier_shard_parse(o->shard, &k, &n, &err) < 0)
 		return cli_report(cli, &err);
+	if (o->method < 0 && !p->n_tcp)
+		o->method = PORTIER_SCAN_CONNECT; /* -sU alone: no TCP part */
 	if (o->method < 0) {
 		o->method = portier_scan_can_raw() ? PORTIER_SCAN_SYN
 						   : PORTIER_SCAN_CONNECT;
@@ -397,6 +582,8 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	oo.method = cfg.method;
 	oo.ports = p->tcp;
 	oo.n_ports = p->n_tcp;
+	oo.udp_ports = p->udp;
+	oo.n_udp_ports = p->n_udp;
 	oo.keep_hosts = o->resume != NULL;
 	oo.services_path = NMAP_SERVICES;
 	oo.proc_root = cli->proc_root;
@@ -468,37 +655,42 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	}
 	run.cp.seed = o->seed;
 	cfg.seed = o->seed;
-	if ((rc = portier_scan_new(&run.scan, &cfg, &err)) < 0) {
-		exit_rc = cli_report(cli, &err);
-		goto out;
-	}
-	portier_free(run.cp.pending);
-	run.cp.pending = NULL;
-	if (cfg.method == PORTIER_SCAN_SYN &&
-	    portier_scan_drop_privileges(&err) < 0) {
-		exit_rc = cli_report(cli, &err);
-		goto out;
-	}
-	portier_scan_get_stats(run.scan, &st);
 	run.total =
-		portier_shard_size(portier_targets_count(t) * p->n_tcp, k, n);
-	run.done_before = cfg.resume_next - cfg.n_resume_pending;
+		portier_shard_size(portier_targets_count(t) * p->n_tcp, k, n) +
+		portier_targets_count(t) * p->n_udp;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	run.last_cp_ns = portier_now_ns();
-	if (o->resume)
-		save_checkpoint(&run);
-
-	rc = portier_scan_run(run.scan, &err);
-	portier_scan_get_stats(run.scan, &st);
-	if (rc < 0) {
-		st.interrupted = true;
-		exit_rc = cli_report(cli, &err);
+	memset(&st, 0, sizeof(st));
+	if (p->n_tcp) {
+		if ((rc = portier_scan_new(&run.scan, &cfg, &err)) < 0) {
+			exit_rc = cli_report(cli, &err);
+			goto out;
+		}
+		portier_free(run.cp.pending);
+		run.cp.pending = NULL;
+		if (cfg.method == PORTIER_SCAN_SYN &&
+		    portier_scan_drop_privileges(&err) < 0) {
+			exit_rc = cli_report(cli, &err);
+			goto out;
+		}
+		run.done_before = cfg.resume_next - cfg.n_resume_pending;
+		run.last_cp_ns = portier_now_ns();
+		if (o->resume)
+			save_checkpoint(&run);
+		rc = portier_scan_run(run.scan, &err);
+		portier_scan_get_stats(run.scan, &st);
+		if (rc < 0) {
+			st.interrupted = true;
+			exit_rc = cli_report(cli, &err);
+		}
+		if (st.interrupted && o->resume)
+			save_checkpoint(&run);
 	}
-	if (st.interrupted && o->resume)
-		save_checkpoint(&run);
+	/* UDP after TCP, as nmap orders -sSU; its own loop and pacing */
+	if (p->n_udp && !st.interrupted && exit_rc == EXIT_OK)
+		exit_rc = run_udp(&run, &cfg, p, &st);
 	if (run.progress_shown) { /* the table starts on a clean line */
 		fputs("\r\033[K", stderr);
 		fflush(stderr);
@@ -515,7 +707,7 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 		exit_rc = cli_report(cli, &err);
 	}
 	fflush(stdout); /* the table before the summary on stderr */
-	report(&run, &st, p->n_tcp);
+	report(&run, &st, p->n_tcp + p->n_udp);
 	if (sp)
 		scan_probes_report(sp);
 	if (st.interrupted && exit_rc == EXIT_OK) {
@@ -554,15 +746,19 @@ static int scan_main(struct cli *cli, int argc, char **argv)
 	struct scan_opts o;
 	struct portier_targets *t = NULL;
 	struct portier_ports p = {0};
+	struct portier_udp_payloads *payloads = NULL;
 	int rc;
 
 	rc = scan_parse_opts(cli, argc, argv, &o);
 	if (rc == 0)
 		rc = build_ports(cli, &o, &p);
 	if (rc == 0)
+		rc = load_payloads(cli, &o, &payloads);
+	if (rc == 0)
 		rc = build_targets(cli, &o, argc, argv, &t);
 	if (rc == 0)
-		rc = run_scan(cli, &o, t, &p);
+		rc = run_scan(cli, &o, t, &p, payloads);
+	portier_udp_payloads_free(payloads);
 	portier_targets_free(t);
 	portier_ports_release(&p);
 	free(o.input_files);
@@ -572,14 +768,14 @@ static int scan_main(struct cli *cli, int argc, char **argv)
 const struct cli_command cli_cmd_scan = {
 	.name = "scan",
 	.run = scan_main,
-	.summary =
-		"scan TCP ports of other hosts (SYN or connect), nmap syntax",
+	.summary = "scan TCP and UDP ports of other hosts, nmap syntax",
 	.rank = 40,
-	.help = "usage: portier scan TARGETS [-p PORTS] [-sS|-sT] [options]\n"
+	.help = "usage: portier scan TARGETS [-p PORTS] [-sS|-sT] [-sU] [options]\n"
 		"\n"
 		"Find every TCP port's state, exactly: open (SYN-ACK, a connection),\n"
 		"closed (RST) or filtered (no answer, ICMP unreachable), in a keyed\n"
-		"random order; results stream out as found.  No default target.\n"
+		"random order (-sU: UDP ports too); results stream out as found.\n"
+		"No default target.\n"
 		"\n"
 		"targets (nmap's syntax; any number of them):\n"
 		"  198.19.1.2  fd70:7:1::2         addresses\n"
@@ -596,7 +792,7 @@ const struct cli_command cli_cmd_scan = {
 		"\n"
 		"ports (default: the 1000 most common):\n"
 		"  -p, --ports SPEC          22,80,1000-2000; - for 1-65535; -1024;\n"
-		"                            60000-; T:445 (U: is refused: TCP only)\n"
+		"                            60000-; T:445,U:53 (U: needs -sU)\n"
 		"  --top-ports N             the N most often open ports (nmap's\n"
 		"                            nmap-services if installed, else portier's)\n"
 		"  -F, --fast                the top 100\n"
@@ -606,6 +802,9 @@ const struct cli_command cli_cmd_scan = {
 		"                            the default when the process has it\n"
 		"  -sT, --connect            connect scan: no privileges needed; the\n"
 		"                            default otherwise (a note says so)\n"
+		"  -sU, --udp                UDP scan (or -sSU, -sTU)\n"
+		"  --udp-payloads FILE       payloads for -sU (data/udp-payloads)\n"
+		"  --unprivileged            -sU without raw sockets\n"
 		"\n"
 		"speed and accuracy:\n"
 		"  --rate PPS                ceiling on probes per second; the scan\n"
@@ -640,13 +839,16 @@ const struct cli_command cli_cmd_scan = {
 		"  -v, --verbose             each open port on stderr at once\n"
 		"  -q, --quiet               no table, no summary on stderr\n"
 		"  --no-progress             no progress line on a terminal\n"
-		"\n"
+		"\n",
+	.help_more =
 		"examples:\n"
 		"  portier scan 198.19.1.2 -p-                  every TCP port\n"
 		"  portier scan -sT 198.19.0.0/16 -p 22,80,139,445,3389 --open\n"
+		"  portier scan -sSU 198.19.1.2 -p T:22,445,U:53,137,161\n"
 		"  portier scan 198.19.1.0/24 -F --store        kept for diff --scans\n"
 		"  portier scan 198.19.1.0/24 -p 139,445 -sV    SMB1? signing? names\n"
 		"  portier scan -iL hosts.txt --exclude 198.19.1.1 -p 445 -oX smb.xml\n"
+		"  portier scan 198.19.0.0/16 -p 80 --seed 7 --shard 1/2  (and 2/2)\n"
 		"  portier scan 198.19.0.0/16 -p- --resume scan.ckpt   (again after ^C)\n"
 		"\n"
 		"exit: 0 done, 2 bad input (nothing sent), 3 failure or interrupted;\n"

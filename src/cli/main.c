@@ -86,6 +86,8 @@ static bool wants_help(int argc, char **argv)
 static int print_help(const struct cli_command *cmd)
 {
 	fputs(cmd->help, stdout);
+	if (cmd->help_more)
+		fputs(cmd->help_more, stdout);
 	return EXIT_OK;
 }
 

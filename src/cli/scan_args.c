@@ -36,6 +36,10 @@ enum {
 	OPT_SYN,
 	OPT_CONNECT,
 	OPT_UDP,
+	OPT_SYN_UDP,
+	OPT_CONNECT_UDP,
+	OPT_UDP_PAYLOADS,
+	OPT_UNPRIV,
 	OPT_OPEN,
 	OPT_NOPING,
 	OPT_NOPROGRESS,
@@ -52,6 +56,10 @@ static const struct option long_opts[] = {
 	{"syn", no_argument, NULL, OPT_SYN},
 	{"connect", no_argument, NULL, OPT_CONNECT},
 	{"udp", no_argument, NULL, OPT_UDP},
+	{"syn-udp", no_argument, NULL, OPT_SYN_UDP},
+	{"connect-udp", no_argument, NULL, OPT_CONNECT_UDP},
+	{"udp-payloads", required_argument, NULL, OPT_UDP_PAYLOADS},
+	{"unprivileged", no_argument, NULL, OPT_UNPRIV},
 	{"rate", required_argument, NULL, OPT_RATE},
 	{"max-retries", required_argument, NULL, OPT_RETRIES},
 	{"max-rtt-timeout", required_argument, NULL, OPT_MAXRTT},
@@ -82,11 +90,13 @@ static const struct option long_opts[] = {
 
 /* nmap's two-letter short options become long ones getopt understands. */
 static const char *const nmap_forms[][2] = {
-	{"-sS", "--syn"},	  {"-sT", "--connect"},
-	{"-sU", "--udp"},	  {"-oJ", "--json"},
-	{"-oX", "--xml"},	  {"-oG", "--grepable"},
-	{"-oA", "--all-formats"}, {"-iL", "--input-file"},
-	{"-Pn", "--no-ping"},	  {"-sV", "--service-probes"},
+	{"-sS", "--syn"},	   {"-sT", "--connect"},
+	{"-sU", "--udp"},	   {"-sSU", "--syn-udp"},
+	{"-sUS", "--syn-udp"},	   {"-sTU", "--connect-udp"},
+	{"-sUT", "--connect-udp"}, {"-oJ", "--json"},
+	{"-oX", "--xml"},	   {"-oG", "--grepable"},
+	{"-oA", "--all-formats"},  {"-iL", "--input-file"},
+	{"-Pn", "--no-ping"},	   {"-sV", "--service-probes"},
 };
 
 static void translate_argv(int argc, char **argv)
@@ -175,12 +185,22 @@ int scan_parse_opts(struct cli *cli, int argc, char **argv, struct scan_opts *o)
 			o->method = PORTIER_SCAN_CONNECT;
 			break;
 		case OPT_UDP:
-			cli_error(cli, "UDP port scanning (-sU) is not "
-				       "supported: portier scan does TCP only");
-			cli_hint("scan TCP ports with -sS or -sT; for UDP "
-				 "services use 'portier nbstat' (137/udp) or "
-				 "nmap -sU");
-			return EXIT_USAGE;
+			o->udp = true;
+			break;
+		case OPT_SYN_UDP:
+			o->udp = true;
+			o->method = PORTIER_SCAN_SYN;
+			break;
+		case OPT_CONNECT_UDP:
+			o->udp = true;
+			o->method = PORTIER_SCAN_CONNECT;
+			break;
+		case OPT_UDP_PAYLOADS:
+			o->udp_payloads = optarg;
+			break;
+		case OPT_UNPRIV:
+			o->unprivileged = true;
+			break;
 		case OPT_RATE: {
 			unsigned r = 0;
 

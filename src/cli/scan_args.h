@@ -18,7 +18,10 @@ struct scan_opts {
 	int method; /* -1: default */
 	bool no_resolve, want_v6, open_only, closed, quiet, verbose, progress;
 	bool have_seed, probe_sv;
-	unsigned probes; /* SCAN_PROBE_* from --probe */
+	bool udp;		  /* -sU: UDP ports too (or only) */
+	const char *udp_payloads; /* --udp-payloads FILE */
+	bool unprivileged;	  /* -sU over connected sockets, not raw */
+	unsigned probes;	  /* SCAN_PROBE_* from --probe */
 	uint64_t seed;
 	double rate;
 	unsigned max_retries, max_parallel;

@@ -204,12 +204,20 @@ static int parse_tcp(const uint8_t *t, size_t len, struct portier_reply *r)
 	return 0;
 }
 
-/* The quoted TCP header inside an ICMP error: only 8 bytes are promised. */
-static int parse_quoted_tcp(const uint8_t *t, size_t len,
-			    struct portier_reply *r)
+/* The quoted TCP or UDP header inside an ICMP error: only 8 bytes are
+ * promised (a UDP header is 8 bytes; its seq is left 0). */
+static int parse_quoted(const uint8_t *t, size_t len, uint8_t proto,
+			struct portier_reply *r)
 {
 	if (len < 8)
 		return PORTIER_EPROTO;
+	r->quoted = proto;
+	if (proto == 17) {
+		r->sport = get_be16(t);
+		r->port = get_be16(t + 2);
+		r->kind = PORTIER_REPLY_UNREACH;
+		return 0;
+	}
 	r->sport = get_be16(t);
 	r->port = get_be16(t + 2);
 	r->seq = get_be32(t + 4);
@@ -237,11 +245,11 @@ static int parse_v4(const uint8_t *buf, size_t len, struct portier_reply *r,
 		return PORTIER_EPROTO;
 	if (inner) {
 		/* the probe we sent: we are its source, the target its dest */
-		if (buf[9] != 6)
+		if (buf[9] != 6 && buf[9] != 17)
 			return PORTIER_EPROTO;
 		set_addr(&r->local, 4, buf + 12);
 		set_addr(&r->target, 4, buf + 16);
-		return parse_quoted_tcp(buf + ihl, len - ihl, r);
+		return parse_quoted(buf + ihl, len - ihl, buf[9], r);
 	}
 	r->ttl = buf[8];
 	if (buf[9] == 6) {
@@ -251,6 +259,7 @@ static int parse_v4(const uint8_t *buf, size_t len, struct portier_reply *r,
 	}
 	if (buf[9] == 1 && len - ihl >= 8 && buf[ihl] == 3) {
 		/* RFC 792: destination unreachable, quoting our header */
+		set_addr(&r->offender, 4, buf + 12);
 		r->icmp_type = buf[ihl];
 		r->icmp_code = buf[ihl + 1];
 		return parse_v4(buf + ihl + 8, len - ihl - 8, r, true);
@@ -272,11 +281,11 @@ static int parse_v6(const uint8_t *buf, size_t len, struct portier_reply *r,
 		len = 40 + plen;
 	}
 	if (inner) {
-		if (buf[6] != 6)
+		if (buf[6] != 6 && buf[6] != 17)
 			return PORTIER_EPROTO;
 		set_addr(&r->local, 6, buf + 8);
 		set_addr(&r->target, 6, buf + 24);
-		return parse_quoted_tcp(buf + 40, len - 40, r);
+		return parse_quoted(buf + 40, len - 40, buf[6], r);
 	}
 	r->ttl = buf[7];
 	if (buf[6] == 6) {
@@ -286,6 +295,7 @@ static int parse_v6(const uint8_t *buf, size_t len, struct portier_reply *r,
 	}
 	if (buf[6] == 58 && len - 40 >= 8 && buf[40] == 1) {
 		/* RFC 4443 3.1: destination unreachable */
+		set_addr(&r->offender, 6, buf + 8);
 		r->icmp_type = buf[40];
 		r->icmp_code = buf[41];
 		return parse_v6(buf + 48, len - 48, r, true);

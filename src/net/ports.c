@@ -106,7 +106,13 @@ static int parse_token(char *tok, const char *spec, struct portset *s,
 int portier_ports_parse(const char *spec, struct portier_ports *out,
 			struct portier_err *err)
 {
-	struct portset *tcp = NULL, *udp = NULL;
+	return portier_ports_parse_for(spec, PORTIER_PROTO_TCP, out, err);
+}
+
+int portier_ports_parse_for(const char *spec, unsigned plain,
+			    struct portier_ports *out, struct portier_err *err)
+{
+	struct portset *tcp = NULL, *udp = NULL, *both = NULL;
 	char *copy = NULL, *tok, *save = NULL;
 	struct portset *cur;
 	int rc = PORTIER_ENOMEM;
@@ -116,10 +122,11 @@ int portier_ports_parse(const char *spec, struct portier_ports *out,
 		return bad_port(err, "", spec, "empty");
 	tcp = portier_calloc(1, sizeof(*tcp));
 	udp = portier_calloc(1, sizeof(*udp));
+	both = portier_calloc(1, sizeof(*both));
 	copy = portier_strdup(spec);
-	if (!tcp || !udp || !copy)
+	if (!tcp || !udp || !both || !copy)
 		goto done;
-	cur = tcp;
+	cur = both;
 	rc = 0;
 	for (tok = strtok_r(copy, ",", &save); tok && rc == 0;
 	     tok = strtok_r(NULL, ",", &save)) {
@@ -145,6 +152,12 @@ int portier_ports_parse(const char *spec, struct portier_ports *out,
 		}
 		rc = parse_token(tok, spec, cur, err);
 	}
+	for (size_t i = 0; rc == 0 && i < sizeof(both->bits); i++) {
+		if (plain & PORTIER_PROTO_TCP)
+			tcp->bits[i] |= both->bits[i];
+		if (plain & PORTIER_PROTO_UDP)
+			udp->bits[i] |= both->bits[i];
+	}
 	if (rc == 0 && (rc = to_array(tcp, &out->tcp, &out->n_tcp)) == 0)
 		rc = to_array(udp, &out->udp, &out->n_udp);
 	if (rc == 0 && out->n_tcp + out->n_udp == 0)
@@ -154,6 +167,7 @@ int portier_ports_parse(const char *spec, struct portier_ports *out,
 done:
 	portier_free(tcp);
 	portier_free(udp);
+	portier_free(both);
 	portier_free(copy);
 	return rc;
 }
@@ -191,8 +205,8 @@ static int svc_cmp(const void *x, const void *y)
 	return (int)a->port - (int)b->port;
 }
 
-/* Read "name port/tcp freq" lines; returns how many TCP entries. */
-static size_t read_services(FILE *f, struct svc *v)
+/* Read "name port/PROTO freq" lines; returns how many PROTO entries. */
+static size_t read_services(FILE *f, struct svc *v, const char *proto)
 {
 	char line[512];
 	size_t n = 0;
@@ -205,7 +219,7 @@ static size_t read_services(FILE *f, struct svc *v)
 		if (line[0] == '#' ||
 		    sscanf(line, "%127s %31s %lf", name, pp, &freq) != 3)
 			continue;
-		if (sscanf(pp, "%u/tcp", &port) != 1 || !strstr(pp, "/tcp") ||
+		if (sscanf(pp, "%u/", &port) != 1 || !strstr(pp, proto) ||
 		    port == 0 || port > 65535)
 			continue;
 		v[n].port = (uint16_t)port;
@@ -216,15 +230,27 @@ static size_t read_services(FILE *f, struct svc *v)
 	return n;
 }
 
-static int cmp_u16(const void *x, const void *y)
-{
-	return (int)*(const uint16_t *)x - (int)*(const uint16_t *)y;
-}
+/*
+ * portier's own UDP list for when nmap-services is missing: the services
+ * of data/udp-payloads and the UDP ports the knowledge base marks as
+ * common on networks (Windows networking, management, VPN, discovery).
+ */
+static const uint16_t own_top_udp[] = {
+	53,   137,  161,   123,	 138,  67,   68,   69,	  500,	 514,
+	520,  1900, 5353,  1434, 623,  111,  2049, 4500,  1194,	 5060,
+	3702, 5683, 11211, 162,	 445,  135,  631,  1701,  1812,	 1813,
+	177,  427,  3478,  5355, 7,    9,    13,   17,	  19,	 37,
+	88,   464,  389,   636,	 1645, 1646, 1718, 1719,  2000,	 3283,
+	4045, 5000, 5004,  5005, 5632, 6481, 9200, 10000, 17185, 20031,
+};
 
-int portier_ports_top(unsigned n, const char *services_path,
-		      struct portier_ports *out, const char **source,
-		      struct portier_err *err)
+static int top(unsigned n, const char *services_path, bool udp,
+	       struct portier_ports *out, const char **source,
+	       struct portier_err *err)
 {
+	const uint16_t *own = udp ? own_top_udp : own_top;
+	size_t n_own = udp ? sizeof(own_top_udp) / sizeof(own_top_udp[0])
+			   : sizeof(own_top) / sizeof(own_top[0]);
 	struct portset *s;
 	struct svc *v = NULL;
 	size_t nv = 0, i, taken = 0;
@@ -232,7 +258,8 @@ int portier_ports_top(unsigned n, const char *services_path,
 	unsigned p;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
+	if (!udp)
+		memset(out, 0, sizeof(*out));
 	if (n == 0 || n > 65535) {
 		if (f)
 			fclose(f);
@@ -252,7 +279,7 @@ int portier_ports_top(unsigned n, const char *services_path,
 		return PORTIER_ENOMEM;
 	}
 	if (f) {
-		nv = read_services(f, v);
+		nv = read_services(f, v, udp ? "/udp" : "/tcp");
 		fclose(f);
 		qsort(v, nv, sizeof(*v), svc_cmp);
 	}
@@ -263,12 +290,10 @@ int portier_ports_top(unsigned n, const char *services_path,
 		set_range(s, v[i].port, v[i].port);
 		taken++;
 	}
-	for (i = 0;
-	     !nv && i < sizeof(own_top) / sizeof(own_top[0]) && taken < n;
-	     i++) {
-		if (s->bits[own_top[i] >> 3] & (1u << (own_top[i] & 7)))
+	for (i = 0; !nv && i < n_own && taken < n; i++) {
+		if (s->bits[own[i] >> 3] & (1u << (own[i] & 7)))
 			continue;
-		set_range(s, own_top[i], own_top[i]);
+		set_range(s, own[i], own[i]);
 		taken++;
 	}
 	for (p = 1; p < 65536 && taken < n; p++) {
@@ -277,10 +302,27 @@ int portier_ports_top(unsigned n, const char *services_path,
 		set_range(s, p, p);
 		taken++;
 	}
-	rc = to_array(s, &out->tcp, &out->n_tcp);
-	if (rc == 0)
-		qsort(out->tcp, out->n_tcp, sizeof(uint16_t), cmp_u16);
+	if (udp) {
+		portier_free(out->udp);
+		rc = to_array(s, &out->udp, &out->n_udp);
+	} else {
+		rc = to_array(s, &out->tcp, &out->n_tcp);
+	}
 	portier_free(s);
 	portier_free(v);
 	return rc;
+}
+
+int portier_ports_top(unsigned n, const char *services_path,
+		      struct portier_ports *out, const char **source,
+		      struct portier_err *err)
+{
+	return top(n, services_path, false, out, source, err);
+}
+
+int portier_ports_top_udp(unsigned n, const char *services_path,
+			  struct portier_ports *out, const char **source,
+			  struct portier_err *err)
+{
+	return top(n, services_path, true, out, source, err);
 }

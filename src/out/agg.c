@@ -50,10 +50,16 @@ void out_chunks_free(struct out_chunks *c)
 enum portier_reason out_default_reason(const struct portier_out *o,
 				       unsigned state)
 {
+	bool udp_only = o->opt.n_udp_ports && !o->opt.n_ports;
+
 	if (state == PORTIER_PORT_OPEN)
-		return PORTIER_REASON_SYN_ACK;
-	if (state == PORTIER_PORT_FILTERED)
+		return udp_only ? PORTIER_REASON_UDP_RESPONSE
+				: PORTIER_REASON_SYN_ACK;
+	if (state == PORTIER_PORT_FILTERED ||
+	    state == PORTIER_PORT_OPEN_FILTERED)
 		return PORTIER_REASON_NO_RESPONSE;
+	if (udp_only)
+		return PORTIER_REASON_PORT_UNREACH;
 	return o->opt.method == PORTIER_SCAN_SYN ? PORTIER_REASON_RESET
 						 : PORTIER_REASON_CONN_REFUSED;
 }
@@ -168,7 +174,7 @@ int out_host_add(struct portier_out *o, struct out_host *h,
 	struct out_port *p;
 	size_t idx;
 
-	if (r->state > PORTIER_PORT_FILTERED)
+	if (r->state >= PORTIER_PORT_STATES)
 		return PORTIER_EINVAL;
 	h->counts[r->state]++;
 	h->last = (uint32_t)time(NULL);
@@ -185,6 +191,8 @@ int out_host_add(struct portier_out *o, struct out_host *h,
 	p->state = r->state;
 	p->reason = r->reason;
 	p->ttl = r->ttl;
+	p->udp = r->proto == PORTIER_PROTO_UDP;
+	p->parsed = r->parsed ? r->service : NULL;
 	/* front of the chain; out_sort_ports() orders it once at the end */
 	p->next = h->ports;
 	h->ports = (int32_t)idx;
@@ -200,6 +208,8 @@ static int port_cmp(const void *x, const void *y, void *ctx)
 	const struct out_port *a = out_p(o, *(const int32_t *)x);
 	const struct out_port *b = out_p(o, *(const int32_t *)y);
 
+	if (a->udp != b->udp) /* TCP first, as nmap lists them */
+		return a->udp < b->udp ? -1 : 1;
 	if (a->port != b->port)
 		return a->port < b->port ? -1 : 1;
 	return a->state < b->state ? -1 : a->state > b->state;
@@ -214,7 +224,9 @@ static size_t chain_sorted(const struct portier_out *o,
 	bool sorted = true;
 
 	for (p = h->ports; p >= 0; p = out_p(o, p)->next) {
-		if (n && out_p(o, v[n - 1])->port > out_p(o, p)->port)
+		if (n && (out_p(o, v[n - 1])->udp > out_p(o, p)->udp ||
+			  (out_p(o, v[n - 1])->udp == out_p(o, p)->udp &&
+			   out_p(o, v[n - 1])->port > out_p(o, p)->port)))
 			sorted = false;
 		v[n++] = p;
 	}
@@ -381,7 +393,7 @@ bool portier_out_port_open(const struct portier_out *o,
 
 	/* open ports are always in the chain (closed and filtered get summarised) */
 	for (p = h ? h->ports : -1; p >= 0; p = out_p(o, p)->next)
-		if (out_p(o, p)->port == port)
+		if (out_p(o, p)->port == port && !out_p(o, p)->udp)
 			return out_p(o, p)->state == PORTIER_PORT_OPEN;
 	return false;
 }
@@ -411,7 +423,7 @@ int portier_out_save(const struct portier_out *o, FILE *f)
 				out_p(o, v[pk])->port, out_p(o, v[pk])->state,
 				out_p(o, v[pk])->reason, out_p(o, v[pk])->ttl);
 		/* counts not covered by listed ports */
-		for (st = 0; st < 3; st++) {
+		for (st = 0; st < PORTIER_PORT_STATES; st++) {
 			uint8_t why[PORTIER_REASON_COUNT + 1];
 			uint32_t cnt[PORTIER_REASON_COUNT + 1];
 			size_t k,

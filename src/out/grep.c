@@ -39,7 +39,7 @@ int out_grep_finish(struct portier_out *o, const struct portier_scan_stats *st)
 		char a[64];
 		int32_t p;
 		bool first = true;
-		unsigned s, hidden_state = 3;
+		unsigned s, hidden_state = PORTIER_PORT_STATES;
 
 		up++;
 		portier_addr_str(&h->addr, a, sizeof(a));
@@ -51,21 +51,22 @@ int out_grep_finish(struct portier_out *o, const struct portier_scan_stats *st)
 
 			if (!out_state_listed(o, h, op->state))
 				continue;
-			fprintf(o->grep, "%s%u/%s/tcp//%s///",
-				first ? "" : ", ", op->port,
+			fprintf(o->grep, "%s%u/%s/%s//%s///", first ? "" : ", ",
+				op->port,
 				portier_port_state_name(
 					(enum portier_port_state)op->state),
-				out_nmap_service(o, op->port)
-					? out_nmap_service(o, op->port)
+				op->udp ? "udp" : "tcp",
+				out_nmap_service(o, op->port, op->udp)
+					? out_nmap_service(o, op->port, op->udp)
 					: "");
 			first = false;
 		}
-		for (s = 1; s < 3; s++)
+		for (s = 1; s < PORTIER_PORT_STATES; s++)
 			if (h->counts[s] && !out_state_listed(o, h, s) &&
-			    (hidden_state == 3 ||
+			    (hidden_state == PORTIER_PORT_STATES ||
 			     h->counts[s] > h->counts[hidden_state]))
 				hidden_state = s;
-		if (hidden_state < 3)
+		if (hidden_state < PORTIER_PORT_STATES)
 			fprintf(o->grep, "\tIgnored State: %s (%u)",
 				portier_port_state_name(
 					(enum portier_port_state)hidden_state),

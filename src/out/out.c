@@ -120,38 +120,43 @@ void portier_out_free(struct portier_out *o)
 	out_chunks_free(&o->ports);
 	out_chunks_free(&o->reasons);
 	portier_free(o->index);
-	portier_free(o->svc_port);
-	portier_free(o->svc_name);
+	portier_free(o->svc[0].port);
+	portier_free(o->svc[0].name);
+	portier_free(o->svc[1].port);
+	portier_free(o->svc[1].name);
 	portier_free(o->svc_pool);
 	portier_free(o);
 }
 
-const char *out_service(const struct portier_out *o, uint16_t port)
+const char *out_service(const struct portier_out *o, uint16_t port, bool udp)
 {
-	const char *name = o->opt.kb
-				   ? portier_kb_service_name(o->opt.kb, port,
-							     PORTIER_PROTO_TCP)
-				   : NULL;
+	const char *name =
+		o->opt.kb ? portier_kb_service_name(o->opt.kb, port,
+						    udp ? PORTIER_PROTO_UDP
+							: PORTIER_PROTO_TCP)
+			  : NULL;
 
 	return name && *name ? name : "unknown";
 }
 
-const char *out_nmap_service(const struct portier_out *o, uint16_t port)
+const char *out_nmap_service(const struct portier_out *o, uint16_t port,
+			     bool udp)
 {
-	size_t lo = 0, hi = o->n_svc;
+	const uint16_t *v = o->svc[udp].port;
+	size_t lo = 0, hi = o->svc[udp].n;
 
 	if (!o->svc_pool)
-		return out_service(o, port);
+		return out_service(o, port, udp);
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (o->svc_port[mid] < port)
+		if (v[mid] < port)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < o->n_svc && o->svc_port[lo] == port)
-		return o->svc_pool + o->svc_name[lo];
+	if (lo < o->svc[udp].n && v[lo] == port)
+		return o->svc_pool + o->svc[udp].name[lo];
 	return NULL;
 }
 
@@ -164,35 +169,36 @@ int out_services_load(struct portier_out *o, const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char line[512];
-	size_t cap = 0, pool_len = 0, pool_cap = 0;
+	size_t pool_len = 0, pool_cap = 0;
 
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
-		char name[128];
+		char name[128], proto[8];
 		unsigned port;
-		size_t nl;
+		size_t nl, k;
 
 		if (line[0] == '#' ||
-		    sscanf(line, "%127s %u/tcp", name, &port) != 2 ||
-		    !strstr(line, "/tcp") || port == 0 || port > 65535)
+		    sscanf(line, "%127s %u/%3[a-z]", name, &port, proto) != 3 ||
+		    port == 0 || port > 65535)
 			continue;
-		if (o->n_svc && o->svc_port[o->n_svc - 1] >= port)
+		if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0)
+			continue;
+		k = proto[0] == 'u';
+		if (o->svc[k].n && o->svc[k].port[o->svc[k].n - 1] >= port)
 			continue; /* duplicates and disorder: keep the first */
 		nl = strlen(name) + 1;
-		if (o->n_svc == cap) {
-			uint16_t *pp;
-			uint32_t *np;
+		if (o->svc[k].n == o->svc[k].cap) {
+			size_t cap = o->svc[k].cap, need = o->svc[k].n + 1;
 
-			cap = cap ? cap * 2 : 4096;
-			pp = portier_realloc(o->svc_port, cap * sizeof(*pp));
-			if (pp)
-				o->svc_port = pp;
-			np = portier_realloc(o->svc_name, cap * sizeof(*np));
-			if (np)
-				o->svc_name = np;
-			if (!pp || !np)
+			if (portier_grow(&o->svc[k].port, &cap, need,
+					 sizeof(uint16_t), 4096) < 0)
 				goto nomem;
+			cap = o->svc[k].cap;
+			if (portier_grow(&o->svc[k].name, &cap, need,
+					 sizeof(uint32_t), 4096) < 0)
+				goto nomem;
+			o->svc[k].cap = cap;
 		}
 		if (pool_len + nl > pool_cap) {
 			char *np;
@@ -203,8 +209,8 @@ int out_services_load(struct portier_out *o, const char *path)
 			o->svc_pool = np;
 		}
 		memcpy(o->svc_pool + pool_len, name, nl);
-		o->svc_port[o->n_svc] = (uint16_t)port;
-		o->svc_name[o->n_svc++] = (uint32_t)pool_len;
+		o->svc[k].port[o->svc[k].n] = (uint16_t)port;
+		o->svc[k].name[o->svc[k].n++] = (uint32_t)pool_len;
 		pool_len += nl;
 	}
 	fclose(f);
@@ -214,11 +220,13 @@ nomem:
 	return PORTIER_ENOMEM;
 }
 
-const char *out_risk(const struct portier_out *o, uint16_t port,
+const char *out_risk(const struct portier_out *o, uint16_t port, bool udp,
 		     enum portier_risk *risk)
 {
 	const struct portier_kb_entry *e =
-		o->opt.kb ? portier_kb_best(o->opt.kb, port, PORTIER_PROTO_TCP)
+		o->opt.kb ? portier_kb_best(o->opt.kb, port,
+					    udp ? PORTIER_PROTO_UDP
+						: PORTIER_PROTO_TCP)
 			  : NULL;
 
 	*risk = e ? (enum portier_risk)e->risk : PORTIER_RISK_NONE;
@@ -227,7 +235,29 @@ const char *out_risk(const struct portier_out *o, uint16_t port,
 
 const char *out_method_name(enum portier_scan_method m)
 {
-	return m == PORTIER_SCAN_SYN ? "syn" : "connect";
+	return m == PORTIER_SCAN_SYN   ? "syn"
+	       : m == PORTIER_SCAN_UDP ? "udp"
+				       : "connect";
+}
+
+const char *out_reason_proto(const struct portier_out *o, unsigned state,
+			     unsigned reason)
+{
+	if (!o->opt.n_udp_ports)
+		return "tcp";
+	if (!o->opt.n_ports || state == PORTIER_PORT_OPEN_FILTERED ||
+	    reason == PORTIER_REASON_UDP_RESPONSE ||
+	    (state == PORTIER_PORT_CLOSED &&
+	     reason == PORTIER_REASON_PORT_UNREACH))
+		return "udp";
+	return "tcp";
+}
+
+const char *out_protos(const struct portier_out *o)
+{
+	if (!o->opt.n_udp_ports)
+		return "tcp";
+	return o->opt.n_ports ? "tcp/udp" : "udp";
 }
 
 const char *portier_out_port_ranges(const uint16_t *ports, size_t n, char *buf,

@@ -16,7 +16,9 @@
 struct out_port {
 	uint16_t port;
 	uint8_t state, reason, ttl;
-	int32_t next; /* next port of the same host, or -1 */
+	uint8_t udp;	    /* 1: a UDP port */
+	int32_t next;	    /* next port of the same host, or -1 */
+	const char *parsed; /* UDP: the service whose reply parsed, or NULL */
 };
 
 /* Reasons other than the usual one for their state (out_default_reason). */
@@ -29,7 +31,7 @@ struct out_reason {
 struct out_host {
 	struct portier_addr addr;
 	uint8_t answered; /* any reply at all */
-	uint32_t counts[3];
+	uint32_t counts[PORTIER_PORT_STATES];
 	int32_t ports, reasons; /* chain heads, -1 when empty */
 	uint32_t first, last;	/* wall-clock seconds */
 };
@@ -62,10 +64,13 @@ struct portier_out {
 	uint32_t *index; /* open-addressing hash of host numbers + 1 */
 	size_t index_size;
 	time_t start;
-	/* nmap-services TCP names: sorted ports, offsets into one string pool */
-	uint16_t *svc_port;
-	uint32_t *svc_name;
-	size_t n_svc;
+	/* nmap-services names, [0] TCP and [1] UDP: sorted ports, offsets
+	 * into one string pool */
+	struct {
+		uint16_t *port;
+		uint32_t *name;
+		size_t n, cap;
+	} svc[2];
 	char *svc_pool;
 };
 
@@ -132,12 +137,19 @@ bool out_host_shown(const struct portier_out *o, const struct out_host *h);
 bool out_state_listed(const struct portier_out *o, const struct out_host *h,
 		      unsigned state);
 
-const char *out_service(const struct portier_out *o, uint16_t port);
+/* udp: the port is a UDP port (else TCP) */
+const char *out_service(const struct portier_out *o, uint16_t port, bool udp);
 /* The name nmap would print (NULL: nmap prints none), for XML and grepable. */
-const char *out_nmap_service(const struct portier_out *o, uint16_t port);
+const char *out_nmap_service(const struct portier_out *o, uint16_t port,
+			     bool udp);
 int out_services_load(struct portier_out *o, const char *path);
-const char *out_risk(const struct portier_out *o, uint16_t port,
+const char *out_risk(const struct portier_out *o, uint16_t port, bool udp,
 		     enum portier_risk *risk);
+/* "tcp" or "udp" for the ports of state with reason (summaries). */
+const char *out_reason_proto(const struct portier_out *o, unsigned state,
+			     unsigned reason);
+/* The protocols of the scan for summary lines: "tcp", "udp" or "tcp/udp". */
+const char *out_protos(const struct portier_out *o);
 const char *out_method_name(enum portier_scan_method m);
 
 int out_json_result(struct portier_out *o, const struct portier_scan_result *r);

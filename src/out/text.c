@@ -24,16 +24,16 @@ static void not_shown(struct portier_out *o, const struct out_host *h)
 	FILE *f = o->opt.text;
 	unsigned s;
 
-	for (s = 1; s < 3; s++) {
+	for (s = 1; s < PORTIER_PORT_STATES; s++) {
 		uint8_t why[PORTIER_REASON_COUNT];
 		uint32_t cnt[PORTIER_REASON_COUNT];
 		size_t k, n = out_hidden_reasons(o, h, s, why, cnt);
 
 		if (!n)
 			continue;
-		fprintf(f, "Not shown: %u %s tcp port%s (", h->counts[s],
+		fprintf(f, "Not shown: %u %s %s port%s (", h->counts[s],
 			portier_port_state_name((enum portier_port_state)s),
-			h->counts[s] == 1 ? "" : "s");
+			out_protos(o), h->counts[s] == 1 ? "" : "s");
 		for (k = 0; k < n; k++)
 			fprintf(f, "%s%u %s", k ? ", " : "", cnt[k],
 				portier_reason_name(
@@ -47,6 +47,8 @@ int out_text_finish(struct portier_out *o, const struct portier_scan_stats *st)
 	FILE *f = o->opt.text;
 	size_t *order = out_hosts_sorted(o), i = 0, shown = 0;
 	const struct out_host *h;
+	/* "open|filtered" needs the wider column; TCP tables keep theirs */
+	int width = o->opt.n_udp_ports ? 13 : 8;
 
 	if (!order)
 		return PORTIER_ENOMEM;
@@ -74,22 +76,25 @@ int out_text_finish(struct portier_out *o, const struct portier_scan_stats *st)
 			if (!out_state_listed(o, h, op->state))
 				continue;
 			if (!header) {
-				fprintf(f, "%-9s %-8s %-16s %s\n", "PORT",
-					"STATE", "SERVICE", "RISK");
+				fprintf(f, "%-9s %-*s %-16s %s\n", "PORT",
+					width, "STATE", "SERVICE", "RISK");
 				header = true;
 			}
 			risk_s = op->state == PORTIER_PORT_OPEN
-					 ? out_risk(o, op->port, &risk)
+					 ? out_risk(o, op->port, op->udp, &risk)
 					 : (risk = PORTIER_RISK_NONE, "");
-			snprintf(port, sizeof(port), "%u/tcp", op->port);
-			fprintf(f, "%-9s %s%-8s%s %-16s %s%s%s\n", port,
+			snprintf(port, sizeof(port), "%u/%s", op->port,
+				 op->udp ? "udp" : "tcp");
+			fprintf(f, "%-9s %s%-*s%s %-16s %s%s%s\n", port,
 				op->state == PORTIER_PORT_OPEN
 					? on(o, "\033[32m")
 					: "",
+				width,
 				portier_port_state_name(
 					(enum portier_port_state)op->state),
 				op->state == PORTIER_PORT_OPEN ? off(o) : "",
-				out_service(o, op->port),
+				op->parsed ? op->parsed
+					   : out_service(o, op->port, op->udp),
 				risk == PORTIER_RISK_HIGH ? on(o, "\033[31m")
 				: risk == PORTIER_RISK_MEDIUM
 					? on(o, "\033[33m")

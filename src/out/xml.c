@@ -47,17 +47,15 @@ static void timestr(time_t t, char *buf, size_t len)
 	strftime(buf, len, "%a %b %e %H:%M:%S %Y", &tm);
 }
 
-static int xml_header(struct portier_out *o, xmlTextWriterPtr w, const char *ts,
-		      const char *services);
+static int xml_header(struct portier_out *o, xmlTextWriterPtr w,
+		      const char *ts);
 
 int out_xml_open(struct portier_out *o, struct portier_err *err)
 {
 	xmlTextWriterPtr w;
 	xmlOutputBufferPtr buf;
 	FILE *f;
-	char ts[64], *services;
-	size_t services_len;
-	int rc;
+	char ts[64];
 
 	o->xml_path = portier_strdup(o->opt.xml_path);
 	if (!o->xml_path)
@@ -81,19 +79,33 @@ int out_xml_open(struct portier_out *o, struct portier_err *err)
 	o->xml = w;
 	o->xml_file = f;
 	timestr(o->start, ts, sizeof(ts));
+	return xml_header(o, w, ts);
+}
+
+/* One <scaninfo> per protocol scanned, as nmap writes for -sSU. */
+static int scaninfo(xmlTextWriterPtr w, const char *type, const char *proto,
+		    const uint16_t *ports, size_t n)
+{
 	/* "65535," per port at worst: the list is never cut short */
-	services_len = o->opt.n_ports * 6 + 1;
-	if (!(services = portier_malloc(services_len)))
+	size_t len = n * 6 + 1;
+	char *services = portier_malloc(len);
+	int rc = 0;
+
+	if (!services)
 		return PORTIER_ENOMEM;
-	portier_out_port_ranges(o->opt.ports, o->opt.n_ports, services,
-				services_len);
-	rc = xml_header(o, w, ts, services);
+	portier_out_port_ranges(ports, n, services, len);
+	if (xmlTextWriterStartElement(w, X("scaninfo")) < 0 ||
+	    attr(w, "type", type) < 0 || attr(w, "protocol", proto) < 0 ||
+	    attr_u(w, "numservices", n) < 0 ||
+	    attr(w, "services", services) < 0 ||
+	    xmlTextWriterEndElement(w) < 0 ||
+	    xmlTextWriterWriteString(w, X("\n")) < 0)
+		rc = PORTIER_EIO;
 	portier_free(services);
 	return rc;
 }
 
-static int xml_header(struct portier_out *o, xmlTextWriterPtr w, const char *ts,
-		      const char *services)
+static int xml_header(struct portier_out *o, xmlTextWriterPtr w, const char *ts)
 {
 	W(xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL));
 	W(xmlTextWriterWriteDTD(w, X("nmaprun"), NULL, NULL, NULL));
@@ -111,13 +123,12 @@ static int xml_header(struct portier_out *o, xmlTextWriterPtr w, const char *ts,
 					    PORTIER_VERSION));
 	W(attr(w, "xmloutputversion", "1.05"));
 	W(xmlTextWriterWriteString(w, X("\n")));
-	W(xmlTextWriterStartElement(w, X("scaninfo")));
-	W(attr(w, "type", out_method_name(o->opt.method)));
-	W(attr(w, "protocol", "tcp"));
-	W(attr_u(w, "numservices", o->opt.n_ports));
-	W(attr(w, "services", services));
-	W(xmlTextWriterEndElement(w));
-	W(xmlTextWriterWriteString(w, X("\n")));
+	if (o->opt.n_ports || !o->opt.n_udp_ports)
+		W(scaninfo(w, out_method_name(o->opt.method), "tcp",
+			   o->opt.ports, o->opt.n_ports));
+	if (o->opt.n_udp_ports)
+		W(scaninfo(w, "udp", "udp", o->opt.udp_ports,
+			   o->opt.n_udp_ports));
 	W(xmlTextWriterStartElement(w, X("verbose")));
 	W(attr(w, "level", "0"));
 	W(xmlTextWriterEndElement(w));
@@ -200,7 +211,7 @@ static int write_extraports(struct portier_out *o, const struct out_host *h)
 	xmlTextWriterPtr w = o->xml;
 	unsigned s;
 
-	for (s = 1; s < 3; s++) {
+	for (s = 1; s < PORTIER_PORT_STATES; s++) {
 		uint8_t why[PORTIER_REASON_COUNT];
 		uint32_t cnt[PORTIER_REASON_COUNT];
 		size_t k, n = out_hidden_reasons(o, h, s, why, cnt);
@@ -217,7 +228,7 @@ static int write_extraports(struct portier_out *o, const struct out_host *h)
 			       portier_reason_name(
 				       (enum portier_reason)why[k])));
 			W(attr_u(w, "count", cnt[k]));
-			W(attr(w, "proto", "tcp"));
+			W(attr(w, "proto", out_reason_proto(o, s, why[k])));
 			W(xmlTextWriterEndElement(w));
 		}
 		W(xmlTextWriterEndElement(w));
@@ -324,12 +335,12 @@ static int write_host(struct portier_out *o, const struct out_host *h,
 	W(write_extraports(o, h));
 	for (p = h->ports; p >= 0; p = out_p(o, p)->next) {
 		const struct out_port *op = out_p(o, p);
-		const char *svc = out_nmap_service(o, op->port);
+		const char *svc = out_nmap_service(o, op->port, op->udp);
 
 		if (!out_state_listed(o, h, op->state))
 			continue;
 		W(xmlTextWriterStartElement(w, X("port")));
-		W(attr(w, "protocol", "tcp"));
+		W(attr(w, "protocol", op->udp ? "udp" : "tcp"));
 		W(attr_u(w, "portid", op->port));
 		W(xmlTextWriterStartElement(w, X("state")));
 		W(attr(w, "state",

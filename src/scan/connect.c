@@ -33,8 +33,7 @@
 #include "portier/kb.h"
 #include "scan/scan_int.h"
 
-#define RESERVED_FDS 64
-#define MAX_EVENTS   1024
+#define MAX_EVENTS 1024
 
 struct connect_state {
 	int ep;
@@ -74,25 +73,10 @@ static int peer_state(int fd, bool *self)
 static int connect_open(struct portier_scan *s, struct portier_err *err)
 {
 	struct connect_state *c = portier_calloc(1, sizeof(*c));
-	struct rlimit rl;
-	rlim_t room;
-
 	if (!c)
 		return PORTIER_ENOMEM;
 	s->mstate = c;
-	/* as many descriptors as the hard limit allows */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		if (rl.rlim_cur < rl.rlim_max) {
-			rl.rlim_cur = rl.rlim_max;
-			setrlimit(RLIMIT_NOFILE, &rl);
-			getrlimit(RLIMIT_NOFILE, &rl);
-		}
-		room = rl.rlim_cur > RESERVED_FDS * 2
-			       ? rl.rlim_cur - RESERVED_FDS
-			       : rl.rlim_cur / 2;
-		if (room < s->cfg.max_inflight)
-			s->cfg.max_inflight = (unsigned)room;
-	}
+	scan_fd_room(s);
 	if (portier_ephemeral_range(NULL, &c->eph_lo, &c->eph_hi, NULL) < 0) {
 		c->eph_lo = 1; /* unknown: check every port */
 		c->eph_hi = 65535;
@@ -113,27 +97,6 @@ static int connect_open(struct portier_scan *s, struct portier_err *err)
 		return portier_err_set(err, -e, "epoll: %s", strerror(e));
 	}
 	return 0;
-}
-
-static socklen_t to_sockaddr(const struct portier_addr *a, uint16_t port,
-			     struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == 4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		memcpy(&sin->sin_addr, a->b, 4);
-		return sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		memcpy(&sin6->sin6_addr, a->b, 16);
-		return sizeof(*sin6);
-	}
 }
 
 /* The state an errno from connect()/SO_ERROR means; false if it means none. */
@@ -265,7 +228,7 @@ static int connect_send(struct portier_scan *s, uint32_t slot,
 	struct sockaddr_storage ss;
 	enum portier_port_state st;
 	enum portier_reason why;
-	socklen_t len = to_sockaddr(&sl->addr, sl->port, &ss);
+	socklen_t len = scan_sockaddr(&sl->addr, sl->port, &ss);
 	bool fresh, self;
 	int fd, e;
 

@@ -139,6 +139,7 @@ static void emit(struct portier_scan *s, struct scan_slot *sl,
 	r.ttl = ttl;
 	r.tries = sl->tries;
 	r.rtt_us = rtt_us;
+	r.proto = PORTIER_PROTO_TCP;
 	s->st.done++;
 	if (state == PORTIER_PORT_OPEN)
 		s->st.open++;
@@ -459,6 +460,8 @@ int portier_scan_run(struct portier_scan *s, struct portier_err *err)
 {
 	int rc;
 
+	if (s->cfg.method == PORTIER_SCAN_UDP)
+		return scan_udp_run(s, err);
 	s->start_ns = s->last_tick_ns = s->adapt_ns = portier_now_ns();
 	/* start below the ceiling and ramp up (x1.5 per 20 ms without loss):
 	 * a path that cannot take full speed then loses little at the start,
@@ -588,6 +591,24 @@ int portier_scan_new(struct portier_scan **out,
 		s->cfg.min_rtt_ms = s->cfg.max_rtt_ms;
 	if (s->cfg.init_rtt_ms > s->cfg.max_rtt_ms)
 		s->cfg.init_rtt_ms = s->cfg.max_rtt_ms;
+	if (cfg->method == PORTIER_SCAN_UDP) {
+		n = hosts * cfg->n_ports;
+		s->total = n;
+		s->st.total = n;
+		s->answered_state = -1;
+		if (cfg->shard_n > 1 || cfg->n_resume_pending ||
+		    cfg->resume_next || !cfg->udp_payloads) {
+			portier_free(s);
+			return bad_config(err, "UDP scans take payloads and "
+					       "no shard or resume");
+		}
+		if ((rc = scan_udp_new(s, err)) < 0) {
+			portier_free(s);
+			return rc;
+		}
+		*out = s;
+		return 0;
+	}
 	s->m = cfg->method == PORTIER_SCAN_SYN ? &scan_method_syn
 					       : &scan_method_connect;
 	if (!s->cfg.max_inflight)
@@ -647,6 +668,11 @@ void portier_scan_free(struct portier_scan *s)
 
 	if (!s)
 		return;
+	if (s->cfg.method == PORTIER_SCAN_UDP) {
+		scan_udp_free(s);
+		portier_free(s);
+		return;
+	}
 	if (s->slots)
 		for (i = 0; i < s->n_slots; i++)
 			if (s->slots[i].active)
@@ -663,18 +689,20 @@ void portier_scan_free(struct portier_scan *s)
 
 const char *portier_port_state_name(enum portier_port_state st)
 {
-	static const char *const names[] = {"open", "closed", "filtered"};
+	static const char *const names[] = {"open", "closed", "filtered",
+					    "open|filtered"};
 
-	return (unsigned)st < 3 ? names[st] : "unknown";
+	return (unsigned)st < PORTIER_PORT_STATES ? names[st] : "unknown";
 }
 
 const char *portier_reason_name(enum portier_reason r)
 {
-	static const char *const names[] = {"syn-ack",	    "conn-refused",
-					    "reset",	    "no-response",
-					    "host-unreach", "net-unreach",
-					    "port-unreach", "admin-prohibited",
-					    "broadcast",    "local-error"};
+	static const char *const names[] = {
+		"syn-ack",	  "conn-refused",     "reset",
+		"no-response",	  "host-unreach",     "net-unreach",
+		"port-unreach",	  "admin-prohibited", "broadcast",
+		"local-error",	  "udp-response",     "proto-unreach",
+		"net-prohibited", "host-prohibited"};
 
 	return (unsigned)r < PORTIER_REASON_COUNT ? names[r] : "unknown";
 }

@@ -10,6 +10,8 @@
 #ifndef PORTIER_SCAN_INT_H
 #define PORTIER_SCAN_INT_H
 
+#include <sys/socket.h>
+
 #include "portier/scan.h"
 
 struct scan_slot {
@@ -107,6 +109,17 @@ void scan_requeue(struct portier_scan *s, uint32_t slot);
 /* The slot probing (addr, port), or -1. */
 int32_t scan_find(const struct portier_scan *s, const struct portier_addr *a,
 		  uint16_t port);
+
+/* sock.c: a target port's sockaddr; lower cfg.max_inflight to the file
+ * descriptors this process may hold (raising the soft limit first). */
+socklen_t scan_sockaddr(const struct portier_addr *a, uint16_t port,
+			struct sockaddr_storage *ss);
+void scan_fd_room(struct portier_scan *s);
+
+/* udp.c: the UDP scan, its own loop (per-host ICMP pacing) */
+int scan_udp_new(struct portier_scan *s, struct portier_err *err);
+int scan_udp_run(struct portier_scan *s, struct portier_err *err);
+void scan_udp_free(struct portier_scan *s);
 
 extern const struct scan_method scan_method_connect;
 extern const struct scan_method scan_method_syn;

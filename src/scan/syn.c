@@ -463,7 +463,8 @@ static void handle(struct portier_scan *s, const uint8_t *buf, size_t len)
 	struct portier_reply r;
 	int32_t slot;
 
-	if (portier_reply_parse(buf, len, &r) < 0 || r.sport != y->sport)
+	if (portier_reply_parse(buf, len, &r) < 0 || r.sport != y->sport ||
+	    (r.kind == PORTIER_REPLY_UNREACH && r.quoted != 6))
 		return;
 	if (r.seq !=
 	    portier_syn_cookie(y->key, &r.local, &r.target, r.sport, r.port))

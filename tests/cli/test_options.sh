@@ -181,12 +181,12 @@ for cmd in $(sed -n 's/^  \([a-z]*\) .*/\1/p' <<<"$OUT"); do
 		"command '$cmd' has its bad-option cases here"
 done
 
-# ---- -sU and U: say what to use instead ---------------------------------
-expect_exit 2 "$PORTIER" scan -sU 198.19.1.2
-expect_in "$ERR" "portier scan does TCP only" "-sU refused"
-expect_in "$ERR" "portier nbstat" "-sU points to nbstat"
+# ---- U: ports need -sU, T: ports a TCP scan (nothing is sent) -------------
 expect_exit 2 "$PORTIER" scan -p T:445,U:137 198.19.1.2
 expect_in "$ERR" "U:137" "U: quoted"
-expect_in "$ERR" "portier nbstat" "U: points to nbstat"
+expect_in "$ERR" "no UDP scan (-sU)" "U: without -sU said"
+expect_exit 2 "$PORTIER" scan -sU -p T:445,U:137 198.19.1.2
+expect_in "$ERR" "T:445" "T: with -sU alone quoted"
+expect_in "$ERR" "-sSU, -sTU" "T: with -sU alone points to -sSU"
 
 cli_done
