@@ -116,6 +116,34 @@ static void test_sql_text(void **state)
 	assert_string_equal(out, store_sql_list);
 	assert_int_equal(store_sql_text(store_migrations[0], STORE_PG, out, 40),
 			 PORTIER_EINVAL);
+	/* the statements of watch and stored scans, shared by both */
+	assert_int_equal(
+		store_sql_text("BEGIN IMMEDIATE", STORE_PG, out, sizeof out),
+		0);
+	assert_string_equal(out, "BEGIN");
+	assert_int_equal(store_sql_text(store_sql_upsert_watch, STORE_PG, out,
+					sizeof out),
+			 0);
+	assert_string_equal(out, "INSERT INTO watch(host, snapshot, delivered)"
+				 " VALUES($1, $2, $3) ON CONFLICT(host) DO"
+				 " UPDATE SET snapshot = excluded.snapshot");
+	assert_int_equal(store_sql_text(store_sql_insert_event, STORE_PG, out,
+					sizeof out),
+			 0);
+	assert_non_null(strstr(out, "VALUES($1, $2, $3, $4) RETURNING seq"));
+	assert_int_equal(
+		store_sql_text(store_sql_delivered, STORE_PG, out, sizeof out),
+		0);
+	assert_string_equal(out, "UPDATE watch SET delivered = $1 WHERE host ="
+				 " $2 AND delivered < $3");
+	assert_int_equal(store_sql_text(store_sql_insert_scan_port, STORE_PG,
+					out, sizeof out),
+			 0);
+	assert_non_null(strstr(out, "VALUES($1, $2, $3, $4, $5, $6)"));
+	assert_int_equal(
+		store_sql_text(store_migrations[4], STORE_PG, out, sizeof out),
+		0);
+	assert_non_null(strstr(out, "event(seq BIGSERIAL PRIMARY KEY, host"));
 }
 
 /* A snapshot of two listeners: one with every field, one with NULLs. */
