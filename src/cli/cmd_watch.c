@@ -307,7 +307,7 @@ static int tick(struct watch *wt)
 	struct portier_err err = {0};
 	struct portier_snapshot *obs = NULL, *next = NULL;
 	struct portier_event *ev = NULL;
-	int64_t ts = wall_ms();
+	int64_t ts;
 	size_t n = 0;
 	int rc;
 
@@ -316,6 +316,7 @@ static int tick(struct watch *wt)
 		if ((rc = resume(wt)))
 			goto out;
 	}
+	ts = wall_ms(); /* after the reconnection resume may have waited for */
 	if ((rc = observe(wt, ts, &obs)))
 		goto out;
 	if (!wt->base) { /* the first snapshot of this host: the baseline */
