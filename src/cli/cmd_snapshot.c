@@ -289,7 +289,6 @@ static int cmd_snapshot(struct cli *cli, int argc, char **argv)
 	    !(name = def = portier_store_default_path(&err)))
 		return cli_report(cli, &err);
 	if (a.import) {
-		/* stored scans are kept in SQLite (store_need_sqlite) */
 		if ((rc = store_out_open(cli, name, true, &st)) == 0)
 			rc = import_scan(cli, st, &a);
 		goto out;

@@ -163,7 +163,32 @@ struct watch {
 	int64_t delivered;
 	sigset_t sigs;
 	bool stop;
+	/* The store went away in the last round: start the next one from
+	 * what the store holds (resume). */
+	bool resync;
 };
+
+/* A round given up because the PostgreSQL store is unreachable. */
+#define ROUND_LOST (-1)
+
+/*
+ * A failure of the store in a round.  A PostgreSQL server that went away
+ * (after the connection's retries) costs this round only: a note, and the
+ * next round reconnects and carries on from the last committed baseline,
+ * so no change is lost (docs/store.md, "watch on PostgreSQL").  Anything
+ * else ends the watch (exit 3).
+ */
+static int store_fail(struct watch *wt, struct portier_err *err)
+{
+	if (err->code != PORTIER_STORE_EDOWN)
+		return cli_report(wt->cli, err);
+	cli_notice(wt->cli,
+		   "%s; this round is not recorded, the next one (in %lu s) "
+		   "tries again",
+		   err->msg, wt->a->interval);
+	wt->resync = true;
+	return ROUND_LOST;
+}
 
 static int64_t wall_ms(void)
 {
@@ -183,7 +208,7 @@ static int deliver(struct watch *wt)
 
 	if (portier_store_outbox(wt->st, wt->host, wt->delivered, &ob, &n,
 				 &err))
-		return cli_report(wt->cli, &err);
+		return store_fail(wt, &err);
 	for (size_t i = 0; i < n && !rc; i++) {
 		json_t *o = json_loads(ob[i].body, 0, NULL);
 
@@ -201,11 +226,11 @@ static int deliver(struct watch *wt)
 				     : 0;
 			json_decref(o);
 		}
-		if (!rc &&
-		    portier_store_delivered(wt->st, wt->host, ob[i].seq, &err))
-			rc = cli_report(wt->cli, &err);
 		if (!rc)
 			wt->delivered = ob[i].seq;
+		if (!rc &&
+		    portier_store_delivered(wt->st, wt->host, ob[i].seq, &err))
+			rc = store_fail(wt, &err);
 	}
 	portier_outbox_free(ob, n);
 	return rc;
@@ -248,7 +273,7 @@ static int commit(struct watch *wt, struct portier_snapshot *next,
 	} else if (portier_store_watch_commit(wt->st, next, kinds,
 					      (const char *const *)bodies, n,
 					      &first, &err)) {
-		rc = cli_report(wt->cli, &err);
+		rc = store_fail(wt, &err);
 	}
 	for (size_t i = 0; bodies && i < n; i++)
 		free(bodies[i]);
@@ -273,17 +298,25 @@ static int observe(struct watch *wt, int64_t ts_ms,
 	return 0;
 }
 
+static int resume(struct watch *wt);
+
 /* One round: observe, settle, commit the events with the new baseline,
- * deliver them. */
+ * deliver them.  0 also for a round lost to the store (ROUND_LOST). */
 static int tick(struct watch *wt)
 {
 	struct portier_err err = {0};
 	struct portier_snapshot *obs = NULL, *next = NULL;
 	struct portier_event *ev = NULL;
-	int64_t ts = wall_ms();
+	int64_t ts;
 	size_t n = 0;
 	int rc;
 
+	if (wt->resync) { /* after a lost round: what did the store keep? */
+		wt->resync = false;
+		if ((rc = resume(wt)))
+			goto out;
+	}
+	ts = wall_ms(); /* after the reconnection resume may have waited for */
 	if ((rc = observe(wt, ts, &obs)))
 		goto out;
 	if (!wt->base) { /* the first snapshot of this host: the baseline */
@@ -313,24 +346,33 @@ out:
 	portier_free(ev);
 	portier_snapshot_free(next);
 	portier_snapshot_free(obs);
-	return rc;
+	return rc == ROUND_LOST ? 0 : rc;
 }
 
-/* Where the last watch of this host stopped. */
+/* Where the last watch of this host stopped: at the start, and after a
+ * round lost to the store (whose commit may or may not have arrived). */
 static int resume(struct watch *wt)
 {
 	struct portier_err err = {0};
-	int64_t id;
+	int64_t id, delivered;
 	int rc;
 
-	if (portier_store_watch_get(wt->st, wt->host, &id, &wt->delivered,
-				    &err))
-		return cli_report(wt->cli, &err);
+	if (portier_store_watch_get(wt->st, wt->host, &id, &delivered, &err))
+		return store_fail(wt, &err);
+	portier_snapshot_free(wt->base);
+	wt->base = NULL;
+	portier_watch_clear(&wt->w); /* pending counts start again */
 	if (id) {
 		rc = portier_store_load(wt->st, id, &wt->base, &err);
 		if (rc && rc != PORTIER_ENOENT)
-			return cli_report(wt->cli, &err);
+			return store_fail(wt, &err);
 	}
+	/* An event written out whose mark was lost with the connection: */
+	if (delivered < wt->delivered &&
+	    portier_store_delivered(wt->st, wt->host, wt->delivered, &err))
+		return store_fail(wt, &err);
+	if (delivered > wt->delivered)
+		wt->delivered = delivered;
 	/* Events committed before a crash and not delivered go out first. */
 	return deliver(wt);
 }
@@ -389,20 +431,23 @@ static int cmd_watch(struct cli *cli, int argc, char **argv)
 	portier_store_host_name(wt.host, sizeof wt.host);
 	if (a.out.syslog)
 		openlog("portier-watch", LOG_PID, LOG_DAEMON);
+	/* A store lost while resuming is retried by the first round. */
 	if ((rc = store_out_open(cli, a.store, true, &wt.st)) ||
-	    (rc = resume(&wt)))
+	    (rc = resume(&wt)) > 0)
 		goto out;
 	period = (int64_t)a.interval * 1000000000;
 	next = mono_ns();
-	for (bool first = true; !wt.stop; first = false) {
+	for (bool first = true; !wt.stop;) {
 		if ((rc = tick(&wt)))
 			break;
-		if (first)
+		if (first && wt.base) {
+			first = false;
 			cli_notice(cli,
 				   "watching %zu listener%s every %lu s"
 				   " (baseline: snapshot %lld)",
 				   wt.base->n, wt.base->n == 1 ? "" : "s",
 				   a.interval, (long long)wt.base->id);
+		}
 		/* On a fixed beat; a round that overran skips the beats it
 		 * missed instead of running them back to back. */
 		next += period;

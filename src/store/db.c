@@ -33,20 +33,6 @@ int store_sql_err(struct portier_store *st, struct portier_err *err,
 	return PORTIER_EIO;
 }
 
-int store_need_sqlite(struct portier_store *st, const char *what,
-		      struct portier_err *err)
-{
-	if (!st->pg)
-		return 0;
-	portier_err_set(err, PORTIER_EINVAL,
-			"%s: %s: kept in a SQLite store only; a PostgreSQL "
-			"store holds the fleet's snapshots",
-			st->path, what);
-	portier_err_hint(err, "give --store a file (or leave it out) for "
-			      "watch and stored scans");
-	return PORTIER_EINVAL;
-}
-
 int store_exec(struct portier_store *st, const char *sql,
 	       struct portier_err *err)
 {

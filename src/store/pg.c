@@ -12,26 +12,13 @@
 #include <time.h>
 
 #include "portier/bytes.h"
-#include "store/store_int.h"
+#include "store/pg_int.h"
 
 /* pg_advisory_xact_lock key of the migrations: "PORT". */
-#define PG_LOCK_KEY   "1347375700"
-#define PG_SQL_MAX    8192
-#define PG_MAX_PARAMS 19
+#define PG_LOCK_KEY "1347375700"
+#define PG_SQL_MAX  8192
 /* Listener inserts per pipeline. */
 #define PG_BATCH 256
-
-/* Type oids of the parameters we send (pg_type.h). */
-#define OID_BYTEA 17
-#define OID_INT8  20
-#define OID_TEXT  25
-
-struct store_pg {
-	PGconn *conn;
-	char *conninfo; /* as given (with the password): for reconnecting */
-	struct portier_store_opts o;
-	bool prepared; /* the listener insert, on this connection */
-};
 
 /* ---- messages ------------------------------------------------------------ */
 
@@ -43,8 +30,8 @@ static void pg_msg(const char *m, char *buf, size_t len)
 }
 
 /* err from the connection (or res): EDOWN when the connection is gone. */
-static int pg_err(struct portier_store *st, const PGresult *res,
-		  struct portier_err *err, const char *what)
+int store_pg_err(struct portier_store *st, const PGresult *res,
+		 struct portier_err *err, const char *what)
 {
 	PGconn *c = st->pg->conn;
 	const char *m = res ? PQresultErrorMessage(res) : NULL;
@@ -66,22 +53,14 @@ static int pg_exec(struct portier_store *st, const char *sql,
 	int rc = 0;
 
 	if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK)
-		rc = pg_err(st, r, err, what);
+		rc = store_pg_err(st, r, err, what);
 	PQclear(r);
 	return rc;
 }
 
 /* ---- parameters, in binary ----------------------------------------------- */
 
-struct params {
-	const char *v[PG_MAX_PARAMS];
-	int len[PG_MAX_PARAMS], fmt[PG_MAX_PARAMS];
-	Oid type[PG_MAX_PARAMS];
-	uint8_t ints[PG_MAX_PARAMS][8];
-	int n;
-};
-
-static void p_i64(struct params *p, int64_t v)
+void store_pg_i64(struct params *p, int64_t v)
 {
 	put_be64(p->ints[p->n], (uint64_t)v);
 	p->v[p->n] = (const char *)p->ints[p->n];
@@ -90,7 +69,7 @@ static void p_i64(struct params *p, int64_t v)
 	p->type[p->n++] = OID_INT8;
 }
 
-static void p_bytes(struct params *p, const void *b, size_t n, Oid type)
+void store_pg_bytes(struct params *p, const void *b, size_t n, Oid type)
 {
 	p->v[p->n] = b;
 	p->len[p->n] = (int)n;
@@ -98,14 +77,14 @@ static void p_bytes(struct params *p, const void *b, size_t n, Oid type)
 	p->type[p->n++] = type;
 }
 
-static void p_text(struct params *p, const char *s)
+void store_pg_text(struct params *p, const char *s)
 {
-	p_bytes(p, s, s ? strlen(s) : 0, OID_TEXT);
+	store_pg_bytes(p, s, s ? strlen(s) : 0, OID_TEXT);
 }
 
 /* sql (SQLite's words) with p; binary results.  NULL only without memory. */
-static PGresult *pg_query(struct store_pg *pg, const char *sql,
-			  const struct params *p)
+PGresult *store_pg_query(struct store_pg *pg, const char *sql,
+			 const struct params *p)
 {
 	char text[PG_SQL_MAX];
 
@@ -118,7 +97,7 @@ static PGresult *pg_query(struct store_pg *pg, const char *sql,
 
 /* ---- binary results ------------------------------------------------------- */
 
-static int64_t r_int(const PGresult *r, int row, int col)
+int64_t store_pg_int(const PGresult *r, int row, int col)
 {
 	const uint8_t *v = (const uint8_t *)PQgetvalue(r, row, col);
 
@@ -240,35 +219,38 @@ static int pg_version(struct portier_store *st, int *version,
 	int64_t tables, ours, ver = 0;
 	int rc = 0;
 
-	r = pg_query(st->pg,
-		     "SELECT count(*), count(*) FILTER (WHERE c.relname ="
-		     " 'schema_version') FROM pg_catalog.pg_class c JOIN"
-		     " pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-		     " WHERE n.nspname = current_schema() AND c.relkind IN"
-		     " ('r', 'p', 'v', 'm', 'f')",
-		     NULL);
+	r = store_pg_query(
+		st->pg,
+		"SELECT count(*), count(*) FILTER (WHERE c.relname ="
+		" 'schema_version') FROM pg_catalog.pg_class c JOIN"
+		" pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+		" WHERE n.nspname = current_schema() AND c.relkind IN"
+		" ('r', 'p', 'v', 'm', 'f')",
+		NULL);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		rc = pg_err(st, r, err, "cannot read the database");
+		rc = store_pg_err(st, r, err, "cannot read the database");
 		PQclear(r);
 		return rc;
 	}
-	tables = r_int(r, 0, 0);
-	ours = r_int(r, 0, 1);
+	tables = store_pg_int(r, 0, 0);
+	ours = store_pg_int(r, 0, 1);
 	PQclear(r);
 	*version = 0;
 	if (!tables)
 		return 0;
 	if (ours) {
-		r = pg_query(st->pg, "SELECT app, version FROM schema_version",
-			     NULL);
+		r = store_pg_query(st->pg,
+				   "SELECT app, version FROM schema_version",
+				   NULL);
 		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-			rc = pg_err(st, r, err, "cannot read the database");
+			rc = store_pg_err(st, r, err,
+					  "cannot read the database");
 			PQclear(r);
 			return rc;
 		}
 		if (PQntuples(r) == 1 && PQgetlength(r, 0, 0) == 7 &&
 		    !memcmp(PQgetvalue(r, 0, 0), "portier", 7)) {
-			ver = r_int(r, 0, 1);
+			ver = store_pg_int(r, 0, 1);
 			PQclear(r);
 			goto check;
 		}
@@ -410,26 +392,26 @@ static void p_listener(struct params *p, int64_t id,
 		       const struct portier_listener *x)
 {
 	p->n = 0;
-	p_i64(p, id);
-	p_i64(p, x->proto);
-	p_i64(p, x->family);
-	p_bytes(p, x->addr, 16, OID_BYTEA);
-	p_i64(p, x->port);
-	p_text(p, x->netns ? x->netns : "");
-	p_i64(p, (int64_t)x->inode);
-	p_i64(p, x->pid);
-	p_i64(p, x->uid);
-	p_text(p, x->comm);
-	p_text(p, x->exe);
-	p_i64(p, x->exe_deleted);
-	p_text(p, x->unit);
-	p_text(p, x->container);
-	p_bytes(p, x->have_sha ? x->sha256 : NULL, x->have_sha ? 32 : 0,
-		OID_BYTEA);
-	p_i64(p, x->kb_risk);
-	p_i64(p, x->audit);
-	p_text(p, x->rules);
-	p_text(p, x->package);
+	store_pg_i64(p, id);
+	store_pg_i64(p, x->proto);
+	store_pg_i64(p, x->family);
+	store_pg_bytes(p, x->addr, 16, OID_BYTEA);
+	store_pg_i64(p, x->port);
+	store_pg_text(p, x->netns ? x->netns : "");
+	store_pg_i64(p, (int64_t)x->inode);
+	store_pg_i64(p, x->pid);
+	store_pg_i64(p, x->uid);
+	store_pg_text(p, x->comm);
+	store_pg_text(p, x->exe);
+	store_pg_i64(p, x->exe_deleted);
+	store_pg_text(p, x->unit);
+	store_pg_text(p, x->container);
+	store_pg_bytes(p, x->have_sha ? x->sha256 : NULL, x->have_sha ? 32 : 0,
+		       OID_BYTEA);
+	store_pg_i64(p, x->kb_risk);
+	store_pg_i64(p, x->audit);
+	store_pg_text(p, x->rules);
+	store_pg_text(p, x->package);
 }
 
 /* The id under key, after the insert found it there (0 when none). */
@@ -439,10 +421,10 @@ static int64_t pg_key_id(struct store_pg *pg, const char *key)
 	PGresult *r;
 	int64_t id = 0;
 
-	p_text(&p, key);
-	r = pg_query(pg, store_sql_snapshot_by_key, &p);
+	store_pg_text(&p, key);
+	r = store_pg_query(pg, store_sql_snapshot_by_key, &p);
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-		id = r_int(r, 0, 0);
+		id = store_pg_int(r, 0, 0);
 	PQclear(r);
 	return id;
 }
@@ -465,14 +447,16 @@ static int pg_pipeline_results(struct portier_store *st, size_t n,
 		if (!r) { /* the end of one insert's results */
 			if (++nulls > n || PQstatus(c) == CONNECTION_BAD)
 				return rc ? rc
-					  : pg_err(st, NULL, err,
-						   "cannot save the snapshot");
+					  : store_pg_err(
+						    st, NULL, err,
+						    "cannot save the snapshot");
 			continue;
 		}
 		t = PQresultStatus(r);
 		if (t != PGRES_COMMAND_OK && t != PGRES_PIPELINE_SYNC &&
 		    t != PGRES_PIPELINE_ABORTED && !rc)
-			rc = pg_err(st, r, err, "cannot save the snapshot");
+			rc = store_pg_err(st, r, err,
+					  "cannot save the snapshot");
 		PQclear(r);
 		if (t == PGRES_PIPELINE_SYNC)
 			return rc;
@@ -494,13 +478,14 @@ static int pg_insert_batch(struct portier_store *st, int64_t id,
 	int rc = 0;
 
 	if (!PQenterPipelineMode(c))
-		return pg_err(st, NULL, err, "cannot save the snapshot");
+		return store_pg_err(st, NULL, err, "cannot save the snapshot");
 	for (size_t i = 0; i < n; i++) {
 		p_listener(&p, id, &l[i]);
 		if (!PQsendQueryPrepared(c, "portier_listener", p.n, p.v, p.len,
 					 p.fmt, 1)) {
 			n = i;
-			rc = pg_err(st, NULL, err, "cannot save the snapshot");
+			rc = store_pg_err(st, NULL, err,
+					  "cannot save the snapshot");
 			break;
 		}
 	}
@@ -509,10 +494,10 @@ static int pg_insert_batch(struct portier_store *st, int64_t id,
 
 		rc = rc ? rc : rc2;
 	} else if (!rc) {
-		rc = pg_err(st, NULL, err, "cannot save the snapshot");
+		rc = store_pg_err(st, NULL, err, "cannot save the snapshot");
 	}
 	if (!PQexitPipelineMode(c) && !rc)
-		rc = pg_err(st, NULL, err, "cannot save the snapshot");
+		rc = store_pg_err(st, NULL, err, "cannot save the snapshot");
 	return rc;
 }
 
@@ -533,7 +518,8 @@ static int pg_insert_listeners(struct portier_store *st, int64_t id,
 			       sizeof text);
 		r = PQprepare(pg->conn, "portier_listener", text, p.n, p.type);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK)
-			rc = pg_err(st, r, err, "cannot save the snapshot");
+			rc = store_pg_err(st, r, err,
+					  "cannot save the snapshot");
 		PQclear(r);
 		if (rc)
 			return rc;
@@ -547,6 +533,7 @@ static int pg_insert_listeners(struct portier_store *st, int64_t id,
 }
 
 static int pg_save_once(struct portier_store *st, struct portier_snapshot *s,
+			store_more_fn more, void *ctx, const char *what,
 			struct portier_err *err)
 {
 	struct params p = {0};
@@ -554,15 +541,15 @@ static int pg_save_once(struct portier_store *st, struct portier_snapshot *s,
 	int64_t id;
 	int rc;
 
-	if ((rc = pg_exec(st, "BEGIN", err, "cannot save the snapshot")))
+	if ((rc = pg_exec(st, "BEGIN", err, what)))
 		return rc;
-	p_i64(&p, s->time);
-	p_text(&p, s->host ? s->host : "");
-	p_text(&p, s->machine_id ? s->machine_id : "");
-	p_text(&p, s->key[0] ? s->key : NULL);
-	r = pg_query(st->pg, store_sql_insert_snapshot, &p);
+	store_pg_i64(&p, s->time);
+	store_pg_text(&p, s->host ? s->host : "");
+	store_pg_text(&p, s->machine_id ? s->machine_id : "");
+	store_pg_text(&p, s->key[0] ? s->key : NULL);
+	r = store_pg_query(st->pg, store_sql_insert_snapshot, &p);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		rc = pg_err(st, r, err, "cannot save the snapshot");
+		rc = store_pg_err(st, r, err, what);
 		PQclear(r);
 		goto fail;
 	}
@@ -572,31 +559,46 @@ static int pg_save_once(struct portier_store *st, struct portier_snapshot *s,
 		s->id = pg_key_id(st->pg, s->key);
 		return 0;
 	}
-	id = r_int(r, 0, 0);
+	id = store_pg_int(r, 0, 0);
 	PQclear(r);
+	s->id = id; /* what more() refers to */
 	if ((rc = pg_insert_listeners(st, id, s, err)) ||
-	    (rc = pg_exec(st, "COMMIT", err, "cannot save the snapshot")))
+	    (more && (rc = more(st, s, ctx, err))) ||
+	    (rc = pg_exec(st, "COMMIT", err, what)))
 		goto fail;
-	s->id = id;
 	return 0;
 fail:
 	PQclear(PQexec(st->pg->conn, "ROLLBACK"));
 	return rc;
 }
 
+int store_pg_ready(struct portier_store *st, struct portier_err *err)
+{
+	if (PQstatus(st->pg->conn) == CONNECTION_OK)
+		return 0;
+	return pg_connect(st, err);
+}
+
 int store_pg_save(struct portier_store *st, struct portier_snapshot *s,
+		  store_more_fn more, void *ctx, const char *what,
 		  struct portier_err *err)
 {
-	int rc = pg_save_once(st, s, err);
+	int64_t id = s->id;
+	int rc;
 
+	if ((rc = store_pg_ready(st, err)))
+		return rc;
+	rc = pg_save_once(st, s, more, ctx, what, err);
 	/* The server went away: reconnect and send it again.  The key makes
 	 * that safe when the first COMMIT arrived but its answer did not. */
 	if (rc == PORTIER_STORE_EDOWN) {
 		if (st->pg->o.log)
 			st->pg->o.log(st->pg->o.log_ctx, err->msg);
 		if (!(rc = pg_connect(st, err)))
-			rc = pg_save_once(st, s, err);
+			rc = pg_save_once(st, s, more, ctx, what, err);
 	}
+	if (rc)
+		s->id = id;
 	return rc;
 }
 
@@ -605,26 +607,26 @@ static bool pg_read_listener(const PGresult *r, int i,
 {
 	bool fail = false;
 
-	x->proto = (uint8_t)r_int(r, i, 0);
-	x->family = (uint8_t)r_int(r, i, 1);
+	x->proto = (uint8_t)store_pg_int(r, i, 0);
+	x->family = (uint8_t)store_pg_int(r, i, 1);
 	if (PQgetlength(r, i, 2) == 16)
 		memcpy(x->addr, PQgetvalue(r, i, 2), 16);
-	x->port = (uint16_t)r_int(r, i, 3);
+	x->port = (uint16_t)store_pg_int(r, i, 3);
 	x->netns = r_text(r, i, 4, &fail);
-	x->inode = (uint64_t)r_int(r, i, 5);
-	x->pid = (int)r_int(r, i, 6);
-	x->uid = (uint32_t)r_int(r, i, 7);
+	x->inode = (uint64_t)store_pg_int(r, i, 5);
+	x->pid = (int)store_pg_int(r, i, 6);
+	x->uid = (uint32_t)store_pg_int(r, i, 7);
 	x->comm = r_text(r, i, 8, &fail);
 	x->exe = r_text(r, i, 9, &fail);
-	x->exe_deleted = r_int(r, i, 10) != 0;
+	x->exe_deleted = store_pg_int(r, i, 10) != 0;
 	x->unit = r_text(r, i, 11, &fail);
 	x->container = r_text(r, i, 12, &fail);
 	if (!PQgetisnull(r, i, 13) && PQgetlength(r, i, 13) == 32) {
 		memcpy(x->sha256, PQgetvalue(r, i, 13), 32);
 		x->have_sha = true;
 	}
-	x->kb_risk = (uint8_t)r_int(r, i, 14);
-	x->audit = (uint8_t)r_int(r, i, 15);
+	x->kb_risk = (uint8_t)store_pg_int(r, i, 14);
+	x->audit = (uint8_t)store_pg_int(r, i, 15);
 	x->rules = r_text(r, i, 16, &fail);
 	x->package = r_text(r, i, 17, &fail);
 	return !fail;
@@ -636,12 +638,14 @@ int store_pg_load(struct portier_store *st, int64_t id,
 	struct params p = {0};
 	bool fail = false;
 	PGresult *r;
-	int rc = 0, n;
+	int rc, n;
 
-	p_i64(&p, id);
-	r = pg_query(st->pg, store_sql_select_snapshot, &p);
+	if ((rc = store_pg_ready(st, err)))
+		return rc;
+	store_pg_i64(&p, id);
+	r = store_pg_query(st->pg, store_sql_select_snapshot, &p);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		rc = pg_err(st, r, err, "cannot read a snapshot");
+		rc = store_pg_err(st, r, err, "cannot read a snapshot");
 		PQclear(r);
 		return rc;
 	}
@@ -652,14 +656,14 @@ int store_pg_load(struct portier_store *st, int64_t id,
 				       st->path);
 	}
 	s->id = id;
-	s->time = r_int(r, 0, 0);
+	s->time = store_pg_int(r, 0, 0);
 	s->host = r_text(r, 0, 1, &fail);
 	s->machine_id = r_text(r, 0, 2, &fail);
 	r_copy(r, 0, 3, s->key, sizeof s->key);
 	PQclear(r);
-	r = pg_query(st->pg, store_sql_select_listeners, &p);
+	r = store_pg_query(st->pg, store_sql_select_listeners, &p);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		rc = pg_err(st, r, err, "cannot read a snapshot");
+		rc = store_pg_err(st, r, err, "cannot read a snapshot");
 		PQclear(r);
 		return rc;
 	}
@@ -675,11 +679,14 @@ int store_pg_load(struct portier_store *st, int64_t id,
 int store_pg_list(struct portier_store *st, struct portier_snapshot_info **out,
 		  size_t *n, struct portier_err *err)
 {
-	PGresult *r = pg_query(st->pg, store_sql_list, NULL);
+	PGresult *r;
 	int rows, rc;
 
+	if ((rc = store_pg_ready(st, err)))
+		return rc;
+	r = store_pg_query(st->pg, store_sql_list, NULL);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		rc = pg_err(st, r, err, "cannot list snapshots");
+		rc = store_pg_err(st, r, err, "cannot list snapshots");
 		PQclear(r);
 		return rc;
 	}
@@ -691,9 +698,9 @@ int store_pg_list(struct portier_store *st, struct portier_snapshot_info **out,
 	for (int i = 0; i < rows; i++) {
 		struct portier_snapshot_info *x = &(*out)[i];
 
-		x->id = r_int(r, i, 0);
-		x->time = r_int(r, i, 1);
-		x->listeners = (size_t)r_int(r, i, 2);
+		x->id = store_pg_int(r, i, 0);
+		x->time = store_pg_int(r, i, 1);
+		x->listeners = (size_t)store_pg_int(r, i, 2);
 		r_copy(r, i, 3, x->host, sizeof x->host);
 		r_copy(r, i, 4, x->machine_id, sizeof x->machine_id);
 	}

@@ -103,36 +103,38 @@ fail:
 }
 
 int store_save_tx(struct portier_store *st, struct portier_snapshot *s,
-		  int (*more)(struct portier_store *st,
-			      const struct portier_snapshot *s, void *ctx),
-		  void *ctx, const char *what, struct portier_err *err)
+		  store_more_fn more, void *ctx, const char *what,
+		  struct portier_err *err)
 {
 	int64_t id = s->id;
 	int rc, saved;
 
-	if ((rc = store_need_sqlite(st, what, err)) ||
-	    (rc = store_exec(st, "BEGIN IMMEDIATE", err)))
+	if (st->pg)
+		return store_pg_save(st, s, more, ctx, what, err);
+	if ((rc = store_exec(st, "BEGIN IMMEDIATE", err)))
 		return rc;
 	saved = store_save_rows(st, s);
 	if (saved == 1) { /* its key is stored already: nothing to add */
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return 0;
 	}
-	if (saved || (more && more(st, s, ctx)) ||
-	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (saved)
 		rc = store_sql_err(st, err, what);
+	else if (!more || !(rc = more(st, s, ctx, err)))
+		rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) ==
+				     SQLITE_OK
+			     ? 0
+			     : store_sql_err(st, err, what);
+	if (rc) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		s->id = id;
-		return rc;
 	}
-	return 0;
+	return rc;
 }
 
 int portier_store_save(struct portier_store *st, struct portier_snapshot *s,
 		       struct portier_err *err)
 {
-	if (st->pg)
-		return store_pg_save(st, s, err);
 	return store_save_tx(st, s, NULL, NULL, "cannot save the snapshot",
 			     err);
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "portier/file.h"
-#include "portier/store.h"
+#include "store/store_int.h"
 
 /* Scan files are read whole; nmap's XML of a large scan is a few MB. */
 #define SCAN_FILE_MAX (256u << 20)
@@ -74,6 +74,17 @@ static int host_cmp(const void *pa, const void *pb)
 	const struct portier_scan_host *a = pa, *b = pb;
 
 	return strcmp(a->id, b->id);
+}
+
+void store_scan_file_sort(struct portier_scan_file *f)
+{
+	/* qsort wants an array, even of nothing */
+	for (size_t i = 0; i < f->n; i++)
+		if (f->hosts[i].n_ports)
+			qsort(f->hosts[i].ports, f->hosts[i].n_ports,
+			      sizeof *f->hosts[i].ports, port_cmp);
+	if (f->n)
+		qsort(f->hosts, f->n, sizeof *f->hosts, host_cmp);
 }
 
 /* ---- nmap XML ------------------------------------------------------------ */
@@ -426,13 +437,7 @@ int portier_scan_file_parse(const char *text, size_t len, const char *name,
 		portier_scan_file_free(b.f);
 		return rc;
 	}
-	/* qsort wants an array, even of nothing */
-	for (i = 0; i < b.f->n; i++)
-		if (b.f->hosts[i].n_ports)
-			qsort(b.f->hosts[i].ports, b.f->hosts[i].n_ports,
-			      sizeof *b.f->hosts[i].ports, port_cmp);
-	if (b.f->n)
-		qsort(b.f->hosts, b.f->n, sizeof *b.f->hosts, host_cmp);
+	store_scan_file_sort(b.f);
 	*out = b.f;
 	return 0;
 }

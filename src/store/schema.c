@@ -86,6 +86,50 @@ const char store_sql_list[] =
 	"SELECT s.id, s.time, (SELECT count(*) FROM listener WHERE"
 	" snapshot = s.id), s.host, s.machine_id FROM snapshot s ORDER BY s.id";
 
+/*
+ * watch: where each host's watch stands, and its events.  Each host has
+ * its own rows (event.host, watch.host), so the watchers of a fleet
+ * sharing one PostgreSQL store never touch each other's; seq comes from
+ * the table's sequence (AUTOINCREMENT, BIGSERIAL), read back by RETURNING.
+ */
+const char store_sql_watch_row[] =
+	"SELECT coalesce(snapshot, 0), delivered FROM watch WHERE host = ?";
+const char store_sql_host_last_snapshot[] =
+	"SELECT coalesce(max(id), 0) FROM snapshot WHERE host = ?";
+const char store_sql_host_last_event[] =
+	"SELECT coalesce(max(seq), 0) FROM event WHERE host = ?";
+const char store_sql_insert_event[] =
+	"INSERT INTO event(host, snapshot, kind, body) VALUES(?, ?, ?, ?)"
+	" RETURNING seq";
+const char store_sql_upsert_watch[] =
+	"INSERT INTO watch(host, snapshot, delivered) VALUES(?, ?, ?)"
+	" ON CONFLICT(host) DO UPDATE SET snapshot = excluded.snapshot";
+const char store_sql_outbox[] =
+	"SELECT seq, body, snapshot FROM event WHERE host = ? AND seq > ?"
+	" ORDER BY seq";
+const char store_sql_delivered[] =
+	"UPDATE watch SET delivered = ? WHERE host = ? AND delivered < ?";
+
+/* Stored scans.  Rows come back in any order: the loader sorts them as a
+ * scan file is sorted (PostgreSQL's collation is not strcmp's). */
+const char store_sql_insert_scan[] =
+	"INSERT INTO scan(time, source) VALUES(?, ?) RETURNING id";
+const char store_sql_insert_scan_host[] =
+	"INSERT INTO scan_host(scan, hid, name, state, extraports)"
+	" VALUES(?, ?, ?, ?, ?)";
+const char store_sql_insert_scan_port[] =
+	"INSERT INTO scan_port(scan, hid, port, proto, state, service)"
+	" VALUES(?, ?, ?, ?, ?, ?)";
+const char store_sql_scan_exists[] = "SELECT count(*) FROM scan WHERE id = ?";
+const char store_sql_scan_hosts[] =
+	"SELECT hid, name, state, extraports FROM scan_host WHERE scan = ?";
+const char store_sql_scan_ports[] =
+	"SELECT hid, port, proto, state, service FROM scan_port"
+	" WHERE scan = ? ORDER BY hid";
+const char store_sql_scan_list[] =
+	"SELECT s.id, s.time, (SELECT count(*) FROM scan_host WHERE"
+	" scan = s.id), s.source FROM scan s ORDER BY s.id";
+
 /* SQLite's words and PostgreSQL's, longest first where one starts another. */
 static const struct {
 	const char *sqlite, *pg;
@@ -95,6 +139,7 @@ static const struct {
 	{"INTEGER", "BIGINT"},
 	{"BLOB", "BYTEA"},
 	{" WITHOUT ROWID", ""},
+	{"BEGIN IMMEDIATE", "BEGIN"},
 };
 
 static bool word_char(char c)

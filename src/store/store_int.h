@@ -20,10 +20,6 @@ struct portier_store {
 /* err from the database's last error ("PATH: what: reason"); PORTIER_EIO. */
 int store_sql_err(struct portier_store *st, struct portier_err *err,
 		  const char *what);
-/* 0 on a SQLite store; on PostgreSQL PORTIER_EINVAL, err saying that what
- * (watch state, stored scans) is kept in SQLite only. */
-int store_need_sqlite(struct portier_store *st, const char *what,
-		      struct portier_err *err);
 /* Run sql (no results); 0 or PORTIER_EIO. */
 int store_exec(struct portier_store *st, const char *sql,
 	       struct portier_err *err);
@@ -34,13 +30,54 @@ int store_exec(struct portier_store *st, const char *sql,
  * says why). */
 int store_save_rows(struct portier_store *st, struct portier_snapshot *s);
 
-/* One transaction: s saved (store_save_rows), then more(st, s, ctx) when
- * given (0 or -1), then COMMIT; on failure a ROLLBACK, err from what.
- * SQLite only: on PostgreSQL it is PORTIER_EINVAL saying so. */
+/* What a transaction of store_save_tx adds after the snapshot: 0, or an
+ * error that err describes. */
+typedef int (*store_more_fn)(struct portier_store *st,
+			     const struct portier_snapshot *s, void *ctx,
+			     struct portier_err *err);
+
+/* One transaction on either backend: s saved, then more(st, s, ctx, err)
+ * when given, then COMMIT; on failure a ROLLBACK, err from what (or from
+ * more).  When s's key is stored already nothing is added (more is not
+ * run) and s->id is that snapshot's.  PostgreSQL: a connection lost on the
+ * way is made again and the whole transaction sent again (the key makes
+ * that safe); PORTIER_STORE_EDOWN when that fails. */
 int store_save_tx(struct portier_store *st, struct portier_snapshot *s,
-		  int (*more)(struct portier_store *st,
-			      const struct portier_snapshot *s, void *ctx),
-		  void *ctx, const char *what, struct portier_err *err);
+		  store_more_fn more, void *ctx, const char *what,
+		  struct portier_err *err);
+
+/* ---- one statement on either backend (query.c) -------------------------- */
+
+struct store_q;
+
+/* sql, in SQLite's words (schema.c), made ready on st's backend; NULL
+ * when it cannot be (err says why, from what). */
+struct store_q *store_q_new(struct portier_store *st, const char *sql,
+			    const char *what, struct portier_err *err);
+/* The next parameter. */
+void store_q_i64(struct store_q *q, int64_t v);
+void store_q_text(struct store_q *q, const char *s); /* NULL: NULL */
+/* Run the statement (the first call after its parameters), then its next
+ * row: 1 a row, 0 no more, else an error err describes
+ * (PORTIER_STORE_EDOWN when the PostgreSQL server went away). */
+int store_q_step(struct store_q *q, struct portier_err *err);
+/* Column col of the current row: 0 / NULL for NULL.  A string lasts
+ * until the next step or reset. */
+int64_t store_q_int(const struct store_q *q, int col);
+const char *store_q_str(const struct store_q *q, int col);
+/* Forget the parameters and rows, to run it again. */
+void store_q_reset(struct store_q *q);
+void store_q_free(struct store_q *q);
+/* Before an operation that starts afresh (not inside a transaction): a
+ * PostgreSQL connection that was lost is made again; 0 or the error. */
+int store_ready(struct portier_store *st, struct portier_err *err);
+/* A statement without rows, run once: 0 or the error. */
+int store_run(struct portier_store *st, const char *sql, const char *what,
+	      struct portier_err *err);
+
+/* Hosts by id, each one's ports by number and protocol: the order
+ * struct portier_scan_file promises (scanfile.c). */
+void store_scan_file_sort(struct portier_scan_file *f);
 
 /* ---- the one schema (schema.c) ------------------------------------------- */
 
@@ -56,11 +93,27 @@ extern const char store_sql_insert_listener[];
 extern const char store_sql_select_snapshot[];
 extern const char store_sql_select_listeners[];
 extern const char store_sql_list[];
+/* watch (outbox.c) */
+extern const char store_sql_watch_row[];
+extern const char store_sql_host_last_snapshot[];
+extern const char store_sql_host_last_event[];
+extern const char store_sql_insert_event[];
+extern const char store_sql_upsert_watch[];
+extern const char store_sql_outbox[];
+extern const char store_sql_delivered[];
+/* stored scans (scanstore.c) */
+extern const char store_sql_insert_scan[];
+extern const char store_sql_insert_scan_host[];
+extern const char store_sql_insert_scan_port[];
+extern const char store_sql_scan_exists[];
+extern const char store_sql_scan_hosts[];
+extern const char store_sql_scan_ports[];
+extern const char store_sql_scan_list[];
 
 /*
  * sql in dialect d into out: for PostgreSQL the types become its own
  * (INTEGER -> BIGINT, BLOB -> BYTEA, INTEGER PRIMARY KEY -> BIGSERIAL,
- * WITHOUT ROWID dropped) and each ? the next $N, outside quotes.  0, or
+ * WITHOUT ROWID dropped, BEGIN IMMEDIATE is BEGIN) and each ? the next $N, outside quotes.  0, or
  * PORTIER_EINVAL when out is too small.
  */
 int store_sql_text(const char *sql, enum store_dialect d, char *out,
@@ -71,8 +124,13 @@ int store_sql_text(const char *sql, enum store_dialect d, char *out,
 int store_pg_open(struct portier_store *st, const char *conninfo,
 		  const struct portier_store_opts *o, struct portier_err *err);
 void store_pg_close(struct portier_store *st);
+/* store_save_tx on PostgreSQL. */
 int store_pg_save(struct portier_store *st, struct portier_snapshot *s,
+		  store_more_fn more, void *ctx, const char *what,
 		  struct portier_err *err);
+/* Connect again when the connection was lost (the open's attempts); 0 at
+ * once when it is up.  Not inside a transaction. */
+int store_pg_ready(struct portier_store *st, struct portier_err *err);
 int store_pg_load(struct portier_store *st, int64_t id,
 		  struct portier_snapshot *s, struct portier_err *err);
 int store_pg_list(struct portier_store *st, struct portier_snapshot_info **out,

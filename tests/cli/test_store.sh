@@ -79,6 +79,14 @@ expect_in "$ERR" "cannot reach the store" "history without a server"
 expect_exit 3 "$PORTIER" snapshot --store "host=127.0.0.1 password='Sekr1tPw junk"
 no_secret
 expect_in "$ERR" "not a valid connection string" "bad connection string"
+# watch and stored scans run on PostgreSQL too: out of reach at the start
+# they fail as history does (exit 3), not as unsupported
+expect_exit 3 "$PORTIER" watch --interval 1 --store "$pg"
+no_secret
+expect_in "$ERR" "cannot reach the store" "watch without a server"
+expect_exit 3 "$PORTIER" diff --scans --store "$pg"
+no_secret
+expect_in "$ERR" "cannot reach the store" "diff --scans without a server"
 PORTIER_SPOOL_MAX=2 expect_exit 3 "$PORTIER" snapshot -q --store "$pg"
 no_secret
 expect_in "$ERR" "is full (2 snapshots" "full spool"

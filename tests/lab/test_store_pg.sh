@@ -12,6 +12,13 @@
 #    After a restart the next run sends them first; a spool file sent again
 #    (a crash between sending and removing) is stored once; `portier diff`
 #    compares the last snapshot with its own host's one before.
+#  - portier watch --interval 1 on two hosts into the database: each
+#    reports exactly its own NEW; one killed with -9 and restarted repeats
+#    nothing and reports the listener that appeared meanwhile; the server
+#    stopped under them while a listener appears: the round fails with a
+#    note, the watch goes on, and the NEW is reported once it is back.
+#  - Two scan files imported on PostgreSQL and on SQLite: diff --scans
+#    prints the same on both.
 #  - A database of a newer schema, or of another program: exit 3, the data
 #    untouched, nothing spooled.
 . "$PORTIER_SRC/tests/lab/lib.sh"
@@ -200,20 +207,124 @@ snap h1 3
 grep -q "schema version 99 is newer" "$LAB_DIR/h1.err" || lab_fail "newer schema: $(cat "$LAB_DIR/h1.err")"
 [ "$(sql "SELECT count(*) FROM snapshot")" = "$before" ] || lab_fail "a newer schema was written to"
 sql "UPDATE schema_version SET version = 5" > /dev/null
-# watch and stored scans keep their state in SQLite only: said, exit 2,
-# nothing written
-before=$(sql "SELECT count(*) FROM snapshot")
-rc=0
-lab_in h1 "$PORTIER" watch --interval 1 --store "$store" > /dev/null 2> "$LAB_DIR/w.err" || rc=$?
-[ "$rc" = 2 ] || lab_fail "watch on PostgreSQL exited $rc, expected 2: $(cat "$LAB_DIR/w.err")"
-grep -q "kept in a SQLite store only" "$LAB_DIR/w.err" || lab_fail "watch on PostgreSQL: $(cat "$LAB_DIR/w.err")"
-! grep -q Sekr1tPw "$LAB_DIR/w.err" || lab_fail "watch printed the password"
-printf '{"type":"port","addr":"198.18.0.1","port":22,"proto":"tcp","state":"open"}\n' > "$LAB_DIR/scan.jsonl"
-rc=0
-lab_in h1 "$PORTIER" snapshot --import "$LAB_DIR/scan.jsonl" --store "$store" > /dev/null 2> "$LAB_DIR/w.err" || rc=$?
-[ "$rc" = 2 ] || lab_fail "snapshot --import on PostgreSQL exited $rc, expected 2: $(cat "$LAB_DIR/w.err")"
-grep -q "kept in a SQLite store only" "$LAB_DIR/w.err" || lab_fail "--import on PostgreSQL: $(cat "$LAB_DIR/w.err")"
-[ "$(sql "SELECT count(*) FROM snapshot")" = "$before" ] || lab_fail "watch wrote a snapshot to PostgreSQL"
+# ---- portier watch on two hosts into the one database ----------------------------
+# start_watch HOST: portier watch --interval 1 in HOST as HOST, its stdout in
+# $LAB_DIR/watch-HOST.jsonl (appended to over restarts), stderr in .err;
+# returns once its first round is done.
+declare -A WATCH
+start_watch() {
+	local h=$1 out="$LAB_DIR/watch-$1.jsonl" i
+	setsid ip netns exec "${LAB_NS[$h]}" env PORTIER_HOST_ID="$h" "$PORTIER" watch \
+		--interval 1 --store "$store" >> "$out" 2> "$out.err" < /dev/null &
+	WATCH[$h]=$!
+	LAB_PIDS+=("${WATCH[$h]}")
+	for ((i = 0; i < 400; i++)); do
+		grep -q "watching" "$out.err" && return 0
+		kill -0 "${WATCH[$h]}" 2> /dev/null || lab_fail "portier watch on $h exited: $(cat "$out.err")"
+		sleep 0.05
+	done
+	lab_fail "portier watch on $h did not take its first snapshot in 20 s: $(cat "$out.err")"
+}
+# wait_events HOST N [SECONDS]: until HOST's watch has written N events.
+wait_events() {
+	local out="$LAB_DIR/watch-$1.jsonl" i
+	for ((i = 0; i < ${3:-10} * 20; i++)); do
+		[ "$(grep -c . "$out")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	lab_fail "expected $2 events from $1's watch, got: $(cat "$out" "$out.err")"
+}
+# "EVENT PORT HOST SEQ" of each event HOST's watch wrote.
+wevents() { jq -r '"\(.event) \((.after // .before).port) \(.host) \(.seq)"' "$LAB_DIR/watch-$1.jsonl" | tr '\n' ' '; }
+seq_of() { sql "SELECT seq FROM event WHERE host = '$1' AND body LIKE '%\"port\":$2%'"; }
+
+before=$(sql "SELECT count(*) FROM event")
+[ "$before" = 0 ] || lab_fail "events before any watch: $before"
+start_watch h1
+start_watch h2
+! grep -q Sekr1tPw "$LAB_DIR/watch-h1.jsonl.err" "$LAB_DIR/watch-h2.jsonl.err" || lab_fail "watch printed the password"
+# a listener appears on each: each watcher reports exactly its own NEW
+lab_listen h1 tcp:7501
+lab_listen h2 tcp:7502
+wait_events h1 1
+wait_events h2 1
+sleep 2
+[ "$(wevents h1)" = "NEW 7501 h1 $(seq_of h1 7501) " ] || lab_fail "h1's watch: $(wevents h1)"
+[ "$(wevents h2)" = "NEW 7502 h2 $(seq_of h2 7502) " ] || lab_fail "h2's watch: $(wevents h2)"
+[ "$(sql "SELECT host || ' ' || kind FROM event ORDER BY host" | tr '\n' ,)" = "h1 NEW,h2 NEW," ] ||
+	lab_fail "events in the database: $(sql "SELECT seq, host, kind FROM event")"
+[ "$(sql "SELECT string_agg(host || ':' || (delivered = (SELECT max(seq) FROM event e WHERE e.host = w.host))::text, ',' ORDER BY host) FROM watch w")" = "h1:true,h2:true" ] ||
+	lab_fail "watch rows: $(sql "SELECT * FROM watch")"
+
+# kill -9 h1's watcher, a listener while it is down, a restart: that one
+# NEW, numbered after the first, nothing repeated
+kill -KILL -- "-${WATCH[h1]}"
+while kill -0 "${WATCH[h1]}" 2> /dev/null; do sleep 0.05; done
+lab_listen h1 tcp:7511
+start_watch h1
+wait_events h1 2
+sleep 2
+[ "$(wevents h1)" = "NEW 7501 h1 $(seq_of h1 7501) NEW 7511 h1 $(seq_of h1 7511) " ] ||
+	lab_fail "h1's watch after kill -9: $(wevents h1)"
+[ "$(seq_of h1 7511)" -gt "$(seq_of h1 7501)" ] || lab_fail "seq went back"
+[ "$(wevents h2)" = "NEW 7502 h2 $(seq_of h2 7502) " ] || lab_fail "h2 saw h1's restart: $(wevents h2)"
+
+# PostgreSQL stopped under the watchers; a listener appears on h2 while it
+# is down: the round fails (a note), the watch keeps going, and the NEW is
+# reported once the server is back.
+pg_ctl stop -m fast
+lab_listen h2 tcp:7522
+t_change=$(date +%s%3N)
+for ((i = 0; i < 200; i++)); do
+	grep -q "this round is not recorded" "$LAB_DIR/watch-h2.jsonl.err" && break
+	sleep 0.05
+done
+[ "$i" -lt 200 ] || lab_fail "h2's watch did not say its round failed: $(cat "$LAB_DIR/watch-h2.jsonl.err")"
+kill -0 "${WATCH[h2]}" 2> /dev/null || lab_fail "h2's watch died with the server: $(cat "$LAB_DIR/watch-h2.jsonl.err")"
+[ "$(grep -c . "$LAB_DIR/watch-h2.jsonl")" = 1 ] || lab_fail "h2 reported with the server down: $(wevents h2)"
+sleep 2
+pg_start
+t_up=$(date +%s%3N)
+# within a few intervals: the next round, after at most one sequence of
+# reconnect attempts (1.75 s) that began before the server was up
+wait_events h2 2 8
+t_seen=$(date +%s%3N)
+sleep 2
+lab_log "server down $((t_up - t_change)) ms after the change; reported $((t_seen - t_up)) ms after it came back"
+[ "$(wevents h2)" = "NEW 7502 h2 $(seq_of h2 7502) NEW 7522 h2 $(seq_of h2 7522) " ] ||
+	lab_fail "h2's watch after the server's restart: $(wevents h2)"
+[ "$(grep -c . "$LAB_DIR/watch-h1.jsonl")" = 2 ] || lab_fail "h1 reported while the server was down: $(wevents h1)"
+! grep -q Sekr1tPw "$LAB_DIR/watch-h1.jsonl.err" "$LAB_DIR/watch-h2.jsonl.err" || lab_fail "watch printed the password"
+[ "$(sql "SELECT count(*) FROM event")" = 4 ] || lab_fail "events in the database: $(sql "SELECT seq, host, kind FROM event")"
+for h in h1 h2; do
+	kill -TERM "${WATCH[$h]}"
+	rc=0; wait "${WATCH[$h]}" || rc=$?
+	[ "$rc" = 0 ] || lab_fail "portier watch on $h exited $rc on SIGTERM: $(cat "$LAB_DIR/watch-$h.jsonl.err")"
+done
+
+# ---- stored scans: PostgreSQL gives what SQLite gives ------------------------------
+# Two scan files (two hosts, a port gone, one new, a service changed, text
+# that is not ASCII) imported into both stores; diff --scans of each.
+j() { printf '{"type":"port","addr":"%s","family":"ipv4","hostname":"%s","port":%s,"proto":"%s","state":"%s","service":"%s"}\n' "$@"; }
+{ j 198.18.0.10 b.example 22 tcp open ssh; j 198.18.0.10 b.example 80 tcp open "http nginx 1.22"
+  j 198.18.0.9 A.example 53 udp open domain; j 198.18.0.9 A.example 25 tcp open "smtp Écrivain 1"; } > "$LAB_DIR/sa.jsonl"
+{ j 198.18.0.10 b.example 80 tcp open "http nginx 1.24"; j 198.18.0.10 b.example 443 tcp open https
+  j 198.18.0.9 A.example 53 udp open domain; j 198.18.0.9 A.example 25 tcp filtered "smtp Écrivain 1"; } > "$LAB_DIR/sb.jsonl"
+mkdir -m 700 "$LAB_DIR/sq"
+for s in "$store" "$LAB_DIR/sq/p.db"; do
+	for f in sa sb; do lab_expect 0 "$PORTIER" snapshot -q --store "$s" --import "$LAB_DIR/$f.jsonl"; done
+done
+rc=0; "$PORTIER" diff --scans --json --store "$store" > "$LAB_DIR/pg-scans.jsonl" || rc=$?
+[ "$rc" = 1 ] || lab_fail "diff --scans on PostgreSQL exited $rc, expected 1"
+lab_expect 1 "$PORTIER" diff --scans --json --store "$LAB_DIR/sq/p.db" > "$LAB_DIR/sq-scans.jsonl"
+cat "$LAB_DIR/pg-scans.jsonl"
+[ "$(grep -c . "$LAB_DIR/pg-scans.jsonl")" -ge 4 ] || lab_fail "diff --scans found too little"
+cmp "$LAB_DIR/pg-scans.jsonl" "$LAB_DIR/sq-scans.jsonl" || lab_fail "diff --scans differs between PostgreSQL and SQLite"
+lab_expect 1 "$PORTIER" diff --scans --store "$store" > "$LAB_DIR/pg-scans.txt"
+lab_expect 1 "$PORTIER" diff --scans --store "$LAB_DIR/sq/p.db" > "$LAB_DIR/sq-scans.txt"
+cmp "$LAB_DIR/pg-scans.txt" "$LAB_DIR/sq-scans.txt" || lab_fail "diff --scans (text) differs between PostgreSQL and SQLite"
+lab_expect 0 "$PORTIER" diff --scans --store "$store" 2 2
+[ "$(sql "SELECT count(*) FROM scan_port")" = 8 ] || lab_fail "scan ports: $(sql "SELECT * FROM scan_port")"
 DB=postgres sql "CREATE DATABASE other" > /dev/null
 DB=other sql "CREATE TABLE accounts(id int); INSERT INTO accounts VALUES (1)" > /dev/null
 store="host=$pgdir user=postgres dbname=other password=Sekr1tPw"

@@ -2,7 +2,9 @@
  * test_scanstore.c - scans in the store: a scan file saved and loaded
  * back compares equal to itself, and the changes between two scans of one
  * host are the events NEW, GONE and SERVICE_CHANGED (a port open on both
- * sides whose service, product or version changed).
+ * sides whose service, product or version changed).  A scan whose rows
+ * the database returns in another order (PostgreSQL sorts text by its
+ * collation) loads sorted as a scan file is.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "portier/store.h"
 
@@ -123,10 +126,61 @@ static void test_roundtrip(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static void test_load_order(void **state)
+{
+	char dir[] = "/tmp/portier-test-scanstore.XXXXXX", db[64], cmd[80];
+	struct portier_scan_file *f;
+	struct portier_store *st;
+	struct portier_err err = {0};
+	sqlite3 *raw;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof db, "%s/p.db", dir);
+	assert_int_equal(
+		portier_store_open(db, PORTIER_STORE_CREATE, &st, &err), 0);
+	portier_store_close(st);
+	/* rows written in an order no scan file has, as a database with
+	 * another collation might return them; a port of no host */
+	assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(
+			raw,
+			"INSERT INTO scan VALUES(1, 5, 'x');"
+			"INSERT INTO scan_host VALUES(1, 'b', 'b', 'up', ''),"
+			" (1, 'a', 'a', 'up', ''), (1, 'C', 'C', 'up', '');"
+			"INSERT INTO scan_port VALUES(1, 'b', 443, 6, 'open', ''),"
+			" (1, 'b', 22, 6, 'open', ''), (1, 'b', 22, 17, 'open',"
+			" ''), (1, 'a', 80, 6, 'closed', 's'),"
+			" (1, 'zz', 1, 6, 'open', '')",
+			NULL, NULL, NULL),
+		SQLITE_OK);
+	sqlite3_close(raw);
+	assert_int_equal(portier_store_open(db, 0, &st, &err), 0);
+	assert_int_equal(portier_store_scan_load(st, 1, &f, &err), 0);
+	assert_int_equal(f->n, 3);
+	assert_string_equal(f->hosts[0].id, "C");
+	assert_string_equal(f->hosts[1].id, "a");
+	assert_string_equal(f->hosts[2].id, "b");
+	assert_int_equal(f->hosts[0].n_ports, 0);
+	assert_int_equal(f->hosts[1].n_ports, 1);
+	assert_string_equal(f->hosts[1].ports[0].service, "s");
+	assert_int_equal(f->hosts[2].n_ports, 3);
+	assert_int_equal(f->hosts[2].ports[0].port, 22);
+	assert_int_equal(f->hosts[2].ports[0].proto, 6);
+	assert_int_equal(f->hosts[2].ports[1].proto, 17);
+	assert_int_equal(f->hosts[2].ports[2].port, 443);
+	portier_scan_file_free(f);
+	portier_store_close(st);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_load_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

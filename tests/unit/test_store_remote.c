@@ -118,6 +118,31 @@ static void test_sql_text(void **state)
 			 PORTIER_EINVAL);
 }
 
+/* sql in PostgreSQL's words contains want. */
+static void pg_has(const char *sql, const char *want)
+{
+	char out[2048];
+
+	assert_int_equal(store_sql_text(sql, STORE_PG, out, sizeof out), 0);
+	assert_non_null(strstr(out, want));
+}
+
+/* The statements of watch and stored scans, shared by both backends. */
+static void test_sql_watch_scan(void **state)
+{
+	(void)state;
+	pg_has("BEGIN IMMEDIATE; SELECT ?", "BEGIN; SELECT $1");
+	pg_has(store_sql_upsert_watch,
+	       "INSERT INTO watch(host, snapshot, delivered) VALUES($1, $2, $3)"
+	       " ON CONFLICT(host) DO UPDATE SET snapshot = excluded.snapshot");
+	pg_has(store_sql_insert_event, "VALUES($1, $2, $3, $4) RETURNING seq");
+	pg_has(store_sql_delivered, "UPDATE watch SET delivered = $1 WHERE"
+				    " host = $2 AND delivered < $3");
+	pg_has(store_sql_insert_scan_port, "VALUES($1, $2, $3, $4, $5, $6)");
+	pg_has(store_sql_insert_scan, "VALUES($1, $2) RETURNING id");
+	pg_has(store_migrations[4], "event(seq BIGSERIAL PRIMARY KEY, host");
+}
+
 /* A snapshot of two listeners: one with every field, one with NULLs. */
 static struct portier_snapshot *sample(const char *key)
 {
@@ -394,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_is_remote),
 		cmocka_unit_test(test_redact),
 		cmocka_unit_test(test_sql_text),
+		cmocka_unit_test(test_sql_watch_scan),
 		cmocka_unit_test(test_spool_format),
 		cmocka_unit_test(test_spool_dir),
 		cmocka_unit_test(test_same_host),
