@@ -213,8 +213,26 @@ struct row {
 	char safe[N_COLS][1200]; /* ptr[] with control characters escaped */
 };
 
-static void make_row(const struct local_view *v, const struct portier_sock *s,
-		     struct row *r, struct user_names *un)
+/*
+ * src as it is when portier_text_clean would copy it unchanged (printable
+ * ASCII that fits), else cleaned into dst: most cells are addresses,
+ * numbers and plain names, and the table builds each row twice.
+ */
+static const char *cell_safe(char *dst, size_t cap, const char *src)
+{
+	const unsigned char *p = (const unsigned char *)src;
+
+	while (*p >= 0x20 && *p < 0x7f)
+		p++;
+	if (*p == '\0' && (size_t)(p - (const unsigned char *)src) < cap)
+		return src;
+	return local_out_safe(dst, cap, src);
+}
+
+/* The cells of s that show[] asks for (the others are left empty). */
+static void make_row(const struct local_view *v, const bool *show,
+		     const struct portier_sock *s, struct row *r,
+		     struct user_names *un)
 {
 	const struct portier_proc *p = portier_local_owner(v->l, s, 0, NULL);
 	const char *svc;
@@ -247,17 +265,19 @@ static void make_row(const struct local_view *v, const struct portier_sock *s,
 	/* the class of the port that names the service (set just above) */
 	r->ptr[C_CLASS] =
 		port ? portier_port_class_name(portier_port_class(port)) : "-";
-	if (v->processes)
+	if (show[C_USER])
 		r->ptr[C_USER] = uid_name(un, s->uid);
-	if (p)
+	if (show[C_PID] && p)
 		snprintf(r->cell[C_PID], 16, "%d", p->pid);
-	else
+	else if (show[C_PID])
 		r->ptr[C_PID] = "-";
-	local_out_owners(v->l, s, r->cell[C_PROCESS], sizeof(r->cell[0]));
+	if (show[C_PROCESS])
+		local_out_owners(v->l, s, r->cell[C_PROCESS],
+				 sizeof(r->cell[0]));
 	if (!p)
 		r->ptr[C_PROCESS] = "-";
 	r->ptr[C_EXE] = p && p->exe ? p->exe : "-";
-	if (p && p->exe_deleted) {
+	if (show[C_EXE] && p && p->exe_deleted) {
 		snprintf(r->cell[C_EXE], sizeof(r->cell[0]), "%s (deleted)",
 			 p->exe);
 		r->ptr[C_EXE] = r->cell[C_EXE];
@@ -267,8 +287,30 @@ static void make_row(const struct local_view *v, const struct portier_sock *s,
 					   : "-";
 	/* names and paths are anyone's to choose: no raw escape sequences */
 	for (c = 0; c < N_COLS; c++)
-		r->ptr[c] = local_out_safe(r->safe[c], sizeof(r->safe[c]),
-					   r->ptr[c]);
+		if (show[c])
+			r->ptr[c] = cell_safe(r->safe[c], sizeof(r->safe[c]),
+					      r->ptr[c]);
+}
+
+/* text, then spaces up to width (right-aligned: first), then sep */
+static void put_cell(FILE *f, const char *text, int width, bool right, char sep)
+{
+	static const char spaces[] = "                                ";
+	size_t len = strlen(text);
+	int pad = width > (int)len ? width - (int)len : 0;
+
+	if (!right)
+		fwrite(text, 1, len, f);
+	while (pad > 0) {
+		int k = pad < (int)sizeof(spaces) - 1 ? pad
+						      : (int)sizeof(spaces) - 1;
+
+		fwrite(spaces, 1, (size_t)k, f);
+		pad -= k;
+	}
+	if (right)
+		fwrite(text, 1, len, f);
+	putc(sep, f);
 }
 
 void local_out_table(const struct local_view *v, const uint32_t *idx, size_t n,
@@ -297,7 +339,7 @@ void local_out_table(const struct local_view *v, const uint32_t *idx, size_t n,
 			last = c;
 	}
 	for (i = 0; i < n; i++) {
-		make_row(v, &v->l->socks[idx[i]], r, &un);
+		make_row(v, show, &v->l->socks[idx[i]], r, &un);
 		for (c = 0; c < N_COLS; c++) {
 			int w = show[c] ? (int)strlen(r->ptr[c]) : 0;
 
@@ -305,28 +347,18 @@ void local_out_table(const struct local_view *v, const uint32_t *idx, size_t n,
 				width[c] = w;
 		}
 	}
-	for (c = 0; c < N_COLS; c++) {
-		if (!show[c])
-			continue;
-		if (c == last)
-			fprintf(f, "%s\n", headers[c]);
-		else if (c == C_RECVQ || c == C_SENDQ)
-			fprintf(f, "%*s ", width[c], headers[c]);
-		else
-			fprintf(f, "%-*s ", width[c], headers[c]);
-	}
+	for (c = 0; c < N_COLS; c++)
+		if (show[c])
+			put_cell(f, headers[c], c == last ? 0 : width[c],
+				 c == C_RECVQ || c == C_SENDQ,
+				 c == last ? '\n' : ' ');
 	for (i = 0; i < n; i++) {
-		make_row(v, &v->l->socks[idx[i]], r, &un);
-		for (c = 0; c < N_COLS; c++) {
-			if (!show[c])
-				continue;
-			if (c == last)
-				fprintf(f, "%s\n", r->ptr[c]);
-			else if (c == C_RECVQ || c == C_SENDQ)
-				fprintf(f, "%*s ", width[c], r->ptr[c]);
-			else
-				fprintf(f, "%-*s ", width[c], r->ptr[c]);
-		}
+		make_row(v, show, &v->l->socks[idx[i]], r, &un);
+		for (c = 0; c < N_COLS; c++)
+			if (show[c])
+				put_cell(f, r->ptr[c], c == last ? 0 : width[c],
+					 c == C_RECVQ || c == C_SENDQ,
+					 c == last ? '\n' : ' ');
 	}
 	free(r);
 }
