@@ -22,24 +22,59 @@ void local_view_init(struct local_view *v)
 	portier_local_listen_ports(v->l, PORTIER_LOCAL_UDP, &v->listen_udp);
 }
 
+/* The decimal digits of v and a NUL at p; returns the end. */
+static char *put_uint(char *p, unsigned v)
+{
+	char tmp[10];
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n)
+		*p++ = tmp[--n];
+	*p = '\0';
+	return p;
+}
+
 void local_out_endpoint(const struct portier_sock *s, bool remote, char *buf,
 			size_t len)
 {
-	char a[64];
+	char a[64], *p = buf;
+	size_t al;
 	uint16_t port = remote ? s->rport : s->lport;
+	bool v6 = s->family == AF_INET6;
 
 	if (s->family == AF_UNIX) {
 		portier_sock_addr(s, remote, buf, len);
 		return;
 	}
 	portier_sock_addr(s, remote, a, sizeof(a));
+	al = strlen(a);
+	/* "[" address "]" ":" and at most 5 digits (the table's cells are
+	 * far larger; a small buffer gets the same text cut) */
+	if (len < al + 10) {
+		if (remote && port == 0 && s->proto != PORTIER_LOCAL_RAW &&
+		    portier_sock_listening(s))
+			snprintf(buf, len, v6 ? "[%s]:*" : "%s:*", a);
+		else
+			snprintf(buf, len, v6 ? "[%s]:%u" : "%s:%u", a, port);
+		return;
+	}
+	if (v6)
+		*p++ = '[';
+	memcpy(p, a, al);
+	p += al;
+	if (v6)
+		*p++ = ']';
+	*p++ = ':';
 	if (remote && port == 0 && s->proto != PORTIER_LOCAL_RAW &&
-	    (portier_sock_listening(s)))
-		snprintf(buf, len, s->family == AF_INET6 ? "[%s]:*" : "%s:*",
-			 a);
-	else
-		snprintf(buf, len, s->family == AF_INET6 ? "[%s]:%u" : "%s:%u",
-			 a, port);
+	    portier_sock_listening(s)) {
+		*p++ = '*';
+		*p = '\0';
+	} else {
+		put_uint(p, port);
+	}
 }
 
 const char *local_out_service(const struct local_view *v,
@@ -255,8 +290,8 @@ static void make_row(const struct local_view *v, const bool *show,
 		snprintf(r->cell[C_PROTO], 16, "%s%s",
 			 portier_local_proto_name(s->proto),
 			 s->family == AF_INET6 ? "6" : "");
-	snprintf(r->cell[C_RECVQ], 16, "%u", s->rqueue);
-	snprintf(r->cell[C_SENDQ], 16, "%u", s->wqueue);
+	put_uint(r->cell[C_RECVQ], s->rqueue);
+	put_uint(r->cell[C_SENDQ], s->wqueue);
 	local_out_endpoint(s, false, r->cell[C_LOCAL], sizeof(r->cell[0]));
 	local_out_endpoint(s, true, r->cell[C_PEER], sizeof(r->cell[0]));
 	r->ptr[C_STATE] = portier_sock_state_name(s);
