@@ -26,9 +26,14 @@
 
 /* ---- inode -> socket index --------------------------------------------- */
 
+/*
+ * Slots hold a socket's index plus one (0 = empty); the key is that
+ * socket's inode, read from the snapshot itself, so the index costs four
+ * bytes a slot and no copy of the keys.
+ */
 struct inode_index {
-	uint64_t *keys; /* 0 = empty */
-	uint32_t *vals;
+	const struct portier_sock *socks;
+	uint32_t *slots;
 	size_t mask;
 };
 
@@ -43,11 +48,13 @@ static size_t hash_u64(uint64_t k)
 static int index_build(struct inode_index *ix, const struct portier_local *l)
 {
 	/* at most half full; the largest table still fits the index type */
-	size_t cap = portier_pow2_size(l->n_socks * 2, 64, (size_t)1 << 40), i;
+	size_t cap = portier_pow2_size(l->n_socks * 2, 64, (size_t)1 << 33), i;
 
-	ix->keys = portier_calloc(cap, sizeof(*ix->keys));
-	ix->vals = portier_malloc(cap * sizeof(*ix->vals));
-	if (!ix->keys || !ix->vals)
+	if (l->n_socks >= UINT32_MAX)
+		return PORTIER_ENOMEM;
+	ix->socks = l->socks;
+	ix->slots = portier_calloc(cap, sizeof(*ix->slots));
+	if (!ix->slots)
 		return PORTIER_ENOMEM;
 	ix->mask = cap - 1;
 	for (i = 0; i < l->n_socks; i++) {
@@ -56,11 +63,12 @@ static int index_build(struct inode_index *ix, const struct portier_local *l)
 
 		if (!k)
 			continue;
+		/* the same inode twice: the later socket takes the slot */
 		for (h = hash_u64(k) & ix->mask;
-		     ix->keys[h] && ix->keys[h] != k; h = (h + 1) & ix->mask)
+		     ix->slots[h] && ix->socks[ix->slots[h] - 1].inode != k;
+		     h = (h + 1) & ix->mask)
 			;
-		ix->keys[h] = k;
-		ix->vals[h] = (uint32_t)i;
+		ix->slots[h] = (uint32_t)i + 1;
 	}
 	return 0;
 }
@@ -69,9 +77,9 @@ static long index_find(const struct inode_index *ix, uint64_t k)
 {
 	size_t h;
 
-	for (h = hash_u64(k) & ix->mask; ix->keys[h]; h = (h + 1) & ix->mask)
-		if (ix->keys[h] == k)
-			return ix->vals[h];
+	for (h = hash_u64(k) & ix->mask; ix->slots[h]; h = (h + 1) & ix->mask)
+		if (ix->socks[ix->slots[h] - 1].inode == k)
+			return (long)ix->slots[h] - 1;
 	return -1;
 }
 
@@ -485,8 +493,7 @@ int local_procs_scan(struct portier_local *l, const char *root,
 	portier_free(rootbuf);
 	portier_free(sc.fdbuf);
 	/* the index is not needed to place the owners: give it back first */
-	portier_free(sc.ix.keys);
-	portier_free(sc.ix.vals);
+	portier_free(sc.ix.slots);
 	if (rc == 0)
 		rc = place_owners(&sc);
 	if (rc == PORTIER_ENOMEM)
