@@ -103,16 +103,28 @@ void local_out_owners(const struct portier_local *l,
 	for (i = 0; i < s->owner_count && used + 1 < len; i++) {
 		const struct portier_proc *p =
 			portier_local_owner(l, s, i, NULL);
-		int k;
+		const char *comm = p->comm[0] ? p->comm : "?";
+		char piece[48], *e = piece; /* ",pid/comm": comm is < 17 */
+		size_t k, cl = strnlen(comm, sizeof(p->comm));
 
 		if (p->pid == prev) /* the same process through another fd */
 			continue;
 		prev = p->pid;
-		k = snprintf(buf + used, len - used, "%s%d/%s", used ? "," : "",
-			     p->pid, p->comm[0] ? p->comm : "?");
-		if (k < 0)
-			break;
-		used += (size_t)k;
+		if (used)
+			*e++ = ',';
+		if (p->pid < 0)
+			*e++ = '-';
+		e = put_uint(e, p->pid < 0 ? 0u - (unsigned)p->pid
+					   : (unsigned)p->pid);
+		*e++ = '/';
+		memcpy(e, comm, cl);
+		e += cl;
+		/* as snprintf would: what fits, and the whole length counted */
+		k = (size_t)(e - piece);
+		memcpy(buf + used, piece,
+		       k < len - used - 1 ? k : len - used - 1);
+		buf[used + (k < len - used - 1 ? k : len - used - 1)] = '\0';
+		used += k;
 	}
 	if (used >= len && len > 4)
 		memcpy(buf + len - 4, "...", 4);
@@ -286,10 +298,14 @@ static void make_row(const struct local_view *v, const bool *show,
 			 : s->type == SOCK_DGRAM     ? "dgr"
 			 : s->type == SOCK_SEQPACKET ? "seq"
 						     : "?");
-	else
-		snprintf(r->cell[C_PROTO], 16, "%s%s",
-			 portier_local_proto_name(s->proto),
-			 s->family == AF_INET6 ? "6" : "");
+	else {
+		const char *name = portier_local_proto_name(s->proto);
+		size_t n = strlen(name); /* at most "unix" */
+
+		memcpy(r->cell[C_PROTO], name, n);
+		memcpy(r->cell[C_PROTO] + n, s->family == AF_INET6 ? "6" : "",
+		       s->family == AF_INET6 ? 2 : 1);
+	}
 	put_uint(r->cell[C_RECVQ], s->rqueue);
 	put_uint(r->cell[C_SENDQ], s->wqueue);
 	local_out_endpoint(s, false, r->cell[C_LOCAL], sizeof(r->cell[0]));
