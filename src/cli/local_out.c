@@ -22,24 +22,59 @@ void local_view_init(struct local_view *v)
 	portier_local_listen_ports(v->l, PORTIER_LOCAL_UDP, &v->listen_udp);
 }
 
+/* The decimal digits of v and a NUL at p; returns the end. */
+static char *put_uint(char *p, unsigned v)
+{
+	char tmp[10];
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n)
+		*p++ = tmp[--n];
+	*p = '\0';
+	return p;
+}
+
 void local_out_endpoint(const struct portier_sock *s, bool remote, char *buf,
 			size_t len)
 {
-	char a[64];
+	char a[64], *p = buf;
+	size_t al;
 	uint16_t port = remote ? s->rport : s->lport;
+	bool v6 = s->family == AF_INET6;
 
 	if (s->family == AF_UNIX) {
 		portier_sock_addr(s, remote, buf, len);
 		return;
 	}
 	portier_sock_addr(s, remote, a, sizeof(a));
+	al = strlen(a);
+	/* "[" address "]" ":" and at most 5 digits (the table's cells are
+	 * far larger; a small buffer gets the same text cut) */
+	if (len < al + 10) {
+		if (remote && port == 0 && s->proto != PORTIER_LOCAL_RAW &&
+		    portier_sock_listening(s))
+			snprintf(buf, len, v6 ? "[%s]:*" : "%s:*", a);
+		else
+			snprintf(buf, len, v6 ? "[%s]:%u" : "%s:%u", a, port);
+		return;
+	}
+	if (v6)
+		*p++ = '[';
+	memcpy(p, a, al);
+	p += al;
+	if (v6)
+		*p++ = ']';
+	*p++ = ':';
 	if (remote && port == 0 && s->proto != PORTIER_LOCAL_RAW &&
-	    (portier_sock_listening(s)))
-		snprintf(buf, len, s->family == AF_INET6 ? "[%s]:*" : "%s:*",
-			 a);
-	else
-		snprintf(buf, len, s->family == AF_INET6 ? "[%s]:%u" : "%s:%u",
-			 a, port);
+	    portier_sock_listening(s)) {
+		*p++ = '*';
+		*p = '\0';
+	} else {
+		put_uint(p, port);
+	}
 }
 
 const char *local_out_service(const struct local_view *v,
@@ -68,16 +103,28 @@ void local_out_owners(const struct portier_local *l,
 	for (i = 0; i < s->owner_count && used + 1 < len; i++) {
 		const struct portier_proc *p =
 			portier_local_owner(l, s, i, NULL);
-		int k;
+		const char *comm = p->comm[0] ? p->comm : "?";
+		char piece[48], *e = piece; /* ",pid/comm": comm is < 17 */
+		size_t k, cl = strnlen(comm, sizeof(p->comm));
 
 		if (p->pid == prev) /* the same process through another fd */
 			continue;
 		prev = p->pid;
-		k = snprintf(buf + used, len - used, "%s%d/%s", used ? "," : "",
-			     p->pid, p->comm[0] ? p->comm : "?");
-		if (k < 0)
-			break;
-		used += (size_t)k;
+		if (used)
+			*e++ = ',';
+		if (p->pid < 0)
+			*e++ = '-';
+		e = put_uint(e, p->pid < 0 ? 0u - (unsigned)p->pid
+					   : (unsigned)p->pid);
+		*e++ = '/';
+		memcpy(e, comm, cl);
+		e += cl;
+		/* as snprintf would: what fits, and the whole length counted */
+		k = (size_t)(e - piece);
+		memcpy(buf + used, piece,
+		       k < len - used - 1 ? k : len - used - 1);
+		buf[used + (k < len - used - 1 ? k : len - used - 1)] = '\0';
+		used += k;
 	}
 	if (used >= len && len > 4)
 		memcpy(buf + len - 4, "...", 4);
@@ -213,8 +260,26 @@ struct row {
 	char safe[N_COLS][1200]; /* ptr[] with control characters escaped */
 };
 
-static void make_row(const struct local_view *v, const struct portier_sock *s,
-		     struct row *r, struct user_names *un)
+/*
+ * src as it is when portier_text_clean would copy it unchanged (printable
+ * ASCII that fits), else cleaned into dst: most cells are addresses,
+ * numbers and plain names, and the table builds each row twice.
+ */
+static const char *cell_safe(char *dst, size_t cap, const char *src)
+{
+	const unsigned char *p = (const unsigned char *)src;
+
+	while (*p >= 0x20 && *p < 0x7f)
+		p++;
+	if (*p == '\0' && (size_t)(p - (const unsigned char *)src) < cap)
+		return src;
+	return local_out_safe(dst, cap, src);
+}
+
+/* The cells of s that show[] asks for (the others are left empty). */
+static void make_row(const struct local_view *v, const bool *show,
+		     const struct portier_sock *s, struct row *r,
+		     struct user_names *un)
 {
 	const struct portier_proc *p = portier_local_owner(v->l, s, 0, NULL);
 	const char *svc;
@@ -233,12 +298,16 @@ static void make_row(const struct local_view *v, const struct portier_sock *s,
 			 : s->type == SOCK_DGRAM     ? "dgr"
 			 : s->type == SOCK_SEQPACKET ? "seq"
 						     : "?");
-	else
-		snprintf(r->cell[C_PROTO], 16, "%s%s",
-			 portier_local_proto_name(s->proto),
-			 s->family == AF_INET6 ? "6" : "");
-	snprintf(r->cell[C_RECVQ], 16, "%u", s->rqueue);
-	snprintf(r->cell[C_SENDQ], 16, "%u", s->wqueue);
+	else {
+		const char *name = portier_local_proto_name(s->proto);
+		size_t n = strlen(name); /* at most "unix" */
+
+		memcpy(r->cell[C_PROTO], name, n);
+		memcpy(r->cell[C_PROTO] + n, s->family == AF_INET6 ? "6" : "",
+		       s->family == AF_INET6 ? 2 : 1);
+	}
+	put_uint(r->cell[C_RECVQ], s->rqueue);
+	put_uint(r->cell[C_SENDQ], s->wqueue);
 	local_out_endpoint(s, false, r->cell[C_LOCAL], sizeof(r->cell[0]));
 	local_out_endpoint(s, true, r->cell[C_PEER], sizeof(r->cell[0]));
 	r->ptr[C_STATE] = portier_sock_state_name(s);
@@ -247,17 +316,19 @@ static void make_row(const struct local_view *v, const struct portier_sock *s,
 	/* the class of the port that names the service (set just above) */
 	r->ptr[C_CLASS] =
 		port ? portier_port_class_name(portier_port_class(port)) : "-";
-	if (v->processes)
+	if (show[C_USER])
 		r->ptr[C_USER] = uid_name(un, s->uid);
-	if (p)
+	if (show[C_PID] && p)
 		snprintf(r->cell[C_PID], 16, "%d", p->pid);
-	else
+	else if (show[C_PID])
 		r->ptr[C_PID] = "-";
-	local_out_owners(v->l, s, r->cell[C_PROCESS], sizeof(r->cell[0]));
+	if (show[C_PROCESS])
+		local_out_owners(v->l, s, r->cell[C_PROCESS],
+				 sizeof(r->cell[0]));
 	if (!p)
 		r->ptr[C_PROCESS] = "-";
 	r->ptr[C_EXE] = p && p->exe ? p->exe : "-";
-	if (p && p->exe_deleted) {
+	if (show[C_EXE] && p && p->exe_deleted) {
 		snprintf(r->cell[C_EXE], sizeof(r->cell[0]), "%s (deleted)",
 			 p->exe);
 		r->ptr[C_EXE] = r->cell[C_EXE];
@@ -267,8 +338,30 @@ static void make_row(const struct local_view *v, const struct portier_sock *s,
 					   : "-";
 	/* names and paths are anyone's to choose: no raw escape sequences */
 	for (c = 0; c < N_COLS; c++)
-		r->ptr[c] = local_out_safe(r->safe[c], sizeof(r->safe[c]),
-					   r->ptr[c]);
+		if (show[c])
+			r->ptr[c] = cell_safe(r->safe[c], sizeof(r->safe[c]),
+					      r->ptr[c]);
+}
+
+/* text, then spaces up to width (right-aligned: first), then sep */
+static void put_cell(FILE *f, const char *text, int width, bool right, char sep)
+{
+	static const char spaces[] = "                                ";
+	size_t len = strlen(text);
+	int pad = width > (int)len ? width - (int)len : 0;
+
+	if (!right)
+		fwrite(text, 1, len, f);
+	while (pad > 0) {
+		int k = pad < (int)sizeof(spaces) - 1 ? pad
+						      : (int)sizeof(spaces) - 1;
+
+		fwrite(spaces, 1, (size_t)k, f);
+		pad -= k;
+	}
+	if (right)
+		fwrite(text, 1, len, f);
+	putc(sep, f);
 }
 
 void local_out_table(const struct local_view *v, const uint32_t *idx, size_t n,
@@ -297,7 +390,7 @@ void local_out_table(const struct local_view *v, const uint32_t *idx, size_t n,
 			last = c;
 	}
 	for (i = 0; i < n; i++) {
-		make_row(v, &v->l->socks[idx[i]], r, &un);
+		make_row(v, show, &v->l->socks[idx[i]], r, &un);
 		for (c = 0; c < N_COLS; c++) {
 			int w = show[c] ? (int)strlen(r->ptr[c]) : 0;
 
@@ -305,28 +398,18 @@ void local_out_table(const struct local_view *v, const uint32_t *idx, size_t n,
 				width[c] = w;
 		}
 	}
-	for (c = 0; c < N_COLS; c++) {
-		if (!show[c])
-			continue;
-		if (c == last)
-			fprintf(f, "%s\n", headers[c]);
-		else if (c == C_RECVQ || c == C_SENDQ)
-			fprintf(f, "%*s ", width[c], headers[c]);
-		else
-			fprintf(f, "%-*s ", width[c], headers[c]);
-	}
+	for (c = 0; c < N_COLS; c++)
+		if (show[c])
+			put_cell(f, headers[c], c == last ? 0 : width[c],
+				 c == C_RECVQ || c == C_SENDQ,
+				 c == last ? '\n' : ' ');
 	for (i = 0; i < n; i++) {
-		make_row(v, &v->l->socks[idx[i]], r, &un);
-		for (c = 0; c < N_COLS; c++) {
-			if (!show[c])
-				continue;
-			if (c == last)
-				fprintf(f, "%s\n", r->ptr[c]);
-			else if (c == C_RECVQ || c == C_SENDQ)
-				fprintf(f, "%*s ", width[c], r->ptr[c]);
-			else
-				fprintf(f, "%-*s ", width[c], r->ptr[c]);
-		}
+		make_row(v, show, &v->l->socks[idx[i]], r, &un);
+		for (c = 0; c < N_COLS; c++)
+			if (show[c])
+				put_cell(f, r->ptr[c], c == last ? 0 : width[c],
+					 c == C_RECVQ || c == C_SENDQ,
+					 c == last ? '\n' : ' ');
 	}
 	free(r);
 }

@@ -20,11 +20,20 @@
 
 #include "local/local_int.h"
 
+/* getdents64 chunks: /proc lists a few hundred names in each */
+#define FD_BUF	 32768
+#define ROOT_BUF 32768
+
 /* ---- inode -> socket index --------------------------------------------- */
 
+/*
+ * Slots hold a socket's index plus one (0 = empty); the key is that
+ * socket's inode, read from the snapshot itself, so the index costs four
+ * bytes a slot and no copy of the keys.
+ */
 struct inode_index {
-	uint64_t *keys; /* 0 = empty */
-	uint32_t *vals;
+	const struct portier_sock *socks;
+	uint32_t *slots;
 	size_t mask;
 };
 
@@ -39,11 +48,13 @@ static size_t hash_u64(uint64_t k)
 static int index_build(struct inode_index *ix, const struct portier_local *l)
 {
 	/* at most half full; the largest table still fits the index type */
-	size_t cap = portier_pow2_size(l->n_socks * 2, 64, (size_t)1 << 40), i;
+	size_t cap = portier_pow2_size(l->n_socks * 2, 64, (size_t)1 << 33), i;
 
-	ix->keys = portier_calloc(cap, sizeof(*ix->keys));
-	ix->vals = portier_malloc(cap * sizeof(*ix->vals));
-	if (!ix->keys || !ix->vals)
+	if (l->n_socks >= UINT32_MAX)
+		return PORTIER_ENOMEM;
+	ix->socks = l->socks;
+	ix->slots = portier_calloc(cap, sizeof(*ix->slots));
+	if (!ix->slots)
 		return PORTIER_ENOMEM;
 	ix->mask = cap - 1;
 	for (i = 0; i < l->n_socks; i++) {
@@ -52,11 +63,12 @@ static int index_build(struct inode_index *ix, const struct portier_local *l)
 
 		if (!k)
 			continue;
+		/* the same inode twice: the later socket takes the slot */
 		for (h = hash_u64(k) & ix->mask;
-		     ix->keys[h] && ix->keys[h] != k; h = (h + 1) & ix->mask)
+		     ix->slots[h] && ix->socks[ix->slots[h] - 1].inode != k;
+		     h = (h + 1) & ix->mask)
 			;
-		ix->keys[h] = k;
-		ix->vals[h] = (uint32_t)i;
+		ix->slots[h] = (uint32_t)i + 1;
 	}
 	return 0;
 }
@@ -65,9 +77,9 @@ static long index_find(const struct inode_index *ix, uint64_t k)
 {
 	size_t h;
 
-	for (h = hash_u64(k) & ix->mask; ix->keys[h]; h = (h + 1) & ix->mask)
-		if (ix->keys[h] == k)
-			return ix->vals[h];
+	for (h = hash_u64(k) & ix->mask; ix->slots[h]; h = (h + 1) & ix->mask)
+		if (ix->socks[ix->slots[h] - 1].inode == k)
+			return (long)ix->slots[h] - 1;
 	return -1;
 }
 
@@ -194,6 +206,7 @@ struct scan {
 	} * found;
 	size_t n_found, cap_found;
 	size_t cap_procs;
+	char *fdbuf; /* getdents64 of one process's fd directory */
 };
 
 static const char *user_name(struct scan *sc, uint32_t uid)
@@ -301,12 +314,48 @@ static uint64_t socket_inode(const char *link, size_t len)
 	return v;
 }
 
+/*
+ * The next entry of a getdents64 chunk *pos..len of buf, or NULL at its
+ * end.  The kernel writes whole records, each at least a header long.
+ */
+static const struct dirent64 *next_entry(const char *buf, size_t len,
+					 size_t *pos)
+{
+	const struct dirent64 *de;
+
+	if (*pos >= len)
+		return NULL;
+	de = (const struct dirent64 *)(const void *)(buf + *pos);
+	if (de->d_reclen == 0 || de->d_reclen > len - *pos)
+		return NULL;
+	*pos += de->d_reclen;
+	return de;
+}
+
+/* A decimal name up to INT32_MAX, as /proc names pids and fds; -1 for
+ * anything else (".", "..", "self"). */
+static int name_number(const char *name)
+{
+	int64_t v = 0;
+	int i;
+
+	for (i = 0; name[i]; i++) {
+		if (i == 10 || name[i] < '0' || name[i] > '9')
+			return -1;
+		v = v * 10 + (name[i] - '0');
+	}
+	return i && v <= INT32_MAX ? (int)v : -1;
+}
+
+/*
+ * One process: each fd link is read once (readlink never touches the file
+ * behind it, so a hung mount cannot stall the walk) and looked up in the
+ * index; only a process with a reported socket costs more than that.
+ */
 static int scan_process(struct scan *sc, const char *pid_s, int pid)
 {
 	char path[64], link[64];
 	int dfd, rc = 0;
-	DIR *d;
-	struct dirent *de;
 	bool have_proc = false;
 	uint32_t proc = 0;
 
@@ -317,38 +366,40 @@ static int scan_process(struct scan *sc, const char *pid_s, int pid)
 			sc->l->procs_denied++;
 		return 0; /* gone, or not ours to read */
 	}
-	d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return 0;
-	}
-	while ((de = readdir(d)) != NULL) {
-		ssize_t n;
-		uint64_t ino;
-		long si;
-		unsigned long fd;
+	for (;;) {
+		ssize_t got = getdents64(dfd, sc->fdbuf, FD_BUF);
+		const struct dirent64 *de;
+		size_t pos = 0;
 
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		n = readlinkat(dfd, de->d_name, link, sizeof(link));
-		if (n <= 0 || (size_t)n >= sizeof(link))
-			continue;
-		ino = socket_inode(link, (size_t)n);
-		if (!ino || (si = index_find(&sc->ix, ino)) < 0)
-			continue;
-		if (!have_proc) {
-			rc = proc_details(sc, pid_s, pid, &proc);
-			if (rc < 0)
-				break;
-			have_proc = true;
+		if (got <= 0)
+			break; /* the end, or the process went away */
+		while (rc == 0 &&
+		       (de = next_entry(sc->fdbuf, (size_t)got, &pos))) {
+			ssize_t n;
+			uint64_t ino;
+			long si;
+			int fd = name_number(de->d_name);
+
+			if (fd < 0)
+				continue;
+			n = readlinkat(dfd, de->d_name, link, sizeof(link));
+			if (n <= 0 || (size_t)n >= sizeof(link))
+				continue;
+			ino = socket_inode(link, (size_t)n);
+			if (!ino || (si = index_find(&sc->ix, ino)) < 0)
+				continue;
+			if (!have_proc) {
+				rc = proc_details(sc, pid_s, pid, &proc);
+				if (rc < 0)
+					break;
+				have_proc = true;
+			}
+			rc = add_found(sc, (uint32_t)si, proc, fd);
 		}
-		if (portier_parse_ulong(de->d_name, 0, INT32_MAX, &fd) < 0)
-			continue;
-		rc = add_found(sc, (uint32_t)si, proc, (int)fd);
 		if (rc < 0)
 			break;
 	}
-	closedir(d);
+	close(dfd);
 	return rc;
 }
 
@@ -404,33 +455,45 @@ int local_procs_scan(struct portier_local *l, const char *root,
 		     struct local_arena *arena, struct portier_err *err)
 {
 	struct scan sc = {.l = l, .a = arena};
-	DIR *d;
-	struct dirent *de;
-	int rc = 0, dfd;
+	char *rootbuf = NULL;
+	int rc = 0;
 
 	sc.rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sc.rootfd < 0)
 		return portier_err_set(err, -errno, "cannot open '%s': %s",
 				       root, strerror(errno));
 	rc = index_build(&sc.ix, l);
-	dfd = rc < 0 ? -1 : dup(sc.rootfd);
-	d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (!d && rc == 0) {
-		rc = portier_err_set(err, PORTIER_EIO, "cannot list '%s': %s",
-				     root, strerror(errno));
-		if (dfd >= 0)
-			close(dfd);
+	if (rc == 0) {
+		/* one buffer for every process, not a DIR each */
+		sc.fdbuf = portier_malloc(FD_BUF);
+		rootbuf = portier_malloc(ROOT_BUF);
+		if (!sc.fdbuf || !rootbuf)
+			rc = PORTIER_ENOMEM;
 	}
-	while (d && rc == 0 && (de = readdir(d)) != NULL) {
-		unsigned long pid;
+	while (rc == 0) {
+		/* sc.rootfd's own offset walks the listing; openat ignores it */
+		ssize_t got = getdents64(sc.rootfd, rootbuf, ROOT_BUF);
+		const struct dirent64 *de;
+		size_t pos = 0;
 
-		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
-		    portier_parse_ulong(de->d_name, 1, INT32_MAX, &pid) < 0)
-			continue;
-		rc = scan_process(&sc, de->d_name, (int)pid);
+		if (got < 0)
+			rc = portier_err_set(err, PORTIER_EIO,
+					     "cannot list '%s': %s", root,
+					     strerror(errno));
+		if (got <= 0)
+			break;
+		while (rc == 0 &&
+		       (de = next_entry(rootbuf, (size_t)got, &pos))) {
+			int pid = name_number(de->d_name);
+
+			if (pid > 0)
+				rc = scan_process(&sc, de->d_name, pid);
+		}
 	}
-	if (d)
-		closedir(d);
+	portier_free(rootbuf);
+	portier_free(sc.fdbuf);
+	/* the index is not needed to place the owners: give it back first */
+	portier_free(sc.ix.slots);
 	if (rc == 0)
 		rc = place_owners(&sc);
 	if (rc == PORTIER_ENOMEM)
@@ -440,8 +503,6 @@ int local_procs_scan(struct portier_local *l, const char *root,
 				l->n_socks);
 	l->procs_scanned = rc == 0;
 	portier_free(sc.found);
-	portier_free(sc.ix.keys);
-	portier_free(sc.ix.vals);
 	close(sc.rootfd);
 	return rc;
 }

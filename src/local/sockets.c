@@ -313,9 +313,20 @@ static int dump_netns(const struct portier_local_query *q,
 		goto out;
 	}
 	for (k = 0; rc == 0 && k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		uint32_t want = states;
 		int f;
 
-		if (!(protos & kinds[k].proto))
+		/*
+		 * A TCP socket in CLOSE is in none of the tables tcp_diag (or
+		 * /proc/net/tcp) walks: it is unbound, or bound without
+		 * listening (the kernel's separate bound-inactive state).  Yet
+		 * the CLOSE bit makes the kernel walk every established
+		 * socket, which a listeners-only query (LISTEN|CLOSE, for UDP
+		 * and raw's sake) then throws away: ask TCP without it.
+		 */
+		if (kinds[k].proto == PORTIER_LOCAL_TCP)
+			want &= ~PORTIER_STATE_BIT(PORTIER_SS_CLOSE);
+		if (!(protos & kinds[k].proto) || !want)
 			continue;
 		for (f = 0; rc == 0 && f < 2; f++) {
 			if (!(fams & (f ? PORTIER_LOCAL_V6 : PORTIER_LOCAL_V4)))
@@ -324,13 +335,13 @@ static int dump_netns(const struct portier_local_query *q,
 				len = sockdiag_build_inet_ports(
 					req, sizeof(req),
 					f ? AF_INET6 : AF_INET,
-					kinds[k].ipproto, states, seq++,
+					kinds[k].ipproto, want, seq++,
 					q->port_lo, q->port_hi);
 			else
 				len = sockdiag_build_inet(
 					req, sizeof(req),
 					f ? AF_INET6 : AF_INET,
-					kinds[k].ipproto, states, seq++);
+					kinds[k].ipproto, want, seq++);
 			rc = dump(nl, req, len, (uint8_t)kinds[k].proto, out,
 				  buf, err);
 			/* no sock_diag handler for it in this kernel */
