@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Bad input stops `portier scan` before anything is sent: each case exits 2
 # with a message naming the bad token, and the scanner namespace sends no
-# TCP or UDP packet (an nftables counter on its output hook).  Also: no target means no scan, -p T:445,U:137 and
-# -sU say UDP is not supported yet, EMFILE is retried and never becomes a
+# TCP or UDP packet (an nftables counter on its output hook).  Also: no target means no scan, U: ports
+# without -sU, T: ports with -sU alone and a payload file that does not
+# parse are refused, EMFILE is retried and never becomes a
 # closed port, and without CAP_NET_RAW the scan falls back to -sT with a
 # one-line note.
 . "$PORTIER_SRC/tests/lab/lib.sh"
@@ -47,7 +48,9 @@ expect_bad "'300'" 300.1.1.1 -p 22
 expect_bad "'$d/empty'" -iL "$d/empty" -p 22
 expect_bad "'nosuchhost.invalid'" nosuchhost.invalid -p 22
 expect_bad "U:137" "$ip" -p T:445,U:137
-expect_bad "UDP" -sU "$ip" -p 137
+expect_bad "T:22" -sU "$ip" -p T:22,U:137
+printf 'dns 53 dns "\\x00\n' > "$d/payloads"
+expect_bad "$d/payloads:1" -sU "$ip" -p 53 --udp-payloads "$d/payloads"
 expect_bad "no targets" -p 22
 expect_bad "'abc'" "$ip" -p 22,abc
 expect_bad "'5/4'" "$ip" -p 22 --shard 5/4
