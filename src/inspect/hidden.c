@@ -369,7 +369,7 @@ static size_t port_probes(struct inspect_ctx *c, const struct nsv *ns, int nsfd,
 	struct probe all[4];
 	int8_t res[4];
 	bool open[2] = {false, false};
-	size_t n = 0, m = 0, i;
+	size_t n = 0, m = 0, i, k;
 	int f;
 
 	if (c->q->pid || !c->q->port)
@@ -387,7 +387,6 @@ static size_t port_probes(struct inspect_ctx *c, const struct nsv *ns, int nsfd,
 		bind_tests(nsfd, all, m, res, false);
 		for (i = 0; i < 2; i++) {
 			bool free_all = true;
-			size_t k;
 
 			for (k = 0; k < m; k++)
 				if (all[k].proto == protos[i] && res[k] != 0)
@@ -395,6 +394,15 @@ static size_t port_probes(struct inspect_ctx *c, const struct nsv *ns, int nsfd,
 			open[i] = open[i] && !free_all;
 		}
 	}
+	/* the inspection has just read the port's listeners in our own
+	 * namespace: a protocol they hold is explained without a view */
+	for (k = 0; ns->own && !c->q->netns && k < c->r->n_socks; k++)
+		for (i = 0; i < 2; i++)
+			if (c->r->socks[k].proto ==
+			    (protos[i] == PORTIER_LOCAL_TCP
+				     ? PORTIER_PROTO_TCP
+				     : PORTIER_PROTO_UDP))
+				open[i] = false;
 	if ((!open[0] && !open[1]) ||
 	    read_view(c, ns, false, mask_of(open), PORTIER_STATES_ALL,
 		      c->q->port, &d, err) < 0)
