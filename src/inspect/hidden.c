@@ -50,22 +50,32 @@ static int cmp(const void *pa, const void *pb)
 	return memcmp(a->laddr, b->laddr, 16);
 }
 
-/* l's sockets are sorted by cmp (no owners were asked for). */
-static bool has(const struct portier_local *l, const struct portier_sock *s)
+/* One view of a namespace: its sockets (no owners), sorted by cmp. */
+struct view {
+	struct portier_sock *v;
+	size_t n, cap;
+};
+
+static void view_free(struct view *w)
 {
-	return l->n_socks &&
-	       bsearch(s, l->socks, l->n_socks, sizeof(*s), cmp) != NULL;
+	portier_free(w->v);
+	memset(w, 0, sizeof(*w));
+}
+
+static bool has(const struct view *w, const struct portier_sock *s)
+{
+	return w->n && bsearch(s, w->v, w->n, sizeof(*s), cmp) != NULL;
 }
 
 /* Does one view hold a listener the other lacks? */
-static bool differ(const struct portier_local *a, const struct portier_local *b)
+static bool differ(const struct view *a, const struct view *b)
 {
 	size_t i;
 
-	if (a->n_socks != b->n_socks)
+	if (a->n != b->n)
 		return true;
-	for (i = 0; i < a->n_socks; i++)
-		if (cmp(&a->socks[i], &b->socks[i]) != 0)
+	for (i = 0; i < a->n; i++)
+		if (cmp(&a->v[i], &b->v[i]) != 0)
 			return true;
 	return false;
 }
@@ -88,12 +98,10 @@ struct probe {
 
 #define BOTH (PORTIER_LOCAL_TCP | PORTIER_LOCAL_UDP)
 
-/* One view of ns: its protos (PORTIER_LOCAL_*) in states, on port alone
- * unless it is 0.  A text view reads whole files: ask only for what is
- * needed. */
-static int read_view(struct inspect_ctx *c, const struct nsv *ns, bool text,
-		     unsigned protos, uint32_t states, uint16_t port,
-		     struct portier_local **out, struct portier_err *err)
+/* Append what one local query of ns finds to w. */
+static int view_add(struct inspect_ctx *c, const struct nsv *ns, bool text,
+		    unsigned protos, uint32_t states, uint16_t port,
+		    struct view *w, struct portier_err *err)
 {
 	struct portier_local_query q = {
 		.protos = protos,
@@ -105,11 +113,60 @@ static int read_view(struct inspect_ctx *c, const struct nsv *ns, bool text,
 		.port_lo = port,
 		.port_hi = port,
 	};
-	int rc = portier_local_collect(&q, out, err);
+	struct portier_local *l = NULL;
+	int rc = portier_local_collect(&q, &l, err);
 
-	if (rc == 0 && (*out)->n_socks)
-		qsort((*out)->socks, (*out)->n_socks, sizeof(*(*out)->socks),
-		      cmp);
+	if (rc == 0 && l->n_socks) {
+		if (portier_grow(&w->v, &w->cap, w->n + l->n_socks,
+				 sizeof(*w->v), 16) < 0) {
+			rc = portier_err_set(err, PORTIER_ENOMEM,
+					     "out of memory");
+			c->err = PORTIER_ENOMEM;
+		} else {
+			memcpy(w->v + w->n, l->socks,
+			       l->n_socks * sizeof(*w->v));
+			w->n += l->n_socks;
+		}
+	}
+	portier_local_free(l);
+	return rc;
+}
+
+/*
+ * One view of ns: its protos (PORTIER_LOCAL_*) in states, on port alone
+ * unless it is 0, into *w (sorted).  A text view reads whole files: ask
+ * only for what is needed.
+ *
+ * A TCP socket in state CLOSE (bound, never listening) is in none of the
+ * tables either view reads, so listening TCP is asked for as LISTEN alone:
+ * asked so, the kernel skips its table of connections, which every
+ * namespace shares (walking 50,000 connections costs tens of milliseconds
+ * per namespace and address family, for each view).
+ */
+static int read_view(struct inspect_ctx *c, const struct nsv *ns, bool text,
+		     unsigned protos, uint32_t states, uint16_t port,
+		     struct view *w, struct portier_err *err)
+{
+	uint32_t tcp = states & ~PORTIER_STATE_BIT(PORTIER_SS_CLOSE);
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	if ((protos & PORTIER_LOCAL_TCP) && tcp != states &&
+	    !(tcp & ~PORTIER_STATE_BIT(PORTIER_SS_LISTEN))) {
+		rc = tcp ? view_add(c, ns, text, PORTIER_LOCAL_TCP, tcp, port,
+				    w, err)
+			 : 0;
+		if (rc == 0 && (protos & ~(unsigned)PORTIER_LOCAL_TCP))
+			rc = view_add(c, ns, text,
+				      protos & ~(unsigned)PORTIER_LOCAL_TCP,
+				      states, port, w, err);
+	} else {
+		rc = view_add(c, ns, text, protos, states, port, w, err);
+	}
+	if (rc < 0)
+		view_free(w);
+	else if (w->n)
+		qsort(w->v, w->n, sizeof(*w->v), cmp);
 	return rc;
 }
 
@@ -154,10 +211,27 @@ static int bind_busy(const struct probe *p)
 	return rc;
 }
 
+/* Bind-test p[0..n) in the caller's namespace into out, twice (20 ms
+ * apart) when twice is set. */
+static void bind_each(const struct probe *p, size_t n, int8_t *out, bool twice)
+{
+	struct timespec gap = {0, 20 * 1000 * 1000};
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = (int8_t)bind_busy(&p[i]);
+	if (twice)
+		nanosleep(&gap, NULL);
+	for (i = 0; twice && i < n; i++)
+		if (out[i] == 1 && bind_busy(&p[i]) != 1)
+			out[i] = -1;
+}
+
 /*
- * Bind-test p[0..n) inside the namespace nsfd opens (-1: ours) in a forked
- * child, so this process never changes namespace; twice (20 ms apart) when
- * twice is set.  res[i]: 1 taken (each time), 0 free, -1 unknown or mixed.
+ * Bind-test p[0..n) inside the namespace nsfd opens (-1: ours, tested
+ * here) in a forked child, so this process never changes namespace; twice
+ * (20 ms apart) when twice is set.  res[i]: 1 taken (each time), 0 free,
+ * -1 unknown or mixed.
  */
 static void bind_tests(int nsfd, const struct probe *p, size_t n, int8_t *res,
 		       bool twice)
@@ -167,23 +241,19 @@ static void bind_tests(int nsfd, const struct probe *p, size_t n, int8_t *res,
 	size_t i;
 
 	memset(res, -1, n);
+	if (n && nsfd < 0) {
+		bind_each(p, n, res, twice);
+		return;
+	}
 	if (!n || pipe2(fds, O_CLOEXEC) < 0)
 		return;
 	pid = fork();
 	if (pid == 0) {
 		int8_t *out = res; /* the child's own copy */
-		struct timespec gap = {0, 20 * 1000 * 1000};
 
 		close(fds[0]);
-		if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) == 0) {
-			for (i = 0; i < n; i++)
-				out[i] = (int8_t)bind_busy(&p[i]);
-			if (twice)
-				nanosleep(&gap, NULL);
-			for (i = 0; twice && i < n; i++)
-				if (out[i] == 1 && bind_busy(&p[i]) != 1)
-					out[i] = -1;
-		}
+		if (setns(nsfd, CLONE_NEWNET) == 0)
+			bind_each(p, n, out, twice);
 		for (i = 0; i < n;) {
 			ssize_t k = write(fds[1], out + i, n - i);
 
@@ -254,17 +324,13 @@ static void probe_of(const struct portier_sock *s, struct probe *p)
 	p->port = s->lport;
 }
 
-/* Any socket of proto on port in a or b (the port's every state)? */
-static bool port_explained(const struct portier_local *a,
-			   const struct portier_local *b, uint8_t proto)
+/* Any socket of proto in w (read for the port, in its every state)? */
+static bool port_explained(const struct view *w, uint8_t proto)
 {
 	size_t i;
 
-	for (i = 0; i < a->n_socks; i++)
-		if (a->socks[i].proto == proto)
-			return true;
-	for (i = 0; i < b->n_socks; i++)
-		if (b->socks[i].proto == proto)
+	for (i = 0; i < w->n; i++)
+		if (w->v[i].proto == proto)
 			return true;
 	return false;
 }
@@ -279,33 +345,77 @@ static bool wanted(const struct inspect_ctx *c, uint8_t proto)
 					  : (want & PORTIER_PROTO_UDP) != 0;
 }
 
-/* The inspected port's wildcard probes (IPv4 and IPv6 of each protocol)
- * that no socket in either view explains, in any state. */
-static size_t port_probes(struct inspect_ctx *c, const struct nsv *ns,
-			  struct probe *p, struct portier_err *err)
+/* The PORTIER_LOCAL_* mask of the protocols open[] marks. */
+static unsigned mask_of(const bool open[2])
+{
+	return (open[0] ? PORTIER_LOCAL_TCP : 0u) |
+	       (open[1] ? PORTIER_LOCAL_UDP : 0u);
+}
+
+/*
+ * The inspected port's wildcard probes (IPv4 and IPv6 of each protocol)
+ * that no socket in either view explains, in any state.  With precheck the
+ * port is bind-tested first (inside the namespace nsfd opens, -1: ours): a
+ * protocol whose port both families find free hides nothing there, and
+ * its views are not read (a view of one port still walks every connection
+ * of the host).
+ */
+static size_t port_probes(struct inspect_ctx *c, const struct nsv *ns, int nsfd,
+			  bool precheck, struct probe *p,
+			  struct portier_err *err)
 {
 	static const uint8_t protos[] = {PORTIER_LOCAL_TCP, PORTIER_LOCAL_UDP};
-	struct portier_local *d = NULL, *t = NULL, none = {0};
+	struct view d = {0}, t = {0};
+	struct probe all[4];
+	int8_t res[4];
 	bool open[2] = {false, false};
-	size_t n = 0, i;
+	size_t n = 0, m = 0, i, k;
 	int f;
 
-	if (c->q->pid || !c->q->port ||
-	    read_view(c, ns, false, BOTH, PORTIER_STATES_ALL, c->q->port, &d,
-		      err) < 0)
+	if (c->q->pid || !c->q->port)
+		return 0;
+	for (i = 0; i < 2; i++) {
+		open[i] = wanted(c, protos[i]);
+		for (f = 0; open[i] && f < 2; f++) {
+			memset(&all[m], 0, sizeof(all[m]));
+			all[m].proto = protos[i];
+			all[m].family = f ? AF_INET6 : AF_INET;
+			all[m++].port = c->q->port;
+		}
+	}
+	if (precheck) {
+		bind_tests(nsfd, all, m, res, false);
+		for (i = 0; i < 2; i++) {
+			bool free_all = true;
+
+			for (k = 0; k < m; k++)
+				if (all[k].proto == protos[i] && res[k] != 0)
+					free_all = false;
+			open[i] = open[i] && !free_all;
+		}
+	}
+	/* the inspection has just read the port's listeners in our own
+	 * namespace: a protocol they hold is explained without a view */
+	for (k = 0; ns->own && !c->q->netns && k < c->r->n_socks; k++)
+		for (i = 0; i < 2; i++)
+			if (c->r->socks[k].proto ==
+			    (protos[i] == PORTIER_LOCAL_TCP
+				     ? PORTIER_PROTO_TCP
+				     : PORTIER_PROTO_UDP))
+				open[i] = false;
+	if ((!open[0] && !open[1]) ||
+	    read_view(c, ns, false, mask_of(open), PORTIER_STATES_ALL,
+		      c->q->port, &d, err) < 0)
 		goto out;
 	for (i = 0; i < 2; i++)
-		open[i] = wanted(c, protos[i]) &&
-			  !port_explained(d, &none, protos[i]);
+		open[i] = open[i] && !port_explained(&d, protos[i]);
 	/* the text view is read only when sock_diag leaves one open */
 	if ((open[0] || open[1]) &&
-	    read_view(c, ns, true,
-		      (open[0] ? PORTIER_LOCAL_TCP : 0) |
-			      (open[1] ? PORTIER_LOCAL_UDP : 0),
-		      PORTIER_STATES_ALL, c->q->port, &t, err) < 0)
+	    read_view(c, ns, true, mask_of(open), PORTIER_STATES_ALL,
+		      c->q->port, &t, err) < 0)
 		goto out;
 	for (i = 0; i < 2; i++) {
-		if (!open[i] || port_explained(t, &none, protos[i]))
+		if (!open[i] || port_explained(&t, protos[i]))
 			continue;
 		for (f = 0; f < 2; f++) {
 			memset(&p[n], 0, sizeof(p[n]));
@@ -316,8 +426,8 @@ static size_t port_probes(struct inspect_ctx *c, const struct nsv *ns,
 		}
 	}
 out:
-	portier_local_free(d);
-	portier_local_free(t);
+	view_free(&d);
+	view_free(&t);
 	return n;
 }
 
@@ -326,7 +436,7 @@ out:
 static bool explain(struct inspect_ctx *c, const struct nsv *ns, uint8_t *seen,
 		    struct portier_err *err)
 {
-	struct portier_local *v[2] = {NULL, NULL};
+	struct view v[2] = {{0}, {0}};
 	size_t i, k;
 	bool ok = read_view(c, ns, false, BOTH, PORTIER_STATES_ALL, 0, &v[0],
 			    err) == 0 &&
@@ -334,16 +444,16 @@ static bool explain(struct inspect_ctx *c, const struct nsv *ns, uint8_t *seen,
 			    err) == 0;
 
 	for (k = 0; ok && k < 2; k++)
-		for (i = 0; i < v[k]->n_socks; i++) {
-			unsigned b = (v[k]->socks[i].proto == PORTIER_LOCAL_UDP
-					      ? 65536u
-					      : 0u) +
-				     v[k]->socks[i].lport;
+		for (i = 0; i < v[k].n; i++) {
+			unsigned b =
+				(v[k].v[i].proto == PORTIER_LOCAL_UDP ? 65536u
+								      : 0u) +
+				v[k].v[i].lport;
 
 			seen[b / 8] |= (uint8_t)(1u << (b % 8));
 		}
-	portier_local_free(v[0]);
-	portier_local_free(v[1]);
+	view_free(&v[0]);
+	view_free(&v[1]);
 	return ok;
 }
 
@@ -413,15 +523,17 @@ out:
  * PORTIER_EPERM when entering it needs a privilege (the caller counts). */
 static int check_ns(struct inspect_ctx *c, const struct nsv *ns)
 {
-	struct portier_local *d1 = NULL, *p1 = NULL, *d2 = NULL, *p2 = NULL;
+	struct view d1 = {0}, p1 = {0}, d2 = {0}, p2 = {0};
 	struct portier_err err = {0};
 	struct probe pr[PROBES_MAX];
 	const struct portier_sock *src[PROBES_MAX];
 	bool diag[PROBES_MAX];
 	int8_t res[PROBES_MAX];
 	size_t i, n = 0, n_port;
+	bool port;
 	int nsfd = -1;
 	int ok = 0;
+	bool again = false;
 
 	if (read_view(c, ns, false, BOTH, PORTIER_STATES_LISTENING, 0, &d1,
 		      &err) < 0 ||
@@ -437,11 +549,11 @@ static int check_ns(struct inspect_ctx *c, const struct nsv *ns)
 		goto out;
 	}
 	ok = 1;
-	if (differ(d1, p1) &&
-	    (read_view(c, ns, false, BOTH, PORTIER_STATES_LISTENING, 0, &d2,
-		       &err) < 0 ||
-	     read_view(c, ns, true, BOTH, PORTIER_STATES_LISTENING, 0, &p2,
-		       &err) < 0)) {
+	again = differ(&d1, &p1);
+	if (again && (read_view(c, ns, false, BOTH, PORTIER_STATES_LISTENING, 0,
+				&d2, &err) < 0 ||
+		      read_view(c, ns, true, BOTH, PORTIER_STATES_LISTENING, 0,
+				&p2, &err) < 0)) {
 		inspect_note(c,
 			     "hidden listeners of namespace %s not "
 			     "confirmed: %s",
@@ -449,19 +561,19 @@ static int check_ns(struct inspect_ctx *c, const struct nsv *ns)
 		goto out;
 	}
 	/* in one view both times, in the other neither time */
-	for (i = 0; d2 && i < d1->n_socks && n < PROBES_MAX - 4; i++)
-		if (has(d2, &d1->socks[i]) && !has(p1, &d1->socks[i]) &&
-		    !has(p2, &d1->socks[i])) {
-			src[n] = &d1->socks[i];
+	for (i = 0; again && i < d1.n && n < PROBES_MAX - 4; i++)
+		if (has(&d2, &d1.v[i]) && !has(&p1, &d1.v[i]) &&
+		    !has(&p2, &d1.v[i])) {
+			src[n] = &d1.v[i];
 			diag[n] = true;
-			probe_of(&d1->socks[i], &pr[n++]);
+			probe_of(&d1.v[i], &pr[n++]);
 		}
-	for (i = 0; p2 && i < p1->n_socks && n < PROBES_MAX - 4; i++)
-		if (has(p2, &p1->socks[i]) && !has(d1, &p1->socks[i]) &&
-		    !has(d2, &p1->socks[i])) {
-			src[n] = &p1->socks[i];
+	for (i = 0; again && i < p1.n && n < PROBES_MAX - 4; i++)
+		if (has(&p2, &p1.v[i]) && !has(&d1, &p1.v[i]) &&
+		    !has(&d2, &p1.v[i])) {
+			src[n] = &p1.v[i];
 			diag[n] = false;
-			probe_of(&p1->socks[i], &pr[n++]);
+			probe_of(&p1.v[i], &pr[n++]);
 		}
 	if (n >= PROBES_MAX - 4 && !c->hidden_full) {
 		inspect_note(c,
@@ -472,9 +584,9 @@ static int check_ns(struct inspect_ctx *c, const struct nsv *ns)
 		c->hidden_full = true;
 	}
 	n_port = n;
-	if (!c->q->sweep) /* the sweep tests the inspected port too */
-		n += port_probes(c, ns, pr + n, &err);
-	if (!n && !c->q->sweep)
+	/* the sweep tests the inspected port too */
+	port = !c->q->sweep && !c->q->pid && c->q->port;
+	if (!n && !port && !c->q->sweep)
 		goto out;
 	if (!ns->own) {
 		nsfd = open(ns->path, O_RDONLY | O_CLOEXEC);
@@ -486,6 +598,8 @@ static int check_ns(struct inspect_ctx *c, const struct nsv *ns)
 			goto out;
 		}
 	}
+	if (port)
+		n += port_probes(c, ns, nsfd, true, pr + n, &err);
 	/* the differences twice, 20 ms apart; the inspected port once */
 	bind_tests(nsfd, pr, n_port, res, true);
 	bind_tests(nsfd, pr + n_port, n - n_port, res + n_port, false);
@@ -495,14 +609,15 @@ static int check_ns(struct inspect_ctx *c, const struct nsv *ns)
 	 * and bind again before calling it hidden from both, so that a
 	 * socket that came and went between the reads cannot pass */
 	if (n > n_port) {
-		struct probe again[4], busy[4];
+		struct probe reread[4], busy[4];
 		int8_t res2[4];
-		size_t k, j, m = port_probes(c, ns, again, &err), nb = 0;
+		size_t k, j, nb = 0,
+			     m = port_probes(c, ns, nsfd, false, reread, &err);
 
 		for (i = n_port; i < n; i++)
 			for (k = 0; res[i] == 1 && k < m; k++)
-				if (again[k].proto == pr[i].proto &&
-				    again[k].family == pr[i].family)
+				if (reread[k].proto == pr[i].proto &&
+				    reread[k].family == pr[i].family)
 					busy[nb++] = pr[i];
 		bind_tests(nsfd, busy, nb, res2, false);
 		for (j = 0; j < nb; j++)
@@ -511,13 +626,13 @@ static int check_ns(struct inspect_ctx *c, const struct nsv *ns)
 	}
 	if (c->q->sweep)
 		sweep(c, ns, nsfd);
+out:
 	if (nsfd >= 0)
 		close(nsfd);
-out:
-	portier_local_free(d1);
-	portier_local_free(p1);
-	portier_local_free(d2);
-	portier_local_free(p2);
+	view_free(&d1);
+	view_free(&p1);
+	view_free(&d2);
+	view_free(&p2);
 	return ok;
 }
 

@@ -382,8 +382,10 @@ static bool odd_place(const struct inspect_ctx *c, const char *path)
 	return false;
 }
 
-/* Package, persistence, companions and the findings for one owner. */
-static void judge_exe(struct inspect_ctx *c, struct portier_inspect_proc *p)
+/* Package, persistence, companions and the findings for one owner; known:
+ * its executable's dpkg owner when it was looked up already, or NULL. */
+static void judge_exe(struct inspect_ctx *c, struct portier_inspect_proc *p,
+		      const struct portier_dpkg_owner *known)
 {
 	struct portier_inspect_exe *e = &p->exe;
 	struct portier_dpkg_owner o = {0};
@@ -413,7 +415,10 @@ static void judge_exe(struct inspect_ctx *c, struct portier_inspect_proc *p)
 				p->pid, e->path);
 	snprintf(shown, sizeof(shown), "/%s", inspect_rel(c, e->path));
 	o.path = shown;
-	inspect_dpkg_owners(c, &o, 1);
+	if (known)
+		o = *known;
+	else
+		inspect_dpkg_owners(c, &o, 1);
 	portier_strlcpy(e->package, o.package, sizeof(e->package));
 	if (e->opened)
 		e->verified = (int8_t)portier_dpkg_verify_md5(&o, e->md5);
@@ -485,7 +490,7 @@ static void judge_exe(struct inspect_ctx *c, struct portier_inspect_proc *p)
 
 /* Does pid live in another mount namespace than this process (a
  * container)?  Unknown (a proc root without self) counts as no. */
-static bool other_mnt(struct inspect_ctx *c, int pid)
+bool inspect_other_mnt(struct inspect_ctx *c, int pid)
 {
 	char path[64], mine[64], its[64];
 	ssize_t a, b;
@@ -502,7 +507,8 @@ static bool other_mnt(struct inspect_ctx *c, int pid)
  * and companions are what it sees, not what the host has at those paths.
  * With PORTIER_ROOT set the root given is used as it is.
  */
-static void judge_in_root(struct inspect_ctx *c, struct portier_inspect_proc *p)
+static void judge_in_root(struct inspect_ctx *c, struct portier_inspect_proc *p,
+			  const struct portier_dpkg_owner *known)
 {
 	char path[64];
 	const char *root = c->root;
@@ -510,8 +516,8 @@ static void judge_in_root(struct inspect_ctx *c, struct portier_inspect_proc *p)
 	size_t n_homes = c->n_homes, i;
 	int rootfd = c->rootfd, fd;
 
-	if (c->root[0] || !other_mnt(c, p->pid)) {
-		judge_exe(c, p);
+	if (c->root[0] || !inspect_other_mnt(c, p->pid)) {
+		judge_exe(c, p, known);
 		return;
 	}
 	snprintf(path, sizeof(path), "%d/root", p->pid);
@@ -524,7 +530,7 @@ static void judge_in_root(struct inspect_ctx *c, struct portier_inspect_proc *p)
 			"the host",
 			p->pid, c->q->proc_root ? c->q->proc_root : "/proc",
 			path, strerror(errno));
-		judge_exe(c, p);
+		judge_exe(c, p, NULL);
 		return;
 	}
 	p->root = portier_malloc(strlen(path) + 8);
@@ -544,7 +550,7 @@ static void judge_in_root(struct inspect_ctx *c, struct portier_inspect_proc *p)
 	c->homes = NULL;
 	c->n_homes = 0;
 	load_homes(c);
-	judge_exe(c, p);
+	judge_exe(c, p, NULL);
 	for (i = 0; i < c->n_homes; i++)
 		portier_free(c->homes[i]);
 	portier_free(c->homes);
@@ -580,6 +586,7 @@ static int by_severity(const void *a, const void *b)
 static void judge(struct inspect_ctx *c)
 {
 	struct portier_inspect *r = c->r;
+	struct inspect_pre *pre;
 	size_t i;
 	bool all_trusted = r->n_procs > 0;
 
@@ -591,14 +598,17 @@ static void judge(struct inspect_ctx *c)
 					r->socks[i].lport);
 			break;
 		}
+	pre = inspect_dpkg_pre(c);
 	for (i = 0; i < r->n_procs; i++) {
 		if (!r->procs[i].owner)
 			continue;
-		judge_in_root(c, &r->procs[i]);
+		judge_in_root(c, &r->procs[i],
+			      pre && pre[i].shown[0] ? &pre[i].o : NULL);
 		if (!(r->procs[i].exe.package[0] &&
 		      r->procs[i].exe.verified == 1))
 			all_trusted = false;
 	}
+	portier_free(pre);
 	if (r->kb && r->kb->trojans && strcmp(r->kb->trojans, "-") != 0 &&
 	    r->kb->trojans[0] && !all_trusted)
 		inspect_finding(c, PORTIER_RISK_MEDIUM, "trojan-port", 0,

@@ -119,6 +119,20 @@ void inspect_proc_clear(struct portier_inspect_proc *p);
 void inspect_dpkg_owners(struct inspect_ctx *c, struct portier_dpkg_owner *o,
 			 size_t n);
 
+/* Does pid live in another mount namespace than this process (a
+ * container)?  Unknown (a proc root without self) counts as no. */
+bool inspect_other_mnt(struct inspect_ctx *c, int pid);
+
+/* owned.c: the owners' executables (those read through the host's root)
+ * looked up in dpkg's database in one pass.  pre[i] answers for
+ * r->procs[i] when pre[i].shown is set; NULL when memory ran out.  Free it
+ * with portier_free. */
+struct inspect_pre {
+	struct portier_dpkg_owner o;
+	char shown[4096];
+};
+struct inspect_pre *inspect_dpkg_pre(struct inspect_ctx *c);
+
 /* persist.c, companions.c, hidden.c */
 void inspect_persistence(struct inspect_ctx *c,
 			 const struct inspect_needles *n);

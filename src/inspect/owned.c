@@ -1,10 +1,11 @@
 /*
  * owned.c - dpkg ownership and verification of arbitrary files, for
  * callers outside inspect (clean leaves packaged files that still verify
- * alone).  The database is read by the one dpkg reader (dpkg.h), as in
+ * alone), and the one lookup of inspect's owners' executables.  The database is read by the one dpkg reader (dpkg.h), as in
  * inspect's own run; this only sets up its context and checks the sums.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -65,4 +66,44 @@ int portier_inspect_owners(const char *root, struct portier_inspect_owned *o,
 	portier_free(io);
 	close(c.rootfd);
 	return rc;
+}
+
+/* One pass for every owner read through the host's root (a container's
+ * are read through its own): one process per worker of a server would
+ * otherwise read every list again.  Without memory each owner asks alone. */
+struct inspect_pre *inspect_dpkg_pre(struct inspect_ctx *c)
+{
+	struct portier_inspect *r = c->r;
+	struct portier_dpkg_owner *o;
+	struct inspect_pre *pre;
+	size_t i, n = 0;
+
+	if (!r->n_procs)
+		return NULL;
+	pre = portier_calloc(r->n_procs, sizeof(*pre));
+	o = portier_calloc(r->n_procs, sizeof(*o));
+	for (i = 0; pre && o && i < r->n_procs; i++) {
+		const struct portier_inspect_proc *p = &r->procs[i];
+
+		if (!p->owner || !p->exe.path || p->exe.memfd ||
+		    (!c->root[0] && inspect_other_mnt(c, p->pid)))
+			continue;
+		snprintf(pre[i].shown, sizeof(pre[i].shown), "/%s",
+			 inspect_rel(c, p->exe.path));
+		o[n++].path = pre[i].shown;
+	}
+	if (!pre || !o) {
+		portier_free(pre);
+		portier_free(o);
+		return NULL;
+	}
+	if (n)
+		inspect_dpkg_owners(c, o, n);
+	for (i = 0, n = 0; i < r->n_procs; i++)
+		if (pre[i].shown[0]) {
+			pre[i].o = o[n++];
+			pre[i].o.path = pre[i].shown;
+		}
+	portier_free(o);
+	return pre;
 }

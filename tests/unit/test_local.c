@@ -25,6 +25,7 @@
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "local/local_int.h"
 
@@ -965,6 +966,70 @@ static void test_netns_return_fails(void **state)
 	local_setns = setns;
 }
 
+/*
+ * The namespace list reads a process's ns/net link as the kernel writes it
+ * ("net:[INODE]") without following it, and follows any other link (a
+ * test's proc root pointing at the real file) with stat.
+ */
+static void test_netns_list_links(void **state)
+{
+	char dir[] = "/tmp/portier-netns-XXXXXX", p[256], q[256];
+	struct portier_netns *v = NULL;
+	struct portier_err err = {0};
+	struct stat own;
+	size_t n = 0, i, found = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(stat("/proc/self/ns/net", &own), 0);
+	snprintf(p, sizeof(p), "%s/self", dir);
+	assert_int_equal(symlink("/proc/self", p), 0);
+	for (i = 100; i <= 103; i++) {
+		snprintf(p, sizeof(p), "%s/%zu", dir, i);
+		assert_int_equal(mkdir(p, 0700), 0);
+		snprintf(p, sizeof(p), "%s/%zu/ns", dir, i);
+		assert_int_equal(mkdir(p, 0700), 0);
+		snprintf(p, sizeof(p), "%s/%zu/ns/net", dir, i);
+		assert_int_equal(symlink(i == 102   ? "/proc/self/ns/net"
+					 : i == 103 ? "net:[12x]"
+						    : "net:[4242]",
+					 p),
+				 0);
+		snprintf(q, sizeof(q), "%s/%zu/comm", dir, i);
+		f = fopen(q, "w");
+		assert_non_null(f);
+		fprintf(f, "fake%zu\n", i);
+		fclose(f);
+	}
+	assert_int_equal(portier_netns_list(dir, &v, &n, &err), 0);
+	assert_true(n >= 2);
+	assert_int_equal(v[0].inode, (uint64_t)own.st_ino);
+	assert_int_equal(v[0].pid, 102); /* the stat path: our own */
+	for (i = 1; i < n; i++) {
+		if (v[i].inode != 4242)
+			continue;
+		found++;
+		assert_int_equal(v[i].pid, 100);
+		assert_string_equal(v[i].label, "pid 100 (fake100)");
+	}
+	assert_int_equal(found, 1);
+	portier_free(v);
+	for (i = 100; i <= 103; i++) {
+		snprintf(p, sizeof(p), "%s/%zu/ns/net", dir, i);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/%zu/comm", dir, i);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/%zu/ns", dir, i);
+		rmdir(p);
+		snprintf(p, sizeof(p), "%s/%zu", dir, i);
+		rmdir(p);
+	}
+	snprintf(p, sizeof(p), "%s/self", dir);
+	unlink(p);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1002,6 +1067,7 @@ int main(void)
 		cmocka_unit_test(test_diag_counters),
 		cmocka_unit_test(test_diag_retransmits),
 		cmocka_unit_test(test_netns_return_fails),
+		cmocka_unit_test(test_netns_list_links),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
