@@ -109,7 +109,7 @@ static void test_sql_text(void **state)
 	assert_int_equal(store_sql_text(store_sql_insert_listener, STORE_PG,
 					out, sizeof out),
 			 0);
-	assert_non_null(strstr(out, "$19)"));
+	assert_non_null(strstr(out, "$20)"));
 	assert_int_equal(
 		store_sql_text(store_sql_list, STORE_SQLITE, out, sizeof out),
 		0);
