@@ -74,7 +74,7 @@ lab_listen h1 tcp:7421
 all_at_once
 t2=$(date +%s%N)
 lab_log "3 concurrent snapshots into one PostgreSQL: $(( (t1 - t0) / 1000000 )) ms (schema created), $(( (t2 - t1) / 1000000 )) ms (second round)"
-[ "$(sql "SELECT version FROM schema_version WHERE app = 'portier'")" = 5 ] || lab_fail "schema_version is not 5"
+[ "$(sql "SELECT version FROM schema_version WHERE app = 'portier'")" = 6 ] || lab_fail "schema_version is not 6"
 for h in h1 h2 h3; do [ "$(count $h)" = 2 ] || lab_fail "$h has $(count $h) snapshots, want 2"; done
 # each snapshot's listeners: exactly the host's own
 got=$(sql "SELECT s.host, l.port FROM snapshot s JOIN listener l ON l.snapshot = s.id ORDER BY 1, 2" | sort | uniq -c | awk '{print $2, $1}' | tr '\n' ' ')
@@ -197,7 +197,7 @@ done
 for p in "${pids[@]}"; do wait "$p" || lab_fail "a first-time writer failed: $(cat "$LAB_DIR"/race*.err)"; done
 t1=$(date +%s%N)
 [ "$(DB=race sql "SELECT count(DISTINCT host) FROM snapshot")" = 8 ] || lab_fail "first-time writers: $(DB=race sql "SELECT host FROM snapshot")"
-[ "$(DB=race sql "SELECT version FROM schema_version")" = 5 ] || lab_fail "the raced schema is not version 5"
+[ "$(DB=race sql "SELECT version FROM schema_version")" = 6 ] || lab_fail "the raced schema is not version 6"
 lab_log "8 first-time writers on a new database: $(( (t1 - t0) / 1000000 )) ms, $(DB=race sql "SELECT count(*) FROM listener") listeners"
 
 # ---- refusals: nothing written, nothing spooled ---------------------------------
@@ -206,7 +206,7 @@ sql "UPDATE schema_version SET version = 99" > /dev/null
 snap h1 3
 grep -q "schema version 99 is newer" "$LAB_DIR/h1.err" || lab_fail "newer schema: $(cat "$LAB_DIR/h1.err")"
 [ "$(sql "SELECT count(*) FROM snapshot")" = "$before" ] || lab_fail "a newer schema was written to"
-sql "UPDATE schema_version SET version = 5" > /dev/null
+sql "UPDATE schema_version SET version = 6" > /dev/null
 # ---- portier watch on two hosts into the one database ----------------------------
 # start_watch HOST: portier watch --interval 1 in HOST as HOST, its stdout in
 # $LAB_DIR/watch-HOST.jsonl (appended to over restarts), stderr in .err;
