@@ -7,11 +7,14 @@
  * little-endian (SMB).  Nothing is implied by the platform: the shifts work
  * on any host and on unaligned pointers.  get_be24/put_be24 are the 3-byte
  * length of the direct-TCP and NetBIOS session headers (RFC 1002 4.3.1,
- * MS-SMB2 2.1).  The caller checks that the bytes are there.
+ * MS-SMB2 2.1).  The caller checks that the bytes are there.  Hex text
+ * (a digest printed) decodes to bytes here too.
  */
 #ifndef PORTIER_BYTES_H
 #define PORTIER_BYTES_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 static inline uint16_t get_be16(const uint8_t *p)
@@ -89,6 +92,24 @@ static inline void put_le64(uint8_t *p, uint64_t v)
 {
 	put_le32(p, (uint32_t)v);
 	put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* n bytes from the 2n hex digits at hex (either case) into out; false
+ * (out partly written) when one is not a hex digit. */
+static inline bool portier_hex_decode(const char *hex, uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < 2 * n; i++) {
+		char c = hex[i];
+		int v = c >= '0' && c <= '9'   ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10
+					       : -1;
+
+		if (v < 0)
+			return false;
+		out[i / 2] = (uint8_t)(i % 2 ? out[i / 2] << 4 | v : v);
+	}
+	return true;
 }
 
 #endif

@@ -25,7 +25,14 @@
 #include "portier/local.h"
 
 /* The schema this build writes; older ones are migrated on open. */
-#define PORTIER_STORE_SCHEMA 5
+#define PORTIER_STORE_SCHEMA 6
+
+/* Whether a listener's executable matches its package's md5sum. */
+enum portier_pkg_verify {
+	PORTIER_PKG_UNKNOWN = 0,
+	PORTIER_PKG_DIFFERS,
+	PORTIER_PKG_VERIFIES,
+};
 
 /* One listener of a snapshot.  Strings are NULL when unknown. */
 struct portier_listener {
@@ -47,6 +54,14 @@ struct portier_listener {
 	/* The Debian package that ships exe; "" for none, NULL when unknown
 	 * (no dpkg database, or not looked up). */
 	char *package;
+	/* Does exe still match the md5sum its package recorded?  enum
+	 * portier_pkg_verify; unknown (0) without a package, a recorded sum
+	 * or a hash. */
+	uint8_t pkg_verified;
+	/* exe's MD5 (hashed with sha256, kept only to check the package:
+	 * not stored with the listener). */
+	bool have_md5;
+	uint8_t md5[16];
 	uint8_t kb_risk; /* enum portier_risk of the port's kb entry */
 	uint8_t audit;	 /* highest audit severity for it, enum portier_risk */
 	char *rules;	 /* audit rule names, comma separated, or NULL */
@@ -198,11 +213,11 @@ PORTIER_API void portier_store_close(struct portier_store *st);
 PORTIER_API int portier_store_version(const struct portier_store *st);
 
 /*
- * Fill in the SHA-256 of each listener's executable, read through
- * <proc_root>/PID/exe; a binary whose (device, inode, mtime, size) the
+ * Fill in the SHA-256 and MD5 of each listener's executable, read through
+ * <proc_root>/PID/exe in one pass; a binary whose (device, inode, mtime, size) the
  * store has hashed before is not read again (SQLite only: a shared
  * PostgreSQL store or st NULL hashes every one).  Listeners whose
- * executable cannot be read keep have_sha false.
+ * executable cannot be read keep have_sha and have_md5 false.
  */
 PORTIER_API int portier_store_hash_exes(struct portier_store *st,
 					struct portier_snapshot *s,
@@ -211,8 +226,10 @@ PORTIER_API int portier_store_hash_exes(struct portier_store *st,
 
 /*
  * Fill in each listener's package from dpkg's lists in admindir
- * ("/var/lib/dpkg"): every list is read once.  Without a dpkg database
- * packages stay NULL (unknown) and this returns 0.
+ * ("/var/lib/dpkg"): every list is read once.  A listener whose MD5 is
+ * known (portier_store_hash_exes first) is checked against the md5sum its
+ * package recorded (pkg_verified).  Without a dpkg database packages stay
+ * NULL (unknown) and this returns 0.
  */
 PORTIER_API int portier_store_packages(struct portier_snapshot *s,
 				       const char *admindir,
@@ -334,7 +351,8 @@ PORTIER_API void portier_watch_clear(struct portier_watch *w);
 /*
  * The packages of obs's listeners (portier_store_packages), reading dpkg's
  * lists only when needed: a listener whose key, executable path and hash
- * are those of base's (which may be NULL) takes base's package.
+ * are those of base's (which may be NULL) takes base's package and its
+ * pkg_verified.
  */
 PORTIER_API int portier_watch_packages(struct portier_snapshot *obs,
 				       const struct portier_snapshot *base,

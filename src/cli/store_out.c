@@ -88,19 +88,37 @@ static void hex8(const struct portier_listener *x, char *buf)
 		snprintf(buf + 2 * i, 3, "%02x", x->sha256[i]);
 }
 
+/* " (verifies)" when x's executable matches its package's md5sum. */
+static const char *verdict(const struct portier_listener *x)
+{
+	switch (x->pkg_verified) {
+	case PORTIER_PKG_VERIFIES:
+		return " (verifies)";
+	case PORTIER_PKG_DIFFERS:
+		return " (DOES NOT VERIFY)";
+	default:
+		return " (not verified)";
+	}
+}
+
 static void owner(const struct portier_listener *x, char *buf, size_t len)
 {
-	char exe[PORTIER_TEXT_MAX(256)];
+	char exe[PORTIER_TEXT_MAX(256)], pkg[PORTIER_TEXT_MAX(128)];
 
 	portier_text_clean(exe, sizeof exe,
 			   x->exe    ? x->exe
 			   : x->comm ? x->comm
 				     : "?",
 			   PORTIER_TEXT_TERM);
+	portier_text_clean(pkg, sizeof pkg, x->package ? x->package : "",
+			   PORTIER_TEXT_TERM);
 	if (x->pid)
-		snprintf(buf, len, "%s (pid %d%s%s)", exe, x->pid,
+		snprintf(buf, len, "%s (pid %d%s%s%s%s%s)", exe, x->pid,
 			 x->exe_deleted ? ", deleted" : "",
-			 x->package && !x->package[0] ? ", no package" : "");
+			 x->package && !x->package[0] ? ", no package" : "",
+			 x->package && x->package[0] ? ", package " : "",
+			 x->package && x->package[0] ? pkg : "",
+			 x->package && x->package[0] ? verdict(x) : "");
 	else
 		snprintf(buf, len, "no visible owner");
 }
@@ -144,13 +162,18 @@ static json_t *listener_json(const struct portier_listener *x)
 {
 	char addr[PORTIER_ADDR_STRLEN], sha[65] = "";
 	struct portier_addr a = {.family = x->family};
+	json_t *verified =
+		x->pkg_verified == PORTIER_PKG_UNKNOWN
+			? json_null()
+			: json_boolean(x->pkg_verified == PORTIER_PKG_VERIFIES);
 
 	memcpy(a.b, x->addr, 16);
 	portier_addr_str(&a, addr, sizeof addr);
 	for (int i = 0; x->have_sha && i < 32; i++)
 		snprintf(sha + 2 * i, 3, "%02x", x->sha256[i]);
+
 	return json_pack("{s:s, s:s, s:i, s:o, s:i, s:i, s:o, s:o, s:b, s:o,"
-			 " s:o, s:o, s:o, s:s, s:s, s:o}",
+			 " s:o, s:o, s:o, s:o, s:s, s:s, s:o}",
 			 "proto", portier_local_proto_name(x->proto), "addr",
 			 addr, "port", x->port, "netns",
 			 cli_json_string(x->netns), "pid", x->pid, "uid",
@@ -159,10 +182,10 @@ static json_t *listener_json(const struct portier_listener *x)
 			 "sha256", x->have_sha ? json_string(sha) : json_null(),
 			 "unit", cli_json_string(x->unit), "container",
 			 cli_json_string(x->container), "package",
-			 cli_json_string(x->package), "kb_risk",
-			 portier_risk_name(x->kb_risk), "audit",
-			 portier_audit_severity_name(x->audit), "rules",
-			 cli_json_string(x->rules));
+			 cli_json_string(x->package), "package_verified",
+			 verified, "kb_risk", portier_risk_name(x->kb_risk),
+			 "audit", portier_audit_severity_name(x->audit),
+			 "rules", cli_json_string(x->rules));
 }
 
 json_t *store_out_event_obj(const struct portier_event *e)

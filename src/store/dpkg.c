@@ -2,9 +2,12 @@
  * dpkg.c - which Debian package ships each listener's executable, asked of
  * the one dpkg reader (portier/dpkg.h) in one pass over the lists for all
  * of the snapshot's distinct executables.  The store keeps the package's
- * name, without the ":arch" of a multi-arch list.
+ * name, without the ":arch" of a multi-arch list, and whether the
+ * executable's MD5 (hashed with its SHA-256) is the one the package
+ * recorded.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +39,26 @@ owner_of(const struct portier_dpkg_owner *o, size_t n, const char *path)
 	return NULL;
 }
 
+/* Does x's executable match the md5sum its owner k recorded? */
+static uint8_t verified(const struct portier_dpkg_owner *k,
+			const struct portier_listener *x)
+{
+	char md5[33];
+
+	if (!x->have_md5)
+		return PORTIER_PKG_UNKNOWN;
+	for (int i = 0; i < 16; i++)
+		snprintf(md5 + 2 * i, 3, "%02x", x->md5[i]);
+	switch (portier_dpkg_verify_md5(k, md5)) {
+	case 1:
+		return PORTIER_PKG_VERIFIES;
+	case 0:
+		return PORTIER_PKG_DIFFERS;
+	default: /* no package or no recorded sum */
+		return PORTIER_PKG_UNKNOWN;
+	}
+}
+
 int portier_store_packages(struct portier_snapshot *s, const char *admindir,
 			   struct portier_err *err)
 {
@@ -61,7 +84,8 @@ int portier_store_packages(struct portier_snapshot *s, const char *admindir,
 		goto out;
 	for (size_t i = 0; i < w; i++)
 		o[i].path = exes[i];
-	rc = portier_dpkg_owners(AT_FDCWD, admindir, o, w, 0, NULL, NULL, NULL);
+	rc = portier_dpkg_owners(AT_FDCWD, admindir, o, w, PORTIER_DPKG_MD5,
+				 NULL, NULL, NULL);
 	if (rc == PORTIER_ENOENT) {
 		rc = 0; /* no dpkg here: packages stay unknown (NULL) */
 		goto out;
@@ -77,6 +101,8 @@ int portier_store_packages(struct portier_snapshot *s, const char *admindir,
 		s->l[i].package = portier_strndup(pkg, strcspn(pkg, ":"));
 		if (!s->l[i].package)
 			rc = PORTIER_ENOMEM;
+		s->l[i].pkg_verified =
+			k ? verified(k, &s->l[i]) : PORTIER_PKG_UNKNOWN;
 	}
 out:
 	portier_free(exes);

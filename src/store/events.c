@@ -40,15 +40,17 @@ static bool str_eq(const char *a, const char *b)
 }
 
 /* The severity of an event: the audit verdict or the kb risk of the port,
- * whichever is higher; a new listener of a deleted binary, or of one no
- * package ships, is high. */
+ * whichever is higher; a new listener of a deleted binary, of one no
+ * package ships, or of a packaged one that no longer matches its
+ * package's md5sum, is high. */
 static uint8_t severity(enum portier_event_kind k,
 			const struct portier_listener *x)
 {
 	uint8_t s = x->audit > x->kb_risk ? x->audit : x->kb_risk;
 
 	if (k == PORTIER_EV_NEW &&
-	    (x->exe_deleted || (x->package && !x->package[0])))
+	    (x->exe_deleted || (x->package && !x->package[0]) ||
+	     x->pkg_verified == PORTIER_PKG_DIFFERS))
 		s = PORTIER_RISK_HIGH;
 	if (k == PORTIER_EV_BINARY_MODIFIED && s < PORTIER_RISK_MEDIUM)
 		s = PORTIER_RISK_MEDIUM;

@@ -412,6 +412,10 @@ static void p_listener(struct params *p, int64_t id,
 	store_pg_i64(p, x->audit);
 	store_pg_text(p, x->rules);
 	store_pg_text(p, x->package);
+	if (store_verified_col(x->pkg_verified) < 0)
+		store_pg_bytes(p, NULL, 0, OID_INT8);
+	else
+		store_pg_i64(p, store_verified_col(x->pkg_verified));
 }
 
 /* The id under key, after the insert found it there (0 when none). */
@@ -629,6 +633,8 @@ static bool pg_read_listener(const PGresult *r, int i,
 	x->audit = (uint8_t)store_pg_int(r, i, 15);
 	x->rules = r_text(r, i, 16, &fail);
 	x->package = r_text(r, i, 17, &fail);
+	x->pkg_verified = store_verified_from(PQgetisnull(r, i, 18),
+					      store_pg_int(r, i, 18));
 	return !fail;
 }
 

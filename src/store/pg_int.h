@@ -7,7 +7,7 @@
 
 #include "store/store_int.h"
 
-#define PG_MAX_PARAMS 19
+#define PG_MAX_PARAMS 20
 
 /* Type oids of the parameters we send (pg_type.h). */
 #define OID_BYTEA 17

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "portier/bytes.h"
 #include "portier/digest.h"
 #include "store/store_int.h"
 
@@ -46,6 +47,10 @@ static int insert_listener(sqlite3_stmt *q, int64_t id,
 	sqlite3_bind_int(q, 17, x->audit);
 	bind_text(q, 18, x->rules);
 	bind_text(q, 19, x->package);
+	if (store_verified_col(x->pkg_verified) < 0)
+		sqlite3_bind_null(q, 20);
+	else
+		sqlite3_bind_int(q, 20, store_verified_col(x->pkg_verified));
 	return sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
 }
 
@@ -181,6 +186,9 @@ static bool read_listener(sqlite3_stmt *q, struct portier_listener *x)
 	x->audit = (uint8_t)sqlite3_column_int(q, 15);
 	x->rules = col_text(q, 16, &fail);
 	x->package = col_text(q, 17, &fail);
+	x->pkg_verified =
+		store_verified_from(sqlite3_column_type(q, 18) == SQLITE_NULL,
+				    sqlite3_column_int64(q, 18));
 	return !fail;
 }
 
@@ -346,9 +354,26 @@ struct hash_q {
 	sqlite3_stmt *get, *put;
 };
 
-/* The hash of pid's executable into x; false when it cannot be read. */
-static bool hash_exe(struct portier_store *st, struct hash_q *h,
-		     const char *proc_root, int pid, uint8_t out[32])
+/* An executable's digests. */
+struct exe_sums {
+	uint8_t sha256[32], md5[16];
+};
+
+/* Both digests of the open file fd, in one pass. */
+static bool digest_file(int fd, struct exe_sums *out)
+{
+	char sha[65], md5[33];
+
+	return portier_digests_fd(fd, 0, sha, md5, NULL) == 0 &&
+	       portier_hex_decode(sha, out->sha256, 32) &&
+	       portier_hex_decode(md5, out->md5, 16);
+}
+
+/* The digests of pid's executable into out; false when it cannot be
+ * read.  A cached row without an MD5 (written before schema 6) is hashed
+ * again and replaced. */
+static bool hash_exe(struct hash_q *h, const char *proc_root, int pid,
+		     struct exe_sums *out)
 {
 	char path[4096];
 	struct stat sb;
@@ -364,7 +389,7 @@ static bool hash_exe(struct portier_store *st, struct hash_q *h,
 		goto out;
 	mtime = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
 	if (!h->get) { /* no cache */
-		ok = portier_sha256_fd(fd, out) == 0;
+		ok = digest_file(fd, out);
 		goto out;
 	}
 	sqlite3_reset(h->get);
@@ -373,12 +398,14 @@ static bool hash_exe(struct portier_store *st, struct hash_q *h,
 	sqlite3_bind_int64(h->get, 3, mtime);
 	sqlite3_bind_int64(h->get, 4, sb.st_size);
 	if (sqlite3_step(h->get) == SQLITE_ROW &&
-	    sqlite3_column_bytes(h->get, 0) == 32) {
-		memcpy(out, sqlite3_column_blob(h->get, 0), 32);
+	    sqlite3_column_bytes(h->get, 0) == 32 &&
+	    sqlite3_column_bytes(h->get, 1) == 16) {
+		memcpy(out->sha256, sqlite3_column_blob(h->get, 0), 32);
+		memcpy(out->md5, sqlite3_column_blob(h->get, 1), 16);
 		ok = true;
 		goto out;
 	}
-	if (portier_sha256_fd(fd, out))
+	if (!digest_file(fd, out))
 		goto out;
 	ok = true;
 	sqlite3_reset(h->put);
@@ -386,10 +413,10 @@ static bool hash_exe(struct portier_store *st, struct hash_q *h,
 	sqlite3_bind_int64(h->put, 2, (sqlite3_int64)sb.st_ino);
 	sqlite3_bind_int64(h->put, 3, mtime);
 	sqlite3_bind_int64(h->put, 4, sb.st_size);
-	sqlite3_bind_blob(h->put, 5, out, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(h->put, 5, out->sha256, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(h->put, 6, out->md5, 16, SQLITE_TRANSIENT);
 	sqlite3_step(h->put); /* a cache: a failed insert costs a rehash */
 out:
-	(void)st;
 	close(fd);
 	return ok;
 }
@@ -423,29 +450,31 @@ int portier_store_hash_exes(struct portier_store *st,
 	/* The cache is keyed by device and inode: only a store of this host
 	 * (SQLite) may keep it. */
 	if (st && st->db &&
-	    (sqlite3_prepare_v2(st->db,
-				"SELECT sha256 FROM exe_hash WHERE dev = ? AND"
-				" inode = ? AND mtime_ns = ? AND size = ?",
-				-1, &h.get, NULL) != SQLITE_OK ||
+	    (sqlite3_prepare_v2(
+		     st->db,
+		     "SELECT sha256, md5 FROM exe_hash WHERE dev = ? AND"
+		     " inode = ? AND mtime_ns = ? AND size = ?",
+		     -1, &h.get, NULL) != SQLITE_OK ||
 	     sqlite3_prepare_v2(
 		     st->db,
 		     "INSERT OR REPLACE INTO exe_hash(dev, inode,"
-		     " mtime_ns, size, sha256) VALUES(?, ?, ?, ?, ?)",
+		     " mtime_ns, size, sha256, md5) VALUES(?, ?, ?, ?, ?, ?)",
 		     -1, &h.put, NULL) != SQLITE_OK)) {
 		rc = store_sql_err(st, err, "cannot read the hash cache");
 		goto out;
 	}
 	for (size_t i = 0; i < n;) {
 		size_t k = i + 1;
-		uint8_t sum[32];
-		bool ok = hash_exe(st, &h, proc_root ? proc_root : "/proc",
-				   by_pid[i]->pid, sum);
+		struct exe_sums sum;
+		bool ok = hash_exe(&h, proc_root ? proc_root : "/proc",
+				   by_pid[i]->pid, &sum);
 
 		while (k < n && by_pid[k]->pid == by_pid[i]->pid)
 			k++;
 		for (; ok && i < k; i++) {
-			memcpy(by_pid[i]->sha256, sum, 32);
-			by_pid[i]->have_sha = true;
+			memcpy(by_pid[i]->sha256, sum.sha256, 32);
+			memcpy(by_pid[i]->md5, sum.md5, 16);
+			by_pid[i]->have_sha = by_pid[i]->have_md5 = true;
 		}
 		i = k;
 	}

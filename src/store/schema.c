@@ -64,6 +64,12 @@ const char *const store_migrations[PORTIER_STORE_SCHEMA] = {
 	" service TEXT NOT NULL, FOREIGN KEY(scan, hid) REFERENCES"
 	" scan_host(scan, hid) ON DELETE CASCADE);"
 	"CREATE INDEX scan_port_host ON scan_port(hid, scan);",
+	/* 5 -> 6: whether the executable matches its package's md5sum
+	 * (NULL unknown, 0 differs, 1 verifies), and the MD5 beside the
+	 * SHA-256 in the hash cache (NULL in older rows: hashed again). */
+	"ALTER TABLE exe_hash ADD COLUMN md5 BLOB;"
+	"ALTER TABLE listener"
+	" ADD COLUMN pkg_verified INTEGER;",
 };
 
 const char store_sql_insert_snapshot[] =
@@ -74,14 +80,14 @@ const char store_sql_snapshot_by_key[] =
 const char store_sql_insert_listener[] =
 	"INSERT INTO listener(snapshot, proto, family, addr, port, netns,"
 	" inode, pid, uid, comm, exe, exe_deleted, unit, container, sha256,"
-	" kb_risk, audit, rules, package)"
-	" VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	" kb_risk, audit, rules, package, pkg_verified)"
+	" VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 const char store_sql_select_snapshot[] =
 	"SELECT time, host, machine_id, uuid FROM snapshot WHERE id = ?";
 const char store_sql_select_listeners[] =
 	"SELECT proto, family, addr, port, netns, inode, pid, uid, comm, exe,"
-	" exe_deleted, unit, container, sha256, kb_risk, audit, rules, package"
-	" FROM listener WHERE snapshot = ?";
+	" exe_deleted, unit, container, sha256, kb_risk, audit, rules, package,"
+	" pkg_verified FROM listener WHERE snapshot = ?";
 const char store_sql_list[] =
 	"SELECT s.id, s.time, (SELECT count(*) FROM listener WHERE"
 	" snapshot = s.id), s.host, s.machine_id FROM snapshot s ORDER BY s.id";

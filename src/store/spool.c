@@ -16,9 +16,11 @@
 #include "portier/file.h"
 #include "portier/store.h"
 
+/* Version 2 added each listener's pkg_verified after its package; a file
+ * of version 1 is still read, its listeners' packages unverified. */
 #define SPOOL_MAGIC	"PORTIERSPOOL"
 #define SPOOL_MAGIC_LEN 12
-#define SPOOL_VERSION	1
+#define SPOOL_VERSION	2
 #define SPOOL_HEAD	(SPOOL_MAGIC_LEN + 1 + 4)
 #define SPOOL_NULL	0xffffffffu
 /* The fewest bytes a listener takes: its fixed fields and seven NULLs. */
@@ -117,6 +119,7 @@ static void w_listener(struct wbuf *w, const struct portier_listener *x)
 	w_str(w, x->unit);
 	w_str(w, x->container);
 	w_str(w, x->package);
+	w_u8(w, x->pkg_verified);
 	w_u8(w, x->kb_risk);
 	w_u8(w, x->audit);
 	w_str(w, x->rules);
@@ -226,7 +229,8 @@ static char *r_str(struct rbuf *r)
 	return s;
 }
 
-static void r_listener(struct rbuf *r, struct portier_listener *x)
+static void r_listener(struct rbuf *r, struct portier_listener *x,
+		       uint8_t version)
 {
 	uint8_t flags;
 
@@ -250,6 +254,11 @@ static void r_listener(struct rbuf *r, struct portier_listener *x)
 	x->unit = r_str(r);
 	x->container = r_str(r);
 	x->package = r_str(r);
+	if (version >= 2) {
+		x->pkg_verified = r_u8(r);
+		if (x->pkg_verified > PORTIER_PKG_VERIFIES)
+			r->fail = true;
+	}
 	x->kb_risk = r_u8(r);
 	x->audit = r_u8(r);
 	x->rules = r_str(r);
@@ -269,10 +278,10 @@ int portier_spool_decode(const uint8_t *buf, size_t len,
 	if (len < SPOOL_HEAD || memcmp(buf, SPOOL_MAGIC, SPOOL_MAGIC_LEN))
 		return portier_err_set(err, PORTIER_EINVAL,
 				       "not a portier spool file");
-	if (buf[SPOOL_MAGIC_LEN] != SPOOL_VERSION)
+	if (buf[SPOOL_MAGIC_LEN] < 1 || buf[SPOOL_MAGIC_LEN] > SPOOL_VERSION)
 		return portier_err_set(err, PORTIER_EINVAL,
 				       "spool file of version %u (this portier "
-				       "reads %u)",
+				       "reads 1 to %u)",
 				       buf[SPOOL_MAGIC_LEN], SPOOL_VERSION);
 	if (get_be32(buf + SPOOL_MAGIC_LEN + 1) != len - SPOOL_HEAD)
 		return portier_err_set(err, PORTIER_EINVAL,
@@ -297,7 +306,7 @@ int portier_spool_decode(const uint8_t *buf, size_t len,
 		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
 	}
 	for (uint32_t i = 0; i < n && !r.fail; i++)
-		r_listener(&r, &s->l[s->n++]);
+		r_listener(&r, &s->l[s->n++], buf[SPOOL_MAGIC_LEN]);
 	if (r.fail || r.off != r.len || !s->host) {
 		portier_snapshot_free(s);
 		return portier_err_set(

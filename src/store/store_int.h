@@ -83,6 +83,20 @@ void store_scan_file_sort(struct portier_scan_file *f);
 
 enum store_dialect { STORE_SQLITE, STORE_PG };
 
+/* listener.pkg_verified: a listener's enum portier_pkg_verify as the
+ * column holds it (-1 for NULL, 0 differs, 1 verifies), and back. */
+static inline int store_verified_col(uint8_t v)
+{
+	return v == PORTIER_PKG_UNKNOWN ? -1 : v == PORTIER_PKG_VERIFIES;
+}
+
+static inline uint8_t store_verified_from(bool null, int64_t v)
+{
+	return null ? PORTIER_PKG_UNKNOWN
+	       : v  ? PORTIER_PKG_VERIFIES
+		    : PORTIER_PKG_DIFFERS;
+}
+
 /* The migrations, in SQLite's words: store_migrations[i] turns schema i
  * into i + 1. */
 extern const char *const store_migrations[PORTIER_STORE_SCHEMA];

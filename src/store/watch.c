@@ -322,6 +322,7 @@ int portier_watch_packages(struct portier_snapshot *obs,
 						     "out of memory");
 				goto out;
 			}
+			x->pkg_verified = b->pkg_verified;
 			continue;
 		}
 		/* the view shares x's strings and gets its own package */
@@ -330,8 +331,10 @@ int portier_watch_packages(struct portier_snapshot *obs,
 	}
 	if (view.n)
 		rc = portier_store_packages(&view, admindir, err);
-	for (size_t k = 0; k < view.n; k++)
+	for (size_t k = 0; k < view.n; k++) {
 		obs->l[idx[k]].package = view.l[k].package;
+		obs->l[idx[k]].pkg_verified = view.l[k].pkg_verified;
+	}
 out:
 	portier_free(view.l);
 	portier_free(idx);

@@ -13,6 +13,9 @@
 #    exits the same (1 changed, 0 the same).
 #  - A UDP client socket on an ephemeral port and 20 TCP connections at the
 #    second snapshot make no event.
+#  - busybox httpd (Debian's busybox) is a listener whose package verifies;
+#    a copy of it under /tmp has no package (high); against md5sums that
+#    record another sum it does not verify (high).
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_local.sh"
 lab_init
@@ -87,6 +90,53 @@ cat "$LAB_DIR/hist.txt"
 [ "$(grep -c . "$LAB_DIR/hist.txt")" = 2 ] || lab_fail "history 7201: want 2 lines"
 grep -q "#1  NEW  *tcp 127.0.0.1:7201" "$LAB_DIR/hist.txt" || lab_fail "history 7201: no NEW"
 grep -q "#3  REBOUND  *tcp 127.0.0.1:7201" "$LAB_DIR/hist.txt" || lab_fail "history 7201: no REBOUND"
+
+# ---- packaged programs: does each still match its package's md5sum? -----------
+# busybox httpd as Debian ships it (7401) and a copy of that binary under
+# /tmp that no package ships (7402), snapshotted into a store with the real
+# dpkg database and one into a store with a fixture database whose md5sums
+# record another sum for busybox.
+bb=$(readlink -f "$(command -v busybox)")
+dpkg -S "$bb" > /dev/null 2>&1 || dpkg -S "${bb#/usr}" > /dev/null 2>&1 || lab_fail "$bb is not Debian-packaged here"
+vstore=$LAB_DIR/verify.db bstore=$LAB_DIR/tampered.db fake=$LAB_DIR/dpkg-fake
+mkdir -p "$fake/info" "$LAB_DIR/copy" "$LAB_DIR/www-verify"
+cp /var/lib/dpkg/info/busybox.list "$fake/info/"
+sed -E 's/^[0-9a-f]{32}(  (usr\/)?bin\/busybox)$/0123456789abcdef0123456789abcdef\1/' \
+	/var/lib/dpkg/info/busybox.md5sums > "$fake/info/busybox.md5sums"
+cmp -s /var/lib/dpkg/info/busybox.md5sums "$fake/info/busybox.md5sums" && lab_fail "the fixture md5sums did not change"
+cp "$bb" "$LAB_DIR/copy/busybox"
+echo "portier lab" > "$LAB_DIR/www-verify/index.html"
+vsnap() { lab_expect 0 lab_in t1 "$PORTIER" snapshot --store "$vstore" "$@"; }
+bsnap() { lab_expect 0 lab_in t1 env PORTIER_DPKG_ADMINDIR="$fake" "$PORTIER" snapshot --store "$bstore" "$@"; }
+vsnap -q
+bsnap -q
+lab_bg t1 httpd-pkg "$bb" httpd -f -p 7401 -h "$LAB_DIR/www-verify"
+lab_bg t1 httpd-copy "$LAB_DIR/copy/busybox" httpd -f -p 7402 -h "$LAB_DIR/www-verify"
+lab_wait_port t1 tcp 7401
+lab_wait_port t1 tcp 7402
+vsnap > "$LAB_DIR/vsnap.txt"
+bsnap > "$LAB_DIR/bsnap.txt"
+cat "$LAB_DIR/vsnap.txt" "$LAB_DIR/bsnap.txt"
+lab_expect 1 lab_in t1 "$PORTIER" diff --store "$vstore" --json > "$LAB_DIR/vev.jsonl"
+lab_expect 1 lab_in t1 "$PORTIER" diff --store "$bstore" --json > "$LAB_DIR/bev.jsonl"
+# the packaged one verifies and is not raised for it; the copy has no
+# package, unknown verdict, and is high
+jq -s -e 'map(select(.event == "NEW" and .after.port == 7401)) | length == 1 and
+	.[0].after.package == "busybox" and .[0].after.package_verified == true and
+	.[0].severity != "high"' "$LAB_DIR/vev.jsonl" > /dev/null || lab_fail "busybox on 7401 is not a verified package: $(cat "$LAB_DIR/vev.jsonl")"
+jq -s -e 'map(select(.event == "NEW" and .after.port == 7402)) | length == 1 and
+	.[0].after.package == "" and .[0].after.package_verified == null and
+	.[0].severity == "high"' "$LAB_DIR/vev.jsonl" > /dev/null || lab_fail "the copy on 7402 is not unpackaged and high"
+grep -Eq "^NEW .*:7401 .*package busybox \(verifies\)" "$LAB_DIR/vsnap.txt" || lab_fail "text lacks 'package busybox (verifies)'"
+grep -Eq "^NEW .*:7402 .*no package" "$LAB_DIR/vsnap.txt" || lab_fail "text lacks 'no package' for the copy"
+# against md5sums that record another sum: does not verify, high
+jq -s -e 'map(select(.event == "NEW" and .after.port == 7401)) | length == 1 and
+	.[0].after.package == "busybox" and .[0].after.package_verified == false and
+	.[0].severity == "high"' "$LAB_DIR/bev.jsonl" > /dev/null || lab_fail "busybox against a wrong md5sum is not 'does not verify' and high"
+grep -Eq "^NEW .*:7401 .*package busybox \(DOES NOT VERIFY\)" "$LAB_DIR/bsnap.txt" || lab_fail "text lacks '(DOES NOT VERIFY)'"
+[ "$(sqlite3 "$vstore" "SELECT pkg_verified FROM listener WHERE port = 7401 ORDER BY snapshot DESC LIMIT 1")" = 1 ] \
+	|| lab_fail "the store does not hold pkg_verified = 1"
+lab_log "busybox verifies against dpkg's md5sum; a copy is unpackaged; a wrong sum does not verify"
 
 # A store of a newer schema: refused, exit 3, file untouched.
 sqlite3 "$store" 'PRAGMA user_version = 99'

@@ -19,6 +19,8 @@
 #    note, the watch goes on, and the NEW is reported once it is back.
 #  - Two scan files imported on PostgreSQL and on SQLite: diff --scans
 #    prints the same on both.
+#  - Debian's busybox httpd: its package verdict (1) stored, NULL for a
+#    program of no package, and read back by diff.
 #  - A database of a newer schema, or of another program: exit 3, the data
 #    untouched, nothing spooled.
 . "$PORTIER_SRC/tests/lab/lib.sh"
@@ -74,7 +76,7 @@ lab_listen h1 tcp:7421
 all_at_once
 t2=$(date +%s%N)
 lab_log "3 concurrent snapshots into one PostgreSQL: $(( (t1 - t0) / 1000000 )) ms (schema created), $(( (t2 - t1) / 1000000 )) ms (second round)"
-[ "$(sql "SELECT version FROM schema_version WHERE app = 'portier'")" = 5 ] || lab_fail "schema_version is not 5"
+[ "$(sql "SELECT version FROM schema_version WHERE app = 'portier'")" = 6 ] || lab_fail "schema_version is not 6"
 for h in h1 h2 h3; do [ "$(count $h)" = 2 ] || lab_fail "$h has $(count $h) snapshots, want 2"; done
 # each snapshot's listeners: exactly the host's own
 got=$(sql "SELECT s.host, l.port FROM snapshot s JOIN listener l ON l.snapshot = s.id ORDER BY 1, 2" | sort | uniq -c | awk '{print $2, $1}' | tr '\n' ' ')
@@ -197,8 +199,31 @@ done
 for p in "${pids[@]}"; do wait "$p" || lab_fail "a first-time writer failed: $(cat "$LAB_DIR"/race*.err)"; done
 t1=$(date +%s%N)
 [ "$(DB=race sql "SELECT count(DISTINCT host) FROM snapshot")" = 8 ] || lab_fail "first-time writers: $(DB=race sql "SELECT host FROM snapshot")"
-[ "$(DB=race sql "SELECT version FROM schema_version")" = 5 ] || lab_fail "the raced schema is not version 5"
+[ "$(DB=race sql "SELECT version FROM schema_version")" = 6 ] || lab_fail "the raced schema is not version 6"
 lab_log "8 first-time writers on a new database: $(( (t1 - t0) / 1000000 )) ms, $(DB=race sql "SELECT count(*) FROM listener") listeners"
+
+# ---- a packaged listener's verdict, stored and loaded through PostgreSQL --------
+# Debian's busybox httpd on 7490 in h1 (which also holds lab-listen on 7401,
+# a program of no package): 1 for it, NULL for lab-listen; diff reads it back.
+vsnap() { lab_expect 0 lab_in h1 env PORTIER_HOST_ID=verify "$PORTIER" snapshot -q --store "$race"; }
+vsnap
+mkdir -p "$LAB_DIR/www"
+echo "portier lab" > "$LAB_DIR/www/index.html"
+lab_bg h1 httpd-7490 busybox httpd -f -p 7490 -h "$LAB_DIR/www"
+httpd_pg=${LAB_PIDS[-1]}
+lab_wait_port h1 tcp 7490
+vsnap
+vrow() { DB=race sql "SELECT coalesce(l.pkg_verified::text, 'null') FROM listener l JOIN snapshot s ON s.id = l.snapshot WHERE s.host = 'verify' AND l.port = $1 ORDER BY s.id DESC LIMIT 1"; }
+[ "$(vrow 7490)" = 1 ] || lab_fail "busybox on 7490: pkg_verified $(vrow 7490), want 1"
+[ "$(vrow 7401)" = null ] || lab_fail "lab-listen on 7401: pkg_verified $(vrow 7401), want NULL"
+lab_expect 1 "$PORTIER" diff --store "$race" --json > "$LAB_DIR/verify.jsonl"
+jq -s -e 'length == 1 and .[0].event == "NEW" and .[0].after.port == 7490 and
+	.[0].after.package == "busybox" and .[0].after.package_verified == true' \
+	"$LAB_DIR/verify.jsonl" > /dev/null || lab_fail "diff on PostgreSQL: $(cat "$LAB_DIR/verify.jsonl")"
+# gone again before h1's watch below takes its baseline
+kill -TERM -- "-$httpd_pg"
+for ((i = 0; i < 100; i++)); do [ -z "$(lab_in h1 ss -Htln "sport = :7490")" ] && break; sleep 0.05; done
+[ -z "$(lab_in h1 ss -Htln "sport = :7490")" ] || lab_fail "busybox httpd on 7490 did not stop"
 
 # ---- refusals: nothing written, nothing spooled ---------------------------------
 before=$(sql "SELECT count(*) FROM snapshot")
@@ -206,7 +231,7 @@ sql "UPDATE schema_version SET version = 99" > /dev/null
 snap h1 3
 grep -q "schema version 99 is newer" "$LAB_DIR/h1.err" || lab_fail "newer schema: $(cat "$LAB_DIR/h1.err")"
 [ "$(sql "SELECT count(*) FROM snapshot")" = "$before" ] || lab_fail "a newer schema was written to"
-sql "UPDATE schema_version SET version = 5" > /dev/null
+sql "UPDATE schema_version SET version = 6" > /dev/null
 # ---- portier watch on two hosts into the one database ----------------------------
 # start_watch HOST: portier watch --interval 1 in HOST as HOST, its stdout in
 # $LAB_DIR/watch-HOST.jsonl (appended to over restarts), stderr in .err;

@@ -20,6 +20,7 @@
 
 #include "portier/digest.h"
 #include "portier/store.h"
+#include "store_test_util.h"
 
 static char base[64];
 static char dbpath[128];
@@ -27,19 +28,15 @@ static char dbpath[128];
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(base, sizeof base, "/tmp/portier-test-store.XXXXXX");
-	assert_non_null(mkdtemp(base));
+	store_test_mkdir(base, sizeof base, "store");
 	snprintf(dbpath, sizeof dbpath, "%s/p.db", base);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
-	return system(cmd);
+	return store_test_rmdir(base);
 }
 
 static void hex(const uint8_t *b, size_t n, char *out)
@@ -99,30 +96,6 @@ static void test_sha256_stream(void **state)
 }
 
 /* ---- the schema ------------------------------------------------------------- */
-
-static int64_t sql_int(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *q;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
-	return v;
-}
-
-static void sql_run(const char *path, const char *sql)
-{
-	sqlite3 *db;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
 
 static void test_schema_new(void **state)
 {

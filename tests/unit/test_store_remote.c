@@ -17,25 +17,23 @@
 
 #include <cmocka.h>
 
+#include "portier/bytes.h"
 #include "store/store_int.h"
+#include "store_test_util.h"
 
 static char base[64];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(base, sizeof base, "/tmp/portier-test-remote.XXXXXX");
-	assert_non_null(mkdtemp(base));
+	store_test_mkdir(base, sizeof base, "remote");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
-	return system(cmd);
+	return store_test_rmdir(base);
 }
 
 static void test_is_remote(void **state)
@@ -109,7 +107,7 @@ static void test_sql_text(void **state)
 	assert_int_equal(store_sql_text(store_sql_insert_listener, STORE_PG,
 					out, sizeof out),
 			 0);
-	assert_non_null(strstr(out, "$19)"));
+	assert_non_null(strstr(out, "$20)"));
 	assert_int_equal(
 		store_sql_text(store_sql_list, STORE_SQLITE, out, sizeof out),
 		0);
@@ -165,6 +163,7 @@ static struct portier_snapshot *sample(const char *key)
 		.have_sha = true,
 		.kb_risk = 2,
 		.audit = 3,
+		.pkg_verified = PORTIER_PKG_DIFFERS,
 	};
 	s->l[0].addr[15] = 1;
 	memset(s->l[0].sha256, 0xab, 32);
@@ -214,6 +213,7 @@ static void same(const struct portier_snapshot *a,
 		same_str(x->unit, y->unit);
 		same_str(x->container, y->container);
 		same_str(x->package, y->package);
+		assert_int_equal(x->pkg_verified, y->pkg_verified);
 		same_str(x->rules, y->rules);
 	}
 }
@@ -254,7 +254,48 @@ static void test_spool_format(void **state)
 	assert_int_equal(portier_spool_decode(more, len, &back, &err),
 			 PORTIER_EINVAL);
 	assert_non_null(strstr(err.msg, "version 9"));
+	/* a verdict out of range */
+	memcpy(more, buf, len);
+	h = memmem(more, len, "openssh-server", 14);
+	assert_non_null(h);
+	h[14] = PORTIER_PKG_VERIFIES + 1;
+	assert_int_equal(portier_spool_decode(more, len, &back, &err),
+			 PORTIER_EINVAL);
 	portier_free(more);
+	portier_free(buf);
+	portier_snapshot_free(s);
+}
+
+/* A file of version 1 (before pkg_verified) still reads, every package
+ * unverified. */
+static void test_spool_version1(void **state)
+{
+	struct portier_snapshot *s = sample("00112233445566778899aabbccddeeff");
+	struct portier_snapshot *back = NULL;
+	struct portier_err err = {0};
+	uint8_t *buf, *v1, *p;
+	size_t len, at;
+
+	(void)state;
+	assert_int_equal(portier_spool_encode(s, &buf, &len, &err), 0);
+	/* drop the two verdict bytes: after l[0]'s package, and l[1]'s
+	 * (its last fields: the verdict, kb_risk, audit, rules NULL) */
+	v1 = portier_calloc(1, len);
+	p = memmem(buf, len, "openssh-server", 14);
+	assert_non_null(p);
+	at = (size_t)(p - buf) + 14;
+	memcpy(v1, buf, at);
+	memcpy(v1 + at, buf + at + 1, len - 7 - at - 1);
+	memcpy(v1 + len - 8, buf + len - 6, 6);
+	v1[12] = 1;
+	put_be32(v1 + 13, (uint32_t)(len - 2 - 17));
+	assert_int_equal(portier_spool_decode(v1, len - 2, &back, &err), 0);
+	assert_int_equal(back->l[0].pkg_verified, PORTIER_PKG_UNKNOWN);
+	assert_int_equal(back->l[1].pkg_verified, PORTIER_PKG_UNKNOWN);
+	s->l[0].pkg_verified = PORTIER_PKG_UNKNOWN;
+	same(s, back);
+	portier_snapshot_free(back);
+	portier_free(v1);
 	portier_free(buf);
 	portier_snapshot_free(s);
 }
@@ -421,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_sql_text),
 		cmocka_unit_test(test_sql_watch_scan),
 		cmocka_unit_test(test_spool_format),
+		cmocka_unit_test(test_spool_version1),
 		cmocka_unit_test(test_spool_dir),
 		cmocka_unit_test(test_same_host),
 		cmocka_unit_test(test_stamp),

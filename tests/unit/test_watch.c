@@ -185,8 +185,8 @@ static void test_settle_recount(void **state)
 	portier_snapshot_free(base);
 }
 
-/* Packages: carried over for the same program and hash, looked up (here:
- * no dpkg database, so unknown) otherwise. */
+/* Packages and their verdicts: carried over for the same program and
+ * hash, looked up (here: no dpkg database, so unknown) otherwise. */
 static void test_packages_carried(void **state)
 {
 	const struct lspec b[] = {
@@ -198,11 +198,15 @@ static void test_packages_carried(void **state)
 	struct portier_err err = {0};
 
 	(void)state;
+	base->l[0].pkg_verified = PORTIER_PKG_VERIFIES;
+	base->l[1].pkg_verified = PORTIER_PKG_DIFFERS;
 	assert_int_equal(
 		portier_watch_packages(obs, base, "/nonexistent-dpkg", &err),
 		0);
 	assert_string_equal(obs->l[0].package, "openssh-server");
+	assert_int_equal(obs->l[0].pkg_verified, PORTIER_PKG_VERIFIES);
 	assert_null(obs->l[1].package); /* another hash: not carried */
+	assert_int_equal(obs->l[1].pkg_verified, PORTIER_PKG_UNKNOWN);
 	portier_snapshot_free(base);
 	portier_snapshot_free(obs);
 }
