@@ -112,14 +112,17 @@ static void owner(const struct portier_listener *x, char *buf, size_t len)
 			   PORTIER_TEXT_TERM);
 	portier_text_clean(pkg, sizeof pkg, x->package ? x->package : "",
 			   PORTIER_TEXT_TERM);
-	if (x->pid)
-		snprintf(buf, len, "%s (pid %d%s%s%s%s%s)", exe, x->pid,
-			 x->exe_deleted ? ", deleted" : "",
-			 x->package && !x->package[0] ? ", no package" : "",
-			 x->package && x->package[0] ? ", package " : "",
-			 x->package && x->package[0] ? pkg : "",
-			 x->package && x->package[0] ? verdict(x) : "");
-	else
+	if (x->pid) {
+		/* a display line: a very long path is cut, and that is all */
+		if (snprintf(buf, len, "%s (pid %d%s%s%s%s%s)", exe, x->pid,
+			     x->exe_deleted ? ", deleted" : "",
+			     x->package && !x->package[0] ? ", no package" : "",
+			     x->package && x->package[0] ? ", package " : "",
+			     x->package && x->package[0] ? pkg : "",
+			     x->package && x->package[0] ? verdict(x) : "") >=
+		    (int)len)
+			buf[len - 1] = '\0';
+	} else
 		snprintf(buf, len, "no visible owner");
 }
 
