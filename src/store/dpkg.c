@@ -98,6 +98,7 @@ int portier_store_packages(struct portier_snapshot *s, const char *admindir,
 			continue;
 		k = owner_of(o, w, s->l[i].exe);
 		pkg = k ? k->package : "";
+		portier_free(s->l[i].package); /* asked again: the new answer */
 		s->l[i].package = portier_strndup(pkg, strcspn(pkg, ":"));
 		if (!s->l[i].package)
 			rc = PORTIER_ENOMEM;
