@@ -33,6 +33,22 @@ int store_sql_err(struct portier_store *st, struct portier_err *err,
 	return PORTIER_EIO;
 }
 
+int store_version_known(struct portier_store *st, int64_t ver, const char *what,
+			struct portier_err *err)
+{
+	if (ver >= 0 && ver <= PORTIER_STORE_SCHEMA)
+		return 0;
+	portier_err_set(err, PORTIER_EIO,
+			"%s: schema version %lld is newer than this portier "
+			"knows (%d)",
+			st->path, (long long)ver, PORTIER_STORE_SCHEMA);
+	portier_err_hint(err,
+			 "use the portier that wrote it, or a newer one; the "
+			 "%s was left as it is",
+			 what);
+	return PORTIER_EIO;
+}
+
 int store_exec(struct portier_store *st, const char *sql,
 	       struct portier_err *err)
 {
@@ -127,15 +143,8 @@ static int check_file(struct portier_store *st, struct portier_err *err)
 		portier_err_hint(err, "name another file with --store PATH");
 		return PORTIER_EIO;
 	}
-	if (ver > PORTIER_STORE_SCHEMA || ver < 0) {
-		portier_err_set(err, PORTIER_EIO,
-				"%s: schema version %lld is newer than this "
-				"portier knows (%d)",
-				st->path, (long long)ver, PORTIER_STORE_SCHEMA);
-		portier_err_hint(err, "use the portier that wrote it, or a "
-				      "newer one; the file was left as it is");
-		return PORTIER_EIO;
-	}
+	if ((rc = store_version_known(st, ver, "file", err)))
+		return rc;
 	st->version = (int)ver;
 	return 0;
 }

@@ -263,16 +263,8 @@ static int pg_version(struct portier_store *st, int *version,
 	portier_err_hint(err, "name an empty database, or one portier made");
 	return PORTIER_EIO;
 check:
-	if (ver > PORTIER_STORE_SCHEMA || ver < 0) {
-		portier_err_set(err, PORTIER_EIO,
-				"%s: schema version %lld is newer than this "
-				"portier knows (%d)",
-				st->path, (long long)ver, PORTIER_STORE_SCHEMA);
-		portier_err_hint(err, "use the portier that wrote it, or a "
-				      "newer one; the database was left as it "
-				      "is");
-		return PORTIER_EIO;
-	}
+	if ((rc = store_version_known(st, ver, "database", err)))
+		return rc;
 	*version = (int)ver;
 	return 0;
 }

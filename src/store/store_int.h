@@ -20,6 +20,10 @@ struct portier_store {
 /* err from the database's last error ("PATH: what: reason"); PORTIER_EIO. */
 int store_sql_err(struct portier_store *st, struct portier_err *err,
 		  const char *what);
+/* 0 when ver is a schema this build knows; else PORTIER_EIO, err naming
+ * it newer and saying the what ("file", "database") was left alone. */
+int store_version_known(struct portier_store *st, int64_t ver, const char *what,
+			struct portier_err *err);
 /* Run sql (no results); 0 or PORTIER_EIO. */
 int store_exec(struct portier_store *st, const char *sql,
 	       struct portier_err *err);
