@@ -19,24 +19,9 @@ static int str_qcmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The owner of path among o[0..n), sorted by path. */
-static const struct portier_dpkg_owner *
-owner_of(const struct portier_dpkg_owner *o, size_t n, const char *path)
+static int owner_cmp(const void *key, const void *elem)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(o[mid].path, path);
-
-		if (!c)
-			return &o[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return strcmp(key, ((const struct portier_dpkg_owner *)elem)->path);
 }
 
 /* Does x's executable match the md5sum its owner k recorded? */
@@ -96,7 +81,7 @@ int portier_store_packages(struct portier_snapshot *s, const char *admindir,
 
 		if (!s->l[i].exe)
 			continue;
-		k = owner_of(o, w, s->l[i].exe);
+		k = bsearch(s->l[i].exe, o, w, sizeof(*o), owner_cmp);
 		pkg = k ? k->package : "";
 		portier_free(s->l[i].package); /* asked again: the new answer */
 		s->l[i].package = portier_strndup(pkg, strcspn(pkg, ":"));
