@@ -32,14 +32,18 @@
 #include "portier/digest.h"
 #include "portier/kb.h"
 
+/* The widest companion window a caller may ask for: a week, in minutes. */
+#define PORTIER_INSPECT_WINDOW_MAX 10080
+
 struct portier_inspect_query {
 	int pid;	       /* > 0: inspect this process's sockets */
 	uint16_t port;	       /* pid == 0: the listeners of this port */
 	unsigned protos;       /* PORTIER_PROTO_TCP|UDP mask; 0 means both */
 	const char *root;      /* NULL or "" means "/" */
 	const char *proc_root; /* NULL means "/proc" */
-	unsigned window_min; /* companions: minutes around the binary; 0: 10 */
-	bool no_hidden;	     /* skip the sock_diag / /proc/net cross-check */
+	unsigned window_min;   /* companions: minutes around the binary; 0: 10,
+				at most PORTIER_INSPECT_WINDOW_MAX */
+	bool no_hidden;	       /* skip the sock_diag / /proc/net cross-check */
 	/* bind-test every port no view explains (TCP/UDP as protos asks,
 	 * IPv4 and IPv6) in every namespace, as unhide-tcp does: about a
 	 * second per namespace */

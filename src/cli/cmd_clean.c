@@ -113,8 +113,8 @@ static int parse_args(struct cli *cli, int argc, char **argv,
 				return EXIT_USAGE;
 			break;
 		case OPT_WINDOW:
-			if (cli_opt_ulong(cli, "--window", optarg, 1, 10080,
-					  &v) != 0)
+			if (cli_opt_ulong(cli, "--window", optarg, 1,
+					  PORTIER_INSPECT_WINDOW_MAX, &v) != 0)
 				return EXIT_USAGE;
 			a->q.window_min = (unsigned)v;
 			break;
