@@ -132,7 +132,7 @@ static int ports_fit(struct cli *cli, struct scan_opts *o,
 /* What -sU cannot do yet: stop before anything is sent. */
 static int udp_fit(struct cli *cli, const struct scan_opts *o)
 {
-	const char *what = o->resume ? "--resume" : o->shard ? "--shard" : NULL;
+	const char *what = o->resume ? "--resume" : NULL;
 
 	if (!o->udp && o->udp_payloads) {
 		cli_error(cli, "--udp-payloads given without a UDP scan (-sU)");
@@ -391,7 +391,6 @@ static int run_udp(struct scan_run *run, const struct portier_scan_config *tcp,
 	cfg.method = PORTIER_SCAN_UDP;
 	cfg.ports = p->udp;
 	cfg.n_ports = p->n_udp;
-	cfg.shard_k = cfg.shard_n = 1;
 	cfg.udp_payloads = udp_payloads;
 	cfg.udp_judge = udp_judge;
 	/* raw ICMP sockets when allowed; the capabilities go once they are
@@ -657,7 +656,7 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	cfg.seed = o->seed;
 	run.total =
 		portier_shard_size(portier_targets_count(t) * p->n_tcp, k, n) +
-		portier_targets_count(t) * p->n_udp;
+		portier_shard_size(portier_targets_count(t), k, n) * p->n_udp;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);

@@ -592,15 +592,18 @@ int portier_scan_new(struct portier_scan **out,
 	if (s->cfg.init_rtt_ms > s->cfg.max_rtt_ms)
 		s->cfg.init_rtt_ms = s->cfg.max_rtt_ms;
 	if (cfg->method == PORTIER_SCAN_UDP) {
-		n = hosts * cfg->n_ports;
+		/* a UDP shard owns whole hosts (udp.c), so that each host's
+		 * ICMP limiter is modelled by one scanner only */
+		n = portier_shard_size(hosts, s->cfg.shard_k, s->cfg.shard_n) *
+		    cfg->n_ports;
 		s->total = n;
 		s->st.total = n;
 		s->answered_state = -1;
-		if (cfg->shard_n > 1 || cfg->n_resume_pending ||
-		    cfg->resume_next || !cfg->udp_payloads) {
+		if (cfg->n_resume_pending || cfg->resume_next ||
+		    !cfg->udp_payloads) {
 			portier_free(s);
 			return bad_config(err, "UDP scans take payloads and "
-					       "no shard or resume");
+					       "no resume");
 		}
 		if ((rc = scan_udp_new(s, err)) < 0) {
 			portier_free(s);

@@ -51,7 +51,9 @@ int scan_udp_new(struct portier_scan *s, struct portier_err *err)
 		s->cfg.max_inflight = DEFAULT_INFLIGHT;
 	scan_fd_room(s);
 	u->n_probes = s->cfg.max_inflight < 16 ? 16 : s->cfg.max_inflight;
-	u->n_targets = portier_targets_count(s->cfg.targets);
+	/* this shard's hosts: target indexes K-1, K-1+N, K-1+2N, ... */
+	u->n_targets = portier_shard_size(portier_targets_count(s->cfg.targets),
+					  s->cfg.shard_k, s->cfg.shard_n);
 	u->n_hosts = u->n_targets < HOST_WINDOW ? (uint32_t)u->n_targets
 						: HOST_WINDOW;
 	u->probes = portier_calloc(u->n_probes, sizeof(*u->probes));
@@ -566,7 +568,10 @@ static void host_start(struct portier_scan *s, struct udp_host *h)
 	memset(h->tries, 0, s->cfg.n_ports);
 	memset(h->covered, 0, s->cfg.n_ports);
 	memset(h->probe_of, 0xff, s->cfg.n_ports * sizeof(int32_t));
-	portier_targets_at(s->cfg.targets, u->next_host++, &h->addr);
+	portier_targets_at(s->cfg.targets,
+			   (s->cfg.shard_k - 1) +
+				   u->next_host++ * s->cfg.shard_n,
+			   &h->addr);
 	h->used = true;
 	h->next_port = 0;
 	h->left = (uint32_t)s->cfg.n_ports;

@@ -49,8 +49,8 @@ struct udp_state {
 	uint32_t n_probes, *free_probes, n_free;
 	struct udp_host *hosts;
 	uint32_t n_hosts;   /* window size */
-	uint64_t next_host; /* next target index to start */
-	uint64_t n_targets;
+	uint64_t next_host; /* next of this shard's hosts to start */
+	uint64_t n_targets; /* hosts in this shard (all without --shard) */
 	struct portier_bucket rate;
 	double srtt, rttvar;
 	bool have_rtt;

@@ -2,7 +2,7 @@
 # An AnyIP /16 x 5 ports sweep (65,536 hosts answering in one target
 # namespace): -sS and -sT find 100% of the open ports (2 per host, 131,072
 # in all) and nothing else; two shards with the same seed are disjoint and
-# together give exactly the full result.
+# together give exactly the full result, for TCP and (split by host) UDP.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_scan.sh"
 lab_init
@@ -48,4 +48,21 @@ s1=$(scan_summary "$d/shard1.jsonl" positions)
 s2=$(scan_summary "$d/shard2.jsonl" positions)
 [ $((s1 + s2)) = $((4096 * 5)) ] || lab_fail "shard sizes $s1 + $s2"
 
-echo "sweep: 100% of $want open ports with -sS and -sT; shards disjoint and complete"
+# -sU shards split by host: a bound, silent UDP port on all of a /27 (no
+# ICMP, so every pair ends open|filtered after one try); the two shards
+# take 16 hosts each, whole, and together cover the /27 once
+udp=${ports[0]}
+lab_listen t1 "udp:$udp"
+for k in 1 2; do
+	lab_scan "$PORTIER" scan -sU -n -q -p "$udp" --max-retries 0 \
+		198.18.32.0/27 --seed 5 --shard "$k/2" -oJ "$d/ushard$k.jsonl" ||
+		lab_fail "-sU --shard $k/2 failed"
+	scan_ports "$d/ushard$k.jsonl" 'open|filtered' | sort > "$d/u$k"
+	[ "$(wc -l < "$d/u$k")" = 16 ] ||
+		lab_fail "-sU shard $k/2 has $(wc -l < "$d/u$k") hosts, not 16"
+done
+[ -z "$(comm -12 "$d/u1" "$d/u2")" ] || lab_fail "-sU shards overlap"
+[ "$(cat "$d/u1" "$d/u2" | sort -u | wc -l)" = 32 ] ||
+	lab_fail "-sU shards together do not cover the /27"
+
+echo "sweep: 100% of $want open ports with -sS and -sT; shards disjoint and complete (TCP and UDP)"
