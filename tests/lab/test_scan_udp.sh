@@ -6,7 +6,7 @@
 # same port list, with CAP_NET_RAW (raw ICMP sockets) and without it
 # (connected sockets with IP_RECVERR); the replies of the
 # protocol payloads parse; the outputs carry protocol udp (XML valid
-# against nmap.dtd).
+# against nmap.dtd); and over IPv6 the same states as nmap -6 -sU.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_scan.sh"
 lab_init
@@ -138,4 +138,33 @@ for want in 'protocol="tcp" portid="445"><state state="open"' \
 done
 grep -q '445/open/tcp//.*53/open/udp//domain' "$LAB_DIR/mixed/r.gnmap" \
 	|| lab_fail "-sSU grepable lacks TCP then UDP"
-echo "lab ok: portier -sU agrees with nmap -sU on ${#closed[@]} closed ports and the servers"
+
+# IPv6: a DNS responder on the target's IPv6 address and three closed
+# ports (within the ICMPv6 limit's burst): the same states as nmap -6 -sU,
+# from raw ICMPv6 sockets as root and connected sockets as nobody
+ip6=${LAB_IP6[t1]}
+ready6="$LAB_DIR/udp6.ready"
+lab_bg t1 udp-responder6 "$LAB_BIN/lab-udp_responder" -a "$ip6" -r "$ready6" dns:53
+for ((i = 0; i < 100; i++)); do [ -s "$ready6" ] && break; sleep 0.05; done
+[ -s "$ready6" ] || lab_fail "IPv6 udp responder did not start"
+ports6="53,${closed[0]},${closed[1]},${closed[2]}"
+lab_scan nmap -n -Pn -6 -sU --scan-delay 1100ms -p "$ports6" \
+	-oG "$LAB_DIR/nmap6.gnmap" "$ip6" > /dev/null || lab_fail "nmap -6 -sU failed"
+mkdir -p "$LAB_DIR/v6raw" "$LAB_DIR/v6unpriv"
+chown 65534 "$LAB_DIR/v6unpriv"
+lab_expect 0 lab_scan "$PORTIER" scan -n -sU -p "$ports6" "$ip6" -q \
+	-oG "$LAB_DIR/v6raw/r.gnmap"
+lab_expect 0 lab_scan setpriv --reuid 65534 --regid 65534 --clear-groups \
+	--inh-caps=-all --bounding-set=-all "$PORTIER" scan -n -sU \
+	-p "$ports6" "$ip6" -q -oG "$LAB_DIR/v6unpriv/r.gnmap"
+ports=$ports6
+want6=$(states_full "$LAB_DIR/nmap6.gnmap")
+truth6=$(printf '%s open\n' 53; for p in "${closed[@]:0:3}"; do echo "$p closed"; done)
+diff <(sort -n <<<"$truth6") <(echo "$want6") || lab_fail "nmap -6 -sU is not the truth"
+diff <(echo "$want6") <(states_full "$LAB_DIR/v6raw/r.gnmap") ||
+	lab_fail "portier -sU over IPv6 disagrees with nmap"
+diff <(echo "$want6") <(states_full "$LAB_DIR/v6unpriv/r.gnmap") ||
+	lab_fail "portier -sU over IPv6 without CAP_NET_RAW disagrees with nmap"
+echo "IPv6: $(echo "$want6" | tr '\n' ' ')"
+
+echo "lab ok: portier -sU agrees with nmap -sU on ${#closed[@]} closed ports and the servers, IPv4 and IPv6"

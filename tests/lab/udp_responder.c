@@ -7,6 +7,7 @@
  * dns: the query back with QR set and RCODE REFUSED (what a server that
  * will not tell its version answers); ntp: a 48-byte version 4 server
  * reply (mode 4); mc: memcached's UDP frame header echoed and "VERSION".
+ * ADDR may be IPv4 or IPv6 (default 0.0.0.0).
  */
 #include <arpa/inet.h>
 #include <poll.h>
@@ -33,7 +34,9 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	for (i = optind; i < argc && n < MAXS; i++) {
-		struct sockaddr_in sin = {.sin_family = AF_INET};
+		struct sockaddr_storage ss = {0};
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 		unsigned port;
 
 		if (sscanf(argv[i], "%7[a-z]:%u", kind[n], &port) != 2 ||
@@ -41,13 +44,22 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bad spec '%s'\n", argv[i]);
 			return 2;
 		}
-		sin.sin_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+		if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+			sin->sin_family = AF_INET;
+			sin->sin_port = htons((uint16_t)port);
+		} else if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_port = htons((uint16_t)port);
+		} else {
+			fprintf(stderr, "bad address '%s'\n", addr);
 			return 2;
-		pf[n].fd = socket(AF_INET, SOCK_DGRAM, 0);
+		}
+		pf[n].fd = socket(ss.ss_family, SOCK_DGRAM, 0);
 		pf[n].events = POLLIN;
 		if (pf[n].fd < 0 ||
-		    bind(pf[n].fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		    bind(pf[n].fd, (struct sockaddr *)&ss,
+			 ss.ss_family == AF_INET ? sizeof(*sin)
+						 : sizeof(*sin6)) < 0) {
 			perror(argv[i]);
 			return 1;
 		}
@@ -66,7 +78,7 @@ int main(int argc, char **argv)
 			return 1;
 		for (i = 0; i < n; i++) {
 			unsigned char buf[2048], out[2048];
-			struct sockaddr_in from;
+			struct sockaddr_storage from;
 			socklen_t fl = sizeof(from);
 			ssize_t got;
 			size_t len = 0;
