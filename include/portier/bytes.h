@@ -94,16 +94,21 @@ static inline void put_le64(uint8_t *p, uint64_t v)
 	put_le32(p + 4, (uint32_t)(v >> 32));
 }
 
+/* The value of one hex digit (either case), or -1. */
+static inline int portier_hex_digit(int c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
 /* n bytes from the 2n hex digits at hex (either case) into out; false
  * (out partly written) when one is not a hex digit. */
 static inline bool portier_hex_decode(const char *hex, uint8_t *out, size_t n)
 {
 	for (size_t i = 0; i < 2 * n; i++) {
-		char c = hex[i];
-		int v = c >= '0' && c <= '9'   ? c - '0'
-			: c >= 'a' && c <= 'f' ? c - 'a' + 10
-			: c >= 'A' && c <= 'F' ? c - 'A' + 10
-					       : -1;
+		int v = portier_hex_digit((unsigned char)hex[i]);
 
 		if (v < 0)
 			return false;

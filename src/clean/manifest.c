@@ -21,6 +21,7 @@
 
 #include "clean/clean_int.h"
 #include "portier/addr.h"
+#include "portier/bytes.h"
 
 #define MANIFEST_VERSION 1
 
@@ -207,16 +208,6 @@ static int64_t get_int(struct dec *d, json_t *o, const char *key, int64_t lo,
 	return n;
 }
 
-/* A string member copied (NULL allowed when null_ok and null). */
-static int unhex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* key_hex: text put_text wrote as hex (no NUL byte in it). */
 static char *get_hex(struct dec *d, json_t *v, const char *key)
 {
@@ -236,7 +227,8 @@ static char *get_hex(struct dec *d, json_t *v, const char *key)
 		return NULL;
 	}
 	for (i = 0; i < n / 2; i++) {
-		int a = unhex(h[2 * i]), b = unhex(h[2 * i + 1]);
+		int a = portier_hex_digit((unsigned char)h[2 * i]),
+		    b = portier_hex_digit((unsigned char)h[2 * i + 1]);
 
 		if (a < 0 || b < 0 || (a == 0 && b == 0)) {
 			portier_free(s);
@@ -249,6 +241,7 @@ static char *get_hex(struct dec *d, json_t *v, const char *key)
 	return s;
 }
 
+/* A string member copied (NULL allowed when null_ok and null). */
 static char *get_str(struct dec *d, json_t *o, const char *key, bool null_ok)
 {
 	json_t *v = json_object_get(o, key);

@@ -37,17 +37,6 @@ void portier_guid_str(const uint8_t g[16], char *buf, size_t cap)
 		 g[10], g[11], g[12], g[13], g[14], g[15]);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int portier_guid_parse(const char *s, uint8_t g[16])
 {
 	/* where each string byte goes in the wire form */
@@ -65,8 +54,8 @@ int portier_guid_parse(const char *s, uint8_t g[16])
 				return PORTIER_EINVAL;
 			continue;
 		}
-		hi = hexval(s[i]);
-		lo = hexval(s[i + 1]);
+		hi = portier_hex_digit((unsigned char)s[i]);
+		lo = portier_hex_digit((unsigned char)s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return PORTIER_EINVAL;
 		g[order[k++]] = (uint8_t)(hi << 4 | lo);

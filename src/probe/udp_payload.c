@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "portier/bytes.h"
 #include "portier/file.h"
 #include "portier/net.h"
 #include "portier/udp_payloads.h"
@@ -91,16 +92,6 @@ static int bad(const struct cursor *c, const char *why, const char *tok)
 	return PORTIER_EINVAL;
 }
 
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	ch = tolower(ch);
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
-
 static int put_byte(const struct cursor *c, struct portier_udp_payload *p,
 		    int b)
 {
@@ -144,8 +135,11 @@ static int quoted(const struct cursor *c, const char **s, const char *end,
 				b = '"';
 				break;
 			case 'x':
-				hi = q < end ? hexval((unsigned char)q[0]) : -1;
-				lo = q + 1 < end ? hexval((unsigned char)q[1])
+				hi = q < end ? portier_hex_digit(
+						       (unsigned char)q[0])
+					     : -1;
+				lo = q + 1 < end ? portier_hex_digit(
+							   (unsigned char)q[1])
 						 : -1;
 				if (hi < 0 || lo < 0)
 					return bad(c,
@@ -205,8 +199,8 @@ static int data_tokens(const struct cursor *c, const char *s, const char *end,
 			return bad(c, "odd number of hex digits in", tok);
 		}
 		for (; s < t; s += 2) {
-			int hi = hexval((unsigned char)s[0]),
-			    lo = hexval((unsigned char)s[1]);
+			int hi = portier_hex_digit((unsigned char)s[0]),
+			    lo = portier_hex_digit((unsigned char)s[1]);
 
 			if (hi < 0 || lo < 0) {
 				char tok[48];
