@@ -263,8 +263,8 @@ PORTIER_API void portier_tls_judge(const struct portier_tls_info *info,
  *   Signature Algorithm: sha256WithRSAEncryption
  *   Not valid before: 2026-01-01T00:00:00
  *   Not valid after:  2027-01-01T00:00:00
- *   MD5:   0123 4567 ...
- *   SHA-1: 0123 4567 ...
+ *   MD5:   0123456789abcdef0123456789abcdef
+ *   SHA-1: 0123456789abcdef0123456789abcdef01234567
  * Returns the length like snprintf (>= cap: cut); "" without a certificate.
  */
 PORTIER_API size_t portier_tls_ssl_cert_text(

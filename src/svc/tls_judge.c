@@ -152,15 +152,6 @@ add(char *buf, size_t cap, size_t *used, const char *fmt, ...)
 		*used += (size_t)n;
 }
 
-/* hex in groups of 4 with a space between, as nmap prints digests */
-static void add_grouped(char *buf, size_t cap, size_t *used, const char *hex)
-{
-	size_t i, n = strlen(hex);
-
-	for (i = 0; i < n; i += 4)
-		add(buf, cap, used, "%s%.4s", i ? " " : "", hex + i);
-}
-
 size_t portier_tls_ssl_cert_text(const struct portier_tls_info *info, char *buf,
 				 size_t cap)
 {
@@ -185,13 +176,10 @@ size_t portier_tls_ssl_cert_text(const struct portier_tls_info *info, char *buf,
 	add(buf, cap, &used, "\nNot valid before: %s", when);
 	utc_text(info->not_after, when, sizeof(when), "%Y-%m-%dT%H:%M:%S");
 	add(buf, cap, &used, "\nNot valid after:  %s", when);
-	if (info->md5[0]) {
-		add(buf, cap, &used, "\nMD5:   ");
-		add_grouped(buf, cap, &used, info->md5);
-	}
-	if (info->sha1[0]) {
-		add(buf, cap, &used, "\nSHA-1: ");
-		add_grouped(buf, cap, &used, info->sha1);
-	}
+	/* plain hex, as nmap 7.9x writes it (older ones grouped by 4) */
+	if (info->md5[0])
+		add(buf, cap, &used, "\nMD5:   %s", info->md5);
+	if (info->sha1[0])
+		add(buf, cap, &used, "\nSHA-1: %s", info->sha1);
 	return used;
 }
