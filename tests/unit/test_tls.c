@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/pem.h>
 
 #include "portier/tls.h"
 #include "tls_fixture.h"
@@ -35,7 +37,8 @@ static int group_setup(void **state)
 			     NULL,
 			     NULL,
 			     NULL,
-			     NULL};
+			     NULL,
+			     true};
 
 	(void)state;
 	rsa2048 = EVP_RSA_gen(2048);
@@ -289,6 +292,42 @@ static void test_ca_signed_sans(void **state)
 				     "IP Address:192.0.2.7, IP Address:"
 				     "2001:db8::1\nIssuer: commonName="
 				     "Portier Test CA/"));
+	X509_free(x);
+}
+
+/* A chain that leads to a CA in the trust directory is verified (the layer
+ * records the verdict while it accepts anything). */
+static void test_trusted_chain_verifies(void **state)
+{
+	X509 *x = leaf("trusted.test", ec256, NULL, NULL);
+	struct portier_tls_ctx *plain = ctx;
+	struct portier_tls_info info;
+	struct portier_err err;
+	char dir[] = "/tmp/portier-tls-XXXXXX", path[128], sni[64];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* OpenSSL's hashed directory: <subject hash>.0 */
+	snprintf(path, sizeof(path), "%s/%08lx.0", dir,
+		 X509_subject_name_hash(ca));
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_X509(f, ca), 1);
+	assert_int_equal(fclose(f), 0);
+	setenv("SSL_CERT_DIR", dir, 1);
+	assert_int_equal(portier_tls_ctx_new(&ctx, &err), 0);
+	unsetenv("SSL_CERT_DIR");
+	assert_int_equal(connect_to(x, ec256, true, 0, "trusted.test", SIZE_MAX,
+				    &info, sni, sizeof(sni)),
+			 PORTIER_TLS_OK);
+	portier_tls_ctx_free(ctx);
+	ctx = plain;
+	unlink(path);
+	rmdir(dir);
+	assert_true(info.verified);
+	assert_int_equal(info.verify_code, X509_V_OK);
+	assert_string_equal(info.verify_text, "ok");
 	X509_free(x);
 }
 
@@ -666,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_self_signed),
 		cmocka_unit_test(test_expired),
 		cmocka_unit_test(test_ca_signed_sans),
+		cmocka_unit_test(test_trusted_chain_verifies),
 		cmocka_unit_test(test_weak_signature_and_key),
 		cmocka_unit_test(test_old_protocol),
 		cmocka_unit_test(test_plaintext_both_ways),

@@ -33,14 +33,24 @@ struct fix_cert {
 	EVP_PKEY *signer; /* NULL: self-signed with key */
 	X509 *issuer;	  /* NULL: self-signed */
 	const EVP_MD *md; /* NULL: SHA-256 */
+	bool ca;	  /* basicConstraints CA:TRUE */
 };
+
+/* Add the extension nid with value (OpenSSL's config syntax) to x. */
+static int fix_add_ext(X509 *x, X509V3_CTX *v3, int nid, const char *value)
+{
+	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, v3, nid, value);
+	int ok = ext && X509_add_ext(x, ext, -1);
+
+	X509_EXTENSION_free(ext);
+	return ok ? 0 : -1;
+}
 
 static X509 *fix_make_cert(const struct fix_cert *c)
 {
 	X509 *x = X509_new();
 	X509_NAME *name;
 	X509V3_CTX v3;
-	X509_EXTENSION *ext;
 	static long serial = 1;
 
 	if (!x)
@@ -64,15 +74,11 @@ static X509 *fix_make_cert(const struct fix_cert *c)
 	X509_set_issuer_name(x, c->issuer ? X509_get_subject_name(c->issuer)
 					  : name);
 	X509V3_set_ctx(&v3, c->issuer ? c->issuer : x, x, NULL, NULL, 0);
-	if (c->sans) {
-		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name,
-					  c->sans);
-		if (!ext || !X509_add_ext(x, ext, -1)) {
-			X509_EXTENSION_free(ext);
-			X509_free(x);
-			return NULL;
-		}
-		X509_EXTENSION_free(ext);
+	if ((c->sans && fix_add_ext(x, &v3, NID_subject_alt_name, c->sans)) ||
+	    (c->ca &&
+	     fix_add_ext(x, &v3, NID_basic_constraints, "critical,CA:TRUE"))) {
+		X509_free(x);
+		return NULL;
 	}
 	if (!X509_sign(x, c->signer ? c->signer : c->key,
 		       c->md ? c->md : EVP_sha256())) {
