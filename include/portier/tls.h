@@ -35,7 +35,7 @@
  *		if (st == PORTIER_TLS_OK)
  *			break;
  *		if (st == PORTIER_TLS_FAILED)
- *			fail(err.msg);	// "handshake failed: ..."
+ *			fail(err.msg);	// "TLS failed during the ..."
  *		n = recv(fd, buf, sizeof(buf), 0);	// WANT_INPUT
  *		if (n > 0)
  *			portier_tls_feed(t, buf, n, &err);
@@ -137,7 +137,8 @@ PORTIER_API size_t portier_tls_take(struct portier_tls *t, uint8_t *out,
 /*
  * Advance the handshake with what was fed: OK once it is complete (call
  * again and it stays OK), WANT_INPUT, or FAILED with the reason in err
- * ("handshake failed: wrong version number", "the peer closed the
+ * (PORTIER_EPROTO; "TLS failed during the handshake: wrong version
+ * number" when a plain-text service answered, "the peer closed the
  * connection during the handshake").  After OK or FAILED there may still
  * be bytes to take (the client's Finished, or an alert).
  */
