@@ -236,7 +236,8 @@ PORTIER_API int portier_tls_get_info(const struct portier_tls *t,
  * Parse one DER certificate of n bytes into out (the session fields stay
  * empty, chain_len 1).  Pure: no trust store, no clock.  PORTIER_EPROTO
  * with the reason in err for bytes that are not a certificate (trailing
- * bytes included), PORTIER_ENOMEM.
+ * bytes included, or a validity date that cannot be read; OpenSSL out of
+ * memory reads the same).  No allocation of ours.
  */
 PORTIER_API int portier_tls_cert_parse(const uint8_t *der, size_t n,
 				       struct portier_tls_info *out,

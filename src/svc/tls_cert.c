@@ -31,33 +31,32 @@ const char *tls_ossl_reason(char *buf, size_t cap, const char *fallback)
 	return buf;
 }
 
-/* An ASN.1 string from the certificate as cleaned UTF-8 for one line. */
+/*
+ * An ASN.1 string from the certificate as cleaned UTF-8 for one line, cut
+ * to what dst holds (a cut inside a character shows as '?').
+ */
 static void clean_asn1(char *dst, size_t cap, const ASN1_STRING *s)
 {
 	unsigned char *u = NULL;
 	int len = s ? ASN1_STRING_to_UTF8(&u, s) : -1;
-	char *text;
+	char text[PORTIER_TLS_NAME_MAX * 2];
+	size_t n, i;
 
 	if (len < 0) {
 		ERR_clear_error();
 		snprintf(dst, cap, "?");
 		return;
 	}
-	text = portier_malloc((size_t)len + 1);
-	if (!text) {
-		snprintf(dst, cap, "?");
-		OPENSSL_free(u);
-		return;
-	}
-	memcpy(text, u, (size_t)len);
-	text[len] = '\0';
+	n = (size_t)len < sizeof(text) - 1 ? (size_t)len : sizeof(text) - 1;
+	if (n)
+		memcpy(text, u, n);
+	text[n] = '\0';
 	OPENSSL_free(u);
 	/* an embedded NUL would cut the name short where a reader sees it */
-	for (int i = 0; i < len; i++)
+	for (i = 0; i < n; i++)
 		if (text[i] == '\0')
 			text[i] = '?';
 	portier_text_clean(dst, cap, text, PORTIER_TEXT_LINE);
-	portier_free(text);
 }
 
 /* Append "sep key=value" to dst (of cap, *used so far), cut when full. */

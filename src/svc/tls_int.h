@@ -11,8 +11,8 @@
 
 /*
  * Fill the certificate fields of out from x (the session fields are left
- * as they are).  0, PORTIER_EPROTO for a certificate whose dates cannot be
- * read, PORTIER_ENOMEM.
+ * as they are).  0, or PORTIER_EPROTO for a certificate whose dates cannot
+ * be read.
  */
 int tls_cert_facts(X509 *x, struct portier_tls_info *out,
 		   struct portier_err *err);

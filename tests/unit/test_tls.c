@@ -615,6 +615,42 @@ static void test_der_parse(void **state)
 	X509_free(x);
 }
 
+/* Names are hostile text: control bytes and NULs are masked, long values
+ * cut, and the last commonName is the one that counts. */
+static void test_hostile_names(void **state)
+{
+	X509 *x = leaf("first.test", ec256, NULL, "DNS:a\x1b[2Jb.test");
+	static const unsigned char evil[] = "a\0b\x1b[31mc";
+	unsigned char big[600], *der = NULL;
+	struct portier_tls_info info;
+	struct portier_err err;
+	X509_NAME *name = X509_get_subject_name(x);
+	int len;
+
+	(void)state;
+	memset(big, 'A', sizeof(big));
+	assert_int_equal(
+		X509_NAME_add_entry_by_txt(name, "OU", V_ASN1_UTF8STRING, evil,
+					   (int)sizeof(evil) - 1, -1, 0),
+		1);
+	assert_int_equal(X509_NAME_add_entry_by_txt(name, "CN",
+						    V_ASN1_UTF8STRING, big,
+						    (int)sizeof(big), -1, 0),
+			 1);
+	assert_true(X509_sign(x, rsa2048, EVP_sha256()) > 0);
+	len = i2d_X509(x, &der);
+	assert_int_equal(portier_tls_cert_parse(der, (size_t)len, &info, &err),
+			 0);
+	assert_int_equal(strlen(info.subject_cn), PORTIER_TLS_NAME_MAX - 1);
+	assert_int_equal(info.subject_cn[0], 'A');
+	assert_non_null(strstr(info.subject, "commonName=first.test/"
+					     "organizationalUnitName="
+					     "a?b?[31mc/commonName=AAAA"));
+	assert_string_equal(info.sans[0].name, "a?[2Jb.test");
+	OPENSSL_free(der);
+	X509_free(x);
+}
+
 static void test_not_yet_valid(void **state)
 {
 	struct fix_cert c = {"future.test",
@@ -713,6 +749,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_bytes_fail_cleanly),
 		cmocka_unit_test(test_truncated_server_flight),
 		cmocka_unit_test(test_der_parse),
+		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_not_yet_valid),
 		cmocka_unit_test(test_no_certificate),
 		cmocka_unit_test(test_looks_like),
