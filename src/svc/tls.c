@@ -249,7 +249,11 @@ int portier_tls_write(struct portier_tls *t, const void *p, size_t n,
 {
 	size_t written = 0;
 
-	if (!t->done || t->failed)
+	if (t->failed)
+		return portier_err_set(err, PORTIER_EINVAL,
+				       "TLS write after the layer failed: %s",
+				       t->reason);
+	if (!t->done)
 		return portier_err_set(err, PORTIER_EINVAL,
 				       "TLS write before the handshake "
 				       "completed");
@@ -270,7 +274,11 @@ enum portier_tls_status portier_tls_read(struct portier_tls *t, void *buf,
 	int e;
 
 	*got = 0;
-	if (!t->done || t->failed || cap == 0) {
+	if (t->failed) {
+		portier_err_set(err, t->fail_code, "%s", t->reason);
+		return PORTIER_TLS_FAILED;
+	}
+	if (!t->done || cap == 0) {
 		portier_err_set(err, PORTIER_EINVAL,
 				"TLS read before the handshake completed, or "
 				"into no room");

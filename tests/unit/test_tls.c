@@ -538,7 +538,9 @@ static void test_foreign_bytes_fail_cleanly(void **state)
 	assert_non_null(strstr(err.msg, "during the handshake"));
 	assert_int_equal(portier_tls_read(t, buf, sizeof(buf), &n, &err),
 			 PORTIER_TLS_FAILED);
+	assert_non_null(strstr(err.msg, "during the handshake"));
 	assert_int_equal(portier_tls_write(t, "x", 1, &err), PORTIER_EINVAL);
+	assert_non_null(strstr(err.msg, "TLS write after the layer failed: "));
 	assert_int_equal(portier_tls_get_info(t, &info, &err), PORTIER_EINVAL);
 	portier_tls_free(t);
 	assert_int_equal(ERR_peek_error(), 0); /* the queue is left empty */
