@@ -243,9 +243,10 @@ static void test_expired(void **state)
 	assert_string_equal(s.findings[0].detail, "certificate for "
 						  "expired.test expired "
 						  "2026-05-31 00:00 UTC");
-	/* the day before it expired, only the self-signature counts */
+	/* up to notAfter itself (RFC 5280 4.1.2.5: inclusive) only the
+	 * self-signature counts */
 	memset(&s, 0, sizeof(s));
-	portier_tls_judge(&info, FIX_NOW - 2 * FIX_DAY, &s);
+	portier_tls_judge(&info, FIX_NOW - FIX_DAY, &s);
 	assert_findings(&s, ids + 1);
 	X509_free(x);
 }
@@ -363,6 +364,27 @@ static void test_weak_signature_and_key(void **state)
 	assert_string_equal(s.findings[0].detail, "1024-bit rsa key");
 	X509_free(sha1);
 	X509_free(small);
+}
+
+static void test_md5_signature(void **state)
+{
+	X509 *x = leaf("md5.test", rsa2048, EVP_md5(), NULL);
+	unsigned char *der = NULL;
+	int len = i2d_X509(x, &der);
+	struct portier_tls_info info;
+	struct portier_svc s;
+	static const char *const ids[] = {"tls-weak-signature", NULL};
+
+	(void)state;
+	assert_int_equal(portier_tls_cert_parse(der, (size_t)len, &info, NULL),
+			 0);
+	assert_string_equal(info.sig_alg, "md5WithRSAEncryption");
+	assert_true(info.weak_sig);
+	memset(&s, 0, sizeof(s));
+	portier_tls_judge(&info, FIX_NOW, &s);
+	assert_findings(&s, ids);
+	OPENSSL_free(der);
+	X509_free(x);
 }
 
 static void test_old_protocol(void **state)
@@ -745,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_ca_signed_sans),
 		cmocka_unit_test(test_trusted_chain_verifies),
 		cmocka_unit_test(test_weak_signature_and_key),
+		cmocka_unit_test(test_md5_signature),
 		cmocka_unit_test(test_old_protocol),
 		cmocka_unit_test(test_plaintext_both_ways),
 		cmocka_unit_test(test_eof_after_handshake_is_closed),
