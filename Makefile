@@ -22,7 +22,7 @@ BUILD_DEPS = build-essential cmake pkg-config clang libclang-rt-14-dev \
 	libcap-ng-dev libcmocka-dev libssl-dev libsqlite3-dev libpq-dev \
 	libncurses-dev
 TEST_DEPS = iproute2 nftables nmap ndiff masscan nbtscan samba smbclient \
-	python3-impacket \
+	python3-impacket openssl \
 	samba-common-bin libxml2-utils jq curl iputils-ping busybox python3 \
 	procps net-tools lsof hyperfine time bc coreutils util-linux \
 	tmux postgresql rkhunter chkrootkit unhide
