@@ -56,7 +56,9 @@ static inline void svc_record(struct svc_run *r, const uint8_t *out, size_t len)
 /*
  * Run proto over replies[0..n): replies[0] is the banner of a
  * server-first protocol, else the reply to the first SEND.  bytewise:
- * feed every prefix of every reply first (each must answer MORE).  The
+ * feed every prefix of every reply first (each must answer MORE, except
+ * that the last reply may be answered DONE before its end, which ends the
+ * run as the driver would).  The
  * last reply is cut to `cut` bytes when cut < its length, and eof is set
  * for it when eof_last.  Every reply but the last must be answered with
  * SEND; r->v is the answer to the last.
@@ -88,6 +90,10 @@ static inline void svc_run(const struct portier_svc_proto *proto,
 		for (k = 1; bytewise && k < len; k++) {
 			r->v = proto->step(&r->c, replies[i].p, k, out,
 					   sizeof(out), &out_len, &r->s);
+			/* the last reply may be whole before its end (a
+			 * message the module needs, then more it does not) */
+			if (r->v == PORTIER_SVC_DONE && last)
+				return;
 			if (r->v != PORTIER_SVC_MORE)
 				fail_msg("%s: reply %zu cut to %zu of %zu "
 					 "bytes answered %d, not MORE",
