@@ -55,6 +55,17 @@ void svc_bson_bool(struct svc_bson_w *w, const char *key, bool v)
 	w->buf[w->len++] = v ? 1 : 0;
 }
 
+void svc_bson_double(struct svc_bson_w *w, const char *key, double v)
+{
+	uint64_t bits;
+
+	if (!head(w, SVC_BSON_DOUBLE, key, 8))
+		return;
+	memcpy(&bits, &v, sizeof(bits));
+	put_le64(w->buf + w->len, bits);
+	w->len += 8;
+}
+
 void svc_bson_string(struct svc_bson_w *w, const char *key, const char *v)
 {
 	size_t vlen = strlen(v);
@@ -65,6 +76,15 @@ void svc_bson_string(struct svc_bson_w *w, const char *key, const char *v)
 	put_le32(w->buf + w->len, (uint32_t)(vlen + 1));
 	memcpy(w->buf + w->len + 4, v, vlen + 1);
 	w->len += 4 + vlen + 1;
+}
+
+void svc_bson_sub(struct svc_bson_w *w, uint8_t type, const char *key,
+		  const uint8_t *doc, size_t len)
+{
+	if (!head(w, type, key, len))
+		return;
+	memcpy(w->buf + w->len, doc, len);
+	w->len += len;
 }
 
 size_t svc_bson_end(struct svc_bson_w *w)

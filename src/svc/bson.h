@@ -27,7 +27,12 @@ struct svc_bson_w {
 void svc_bson_begin(struct svc_bson_w *w, uint8_t *buf, size_t cap);
 void svc_bson_int32(struct svc_bson_w *w, const char *key, int32_t v);
 void svc_bson_bool(struct svc_bson_w *w, const char *key, bool v);
+void svc_bson_double(struct svc_bson_w *w, const char *key, double v);
 void svc_bson_string(struct svc_bson_w *w, const char *key, const char *v);
+/* A whole document (or an array, type SVC_BSON_ARRAY, keys "0", "1"...)
+ * made by another writer, as the value of key. */
+void svc_bson_sub(struct svc_bson_w *w, uint8_t type, const char *key,
+		  const uint8_t *doc, size_t len);
 /* Close the document: its length, or 0 when it did not fit. */
 size_t svc_bson_end(struct svc_bson_w *w);
 
