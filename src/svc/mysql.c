@@ -47,7 +47,7 @@ static void mysql_product(struct portier_svc *s, const char *ver)
 	} else {
 		snprintf(s->product, sizeof(s->product), "MySQL");
 	}
-	snprintf(s->version, sizeof(s->version), "%s", v);
+	portier_strlcpy(s->version, v, sizeof(s->version));
 }
 
 static enum portier_svc_verdict mysql_greeting(const uint8_t *p, size_t n,
