@@ -97,6 +97,7 @@ static enum portier_svc_verdict vnc_hello(struct portier_svc_conv *c,
 					  size_t *out_len)
 {
 	unsigned major, minor, speak;
+	char line[RFB_VERSION_LEN + 1];
 
 	if (n == 0)
 		return c->eof ? PORTIER_SVC_NOT : PORTIER_SVC_MORE;
@@ -114,7 +115,8 @@ static enum portier_svc_verdict vnc_hello(struct portier_svc_conv *c,
 	c->scratch[VNC_MINOR] = (uint8_t)speak;
 	memcpy(c->scratch + VNC_BANNER, in, RFB_VERSION_LEN - 1);
 	c->scratch[VNC_BANNER + RFB_VERSION_LEN - 1] = 0;
-	snprintf((char *)out, cap, "RFB 003.00%u\n", speak);
+	snprintf(line, sizeof(line), "RFB 003.00%u\n", speak);
+	memcpy(out, line, RFB_VERSION_LEN); /* without the NUL */
 	*out_len = RFB_VERSION_LEN;
 	c->step = 1;
 	return PORTIER_SVC_SEND;

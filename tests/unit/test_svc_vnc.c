@@ -171,6 +171,28 @@ static void test_cuts(void **state)
 	}
 }
 
+static void test_exact_room(void **state)
+{
+	struct portier_svc_conv c = {.host = "127.0.0.1"};
+	struct portier_svc s;
+	uint8_t out[12];
+	size_t ol = 0;
+	(void)state;
+
+	/* the answer fits in exactly its 12 bytes, newline included */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(vnc()->step(&c, (const uint8_t *)"RFB 003.008\n", 12,
+				     out, sizeof(out), &ol, &s),
+			 PORTIER_SVC_SEND);
+	assert_int_equal(ol, 12);
+	assert_memory_equal(out, "RFB 003.008\n", 12);
+	/* one byte less is no room */
+	c.step = 0;
+	assert_int_equal(vnc()->step(&c, (const uint8_t *)"RFB 003.008\n", 12,
+				     out, 11, &ol, &s),
+			 PORTIER_SVC_NOT);
+}
+
 static void test_hostile(void **state)
 {
 	(void)state;
@@ -227,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_apple_and_37),
 		cmocka_unit_test(test_failure_reason),
 		cmocka_unit_test(test_cuts),
+		cmocka_unit_test(test_exact_room),
 		cmocka_unit_test(test_hostile),
 	};
 
