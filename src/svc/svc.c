@@ -8,11 +8,23 @@
 
 #include "portier/svc.h"
 
+/* The modules, each defined in its own file of src/svc/. */
+extern const struct portier_svc_proto portier_svc_mysql;
+extern const struct portier_svc_proto portier_svc_postgresql;
+extern const struct portier_svc_proto portier_svc_mongodb;
+extern const struct portier_svc_proto portier_svc_vnc;
+extern const struct portier_svc_proto portier_svc_rdp;
+
 /*
  * Every module, in the order the driver tries them on a port none of them
  * names.  A module is added here and nowhere else.
  */
 const struct portier_svc_proto *const portier_svc_protos[] = {
+	&portier_svc_mysql,
+	&portier_svc_vnc,
+	&portier_svc_postgresql,
+	&portier_svc_rdp,
+	&portier_svc_mongodb,
 	NULL, /* the end; keeps the array valid while it is empty */
 };
 const size_t portier_svc_n_protos =
