@@ -76,11 +76,17 @@ static const struct portier_probe_finding f_weak_key = {
 	"reissued for it",
 };
 
-static void utc_text(time_t t, char *buf, size_t cap, const char *fmt)
+/* t in UTC: "2026-12-04T16:35:00" as nmap's ssl-cert writes it (iso), or
+ * "2026-12-04 16:35" for a finding's text */
+static void utc_text(time_t t, char *buf, size_t cap, bool iso)
 {
 	struct tm tm;
+	size_t n = 0;
 
-	if (!gmtime_r(&t, &tm) || strftime(buf, cap, fmt, &tm) == 0)
+	if (gmtime_r(&t, &tm))
+		n = iso ? strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm)
+			: strftime(buf, cap, "%Y-%m-%d %H:%M", &tm);
+	if (n == 0)
 		snprintf(buf, cap, "?");
 }
 
@@ -112,15 +118,14 @@ void portier_tls_judge(const struct portier_tls_info *info, time_t now,
 	if (!info->has_cert)
 		return;
 	if (now > info->not_after) {
-		utc_text(info->not_after, when, sizeof(when), "%Y-%m-%d %H:%M");
+		utc_text(info->not_after, when, sizeof(when), false);
 		portier_svc_add_finding(
 			s, &f_expired, "certificate for %.60s expired %s UTC",
 			info->subject_cn[0] ? info->subject_cn : "(no CN)",
 			when);
 	}
 	if (now < info->not_before) {
-		utc_text(info->not_before, when, sizeof(when),
-			 "%Y-%m-%d %H:%M");
+		utc_text(info->not_before, when, sizeof(when), false);
 		portier_svc_add_finding(s, &f_not_yet,
 					"certificate valid only from %s UTC",
 					when);
@@ -172,9 +177,9 @@ size_t portier_tls_ssl_cert_text(const struct portier_tls_info *info, char *buf,
 	add(buf, cap, &used, "\nPublic Key type: %s", info->key_type);
 	add(buf, cap, &used, "\nPublic Key bits: %u", info->key_bits);
 	add(buf, cap, &used, "\nSignature Algorithm: %s", info->sig_alg);
-	utc_text(info->not_before, when, sizeof(when), "%Y-%m-%dT%H:%M:%S");
+	utc_text(info->not_before, when, sizeof(when), true);
 	add(buf, cap, &used, "\nNot valid before: %s", when);
-	utc_text(info->not_after, when, sizeof(when), "%Y-%m-%dT%H:%M:%S");
+	utc_text(info->not_after, when, sizeof(when), true);
 	add(buf, cap, &used, "\nNot valid after:  %s", when);
 	/* plain hex, as nmap 7.9x writes it (older ones grouped by 4) */
 	if (info->md5[0])
