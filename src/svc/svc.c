@@ -7,13 +7,15 @@
 #include <string.h>
 
 #include "portier/svc.h"
+#include "svc/svc_int.h"
 
 /*
  * Every module, in the order the driver tries them on a port none of them
  * names.  A module is added here and nowhere else.
  */
 const struct portier_svc_proto *const portier_svc_protos[] = {
-	NULL, /* the end; keeps the array valid while it is empty */
+	&portier_svc_ssh, /* 22, 2222 */
+	NULL,		  /* the end; keeps the array valid while it is empty */
 };
 const size_t portier_svc_n_protos =
 	sizeof(portier_svc_protos) / sizeof(portier_svc_protos[0]) - 1;
