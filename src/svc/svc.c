@@ -14,12 +14,14 @@
  * names.  A module is added here and nowhere else.
  */
 const struct portier_svc_proto *const portier_svc_protos[] = {
-	&portier_svc_ssh,	/* 22, 2222 */
-	&portier_svc_smtp,	/* 25, 587, 465 */
-	&portier_svc_pop3,	/* 110, 995 */
-	&portier_svc_imap,	/* 143, 993 */
-	&portier_svc_redis,	/* 6379 */
-	&portier_svc_memcached, /* 11211 */
+	&portier_svc_ssh,	    /* 22, 2222 */
+	&portier_svc_smtp,	    /* 25, 587, 465 */
+	&portier_svc_pop3,	    /* 110, 995 */
+	&portier_svc_imap,	    /* 143, 993 */
+	&portier_svc_redis,	    /* 6379 */
+	&portier_svc_memcached,	    /* 11211 */
+	&portier_svc_elasticsearch, /* 9200 */
+	&portier_svc_docker,	    /* 2375 */
 	NULL, /* the end; keeps the array valid while it is empty */
 };
 const size_t portier_svc_n_protos =
