@@ -10,6 +10,8 @@
 
 #define SMTP_REPLY_LINES 64
 
+static const uint16_t smtp_ports[] = {25, 587, 465, 0};
+
 static const struct portier_probe_finding no_starttls = {
 	PORTIER_RISK_MEDIUM,
 	"smtp-no-starttls",
@@ -145,6 +147,8 @@ smtp_step(struct portier_svc_conv *c, const uint8_t *in, size_t n, uint8_t *out,
 			return v;
 		if (v == PORTIER_SVC_DONE && code == 250)
 			judge_ehlo(c, in, end, s);
+		else if (!c->scratch[0])
+			return PORTIER_SVC_NOT; /* an FTP server's 220, ... */
 		c->step = 2;
 		return svc_send(c, "QUIT\r\n", out, cap, out_len,
 				PORTIER_SVC_DONE);
@@ -153,17 +157,20 @@ smtp_step(struct portier_svc_conv *c, const uint8_t *in, size_t n, uint8_t *out,
 		return v;
 	if (code != 220 && code != 421 && code != 554)
 		return PORTIER_SVC_NOT;
+	/* FTP greets with 220 too: sure of SMTP on its ports or when the
+	 * greeting says so, else only once EHLO is understood */
+	c->scratch[0] = svc_port_in(smtp_ports, c->port) ||
+			memmem(in, end, "SMTP", 4) ||
+			memmem(in, end, "smtp", 4);
 	svc_recognised(s, "smtp");
 	if (svc_line(in, n, 0, &l, &next))
 		svc_text(s->match_text, sizeof(s->match_text), in, l);
 	if (code != 220) /* busy or refusing us: no conversation */
-		return PORTIER_SVC_DONE;
+		return c->scratch[0] ? PORTIER_SVC_DONE : PORTIER_SVC_NOT;
 	c->step = 1;
 	return svc_send(c, "EHLO portier.invalid\r\n", out, cap, out_len,
 			PORTIER_SVC_DONE);
 }
-
-static const uint16_t smtp_ports[] = {25, 587, 465, 0};
 
 const struct portier_svc_proto portier_svc_smtp = {
 	.name = "smtp",

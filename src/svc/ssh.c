@@ -15,6 +15,8 @@
 #define SSH_PACKET_MAX	35000
 #define SSH_MSG_KEXINIT 20
 
+static const uint16_t ssh_ports[] = {22, 2222, 0};
+
 static const struct portier_probe_finding weak_algos = {
 	PORTIER_RISK_MEDIUM,
 	"ssh-weak-algorithms",
@@ -289,12 +291,13 @@ static enum portier_svc_verdict kexinit(struct portier_svc_conv *c,
 
 /* Find the identification line in the banner; its offset and length. */
 static enum portier_svc_verdict find_ident(const uint8_t *in, size_t n,
-					   bool final, size_t *off, size_t *len,
+					   bool final, unsigned pre,
+					   size_t *off, size_t *len,
 					   size_t *next)
 {
 	size_t o = 0, l, nx, lines;
 
-	for (lines = 0; lines <= SSH_PRE_LINES; lines++) {
+	for (lines = 0; lines <= pre; lines++) {
 		size_t k = n - o < 4 ? n - o : 4;
 
 		if (memcmp(in + o, "SSH-", k) == 0) {
@@ -309,6 +312,8 @@ static enum portier_svc_verdict find_ident(const uint8_t *in, size_t n,
 				return PORTIER_SVC_NOT;
 			return final ? PORTIER_SVC_NOT : PORTIER_SVC_MORE;
 		}
+		if (pre == 0)
+			return PORTIER_SVC_NOT;
 		/* another line first: it must end before the next */
 		if (!svc_line(in, n, o, &l, &nx))
 			return final || n - o > 1024 ? PORTIER_SVC_NOT
@@ -333,7 +338,11 @@ static enum portier_svc_verdict ssh_step(struct portier_svc_conv *c,
 		return kexinit(c, in, n, s);
 	if (c->step != 0 || n == 0)
 		return PORTIER_SVC_NOT;
-	v = find_ident(in, n, svc_final(c, n), &off, &len, &next);
+	/* lines before the identification only where SSH is expected:
+	 * elsewhere a banner of text is some other service's */
+	v = find_ident(in, n, svc_final(c, n),
+		       svc_port_in(ssh_ports, c->port) ? SSH_PRE_LINES : 0,
+		       &off, &len, &next);
 	if (v != PORTIER_SVC_DONE)
 		return v;
 	line = in + off;
@@ -361,8 +370,6 @@ static enum portier_svc_verdict ssh_step(struct portier_svc_conv *c,
 	return svc_send(c, "SSH-2.0-portier\r\n", out, cap, out_len,
 			PORTIER_SVC_DONE);
 }
-
-static const uint16_t ssh_ports[] = {22, 2222, 0};
 
 const struct portier_svc_proto portier_svc_ssh = {
 	.name = "ssh",

@@ -60,6 +60,9 @@ enum portier_svc_verdict svc_first_line(const struct portier_svc_conv *c,
 					const char *prefix, size_t max,
 					size_t *len);
 
+/* Is port one of ports (0-terminated): the module's own ports? */
+bool svc_port_in(const uint16_t *ports, uint16_t port);
+
 /* Mark s recognised as service name with the conf of a recognised
  * protocol (8), method "probed". */
 void svc_recognised(struct portier_svc *s, const char *name);

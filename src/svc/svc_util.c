@@ -83,6 +83,14 @@ enum portier_svc_verdict svc_first_line(const struct portier_svc_conv *c,
 	return *len >= k && *len <= max ? PORTIER_SVC_DONE : PORTIER_SVC_NOT;
 }
 
+bool svc_port_in(const uint16_t *ports, uint16_t port)
+{
+	for (; *ports; ports++)
+		if (*ports == port)
+			return true;
+	return false;
+}
+
 void svc_recognised(struct portier_svc *s, const char *name)
 {
 	portier_strlcpy(s->name, name, sizeof(s->name));

@@ -127,6 +127,33 @@ static void test_smtp_ehlo_refused(void **state)
 	assert_string_equal(r.sent, "EHLO portier.invalid\r\nQUIT\r\n");
 }
 
+/* FTP greets with 220 as well: off the SMTP ports only EHLO decides. */
+static void test_smtp_or_ftp(void **state)
+{
+	struct svc_script sc = {0};
+	struct svc_run r;
+
+	(void)state;
+	svc_script_text(&sc, "220 ProFTPD Server (Debian) [192.0.2.1]\r\n");
+	svc_script_text(&sc, "500 EHLO not understood\r\n");
+	svc_check(&portier_svc_smtp, 21, &sc, &r);
+	assert_int_equal(r.v, PORTIER_SVC_NOT);
+	assert_string_equal(r.sent, "EHLO portier.invalid\r\n");
+	/* on 25 the same is an SMTP server that does not know EHLO */
+	svc_check(&portier_svc_smtp, 25, &sc, &r);
+	assert_int_equal(r.v, PORTIER_SVC_DONE);
+	/* a greeting that says SMTP is enough anywhere */
+	sc.reply[0] = (const uint8_t *)"220 mx.example.com ESMTP\r\n";
+	sc.len[0] = strlen((const char *)sc.reply[0]);
+	svc_check(&portier_svc_smtp, 2525, &sc, &r);
+	assert_int_equal(r.v, PORTIER_SVC_DONE);
+	/* a 421 off the SMTP ports says nothing */
+	memset(&sc, 0, sizeof(sc));
+	svc_script_text(&sc, "421 Too many connections\r\n");
+	svc_check(&portier_svc_smtp, 2121, &sc, &r);
+	assert_int_equal(r.v, PORTIER_SVC_NOT);
+}
+
 static void test_smtp_not(void **state)
 {
 	static const char *const banners[] = {
@@ -293,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_smtp_exim_no_tls),
 		cmocka_unit_test(test_smtp_refusing),
 		cmocka_unit_test(test_smtp_ehlo_refused),
+		cmocka_unit_test(test_smtp_or_ftp),
 		cmocka_unit_test(test_smtp_not),
 		cmocka_unit_test(test_pop3_dovecot),
 		cmocka_unit_test(test_pop3_no_stls),

@@ -143,6 +143,31 @@ static void test_lines_before(void **state)
 	assert_string_equal(r.s.match_text, "SSH-2.0-dropbear_2022.83");
 }
 
+/* Off the SSH ports a banner of text is some other service's: NOT as soon
+ * as its first bytes differ, without waiting for more. */
+static void test_other_port(void **state)
+{
+	struct portier_svc_conv c = {.host = "h", .port = 8022};
+	struct portier_svc s;
+	uint8_t out[64];
+	size_t ol;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(portier_svc_ssh.step(&c, (const uint8_t *)"220 x\r\n",
+					      7, out, sizeof(out), &ol, &s),
+			 PORTIER_SVC_NOT);
+	c.port = 22;
+	assert_int_equal(portier_svc_ssh.step(&c, (const uint8_t *)"220 x\r\n",
+					      7, out, sizeof(out), &ol, &s),
+			 PORTIER_SVC_MORE);
+	c.port = 8022;
+	assert_int_equal(portier_svc_ssh.step(&c,
+					      (const uint8_t *)"SSH-2.0-x\r\n",
+					      11, out, sizeof(out), &ol, &s),
+			 PORTIER_SVC_SEND);
+}
+
 static void test_not_ssh(void **state)
 {
 	static const char *const banners[] = {
@@ -229,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_kexinit_with_banner),
 		cmocka_unit_test(test_protocol_1),
 		cmocka_unit_test(test_lines_before),
+		cmocka_unit_test(test_other_port),
 		cmocka_unit_test(test_not_ssh),
 		cmocka_unit_test(test_hostile_kexinit),
 	};
