@@ -271,19 +271,20 @@ static enum portier_svc_verdict kexinit(struct portier_svc_conv *c,
 		portier_svc_add_finding(s, &rsa_sha1,
 					"host key algorithm ssh-rsa offered");
 	{
-		size_t k0, kx, c0, m0;
+		size_t k0, c0, m0;
 		size_t nk = count_names(&lists[0], &k0);
 		size_t nc = count_names(&lists[2], &c0);
 		size_t nm = count_names(&lists[4], &m0);
 
-		count_names(&lists[1], &kx);
+		/* the host key types in full, the rest counted with the
+		 * server's first choice; a cut falls on the last choice */
 		portier_svc_add_finding(
 			s, &algos,
-			"hostkey %.*s; kex %zu (%.*s...); cipher %zu (%.*s...); "
-			"mac %zu (%.*s...)",
-			(int)lists[1].n, (const char *)lists[1].p, nk, (int)k0,
-			(const char *)lists[0].p, nc, (int)c0,
-			(const char *)lists[2].p, nm, (int)m0,
+			"hostkey %.*s; kex %zu, cipher %zu, mac %zu; "
+			"prefers %.*s, %.*s, %.*s",
+			(int)lists[1].n, (const char *)lists[1].p, nk, nc, nm,
+			(int)k0, (const char *)lists[0].p, (int)c0,
+			(const char *)lists[2].p, (int)m0,
 			(const char *)lists[4].p);
 	}
 	return PORTIER_SVC_DONE;
