@@ -6,8 +6,9 @@
  * read past the bytes it is given, answer MORE at eof, write past cap, or
  * leave a field without its NUL.
  *
- * Input: byte 0 picks the module (unless $PORTIER_FUZZ_SVC names one),
- * byte 1 how the replies are cut into reads; then replies, each a
+ * Input: byte 0 picks the module (its low bits, unless $PORTIER_FUZZ_SVC
+ * names one) and whether the port is the module's own (its top bit clear)
+ * or another, byte 1 how the replies are cut into reads; then replies, each a
  * big-endian 16-bit length and its bytes.
  */
 #include <stdlib.h>
@@ -91,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&c, 0, sizeof(c));
 	memset(&s, 0, sizeof(s));
 	c.host = "192.0.2.1";
-	c.port = p->ports[0];
+	c.port = data[0] & 0x80 ? 8000 : p->ports[0];
 	if (!p->server_first && call(p, &c, NULL, 0, &s) != PORTIER_SVC_SEND)
 		return 0;
 	while (v == PORTIER_SVC_SEND && rounds++ < 8) {
