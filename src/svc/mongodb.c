@@ -22,7 +22,7 @@
 #include "portier/bytes.h"
 #include "portier/svc.h"
 #include "svc/bson.h"
-#include "svc/svc_text.h"
+#include "svc/svc_int.h"
 
 #define OP_REPLY	       1
 #define OP_QUERY	       2004
@@ -233,8 +233,7 @@ static void mongo_listdb(const uint8_t *doc, size_t dlen, struct portier_svc *s)
 			names[used++] = ',';
 			names[used++] = ' ';
 		}
-		used += svc_text_copy(names + used, sizeof(names) - used, str,
-				      nlen);
+		used += svc_text(names + used, sizeof(names) - used, str, nlen);
 	}
 	portier_svc_add_finding(s, &mongo_no_auth,
 				"listDatabases answered without a login: %zu "
@@ -290,8 +289,8 @@ mongo_step(struct portier_svc_conv *c, const uint8_t *in, size_t n,
 	if (c->step == MONGO_BUILDINFO) {
 		if (svc_bson_find(doc, dlen, "version", &e) &&
 		    svc_bson_as_str(&e, &str, &slen))
-			svc_text_copy((char *)c->scratch + MONGO_VERSION,
-				      MONGO_VERSION_CAP, str, slen);
+			svc_text((char *)c->scratch + MONGO_VERSION,
+				 MONGO_VERSION_CAP, str, slen);
 		return mongo_send(c, MONGO_LISTDB, out, cap, out_len);
 	}
 	mongo_fill(c, s);

@@ -14,7 +14,7 @@
 
 #include "portier/bytes.h"
 #include "portier/svc.h"
-#include "svc/svc_text.h"
+#include "svc/svc_int.h"
 
 #define MYSQL_CLIENT_SSL	     0x00000800u
 #define MYSQL_ER_HOST_BLOCKED	     1129
@@ -63,7 +63,7 @@ static enum portier_svc_verdict mysql_greeting(const uint8_t *p, size_t n,
 	if (vlen == 0 || vlen == n - 1 || vlen >= sizeof(ver) || p[1] < '0' ||
 	    p[1] > '9')
 		return PORTIER_SVC_NOT;
-	svc_text_copy(ver, sizeof(ver), p + 1, vlen);
+	svc_text(ver, sizeof(ver), p + 1, vlen);
 	if (strchr(ver, '?') != NULL) /* not printable: not a version */
 		return PORTIER_SVC_NOT;
 	snprintf(s->name, sizeof(s->name), "mysql");
@@ -104,7 +104,7 @@ static enum portier_svc_verdict mysql_error(const uint8_t *p, size_t n,
 		return PORTIER_SVC_NOT;
 	if (p[off] == '#' && n >= off + 6)
 		off += 6;
-	svc_text_copy(msg, sizeof(msg), p + off, n - off);
+	svc_text(msg, sizeof(msg), p + off, n - off);
 	snprintf(s->name, sizeof(s->name), "mysql");
 	snprintf(s->match_text, sizeof(s->match_text), "error %u: %s", code,
 		 msg);

@@ -19,7 +19,7 @@
 
 #include "portier/bytes.h"
 #include "portier/svc.h"
-#include "svc/svc_text.h"
+#include "svc/svc_int.h"
 
 #define PG_SSLREQUEST_CODE 80877103u
 #define PG_PROTOCOL_3_0	   196608u
@@ -109,7 +109,7 @@ static bool pg_error_fields(const uint8_t *p, size_t n, char *dst, size_t cap)
 		flen = svc_text_nlen(p + off, n - off);
 		if (flen == n - off)
 			return false; /* a field without its NUL */
-		svc_text_copy(val, sizeof(val), p + off, flen);
+		svc_text(val, sizeof(val), p + off, flen);
 		off += flen + 1;
 		sev |= t == 'S' || t == 'V';
 		msg |= t == 'M';
@@ -155,7 +155,7 @@ static enum portier_svc_verdict pg_startup_reply(struct portier_svc_conv *c,
 			char m[64];
 
 			mlen = svc_text_nlen(body + off, len - 4 - off);
-			svc_text_copy(m, sizeof(m), body + off, mlen);
+			svc_text(m, sizeof(m), body + off, mlen);
 			used = strlen(mt);
 			snprintf(mt + used, sizeof(s->match_text) - used, " %s",
 				 m);

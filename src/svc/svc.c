@@ -7,24 +7,29 @@
 #include <string.h>
 
 #include "portier/svc.h"
-
-/* The modules, each defined in its own file of src/svc/. */
-extern const struct portier_svc_proto portier_svc_mysql;
-extern const struct portier_svc_proto portier_svc_postgresql;
-extern const struct portier_svc_proto portier_svc_mongodb;
-extern const struct portier_svc_proto portier_svc_vnc;
-extern const struct portier_svc_proto portier_svc_rdp;
+#include "svc/svc_int.h"
 
 /*
  * Every module, in the order the driver tries them on a port none of them
- * names.  A module is added here and nowhere else.
+ * names.  A module is added here and nowhere else (and declared in
+ * svc_int.h).
  */
 const struct portier_svc_proto *const portier_svc_protos[] = {
-	&portier_svc_mysql,
-	&portier_svc_vnc,
-	&portier_svc_postgresql,
-	&portier_svc_rdp,
-	&portier_svc_mongodb,
+	/* the server speaks first: judged on the banner */
+	&portier_svc_ssh,   /* 22, 2222 */
+	&portier_svc_smtp,  /* 25, 587, 465 */
+	&portier_svc_pop3,  /* 110, 995 */
+	&portier_svc_imap,  /* 143, 993 */
+	&portier_svc_mysql, /* 3306, 3307 */
+	&portier_svc_vnc,   /* 5900-5910 */
+	/* the client speaks first */
+	&portier_svc_redis,	    /* 6379 */
+	&portier_svc_memcached,	    /* 11211 */
+	&portier_svc_postgresql,    /* 5432, 5433 */
+	&portier_svc_mongodb,	    /* 27017-27019 */
+	&portier_svc_rdp,	    /* 3389 */
+	&portier_svc_elasticsearch, /* 9200 */
+	&portier_svc_docker,	    /* 2375 */
 	NULL, /* the end; keeps the array valid while it is empty */
 };
 const size_t portier_svc_n_protos =

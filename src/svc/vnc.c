@@ -15,7 +15,7 @@
 
 #include "portier/bytes.h"
 #include "portier/svc.h"
-#include "svc/svc_text.h"
+#include "svc/svc_int.h"
 
 #define RFB_VERSION_LEN 12
 #define RFB_SEC_NONE	1
@@ -163,7 +163,7 @@ static void vnc_refused(struct portier_svc *s, const uint8_t *p, size_t n)
 		return;
 	}
 	rlen = get_be32(p);
-	svc_text_copy(why, sizeof(why), p + 4, rlen < n - 4 ? rlen : n - 4);
+	svc_text(why, sizeof(why), p + 4, rlen < n - 4 ? rlen : n - 4);
 	snprintf(s->extrainfo + used, sizeof(s->extrainfo) - used,
 		 "; refused: %s", why);
 }
