@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "portier/ber.h"
 #include "portier/bytes.h"
 #include "portier/probe.h"
 #include "portier/udp_payloads.h"
@@ -49,45 +50,6 @@ static bool ntp_ok(const uint8_t *b, size_t len)
 	return len >= 48 && vn >= 1 && vn <= 4 && (mode == 4 || mode == 2);
 }
 
-/* One BER tag-length at *off (tag 0: any tag); the content's length in
- * *clen. */
-static bool ber(const uint8_t *b, size_t len, size_t *off, uint8_t tag,
-		size_t *clen)
-{
-	size_t o = *off, n;
-
-	if (o + 2 > len || (tag && b[o] != tag))
-		return false;
-	n = b[o + 1];
-	o += 2;
-	if (n & 0x80) {
-		unsigned k = n & 0x7f;
-
-		if (k == 0 || k > 3 || o + k > len)
-			return false;
-		for (n = 0; k--; o++)
-			n = (n << 8) | b[o];
-	}
-	if (n > len - o)
-		return false;
-	*off = o;
-	*clen = n;
-	return true;
-}
-
-/* A small BER INTEGER's value (at most 4 bytes). */
-static bool ber_int(const uint8_t *b, size_t len, size_t *off, uint32_t *v)
-{
-	size_t n, i;
-
-	if (!ber(b, len, off, 0x02, &n) || n == 0 || n > 5)
-		return false;
-	for (*v = 0, i = 0; i < n; i++)
-		*v = (*v << 8) | b[*off + i];
-	*off += n;
-	return true;
-}
-
 /*
  * RFC 3416 / RFC 3412: a message of the version we asked; for v1/v2c the
  * community is skipped and the PDU must be a Response (0xa2) carrying our
@@ -99,28 +61,31 @@ static bool snmp_ok(const uint8_t *req, size_t req_len, const uint8_t *b,
 	size_t o = 0, n, ro = 0;
 	uint32_t ver, rver, id, rid;
 
-	if (!ber(b, len, &o, 0x30, &n) || !ber_int(b, len, &o, &ver) ||
-	    !ber(req, req_len, &ro, 0x30, &n) ||
-	    !ber_int(req, req_len, &ro, &rver) || ver != rver)
+	if (!portier_ber_tl(b, len, &o, 0x30, &n, NULL) ||
+	    !portier_ber_uint(b, len, &o, &ver) ||
+	    !portier_ber_tl(req, req_len, &ro, 0x30, &n, NULL) ||
+	    !portier_ber_uint(req, req_len, &ro, &rver) || ver != rver)
 		return false;
 	if (ver == 3) {
 		/* msgGlobalData: SEQUENCE { msgID, ... } */
-		if (!ber(b, len, &o, 0x30, &n) || !ber_int(b, len, &o, &id) ||
-		    !ber(req, req_len, &ro, 0x30, &n) ||
-		    !ber_int(req, req_len, &ro, &rid))
+		if (!portier_ber_tl(b, len, &o, 0x30, &n, NULL) ||
+		    !portier_ber_uint(b, len, &o, &id) ||
+		    !portier_ber_tl(req, req_len, &ro, 0x30, &n, NULL) ||
+		    !portier_ber_uint(req, req_len, &ro, &rid))
 			return false;
 		return id == rid;
 	}
-	if (!ber(b, len, &o, 0x04, &n))
+	if (!portier_ber_tl(b, len, &o, 0x04, &n, NULL))
 		return false;
 	o += n;
-	if (!ber(req, req_len, &ro, 0x04, &n))
+	if (!portier_ber_tl(req, req_len, &ro, 0x04, &n, NULL))
 		return false;
 	ro += n;
-	if (!ber(b, len, &o, 0xa2, &n) || !ber_int(b, len, &o, &id))
+	if (!portier_ber_tl(b, len, &o, 0xa2, &n, NULL) ||
+	    !portier_ber_uint(b, len, &o, &id))
 		return false;
-	return ber(req, req_len, &ro, 0, &n) &&
-	       ber_int(req, req_len, &ro, &rid) && id == rid;
+	return portier_ber_tl(req, req_len, &ro, 0, &n, NULL) &&
+	       portier_ber_uint(req, req_len, &ro, &rid) && id == rid;
 }
 
 static bool nbstat_ok(const uint8_t *req, size_t req_len, const uint8_t *b,
