@@ -10,6 +10,7 @@
 #include "portier/ber.h"
 #include "portier/bytes.h"
 #include "portier/svc_udp.h"
+#include "svc/svc_int.h"
 
 static const struct portier_probe_finding snmp_public = {
 	.risk = PORTIER_RISK_HIGH,
@@ -39,16 +40,6 @@ static const struct portier_probe_finding memcached_udp = {
 static void set_str(char *dst, size_t cap, const char *src)
 {
 	snprintf(dst, cap, "%s", src);
-}
-
-/* Printable text from n bytes (anything else becomes '?'). */
-static void text_of(char *dst, size_t cap, const uint8_t *b, size_t n)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < n && k + 1 < cap; i++)
-		dst[k++] = b[i] >= 0x20 && b[i] < 0x7f ? (char)b[i] : '?';
-	dst[k] = '\0';
 }
 
 static void recognised(struct portier_svc *s, const char *name,
@@ -125,8 +116,8 @@ static bool describe_dns(const uint8_t *b, size_t len, struct portier_svc *s)
 			return true;
 		if (type == 16 && rdlen >= 1 && b[o] <= rdlen - 1) {
 			/* TXT: the first character-string is the version */
-			text_of(s->match_text, sizeof(s->match_text), b + o + 1,
-				b[o]);
+			svc_text(s->match_text, sizeof(s->match_text),
+				 b + o + 1, b[o]);
 			s->conf = 10;
 			return true;
 		}
@@ -245,8 +236,7 @@ static bool describe_snmp(const uint8_t *req, size_t req_len, const uint8_t *b,
 	if (status != 0)
 		return true; /* an error: the community may still be valid */
 	/* the community we sent came back with a value: it reads the MIB */
-	text_of(s->extrainfo, sizeof(s->extrainfo), b + co,
-		cn < sizeof(s->extrainfo) ? cn : sizeof(s->extrainfo) - 1);
+	svc_text(s->extrainfo, sizeof(s->extrainfo), b + co, cn);
 	descr[0] = '\0';
 	/* varbind list: SEQUENCE { SEQUENCE { OID, value } } */
 	vo = o;
@@ -255,7 +245,7 @@ static bool describe_snmp(const uint8_t *req, size_t req_len, const uint8_t *b,
 	    portier_ber_tl(b, len, &vo, 0x06, &n, NULL)) {
 		vo += n;
 		if (portier_ber_tl(b, len, &vo, 0x04, &n, NULL)) {
-			text_of(descr, sizeof(descr), b + vo, n);
+			svc_text(descr, sizeof(descr), b + vo, n);
 			set_str(s->match_text, sizeof(s->match_text), descr);
 		}
 	}
@@ -310,9 +300,7 @@ static bool describe_memcached(const uint8_t *b, size_t len,
 		for (i = 8; i < len && b[i] != '\r' && b[i] != '\n'; i++)
 			;
 		set_str(s->product, sizeof(s->product), "memcached");
-		text_of(s->version, sizeof(s->version), b + 8,
-			i - 8 < sizeof(s->version) ? i - 8
-						   : sizeof(s->version) - 1);
+		svc_text(s->version, sizeof(s->version), b + 8, i - 8);
 		s->conf = 10;
 	}
 	if (!s->n_findings)
