@@ -1,8 +1,9 @@
 /*
  * out.c - the result-event stream: every port result goes to the JSON sink at
  * once and into the per-host records (agg.c; a silent result only sets a
- * bit, silent.c) that the table, XML and grepable sinks write at the end.  This file opens and closes the sinks and
- * holds the small lookups they share (service name, risk, port ranges).
+ * bit, silent.c) that the table, XML and grepable sinks write at the end.
+ * This file opens and closes the sinks and holds the small lookups they
+ * share (service name, risk, port ranges).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -60,9 +60,11 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Sinks: the table (in memory), XML and grepable when files is set. */
-static struct portier_out *open_out(struct fixture *fx, bool files)
+/* Sinks: the table (in memory), XML and grepable when files is set; the
+ * ports scanned are tcp[] and udp[], or 1-40/tcp with many set. */
+static struct portier_out *open_many(struct fixture *fx, bool files, bool many)
 {
+	static uint16_t range[40];
 	struct portier_out_options opt;
 	struct portier_out *o = NULL;
 	struct portier_err err = {0};
@@ -82,8 +84,20 @@ static struct portier_out *open_out(struct fixture *fx, bool files)
 	opt.n_ports = 2;
 	opt.udp_ports = udp;
 	opt.n_udp_ports = 1;
+	if (many) {
+		for (uint16_t i = 0; i < 40; i++)
+			range[i] = (uint16_t)(i + 1);
+		opt.ports = range;
+		opt.n_ports = 40;
+		opt.n_udp_ports = 0;
+	}
 	assert_int_equal(portier_out_open(&o, &opt, &err), 0);
 	return o;
+}
+
+static struct portier_out *open_out(struct fixture *fx, bool files)
+{
+	return open_many(fx, files, false);
 }
 
 static void put(struct portier_out *o, const char *addr, uint16_t port,
@@ -242,11 +256,64 @@ static void test_save_load(void **state)
 	portier_out_free(b);
 }
 
+/*
+ * More silent ports than are listed: they are summed up with the host's
+ * others ("Not shown", <extraports>), its answered ports still listed.
+ */
+static void test_summarised(void **state)
+{
+	struct fixture *fx = *state;
+	struct portier_out *o = open_many(fx, true, true);
+	struct portier_scan_stats st;
+	struct portier_err err = {0};
+	char *x;
+	uint16_t p;
+
+	for (p = 40; p >= 1; p--)
+		put(o, "10.0.0.1", p, false,
+		    p <= 30   ? PORTIER_PORT_FILTERED
+		    : p == 31 ? PORTIER_PORT_OPEN
+			      : PORTIER_PORT_CLOSED,
+		    p <= 30   ? PORTIER_REASON_NO_RESPONSE
+		    : p == 31 ? PORTIER_REASON_SYN_ACK
+			      : PORTIER_REASON_RESET);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(portier_out_finish(o, &st, &err), 0);
+	portier_out_free(o);
+	fclose(fx->text);
+	assert_non_null(strstr(fx->table, "Not shown: 30 filtered tcp ports "
+					  "(30 no-response)\n"));
+	assert_null(strstr(fx->table, "\n1/tcp"));
+	x = strstr(fx->table, "31/tcp    open ");
+	assert_non_null(x);
+	assert_non_null(strstr(x, "40/tcp    closed "));
+	{
+		FILE *f = fopen(fx->xml, "r");
+		char line[512];
+		bool extra = false, port1 = false;
+
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f)) {
+			extra = extra ||
+				strstr(line, "<extraports state=\"filtered\" "
+					     "count=\"30\"><extrareasons "
+					     "reason=\"no-response\" "
+					     "count=\"30\"");
+			port1 = port1 || strstr(line, "portid=\"1\"");
+		}
+		fclose(f);
+		assert_true(extra);
+		assert_false(port1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_sinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_load, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_summarised, setup,
 						teardown),
 	};
 
