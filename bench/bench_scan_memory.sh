@@ -41,6 +41,7 @@ read -r -a speed <<< "${BENCH_SPEED:---max-retries 0 --min-rtt-timeout 1 --initi
 lab_target t1
 lab_anyip t1 "$block"
 lab_drop t1 tcp "$port"
+hosts=$(( 1 << (32 - ${block#*/}) ))
 one=${block%/*}
 one=${one%.*}.1
 d=$LAB_DIR
@@ -65,12 +66,28 @@ measure() { # LABEL TARGET METHOD SINK
 	tail -1 "$d/$label.time"
 }
 
+# hosts the run listed with the port filtered (low memory from lost output
+# would be no result)
+listed() { # LABEL SINK
+	case $2 in
+	table) grep -c "^$port/tcp .* filtered " "$d/$1.table" ;;
+	json) grep -c '"state":"filtered"' "$d/$1.jsonl" ;;
+	xml) grep -c "portid=\"$port\"><state state=\"filtered\"" "$d/$1.xml" ;;
+	grep) grep -c $'\tPorts: '"$port/filtered/tcp/" "$d/$1.gnmap" ;;
+	esac
+}
+
 printf '%-4s %-6s %12s %12s %10s %8s %10s\n' method sink one_MB block_MB diff_MB limit block_s
 fail=0
 for m in $methods; do
 	for s in $sinks; do
 		read -r rss1 _ < <(measure "one$m-$s" "$one" "$m" "$s")
 		read -r rssn wall < <(measure "block$m-$s" "$block" "$m" "$s")
+		got=$(listed "block$m-$s" "$s")
+		[ "$got" = "$hosts" ] || {
+			echo "bench_scan_memory: $m $s listed $got of $hosts hosts" >&2
+			exit 1
+		}
 		diff=$(awk -v a="$rssn" -v b="$rss1" 'BEGIN { printf "%.1f", (a - b) / 1024 }')
 		verdict=ok
 		awk -v x="$diff" -v l="$limit_mb" 'BEGIN { exit !(x <= l) }' || { verdict=OVER; fail=1; }
@@ -80,5 +97,5 @@ for m in $methods; do
 			"$diff" "$limit_mb:$verdict" "$wall"
 	done
 done
-echo "($block: $(( 1 << (32 - ${block#*/}) )) silent hosts x 1 port ($port/tcp, dropped); one host: $one)"
+echo "($block: $hosts silent hosts x 1 port ($port/tcp, dropped); one host: $one)"
 exit $fail
