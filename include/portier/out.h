@@ -67,12 +67,16 @@ struct portier_out_options {
 	bool open_only;	  /* --open: only open ports (and their hosts) */
 	bool json_closed; /* --closed: JSON lists closed ports too */
 	const struct portier_kb *kb; /* service names, risk; may be NULL */
-	const struct portier_targets *targets; /* names the user gave */
+	/* names the user gave; with it, a port that never answered is a
+	 * bit over targets x ports, not a host record */
+	const struct portier_targets *targets;
 	const char *args;		 /* the command line, for headers */
 	enum portier_scan_method method; /* of the TCP ports */
-	const uint16_t *ports; /* the scanned TCP ports, for <scaninfo> */
+	/* the scanned TCP ports, ascending (as net's port lists are), for
+	 * <scaninfo> and, with targets, the silent-port bits */
+	const uint16_t *ports;
 	size_t n_ports;
-	const uint16_t *udp_ports; /* the scanned UDP ports (-sU) */
+	const uint16_t *udp_ports; /* the scanned UDP ports (-sU), ascending */
 	size_t n_udp_ports;
 	time_t start; /* wall-clock start of the scan */
 	/* nmap-services file: XML and grepable name ports as nmap does (and
