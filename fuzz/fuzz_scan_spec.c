@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (portier_targets_add(t, s, excl, &err) == 0 &&
 		    portier_targets_finish(t, &err) == 0) {
 			struct portier_addr a, b;
-			uint64_t n = portier_targets_count(t);
+			uint64_t n = portier_targets_count(t), i;
 
 			portier_targets_at(t, 0, &a);
 			portier_targets_at(t, n - 1, &b);
@@ -46,6 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			if (portier_addr_not_target(&a, NULL) ||
 			    portier_addr_not_target(&b, NULL))
+				abort();
+			/* the index is the inverse of _at (a count that
+			 * saturated has none) */
+			if (n < UINT64_MAX &&
+			    (!portier_targets_index(t, &a, &i) || i != 0 ||
+			     !portier_targets_index(t, &b, &i) || i != n - 1))
 				abort();
 		}
 		portier_targets_free(t);

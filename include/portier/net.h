@@ -76,6 +76,11 @@ PORTIER_API uint64_t portier_targets_count(const struct portier_targets *t);
 /* The i-th address (i < count). */
 PORTIER_API void portier_targets_at(const struct portier_targets *t, uint64_t i,
 				    struct portier_addr *out);
+/* The index of a in t (portier_targets_at's inverse): false when a is not in
+ * the set (or the set is too large to count). */
+PORTIER_API bool portier_targets_index(const struct portier_targets *t,
+				       const struct portier_addr *a,
+				       uint64_t *i);
 /* The name a user gave for a, or NULL. */
 PORTIER_API const char *portier_targets_name(const struct portier_targets *t,
 					     const struct portier_addr *a);

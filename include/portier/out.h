@@ -10,7 +10,10 @@
  * XML, grepable and text need each host's ports together, while the scan
  * visits hosts in a random order; so struct portier_out keeps, per host that
  * answered, its state counts and its non-closed ports (closed ones only while
- * there are few enough to list, as nmap does).  JSON needs nothing kept.
+ * there are few enough to list, as nmap does).  A port that never answered
+ * (filtered, or UDP open|filtered, with no response) is one bit over the
+ * target x port space instead, so hosts that never answer cost no record:
+ * memory stays flat in the number of targets.  JSON needs nothing kept.
  *
  * The same per-host record is what a checkpoint saves (portier_out_save) and
  * a resumed scan loads back (portier_out_load), so the final outputs of an
@@ -64,12 +67,16 @@ struct portier_out_options {
 	bool open_only;	  /* --open: only open ports (and their hosts) */
 	bool json_closed; /* --closed: JSON lists closed ports too */
 	const struct portier_kb *kb; /* service names, risk; may be NULL */
-	const struct portier_targets *targets; /* names the user gave */
+	/* names the user gave; with it, a port that never answered is a
+	 * bit over targets x ports, not a host record */
+	const struct portier_targets *targets;
 	const char *args;		 /* the command line, for headers */
 	enum portier_scan_method method; /* of the TCP ports */
-	const uint16_t *ports; /* the scanned TCP ports, for <scaninfo> */
+	/* the scanned TCP ports, ascending (as net's port lists are), for
+	 * <scaninfo> and, with targets, the silent-port bits */
+	const uint16_t *ports;
 	size_t n_ports;
-	const uint16_t *udp_ports; /* the scanned UDP ports (-sU) */
+	const uint16_t *udp_ports; /* the scanned UDP ports (-sU), ascending */
 	size_t n_udp_ports;
 	time_t start; /* wall-clock start of the scan */
 	/* nmap-services file: XML and grepable name ports as nmap does (and
@@ -112,7 +119,8 @@ PORTIER_API int portier_out_finish(struct portier_out *o,
 				   struct portier_err *err);
 PORTIER_API void portier_out_free(struct portier_out *o);
 
-/* Hosts with at least one result so far, and hosts with an open port. */
+/* Hosts with at least one result so far, and hosts with an open port (the
+ * first counts hosts without a record too: a pass over the silent bits). */
 PORTIER_API size_t portier_out_hosts(const struct portier_out *o,
 				     size_t *with_open);
 
@@ -125,7 +133,10 @@ struct portier_out_host_info {
 /*
  * Every host with a record, sorted by address, in an allocated array (free
  * with portier_free; NULL when there are none).  Records exist only when a
- * sink needs them or keep_hosts is set.
+ * sink needs them or keep_hosts is set, and only for hosts with a port that
+ * answered (open, closed, an ICMP error); a host whose every port went
+ * unanswered is not in the list (the counts of listed hosts include their
+ * unanswered ports).
  */
 PORTIER_API int portier_out_host_list(const struct portier_out *o,
 				      struct portier_out_host_info **list,

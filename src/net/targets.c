@@ -794,6 +794,31 @@ void portier_targets_at(const struct portier_targets *t, uint64_t i,
 	num_addr(t->inc.v[lo].lo + (i - t->cum[lo]), t->inc.v[lo].family, out);
 }
 
+bool portier_targets_index(const struct portier_targets *t,
+			   const struct portier_addr *a, uint64_t *i)
+{
+	struct iv key = {.lo = addr_num(a), .family = a->family};
+	size_t lo = 0, hi = t->inc.n; /* first interval after key: hi */
+	const struct iv *v;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (iv_cmp(&t->inc.v[mid], &key) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (hi == 0)
+		return false;
+	v = &t->inc.v[hi - 1];
+	if (v->family != key.family || key.lo > v->hi ||
+	    t->cum[hi] == UINT64_MAX) /* a saturated count has no index */
+		return false;
+	*i = t->cum[hi - 1] + (uint64_t)(key.lo - v->lo);
+	return true;
+}
+
 static int name_cmp(const void *x, const void *y)
 {
 	const struct tname *a = x, *b = y;

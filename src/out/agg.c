@@ -12,7 +12,9 @@
  * billions of steps on a -p- scan); out_sort_ports() sorts every chain once,
  * before the sinks read them.  The records
  * can be saved as text lines and loaded back, which is how a checkpoint
- * carries the results of a killed scan into its resumption.
+ * carries the results of a killed scan into its resumption.  A port that
+ * never answered makes no record (silent.c keeps it as a bit); the sinks
+ * see records and bits together through struct out_view.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -287,18 +289,6 @@ const char *out_host_name(const struct portier_out *o,
 	return o->opt.targets ? portier_targets_name(o->opt.targets, a) : NULL;
 }
 
-const struct out_host *out_next_shown(const struct portier_out *o,
-				      const size_t *order, size_t *i)
-{
-	while (*i < o->n_hosts) {
-		const struct out_host *h = out_h(o, order[(*i)++]);
-
-		if (out_host_shown(o, h))
-			return h;
-	}
-	return NULL;
-}
-
 size_t out_hidden_reasons(const struct portier_out *o, const struct out_host *h,
 			  unsigned state, uint8_t *reasons, uint32_t *counts)
 {
@@ -327,17 +317,18 @@ size_t portier_out_hosts(const struct portier_out *o, size_t *with_open)
 {
 	size_t i, n = 0;
 
+	/* a host with an open port has a record */
 	for (i = 0; i < o->n_hosts; i++)
 		n += out_h(o, i)->counts[PORTIER_PORT_OPEN] > 0;
 	if (with_open)
 		*with_open = n;
-	return o->n_hosts;
+	return out_hosts_total(o);
 }
 
 /* ---- looking hosts up (follow-up probes) ---------------------------------- */
 
-static const struct out_host *host_find(const struct portier_out *o,
-					const struct portier_addr *a)
+const struct out_host *out_host_find(const struct portier_out *o,
+				     const struct portier_addr *a)
 {
 	size_t j;
 
@@ -373,11 +364,14 @@ int portier_out_host_list(const struct portier_out *o,
 	}
 	for (i = 0; i < o->n_hosts; i++) {
 		const struct out_host *h = out_h(o, order[i]);
+		uint32_t c[PORTIER_PORT_STATES];
 
+		memcpy(c, h->counts, sizeof(c));
+		out_silent_count(o, &h->addr, c);
 		v[i].addr = h->addr;
-		v[i].open = h->counts[PORTIER_PORT_OPEN];
-		v[i].closed = h->counts[PORTIER_PORT_CLOSED];
-		v[i].filtered = h->counts[PORTIER_PORT_FILTERED];
+		v[i].open = c[PORTIER_PORT_OPEN];
+		v[i].closed = c[PORTIER_PORT_CLOSED];
+		v[i].filtered = c[PORTIER_PORT_FILTERED];
 	}
 	portier_free(order);
 	*list = v;
@@ -388,7 +382,7 @@ int portier_out_host_list(const struct portier_out *o,
 bool portier_out_port_open(const struct portier_out *o,
 			   const struct portier_addr *a, uint16_t port)
 {
-	const struct out_host *h = host_find(o, a);
+	const struct out_host *h = out_host_find(o, a);
 	int32_t p;
 
 	/* open ports are always in the chain (closed and filtered get summarised) */
@@ -444,7 +438,7 @@ int portier_out_save(const struct portier_out *o, FILE *f)
 		}
 	}
 	portier_free(v);
-	return ferror(f) ? PORTIER_EIO : 0;
+	return ferror(f) ? PORTIER_EIO : out_silent_save(o, f);
 }
 
 int portier_out_load(struct portier_out *o, FILE *f, struct portier_err *err)
@@ -460,6 +454,15 @@ int portier_out_load(struct portier_out *o, FILE *f, struct portier_err *err)
 		lineno++;
 		if (strcmp(line, "end\n") == 0)
 			return 0;
+		if (line[0] == 's') { /* silent results (silent.c) */
+			int rc = out_silent_load(o, line);
+
+			if (rc == PORTIER_EINVAL)
+				goto bad;
+			if (rc < 0)
+				return rc;
+			continue;
+		}
 		memset(&r, 0, sizeof(r));
 		if (sscanf(line, "%c %63s", &kind, a) != 2 ||
 		    portier_addr_parse(a, &r.addr) < 0)

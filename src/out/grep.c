@@ -28,16 +28,17 @@ int out_grep_open(struct portier_out *o)
 
 int out_grep_finish(struct portier_out *o, const struct portier_scan_stats *st)
 {
-	size_t *order = out_hosts_sorted(o), i = 0, up = 0;
+	size_t up = 0;
+	struct out_view v;
 	const struct out_host *h;
+	const struct out_port *op;
 	char w[64];
 
-	if (!order)
+	if (out_view_start(o, &v) < 0)
 		return PORTIER_ENOMEM;
-	while ((h = out_next_shown(o, order, &i))) {
+	while ((h = out_view_next(o, &v))) {
 		const char *name = out_host_name(o, &h->addr);
 		char a[64];
-		int32_t p;
 		bool first = true;
 		unsigned s, hidden_state = PORTIER_PORT_STATES;
 
@@ -46,11 +47,7 @@ int out_grep_finish(struct portier_out *o, const struct portier_scan_stats *st)
 		fprintf(o->grep, "Host: %s (%s)\tStatus: Up\n", a,
 			name ? name : "");
 		fprintf(o->grep, "Host: %s (%s)\tPorts: ", a, name ? name : "");
-		for (p = h->ports; p >= 0; p = out_p(o, p)->next) {
-			const struct out_port *op = out_p(o, p);
-
-			if (!out_state_listed(o, h, op->state))
-				continue;
+		while ((op = out_view_port(o, &v))) {
 			fprintf(o->grep, "%s%u/%s/%s//%s///", first ? "" : ", ",
 				op->port,
 				portier_port_state_name(
@@ -73,13 +70,14 @@ int out_grep_finish(struct portier_out *o, const struct portier_scan_stats *st)
 				h->counts[hidden_state]);
 		fputc('\n', o->grep);
 	}
-	portier_free(order);
+	/* every host with a result passed the view, shown or not */
+	out_view_end(&v);
 	when(time(NULL), w, sizeof(w));
 	fprintf(o->grep,
 		"# portier done at %s -- %zu IP address%s (%zu host%s up) "
 		"scanned in %.2f seconds%s\n",
-		w, o->n_hosts, o->n_hosts == 1 ? "" : "es", up,
-		up == 1 ? "" : "s", (double)st->elapsed_ns / 1e9,
+		w, v.seen, v.seen == 1 ? "" : "es", up, up == 1 ? "" : "s",
+		(double)st->elapsed_ns / 1e9,
 		st->interrupted ? " (interrupted)" : "");
 	return fflush(o->grep) == 0 && !ferror(o->grep) ? 0 : PORTIER_EIO;
 }

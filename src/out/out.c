@@ -1,8 +1,9 @@
 /*
  * out.c - the result-event stream: every port result goes to the JSON sink at
- * once and into the per-host records (agg.c) that the table, XML and
- * grepable sinks write at the end.  This file opens and closes the sinks and
- * holds the small lookups they share (service name, risk, port ranges).
+ * once and into the per-host records (agg.c; a silent result only sets a
+ * bit, silent.c) that the table, XML and grepable sinks write at the end.
+ * This file opens and closes the sinks and holds the small lookups they
+ * share (service name, risk, port ranges).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@ int portier_out_open(struct portier_out **out,
 	o->start = opt->start ? opt->start : time(NULL);
 	o->keep =
 		opt->keep_hosts || opt->text || opt->xml_path || opt->grep_path;
+	if (o->keep && (rc = out_silent_open(o)) < 0)
+		goto fail;
 	if ((opt->xml_path || opt->grep_path) && opt->services_path &&
 	    (rc = out_services_load(o, opt->services_path)) < 0)
 		goto fail;
@@ -69,8 +72,8 @@ int portier_out_result(struct portier_out *o,
 	    (r->state != PORTIER_PORT_CLOSED || o->opt.json_closed) &&
 	    (rc = out_json_result(o, r)) < 0)
 		return rc;
-	if (!o->keep)
-		return 0;
+	if (!o->keep || out_silent_add(o, r))
+		return 0; /* silent results are bits, not records */
 	if (!(h = out_host_get(o, &r->addr)))
 		return PORTIER_ENOMEM;
 	return out_host_add(o, h, r);
@@ -120,6 +123,7 @@ void portier_out_free(struct portier_out *o)
 	out_chunks_free(&o->ports);
 	out_chunks_free(&o->reasons);
 	portier_free(o->index);
+	out_silent_free(o);
 	portier_free(o->svc[0].port);
 	portier_free(o->svc[0].name);
 	portier_free(o->svc[1].port);

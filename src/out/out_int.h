@@ -4,7 +4,11 @@
  *
  * Records are compact because a /16 sweep keeps 65,536 of them: ports and
  * reason counts live in two shared arrays, chained by index, not in one
- * allocation per host.
+ * allocation per host.  Silent results (no response: filtered TCP,
+ * open|filtered UDP) make no record at all: they are bits over the target x
+ * port index space (silent.c), so a million hosts that never answer cost
+ * 128 KB, and the sinks read every host through struct out_view, which
+ * merges a host's record with its bits.
  */
 #ifndef PORTIER_OUT_INT_H
 #define PORTIER_OUT_INT_H
@@ -49,6 +53,23 @@ struct out_chunks {
 	size_t n; /* elements in use */
 };
 
+/*
+ * Silent results: bit host_index * n_all + port_index, host_index from net's
+ * target set (opt.targets), port_index into opt.ports, then opt.udp_ports
+ * (both ascending, so bit order is the order the sinks list ports in).
+ * bits is NULL when there is no target set or the space exceeds
+ * OUT_SILENT_MAX_BITS (32 MB): silent results then go into records.
+ */
+#define OUT_SILENT_MAX_BITS (1ull << 28)
+
+struct out_silent {
+	uint64_t *bits;
+	uint64_t n_bits, n_words;
+	uint64_t set;  /* bits set */
+	size_t n_all;  /* ports per host, TCP and UDP */
+	uint32_t last; /* wall-clock second of the latest silent result */
+};
+
 struct portier_out {
 	struct portier_out_options opt;
 	bool keep;
@@ -63,6 +84,7 @@ struct portier_out {
 	bool unsorted;	 /* some host's port chain is not in port order */
 	uint32_t *index; /* open-addressing hash of host numbers + 1 */
 	size_t index_size;
+	struct out_silent silent;
 	time_t start;
 	/* nmap-services names, [0] TCP and [1] UDP: sorted ports, offsets
 	 * into one string pool */
@@ -119,12 +141,49 @@ size_t *out_hosts_sorted(const struct portier_out *o);
 /* The name the user gave for a (a target's host name), or NULL. */
 const char *out_host_name(const struct portier_out *o,
 			  const struct portier_addr *a);
+/* The record of a, or NULL. */
+const struct out_host *out_host_find(const struct portier_out *o,
+				     const struct portier_addr *a);
+
+/* ---- silent results (silent.c) ---- */
+int out_silent_open(struct portier_out *o);
+void out_silent_free(struct portier_out *o);
+/* Take r as a bit if it is silent and has one; false: r needs a record. */
+bool out_silent_add(struct portier_out *o, const struct portier_scan_result *r);
+/* Add a's silent results to counts (PORTIER_PORT_STATES of them). */
+void out_silent_count(const struct portier_out *o, const struct portier_addr *a,
+		      uint32_t *counts);
+/* Silent results in checkpoint lines ("s WORD HEX"), and one line back. */
+int out_silent_save(const struct portier_out *o, FILE *f);
+int out_silent_load(struct portier_out *o, const char *line);
+
 /*
- * The next host shown (see out_host_shown) from position *i of order (from
- * out_hosts_sorted) on, advancing *i; NULL after the last.
+ * Every host with a result, in address order, as the sinks see it: a record
+ * with its silent results added to counts[], or a host with silent results
+ * only (times: the scan's start and its latest silent result).
  */
-const struct out_host *out_next_shown(const struct portier_out *o,
-				      const size_t *order, size_t *i);
+struct out_view {
+	struct out_host h;
+	size_t seen;	  /* hosts passed so far, shown or not */
+	size_t *order, i; /* records by address; the next one */
+	uint64_t next;	  /* first target index not yet passed for bits */
+	uint64_t cand;	  /* a host with bits only, when cand_ok */
+	bool cand_ok;
+	uint64_t base; /* first bit of h, UINT64_MAX: none */
+	int32_t p;     /* next record port of h */
+	uint64_t k;    /* next bit of h (0..n_all) */
+	struct out_port port;
+};
+int out_view_start(const struct portier_out *o, struct out_view *v);
+/* The next host shown (out_host_shown), NULL after the last. */
+const struct out_host *out_view_next(const struct portier_out *o,
+				     struct out_view *v);
+/* The next listed port (out_state_listed) of that host, NULL after the last. */
+const struct out_port *out_view_port(const struct portier_out *o,
+				     struct out_view *v);
+void out_view_end(struct out_view *v);
+/* Hosts with a result: records plus hosts with silent results only. */
+size_t out_hosts_total(const struct portier_out *o);
 /*
  * The reasons behind h's ports in state when they are summed up rather than
  * listed ("Not shown", <extraports>): as out_host_reasons, 0 when the state

@@ -45,17 +45,18 @@ static void not_shown(struct portier_out *o, const struct out_host *h)
 int out_text_finish(struct portier_out *o, const struct portier_scan_stats *st)
 {
 	FILE *f = o->opt.text;
-	size_t *order = out_hosts_sorted(o), i = 0, shown = 0;
+	size_t shown = 0;
+	struct out_view v;
 	const struct out_host *h;
+	const struct out_port *op;
 	/* "open|filtered" needs the wider column; TCP tables keep theirs */
 	int width = o->opt.n_udp_ports ? 13 : 8;
 
-	if (!order)
+	if (out_view_start(o, &v) < 0)
 		return PORTIER_ENOMEM;
-	while ((h = out_next_shown(o, order, &i))) {
+	while ((h = out_view_next(o, &v))) {
 		const char *name = out_host_name(o, &h->addr);
 		char a[64];
-		int32_t p;
 		bool header = false;
 
 		shown++;
@@ -67,14 +68,11 @@ int out_text_finish(struct portier_out *o, const struct portier_scan_stats *st)
 			fprintf(f, "%sportier scan report for %s%s\n",
 				on(o, "\033[1m"), a, off(o));
 		not_shown(o, h);
-		for (p = h->ports; p >= 0; p = out_p(o, p)->next) {
-			const struct out_port *op = out_p(o, p);
+		while ((op = out_view_port(o, &v))) {
 			enum portier_risk risk;
 			const char *risk_s;
 			char port[16];
 
-			if (!out_state_listed(o, h, op->state))
-				continue;
 			if (!header) {
 				fprintf(f, "%-9s %-*s %-16s %s\n", "PORT",
 					width, "STATE", "SERVICE", "RISK");
@@ -109,7 +107,7 @@ int out_text_finish(struct portier_out *o, const struct portier_scan_stats *st)
 			o->opt.host_text(o->opt.host_ctx, &h->addr, f);
 		fputc('\n', f);
 	}
-	portier_free(order);
+	out_view_end(&v);
 	if (!shown)
 		fprintf(f, "%s\n",
 			o->opt.open_only ? "No open ports found."

@@ -292,13 +292,14 @@ static int write_hostscript(struct portier_out *o, const struct out_host *h)
 	return 0;
 }
 
-static int write_host(struct portier_out *o, const struct out_host *h,
+static int write_host(struct portier_out *o, struct out_view *v,
 		      const char *mac)
 {
 	xmlTextWriterPtr w = o->xml;
+	const struct out_host *h = &v->h;
 	const char *name = out_host_name(o, &h->addr);
+	const struct out_port *op;
 	char a[64];
-	int32_t p;
 
 	portier_addr_str(&h->addr, a, sizeof(a));
 	W(xmlTextWriterStartElement(w, X("host")));
@@ -333,12 +334,9 @@ static int write_host(struct portier_out *o, const struct out_host *h,
 	W(xmlTextWriterWriteString(w, X("\n")));
 	W(xmlTextWriterStartElement(w, X("ports")));
 	W(write_extraports(o, h));
-	for (p = h->ports; p >= 0; p = out_p(o, p)->next) {
-		const struct out_port *op = out_p(o, p);
+	while ((op = out_view_port(o, v))) {
 		const char *svc = out_nmap_service(o, op->port, op->udp);
 
-		if (!out_state_listed(o, h, op->state))
-			continue;
 		W(xmlTextWriterStartElement(w, X("port")));
 		W(attr(w, "protocol", op->udp ? "udp" : "tcp"));
 		W(attr_u(w, "portid", op->port));
@@ -370,35 +368,37 @@ static int write_host(struct portier_out *o, const struct out_host *h,
 int out_xml_finish(struct portier_out *o, const struct portier_scan_stats *st)
 {
 	xmlTextWriterPtr w = o->xml;
-	size_t *order = out_hosts_sorted(o), i = 0, up = 0, n_arp;
+	size_t up = 0, n_arp;
+	struct out_view v;
 	const struct out_host *h;
 	struct arp_entry *arp;
-	time_t now = time(NULL);
+	time_t now;
 	char ts[64], summary[256];
 	int rc = 0;
 
-	if (!order)
+	if (out_view_start(o, &v) < 0)
 		return PORTIER_ENOMEM;
 	/* like nmap: the SYN scan works at the link layer and reports the
 	 * neighbour's MAC; the connect scan does not */
 	n_arp = o->opt.method == PORTIER_SCAN_SYN ? read_arp(o, &arp) : 0;
 	if (!n_arp)
 		arp = NULL;
-	while (rc == 0 && (h = out_next_shown(o, order, &i))) {
+	while (rc == 0 && (h = out_view_next(o, &v))) {
 		up++;
-		rc = write_host(o, h, mac_of(arp, n_arp, &h->addr));
+		rc = write_host(o, &v, mac_of(arp, n_arp, &h->addr));
 	}
 	portier_free(arp);
-	portier_free(order);
+	out_view_end(&v);
 	if (rc < 0)
 		return rc;
+	now = time(NULL);
 	timestr(now, ts, sizeof(ts));
 	snprintf(
 		summary, sizeof(summary),
 		"portier done at %s; %zu IP address%s (%zu host%s up) scanned in "
 		"%.2f seconds%s",
-		ts, o->n_hosts, o->n_hosts == 1 ? "" : "es", up,
-		up == 1 ? "" : "s", (double)st->elapsed_ns / 1e9,
+		ts, v.seen, v.seen == 1 ? "" : "es", up, up == 1 ? "" : "s",
+		(double)st->elapsed_ns / 1e9,
 		st->interrupted ? "; interrupted" : "");
 	W(xmlTextWriterStartElement(w, X("runstats")));
 	W(xmlTextWriterStartElement(w, X("finished")));

@@ -101,6 +101,19 @@ lab_anyip() {
 
 lab_in() { local name=$1; shift; ip netns exec "${LAB_NS[$name]}" "$@"; }
 
+# lab_drop NAME PROTO PORT: target NAME drops what arrives for PORT (tcp or
+# udp), listener or not: probes of it are never answered.
+lab_drop() {
+	lab_in "$1" nft -f - <<EOF
+table inet labdrop {
+	chain in {
+		type filter hook input priority 0; policy accept;
+		$2 dport $3 drop
+	}
+}
+EOF
+}
+
 # lab_expect WANT CMD...: run CMD (its output passes through) and fail the
 # test unless it exits WANT, so no run is asserted on with its status unseen.
 lab_expect() {

@@ -20,14 +20,7 @@ lab_listen t1 -a "$ip" "${specs[@]}"
 lab_http t1 80
 lab_samba t1
 # the dropped port has a listener, but its SYNs never arrive
-lab_in t1 nft -f - <<EOF
-table inet labdrop {
-	chain in {
-		type filter hook input priority 0; policy accept;
-		tcp dport $dropped drop
-	}
-}
-EOF
+lab_drop t1 tcp "$dropped"
 
 truth=$(lab_open_ports t1 | grep -vx "$dropped" | tr '\n' ' ')
 echo "ground truth (ss, minus dropped $dropped): $truth"

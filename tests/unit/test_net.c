@@ -44,8 +44,23 @@ static void assert_at(const struct portier_targets *t, uint64_t i,
 	struct portier_addr a;
 	char buf[64];
 
+	uint64_t j = ~0ull;
+
 	portier_targets_at(t, i, &a);
 	assert_string_equal(portier_addr_str(&a, buf, sizeof(buf)), want);
+	/* and back: the address's index is i */
+	assert_true(portier_targets_index(t, &a, &j));
+	assert_int_equal(j, i);
+}
+
+/* spec is not in t: it has no index. */
+static void assert_no_index(const struct portier_targets *t, const char *spec)
+{
+	struct portier_addr a;
+	uint64_t j;
+
+	assert_int_equal(portier_addr_parse(spec, &a), 0);
+	assert_false(portier_targets_index(t, &a, &j));
 }
 
 /* Adding spec fails with EINVAL and the message quotes token. */
@@ -194,6 +209,13 @@ static void test_merge_and_exclude(void **state)
 	assert_at(t, 124, "198.19.1.129");
 	assert_at(t, 250, "198.19.1.255");
 	assert_at(t, 251, "fd70:7:1::2");
+	/* excluded, before, between and after the intervals: no index */
+	assert_no_index(t, "198.19.1.128");
+	assert_no_index(t, "198.19.1.3");
+	assert_no_index(t, "198.19.2.0");
+	assert_no_index(t, "10.0.0.1");
+	assert_no_index(t, "fd70:7:1::1");
+	assert_no_index(t, "fd70:7:1::3");
 	portier_targets_free(t);
 
 	/* everything excluded: an error, not an empty scan */
