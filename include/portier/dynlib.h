@@ -30,6 +30,10 @@
 #define PORTIER_DLSYM_DECLARE(f) extern __typeof__(f) *sym_##f
 #define PORTIER_DLSYM_DEFINE(f)  __typeof__(f) *sym_##f
 #define PORTIER_DLSYM(f)         {#f, (void **)&sym_##f}
+/* The same for each name of an X-macro list: LIST(PORTIER_DLSYM_EACH_...) */
+#define PORTIER_DLSYM_EACH_DECLARE(f) PORTIER_DLSYM_DECLARE(f);
+#define PORTIER_DLSYM_EACH_DEFINE(f)  PORTIER_DLSYM_DEFINE(f);
+#define PORTIER_DLSYM_EACH(f)         PORTIER_DLSYM(f),
 /* clang-format on */
 
 struct portier_dynsym {

@@ -4,12 +4,10 @@
 #define PORTIER_XML_LIB_DEFINE
 #include "common/xml_lib.h"
 
-#define XML_DEFINE(f) PORTIER_DLSYM_DEFINE(f);
-#define XML_SYM(f)    PORTIER_DLSYM(f),
+PORTIER_XML_SYMS(PORTIER_DLSYM_EACH_DEFINE)
 
-PORTIER_XML_SYMS(XML_DEFINE)
-
-static const struct portier_dynsym xml_syms[] = {PORTIER_XML_SYMS(XML_SYM)};
+static const struct portier_dynsym xml_syms[] = {
+	PORTIER_XML_SYMS(PORTIER_DLSYM_EACH)};
 
 int portier_xml_load(struct portier_err *err)
 {

@@ -44,9 +44,7 @@ int portier_xml_load(struct portier_err *err);
 	X(xmlFree)
 /* clang-format on */
 
-#define PORTIER_XML_DECLARE(f) PORTIER_DLSYM_DECLARE(f);
-PORTIER_XML_SYMS(PORTIER_XML_DECLARE)
-#undef PORTIER_XML_DECLARE
+PORTIER_XML_SYMS(PORTIER_DLSYM_EACH_DECLARE)
 
 /* xml_lib.c itself names the library's functions */
 #ifndef PORTIER_XML_LIB_DEFINE
