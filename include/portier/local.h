@@ -97,8 +97,9 @@ _Static_assert(
 	"struct portier_sock grew: `portier local` holds one per socket");
 
 /*
- * The owners kept per socket: the first ones in pid order.  A socket held
- * by more fds (a listener shared by that many forks) lists these.
+ * The owners kept per socket: the first ones the walk of <proc> meets
+ * (pid order on a real /proc).  A socket held by more fds (a listener
+ * shared by that many forks) lists these.
  */
 #define PORTIER_SOCK_OWNERS_MAX UINT16_MAX
 /* Namespaces one snapshot can hold (portier_sock.netns). */
