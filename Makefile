@@ -12,15 +12,18 @@ PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 10
 
-# Debian packages.  BUILD_DEPS: the compilers, the libraries we link (the
-# pkg_check_modules list of CMakeLists.txt), cmocka for the unit tests and
-# clang-format for format-check.  TEST_DEPS: every program a test or bench
+# Debian packages.  BUILD_DEPS: the compilers, the libraries we link or load
+# (the pkg_check_modules lists of CMakeLists.txt), cmocka for the unit tests
+# and clang-format for format-check.  RUNTIME_DEPS: the libraries portier
+# loads with dlopen when a command needs them (dynlib.h), named because no
+# link records them.  TEST_DEPS: every program a test or bench
 # runs, the peers it compares with included (nmap, masscan, nbtscan, samba's
 # nmbd/smbd and nmblookup, ss, netstat, lsof...).
 BUILD_DEPS = build-essential cmake pkg-config clang libclang-rt-14-dev \
 	clang-format libmnl-dev libnftables-dev libjansson-dev libxml2-dev \
 	libcap-ng-dev libcmocka-dev libssl-dev libsqlite3-dev libpq-dev \
 	libncurses-dev
+RUNTIME_DEPS = libssl3 libsqlite3-0 libpq5 libxml2 libnftables1 libncursesw6
 TEST_DEPS = iproute2 nftables nmap ndiff masscan nbtscan samba smbclient \
 	python3-impacket openssl \
 	samba-common-bin libxml2-utils jq curl iputils-ping busybox python3 \
@@ -34,7 +37,7 @@ all: build
 
 # Idempotent: asks apt only for what is missing.
 deps:
-	@missing=$$(for p in $(BUILD_DEPS) $(TEST_DEPS); do \
+	@missing=$$(for p in $(BUILD_DEPS) $(RUNTIME_DEPS) $(TEST_DEPS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

@@ -64,24 +64,46 @@ enum portier_sock_state {
 	(PORTIER_STATE_BIT(PORTIER_SS_LISTEN) | \
 	 PORTIER_STATE_BIT(PORTIER_SS_CLOSE))
 
-/* One socket. */
+/*
+ * One socket.  64 bytes: `portier local` holds one per socket (50,000 on a
+ * busy host, and watch and top poll them), so the fields are as narrow as
+ * their values.  An AF_UNIX socket has a path instead of IP addresses.
+ */
 struct portier_sock {
-	uint64_t inode;	  /* 0 for sockets no file refers to (TIME_WAIT) */
-	uint32_t uid;	  /* the socket's owner as the kernel records it */
-	uint32_t rqueue;  /* Recv-Q; for listeners: connections waiting */
-	uint32_t wqueue;  /* Send-Q; for listeners: the backlog */
-	uint32_t ifindex; /* bound device (SO_BINDTODEVICE), 0 if none */
-	uint32_t owner_first, owner_count; /* range in portier_local.owners */
-	uint32_t netns;			   /* index into portier_local.netns */
+	union {
+		struct {
+			/* network order; v4 in the first 4 bytes */
+			uint8_t laddr[16], raddr[16];
+		};
+		/* AF_UNIX: bound path, "@name" if abstract; or NULL */
+		const char *path;
+	};
+	uint32_t inode;	       /* 0 for sockets no file refers to (TIME_WAIT) */
+	uint32_t uid;	       /* the socket's owner as the kernel records it */
+	uint32_t rqueue;       /* Recv-Q; for listeners: connections waiting */
+	uint32_t wqueue;       /* Send-Q; for listeners: the backlog */
+	uint32_t owner_first;  /* range in portier_local.owners ... */
+	uint16_t owner_count;  /* ... (at most PORTIER_SOCK_OWNERS_MAX) */
+	uint16_t netns;	       /* index into portier_local.netns */
 	uint16_t lport, rport; /* host order; raw sockets: the IP protocol */
 	uint8_t proto;	       /* one enum portier_local_proto */
 	uint8_t family;	       /* AF_INET, AF_INET6 or AF_UNIX */
 	uint8_t state;	       /* enum portier_sock_state */
 	uint8_t type;	       /* AF_UNIX: SOCK_STREAM, SOCK_DGRAM, ... */
-	uint8_t laddr[16], raddr[16]; /* network order; v4 in the first 4 */
-	const char
-		*path; /* AF_UNIX: bound path, "@name" if abstract; or NULL */
 };
+
+_Static_assert(
+	sizeof(struct portier_sock) == 64,
+	"struct portier_sock grew: `portier local` holds one per socket");
+
+/*
+ * The owners kept per socket: the first ones the walk of <proc> meets
+ * (pid order on a real /proc).  A socket held by more fds (a listener
+ * shared by that many forks) lists these.
+ */
+#define PORTIER_SOCK_OWNERS_MAX UINT16_MAX
+/* Namespaces one snapshot can hold (portier_sock.netns). */
+#define PORTIER_LOCAL_NETNS_MAX ((size_t)UINT16_MAX + 1)
 
 /* One fd of one process that refers to a socket. */
 struct portier_owner {

@@ -3,6 +3,11 @@
  * lays out (top.h) and turns keys into view changes and actions.  Nothing
  * here decides what a row is or says; every line comes from
  * portier_top_line, so --once prints what the screen shows.
+ *
+ * ncursesw is loaded when the screen opens (portier/dynlib.h): linked, it
+ * would cost every command, `portier local` included, its start-up work.
+ * The curses names below stand for the pointers filled then, so the code
+ * reads as curses documents it (its macros expand to these names too).
  */
 #include <curses.h>
 #include <locale.h>
@@ -11,6 +16,71 @@
 #include <time.h>
 
 #include "cli/top_ui.h"
+#include "portier/dynlib.h"
+
+/* clang-format off */
+#define CURSES_SYMS(X) \
+	X(cbreak) \
+	X(curs_set) \
+	X(endwin) \
+	X(has_colors) \
+	X(init_pair) \
+	X(initscr) \
+	X(keypad) \
+	X(noecho) \
+	X(nonl) \
+	X(set_escdelay) \
+	X(start_color) \
+	X(use_default_colors) \
+	X(waddnstr) \
+	X(wattr_off) \
+	X(wattr_on) \
+	X(wclrtoeol) \
+	X(wgetch) \
+	X(wmove) \
+	X(wrefresh) \
+	X(wtimeout) \
+	X(COLS) \
+	X(LINES) \
+	X(stdscr)
+/* clang-format on */
+CURSES_SYMS(PORTIER_DLSYM_EACH_DEFINE)
+static const struct portier_dynsym curses_syms[] = {
+	CURSES_SYMS(PORTIER_DLSYM_EACH)};
+
+#define cbreak		   sym_cbreak
+#define curs_set	   sym_curs_set
+#define endwin		   sym_endwin
+#define has_colors	   sym_has_colors
+#define init_pair	   sym_init_pair
+#define initscr		   sym_initscr
+#define keypad		   sym_keypad
+#define noecho		   sym_noecho
+#define nonl		   sym_nonl
+#define set_escdelay	   sym_set_escdelay
+#define start_color	   sym_start_color
+#define use_default_colors sym_use_default_colors
+#define waddnstr	   sym_waddnstr
+#define wattr_off	   sym_wattr_off
+#define wattr_on	   sym_wattr_on
+#define wclrtoeol	   sym_wclrtoeol
+#define wgetch		   sym_wgetch
+#define wmove		   sym_wmove
+#define wrefresh	   sym_wrefresh
+#define wtimeout	   sym_wtimeout
+#define COLS		   (*sym_COLS)
+#define LINES		   (*sym_LINES)
+#define stdscr		   (*sym_stdscr)
+
+/* 0, or PORTIER_EIO with err naming the package to install. */
+static int curses_load(struct portier_err *err)
+{
+	static struct portier_dynlib curses = PORTIER_DYNLIB_INIT(
+		"libncursesw.so.6", "the screen of portier top", "libncursesw6",
+		curses_syms);
+
+	return portier_dynlib_load(&curses, err);
+}
 
 enum { PAIR_NEW = 1, PAIR_GONE, PAIR_CHANGED, PAIR_ERR };
 
@@ -448,6 +518,8 @@ int top_ui_run(struct top_state *st)
 	long long next = now_ms() + st->interval_ms;
 	int rc = EXIT_OK;
 
+	if (curses_load(&err) < 0)
+		return cli_report(st->cli, &err);
 	init_screen();
 	for (;;) {
 		long long wait;

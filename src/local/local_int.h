@@ -23,7 +23,7 @@ struct local_socks {
 	struct portier_sock *v;
 	size_t n, cap;
 	struct local_arena *arena; /* for AF_UNIX paths */
-	uint32_t netns;		   /* stamped on each socket parsed */
+	uint16_t netns;		   /* stamped on each socket parsed */
 };
 
 struct portier_sock *local_socks_push(struct local_socks *s);

@@ -142,7 +142,9 @@ int local_procnet_parse(const char *text, size_t len, uint8_t family,
 		while (q < le && *q != ' ')
 			q++;
 		if (!number(&q, le, 16, &retr) || !number(&q, le, 10, &uid) ||
-		    !number(&q, le, 10, &tmo) || !number(&q, le, 10, &inode))
+		    !number(&q, le, 10, &tmo) || !number(&q, le, 10, &inode) ||
+		    inode > UINT32_MAX) /* the kernel's socket inodes are
+					   32-bit (get_next_ino) */
 			continue;
 		s.family = family;
 		s.proto = proto;
@@ -150,7 +152,7 @@ int local_procnet_parse(const char *text, size_t len, uint8_t family,
 		s.wqueue = tx;
 		s.rqueue = rx;
 		s.uid = (uint32_t)uid;
-		s.inode = inode;
+		s.inode = (uint32_t)inode;
 		{
 			struct portier_sock *d = local_socks_push(out);
 

@@ -2,7 +2,7 @@
  * procs.c - which processes own which sockets, from <proc>/[pid]/fd.
  *
  * The one idea: look up, do not search.  The socket inodes of the snapshot
- * go into an open-addressing hash table sized to twice their number, so
+ * go into an open-addressing hash table a quarter larger than their number, so
  * each of the (possibly hundreds of thousands of) fd links read costs one
  * readlinkat and one probe, however many sockets there are.  A process's
  * details (comm, exe, user, cgroup) are read when its first socket is
@@ -47,8 +47,14 @@ static size_t hash_u64(uint64_t k)
 
 static int index_build(struct inode_index *ix, const struct portier_local *l)
 {
-	/* at most half full; the largest table still fits the index type */
-	size_t cap = portier_pow2_size(l->n_socks * 2, 64, (size_t)1 << 33), i;
+	/*
+	 * at most four fifths full (linear probing still finds a key in a few
+	 * probes), and half the memory of a table kept half empty; the
+	 * largest table still fits the index type
+	 */
+	size_t cap = portier_pow2_size(l->n_socks + l->n_socks / 4, 64,
+				       (size_t)1 << 33),
+	       i;
 
 	if (l->n_socks >= UINT32_MAX)
 		return PORTIER_ENOMEM;
@@ -199,13 +205,18 @@ struct scan {
 	struct inode_index ix;
 	struct user_cache users[64];
 	size_t n_users;
-	/* owners in walk order: (socket, process, fd) */
+	/*
+	 * owners in walk order: (socket, fd).  A process's are contiguous and
+	 * processes are numbered as they are met, so process k's run starts
+	 * at found[proc_first[k]]: 8 bytes an owner, not 12.
+	 */
 	struct {
-		uint32_t sock, proc;
+		uint32_t sock; /* UINT32_MAX: dropped (too many owners) */
 		int fd;
 	} * found;
 	size_t n_found, cap_found;
-	size_t cap_procs;
+	size_t *proc_first;
+	size_t cap_procs, cap_first;
 	char *fdbuf; /* getdents64 of one process's fd directory */
 };
 
@@ -233,8 +244,7 @@ static const char *user_name(struct scan *sc, uint32_t uid)
 	return name;
 }
 
-static int proc_details(struct scan *sc, const char *pid_s, int pid,
-			uint32_t *index)
+static int proc_details(struct scan *sc, const char *pid_s, int pid)
 {
 	struct portier_proc *p;
 	char path[64], buf[4096];
@@ -242,8 +252,11 @@ static int proc_details(struct scan *sc, const char *pid_s, int pid,
 	const char *uidl;
 
 	if (portier_grow(&sc->l->procs, &sc->cap_procs, sc->l->n_procs + 1,
-			 sizeof(*sc->l->procs), 64) < 0)
+			 sizeof(*sc->l->procs), 64) < 0 ||
+	    portier_grow(&sc->proc_first, &sc->cap_first, sc->l->n_procs + 1,
+			 sizeof(*sc->proc_first), 64) < 0)
 		return PORTIER_ENOMEM;
+	sc->proc_first[sc->l->n_procs] = sc->n_found;
 	p = &sc->l->procs[sc->l->n_procs];
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
@@ -281,17 +294,16 @@ static int proc_details(struct scan *sc, const char *pid_s, int pid,
 	if (n > 0)
 		local_cgroup_parse(buf, (size_t)n, sc->a, &p->cgroup, &p->unit,
 				   &p->container);
-	*index = (uint32_t)sc->l->n_procs++;
+	sc->l->n_procs++;
 	return 0;
 }
 
-static int add_found(struct scan *sc, uint32_t sock, uint32_t proc, int fd)
+static int add_found(struct scan *sc, uint32_t sock, int fd)
 {
 	if (portier_grow(&sc->found, &sc->cap_found, sc->n_found + 1,
 			 sizeof(*sc->found), 256) < 0)
 		return PORTIER_ENOMEM;
 	sc->found[sc->n_found].sock = sock;
-	sc->found[sc->n_found].proc = proc;
 	sc->found[sc->n_found].fd = fd;
 	sc->n_found++;
 	return 0;
@@ -357,7 +369,6 @@ static int scan_process(struct scan *sc, const char *pid_s, int pid)
 	char path[64], link[64];
 	int dfd, rc = 0;
 	bool have_proc = false;
-	uint32_t proc = 0;
 
 	snprintf(path, sizeof(path), "%.32s/fd", pid_s);
 	dfd = openat(sc->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -389,12 +400,12 @@ static int scan_process(struct scan *sc, const char *pid_s, int pid)
 			if (!ino || (si = index_find(&sc->ix, ino)) < 0)
 				continue;
 			if (!have_proc) {
-				rc = proc_details(sc, pid_s, pid, &proc);
+				rc = proc_details(sc, pid_s, pid);
 				if (rc < 0)
 					break;
 				have_proc = true;
 			}
-			rc = add_found(sc, (uint32_t)si, proc, fd);
+			rc = add_found(sc, (uint32_t)si, fd);
 		}
 		if (rc < 0)
 			break;
@@ -403,35 +414,49 @@ static int scan_process(struct scan *sc, const char *pid_s, int pid)
 	return rc;
 }
 
-/* Place the owners found per process into per-socket ranges. */
+/*
+ * Place the owners found per process into per-socket ranges: count them
+ * in each socket's owner_count, turn the counts into starts, then use
+ * owner_count again as the cursor while placing.
+ */
 static int place_owners(struct scan *sc)
 {
 	struct portier_local *l = sc->l;
-	uint32_t *next;
-	size_t i;
+	size_t i, kept = 0;
+	uint32_t proc, at;
 
-	l->owners = portier_malloc((sc->n_found ? sc->n_found : 1) *
-				   sizeof(*l->owners));
-	next = portier_calloc(l->n_socks + 1, sizeof(*next));
-	if (!l->owners || !next) {
-		portier_free(next);
-		return PORTIER_ENOMEM;
-	}
-	for (i = 0; i < sc->n_found; i++)
-		l->socks[sc->found[i].sock].owner_count++;
-	for (i = 0; i < l->n_socks; i++) {
-		l->socks[i].owner_first = next[l->n_socks];
-		next[i] = next[l->n_socks];
-		next[l->n_socks] += l->socks[i].owner_count;
-	}
 	for (i = 0; i < sc->n_found; i++) {
-		uint32_t at = next[sc->found[i].sock]++;
+		struct portier_sock *s = &l->socks[sc->found[i].sock];
 
-		l->owners[at].proc = sc->found[i].proc;
-		l->owners[at].fd = sc->found[i].fd;
+		if (s->owner_count < PORTIER_SOCK_OWNERS_MAX) {
+			s->owner_count++;
+			kept++;
+		} else {
+			sc->found[i].sock = UINT32_MAX;
+		}
 	}
-	l->n_owners = sc->n_found;
-	portier_free(next);
+	l->owners = portier_malloc((kept ? kept : 1) * sizeof(*l->owners));
+	if (!l->owners)
+		return PORTIER_ENOMEM;
+	for (i = 0, at = 0; i < l->n_socks; i++) {
+		l->socks[i].owner_first = at;
+		at += l->socks[i].owner_count;
+		l->socks[i].owner_count = 0;
+	}
+	for (proc = 0, i = 0; i < sc->n_found; i++) {
+		struct portier_sock *s;
+		struct portier_owner *o;
+
+		while (proc + 1 < l->n_procs && sc->proc_first[proc + 1] <= i)
+			proc++;
+		if (sc->found[i].sock == UINT32_MAX)
+			continue;
+		s = &l->socks[sc->found[i].sock];
+		o = &l->owners[s->owner_first + s->owner_count++];
+		o->proc = proc;
+		o->fd = sc->found[i].fd;
+	}
+	l->n_owners = kept;
 	/* /proc lists pids in order, but a test tree need not: sort shared
 	 * sockets' owners by pid (insertion sort: ranges are tiny) */
 	for (i = 0; i < l->n_socks; i++) {
@@ -503,6 +528,7 @@ int local_procs_scan(struct portier_local *l, const char *root,
 				l->n_socks);
 	l->procs_scanned = rc == 0;
 	portier_free(sc.found);
+	portier_free(sc.proc_first);
 	close(sc.rootfd);
 	return rc;
 }

@@ -275,7 +275,6 @@ static int parse_inet(const struct nlmsghdr *nlh, struct parse_ctx *c)
 	s->rport = ntohs(m.id.idiag_dport);
 	memcpy(s->laddr, m.id.idiag_src, m.idiag_family == AF_INET ? 4 : 16);
 	memcpy(s->raddr, m.id.idiag_dst, m.idiag_family == AF_INET ? 4 : 16);
-	s->ifindex = m.id.idiag_if;
 	s->rqueue = m.idiag_rqueue;
 	s->wqueue = m.idiag_wqueue;
 	s->uid = m.idiag_uid;

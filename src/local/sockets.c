@@ -385,16 +385,23 @@ void portier_local_free(struct portier_local *l)
 	portier_free(l);
 }
 
-static int add_label(struct portier_local *l, const char *label)
+static int add_label(struct portier_local *l, const char *label,
+		     struct portier_err *err)
 {
-	char **v = portier_realloc(l->netns, (l->n_netns + 1) * sizeof(*v));
+	char **v;
 
+	if (l->n_netns >= PORTIER_LOCAL_NETNS_MAX)
+		return portier_err_set(err, PORTIER_EIO,
+				       "more than %zu network namespaces: "
+				       "one snapshot holds no more",
+				       PORTIER_LOCAL_NETNS_MAX);
+	v = portier_realloc(l->netns, (l->n_netns + 1) * sizeof(*v));
 	if (!v)
-		return PORTIER_ENOMEM;
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
 	l->netns = v;
 	v[l->n_netns] = portier_strdup(label);
 	if (!v[l->n_netns])
-		return PORTIER_ENOMEM;
+		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
 	l->n_netns++;
 	return 0;
 }
@@ -415,10 +422,11 @@ static int collect_all_netns(const struct portier_local_query *q,
 			if (fd < 0)
 				continue; /* its last process just exited */
 		}
-		rc = add_label(l, ns[i].label);
-		socks->netns = (uint32_t)(l->n_netns - 1);
-		if (rc == 0)
+		rc = add_label(l, ns[i].label, err);
+		if (rc == 0) {
+			socks->netns = (uint16_t)(l->n_netns - 1);
 			rc = dump_netns(q, NULL, fd, r, socks, err);
+		}
 		if (fd >= 0)
 			close(fd);
 	}
@@ -453,10 +461,8 @@ static int collect_one_netns(const struct portier_local_query *q,
 					       "cannot open namespace '%s'",
 					       q->netns);
 	}
-	rc = add_label(l, q->netns ? q->netns : "");
-	if (rc < 0)
-		portier_err_set(err, rc, "out of memory");
-	else
+	rc = add_label(l, q->netns ? q->netns : "", err);
+	if (rc == 0)
 		rc = dump_netns(q, exact, fd, r, socks, err);
 	if (fd >= 0)
 		close(fd);

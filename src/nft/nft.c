@@ -10,6 +10,10 @@
  * CAP_NET_ADMIN, also when the kernel's message says something else but the
  * process plainly lacks the capability), a missing object as
  * PORTIER_ENOENT, and the rest as PORTIER_EIO with nftables' first line.
+ *
+ * libnftables (with libnftnl, libxtables and GMP) is loaded by the first
+ * portier_nft_open (dynlib.h): the commands that never touch the firewall
+ * do not pay for it.
  */
 #include <nftables/libnftables.h>
 #include <stdio.h>
@@ -17,7 +21,30 @@
 
 #include <cap-ng.h>
 
+#include "portier/dynlib.h"
 #include "portier/nft.h"
+
+static PORTIER_DLSYM_DEFINE(nft_ctx_buffer_error);
+static PORTIER_DLSYM_DEFINE(nft_ctx_buffer_output);
+static PORTIER_DLSYM_DEFINE(nft_ctx_free);
+static PORTIER_DLSYM_DEFINE(nft_ctx_get_error_buffer);
+static PORTIER_DLSYM_DEFINE(nft_ctx_get_output_buffer);
+static PORTIER_DLSYM_DEFINE(nft_ctx_new);
+static PORTIER_DLSYM_DEFINE(nft_ctx_output_set_flags);
+static PORTIER_DLSYM_DEFINE(nft_ctx_set_dry_run);
+static PORTIER_DLSYM_DEFINE(nft_run_cmd_from_buffer);
+
+static const struct portier_dynsym nft_syms[] = {
+	PORTIER_DLSYM(nft_ctx_buffer_error),
+	PORTIER_DLSYM(nft_ctx_buffer_output),
+	PORTIER_DLSYM(nft_ctx_free),
+	PORTIER_DLSYM(nft_ctx_get_error_buffer),
+	PORTIER_DLSYM(nft_ctx_get_output_buffer),
+	PORTIER_DLSYM(nft_ctx_new),
+	PORTIER_DLSYM(nft_ctx_output_set_flags),
+	PORTIER_DLSYM(nft_ctx_set_dry_run),
+	PORTIER_DLSYM(nft_run_cmd_from_buffer),
+};
 
 struct portier_nft {
 	struct nft_ctx *ctx;
@@ -25,20 +52,27 @@ struct portier_nft {
 
 int portier_nft_open(struct portier_nft **out, struct portier_err *err)
 {
+	static struct portier_dynlib lib =
+		PORTIER_DYNLIB_INIT("libnftables.so.1", "nftables support",
+				    "libnftables1", nft_syms);
 	struct portier_nft *n;
+	int rc;
 
 	*out = NULL;
+	if ((rc = portier_dynlib_load(&lib, err)) < 0)
+		return rc;
 	n = portier_calloc(1, sizeof(*n));
 	if (!n)
 		return portier_err_set(err, PORTIER_ENOMEM,
 				       "out of memory for an nftables context");
-	n->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	n->ctx = sym_nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!n->ctx) {
 		portier_free(n);
 		return portier_err_set(err, PORTIER_ENOMEM,
 				       "cannot create a libnftables context");
 	}
-	if (nft_ctx_buffer_output(n->ctx) || nft_ctx_buffer_error(n->ctx)) {
+	if (sym_nft_ctx_buffer_output(n->ctx) ||
+	    sym_nft_ctx_buffer_error(n->ctx)) {
 		portier_nft_close(n);
 		return portier_err_set(err, PORTIER_ENOMEM,
 				       "cannot buffer libnftables output");
@@ -52,7 +86,7 @@ void portier_nft_close(struct portier_nft *n)
 	if (!n)
 		return;
 	if (n->ctx)
-		nft_ctx_free(n->ctx);
+		sym_nft_ctx_free(n->ctx);
 	portier_free(n);
 }
 
@@ -77,7 +111,7 @@ static void first_error_line(const char *e, char *out, size_t len)
 static int failure(struct portier_nft *n, const char *doing,
 		   struct portier_err *err)
 {
-	const char *all = nft_ctx_get_error_buffer(n->ctx);
+	const char *all = sym_nft_ctx_get_error_buffer(n->ctx);
 	char line[300];
 
 	first_error_line(all, line, sizeof(line));
@@ -100,10 +134,10 @@ int portier_nft_run(struct portier_nft *n, const char *script, bool check_only,
 {
 	int rc;
 
-	nft_ctx_set_dry_run(n->ctx, check_only);
-	nft_ctx_output_set_flags(n->ctx, 0);
-	rc = nft_run_cmd_from_buffer(n->ctx, script);
-	nft_ctx_set_dry_run(n->ctx, false);
+	sym_nft_ctx_set_dry_run(n->ctx, check_only);
+	sym_nft_ctx_output_set_flags(n->ctx, 0);
+	rc = sym_nft_run_cmd_from_buffer(n->ctx, script);
+	sym_nft_ctx_set_dry_run(n->ctx, false);
 	return rc != 0 ? failure(n, doing, err) : 0;
 }
 
@@ -119,10 +153,10 @@ int portier_nft_list(struct portier_nft *n, const char *cmd,
 		flags = NFT_CTX_OUTPUT_STATELESS;
 	else if (how == PORTIER_NFT_JSON)
 		flags = NFT_CTX_OUTPUT_JSON;
-	nft_ctx_output_set_flags(n->ctx, flags);
-	if (nft_run_cmd_from_buffer(n->ctx, cmd) != 0)
+	sym_nft_ctx_output_set_flags(n->ctx, flags);
+	if (sym_nft_run_cmd_from_buffer(n->ctx, cmd) != 0)
 		return failure(n, "reading the ruleset", err);
-	text = nft_ctx_get_output_buffer(n->ctx);
+	text = sym_nft_ctx_get_output_buffer(n->ctx);
 	*out = portier_strdup(text ? text : "");
 	if (!*out)
 		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");

@@ -13,8 +13,7 @@
 #ifndef PORTIER_OUT_INT_H
 #define PORTIER_OUT_INT_H
 
-#include <libxml/xmlwriter.h>
-
+#include "common/xml_lib.h"
 #include "portier/out.h"
 
 struct out_port {

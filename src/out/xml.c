@@ -56,7 +56,10 @@ int out_xml_open(struct portier_out *o, struct portier_err *err)
 	xmlOutputBufferPtr buf;
 	FILE *f;
 	char ts[64];
+	int rc = portier_xml_load(err);
 
+	if (rc < 0)
+		return rc;
 	o->xml_path = portier_strdup(o->opt.xml_path);
 	if (!o->xml_path)
 		return PORTIER_ENOMEM;

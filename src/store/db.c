@@ -234,6 +234,10 @@ int portier_store_open_opts(const char *path,
 	int rc;
 
 	*out = NULL;
+	/* both backends: a PostgreSQL store's statements pass through
+	 * query.c, whose SQLite half then sees NULL handles */
+	if ((rc = store_sqlite_load(err)) < 0)
+		return rc;
 	if (portier_store_is_remote(path))
 		return open_pg(path, o, out, err);
 	if (!create && access(path, F_OK) != 0)

@@ -34,11 +34,11 @@ int store_pg_err(struct portier_store *st, const PGresult *res,
 		 struct portier_err *err, const char *what)
 {
 	PGconn *c = st->pg->conn;
-	const char *m = res ? PQresultErrorMessage(res) : NULL;
+	const char *m = res ? sym_PQresultErrorMessage(res) : NULL;
 	char msg[PORTIER_ERR_MSG_MAX];
-	bool down = !c || PQstatus(c) == CONNECTION_BAD;
+	bool down = !c || sym_PQstatus(c) == CONNECTION_BAD;
 
-	pg_msg(m && *m ? m : c ? PQerrorMessage(c) : NULL, msg, sizeof msg);
+	pg_msg(m && *m ? m : c ? sym_PQerrorMessage(c) : NULL, msg, sizeof msg);
 	portier_err_set(err, down ? PORTIER_STORE_EDOWN : PORTIER_EIO,
 			"%s: %s: %s", st->path, what, msg);
 	return down ? PORTIER_STORE_EDOWN : PORTIER_EIO;
@@ -48,13 +48,13 @@ int store_pg_err(struct portier_store *st, const PGresult *res,
 static int pg_exec(struct portier_store *st, const char *sql,
 		   struct portier_err *err, const char *what)
 {
-	PGresult *r = PQexec(st->pg->conn, sql);
-	ExecStatusType t = PQresultStatus(r);
+	PGresult *r = sym_PQexec(st->pg->conn, sql);
+	ExecStatusType t = sym_PQresultStatus(r);
 	int rc = 0;
 
 	if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK)
 		rc = store_pg_err(st, r, err, what);
-	PQclear(r);
+	sym_PQclear(r);
 	return rc;
 }
 
@@ -90,20 +90,20 @@ PGresult *store_pg_query(struct store_pg *pg, const char *sql,
 
 	if (store_sql_text(sql, STORE_PG, text, sizeof text))
 		return NULL;
-	return PQexecParams(pg->conn, text, p ? p->n : 0, p ? p->type : NULL,
-			    p ? p->v : NULL, p ? p->len : NULL,
-			    p ? p->fmt : NULL, 1);
+	return sym_PQexecParams(pg->conn, text, p ? p->n : 0,
+				p ? p->type : NULL, p ? p->v : NULL,
+				p ? p->len : NULL, p ? p->fmt : NULL, 1);
 }
 
 /* ---- binary results ------------------------------------------------------- */
 
 int64_t store_pg_int(const PGresult *r, int row, int col)
 {
-	const uint8_t *v = (const uint8_t *)PQgetvalue(r, row, col);
+	const uint8_t *v = (const uint8_t *)sym_PQgetvalue(r, row, col);
 
-	if (PQgetisnull(r, row, col))
+	if (sym_PQgetisnull(r, row, col))
 		return 0;
-	switch (PQgetlength(r, row, col)) {
+	switch (sym_PQgetlength(r, row, col)) {
 	case 8:
 		return (int64_t)get_be64(v);
 	case 4:
@@ -120,10 +120,10 @@ static char *r_text(const PGresult *r, int row, int col, bool *fail)
 {
 	char *s;
 
-	if (PQgetisnull(r, row, col))
+	if (sym_PQgetisnull(r, row, col))
 		return NULL;
-	s = portier_strndup(PQgetvalue(r, row, col),
-			    (size_t)PQgetlength(r, row, col));
+	s = portier_strndup(sym_PQgetvalue(r, row, col),
+			    (size_t)sym_PQgetlength(r, row, col));
 	if (!s)
 		*fail = true;
 	return s;
@@ -131,12 +131,13 @@ static char *r_text(const PGresult *r, int row, int col, bool *fail)
 
 static void r_copy(const PGresult *r, int row, int col, char *buf, size_t len)
 {
-	size_t n =
-		PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
+	size_t n = sym_PQgetisnull(r, row, col)
+			   ? 0
+			   : (size_t)sym_PQgetlength(r, row, col);
 
 	if (n >= len)
 		n = len - 1;
-	memcpy(buf, PQgetvalue(r, row, col), n);
+	memcpy(buf, sym_PQgetvalue(r, row, col), n);
 	buf[n] = '\0';
 }
 
@@ -168,18 +169,18 @@ static int pg_connect(struct portier_store *st, struct portier_err *err)
 	unsigned delay = pg->o.delay_ms ? pg->o.delay_ms : 250;
 	char msg[PORTIER_ERR_MSG_MAX] = "";
 
-	PQfinish(pg->conn);
+	sym_PQfinish(pg->conn);
 	pg->conn = NULL;
 	pg->prepared = false;
 	for (unsigned i = 1; i <= attempts; i++) {
-		pg->conn = PQconnectdbParams(keys, vals, 1);
+		pg->conn = sym_PQconnectdbParams(keys, vals, 1);
 		if (!pg->conn)
 			return portier_err_set(err, PORTIER_ENOMEM,
 					       "out of memory");
-		if (PQstatus(pg->conn) == CONNECTION_OK)
+		if (sym_PQstatus(pg->conn) == CONNECTION_OK)
 			break;
-		pg_msg(PQerrorMessage(pg->conn), msg, sizeof msg);
-		PQfinish(pg->conn);
+		pg_msg(sym_PQerrorMessage(pg->conn), msg, sizeof msg);
+		sym_PQfinish(pg->conn);
 		pg->conn = NULL;
 		if (i == attempts)
 			break;
@@ -203,7 +204,7 @@ static int pg_connect(struct portier_store *st, struct portier_err *err)
 				msg);
 		return PORTIER_STORE_EDOWN;
 	}
-	PQsetNoticeProcessor(pg->conn, quiet, NULL);
+	sym_PQsetNoticeProcessor(pg->conn, quiet, NULL);
 	return pg_exec(st, "SET client_min_messages = warning", err,
 		       "cannot set up the session");
 }
@@ -227,14 +228,14 @@ static int pg_version(struct portier_store *st, int *version,
 		" WHERE n.nspname = current_schema() AND c.relkind IN"
 		" ('r', 'p', 'v', 'm', 'f')",
 		NULL);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+	if (sym_PQresultStatus(r) != PGRES_TUPLES_OK) {
 		rc = store_pg_err(st, r, err, "cannot read the database");
-		PQclear(r);
+		sym_PQclear(r);
 		return rc;
 	}
 	tables = store_pg_int(r, 0, 0);
 	ours = store_pg_int(r, 0, 1);
-	PQclear(r);
+	sym_PQclear(r);
 	*version = 0;
 	if (!tables)
 		return 0;
@@ -242,19 +243,19 @@ static int pg_version(struct portier_store *st, int *version,
 		r = store_pg_query(st->pg,
 				   "SELECT app, version FROM schema_version",
 				   NULL);
-		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		if (sym_PQresultStatus(r) != PGRES_TUPLES_OK) {
 			rc = store_pg_err(st, r, err,
 					  "cannot read the database");
-			PQclear(r);
+			sym_PQclear(r);
 			return rc;
 		}
-		if (PQntuples(r) == 1 && PQgetlength(r, 0, 0) == 7 &&
-		    !memcmp(PQgetvalue(r, 0, 0), "portier", 7)) {
+		if (sym_PQntuples(r) == 1 && sym_PQgetlength(r, 0, 0) == 7 &&
+		    !memcmp(sym_PQgetvalue(r, 0, 0), "portier", 7)) {
 			ver = store_pg_int(r, 0, 1);
-			PQclear(r);
+			sym_PQclear(r);
 			goto check;
 		}
-		PQclear(r);
+		sym_PQclear(r);
 	}
 	portier_err_set(err, PORTIER_EIO,
 			"%s: not a portier store (the database holds tables "
@@ -325,7 +326,7 @@ static int pg_migrate(struct portier_store *st, struct portier_err *err)
 	st->version = PORTIER_STORE_SCHEMA;
 	return 0;
 fail:
-	PQclear(PQexec(st->pg->conn, "ROLLBACK"));
+	sym_PQclear(sym_PQexec(st->pg->conn, "ROLLBACK"));
 	return rc;
 }
 
@@ -333,16 +334,19 @@ int store_pg_open(struct portier_store *st, const char *conninfo,
 		  const struct portier_store_opts *o, struct portier_err *err)
 {
 	char *perr = NULL;
-	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
-	int rc;
+	PQconninfoOption *opts;
+	int rc = store_pg_lib_load(err);
 
+	if (rc < 0)
+		return rc;
+	opts = sym_PQconninfoParse(conninfo, &perr);
 	if (!opts) {
 		char msg[PORTIER_ERR_MSG_MAX];
 
 		/* libpq quotes what it could not parse, which may be a
 		 * piece of the password: name the string only, redacted. */
 		pg_msg(perr, msg, sizeof msg);
-		PQfreemem(perr);
+		sym_PQfreemem(perr);
 		if (strcmp(st->path, conninfo))
 			portier_strlcpy(msg,
 					"(details withheld: the string "
@@ -355,7 +359,7 @@ int store_pg_open(struct portier_store *st, const char *conninfo,
 				      "PostgreSQL's libpq documentation");
 		return PORTIER_EIO;
 	}
-	PQconninfoFree(opts);
+	sym_PQconninfoFree(opts);
 	if (!(st->pg = portier_calloc(1, sizeof *st->pg)) ||
 	    !(st->pg->conninfo = portier_strdup(conninfo)))
 		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
@@ -369,7 +373,7 @@ void store_pg_close(struct portier_store *st)
 {
 	if (!st->pg)
 		return;
-	PQfinish(st->pg->conn);
+	sym_PQfinish(st->pg->conn);
 	if (st->pg->conninfo) {
 		explicit_bzero(st->pg->conninfo, strlen(st->pg->conninfo));
 		portier_free(st->pg->conninfo);
@@ -419,9 +423,9 @@ static int64_t pg_key_id(struct store_pg *pg, const char *key)
 
 	store_pg_text(&p, key);
 	r = store_pg_query(pg, store_sql_snapshot_by_key, &p);
-	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+	if (sym_PQresultStatus(r) == PGRES_TUPLES_OK && sym_PQntuples(r) == 1)
 		id = store_pg_int(r, 0, 0);
-	PQclear(r);
+	sym_PQclear(r);
 	return id;
 }
 
@@ -437,23 +441,23 @@ static int pg_pipeline_results(struct portier_store *st, size_t n,
 	int rc = 0;
 
 	for (;;) {
-		PGresult *r = PQgetResult(c);
+		PGresult *r = sym_PQgetResult(c);
 		ExecStatusType t;
 
 		if (!r) { /* the end of one insert's results */
-			if (++nulls > n || PQstatus(c) == CONNECTION_BAD)
+			if (++nulls > n || sym_PQstatus(c) == CONNECTION_BAD)
 				return rc ? rc
 					  : store_pg_err(
 						    st, NULL, err,
 						    "cannot save the snapshot");
 			continue;
 		}
-		t = PQresultStatus(r);
+		t = sym_PQresultStatus(r);
 		if (t != PGRES_COMMAND_OK && t != PGRES_PIPELINE_SYNC &&
 		    t != PGRES_PIPELINE_ABORTED && !rc)
 			rc = store_pg_err(st, r, err,
 					  "cannot save the snapshot");
-		PQclear(r);
+		sym_PQclear(r);
 		if (t == PGRES_PIPELINE_SYNC)
 			return rc;
 	}
@@ -473,26 +477,26 @@ static int pg_insert_batch(struct portier_store *st, int64_t id,
 	struct params p = {0};
 	int rc = 0;
 
-	if (!PQenterPipelineMode(c))
+	if (!sym_PQenterPipelineMode(c))
 		return store_pg_err(st, NULL, err, "cannot save the snapshot");
 	for (size_t i = 0; i < n; i++) {
 		p_listener(&p, id, &l[i]);
-		if (!PQsendQueryPrepared(c, "portier_listener", p.n, p.v, p.len,
-					 p.fmt, 1)) {
+		if (!sym_PQsendQueryPrepared(c, "portier_listener", p.n, p.v,
+					     p.len, p.fmt, 1)) {
 			n = i;
 			rc = store_pg_err(st, NULL, err,
 					  "cannot save the snapshot");
 			break;
 		}
 	}
-	if (PQpipelineSync(c)) {
+	if (sym_PQpipelineSync(c)) {
 		int rc2 = pg_pipeline_results(st, n, err);
 
 		rc = rc ? rc : rc2;
 	} else if (!rc) {
 		rc = store_pg_err(st, NULL, err, "cannot save the snapshot");
 	}
-	if (!PQexitPipelineMode(c) && !rc)
+	if (!sym_PQexitPipelineMode(c) && !rc)
 		rc = store_pg_err(st, NULL, err, "cannot save the snapshot");
 	return rc;
 }
@@ -512,11 +516,12 @@ static int pg_insert_listeners(struct portier_store *st, int64_t id,
 		p_listener(&p, 0, &(struct portier_listener){0});
 		store_sql_text(store_sql_insert_listener, STORE_PG, text,
 			       sizeof text);
-		r = PQprepare(pg->conn, "portier_listener", text, p.n, p.type);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		r = sym_PQprepare(pg->conn, "portier_listener", text, p.n,
+				  p.type);
+		if (sym_PQresultStatus(r) != PGRES_COMMAND_OK)
 			rc = store_pg_err(st, r, err,
 					  "cannot save the snapshot");
-		PQclear(r);
+		sym_PQclear(r);
 		if (rc)
 			return rc;
 		pg->prepared = true;
@@ -544,19 +549,19 @@ static int pg_save_once(struct portier_store *st, struct portier_snapshot *s,
 	store_pg_text(&p, s->machine_id ? s->machine_id : "");
 	store_pg_text(&p, s->key[0] ? s->key : NULL);
 	r = store_pg_query(st->pg, store_sql_insert_snapshot, &p);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+	if (sym_PQresultStatus(r) != PGRES_TUPLES_OK) {
 		rc = store_pg_err(st, r, err, what);
-		PQclear(r);
+		sym_PQclear(r);
 		goto fail;
 	}
-	if (PQntuples(r) == 0) { /* this key is stored already */
-		PQclear(r);
-		PQclear(PQexec(st->pg->conn, "ROLLBACK"));
+	if (sym_PQntuples(r) == 0) { /* this key is stored already */
+		sym_PQclear(r);
+		sym_PQclear(sym_PQexec(st->pg->conn, "ROLLBACK"));
 		s->id = pg_key_id(st->pg, s->key);
 		return 0;
 	}
 	id = store_pg_int(r, 0, 0);
-	PQclear(r);
+	sym_PQclear(r);
 	s->id = id; /* what more() refers to */
 	if ((rc = pg_insert_listeners(st, id, s, err)) ||
 	    (more && (rc = more(st, s, ctx, err))) ||
@@ -564,13 +569,13 @@ static int pg_save_once(struct portier_store *st, struct portier_snapshot *s,
 		goto fail;
 	return 0;
 fail:
-	PQclear(PQexec(st->pg->conn, "ROLLBACK"));
+	sym_PQclear(sym_PQexec(st->pg->conn, "ROLLBACK"));
 	return rc;
 }
 
 int store_pg_ready(struct portier_store *st, struct portier_err *err)
 {
-	if (PQstatus(st->pg->conn) == CONNECTION_OK)
+	if (sym_PQstatus(st->pg->conn) == CONNECTION_OK)
 		return 0;
 	return pg_connect(st, err);
 }
@@ -605,8 +610,8 @@ static bool pg_read_listener(const PGresult *r, int i,
 
 	x->proto = (uint8_t)store_pg_int(r, i, 0);
 	x->family = (uint8_t)store_pg_int(r, i, 1);
-	if (PQgetlength(r, i, 2) == 16)
-		memcpy(x->addr, PQgetvalue(r, i, 2), 16);
+	if (sym_PQgetlength(r, i, 2) == 16)
+		memcpy(x->addr, sym_PQgetvalue(r, i, 2), 16);
 	x->port = (uint16_t)store_pg_int(r, i, 3);
 	x->netns = r_text(r, i, 4, &fail);
 	x->inode = (uint64_t)store_pg_int(r, i, 5);
@@ -617,15 +622,15 @@ static bool pg_read_listener(const PGresult *r, int i,
 	x->exe_deleted = store_pg_int(r, i, 10) != 0;
 	x->unit = r_text(r, i, 11, &fail);
 	x->container = r_text(r, i, 12, &fail);
-	if (!PQgetisnull(r, i, 13) && PQgetlength(r, i, 13) == 32) {
-		memcpy(x->sha256, PQgetvalue(r, i, 13), 32);
+	if (!sym_PQgetisnull(r, i, 13) && sym_PQgetlength(r, i, 13) == 32) {
+		memcpy(x->sha256, sym_PQgetvalue(r, i, 13), 32);
 		x->have_sha = true;
 	}
 	x->kb_risk = (uint8_t)store_pg_int(r, i, 14);
 	x->audit = (uint8_t)store_pg_int(r, i, 15);
 	x->rules = r_text(r, i, 16, &fail);
 	x->package = r_text(r, i, 17, &fail);
-	x->pkg_verified = store_verified_from(PQgetisnull(r, i, 18),
+	x->pkg_verified = store_verified_from(sym_PQgetisnull(r, i, 18),
 					      store_pg_int(r, i, 18));
 	return !fail;
 }
@@ -642,13 +647,13 @@ int store_pg_load(struct portier_store *st, int64_t id,
 		return rc;
 	store_pg_i64(&p, id);
 	r = store_pg_query(st->pg, store_sql_select_snapshot, &p);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+	if (sym_PQresultStatus(r) != PGRES_TUPLES_OK) {
 		rc = store_pg_err(st, r, err, "cannot read a snapshot");
-		PQclear(r);
+		sym_PQclear(r);
 		return rc;
 	}
-	if (PQntuples(r) != 1) {
-		PQclear(r);
+	if (sym_PQntuples(r) != 1) {
+		sym_PQclear(r);
 		return portier_err_set(err, PORTIER_ENOENT,
 				       "no snapshot %lld in %s", (long long)id,
 				       st->path);
@@ -658,19 +663,19 @@ int store_pg_load(struct portier_store *st, int64_t id,
 	s->host = r_text(r, 0, 1, &fail);
 	s->machine_id = r_text(r, 0, 2, &fail);
 	r_copy(r, 0, 3, s->key, sizeof s->key);
-	PQclear(r);
+	sym_PQclear(r);
 	r = store_pg_query(st->pg, store_sql_select_listeners, &p);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+	if (sym_PQresultStatus(r) != PGRES_TUPLES_OK) {
 		rc = store_pg_err(st, r, err, "cannot read a snapshot");
-		PQclear(r);
+		sym_PQclear(r);
 		return rc;
 	}
-	n = PQntuples(r);
+	n = sym_PQntuples(r);
 	if (n && !(s->l = portier_calloc((size_t)n, sizeof *s->l)))
 		fail = true;
 	for (int i = 0; i < n && !fail; i++)
 		fail = !pg_read_listener(r, i, &s->l[s->n++]);
-	PQclear(r);
+	sym_PQclear(r);
 	return fail ? portier_err_set(err, PORTIER_ENOMEM, "out of memory") : 0;
 }
 
@@ -683,14 +688,14 @@ int store_pg_list(struct portier_store *st, struct portier_snapshot_info **out,
 	if ((rc = store_pg_ready(st, err)))
 		return rc;
 	r = store_pg_query(st->pg, store_sql_list, NULL);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+	if (sym_PQresultStatus(r) != PGRES_TUPLES_OK) {
 		rc = store_pg_err(st, r, err, "cannot list snapshots");
-		PQclear(r);
+		sym_PQclear(r);
 		return rc;
 	}
-	rows = PQntuples(r);
+	rows = sym_PQntuples(r);
 	if (rows && !(*out = portier_calloc((size_t)rows, sizeof **out))) {
-		PQclear(r);
+		sym_PQclear(r);
 		return portier_err_set(err, PORTIER_ENOMEM, "out of memory");
 	}
 	for (int i = 0; i < rows; i++) {
@@ -703,6 +708,6 @@ int store_pg_list(struct portier_store *st, struct portier_snapshot_info **out,
 		r_copy(r, i, 4, x->machine_id, sizeof x->machine_id);
 	}
 	*n = (size_t)rows;
-	PQclear(r);
+	sym_PQclear(r);
 	return 0;
 }

@@ -5,7 +5,38 @@
 
 #include <libpq-fe.h>
 
+#include "portier/dynlib.h"
 #include "store/store_int.h"
+
+/*
+ * libpq's functions, called through the pointers pg_lib.c fills: every
+ * entry point of the backend runs store_pg_lib_load first (0, or
+ * PORTIER_EIO with err saying which package to install).
+ */
+int store_pg_lib_load(struct portier_err *err);
+PORTIER_DLSYM_DECLARE(PQclear);
+PORTIER_DLSYM_DECLARE(PQconnectdbParams);
+PORTIER_DLSYM_DECLARE(PQconninfoFree);
+PORTIER_DLSYM_DECLARE(PQconninfoParse);
+PORTIER_DLSYM_DECLARE(PQenterPipelineMode);
+PORTIER_DLSYM_DECLARE(PQerrorMessage);
+PORTIER_DLSYM_DECLARE(PQexec);
+PORTIER_DLSYM_DECLARE(PQexecParams);
+PORTIER_DLSYM_DECLARE(PQexitPipelineMode);
+PORTIER_DLSYM_DECLARE(PQfinish);
+PORTIER_DLSYM_DECLARE(PQfreemem);
+PORTIER_DLSYM_DECLARE(PQgetResult);
+PORTIER_DLSYM_DECLARE(PQgetisnull);
+PORTIER_DLSYM_DECLARE(PQgetlength);
+PORTIER_DLSYM_DECLARE(PQgetvalue);
+PORTIER_DLSYM_DECLARE(PQntuples);
+PORTIER_DLSYM_DECLARE(PQpipelineSync);
+PORTIER_DLSYM_DECLARE(PQprepare);
+PORTIER_DLSYM_DECLARE(PQresultErrorMessage);
+PORTIER_DLSYM_DECLARE(PQresultStatus);
+PORTIER_DLSYM_DECLARE(PQsendQueryPrepared);
+PORTIER_DLSYM_DECLARE(PQsetNoticeProcessor);
+PORTIER_DLSYM_DECLARE(PQstatus);
 
 #define PG_MAX_PARAMS 20
 

@@ -69,11 +69,11 @@ static int q_step_pg(struct store_q *q, struct portier_err *err)
 		q->res = store_pg_query(q->st->pg, q->sql, &q->p);
 		if (!q->res) /* no connection, or no memory */
 			return store_pg_err(q->st, NULL, err, q->what);
-		t = PQresultStatus(q->res);
+		t = sym_PQresultStatus(q->res);
 		if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK)
 			return store_pg_err(q->st, q->res, err, q->what);
 	}
-	if (q->row + 1 >= PQntuples(q->res))
+	if (q->row + 1 >= sym_PQntuples(q->res))
 		return 0;
 	q->row++;
 	return 1;
@@ -105,9 +105,9 @@ const char *store_q_str(const struct store_q *q, int col)
 	if (q->lite)
 		return (const char *)sqlite3_column_text(q->lite, col);
 	/* libpq ends every value with a NUL, binary ones too */
-	return PQgetisnull(q->res, q->row, col)
+	return sym_PQgetisnull(q->res, q->row, col)
 		       ? NULL
-		       : PQgetvalue(q->res, q->row, col);
+		       : sym_PQgetvalue(q->res, q->row, col);
 }
 
 void store_q_reset(struct store_q *q)
@@ -118,7 +118,7 @@ void store_q_reset(struct store_q *q)
 		q->bound = 0;
 		return;
 	}
-	PQclear(q->res);
+	sym_PQclear(q->res);
 	q->res = NULL;
 	q->row = -1;
 	q->p.n = 0;
@@ -129,7 +129,8 @@ void store_q_free(struct store_q *q)
 	if (!q)
 		return;
 	sqlite3_finalize(q->lite);
-	PQclear(q->res);
+	if (q->res) /* libpq is loaded only for a PostgreSQL store */
+		sym_PQclear(q->res);
 	portier_free(q);
 }
 

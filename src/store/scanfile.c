@@ -5,12 +5,11 @@
  */
 #include <fcntl.h>
 #include <jansson.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/xml_lib.h"
 #include "portier/file.h"
 #include "store/store_int.h"
 
@@ -255,6 +254,8 @@ static int parse_xml(struct builder *b, const char *text, size_t len,
 	if (len > INT32_MAX)
 		return portier_err_set(err, PORTIER_EINVAL, "%s: too large",
 				       name);
+	if ((rc = portier_xml_load(err)) < 0)
+		return rc;
 	/* No network, no entity expansion, no DTD loading. */
 	doc = xmlReadMemory(text, (int)len, name, NULL,
 			    XML_PARSE_NONET | XML_PARSE_NOERROR |

@@ -4,7 +4,68 @@
 
 #include <sqlite3.h>
 
+#include "portier/dynlib.h"
 #include "portier/store.h"
+
+/*
+ * SQLite, loaded by portier_store_open_opts (store_sqlite_load, in
+ * sqlite_lib.c) rather than at every start of every command.  The names
+ * below stand for the pointers filled then, so the code calls SQLite as
+ * it documents itself; a function not listed fails to link: add it.
+ */
+/* clang-format off */
+#define STORE_SQLITE_SYMS(X) \
+	X(sqlite3_bind_blob) \
+	X(sqlite3_bind_int) \
+	X(sqlite3_bind_int64) \
+	X(sqlite3_bind_null) \
+	X(sqlite3_bind_text) \
+	X(sqlite3_busy_timeout) \
+	X(sqlite3_clear_bindings) \
+	X(sqlite3_close) \
+	X(sqlite3_column_blob) \
+	X(sqlite3_column_bytes) \
+	X(sqlite3_column_int) \
+	X(sqlite3_column_int64) \
+	X(sqlite3_column_text) \
+	X(sqlite3_column_type) \
+	X(sqlite3_errmsg) \
+	X(sqlite3_exec) \
+	X(sqlite3_extended_errcode) \
+	X(sqlite3_extended_result_codes) \
+	X(sqlite3_finalize) \
+	X(sqlite3_open_v2) \
+	X(sqlite3_prepare_v2) \
+	X(sqlite3_reset) \
+	X(sqlite3_step)
+/* clang-format on */
+STORE_SQLITE_SYMS(PORTIER_DLSYM_EACH_DECLARE)
+int store_sqlite_load(struct portier_err *err);
+#ifndef STORE_SQLITE_DEFINE /* sqlite_lib.c names the functions */
+#define sqlite3_bind_blob	      sym_sqlite3_bind_blob
+#define sqlite3_bind_int	      sym_sqlite3_bind_int
+#define sqlite3_bind_int64	      sym_sqlite3_bind_int64
+#define sqlite3_bind_null	      sym_sqlite3_bind_null
+#define sqlite3_bind_text	      sym_sqlite3_bind_text
+#define sqlite3_busy_timeout	      sym_sqlite3_busy_timeout
+#define sqlite3_clear_bindings	      sym_sqlite3_clear_bindings
+#define sqlite3_close		      sym_sqlite3_close
+#define sqlite3_column_blob	      sym_sqlite3_column_blob
+#define sqlite3_column_bytes	      sym_sqlite3_column_bytes
+#define sqlite3_column_int	      sym_sqlite3_column_int
+#define sqlite3_column_int64	      sym_sqlite3_column_int64
+#define sqlite3_column_text	      sym_sqlite3_column_text
+#define sqlite3_column_type	      sym_sqlite3_column_type
+#define sqlite3_errmsg		      sym_sqlite3_errmsg
+#define sqlite3_exec		      sym_sqlite3_exec
+#define sqlite3_extended_errcode      sym_sqlite3_extended_errcode
+#define sqlite3_extended_result_codes sym_sqlite3_extended_result_codes
+#define sqlite3_finalize	      sym_sqlite3_finalize
+#define sqlite3_open_v2		      sym_sqlite3_open_v2
+#define sqlite3_prepare_v2	      sym_sqlite3_prepare_v2
+#define sqlite3_reset		      sym_sqlite3_reset
+#define sqlite3_step		      sym_sqlite3_step
+#endif
 
 struct store_pg; /* pg.c */
 

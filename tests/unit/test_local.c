@@ -557,6 +557,59 @@ static void test_procs_scan_errors(void **state)
 	free_fake(l);
 }
 
+/*
+ * A socket held through more fds than an owner count holds: the first
+ * PORTIER_SOCK_OWNERS_MAX are kept (the count does not wrap), and the
+ * sockets placed after it still get their own owners.
+ */
+static void test_procs_scan_owner_limit(void **state)
+{
+	static const uint64_t inodes[] = {4242, 4343};
+	const unsigned shared = PORTIER_SOCK_OWNERS_MAX + 2;
+	struct portier_local *l = fake_snapshot(inodes, 2);
+	struct local_arena *a = local_arena_new();
+	struct portier_err err = {0};
+	char dir[] = "/tmp/portier-owners-XXXXXX", p[256];
+	unsigned fd;
+	int got;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/777", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/777/fd", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	for (fd = 0; fd <= shared; fd++) {
+		snprintf(p, sizeof(p), "%s/777/fd/%u", dir, fd);
+		assert_int_equal(symlink(fd == shared ? "socket:[4343]"
+						      : "socket:[4242]",
+					 p),
+				 0);
+	}
+	assert_int_equal(local_procs_scan(l, dir, a, &err), 0);
+	assert_int_equal(l->n_procs, 1);
+	assert_int_equal(l->socks[0].owner_count, PORTIER_SOCK_OWNERS_MAX);
+	assert_int_equal(l->socks[1].owner_count, 1);
+	assert_int_equal(l->n_owners, (size_t)PORTIER_SOCK_OWNERS_MAX + 1);
+	assert_int_equal(portier_local_owner(l, &l->socks[0], 0, NULL)->pid,
+			 777);
+	assert_int_equal(portier_local_owner(l, &l->socks[1], 0, &got)->pid,
+			 777);
+	assert_int_equal(got, (int)shared);
+
+	for (fd = 0; fd <= shared; fd++) {
+		snprintf(p, sizeof(p), "%s/777/fd/%u", dir, fd);
+		unlink(p);
+	}
+	snprintf(p, sizeof(p), "%s/777/fd", dir);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/777", dir);
+	rmdir(p);
+	rmdir(dir);
+	local_arena_free(a);
+	free_fake(l);
+}
+
 static void test_cgroup_parse(void **state)
 {
 	struct local_arena *a = local_arena_new();
@@ -1056,6 +1109,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test(test_procs_scan),
 		cmocka_unit_test(test_procs_scan_errors),
+		cmocka_unit_test(test_procs_scan_owner_limit),
 		cmocka_unit_test(test_cgroup_parse),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_ifstats),
