@@ -129,7 +129,7 @@ static void addr_key(const char *type, const char *addr, char *key, size_t len)
 
 static int xml_service(xmlNode *port, struct portier_scan_port *p)
 {
-	char name[64], product[64], version[64];
+	char name[32], product[48], version[40]; /* fit p->service whole */
 
 	for (xmlNode *c = port->children; c; c = c->next) {
 		if (!is(c, "service"))
