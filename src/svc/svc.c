@@ -12,7 +12,10 @@
  * Every module, in the order the driver tries them on a port none of them
  * names.  A module is added here and nowhere else.
  */
+extern const struct portier_svc_proto portier_svc_http, portier_svc_ftp;
+
 const struct portier_svc_proto *const portier_svc_protos[] = {
+	&portier_svc_http, &portier_svc_ftp,
 	NULL, /* the end; keeps the array valid while it is empty */
 };
 const size_t portier_svc_n_protos =
