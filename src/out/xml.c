@@ -292,6 +292,55 @@ static int write_hostscript(struct portier_out *o, const struct out_host *h)
 	return 0;
 }
 
+/* <script id="..." output="..."/>, as a port's scripts are (nmap.dtd) */
+static int write_script(xmlTextWriterPtr w, const char *id, const char *output)
+{
+	W(xmlTextWriterStartElement(w, X("script")));
+	W(attr(w, "id", id));
+	W(attr(w, "output", output));
+	W(xmlTextWriterEndElement(w));
+	return 0;
+}
+
+/* What service detection found on a port (nmap.dtd: <service> with
+ * method "probed" and its confidence, then a <script> per finding). */
+static int write_detected(struct portier_out *o, const struct portier_svc *s)
+{
+	xmlTextWriterPtr w = o->xml;
+	size_t i;
+
+	W(xmlTextWriterStartElement(w, X("service")));
+	W(attr(w, "name", s->name));
+	if (s->product[0])
+		W(attr(w, "product", s->product));
+	if (s->version[0])
+		W(attr(w, "version", s->version));
+	if (s->extrainfo[0])
+		W(attr(w, "extrainfo", s->extrainfo));
+	if (s->ostype[0])
+		W(attr(w, "ostype", s->ostype));
+	if (s->tunnel_ssl)
+		W(attr(w, "tunnel", "ssl"));
+	W(attr(w, "method", "probed"));
+	W(attr_u(w, "conf", s->conf));
+	W(xmlTextWriterEndElement(w));
+	for (i = 0; i < s->n_findings; i++) {
+		const struct portier_svc_finding *x = &s->findings[i];
+		char *out = NULL;
+		int rc;
+
+		if (asprintf(&out, "%s (%s): %s\nwhy: %s\nfix: %s", x->f.id,
+			     portier_risk_name(x->f.risk), x->detail, x->f.text,
+			     x->f.advice) < 0)
+			return PORTIER_ENOMEM;
+		rc = write_script(w, x->f.id, out);
+		free(out);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int write_host(struct portier_out *o, const struct out_host *h,
 		      const char *mac)
 {
@@ -336,9 +385,15 @@ static int write_host(struct portier_out *o, const struct out_host *h,
 	for (p = h->ports; p >= 0; p = out_p(o, p)->next) {
 		const struct out_port *op = out_p(o, p);
 		const char *svc = out_nmap_service(o, op->port, op->udp);
+		const struct portier_svc *det = NULL;
+		const char *banner = NULL;
 
 		if (!out_state_listed(o, h, op->state))
 			continue;
+		if (o->opt.port_service && !op->udp &&
+		    op->state == PORTIER_PORT_OPEN)
+			det = o->opt.port_service(o->opt.port_ctx, &h->addr,
+						  op->port, &banner);
 		W(xmlTextWriterStartElement(w, X("port")));
 		W(attr(w, "protocol", op->udp ? "udp" : "tcp"));
 		W(attr_u(w, "portid", op->port));
@@ -350,13 +405,17 @@ static int write_host(struct portier_out *o, const struct out_host *h,
 		       portier_reason_name((enum portier_reason)op->reason)));
 		W(attr_u(w, "reason_ttl", op->ttl));
 		W(xmlTextWriterEndElement(w));
-		if (svc) {
+		if (det && det->probed) {
+			W(write_detected(o, det));
+		} else if (svc) {
 			W(xmlTextWriterStartElement(w, X("service")));
 			W(attr(w, "name", svc));
 			W(attr(w, "method", "table"));
 			W(attr(w, "conf", "3"));
 			W(xmlTextWriterEndElement(w));
 		}
+		if (det && !det->probed && banner && banner[0])
+			W(write_script(w, "banner", banner));
 		W(xmlTextWriterEndElement(w));
 		W(xmlTextWriterWriteString(w, X("\n")));
 	}

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# portier scan -sV against real servers: vsftpd twice (anonymous login on
+# 21, off on 2121), nginx on 80 and 8080 and OpenSSH on 22, each with a
+# private configuration in the test's directory.  Per port, portier's
+# service name and product agree with nmap -sV, and so does the version
+# where nmap has one; anonymous FTP is a finding with advice on 21 and not
+# on 2121, and the FTP root is byte for byte what it was (nothing written).
+# The table has a VERSION column, -oX validates against nmap.dtd with
+# <service method="probed"> and a <script id="ftp-anon"> in the port; a bad
+# --version-intensity and an unknown --probe module exit 2 with nothing
+# sent; --probe ftp asks only the FTP module (80 stays a table guess).
+. "$PORTIER_SRC/tests/lab/lib.sh"
+lab_init
+need_tool python3 xmllint nmap vsftpd nginx sshd ssh-keygen
+need_file /usr/share/nmap/nmap.dtd
+
+lab_target t1
+ip=${LAB_IP[t1]}
+D=$LAB_DIR
+
+# ---- the servers ------------------------------------------------------------
+mkdir -p "$D/ftproot/pub" "$D/empty" "$D/www" "$D/nginx-tmp"
+chmod 755 "$D" "$D/ftproot" "$D/ftproot/pub"
+echo "portier lab file" > "$D/ftproot/readme.txt"
+head -c 4096 /dev/urandom > "$D/ftproot/pub/data.bin"
+echo "<html><head><title>lab</title></head></html>" > "$D/www/index.html"
+
+# vsftpd_conf FILE PORT ANON: a private vsftpd in the foreground
+vsftpd_conf() {
+	cat > "$1" <<EOF
+listen=YES
+listen_ipv6=NO
+listen_address=$ip
+listen_port=$2
+background=NO
+anonymous_enable=$3
+local_enable=YES
+write_enable=NO
+anon_root=$D/ftproot
+secure_chroot_dir=$D/empty
+xferlog_enable=NO
+vsftpd_log_file=$D/vsftpd-$2.log
+seccomp_sandbox=NO
+EOF
+	chmod 600 "$1"
+}
+vsftpd_conf "$D/vsftpd-on.conf" 21 YES
+vsftpd_conf "$D/vsftpd-off.conf" 2121 NO
+lab_bg t1 vsftpd-on vsftpd "$D/vsftpd-on.conf"
+lab_bg t1 vsftpd-off vsftpd "$D/vsftpd-off.conf"
+
+cat > "$D/nginx.conf" <<EOF
+daemon off;
+pid $D/nginx.pid;
+error_log $D/nginx-error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $D/nginx-tmp/body;
+	proxy_temp_path $D/nginx-tmp/proxy;
+	fastcgi_temp_path $D/nginx-tmp/fastcgi;
+	uwsgi_temp_path $D/nginx-tmp/uwsgi;
+	scgi_temp_path $D/nginx-tmp/scgi;
+	server { listen $ip:80; listen $ip:8080; root $D/www; }
+}
+EOF
+lab_bg t1 nginx nginx -p "$D/" -c "$D/nginx.conf" -e "$D/nginx-error.log"
+
+ssh-keygen -q -t ed25519 -N "" -f "$D/ssh_host_key"
+lab_bg t1 sshd "$(command -v sshd)" -D -e -f /dev/null -h "$D/ssh_host_key" \
+	-o "ListenAddress=$ip:22" -o "PidFile=$D/sshd.pid"
+for port in 21 2121 80 8080 22; do lab_wait_port t1 tcp "$port"; done
+
+ftp_state() { (cd "$D/ftproot" && find . -printf '%p %m %s %T@\n' | sort && find . -type f -exec sha256sum {} + | sort); }
+before=$(ftp_state)
+PORTS=21,22,80,2121,8080
+
+# ---- the usage errors first: nothing may be sent ---------------------------
+for bad in "--version-intensity 10" "--version-intensity x" "--probe ftp,bogus"; do
+	# shellcheck disable=SC2086
+	err=$(lab_expect 2 lab_scan "$PORTIER" scan -sT -sV $bad -p 21 "$ip" 2>&1 >/dev/null)
+	echo "$err" | grep -q "portier scan:" || lab_fail "no error for $bad: $err"
+done
+echo "$err" | grep -q "http" || lab_fail "--probe bogus does not list the modules: $err"
+
+# ---- portier and nmap ---------------------------------------------------------
+t0=$(date +%s.%N)
+lab_expect 0 lab_scan "$PORTIER" scan -sT -sV -p "$PORTS" "$ip" \
+	-oJ "$D/p.jsonl" -oX "$D/p.xml" > "$D/p.txt"
+t1=$(date +%s.%N)
+cat "$D/p.txt"
+lab_expect 0 lab_scan nmap -Pn -n -sT -sV -p "$PORTS" "$ip" -oX "$D/n.xml" > /dev/null
+t2=$(date +%s.%N)
+lab_log "$(python3 -c 'import sys; a, b, c = map(float, sys.argv[1:]); print(f"portier -sV {b - a:.2f} s, nmap -sV {c - b:.2f} s")' "$t0" "$t1" "$t2")"
+
+lab_expect 0 xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$D/p.xml"
+
+# [port, name, method, product, version] per port of an XML file
+xml_services() {
+	python3 - "$1" <<'PY'
+import json, sys, xml.etree.ElementTree as ET
+for p in ET.parse(sys.argv[1]).iter("port"):
+    s = p.find("service")
+    s = s.attrib if s is not None else {}
+    print(json.dumps([p.get("portid"), s.get("name", "-"), s.get("method", "-"),
+                      s.get("product", ""), s.get("version", "")]))
+PY
+}
+xml_services "$D/p.xml" > "$D/p.svc"
+xml_services "$D/n.xml" > "$D/n.svc"
+paste "$D/p.svc" "$D/n.svc" >&2
+python3 - "$D/p.svc" "$D/n.svc" <<'PY' || lab_fail "portier and nmap disagree"
+import json, sys
+def load(path):
+    return {v[0]: tuple(v[1:]) for v in map(json.loads, open(path))}
+p, n = load(sys.argv[1]), load(sys.argv[2])
+bad = 0
+for port in ("21", "22", "80", "2121", "8080"):
+    pn, pm, pp, pv = p[port]
+    nn, nm, np_, nv = n[port]
+    if pm != "probed" or not pp:
+        print(f"{port}: portier did not recognise it ({pn} {pm})"); bad = 1
+    if (pn, pp) != (nn, np_):
+        print(f"{port}: portier {pn}/{pp}, nmap {nn}/{np_}"); bad = 1
+    if nv and pv != nv:
+        print(f"{port}: version portier {pv!r}, nmap {nv!r}"); bad = 1
+sys.exit(bad)
+PY
+
+# ---- anonymous FTP: a finding on 21 only, with advice, in every sink ---------
+python3 - "$D/p.jsonl" <<'PY' || lab_fail "JSON findings wrong"
+import json, sys
+svc = {o["port"]: o for o in map(json.loads, open(sys.argv[1]))
+       if o.get("type") == "service"}
+assert sorted(svc) == [21, 22, 80, 2121, 8080], sorted(svc)
+ids = lambda p: [f["id"] for f in svc[p]["findings"]]
+assert ids(21) == ["ftp-anon"], ids(21)
+f = svc[21]["findings"][0]
+assert f["risk"] == "high" and "anonymous_enable=NO" in f["advice"], f
+assert "230" in f["detail"], f
+assert ids(2121) == [], ids(2121)
+assert svc[21]["product"] == "vsftpd" and svc[21]["method"] == "probed"
+assert svc[80]["module"] == "http", svc[80]
+PY
+grep -q 'script id="ftp-anon"' "$D/p.xml" || lab_fail "no ftp-anon script in XML"
+[ "$(grep -c 'id="ftp-anon"' "$D/p.xml")" = 1 ] || lab_fail "ftp-anon on more than one port"
+grep -q "^PORT .*VERSION" "$D/p.txt" || lab_fail "no VERSION column"
+grep -q "^21/tcp .*vsftpd 3.0.3" "$D/p.txt" || lab_fail "no vsftpd in the table"
+grep -q "ftp-anon (high)" "$D/p.txt" || lab_fail "no finding in the table"
+grep -q "fix: .*anonymous_enable=NO" "$D/p.txt" || lab_fail "no advice in the table"
+
+# ---- --probe ftp: only the FTP module; --version-intensity 0 still names 80 --
+lab_expect 0 lab_scan "$PORTIER" scan -sT --probe ftp -p 21,80 "$ip" -q -oJ "$D/f.jsonl"
+python3 - "$D/f.jsonl" <<'PY' || lab_fail "--probe ftp asked more than FTP"
+import json, sys
+svc = {o["port"]: o for o in map(json.loads, open(sys.argv[1])) if o.get("type") == "service"}
+assert svc[21]["module"] == "ftp" and svc[80]["method"] == "table", svc
+PY
+lab_expect 0 lab_scan "$PORTIER" scan -sT -sV --version-intensity 0 -p 8080 "$ip" -q -oJ "$D/i.jsonl"
+grep -q '"product":"nginx"' "$D/i.jsonl" || lab_fail "intensity 0 lost the port's own module"
+
+# ---- nothing was written --------------------------------------------------------
+[ "$(ftp_state)" = "$before" ] || lab_fail "the FTP root changed"
+lab_log "ok"
