@@ -472,7 +472,7 @@ void scan_probes_check_ports(const struct scan_probes *sp,
 	/* -sV asks every open port what it is; nbstat asks every host that
 	 * answered, any port */
 	if (!sp->auto_sv && !smb && !(sp->bits & SCAN_PROBE_NBSTAT) &&
-		 (sp->bits & (SCAN_PROBE_SMB | SCAN_PROBE_SHARES)))
+	    (sp->bits & (SCAN_PROBE_SMB | SCAN_PROBE_SHARES)))
 		cli_notice(sp->cli,
 			   "%s probes only hosts with 139/tcp or 445/tcp "
 			   "open, and neither port is scanned; add -p 139,445",

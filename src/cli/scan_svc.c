@@ -114,8 +114,8 @@ static int plan(struct scan_svc *sv)
 	for (i = 0; i < n; i++)
 		total += info[i].open;
 	sv->jobs = total ? portier_calloc(total, sizeof(*sv->jobs)) : NULL;
-	sv->targets = total ? portier_calloc(total, sizeof(*sv->targets))
-			    : NULL;
+	sv->targets =
+		total ? portier_calloc(total, sizeof(*sv->targets)) : NULL;
 	ports = portier_calloc(65536, sizeof(*ports));
 	if ((total && (!sv->jobs || !sv->targets)) || !ports) {
 		portier_free(info);
@@ -209,30 +209,29 @@ static json_t *job_json(const struct sv_job *j)
 		const struct portier_svc_finding *x = &s->findings[i];
 
 		json_array_append_new(
-			f, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id",
-				     x->f.id, "risk",
-				     portier_risk_name(x->f.risk), "why",
-				     x->f.text, "advice", x->f.advice,
+			f, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", x->f.id,
+				     "risk", portier_risk_name(x->f.risk),
+				     "why", x->f.text, "advice", x->f.advice,
 				     "detail", cli_json_string(x->detail)));
 	}
 	if (j->rc < 0)
 		return json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "service",
 				 "addr", ip, "port", j->port, "proto", "tcp",
 				 "error", strerror(-j->rc));
-	o = json_pack("{s:s, s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o,"
-		      " s:s, s:i, s:o, s:o, s:o}",
-		      "type", "service", "addr", ip, "port", j->port, "proto",
-		      "tcp", "name", cli_json_string(s->name), "product",
-		      cli_json_string(s->product), "version",
-		      cli_json_string(s->version), "extrainfo",
-		      cli_json_string(s->extrainfo), "ostype",
-		      cli_json_string(s->ostype), "tunnel",
-		      s->tunnel_ssl ? json_string("ssl") : json_null(),
-		      "method", s->probed ? "probed" : "table", "conf", s->conf,
-		      "banner",
-		      j->banner[0] ? cli_json_string(j->banner) : json_null(),
-		      "module", j->module ? json_string(j->module) : json_null(),
-		      "findings", f ? f : json_array());
+	o = json_pack(
+		"{s:s, s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o,"
+		" s:s, s:i, s:o, s:o, s:o}",
+		"type", "service", "addr", ip, "port", j->port, "proto", "tcp",
+		"name", cli_json_string(s->name), "product",
+		cli_json_string(s->product), "version",
+		cli_json_string(s->version), "extrainfo",
+		cli_json_string(s->extrainfo), "ostype",
+		cli_json_string(s->ostype), "tunnel",
+		s->tunnel_ssl ? json_string("ssl") : json_null(), "method",
+		s->probed ? "probed" : "table", "conf", s->conf, "banner",
+		j->banner[0] ? cli_json_string(j->banner) : json_null(),
+		"module", j->module ? json_string(j->module) : json_null(),
+		"findings", f ? f : json_array());
 	return o;
 }
 

@@ -123,9 +123,9 @@ int out_text_finish(struct portier_out *o, const struct portier_scan_stats *st)
 							  &h->addr, op->port,
 							  &banner);
 			sname = svc && svc->probed ? svc->name
-			       : op->parsed	  ? op->parsed
-						  : out_service(o, op->port,
-								op->udp);
+				: op->parsed
+					? op->parsed
+					: out_service(o, op->port, op->udp);
 			risk_s = op->state == PORTIER_PORT_OPEN
 					 ? out_risk(o, op->port, op->udp, &risk)
 					 : (risk = PORTIER_RISK_NONE, "");
