@@ -98,6 +98,7 @@ struct portier_svc_opts {
 	bool intrusive;	     /* --intrusive: modules may write */
 	unsigned timeout_ms; /* connect and every reply; 0: 5000 */
 	unsigned banner_ms;  /* the NULL probe's wait; 0: 3000 */
+	unsigned total_ms;   /* everything on this port; 0: 30000 */
 	/* --probe names: only these modules (NULL: choose as -sV does) */
 	const struct portier_svc_proto *const *only;
 	size_t n_only;
@@ -119,7 +120,8 @@ struct portier_svc_report {
  * modules in order (opts->only, else those whose ports name the port, then
  * those the banner fits, then the rest up to opts->intensity by rarity),
  * each on the banner's connection when it is still fresh, else on a new
- * one.  The first module that says DONE wins; its match_text is looked up
+ * one; no wait goes past opts->total_ms from the start.  The first module
+ * that says DONE wins; its match_text is looked up
  * in opts->fps.  When none does, s has the port table's name with conf 3
  * (method "table") and rep->banner the first bytes of any banner.
  * Returns 0 when the port was reached (s filled), or -errno of the first

@@ -7,9 +7,10 @@
  * with its own struct portier_svc_conv.  A module runs on the connection
  * the banner came on while nothing has been sent there (a client-first
  * module may speak on it; a server-first one gets the banner), else on a
- * fresh connection.  Every read waits at most timeout_ms for its reply; a
- * reply is kept to PORTIER_SVC_REPLY_MAX bytes, after which the module is
- * told eof; a module gets at most SVC_MAX_SENDS exchanges.
+ * fresh connection.  Every read waits at most timeout_ms for its reply and
+ * never past the port's total_ms; a reply is kept to PORTIER_SVC_REPLY_MAX
+ * bytes, after which the module is told eof; a module gets at most
+ * SVC_MAX_SENDS exchanges.
  *
  * All bytes pass through a struct portier_svc_io (conn_open is where the
  * plain socket io is made, and where a TLS layer wraps it).
@@ -23,7 +24,8 @@
 
 #define SVC_TIMEOUT_MS 5000u
 #define SVC_BANNER_MS  3000u
-#define SVC_IDLE_MS    250  /* a banner is over once quiet this long */
+#define SVC_TOTAL_MS   30000u
+#define SVC_IDLE_MS    250 /* a banner cut mid-line is over once quiet this long */
 #define SVC_OUT_MAX    4096 /* what a module may send at once */
 #define SVC_MAX_SENDS  32
 
@@ -62,12 +64,21 @@ struct run {
 	uint16_t port;
 	const struct portier_svc_opts *o;
 	unsigned timeout, banner_ms;
+	long end; /* when the port's time is up (probe_now_ms) */
 	struct portier_svc_report *rep;
 	struct conn c;
 	char first_line[sizeof(((struct portier_svc *)0)->match_text)];
 	const struct portier_svc_proto **plan; /* room for every module */
 	uint8_t out[SVC_OUT_MAX];
 };
+
+/* now + ms, but never past the end of the port's time */
+static long deadline(const struct run *r, unsigned ms)
+{
+	long d = probe_now_ms() + (long)ms;
+
+	return d < r->end ? d : r->end;
+}
 
 static void conn_close(struct conn *c)
 {
@@ -88,7 +99,7 @@ static int conn_open(struct run *r)
 	fd = probe_tcp_start(r->addr, r->port);
 	if (fd < 0)
 		return fd;
-	rc = probe_tcp_finish(fd, probe_now_ms() + (long)r->timeout);
+	rc = probe_tcp_finish(fd, deadline(r, r->timeout));
 	if (rc < 0) {
 		probe_tcp_abort(fd);
 		return rc;
@@ -102,32 +113,49 @@ static int conn_open(struct run *r)
 }
 
 /*
- * Read what comes within wait_ms into c->buf after c->len, until the peer
- * is quiet for SVC_IDLE_MS after its first bytes, closes, or the buffer is
- * full.  Returns whether anything arrived.
+ * One wait of at most wait_ms for more bytes into c->buf after c->len:
+ * whether any came.  The peer closing (or failing) sets c->closed.
  */
-static bool read_more(struct conn *c, unsigned wait_ms)
+static bool read_some(struct run *r, unsigned wait_ms)
 {
-	long end = probe_now_ms() + (long)wait_ms;
+	struct conn *c = &r->c;
+	long n;
+
+	if (c->len >= sizeof(c->buf) || c->closed)
+		return false;
+	n = c->io.recv(c->io.ctx, c->buf + c->len, sizeof(c->buf) - c->len,
+		       deadline(r, wait_ms));
+	if (n == 0 || (n < 0 && n != -ETIMEDOUT)) {
+		c->closed = true;
+		return false;
+	}
+	if (n < 0)
+		return false;
+	c->len += (size_t)n;
+	return true;
+}
+
+/*
+ * A banner: what comes within wait_ms, until it ends a line (a module that
+ * needs more says MORE), the peer is quiet for SVC_IDLE_MS after bytes that
+ * do not, closes, or the buffer is full.  Whether anything came.
+ */
+static bool read_banner(struct run *r, unsigned wait_ms)
+{
+	struct conn *c = &r->c;
+	long end = deadline(r, wait_ms), left;
 	bool got = false;
 
-	while (c->len < sizeof(c->buf) && !c->closed) {
-		long deadline = end, n;
-
-		if (got && probe_now_ms() + SVC_IDLE_MS < end)
-			deadline = probe_now_ms() + SVC_IDLE_MS;
-		n = c->io.recv(c->io.ctx, c->buf + c->len,
-			       sizeof(c->buf) - c->len, deadline);
-		if (n == 0 || (n < 0 && n != -ETIMEDOUT)) {
-			c->closed = true;
-			break;
-		}
-		if (n < 0)
-			break;
-		c->len += (size_t)n;
+	for (;;) {
+		left = end - probe_now_ms();
+		if (got && left > SVC_IDLE_MS)
+			left = SVC_IDLE_MS;
+		if (left <= 0 || !read_some(r, (unsigned)left))
+			return got;
 		got = true;
+		if (c->buf[c->len - 1] == '\n')
+			return true;
 	}
-	return got;
 }
 
 /* ---- choosing modules --------------------------------------------------- */
@@ -221,7 +249,7 @@ static int ready(struct run *r, const struct portier_svc_proto *p)
 	if ((rc = conn_open(r)) < 0)
 		return rc;
 	if (p->server_first)
-		read_more(c, r->banner_ms);
+		read_banner(r, r->banner_ms);
 	return 0;
 }
 
@@ -256,10 +284,8 @@ static enum portier_svc_verdict converse(struct run *r,
 			 * asks anyway gets nothing more */
 			if (cv.eof)
 				return PORTIER_SVC_NOT;
-			if (c->len >= sizeof(c->buf))
-				cv.eof = true;
-			else if (!read_more(c, r->timeout) || c->closed)
-				cv.eof = true;
+			if (!read_some(r, r->timeout))
+				cv.eof = true; /* nothing more, or no room */
 			continue;
 		}
 		/* SEND */
@@ -269,17 +295,13 @@ static enum portier_svc_verdict converse(struct run *r,
 		c->sent = true;
 		c->len = 0;
 		cv.eof = false;
-		if (out_len &&
-		    c->io.send(c->io.ctx, r->out, out_len,
-			       probe_now_ms() + (long)r->timeout) < 0) {
+		if (out_len && c->io.send(c->io.ctx, r->out, out_len,
+					  deadline(r, r->timeout)) < 0) {
 			c->closed = true;
 			cv.eof = true;
 			continue;
 		}
-		if (!read_more(c, r->timeout) || c->closed)
-			cv.eof = c->closed || c->len == 0 ||
-				 c->len >= sizeof(c->buf);
-		if (c->len >= sizeof(c->buf))
+		if (!read_some(r, r->timeout) || c->len >= sizeof(c->buf))
 			cv.eof = true;
 	}
 }
@@ -381,6 +403,8 @@ int portier_svc_run(const struct portier_addr *addr, uint16_t port,
 	r->c.fd = -1;
 	r->timeout = opts->timeout_ms ? opts->timeout_ms : SVC_TIMEOUT_MS;
 	r->banner_ms = opts->banner_ms ? opts->banner_ms : SVC_BANNER_MS;
+	r->end = probe_now_ms() +
+		 (long)(opts->total_ms ? opts->total_ms : SVC_TOTAL_MS);
 	if ((rc = conn_open(r)) < 0) {
 		rep->error = rc;
 		portier_free(r->plan);
@@ -388,8 +412,8 @@ int portier_svc_run(const struct portier_addr *addr, uint16_t port,
 		return rc;
 	}
 	/* the NULL probe: shorter where the port's own module speaks first */
-	read_more(&r->c, client_port(port) && !opts->only ? r->banner_ms / 4
-							  : r->banner_ms);
+	read_banner(r, client_port(port) && !opts->only ? r->banner_ms / 4
+							: r->banner_ms);
 	banner = r->c.len > 0;
 	keep_first_line(r);
 	escape_banner(&r->c, rep->banner, sizeof(rep->banner));
@@ -399,6 +423,8 @@ int portier_svc_run(const struct portier_addr *addr, uint16_t port,
 
 		if (p->server_first && !banner)
 			continue; /* it waits for what never came */
+		if (probe_now_ms() >= r->end)
+			break; /* the port's time is up */
 		if (ready(r, p) < 0)
 			break; /* the port stopped answering */
 		memset(s, 0, sizeof(*s));
