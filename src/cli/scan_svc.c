@@ -133,7 +133,8 @@ static int plan(struct scan_svc *sv)
 	}
 	portier_free(info);
 	portier_free(ports);
-	qsort(sv->jobs, sv->n_jobs, sizeof(*sv->jobs), job_cmp);
+	if (sv->n_jobs)
+		qsort(sv->jobs, sv->n_jobs, sizeof(*sv->jobs), job_cmp);
 	for (i = 0; i < sv->n_jobs; i++)
 		sv->targets[i] = sv->jobs[i].addr;
 	return 0;
