@@ -37,10 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < portier_svc_fps_count(fps); i++) {
 			memset(&s, 0, sizeof(s));
 			/* the parser checked it: the example must match */
-			if (!portier_svc_fp_match(fps, i,
-						  portier_svc_fp_at(fps, i)
-							  ->example,
-						  &s))
+			if (!portier_svc_fp_match(
+				    fps, i, portier_svc_fp_at(fps, i)->example,
+				    &s))
 				abort();
 			check(&s);
 			portier_svc_fp_match(fps, i, text, &s);
