@@ -9,6 +9,8 @@
 # <service method="probed"> and a <script id="ftp-anon"> in the port; a bad
 # --version-intensity and an unknown --probe module exit 2 with nothing
 # sent; --probe ftp asks only the FTP module (80 stays a table guess).
+# Ports that send binary junk, 100 kB without a line end or nothing at all
+# get the port table's name and their banner's first bytes, escaped.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 lab_init
 need_tool python3 xmllint nmap vsftpd nginx sshd ssh-keygen
@@ -69,11 +71,34 @@ lab_bg t1 nginx nginx -p "$D/" -c "$D/nginx.conf" -e "$D/nginx-error.log"
 ssh-keygen -q -t ed25519 -N "" -f "$D/ssh_host_key"
 lab_bg t1 sshd "$(command -v sshd)" -D -e -f /dev/null -h "$D/ssh_host_key" \
 	-o "ListenAddress=$ip:22" -o "PidFile=$D/sshd.pid"
-for port in 21 2121 80 8080 22; do lab_wait_port t1 tcp "$port"; done
+# hostile and silent ports: a binary banner with escapes in it, 100 kB
+# without a line end, and a listener that never speaks
+cat > "$D/hostile.py" <<'PY'
+import socket, sys, threading
+def serve(port, payload):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((sys.argv[1], port))
+    s.listen(16)
+    while True:
+        c, _ = s.accept()
+        try:
+            if payload:
+                c.sendall(payload)
+        except OSError:
+            pass
+        threading.Timer(15, c.close).start()
+threading.Thread(target=serve, args=(7001, b""), daemon=True).start()
+threading.Thread(target=serve, args=(7000, b"\x00\x01\xfe\\hello\x1b[31m\r\n"), daemon=True).start()
+serve(7002, b"A" * 100000)
+PY
+lab_bg t1 hostile python3 "$D/hostile.py" "$ip"
+for port in 21 2121 80 8080 22 7000 7001 7002; do lab_wait_port t1 tcp "$port"; done
 
 ftp_state() { (cd "$D/ftproot" && find . -printf '%p %m %s %T@\n' | sort && find . -type f -exec sha256sum {} + | sort); }
 before=$(ftp_state)
 PORTS=21,22,80,2121,8080
+ODD=7000,7001,7002
 
 # ---- the usage errors first: nothing may be sent ---------------------------
 for bad in "--version-intensity 10" "--version-intensity x" "--probe ftp,bogus"; do
@@ -85,13 +110,13 @@ echo "$err" | grep -q "http" || lab_fail "--probe bogus does not list the module
 
 # ---- portier and nmap ---------------------------------------------------------
 t0=$(date +%s.%N)
-lab_expect 0 lab_scan "$PORTIER" scan -sT -sV -p "$PORTS" "$ip" \
+lab_expect 0 lab_scan "$PORTIER" scan -sT -sV -p "$PORTS,$ODD" "$ip" \
 	-oJ "$D/p.jsonl" -oX "$D/p.xml" > "$D/p.txt"
 t1=$(date +%s.%N)
 cat "$D/p.txt"
 lab_expect 0 lab_scan nmap -Pn -n -sT -sV -p "$PORTS" "$ip" -oX "$D/n.xml" > /dev/null
 t2=$(date +%s.%N)
-lab_log "$(python3 -c 'import sys; a, b, c = map(float, sys.argv[1:]); print(f"portier -sV {b - a:.2f} s, nmap -sV {c - b:.2f} s")' "$t0" "$t1" "$t2")"
+lab_log "$(python3 -c 'import sys; a, b, c = map(float, sys.argv[1:]); print(f"portier -sV {b - a:.2f} s (3 odd ports more), nmap -sV {c - b:.2f} s")' "$t0" "$t1" "$t2")"
 
 lab_expect 0 xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$D/p.xml"
 
@@ -132,7 +157,7 @@ python3 - "$D/p.jsonl" <<'PY' || lab_fail "JSON findings wrong"
 import json, sys
 svc = {o["port"]: o for o in map(json.loads, open(sys.argv[1]))
        if o.get("type") == "service"}
-assert sorted(svc) == [21, 22, 80, 2121, 8080], sorted(svc)
+assert sorted(svc) == [21, 22, 80, 2121, 7000, 7001, 7002, 8080], sorted(svc)
 ids = lambda p: [f["id"] for f in svc[p]["findings"]]
 assert ids(21) == ["ftp-anon"], ids(21)
 f = svc[21]["findings"][0]
@@ -141,7 +166,16 @@ assert "230" in f["detail"], f
 assert ids(2121) == [], ids(2121)
 assert svc[21]["product"] == "vsftpd" and svc[21]["method"] == "probed"
 assert svc[80]["module"] == "http", svc[80]
+# unknown services: the port table's guess, the banner's first bytes escaped
+for p in (7000, 7001, 7002):
+    assert svc[p]["method"] == "table" and svc[p]["conf"] == 3, svc[p]
+    assert svc[p]["product"] == "" and svc[p]["findings"] == [], svc[p]
+assert svc[7000]["banner"] == r"\x00\x01\xfe\\hello\x1b[31m\x0d\x0a", svc[7000]
+assert svc[7001]["banner"] is None, svc[7001]
+assert svc[7002]["banner"] == "A" * 64, svc[7002]
 PY
+grep -q '<script id="banner" output="\\x00\\x01\\xfe' "$D/p.xml" || lab_fail "no banner script in XML"
+grep -q '^7000/tcp .*banner "\\x00\\x01' "$D/p.txt" || lab_fail "no banner in the table"
 grep -q 'script id="ftp-anon"' "$D/p.xml" || lab_fail "no ftp-anon script in XML"
 [ "$(grep -c 'id="ftp-anon"' "$D/p.xml")" = 1 ] || lab_fail "ftp-anon on more than one port"
 grep -q "^PORT .*VERSION" "$D/p.txt" || lab_fail "no VERSION column"
