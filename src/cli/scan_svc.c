@@ -8,8 +8,8 @@
  * Each port's result goes to the JSON sink when the pool reports it (in
  * address and port order) as {"type":"service", "addr", "port", "proto",
  * "name", "product", "version", "extrainfo", "ostype", "tunnel", "method",
- * "conf", "banner", "module", "findings": [{"id", "risk", "why", "advice",
- * "detail"}]}; the table and XML read the kept results through the port
+ * "conf", "banner", "module", "findings": [{"severity", "id", "text",
+ * "advice", "detail"}]}; the table and XML read the kept results through the port
  * hook of struct portier_out_options when the scan output ends.
  */
 #include <errno.h>
@@ -201,20 +201,19 @@ static int probe_one(void *ctx, const struct portier_addr *a, void *result,
 static json_t *job_json(const struct sv_job *j)
 {
 	const struct portier_svc *s = &j->s;
-	json_t *f = json_array(), *o;
+	struct portier_probe_finding pf[PORTIER_SVC_MAX_FINDINGS];
+	json_t *f, *o;
 	char ip[64];
 	size_t i;
 
 	portier_addr_str(&j->addr, ip, sizeof(ip));
-	for (i = 0; f && i < s->n_findings; i++) {
-		const struct portier_svc_finding *x = &s->findings[i];
-
-		json_array_append_new(
-			f, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", x->f.id,
-				     "risk", portier_risk_name(x->f.risk),
-				     "why", x->f.text, "advice", x->f.advice,
-				     "detail", cli_json_string(x->detail)));
-	}
+	/* the findings as every probe writes them, with this host's fact */
+	for (i = 0; i < s->n_findings; i++)
+		pf[i] = s->findings[i].f;
+	f = probe_out_findings_json(pf, s->n_findings);
+	for (i = 0; f && i < s->n_findings; i++)
+		json_object_set_new(json_array_get(f, i), "detail",
+				    cli_json_string(s->findings[i].detail));
 	if (j->rc < 0)
 		return json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "service",
 				 "addr", ip, "port", j->port, "proto", "tcp",

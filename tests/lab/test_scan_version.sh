@@ -161,7 +161,7 @@ assert sorted(svc) == [21, 22, 80, 2121, 7000, 7001, 7002, 8080], sorted(svc)
 ids = lambda p: [f["id"] for f in svc[p]["findings"]]
 assert ids(21) == ["ftp-anon"], ids(21)
 f = svc[21]["findings"][0]
-assert f["risk"] == "high" and "anonymous_enable=NO" in f["advice"], f
+assert f["severity"] == "high" and "anonymous_enable=NO" in f["advice"], f
 assert "230" in f["detail"], f
 assert ids(2121) == [], ids(2121)
 assert svc[21]["product"] == "vsftpd" and svc[21]["method"] == "probed"
