@@ -5,7 +5,7 @@
  *
  * Three layers, each its own home:
  *
- *  - Protocol modules (src/probe/svc_*.c): pure conversation machines over
+ *  - Protocol modules (src/svc/, a file each): pure conversation machines over
  *    byte buffers.  A module never touches a socket or a clock: it is told
  *    what arrived and answers with bytes to send, "need more", "this is
  *    me" (with the facts) or "not me".  Every module is a constant struct
