@@ -27,13 +27,8 @@ static const char *off(const struct portier_out *o)
 static void version_text(char *buf, size_t len, const struct portier_svc *s,
 			 const char *banner)
 {
-	buf[0] = '\0';
-	if (s && s->probed && s->product[0])
-		snprintf(buf, len, "%s%s%s%s%s%s", s->product,
-			 s->version[0] ? " " : "", s->version,
-			 s->extrainfo[0] ? " (" : "", s->extrainfo,
-			 s->extrainfo[0] ? ")" : "");
-	else if (banner && banner[0])
+	out_version(buf, len, s);
+	if (!buf[0] && banner && banner[0])
 		snprintf(buf, len, "banner \"%s\"", banner);
 }
 
@@ -117,11 +112,7 @@ int out_text_finish(struct portier_out *o, const struct portier_scan_stats *st)
 							    : "RISK");
 				header = true;
 			}
-			if (o->opt.port_service && !op->udp &&
-			    op->state == PORTIER_PORT_OPEN)
-				svc = o->opt.port_service(o->opt.port_ctx,
-							  &h->addr, op->port,
-							  &banner);
+			svc = out_port_service(o, &h->addr, op, &banner);
 			sname = svc && svc->probed ? svc->name
 				: op->parsed
 					? op->parsed

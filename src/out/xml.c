@@ -390,10 +390,7 @@ static int write_host(struct portier_out *o, const struct out_host *h,
 
 		if (!out_state_listed(o, h, op->state))
 			continue;
-		if (o->opt.port_service && !op->udp &&
-		    op->state == PORTIER_PORT_OPEN)
-			det = o->opt.port_service(o->opt.port_ctx, &h->addr,
-						  op->port, &banner);
+		det = out_port_service(o, &h->addr, op, &banner);
 		W(xmlTextWriterStartElement(w, X("port")));
 		W(attr(w, "protocol", op->udp ? "udp" : "tcp"));
 		W(attr_u(w, "portid", op->port));

@@ -111,10 +111,10 @@ echo "$err" | grep -q "http" || lab_fail "--probe bogus does not list the module
 # ---- portier and nmap ---------------------------------------------------------
 t0=$(date +%s.%N)
 lab_expect 0 lab_scan "$PORTIER" scan -sT -sV -p "$PORTS,$ODD" "$ip" \
-	-oJ "$D/p.jsonl" -oX "$D/p.xml" > "$D/p.txt"
+	-oJ "$D/p.jsonl" -oX "$D/p.xml" -oG "$D/p.gnmap" > "$D/p.txt"
 t1=$(date +%s.%N)
 cat "$D/p.txt"
-lab_expect 0 lab_scan nmap -Pn -n -sT -sV -p "$PORTS" "$ip" -oX "$D/n.xml" > /dev/null
+lab_expect 0 lab_scan nmap -Pn -n -sT -sV -p "$PORTS" "$ip" -oX "$D/n.xml" -oG "$D/n.gnmap" > /dev/null
 t2=$(date +%s.%N)
 lab_log "$(python3 -c 'import sys; a, b, c = map(float, sys.argv[1:]); print(f"portier -sV {b - a:.2f} s (3 odd ports more), nmap -sV {c - b:.2f} s")' "$t0" "$t1" "$t2")"
 
@@ -151,6 +151,14 @@ for port in ("21", "22", "80", "2121", "8080"):
         print(f"{port}: version portier {pv!r}, nmap {nv!r}"); bad = 1
 sys.exit(bad)
 PY
+
+# -oG: each known port's entry (port/state/proto//service//version/) as nmap's
+gports() { grep -o 'Ports: [^	]*' "$1" | sed 's/^Ports: //' | tr ',' '\n' | sed 's/^ //' | grep -E "^($(echo "$PORTS" | tr , '|'))/"; }
+gports "$D/p.gnmap" > "$D/p.gports"
+gports "$D/n.gnmap" > "$D/n.gports"
+cat "$D/p.gports" >&2
+[ "$(wc -l < "$D/p.gports")" = 5 ] || lab_fail "-oG: not 5 known ports"
+diff "$D/p.gports" "$D/n.gports" >&2 || lab_fail "-oG differs from nmap's"
 
 # ---- anonymous FTP: a finding on 21 only, with advice, in every sink ---------
 python3 - "$D/p.jsonl" <<'PY' || lab_fail "JSON findings wrong"
