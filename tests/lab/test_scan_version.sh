@@ -13,7 +13,8 @@
 # get the port table's name and their banner's first bytes, escaped.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 lab_init
-need_tool python3 xmllint nmap vsftpd nginx sshd ssh-keygen
+. "$PORTIER_SRC/tests/lab/lib_svc.sh"
+need_tool python3 xmllint nmap
 need_file /usr/share/nmap/nmap.dtd
 
 lab_target t1
@@ -21,56 +22,10 @@ ip=${LAB_IP[t1]}
 D=$LAB_DIR
 
 # ---- the servers ------------------------------------------------------------
-mkdir -p "$D/ftproot/pub" "$D/empty" "$D/www" "$D/nginx-tmp"
-chmod 755 "$D" "$D/ftproot" "$D/ftproot/pub"
-echo "portier lab file" > "$D/ftproot/readme.txt"
-head -c 4096 /dev/urandom > "$D/ftproot/pub/data.bin"
-echo "<html><head><title>lab</title></head></html>" > "$D/www/index.html"
-
-# vsftpd_conf FILE PORT ANON: a private vsftpd in the foreground
-vsftpd_conf() {
-	cat > "$1" <<EOF
-listen=YES
-listen_ipv6=NO
-listen_address=$ip
-listen_port=$2
-background=NO
-anonymous_enable=$3
-local_enable=YES
-write_enable=NO
-anon_root=$D/ftproot
-secure_chroot_dir=$D/empty
-xferlog_enable=NO
-vsftpd_log_file=$D/vsftpd-$2.log
-seccomp_sandbox=NO
-EOF
-	chmod 600 "$1"
-}
-vsftpd_conf "$D/vsftpd-on.conf" 21 YES
-vsftpd_conf "$D/vsftpd-off.conf" 2121 NO
-lab_bg t1 vsftpd-on vsftpd "$D/vsftpd-on.conf"
-lab_bg t1 vsftpd-off vsftpd "$D/vsftpd-off.conf"
-
-cat > "$D/nginx.conf" <<EOF
-daemon off;
-pid $D/nginx.pid;
-error_log $D/nginx-error.log;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $D/nginx-tmp/body;
-	proxy_temp_path $D/nginx-tmp/proxy;
-	fastcgi_temp_path $D/nginx-tmp/fastcgi;
-	uwsgi_temp_path $D/nginx-tmp/uwsgi;
-	scgi_temp_path $D/nginx-tmp/scgi;
-	server { listen $ip:80; listen $ip:8080; root $D/www; }
-}
-EOF
-lab_bg t1 nginx nginx -p "$D/" -c "$D/nginx.conf" -e "$D/nginx-error.log"
-
-ssh-keygen -q -t ed25519 -N "" -f "$D/ssh_host_key"
-lab_bg t1 sshd "$(command -v sshd)" -D -e -f /dev/null -h "$D/ssh_host_key" \
-	-o "ListenAddress=$ip:22" -o "PidFile=$D/sshd.pid"
+lab_vsftpd t1 21 YES
+lab_vsftpd t1 2121 NO
+lab_nginx t1 80 8080
+lab_sshd t1 22
 # hostile and silent ports: a binary banner with escapes in it, 100 kB
 # without a line end, and a listener that never speaks
 cat > "$D/hostile.py" <<'PY'
@@ -93,9 +48,9 @@ threading.Thread(target=serve, args=(7000, b"\x00\x01\xfe\\hello\x1b[31m\r\n"), 
 serve(7002, b"A" * 100000)
 PY
 lab_bg t1 hostile python3 "$D/hostile.py" "$ip"
-for port in 21 2121 80 8080 22 7000 7001 7002; do lab_wait_port t1 tcp "$port"; done
+for port in 7000 7001 7002; do lab_wait_port t1 tcp "$port"; done
 
-ftp_state() { (cd "$D/ftproot" && find . -printf '%p %m %s %T@\n' | sort && find . -type f -exec sha256sum {} + | sort); }
+ftp_state() { (cd "${LAB_FTPROOT[t1]}" && find . -printf '%p %m %s %T@\n' | sort && find . -type f -exec sha256sum {} + | sort); }
 before=$(ftp_state)
 PORTS=21,22,80,2121,8080
 ODD=7000,7001,7002
