@@ -81,6 +81,9 @@ PORTIER_API long portier_svc_fps_apply(const struct portier_svc_fps *fps,
 struct portier_svc_io {
 	int (*send)(void *ctx, const uint8_t *buf, size_t len, long deadline);
 	long (*recv)(void *ctx, uint8_t *buf, size_t cap, long deadline);
+	/* called once before the socket under it is reset (a TLS layer frees
+	 * its state here); NULL: nothing to do */
+	void (*close)(void *ctx);
 	void *ctx;
 };
 

@@ -45,6 +45,7 @@ void portier_svc_io_plain(struct portier_svc_io *io, int *fd)
 {
 	io->send = plain_send;
 	io->recv = plain_recv;
+	io->close = NULL; /* the driver resets the socket itself */
 	io->ctx = fd;
 }
 
@@ -82,6 +83,9 @@ static long deadline(const struct run *r, unsigned ms)
 
 static void conn_close(struct conn *c)
 {
+	if (c->fd >= 0 && c->io.close)
+		c->io.close(c->io.ctx);
+	memset(&c->io, 0, sizeof(c->io));
 	probe_tcp_abort(c->fd);
 	c->fd = -1;
 	c->len = 0;
