@@ -9,6 +9,7 @@
 # <service method="probed"> and a <script id="ftp-anon"> in the port; a bad
 # --version-intensity and an unknown --probe module exit 2 with nothing
 # sent; --probe ftp asks only the FTP module (80 stays a table guess).
+# --intrusive leaves the root as it was when the server refuses MKD.
 # Ports that send binary junk, 100 kB without a line end or nothing at all
 # get the port table's name and their banner's first bytes, escaped.
 . "$PORTIER_SRC/tests/lab/lib.sh"
@@ -155,6 +156,12 @@ assert svc[21]["module"] == "ftp" and svc[80]["method"] == "table", svc
 PY
 lab_expect 0 lab_scan "$PORTIER" scan -sT -sV --version-intensity 0 -p 8080 "$ip" -q -oJ "$D/i.jsonl"
 grep -q '"product":"nginx"' "$D/i.jsonl" || lab_fail "intensity 0 lost the port's own module"
+
+# --intrusive: MKD is tried, vsftpd refuses it (its anonymous root is not
+# writable): no writable finding, and still nothing changed
+lab_expect 0 lab_scan "$PORTIER" scan -sT -sV --intrusive -p 21 "$ip" -q -oJ "$D/x.jsonl"
+grep -q '"id":"ftp-anon"' "$D/x.jsonl" || lab_fail "--intrusive: no ftp-anon"
+grep -q 'ftp-anon-writable' "$D/x.jsonl" && lab_fail "--intrusive: vsftpd's root is not writable"
 
 # ---- nothing was written --------------------------------------------------------
 [ "$(ftp_state)" = "$before" ] || lab_fail "the FTP root changed"
