@@ -699,6 +699,17 @@ static size_t extra_scripts(void *ctx, const struct portier_addr *a,
 	return 2;
 }
 
+/* The options the hook tests share: the table into text, a SYN scan of
+ * the three scanned ports. */
+static void hook_options(struct portier_out_options *opt, FILE *text)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->text = text;
+	opt->method = PORTIER_SCAN_SYN;
+	opt->ports = scanned;
+	opt->n_ports = 3;
+}
+
 static void test_probe_hooks(void **state)
 {
 	struct portier_out_options opt;
@@ -713,13 +724,9 @@ static void test_probe_hooks(void **state)
 	FILE *f = open_memstream(&buf, &len);
 
 	(void)state;
-	memset(&opt, 0, sizeof(opt));
-	opt.text = f;
+	hook_options(&opt, f);
 	opt.json_path = path("p.jsonl");
 	opt.xml_path = path("p.xml");
-	opt.method = PORTIER_SCAN_SYN;
-	opt.ports = scanned;
-	opt.n_ports = 3;
 	opt.host_text = extra_text;
 	opt.host_scripts = extra_scripts;
 	opt.host_ctx = &calls;
@@ -830,13 +837,9 @@ static void test_service_hook(void **state)
 	FILE *f = open_memstream(&buf, &len);
 
 	(void)state;
-	memset(&opt, 0, sizeof(opt));
-	opt.text = f;
+	hook_options(&opt, f);
 	opt.xml_path = path("v.xml");
 	opt.grep_path = path("v.gnmap");
-	opt.method = PORTIER_SCAN_SYN;
-	opt.ports = scanned;
-	opt.n_ports = 3;
 	opt.port_service = svc_of;
 	opt.port_ctx = &calls;
 	assert_int_equal(portier_out_open(&o, &opt, &err), 0);
