@@ -120,8 +120,10 @@ struct portier_svc_report {
 /*
  * Find out what answers on port of addr: connect (bounded by
  * opts->timeout_ms), wait up to opts->banner_ms for a banner, then run the
- * modules in order (opts->only, else those whose ports name the port, then
- * those the banner fits, then the rest up to opts->intensity by rarity),
+ * modules in order (opts->only as given; else, after a banner, the
+ * server-first modules, those naming the port first; then the client-first
+ * ones naming the port; then the other client-first ones as rare as
+ * opts->intensity allows),
  * each on the banner's connection when it is still fresh, else on a new
  * one; no wait goes past opts->total_ms from the start.  The first module
  * that says DONE wins; its match_text is looked up

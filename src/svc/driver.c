@@ -185,11 +185,31 @@ static bool listed(const struct portier_svc_proto **v, size_t n,
 	return false;
 }
 
+/* Add the modules that speak first (or not) and name the port (or not) to
+ * v[0..*n), each once; only rare enough ones when rarity is set. */
+static void add(const struct run *r, const struct portier_svc_proto **v,
+		size_t *n, bool server_first, bool own_port, bool rarity)
+{
+	size_t i;
+
+	for (i = 0; i < portier_svc_n_protos; i++) {
+		const struct portier_svc_proto *p = portier_svc_protos[i];
+
+		if (p->server_first == server_first &&
+		    names_port(p, r->port) == own_port &&
+		    (!rarity || p->rarity <= r->o->intensity) &&
+		    !listed(v, *n, p))
+			v[(*n)++] = p;
+	}
+}
+
 /*
  * The modules to try, in order, into v (room for every module): --probe's
- * list; else those naming the port; then, with a banner, every server-first
- * module (reading a banner sends nothing); then client-first ones as rare
- * as --version-intensity allows.
+ * list as given; else, with a banner, every module whose server speaks
+ * first (reading a banner sends nothing; those naming the port first, as
+ * nmap matches its NULL probe before it sends anything), then the
+ * client-first modules naming the port, then the other client-first ones
+ * as rare as --version-intensity allows.
  */
 static size_t plan(const struct run *r, bool banner,
 		   const struct portier_svc_proto **v)
@@ -202,18 +222,12 @@ static size_t plan(const struct run *r, bool banner,
 				v[n++] = r->o->only[i];
 		return n;
 	}
-	for (i = 0; i < portier_svc_n_protos; i++)
-		if (names_port(portier_svc_protos[i], r->port))
-			v[n++] = portier_svc_protos[i];
-	for (i = 0; banner && i < portier_svc_n_protos; i++)
-		if (portier_svc_protos[i]->server_first &&
-		    !listed(v, n, portier_svc_protos[i]))
-			v[n++] = portier_svc_protos[i];
-	for (i = 0; i < portier_svc_n_protos; i++)
-		if (!portier_svc_protos[i]->server_first &&
-		    portier_svc_protos[i]->rarity <= r->o->intensity &&
-		    !listed(v, n, portier_svc_protos[i]))
-			v[n++] = portier_svc_protos[i];
+	if (banner) {
+		add(r, v, &n, true, true, false);
+		add(r, v, &n, true, false, false);
+	}
+	add(r, v, &n, false, true, false);
+	add(r, v, &n, false, false, true);
 	return n;
 }
 
