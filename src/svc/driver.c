@@ -65,7 +65,8 @@ struct run {
 	uint16_t port;
 	const struct portier_svc_opts *o;
 	unsigned timeout, banner_ms;
-	long end; /* when the port's time is up (probe_now_ms) */
+	long end;   /* when the port's time is up (probe_now_ms) */
+	bool heard; /* the port ever sent a byte */
 	struct portier_svc_report *rep;
 	struct conn c;
 	char first_line[sizeof(((struct portier_svc *)0)->match_text)];
@@ -136,6 +137,7 @@ static bool read_some(struct run *r, unsigned wait_ms)
 	if (n < 0)
 		return false;
 	c->len += (size_t)n;
+	r->heard = true;
 	return true;
 }
 
@@ -396,7 +398,7 @@ int portier_svc_run(const struct portier_addr *addr, uint16_t port,
 {
 	struct portier_svc_report dummy;
 	struct run *r;
-	bool banner, done = false;
+	bool banner, wrapped, done = false;
 	size_t i, n;
 	int rc;
 
@@ -433,6 +435,9 @@ int portier_svc_run(const struct portier_addr *addr, uint16_t port,
 	read_banner(r, client_port(port) && !opts->only ? r->banner_ms / 4
 							: r->banner_ms);
 	banner = r->c.len > 0;
+	/* closed before a word and before we said one: a wrapper (tcpd, a
+	 * firewall's proxy) that lets the connection in and drops it */
+	wrapped = !banner && r->c.closed;
 	keep_first_line(r);
 	escape_banner(&r->c, rep->banner, sizeof(rep->banner));
 	n = plan(r, banner, r->plan);
@@ -459,8 +464,15 @@ int portier_svc_run(const struct portier_addr *addr, uint16_t port,
 		done = true;
 		break;
 	}
-	if (!done && !banner_guess(r, s))
+	if (!done && wrapped && !r->heard) {
+		/* every connection closed without a byte: nmap's tcpwrapped */
+		memset(s, 0, sizeof(*s));
+		snprintf(s->name, sizeof(s->name), "tcpwrapped");
+		s->probed = true;
+		s->conf = 8;
+	} else if (!done && !banner_guess(r, s)) {
 		from_table(r, s);
+	}
 	conn_close(&r->c);
 	portier_free(r->plan);
 	portier_free(r);

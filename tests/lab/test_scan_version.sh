@@ -11,7 +11,8 @@
 # sent; --probe ftp asks only the FTP module (80 stays a table guess).
 # --intrusive leaves the root as it was when the server refuses MKD.
 # Ports that send binary junk, 100 kB without a line end or nothing at all
-# get the port table's name and their banner's first bytes, escaped.
+# get the port table's name and their banner's first bytes, escaped; one
+# that closes every connection without a word is "tcpwrapped", as in nmap.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 lab_init
 . "$PORTIER_SRC/tests/lab/lib_svc.sh"
@@ -38,6 +39,9 @@ def serve(port, payload):
     s.listen(16)
     while True:
         c, _ = s.accept()
+        if payload is None:  # in, and out at once without a word
+            c.close()
+            continue
         try:
             if payload:
                 c.sendall(payload)
@@ -45,16 +49,17 @@ def serve(port, payload):
             pass
         threading.Timer(15, c.close).start()
 threading.Thread(target=serve, args=(7001, b""), daemon=True).start()
+threading.Thread(target=serve, args=(7003, None), daemon=True).start()
 threading.Thread(target=serve, args=(7000, b"\x00\x01\xfe\\hello\x1b[31m\r\n"), daemon=True).start()
 serve(7002, b"A" * 100000)
 PY
 lab_bg t1 hostile python3 "$D/hostile.py" "$ip"
-for port in 7000 7001 7002; do lab_wait_port t1 tcp "$port"; done
+for port in 7000 7001 7002 7003; do lab_wait_port t1 tcp "$port"; done
 
 ftp_state() { (cd "${LAB_FTPROOT[t1]}" && find . -printf '%p %m %s %T@\n' | sort && find . -type f -exec sha256sum {} + | sort); }
 before=$(ftp_state)
 PORTS=21,22,80,2121,8080
-ODD=7000,7001,7002
+ODD=7000,7001,7002,7003
 
 # ---- the usage errors first: nothing may be sent ---------------------------
 for bad in "--version-intensity 10" "--version-intensity x" "--probe ftp,bogus"; do
@@ -72,7 +77,7 @@ t1=$(date +%s.%N)
 cat "$D/p.txt"
 lab_expect 0 lab_scan nmap -Pn -n -sT -sV -p "$PORTS" "$ip" -oX "$D/n.xml" -oG "$D/n.gnmap" > /dev/null
 t2=$(date +%s.%N)
-lab_log "$(python3 -c 'import sys; a, b, c = map(float, sys.argv[1:]); print(f"portier -sV {b - a:.2f} s (3 odd ports more), nmap -sV {c - b:.2f} s")' "$t0" "$t1" "$t2")"
+lab_log "$(python3 -c 'import sys; a, b, c = map(float, sys.argv[1:]); print(f"portier -sV {b - a:.2f} s (4 odd ports more), nmap -sV {c - b:.2f} s")' "$t0" "$t1" "$t2")"
 
 lab_expect 0 xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$D/p.xml"
 
@@ -121,7 +126,7 @@ python3 - "$D/p.jsonl" <<'PY' || lab_fail "JSON findings wrong"
 import json, sys
 svc = {o["port"]: o for o in map(json.loads, open(sys.argv[1]))
        if o.get("type") == "service"}
-assert sorted(svc) == [21, 22, 80, 2121, 7000, 7001, 7002, 8080], sorted(svc)
+assert sorted(svc) == [21, 22, 80, 2121, 7000, 7001, 7002, 7003, 8080], sorted(svc)
 ids = lambda p: [f["id"] for f in svc[p]["findings"]]
 assert ids(21) == ["ftp-anon"], ids(21)
 f = svc[21]["findings"][0]
@@ -137,6 +142,8 @@ for p in (7000, 7001, 7002):
 assert svc[7000]["banner"] == r"\x00\x01\xfe\\hello\x1b[31m\x0d\x0a", svc[7000]
 assert svc[7001]["banner"] is None, svc[7001]
 assert svc[7002]["banner"] == "A" * 64, svc[7002]
+# closed at once, on every connection, without a byte: nmap's tcpwrapped
+assert (svc[7003]["name"], svc[7003]["method"], svc[7003]["conf"]) == ("tcpwrapped", "probed", 8), svc[7003]
 PY
 grep -q '<script id="banner" output="\\x00\\x01\\xfe' "$D/p.xml" || lab_fail "no banner script in XML"
 grep -q '^7000/tcp .*banner "\\x00\\x01' "$D/p.txt" || lab_fail "no banner in the table"
