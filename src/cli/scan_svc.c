@@ -146,8 +146,10 @@ static void clean_field(char *s, size_t cap)
 {
 	char tmp[PORTIER_TEXT_MAX(256)];
 
-	portier_text_clean(tmp, sizeof(tmp), s, PORTIER_TEXT_LINE);
-	snprintf(s, cap, "%s", tmp);
+	/* cut to the field, never inside a character */
+	portier_text_clean(tmp, cap < sizeof(tmp) ? cap : sizeof(tmp), s,
+			   PORTIER_TEXT_LINE);
+	memcpy(s, tmp, strlen(tmp) + 1);
 }
 
 static void clean(struct portier_svc *s)
