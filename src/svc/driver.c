@@ -290,7 +290,9 @@ static enum portier_svc_verdict converse(struct run *r,
 	cv.intrusive = r->o->intrusive;
 	if (!p->server_first)
 		c->len = 0; /* a banner is not a reply to anything it sends */
-	cv.eof = p->server_first && c->closed;
+	/* a server-first module's banner is over when the peer closed, or
+	 * when nothing came in the banner's whole wait */
+	cv.eof = p->server_first && (c->closed || !c->len);
 	for (;;) {
 		out_len = 0;
 		v = p->step(&cv, p->server_first || sends ? c->buf : NULL,
