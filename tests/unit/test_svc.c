@@ -73,6 +73,9 @@ static void test_builtin_products(void **state)
 	       "(Debian)", "");
 	expect(fps, "ssh", "SSH-2.0-OpenSSH_9.6", "OpenSSH", "9.6",
 	       "protocol 2.0", "");
+	/* nmap names MariaDB behind MySQL's 5.5.5- prefix "MySQL" */
+	expect(fps, "mysql", "5.5.5-10.11.6-MariaDB-0+deb12u1", "MySQL",
+	       "5.5.5-10.11.6-MariaDB-0+deb12u1", "", "");
 	/* an entry is for its own service only ... */
 	snprintf(s.name, sizeof(s.name), "ftp");
 	snprintf(s.match_text, sizeof(s.match_text), "nginx/1.22.1");
