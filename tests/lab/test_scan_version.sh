@@ -2,8 +2,8 @@
 # portier scan -sV against real servers: vsftpd twice (anonymous login on
 # 21, off on 2121), nginx on 80 and 8080 and OpenSSH on 22, each with a
 # private configuration in the test's directory.  Per port, portier's
-# service name and product agree with nmap -sV, and so does the version
-# where nmap has one; anonymous FTP is a finding with advice on 21 and not
+# service name, product, extra information and OS agree with nmap -sV, and
+# so does the version where nmap has one; anonymous FTP is a finding with advice on 21 and not
 # on 2121, and the FTP root is byte for byte what it was (nothing written).
 # The table has a VERSION column, -oX validates against nmap.dtd with
 # <service method="probed"> and a <script id="ftp-anon"> in the port; a bad
@@ -81,7 +81,8 @@ lab_log "$(python3 -c 'import sys; a, b, c = map(float, sys.argv[1:]); print(f"p
 
 lab_expect 0 xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$D/p.xml"
 
-# [port, name, method, product, version] per port of an XML file
+# [port, name, method, product, version, extrainfo, ostype] per port of an
+# XML file
 xml_services() {
 	python3 - "$1" <<'PY'
 import json, sys, xml.etree.ElementTree as ET
@@ -89,7 +90,8 @@ for p in ET.parse(sys.argv[1]).iter("port"):
     s = p.find("service")
     s = s.attrib if s is not None else {}
     print(json.dumps([p.get("portid"), s.get("name", "-"), s.get("method", "-"),
-                      s.get("product", ""), s.get("version", "")]))
+                      s.get("product", ""), s.get("version", ""),
+                      s.get("extrainfo", ""), s.get("ostype", "")]))
 PY
 }
 xml_services "$D/p.xml" > "$D/p.svc"
@@ -102,14 +104,16 @@ def load(path):
 p, n = load(sys.argv[1]), load(sys.argv[2])
 bad = 0
 for port in ("21", "22", "80", "2121", "8080"):
-    pn, pm, pp, pv = p[port]
-    nn, nm, np_, nv = n[port]
+    pn, pm, pp, pv, pe, po = p[port]
+    nn, nm, np_, nv, ne, no = n[port]
     if pm != "probed" or not pp:
         print(f"{port}: portier did not recognise it ({pn} {pm})"); bad = 1
     if (pn, pp) != (nn, np_):
         print(f"{port}: portier {pn}/{pp}, nmap {nn}/{np_}"); bad = 1
     if nv and pv != nv:
         print(f"{port}: version portier {pv!r}, nmap {nv!r}"); bad = 1
+    if (pe, po) != (ne, no):
+        print(f"{port}: extrainfo/ostype portier {pe!r}/{po!r}, nmap {ne!r}/{no!r}"); bad = 1
 sys.exit(bad)
 PY
 
