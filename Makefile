@@ -28,7 +28,7 @@ TEST_DEPS = iproute2 nftables nmap ndiff masscan nbtscan samba smbclient \
 	python3-impacket openssl \
 	samba-common-bin libxml2-utils jq curl iputils-ping busybox python3 \
 	procps net-tools lsof hyperfine time bc coreutils util-linux \
-	tmux postgresql rkhunter chkrootkit unhide
+	tmux postgresql rkhunter chkrootkit unhide vsftpd nginx openssh-server
 
 .PHONY: all deps build run check asan test test-unit test-lab fuzz fuzz-smoke \
 	bench install format format-check clean

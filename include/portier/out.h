@@ -28,6 +28,7 @@
 #include "portier/kb.h"
 #include "portier/net.h"
 #include "portier/scan.h"
+#include "portier/svc.h"
 
 /* A state with more ports than this is summarised ("Not shown"), as nmap does. */
 #define PORTIER_OUT_LIST_MAX 25
@@ -99,6 +100,18 @@ struct portier_out_options {
 	size_t (*host_scripts)(void *ctx, const struct portier_addr *a,
 			       struct portier_out_script *out, size_t max);
 	void *host_ctx;
+	/*
+	 * Service detection (scan -sV): the service found on tcp port of a,
+	 * or NULL when none was looked for; *banner gets the first bytes of
+	 * an unrecognised banner, escaped ("" when none).  When set, the
+	 * table has a VERSION column and XML a probed <service> and a
+	 * <script> per finding (and "banner" for an unrecognised banner).
+	 */
+	const struct portier_svc *(*port_service)(void *ctx,
+						  const struct portier_addr *a,
+						  uint16_t port,
+						  const char **banner);
+	void *port_ctx;
 };
 
 struct portier_out;
@@ -141,6 +154,13 @@ struct portier_out_host_info {
 PORTIER_API int portier_out_host_list(const struct portier_out *o,
 				      struct portier_out_host_info **list,
 				      size_t *n);
+/*
+ * The open TCP ports of a in the records: writes at most max to ports and
+ * returns how many there are (which may exceed max).
+ */
+PORTIER_API size_t portier_out_open_tcp(const struct portier_out *o,
+					const struct portier_addr *a,
+					uint16_t *ports, size_t max);
 /* Whether port (tcp) of a is recorded as open. */
 PORTIER_API bool portier_out_port_open(const struct portier_out *o,
 				       const struct portier_addr *a,

@@ -6,7 +6,7 @@
  * This file is the glue: it turns the options (parsed in scan_args.c) into a
  * target set, a port list and a scan config, wires the engine's result events
  * to the output sinks, shows progress, writes resume checkpoints, runs the
- * follow-up probes (scan_probe.c) and reports.  It sends nothing itself, and there is no
+ * follow-up probes (scan_probe.c) and service detection (scan_svc.c) and reports.  It sends nothing itself, and there is no
  * default target: with none given it stops with exit 2 before any socket is
  * opened.
  */
@@ -22,6 +22,7 @@
 #include "cli/scan_args.h"
 #include "cli/store_out.h"
 #include "cli/scan_probe.h"
+#include "cli/scan_svc.h"
 #include "portier/out.h"
 #include "portier/scan.h"
 #include "portier/udp_payloads.h"
@@ -525,6 +526,7 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	struct portier_scan_stats st;
 	struct portier_err err = {0};
 	struct scan_probes *sp = NULL;
+	struct scan_svc *sv = NULL;
 	struct sigaction sa;
 	char store_tmp[64] = "", store_path[4096] = "";
 	int rc, exit_rc = EXIT_OK;
@@ -596,6 +598,25 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 			return EXIT_RUNTIME;
 		scan_probes_hook(sp, &oo);
 		scan_probes_check_ports(sp, p->tcp, p->n_tcp);
+	}
+	if (o->probe_sv || o->n_svc_only) {
+		struct scan_svc_opts so = {
+			.intensity = o->intensity,
+			.intrusive = o->intrusive,
+			.only = o->n_svc_only ? o->svc_only : NULL,
+			.n_only = o->n_svc_only,
+			.quiet = o->quiet,
+			.progress = o->progress,
+		};
+
+		if (!(sv = scan_svc_new(cli, &so))) {
+			exit_rc = EXIT_RUNTIME;
+			goto out;
+		}
+		scan_svc_hook(sv, &oo);
+	} else if (o->intrusive && !o->quiet) {
+		cli_notice(cli, "--intrusive changes only service detection; "
+				"add -sV");
 	}
 	/*
 	 * A checkpoint is checked before any output is opened: a refused
@@ -699,6 +720,9 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	if (sp && !st.interrupted && exit_rc == EXIT_OK &&
 	    (rc = scan_probes_run(sp, run.out, &stop_flag)) != EXIT_OK)
 		exit_rc = rc;
+	if (sv && !st.interrupted && exit_rc == EXIT_OK &&
+	    (rc = scan_svc_run(sv, run.out, &stop_flag)) != EXIT_OK)
+		exit_rc = rc;
 	if (portier_out_finish(run.out, &st, &err) < 0 || run.out_rc) {
 		if (run.out_rc && !err.msg[0])
 			portier_err_set(&err, run.out_rc,
@@ -709,6 +733,8 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	report(&run, &st, p->n_tcp + p->n_udp);
 	if (sp)
 		scan_probes_report(sp);
+	if (sv)
+		scan_svc_report(sv);
 	if (st.interrupted && exit_rc == EXIT_OK) {
 		cli_error(cli, "interrupted after %llu of %llu probes",
 			  (unsigned long long)(run.done_before + st.done),
@@ -736,6 +762,7 @@ out:
 	portier_scan_free(run.scan);
 	portier_out_free(run.out);
 	scan_probes_free(sp);
+	scan_svc_free(sv);
 	portier_free(run.cp.pending);
 	return exit_rc;
 }
@@ -823,9 +850,17 @@ const struct cli_command cli_cmd_scan = {
 		"                            same command continues a killed scan\n"
 		"\n"
 		"after the scan (findings shown, exit code unchanged):\n"
-		"  --probe LIST              smb,smb-shares,nbstat,rpc (portier-scan(1))\n"
-		"  -sV, --service-probes     smb-shares, nbstat, rpc where 139/445/135 open\n"
-		"\n"
+		"  -sV, --service-probes     what answers on each open TCP port (product,\n"
+		"                            version, findings), and smb-shares, nbstat,\n"
+		"                            rpc where 139/445/135 are open\n"
+		"  --version-intensity N     0-9: how rare a service -sV still tries\n"
+		"                            on a port that is not its own (default 7)\n"
+		"  --intrusive               -sV may write to test access (FTP: MKD and\n"
+		"                            RMD of one directory), never otherwise\n"
+		"  --probe LIST              smb,smb-shares,nbstat,rpc, or service\n"
+		"                            modules (http,ftp,...): only those\n"
+		"\n",
+	.help_more =
 		"output (any together, as in nmap):\n"
 		"  -oJ, --json FILE          JSON Lines, one object per open or\n"
 		"                            filtered port, and probe, as found\n"
@@ -838,14 +873,14 @@ const struct cli_command cli_cmd_scan = {
 		"  -v, --verbose             each open port on stderr at once\n"
 		"  -q, --quiet               no table, no summary on stderr\n"
 		"  --no-progress             no progress line on a terminal\n"
-		"\n",
-	.help_more =
+		"\n"
 		"examples:\n"
 		"  portier scan 198.19.1.2 -p-                  every TCP port\n"
 		"  portier scan -sT 198.19.0.0/16 -p 22,80,139,445,3389 --open\n"
 		"  portier scan -sSU 198.19.1.2 -p T:22,445,U:53,137,161\n"
 		"  portier scan 198.19.1.0/24 -F --store        kept for diff --scans\n"
 		"  portier scan 198.19.1.0/24 -p 139,445 -sV    SMB1? signing? names\n"
+		"  portier scan 198.19.1.2 -p 21,22,80 -sV      versions, anonymous FTP\n"
 		"  portier scan -iL hosts.txt --exclude 198.19.1.1 -p 445 -oX smb.xml\n"
 		"  portier scan 198.19.0.0/16 -p 80 --seed 7 --shard 1/2  (and 2/2)\n"
 		"  portier scan 198.19.0.0/16 -p- --resume scan.ckpt   (again after ^C)\n"

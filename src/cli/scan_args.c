@@ -46,6 +46,8 @@ enum {
 	OPT_CLOSED,
 	OPT_PROBE,
 	OPT_SV,
+	OPT_INTENSITY,
+	OPT_INTRUSIVE,
 	OPT_STORE,
 };
 
@@ -80,6 +82,8 @@ static const struct option long_opts[] = {
 	{"closed", no_argument, NULL, OPT_CLOSED},
 	{"probe", required_argument, NULL, OPT_PROBE},
 	{"service-probes", no_argument, NULL, OPT_SV},
+	{"version-intensity", required_argument, NULL, OPT_INTENSITY},
+	{"intrusive", no_argument, NULL, OPT_INTRUSIVE},
 	{"store", optional_argument, NULL, OPT_STORE},
 	{"no-ping", no_argument, NULL, OPT_NOPING},
 	{"no-progress", no_argument, NULL, OPT_NOPROGRESS},
@@ -161,6 +165,7 @@ int scan_parse_opts(struct cli *cli, int argc, char **argv, struct scan_opts *o)
 	join_args(argc, argv, o->args, sizeof(o->args));
 	o->method = -1;
 	o->max_retries = 2;
+	o->intensity = PORTIER_SVC_INTENSITY_DEFAULT;
 	o->progress = true;
 	translate_argv(argc, argv);
 	optind = 1;
@@ -293,7 +298,15 @@ int scan_parse_opts(struct cli *cli, int argc, char **argv, struct scan_opts *o)
 			o->closed = true;
 			break;
 		case OPT_PROBE:
-			rc = scan_probe_parse(cli, optarg, &o->probes);
+			rc = scan_probe_parse(cli, optarg, &o->probes,
+					      o->svc_only, &o->n_svc_only);
+			break;
+		case OPT_INTENSITY:
+			rc = number(cli, "--version-intensity", optarg, 0, 9,
+				    &o->intensity);
+			break;
+		case OPT_INTRUSIVE:
+			o->intrusive = true;
 			break;
 		case OPT_SV:
 			o->probe_sv = true;

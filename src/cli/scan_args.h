@@ -6,6 +6,7 @@
 #define PORTIER_CLI_SCAN_ARGS_H
 
 #include "cli/cli.h"
+#include "cli/scan_svc.h"
 
 struct scan_opts {
 	const char *ports, *resume, *shard, *exclude, *exclude_file;
@@ -22,6 +23,11 @@ struct scan_opts {
 	const char *udp_payloads; /* --udp-payloads FILE */
 	bool unprivileged;	  /* -sU over connected sockets, not raw */
 	unsigned probes;	  /* SCAN_PROBE_* from --probe */
+	/* service-detection modules --probe named (http, ftp, ...) */
+	const struct portier_svc_proto *svc_only[SCAN_SVC_MAX_ONLY];
+	size_t n_svc_only;
+	unsigned intensity; /* --version-intensity, 0-9 */
+	bool intrusive;	    /* --intrusive: modules may write */
 	uint64_t seed;
 	double rate;
 	unsigned max_retries, max_parallel;

@@ -101,20 +101,45 @@ static const struct {
 
 /* ---- the list of probes ------------------------------------------------- */
 
-int scan_probe_parse(const struct cli *cli, const char *list, unsigned *bits)
+/* The service modules' names, comma-separated, into buf. */
+static const char *module_names(char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < portier_svc_n_protos && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
+				      portier_svc_protos[i]->name);
+	return buf;
+}
+
+int scan_probe_parse(const struct cli *cli, const char *list, unsigned *bits,
+		     const struct portier_svc_proto **mods, size_t *n_mods)
 {
 	const char *p = list;
+	char names[512];
 
 	for (;;) {
 		size_t len = strcspn(p, ","), k;
+		const struct portier_svc_proto *m = NULL;
+		char one[64];
 
 		for (k = 0; k < sizeof(probe_names) / sizeof(probe_names[0]);
 		     k++)
 			if (strlen(probe_names[k].name) == len &&
 			    strncmp(p, probe_names[k].name, len) == 0)
 				break;
+		snprintf(one, sizeof(one), "%.*s", (int)len, p);
+		if (k == sizeof(probe_names) / sizeof(probe_names[0]) &&
+		    len < sizeof(one))
+			m = portier_svc_proto_find(one);
 		if (k < sizeof(probe_names) / sizeof(probe_names[0])) {
 			*bits |= probe_names[k].bit;
+		} else if (m) {
+			for (k = 0; k < *n_mods && mods[k] != m; k++)
+				;
+			if (k == *n_mods && *n_mods < SCAN_SVC_MAX_ONLY)
+				mods[(*n_mods)++] = m;
 		} else {
 			if (len)
 				cli_error(cli,
@@ -125,9 +150,10 @@ int scan_probe_parse(const struct cli *cli, const char *list, unsigned *bits)
 				cli_error(cli,
 					  "empty probe name in --probe '%s'",
 					  list);
-			cli_hint("the probes are %s, comma-separated, e.g. "
-				 "--probe smb,nbstat",
-				 SCAN_PROBE_NAMES);
+			cli_hint("the probes are %s and the service modules "
+				 "%s, comma-separated, e.g. --probe smb,http",
+				 SCAN_PROBE_NAMES,
+				 module_names(names, sizeof(names)));
 			return EXIT_USAGE;
 		}
 		if (!p[len])
@@ -443,14 +469,10 @@ void scan_probes_check_ports(const struct scan_probes *sp,
 		smb |= ports[i] == 139 || ports[i] == 445;
 		rpc |= ports[i] == 135;
 	}
-	/* nbstat asks every host that answered, any port */
-	if (sp->auto_sv && !smb && !rpc && !(sp->bits & SCAN_PROBE_NBSTAT))
-		cli_notice(sp->cli,
-			   "-sV probes only hosts with 135/tcp, 139/tcp or "
-			   "445/tcp open, and none is scanned; add "
-			   "-p 135,139,445");
-	else if (!sp->auto_sv && !smb && !(sp->bits & SCAN_PROBE_NBSTAT) &&
-		 (sp->bits & (SCAN_PROBE_SMB | SCAN_PROBE_SHARES)))
+	/* -sV asks every open port what it is; nbstat asks every host that
+	 * answered, any port */
+	if (!sp->auto_sv && !smb && !(sp->bits & SCAN_PROBE_NBSTAT) &&
+	    (sp->bits & (SCAN_PROBE_SMB | SCAN_PROBE_SHARES)))
 		cli_notice(sp->cli,
 			   "%s probes only hosts with 139/tcp or 445/tcp "
 			   "open, and neither port is scanned; add -p 139,445",

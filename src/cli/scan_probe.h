@@ -12,6 +12,7 @@
 #include <signal.h>
 
 #include "cli/cli.h"
+#include "cli/scan_svc.h"
 #include "portier/out.h"
 
 enum {
@@ -25,11 +26,14 @@ enum {
 #define SCAN_PROBE_NAMES "smb, smb-shares, nbstat, rpc"
 
 /*
- * Parse a comma list of probe names ("smb,nbstat") into SCAN_PROBE_* bits,
- * added to *bits.  An unknown or empty name is an error naming it and the
- * accepted ones (printed); returns 0 or EXIT_USAGE.
+ * Parse a comma list of probe names ("smb,nbstat,http") into SCAN_PROBE_*
+ * bits, added to *bits, and service-detection modules (svc.h's table),
+ * added to mods (room for SCAN_SVC_MAX_ONLY, *n_mods of them in use).  An
+ * unknown or empty name is an error naming it and the accepted ones
+ * (printed); returns 0 or EXIT_USAGE.
  */
-int scan_probe_parse(const struct cli *cli, const char *list, unsigned *bits);
+int scan_probe_parse(const struct cli *cli, const char *list, unsigned *bits,
+		     const struct portier_svc_proto **mods, size_t *n_mods);
 
 struct scan_probes;
 

@@ -1,7 +1,8 @@
 /*
  * grep.c - nmap's grepable format (-oG): a comment line with the command,
  * then per host a "Status: Up" line and a "Ports:" line whose entries are
- * port/state/protocol/owner/service/rpc/version/, and a closing comment.
+ * port/state/protocol/owner/service/rpc/version/ (the version after -sV,
+ * as nmap writes it), and a closing comment.
  * Tools that cut these lines with awk and grep keep working.
  */
 #include <string.h>
@@ -48,14 +49,25 @@ int out_grep_finish(struct portier_out *o, const struct portier_scan_stats *st)
 			name ? name : "");
 		fprintf(o->grep, "Host: %s (%s)\tPorts: ", a, name ? name : "");
 		while ((op = out_view_port(o, &v))) {
-			fprintf(o->grep, "%s%u/%s/%s//%s///", first ? "" : ", ",
-				op->port,
+			const char *banner,
+				*svc = out_nmap_service(o, op->port, op->udp);
+			const struct portier_svc *det;
+			char version[300], *c;
+
+			det = out_port_service(o, &h->addr, op, &banner);
+			if (det && det->probed)
+				svc = det->name;
+			/* as nmap: a '/' inside a field becomes '|' */
+			out_version(version, sizeof(version), det);
+			for (c = version; *c; c++)
+				if (*c == '/')
+					*c = '|';
+			fprintf(o->grep, "%s%u/%s/%s//%s//%s/",
+				first ? "" : ", ", op->port,
 				portier_port_state_name(
 					(enum portier_port_state)op->state),
-				op->udp ? "udp" : "tcp",
-				out_nmap_service(o, op->port, op->udp)
-					? out_nmap_service(o, op->port, op->udp)
-					: "");
+				op->udp ? "udp" : "tcp", svc ? svc : "",
+				version);
 			first = false;
 		}
 		for (s = 1; s < PORTIER_PORT_STATES; s++)

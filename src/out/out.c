@@ -143,6 +143,27 @@ const char *out_service(const struct portier_out *o, uint16_t port, bool udp)
 	return name && *name ? name : "unknown";
 }
 
+const struct portier_svc *out_port_service(const struct portier_out *o,
+					   const struct portier_addr *a,
+					   const struct out_port *op,
+					   const char **banner)
+{
+	*banner = NULL;
+	if (!o->opt.port_service || op->udp || op->state != PORTIER_PORT_OPEN)
+		return NULL;
+	return o->opt.port_service(o->opt.port_ctx, a, op->port, banner);
+}
+
+void out_version(char *buf, size_t len, const struct portier_svc *s)
+{
+	buf[0] = '\0';
+	if (s && s->probed && s->product[0])
+		snprintf(buf, len, "%s%s%s%s%s%s", s->product,
+			 s->version[0] ? " " : "", s->version,
+			 s->extrainfo[0] ? " (" : "", s->extrainfo,
+			 s->extrainfo[0] ? ")" : "");
+}
+
 const char *out_nmap_service(const struct portier_out *o, uint16_t port,
 			     bool udp)
 {

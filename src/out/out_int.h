@@ -198,6 +198,14 @@ bool out_state_listed(const struct portier_out *o, const struct out_host *h,
 /* udp: the port is a UDP port (else TCP) */
 const char *out_service(const struct portier_out *o, uint16_t port, bool udp);
 /* The name nmap would print (NULL: nmap prints none), for XML and grepable. */
+/* What service detection found, as nmap prints a version: "product version
+ * (extrainfo)", into buf; "" when s is NULL or has no product. */
+void out_version(char *buf, size_t len, const struct portier_svc *s);
+/* The service a port's detection found (port_service), or NULL. */
+const struct portier_svc *out_port_service(const struct portier_out *o,
+					   const struct portier_addr *a,
+					   const struct out_port *op,
+					   const char **banner);
 const char *out_nmap_service(const struct portier_out *o, uint16_t port,
 			     bool udp);
 int out_services_load(struct portier_out *o, const char *path);

@@ -295,6 +295,55 @@ static int write_hostscript(struct portier_out *o, const struct out_host *h)
 	return 0;
 }
 
+/* <script id="..." output="..."/>, as a port's scripts are (nmap.dtd) */
+static int write_script(xmlTextWriterPtr w, const char *id, const char *output)
+{
+	W(xmlTextWriterStartElement(w, X("script")));
+	W(attr(w, "id", id));
+	W(attr(w, "output", output));
+	W(xmlTextWriterEndElement(w));
+	return 0;
+}
+
+/* What service detection found on a port (nmap.dtd: <service> with
+ * method "probed" and its confidence, then a <script> per finding). */
+static int write_detected(struct portier_out *o, const struct portier_svc *s)
+{
+	xmlTextWriterPtr w = o->xml;
+	size_t i;
+
+	W(xmlTextWriterStartElement(w, X("service")));
+	W(attr(w, "name", s->name));
+	if (s->product[0])
+		W(attr(w, "product", s->product));
+	if (s->version[0])
+		W(attr(w, "version", s->version));
+	if (s->extrainfo[0])
+		W(attr(w, "extrainfo", s->extrainfo));
+	if (s->ostype[0])
+		W(attr(w, "ostype", s->ostype));
+	if (s->tunnel_ssl)
+		W(attr(w, "tunnel", "ssl"));
+	W(attr(w, "method", "probed"));
+	W(attr_u(w, "conf", s->conf));
+	W(xmlTextWriterEndElement(w));
+	for (i = 0; i < s->n_findings; i++) {
+		const struct portier_svc_finding *x = &s->findings[i];
+		char *out = NULL;
+		int rc;
+
+		if (asprintf(&out, "%s (%s): %s\nwhy: %s\nfix: %s", x->f.id,
+			     portier_risk_name(x->f.risk), x->detail, x->f.text,
+			     x->f.advice) < 0)
+			return PORTIER_ENOMEM;
+		rc = write_script(w, x->f.id, out);
+		free(out);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int write_host(struct portier_out *o, struct out_view *v,
 		      const char *mac)
 {
@@ -339,7 +388,10 @@ static int write_host(struct portier_out *o, struct out_view *v,
 	W(write_extraports(o, h));
 	while ((op = out_view_port(o, v))) {
 		const char *svc = out_nmap_service(o, op->port, op->udp);
+		const struct portier_svc *det = NULL;
+		const char *banner = NULL;
 
+		det = out_port_service(o, &h->addr, op, &banner);
 		W(xmlTextWriterStartElement(w, X("port")));
 		W(attr(w, "protocol", op->udp ? "udp" : "tcp"));
 		W(attr_u(w, "portid", op->port));
@@ -351,13 +403,17 @@ static int write_host(struct portier_out *o, struct out_view *v,
 		       portier_reason_name((enum portier_reason)op->reason)));
 		W(attr_u(w, "reason_ttl", op->ttl));
 		W(xmlTextWriterEndElement(w));
-		if (svc) {
+		if (det && det->probed) {
+			W(write_detected(o, det));
+		} else if (svc) {
 			W(xmlTextWriterStartElement(w, X("service")));
 			W(attr(w, "name", svc));
 			W(attr(w, "method", "table"));
 			W(attr(w, "conf", "3"));
 			W(xmlTextWriterEndElement(w));
 		}
+		if (det && !det->probed && banner && banner[0])
+			W(write_script(w, "banner", banner));
 		W(xmlTextWriterEndElement(w));
 		W(xmlTextWriterWriteString(w, X("\n")));
 	}

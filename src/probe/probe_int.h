@@ -1,7 +1,7 @@
 /*
  * probe_int.h - what the network files of the probe module share: a TCP
  * connection to one target with every wait bounded by a deadline (SMB on
- * 445/139, DCE/RPC on 135).  Times are CLOCK_MONOTONIC milliseconds.
+ * 445/139, DCE/RPC on 135, service detection's driver in src/svc/).  Times are CLOCK_MONOTONIC milliseconds.
  */
 #ifndef PORTIER_PROBE_INT_H
 #define PORTIER_PROBE_INT_H
@@ -30,6 +30,12 @@ enum portier_tcp_state probe_tcp_state(int neg_errno);
  */
 int probe_send_all(int fd, const uint8_t *buf, size_t len, long deadline);
 int probe_recv_all(int fd, uint8_t *buf, size_t len, long deadline);
+/*
+ * Wait until deadline for whatever fd has, at most cap bytes: how many
+ * arrived, 0 when the peer has closed, -ETIMEDOUT when nothing came in
+ * time, or another -errno.
+ */
+long probe_recv_some(int fd, uint8_t *buf, size_t cap, long deadline);
 /* A failed exchange in words ("no reply before the timeout", ...). */
 const char *probe_io_why(int rc);
 

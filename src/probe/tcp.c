@@ -1,8 +1,9 @@
 /*
  * tcp.c - one TCP connection to a probe target, every wait bounded by a
  * deadline: a non-blocking connect, exact sends and receives, a reset at
- * the end.  Shared by the SMB probe (smb_host.c) and the DCE/RPC endpoint
- * mapper probe (rpc_host.c); the contract is in probe_int.h.
+ * the end.  Shared by the SMB probe (smb_host.c), the DCE/RPC endpoint
+ * mapper probe (rpc_host.c) and service detection (src/svc/driver.c); the
+ * contract is in probe_int.h.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -150,6 +151,25 @@ int probe_send_all(int fd, const uint8_t *buf, size_t len, long deadline)
 int probe_recv_all(int fd, uint8_t *buf, size_t len, long deadline)
 {
 	return xfer_all(fd, NULL, buf, len, deadline);
+}
+
+long probe_recv_some(int fd, uint8_t *buf, size_t cap, long deadline)
+{
+	for (;;) {
+		ssize_t n = recv(fd, buf, cap, 0);
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		long left;
+
+		if (n >= 0)
+			return (long)n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -errno;
+		left = deadline - probe_now_ms();
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return -ETIMEDOUT;
+	}
 }
 
 const char *probe_io_why(int rc)

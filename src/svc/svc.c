@@ -16,6 +16,7 @@
  */
 const struct portier_svc_proto *const portier_svc_protos[] = {
 	/* the server speaks first: judged on the banner */
+	&portier_svc_ftp,   /* 21 */
 	&portier_svc_ssh,   /* 22, 2222 */
 	&portier_svc_smtp,  /* 25, 587, 465 */
 	&portier_svc_pop3,  /* 110, 995 */
@@ -23,6 +24,7 @@ const struct portier_svc_proto *const portier_svc_protos[] = {
 	&portier_svc_mysql, /* 3306, 3307 */
 	&portier_svc_vnc,   /* 5900-5910 */
 	/* the client speaks first */
+	&portier_svc_http,	    /* 80, 8080, 8000, ... */
 	&portier_svc_redis,	    /* 6379 */
 	&portier_svc_memcached,	    /* 11211 */
 	&portier_svc_postgresql,    /* 5432, 5433 */

@@ -295,11 +295,11 @@ static bool describe_memcached(const uint8_t *b, size_t len,
 		return false;
 	b += 8;
 	len -= 8;
-	recognised(s, "memcache", 8);
+	recognised(s, "memcached", 8);
 	if (len > 8 && memcmp(b, "VERSION ", 8) == 0) {
 		for (i = 8; i < len && b[i] != '\r' && b[i] != '\n'; i++)
 			;
-		set_str(s->product, sizeof(s->product), "memcached");
+		set_str(s->product, sizeof(s->product), "Memcached");
 		svc_text(s->version, sizeof(s->version), b + 8, i - 8);
 		s->conf = 10;
 	}

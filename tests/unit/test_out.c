@@ -699,6 +699,17 @@ static size_t extra_scripts(void *ctx, const struct portier_addr *a,
 	return 2;
 }
 
+/* The options the hook tests share: the table into text, a SYN scan of
+ * the three scanned ports. */
+static void hook_options(struct portier_out_options *opt, FILE *text)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->text = text;
+	opt->method = PORTIER_SCAN_SYN;
+	opt->ports = scanned;
+	opt->n_ports = 3;
+}
+
 static void test_probe_hooks(void **state)
 {
 	struct portier_out_options opt;
@@ -713,13 +724,9 @@ static void test_probe_hooks(void **state)
 	FILE *f = open_memstream(&buf, &len);
 
 	(void)state;
-	memset(&opt, 0, sizeof(opt));
-	opt.text = f;
+	hook_options(&opt, f);
 	opt.json_path = path("p.jsonl");
 	opt.xml_path = path("p.xml");
-	opt.method = PORTIER_SCAN_SYN;
-	opt.ports = scanned;
-	opt.n_ports = 3;
 	opt.host_text = extra_text;
 	opt.host_scripts = extra_scripts;
 	opt.host_ctx = &calls;
@@ -787,6 +794,100 @@ static void test_probe_hooks(void **state)
 	assert_valid_xml(path("p.xml"));
 }
 
+/* -sV's hook: 22 recognised with a finding, 445 a banner nothing knew */
+static const struct portier_svc *svc_of(void *ctx, const struct portier_addr *a,
+					uint16_t port, const char **banner)
+{
+	static const struct portier_probe_finding f = {
+		PORTIER_RISK_HIGH, "ssh-weak", "why <it> matters", "fix & it"};
+	static struct portier_svc ssh, unknown;
+
+	(*(unsigned *)ctx)++;
+	*banner = "";
+	if (a->family != 4)
+		return NULL;
+	if (port == 445) {
+		memset(&unknown, 0, sizeof(unknown));
+		snprintf(unknown.name, sizeof(unknown.name), "microsoft-ds");
+		unknown.conf = 3;
+		*banner = "\\x00junk";
+		return &unknown;
+	}
+	memset(&ssh, 0, sizeof(ssh));
+	snprintf(ssh.name, sizeof(ssh.name), "ssh");
+	snprintf(ssh.product, sizeof(ssh.product), "OpenSSH");
+	snprintf(ssh.version, sizeof(ssh.version), "9.2p1 Debian 2+deb12u3");
+	snprintf(ssh.extrainfo, sizeof(ssh.extrainfo), "protocol 2.0");
+	snprintf(ssh.ostype, sizeof(ssh.ostype), "Linux");
+	ssh.probed = true;
+	ssh.conf = 10;
+	portier_svc_add_finding(&ssh, &f, "offers %s", "ssh-rsa/sha1");
+	return &ssh;
+}
+
+static void test_service_hook(void **state)
+{
+	struct portier_out_options opt;
+	struct portier_out *o = NULL;
+	struct portier_scan_stats st;
+	struct portier_err err = {0};
+	unsigned calls = 0;
+	char *buf = NULL, *xml, *gnmap;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	hook_options(&opt, f);
+	opt.xml_path = path("v.xml");
+	opt.grep_path = path("v.gnmap");
+	opt.port_service = svc_of;
+	opt.port_ctx = &calls;
+	assert_int_equal(portier_out_open(&o, &opt, &err), 0);
+	feed(o);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(portier_out_finish(o, &st, &err), 0);
+	portier_out_free(o);
+	fclose(f);
+	/* asked for open TCP ports only: 22 and 445, once per sink */
+	assert_int_equal(calls, 6);
+
+	/* the table: a VERSION column, the finding and its advice below */
+	assert_non_null(strstr(buf, "PORT      STATE    SERVICE          "
+				    "RISK   VERSION\n"));
+	assert_non_null(strstr(buf, "22/tcp    open     ssh                "
+				    "     OpenSSH 9.2p1 Debian 2+deb12u3 "
+				    "(protocol 2.0)\n"
+				    "| ssh-weak (high): offers ssh-rsa/sha1\n"
+				    "|_   fix: fix & it\n"));
+	assert_non_null(strstr(buf, "banner \"\\x00junk\"\n"));
+	assert_non_null(strstr(buf, "2000/tcp  filtered unknown          \n"));
+	free(buf);
+
+	xml = slurp(path("v.xml"));
+	assert_non_null(strstr(
+		xml,
+		"<service name=\"ssh\" product=\"OpenSSH\" "
+		"version=\"9.2p1 Debian 2+deb12u3\" "
+		"extrainfo=\"protocol 2.0\" ostype=\"Linux\" "
+		"method=\"probed\" conf=\"10\"/><script id=\"ssh-weak\" "
+		"output=\"ssh-weak (high): offers ssh-rsa/sha1&#10;why: "
+		"why &lt;it&gt; matters&#10;fix: fix &amp; it\"/></port>"));
+	/* a guess keeps the table's name (no services file, no kb here:
+	 * "unknown"); the banner is a script */
+	assert_non_null(strstr(xml, "<service name=\"unknown\" "
+				    "method=\"table\" conf=\"3\"/>"
+				    "<script id=\"banner\" "
+				    "output=\"\\x00junk\"/></port>"));
+	free(xml);
+	assert_valid_xml(path("v.xml"));
+
+	gnmap = slurp(path("v.gnmap"));
+	assert_non_null(strstr(gnmap, "22/open/tcp//ssh//OpenSSH 9.2p1 Debian "
+				      "2+deb12u3 (protocol 2.0)/"));
+	assert_non_null(strstr(gnmap, "445/open/tcp//unknown///"));
+	free(gnmap);
+}
+
 static void test_port_ranges(void **state)
 {
 	static const uint16_t p[] = {1, 2, 3, 5, 7, 8, 65535};
@@ -813,6 +914,7 @@ int main(void)
 		cmocka_unit_test(test_text_table),
 		cmocka_unit_test(test_port_ranges),
 		cmocka_unit_test(test_probe_hooks),
+		cmocka_unit_test(test_service_hook),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -161,8 +161,8 @@ static void test_memcached(void **state)
 
 	(void)state;
 	assert_true(describe(PORTIER_UDP_MEMCACHED, "7072", mc_reply, &s));
-	assert_string_equal(s.name, "memcache");
-	assert_string_equal(s.product, "memcached");
+	assert_string_equal(s.name, "memcached");
+	assert_string_equal(s.product, "Memcached");
 	assert_string_equal(s.version, "1.6.18");
 	assert_int_equal(s.n_findings, 1);
 	assert_string_equal(s.findings[0].f.id, "memcached-udp");
