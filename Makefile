@@ -28,14 +28,18 @@ TEST_DEPS = iproute2 nftables nmap ndiff masscan nbtscan samba smbclient \
 	python3-impacket openssl \
 	samba-common-bin libxml2-utils jq curl iputils-ping busybox python3 \
 	procps net-tools lsof hyperfine time bc coreutils util-linux \
-	tmux postgresql rkhunter chkrootkit unhide vsftpd nginx openssh-server
+	tmux postgresql rkhunter chkrootkit unhide vsftpd nginx openssh-server \
+	redis-server memcached dnsmasq snmpd chrony
 
 .PHONY: all deps build run check asan test test-unit test-lab fuzz fuzz-smoke \
 	bench install format format-check clean
 
 all: build
 
-# Idempotent: asks apt only for what is missing.
+# Idempotent: asks apt only for what is missing.  The servers among the
+# test peers (nginx, dnsmasq, chrony, ...) are only installed, never
+# started: a policy-rc.d that refuses every start is in place while apt
+# runs (the tests start their own copies inside their namespaces).
 deps:
 	@missing=$$(for p in $(BUILD_DEPS) $(RUNTIME_DEPS) $(TEST_DEPS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -44,8 +48,13 @@ deps:
 		echo "installing:" $$missing; \
 		if [ "$$(id -u)" != 0 ]; then \
 			echo "make deps: need root to apt-get install (run as root)" >&2; exit 3; fi; \
+		own_policy=; if [ ! -e /usr/sbin/policy-rc.d ]; then own_policy=1; \
+			printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; \
+			chmod 755 /usr/sbin/policy-rc.d; fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 			apt-get install -y -qq --no-install-recommends $$missing; \
+		rc=$$?; [ -z "$$own_policy" ] || rm -f /usr/sbin/policy-rc.d; \
+		[ $$rc = 0 ] || exit $$rc; \
 	else echo "build dependencies: all present"; fi
 
 build:

@@ -80,7 +80,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		out_len = 0;
 		v = p->step(&c, feed ? reply : NULL, feed ? len : 0, out, cap,
 			    &out_len, &s);
-		c.step++;
 		first = false;
 		check(&s);
 		if (v == PORTIER_SVC_DONE || v == PORTIER_SVC_NOT)

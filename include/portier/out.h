@@ -109,7 +109,7 @@ struct portier_out_options {
 	 */
 	const struct portier_svc *(*port_service)(void *ctx,
 						  const struct portier_addr *a,
-						  uint16_t port,
+						  uint16_t port, bool udp,
 						  const char **banner);
 	void *port_ctx;
 };
@@ -155,12 +155,13 @@ PORTIER_API int portier_out_host_list(const struct portier_out *o,
 				      struct portier_out_host_info **list,
 				      size_t *n);
 /*
- * The open TCP ports of a in the records: writes at most max to ports and
- * returns how many there are (which may exceed max).
+ * The open TCP (or, with udp, UDP) ports of a in the records: writes at
+ * most max to ports and returns how many there are (which may exceed max).
  */
-PORTIER_API size_t portier_out_open_tcp(const struct portier_out *o,
-					const struct portier_addr *a,
-					uint16_t *ports, size_t max);
+PORTIER_API size_t portier_out_open_ports(const struct portier_out *o,
+					  const struct portier_addr *a,
+					  bool udp, uint16_t *ports,
+					  size_t max);
 /* Whether port (tcp) of a is recorded as open. */
 PORTIER_API bool portier_out_port_open(const struct portier_out *o,
 				       const struct portier_addr *a,

@@ -86,7 +86,8 @@ struct portier_svc_conv {
 	bool eof;	      /* no more bytes will come for this reply (the
 			       * peer closed, or the read deadline passed):
 			       * answer DONE or NOT, never MORE */
-	unsigned step;	      /* the module's own counter, 0 at start */
+	unsigned step;	      /* the module's own counter: 0 at start, and
+			       * only the module changes it */
 	uint8_t scratch[128]; /* the module's state between steps */
 };
 

@@ -20,6 +20,7 @@
 #include "portier/addr.h"
 #include "portier/kb.h"
 #include "portier/svc.h"
+#include "portier/tls.h"
 
 /* ---- fingerprints ------------------------------------------------------- */
 
@@ -109,6 +110,13 @@ struct portier_svc_opts {
 	size_t n_only;
 	const struct portier_svc_fps *fps; /* may be NULL */
 	const struct portier_kb *kb;	   /* the port table's names */
+	/* TLS (tunnel "ssl"): the shared client settings, or NULL for
+	 * plain connections only.  With it, a port that usually speaks TLS
+	 * (443, 465, 636, 993, 995, 8443, ...) is asked inside a handshake
+	 * first, and any port no module recognised that sent no banner is
+	 * tried once more inside TLS; the certificate is judged
+	 * (portier_tls_judge) and summed up in an "ssl-cert" finding. */
+	const struct portier_tls_ctx *tls;
 };
 
 /* What the driver learned besides s (for output and tests). */

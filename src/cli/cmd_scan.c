@@ -601,6 +601,7 @@ static int run_scan(struct cli *cli, struct scan_opts *o,
 	}
 	if (o->probe_sv || o->n_svc_only) {
 		struct scan_svc_opts so = {
+			.udp_payloads = p->n_udp ? payloads : NULL,
 			.intensity = o->intensity,
 			.intrusive = o->intrusive,
 			.only = o->n_svc_only ? o->svc_only : NULL,

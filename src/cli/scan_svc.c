@@ -1,7 +1,9 @@
 /*
  * scan_svc.c - the scanner's service detection: once the port scan is
  * over, every open TCP port it recorded is handed to the driver
- * (portier_svc_run), at most SCAN_SVC_PARALLEL at once through the probe
+ * (portier_svc_run, inside TLS where the port speaks it) and every open
+ * UDP port to portier_svc_udp_probe with the scan's payloads, at most
+ * SCAN_SVC_PARALLEL at once through the probe
  * pool of `portier smb` (probe_pool.c).  Only ports of hosts the scan has
  * a record of are asked: they were scan targets.
  *
@@ -20,13 +22,16 @@
 
 #include "cli/probe_out.h"
 #include "cli/scan_svc.h"
+#include "portier/svc_udp.h"
 
 #define SCAN_SVC_PARALLEL 64u
+#define SCAN_SVC_UDP_WAIT 1000 /* ms for each UDP request's reply */
 
 /* One (host, port) to ask, and what came back. */
 struct sv_job {
 	struct portier_addr addr;
 	uint16_t port;
+	bool udp;
 	bool done;
 	int rc;
 	struct portier_svc s;
@@ -38,6 +43,7 @@ struct scan_svc {
 	struct cli *cli;
 	struct scan_svc_opts o;
 	struct portier_svc_fps *fps;
+	struct portier_tls_ctx *tls; /* NULL: no TLS (a note said why) */
 	struct portier_out *out;
 	volatile sig_atomic_t *stop;
 	struct sv_job *jobs;
@@ -68,6 +74,13 @@ struct scan_svc *scan_svc_new(struct cli *cli, const struct scan_svc_opts *o)
 		portier_free(sv);
 		return NULL;
 	}
+	if (portier_tls_ctx_new(&sv->tls, &err) < 0) {
+		sv->tls = NULL;
+		if (!o->quiet)
+			cli_notice(cli,
+				   "no TLS (%s): -sV asks in the clear only",
+				   err.msg);
+	}
 	return sv;
 }
 
@@ -76,6 +89,7 @@ void scan_svc_free(struct scan_svc *sv)
 	if (!sv)
 		return;
 	portier_svc_fps_free(sv->fps);
+	portier_tls_ctx_free(sv->tls);
 	portier_free(sv->jobs);
 	portier_free(sv->targets);
 	portier_free(sv);
@@ -86,22 +100,28 @@ static int job_cmp(const void *a, const void *b)
 	const struct sv_job *x = a, *y = b;
 	int c = portier_addr_cmp(&x->addr, &y->addr);
 
-	return c ? c : (int)x->port - (int)y->port;
+	if (c)
+		return c;
+	if (x->udp != y->udp)
+		return x->udp ? 1 : -1; /* TCP first, as the outputs list */
+	return (int)x->port - (int)y->port;
 }
 
 static const struct sv_job *find(const struct scan_svc *sv,
-				 const struct portier_addr *a, uint16_t port)
+				 const struct portier_addr *a, uint16_t port,
+				 bool udp)
 {
 	struct sv_job key;
 
 	key.addr = *a;
 	key.port = port;
+	key.udp = udp;
 	return sv->n_jobs ? bsearch(&key, sv->jobs, sv->n_jobs,
 				    sizeof(*sv->jobs), job_cmp)
 			  : NULL;
 }
 
-/* Every open TCP port of every recorded host, sorted. */
+/* Every open TCP and UDP port of every recorded host, sorted. */
 static int plan(struct scan_svc *sv)
 {
 	struct portier_out_host_info *info;
@@ -122,12 +142,17 @@ static int plan(struct scan_svc *sv)
 		portier_free(ports);
 		return PORTIER_ENOMEM;
 	}
-	for (i = 0; i < n; i++) {
-		size_t k, m = portier_out_open_tcp(sv->out, &info[i].addr,
-						   ports, 65536);
+	for (i = 0; i < n * 2; i++) {
+		bool udp = i >= n;
+		const struct portier_addr *a = &info[i % n].addr;
+		size_t k, m;
 
+		if (udp && !sv->o.udp_payloads)
+			break;
+		m = portier_out_open_ports(sv->out, a, udp, ports, 65536);
 		for (k = 0; k < m && sv->n_jobs < total; k++) {
-			sv->jobs[sv->n_jobs].addr = info[i].addr;
+			sv->jobs[sv->n_jobs].addr = *a;
+			sv->jobs[sv->n_jobs].udp = udp;
 			sv->jobs[sv->n_jobs++].port = ports[k];
 		}
 	}
@@ -167,6 +192,31 @@ static void clean(struct portier_svc *s)
 			    sizeof(s->findings[i].detail));
 }
 
+/* An open UDP port: its payloads again, each reply that parses described;
+ * a port that answered nothing this time keeps the port table's name. */
+static int probe_udp(struct scan_svc *sv, struct sv_job *j,
+		     struct portier_err *err)
+{
+	const char *name;
+	int rc = portier_svc_udp_probe(&j->addr, j->port, sv->o.udp_payloads,
+				       SCAN_SVC_UDP_WAIT, &j->s, err);
+
+	if (rc == 0) {
+		j->s.match_text[sizeof(j->s.match_text) - 1] = '\0';
+		portier_svc_fps_apply(sv->fps, j->s.name, &j->s);
+		clean(&j->s);
+		return 0;
+	}
+	if (rc != PORTIER_ENOENT)
+		return rc;
+	memset(&j->s, 0, sizeof(j->s));
+	name = portier_kb_service_name(cli_kb(sv->cli), j->port,
+				       PORTIER_PROTO_UDP);
+	snprintf(j->s.name, sizeof(j->s.name), "%s", name ? name : "unknown");
+	j->s.conf = 3;
+	return 0;
+}
+
 static int probe_one(void *ctx, const struct portier_addr *a, void *result,
 		     struct portier_err *err)
 {
@@ -181,8 +231,11 @@ static int probe_one(void *ctx, const struct portier_addr *a, void *result,
 	j = &sv->jobs[res->i];
 	if (*sv->stop)
 		return j->rc = -EINTR;
+	if (j->udp)
+		return j->rc = probe_udp(sv, j, err);
 	portier_addr_str(&j->addr, host, sizeof(host));
 	so.host = host;
+	so.tls = sv->tls;
 	so.intensity = sv->o.intensity;
 	so.intrusive = sv->o.intrusive;
 	so.only = sv->o.only;
@@ -218,14 +271,15 @@ static json_t *job_json(const struct sv_job *j)
 				    cli_json_string(s->findings[i].detail));
 	if (j->rc < 0)
 		return json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "service",
-				 "addr", ip, "port", j->port, "proto", "tcp",
-				 "error", strerror(-j->rc));
+				 "addr", ip, "port", j->port, "proto",
+				 j->udp ? "udp" : "tcp", "error",
+				 strerror(-j->rc));
 	o = json_pack(
 		"{s:s, s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o,"
 		" s:s, s:i, s:o, s:o, s:o}",
-		"type", "service", "addr", ip, "port", j->port, "proto", "tcp",
-		"name", cli_json_string(s->name), "product",
-		cli_json_string(s->product), "version",
+		"type", "service", "addr", ip, "port", j->port, "proto",
+		j->udp ? "udp" : "tcp", "name", cli_json_string(s->name),
+		"product", cli_json_string(s->product), "version",
 		cli_json_string(s->version), "extrainfo",
 		cli_json_string(s->extrainfo), "ostype",
 		cli_json_string(s->ostype), "tunnel",
@@ -339,11 +393,11 @@ void scan_svc_report(const struct scan_svc *sv)
 
 static const struct portier_svc *port_service(void *ctx,
 					      const struct portier_addr *a,
-					      uint16_t port,
+					      uint16_t port, bool udp,
 					      const char **banner)
 {
 	const struct scan_svc *sv = ctx;
-	const struct sv_job *j = find(sv, a, port);
+	const struct sv_job *j = find(sv, a, port, udp);
 
 	*banner = "";
 	if (!j || !j->done || j->rc < 0)

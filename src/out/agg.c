@@ -379,16 +379,16 @@ int portier_out_host_list(const struct portier_out *o,
 	return 0;
 }
 
-size_t portier_out_open_tcp(const struct portier_out *o,
-			    const struct portier_addr *a, uint16_t *ports,
-			    size_t max)
+size_t portier_out_open_ports(const struct portier_out *o,
+			      const struct portier_addr *a, bool udp,
+			      uint16_t *ports, size_t max)
 {
 	const struct out_host *h = out_host_find(o, a);
 	size_t n = 0;
 	int32_t p;
 
 	for (p = h ? h->ports : -1; p >= 0; p = out_p(o, p)->next)
-		if (!out_p(o, p)->udp &&
+		if (out_p(o, p)->udp == udp &&
 		    out_p(o, p)->state == PORTIER_PORT_OPEN) {
 			if (n < max)
 				ports[n] = out_p(o, p)->port;

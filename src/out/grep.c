@@ -52,11 +52,17 @@ int out_grep_finish(struct portier_out *o, const struct portier_scan_stats *st)
 			const char *banner,
 				*svc = out_nmap_service(o, op->port, op->udp);
 			const struct portier_svc *det;
-			char version[300], *c;
+			char version[300], tunneled[40], *c;
 
 			det = out_port_service(o, &h->addr, op, &banner);
 			if (det && det->probed)
 				svc = det->name;
+			if (det && det->probed && det->tunnel_ssl) {
+				/* nmap: "ssl|http" */
+				snprintf(tunneled, sizeof(tunneled), "ssl|%s",
+					 det->name);
+				svc = tunneled;
+			}
 			/* as nmap: a '/' inside a field becomes '|' */
 			out_version(version, sizeof(version), det);
 			for (c = version; *c; c++)

@@ -151,7 +151,8 @@ const struct portier_svc *out_port_service(const struct portier_out *o,
 	*banner = NULL;
 	if (!o->opt.port_service || op->udp || op->state != PORTIER_PORT_OPEN)
 		return NULL;
-	return o->opt.port_service(o->opt.port_ctx, a, op->port, banner);
+	return o->opt.port_service(o->opt.port_ctx, a, op->port, op->udp,
+				   banner);
 }
 
 void out_version(char *buf, size_t len, const struct portier_svc *s)

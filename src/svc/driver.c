@@ -12,12 +12,17 @@
  * bytes, after which the module is told eof; a module gets at most
  * SVC_MAX_SENDS exchanges.
  *
- * All bytes pass through a struct portier_svc_io (conn_open is where the
- * plain socket io is made, and where a TLS layer wraps it).
+ * All bytes pass through a struct portier_svc_io: the plain one over the
+ * socket, or, when the port speaks TLS, a layer (tls.h) that does its
+ * handshake over the plain io and then encrypts and decrypts for the
+ * modules, which never know the difference.  TLS is tried first on the
+ * ports that usually carry it, and once more on a port that sent no
+ * banner and that no module recognised in the clear.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "portier/svc_run.h"
 #include "probe/probe_int.h"
@@ -49,13 +54,108 @@ void portier_svc_io_plain(struct portier_svc_io *io, int *fd)
 	io->ctx = fd;
 }
 
+/* ---- the TLS layer's byte io ------------------------------------------ */
+
+/* A TLS layer over the plain io of a connection. */
+struct tls_io {
+	struct portier_tls *t;
+	struct portier_svc_io under;
+};
+
+/* Send every byte of ciphertext the layer has for the peer. */
+static int tls_flush(struct tls_io *x, long deadline)
+{
+	uint8_t out[4096];
+	size_t n;
+	int rc;
+
+	while ((n = portier_tls_take(x->t, out, sizeof(out))) > 0)
+		if ((rc = x->under.send(x->under.ctx, out, n, deadline)) < 0)
+			return rc;
+	return 0;
+}
+
+/* One read of ciphertext into the layer: 1, 0 when the peer closed (the
+ * layer is told), or -errno (-ETIMEDOUT at the deadline). */
+static int tls_pull(struct tls_io *x, long deadline)
+{
+	uint8_t in[4096];
+	long n = x->under.recv(x->under.ctx, in, sizeof(in), deadline);
+
+	if (n > 0)
+		return portier_tls_feed(x->t, in, (size_t)n, NULL) < 0 ? -ENOMEM
+								       : 1;
+	if (n == -ETIMEDOUT)
+		return -ETIMEDOUT;
+	portier_tls_feed_eof(x->t);
+	return 0;
+}
+
+static int tls_send(void *ctx, const uint8_t *buf, size_t len, long deadline)
+{
+	struct tls_io *x = ctx;
+
+	if (portier_tls_write(x->t, buf, len, NULL) < 0)
+		return -EIO;
+	return tls_flush(x, deadline);
+}
+
+static long tls_recv(void *ctx, uint8_t *buf, size_t cap, long deadline)
+{
+	struct tls_io *x = ctx;
+
+	for (;;) {
+		size_t got = 0;
+		int rc;
+
+		switch (portier_tls_read(x->t, buf, cap, &got, NULL)) {
+		case PORTIER_TLS_OK:
+			return (long)got;
+		case PORTIER_TLS_CLOSED:
+			return 0;
+		case PORTIER_TLS_FAILED:
+			return -EPROTO;
+		case PORTIER_TLS_WANT_INPUT:
+			break;
+		}
+		/* a TLS 1.3 key update may want an answer before more */
+		if ((rc = tls_flush(x, deadline)) < 0 ||
+		    (rc = tls_pull(x, deadline)) < 0)
+			return rc;
+	}
+}
+
+static void tls_close(void *ctx)
+{
+	struct tls_io *x = ctx;
+
+	portier_tls_free(x->t);
+	x->t = NULL;
+}
+
+/* The ports nmap's tables mark tunnel "ssl": a handshake comes first. */
+static bool tls_port(uint16_t port)
+{
+	static const uint16_t ports[] = {
+		261,  443,  448,  465,	563,  585,  614,  636,	853,
+		989,  990,  992,  993,	994,  995,  2376, 2484, 3269,
+		4443, 5061, 5986, 6679, 6697, 8443, 9443, 10443};
+	size_t i;
+
+	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		if (ports[i] == port)
+			return true;
+	return false;
+}
+
 /* ---- one connection ----------------------------------------------------- */
 
 struct conn {
 	int fd; /* -1: none */
 	struct portier_svc_io io;
-	bool sent;   /* a module has sent on it: no longer fresh */
-	bool closed; /* the peer closed it */
+	struct tls_io tio; /* when io is the TLS layer's */
+	bool sent;	   /* a module has sent on it: no longer fresh */
+	bool closed;	   /* the peer closed it */
 	uint8_t buf[PORTIER_SVC_REPLY_MAX];
 	size_t len; /* the banner, then the reply since the last send */
 };
@@ -65,8 +165,12 @@ struct run {
 	uint16_t port;
 	const struct portier_svc_opts *o;
 	unsigned timeout, banner_ms;
-	long end;   /* when the port's time is up (probe_now_ms) */
-	bool heard; /* the port ever sent a byte */
+	long end;	 /* when the port's time is up (probe_now_ms) */
+	bool heard;	 /* the port ever sent a byte */
+	bool tls;	 /* connections start with a TLS handshake */
+	bool tls_failed; /* a handshake failed (not a connect) */
+	bool tls_ok;	 /* a handshake completed: info holds its facts */
+	struct portier_tls_info info;
 	struct portier_svc_report *rep;
 	struct conn c;
 	char first_line[sizeof(((struct portier_svc *)0)->match_text)];
@@ -93,7 +197,50 @@ static void conn_close(struct conn *c)
 	c->sent = c->closed = false;
 }
 
-/* Connect: 0 or -errno. */
+/*
+ * The handshake over the connection's plain io, bounded by the reply
+ * timeout; on success c->io becomes the layer's and the first handshake's
+ * facts are kept.  0, or -EPROTO (not TLS, or it failed) / -errno.
+ */
+static int tls_start(struct run *r)
+{
+	struct conn *c = &r->c;
+	struct tls_io *x = &c->tio;
+	long end = deadline(r, r->timeout);
+	enum portier_tls_status st;
+	int rc;
+
+	x->under = c->io;
+	if (portier_tls_new(r->o->tls, r->o->host, &x->t, NULL) < 0)
+		return -ENOMEM;
+	for (;;) {
+		st = portier_tls_handshake(x->t, NULL);
+		if ((rc = tls_flush(x, end)) < 0)
+			break;
+		if (st == PORTIER_TLS_OK) {
+			if (!r->tls_ok &&
+			    portier_tls_get_info(x->t, &r->info, NULL) == 0)
+				r->tls_ok = true;
+			c->io.send = tls_send;
+			c->io.recv = tls_recv;
+			c->io.close = tls_close;
+			c->io.ctx = x;
+			return 0;
+		}
+		if (st == PORTIER_TLS_FAILED) {
+			rc = -EPROTO;
+			break;
+		}
+		if ((rc = tls_pull(x, end)) < 0)
+			break;
+	}
+	portier_tls_free(x->t);
+	x->t = NULL;
+	r->tls_failed = true;
+	return rc < 0 ? rc : -EPROTO;
+}
+
+/* Connect (and shake hands when r->tls): 0 or -errno. */
 static int conn_open(struct run *r)
 {
 	struct conn *c = &r->c;
@@ -110,10 +257,12 @@ static int conn_open(struct run *r)
 		return rc;
 	}
 	c->fd = fd;
-	/* The seam: every byte of a conversation passes through c->io.  A
-	 * TLS layer (tunnel "ssl") goes here: it does its handshake over the
-	 * plain io and replaces c->io with one that encrypts and decrypts. */
+	/* The seam: every byte of a conversation passes through c->io. */
 	portier_svc_io_plain(&c->io, &c->fd);
+	if (r->tls && (rc = tls_start(r)) < 0) {
+		conn_close(c);
+		return rc;
+	}
 	return 0;
 }
 
@@ -298,7 +447,6 @@ static enum portier_svc_verdict converse(struct run *r,
 		v = p->step(&cv, p->server_first || sends ? c->buf : NULL,
 			    p->server_first || sends ? c->len : 0, r->out,
 			    sizeof(r->out), &out_len, s);
-		cv.step++;
 		if (v == PORTIER_SVC_DONE || v == PORTIER_SVC_NOT)
 			return v;
 		if (v == PORTIER_SVC_MORE) {
@@ -394,14 +542,85 @@ static void from_table(const struct run *r, struct portier_svc *s)
 	s->conf = 3;
 }
 
+/* What the handshake showed, as a finding of no risk (nmap's ssl-cert). */
+static void cert_summary(const struct portier_tls_info *in,
+			 struct portier_svc *s)
+{
+	static const struct portier_probe_finding f = {
+		PORTIER_RISK_NONE,
+		"ssl-cert",
+		"the certificate and protocol the server showed",
+		"nothing to do when this is the certificate you installed",
+	};
+	char from[16] = "?", to[16] = "?";
+	struct tm tm;
+
+	if (!in->has_cert) {
+		portier_svc_add_finding(s, &f, "%s %s, no certificate",
+					in->version, in->cipher);
+		return;
+	}
+	if (gmtime_r(&in->not_before, &tm))
+		strftime(from, sizeof(from), "%Y-%m-%d", &tm);
+	if (gmtime_r(&in->not_after, &tm))
+		strftime(to, sizeof(to), "%Y-%m-%d", &tm);
+	portier_svc_add_finding(
+		s, &f, "CN=%.48s, issuer CN=%.48s, %s to %s, %s",
+		in->subject_cn, in->issuer_cn, from, to, in->version);
+}
+
+/*
+ * The NULL probe and the modules on a connection just opened (plain or
+ * TLS): whether a module recognised the port (s filled).  *banner: the port
+ * spoke first; *wrapped: it closed before a word and before we said one.
+ */
+static bool detect(struct run *r, struct portier_svc *s, bool *banner,
+		   bool *wrapped)
+{
+	size_t i, n;
+
+	/* the NULL probe: shorter where the port's own module speaks first */
+	read_banner(r, client_port(r->port) && !r->o->only ? r->banner_ms / 4
+							   : r->banner_ms);
+	*banner = r->c.len > 0;
+	/* closed before a word and before we said one: a wrapper (tcpd, a
+	 * firewall's proxy) that lets the connection in and drops it */
+	*wrapped = !*banner && r->c.closed;
+	keep_first_line(r);
+	escape_banner(&r->c, r->rep->banner, sizeof(r->rep->banner));
+	n = plan(r, *banner, r->plan);
+	for (i = 0; i < n; i++) {
+		const struct portier_svc_proto *p = r->plan[i];
+
+		if (p->server_first && !*banner)
+			continue; /* it waits for what never came */
+		if (probe_now_ms() >= r->end)
+			break; /* the port's time is up */
+		if (ready(r, p) < 0)
+			break; /* the port stopped answering */
+		memset(s, 0, sizeof(*s));
+		if (converse(r, p, s) != PORTIER_SVC_DONE)
+			continue;
+		r->rep->module = p->name;
+		if (!s->name[0])
+			snprintf(s->name, sizeof(s->name), "%s", p->name);
+		s->probed = true;
+		if (s->conf < 8)
+			s->conf = 8;
+		s->match_text[sizeof(s->match_text) - 1] = '\0';
+		portier_svc_fps_apply(r->o->fps, p->name, s);
+		return true;
+	}
+	return false;
+}
+
 int portier_svc_run(const struct portier_addr *addr, uint16_t port,
 		    const struct portier_svc_opts *opts, struct portier_svc *s,
 		    struct portier_svc_report *rep)
 {
 	struct portier_svc_report dummy;
 	struct run *r;
-	bool banner, wrapped, done = false;
-	size_t i, n;
+	bool banner, wrapped, done;
 	int rc;
 
 	if (!rep)
@@ -427,44 +646,41 @@ int portier_svc_run(const struct portier_addr *addr, uint16_t port,
 	r->banner_ms = opts->banner_ms ? opts->banner_ms : SVC_BANNER_MS;
 	r->end = probe_now_ms() +
 		 (long)(opts->total_ms ? opts->total_ms : SVC_TOTAL_MS);
-	if ((rc = conn_open(r)) < 0) {
+	r->tls = opts->tls && tls_port(port);
+	rc = conn_open(r);
+	if (rc < 0 && r->tls_failed) {
+		/* it took the connection but not the handshake: in the clear */
+		r->tls = false;
+		rc = conn_open(r);
+	}
+	if (rc < 0) {
 		rep->error = rc;
 		portier_free(r->plan);
 		portier_free(r);
 		return rc;
 	}
-	/* the NULL probe: shorter where the port's own module speaks first */
-	read_banner(r, client_port(port) && !opts->only ? r->banner_ms / 4
-							: r->banner_ms);
-	banner = r->c.len > 0;
-	/* closed before a word and before we said one: a wrapper (tcpd, a
-	 * firewall's proxy) that lets the connection in and drops it */
-	wrapped = !banner && r->c.closed;
-	keep_first_line(r);
-	escape_banner(&r->c, rep->banner, sizeof(rep->banner));
-	n = plan(r, banner, r->plan);
-	for (i = 0; i < n; i++) {
-		const struct portier_svc_proto *p = r->plan[i];
-
-		if (p->server_first && !banner)
-			continue; /* it waits for what never came */
-		if (probe_now_ms() >= r->end)
-			break; /* the port's time is up */
-		if (ready(r, p) < 0)
-			break; /* the port stopped answering */
+	done = detect(r, s, &banner, &wrapped);
+	if (!done && !banner && !wrapped && !r->tls && opts->tls &&
+	    probe_now_ms() < r->end) {
+		/* silent and unknown in the clear: it may wait for a
+		 * ClientHello (nmap's SSLSessionReq) */
+		r->tls = true;
+		if (conn_open(r) == 0)
+			done = detect(r, s, &banner, &wrapped);
+		else
+			r->tls = false;
+	}
+	if (!done && r->tls_ok) {
+		/* TLS, and nothing any module knows inside it */
 		memset(s, 0, sizeof(*s));
-		if (converse(r, p, s) != PORTIER_SVC_DONE)
-			continue;
-		rep->module = p->name;
-		if (!s->name[0])
-			snprintf(s->name, sizeof(s->name), "%s", p->name);
+		snprintf(s->name, sizeof(s->name), "ssl");
 		s->probed = true;
-		if (s->conf < 8)
-			s->conf = 8;
-		s->match_text[sizeof(s->match_text) - 1] = '\0';
-		portier_svc_fps_apply(opts->fps, p->name, s);
+		s->conf = 8;
 		done = true;
-		break;
+	}
+	if (done && r->tls_ok) {
+		portier_tls_judge(&r->info, time(NULL), s);
+		cert_summary(&r->info, s);
 	}
 	if (!done && wrapped && !r->heard) {
 		/* every connection closed without a byte: nmap's tcpwrapped */

@@ -92,6 +92,7 @@ http_step(struct portier_svc_conv *c, const uint8_t *in, size_t n, uint8_t *out,
 		if (len < 0 || (size_t)len >= cap)
 			return PORTIER_SVC_NOT;
 		*out_len = (size_t)len;
+		c->step = 1; /* the request went; the reply comes next */
 		return PORTIER_SVC_SEND;
 	}
 	st = status_line(in, n);

@@ -236,3 +236,43 @@ lab_open_ports() {
 lab_random_ports() {
 	shuf -i "$2-$3" -n "$1" | sort -n
 }
+
+# lab_cert KIND BASE CN [SAN]: a P-256 key and certificate in BASE.key and
+# BASE.crt (organization "Portier Lab", common name CN, subjectAltName SAN
+# when given, e.g. "DNS:self.lab,IP:198.19.1.2").  KIND self: self-signed,
+# valid for 30 days from now; expired: self-signed, valid only in 2020
+# (`openssl ca` is the tool of OpenSSL 3.0 that takes explicit dates).
+lab_cert() {
+	local kind=$1 base=$2 cn=$3 san=${4:-} d
+	local ext=()
+	[ -n "$san" ] && ext=(-addext "subjectAltName=$san")
+	case $kind in
+	self)
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+			-nodes -keyout "$base.key" -out "$base.crt" -days 30 \
+			-subj "/O=Portier Lab/CN=$cn" "${ext[@]}" 2>/dev/null ||
+			lab_fail "openssl could not make $base.crt"
+		;;
+	expired)
+		d=$base.ca
+		mkdir -p "$d"
+		printf '%s\n' "[ca]" "default_ca = lab" "[lab]" \
+			"database = $d/index.txt" "new_certs_dir = $d" \
+			"serial = $d/serial" "default_md = sha256" "policy = any" \
+			"[any]" "commonName = supplied" \
+			"organizationName = optional" > "$d/ca.cnf"
+		: > "$d/index.txt"
+		echo 01 > "$d/serial"
+		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+			-nodes -keyout "$base.key" -out "$d/req.csr" \
+			-subj "/O=Portier Lab/CN=$cn" 2>/dev/null &&
+			openssl ca -batch -config "$d/ca.cnf" -selfsign \
+				-keyfile "$base.key" -in "$d/req.csr" \
+				-out "$base.crt" -notext \
+				-startdate 20200101000000Z \
+				-enddate 20210101000000Z 2>/dev/null ||
+			lab_fail "openssl could not make $base.crt"
+		;;
+	*) lab_fail "lab_cert: unknown kind '$kind'" ;;
+	esac
+}

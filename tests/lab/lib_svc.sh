@@ -9,9 +9,14 @@
 #                                 (a file and pub/ with a binary file)
 #   lab_nginx NAME PORT...        nginx serving one small page on the ports
 #   lab_sshd NAME [PORT]          OpenSSH's sshd with a fresh host key
+#   lab_nginx_tls NAME PORT self|expired ...
+#                                 nginx over TLS (HTTPS) on each PORT with
+#                                 a certificate of that kind (lab_cert)
+#   lab_redis NAME [PORT]         redis-server with no password
+#   lab_memcached NAME [PORT]     memcached (TCP and UDP on PORT)
 # Each returns once its ports listen.
 
-need_tool vsftpd nginx sshd ssh-keygen
+need_tool vsftpd nginx sshd ssh-keygen openssl redis-server memcached
 declare -gA LAB_FTPROOT=()
 
 lab__svc_dir() {
@@ -86,5 +91,47 @@ lab_sshd() {
 	lab_bg "$name" "sshd-$name-$port" "$(command -v sshd)" -D -e -f /dev/null \
 		-h "$d/ssh_host_key" -o "ListenAddress=${LAB_IP[$name]}:$port" \
 		-o "PidFile=$d/sshd-$port.pid"
+	lab_wait_port "$name" tcp "$port"
+}
+
+lab_nginx_tls() {
+	local name=$1 d p ports="" servers=""; shift
+	d=$(lab__svc_dir "$name-tls")
+	mkdir -p "$d/www" "$d/nginx-tmp"
+	echo "<html><head><title>lab tls</title></head></html>" > "$d/www/index.html"
+	while [ $# -ge 2 ]; do
+		lab_cert "$2" "$d/cert-$1" "$2.lab" "DNS:$2.lab"
+		servers+="server { listen ${LAB_IP[$name]}:$1 ssl; root $d/www; "
+		servers+="ssl_certificate $d/cert-$1.crt; "
+		servers+="ssl_certificate_key $d/cert-$1.key; }"$'\n'
+		ports+=" $1"
+		shift 2
+	done
+	printf '%s\n' "daemon off;" "pid $d/nginx.pid;" \
+		"error_log $d/nginx-error.log;" \
+		"events { worker_connections 64; }" "http {" "access_log off;" \
+		"client_body_temp_path $d/nginx-tmp/body;" \
+		"proxy_temp_path $d/nginx-tmp/proxy;" \
+		"fastcgi_temp_path $d/nginx-tmp/fastcgi;" \
+		"uwsgi_temp_path $d/nginx-tmp/uwsgi;" \
+		"scgi_temp_path $d/nginx-tmp/scgi;" "$servers" "}" > "$d/nginx.conf"
+	lab_bg "$name" "nginx-tls-$name" nginx -p "$d/" -c "$d/nginx.conf" \
+		-e "$d/nginx-error.log"
+	for p in $ports; do lab_wait_port "$name" tcp "$p"; done
+}
+
+lab_redis() {
+	local name=$1 port=${2:-6379} d
+	d=$(lab__svc_dir "$name")
+	lab_bg "$name" "redis-$name-$port" redis-server --port "$port" \
+		--bind "${LAB_IP[$name]}" --protected-mode no --save '' \
+		--appendonly no --dir "$d"
+	lab_wait_port "$name" tcp "$port"
+}
+
+lab_memcached() {
+	local name=$1 port=${2:-11211}
+	lab_bg "$name" "memcached-$name-$port" memcached -u root \
+		-l "${LAB_IP[$name]}" -p "$port" -U "$port"
 	lab_wait_port "$name" tcp "$port"
 }

@@ -16,34 +16,8 @@ d=$LAB_DIR
 client=$LAB_BIN/lab-tls_client
 [ -x "$client" ] || lab_fail "lab-tls_client not built (LAB_BIN=$LAB_BIN)"
 
-# A self-signed certificate valid now.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$d/self.key" -out "$d/self.crt" -days 30 \
-	-subj "/O=Portier Lab/CN=self.lab" \
-	-addext "subjectAltName=DNS:self.lab,IP:$ip" 2>/dev/null
-# An expired one: `openssl ca` is the tool of this OpenSSL (3.0) that takes
-# explicit validity dates.
-cat > "$d/ca.cnf" <<EOF
-[ca]
-default_ca = lab
-[lab]
-database = $d/index.txt
-new_certs_dir = $d
-serial = $d/serial
-default_md = sha256
-policy = any
-[any]
-commonName = supplied
-organizationName = optional
-EOF
-: > "$d/index.txt"
-echo 01 > "$d/serial"
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$d/exp.key" -out "$d/exp.csr" \
-	-subj "/O=Portier Lab/CN=expired.lab" 2>/dev/null
-openssl ca -batch -config "$d/ca.cnf" -selfsign -keyfile "$d/exp.key" \
-	-in "$d/exp.csr" -out "$d/exp.crt" -notext \
-	-startdate 20200101000000Z -enddate 20210101000000Z 2>/dev/null
+lab_cert self "$d/self" self.lab "DNS:self.lab,IP:$ip"
+lab_cert expired "$d/exp" expired.lab
 
 lab_bg t1 self openssl s_server -accept 443 -www -quiet \
 	-cert "$d/self.crt" -key "$d/self.key"

@@ -796,7 +796,8 @@ static void test_probe_hooks(void **state)
 
 /* -sV's hook: 22 recognised with a finding, 445 a banner nothing knew */
 static const struct portier_svc *svc_of(void *ctx, const struct portier_addr *a,
-					uint16_t port, const char **banner)
+					uint16_t port, bool udp,
+					const char **banner)
 {
 	static const struct portier_probe_finding f = {
 		PORTIER_RISK_HIGH, "ssh-weak", "why <it> matters", "fix & it"};
@@ -804,7 +805,7 @@ static const struct portier_svc *svc_of(void *ctx, const struct portier_addr *a,
 
 	(*(unsigned *)ctx)++;
 	*banner = "";
-	if (a->family != 4)
+	if (a->family != 4 || udp)
 		return NULL;
 	if (port == 445) {
 		memset(&unknown, 0, sizeof(unknown));

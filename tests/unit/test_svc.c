@@ -174,7 +174,6 @@ static enum portier_svc_verdict step(struct talk *t, const char *in)
 	t->out_len = 0;
 	v = t->p->step(&t->c, (const uint8_t *)in, in ? strlen(in) : 0, t->out,
 		       sizeof(t->out), &t->out_len, &t->s);
-	t->c.step++;
 	return v;
 }
 
