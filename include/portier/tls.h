@@ -96,7 +96,8 @@ enum portier_tls_status {
  * directory (SSL_CERT_DIR, else OpenSSL's certs/, /etc/ssl/certs on
  * Debian), read as chains name their CAs.  About 5 ms: make one context
  * per scan, not per connection.  0, PORTIER_ENOMEM or PORTIER_EIO with
- * err filled.
+ * err filled.  The first call loads libssl.so.3 (dynlib.h): PORTIER_EIO
+ * naming the package to install when it is missing.
  */
 PORTIER_API int portier_tls_ctx_new(struct portier_tls_ctx **out,
 				    struct portier_err *err);
@@ -237,7 +238,8 @@ PORTIER_API int portier_tls_get_info(const struct portier_tls *t,
  * empty, chain_len 1).  Pure: no trust store, no clock.  PORTIER_EPROTO
  * with the reason in err for bytes that are not a certificate (trailing
  * bytes included, or a validity date that cannot be read; OpenSSL out of
- * memory reads the same).  No allocation of ours.
+ * memory reads the same).  No allocation of ours.  PORTIER_EIO when
+ * libssl.so.3 cannot be loaded (as for portier_tls_ctx_new).
  */
 PORTIER_API int portier_tls_cert_parse(const uint8_t *der, size_t n,
 				       struct portier_tls_info *out,

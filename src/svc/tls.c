@@ -9,10 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-
 #include "portier/addr.h"
 #include "svc/tls_int.h"
 
@@ -37,8 +33,13 @@ int portier_tls_ctx_new(struct portier_tls_ctx **out, struct portier_err *err)
 	SSL_CTX *ctx;
 	const char *dir;
 	char why[128];
+	int rc;
 
 	*out = NULL;
+	/* the first context loads libssl; every other call needs one */
+	rc = tls_lib_load(err);
+	if (rc < 0)
+		return rc;
 	c = portier_calloc(1, sizeof(*c));
 	if (!c)
 		return portier_err_set(err, PORTIER_ENOMEM,

@@ -7,12 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/objects.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
-
 #include "portier/addr.h"
 #include "svc/tls_int.h"
 
@@ -307,6 +301,9 @@ int portier_tls_cert_parse(const uint8_t *der, size_t n,
 		return portier_err_set(err, PORTIER_EPROTO,
 				       "certificate of %zu bytes is too large",
 				       n);
+	rc = tls_lib_load(err);
+	if (rc < 0)
+		return rc;
 	ERR_clear_error();
 	x = d2i_X509(NULL, &p, (long)n);
 	if (!x)

@@ -5,9 +5,8 @@
 #ifndef PORTIER_SVC_TLS_INT_H
 #define PORTIER_SVC_TLS_INT_H
 
-#include <openssl/x509.h>
-
 #include "portier/tls.h"
+#include "svc/tls_lib.h"
 
 /*
  * Fill the certificate fields of out from x (the session fields are left
