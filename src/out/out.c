@@ -149,7 +149,7 @@ const struct portier_svc *out_port_service(const struct portier_out *o,
 					   const char **banner)
 {
 	*banner = NULL;
-	if (!o->opt.port_service || op->udp || op->state != PORTIER_PORT_OPEN)
+	if (!o->opt.port_service || op->state != PORTIER_PORT_OPEN)
 		return NULL;
 	return o->opt.port_service(o->opt.port_ctx, a, op->port, op->udp,
 				   banner);

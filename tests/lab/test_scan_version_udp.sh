@@ -33,13 +33,21 @@ PORTS=53,123,137,161,11211
 mkdir -p "$D/unpriv"
 chmod 711 "$D"
 chown 65534 "$D/unpriv"
+t0=$(date +%s.%N)
 lab_expect 0 lab_scan "$PORTIER" scan -sU -sV -p "$PORTS" "$ip" \
 	-oJ "$D/p.jsonl" -oX "$D/p.xml" > "$D/p.txt"
+t1=$(date +%s.%N)
 cat "$D/p.txt"
 lab_expect 0 lab_scan setpriv --reuid 65534 --regid 65534 --clear-groups \
 	--inh-caps=-all --bounding-set=-all "$PORTIER" scan -sU -sV -p "$PORTS" \
 	"$ip" -q -oX "$D/unpriv/u.xml"
-lab_expect 0 lab_scan nmap -Pn -n -sU -sV -p "$PORTS" "$ip" -oX "$D/n.xml" > /dev/null
+t2=$(date +%s.%N)
+# nmap knows no memcached over UDP and spends a minute and a half trying
+# every probe on it: it is left out of nmap's run (portier's answer there
+# is checked below)
+lab_expect 0 lab_scan nmap -Pn -n -sU -sV -p 53,123,137,161 "$ip" -oX "$D/n.xml" > /dev/null
+t3=$(date +%s.%N)
+lab_log "$(python3 -c 'import sys; a, b, c, d = map(float, sys.argv[1:]); print(f"portier -sU -sV {b - a:.2f} s, nmap -sU -sV {d - c:.2f} s")' "$t0" "$t1" "$t2" "$t3")"
 lab_expect 0 xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$D/p.xml"
 
 # [port, protocol, state, name, method, product, version, extrainfo]
@@ -60,7 +68,8 @@ xml_services "$D/unpriv/u.xml" > "$D/u.svc"
 xml_services "$D/n.xml" > "$D/n.svc"
 paste "$D/p.svc" "$D/n.svc" >&2
 diff "$D/p.svc" "$D/u.svc" || lab_fail "unprivileged -sU -sV differs"
-python3 - "$D/p.svc" "$D/n.svc" <<'PY' || lab_fail "portier and nmap disagree"
+mc_version=$(memcached -V | awk '{print $2}')
+python3 - "$D/p.svc" "$D/n.svc" "$mc_version" <<'PY' || lab_fail "portier and nmap disagree"
 import json, sys
 def load(path):
     return {v[0]: v[1:] for v in map(json.loads, open(path))}
@@ -68,14 +77,14 @@ p, n = load(sys.argv[1]), load(sys.argv[2])
 bad = 0
 for port in ("53", "123", "137", "161", "11211"):
     pproto, pst, pn, pm, pp, pv, pe = p[port]
-    nproto, nst, nn, nm, np_, nv, ne = n[port]
     if pproto != "udp" or pst != "open" or pm != "probed" or not pp:
         print(f"{port}: portier {pproto} {pst} {pn} {pm} {pp!r}"); bad = 1
-    if nm != "probed":
-        # nmap does not know it (memcached over UDP): portier must
-        if port != "11211" or (pp, pv) == ("", ""):
-            print(f"{port}: nmap {nn} {nm}, portier {pn} {pp} {pv}"); bad = 1
+    if port == "11211":
+        # nmap does not know memcached over UDP; portier does
+        if (pn, pp, pv) != ("memcached", "Memcached", sys.argv[3]):
+            print(f"11211: portier {pn} {pp} {pv}"); bad = 1
         continue
+    nproto, nst, nn, nm, np_, nv, ne = n[port]
     if (pn, pp) != (nn, np_):
         print(f"{port}: portier {pn}/{pp}, nmap {nn}/{np_}"); bad = 1
     if nv and pv != nv:
@@ -95,7 +104,7 @@ assert all(o["proto"] == "udp" for o in svc.values()), svc
 ids = lambda p: [f["id"] for f in svc[p]["findings"]]
 assert ids(161) == ["snmp-public"], ids(161)
 f = svc[161]["findings"][0]
-assert f["risk"] == "high" and "SNMPv3" in f["advice"], f
+assert f["severity"] == "high" and "SNMPv3" in f["advice"], f
 assert "sysDescr" in f["detail"], f
 assert ids(11211) == ["memcached-udp"], ids(11211)
 assert ids(53) == [] and ids(123) == [], svc
