@@ -64,7 +64,7 @@ run() { # NAME TRUTH CMD... (writes grepable output to $d/out.NAME)
 engine() { # NAME: portier's own counters for the run
 	local f="$d/json.$1" k line=""
 	[ -s "$f" ] || return 0
-	for k in sent retransmits replies loss slowdowns; do
+	for k in open closed filtered sent retransmits replies loss slowdowns; do
 		line+=" $k $(scan_summary "$f" "$k")"
 	done
 	echo "           portier:$line"

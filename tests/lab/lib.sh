@@ -114,7 +114,7 @@ lab_in() { local name=$1; shift; ip netns exec "${LAB_NS[$name]}" "$@"; }
 # netem), which holds every frame MS milliseconds and drops PERCENT of them,
 # in each direction (so a probe and its answer make 2 x MS of round trip).
 lab_lossy_target() {
-	local name=$1 ms=$2 pct=$3 k=$LAB_NEXT ns mid ready i
+	local name=$1 ms=$2 pct=$3 k=$LAB_NEXT ns mid ready i mac_s mac_t
 	LAB_NEXT=$((LAB_NEXT + 1))
 	[ -x "$LAB_BIN/lab-lossy_link" ] || lab_fail "lab-lossy_link not built (LAB_BIN=$LAB_BIN)"
 	lab__ns "$name"
@@ -130,6 +130,14 @@ lab_lossy_target() {
 	lab__ends "$name" "$k"
 	ip -n "$mid" link set "${LAB_ID}a$k" up
 	ip -n "$mid" link set "${LAB_ID}b$k" up
+	# both ends know each other's MAC: address resolution over the lossy
+	# wire (a retry a second) would otherwise eat the first probes
+	mac_s=$(ip netns exec "$LAB_SCANNER" cat "/sys/class/net/${LAB_ID}s$k/address")
+	mac_t=$(ip netns exec "$ns" cat "/sys/class/net/${LAB_ID}t$k/address")
+	ip -n "$LAB_SCANNER" neigh replace "198.19.$k.2" lladdr "$mac_t" \
+		nud permanent dev "${LAB_ID}s$k"
+	ip -n "$ns" neigh replace "198.19.$k.1" lladdr "$mac_s" nud permanent \
+		dev "${LAB_ID}t$k"
 	ready="$LAB_DIR/wire.$k.ready"
 	lab_bg "$name-wire" "wire.$k" "$LAB_BIN/lab-lossy_link" -d "$ms" \
 		-l "$pct" -r "$ready" "${LAB_ID}a$k" "${LAB_ID}b$k"
