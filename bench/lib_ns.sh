@@ -51,3 +51,9 @@ bench_lab_bin() {
 		cc -O2 -o "$LAB_BIN/lab-$h" "$here/tests/lab/$h.c"
 	done
 }
+
+# bench_ratio A B: A / B with two decimals, or "-" if either is missing.
+bench_ratio() {
+	[ -n "${1:-}" ] && [ -n "${2:-}" ] || { echo "-"; return; }
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
+}

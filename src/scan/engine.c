@@ -5,20 +5,12 @@
  * position (K-1) + j*N of the keyed permutation, which names one (host,
  * port).  Each started sequence holds a slot until its port has a final
  * state.  A slot is sent, and a timer in a send-ordered ring says when to
- * give up waiting: then it is retransmitted, up to max_retries times, and
- * finally reported filtered (no-response).
+ * give up waiting: then it is retransmitted, up to max_retries times (more
+ * on a path that loses probes), and finally reported filtered
+ * (no-response).
  *
- * Pace: a congestion window (probes in flight) grows by one per answer,
- * like TCP slow start.  The loss signal is an answer that arrives only after
- * a retransmission - evidence that the first probe was lost, not that the
- * port is filtered (a filtered port never answers, so it never slows the
- * scan).  When such answers exceed 10% in a 20 ms interval, the window halves
- * and the token bucket that caps the rate at --rate is pulled below the
- * achieved rate (adapt()); without loss the ceiling rises by half per
- * interval.  The timeout follows the measured reply times (RFC 6298
- * smoothed RTT + 4 x variance, Karn's rule: no samples from
- * retransmitted probes), so the wait at the end comes from the observed tail,
- * not from a fixed sleep.
+ * Pace - the window, the rate, the timeouts and how many tries a port
+ * gets - is decided in pace.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +21,6 @@
 #define DEFAULT_MIN_RTT_MS  20
 #define DEFAULT_MAX_RTT_MS  1000
 #define DEFAULT_INIT_RTT_MS 250
-#define MIN_CWND	    8.0
 #define TICK_NS		    200000000ull
 #define SEND_BATCH	    512
 #define STARVED_NS	    5000000000ull
@@ -151,88 +142,6 @@ static void emit(struct portier_scan *s, struct scan_slot *sl,
 		s->cfg.on_result(s->cfg.ctx, &r, sl->seq);
 }
 
-static void update_rtt(struct portier_scan *s, double r)
-{
-	double rto;
-
-	/* RFC 6298 2.2 and 2.3 */
-	if (!s->have_rtt) {
-		s->srtt_us = r;
-		s->rttvar_us = r / 2;
-		s->have_rtt = true;
-	} else {
-		double d = s->srtt_us > r ? s->srtt_us - r : r - s->srtt_us;
-
-		s->rttvar_us = 0.75 * s->rttvar_us + 0.25 * d;
-		s->srtt_us = 0.875 * s->srtt_us + 0.125 * r;
-	}
-	rto = s->srtt_us + 4 * s->rttvar_us;
-	if (rto < s->min_rto_us)
-		rto = s->min_rto_us;
-	if (rto > s->max_rto_us)
-		rto = s->max_rto_us;
-	s->rto_us = (uint32_t)rto;
-}
-
-/*
- * Every ADAPT_NS: if more than LOSS_THRESHOLD of the answers in the interval
- * came only after a retransmission, the path is dropping what we send -
- * halve the window and pull the rate ceiling below what we achieved.  From
- * then on unanswered probes get up to LOSS_EXTRA_TRIES more tries: on a path
- * that drops under load, three unanswered probes are more likely lost than
- * filtered, and the rate keeps probing upwards, so losses come back.
- * A little random loss (below the threshold) is repaired by the
- * retransmissions alone and does not slow the scan down.  Without loss the
- * ceiling rises by half per interval, from START_RATE at the start.
- */
-#define LOSS_THRESHOLD	 0.10
-#define ADAPT_NS	 20000000ull
-#define START_RATE	 50000.0
-#define LOSS_EXTRA_TRIES 4
-
-static void set_rate(struct portier_scan *s, double r)
-{
-	portier_bucket_set_rate(&s->bucket, r);
-	/* a burst of 10 ms worth keeps the millisecond timers from capping us */
-	s->bucket.burst = r > 0 ? (r / 100 < 16 ? 16 : r / 100) : 1;
-}
-
-static void adapt(struct portier_scan *s, uint64_t now)
-{
-	static const double floor_rate = 100;
-	uint64_t dt = now - s->adapt_ns;
-	uint64_t replies = s->st.replies - s->adapt_replies;
-	uint64_t late = s->st.late_replies - s->adapt_late;
-	double rate, r;
-
-	if (dt < ADAPT_NS)
-		return;
-	rate = (double)(s->st.sent - s->adapt_sent) * 1e9 / (double)dt;
-	s->adapt_ns = now;
-	s->adapt_sent = s->st.sent;
-	s->adapt_replies = s->st.replies;
-	s->adapt_late = s->st.late_replies;
-	if (replies >= 20 && (double)late > LOSS_THRESHOLD * (double)replies) {
-		s->ssthresh = s->cwnd / 2 < MIN_CWND ? MIN_CWND : s->cwnd / 2;
-		s->cwnd = s->ssthresh;
-		r = rate * 0.7;
-		if (s->bucket.rate > 0 && s->bucket.rate * 0.7 < r)
-			r = s->bucket.rate * 0.7;
-		set_rate(s, r < floor_rate ? floor_rate : r);
-		s->lossy = true;
-		s->st.slowdowns++;
-		return;
-	}
-	if (s->bucket.rate > 0) {
-		r = s->bucket.rate * 1.5;
-		if (s->cfg.max_rate > 0 && r > s->cfg.max_rate)
-			r = s->cfg.max_rate;
-		if (s->cfg.max_rate <= 0 && r > 2e7)
-			r = 0;
-		set_rate(s, r);
-	}
-}
-
 void scan_answer(struct portier_scan *s, uint32_t slot,
 		 enum portier_port_state state, enum portier_reason reason,
 		 uint8_t ttl)
@@ -248,16 +157,12 @@ void scan_answer(struct portier_scan *s, uint32_t slot,
 	if (sl->active == 2) /* in flight, not queued */
 		s->inflight--;
 	s->st.replies++;
-	if (sl->tries == 1)
-		update_rtt(s, rtt);
-	else
+	if (sl->tries == 1) {
+		scan_rtt_sample(s, rtt);
+		s->first_ok++;
+	} else
 		s->st.late_replies++;
-	if (s->cwnd < s->ssthresh)
-		s->cwnd += 1;
-	else
-		s->cwnd += 1 / s->cwnd;
-	if (s->cwnd > s->n_slots)
-		s->cwnd = s->n_slots;
+	scan_grow(s);
 	s->answered_state = (int)state;
 	s->m->release(s, slot);
 	s->answered_state = -1;
@@ -336,8 +241,8 @@ static int transmit(struct portier_scan *s, uint32_t slot, uint64_t now,
 		s->st.local_errors++;
 		queue_push(s, slot);
 		s->hold_until_ns = now + 2000000;
-		if (s->cwnd > s->inflight + MIN_CWND)
-			s->cwnd = s->inflight + MIN_CWND;
+		if (s->cwnd > s->inflight + SCAN_MIN_CWND)
+			s->cwnd = s->inflight + SCAN_MIN_CWND;
 		/* with nothing in flight, nothing will free resources: after
 		 * STARVED_NS of that, give up instead of spinning forever */
 		if (s->inflight > 0)
@@ -364,7 +269,7 @@ static int transmit(struct portier_scan *s, uint32_t slot, uint64_t now,
 		s->st.retransmits++;
 	if (rc == SCAN_DECIDED)
 		return 0;
-	return timer_push(s, slot, now + (uint64_t)s->rto_us * 1000);
+	return timer_push(s, slot, now + scan_wait_us(s, sl) * 1000);
 }
 
 static void expire(struct portier_scan *s, uint64_t now)
@@ -378,13 +283,17 @@ static void expire(struct portier_scan *s, uint64_t now)
 				break;
 			s->inflight--;
 			s->m->release(s, t->slot);
-			if (sl->tries <= s->cfg.max_retries ||
-			    (s->lossy &&
-			     sl->tries <=
-				     s->cfg.max_retries + LOSS_EXTRA_TRIES)) {
+			if (sl->tries == 1)
+				s->first_lost++;
+			if (sl->tries < scan_allowed_tries(s)) {
 				sl->active = 1;
 				queue_push(s, t->slot);
 			} else {
+				/* silence is not loss: a firewall that drops
+				 * everything must not hold the scan to the
+				 * few probes it lets through */
+				if (!s->lossy)
+					scan_grow(s);
 				emit(s, sl, PORTIER_PORT_FILTERED,
 				     PORTIER_REASON_NO_RESPONSE, 0, 0);
 				slot_free(s, t->slot);
@@ -463,13 +372,7 @@ int portier_scan_run(struct portier_scan *s, struct portier_err *err)
 	if (s->cfg.method == PORTIER_SCAN_UDP)
 		return scan_udp_run(s, err);
 	s->start_ns = s->last_tick_ns = s->adapt_ns = portier_now_ns();
-	/* start below the ceiling and ramp up (x1.5 per 20 ms without loss):
-	 * a path that cannot take full speed then loses little at the start,
-	 * before the first measurement */
-	portier_bucket_init(&s->bucket, 0, 1, s->start_ns);
-	set_rate(s, s->cfg.max_rate > 0 && s->cfg.max_rate < START_RATE
-			    ? s->cfg.max_rate
-			    : START_RATE);
+	scan_pace_start(s);
 	for (;;) {
 		uint64_t now = portier_now_ns(), wake;
 		int timeout;
@@ -501,7 +404,7 @@ int portier_scan_run(struct portier_scan *s, struct portier_err *err)
 		if ((rc = s->m->wait(s, timeout, err)) < 0)
 			return rc;
 		now = portier_now_ns();
-		adapt(s, now);
+		scan_adapt(s, now);
 		tick(s, now, false);
 	}
 	tick(s, portier_now_ns(), true);

@@ -92,6 +92,12 @@ struct portier_scan {
 	uint64_t start_ns, last_tick_ns, tick_sent;
 	uint64_t adapt_ns, adapt_sent, adapt_replies, adapt_late;
 	bool lossy; /* the path dropped probes under load: extra tries allowed */
+	double base_loss; /* loss that slowing down did not cure (random) */
+	/* first probes answered and timed out, and at the last judgment */
+	uint64_t first_ok, first_lost, adapt_first_ok, adapt_first_lost;
+	/* the last slowdown, until it is judged (cut_ns 0: none pending) */
+	uint64_t cut_ns;
+	double cut_delivery, cut_cwnd, cut_ssthresh, cut_rate;
 	int answered_state; /* while release() runs for an answer: its state, else -1 */
 
 	void *mstate; /* the method's own state */
@@ -109,6 +115,20 @@ void scan_requeue(struct portier_scan *s, uint32_t slot);
 /* The slot probing (addr, port), or -1. */
 int32_t scan_find(const struct portier_scan *s, const struct portier_addr *a,
 		  uint16_t port);
+
+/* pace.c: the window, rate, timeouts and tries of the TCP scan */
+#define SCAN_MIN_CWND 8.0
+void scan_pace_start(struct portier_scan *s);
+/* a reply time (us) of a probe answered at its first try */
+void scan_rtt_sample(struct portier_scan *s, double rtt_us);
+/* an answer came, or a port was found filtered: open the window */
+void scan_grow(struct portier_scan *s);
+/* every loop turn: judge the loss since the last look, cut or speed up */
+void scan_adapt(struct portier_scan *s, uint64_t now);
+/* probes a port gets before silence means filtered */
+unsigned scan_allowed_tries(const struct portier_scan *s);
+/* how long the probe just sent for sl waits for its answer (us) */
+uint64_t scan_wait_us(const struct portier_scan *s, const struct scan_slot *sl);
 
 /* sock.c: a target port's sockaddr; lower cfg.max_inflight to the file
  * descriptors this process may hold (raising the soft limit first). */

@@ -82,6 +82,13 @@ lab_target() {
 	LAB_NS[$name]=$ns
 	ip link add "${LAB_ID}s$k" netns "$LAB_SCANNER" type veth \
 		peer name "${LAB_ID}t$k" netns "$ns"
+	lab__ends "$name" "$k"
+}
+
+# lab__ends NAME K: target NAME's lab addresses (number K) on the scanner's
+# end of its wire (${LAB_ID}sK) and on its own end (${LAB_ID}tK), both up.
+lab__ends() {
+	local name=$1 k=$2 ns=${LAB_NS[$1]}
 	ip -n "$LAB_SCANNER" addr add "198.19.$k.1/24" dev "${LAB_ID}s$k"
 	ip -n "$ns" addr add "198.19.$k.2/24" dev "${LAB_ID}t$k"
 	ip -n "$LAB_SCANNER" addr add "fd70:7:$k::1/64" dev "${LAB_ID}s$k" nodad
@@ -109,6 +116,67 @@ table inet labdrop {
 	chain in {
 		type filter hook input priority 0; policy accept;
 		$2 dport $3 drop
+	}
+}
+EOF
+}
+
+# lab_lossy_target NAME MS PERCENT: a target namespace like lab_target's,
+# but the wire to it is slow and lossy: a namespace in between runs
+# lab-lossy_link (tests/lab/lossy_link.c, netem's delay and loss without
+# netem), which holds every frame MS milliseconds and drops PERCENT of them,
+# in each direction (so a probe and its answer make 2 x MS of round trip).
+lab_lossy_target() {
+	local name=$1 ms=$2 pct=$3 k=$LAB_NEXT ns mid ready i mac_s mac_t
+	LAB_NEXT=$((LAB_NEXT + 1))
+	[ -x "$LAB_BIN/lab-lossy_link" ] || lab_fail "lab-lossy_link not built (LAB_BIN=$LAB_BIN)"
+	lab__ns "$name"
+	ns=$LAB__LAST
+	lab__ns "$name-wire"
+	mid=$LAB__LAST
+	LAB_NS[$name]=$ns
+	LAB_NS[$name-wire]=$mid
+	ip link add "${LAB_ID}s$k" netns "$LAB_SCANNER" type veth \
+		peer name "${LAB_ID}a$k" netns "$mid"
+	ip link add "${LAB_ID}b$k" netns "$mid" type veth \
+		peer name "${LAB_ID}t$k" netns "$ns"
+	lab__ends "$name" "$k"
+	ip -n "$mid" link set "${LAB_ID}a$k" up
+	ip -n "$mid" link set "${LAB_ID}b$k" up
+	# both ends know each other's MAC: address resolution over the lossy
+	# wire (a retry a second) would otherwise eat the first probes
+	mac_s=$(ip netns exec "$LAB_SCANNER" cat "/sys/class/net/${LAB_ID}s$k/address")
+	mac_t=$(ip netns exec "$ns" cat "/sys/class/net/${LAB_ID}t$k/address")
+	ip -n "$LAB_SCANNER" neigh replace "198.19.$k.2" lladdr "$mac_t" \
+		nud permanent dev "${LAB_ID}s$k"
+	ip -n "$ns" neigh replace "198.19.$k.1" lladdr "$mac_s" nud permanent \
+		dev "${LAB_ID}t$k"
+	ready="$LAB_DIR/wire.$k.ready"
+	lab_bg "$name-wire" "wire.$k" "$LAB_BIN/lab-lossy_link" -d "$ms" \
+		-l "$pct" -r "$ready" "${LAB_ID}a$k" "${LAB_ID}b$k"
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$ready" ] && return 0
+		sleep 0.05
+	done
+	lab_fail "lab-lossy_link did not start: $(cat "$LAB_DIR/wire.$k.log")"
+}
+
+# lab_walled NAME PORT...: TCP listeners on the PORTs of target NAME's lab
+# address, behind an input chain that accepts loopback, established traffic
+# and those PORTs, and silently drops everything else (no reset, no ICMP:
+# every other port looks filtered).
+lab_walled() {
+	local name=$1 list p specs=(); shift
+	for p in "$@"; do specs+=("tcp:$p"); done
+	lab_listen "$name" -a "${LAB_IP[$name]}" "${specs[@]}"
+	list=$(IFS=,; echo "$*")
+	lab_in "$name" nft -f - <<EOF
+table inet lab_walled {
+	chain in {
+		type filter hook input priority 0; policy drop;
+		iif lo accept
+		ct state established,related accept
+		tcp dport { $list } accept
 	}
 }
 EOF

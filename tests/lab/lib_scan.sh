@@ -44,3 +44,25 @@ for line in open(path):
 sys.exit(1)
 PY
 }
+
+# scan_gnmap_open FILE: the open ports of grepable output (-oG, portier's or
+# nmap's), sorted, space-separated.
+scan_gnmap_open() {
+	grep -o '[0-9]*/open/' "$1" | cut -d/ -f1 | sort -n | paste -sd' '
+}
+
+# scan_gnmap_counts FILE: "open N closed N filtered N" from grepable output,
+# the ports folded into "Ignored State: STATE (N)" included.
+scan_gnmap_counts() {
+	python3 - "$1" <<'PY'
+import re, sys
+n = {"open": 0, "closed": 0, "filtered": 0}
+for line in open(sys.argv[1]):
+    for state in re.findall(r"\d+/([a-z|]+)/tcp", line):
+        n[state] = n.get(state, 0) + 1
+    m = re.search(r"Ignored State: ([a-z|]+) \((\d+)\)", line)
+    if m:
+        n[m.group(1)] = n.get(m.group(1), 0) + int(m.group(2))
+print(" ".join("%s %d" % kv for kv in n.items()))
+PY
+}
