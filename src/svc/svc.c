@@ -25,6 +25,8 @@ const struct portier_svc_proto *const portier_svc_protos[] = {
 	&portier_svc_vnc,   /* 5900-5910 */
 	/* the client speaks first */
 	&portier_svc_http,	    /* 80, 8080, 8000, ... */
+	&portier_svc_smb,	    /* 445, 139 */
+	&portier_svc_msrpc,	    /* 135, 593 */
 	&portier_svc_redis,	    /* 6379 */
 	&portier_svc_memcached,	    /* 11211 */
 	&portier_svc_postgresql,    /* 5432, 5433 */

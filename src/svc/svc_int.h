@@ -153,6 +153,8 @@ bool svc_json_string(const uint8_t *p, size_t n, const char *path, char *dst,
 
 extern const struct portier_svc_proto portier_svc_http;
 extern const struct portier_svc_proto portier_svc_ftp;
+extern const struct portier_svc_proto portier_svc_smb;
+extern const struct portier_svc_proto portier_svc_msrpc;
 extern const struct portier_svc_proto portier_svc_mysql;
 extern const struct portier_svc_proto portier_svc_postgresql;
 extern const struct portier_svc_proto portier_svc_mongodb;
