@@ -99,6 +99,9 @@ struct portier_scan_stats {
 	 * scan spent waiting for their limit alone (nothing else to send) */
 	uint64_t icmp_limited_hosts;
 	uint64_t icmp_wait_ns;
+	/* UDP: covered tries sent again because another host's ICMP error
+	 * may have drained a limiter they share (one kernel, many addresses) */
+	uint64_t icmp_contested;
 };
 
 struct portier_scan_config {

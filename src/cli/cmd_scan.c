@@ -375,6 +375,7 @@ static void add_stats(struct portier_scan_stats *a,
 			      ? (double)a->sent * 1e9 / (double)a->elapsed_ns
 			      : 0;
 	a->icmp_limited_hosts += b->icmp_limited_hosts;
+	a->icmp_contested += b->icmp_contested;
 	a->icmp_wait_ns += b->icmp_wait_ns;
 	a->interrupted = a->interrupted || b->interrupted;
 }
@@ -448,13 +449,19 @@ static void report(struct scan_run *run, const struct portier_scan_stats *st,
 	if (run->o->udp)
 		fprintf(stderr,
 			"portier scan: UDP (%s): %llu host%s rate-limited their "
-			"ICMP errors; waiting on those limits alone cost %.2f s\n",
+			"ICMP errors; waiting on those limits alone cost %.2f s"
+			"%s\n",
 			run->o->unprivileged || !run->udp_raw
 				? "connected sockets"
 				: "raw ICMP sockets",
 			(unsigned long long)st->icmp_limited_hosts,
 			st->icmp_limited_hosts == 1 ? "" : "s",
-			(double)st->icmp_wait_ns / 1e9);
+			(double)st->icmp_wait_ns / 1e9,
+			st->icmp_contested
+				? "; hosts share a limit (one kernel, many "
+				  "addresses): silent ports were asked again "
+				  "in quiet moments"
+				: "");
 }
 
 static bool is_stdout(const char *path)

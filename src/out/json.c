@@ -82,7 +82,7 @@ int out_json_finish(struct portier_out *o, const struct portier_scan_stats *st)
 	return put(o,
 		   json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
 			     " s:I, s:I, s:I, s:f, s:f, s:f, s:s, s:I,"
-			     " s:I, s:f}",
+			     " s:I, s:f, s:I}",
 			     "type", "summary", "complete", !st->interrupted,
 			     "positions", (json_int_t)st->total, "done",
 			     (json_int_t)st->done, "open", (json_int_t)st->open,
@@ -98,5 +98,6 @@ int out_json_finish(struct portier_out *o, const struct portier_scan_stats *st)
 			     "open_filtered", (json_int_t)st->open_filtered,
 			     "icmp_limited_hosts",
 			     (json_int_t)st->icmp_limited_hosts, "icmp_wait_s",
-			     (double)st->icmp_wait_ns / 1e9));
+			     (double)st->icmp_wait_ns / 1e9, "icmp_contested",
+			     (json_int_t)st->icmp_contested));
 }

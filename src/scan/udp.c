@@ -25,6 +25,19 @@
  * timeout, not one second, and only closed ports wait for the limit.  The
  * probes the limit may have swallowed are sent again without counting as a
  * try.  A host that never sent an ICMP error is never paced.
+ *
+ * Several addresses may share one limiter: Linux keeps it per destination
+ * of the error (this scanner), so every address one kernel answers for
+ * (AnyIP, a host with many addresses, a router answering for a network)
+ * draws on the same bucket, and a host's own model then promises tokens
+ * the others took.  So when a scan has more than one host, a try the model
+ * covered proves a silent port open|filtered only when no ICMP error at all
+ * arrived from a second before it was sent until its wait ended: then any
+ * limiter had refilled a token nobody took.  A contested try keeps its
+ * token (the limiter may be empty) and is sent again, covered, until a
+ * quiet moment settles it: exact for any grouping of addresses into
+ * kernels, at the limiter's pace when they do share one, and only the
+ * silent ports wait for the quiet.
  */
 #include <errno.h>
 #include <time.h>
@@ -258,6 +271,18 @@ bool udp_icmp_state(bool v6, unsigned type, unsigned code, bool from_target,
 	return true;
 }
 
+/*
+ * Could an ICMP error have taken the limiter's token that a covered try,
+ * sent at sent, relied on?  With one host its own model is exact: never.
+ * Otherwise yes when any error arrived since a refill period before sent.
+ */
+static bool udp_contested(const struct udp_state *u, uint64_t sent)
+{
+	uint64_t refill = (uint64_t)(1e9 / ICMP_RATE);
+
+	return u->n_targets > 1 && u->n_errs && u->last_err_ns + refill >= sent;
+}
+
 /* An ICMP error decided probe pi. */
 void udp_got_error(struct portier_scan *s, uint32_t pi,
 		   enum portier_port_state st, enum portier_reason why,
@@ -267,6 +292,8 @@ void udp_got_error(struct portier_scan *s, uint32_t pi,
 	struct udp_probe *p = &u->probes[pi];
 	struct udp_host *h = &u->hosts[p->host];
 
+	u->last_err_ns = now;
+	u->n_errs++;
 	h->icmp_seen = true;
 	p->reserved = false; /* the token went into this error */
 	sample_rtt(u, p, now, h);
@@ -532,7 +559,18 @@ static void expire_probe(struct portier_scan *s, uint32_t pi)
 	uint32_t port_i = p->port_i;
 	bool counted = true;
 
-	if (h->icmp_seen && !p->reserved) {
+	if (p->reserved && udp_contested(u, p->sent_ns)) {
+		/*
+		 * Covered, but an error meanwhile may have drained a limiter
+		 * the hosts share: this silence proves nothing, and the token
+		 * stays spent; the port waits for a covered try in a quiet
+		 * moment.
+		 */
+		h->covered[port_i] = 0;
+		p->reserved = false;
+		counted = false;
+		s->st.icmp_contested++;
+	} else if (h->icmp_seen && !p->reserved) {
 		/*
 		 * The host sends ICMP errors, but not for this probe, which
 		 * the model did not cover: its limiter may have swallowed

@@ -2,7 +2,8 @@
 # An AnyIP /16 x 5 ports sweep (65,536 hosts answering in one target
 # namespace): -sS and -sT find 100% of the open ports (2 per host, 131,072
 # in all) and nothing else; two shards with the same seed are disjoint and
-# together give exactly the full result, for TCP and (split by host) UDP.
+# together give exactly the full result, for TCP and (split by host) UDP;
+# and -sU stays exact on addresses that share one kernel's ICMP limit.
 . "$PORTIER_SRC/tests/lab/lib.sh"
 . "$PORTIER_SRC/tests/lab/lib_scan.sh"
 lab_init
@@ -65,4 +66,18 @@ done
 [ "$(cat "$d/u1" "$d/u2" | sort -u | wc -l)" = 32 ] ||
 	lab_fail "-sU shards together do not cover the /27"
 
-echo "sweep: 100% of $want open ports with -sS and -sT; shards disjoint and complete (TCP and UDP)"
+# -sU on addresses of one kernel: they share its ICMP limit (a burst of 6,
+# then 1 a second to us), so a silence is proof only when no error came
+# from any of them meanwhile; the 16 closed ports of a /28 are all closed,
+# the bound one open|filtered on every host
+closed=${ports[2]}
+lab_scan "$PORTIER" scan -sU -n -q -p "$udp,$closed" 198.18.48.0/28 \
+	-oJ "$d/shared.jsonl" || lab_fail "-sU on a shared ICMP limit failed"
+[ "$(scan_ports "$d/shared.jsonl" closed | grep -c " $closed\$")" = 16 ] ||
+	lab_fail "-sU: not every closed port behind the shared limit is closed"
+[ "$(scan_ports "$d/shared.jsonl" 'open|filtered' | grep -c " $udp\$")" = 16 ] ||
+	lab_fail "-sU: the bound port is not open|filtered on every host"
+[ "$(scan_summary "$d/shared.jsonl" icmp_contested)" -gt 0 ] ||
+	lab_fail "-sU: no try was contested behind a shared limit"
+
+echo "sweep: 100% of $want open ports with -sS and -sT; shards disjoint and complete (TCP and UDP); -sU exact behind a shared ICMP limit"
