@@ -21,27 +21,29 @@
  */
 #include "scan/scan_int.h"
 
-void scan_rtt_sample(struct portier_scan *s, double r)
+double scan_rtt_add(struct scan_rtt *e, double r, double lo, double hi)
 {
 	double rto;
 
 	/* RFC 6298 2.2 and 2.3 */
-	if (!s->have_rtt) {
-		s->srtt_us = r;
-		s->rttvar_us = r / 2;
-		s->have_rtt = true;
+	if (!e->have) {
+		e->srtt = r;
+		e->rttvar = r / 2;
+		e->have = true;
 	} else {
-		double d = s->srtt_us > r ? s->srtt_us - r : r - s->srtt_us;
+		double d = e->srtt > r ? e->srtt - r : r - e->srtt;
 
-		s->rttvar_us = 0.75 * s->rttvar_us + 0.25 * d;
-		s->srtt_us = 0.875 * s->srtt_us + 0.125 * r;
+		e->rttvar = 0.75 * e->rttvar + 0.25 * d;
+		e->srtt = 0.875 * e->srtt + 0.125 * r;
 	}
-	rto = s->srtt_us + 4 * s->rttvar_us;
-	if (rto < s->min_rto_us)
-		rto = s->min_rto_us;
-	if (rto > s->max_rto_us)
-		rto = s->max_rto_us;
-	s->rto_us = (uint32_t)rto;
+	rto = e->srtt + 4 * e->rttvar;
+	return rto < lo ? lo : rto > hi ? hi : rto;
+}
+
+void scan_rtt_sample(struct portier_scan *s, double r)
+{
+	s->rto_us = (uint32_t)scan_rtt_add(&s->rtt, r, s->min_rto_us,
+					   s->max_rto_us);
 }
 
 /*
@@ -193,7 +195,7 @@ void scan_adapt(struct portier_scan *s, uint64_t now)
 		return;
 	}
 	if (s->cut_ns) {
-		settle = (uint64_t)(s->srtt_us + s->rto_us) * 1000;
+		settle = (uint64_t)(s->rtt.srtt + s->rto_us) * 1000;
 		if (settle < ADAPT_NS)
 			settle = ADAPT_NS;
 		if (now < s->cut_ns + settle)

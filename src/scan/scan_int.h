@@ -54,6 +54,15 @@ struct scan_timer {
 	uint64_t deadline;
 };
 
+/* RFC 6298's estimator of a path's reply time (units are the user's). */
+struct scan_rtt {
+	double srtt, rttvar;
+	bool have;
+};
+/* Add a sample r (Karn's rule is the caller's: none from a retried probe)
+ * and return the timeout srtt + 4 x rttvar, kept within [lo, hi]. */
+double scan_rtt_add(struct scan_rtt *e, double r, double lo, double hi);
+
 struct portier_scan {
 	struct portier_scan_config cfg;
 	const struct scan_method *m;
@@ -80,9 +89,8 @@ struct portier_scan {
 
 	/* congestion and timing */
 	double cwnd, ssthresh;
-	unsigned inflight; /* slots sent and waiting */
-	double srtt_us, rttvar_us;
-	bool have_rtt;
+	unsigned inflight;   /* slots sent and waiting */
+	struct scan_rtt rtt; /* in microseconds */
 	uint32_t rto_us, min_rto_us, max_rto_us;
 	struct portier_bucket bucket;
 	uint64_t hold_until_ns; /* back-off after a local shortage */

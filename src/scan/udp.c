@@ -210,27 +210,11 @@ static void give_back(struct udp_host *h, struct udp_probe *p)
 static void sample_rtt(struct udp_state *u, const struct udp_probe *p,
 		       uint64_t now, const struct udp_host *h)
 {
-	double r, rto;
-
 	if (h->tries[p->port_i] != 1 || now <= p->sent_ns)
 		return; /* Karn: no samples from a retried probe */
-	r = (double)(now - p->sent_ns);
-	if (!u->have_rtt) {
-		u->srtt = r;
-		u->rttvar = r / 2;
-		u->have_rtt = true;
-	} else {
-		double d = u->srtt > r ? u->srtt - r : r - u->srtt;
-
-		u->rttvar = 0.75 * u->rttvar + 0.25 * d;
-		u->srtt = 0.875 * u->srtt + 0.125 * r;
-	}
-	rto = u->srtt + 4 * u->rttvar;
-	if (rto < (double)u->min_rto_ns)
-		rto = (double)u->min_rto_ns;
-	if (rto > (double)u->max_rto_ns)
-		rto = (double)u->max_rto_ns;
-	u->rto_ns = (uint64_t)rto;
+	u->rto_ns = (uint64_t)scan_rtt_add(&u->rtt, (double)(now - p->sent_ns),
+					   (double)u->min_rto_ns,
+					   (double)u->max_rto_ns);
 }
 
 /* The state an ICMP (v6: ICMPv6) error of type and code, from the target or

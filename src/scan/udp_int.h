@@ -53,8 +53,7 @@ struct udp_state {
 	uint64_t next_host; /* next of this shard's hosts to start */
 	uint64_t n_targets; /* hosts in this shard (all without --shard) */
 	struct portier_bucket rate;
-	double srtt, rttvar;
-	bool have_rtt;
+	struct scan_rtt rtt; /* in nanoseconds */
 	uint64_t rto_ns, min_rto_ns, max_rto_ns;
 	/* raw mode: [0] IPv4, [1] IPv6 */
 	bool raw;
