@@ -10,7 +10,7 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
-FUZZ_SECONDS ?= 10
+FUZZ_SECONDS ?= 6
 
 # Debian packages.  BUILD_DEPS: the compilers, the libraries we link or load
 # (the pkg_check_modules lists of CMakeLists.txt), cmocka for the unit tests
