@@ -660,8 +660,8 @@ int portier_svc_run(const struct portier_addr *addr, uint16_t port,
 		return rc;
 	}
 	done = detect(r, s, &banner, &wrapped);
-	if (!done && !banner && !wrapped && !r->tls && opts->tls &&
-	    probe_now_ms() < r->end) {
+	if (!done && !banner && !wrapped && !r->tls && !r->tls_failed &&
+	    opts->tls && probe_now_ms() < r->end) {
 		/* silent and unknown in the clear: it may wait for a
 		 * ClientHello (nmap's SSLSessionReq) */
 		r->tls = true;
