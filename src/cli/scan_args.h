@@ -1,12 +1,15 @@
 /*
  * scan_args.h - the options of `portier scan` as parsed from argv (nmap's
- * short forms like -sS, -oX, -iL, -sV included).  Only cmd_scan.c uses it.
+ * short forms like -sS, -oX, -iL, -sV included), and what they become
+ * (scan_input.c).  Only the scan command uses it.
  */
 #ifndef PORTIER_CLI_SCAN_ARGS_H
 #define PORTIER_CLI_SCAN_ARGS_H
 
 #include "cli/cli.h"
 #include "cli/scan_svc.h"
+#include "portier/net.h"
+#include "portier/udp_payloads.h"
 
 struct scan_opts {
 	const char *ports, *resume, *shard, *exclude, *exclude_file;
@@ -45,5 +48,21 @@ struct scan_opts {
  */
 int scan_parse_opts(struct cli *cli, int argc, char **argv,
 		    struct scan_opts *o);
+
+/* nmap's port frequencies, used when installed (--top-ports, -F, names) */
+#define SCAN_NMAP_SERVICES "/usr/share/nmap/nmap-services"
+
+/* scan_input.c: the operands and -iL files as a target set (minus the
+ * exclusions); 0 or an exit code, the error printed */
+int scan_build_targets(struct cli *cli, struct scan_opts *o, int argc,
+		       char **argv, struct portier_targets **out);
+/* the TCP and UDP port lists of -p / --top-ports / -F, checked against the
+ * methods asked for; 0 or an exit code, the error printed */
+int scan_build_ports(struct cli *cli, struct scan_opts *o,
+		     struct portier_ports *p);
+/* -sU's payloads (--udp-payloads FILE or the built-in set; *out NULL
+ * without -sU); 0 or an exit code, the error printed */
+int scan_load_payloads(struct cli *cli, const struct scan_opts *o,
+		       struct portier_udp_payloads **out);
 
 #endif
