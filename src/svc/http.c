@@ -1,109 +1,79 @@
 /*
- * http.c - the HTTP module (client-first): GET / with a Host header; a
- * reply whose first line is an HTTP status line is HTTP, and its Server
- * header becomes match_text for the fingerprints (data/services).
+ * http.c - the HTTP module (client-first): GET / with a Host header, read
+ * with the modules' one HTTP response reader (http_resp.c).  A reply that
+ * is an HTTP/1.x response is HTTP; its Server header becomes match_text for
+ * the fingerprints (data/services), and what nmap's http-title script
+ * shows - the page's <title>, or where a redirect points - is a finding of
+ * no risk.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "portier/svc.h"
+#include "svc/svc_int.h"
 
-/* Where the headers end (after the blank line), or 0 while they go on. */
-static size_t headers_end(const uint8_t *in, size_t n)
+static const struct portier_probe_finding f_title = {
+	PORTIER_RISK_NONE,
+	"http-title",
+	"what the server's front page says about itself",
+	"nothing to do when this is the site you meant to publish",
+};
+
+/* The text between <title> and </title> in body[0..n), or false. */
+static bool title_of(const uint8_t *b, size_t n, char *dst, size_t cap)
 {
-	size_t k;
+	size_t i, start = 0, end = 0;
 
-	for (k = 0; k + 1 < n; k++) {
-		if (in[k] == '\n' && in[k + 1] == '\n')
-			return k + 2;
-		if (k + 3 < n && in[k] == '\r' && in[k + 1] == '\n' &&
-		    in[k + 2] == '\r' && in[k + 3] == '\n')
-			return k + 4;
-	}
-	return 0;
-}
+	for (i = 0; i + 7 <= n && !start; i++)
+		if (strncasecmp((const char *)b + i, "<title", 6) == 0) {
+			const uint8_t *gt = memchr(b + i, '>', n - i);
 
-/* "HTTP/d.d ddd": 1 yes, 0 too short to tell, -1 no. */
-static int status_line(const uint8_t *in, size_t n)
-{
-	static const char pat[] = "HTTP/d.d ddd";
-	size_t k;
-
-	for (k = 0; k < sizeof(pat) - 1; k++) {
-		if (k >= n)
-			return 0;
-		if (pat[k] == 'd' ? !isdigit(in[k]) : in[k] != (uint8_t)pat[k])
-			return -1;
-	}
-	return 1;
-}
-
-/* The value of header name in in[0..n) as printable text, or false. */
-static bool header(const uint8_t *in, size_t n, const char *name, char *dst,
-		   size_t cap)
-{
-	size_t pos = 0, nl = strlen(name);
-
-	while (pos < n) {
-		const uint8_t *e = memchr(in + pos, '\n', n - pos);
-		size_t ll = e ? (size_t)(e - (in + pos)) : n - pos;
-
-		if (ll > nl && in[pos + nl] == ':' &&
-		    strncasecmp((const char *)in + pos, name, nl) == 0) {
-			size_t k = pos + nl + 1, o = 0, end = pos + ll;
-
-			while (k < end && (in[k] == ' ' || in[k] == '\t'))
-				k++;
-			while (end > k &&
-			       (in[end - 1] == '\r' || in[end - 1] == ' '))
-				end--;
-			for (; k < end && o + 1 < cap; k++)
-				dst[o++] = in[k] >= 0x20 && in[k] < 0x7f
-						   ? (char)in[k]
-						   : '?';
-			dst[o] = '\0';
-			return true;
+			if (!gt)
+				return false;
+			start = (size_t)(gt - b) + 1;
 		}
-		pos += ll + 1;
-	}
-	return false;
+	if (!start)
+		return false;
+	for (i = start; i + 8 <= n; i++)
+		if (strncasecmp((const char *)b + i, "</title", 7) == 0) {
+			end = i;
+			break;
+		}
+	if (!end)
+		end = n; /* cut: what came */
+	while (start < end && (b[start] == ' ' || b[start] == '\n' ||
+			       b[start] == '\r' || b[start] == '\t'))
+		start++;
+	return svc_text(dst, cap, b + start, end - start) > 0;
 }
 
 static enum portier_svc_verdict
 http_step(struct portier_svc_conv *c, const uint8_t *in, size_t n, uint8_t *out,
 	  size_t cap, size_t *out_len, struct portier_svc *s)
 {
-	size_t end;
-	int st, len;
+	uint8_t body[4096]; /* a chunked body, joined */
+	struct svc_http_resp r;
+	enum portier_svc_verdict v;
+	const uint8_t *val;
+	size_t len;
+	char text[128];
 
-	if (c->step == 0) {
-		/* an IPv6 address goes in brackets; the port unless 80 */
-		bool v6 = strchr(c->host, ':') != NULL;
-		char port[8] = "";
-
-		if (c->port != 80)
-			snprintf(port, sizeof(port), ":%u", c->port);
-		len = snprintf((char *)out, cap,
-			       "GET / HTTP/1.0\r\nHost: %s%s%s%s\r\n"
-			       "User-Agent: portier\r\nAccept: */*\r\n\r\n",
-			       v6 ? "[" : "", c->host, v6 ? "]" : "", port);
-		if (len < 0 || (size_t)len >= cap)
-			return PORTIER_SVC_NOT;
-		*out_len = (size_t)len;
-		c->step = 1; /* the request went; the reply comes next */
-		return PORTIER_SVC_SEND;
+	memset(&r, 0, sizeof(r));
+	v = svc_http_step(c, "/", in, n, out, cap, out_len, body, sizeof(body),
+			  &r);
+	if (v != PORTIER_SVC_DONE)
+		return v;
+	svc_recognised(s, "http");
+	if (svc_http_header(&r, "Server", &val, &len))
+		svc_text(s->match_text, sizeof(s->match_text), val, len);
+	if (r.status >= 300 && r.status < 400 &&
+	    svc_http_header(&r, "Location", &val, &len)) {
+		svc_text(text, sizeof(text), val, len);
+		portier_svc_add_finding(s, &f_title,
+					"Did not follow redirect to %s", text);
+	} else if (title_of(r.body, r.body_len, text, sizeof(text))) {
+		portier_svc_add_finding(s, &f_title, "%s", text);
 	}
-	st = status_line(in, n);
-	if (st < 0 || (st == 0 && c->eof))
-		return PORTIER_SVC_NOT;
-	end = headers_end(in, n);
-	if (st == 0 || (!end && !c->eof))
-		return PORTIER_SVC_MORE;
-	snprintf(s->name, sizeof(s->name), "http");
-	header(in, end ? end : n, "Server", s->match_text,
-	       sizeof(s->match_text));
 	return PORTIER_SVC_DONE;
 }
 

@@ -25,7 +25,7 @@ enum portier_svc_verdict svc_http_get(const struct portier_svc_conv *c,
 			return PORTIER_SVC_NOT;
 	k = snprintf((char *)out, cap,
 		     "GET %s HTTP/1.0\r\nHost: %s%s%s:%u\r\n"
-		     "User-Agent: portier\r\nAccept: application/json\r\n"
+		     "User-Agent: portier\r\nAccept: */*\r\n"
 		     "Connection: close\r\n\r\n",
 		     path, v6 ? "[" : "", c->host, v6 ? "]" : "",
 		     (unsigned)c->port);

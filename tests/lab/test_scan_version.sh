@@ -156,6 +156,8 @@ assert "230" in f["detail"], f
 assert ids(2121) == [], ids(2121)
 assert svc[21]["product"] == "vsftpd" and svc[21]["method"] == "probed"
 assert svc[80]["module"] == "http", svc[80]
+# the page's title, as nmap's http-title shows it
+assert [f["detail"] for f in svc[80]["findings"] if f["id"] == "http-title"] == ["lab"], svc[80]
 # the other findings, each with advice
 assert ids(6379) == ["redis-no-auth"], ids(6379)
 assert "memcached-open" in ids(11211), ids(11211)

@@ -319,28 +319,56 @@ static void test_http(void **state)
 	assert_false(t.p->server_first);
 	assert_int_equal(step(&t, NULL), PORTIER_SVC_SEND);
 	sent(&t, "GET / HTTP/1.0\r\nHost: 192.0.2.7:8080\r\n"
-		 "User-Agent: portier\r\nAccept: */*\r\n\r\n");
+		 "User-Agent: portier\r\nAccept: */*\r\n"
+		 "Connection: close\r\n\r\n");
 	assert_int_equal(step(&t, "HTTP/1.1 200 OK\r\nServer: ng"),
 			 PORTIER_SVC_MORE);
+	/* no length: the body runs to the end of the connection */
 	assert_int_equal(step(&t, "HTTP/1.1 200 OK\r\nDate: x\r\n"
 				  "server:  nginx/1.22.1 \r\n\r\n<html>"),
+			 PORTIER_SVC_MORE);
+	t.c.eof = true;
+	assert_int_equal(step(&t, "HTTP/1.1 200 OK\r\nDate: x\r\n"
+				  "server:  nginx/1.22.1 \r\n\r\n<html><head>"
+				  "<TITLE lang=en>\n Lab page</title>"),
 			 PORTIER_SVC_DONE);
 	assert_string_equal(t.s.name, "http");
 	assert_string_equal(t.s.match_text, "nginx/1.22.1");
+	assert_int_equal(t.s.n_findings, 1);
+	assert_string_equal(t.s.findings[0].f.id, "http-title");
+	assert_int_equal(t.s.findings[0].f.risk, PORTIER_RISK_NONE);
+	assert_string_equal(t.s.findings[0].detail, "Lab page");
+
+	/* a redirect: where it points, as nmap's http-title says */
+	talk_init(&t, "http");
+	step(&t, NULL);
+	assert_int_equal(step(&t, "HTTP/1.1 301 Moved Permanently\r\n"
+				  "Location: https://lab.example/\r\n"
+				  "Content-Length: 0\r\n\r\n"),
+			 PORTIER_SVC_DONE);
+	assert_string_equal(t.s.findings[0].detail,
+			    "Did not follow redirect to https://lab.example/");
 
 	talk_init(&t, "http");
 	t.c.host = "2001:db8::1";
 	t.c.port = 80;
 	step(&t, NULL);
 	assert_non_null(
-		memmem(t.out, t.out_len, "Host: [2001:db8::1]\r\n", 21));
+		memmem(t.out, t.out_len, "Host: [2001:db8::1]:80\r\n", 24));
 	assert_int_equal(step(&t, "SSH-2.0-x\r\n"), PORTIER_SVC_NOT);
 	talk_init(&t, "http");
 	step(&t, NULL);
 	t.c.eof = true;
-	assert_int_equal(step(&t, "HTTP/1.0 404 Not Found\r\n"),
+	assert_int_equal(step(&t, "HTTP/1.0 404 Not Found\r\n\r\n"),
 			 PORTIER_SVC_DONE);
 	assert_string_equal(t.s.match_text, "");
+	assert_int_equal(t.s.n_findings, 0);
+	/* a head cut off by the end of the connection is no HTTP reply */
+	talk_init(&t, "http");
+	step(&t, NULL);
+	t.c.eof = true;
+	assert_int_equal(step(&t, "HTTP/1.0 404 Not Found\r\n"),
+			 PORTIER_SVC_NOT);
 }
 
 int main(void)
