@@ -37,18 +37,13 @@ static const struct portier_probe_finding memcached_udp = {
 		  "firewall 11211 to the application servers only",
 };
 
-static void set_str(char *dst, size_t cap, const char *src)
+/* The module recognised its protocol; conf 10 when the reply also names
+ * the product outright. */
+static void recognised(struct portier_svc *s, const char *name, bool sure)
 {
-	snprintf(dst, cap, "%s", src);
-}
-
-static void recognised(struct portier_svc *s, const char *name,
-		       unsigned char conf)
-{
-	set_str(s->name, sizeof(s->name), name);
-	s->probed = true;
-	if (s->conf < conf)
-		s->conf = conf;
+	svc_recognised(s, name);
+	if (sure)
+		s->conf = 10;
 }
 
 /* ---- DNS: the TXT answer to version.bind (RFC 1035 4.1) ------------------ */
@@ -89,7 +84,7 @@ static bool describe_dns(const uint8_t *b, size_t len, struct portier_svc *s)
 
 	if (len < 12)
 		return false;
-	recognised(s, "domain", 8);
+	recognised(s, "domain", false);
 	qd = get_be16(b + 4);
 	an = get_be16(b + 6);
 	if (rcode != 0 || an == 0) {
@@ -136,13 +131,14 @@ static bool describe_ntp(const uint8_t *b, size_t len, struct portier_svc *s)
 		return false;
 	vn = (b[0] >> 3) & 7;
 	stratum = b[1];
-	recognised(s, "ntp", 10);
-	set_str(s->product, sizeof(s->product), "NTP");
+	recognised(s, "ntp", true);
+	portier_strlcpy(s->product, "NTP", sizeof(s->product));
 	snprintf(s->version, sizeof(s->version), "v%u", vn);
-	set_str(s->extrainfo, sizeof(s->extrainfo),
-		stratum == 0 || stratum >= 16 ? "unsynchronized"
-		: stratum == 1		      ? "primary server"
-					      : "secondary server");
+	portier_strlcpy(s->extrainfo,
+			stratum == 0 || stratum >= 16 ? "unsynchronized"
+			: stratum == 1		      ? "primary server"
+						      : "secondary server",
+			sizeof(s->extrainfo));
 	return true;
 }
 
@@ -201,7 +197,7 @@ static bool describe_snmp_v3(const uint8_t *b, size_t len, size_t o,
 	if (!portier_ber_tl(b, o + n, &sp, 0x30, &n, NULL) ||
 	    !portier_ber_tl(b, sp + n, &sp, 0x04, &n, NULL))
 		return false;
-	recognised(s, "snmp", 10);
+	recognised(s, "snmp", true);
 	vendor = snmp_vendor(b + sp, n);
 	product_add(s, vendor ? vendor : "SNMPv3 server");
 	return true;
@@ -228,7 +224,7 @@ static bool describe_snmp(const uint8_t *req, size_t req_len, const uint8_t *b,
 	    !portier_ber_uint(b, len, &o, &status) ||
 	    !portier_ber_uint(b, len, &o, &idx))
 		return false;
-	recognised(s, "snmp", 10);
+	recognised(s, "snmp", true);
 	if (!(ver == 1 && strstr(s->product, "SNMPv1 server")))
 		product_add(s, ver == 0 ? "SNMPv1 server" : "SNMPv2c server");
 	(void)req;
@@ -246,7 +242,8 @@ static bool describe_snmp(const uint8_t *req, size_t req_len, const uint8_t *b,
 		vo += n;
 		if (portier_ber_tl(b, len, &vo, 0x04, &n, NULL)) {
 			svc_text(descr, sizeof(descr), b + vo, n);
-			set_str(s->match_text, sizeof(s->match_text), descr);
+			portier_strlcpy(s->match_text, descr,
+					sizeof(s->match_text));
 		}
 	}
 	if (!s->n_findings || strcmp(s->findings[0].f.id, snmp_public.id))
@@ -269,16 +266,18 @@ static bool describe_nbstat(const uint8_t *b, size_t len, struct portier_svc *s)
 	ok = portier_nbstat_parse(b, len, r, NULL) == 0;
 	if (ok) {
 		portier_nbstat_summarize(r, &sum);
-		recognised(s, "netbios-ns", 10);
+		recognised(s, "netbios-ns", true);
 		/* Samba's nmbd reports an all-zero unit id (MAC) */
-		set_str(s->product, sizeof(s->product),
-			sum.mac_zero ? "Samba nmbd netbios-ns"
-				     : "Microsoft Windows netbios-ns");
+		portier_strlcpy(s->product,
+				sum.mac_zero ? "Samba nmbd netbios-ns"
+					     : "Microsoft Windows netbios-ns",
+				sizeof(s->product));
 		if (sum.workgroup[0])
 			snprintf(s->extrainfo, sizeof(s->extrainfo),
 				 "workgroup: %s", sum.workgroup);
 		if (!sum.mac_zero)
-			set_str(s->ostype, sizeof(s->ostype), "Windows");
+			portier_strlcpy(s->ostype, "Windows",
+					sizeof(s->ostype));
 	}
 	portier_free(r);
 	return ok;
@@ -295,11 +294,11 @@ static bool describe_memcached(const uint8_t *b, size_t len,
 		return false;
 	b += 8;
 	len -= 8;
-	recognised(s, "memcached", 8);
+	recognised(s, "memcached", false);
 	if (len > 8 && memcmp(b, "VERSION ", 8) == 0) {
 		for (i = 8; i < len && b[i] != '\r' && b[i] != '\n'; i++)
 			;
-		set_str(s->product, sizeof(s->product), "Memcached");
+		portier_strlcpy(s->product, "Memcached", sizeof(s->product));
 		svc_text(s->version, sizeof(s->version), b + 8, i - 8);
 		s->conf = 10;
 	}
@@ -335,7 +334,7 @@ bool portier_svc_udp_describe(enum portier_udp_parser parser,
 					     &name) ||
 		    !name || !name[0])
 			return false;
-		recognised(s, name, 8);
+		recognised(s, name, false);
 		return true;
 	}
 }

@@ -8,9 +8,9 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "portier/net.h"
 #include "portier/svc_udp.h"
 
 #define TRIES	  2
@@ -25,10 +25,7 @@ struct udp_req {
 
 static long now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long)(portier_now_ns() / 1000000);
 }
 
 /* Send r from a fresh connected socket and describe the reply that parses;
