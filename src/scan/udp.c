@@ -264,7 +264,8 @@ static bool udp_contested(const struct udp_state *u, uint64_t sent)
 {
 	uint64_t refill = (uint64_t)(1e9 / ICMP_RATE);
 
-	return u->n_targets > 1 && u->n_errs && u->last_err_ns + refill >= sent;
+	return u->n_targets > 1 && u->last_err_ns &&
+	       u->last_err_ns + refill >= sent;
 }
 
 /* An ICMP error decided probe pi. */
@@ -277,7 +278,6 @@ void udp_got_error(struct portier_scan *s, uint32_t pi,
 	struct udp_host *h = &u->hosts[p->host];
 
 	u->last_err_ns = now;
-	u->n_errs++;
 	h->icmp_seen = true;
 	p->reserved = false; /* the token went into this error */
 	sample_rtt(u, p, now, h);

@@ -45,7 +45,8 @@ struct udp_host {
 
 struct udp_state {
 	int ep;
-	uint64_t last_err_ns, n_errs; /* ICMP errors received (udp_contested) */
+	uint64_t last_err_ns; /* the latest ICMP error received, 0: none yet
+			       * (udp_contested) */
 	struct udp_probe *probes;
 	uint32_t n_probes, *free_probes, n_free;
 	struct udp_host *hosts;
