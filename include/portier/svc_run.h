@@ -70,6 +70,13 @@ PORTIER_API long portier_svc_fps_apply(const struct portier_svc_fps *fps,
 				       const char *module,
 				       struct portier_svc *s);
 
+/* What the port table alone says of port/proto: the knowledge base's
+ * service name (or "unknown"), method "table" (probed false), conf 3; s is
+ * cleared first.  For a port no module recognised, TCP or UDP. */
+PORTIER_API void portier_svc_from_table(const struct portier_kb *kb,
+					uint16_t port, unsigned proto,
+					struct portier_svc *s);
+
 /* ---- the byte seam ------------------------------------------------------ */
 
 /*

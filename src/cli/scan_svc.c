@@ -127,6 +127,7 @@ static int plan(struct scan_svc *sv)
 	struct portier_out_host_info *info;
 	uint16_t *ports = NULL;
 	size_t i, n, total = 0;
+	int pass;
 	int rc;
 
 	if ((rc = portier_out_host_list(sv->out, &info, &n)) < 0)
@@ -142,20 +143,20 @@ static int plan(struct scan_svc *sv)
 		portier_free(ports);
 		return PORTIER_ENOMEM;
 	}
-	for (i = 0; i < n * 2; i++) {
-		bool udp = i >= n;
-		const struct portier_addr *a = &info[i % n].addr;
-		size_t k, m;
+	/* TCP ports; UDP ones too when the scan had -sU's payloads */
+	for (pass = 0; pass < (sv->o.udp_payloads ? 2 : 1); pass++)
+		for (i = 0; i < n; i++) {
+			bool udp = pass == 1;
+			size_t k, m = portier_out_open_ports(sv->out,
+							     &info[i].addr, udp,
+							     ports, 65536);
 
-		if (udp && !sv->o.udp_payloads)
-			break;
-		m = portier_out_open_ports(sv->out, a, udp, ports, 65536);
-		for (k = 0; k < m && sv->n_jobs < total; k++) {
-			sv->jobs[sv->n_jobs].addr = *a;
-			sv->jobs[sv->n_jobs].udp = udp;
-			sv->jobs[sv->n_jobs++].port = ports[k];
+			for (k = 0; k < m && sv->n_jobs < total; k++) {
+				sv->jobs[sv->n_jobs].addr = info[i].addr;
+				sv->jobs[sv->n_jobs].udp = udp;
+				sv->jobs[sv->n_jobs++].port = ports[k];
+			}
 		}
-	}
 	portier_free(info);
 	portier_free(ports);
 	if (sv->n_jobs)
@@ -197,7 +198,6 @@ static void clean(struct portier_svc *s)
 static int probe_udp(struct scan_svc *sv, struct sv_job *j,
 		     struct portier_err *err)
 {
-	const char *name;
 	int rc = portier_svc_udp_probe(&j->addr, j->port, sv->o.udp_payloads,
 				       SCAN_SVC_UDP_WAIT, &j->s, err);
 
@@ -209,11 +209,8 @@ static int probe_udp(struct scan_svc *sv, struct sv_job *j,
 	}
 	if (rc != PORTIER_ENOENT)
 		return rc;
-	memset(&j->s, 0, sizeof(j->s));
-	name = portier_kb_service_name(cli_kb(sv->cli), j->port,
-				       PORTIER_PROTO_UDP);
-	snprintf(j->s.name, sizeof(j->s.name), "%s", name ? name : "unknown");
-	j->s.conf = 3;
+	portier_svc_from_table(cli_kb(sv->cli), j->port, PORTIER_PROTO_UDP,
+			       &j->s);
 	return 0;
 }
 

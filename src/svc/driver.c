@@ -532,13 +532,13 @@ static bool banner_guess(const struct run *r, struct portier_svc *s)
 	return false;
 }
 
-static void from_table(const struct run *r, struct portier_svc *s)
+void portier_svc_from_table(const struct portier_kb *kb, uint16_t port,
+			    enum portier_proto proto, struct portier_svc *s)
 {
-	const char *name =
-		portier_kb_service_name(r->o->kb, r->port, PORTIER_PROTO_TCP);
+	const char *name = portier_kb_service_name(kb, port, proto);
 
+	memset(s, 0, sizeof(*s));
 	snprintf(s->name, sizeof(s->name), "%s", name ? name : "unknown");
-	s->probed = false;
 	s->conf = 3;
 }
 
@@ -689,7 +689,7 @@ int portier_svc_run(const struct portier_addr *addr, uint16_t port,
 		s->probed = true;
 		s->conf = 8;
 	} else if (!done && !banner_guess(r, s)) {
-		from_table(r, s);
+		portier_svc_from_table(opts->kb, port, PORTIER_PROTO_TCP, s);
 	}
 	conn_close(&r->c);
 	portier_free(r->plan);
